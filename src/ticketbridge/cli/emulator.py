@@ -1,0 +1,21 @@
+"""`ticketbridge emulator`: the local Jira for demos and tests (= `python -m jira_emulator`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def emulator(
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8081,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    flavor: Annotated[
+        str, typer.Option(help="cloud (REST v3 + ADF) or datacenter (REST v2).")
+    ] = "cloud",
+    seed: Annotated[Path | None, typer.Option(help="YAML/JSON seed file.")] = None,
+) -> None:
+    from jira_emulator.__main__ import serve
+
+    serve(host=host, port=port, flavor=flavor, seed=seed)

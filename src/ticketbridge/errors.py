@@ -1,0 +1,169 @@
+"""The one error tree of ticketbridge.
+
+Every failure that crosses a layer is one of these. Errors from the outside world (httpx, Jira's
+bodies, YAML, payloads) are translated into this tree at the boundary where they happen, so the
+layers above branch on meaning, never on a library's exception or an HTTP status.
+
+    TicketBridgeError
+    ├── ConfigError                 the configuration is refused; .problems lists every one
+    ├── InputError                  an alert or payload is refused; .problems name the fields
+    ├── SourceAuthError             a source request failed authentication (401)
+    └── JiraError                   anything Jira (or the way to it) said or did
+        ├── TransientError          worth retrying later, with backoff       (.transient = True)
+        │   ├── RateLimited         429: .retry_after seconds, .reason (RateLimit-Reason)
+        │   ├── Unavailable         5xx or a connection that could not be made
+        │   └── Timeout             no answer in time, for a request that is safe to repeat
+        ├── OutcomeUnknown          a create that may or may not have happened (timeout, dropped
+        │                           connection): never retried blindly; the pipeline looks the
+        │                           marker up first (SPEC §4.5)                (.transient = False)
+        └── PermanentError          retrying the same request cannot help    (.transient = False)
+            ├── AuthFailed          401
+            ├── Forbidden           403
+            ├── NotFound            404
+            ├── Gone                410 (e.g. the removed /rest/api/3/search)
+            ├── Conflict            409
+            └── FieldErrors         400 with Jira's per-field messages and a hint that names the
+                                    project, issue type and field
+
+`transient` is part of the type, so a worker decides retry-or-dead-letter with one attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+__all__ = [
+    "AuthFailed",
+    "ConfigError",
+    "Conflict",
+    "FieldErrors",
+    "Forbidden",
+    "Gone",
+    "InputError",
+    "JiraError",
+    "NotFound",
+    "OutcomeUnknown",
+    "PermanentError",
+    "Problem",
+    "RateLimited",
+    "SourceAuthError",
+    "TicketBridgeError",
+    "Timeout",
+    "TransientError",
+    "Unavailable",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (a dotted path, and a line when known) and what."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path} (line {self.line})" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+class TicketBridgeError(Exception):
+    """Root of every error ticketbridge raises on purpose."""
+
+    transient: ClassVar[bool] = False
+
+
+class _ProblemsError(TicketBridgeError):
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        detail = "; ".join(str(p) for p in self.problems)
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class ConfigError(_ProblemsError):
+    """The configuration is refused whole; `problems` lists every error with path and line."""
+
+
+class InputError(_ProblemsError):
+    """An alert or native payload is refused; `problems` name the offending fields."""
+
+
+class SourceAuthError(TicketBridgeError):
+    """A source request failed authentication; the message says why, never the secret."""
+
+
+class JiraError(TicketBridgeError):
+    """Anything that went wrong talking to Jira."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class TransientError(JiraError):
+    transient: ClassVar[bool] = True
+
+
+class RateLimited(TransientError):
+    def __init__(
+        self, message: str, *, retry_after: float | None, reason: str | None = None
+    ) -> None:
+        self.retry_after = retry_after
+        self.reason = reason
+        super().__init__(message, status=429)
+
+
+class Unavailable(TransientError):
+    pass
+
+
+class Timeout(TransientError):
+    pass
+
+
+class OutcomeUnknown(JiraError):
+    """A write whose effect is unknown; resolve by looking the marker up, never by repeating it."""
+
+
+class PermanentError(JiraError):
+    pass
+
+
+class AuthFailed(PermanentError):
+    pass
+
+
+class Forbidden(PermanentError):
+    pass
+
+
+class NotFound(PermanentError):
+    pass
+
+
+class Gone(PermanentError):
+    pass
+
+
+class Conflict(PermanentError):
+    pass
+
+
+class FieldErrors(PermanentError):
+    """Jira refused fields (400). Keeps Jira's own messages and adds a hint for the operator."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        messages: Sequence[str] = (),
+        fields: Mapping[str, str] | None = None,
+        hint: str | None = None,
+        status: int | None = 400,
+    ) -> None:
+        self.messages: tuple[str, ...] = tuple(messages)
+        self.fields: dict[str, str] = dict(fields or {})
+        self.hint = hint
+        super().__init__(message, status=status)

@@ -1,0 +1,1 @@
+"""An in-memory provider with the behaviour of Jira that the pipeline relies on."""

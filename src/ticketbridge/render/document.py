@@ -1,0 +1,151 @@
+"""The document model: what a template means, before it is ADF (Cloud) or wiki markup (DC).
+
+Parsers (Markdown via markdown-it-py, Jira wiki markup) build it; renderers turn it into ADF
+or wiki strings. It is deliberately small: only what both targets can express faithfully.
+Immutable, so a rendered template can be shared and compared in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "Block",
+    "BlockQuote",
+    "BulletList",
+    "CodeBlock",
+    "Document",
+    "HardBreak",
+    "Heading",
+    "Inline",
+    "Link",
+    "ListItem",
+    "Mark",
+    "Mention",
+    "OrderedList",
+    "Panel",
+    "PanelKind",
+    "Paragraph",
+    "Rule",
+    "Table",
+    "TableCell",
+    "TableRow",
+    "Text",
+]
+
+SimpleMark = Literal["strong", "em", "code", "strike"]
+PanelKind = Literal["info", "note", "warning", "success", "error"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link mark: the text it is attached to points at `href`."""
+
+    href: str
+
+
+Mark = SimpleMark | Link
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    marks: tuple[Mark, ...] = ()
+
+
+@dataclass(frozen=True)
+class HardBreak:
+    pass
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A user mention by Cloud accountId (DC renders `[~name]` from `text`)."""
+
+    account_id: str
+    text: str = ""
+
+
+Inline = Text | HardBreak | Mention
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    content: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    content: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListItem:
+    content: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[ListItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderedList:
+    items: tuple[ListItem, ...] = ()
+    start: int = 1
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    text: str
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class BlockQuote:
+    content: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Panel:
+    kind: PanelKind = "info"
+    content: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    pass
+
+
+@dataclass(frozen=True)
+class TableCell:
+    content: tuple[Block, ...] = ()
+    header: bool = False
+
+
+@dataclass(frozen=True)
+class TableRow:
+    cells: tuple[TableCell, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: tuple[TableRow, ...] = ()
+
+
+Block = (
+    Paragraph | Heading | BulletList | OrderedList | CodeBlock | BlockQuote | Panel | Rule | Table
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def plain(cls, text: str) -> Document:
+        """A document of plain paragraphs, one per blank-line-separated chunk of `text`."""
+        chunks = [c for c in text.split("\n\n") if c.strip()]
+        return cls(tuple(Paragraph((Text(c),)) for c in chunks))
