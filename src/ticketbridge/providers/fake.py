@@ -1,1 +1,622 @@
-"""An in-memory provider with the behaviour of Jira that the pipeline relies on."""
+"""An in-memory provider with the behaviour of Jira that the pipeline relies on.
+
+Keys `OPS-1`, `OPS-2`…; a simplified workflow whose statuses carry categories (To Do/new,
+In Progress/indeterminate, Done/done) with every other status reachable; resolution set when a
+transition lands in done and cleared when it leaves; labels, comments, links, remote links and
+the issue property of a marker. Searches evaluate the JQL subset of `jira.jql` and honour an
+optional index lag: an issue is invisible to search for `search_lag` seconds after its creation
+unless its id is passed as known (`reconcileIssues`).
+
+Failures are injectable at the boundary: `fail_next(op, error)` makes the next call of `op`
+raise `error`; `drop_next_create()` lets the next create commit and then raises
+`OutcomeUnknown`, like a response lost after Jira stored the issue.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import structlog
+
+from ticketbridge.errors import FieldErrors, JiraError, NotFound, OutcomeUnknown
+from ticketbridge.providers.base import (
+    BulkResult,
+    Capabilities,
+    Comment,
+    CreateMetaField,
+    FieldDef,
+    Flavor,
+    Issue,
+    IssueDraft,
+    IssueRef,
+    IssueType,
+    IssueUpdate,
+    Marker,
+    Priority,
+    Project,
+    SearchPage,
+    ServerInfo,
+    Status,
+    Transition,
+    User,
+)
+from ticketbridge.providers.jira import defaults as jd
+from ticketbridge.providers.jira import jql
+from ticketbridge.providers.jira.shaping import shape_value
+from ticketbridge.render.document import (
+    BlockQuote,
+    BulletList,
+    CodeBlock,
+    Document,
+    Heading,
+    Mention,
+    OrderedList,
+    Panel,
+    Paragraph,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "FIELDS",
+    "PROJECTS",
+    "USERS",
+    "FakeComment",
+    "FakeIssue",
+    "FakeProvider",
+    "document_text",
+]
+
+log = structlog.get_logger(__name__)
+
+_CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
+FIELDS: tuple[FieldDef, ...] = (
+    *jd.SYSTEM_FIELDS,
+    FieldDef("customfield_10100", "Severity", True, "option", custom_type=_CF + "select"),
+    FieldDef("customfield_10101", "Risk Score", True, "number", custom_type=_CF + "float"),
+    FieldDef("customfield_10102", "Detected At", True, "datetime", custom_type=_CF + "datetime"),
+    FieldDef("customfield_10103", "Frameworks", True, "array", "option", _CF + "multiselect"),
+    FieldDef("customfield_10104", "Reviewer", True, "user", custom_type=_CF + "userpicker"),
+    FieldDef("customfield_10105", "Remediation", True, "string", custom_type=_CF + "textarea"),
+    FieldDef("customfield_10106", "Review Date", True, "date", custom_type=_CF + "datepicker"),
+)
+USERS: tuple[User, ...] = (
+    User("Admin", "557058:admin", "admin", "admin@example.com"),
+    User("Alice Example", "557058:alice", "alice", "alice@example.com"),
+    User("Bob Example", "557058:bob", "bob", "bob@example.com"),
+)
+PROJECTS: tuple[Project, ...] = (
+    Project("10000", "OPS", "Operations"),
+    Project("10001", "AIGOV", "AI Governance"),
+    Project("10002", "COMPLIANCE", "Compliance"),
+    Project("10003", "SEC", "Security"),
+    Project("10004", "INFRA", "Infrastructure"),
+)
+
+
+@dataclass
+class FakeComment:
+    id: str
+    body: Document
+    author: User | None
+    created: datetime
+    updated: datetime
+
+
+@dataclass
+class FakeIssue:
+    """One stored issue; tests read (and may arrange) these directly via `FakeProvider.issues`."""
+
+    id: str
+    key: str
+    project: str
+    issue_type: str
+    summary: str
+    status: Status
+    created: datetime
+    updated: datetime
+    visible_at: float  # monotonic clock value from which search sees the issue
+    description: Document | None = None
+    resolution: str | None = None
+    priority: str | None = None
+    assignee: User | None = None
+    labels: list[str] = field(default_factory=list)
+    due_date: Any = None
+    parent: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)
+    comments: list[FakeComment] = field(default_factory=list)
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # (type, direction, key)
+    remote_links: list[tuple[str, str]] = field(default_factory=list)  # (url, title)
+
+
+class FakeProvider:
+    """In-memory `Provider`. Not thread-safe; meant for one event loop in tests."""
+
+    def __init__(
+        self,
+        *,
+        flavor: Flavor = "cloud",
+        base_url: str = "https://fake.atlassian.net",
+        search_lag: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        fields: Sequence[FieldDef] = FIELDS,
+        users: Sequence[User] = USERS,
+        projects: Sequence[Project] = PROJECTS,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.search_lag = search_lag
+        self.clock = clock
+        self.issues: dict[str, FakeIssue] = {}
+        self.users = list(users)
+        self._flavor: Flavor = flavor
+        self._fields = tuple(fields)
+        self._projects = tuple(projects)
+        self._hidden: set[tuple[str, str, str]] = set()
+        self._failures: dict[str, list[JiraError]] = {}
+        self._drops = 0
+        self._ids = itertools.count(10001)
+        self._seq: dict[str, itertools.count[int]] = {}
+        self.calls: dict[str, int] = {}
+
+    # --- test controls ----------------------------------------------------------------------
+
+    def fail_next(self, op: str, error: JiraError, times: int = 1) -> None:
+        """The next `times` calls of method `op` (e.g. "create_issue") raise `error`."""
+        self._failures.setdefault(op, []).extend([error] * times)
+
+    def drop_next_create(self, times: int = 1) -> None:
+        """The next creates commit, then raise `OutcomeUnknown` (response lost)."""
+        self._drops += times
+
+    def hide_field(self, project: str, issue_type: str, field_id: str) -> None:
+        """Take a field off the create screen of project/issue type."""
+        self._hidden.add((project, issue_type, field_id))
+
+    def index_now(self) -> None:
+        """Let search see every issue at once (end the index lag)."""
+        now = self.clock()
+        for issue in self.issues.values():
+            issue.visible_at = min(issue.visible_at, now)
+
+    def _enter(self, op: str) -> None:
+        self.calls[op] = self.calls.get(op, 0) + 1
+        pending = self._failures.get(op)
+        if pending:
+            raise pending.pop(0)
+
+    # --- capabilities -----------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Capabilities:
+        cloud = self._flavor == "cloud"
+        return Capabilities(
+            flavor=self._flavor,
+            api_version="3" if cloud else "2",
+            rich_text="adf" if cloud else "wiki",
+            bulk_create=True,
+            max_bulk=50,
+            reconcile_issues=cloud,
+            user_key="accountId" if cloud else "name",
+        )
+
+    # --- issues -----------------------------------------------------------------------------
+
+    async def create_issue(self, draft: IssueDraft) -> IssueRef:
+        self._enter("create_issue")
+        ref = self._store(draft)
+        self._maybe_drop()
+        return ref
+
+    async def create_issues(self, drafts: Sequence[IssueDraft]) -> BulkResult:
+        self._enter("create_issues")
+        created: dict[int, IssueRef] = {}
+        failed: dict[int, Exception] = {}
+        for pos, draft in enumerate(drafts[:50]):
+            try:
+                created[pos] = self._store(draft)
+            except FieldErrors as exc:
+                failed[pos] = exc
+        for pos in range(50, len(drafts)):
+            failed[pos] = FieldErrors("more than 50 issues in one bulk call")
+        self._maybe_drop()
+        return BulkResult(created=created, failed=failed)
+
+    def _maybe_drop(self) -> None:
+        if self._drops:
+            self._drops -= 1
+            raise OutcomeUnknown("connection dropped after the create was sent")
+
+    def _store(self, draft: IssueDraft) -> IssueRef:
+        self._check_create(draft)
+        extra = self._on_screen(draft)
+        now = datetime.now(UTC)
+        seq = self._seq.setdefault(draft.project, itertools.count(1))
+        issue = FakeIssue(
+            id=str(next(self._ids)),
+            key=f"{draft.project}-{next(seq)}",
+            project=draft.project,
+            issue_type=draft.issue_type,
+            summary=draft.summary[:255],
+            status=jd.STATUSES[0],
+            created=now,
+            updated=now,
+            visible_at=self.clock() + self.search_lag,
+            description=draft.description,
+            priority=draft.priority or "Medium",
+            assignee=self._assignee(draft.assignee),
+            labels=list(dict.fromkeys([*draft.labels, *_marker_labels(draft.marker)])),
+            due_date=draft.due_date,
+            parent=draft.parent,
+            fields=extra,
+        )
+        if draft.marker:
+            issue.properties[Marker.PROPERTY_KEY] = draft.marker.property_value
+        self.issues[issue.key] = issue
+        return self._ref(issue)
+
+    def _check_create(self, draft: IssueDraft) -> None:
+        problems: dict[str, str] = {}
+        if draft.project not in {p.key for p in self._projects}:
+            problems["project"] = "valid project is required"
+        elif draft.issue_type not in {t.name for t in jd.ISSUE_TYPES}:
+            problems["issuetype"] = "The issue type selected is invalid."
+        if not draft.summary.strip():
+            problems["summary"] = "You must specify a summary of the issue."
+        if draft.priority and draft.priority not in {p.name for p in jd.PRIORITIES}:
+            problems["priority"] = f"Priority name '{draft.priority}' is not valid"
+        if draft.parent and draft.parent not in self.issues:
+            problems["parent"] = f"Issue '{draft.parent}' does not exist"
+        if problems:
+            raise FieldErrors(
+                "Jira refused the issue",
+                fields=problems,
+                hint=f"check {', '.join(problems)} of {draft.project}/{draft.issue_type}",
+            )
+
+    def _on_screen(self, draft: IssueDraft) -> dict[str, Any]:
+        kept: dict[str, Any] = {}
+        for name, value in draft.fields.items():
+            fdef = self._field(name)
+            if fdef is None or (draft.project, draft.issue_type, fdef.id) in self._hidden:
+                log.warning(
+                    "field dropped: not on the create screen",
+                    field=name,
+                    project=draft.project,
+                    issue_type=draft.issue_type,
+                )
+                continue
+            if fdef.schema_type == "user" and isinstance(value, str):
+                user = self._user(value)
+                value = (
+                    (user.account_id if self._flavor == "cloud" else user.name) if user else None
+                )
+            kept[fdef.id] = shape_value(
+                fdef, value, user_key=self.capabilities.user_key, text=_as_text
+            )
+        return kept
+
+    def _field(self, name: str) -> FieldDef | None:
+        for f in self._fields:
+            if name in (f.id, f.name):
+                return f
+        return None
+
+    def _assignee(self, who: str | None) -> User | None:
+        if who is None:
+            return None
+        user = self._user(who)
+        if user is None:
+            log.warning("assignee unknown; issue left unassigned", assignee=who)
+        return user
+
+    def _user(self, who: str) -> User | None:
+        for u in self.users:
+            if who in (u.account_id, u.name, u.email):
+                return u
+        return None
+
+    def _ref(self, issue: FakeIssue) -> IssueRef:
+        return IssueRef(issue.id, issue.key, f"{self.base_url}/browse/{issue.key}")
+
+    def _get(self, key: str) -> FakeIssue:
+        issue = self.issues.get(key) or next((i for i in self.issues.values() if i.id == key), None)
+        if issue is None:
+            raise NotFound(f"Issue does not exist or you do not have permission to see it: {key}")
+        return issue
+
+    async def get_issue(self, key: str) -> Issue:
+        self._enter("get_issue")
+        i = self._get(key)
+        return Issue(
+            id=i.id,
+            key=i.key,
+            url=self._ref(i).url,
+            project=i.project,
+            issue_type=i.issue_type,
+            summary=i.summary,
+            status=i.status,
+            resolution=i.resolution,
+            priority=i.priority,
+            assignee=i.assignee,
+            labels=tuple(i.labels),
+            created=i.created,
+            updated=i.updated,
+            due_date=i.due_date,
+            fields=dict(i.fields),
+        )
+
+    async def update_issue(self, key: str, update: IssueUpdate) -> None:
+        self._enter("update_issue")
+        issue = self._get(key)
+        if update.summary is not None:
+            issue.summary = update.summary[:255]
+        if update.description is not None:
+            issue.description = update.description
+        if update.priority is not None:
+            issue.priority = update.priority
+        if update.assignee is not None:
+            issue.assignee = self._assignee(update.assignee)
+        if update.due_date is not None:
+            issue.due_date = update.due_date
+        issue.labels = [
+            lb
+            for lb in dict.fromkeys([*issue.labels, *update.add_labels])
+            if lb not in update.remove_labels
+        ]
+        for name, value in update.fields.items():
+            fdef = self._field(name)
+            if fdef is None:
+                raise FieldErrors("Jira refused the edit", fields={name: "Field does not exist"})
+            issue.fields[fdef.id] = shape_value(
+                fdef, value, user_key=self.capabilities.user_key, text=_as_text
+            )
+        issue.updated = datetime.now(UTC)
+
+    async def add_comment(self, key: str, body: Document) -> Comment:
+        self._enter("add_comment")
+        issue = self._get(key)
+        now = datetime.now(UTC)
+        comment = FakeComment(str(next(self._ids)), body, self.users[0], now, now)
+        issue.comments.append(comment)
+        issue.updated = now
+        return _public_comment(comment)
+
+    async def edit_comment(self, key: str, comment_id: str, body: Document) -> Comment:
+        self._enter("edit_comment")
+        issue = self._get(key)
+        for comment in issue.comments:
+            if comment.id == comment_id:
+                comment.body = body
+                comment.updated = datetime.now(UTC)
+                return _public_comment(comment)
+        raise NotFound(f"Can not find a comment for the id: {comment_id}.")
+
+    async def list_transitions(self, key: str) -> tuple[Transition, ...]:
+        self._enter("list_transitions")
+        issue = self._get(key)
+        return tuple(t for t in jd.TRANSITIONS if t.to.id != issue.status.id)
+
+    async def transition(
+        self,
+        key: str,
+        transition_id: str,
+        *,
+        resolution: str | None = None,
+        comment: Document | None = None,
+    ) -> None:
+        self._enter("transition")
+        issue = self._get(key)
+        target = next(
+            (t for t in jd.TRANSITIONS if t.id == transition_id and t.to != issue.status), None
+        )
+        if target is None:
+            raise FieldErrors(
+                "Jira refused the transition",
+                messages=[f"Transition id '{transition_id}' is not valid for this issue."],
+            )
+        if resolution is not None and resolution not in jd.RESOLUTIONS:
+            raise FieldErrors("Jira refused the transition", fields={"resolution": "invalid"})
+        issue.status = target.to
+        done = target.to.category == "done"
+        issue.resolution = (resolution or "Done") if done else None
+        if comment is not None:
+            now = datetime.now(UTC)
+            issue.comments.append(FakeComment(str(next(self._ids)), comment, None, now, now))
+        issue.updated = datetime.now(UTC)
+
+    async def link_issues(self, link_type: str, inward_key: str, outward_key: str) -> None:
+        self._enter("link_issues")
+        if link_type not in jd.LINK_TYPES:
+            raise NotFound(f"No issue link type with name '{link_type}' found.")
+        inward, outward = self._get(inward_key), self._get(outward_key)
+        inward.links.append((link_type, "outward", outward.key))
+        outward.links.append((link_type, "inward", inward.key))
+
+    async def add_remote_link(self, key: str, url: str, title: str) -> None:
+        self._enter("add_remote_link")
+        issue = self._get(key)
+        issue.remote_links = [(u, t) for u, t in issue.remote_links if u != url]
+        issue.remote_links.append((url, title))
+
+    # --- finding ----------------------------------------------------------------------------
+
+    async def find_by_marker(
+        self, marker: Marker, *, known_ids: Sequence[str] = ()
+    ) -> tuple[IssueRef, ...]:
+        self._enter("find_by_marker")
+        found = self._visible(jql.parse(jql.marker_jql(marker)), known_ids)
+        return tuple(self._ref(i) for i in found)
+
+    async def search(
+        self, jql_text: str, *, page_token: str | None = None, page_size: int = 50
+    ) -> SearchPage:
+        self._enter("search")
+        query = jql.parse(jql_text)
+        found = self._visible(query, ())
+        for name, desc in reversed(query.order_by):
+            found.sort(key=partial(_sort_key, name=name), reverse=desc)
+        start = int(page_token or 0)
+        page = found[start : start + page_size]
+        nxt = str(start + page_size) if start + page_size < len(found) else None
+        return SearchPage(tuple([await self.get_issue(i.key) for i in page]), nxt)
+
+    def _visible(self, query: jql.Query, known_ids: Sequence[str]) -> list[FakeIssue]:
+        now = self.clock()
+        visible = [i for i in self.issues.values() if i.visible_at <= now or i.id in known_ids]
+        return [
+            i
+            for i in sorted(visible, key=lambda i: int(i.id))
+            if query.where is None or jql.evaluate(query.where, partial(_values, i))
+        ]
+
+    # --- metadata ---------------------------------------------------------------------------
+
+    async def server_info(self) -> ServerInfo:
+        cloud = self._flavor == "cloud"
+        return ServerInfo(
+            self.base_url, "1001.0.0" if cloud else "9.12.0", "Cloud" if cloud else "DataCenter"
+        )
+
+    async def myself(self) -> User:
+        return self.users[0]
+
+    async def projects(self) -> tuple[Project, ...]:
+        self._enter("projects")
+        return self._projects
+
+    async def issue_types(self, project: str) -> tuple[IssueType, ...]:
+        self._enter("issue_types")
+        if project not in {p.key for p in self._projects}:
+            raise NotFound(f"No project could be found with key '{project}'.")
+        return jd.ISSUE_TYPES
+
+    async def priorities(self) -> tuple[Priority, ...]:
+        return jd.PRIORITIES
+
+    async def statuses(self) -> tuple[Status, ...]:
+        return jd.STATUSES
+
+    async def fields(self) -> tuple[FieldDef, ...]:
+        return self._fields
+
+    async def create_meta(self, project: str, issue_type: str) -> tuple[CreateMetaField, ...]:
+        self._enter("create_meta")
+        await self.issue_types(project)
+        return tuple(
+            CreateMetaField(f, required=f.id in ("summary", "issuetype", "project"))
+            for f in self._fields
+            if (project, issue_type, f.id) not in self._hidden
+        )
+
+    async def find_user(self, query: str) -> User | None:
+        self._enter("find_user")
+        return self._user(query)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _marker_labels(marker: Marker | None) -> list[str]:
+    return [marker.label] if marker else []
+
+
+def _public_comment(c: FakeComment) -> Comment:
+    return Comment(c.id, document_text(c.body), c.author, c.created, c.updated)
+
+
+def _as_text(value: Any) -> Any:
+    return document_text(value) if isinstance(value, Document) else str(value)
+
+
+def _sort_key(issue: FakeIssue, name: str) -> list[str]:
+    if name.lower() in ("key", "issuekey", "id"):
+        return [f"{int(issue.id):012d}"]
+    return _values(issue, name)
+
+
+def _values(issue: FakeIssue, name: str) -> list[str]:
+    """An issue's values of a JQL field, as strings."""
+    simple: dict[str, list[str | None]] = {
+        "project": [issue.project],
+        "key": [issue.key],
+        "issuekey": [issue.key],
+        "id": [issue.id],
+        "labels": list(issue.labels),
+        "summary": [issue.summary],
+        "status": [issue.status.name, issue.status.id],
+        "statuscategory": [issue.status.category, _CATEGORY_NAMES[issue.status.category]],
+        "issuetype": [issue.issue_type],
+        "type": [issue.issue_type],
+        "resolution": [issue.resolution],
+        "priority": [issue.priority],
+        "parent": [issue.parent],
+        "created": [issue.created.isoformat()],
+        "updated": [issue.updated.isoformat()],
+        "assignee": (
+            [issue.assignee.account_id, issue.assignee.name, issue.assignee.email]
+            if issue.assignee
+            else []
+        ),
+    }
+    key = name.lower()
+    if key == "issue.property[ticketbridge].fingerprint":
+        return [str(issue.properties.get(Marker.PROPERTY_KEY, {}).get("fingerprint", ""))]
+    if key not in simple:
+        raise FieldErrors(
+            "JQL refused",
+            messages=[f"Field '{name}' does not exist or you do not have permission to view it."],
+        )
+    return [v for v in simple[key] if v]
+
+
+_CATEGORY_NAMES = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
+
+
+def document_text(doc: Document) -> str:
+    """Plain text of a document: one line per paragraph, heading, list item or table row."""
+    lines: list[str] = []
+    for block in doc.blocks:
+        _block_text(block, lines)
+    return "\n".join(lines)
+
+
+def _inline_text(content: Sequence[Any]) -> str:
+    parts: list[str] = []
+    for node in content:
+        if isinstance(node, Text):
+            parts.append(node.text)
+        elif isinstance(node, Mention):
+            parts.append(node.text or node.account_id)
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _block_text(block: Any, lines: list[str]) -> None:
+    if isinstance(block, Paragraph | Heading):
+        lines.append(_inline_text(block.content))
+    elif isinstance(block, CodeBlock):
+        lines.append(block.text)
+    elif isinstance(block, BulletList | OrderedList):
+        for item in block.items:
+            for inner in item.content:
+                _block_text(inner, lines)
+    elif isinstance(block, BlockQuote | Panel):
+        for inner in block.content:
+            _block_text(inner, lines)
+    elif isinstance(block, Table):
+        for row in block.rows:
+            cells: list[str] = []
+            for cell in row.cells:
+                sub: list[str] = []
+                for inner in cell.content:
+                    _block_text(inner, sub)
+                cells.append(" ".join(sub))
+            lines.append(" | ".join(cells))

@@ -1,0 +1,75 @@
+"""One contract suite, three implementations: the fake, and JiraProvider against the emulator
+in its Cloud (strict) and Data Center flavours.
+
+A `Harness` arranges what each implementation needs arranged in its own way (a field taken off
+the create screen, search index lag) and reads end state (how many issues exist).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from support.requirements import require
+from ticketbridge.providers.base import Provider
+from ticketbridge.providers.fake import FakeProvider
+
+
+@dataclass
+class Clock:
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Harness:
+    name: str
+    provider: Provider
+    hide_field: Callable[[str, str, str], None]
+    set_lag: Callable[[float], None]
+    issue_count: Callable[[], int]
+    end_lag: Callable[[], None]
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def _fake_harness() -> Harness:
+    clock = Clock()
+    fake = FakeProvider(clock=clock)
+
+    def set_lag(seconds: float) -> None:
+        fake.search_lag = seconds
+
+    def end_lag() -> None:
+        clock.now += 10_000
+
+    return Harness(
+        "fake",
+        fake,
+        hide_field=fake.hide_field,
+        set_lag=set_lag,
+        issue_count=lambda: len(fake.issues),
+        end_lag=end_lag,
+    )
+
+
+def _emulator_harness(flavor: str) -> Harness:
+    try:
+        from jira_emulator import Emulator  # type: ignore[attr-defined]
+        from ticketbridge.providers.jira import JiraProvider  # type: ignore[attr-defined]
+    except ImportError as exc:
+        require(False, f"Jira emulator or JiraProvider not importable yet: {exc}")
+        raise
+    raise NotImplementedError(flavor, Emulator, JiraProvider)
+
+
+@pytest.fixture(params=["fake", "cloud", "datacenter"])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    h = _fake_harness() if request.param == "fake" else _emulator_harness(request.param)
+    try:
+        yield h
+    finally:
+        await h.provider.aclose()

@@ -1,0 +1,164 @@
+"""Contract: comments, transitions, links, markers, search, metadata and field shaping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+import structlog
+
+from conftest import Harness  # type: ignore[import-not-found]
+from ticketbridge.errors import FieldErrors
+from ticketbridge.providers.base import IssueDraft, Marker
+from ticketbridge.render.document import Document
+
+
+def draft(summary: str = "Alert", **kw: Any) -> IssueDraft:
+    return IssueDraft(project="OPS", issue_type="Task", summary=summary, **kw)
+
+
+async def test_comment_add_then_edit_in_place(harness: Harness) -> None:
+    p = harness.provider
+    ref = await p.create_issue(draft())
+    added = await p.add_comment(ref.key, Document.plain("seen 1 time"))
+    assert "seen 1 time" in added.body_text
+    edited = await p.edit_comment(ref.key, added.id, Document.plain("seen 2 times"))
+    assert edited.id == added.id
+    assert "seen 2 times" in edited.body_text
+
+
+async def _transition_to(harness: Harness, key: str, category: str, **kw: Any) -> None:
+    options = await harness.provider.list_transitions(key)
+    chosen = next(t for t in options if t.to.category == category)
+    await harness.provider.transition(key, chosen.id, **kw)
+
+
+async def test_transition_to_done_sets_resolution_and_reopen_clears_it(harness: Harness) -> None:
+    p = harness.provider
+    ref = await p.create_issue(draft())
+    await _transition_to(harness, ref.key, "done", resolution="Won't Do")
+    done = await p.get_issue(ref.key)
+    assert (done.status.category, done.resolution) == ("done", "Won't Do")
+    await _transition_to(harness, ref.key, "new")
+    reopened = await p.get_issue(ref.key)
+    assert (reopened.status.category, reopened.resolution) == ("new", None)
+
+
+async def test_invalid_transition_is_refused(harness: Harness) -> None:
+    ref = await harness.provider.create_issue(draft())
+    with pytest.raises(FieldErrors):
+        await harness.provider.transition(ref.key, "999999")
+
+
+async def test_link_and_remote_link_do_not_fail(harness: Harness) -> None:
+    p = harness.provider
+    old, new = await p.create_issue(draft("old")), await p.create_issue(draft("new"))
+    await p.link_issues("Relates", new.key, old.key)
+    await p.add_remote_link(new.key, "https://alerts.example.com/a/1", "Alert 1")
+    await p.add_remote_link(new.key, "https://alerts.example.com/a/1", "Alert 1 (again)")
+    found = await p.search(f'issuekey = "{new.key}"')
+    assert [i.key for i in found.issues] == [new.key]
+
+
+async def test_find_by_marker_finds_exactly_the_marked_issue(harness: Harness) -> None:
+    p = harness.provider
+    marked = await p.create_issue(draft(marker=Marker("fp-abc")))
+    await p.create_issue(draft(marker=Marker("fp-other")))
+    await p.create_issue(draft())
+    harness.end_lag()
+    assert [r.key for r in await p.find_by_marker(Marker("fp-abc"))] == [marked.key]
+    assert await p.find_by_marker(Marker("fp-none")) == ()
+
+
+async def test_find_by_marker_under_index_lag_needs_known_ids(harness: Harness) -> None:
+    if not harness.provider.capabilities.reconcile_issues:
+        pytest.skip("reconcileIssues is a Cloud feature")
+    harness.set_lag(60.0)
+    p = harness.provider
+    ref = await p.create_issue(draft(marker=Marker("fp-lag")))
+    assert await p.find_by_marker(Marker("fp-lag")) == ()
+    found = await p.find_by_marker(Marker("fp-lag"), known_ids=[ref.id])
+    assert [r.key for r in found] == [ref.key]
+
+
+async def test_search_pages_through_every_match_once(harness: Harness) -> None:
+    p = harness.provider
+    made = [(await p.create_issue(draft(f"s{n}", labels=("paging",)))).key for n in range(7)]
+    harness.end_lag()
+    seen: list[str] = []
+    token: str | None = None
+    for _ in range(10):
+        page = await p.search('labels = "paging" ORDER BY key ASC', page_token=token, page_size=3)
+        seen.extend(i.key for i in page.issues)
+        token = page.next_page_token
+        if token is None:
+            break
+    assert sorted(seen) == sorted(made)
+    assert len(seen) == 7
+
+
+async def test_metadata(harness: Harness) -> None:
+    p = harness.provider
+    assert "OPS" in {pr.key for pr in await p.projects()}
+    assert "Task" in {t.name for t in await p.issue_types("OPS")}
+    assert {"High", "Low"} <= {pr.name for pr in await p.priorities()}
+    assert {s.category for s in await p.statuses()} == {"new", "indeterminate", "done"}
+    assert "labels" in {f.id for f in await p.fields()}
+    meta = await p.create_meta("OPS", "Task")
+    assert "summary" in {m.field.id for m in meta}
+    me = await p.myself()
+    assert me.display_name
+
+
+async def test_user_lookup(harness: Harness) -> None:
+    user = await harness.provider.find_user("alice@example.com")
+    assert user is not None
+    key = harness.provider.capabilities.user_key
+    assert user.account_id if key == "accountId" else user.name
+    assert await harness.provider.find_user("nobody@nowhere.invalid") is None
+
+
+async def test_field_not_on_screen_is_dropped_with_a_warning(harness: Harness) -> None:
+    harness.hide_field("OPS", "Task", "customfield_10101")
+    with structlog.testing.capture_logs() as logs:
+        ref = await harness.provider.create_issue(
+            draft(fields={"Risk Score": 7, "Severity": "High"})
+        )
+    issue = await harness.provider.get_issue(ref.key)
+    assert issue.fields.get("customfield_10101") is None
+    assert _option(issue.fields["customfield_10100"]) == "High"
+    warnings = [e for e in logs if e["log_level"] == "warning"]
+    assert any("Risk Score" in str(e) or "customfield_10101" in str(e) for e in warnings)
+
+
+def _option(value: Any) -> Any:
+    return value["value"] if isinstance(value, Mapping) else value
+
+
+FIELD_SHAPES = [
+    # (field given by, plain value, read back as)
+    ("Severity", "Critical", lambda v: _option(v) == "Critical"),
+    ("customfield_10101", "7.5", lambda v: v == 7.5),
+    ("Frameworks", ["SOC2", "ISO27001"], lambda v: [_option(x) for x in v] == ["SOC2", "ISO27001"]),
+    ("Review Date", date(2030, 2, 1), lambda v: v == "2030-02-01"),
+    (
+        "Detected At",
+        datetime(2030, 2, 1, 12, 30, tzinfo=UTC),
+        lambda v: str(v).startswith("2030-02-01T12:30"),
+    ),
+    ("Reviewer", "bob@example.com", lambda v: v is not None),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "check"), FIELD_SHAPES)
+async def test_field_values_are_shaped_from_the_schema(
+    harness: Harness, name: str, value: Any, check: Any
+) -> None:
+    p = harness.provider
+    fields = {f.name: f.id for f in await p.fields()}
+    ref = await p.create_issue(draft(fields={name: value}))
+    issue = await p.get_issue(ref.key)
+    field_id = fields.get(name, name)
+    assert check(issue.fields[field_id]), issue.fields.get(field_id)
