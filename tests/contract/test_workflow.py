@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,8 +15,8 @@ from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render.document import Document
 
 
-def draft(summary: str = "Alert", **kw: Any) -> IssueDraft:
-    return IssueDraft(project="OPS", issue_type="Task", summary=summary, **kw)
+def draft(summary: str = "Alert", project: str = "OPS", **kw: Any) -> IssueDraft:
+    return IssueDraft(project=project, issue_type="Task", summary=summary, **kw)
 
 
 async def test_comment_add_then_edit_in_place(harness: Harness) -> None:
@@ -121,14 +121,14 @@ async def test_user_lookup(harness: Harness) -> None:
 
 
 async def test_field_not_on_screen_is_dropped_with_a_warning(harness: Harness) -> None:
-    harness.hide_field("OPS", "Task", "customfield_10101")
+    # INFRA's create screen carries only the system fields and Escalation ID.
     with structlog.testing.capture_logs() as logs:
         ref = await harness.provider.create_issue(
-            draft(fields={"Risk Score": 7, "Severity": "High"})
+            draft(project="INFRA", fields={"Risk Score": 7, "Escalation ID": "ESC-1"})
         )
     issue = await harness.provider.get_issue(ref.key)
-    assert issue.fields.get("customfield_10101") is None
-    assert _option(issue.fields["customfield_10100"]) == "High"
+    assert issue.fields.get("customfield_10014") is None
+    assert issue.fields["customfield_10010"] == "ESC-1"
     warnings = [e for e in logs if e["log_level"] == "warning"]
     assert any("Risk Score" in str(e) or "customfield_10101" in str(e) for e in warnings)
 
@@ -139,16 +139,12 @@ def _option(value: Any) -> Any:
 
 FIELD_SHAPES = [
     # (field given by, plain value, read back as)
-    ("Severity", "Critical", lambda v: _option(v) == "Critical"),
-    ("customfield_10101", "7.5", lambda v: v == 7.5),
-    ("Frameworks", ["SOC2", "ISO27001"], lambda v: [_option(x) for x in v] == ["SOC2", "ISO27001"]),
+    ("Change Risk", "HIGH", lambda v: _option(v) == "HIGH"),
+    ("customfield_10014", "7.5", lambda v: v == 7.5),
+    ("Affected Systems", ["api", "web"], lambda v: [_option(x) for x in v] == ["api", "web"]),
     ("Review Date", date(2030, 2, 1), lambda v: v == "2030-02-01"),
-    (
-        "Detected At",
-        datetime(2030, 2, 1, 12, 30, tzinfo=UTC),
-        lambda v: str(v).startswith("2030-02-01T12:30"),
-    ),
-    ("Reviewer", "bob@example.com", lambda v: v is not None),
+    ("Escalation ID", 12345, lambda v: v == "12345"),
+    ("Security Reviewer", "bob@example.com", lambda v: isinstance(v, Mapping)),
 ]
 
 

@@ -76,20 +76,27 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 _CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
+# The same custom fields, users and projects as the Jira emulator's default seed, so one
+# contract suite can run against both.
 FIELDS: tuple[FieldDef, ...] = (
     *jd.SYSTEM_FIELDS,
-    FieldDef("customfield_10100", "Severity", True, "option", custom_type=_CF + "select"),
-    FieldDef("customfield_10101", "Risk Score", True, "number", custom_type=_CF + "float"),
-    FieldDef("customfield_10102", "Detected At", True, "datetime", custom_type=_CF + "datetime"),
-    FieldDef("customfield_10103", "Frameworks", True, "array", "option", _CF + "multiselect"),
-    FieldDef("customfield_10104", "Reviewer", True, "user", custom_type=_CF + "userpicker"),
-    FieldDef("customfield_10105", "Remediation", True, "string", custom_type=_CF + "textarea"),
-    FieldDef("customfield_10106", "Review Date", True, "date", custom_type=_CF + "datepicker"),
+    FieldDef("customfield_10010", "Escalation ID", True, "string", custom_type=_CF + "textfield"),
+    FieldDef("customfield_10011", "Change Risk", True, "option", custom_type=_CF + "select"),
+    FieldDef("customfield_10012", "Remediation Notes", True, "string", None, _CF + "textarea"),
+    FieldDef("customfield_10013", "Affected Systems", True, "array", "option", _CF + "multiselect"),
+    FieldDef("customfield_10014", "Risk Score", True, "number", custom_type=_CF + "float"),
+    FieldDef("customfield_10015", "Review Date", True, "date", custom_type=_CF + "datepicker"),
+    FieldDef("customfield_10016", "Security Reviewer", True, "user", None, _CF + "userpicker"),
+)
+# INFRA's create screen carries only the system fields and Escalation ID (as in the emulator).
+HIDDEN: frozenset[tuple[str, str]] = frozenset(
+    ("INFRA", f.id) for f in FIELDS if f.custom and f.id != "customfield_10010"
 )
 USERS: tuple[User, ...] = (
-    User("Admin", "557058:admin", "admin", "admin@example.com"),
-    User("Alice Example", "557058:alice", "alice", "alice@example.com"),
-    User("Bob Example", "557058:bob", "bob", "bob@example.com"),
+    User("Emulator Admin", "712020:admin", "admin", "admin@example.com"),
+    User("Alice Analyst", "712020:alice", "alice", "alice@example.com"),
+    User("Bob Builder", "712020:bob", "bob", "bob@example.com"),
+    User("Carol Compliance", "712020:carol", "carol", "carol@example.com"),
 )
 PROJECTS: tuple[Project, ...] = (
     Project("10000", "OPS", "Operations"),
@@ -159,6 +166,7 @@ class FakeProvider:
         self._fields = tuple(fields)
         self._projects = tuple(projects)
         self._hidden: set[tuple[str, str, str]] = set()
+        self._hidden_in_project: set[tuple[str, str]] = set(HIDDEN)
         self._failures: dict[str, list[JiraError]] = {}
         self._drops = 0
         self._ids = itertools.count(10001)
@@ -284,7 +292,7 @@ class FakeProvider:
         kept: dict[str, Any] = {}
         for name, value in draft.fields.items():
             fdef = self._field(name)
-            if fdef is None or (draft.project, draft.issue_type, fdef.id) in self._hidden:
+            if fdef is None or not self._on_create_screen(draft.project, draft.issue_type, fdef.id):
                 log.warning(
                     "field dropped: not on the create screen",
                     field=name,
@@ -401,7 +409,7 @@ class FakeProvider:
     async def list_transitions(self, key: str) -> tuple[Transition, ...]:
         self._enter("list_transitions")
         issue = self._get(key)
-        return tuple(t for t in jd.TRANSITIONS if t.to.id != issue.status.id)
+        return jd.transitions_from(issue.status)
 
     async def transition(
         self,
@@ -413,9 +421,7 @@ class FakeProvider:
     ) -> None:
         self._enter("transition")
         issue = self._get(key)
-        target = next(
-            (t for t in jd.TRANSITIONS if t.id == transition_id and t.to != issue.status), None
-        )
+        target = next((t for t in jd.transitions_from(issue.status) if t.id == transition_id), None)
         if target is None:
             raise FieldErrors(
                 "Jira refused the transition",
@@ -512,8 +518,15 @@ class FakeProvider:
         return tuple(
             CreateMetaField(f, required=f.id in ("summary", "issuetype", "project"))
             for f in self._fields
-            if (project, issue_type, f.id) not in self._hidden
+            if self._on_create_screen(project, issue_type, f.id)
         )
+
+    def _on_create_screen(self, project: str, issue_type: str, field_id: str) -> bool:
+        return (project, field_id) not in self._hidden_in_project and (
+            project,
+            issue_type,
+            field_id,
+        ) not in self._hidden
 
     async def find_user(self, query: str) -> User | None:
         self._enter("find_user")

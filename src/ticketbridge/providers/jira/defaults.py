@@ -14,20 +14,30 @@ __all__ = [
     "RESOLUTIONS",
     "STATUSES",
     "SYSTEM_FIELDS",
-    "TRANSITIONS",
+    "WORKFLOW",
+    "transitions_from",
 ]
 
 TO_DO = Status("10000", "To Do", "new")
 IN_PROGRESS = Status("3", "In Progress", "indeterminate")
-DONE = Status("10001", "Done", "done")
-STATUSES = (TO_DO, IN_PROGRESS, DONE)
+UNDER_REVIEW = Status("10001", "Under Review", "indeterminate")
+DONE = Status("10002", "Done", "done")
+STATUSES = (TO_DO, IN_PROGRESS, UNDER_REVIEW, DONE)
 
-# Jira's simplified workflow: every status reachable from every other ("global" transitions).
-TRANSITIONS = (
-    Transition("11", "To Do", TO_DO),
-    Transition("21", "In Progress", IN_PROGRESS),
-    Transition("31", "Done", DONE),
+# A typical software workflow: (transition, the statuses it leaves from).
+WORKFLOW: tuple[tuple[Transition, tuple[Status, ...]], ...] = (
+    (Transition("11", "Start Progress", IN_PROGRESS), (TO_DO,)),
+    (Transition("21", "Request Review", UNDER_REVIEW), (IN_PROGRESS,)),
+    (Transition("31", "Done", DONE), (TO_DO, IN_PROGRESS, UNDER_REVIEW)),
+    (Transition("41", "Back to In Progress", IN_PROGRESS), (UNDER_REVIEW,)),
+    (Transition("51", "Stop Progress", TO_DO), (IN_PROGRESS,)),
+    (Transition("61", "Reopen", TO_DO), (DONE,)),
 )
+
+
+def transitions_from(status: Status) -> tuple[Transition, ...]:
+    return tuple(t for t, sources in WORKFLOW if status in sources)
+
 
 PRIORITIES = (
     Priority("1", "Highest"),
