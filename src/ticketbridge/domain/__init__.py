@@ -1,1 +1,33 @@
-"""ticketbridge.domain."""
+"""ticketbridge.domain: the pure vocabulary of the pipeline (alerts, tickets, decisions, states)."""
+
+from ticketbridge.domain.alert import Alert, AlertLink, AlertStatus
+from ticketbridge.domain.decision import Decision, DecisionKind, DedupPolicy, RepeatMode, decide
+from ticketbridge.domain.fingerprint import (
+    DEFAULT_FINGERPRINT_FIELDS,
+    derive_fingerprint,
+    fingerprint_fields_for,
+)
+from ticketbridge.domain.severity import Severity
+from ticketbridge.domain.states import AlertState, JobKind, JobState, TicketStatus
+from ticketbridge.domain.ticket import Ticket, marker_key
+
+__all__ = [
+    "DEFAULT_FINGERPRINT_FIELDS",
+    "Alert",
+    "AlertLink",
+    "AlertState",
+    "AlertStatus",
+    "Decision",
+    "DecisionKind",
+    "DedupPolicy",
+    "JobKind",
+    "JobState",
+    "RepeatMode",
+    "Severity",
+    "Ticket",
+    "TicketStatus",
+    "decide",
+    "derive_fingerprint",
+    "fingerprint_fields_for",
+    "marker_key",
+]

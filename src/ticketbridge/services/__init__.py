@@ -1,1 +1,58 @@
-"""ticketbridge.services."""
+"""ticketbridge.services: the pipeline's use cases, on Protocols only (`services.ports`).
+
+The outside (api, cli, ui) builds on:
+
+- `parse_alerts(payload, now=...)` → `list[Alert]` or `InputError` with field paths (422);
+- `IngestService.ingest(alerts)` → `list[IngestResult]`, answered after the commit;
+- `AlertQueries` (alerts, one alert, tickets) and `OutboxAdmin` (dead-letter list/retry/drop);
+- `OutboxProcessor` (run by `workers.Dispatcher`) executes the Jira writes;
+- `IssueStateService.record(...)`: sync tells the pipeline an issue moved.
+
+`bootstrap` wires them with `storage.Database.unit_of_work`, a provider, a `RouteSeam` and an
+`IssueComposer` (defaults: `DefaultsRouter`, `DefaultComposer`).
+"""
+
+from ticketbridge.services.compose import DefaultComposer
+from ticketbridge.services.ingest import IngestResult, IngestService
+from ticketbridge.services.intake import parse_alert, parse_alerts
+from ticketbridge.services.issue_state import IssueStateService
+from ticketbridge.services.ports import (
+    ApiKey,
+    ApiKeyRepository,
+    Clock,
+    IssueComposer,
+    Job,
+    Route,
+    RouteSeam,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from ticketbridge.services.queries import AlertQueries, AlertView, JobView, OutboxAdmin, TicketView
+from ticketbridge.services.routing import DefaultsRouter
+from ticketbridge.services.settings import PipelineSettings, WorkerSettings
+
+__all__ = [
+    "AlertQueries",
+    "AlertView",
+    "ApiKey",
+    "ApiKeyRepository",
+    "Clock",
+    "DefaultComposer",
+    "DefaultsRouter",
+    "IngestResult",
+    "IngestService",
+    "IssueComposer",
+    "IssueStateService",
+    "Job",
+    "JobView",
+    "OutboxAdmin",
+    "PipelineSettings",
+    "Route",
+    "RouteSeam",
+    "TicketView",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "WorkerSettings",
+    "parse_alert",
+    "parse_alerts",
+]

@@ -1,0 +1,131 @@
+"""What to do with an alert, decided by fingerprint (SPEC §4.2-4.3). Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from ticketbridge.domain.alert import Alert, AlertStatus
+from ticketbridge.domain.severity import Severity
+from ticketbridge.domain.states import AlertState
+from ticketbridge.domain.ticket import Ticket
+
+__all__ = ["Decision", "DecisionKind", "DedupPolicy", "RepeatMode", "decide"]
+
+RepeatMode = Literal["digest", "comment", "update", "none"]
+
+
+class DecisionKind(StrEnum):
+    CREATE = "create"
+    REPEAT = "repeat"
+    REOPEN = "reopen"
+    NEW_LINKED = "new_linked"
+    RESOLVE = "resolve"
+    SUPPRESS = "suppress"
+    IGNORE = "ignore"
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: DecisionKind
+    reasons: tuple[str, ...]
+
+    @property
+    def initial_state(self) -> AlertState | None:
+        """The alert's own state when it does not follow its ticket's (suppressed, ignored)."""
+        if self.kind is DecisionKind.SUPPRESS:
+            return AlertState.SUPPRESSED
+        if self.kind is DecisionKind.IGNORE:
+            return AlertState.IGNORED
+        return None
+
+
+@dataclass(frozen=True)
+class DedupPolicy:
+    """`defaults.dedup` and the parts of `sync` that steer a decision."""
+
+    repeat: RepeatMode = "digest"
+    recur_after_done: Literal["reopen", "new"] = "reopen"
+    reopen_within: timedelta = timedelta(days=7)
+    false_positive_suppress: timedelta = timedelta(days=30)
+    min_severity: Severity = Severity.MEDIUM
+
+
+def decide(
+    alert: Alert,
+    ticket: Ticket | None,
+    policy: DedupPolicy,
+    now: datetime,
+    *,
+    route_ignored: str | None = None,
+) -> Decision:
+    """The decision for `alert` given its fingerprint's current ticket (None: never ticketed).
+
+    `route_ignored` names the route whose `action: ignore` matched, if one did.
+    """
+    if route_ignored is not None:
+        return Decision(DecisionKind.IGNORE, (f"route '{route_ignored}' says action: ignore",))
+    if alert.status is AlertStatus.RESOLVED:
+        return _decide_resolved(ticket)
+    if alert.severity < policy.min_severity:
+        return Decision(
+            DecisionKind.IGNORE,
+            (f"severity {alert.severity.value} is below min_severity {policy.min_severity.value}",),
+        )
+    if ticket is None:
+        return Decision(DecisionKind.CREATE, ("no ticket for this fingerprint yet",))
+    if not ticket.is_done:
+        where = ticket.issue_key or "its pending issue"
+        return Decision(
+            DecisionKind.REPEAT,
+            (f"{where} is still open; occurrence {ticket.occurrences + 1} ({policy.repeat})",),
+        )
+    return _decide_after_done(ticket, policy, now)
+
+
+def _decide_resolved(ticket: Ticket | None) -> Decision:
+    if ticket is None:
+        return Decision(DecisionKind.IGNORE, ("source resolved an alert that has no ticket",))
+    if ticket.is_done:
+        return Decision(
+            DecisionKind.IGNORE, (f"source resolved; {ticket.issue_key} is already done",)
+        )
+    return Decision(
+        DecisionKind.RESOLVE, (f"source resolved; {ticket.issue_key or 'pending issue'} follows",)
+    )
+
+
+def _decide_after_done(ticket: Ticket, policy: DedupPolicy, now: datetime) -> Decision:
+    done_at = ticket.done_at or ticket.last_seen
+    age = now - done_at
+    key = ticket.issue_key
+    if ticket.outcome is AlertState.FALSE_POSITIVE and age <= policy.false_positive_suppress:
+        return Decision(
+            DecisionKind.SUPPRESS,
+            (
+                f"{key} was resolved as a false positive {_days(age)} ago, within "
+                f"false_positive_suppress {_days(policy.false_positive_suppress)}",
+            ),
+        )
+    if policy.recur_after_done == "reopen" and age <= policy.reopen_within:
+        return Decision(
+            DecisionKind.REOPEN,
+            (
+                f"{key} was done {_days(age)} ago, "
+                f"within reopen_within {_days(policy.reopen_within)}",
+            ),
+        )
+    why = (
+        f"{key} was done {_days(age)} ago, beyond reopen_within {_days(policy.reopen_within)}"
+        if policy.recur_after_done == "reopen"
+        else f"{key} is done and recur_after_done is 'new'"
+    )
+    return Decision(DecisionKind.NEW_LINKED, (why, f"the new issue relates to {key}"))
+
+
+def _days(delta: timedelta) -> str:
+    if delta >= timedelta(days=1):
+        return f"{delta.total_seconds() / 86400:.1f}d"
+    return f"{delta.total_seconds() / 3600:.1f}h"

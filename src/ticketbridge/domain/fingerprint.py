@@ -1,0 +1,54 @@
+"""Fingerprints: the dedup key. Given by the source, or derived from configured fields.
+
+A derived fingerprint is a stable hash (SHA-256 of canonical JSON) of the values at the
+configured dotted paths, so the same inputs give the same key in every process and release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["DEFAULT_FINGERPRINT_FIELDS", "derive_fingerprint", "fingerprint_fields_for", "lookup"]
+
+# Why these: one ticket per thing a human would fix once. A policy violated by one model
+# through one gateway is one problem; a compliance control is one problem until it passes;
+# an escalation or a GitHub event is its own thing. Alertmanager sends its own fingerprint.
+DEFAULT_FINGERPRINT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "generic": ("source", "kind", "title"),
+    "truthvouch": ("source", "kind", "attributes.policy_name", "attributes.model"),
+    "keeptrusts": ("source", "id"),
+    "compliance": ("source", "attributes.framework", "attributes.control_id"),
+    "security": ("source", "kind", "title", "attributes.host"),
+    "alertmanager": ("source", "attributes.labels"),
+    "github": ("source", "id"),
+}
+_FALLBACK_FIELDS = ("source", "kind", "title")
+
+
+def fingerprint_fields_for(
+    source: str, configured: Mapping[str, Sequence[str]] | None = None
+) -> tuple[str, ...]:
+    """The fields to hash for `source`: configured ones win, then the per-source default."""
+    if configured and source in configured:
+        return tuple(configured[source])
+    return DEFAULT_FINGERPRINT_FIELDS.get(source, _FALLBACK_FIELDS)
+
+
+def lookup(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (`attributes.control_id`), or None when any part is absent."""
+    current: Any = data
+    for part in path.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def derive_fingerprint(alert_data: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """A stable hex digest of the values at `fields` in `alert_data` (the alert as plain data)."""
+    values = [[path, lookup(alert_data, path)] for path in fields]
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]

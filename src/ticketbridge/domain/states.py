@@ -1,0 +1,46 @@
+"""Alert states (SPEC §6) and outbox job kinds/states: the vocabulary of the alert's life."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["AlertState", "JobKind", "JobState", "TicketStatus"]
+
+
+class AlertState(StrEnum):
+    OPEN = "open"  # accepted, its ticket not created yet
+    TICKETED = "ticketed"  # the issue exists, not started
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    FALSE_POSITIVE = "false_positive"
+    ACCEPTED = "accepted"  # e.g. resolved as "Won't Fix": a risk accepted
+    SUPPRESSED = "suppressed"  # recurred within the false-positive window
+    IGNORED = "ignored"  # below min_severity, `action: ignore`, or nothing to act on
+    DEAD = "dead"  # its Jira write failed permanently (dead-letter list)
+
+
+class TicketStatus(StrEnum):
+    """Where our side of a ticket is: the create pending, the issue known, or the create dead."""
+
+    PENDING = "pending"
+    LINKED = "linked"
+    DEAD = "dead"
+
+
+class JobKind(StrEnum):
+    """Every Jira write the pipeline makes is one outbox job of one of these kinds."""
+
+    CREATE_ISSUE = "create_issue"
+    LINK_PREVIOUS = "link_previous"  # a new issue `relates to` the done one it follows
+    DIGEST = "digest"  # the occurrence digest comment, edited in place
+    COMMENT = "comment"  # a repeat as its own comment
+    UPDATE_ISSUE = "update_issue"  # a repeat refreshing summary/description
+    REOPEN = "reopen"  # transition a done issue back to a not-done status
+    RESOLVE = "resolve"  # the source resolved: comment and optionally transition to done
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"

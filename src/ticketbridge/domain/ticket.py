@@ -1,0 +1,68 @@
+"""Our record of the Jira issue that stands for one fingerprint (one per generation).
+
+A fingerprint's first issue is generation 1. When that issue is done and the alert recurs
+after the reopen window, a new issue (generation 2) is created and linked to the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from ticketbridge.domain.states import AlertState, TicketStatus
+
+__all__ = ["Ticket", "marker_key"]
+
+
+def marker_key(fingerprint: str, generation: int) -> str:
+    """The string the create marker is derived from: unique per fingerprint *and* generation,
+    so the marker lookup for a recurrence never finds the old, done issue."""
+    return fingerprint if generation == 1 else f"{fingerprint}#{generation}"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    fingerprint: str
+    generation: int
+    project: str
+    status: TicketStatus
+    first_seen: datetime
+    last_seen: datetime
+    occurrences: int = 1
+    id: int | None = None  # the storage row id, None until inserted
+    issue_id: str | None = None
+    issue_key: str | None = None
+    issue_url: str | None = None
+    status_category: str | None = None  # Jira statusCategory.key: new | indeterminate | done
+    resolution: str | None = None  # Jira's resolution name, as Jira spells it
+    outcome: AlertState | None = None  # resolved | false_positive | accepted once done
+    done_at: datetime | None = None
+    previous_issue_key: str | None = None  # the done issue this one follows (relates to)
+    digest_comment_id: str | None = None
+    last_digest_at: datetime | None = None
+    digest_pending: bool = False
+    digested_occurrences: int = 0
+
+    @property
+    def marker_key(self) -> str:
+        return marker_key(self.fingerprint, self.generation)
+
+    @property
+    def is_done(self) -> bool:
+        return self.status_category == "done"
+
+    def seen(self, at: datetime) -> Ticket:
+        """One more occurrence at `at`."""
+        return replace(self, occurrences=self.occurrences + 1, last_seen=max(self.last_seen, at))
+
+    def alert_state(self) -> AlertState:
+        """The state of the alerts this ticket stands for (SPEC §6)."""
+        if self.status is TicketStatus.DEAD:
+            return AlertState.DEAD
+        if self.issue_key is None:
+            return AlertState.OPEN
+        if self.status_category == "indeterminate":
+            return AlertState.IN_PROGRESS
+        if self.status_category == "done":
+            return self.outcome or AlertState.RESOLVED
+        return AlertState.TICKETED

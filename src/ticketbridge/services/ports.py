@@ -1,0 +1,262 @@
+"""The ports the services need, as Protocols. `ticketbridge.storage` satisfies them structurally
+(it never imports this module); `bootstrap` wires the concrete objects in.
+
+Every repository works inside one `UnitOfWork` (one database transaction): what a service does
+between entering it and `commit()` happens whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Literal, Protocol
+
+from ticketbridge.domain import Alert, AlertState, DecisionKind, JobKind, JobState, Ticket
+from ticketbridge.providers.base import IssueDraft
+
+__all__ = [
+    "AlertRepository",
+    "ApiKey",
+    "ApiKeyRepository",
+    "Clock",
+    "IssueComposer",
+    "Job",
+    "NewJob",
+    "OutboxRepository",
+    "Route",
+    "RouteSeam",
+    "StoredAlert",
+    "TicketRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as persisted, with the decision taken on it."""
+
+    pk: int
+    alert: Alert
+    decision: DecisionKind
+    reasons: tuple[str, ...]
+    route: str | None
+    own_state: AlertState | None  # suppressed/ignored; None: the alert follows its ticket
+    ticket_id: int | None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: JobKind
+    ordering_key: str  # jobs with one key run one at a time, in id order (the fingerprint)
+    ticket_id: int
+    payload: Mapping[str, Any]
+    project: str | None = None  # lets the dispatcher batch creates per project into /issue/bulk
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: JobKind
+    ordering_key: str
+    ticket_id: int
+    payload: Mapping[str, Any]
+    project: str | None
+    state: JobState
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    attempted_at: datetime | None = None  # set (committed) before a create request is sent
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    last_error: str | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    name: str
+    token_hash: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where and how an alert becomes an issue: the answer of the routing seam.
+
+    `action="ignore"` keeps the alert without a ticket. `due` is a Jira date already computed
+    (SLA from occurred_at); None lets the default SLA table decide.
+    """
+
+    name: str | None
+    project: str
+    issue_type: str
+    action: Literal["ticket", "ignore"] = "ticket"
+    priority: str | None = None
+    labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    assignee: str | None = None
+    due: date | None = None
+    template: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    parent: str | None = None
+
+
+class RouteSeam(Protocol):
+    """Routes an alert (first matching rule, else defaults). The rules engine plugs in here."""
+
+    def route(self, alert: Alert) -> Route: ...
+
+
+class IssueComposer(Protocol):
+    """Renders the issue for an alert on a route (templates plug in here)."""
+
+    def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft: ...
+
+
+class AlertRepository(Protocol):
+    async def find(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:
+        """Already stored alerts among (source, id) `keys`."""
+        ...
+
+    async def add(self, rows: Sequence[StoredAlert]) -> None:
+        """Insert alerts (`pk` is ignored); (source, id) is unique."""
+        ...
+
+    async def get(self, source: str | None, alert_id: str) -> StoredAlert | None:
+        """By (source, id); with `source=None` the most recent alert with that id."""
+        ...
+
+    async def latest_for_ticket(self, ticket_id: int) -> StoredAlert | None: ...
+
+    async def list(
+        self, *, limit: int, before_pk: int | None = None, source: str | None = None
+    ) -> list[StoredAlert]: ...
+
+
+class TicketRepository(Protocol):
+    async def lock_fingerprints(self, fingerprints: Sequence[str]) -> None:
+        """Serialize writers of these fingerprints until the transaction ends."""
+        ...
+
+    async def current(self, fingerprints: Sequence[str]) -> dict[str, Ticket]:
+        """The latest generation's ticket of each fingerprint that has one."""
+        ...
+
+    async def insert_many(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Insert; returns them, in order, with `id`. (fingerprint, generation) is unique."""
+        ...
+
+    async def save_many(self, tickets: Sequence[Ticket]) -> None:
+        """Write every mutable column of inserted tickets."""
+        ...
+
+    async def get(self, ticket_id: int) -> Ticket | None: ...
+
+    async def by_issue_key(self, issue_key: str) -> Ticket | None: ...
+
+    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
+
+    async def acquire_lease(
+        self, fingerprint: str, owner: str, now: datetime, until: datetime
+    ) -> bool:
+        """Take (or renew) the fingerprint's creator lease unless another owner holds it."""
+        ...
+
+    async def release_lease(self, fingerprint: str, owner: str) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    async def enqueue(self, jobs: Sequence[NewJob], now: datetime) -> None: ...
+
+    async def claim(
+        self, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Job]:
+        """Lease up to `limit` runnable jobs: due and pending, or running with an expired lease,
+        and first of their ordering key (an earlier pending/running job, or a dead create,
+        holds the key). Safe with any number of concurrent claimers."""
+        ...
+
+    async def get(self, job_id: int) -> Job | None: ...
+
+    async def mark_attempted(self, job_id: int, owner: str, at: datetime) -> bool: ...
+
+    async def complete(self, job_id: int, owner: str, now: datetime) -> bool:
+        """Done, if `owner` still holds the lease (False: lost it, roll back)."""
+        ...
+
+    async def reschedule(
+        self,
+        job_id: int,
+        owner: str,
+        *,
+        next_attempt_at: datetime,
+        error: str | None,
+        keep_attempted: bool,
+        count_attempt: bool = True,
+    ) -> bool: ...
+
+    async def kill(
+        self, job_id: int, owner: str, *, error: str, hint: str | None, now: datetime
+    ) -> bool: ...
+
+    async def list(self, *, state: JobState | None, limit: int) -> list[Job]: ...
+
+    async def retry(self, job_id: int, now: datetime) -> Job | None:
+        """A dead job back to pending, due now, attempts reset."""
+        ...
+
+    async def drop(self, job_id: int) -> Job | None:
+        """Delete a dead or pending job for good."""
+        ...
+
+    async def counts(self) -> dict[JobState, int]: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(
+        self, name: str, token_hash: str, scopes: Sequence[str], now: datetime
+    ) -> ApiKey: ...
+
+    async def by_hash(self, token_hash: str) -> ApiKey | None: ...
+
+    async def touch(self, key_id: int, now: datetime) -> None: ...
+
+    async def list(self) -> list[ApiKey]: ...
+
+    async def revoke(self, key_id: int) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
+    block without commit rolls back."""
+
+    alerts: AlertRepository
+    tickets: TicketRepository
+    outbox: OutboxRepository
+    api_keys: ApiKeyRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

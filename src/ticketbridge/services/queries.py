@@ -1,0 +1,190 @@
+"""Read side for the outside (API, CLI, UI): alerts with their decision and ticket, tickets,
+and the outbox's dead-letter list with retry and drop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState, Ticket, TicketStatus
+from ticketbridge.services.ports import Clock, Job, StoredAlert, UnitOfWorkFactory
+
+__all__ = ["AlertQueries", "AlertView", "JobView", "OutboxAdmin", "TicketView"]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    source: str
+    id: str
+    kind: str
+    title: str
+    severity: str
+    fingerprint: str
+    status: str
+    received_at: datetime
+    state: AlertState
+    decision: DecisionKind
+    reasons: tuple[str, ...]
+    route: str | None
+    ticket_key: str | None
+    ticket_url: str | None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    fingerprint: str
+    generation: int
+    project: str
+    issue_key: str | None
+    issue_url: str | None
+    state: AlertState
+    status_category: str | None
+    resolution: str | None
+    occurrences: int
+    first_seen: datetime
+    last_seen: datetime
+    previous_issue_key: str | None
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    kind: JobKind
+    state: JobState
+    ordering_key: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    last_error: str | None
+    hint: str | None
+
+
+def _alert_view(stored: StoredAlert, ticket: Ticket | None) -> AlertView:
+    alert = stored.alert
+    state = stored.own_state or (ticket.alert_state() if ticket else AlertState.IGNORED)
+    return AlertView(
+        source=alert.source,
+        id=alert.id,
+        kind=alert.kind,
+        title=alert.title,
+        severity=alert.severity.value,
+        fingerprint=alert.fingerprint,
+        status=alert.status.value,
+        received_at=alert.received_at,
+        state=state,
+        decision=stored.decision,
+        reasons=stored.reasons,
+        route=stored.route,
+        ticket_key=ticket.issue_key if ticket else None,
+        ticket_url=ticket.issue_url if ticket else None,
+    )
+
+
+def ticket_view(ticket: Ticket) -> TicketView:
+    assert ticket.id is not None
+    return TicketView(
+        id=ticket.id,
+        fingerprint=ticket.fingerprint,
+        generation=ticket.generation,
+        project=ticket.project,
+        issue_key=ticket.issue_key,
+        issue_url=ticket.issue_url,
+        state=ticket.alert_state(),
+        status_category=ticket.status_category,
+        resolution=ticket.resolution,
+        occurrences=ticket.occurrences,
+        first_seen=ticket.first_seen,
+        last_seen=ticket.last_seen,
+        previous_issue_key=ticket.previous_issue_key,
+    )
+
+
+def job_view(job: Job) -> JobView:
+    return JobView(
+        id=job.id,
+        kind=job.kind,
+        state=job.state,
+        ordering_key=job.ordering_key,
+        attempts=job.attempts,
+        next_attempt_at=job.next_attempt_at,
+        created_at=job.created_at,
+        last_error=job.last_error,
+        hint=job.hint,
+    )
+
+
+class AlertQueries:
+    """`GET /v1/alerts[/{id}]`, `GET /v1/tickets`, `ticketbridge explain`."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def get(self, alert_id: str, source: str | None = None) -> AlertView | None:
+        """One alert by id (and source, when ids collide across sources)."""
+        async with self._uow_factory() as uow:
+            stored = await uow.alerts.get(source, alert_id)
+            if stored is None:
+                return None
+            ticket = await uow.tickets.get(stored.ticket_id) if stored.ticket_id else None
+            return _alert_view(stored, ticket)
+
+    async def recent(
+        self, *, limit: int = 100, before_pk: int | None = None, source: str | None = None
+    ) -> list[AlertView]:
+        """Newest first."""
+        async with self._uow_factory() as uow:
+            rows = await uow.alerts.list(limit=limit, before_pk=before_pk, source=source)
+            tickets: dict[int, Ticket | None] = {}
+            for row in rows:
+                if row.ticket_id is not None and row.ticket_id not in tickets:
+                    tickets[row.ticket_id] = await uow.tickets.get(row.ticket_id)
+            return [_alert_view(r, tickets.get(r.ticket_id) if r.ticket_id else None) for r in rows]
+
+    async def tickets(self, *, limit: int = 100, before_id: int | None = None) -> list[TicketView]:
+        """Newest first."""
+        async with self._uow_factory() as uow:
+            return [
+                ticket_view(t) for t in await uow.tickets.list(limit=limit, before_id=before_id)
+            ]
+
+
+class OutboxAdmin:
+    """`GET /v1/outbox`, `POST /v1/outbox/{id}/retry`, `ticketbridge outbox list|retry|drop`."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    async def jobs(self, state: JobState | None = JobState.DEAD, limit: int = 100) -> list[JobView]:
+        async with self._uow_factory() as uow:
+            return [job_view(j) for j in await uow.outbox.list(state=state, limit=limit)]
+
+    async def counts(self) -> dict[JobState, int]:
+        async with self._uow_factory() as uow:
+            return await uow.outbox.counts()
+
+    async def retry(self, job_id: int) -> JobView | None:
+        """A dead job runs again now (after the operator fixed Jira or the config).
+        None when there is no dead job with that id."""
+        async with self._uow_factory() as uow:
+            job = await uow.outbox.retry(job_id, self._clock())
+            if job is None:
+                return None
+            ticket = await uow.tickets.get(job.ticket_id)
+            if ticket is not None and ticket.status is TicketStatus.DEAD:
+                await uow.tickets.save_many([_revive(ticket)])
+            await uow.commit()
+            return job_view(job)
+
+    async def drop(self, job_id: int) -> JobView | None:
+        """Forget a dead or pending job for good. None when there is none with that id."""
+        async with self._uow_factory() as uow:
+            job = await uow.outbox.drop(job_id)
+            await uow.commit()
+            return job_view(job) if job else None
+
+
+def _revive(ticket: Ticket) -> Ticket:
+    status = TicketStatus.LINKED if ticket.issue_key else TicketStatus.PENDING
+    return replace(ticket, status=status)

@@ -1,0 +1,68 @@
+"""The settings the pipeline services run on, as plain values.
+
+They are built from the YAML config by `bootstrap` (or `PipelineSettings.from_config`), so the
+services do not depend on the config file's shape and tests can state exactly what they need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from ticketbridge.domain import AlertState, DedupPolicy, Severity
+
+__all__ = ["DEFAULT_DUE", "DEFAULT_PRIORITIES", "PipelineSettings", "WorkerSettings"]
+
+DEFAULT_PRIORITIES: Mapping[Severity, str] = {
+    Severity.CRITICAL: "Highest",
+    Severity.HIGH: "High",
+    Severity.MEDIUM: "Medium",
+    Severity.LOW: "Low",
+    Severity.INFO: "Lowest",
+}
+DEFAULT_DUE: Mapping[Severity, timedelta] = {
+    Severity.CRITICAL: timedelta(days=1),
+    Severity.HIGH: timedelta(days=7),
+    Severity.MEDIUM: timedelta(days=30),
+    Severity.LOW: timedelta(days=90),
+}
+DEFAULT_RESOLUTIONS: Mapping[str, AlertState] = {
+    "False Positive": AlertState.FALSE_POSITIVE,
+    "Won't Fix": AlertState.ACCEPTED,
+}
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """`defaults`, `dedup` and the `sync` parts that shape what ingest decides and jobs write."""
+
+    project: str = "OPS"
+    issue_type: str = "Task"
+    labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    priorities: Mapping[Severity, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
+    due: Mapping[Severity, timedelta] = field(default_factory=lambda: dict(DEFAULT_DUE))
+    dedup: DedupPolicy = field(default_factory=DedupPolicy)
+    # The digest comment is edited at most once per this interval (SPEC §4.3 "rate-limited").
+    digest_interval: timedelta = timedelta(minutes=5)
+    resolve_comment: bool = True  # sync.on_source_resolved.comment
+    resolve_transition: bool = True  # sync.on_source_resolved.transition
+    resolutions: Mapping[str, AlertState] = field(default_factory=lambda: dict(DEFAULT_RESOLUTIONS))
+    fingerprint_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    link_type: str = "Relates"  # the link between a recurrence and the done issue before it
+    max_batch: int = 1000
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How the outbox dispatcher behaves. Defaults suit Jira Cloud."""
+
+    lease: timedelta = timedelta(seconds=120)  # much longer than any request's timeout
+    # Wait this long after an unknown create before the marker lookup (search index lag).
+    settle_delay: timedelta = timedelta(seconds=5)
+    backoff_base: timedelta = timedelta(seconds=1)
+    backoff_max: timedelta = timedelta(minutes=5)
+    batch: int = 50
+    idle_sleep: timedelta = timedelta(milliseconds=200)
+    bulk_min: int = 2  # at least this many creates for one project go through /issue/bulk
