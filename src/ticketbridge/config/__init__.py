@@ -1,1 +1,93 @@
-"""ticketbridge.config."""
+"""ticketbridge.config: `ticketbridge.yaml` (SPEC §3) and the `TICKETBRIDGE_*` environment.
+
+    from ticketbridge.config import load_config, load_settings
+    settings = load_settings()                 # environment, read now
+    config = load_configured(settings)         # the YAML it points at, or the defaults
+    config = load_config("ticketbridge.yaml")  # or text="...", env={...}
+
+Every refusal is a `ticketbridge.errors.ConfigError` whose `problems` name path and line.
+Nothing is read at import time.
+"""
+
+from ticketbridge.config.document import ConfigDocument, format_path
+from ticketbridge.config.durations import Duration, format_duration, parse_duration
+from ticketbridge.config.integrations import (
+    AlertState,
+    ApprovalsConfig,
+    AuditConfig,
+    BasicAuth,
+    CallbackConfig,
+    EscalateConfig,
+    JiraAuth,
+    JiraConfig,
+    JiraWebhookConfig,
+    NotifyConfig,
+    OAuth2Auth,
+    PatAuth,
+    SourceConfig,
+    SourceResolvedConfig,
+    SyncConfig,
+    TokenAuth,
+)
+from ticketbridge.config.loader import ConfigCheck, load_config
+from ticketbridge.config.models import (
+    DEFAULT_DUE,
+    DEFAULT_ISSUE_TYPE_BY_ACTION,
+    DEFAULT_PRIORITY,
+    DEFAULT_PRIORITY_BY_ACTION,
+    AssignmentRule,
+    DedupConfig,
+    Defaults,
+    DueSetting,
+    FieldValue,
+    GroupConfig,
+    LinkOption,
+    RouteConfig,
+    TemplateConfig,
+)
+from ticketbridge.config.schema import Config, Location
+from ticketbridge.config.settings import Settings, load_configured, load_settings
+
+__all__ = [
+    "DEFAULT_DUE",
+    "DEFAULT_ISSUE_TYPE_BY_ACTION",
+    "DEFAULT_PRIORITY",
+    "DEFAULT_PRIORITY_BY_ACTION",
+    "AlertState",
+    "ApprovalsConfig",
+    "AssignmentRule",
+    "AuditConfig",
+    "BasicAuth",
+    "CallbackConfig",
+    "Config",
+    "ConfigCheck",
+    "ConfigDocument",
+    "DedupConfig",
+    "Defaults",
+    "DueSetting",
+    "Duration",
+    "EscalateConfig",
+    "FieldValue",
+    "GroupConfig",
+    "JiraAuth",
+    "JiraConfig",
+    "JiraWebhookConfig",
+    "LinkOption",
+    "Location",
+    "NotifyConfig",
+    "OAuth2Auth",
+    "PatAuth",
+    "RouteConfig",
+    "Settings",
+    "SourceConfig",
+    "SourceResolvedConfig",
+    "SyncConfig",
+    "TemplateConfig",
+    "TokenAuth",
+    "format_duration",
+    "format_path",
+    "load_config",
+    "load_configured",
+    "load_settings",
+    "parse_duration",
+]

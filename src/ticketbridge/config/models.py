@@ -1,0 +1,176 @@
+"""What becomes of an alert: `defaults`, `templates`, `routes` and `assignments` (SPEC §3).
+
+Everything here is plain data. CEL expressions and Jinja2 templates are kept as text; the rules
+layer compiles and type-checks the expressions, the render layer compiles the templates.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from ticketbridge.config.durations import Duration
+from ticketbridge.domain.severity import Severity
+
+__all__ = [
+    "DEFAULT_DUE",
+    "DEFAULT_ISSUE_TYPE_BY_ACTION",
+    "DEFAULT_PRIORITY",
+    "DEFAULT_PRIORITY_BY_ACTION",
+    "AssignmentRule",
+    "DedupConfig",
+    "Defaults",
+    "DueSetting",
+    "FieldValue",
+    "GroupConfig",
+    "LinkOption",
+    "RouteConfig",
+    "StrictModel",
+    "TemplateConfig",
+]
+
+
+class StrictModel(BaseModel):
+    """Base of every config model: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# Seed 003 (SentinelIQ) and seed 004 (Kushim) translate severities this way.
+DEFAULT_PRIORITY: dict[Severity, str] = {
+    Severity.CRITICAL: "Highest",
+    Severity.HIGH: "High",
+    Severity.MEDIUM: "Medium",
+    Severity.LOW: "Low",
+    Severity.INFO: "Lowest",
+}
+# Seed 001 (Keeptrusts): the gateway's action decides priority and issue type.
+DEFAULT_PRIORITY_BY_ACTION: dict[str, str] = {
+    "block": "Highest",
+    "escalate": "High",
+    "redact": "Medium",
+    "log": "Low",
+}
+DEFAULT_ISSUE_TYPE_BY_ACTION: dict[str, str] = {"block": "Bug"}
+# Seed 004 (Kushim) SLA table, calendar days from detection.
+DEFAULT_DUE: dict[Severity, timedelta] = {
+    Severity.CRITICAL: timedelta(days=1),
+    Severity.HIGH: timedelta(days=7),
+    Severity.MEDIUM: timedelta(days=30),
+    Severity.LOW: timedelta(days=90),
+}
+
+FieldValue = str | bool | int | float | list[str]
+"""A field value as written in YAML; strings are Jinja2 templates rendered per alert."""
+
+
+def _due_form(value: Any) -> str:
+    return "per_severity" if isinstance(value, dict) else "offset"
+
+
+DueSetting = Annotated[
+    Annotated[Duration, Tag("offset")] | Annotated[dict[Severity, Duration], Tag("per_severity")],
+    Discriminator(_due_form),
+]
+"""`+2d` (one offset) or `{critical: 1d, high: 7d}` (per severity), counted from occurred_at."""
+
+
+class DedupConfig(StrictModel):
+    """What a repeat of an already ticketed fingerprint does (SPEC §4.3)."""
+
+    repeat: Literal["digest", "comment", "update", "none"] = "digest"
+    digest_interval: Duration = Field(
+        default=timedelta(minutes=5),
+        description="the digest comment is edited at most once per interval",
+    )
+    recur_after_done: Literal["reopen", "new"] = "reopen"
+    reopen_within: Duration = timedelta(days=7)
+
+
+class GroupConfig(StrictModel):
+    """Alerts whose rendered `epic` key is equal go under one epic (SPEC §7)."""
+
+    epic: str = Field(min_length=1, description="Jinja2 template of the group key")
+    summary: str | None = Field(
+        default=None, description="Jinja2 template of the epic's summary; the key when absent"
+    )
+    project: str | None = None
+
+
+class LinkOption(StrictModel):
+    """Relate the new issue to another one: an issue key, or the ticket of a fingerprint."""
+
+    type: str = Field(default="Relates", min_length=1, description="Jira link type name")
+    issue: str | None = Field(default=None, description="template rendering an issue key")
+    fingerprint: str | None = Field(
+        default=None, description="template rendering the fingerprint whose ticket to link"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> LinkOption:
+        if (self.issue is None) == (self.fingerprint is None):
+            raise ValueError("give exactly one of 'issue' or 'fingerprint'")
+        return self
+
+
+class TemplateConfig(StrictModel):
+    """A named issue template: Jinja2 in Markdown (default) or Jira wiki markup."""
+
+    summary: str = "{{ alert.title }}"
+    description: str = "{{ alert.description }}"
+    format: Literal["markdown", "wiki"] = "markdown"
+
+
+class Defaults(StrictModel):
+    """What every ticket gets unless the matching route says otherwise."""
+
+    project: str = Field(default="OPS", min_length=1)
+    issue_type: str = Field(default="Task", min_length=1)
+    labels: list[str] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+    assignee: str | None = None
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    template: str | None = None
+    min_severity: Severity = Severity.MEDIUM
+    priority: dict[Severity, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY))
+    priority_by_action: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_PRIORITY_BY_ACTION),
+        description="attributes.action → priority; wins over the severity map",
+    )
+    issue_type_by_action: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_ISSUE_TYPE_BY_ACTION)
+    )
+    due: dict[Severity, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+
+
+class RouteConfig(StrictModel):
+    """One routing rule; the first whose `when` holds decides (SPEC §3)."""
+
+    name: str = Field(min_length=1)
+    when: str = Field(default="true", min_length=1, description="CEL over the alert")
+    action: Literal["ticket", "ignore"] = "ticket"
+    project: str | None = None
+    issue_type: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    labels: list[str] = Field(default_factory=list, description="added to the default labels")
+    components: list[str] | None = Field(default=None, description="replace the default ones")
+    fields: dict[str, FieldValue] = Field(
+        default_factory=dict, description="merged over the default fields"
+    )
+    template: str | None = None
+    due: DueSetting | None = None
+    min_severity: Severity | None = None
+    group: GroupConfig | None = None
+    link: list[LinkOption] = Field(default_factory=list)
+
+
+class AssignmentRule(StrictModel):
+    """Auto-assignment (seed 004): first matching rule names the assignee when a route doesn't."""
+
+    when: str = Field(min_length=1, description="CEL over the alert")
+    assignee: str = Field(min_length=1)
+    name: str | None = None

@@ -1,0 +1,56 @@
+"""The root of `ticketbridge.yaml` (SPEC §3)."""
+
+from __future__ import annotations
+
+from pydantic import Field, PrivateAttr
+
+from ticketbridge.config.integrations import (
+    AuditConfig,
+    CallbackConfig,
+    JiraConfig,
+    SourceConfig,
+    SyncConfig,
+)
+from ticketbridge.config.models import (
+    AssignmentRule,
+    Defaults,
+    RouteConfig,
+    StrictModel,
+    TemplateConfig,
+)
+
+__all__ = ["Config", "Location"]
+
+Location = tuple[str | int, ...]
+"""A place in the document: ("routes", 2, "when")."""
+
+
+class Config(StrictModel):
+    """A whole, valid configuration. `Config()` is the no-file default used by `make run`."""
+
+    jira: JiraConfig | None = Field(
+        default=None, description="absent: `make run` starts the emulator instead"
+    )
+    defaults: Defaults = Field(default_factory=Defaults)
+    templates: dict[str, TemplateConfig] = Field(default_factory=dict)
+    routes: list[RouteConfig] = Field(default_factory=list, description="first match wins")
+    assignments: list[AssignmentRule] = Field(default_factory=list)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
+    callbacks: list[CallbackConfig] = Field(default_factory=list)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+
+    _lines: dict[Location, int] = PrivateAttr(default_factory=dict)
+    _origin: str | None = PrivateAttr(default=None)
+
+    def line_of(self, *location: str | int) -> int | None:
+        """The 1-based YAML line of a key or item, e.g. line_of("routes", 2, "when")."""
+        return self._lines.get(location)
+
+    @property
+    def origin(self) -> str | None:
+        """The file this configuration was read from, if any."""
+        return self._origin
+
+    def route(self, name: str) -> RouteConfig | None:
+        return next((r for r in self.routes if r.name == name), None)

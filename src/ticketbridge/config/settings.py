@@ -1,0 +1,78 @@
+"""Environment settings (`TICKETBRIDGE_*`), read by `load_settings()`, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ticketbridge.config.loader import ConfigCheck, load_config
+from ticketbridge.config.schema import Config
+from ticketbridge.errors import ConfigError, Problem
+
+__all__ = ["Settings", "load_configured", "load_settings"]
+
+_PREFIX = "TICKETBRIDGE_"
+
+
+class Settings(BaseSettings):
+    """Process-level settings; everything about Jira and routing lives in ticketbridge.yaml."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=_PREFIX, extra="ignore", frozen=True, case_sensitive=False
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./var/ticketbridge.db"
+    config: Path = Path("ticketbridge.yaml")
+    data_dir: Path = Path("./var")
+    secret_key: SecretStr | None = Field(
+        default=None, description="encrypts secrets stored in the database (Fernet key)"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    workers: int = Field(default=1, ge=0, le=64, description="in-process outbox workers of serve")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = Field(
+        default=None, description="the URL Jira and sources reach us at (webhook registration)"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read `TICKETBRIDGE_*` from `env` (default: the process environment) now.
+
+    Raises ConfigError naming the variable, never its value.
+    """
+    try:
+        if env is None:
+            return Settings()
+        values = {
+            key[len(_PREFIX) :].lower(): value
+            for key, value in env.items()
+            if key.upper().startswith(_PREFIX)
+        }
+        return Settings.model_validate(
+            {k: v for k, v in values.items() if k in Settings.model_fields}
+        )
+    except ValidationError as err:
+        problems = [
+            Problem(_PREFIX + "_".join(str(p) for p in e["loc"]).upper(), e["msg"])
+            for e in err.errors()
+        ]
+        raise ConfigError("environment settings are invalid", problems) from err
+
+
+def load_configured(settings: Settings, *, checks: tuple[ConfigCheck, ...] = ()) -> Config:
+    """The configuration `settings.config` points at; the defaults when the default file is
+    absent (so `make run` works with no file), an error when an explicitly set one is."""
+    path = settings.config
+    if not path.exists() and "config" not in settings.model_fields_set:
+        return Config()
+    return load_config(path, checks=checks)
