@@ -1,0 +1,240 @@
+"""Markdown → Document, with markdown-it-py (CommonMark + tables + strikethrough).
+
+Choices where CommonMark is silent or Jira needs more:
+- A single newline inside a paragraph is a line break (`HardBreak`), as in GitHub comments and
+  in Jira's own wiki markup: ticket templates put one field per line and expect to see it so.
+- Panels are GitHub-style alerts: a block quote whose first line is `[!NOTE]`, `[!TIP]`,
+  `[!IMPORTANT]`, `[!WARNING]` or `[!CAUTION]` (also `[!INFO]`, `[!SUCCESS]`, `[!ERROR]`),
+  case-insensitive. NOTE/INFO → info, TIP/SUCCESS → success, IMPORTANT → note,
+  WARNING → warning, CAUTION/ERROR → error.
+- Mentions are `@[accountId]` (Cloud accountId, or the username on Data Center). An escaped
+  `\\@[...]` or `@\\[...]` stays text, so `md_escape`d user text can never mention anyone.
+- Images become a link to the image (ADF media needs an upload first).
+- Raw HTML is kept as its literal source text: visible, never dropped, never interpreted.
+- `javascript:`, `vbscript:`, `file:` and `data:` links are refused by markdown-it and stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+
+from ticketbridge.render.document import (
+    Block,
+    BlockQuote,
+    BulletList,
+    CodeBlock,
+    Document,
+    HardBreak,
+    Heading,
+    Inline,
+    Link,
+    ListItem,
+    Mark,
+    Mention,
+    OrderedList,
+    Panel,
+    PanelKind,
+    Paragraph,
+    Rule,
+    Table,
+    TableCell,
+    TableRow,
+    Text,
+)
+
+__all__ = ["md_escape", "parse_markdown"]
+
+_MENTION = re.compile(r"@\[([^\[\]\s|]+)\]")
+_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION|INFO|SUCCESS|ERROR)\][ \t]*", re.I)
+_ALERT_KINDS: dict[str, PanelKind] = {
+    "NOTE": "info",
+    "INFO": "info",
+    "TIP": "success",
+    "SUCCESS": "success",
+    "IMPORTANT": "note",
+    "WARNING": "warning",
+    "CAUTION": "error",
+    "ERROR": "error",
+}
+_SIMPLE_MARKS: dict[str, Mark] = {"strong": "strong", "em": "em", "s": "strike"}
+# CommonMark lets a backslash escape any ASCII punctuation; escaping all of it is always safe.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&@$%^=:;\"',/?])")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # Keep escaped characters as separate tokens so `\@[x]` is never read as a mention.
+    md.disable("text_join")
+    return md
+
+
+def parse_markdown(text: str) -> Document:
+    """Parse Markdown into the document model (never fails: any text is some document)."""
+    root = SyntaxTreeNode(_parser().parse(text))
+    return Document(tuple(_blocks(root.children)))
+
+
+def md_escape(value: object, inline: bool = False) -> str:
+    """Escape text so Markdown shows it literally. `inline=True` also folds newlines into
+    spaces, for values placed inside a table cell or a heading."""
+    text = _MD_SPECIAL.sub(r"\\\1", str(value))
+    # Indentation after a newline would turn the rest into a code block; Markdown drops it anyway.
+    text = re.sub(r"\n[ \t]+", "\n", text)
+    if inline:
+        text = re.sub(r"\s*[\r\n]+\s*", " ", text)
+    return text
+
+
+# -- blocks -------------------------------------------------------------------------------
+
+
+def _blocks(nodes: Iterable[SyntaxTreeNode]) -> Iterator[Block]:
+    for node in nodes:
+        yield from _block(node)
+
+
+def _block(node: SyntaxTreeNode) -> Iterator[Block]:
+    kind = node.type
+    if kind == "paragraph":
+        yield Paragraph(_inline_of(node))
+    elif kind == "heading":
+        yield Heading(int(node.tag[1:]), _inline_of(node))
+    elif kind == "bullet_list":
+        yield BulletList(tuple(_list_items(node)))
+    elif kind == "ordered_list":
+        start = node.attrs.get("start", 1)
+        yield OrderedList(tuple(_list_items(node)), start=int(start))
+    elif kind in ("fence", "code_block"):
+        language = node.info.strip().split(maxsplit=1)[0] if node.info.strip() else None
+        yield CodeBlock(node.content.removesuffix("\n"), language)
+    elif kind == "blockquote":
+        yield _quote_or_panel(node)
+    elif kind == "hr":
+        yield Rule()
+    elif kind == "table":
+        yield Table(tuple(_table_rows(node)))
+    elif kind == "html_block":
+        yield Paragraph(_literal_lines(node.content.rstrip("\n")))
+    else:  # pragma: no cover - markdown-it emits nothing else with our rule set
+        yield from _blocks(node.children)
+
+
+def _list_items(node: SyntaxTreeNode) -> Iterator[ListItem]:
+    for item in node.children:
+        yield ListItem(tuple(_blocks(item.children)))
+
+
+def _table_rows(node: SyntaxTreeNode) -> Iterator[TableRow]:
+    for section in node.children:  # thead, tbody
+        for row in section.children:
+            cells = tuple(
+                TableCell((Paragraph(_inline_of(cell)),), header=cell.type == "th")
+                for cell in row.children
+            )
+            yield TableRow(cells)
+
+
+def _quote_or_panel(node: SyntaxTreeNode) -> Block:
+    blocks = list(_blocks(node.children))
+    first = blocks[0] if blocks else None
+    if isinstance(first, Paragraph) and first.content and isinstance(first.content[0], Text):
+        head = first.content[0]
+        match = _ALERT.match(head.text) if not head.marks else None
+        if match:
+            rest = _strip_leading_break((Text(head.text[match.end() :]), *first.content[1:]))
+            kind = _ALERT_KINDS[match.group(1).upper()]
+            body = ([Paragraph(rest)] if rest else []) + blocks[1:]
+            return Panel(kind, tuple(body))
+    return BlockQuote(tuple(blocks))
+
+
+def _strip_leading_break(inlines: Sequence[Inline]) -> tuple[Inline, ...]:
+    items = [i for i in inlines if not (isinstance(i, Text) and not i.text)]
+    if items and isinstance(items[0], HardBreak):
+        items = items[1:]
+    return tuple(items)
+
+
+# -- inlines ------------------------------------------------------------------------------
+
+
+def _inline_of(node: SyntaxTreeNode) -> tuple[Inline, ...]:
+    """The inline content of a block node (its single `inline` child, if any)."""
+    out: list[Inline] = []
+    for child in node.children:
+        if child.type == "inline":
+            _inlines(child.children, (), out)
+    return _merge(out)
+
+
+def _inlines(nodes: Iterable[SyntaxTreeNode], marks: tuple[Mark, ...], out: list[Inline]) -> None:
+    for node in nodes:
+        _inline(node, marks, out)
+
+
+def _inline(node: SyntaxTreeNode, marks: tuple[Mark, ...], out: list[Inline]) -> None:
+    kind = node.type
+    if kind == "text":
+        out.extend(_text_with_mentions(node.content, marks))
+    elif kind in ("text_special", "html_inline"):
+        out.append(Text(node.content, marks))
+    elif kind in ("softbreak", "hardbreak"):
+        out.append(HardBreak())
+    elif kind == "code_inline":
+        out.append(Text(node.content, (*marks, "code")))
+    elif kind in _SIMPLE_MARKS:
+        _inlines(node.children, (*marks, _SIMPLE_MARKS[kind]), out)
+    elif kind == "link":
+        _inlines(node.children, (*marks, Link(str(node.attrs.get("href", "")))), out)
+    elif kind == "image":
+        src = str(node.attrs.get("src", ""))
+        alt = "".join(_plain(node.children)) or src
+        out.append(Text(alt, (*marks, Link(src))))
+    else:  # pragma: no cover - nothing else is enabled
+        _inlines(node.children, marks, out)
+
+
+def _plain(nodes: Iterable[SyntaxTreeNode]) -> Iterator[str]:
+    for node in nodes:
+        yield node.content if not node.children else "".join(_plain(node.children))
+
+
+def _text_with_mentions(text: str, marks: tuple[Mark, ...]) -> Iterator[Inline]:
+    position = 0
+    for match in _MENTION.finditer(text):
+        if match.start() > position:
+            yield Text(text[position : match.start()], marks)
+        yield Mention(match.group(1))
+        position = match.end()
+    if position < len(text):
+        yield Text(text[position:], marks)
+
+
+def _literal_lines(text: str) -> tuple[Inline, ...]:
+    out: list[Inline] = []
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            out.append(HardBreak())
+        out.append(Text(line))
+    return _merge(out)
+
+
+def _merge(inlines: Sequence[Inline]) -> tuple[Inline, ...]:
+    """Join neighbouring texts with the same marks and drop empty ones."""
+    merged: list[Inline] = []
+    for item in inlines:
+        if isinstance(item, Text):
+            if not item.text:
+                continue
+            last = merged[-1] if merged else None
+            if isinstance(last, Text) and last.marks == item.marks:
+                merged[-1] = Text(last.text + item.text, item.marks)
+                continue
+        merged.append(item)
+    return tuple(merged)
