@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from ticketbridge.cli import admin_cmd, config_cmd, dev_cmd, send_cmd, serve_cmd
 from ticketbridge.cli import emulator as emulator_cmd
+
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     name="ticketbridge",
@@ -13,7 +16,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("serve")(serve_cmd.serve)
+app.command("worker")(serve_cmd.worker)
+app.command("dev")(dev_cmd.dev)
 app.command("emulator", help="Run the local Jira emulator.")(emulator_cmd.emulator)
+app.command("send")(send_cmd.send)
+app.command("explain")(admin_cmd.explain)
+app.add_typer(config_cmd.config_app, name="config")
+app.add_typer(admin_cmd.db_app, name="db")
+app.add_typer(admin_cmd.apikey_app, name="apikey")
+app.add_typer(admin_cmd.outbox_app, name="outbox")
 
 
 def main() -> None:

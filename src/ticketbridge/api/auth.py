@@ -1,0 +1,126 @@
+"""API keys: `Authorization: Bearer tb_…`, stored only as a SHA-256 digest, with scopes.
+
+Why a fast hash and not bcrypt/argon2: a token is 32 random bytes (256 bits of entropy) from
+`secrets`, not a human password. Slow hashes exist to make guessing low-entropy passwords
+expensive; against 2^256 possibilities guessing is hopeless at any speed, so SHA-256 loses
+nothing, and it lets every request be checked with one indexed lookup (no per-request KDF that
+would cost milliseconds at thousands of requests per second).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+
+from fastapi import Request
+
+from ticketbridge.api.ports import ApiKeyRecord, ApiKeyStore
+
+__all__ = [
+    "TOKEN_PREFIX",
+    "AuthError",
+    "Authenticator",
+    "Scope",
+    "hash_token",
+    "new_token",
+    "parse_scopes",
+]
+
+TOKEN_PREFIX = "tb_"  # noqa: S105 - a public prefix, not a secret
+
+
+class Scope(StrEnum):
+    INGEST = "ingest"
+    READ = "read"
+    ADMIN = "admin"
+
+
+def new_token() -> str:
+    """A fresh API key; shown once, never stored."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_scopes(values: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """Scopes from user input ("ingest,read" or repeated options); ValueError names a bad one."""
+    scopes: set[str] = set()
+    for value in values:
+        for part in value.split(","):
+            name = part.strip().lower()
+            if not name:
+                continue
+            if name not in Scope.__members__.values():
+                allowed = ", ".join(s.value for s in Scope)
+                raise ValueError(f"unknown scope {name!r} (allowed: {allowed})")
+            scopes.add(name)
+    if not scopes:
+        raise ValueError("at least one scope is required")
+    return frozenset(scopes)
+
+
+class AuthError(Exception):
+    """Raised by the dependency; the app turns it into a 401 or 403 JSON body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class Authenticator:
+    """Checks bearer tokens against the key store, with a short cache.
+
+    The cache keeps recent lookups for `ttl` seconds (a revoked key stops working within that
+    time) so a busy single-alert sender costs no database round trip per request.
+    """
+
+    def __init__(self, store: ApiKeyStore, *, ttl: float = 10.0) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
+
+    async def authenticate(self, authorization: str | None) -> ApiKeyRecord:
+        token = _bearer_token(authorization)
+        digest = hash_token(token)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is not None and now - cached[0] < self._ttl:
+            record = cached[1]
+        else:
+            record = await self._store.find_by_hash(digest)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now, record)
+        if record is None or record.revoked:
+            raise AuthError(401, "unauthorized", "unknown or revoked API key")
+        return record
+
+    def require(self, scope: Scope) -> Callable[[Request], Awaitable[ApiKeyRecord]]:
+        """A FastAPI dependency: the caller's key, which must hold `scope` (or admin)."""
+
+        async def dependency(request: Request) -> ApiKeyRecord:
+            record = await self.authenticate(request.headers.get("authorization"))
+            if scope.value not in record.scopes and Scope.ADMIN.value not in record.scopes:
+                raise AuthError(403, "forbidden", f"this API key lacks the {scope.value!r} scope")
+            return record
+
+        return dependency
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthError(401, "unauthorized", "missing 'Authorization: Bearer tb_…' header")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError(401, "unauthorized", "the Authorization header must be 'Bearer <token>'")
+    if not token.startswith(TOKEN_PREFIX):
+        raise AuthError(401, "unauthorized", "not a ticketbridge API key (they start with tb_)")
+    return token

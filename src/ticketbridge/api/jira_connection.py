@@ -1,0 +1,113 @@
+"""The Jira connection set with `ticketbridge config jira` (and later the admin UI).
+
+Stored in a local file, `<var>/jira-connection.json` (the database has no table for it yet), with
+every secret (API token, PAT, password) encrypted with Fernet. The Fernet key is derived (HKDF)
+from TICKETBRIDGE_SECRET_KEY; when that is unset a random key is created once in
+`<var>/secret.key` (mode 0600), so a laptop works out of the box and a server sets the variable.
+A `jira:` section in ticketbridge.yaml wins over this file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import SecretStr, ValidationError
+
+from ticketbridge.config.integrations import JiraConfig
+from ticketbridge.errors import ConfigError, Problem
+
+__all__ = ["ConnectionStore", "StoredConnection", "fernet_from_secret"]
+
+_ENCRYPTED = "fernet:"
+
+
+def fernet_from_secret(secret: str) -> Fernet:
+    """A Fernet key from any secret string (HKDF-SHA256, fixed context)."""
+    raw = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"ticketbridge jira connection"
+    ).derive(secret.encode())
+    return Fernet(base64.urlsafe_b64encode(raw))
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    jira: JiraConfig
+    project_key: str | None
+
+
+class ConnectionStore:
+    def __init__(self, var_dir: Path, secret_key: str | None) -> None:
+        self.path = var_dir / "jira-connection.json"
+        self._var_dir = var_dir
+        self._secret_key = secret_key
+
+    def save(self, jira: JiraConfig, project_key: str | None) -> None:
+        fernet = self._fernet(create=True)
+        auth = {
+            name: _encrypt(fernet, value) if isinstance(value, SecretStr) else value
+            for name, value in dict(jira.auth).items()
+        }
+        document = jira.model_dump(mode="json", exclude={"auth"}, exclude_none=True)
+        document["auth"] = auth
+        document["project_key"] = project_key
+        self._var_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(document, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(self.path)
+
+    def load(self) -> StoredConnection | None:
+        if not self.path.exists():
+            return None
+        document: dict[str, Any] = json.loads(self.path.read_text())
+        project_key = document.pop("project_key", None)
+        auth = document.get("auth", {})
+        if any(isinstance(v, str) and v.startswith(_ENCRYPTED) for v in auth.values()):
+            fernet = self._fernet(create=False)
+            document["auth"] = {k: _decrypt(fernet, k, v) for k, v in auth.items()}
+        try:
+            return StoredConnection(JiraConfig.model_validate(document), project_key)
+        except ValidationError as exc:
+            problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+            raise ConfigError(f"{self.path} is not a valid Jira connection", problems) from exc
+
+    def _fernet(self, *, create: bool) -> Fernet:
+        if self._secret_key:
+            return fernet_from_secret(self._secret_key)
+        key_file = self._var_dir / "secret.key"
+        if not key_file.exists():
+            if not create:
+                raise ConfigError(
+                    "cannot decrypt the stored Jira connection",
+                    [Problem("TICKETBRIDGE_SECRET_KEY", f"unset, and {key_file} is missing")],
+                )
+            self._var_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(32))
+        return fernet_from_secret(key_file.read_text().strip())
+
+
+def _encrypt(fernet: Fernet, value: SecretStr) -> str:
+    return _ENCRYPTED + fernet.encrypt(value.get_secret_value().encode()).decode()
+
+
+def _decrypt(fernet: Fernet, name: str, value: Any) -> Any:
+    if not (isinstance(value, str) and value.startswith(_ENCRYPTED)):
+        return value
+    try:
+        return fernet.decrypt(value.removeprefix(_ENCRYPTED).encode()).decode()
+    except InvalidToken as exc:
+        raise ConfigError(
+            "cannot decrypt the stored Jira connection",
+            [Problem(f"auth.{name}", "wrong TICKETBRIDGE_SECRET_KEY for this file")],
+        ) from exc

@@ -1,0 +1,154 @@
+"""Operator commands on the local database: `db upgrade`, `apikey create`, `outbox …`, `explain`.
+
+They open the same container the server runs on (the API's ports), so what they show and do is
+exactly what the HTTP API shows and does, and they work while the server is down.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ticketbridge import bootstrap
+from ticketbridge.api.auth import hash_token, new_token, parse_scopes
+from ticketbridge.api.schemas import AlertView, OutboxJobView
+from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
+
+__all__ = ["apikey_app", "db_app", "explain", "outbox_app"]
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys (Authorization: Bearer tb_…).", no_args_is_help=True)
+outbox_app = typer.Typer(help="The durable queue of Jira writes.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+@translate_errors
+def db_upgrade(as_json: JsonOption = False) -> None:
+    """Apply the database migrations (idempotent)."""
+    settings = bootstrap.load_settings()
+    revision = bootstrap.upgrade_database(settings.database_url)
+    if as_json:
+        print_json({"database": _safe_url(settings.database_url), "revision": revision})
+        return
+    console.print(f"[green]✓[/green] database at revision {revision}")
+
+
+@apikey_app.command("create")
+@translate_errors
+def apikey_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    scope: Annotated[
+        list[str], typer.Option(help="ingest, read, admin (repeat or comma-separate).")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API key; the token is printed once and only its SHA-256 is stored."""
+    try:
+        scopes = parse_scopes(scope)
+    except ValueError as exc:
+        fail(str(exc), Exit.USAGE)
+    token = new_token()
+    record = bootstrap.run(
+        bootstrap.create_api_key(bootstrap.load_settings(), name, scopes, hash_token(token))
+    )
+    if as_json:
+        print_json({"id": record.id, "name": record.name, "scopes": sorted(scopes), "token": token})
+        return
+    console.print(f"[green]✓[/green] API key {record.name!r} ({', '.join(sorted(scopes))})")
+    console.print(f"  {token}")
+    console.print("  Store it now: it is not shown again.", style="dim")
+
+
+@outbox_app.command("list")
+@translate_errors
+def outbox_list(
+    state: Annotated[str | None, typer.Option(help="pending, running, done or dead.")] = "dead",
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """List outbox jobs (by default the dead letters)."""
+    jobs = bootstrap.run(bootstrap.list_jobs(bootstrap.load_settings(), state, limit))
+    if as_json:
+        print_json([j.model_dump(mode="json") for j in jobs])
+        return
+    table = Table("id", "kind", "state", "attempts", "issue / fingerprint", "error", "hint")
+    for job in jobs:
+        table.add_row(*_job_row(job))
+    console.print(table if jobs else f"no {state or ''} jobs")
+
+
+def _job_row(job: OutboxJobView) -> tuple[str, ...]:
+    target = job.issue_key or (job.fingerprint or "")[:24]
+    return (
+        job.id,
+        job.kind,
+        job.state,
+        str(job.attempts),
+        target,
+        job.last_error or "",
+        job.hint or "",
+    )
+
+
+@outbox_app.command("retry")
+@translate_errors
+def outbox_retry(job_id: str, as_json: JsonOption = False) -> None:
+    """Make a dead job due again (after fixing what Jira refused)."""
+    job = bootstrap.run(bootstrap.retry_job(bootstrap.load_settings(), job_id))
+    _report_job(job, job_id, "is {state} again", as_json)
+
+
+@outbox_app.command("drop")
+@translate_errors
+def outbox_drop(job_id: str, as_json: JsonOption = False) -> None:
+    """Delete a dead or pending job for good."""
+    job = bootstrap.run(bootstrap.drop_job(bootstrap.load_settings(), job_id))
+    _report_job(job, job_id, "dropped", as_json)
+
+
+def _report_job(job: OutboxJobView | None, job_id: str, done: str, as_json: bool) -> None:
+    if job is None:
+        fail(f"no outbox job {job_id!r}")
+    if as_json:
+        print_json(job.model_dump(mode="json"))
+        return
+    console.print(f"[green]✓[/green] job {job.id} " + done.format(state=job.state))
+
+
+@translate_errors
+def explain(alert_id: str, as_json: JsonOption = False) -> None:
+    """Why an alert got (or did not get) a ticket: state, decision, reasons, ticket."""
+    alert = bootstrap.run(bootstrap.get_alert(bootstrap.load_settings(), alert_id))
+    if alert is None:
+        fail(f"no alert {alert_id!r}")
+    if as_json:
+        print_json(alert.model_dump(mode="json"))
+        return
+    _print_alert(alert)
+
+
+def _print_alert(alert: AlertView) -> None:
+    console.print(f"[bold]{alert.title}[/bold]  ({alert.source}/{alert.source_id})")
+    console.print(f"  id:          {alert.id}")
+    console.print(f"  severity:    {alert.severity}   status: {alert.status}")
+    console.print(f"  fingerprint: {alert.fingerprint}")
+    console.print(f"  state:       {alert.state}")
+    console.print(
+        f"  decision:    {alert.decision or '(pending)'}  route: {alert.route or 'defaults'}"
+    )
+    for reason in alert.reasons:
+        console.print(f"    • {reason}", markup=False)
+    ticket = f"{alert.ticket.key}  {alert.ticket.url}" if alert.ticket else "(none yet)"
+    console.print(f"  ticket:      {ticket}")
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for output."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"
