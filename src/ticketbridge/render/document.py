@@ -7,6 +7,7 @@ Immutable, so a rendered template can be shared and compared in tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +33,7 @@ __all__ = [
     "TableCell",
     "TableRow",
     "Text",
+    "merge_inlines",
 ]
 
 SimpleMark = Literal["strong", "em", "code", "strike"]
@@ -149,3 +151,18 @@ class Document:
         """A document of plain paragraphs, one per blank-line-separated chunk of `text`."""
         chunks = [c for c in text.split("\n\n") if c.strip()]
         return cls(tuple(Paragraph((Text(c),)) for c in chunks))
+
+
+def merge_inlines(inlines: Iterable[Inline]) -> tuple[Inline, ...]:
+    """Join neighbouring texts that carry the same marks, and drop empty texts."""
+    merged: list[Inline] = []
+    for item in inlines:
+        if isinstance(item, Text):
+            if not item.text:
+                continue
+            last = merged[-1] if merged else None
+            if isinstance(last, Text) and last.marks == item.marks:
+                merged[-1] = Text(last.text + item.text, item.marks)
+                continue
+        merged.append(item)
+    return tuple(merged)

@@ -45,6 +45,7 @@ from ticketbridge.render.document import (
     TableCell,
     TableRow,
     Text,
+    merge_inlines,
 )
 
 __all__ = ["md_escape", "parse_markdown"]
@@ -170,7 +171,7 @@ def _inline_of(node: SyntaxTreeNode) -> tuple[Inline, ...]:
     for child in node.children:
         if child.type == "inline":
             _inlines(child.children, (), out)
-    return _merge(out)
+    return merge_inlines(out)
 
 
 def _inlines(nodes: Iterable[SyntaxTreeNode], marks: tuple[Mark, ...], out: list[Inline]) -> None:
@@ -222,19 +223,4 @@ def _literal_lines(text: str) -> tuple[Inline, ...]:
         if index:
             out.append(HardBreak())
         out.append(Text(line))
-    return _merge(out)
-
-
-def _merge(inlines: Sequence[Inline]) -> tuple[Inline, ...]:
-    """Join neighbouring texts with the same marks and drop empty ones."""
-    merged: list[Inline] = []
-    for item in inlines:
-        if isinstance(item, Text):
-            if not item.text:
-                continue
-            last = merged[-1] if merged else None
-            if isinstance(last, Text) and last.marks == item.marks:
-                merged[-1] = Text(last.text + item.text, item.marks)
-                continue
-        merged.append(item)
-    return tuple(merged)
+    return merge_inlines(out)

@@ -42,10 +42,10 @@ from ticketbridge.render.document import (
     Text,
 )
 from ticketbridge.render.text import to_text
+from ticketbridge.render.wiki_in import URL, parse_wiki
 
-__all__ = ["to_wiki", "wiki_escape"]
+__all__ = ["to_wiki", "wiki_escape", "wiki_to_text"]
 
-_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
 _SPECIAL = re.compile(r"[*_\-+^~{}\[\]|!#]")
 _ENTITY_START = re.compile(r"&(?=#?\w+;)")
 _LINE_START_MARKUP = re.compile(r"^(\s*)([hb])(?=[1-6]\.|q\.)", re.M)
@@ -68,7 +68,7 @@ def wiki_escape(value: object, inline: bool = False) -> str:
     text = clean_text(str(value))
     pieces: list[str] = []
     position = 0
-    for match in _URL.finditer(text):
+    for match in URL.finditer(text):
         pieces.append(_escape_plain(text[position : match.start()]))
         pieces.append(match.group(0))
         position = match.end()
@@ -80,10 +80,20 @@ def wiki_escape(value: object, inline: bool = False) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    text = text.replace("\\", "&#92;")
-    text = _ENTITY_START.sub("&amp;", text.replace("&#92;", "\x00")).replace("\x00", "&#92;")
-    text = _SPECIAL.sub(lambda m: "\\" + m.group(0), text)
-    return text.replace("??", "\\?\\?")
+    text = _ENTITY_START.sub("&amp;", text)
+    text = _SPECIAL.sub(_escape_special, text)
+    text = text.replace("??", "\x00?\x00?")
+    return text.replace("\\", "&#92;").replace("\x00", "\\")
+
+
+def _escape_special(match: re.Match[str]) -> str:
+    """`\\x` (with NUL for the backslash until backslashes are entities), except text-effect
+    markers between two letters or digits: Jira never reads those as markup (`pii-block`)."""
+    char, at, text = match.group(0), match.start(), match.string
+    inside_word = 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
+    if char in "*_-+^~" and inside_word:
+        return char
+    return "\x00" + char
 
 
 def _protect_line_starts(text: str) -> str:
@@ -93,6 +103,11 @@ def _protect_line_starts(text: str) -> str:
 def to_wiki(doc: Document) -> str:
     """Jira wiki markup for `doc` (blocks separated by a blank line)."""
     return "\n\n".join(part for part in _blocks(doc.blocks, quoted=False) if part)
+
+
+def wiki_to_text(text: str) -> str:
+    """The plain text of Jira wiki markup (e.g. a Data Center comment read back)."""
+    return to_text(parse_wiki(text))
 
 
 # -- blocks -------------------------------------------------------------------------------
