@@ -1,0 +1,276 @@
+"""What every adapter needs: JSON decoding, pydantic errors translated into `InputError` with a
+field path, severity words, deterministic ids and fingerprints, and UTC timestamps.
+
+Every failure leaves here as `ticketbridge.errors.InputError` whose problems name the field
+(`alerts[0].severity`; `$` is the payload itself), never as a pydantic or json exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from ticketbridge.domain import (
+    Alert,
+    AlertStatus,
+    Severity,
+    derive_fingerprint,
+    fingerprint_fields_for,
+)
+from ticketbridge.errors import InputError, Problem
+
+__all__ = [
+    "ROOT",
+    "Confidence",
+    "LinkModel",
+    "NativeModel",
+    "NonEmptyStr",
+    "RawPayload",
+    "SeverityWord",
+    "StatusWord",
+    "batch_entries",
+    "derive_id",
+    "invalid",
+    "join_path",
+    "load_json",
+    "parse_batch",
+    "parse_each",
+    "parse_severity",
+    "severity_from_word",
+    "to_utc",
+    "validate",
+    "with_fingerprint",
+]
+
+ROOT = "$"
+RawPayload = bytes | bytearray | str | Mapping[str, Any] | Sequence[Any]
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+T = TypeVar("T")
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Words sources use beyond Severity.parse's synonyms (seed 003's `urgent`, Jira's own names,
+# P1..P5 as on-call tools number them).
+_EXTRA_SEVERITY_WORDS = {
+    "urgent": "critical",
+    "highest": "critical",
+    "crit": "critical",
+    "emergency": "critical",
+    "page": "critical",
+    "p1": "critical",
+    "p2": "high",
+    "p3": "medium",
+    "med": "medium",
+    "p4": "low",
+    "lowest": "info",
+    "p5": "info",
+    "debug": "info",
+}
+_SEVERITY_WORDS = ", ".join(s.value for s in Severity)
+
+
+class NativeModel(BaseModel):
+    """Base of the per-source payload models: unknown keys are kept (`model_extra`), numbers
+    are accepted where a source's ids are strings, NaN and infinity are refused."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        coerce_numbers_to_str=True,
+        allow_inf_nan=False,
+        populate_by_name=True,
+    )
+
+    def extras(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+def invalid(path: str, message: str) -> InputError:
+    return InputError("invalid payload", [Problem(path=path, message=message)])
+
+
+def load_json(payload: RawPayload) -> Any:
+    """The payload as JSON values: bytes and text are decoded (UTF-8, strict JSON), parsed
+    mappings and lists are taken as they are."""
+    if isinstance(payload, bytes | bytearray):
+        try:
+            text = bytes(payload).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise invalid(ROOT, f"body is not UTF-8 (byte {exc.start})") from None
+    elif isinstance(payload, str):
+        text = payload
+    else:
+        return payload
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise invalid(
+            ROOT, f"body is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # NaN/Infinity, or absurd nesting
+        raise invalid(ROOT, f"body is not JSON: {exc}") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def validate(model: type[ModelT], data: Any, *, path: str = "") -> ModelT:
+    """`model.model_validate(data)`, with every error translated into one `InputError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(path=join_path(path, *error["loc"]), message=_message(error))
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        raise InputError("invalid payload", problems) from None
+    except RecursionError:
+        raise invalid(path or ROOT, "payload is nested too deeply") from None
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    if error["type"] in {"model_type", "dict_type", "model_attributes_type"}:
+        return "expected a JSON object"
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # our own message, without pydantic's prefix
+    return str(error["msg"])
+
+
+def join_path(prefix: str, *loc: str | int) -> str:
+    """`join_path("alerts", 0, "severity")` → `alerts[0].severity`; nothing → `$`."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            path += f".{part}" if path else part
+        else:
+            path += f"[{json.dumps(part)}]"
+    return path or ROOT
+
+
+def severity_from_word(value: object) -> Severity:
+    """A severity word (any case, with the common synonyms); `ValueError` saying what is allowed."""
+    if isinstance(value, Severity):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a severity string ({_SEVERITY_WORDS})")
+    word = value.strip().lower()
+    try:
+        return Severity.parse(_EXTRA_SEVERITY_WORDS.get(word, word))
+    except ValueError:
+        raise ValueError(f"unknown severity {value!r}; use one of {_SEVERITY_WORDS}") from None
+
+
+def parse_severity(value: object, path: str) -> Severity:
+    """`severity_from_word`, failing with an `InputError` that names `path`."""
+    try:
+        return severity_from_word(value)
+    except ValueError as exc:
+        raise invalid(path, str(exc)) from None
+
+
+def _status_word(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+SeverityWord = Annotated[Severity, BeforeValidator(severity_from_word)]
+StatusWord = Annotated[AlertStatus, BeforeValidator(_status_word)]
+Confidence = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
+
+
+class LinkModel(NativeModel):
+    """A `{title, url}` deep link as our Alert JSON and several sources send it."""
+
+    title: NonEmptyStr = "Link"
+    url: NonEmptyStr
+
+
+def to_utc(moment: datetime) -> datetime:
+    """Aware UTC; a timestamp without an offset is taken as UTC (what the sources mean)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _digest(*parts: object) -> str:
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def derive_id(source: str, entry: object) -> str:
+    """A stable id for an entry that has none: the same delivery retried gets the same id."""
+    return f"{source}_{_digest(entry)[:20]}"
+
+
+def batch_entries(data: Any, batch_key: str, single_key: str) -> list[tuple[str, Any]]:
+    """The entries of a payload that is one object, a list, or `{batch_key: [...]}` (an object
+    that has `single_key` is one entry), each with the path prefix its errors are reported under.
+    """
+    if isinstance(data, list):
+        return [(f"[{i}]", entry) for i, entry in enumerate(data)]
+    if isinstance(data, dict) and batch_key in data and single_key not in data:
+        batch = data[batch_key]
+        if not isinstance(batch, list):
+            raise invalid(batch_key, "expected a list")
+        return [(f"{batch_key}[{i}]", entry) for i, entry in enumerate(batch)]
+    return [("", data)]
+
+
+def parse_each(items: Iterable[tuple[str, Any]], build: Callable[[str, Any], T]) -> list[T]:
+    """`build(path, item)` for every item; the problems of all bad items are reported together."""
+    results: list[T] = []
+    problems: list[Problem] = []
+    for path, item in items:
+        try:
+            results.append(build(path, item))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError("invalid payload", problems)
+    return results
+
+
+def with_fingerprint(alert: Alert, given: str | None, configured: Sequence[str] | None) -> Alert:
+    """The alert with its dedup key: derived from the configured fields when the operator set
+    some (their explicit choice wins), else the one the source gave, else derived from the
+    per-source default fields of `domain.fingerprint`."""
+    if not configured and given:
+        return replace(alert, fingerprint=given)
+    fields = tuple(configured) if configured else fingerprint_fields_for(alert.source)
+    return replace(alert, fingerprint=derive_fingerprint(alert.as_mapping(), fields))
+
+
+AlertBuilder = Callable[[str, Any, datetime], tuple[Alert, str | None]]
+
+
+def parse_batch(
+    payload: RawPayload,
+    build: AlertBuilder,
+    *,
+    received_at: datetime,
+    fingerprint_fields: Sequence[str] | None,
+) -> list[Alert]:
+    """A payload of one alert, a list, or `{"alerts": [...]}`: `build(path, entry, received_at)`
+    gives each alert (without fingerprint) and the fingerprint its source gave, if any."""
+    data = load_json(payload)
+
+    def one(path: str, entry: Any) -> Alert:
+        alert, given = build(path, entry, received_at)
+        return with_fingerprint(alert, given, fingerprint_fields)
+
+    return parse_each(batch_entries(data, "alerts", "title"), one)

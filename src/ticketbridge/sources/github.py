@@ -1,0 +1,123 @@
+"""`github`: GitHub push webhooks, for the audit trail (SPEC §8), not alerts.
+
+A push becomes a `PushEvent`: repository, ref, before/after, pusher, compare URL, and its
+commits (id, message, author, url, timestamp) each with the Jira keys its message mentions,
+found by `key_pattern` (the config's `audit.link_pattern`, default `[A-Z][A-Z0-9]+-[0-9]+`).
+GitHub's `ping` (sent when the webhook is created) parses to `None`: acknowledged, nothing to
+record. The push's other keys (`sender`, `created`, `forced`, ...) are kept in `attributes`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.sources._parsing import (
+    NativeModel,
+    NonEmptyStr,
+    RawPayload,
+    load_json,
+    to_utc,
+    validate,
+)
+from ticketbridge.sources.model import Commit, PushEvent
+
+__all__ = ["DEFAULT_KEY_PATTERN", "SOURCE", "GitHubPush", "find_jira_keys", "parse"]
+
+SOURCE = "github"
+DEFAULT_KEY_PATTERN = r"[A-Z][A-Z0-9]+-[0-9]+"
+
+
+class _Author(NativeModel):
+    name: str = ""
+    email: str | None = None
+    username: str | None = None
+
+
+class _Commit(NativeModel):
+    id: NonEmptyStr
+    message: str
+    timestamp: datetime | None = None
+    url: str = ""
+    author: _Author = Field(default_factory=_Author)
+
+
+class _Repository(NativeModel):
+    full_name: NonEmptyStr
+    html_url: str | None = None
+
+
+class _Pusher(NativeModel):
+    name: str | None = None
+    email: str | None = None
+
+
+class GitHubPush(NativeModel):
+    ref: NonEmptyStr
+    before: str = ""
+    after: str = ""
+    repository: _Repository
+    pusher: _Pusher | None = None
+    compare: str | None = None
+    commits: list[_Commit] = Field(default_factory=list)
+
+
+def find_jira_keys(text: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """The keys `pattern` finds in `text`, in order of first mention, without repeats."""
+    return tuple(dict.fromkeys(match.group(0) for match in pattern.finditer(text)))
+
+
+def _compile(key_pattern: str | re.Pattern[str]) -> re.Pattern[str]:
+    if isinstance(key_pattern, re.Pattern):
+        return key_pattern
+    try:
+        return re.compile(key_pattern)
+    except re.error as exc:
+        problem = Problem(path="audit.link_pattern", message=f"not a regular expression: {exc}")
+        raise ConfigError("invalid Jira key pattern", [problem]) from None
+
+
+def parse(
+    payload: RawPayload,
+    *,
+    received_at: datetime,
+    key_pattern: str | re.Pattern[str] = DEFAULT_KEY_PATTERN,
+) -> PushEvent | None:
+    pattern = _compile(key_pattern)
+    data = load_json(payload)
+    if _is_ping(data):
+        return None
+    push = validate(GitHubPush, data)
+    return PushEvent(
+        repository=push.repository.full_name,
+        repository_url=push.repository.html_url,
+        ref=push.ref,
+        before=push.before,
+        after=push.after,
+        pusher=push.pusher.name if push.pusher else None,
+        compare_url=push.compare,
+        commits=tuple(_commit(commit, pattern) for commit in push.commits),
+        received_at=to_utc(received_at),
+        attributes=push.extras(),
+    )
+
+
+def _is_ping(data: Any) -> bool:
+    return isinstance(data, dict) and "zen" in data and "hook_id" in data and "ref" not in data
+
+
+def _commit(commit: _Commit, pattern: re.Pattern[str]) -> Commit:
+    return Commit(
+        id=commit.id,
+        message=commit.message,
+        author_name=commit.author.name,
+        author_email=commit.author.email,
+        author_username=commit.author.username,
+        url=commit.url,
+        timestamp=to_utc(commit.timestamp) if commit.timestamp else None,
+        jira_keys=find_jira_keys(commit.message, pattern),
+    )
