@@ -13,7 +13,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from ticketbridge.domain import Alert, AlertState, DecisionKind, JobKind, JobState, Ticket
+from ticketbridge.domain import Alert, JobState, Ticket
+from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
 from ticketbridge.providers.base import IssueDraft
 
 __all__ = [
@@ -34,59 +35,6 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    """An alert as persisted, with the decision taken on it."""
-
-    pk: int
-    alert: Alert
-    decision: DecisionKind
-    reasons: tuple[str, ...]
-    route: str | None
-    own_state: AlertState | None  # suppressed/ignored; None: the alert follows its ticket
-    ticket_id: int | None
-
-
-@dataclass(frozen=True)
-class NewJob:
-    kind: JobKind
-    ordering_key: str  # jobs with one key run one at a time, in id order (the fingerprint)
-    ticket_id: int
-    payload: Mapping[str, Any]
-    project: str | None = None  # lets the dispatcher batch creates per project into /issue/bulk
-    not_before: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    kind: JobKind
-    ordering_key: str
-    ticket_id: int
-    payload: Mapping[str, Any]
-    project: str | None
-    state: JobState
-    attempts: int
-    next_attempt_at: datetime
-    created_at: datetime
-    attempted_at: datetime | None = None  # set (committed) before a create request is sent
-    lease_owner: str | None = None
-    lease_expires_at: datetime | None = None
-    last_error: str | None = None
-    hint: str | None = None
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    id: int
-    name: str
-    token_hash: str
-    scopes: tuple[str, ...]
-    created_at: datetime
-    last_used_at: datetime | None = None
-    revoked: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,10 @@
-"""ticketbridge.storage."""
+"""ticketbridge.storage: SQLAlchemy 2 (async) tables, repositories, outbox and migrations.
+
+`Database(url).unit_of_work` is the `UnitOfWorkFactory` the services take; `upgrade(url)`
+applies the Alembic migrations (`ticketbridge db upgrade`, and `serve` at start).
+"""
+
+from ticketbridge.storage.database import DEFAULT_URL, Database, create_engine, upgrade
+from ticketbridge.storage.uow import SqlUnitOfWork
+
+__all__ = ["DEFAULT_URL", "Database", "SqlUnitOfWork", "create_engine", "upgrade"]

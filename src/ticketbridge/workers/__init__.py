@@ -1,1 +1,5 @@
-"""ticketbridge.workers."""
+"""ticketbridge.workers: the outbox dispatcher (and, later, schedulers)."""
+
+from ticketbridge.workers.dispatcher import Dispatcher
+
+__all__ = ["Dispatcher"]

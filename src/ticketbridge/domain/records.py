@@ -1,0 +1,68 @@
+"""Records that cross the storage port: an alert as stored with its decision, outbox jobs,
+API keys. Pure data, shared by `services.ports` and `storage` (which never import each other)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ticketbridge.domain.alert import Alert
+from ticketbridge.domain.decision import DecisionKind
+from ticketbridge.domain.states import AlertState, JobKind, JobState
+
+__all__ = ["ApiKey", "Job", "NewJob", "StoredAlert"]
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as persisted, with the decision taken on it."""
+
+    pk: int
+    alert: Alert
+    decision: DecisionKind
+    reasons: tuple[str, ...]
+    route: str | None
+    own_state: AlertState | None  # suppressed/ignored; None: the alert follows its ticket
+    ticket_id: int | None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: JobKind
+    ordering_key: str  # jobs with one key run one at a time, in id order (the fingerprint)
+    ticket_id: int
+    payload: Mapping[str, Any]
+    project: str | None = None  # lets the dispatcher batch creates per project into /issue/bulk
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: JobKind
+    ordering_key: str
+    ticket_id: int
+    payload: Mapping[str, Any]
+    project: str | None
+    state: JobState
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    attempted_at: datetime | None = None  # set (committed) before a create request is sent
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    last_error: str | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    name: str
+    token_hash: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked: bool = False

@@ -1,0 +1,371 @@
+"""The outbox processor: claims due jobs and executes them against the provider.
+
+Exactly once (SPEC §4.5): a create runs under the fingerprint's lease; `attempted_at` is
+committed before the request; when the outcome is unknown, or a job is found with
+`attempted_at` set (its worker died or lost the answer), the marker is looked up after the
+settle delay before any new create, and a failed lookup only retries later (fail closed).
+The ticket's link to the issue is committed in the transaction that completes the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import structlog
+
+from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
+from ticketbridge.errors import (
+    AuthFailed,
+    FieldErrors,
+    Forbidden,
+    JiraError,
+    NotFound,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+)
+from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
+from ticketbridge.services.ports import (
+    Clock,
+    IssueComposer,
+    Job,
+    NewJob,
+    RouteSeam,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from ticketbridge.services.settings import PipelineSettings, WorkerSettings
+from ticketbridge.services.writes import FollowUpWriter
+
+__all__ = ["OutboxProcessor", "describe_error"]
+
+log = structlog.get_logger(__name__)
+_CONCURRENCY = 8
+
+
+def describe_error(error: JiraError) -> tuple[str, str | None]:
+    """What a dead-letter entry shows: Jira's own messages, and a hint for the operator."""
+    parts = [str(error)]
+    if isinstance(error, FieldErrors):
+        parts.extend(error.messages)
+        parts.extend(f"{name}: {message}" for name, message in error.fields.items())
+        return "; ".join(parts), error.hint
+    hints = {
+        AuthFailed: "Jira refused the credentials: check jira.auth (`ticketbridge config jira`)",
+        Forbidden: "the Jira user lacks a permission on this project (browse/create/edit)",
+        NotFound: "the issue, project or link type does not exist (deleted or renamed?)",
+    }
+    hint = next((h for cls, h in hints.items() if isinstance(error, cls)), None)
+    return "; ".join(parts), hint
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    job: Job
+    ticket: Ticket
+    alert: Alert | None
+
+
+class OutboxProcessor:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        provider: Provider,
+        router: RouteSeam,
+        composer: IssueComposer,
+        settings: PipelineSettings,
+        worker: WorkerSettings,
+        clock: Clock,
+        owner: str,
+    ) -> None:
+        self._uow = uow_factory
+        self._provider = provider
+        self._router = router
+        self._composer = composer
+        self._settings = settings
+        self._worker = worker
+        self._clock = clock
+        self.owner = owner
+        self._writer = FollowUpWriter(provider, router, composer, settings)
+        self._limit = asyncio.Semaphore(_CONCURRENCY)
+
+    async def run_once(self) -> int:
+        """Claim one batch of runnable jobs and execute them; returns how many were claimed."""
+        now = self._clock()
+        async with self._uow() as uow:
+            jobs = await uow.outbox.claim(
+                self.owner, now, now + self._worker.lease, self._worker.batch
+            )
+            await uow.commit()
+        if not jobs:
+            return 0
+        loaded = await self._load(jobs)
+        singles, groups = self._plan(loaded)
+        await asyncio.gather(
+            *(self._guarded(self._run_one(item)) for item in singles),
+            *(self._guarded(self._create_bulk(group)) for group in groups),
+        )
+        return len(jobs)
+
+    async def _guarded(self, work: Coroutine[None, None, None]) -> None:
+        async with self._limit:
+            try:
+                await work
+            except Exception:  # the worker loop's boundary: the lease expiry retries it
+                log.exception("outbox job crashed", owner=self.owner)
+
+    async def _load(self, jobs: Sequence[Job]) -> list[_Loaded]:
+        loaded = []
+        async with self._uow() as uow:
+            for job in jobs:
+                ticket = await uow.tickets.get(job.ticket_id)
+                assert ticket is not None, "jobs reference their ticket (foreign key)"
+                stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
+                loaded.append(_Loaded(job, ticket, stored.alert if stored else None))
+        return loaded
+
+    def _plan(self, loaded: list[_Loaded]) -> tuple[list[_Loaded], list[list[_Loaded]]]:
+        caps = self._provider.capabilities
+        by_project: dict[str, list[_Loaded]] = defaultdict(list)
+        singles: list[_Loaded] = []
+        for item in loaded:
+            fresh_create = item.job.kind is JobKind.CREATE_ISSUE and item.job.attempted_at is None
+            if fresh_create and caps.bulk_create and item.ticket.issue_key is None:
+                by_project[item.ticket.project].append(item)
+            else:
+                singles.append(item)
+        groups: list[list[_Loaded]] = []
+        for items in by_project.values():
+            if len(items) < self._worker.bulk_min:
+                singles.extend(items)
+                continue
+            step = max(1, caps.max_bulk)
+            groups.extend(items[i : i + step] for i in range(0, len(items), step))
+        return singles, groups
+
+    async def _run_one(self, item: _Loaded) -> None:
+        if item.job.kind is JobKind.CREATE_ISSUE:
+            await self._create_one(item)
+        else:
+            await self._follow_up(item)
+
+    # --- creates ---------------------------------------------------------------------------
+
+    async def _create_one(self, item: _Loaded) -> None:
+        job, ticket = item.job, item.ticket
+        if ticket.issue_key is not None:
+            await self._link(item, None)  # linked by an earlier attempt: only finish the job
+            return
+        if not await self._take_lease(ticket):
+            await self._later(job, self._clock() + timedelta(seconds=1), count=False)
+            return
+        if job.attempted_at is not None:
+            settled = job.attempted_at + self._worker.settle_delay
+            if self._clock() < settled:
+                await self._later(job, settled, count=False, keep_attempted=True)
+                return
+            try:
+                found = await self._provider.find_by_marker(Marker(ticket.marker_key))
+            except JiraError as error:  # fail closed: never create after a failed lookup
+                await self._fail(item, error, keep_attempted=True)
+                return
+            if found:
+                await self._link(item, found[0])
+                return
+        try:
+            draft = self._draft(item)
+        except JiraError as error:
+            await self._fail(item, error, keep_attempted=job.attempted_at is not None)
+            return
+        if not await self._mark_attempted([job]):
+            return  # lost the lease; its new owner looks the marker up
+        try:
+            ref = await self._provider.create_issue(draft)
+        except JiraError as error:
+            await self._fail(item, error, keep_attempted=isinstance(error, OutcomeUnknown))
+            return
+        await self._link(item, ref)
+
+    async def _create_bulk(self, group: list[_Loaded]) -> None:
+        taken = [item for item in group if await self._take_lease(item.ticket)]
+        for item in group:
+            if item not in taken:
+                await self._later(item.job, self._clock() + timedelta(seconds=1), count=False)
+        if not taken or not await self._mark_attempted([i.job for i in taken]):
+            return
+        drafts = [self._draft(item) for item in taken]
+        try:
+            result = await self._provider.create_issues(drafts)
+        except JiraError as error:
+            for item in taken:
+                await self._fail(item, error, keep_attempted=isinstance(error, OutcomeUnknown))
+            return
+        for position, item in enumerate(taken):
+            if position in result.created:
+                await self._link(item, result.created[position])
+                continue
+            failure = result.failed.get(position)
+            why = failure if isinstance(failure, JiraError) else OutcomeUnknown(str(failure))
+            await self._fail(item, why, keep_attempted=isinstance(why, OutcomeUnknown))
+
+    def _draft(self, item: _Loaded) -> IssueDraft:
+        if item.alert is None:
+            raise PermanentError(f"alert {item.job.payload} of job {item.job.id} is gone")
+        return self._composer.draft(item.alert, self._router.route(item.alert), item.ticket)
+
+    async def _take_lease(self, ticket: Ticket) -> bool:
+        now = self._clock()
+        async with self._uow() as uow:
+            taken = await uow.tickets.acquire_lease(
+                ticket.fingerprint, self.owner, now, now + self._worker.lease
+            )
+            await uow.commit()
+        return taken
+
+    async def _mark_attempted(self, jobs: Sequence[Job]) -> bool:
+        now = self._clock()
+        async with self._uow() as uow:
+            for job in jobs:
+                if not await uow.outbox.mark_attempted(job.id, self.owner, now):
+                    return False  # rolled back: none of them is sent
+            await uow.commit()
+        return True
+
+    async def _link(self, item: _Loaded, ref: IssueRef | None) -> None:
+        """Record the issue on the ticket and complete the job, in one transaction."""
+        async with self._uow() as uow:
+            await uow.tickets.lock_fingerprints([item.ticket.fingerprint])
+            if not await uow.outbox.complete(item.job.id, self.owner, self._clock()):
+                return  # lost the lease: roll back; the new owner finds the issue by marker
+            current = await uow.tickets.get(item.job.ticket_id)
+            assert current is not None
+            if ref is not None and current.issue_key is None:
+                linked = replace(
+                    current,
+                    issue_id=ref.id,
+                    issue_key=ref.key,
+                    issue_url=ref.url,
+                    status=TicketStatus.LINKED,
+                    status_category=current.status_category or "new",
+                )
+                await uow.tickets.save_many([linked])
+            await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
+            await uow.commit()
+        log.info("issue linked", fingerprint=item.ticket.fingerprint, key=ref.key if ref else None)
+
+    # --- follow-ups ------------------------------------------------------------------------
+
+    async def _follow_up(self, item: _Loaded) -> None:
+        if item.ticket.issue_key is None:  # cannot happen while the ordering key holds
+            await self._later(item.job, self._clock() + self._worker.backoff_base, count=False)
+            return
+        try:
+            written = await self._writer.write(
+                item.job.kind, item.ticket, item.alert, self._clock()
+            )
+        except JiraError as error:
+            await self._fail(item, error, keep_attempted=False)
+            return
+        async with self._uow() as uow:
+            await uow.tickets.lock_fingerprints([item.ticket.fingerprint])
+            now = self._clock()
+            if not await uow.outbox.complete(item.job.id, self.owner, now):
+                return
+            current = await uow.tickets.get(item.job.ticket_id)
+            assert current is not None
+            merged = await self._merge(uow, item, current, written, now)
+            await uow.tickets.save_many([merged])
+            await uow.commit()
+
+    async def _merge(
+        self, uow: UnitOfWork, item: _Loaded, current: Ticket, written: Ticket, now: datetime
+    ) -> Ticket:
+        """Apply what the write changed onto the ticket as it is now (ingest may have moved it)."""
+        kind = item.job.kind
+        if kind in (JobKind.REOPEN, JobKind.RESOLVE):
+            return replace(
+                current,
+                status_category=written.status_category,
+                resolution=written.resolution,
+                outcome=written.outcome,
+                done_at=written.done_at,
+            )
+        if kind is not JobKind.DIGEST:
+            return current
+        merged = replace(
+            current,
+            digest_comment_id=written.digest_comment_id,
+            last_digest_at=written.last_digest_at,
+            digested_occurrences=written.digested_occurrences,
+            digest_pending=current.occurrences > written.digested_occurrences,
+        )
+        if merged.digest_pending:  # occurrences arrived while we wrote: one more, later
+            await uow.outbox.enqueue([self._again(item, now + self._settings.digest_interval)], now)
+        return merged
+
+    @staticmethod
+    def _again(item: _Loaded, at: datetime) -> NewJob:
+        job = item.job
+        return NewJob(job.kind, job.ordering_key, job.ticket_id, job.payload, None, at)
+
+    # --- failure ---------------------------------------------------------------------------
+
+    async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:
+        job, now = item.job, self._clock()
+        text, hint = describe_error(error)
+        async with self._uow() as uow:
+            await uow.tickets.lock_fingerprints([item.ticket.fingerprint])
+            if isinstance(error, PermanentError):
+                if await uow.outbox.kill(job.id, self.owner, error=text, hint=hint, now=now):
+                    await self._after_death(uow, item)
+                log.warning("outbox job dead", job=job.id, kind=job.kind.value, error=text)
+            else:
+                await uow.outbox.reschedule(
+                    job.id,
+                    self.owner,
+                    next_attempt_at=self._retry_at(job, error, now),
+                    error=text,
+                    keep_attempted=keep_attempted,
+                )
+            if job.kind is JobKind.CREATE_ISSUE:
+                await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
+            await uow.commit()
+
+    async def _after_death(self, uow: UnitOfWork, item: _Loaded) -> None:
+        current = await uow.tickets.get(item.job.ticket_id)
+        assert current is not None
+        if item.job.kind is JobKind.CREATE_ISSUE:
+            await uow.tickets.save_many([replace(current, status=TicketStatus.DEAD)])
+        elif item.job.kind is JobKind.DIGEST:
+            await uow.tickets.save_many([replace(current, digest_pending=False)])
+
+    def _retry_at(self, job: Job, error: JiraError, now: datetime) -> datetime:
+        if isinstance(error, OutcomeUnknown):
+            return now + self._worker.settle_delay
+        base = self._worker.backoff_base.total_seconds()
+        delay = min(
+            base * 2 ** min(max(job.attempts - 1, 0), 20), self._worker.backoff_max.total_seconds()
+        )
+        delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        return now + timedelta(seconds=delay)
+
+    async def _later(
+        self, job: Job, at: datetime, *, count: bool, keep_attempted: bool = True
+    ) -> None:
+        async with self._uow() as uow:
+            await uow.outbox.reschedule(
+                job.id,
+                self.owner,
+                next_attempt_at=at,
+                error=None,
+                keep_attempted=keep_attempted,
+                count_attempt=count,
+            )
+            await uow.commit()

@@ -1,0 +1,136 @@
+"""The Jira write of each follow-up job kind (everything but the create): what it sends, and
+what it changes on the ticket afterwards. Pure of storage: it receives the ticket and alert."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from ticketbridge.domain import Alert, AlertState, JobKind, Ticket
+from ticketbridge.errors import FieldErrors, NotFound
+from ticketbridge.providers.base import IssueUpdate, Provider, StatusCategory, Transition
+from ticketbridge.render.document import Block, Document, Paragraph, Text
+from ticketbridge.services.compose import alert_table, clip
+from ticketbridge.services.ports import IssueComposer, RouteSeam
+from ticketbridge.services.settings import PipelineSettings
+
+__all__ = ["FollowUpWriter"]
+
+
+def _para(text: str) -> Paragraph:
+    return Paragraph((Text(text),))
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def digest_document(ticket: Ticket, latest: Alert | None) -> Document:
+    """The one occurrence digest comment: count, first/last seen, the newest details."""
+    blocks: list[Block] = [
+        _para(
+            f"ticketbridge: this alert has occurred {ticket.occurrences} times "
+            f"(first seen {_when(ticket.first_seen)}, last seen {_when(ticket.last_seen)})."
+        )
+    ]
+    if latest is not None:
+        blocks.append(_para(f"Latest: {clip(latest.title, 255)}"))
+        blocks.extend(Document.plain(latest.description).blocks)
+        blocks.append(alert_table(latest))
+    return Document(tuple(blocks))
+
+
+def _pick(transitions: tuple[Transition, ...], wanted: tuple[StatusCategory, ...]) -> Transition:
+    for category in wanted:
+        for option in transitions:
+            if option.to.category == category:
+                return option
+    raise FieldErrors(
+        "no transition to the wanted status category",
+        messages=[f"no transition leads to a status of category {' or '.join(wanted)}"],
+        hint=f"add a transition to a '{wanted[0]}' status to the issue's workflow",
+    )
+
+
+class FollowUpWriter:
+    """Executes one follow-up job against the provider; returns the ticket as it now is."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        router: RouteSeam,
+        composer: IssueComposer,
+        settings: PipelineSettings,
+    ) -> None:
+        self._provider = provider
+        self._router = router
+        self._composer = composer
+        self._settings = settings
+
+    async def write(
+        self, kind: JobKind, ticket: Ticket, alert: Alert | None, now: datetime
+    ) -> Ticket:
+        key = ticket.issue_key
+        assert key is not None, "follow-ups run after their create (ordering key)"
+        if kind is JobKind.DIGEST:
+            return await self._digest(key, ticket, alert, now)
+        if kind is JobKind.COMMENT and alert is not None:
+            body = Document((_para(f"Occurred again: {alert.title}"), alert_table(alert)))
+            await self._provider.add_comment(key, body)
+        elif kind is JobKind.UPDATE_ISSUE and alert is not None:
+            draft = self._composer.draft(alert, self._router.route(alert), ticket)
+            await self._provider.update_issue(
+                key, IssueUpdate(summary=draft.summary, description=draft.description)
+            )
+        elif kind is JobKind.REOPEN:
+            return await self._reopen(key, ticket, alert)
+        elif kind is JobKind.RESOLVE:
+            return await self._resolve(key, ticket, alert, now)
+        elif kind is JobKind.LINK_PREVIOUS and ticket.previous_issue_key:
+            await self._provider.link_issues(
+                self._settings.link_type, key, ticket.previous_issue_key
+            )
+        return ticket
+
+    async def _digest(self, key: str, ticket: Ticket, alert: Alert | None, now: datetime) -> Ticket:
+        body = digest_document(ticket, alert)
+        comment_id = ticket.digest_comment_id
+        if comment_id is not None:
+            try:
+                await self._provider.edit_comment(key, comment_id, body)
+            except NotFound:
+                comment_id = None  # someone deleted it: start a new one
+        if comment_id is None:
+            comment_id = (await self._provider.add_comment(key, body)).id
+        return replace(
+            ticket,
+            digest_comment_id=comment_id,
+            last_digest_at=now,
+            digested_occurrences=ticket.occurrences,
+        )
+
+    async def _reopen(self, key: str, ticket: Ticket, alert: Alert | None) -> Ticket:
+        chosen = _pick(await self._provider.list_transitions(key), ("new", "indeterminate"))
+        what = f": {alert.title}" if alert else ""
+        note = Document((_para(f"ticketbridge reopened this issue: the alert recurred{what}."),))
+        await self._provider.transition(key, chosen.id, comment=note)
+        return replace(ticket, status_category=chosen.to.category, resolution=None, outcome=None)
+
+    async def _resolve(
+        self, key: str, ticket: Ticket, alert: Alert | None, now: datetime
+    ) -> Ticket:
+        when = _when(alert.occurred_at) if alert else _when(now)
+        note = Document((_para(f"The source reports this alert resolved at {when}."),))
+        if not self._settings.resolve_transition:
+            if self._settings.resolve_comment:
+                await self._provider.add_comment(key, note)
+            return ticket
+        chosen = _pick(await self._provider.list_transitions(key), ("done",))
+        comment = note if self._settings.resolve_comment else None
+        await self._provider.transition(key, chosen.id, comment=comment)
+        return replace(
+            ticket,
+            status_category="done",
+            done_at=ticket.done_at or now,
+            outcome=AlertState.RESOLVED,
+        )

@@ -1,0 +1,88 @@
+"""Engines, pragmas, migrations and the unit of work.
+
+SQLite (default, `./var/ticketbridge.db`): WAL, busy_timeout, foreign keys, and every
+transaction `BEGIN IMMEDIATE`, so writers queue on the database lock instead of failing to
+upgrade a read lock. PostgreSQL by URL (`postgresql+asyncpg://…`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from ticketbridge.storage.uow import SqlUnitOfWork
+
+__all__ = ["DEFAULT_URL", "Database", "create_engine", "upgrade"]
+
+DEFAULT_URL = "sqlite+aiosqlite:///./var/ticketbridge.db"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let us issue BEGIN ourselves (BEGIN IMMEDIATE below) instead of the driver's deferred one.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+    cursor.close()
+
+
+def _begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for `url`, with SQLite's pragmas and transaction mode when it is SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    return engine
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(url: str) -> None:
+    """Apply every migration to the database at `url` (`ticketbridge db upgrade`, `serve`)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+    finally:
+        await engine.dispose()
+
+
+class Database:
+    """One database: `unit_of_work()` satisfies `services.ports.UnitOfWorkFactory`."""
+
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.dialect = self.engine.dialect.name
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    async def upgrade(self) -> None:
+        await upgrade(self.url)
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,206 @@
+"""The outbox: durable Jira writes, claimed with leases.
+
+A job is runnable when it is due and pending (or running with an expired lease: its worker
+died) and it is the first of its ordering key — an earlier pending or running job, or a dead
+create, holds the key. Claims lock candidates `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite
+the transaction already holds the write lock (BEGIN IMMEDIATE) and the UPDATE is guarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ticketbridge.domain import JobKind, JobState
+from ticketbridge.domain.records import Job, NewJob
+from ticketbridge.storage.tables import outbox_jobs as jobs
+
+__all__ = ["SqlOutbox"]
+
+_PENDING, _RUNNING, _DONE, _DEAD = (s.value for s in JobState)
+
+
+def _job(row: RowMapping) -> Job:
+    return Job(
+        id=row["id"],
+        kind=JobKind(row["kind"]),
+        ordering_key=row["ordering_key"],
+        ticket_id=row["ticket_id"],
+        payload=row["payload"],
+        project=row["project"],
+        state=JobState(row["state"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        created_at=row["created_at"],
+        attempted_at=row["attempted_at"],
+        lease_owner=row["lease_owner"],
+        lease_expires_at=row["lease_expires_at"],
+        last_error=row["last_error"],
+        hint=row["hint"],
+    )
+
+
+def _runnable(now: datetime) -> Any:
+    earlier = jobs.alias("earlier")
+    holds_key = exists().where(
+        earlier.c.ordering_key == jobs.c.ordering_key,
+        earlier.c.id < jobs.c.id,
+        or_(
+            earlier.c.state.in_((_PENDING, _RUNNING)),
+            and_(earlier.c.state == _DEAD, earlier.c.kind == JobKind.CREATE_ISSUE.value),
+        ),
+    )
+    due = or_(
+        and_(jobs.c.state == _PENDING, jobs.c.next_attempt_at <= now),
+        and_(jobs.c.state == _RUNNING, jobs.c.lease_expires_at < now),
+    )
+    return and_(due, ~holds_key)
+
+
+class SqlOutbox:
+    def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
+        self._conn = conn
+        self._postgres = postgres
+
+    async def enqueue(self, new: Sequence[NewJob], now: datetime) -> None:
+        if not new:
+            return
+        rows = [
+            {
+                "kind": j.kind.value,
+                "ordering_key": j.ordering_key,
+                "ticket_id": j.ticket_id,
+                "payload": dict(j.payload),
+                "project": j.project,
+                "state": _PENDING,
+                "attempts": 0,
+                "next_attempt_at": max(j.not_before, now) if j.not_before else now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for j in new
+        ]
+        await self._conn.execute(insert(jobs), rows)
+
+    async def claim(
+        self, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Job]:
+        query = select(jobs.c.id).where(_runnable(now)).order_by(jobs.c.id).limit(limit)
+        if self._postgres:
+            query = query.with_for_update(skip_locked=True, of=jobs)
+        ids = [row[0] for row in await self._conn.execute(query)]
+        if not ids:
+            return []
+        claimed = await self._conn.execute(
+            update(jobs)
+            .where(jobs.c.id.in_(ids))
+            .where(
+                or_(
+                    jobs.c.state == _PENDING,
+                    and_(jobs.c.state == _RUNNING, jobs.c.lease_expires_at < now),
+                )
+            )
+            .values(
+                state=_RUNNING,
+                lease_owner=owner,
+                lease_expires_at=lease_until,
+                attempts=jobs.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(*jobs.c)
+        )
+        return sorted((_job(r) for r in claimed.mappings()), key=lambda j: j.id)
+
+    async def get(self, job_id: int) -> Job | None:
+        row = (await self._conn.execute(select(jobs).where(jobs.c.id == job_id))).mappings()
+        first = row.first()
+        return _job(first) if first else None
+
+    async def _owned_update(self, job_id: int, owner: str, **values: Any) -> bool:
+        result = await self._conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.state == _RUNNING)
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+    async def mark_attempted(self, job_id: int, owner: str, at: datetime) -> bool:
+        return await self._owned_update(job_id, owner, attempted_at=at, updated_at=at)
+
+    async def complete(self, job_id: int, owner: str, now: datetime) -> bool:
+        return await self._owned_update(
+            job_id, owner, state=_DONE, lease_owner=None, lease_expires_at=None, updated_at=now
+        )
+
+    async def reschedule(
+        self,
+        job_id: int,
+        owner: str,
+        *,
+        next_attempt_at: datetime,
+        error: str | None,
+        keep_attempted: bool,
+        count_attempt: bool = True,
+    ) -> bool:
+        values: dict[str, Any] = {
+            "state": _PENDING,
+            "next_attempt_at": next_attempt_at,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "updated_at": next_attempt_at,
+        }
+        if error is not None:
+            values["last_error"] = error
+        if not keep_attempted:
+            values["attempted_at"] = None
+        if not count_attempt:
+            values["attempts"] = jobs.c.attempts - 1
+        return await self._owned_update(job_id, owner, **values)
+
+    async def kill(
+        self, job_id: int, owner: str, *, error: str, hint: str | None, now: datetime
+    ) -> bool:
+        return await self._owned_update(
+            job_id,
+            owner,
+            state=_DEAD,
+            last_error=error,
+            hint=hint,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+
+    async def list(self, *, state: JobState | None, limit: int) -> list[Job]:
+        query = select(jobs).order_by(jobs.c.id).limit(limit)
+        if state is not None:
+            query = query.where(jobs.c.state == state.value)
+        return [_job(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def retry(self, job_id: int, now: datetime) -> Job | None:
+        result = await self._conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.state == _DEAD)
+            .values(state=_PENDING, attempts=0, next_attempt_at=now, updated_at=now)
+            .returning(*jobs.c)
+        )
+        row = result.mappings().first()
+        return _job(row) if row else None
+
+    async def drop(self, job_id: int) -> Job | None:
+        result = await self._conn.execute(
+            delete(jobs)
+            .where(jobs.c.id == job_id, jobs.c.state.in_((_DEAD, _PENDING)))
+            .returning(*jobs.c)
+        )
+        row = result.mappings().first()
+        return _job(row) if row else None
+
+    async def counts(self) -> dict[JobState, int]:
+        query = select(jobs.c.state, func.count()).group_by(jobs.c.state)
+        found = {JobState(state): count for state, count in await self._conn.execute(query)}
+        return {state: found.get(state, 0) for state in JobState}

@@ -1,0 +1,261 @@
+"""Alert and ticket repositories (satisfy `services.ports.AlertRepository`/`TicketRepository`)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import BigInteger
+
+from ticketbridge.domain import (
+    Alert,
+    AlertLink,
+    AlertState,
+    AlertStatus,
+    DecisionKind,
+    Severity,
+    Ticket,
+    TicketStatus,
+)
+from ticketbridge.domain.records import StoredAlert
+from ticketbridge.storage.tables import alerts, fingerprint_leases, tickets
+
+__all__ = ["LOCK_BUCKETS", "SqlAlerts", "SqlTickets"]
+
+# Advisory locks are hashed into this many buckets so one 1,000-alert batch never needs more
+# than this many lock-table slots; a collision only serializes two unrelated fingerprints.
+LOCK_BUCKETS = 1024
+_LOCK_BASE = 0x7462_0000  # "tb": keeps our advisory lock ids apart from other applications'
+
+
+def lock_ids(names: Sequence[str]) -> list[int]:
+    buckets = {
+        int.from_bytes(hashlib.sha256(n.encode()).digest()[:4], "big") % LOCK_BUCKETS for n in names
+    }
+    return sorted(_LOCK_BASE + b for b in buckets)
+
+
+_TICKET_FIELDS = [f.name for f in fields(Ticket)]
+
+
+def _ticket_row(ticket: Ticket) -> dict[str, Any]:
+    row = {name: getattr(ticket, name) for name in _TICKET_FIELDS if name != "id"}
+    row["status"] = ticket.status.value
+    row["outcome"] = ticket.outcome.value if ticket.outcome else None
+    return row
+
+
+def _ticket(row: RowMapping) -> Ticket:
+    values = {name: row[name] for name in _TICKET_FIELDS}
+    values["status"] = TicketStatus(row["status"])
+    values["outcome"] = AlertState(row["outcome"]) if row["outcome"] else None
+    return Ticket(**values)
+
+
+def _alert_row(stored: StoredAlert) -> dict[str, Any]:
+    alert = stored.alert
+    return {
+        "source": alert.source,
+        "alert_id": alert.id,
+        "kind": alert.kind,
+        "title": alert.title,
+        "description": alert.description,
+        "severity": alert.severity.value,
+        "confidence": alert.confidence,
+        "status": alert.status.value,
+        "fingerprint": alert.fingerprint,
+        "attributes": dict(alert.attributes),
+        "links": [{"title": link.title, "url": link.url} for link in alert.links],
+        "occurred_at": alert.occurred_at,
+        "received_at": alert.received_at,
+        "ticket_id": stored.ticket_id,
+        "decision": stored.decision.value,
+        "reasons": list(stored.reasons),
+        "route": stored.route,
+        "own_state": stored.own_state.value if stored.own_state else None,
+    }
+
+
+def _stored(row: RowMapping) -> StoredAlert:
+    alert = Alert(
+        id=row["alert_id"],
+        source=row["source"],
+        kind=row["kind"],
+        title=row["title"],
+        description=row["description"],
+        severity=Severity(row["severity"]),
+        confidence=row["confidence"],
+        status=AlertStatus(row["status"]),
+        fingerprint=row["fingerprint"],
+        attributes=row["attributes"],
+        occurred_at=row["occurred_at"],
+        received_at=row["received_at"],
+        links=tuple(AlertLink(link["title"], link["url"]) for link in row["links"]),
+    )
+    return StoredAlert(
+        pk=row["pk"],
+        alert=alert,
+        decision=DecisionKind(row["decision"]),
+        reasons=tuple(row["reasons"]),
+        route=row["route"],
+        own_state=AlertState(row["own_state"]) if row["own_state"] else None,
+        ticket_id=row["ticket_id"],
+    )
+
+
+class SqlAlerts:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def find(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:
+        found: dict[tuple[str, str], StoredAlert] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 400):  # keep under SQLite's bound-parameter limit
+            chunk = unique[start : start + 400]
+            query = select(alerts).where(tuple_(alerts.c.source, alerts.c.alert_id).in_(chunk))
+            for row in (await self._conn.execute(query)).mappings():
+                stored = _stored(row)
+                found[(stored.alert.source, stored.alert.id)] = stored
+        return found
+
+    async def add(self, rows: Sequence[StoredAlert]) -> None:
+        if rows:
+            await self._conn.execute(insert(alerts), [_alert_row(r) for r in rows])
+
+    async def get(self, source: str | None, alert_id: str) -> StoredAlert | None:
+        query = select(alerts).where(alerts.c.alert_id == alert_id)
+        if source is not None:
+            query = query.where(alerts.c.source == source)
+        row = (await self._conn.execute(query.order_by(alerts.c.pk.desc()).limit(1))).mappings()
+        first = row.first()
+        return _stored(first) if first else None
+
+    async def latest_for_ticket(self, ticket_id: int) -> StoredAlert | None:
+        query = (
+            select(alerts)
+            .where(alerts.c.ticket_id == ticket_id)
+            .order_by(alerts.c.pk.desc())
+            .limit(1)
+        )
+        first = (await self._conn.execute(query)).mappings().first()
+        return _stored(first) if first else None
+
+    async def list(
+        self, *, limit: int, before_pk: int | None = None, source: str | None = None
+    ) -> list[StoredAlert]:
+        query = select(alerts).order_by(alerts.c.pk.desc()).limit(limit)
+        if before_pk is not None:
+            query = query.where(alerts.c.pk < before_pk)
+        if source is not None:
+            query = query.where(alerts.c.source == source)
+        return [_stored(r) for r in (await self._conn.execute(query)).mappings()]
+
+
+class SqlTickets:
+    def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
+        self._conn = conn
+        self._postgres = postgres
+
+    async def lock_fingerprints(self, fingerprints: Sequence[str]) -> None:
+        # SQLite: BEGIN IMMEDIATE already holds the one database write lock.
+        if not self._postgres or not fingerprints:
+            return
+        statement = text(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(:keys) AS k ORDER BY k) AS s"
+        ).bindparams(bindparam("keys", type_=ARRAY(BigInteger)))
+        await self._conn.execute(statement, {"keys": lock_ids(fingerprints)})
+
+    async def current(self, fingerprints: Sequence[str]) -> dict[str, Ticket]:
+        found: dict[str, Ticket] = {}
+        unique = list(dict.fromkeys(fingerprints))
+        for start in range(0, len(unique), 500):
+            query = (
+                select(tickets)
+                .where(tickets.c.fingerprint.in_(unique[start : start + 500]))
+                .order_by(tickets.c.generation)
+            )
+            for row in (await self._conn.execute(query)).mappings():
+                found[row["fingerprint"]] = _ticket(row)  # the last generation wins
+        return found
+
+    async def insert_many(self, new: Sequence[Ticket]) -> list[Ticket]:
+        if not new:
+            return []
+        statement = insert(tickets).returning(tickets.c.id, sort_by_parameter_order=True)
+        result = await self._conn.execute(statement, [_ticket_row(t) for t in new])
+        ids = [row[0] for row in result]
+        return [Ticket(**{**t.__dict__, "id": i}) for t, i in zip(new, ids, strict=True)]
+
+    async def save_many(self, changed: Sequence[Ticket]) -> None:
+        if not changed:
+            return
+        columns = [c for c in _TICKET_FIELDS if c not in ("id", "fingerprint", "generation")]
+        statement = (
+            update(tickets)
+            .where(tickets.c.id == bindparam("_id"))
+            .values({c: bindparam(c) for c in columns})
+        )
+        rows = [{**_ticket_row(t), "_id": t.id} for t in changed]
+        for row in rows:
+            del row["fingerprint"], row["generation"]
+        await self._conn.execute(statement, rows)
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        row = (
+            (await self._conn.execute(select(tickets).where(tickets.c.id == ticket_id)))
+            .mappings()
+            .first()
+        )
+        return _ticket(row) if row else None
+
+    async def by_issue_key(self, issue_key: str) -> Ticket | None:
+        query = select(tickets).where(tickets.c.issue_key == issue_key)
+        row = (await self._conn.execute(query)).mappings().first()
+        return _ticket(row) if row else None
+
+    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]:
+        query = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(tickets.c.id < before_id)
+        return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def acquire_lease(
+        self, fingerprint: str, owner: str, now: datetime, until: datetime
+    ) -> bool:
+        taken = await self._conn.execute(
+            update(fingerprint_leases)
+            .where(fingerprint_leases.c.fingerprint == fingerprint)
+            .where((fingerprint_leases.c.owner == owner) | (fingerprint_leases.c.expires_at < now))
+            .values(owner=owner, expires_at=until)
+        )
+        if taken.rowcount:
+            return True
+        existing = await self._conn.execute(
+            select(fingerprint_leases.c.owner).where(
+                fingerprint_leases.c.fingerprint == fingerprint
+            )
+        )
+        if existing.first() is not None:
+            return False  # held by someone else, not expired
+        dialect_insert = pg_insert if self._postgres else sqlite_insert
+        created = await self._conn.execute(
+            dialect_insert(fingerprint_leases)
+            .values(fingerprint=fingerprint, owner=owner, expires_at=until)
+            .on_conflict_do_nothing()
+        )
+        return bool(created.rowcount)
+
+    async def release_lease(self, fingerprint: str, owner: str) -> None:
+        await self._conn.execute(
+            delete(fingerprint_leases)
+            .where(fingerprint_leases.c.fingerprint == fingerprint)
+            .where(fingerprint_leases.c.owner == owner)
+        )

@@ -1,0 +1,155 @@
+"""The database schema (SQLAlchemy Core). Migrations in `storage/migrations` create it; this
+module is what the repositories query. Dedup lives in the unique constraints here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "Id",
+    "UtcDateTime",
+    "alerts",
+    "api_keys",
+    "fingerprint_leases",
+    "metadata",
+    "outbox_jobs",
+    "tickets",
+]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; SQLite keeps them as naive UTC text."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# BIGINT on PostgreSQL; INTEGER on SQLite so the column is the rowid (autoincrement).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(255), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("project", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("occurrences", Integer, nullable=False),
+    Column("issue_id", String(64)),
+    Column("issue_key", String(64), unique=True),
+    Column("issue_url", String(1024)),
+    Column("status_category", String(16)),
+    Column("resolution", String(255)),
+    Column("outcome", String(16)),
+    Column("done_at", UtcDateTime),
+    Column("previous_issue_key", String(64)),
+    Column("digest_comment_id", String(64)),
+    Column("last_digest_at", UtcDateTime),
+    Column("digest_pending", Boolean, nullable=False),
+    Column("digested_occurrences", Integer, nullable=False),
+    UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("pk", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("alert_id", String(255), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("confidence", Float),
+    Column("status", String(16), nullable=False),
+    Column("fingerprint", String(255), nullable=False, index=True),
+    Column("attributes", JSON, nullable=False),
+    Column("links", JSON, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), index=True),
+    Column("decision", String(16), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("route", String(255)),
+    Column("own_state", String(16)),
+    UniqueConstraint("source", "alert_id", name="uq_alerts_source_id"),
+    Index("ix_alerts_alert_id", "alert_id"),
+)
+
+outbox_jobs = Table(
+    "outbox_jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("ordering_key", String(255), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("project", String(64)),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("attempted_at", UtcDateTime),
+    Column("lease_owner", String(128)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("hint", Text),
+    Index("ix_outbox_state_due", "state", "next_attempt_at"),
+    Index("ix_outbox_ordering", "ordering_key", "id"),
+)
+
+fingerprint_leases = Table(
+    "fingerprint_leases",
+    metadata,
+    Column("fingerprint", String(255), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked", Boolean, nullable=False),
+)

@@ -1,0 +1,58 @@
+"""The unit of work: one connection, one transaction, the repositories bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ticketbridge.storage.api_keys import SqlApiKeys
+from ticketbridge.storage.outbox import SqlOutbox
+from ticketbridge.storage.repositories import SqlAlerts, SqlTickets
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    alerts: SqlAlerts
+    tickets: SqlTickets
+    outbox: SqlOutbox
+    api_keys: SqlApiKeys
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        conn = await self._engine.connect()
+        await conn.begin()
+        self._conn = conn
+        postgres = conn.dialect.name == "postgresql"
+        self.alerts = SqlAlerts(conn)
+        self.tickets = SqlTickets(conn, postgres=postgres)
+        self.outbox = SqlOutbox(conn, postgres=postgres)
+        self.api_keys = SqlApiKeys(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+    async def commit(self) -> None:
+        assert self._conn is not None, "commit outside `async with`"
+        await self._conn.commit()
+
+    async def rollback(self) -> None:
+        assert self._conn is not None, "rollback outside `async with`"
+        await self._conn.rollback()

@@ -1,0 +1,61 @@
+"""The outbox dispatcher: runs the `OutboxProcessor` in a loop.
+
+`serve` runs one in-process (call `wake()` after an ingest for low latency); `ticketbridge
+worker` runs it alone. Any number of dispatchers, in tasks or processes, may share a database:
+claims are leased and guarded, so each job runs in one place at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from ticketbridge.services.outbox import OutboxProcessor
+from ticketbridge.services.settings import WorkerSettings
+
+__all__ = ["Dispatcher"]
+
+log = structlog.get_logger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, processor: OutboxProcessor, settings: WorkerSettings) -> None:
+        self._processor = processor
+        self._settings = settings
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New jobs are waiting: stop idling now."""
+        self._wake.set()
+
+    async def run_until_idle(self, max_rounds: int = 100_000) -> int:
+        """Run rounds until no job is runnable now (tests; `ticketbridge worker --once`).
+        Returns the number of jobs claimed. Jobs scheduled later (backoff, settle) remain."""
+        total = 0
+        for _ in range(max_rounds):
+            claimed = await self._processor.run_once()
+            if claimed == 0:
+                break
+            total += claimed
+        return total
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set; an unexpected error is logged and the loop goes on."""
+        idle = self._settings.idle_sleep.total_seconds()
+        while not stop.is_set():
+            try:
+                claimed = await self._processor.run_once()
+            except Exception:  # the worker loop: log, pause, keep going
+                log.exception("dispatcher round failed", owner=self._processor.owner)
+                claimed = 0
+            if claimed:
+                continue
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
