@@ -1,13 +1,100 @@
-"""`python -m jira_emulator`: serve the emulator over real HTTP."""
+"""`python -m jira_emulator`: serve the emulator over real HTTP (uvicorn)."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-def serve(*, host: str, port: int, flavor: str, seed: Path | None) -> None:
-    raise SystemExit("the emulator server is not built yet")
+from jira_emulator.transport import DROPPED_ERRORS
+
+__all__ = ["main", "serve"]
+
+
+def _abort_on_drop(app: ASGIApp) -> ASGIApp:
+    """Over a real socket, a dropped-after-commit answer must look like a dead connection:
+    announce a body, send none of it, and fail, so uvicorn closes the connection mid-response."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await app(scope, receive, tracking)
+        except DROPPED_ERRORS:
+            if not started:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-length", b"1024")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b"", "more_body": True})
+            raise
+
+    return wrapped
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    flavor: str,
+    seed: Path | None,
+    strict: bool = False,
+    index_lag: float = 0.0,
+    base_url: str | None = None,
+) -> None:
+    import uvicorn
+
+    from jira_emulator.app import Emulator
+
+    emu = Emulator(
+        flavor=flavor,
+        seed=seed,
+        strict=strict,
+        index_lag=index_lag,
+        base_url=base_url or f"http://{host}:{port}",
+    )
+    uvicorn.run(_abort_on_drop(emu.app), host=host, port=port, log_level="warning")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m jira_emulator", description="A faithful local Jira for tests and demos."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--flavor", choices=["cloud", "datacenter"], default="cloud")
+    parser.add_argument("--seed", type=Path, default=None, help="YAML or JSON seed file")
+    parser.add_argument(
+        "--strict", action="store_true", help="validate every request against the OpenAPI spec"
+    )
+    parser.add_argument(
+        "--index-lag", type=float, default=0.0, help="seconds before search sees a change"
+    )
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        help="URL the emulator puts in self links (default http://HOST:PORT)",
+    )
+    args = parser.parse_args(argv)
+    serve(
+        host=args.host,
+        port=args.port,
+        flavor=args.flavor,
+        seed=args.seed,
+        strict=args.strict,
+        index_lag=args.index_lag,
+        base_url=args.base_url,
+    )
 
 
 if __name__ == "__main__":
-    serve(host="127.0.0.1", port=8081, flavor="cloud", seed=None)
+    main()

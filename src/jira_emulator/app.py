@@ -1,0 +1,234 @@
+"""The `Emulator`: state, routes, the middleware stack, test support (request log, counters,
+snapshot/restore/reset) and webhook delivery, usable in-process or behind uvicorn."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+from starlette.routing import Match, Route, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jira_emulator.control import control_router
+from jira_emulator.model import Issue, State
+from jira_emulator.routes_issues import issue_routes
+from jira_emulator.routes_links import link_routes
+from jira_emulator.routes_meta import meta_routes
+from jira_emulator.routes_webhooks import webhook_routes
+from jira_emulator.search import compile_jql, search_doc, search_routes
+from jira_emulator.seed import build_state, load_seed_file
+from jira_emulator.service import IssueService
+from jira_emulator.transport import EmulatorTransport
+from jira_emulator.webhooks import Delivery, WebhookDispatcher
+
+__all__ = ["Emulator", "LoggedRequest"]
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+    json: Any
+    status: int | None
+    route: str  # "METHOD /route/{template}"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _optional(name: str) -> ModuleType | None:
+    """emu-aux's modules (limits, faults, strict): used when present, a clean seam before."""
+    try:
+        return importlib.import_module(f"jira_emulator.{name}")
+    except ImportError:
+        return None
+
+
+class Emulator:
+    """A faithful local Jira. See the package docstring and README for the API."""
+
+    def __init__(
+        self,
+        flavor: str = "cloud",
+        seed: Mapping[str, Any] | Path | str | None = None,
+        strict: bool = False,
+        index_lag: float = 0.0,
+        base_url: str = "http://jira.test",
+        *,
+        clock: Callable[[], float] | None = None,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if isinstance(seed, str | Path):
+            seed = load_seed_file(Path(seed))
+        self.flavor = flavor
+        self.base_url = base_url.rstrip("/")
+        self._seed: Mapping[str, Any] | None = seed
+        self.clock: Callable[[], float] = clock or time.time
+        self.index_lag = float(index_lag)
+        self.state: State = build_state(flavor, self.base_url, seed)
+        self.service = IssueService(self.state, lambda: self.clock(), lambda: self.index_lag)
+        self.webhooks = WebhookDispatcher(
+            lambda: self.state, self._webhook_matches, transport=webhook_transport
+        )
+        self.service.listeners.append(self.webhooks.on_event)
+        self.requests: list[LoggedRequest] = []
+        self.counters: Counter[str] = Counter()
+        apis = ["2", "3"] if flavor == "cloud" else ["2"]
+        routes: list[Route] = []
+        for build in (meta_routes, webhook_routes, search_routes, link_routes, issue_routes):
+            routes += build(self, apis)
+        self.router = Router(routes=routes)
+        self.limits: Any = None
+        self.faults: Any = None
+        self.strict_validator: Any = None
+        self._strict = strict
+        inner = self._stack(self.router)
+        self._control = control_router(self)
+        self.app: ASGIApp = self._dispatch(inner)
+
+    # -- composition -------------------------------------------------------------------------
+    def _stack(self, routes: ASGIApp) -> ASGIApp:
+        """Outermost first: request log, strict, rate limits, faults, routes."""
+        app = routes
+        faults = _optional("faults")
+        if faults is not None:
+            self.faults = faults.FaultInjector()
+            app = faults.FaultMiddleware(app, self.faults)
+        limits = _optional("limits")
+        if limits is not None:
+            self.limits = limits.RateLimiter.for_flavor(self.flavor)
+            app = limits.RateLimitMiddleware(app, self.limits)
+        strict = _optional("strict")
+        if strict is not None:
+            self.strict_validator = strict.StrictValidator(enabled=self._strict)
+            app = strict.StrictMiddleware(app, self.strict_validator)
+        return self._logged(app)
+
+    @property
+    def strict(self) -> bool:
+        return bool(self.strict_validator is not None and self.strict_validator.enabled)
+
+    @strict.setter
+    def strict(self, on: bool) -> None:
+        self._strict = on
+        if self.strict_validator is not None:
+            self.strict_validator.enabled = on
+
+    def _dispatch(self, inner: ASGIApp) -> ASGIApp:
+        control = self._control
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].startswith("/_emulator"):
+                await control(scope, receive, send)
+            else:
+                await inner(scope, receive, send)
+
+        return app
+
+    def route_of(self, scope: Scope) -> str:
+        partial = None
+        for route in self.router.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return f"{scope['method']} {getattr(route, 'path', scope['path'])}"
+            if match == Match.PARTIAL and partial is None:
+                partial = getattr(route, "path", None)
+        return f"{scope['method']} {partial or scope['path']}"
+
+    def _logged(self, app: ASGIApp) -> ASGIApp:
+        async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            chunks = []
+            more = True
+            while more:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False) and message["type"] == "http.request"
+            body = b"".join(chunks)
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            entry = self._log_entry(scope, body)
+
+            async def capture(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    entry.status = message["status"]
+                await send(message)
+
+            await app(scope, replay, capture)
+
+        return logged
+
+    def _log_entry(self, scope: Scope, body: bytes) -> LoggedRequest:
+        query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+        try:
+            parsed = json.loads(body) if body.strip() else None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            parsed = None
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        route = self.route_of(scope)
+        entry = LoggedRequest(
+            scope["method"], scope["path"], query, body, parsed, None, route, headers
+        )
+        self.requests.append(entry)
+        self.counters[route] += 1
+        return entry
+
+    # -- Host protocol -----------------------------------------------------------------------
+    def compile_jql(self, text: str) -> Any:
+        return compile_jql(self.state, text, self.service.now())
+
+    def _webhook_matches(self, jql_text: str, issue: Issue) -> bool:
+        return bool(self.compile_jql(jql_text).matches(search_doc(self.state, issue)))
+
+    # -- public API --------------------------------------------------------------------------
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return EmulatorTransport(self.app)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return self.webhooks.deliveries
+
+    async def drain_webhooks(self, wait: float = 10.0) -> list[Delivery]:
+        return await self.webhooks.drain(wait)
+
+    def snapshot(self) -> State:
+        return copy.deepcopy(self.state)
+
+    def restore(self, snapshot: State) -> None:
+        self.state = copy.deepcopy(snapshot)
+        self.service.state = self.state
+
+    def reset(self) -> None:
+        """Back to the seed: state, request log, counters, deliveries, faults."""
+        self.restore(build_state(self.flavor, self.base_url, self._seed))
+        self.requests.clear()
+        self.counters.clear()
+        self.webhooks.deliveries.clear()
+        if self.faults is not None and hasattr(self.faults, "clear"):
+            self.faults.clear()
+
+    def issue(self, key: str) -> Issue:
+        """The stored issue by key or id (for assertions); KeyError when absent."""
+        found = self.state.issue_by_ref(key)
+        if found is None:
+            raise KeyError(key)
+        return found

@@ -1,0 +1,197 @@
+"""`/_emulator/*`: the Python test API over HTTP, for a real-server emulator.
+
+GET    /_emulator/health                      {"flavor": …, "issues": n}
+POST   /_emulator/reset                       back to the seed
+POST   /_emulator/snapshot                    {"id": n};  POST /_emulator/restore/{id}
+GET    /_emulator/requests                    the request log;  DELETE clears it
+GET    /_emulator/counters                    {"METHOD /route/template": n}
+GET    /_emulator/issues                      stored issues (key, status, fields, properties)
+GET    /_emulator/deliveries                  webhook delivery attempts
+PUT    /_emulator/index-lag   {"seconds": s}
+PUT    /_emulator/strict      {"enabled": b}
+POST   /_emulator/faults      {"method", "path", "kind", "status", "delay", "probability",
+                               "count"};  DELETE clears
+PUT    /_emulator/limits      {"enabled": b, …} (forwarded to the rate limiter)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, Router
+
+from jira_emulator.model import State
+from jira_emulator.richtext import plain_text
+
+if TYPE_CHECKING:
+    from jira_emulator.app import Emulator
+
+__all__ = ["control_router"]
+
+
+def _body_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode()
+
+
+def _problem(message: str, status: int = 400) -> Response:
+    return JSONResponse({"errorMessages": [message], "errors": {}}, status)
+
+
+def control_router(emu: Emulator) -> Router:
+    snapshots: dict[int, State] = {}
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"flavor": emu.flavor, "issues": len(emu.state.issues)})
+
+    async def reset(request: Request) -> Response:
+        emu.reset()
+        return Response(status_code=204)
+
+    async def snapshot(request: Request) -> Response:
+        snap_id = len(snapshots) + 1
+        snapshots[snap_id] = emu.snapshot()
+        return JSONResponse({"id": snap_id}, 201)
+
+    async def restore(request: Request) -> Response:
+        snap = snapshots.get(int(request.path_params["snap_id"]))
+        if snap is None:
+            return _problem("no such snapshot", 404)
+        emu.restore(snap)
+        return Response(status_code=204)
+
+    async def requests(request: Request) -> Response:
+        if request.method == "DELETE":
+            emu.requests.clear()
+            emu.counters.clear()
+            return Response(status_code=204)
+        return JSONResponse(
+            [
+                {
+                    "method": r.method,
+                    "path": r.path,
+                    "query": r.query,
+                    "json": r.json,
+                    "body": _body_text(r.body),
+                    "status": r.status,
+                    "route": r.route,
+                }
+                for r in emu.requests
+            ]
+        )
+
+    async def counters(request: Request) -> Response:
+        return JSONResponse(dict(emu.counters))
+
+    async def issues(request: Request) -> Response:
+        state = emu.state
+        return JSONResponse(
+            [
+                {
+                    "id": i.id,
+                    "key": i.key,
+                    "status": state.statuses[i.status].name,
+                    "statusCategory": state.statuses[i.status].category,
+                    "resolution": state.resolutions[i.resolution].name if i.resolution else None,
+                    "summary": i.fields.get("summary"),
+                    "description": plain_text(i.fields.get("description")),
+                    "labels": i.fields.get("labels", []),
+                    "properties": i.properties,
+                    "comments": [plain_text(c.body) for c in i.comments],
+                }
+                for i in state.issues.values()
+            ]
+        )
+
+    async def deliveries(request: Request) -> Response:
+        return JSONResponse(
+            [
+                {
+                    "webhookId": d.webhook_id,
+                    "url": d.url,
+                    "event": d.event,
+                    "headers": d.headers,
+                    "body": _body_text(d.body),
+                    "attempt": d.attempt,
+                    "status": d.status,
+                    "error": d.error,
+                }
+                for d in emu.deliveries
+            ]
+        )
+
+    async def json_of(request: Request) -> dict[str, Any]:
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError:
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    async def index_lag(request: Request) -> Response:
+        body = await json_of(request)
+        if not isinstance(body.get("seconds"), int | float):
+            return _problem("'seconds' must be a number")
+        emu.index_lag = float(body["seconds"])
+        return JSONResponse({"seconds": emu.index_lag})
+
+    async def strict(request: Request) -> Response:
+        body = await json_of(request)
+        if emu.strict_validator is None:
+            return _problem("strict mode is not available in this build", 501)
+        emu.strict = bool(body.get("enabled", True))
+        return JSONResponse({"enabled": emu.strict})
+
+    async def faults(request: Request) -> Response:
+        if emu.faults is None:
+            return _problem("fault injection is not available in this build", 501)
+        if request.method == "DELETE":
+            emu.faults.clear()
+            return Response(status_code=204)
+        body = await json_of(request)
+        try:
+            emu.faults.add(
+                **{
+                    k: v
+                    for k, v in body.items()
+                    if k in ("method", "path", "kind", "status", "delay", "probability", "count")
+                }
+            )
+        except (TypeError, ValueError) as exc:
+            return _problem(str(exc))
+        return Response(status_code=201)
+
+    async def limits(request: Request) -> Response:
+        if emu.limits is None:
+            return _problem("rate limits are not available in this build", 501)
+        body = await json_of(request)
+        configure = getattr(emu.limits, "configure", None)
+        if configure is None:
+            return _problem("the rate limiter cannot be configured at runtime", 501)
+        try:
+            configure(**body)
+        except (TypeError, ValueError) as exc:
+            return _problem(str(exc))
+        return Response(status_code=204)
+
+    return Router(
+        routes=[
+            Route("/_emulator/health", health, methods=["GET"]),
+            Route("/_emulator/reset", reset, methods=["POST"]),
+            Route("/_emulator/snapshot", snapshot, methods=["POST"]),
+            Route("/_emulator/restore/{snap_id:int}", restore, methods=["POST"]),
+            Route("/_emulator/requests", requests, methods=["GET", "DELETE"]),
+            Route("/_emulator/counters", counters, methods=["GET"]),
+            Route("/_emulator/issues", issues, methods=["GET"]),
+            Route("/_emulator/deliveries", deliveries, methods=["GET"]),
+            Route("/_emulator/index-lag", index_lag, methods=["PUT"]),
+            Route("/_emulator/strict", strict, methods=["PUT"]),
+            Route("/_emulator/faults", faults, methods=["POST", "DELETE"]),
+            Route("/_emulator/limits", limits, methods=["PUT"]),
+        ]
+    )

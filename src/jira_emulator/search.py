@@ -1,0 +1,262 @@
+"""Search: Cloud's `/search/jql` (nextPageToken, isLast, reconcileIssues), the v2 `/search`
+(startAt/total) and the 410 of Cloud's removed `/rest/api/3/search`. The index lag lives in
+`IssueService.search_version`; JQL is emu-aux's `jira_emulator.jql`."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from jira_emulator import jql
+from jira_emulator.errors import JiraError, bad_request
+from jira_emulator.http import (
+    Host,
+    JiraJSON,
+    int_param,
+    json_body,
+    query_list,
+    renderer,
+    rest_routes,
+)
+from jira_emulator.model import Issue, State
+from jira_emulator.richtext import plain_text
+
+__all__ = ["compile_jql", "search_doc", "search_routes"]
+
+REMOVED = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql "
+    "API. A full migration guideline is available at "
+    "https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
+UNBOUNDED = jql.UNBOUNDED_MESSAGE
+MAX_RECONCILE = 50
+
+
+def _people(state: State, name: str | None) -> list[str]:
+    user = state.users.get(name) if name else None
+    if user is None:
+        return []
+    return [user.account_id, user.name, user.email, user.display_name]
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}", inner, out)
+    else:
+        out[prefix] = value
+
+
+def search_doc(state: State, issue: Issue) -> dict[str, Any]:
+    """The flat document emu-aux's JQL evaluates (lowercase keys, see `jql.JqlQuery`)."""
+    f = issue.fields
+    status = state.statuses[issue.status]
+    comments = [plain_text(c.body) for c in issue.comments]
+    description = plain_text(f.get("description"))
+    prio = f.get("priority")
+    doc: dict[str, Any] = {
+        "project": issue.project,
+        "key": issue.key,
+        "id": str(issue.id),
+        "issuetype": state.issue_types[f["issuetype"]].name,
+        "status": status.name,
+        "statuscategory": status.category,
+        "priority": state.priorities[prio].name if prio else None,
+        "labels": list(f.get("labels") or []),
+        "summary": f.get("summary") or "",
+        "description": description,
+        "environment": plain_text(f.get("environment")),
+        "comment": comments,
+        "assignee": _people(state, f.get("assignee")),
+        "reporter": _people(state, f.get("reporter")),
+        "creator": _people(state, f.get("creator")),
+        "created": issue.created,
+        "updated": issue.updated,
+        "resolutiondate": issue.resolution_date,
+        "duedate": date.fromisoformat(f["duedate"]) if f.get("duedate") else None,
+        "resolution": state.resolutions[issue.resolution].name if issue.resolution else None,
+        "component": list(f.get("components") or []),
+        "parent": f.get("parent"),
+    }
+    texts = [doc["summary"], description, doc["environment"], *comments]
+    for field in state.visible_fields():
+        if not field.custom:
+            continue
+        value = f.get(field.id)
+        if field.rich:
+            value = plain_text(value) if value is not None else None
+        elif field.kind == "user":
+            value = _people(state, value)
+        elif field.kind == "date" and value:
+            value = date.fromisoformat(value)
+        if isinstance(value, str):
+            texts.append(value)
+        doc[field.id] = value
+    doc["text"] = " ".join(t for t in texts if t)
+    for key, value in issue.properties.items():
+        _flatten(f"issue.property[{key.lower()}]", value, doc)
+    return doc
+
+
+def compile_jql(state: State, text: str, now: datetime | None = None) -> Any:
+    custom = [f for f in state.visible_fields() if f.custom]
+    try:
+        return jql.parse_jql(
+            text,
+            field_aliases={f.name.lower(): f.id for f in custom},
+            known_fields={f.id for f in custom},
+            now=now,
+        )
+    except jql.JqlError as error:
+        body: dict[str, Any] = {"errorMessages": list(error.messages), "errors": {}}
+        warnings = getattr(error, "warnings", None)
+        if warnings:
+            body["warningMessages"] = list(warnings)
+        raise JiraError(400, body=body) from None
+
+
+def _ordered(query: Any, docs: list[tuple[Issue, dict[str, Any]]]) -> list[Issue]:
+    """Newest first, then ORDER BY (emu-aux's sort is stable)."""
+    by_id = {pair[0].id: pair[0] for pair in docs}
+    newest_first = [pair[1] for pair in sorted(docs, key=lambda p: p[0].id, reverse=True)]
+    return [by_id[int(doc["id"])] for doc in query.sort(newest_first)]
+
+
+def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
+    state = host.state
+    matched = []
+    for issue in list(state.issues.values()):
+        version = host.service.search_version(issue, reconcile)
+        if version is None:
+            continue
+        doc = search_doc(state, version)
+        if query.matches(doc):
+            matched.append((version, doc))
+    return _ordered(query, matched)
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        kind, _, number = base64.urlsafe_b64decode(padded).decode().partition(":")
+        if kind == "offset":
+            return int(number)
+    except ValueError:
+        pass
+    raise bad_request(messages=["The provided next page token is invalid or expired."])
+
+
+def _ints(values: Any) -> set[int]:
+    if values is None:
+        return set()
+    items = values if isinstance(values, list) else str(values).split(",")
+    try:
+        ids = {int(str(v).strip()) for v in items if str(v).strip()}
+    except ValueError:
+        raise bad_request(messages=["reconcileIssues must be a list of issue ids."]) from None
+    if len(ids) > MAX_RECONCILE:
+        raise bad_request(messages=[f"reconcileIssues accepts at most {MAX_RECONCILE} ids."])
+    return ids
+
+
+def search_routes(host: Host, apis: list[str]) -> list[Route]:
+    async def search_jql(request: Request, api: str) -> Response:
+        if request.method == "POST":
+            body = await json_body(request) or {}
+            if not isinstance(body, dict):
+                raise bad_request(messages=["Request body must be a JSON object."])
+            params: dict[str, Any] = body
+        else:
+            q = request.query_params
+            params = {
+                "jql": q.get("jql"),
+                "nextPageToken": q.get("nextPageToken"),
+                "maxResults": int_param(request, "maxResults", 50),
+                "fields": query_list(request, "fields"),
+                "expand": q.get("expand"),
+                "properties": query_list(request, "properties"),
+                "reconcileIssues": query_list(request, "reconcileIssues"),
+            }
+        text = str(params.get("jql") or "")
+        query = host.compile_jql(text)
+        if not text.strip() or not query.is_bounded:
+            raise bad_request(messages=[UNBOUNDED])
+        fields = params.get("fields") or ["id"]
+        fields = fields.split(",") if isinstance(fields, str) else list(fields)
+        id_only = set(fields) <= {"id", "key"}
+        size = max(0, min(int(params.get("maxResults") or 50), 5000 if id_only else 100))
+        start = _offset(params.get("nextPageToken"))
+        found = run_query(host, query, _ints(params.get("reconcileIssues")))
+        page = found[start : start + size]
+        r = renderer(host, api)
+        expand = params.get("expand") or []
+        expand = expand.split(",") if isinstance(expand, str) else list(expand)
+        if fields == ["id"]:
+            issues = [{"id": str(i.id)} for i in page]
+        else:
+            issues = [
+                r.issue(i, fields=fields, expand=expand, properties=params.get("properties") or [])
+                for i in page
+            ]
+        result: dict[str, Any] = {"issues": issues}
+        if start + size < len(found):
+            result["nextPageToken"] = _token(start + size)
+        result["isLast"] = start + size >= len(found)
+        return JiraJSON(result)
+
+    async def search_v2(request: Request, api: str) -> Response:
+        if request.method == "POST":
+            params = await json_body(request) or {}
+            if not isinstance(params, dict):
+                raise bad_request(messages=["Request body must be a JSON object."])
+        else:
+            params = {
+                "jql": request.query_params.get("jql"),
+                "startAt": int_param(request, "startAt", 0),
+                "maxResults": int_param(request, "maxResults", 50),
+                "fields": query_list(request, "fields"),
+                "expand": request.query_params.get("expand"),
+            }
+        query = host.compile_jql(str(params.get("jql") or ""))
+        start = max(0, int(params.get("startAt") or 0))
+        size = max(0, min(int(params.get("maxResults") or 50), 1000))
+        found = run_query(host, query, set())
+        fields = params.get("fields")
+        fields = fields.split(",") if isinstance(fields, str) else fields
+        expand = params.get("expand") or []
+        expand = expand.split(",") if isinstance(expand, str) else list(expand)
+        r = renderer(host, api)
+        return JiraJSON(
+            {
+                "expand": "schema,names",
+                "startAt": start,
+                "maxResults": size,
+                "total": len(found),
+                "issues": [
+                    r.issue(i, fields=fields, expand=expand) for i in found[start : start + size]
+                ],
+            }
+        )
+
+    async def removed(request: Request, api: str) -> Response:
+        raise JiraError(410, messages=[REMOVED])
+
+    routes: list[Route] = []
+    for api in apis:
+        table: list[Any] = []
+        if host.state.flavor == "cloud":
+            table.append(("GET,POST", "/search/jql", search_jql))
+        table.append(("GET,POST", "/search", removed if api == "3" else search_v2))
+        routes += rest_routes(host, table, [api])
+    return routes
