@@ -49,19 +49,7 @@ from ticketbridge.providers.base import (
 from ticketbridge.providers.jira import defaults as jd
 from ticketbridge.providers.jira import jql
 from ticketbridge.providers.jira.shaping import shape_value
-from ticketbridge.render.document import (
-    BlockQuote,
-    BulletList,
-    CodeBlock,
-    Document,
-    Heading,
-    Mention,
-    OrderedList,
-    Panel,
-    Paragraph,
-    Table,
-    Text,
-)
+from ticketbridge.render import Document, to_text
 
 __all__ = [
     "FIELDS",
@@ -70,7 +58,6 @@ __all__ = [
     "FakeComment",
     "FakeIssue",
     "FakeProvider",
-    "document_text",
 ]
 
 log = structlog.get_logger(__name__)
@@ -541,11 +528,11 @@ def _marker_labels(marker: Marker | None) -> list[str]:
 
 
 def _public_comment(c: FakeComment) -> Comment:
-    return Comment(c.id, document_text(c.body), c.author, c.created, c.updated)
+    return Comment(c.id, to_text(c.body), c.author, c.created, c.updated)
 
 
 def _as_text(value: Any) -> Any:
-    return document_text(value) if isinstance(value, Document) else str(value)
+    return to_text(value) if isinstance(value, Document) else str(value)
 
 
 def _sort_key(issue: FakeIssue, name: str) -> list[str]:
@@ -590,46 +577,3 @@ def _values(issue: FakeIssue, name: str) -> list[str]:
 
 
 _CATEGORY_NAMES = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
-
-
-def document_text(doc: Document) -> str:
-    """Plain text of a document: one line per paragraph, heading, list item or table row."""
-    lines: list[str] = []
-    for block in doc.blocks:
-        _block_text(block, lines)
-    return "\n".join(lines)
-
-
-def _inline_text(content: Sequence[Any]) -> str:
-    parts: list[str] = []
-    for node in content:
-        if isinstance(node, Text):
-            parts.append(node.text)
-        elif isinstance(node, Mention):
-            parts.append(node.text or node.account_id)
-        else:
-            parts.append("\n")
-    return "".join(parts)
-
-
-def _block_text(block: Any, lines: list[str]) -> None:
-    if isinstance(block, Paragraph | Heading):
-        lines.append(_inline_text(block.content))
-    elif isinstance(block, CodeBlock):
-        lines.append(block.text)
-    elif isinstance(block, BulletList | OrderedList):
-        for item in block.items:
-            for inner in item.content:
-                _block_text(inner, lines)
-    elif isinstance(block, BlockQuote | Panel):
-        for inner in block.content:
-            _block_text(inner, lines)
-    elif isinstance(block, Table):
-        for row in block.rows:
-            cells: list[str] = []
-            for cell in row.cells:
-                sub: list[str] = []
-                for inner in cell.content:
-                    _block_text(inner, sub)
-                cells.append(" ".join(sub))
-            lines.append(" | ".join(cells))

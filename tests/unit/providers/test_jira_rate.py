@@ -1,0 +1,170 @@
+"""Retries and rate limits of the Jira client, over httpx.MockTransport with a virtual clock."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from ticketbridge.errors import OutcomeUnknown, RateLimited, Unavailable
+from ticketbridge.providers.jira.client import JiraClient
+from ticketbridge.providers.jira.errors import Where
+from ticketbridge.providers.jira.ratelimit import RateGovernor, RateSettings
+from ticketbridge.providers.jira.retry import RetryPolicy
+
+
+@dataclass
+class VirtualTime:
+    now: float = 0.0
+    slept: list[float] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def client_for(
+    handler: Callable[[httpx.Request], httpx.Response],
+    vt: VirtualTime,
+    rate: RateSettings | None = None,
+) -> JiraClient:
+    http = httpx.AsyncClient(base_url="http://jira.test", transport=httpx.MockTransport(handler))
+    return JiraClient(
+        http,
+        api_root="/rest/api/3",
+        timeout=httpx.Timeout(5.0),
+        governor=RateGovernor(rate or RateSettings(), clock=vt.clock, sleep=vt.sleep),
+        retry=RetryPolicy(rng=random.Random(7)),
+        sleep=vt.sleep,
+    )
+
+
+async def test_retry_after_2_is_never_retried_sooner() -> None:
+    vt = VirtualTime()
+    sent_at: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent_at.append(vt.now)
+        if len(sent_at) == 1:
+            return httpx.Response(429, headers={"Retry-After": "2"})
+        return httpx.Response(200, json={"key": "OPS-1"})
+
+    client = client_for(handler, vt)
+    assert await client.get_issue("OPS-1") == {"key": "OPS-1"}
+    assert len(sent_at) == 2
+    assert sent_at[1] - sent_at[0] >= 2.0
+
+
+async def test_quota_429_pauses_every_call_until_reset() -> None:
+    vt = VirtualTime()
+    sent: list[tuple[str, float]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append((request.url.path, vt.now))
+        if request.url.path.endswith("/myself") and len(sent) == 1:
+            return httpx.Response(
+                429, headers={"Retry-After": "30", "RateLimit-Reason": "jira-quota-global-based"}
+            )
+        return httpx.Response(200, json={})
+
+    client = client_for(handler, vt)
+    client.retry = RetryPolicy(max_retries=0)
+    with pytest.raises(RateLimited):
+        await client.myself()
+    await client.fields()  # another endpoint: must wait for the quota reset too
+    assert sent[-1] == ("/rest/api/3/field", 30.0)
+
+
+async def test_writes_to_one_issue_are_spaced_others_are_not() -> None:
+    vt = VirtualTime()
+    client = client_for(lambda r: httpx.Response(204), vt, RateSettings(issue_writes=2))
+    for _ in range(3):
+        await client.edit_issue("OPS-1", {"fields": {}})
+    # 2 writes per 2 s to one issue: the third waits for the window
+    assert vt.now >= 2.0
+    before = vt.now
+    await client.edit_issue("OPS-2", {"fields": {}})
+    assert vt.now - before < 0.1
+
+
+async def test_backoff_is_exponential_with_jitter_and_stops_after_four_retries() -> None:
+    vt = VirtualTime()
+    calls: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(vt.now)
+        return httpx.Response(503, text="<html><title>down</title></html>")
+
+    client = client_for(handler, vt)
+    with pytest.raises(Unavailable):
+        await client.get_issue("OPS-1")
+    assert len(calls) == 5
+    assert len(vt.slept) == 4
+    for n, waited in enumerate(vt.slept):
+        base = 0.5 * 2**n
+        assert 0.7 * base <= waited <= 1.3 * base
+
+
+async def test_create_is_never_retried_after_a_5xx_or_lost_answer() -> None:
+    vt = VirtualTime()
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        raise httpx.RemoteProtocolError("Server disconnected", request=request)
+
+    client = client_for(handler, vt)
+    with pytest.raises(OutcomeUnknown):
+        await client.create_issue({}, Where("POST", "/issue", idempotent=False))
+    assert calls == 1
+
+
+async def test_create_is_retried_after_429_and_connect_failure() -> None:
+    vt = VirtualTime()
+    answers: list[object] = [
+        httpx.Response(429, headers={"Retry-After": "1"}),
+        httpx.ConnectError("refused"),
+        httpx.Response(201, json={"id": "1", "key": "OPS-1"}),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        assert isinstance(answer, httpx.Response)
+        return answer
+
+    client = client_for(handler, vt)
+    created = await client.create_issue({}, Where("POST", "/issue", idempotent=False))
+    assert created == {"id": "1", "key": "OPS-1"}
+    assert answers == []
+
+
+async def test_burst_429_holds_that_endpoint_class_only() -> None:
+    vt = VirtualTime()
+    sent: list[tuple[str, float]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append((request.method, vt.now))
+        if request.method == "PUT" and len(sent) == 1:
+            return httpx.Response(
+                429, headers={"Retry-After": "5", "RateLimit-Reason": "jira-burst-based"}
+            )
+        return httpx.Response(200, json={})
+
+    client = client_for(handler, vt)
+    client.retry = RetryPolicy(max_retries=0)
+    with pytest.raises(RateLimited):
+        await client.edit_issue("OPS-1", {})
+    await client.fields()
+    assert sent[-1] == ("GET", 0.0)
+    await client.edit_issue("OPS-2", {})
+    assert sent[-1][0] == "PUT"
+    assert sent[-1][1] >= 5.0
