@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ticketbridge.domain import Alert
+from ticketbridge.domain import Alert, JobState
 from ticketbridge.providers.base import Provider
 from ticketbridge.services import (
+    AlertQueries,
+    AlertView,
     DefaultComposer,
     DefaultsRouter,
     IngestResult,
@@ -77,27 +79,20 @@ class Pipeline:
         alerts: list[Alert] = parse_alerts(list(payloads), now=self.clock())
         return await self.ingest_service.ingest(alerts)
 
+    async def alert(self, alert_id: str) -> AlertView:
+        view = await AlertQueries(self.db.unit_of_work).get(alert_id)
+        assert view is not None, alert_id
+        return view
+
     async def drain(self, rounds: int = 60, step_seconds: float = 10) -> None:
         """Run the outbox until nothing is left pending, moving the clock past backoffs."""
         for _ in range(rounds):
             await self.dispatchers[0].run_until_idle()
             counts = await self.admin.counts()
-            if not counts[_pending()] and not counts[_running()]:
+            if not counts[JobState.PENDING] and not counts[JobState.RUNNING]:
                 return
             self.clock.advance(seconds=step_seconds)
         raise AssertionError(f"outbox did not drain: {await self.admin.counts()}")
-
-
-def _pending() -> Any:
-    from ticketbridge.domain import JobState
-
-    return JobState.PENDING
-
-
-def _running() -> Any:
-    from ticketbridge.domain import JobState
-
-    return JobState.RUNNING
 
 
 def alert(**overrides: Any) -> dict[str, Any]:

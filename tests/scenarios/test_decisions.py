@@ -1,0 +1,233 @@
+"""Every decision of SPEC §4.3, table-driven: initial Jira state, alerts in, final Jira state.
+
+Runs on SQLite and on a real PostgreSQL, against the fake provider. "Jira moved the issue"
+steps transition the issue in the fake Jira and tell the pipeline as sync would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integration.pipeline.pipeline_harness import Pipeline, alert
+from support.postgres import PostgresServer, start_postgres
+from ticketbridge.domain import AlertState, DecisionKind, DedupPolicy, Severity
+from ticketbridge.providers.fake import FakeProvider
+from ticketbridge.render import to_text
+from ticketbridge.services import PipelineSettings
+from ticketbridge.storage import Database
+
+FP = {"fingerprint": "fp-1"}
+
+
+@dataclass(frozen=True)
+class Send:
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JiraDone:
+    """Jira moves the issue to done with a resolution (as a person would), sync reports it."""
+
+    key: str
+    resolution: str = "Done"
+
+
+@dataclass(frozen=True)
+class Wait:
+    days: float
+
+
+@dataclass(frozen=True)
+class IssueState:
+    category: str
+    resolution: str | None = None
+    comments: tuple[str, ...] = ()  # each expected comment contains this text, in order
+    links: tuple[tuple[str, str, str], ...] = ()
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    steps: tuple[Send | JiraDone | Wait, ...]
+    decisions: tuple[DecisionKind, ...]  # of every Send, in order
+    issues: dict[str, IssueState]
+    final_state: AlertState
+    dedup: DedupPolicy = field(default_factory=DedupPolicy)
+
+
+def send(**overrides: Any) -> Send:
+    return Send(alert(**{**FP, **overrides}))
+
+
+C, R = DecisionKind.CREATE, DecisionKind.REPEAT
+ROWS = [
+    Row(
+        "create",
+        (send(id="a1"),),
+        (C,),
+        {"OPS-1": IssueState("new", summary="[high] Model invented a citation")},
+        AlertState.TICKETED,
+    ),
+    Row(
+        "repeat-digest",
+        (send(id="a1"), send(id="a2"), send(id="a3")),
+        (C, R, R),
+        {"OPS-1": IssueState("new", comments=("occurred 3 times",))},
+        AlertState.TICKETED,
+    ),
+    Row(
+        "repeat-comment",
+        (send(id="a1"), send(id="a2"), send(id="a3")),
+        (C, R, R),
+        {"OPS-1": IssueState("new", comments=("Occurred again", "Occurred again"))},
+        AlertState.TICKETED,
+        DedupPolicy(repeat="comment"),
+    ),
+    Row(
+        "repeat-update",
+        (send(id="a1"), send(id="a2", title="Model invented two citations")),
+        (C, R),
+        {"OPS-1": IssueState("new", summary="[high] Model invented two citations")},
+        AlertState.TICKETED,
+        DedupPolicy(repeat="update"),
+    ),
+    Row(
+        "repeat-none",
+        (send(id="a1"), send(id="a2")),
+        (C, R),
+        {"OPS-1": IssueState("new")},
+        AlertState.TICKETED,
+        DedupPolicy(repeat="none"),
+    ),
+    Row(
+        "reopen-within-window",
+        (send(id="a1"), JiraDone("OPS-1"), Wait(2), send(id="a2")),
+        (C, DecisionKind.REOPEN),
+        {"OPS-1": IssueState("new", comments=("reopened",))},
+        AlertState.TICKETED,
+    ),
+    Row(
+        "new-linked-after-window",
+        (send(id="a1"), JiraDone("OPS-1"), Wait(10), send(id="a2")),
+        (C, DecisionKind.NEW_LINKED),
+        {
+            "OPS-1": IssueState("done", "Done", links=(("Relates", "inward", "OPS-2"),)),
+            "OPS-2": IssueState("new", links=(("Relates", "outward", "OPS-1"),)),
+        },
+        AlertState.TICKETED,
+    ),
+    Row(
+        "suppress-false-positive",
+        (send(id="a1"), JiraDone("OPS-1", "False Positive"), Wait(10), send(id="a2")),
+        (C, DecisionKind.SUPPRESS),
+        {"OPS-1": IssueState("done", "False Positive")},
+        AlertState.SUPPRESSED,
+    ),
+    Row(
+        "resolve-by-source",
+        (send(id="a1"), send(id="a2", status="resolved")),
+        (C, DecisionKind.RESOLVE),
+        {"OPS-1": IssueState("done", "Done", comments=("reports this alert resolved",))},
+        AlertState.RESOLVED,
+    ),
+    Row(
+        "ignore-below-min-severity",
+        (send(id="a1", severity="low"),),
+        (DecisionKind.IGNORE,),
+        {},
+        AlertState.IGNORED,
+    ),
+    Row(
+        "idempotent-same-alert",
+        (send(id="a1"), send(id="a1"), send(id="a1")),
+        (C, C, C),  # the same answer each time
+        {"OPS-1": IssueState("new")},
+        AlertState.TICKETED,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[PostgresServer]:
+    yield from start_postgres()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/tb.db"
+    else:
+        url = request.getfixturevalue("postgres_server").create_database()
+    db = Database(url)
+    await db.upgrade()
+    yield db
+    await db.aclose()
+
+
+async def _jira_done(pipe: Pipeline, jira: FakeProvider, step: JiraDone) -> None:
+    transitions = await jira.list_transitions(step.key)
+    done = next(t for t in transitions if t.to.category == "done")
+    await jira.transition(step.key, done.id, resolution=step.resolution)
+    await pipe.issue_state.record(
+        step.key, status_category="done", resolution=step.resolution, at=pipe.clock()
+    )
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+async def test_decision(row: Row, database: Database) -> None:
+    jira = FakeProvider()
+    settings = PipelineSettings(dedup=row.dedup, digest_interval=timedelta(seconds=0))
+    pipe = Pipeline(database, jira, settings)
+    decisions = []
+    for step in row.steps:
+        if isinstance(step, Send):
+            [result] = await pipe.send(step.payload)
+            decisions.append(result.decision)
+            await pipe.drain()
+        elif isinstance(step, JiraDone):
+            await _jira_done(pipe, jira, step)
+        else:
+            pipe.clock.advance(days=step.days)
+    assert tuple(decisions) == row.decisions
+    assert sorted(jira.issues) == sorted(row.issues)
+    for key, expected in row.issues.items():
+        issue = jira.issues[key]
+        assert issue.status.category == expected.category, key
+        assert issue.resolution == expected.resolution, key
+        texts = [to_text(c.body) for c in issue.comments]
+        assert len(texts) == len(expected.comments), texts
+        for text, part in zip(texts, expected.comments, strict=True):
+            assert part in text
+        assert tuple(issue.links) == expected.links
+        if expected.summary:
+            assert issue.summary == expected.summary
+    last = next(s for s in reversed(row.steps) if isinstance(s, Send))
+    view = await pipe.alert(last.payload["id"])
+    assert view.state is row.final_state
+    assert view.reasons
+
+
+async def test_created_issue_carries_priority_due_labels_and_marker(database: Database) -> None:
+    jira = FakeProvider()
+    settings = PipelineSettings(labels=("ai-governance",), project="AIGOV")
+    pipe = Pipeline(database, jira, settings)
+    await pipe.send(alert(id="a1", severity="critical", occurred_at="2026-03-01T10:00:00Z", **FP))
+    await pipe.drain()
+    [issue] = jira.issues.values()
+    assert issue.key == "AIGOV-1"
+    assert issue.priority == settings.priorities[Severity.CRITICAL] == "Highest"
+    assert str(issue.due_date) == "2026-03-02"  # critical: 1d from occurred_at
+    assert "ai-governance" in issue.labels
+    assert any(label.startswith("tb-") for label in issue.labels)
+    assert issue.properties["ticketbridge"]["fingerprint"] == "fp-1"
+    view = await pipe.alert("a1")
+    assert view.ticket_key == "AIGOV-1"
+    assert view.ticket_url is not None
+    assert view.ticket_url.endswith("/browse/AIGOV-1")
