@@ -1,0 +1,185 @@
+"""Named, sandboxed Jinja2 templates, rendered to text or to a Document.
+
+A template is Markdown (default) or Jira wiki markup (`fmt="wiki"`); Jinja runs first, then the
+matching parser. Autoescaping is off (the output is Markdown or wiki markup, not HTML); untrusted
+values should pass through `| md_escape` or `| wiki_escape` (both take `inline=true` to fold
+newlines for table cells). In a wiki template `{{…}}` is Jinja: write monospace as
+`{% raw %}{{text}}{% endraw %}`.
+
+Every failure is a `ConfigError` whose problem path is `templates.<name>`, with the line in the
+template where Jinja knows it: syntax errors at `compile`, undefined names, sandbox violations
+and budget overruns at `render`. The sandbox (see `sandbox.py`) makes escapes fail before they
+run anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal
+
+from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.environment import Template
+from jinja2.exceptions import SecurityError
+
+from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.render.document import Document
+from ticketbridge.render.markdown import parse_markdown
+from ticketbridge.render.sandbox import ITERATION_FILTER, Budget, Sandbox, active_budget
+from ticketbridge.render.wiki_in import parse_wiki
+
+__all__ = ["CompiledTemplate", "TemplateEngine", "TemplateFormat"]
+
+TemplateFormat = Literal["markdown", "wiki"]
+_FORMATS: tuple[TemplateFormat, ...] = ("markdown", "wiki")
+# What a template's own code can raise while rendering (never a bare `except Exception`).
+_RENDER_ERRORS = (
+    TemplateError,
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+    MemoryError,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledTemplate:
+    """A compiled template: render it with `TemplateEngine.render` or `render_document`."""
+
+    name: str
+    fmt: TemplateFormat
+    template: Template
+
+    @property
+    def filename(self) -> str:
+        return _filename(self.name)
+
+
+class TemplateEngine:
+    """Compiles and renders templates in the sandbox; one engine can serve every thread."""
+
+    def __init__(
+        self,
+        *,
+        max_output: int = 200_000,
+        max_iterations: int = 100_000,
+        max_seconds: float = 2.0,
+    ) -> None:
+        self._env = Sandbox()
+        self._templates: dict[str, CompiledTemplate] = {}
+        self.max_output = max_output
+        self.max_iterations = max_iterations
+        self.max_seconds = max_seconds
+
+    def compile(self, name: str, source: str, fmt: TemplateFormat = "markdown") -> CompiledTemplate:
+        """Compile `source` as template `name` (kept for `render(name, …)`)."""
+        if fmt not in _FORMATS:
+            raise _config_error(name, f"unknown format {fmt!r} (use markdown or wiki)", None)
+        filename = _filename(name)
+        try:
+            tree = self._env.parse(source, name, filename)
+            _refuse_loading(tree, name)
+            _budget_loops(tree)
+            code = self._env.compile(tree, name, filename)
+        except TemplateSyntaxError as error:
+            raise _config_error(name, f"syntax error: {error.message}", error.lineno) from None
+        template = self._env.template_class.from_code(
+            self._env, code, self._env.make_globals(None), None
+        )
+        compiled = CompiledTemplate(name, fmt, template)
+        self._templates[name] = compiled
+        return compiled
+
+    def get(self, name: str) -> CompiledTemplate:
+        try:
+            return self._templates[name]
+        except KeyError:
+            raise _config_error(name, "no template of this name", None) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._templates
+
+    def render(self, template: str | CompiledTemplate, context: Mapping[str, Any]) -> str:
+        """Render to text; every failure is a ConfigError naming the template (and line)."""
+        compiled = self.get(template) if isinstance(template, str) else template
+        budget = Budget(self.max_seconds, self.max_iterations, self.max_output)
+        token = active_budget().set(budget)
+        try:
+            return self._render(compiled, context)
+        except _RENDER_ERRORS as error:
+            line = _template_line(error.__traceback__, compiled.filename)
+            raise _config_error(compiled.name, _describe(error), line) from None
+        finally:
+            active_budget().reset(token)
+
+    def render_document(
+        self,
+        template: str | CompiledTemplate,
+        context: Mapping[str, Any],
+        fmt: TemplateFormat | None = None,
+    ) -> Document:
+        """Jinja, then the parser of the template's format (or `fmt`)."""
+        compiled = self.get(template) if isinstance(template, str) else template
+        text = self.render(compiled, context)
+        return parse_wiki(text) if (fmt or compiled.fmt) == "wiki" else parse_markdown(text)
+
+    def _render(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> str:
+        parts: list[str] = []
+        size = 0
+        for chunk in compiled.template.generate(dict(context)):
+            size += len(chunk)
+            if size > self.max_output:
+                raise SecurityError(f"output is longer than {self.max_output:,} characters")
+            parts.append(chunk)
+        return "".join(parts)
+
+
+def _filename(name: str) -> str:
+    return f"<templates.{name}>"
+
+
+def _config_error(name: str, message: str, line: int | None) -> ConfigError:
+    problem = Problem(path=f"templates.{name}", message=message, line=line)
+    return ConfigError(f"template {name!r} is refused", [problem])
+
+
+def _refuse_loading(tree: nodes.Template, name: str) -> None:
+    loading = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+    for node in tree.find_all(loading):
+        kind = type(node).__name__.lower()
+        message = f"{kind} is not supported: templates are self-contained"
+        raise TemplateSyntaxError(message, node.lineno, name)
+
+
+def _budget_loops(tree: nodes.Template) -> None:
+    """Wrap every loop's iterable so each iteration counts against the render's budget."""
+    for loop in tree.find_all(nodes.For):
+        loop.iter = nodes.Filter(
+            loop.iter, ITERATION_FILTER, [], [], None, None, lineno=loop.lineno
+        )
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, UndefinedError):
+        return f"undefined name: {error.message}"
+    if isinstance(error, SecurityError):
+        return f"refused by the template sandbox: {error}"
+    if isinstance(error, RecursionError):
+        return "recursion too deep"
+    if isinstance(error, TemplateError):
+        return f"template error: {error.message}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _template_line(trace: TracebackType | None, filename: str) -> int | None:
+    """The template line Jinja's rewritten traceback points at (the innermost one)."""
+    line = None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == filename:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
