@@ -61,7 +61,8 @@ def _add_operational_routes(app: FastAPI, container: ApiContainer) -> None:
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     async def metrics() -> Response:
-        container.metrics.set_job_counts(await container.outbox.counts_by_state())
+        counts = await container.outbox.counts()
+        container.metrics.set_job_counts({k.value: v for k, v in counts.items()})
         return Response(container.metrics.render(), media_type=CONTENT_TYPE)
 
 

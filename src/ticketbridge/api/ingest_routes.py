@@ -1,14 +1,14 @@
 """`POST /v1/alerts` and `POST /v1/sources/{source}`: the ways alerts come in.
 
-Both answer 202 only after the port has committed; the body parsing is done by hand (not by a
-pydantic body model) because alerts keep unknown keys whole and the services own validation —
-this layer only checks the envelope: JSON, an object or a list of 1..1,000 objects.
+Both answer 202 only after the ingest service has committed. The body is read raw (not through a
+FastAPI body model): the services own alert validation (`parse_alerts`, field paths like
+`[3].severity`), and alerts keep unknown keys whole.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,10 +18,13 @@ from ticketbridge.api.auth import Authenticator, Scope
 from ticketbridge.api.errors import error_response
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.api.ports import ApiContainer, NativeRequest
-from ticketbridge.api.schemas import ErrorBody, IngestResponse, IngestResult
+from ticketbridge.api.schemas import ErrorBody, IngestResponse
+from ticketbridge.api.views import ingest_body
+from ticketbridge.domain import Alert
 from ticketbridge.errors import InputError, Problem
+from ticketbridge.services import IngestResult, parse_alerts
 
-__all__ = ["MAX_BATCH", "ingest_router", "parse_alert_envelope"]
+__all__ = ["ALERT_IN_SCHEMA", "MAX_BATCH", "ingest_router", "parse_alert_body"]
 
 MAX_BATCH = 1000
 
@@ -85,29 +88,18 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def parse_alert_envelope(body: bytes) -> list[Mapping[str, Any]]:
-    """The request body as a list of alert objects; InputError names what is wrong."""
+def parse_alert_body(body: bytes, container: ApiContainer) -> list[Alert]:
+    """The request body as alerts; InputError names every bad field (`[3].severity`)."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError("the body is not JSON", [Problem("body", f"invalid JSON: {exc}")]) from exc
-    if isinstance(data, dict):
-        return [data]
-    if not isinstance(data, list):
-        raise InputError("bad body", [Problem("body", "expected an alert object or a list")])
-    if not data:
-        raise InputError("bad body", [Problem("body", "the list of alerts is empty")])
-    if len(data) > MAX_BATCH:
-        message = f"at most {MAX_BATCH} alerts per request, got {len(data)}"
-        raise InputError("batch too large", [Problem("body", message)])
-    problems = [
-        Problem(f"[{i}]", "expected an alert object")
-        for i, a in enumerate(data)
-        if not isinstance(a, dict)
-    ]
-    if problems:
-        raise InputError("bad body", problems)
-    return data
+        raise InputError("the body is not JSON", [Problem("$", f"invalid JSON: {exc}")]) from exc
+    return parse_alerts(
+        data,
+        now=container.now(),
+        fingerprint_fields=container.fingerprint_fields,
+        max_batch=MAX_BATCH,
+    )
 
 
 def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics) -> APIRouter:
@@ -118,7 +110,7 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
         response = IngestResponse(
             accepted=sum(1 for r in results if not r.duplicate),
             duplicates=sum(1 for r in results if r.duplicate),
-            results=list(results),
+            results=[ingest_body(i, r) for i, r in enumerate(results)],
         )
         return JSONResponse(response.model_dump(mode="json"), status_code=202)
 
@@ -132,8 +124,8 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
         dependencies=[Depends(auth.require(Scope.INGEST))],
     )
     async def post_alerts(request: Request) -> JSONResponse:
-        payloads = parse_alert_envelope(await request.body())
-        return respond(await container.ingest.ingest(payloads))
+        alerts = parse_alert_body(await request.body(), container)
+        return respond(await container.ingest.ingest(alerts))
 
     @router.post(
         "/v1/sources/{source}",
@@ -166,5 +158,4 @@ def _count(metrics: Metrics, results: Sequence[IngestResult]) -> None:
             metrics.alerts_duplicate.labels(source=result.source).inc()
             continue
         metrics.alerts_ingested.labels(source=result.source).inc()
-        if result.decision:
-            metrics.decisions.labels(decision=result.decision).inc()
+        metrics.decisions.labels(decision=result.decision.value).inc()

@@ -1,25 +1,22 @@
 """What the HTTP API needs from the rest of ticketbridge, as narrow Protocols.
 
-The API owns these ports (the caller owns the interface); `ticketbridge.bootstrap` wires them to
-the real services and storage. Handlers therefore never touch the database or Jira, and tests can
-hand `create_app` the real stack on a temp database. Values cross as the response models of
-`ticketbridge.api.schemas`, so what a port returns is exactly what the API documents.
+The pipeline's services (`IngestService`, `AlertQueries`, `OutboxAdmin`) satisfy the first three
+as they are; the rest (API keys, native sources, readiness) are small adapters built in
+`ticketbridge.bootstrap`. Handlers therefore never touch the database or Jira, and tests hand
+`create_app` the real stack on a temp database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Protocol
 
 from ticketbridge.api.metrics import Metrics
-from ticketbridge.api.schemas import (
-    AlertView,
-    IngestResult,
-    OutboxJobView,
-    ReadinessCheck,
-    TicketView,
-)
+from ticketbridge.api.schemas import ReadinessCheck
+from ticketbridge.domain import Alert, JobState
+from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
 
 __all__ = [
     "AlertQueries",
@@ -31,7 +28,6 @@ __all__ = [
     "NativeRequest",
     "Outbox",
     "SourceIngest",
-    "TicketQueries",
 ]
 
 
@@ -54,13 +50,9 @@ class ApiKeyStore(Protocol):
 
 
 class Ingest(Protocol):
-    async def ingest(self, payloads: Sequence[Mapping[str, Any]]) -> Sequence[IngestResult]:
-        """Validate, persist and commit; return one result per payload, in order.
+    """`services.IngestService`: persists, decides and commits; one result per alert, in order."""
 
-        Raises `InputError` whose problem paths are relative to one payload and prefixed with its
-        position (`[3].severity`) when several were sent. Nothing is stored when it raises.
-        """
-        ...
+    async def ingest(self, alerts: Sequence[Alert]) -> Sequence[IngestResult]: ...
 
 
 @dataclass(frozen=True)
@@ -75,37 +67,37 @@ class NativeRequest:
 
 class SourceIngest(Protocol):
     async def ingest_native(self, request: NativeRequest) -> Sequence[IngestResult]:
-        """Authenticate, parse and ingest. Raises `SourceAuthError` (nothing stored), `InputError`
-        or `LookupError` for a source nobody configured or knows."""
+        """Authenticate, parse and ingest. Raises `SourceAuthError` (nothing stored),
+        `InputError`, or `LookupError` for a source nobody knows."""
         ...
 
 
 class AlertQueries(Protocol):
-    async def list_alerts(
-        self, *, state: str | None, limit: int, after: str | None
+    """`services.AlertQueries`."""
+
+    async def get(self, alert_id: str, source: str | None = None) -> AlertView | None: ...
+
+    async def recent(
+        self, *, limit: int = 100, before_pk: int | None = None, source: str | None = None
     ) -> Sequence[AlertView]: ...
 
-    async def get_alert(self, alert_id: str) -> AlertView | None: ...
-
-
-class TicketQueries(Protocol):
-    async def list_tickets(self, *, limit: int, after: str | None) -> Sequence[TicketView]: ...
+    async def tickets(
+        self, *, limit: int = 100, before_id: int | None = None
+    ) -> Sequence[TicketView]: ...
 
 
 class Outbox(Protocol):
-    async def list_jobs(
-        self, *, state: str | None, limit: int, after: str | None
-    ) -> Sequence[OutboxJobView]: ...
+    """`services.OutboxAdmin`."""
 
-    async def retry(self, job_id: str) -> OutboxJobView | None:
-        """Make a dead job due again; None when there is no such job."""
-        ...
+    async def jobs(
+        self, state: JobState | None = JobState.DEAD, limit: int = 100
+    ) -> Sequence[JobView]: ...
 
-    async def drop(self, job_id: str) -> OutboxJobView | None:
-        """Delete a dead or pending job for good; None when there is no such job."""
-        ...
+    async def counts(self) -> Mapping[JobState, int]: ...
 
-    async def counts_by_state(self) -> Mapping[str, int]: ...
+    async def retry(self, job_id: int) -> JobView | None: ...
+
+    async def drop(self, job_id: int) -> JobView | None: ...
 
 
 class Health(Protocol):
@@ -124,10 +116,11 @@ class ApiContainer(Protocol):
     @property
     def alerts(self) -> AlertQueries: ...
     @property
-    def tickets(self) -> TicketQueries: ...
-    @property
     def outbox(self) -> Outbox: ...
     @property
     def health(self) -> Health: ...
     @property
     def metrics(self) -> Metrics: ...
+    @property
+    def fingerprint_fields(self) -> Mapping[str, Sequence[str]]: ...
+    def now(self) -> datetime: ...

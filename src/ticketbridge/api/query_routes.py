@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -17,30 +17,19 @@ from ticketbridge.api.schemas import (
     OutboxList,
     TicketList,
 )
+from ticketbridge.api.views import alert_body, job_body, ticket_body
+from ticketbridge.domain import AlertState, JobState
 
-__all__ = ["ALERT_STATES", "JOB_STATES", "query_router"]
+__all__ = ["query_router"]
 
-AlertState = Literal[
-    "open",
-    "ticketed",
-    "in_progress",
-    "resolved",
-    "false_positive",
-    "accepted",
-    "suppressed",
-    "ignored",
-    "dead",
-]
-JobState = Literal["pending", "running", "done", "dead"]
-ALERT_STATES: tuple[str, ...] = get_args(AlertState)
-JOB_STATES: tuple[str, ...] = get_args(JobState)
-
-Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
-After = Annotated[str | None, Query(description="The `next_after` of the previous page.")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many.")]
 _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
 }
+_NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
+# A state filter scans at most this many recent alerts (the store has no state index yet).
+_STATE_SCAN = 10_000
 
 
 def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
@@ -48,55 +37,85 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
     read = [Depends(auth.require(Scope.READ))]
     admin = [Depends(auth.require(Scope.ADMIN))]
 
-    @router.get("/v1/alerts", response_model=AlertList, tags=["alerts"], dependencies=read)
+    @router.get(
+        "/v1/alerts",
+        response_model=AlertList,
+        tags=["alerts"],
+        dependencies=read,
+        summary="Recent alerts, newest first",
+    )
     async def list_alerts(
-        status: Annotated[AlertState | None, Query(description="Filter by alert state.")] = None,
+        status: Annotated[
+            AlertState | None, Query(description="Only alerts in this state.")
+        ] = None,
+        source: Annotated[str | None, Query(description="Only alerts of this source.")] = None,
         limit: Limit = 100,
-        after: After = None,
     ) -> AlertList:
-        items = list(await container.alerts.list_alerts(state=status, limit=limit, after=after))
-        return AlertList(items=items, next_after=items[-1].id if len(items) == limit else None)
+        scan = limit if status is None else _STATE_SCAN
+        views = await container.alerts.recent(limit=scan, source=source)
+        items = [alert_body(v) for v in views if status is None or v.state == status]
+        return AlertList(items=items[:limit])
 
     @router.get(
         "/v1/alerts/{alert_id}",
         response_model=AlertView,
         tags=["alerts"],
         dependencies=read,
-        responses={404: {"model": ErrorBody}},
+        responses=_NOT_FOUND,
         summary="One alert: state, decision and its reasons, ticket key and URL",
     )
-    async def get_alert(alert_id: str) -> object:
-        alert = await container.alerts.get_alert(alert_id)
-        if alert is None:
+    async def get_alert(
+        alert_id: str,
+        source: Annotated[str | None, Query(description="When ids collide across sources.")] = None,
+    ) -> object:
+        view = await container.alerts.get(alert_id, source)
+        if view is None:
             return error_response(404, "not_found", f"no alert {alert_id!r}")
-        return alert
+        return alert_body(view)
 
-    @router.get("/v1/tickets", response_model=TicketList, tags=["tickets"], dependencies=read)
-    async def list_tickets(limit: Limit = 100, after: After = None) -> TicketList:
-        items = list(await container.tickets.list_tickets(limit=limit, after=after))
-        return TicketList(items=items, next_after=items[-1].key if len(items) == limit else None)
-
-    @router.get("/v1/outbox", response_model=OutboxList, tags=["outbox"], dependencies=read)
-    async def list_outbox(
-        state: Annotated[JobState | None, Query(description="e.g. dead: the dead letters.")] = None,
+    @router.get(
+        "/v1/tickets",
+        response_model=TicketList,
+        tags=["tickets"],
+        dependencies=read,
+        summary="Tickets (one per fingerprint and generation), newest first",
+    )
+    async def list_tickets(
         limit: Limit = 100,
-        after: After = None,
+        before: Annotated[int | None, Query(description="`next_before` of the last page.")] = None,
+    ) -> TicketList:
+        views = list(await container.alerts.tickets(limit=limit, before_id=before))
+        more = views[-1].id if len(views) == limit else None
+        return TicketList(items=[ticket_body(v) for v in views], next_before=more)
+
+    @router.get(
+        "/v1/outbox",
+        response_model=OutboxList,
+        tags=["outbox"],
+        dependencies=read,
+        summary="Outbox jobs; ?state=dead lists the dead letters with Jira's messages",
+    )
+    async def list_outbox(
+        state: Annotated[
+            JobState | None, Query(description="pending, running, done, dead.")
+        ] = None,
+        limit: Limit = 100,
     ) -> OutboxList:
-        items = list(await container.outbox.list_jobs(state=state, limit=limit, after=after))
-        return OutboxList(items=items, next_after=items[-1].id if len(items) == limit else None)
+        views = await container.outbox.jobs(state=state, limit=limit)
+        return OutboxList(items=[job_body(v) for v in views])
 
     @router.post(
         "/v1/outbox/{job_id}/retry",
         response_model=OutboxJobView,
         tags=["outbox"],
         dependencies=admin,
-        responses={404: {"model": ErrorBody}},
+        responses=_NOT_FOUND,
         summary="Make a dead job due again (after fixing what Jira refused)",
     )
-    async def retry_job(job_id: str) -> object:
-        job = await container.outbox.retry(job_id)
-        if job is None:
-            return error_response(404, "not_found", f"no outbox job {job_id!r}")
-        return job
+    async def retry_job(job_id: int) -> object:
+        view = await container.outbox.retry(job_id)
+        if view is None:
+            return error_response(404, "not_found", f"no dead outbox job {job_id}")
+        return job_body(view)
 
     return router

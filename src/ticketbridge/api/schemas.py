@@ -7,7 +7,6 @@ from database rows.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -42,18 +41,22 @@ class ErrorBody(BaseModel):
     problems: list[ProblemBody] = Field(default_factory=list)
 
 
+class TicketRef(BaseModel):
+    key: str
+    url: str | None = None
+
+
 class IngestResult(BaseModel):
     index: int = Field(description="Position of the alert in the request.")
-    id: str = Field(description="ticketbridge's id of the stored alert.")
     source: str
-    source_id: str = Field(description="The source's own id (generated when absent).")
+    id: str = Field(description="The source's id of the alert (generated when absent).")
     fingerprint: str
+    decision: str = Field(description="create, repeat, reopen, new_linked, resolve, suppress, …")
+    reasons: list[str] = Field(default_factory=list)
     state: str
-    decision: str | None = Field(
-        default=None, description="The decision, when it was taken at ingest; see GET /v1/alerts."
-    )
+    ticket: TicketRef | None = Field(default=None, description="Once the issue exists.")
     duplicate: bool = Field(
-        default=False, description="True when (source, id) was already stored: nothing new."
+        default=False, description="True when (source, id) was already stored: nothing changed."
     )
 
 
@@ -63,68 +66,60 @@ class IngestResponse(BaseModel):
     results: list[IngestResult]
 
 
-class TicketRef(BaseModel):
-    key: str
-    url: str
-
-
 class AlertView(BaseModel):
-    id: str
     source: str
-    source_id: str
+    id: str = Field(description="The source's id; unique per source.")
     kind: str
     title: str
     severity: str
     status: str = Field(description="The source's view: firing or resolved.")
     state: str = Field(description="open, ticketed, in_progress, resolved, suppressed, …")
     fingerprint: str
-    decision: str | None = None
+    decision: str
     reasons: list[str] = Field(default_factory=list)
     route: str | None = None
     ticket: TicketRef | None = None
-    occurred_at: datetime | None = None
-    received_at: datetime | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    received_at: datetime
 
 
 class AlertList(BaseModel):
     items: list[AlertView]
-    next_after: str | None = Field(description="Pass as `after` for the next page.")
 
 
 class TicketView(BaseModel):
-    key: str
-    url: str
+    id: int
     fingerprint: str
-    project: str | None = None
-    state: str | None = None
-    occurrences: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    generation: int
+    project: str
+    ticket: TicketRef | None = Field(description="None until the issue is created.")
+    state: str
+    status_category: str | None = None
+    resolution: str | None = None
+    occurrences: int
+    first_seen: datetime
+    last_seen: datetime
+    previous_issue_key: str | None = None
 
 
 class TicketList(BaseModel):
     items: list[TicketView]
-    next_after: str | None
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page.")
 
 
 class OutboxJobView(BaseModel):
-    id: str
+    id: int
     kind: str
     state: str = Field(description="pending, running, done or dead.")
-    fingerprint: str | None = None
-    issue_key: str | None = None
-    attempts: int = 0
-    last_error: str | None = None
+    ordering_key: str = Field(description="The fingerprint whose jobs run in order.")
+    attempts: int
+    last_error: str | None = Field(default=None, description="Jira's own messages.")
     hint: str | None = None
-    messages: list[str] = Field(default_factory=list, description="Jira's own messages.")
-    created_at: datetime | None = None
-    next_attempt_at: datetime | None = None
+    created_at: datetime
+    next_attempt_at: datetime
 
 
 class OutboxList(BaseModel):
     items: list[OutboxJobView]
-    next_after: str | None
 
 
 class ReadinessCheck(BaseModel):

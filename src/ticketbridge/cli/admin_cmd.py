@@ -9,12 +9,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ticketbridge import bootstrap
 from ticketbridge.api.auth import hash_token, new_token, parse_scopes
 from ticketbridge.api.schemas import AlertView, OutboxJobView
+from ticketbridge.api.views import alert_body, job_body
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
+from ticketbridge.config.settings import Settings
+from ticketbridge.domain import JobState
+from ticketbridge.services import JobView
 
 __all__ = ["apikey_app", "db_app", "explain", "outbox_app"]
 
@@ -28,7 +33,7 @@ outbox_app = typer.Typer(help="The durable queue of Jira writes.", no_args_is_he
 def db_upgrade(as_json: JsonOption = False) -> None:
     """Apply the database migrations (idempotent)."""
     settings = bootstrap.load_settings()
-    revision = bootstrap.upgrade_database(settings.database_url)
+    revision = bootstrap.run(bootstrap.upgrade_database(settings.database_url))
     if as_json:
         print_json({"database": _safe_url(settings.database_url), "revision": revision})
         return
@@ -50,9 +55,7 @@ def apikey_create(
     except ValueError as exc:
         fail(str(exc), Exit.USAGE)
     token = new_token()
-    record = bootstrap.run(
-        bootstrap.create_api_key(bootstrap.load_settings(), name, scopes, hash_token(token))
-    )
+    record = bootstrap.run(bootstrap.create_api_key(_settings(), name, scopes, hash_token(token)))
     if as_json:
         print_json({"id": record.id, "name": record.name, "scopes": sorted(scopes), "token": token})
         return
@@ -64,29 +67,30 @@ def apikey_create(
 @outbox_app.command("list")
 @translate_errors
 def outbox_list(
-    state: Annotated[str | None, typer.Option(help="pending, running, done or dead.")] = "dead",
+    state: Annotated[JobState | None, typer.Option(help="pending, running, done or dead.")] = (
+        JobState.DEAD
+    ),
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     as_json: JsonOption = False,
 ) -> None:
     """List outbox jobs (by default the dead letters)."""
-    jobs = bootstrap.run(bootstrap.list_jobs(bootstrap.load_settings(), state, limit))
+    jobs = [job_body(j) for j in bootstrap.run(bootstrap.list_jobs(_settings(), state, limit))]
     if as_json:
         print_json([j.model_dump(mode="json") for j in jobs])
         return
-    table = Table("id", "kind", "state", "attempts", "issue / fingerprint", "error", "hint")
+    table = Table("id", "kind", "state", "attempts", "fingerprint", "error", "hint")
     for job in jobs:
         table.add_row(*_job_row(job))
-    console.print(table if jobs else f"no {state or ''} jobs")
+    console.print(table if jobs else f"no {state.value if state else ''} jobs")
 
 
 def _job_row(job: OutboxJobView) -> tuple[str, ...]:
-    target = job.issue_key or (job.fingerprint or "")[:24]
     return (
-        job.id,
+        str(job.id),
         job.kind,
         job.state,
         str(job.attempts),
-        target,
+        job.ordering_key[:24],
         job.last_error or "",
         job.hint or "",
     )
@@ -94,23 +98,24 @@ def _job_row(job: OutboxJobView) -> tuple[str, ...]:
 
 @outbox_app.command("retry")
 @translate_errors
-def outbox_retry(job_id: str, as_json: JsonOption = False) -> None:
+def outbox_retry(job_id: int, as_json: JsonOption = False) -> None:
     """Make a dead job due again (after fixing what Jira refused)."""
-    job = bootstrap.run(bootstrap.retry_job(bootstrap.load_settings(), job_id))
+    job = bootstrap.run(bootstrap.retry_job(_settings(), job_id))
     _report_job(job, job_id, "is {state} again", as_json)
 
 
 @outbox_app.command("drop")
 @translate_errors
-def outbox_drop(job_id: str, as_json: JsonOption = False) -> None:
+def outbox_drop(job_id: int, as_json: JsonOption = False) -> None:
     """Delete a dead or pending job for good."""
-    job = bootstrap.run(bootstrap.drop_job(bootstrap.load_settings(), job_id))
+    job = bootstrap.run(bootstrap.drop_job(_settings(), job_id))
     _report_job(job, job_id, "dropped", as_json)
 
 
-def _report_job(job: OutboxJobView | None, job_id: str, done: str, as_json: bool) -> None:
-    if job is None:
-        fail(f"no outbox job {job_id!r}")
+def _report_job(view: JobView | None, job_id: int, done: str, as_json: bool) -> None:
+    if view is None:
+        fail(f"no such outbox job: {job_id}")
+    job = job_body(view)
     if as_json:
         print_json(job.model_dump(mode="json"))
         return
@@ -118,11 +123,16 @@ def _report_job(job: OutboxJobView | None, job_id: str, done: str, as_json: bool
 
 
 @translate_errors
-def explain(alert_id: str, as_json: JsonOption = False) -> None:
+def explain(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id (the source's id).")],
+    source: Annotated[str | None, typer.Option(help="When ids collide across sources.")] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Why an alert got (or did not get) a ticket: state, decision, reasons, ticket."""
-    alert = bootstrap.run(bootstrap.get_alert(bootstrap.load_settings(), alert_id))
-    if alert is None:
+    view = bootstrap.run(bootstrap.get_alert(_settings(), alert_id, source))
+    if view is None:
         fail(f"no alert {alert_id!r}")
+    alert = alert_body(view)
     if as_json:
         print_json(alert.model_dump(mode="json"))
         return
@@ -130,8 +140,7 @@ def explain(alert_id: str, as_json: JsonOption = False) -> None:
 
 
 def _print_alert(alert: AlertView) -> None:
-    console.print(f"[bold]{alert.title}[/bold]  ({alert.source}/{alert.source_id})")
-    console.print(f"  id:          {alert.id}")
+    console.print(f"[bold]{escape(alert.title)}[/bold]  ({alert.source}/{escape(alert.id)})")
     console.print(f"  severity:    {alert.severity}   status: {alert.status}")
     console.print(f"  fingerprint: {alert.fingerprint}")
     console.print(f"  state:       {alert.state}")
@@ -152,3 +161,7 @@ def _safe_url(url: str) -> str:
     creds, _, host = rest.rpartition("@")
     user = creds.split(":", 1)[0]
     return f"{scheme}{sep}{user}:***@{host}"
+
+
+def _settings() -> Settings:
+    return bootstrap.load_settings()

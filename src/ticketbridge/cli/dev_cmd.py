@@ -29,6 +29,7 @@ from ticketbridge import bootstrap
 from ticketbridge.api.auth import hash_token, new_token
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.cli.common import Exit, console, fail, translate_errors
+from ticketbridge.cli.logs import configure_logging
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 
@@ -78,7 +79,7 @@ def dev(
     """Run ticketbridge for development: serve + workers (+ the Jira emulator)."""
     settings = bootstrap.load_settings()
     settings = settings.model_copy(update={"host": host, "port": port or settings.port})
-    bootstrap.configure_logging(settings.log_level, json_logs=False)
+    configure_logging(settings.log_level, json_logs=False)
     config = bootstrap.load_configured(settings)
     emulator: _Emulator | None = None
     if bootstrap.effective_jira(settings, config) is None:

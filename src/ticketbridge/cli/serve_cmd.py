@@ -8,6 +8,7 @@ import typer
 
 from ticketbridge import bootstrap
 from ticketbridge.cli.common import translate_errors
+from ticketbridge.cli.logs import configure_logging
 
 __all__ = ["serve", "worker"]
 
@@ -22,7 +23,7 @@ def serve(
 ) -> None:
     """Run the HTTP API with in-process workers; applies migrations first."""
     settings = bootstrap.load_settings()
-    bootstrap.configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     config = bootstrap.load_configured(settings)
     bootstrap.run(bootstrap.serve(settings, config=config, host=host, port=port, workers=workers))
 
@@ -31,5 +32,5 @@ def serve(
 def worker() -> None:
     """Run the outbox dispatcher alone (any number may run against one database)."""
     settings = bootstrap.load_settings()
-    bootstrap.configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     bootstrap.run(bootstrap.run_worker(settings))

@@ -1,0 +1,75 @@
+"""The services' read models → the API's response bodies (one place, used by API and CLI)."""
+
+from __future__ import annotations
+
+from ticketbridge.api import schemas
+from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
+
+__all__ = ["alert_body", "ingest_body", "job_body", "ticket_body"]
+
+
+def _ref(key: str | None, url: str | None) -> schemas.TicketRef | None:
+    return schemas.TicketRef(key=key, url=url) if key else None
+
+
+def ingest_body(index: int, result: IngestResult) -> schemas.IngestResult:
+    return schemas.IngestResult(
+        index=index,
+        source=result.source,
+        id=result.alert_id,
+        fingerprint=result.fingerprint,
+        decision=result.decision.value,
+        reasons=list(result.reasons),
+        state=result.state.value,
+        ticket=_ref(result.ticket_key, result.ticket_url),
+        duplicate=result.duplicate,
+    )
+
+
+def alert_body(view: AlertView) -> schemas.AlertView:
+    return schemas.AlertView(
+        source=view.source,
+        id=view.id,
+        kind=view.kind,
+        title=view.title,
+        severity=view.severity,
+        status=view.status,
+        state=view.state.value,
+        fingerprint=view.fingerprint,
+        decision=view.decision.value,
+        reasons=list(view.reasons),
+        route=view.route,
+        ticket=_ref(view.ticket_key, view.ticket_url),
+        received_at=view.received_at,
+    )
+
+
+def ticket_body(view: TicketView) -> schemas.TicketView:
+    return schemas.TicketView(
+        id=view.id,
+        fingerprint=view.fingerprint,
+        generation=view.generation,
+        project=view.project,
+        ticket=_ref(view.issue_key, view.issue_url),
+        state=view.state.value,
+        status_category=view.status_category,
+        resolution=view.resolution,
+        occurrences=view.occurrences,
+        first_seen=view.first_seen,
+        last_seen=view.last_seen,
+        previous_issue_key=view.previous_issue_key,
+    )
+
+
+def job_body(view: JobView) -> schemas.OutboxJobView:
+    return schemas.OutboxJobView(
+        id=view.id,
+        kind=view.kind.value,
+        state=view.state.value,
+        ordering_key=view.ordering_key,
+        attempts=view.attempts,
+        last_error=view.last_error,
+        hint=view.hint,
+        created_at=view.created_at,
+        next_attempt_at=view.next_attempt_at,
+    )
