@@ -38,9 +38,9 @@ async def _transition_to(harness: Harness, key: str, category: str, **kw: Any) -
 async def test_transition_to_done_sets_resolution_and_reopen_clears_it(harness: Harness) -> None:
     p = harness.provider
     ref = await p.create_issue(draft())
-    await _transition_to(harness, ref.key, "done", resolution="Won't Do")
+    await _transition_to(harness, ref.key, "done", resolution="False Positive")
     done = await p.get_issue(ref.key)
-    assert (done.status.category, done.resolution) == ("done", "Won't Do")
+    assert (done.status.category, done.resolution) == ("done", "False Positive")
     await _transition_to(harness, ref.key, "new")
     reopened = await p.get_issue(ref.key)
     assert (reopened.status.category, reopened.resolution) == ("new", None)
@@ -130,7 +130,7 @@ async def test_field_not_on_screen_is_dropped_with_a_warning(harness: Harness) -
     assert issue.fields.get("customfield_10014") is None
     assert issue.fields["customfield_10010"] == "ESC-1"
     warnings = [e for e in logs if e["log_level"] == "warning"]
-    assert any("Risk Score" in str(e) or "customfield_10101" in str(e) for e in warnings)
+    assert any("Risk Score" in str(e) or "customfield_10014" in str(e) for e in warnings)
 
 
 def _option(value: Any) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from ticketbridge.errors import FieldErrors, NotFound
 from ticketbridge.providers.base import (
     Comment,
     FieldDef,
@@ -48,7 +49,15 @@ class Bodies:
         return user_id
 
     async def create(self, draft: IssueDraft) -> dict[str, Any]:
-        meta = await self.md.create_meta(draft.project, draft.issue_type)
+        try:
+            meta = await self.md.create_meta(draft.project, draft.issue_type)
+        except NotFound as exc:
+            raise FieldErrors(
+                str(exc),
+                messages=[str(exc)],
+                fields={"project": f"project '{draft.project}' does not exist or is not visible"},
+                hint=f"project '{draft.project}' is unknown to Jira (or hidden from this user)",
+            ) from exc
         on_screen = {m.field.id for m in meta}
         issue_type = await self.md.issue_type(draft.project, draft.issue_type)
         fields: dict[str, Any] = {

@@ -47,17 +47,17 @@ PRIORITIES = (
     Priority("5", "Lowest"),
 )
 
-RESOLUTIONS = ("Done", "Won't Do", "Duplicate", "Cannot Reproduce", "False Positive")
+RESOLUTIONS = ("Done", "Won't Fix", "False Positive", "Duplicate")
 
 LINK_TYPES = ("Relates", "Blocks", "Duplicate", "Cloners")
 
 ISSUE_TYPES = (
+    IssueType("10000", "Epic"),
     IssueType("10001", "Task"),
     IssueType("10002", "Bug"),
     IssueType("10003", "Story"),
-    IssueType("10004", "Epic"),
-    IssueType("10005", "Incident"),
-    IssueType("10006", "Sub-task", subtask=True),
+    IssueType("10004", "Incident"),
+    IssueType("10005", "Sub-task", subtask=True),
 )
 
 SYSTEM_FIELDS = (
