@@ -7,8 +7,8 @@ the create screen, search index lag) and reads end state (how many issues exist)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import pytest
