@@ -29,15 +29,31 @@ from ticketbridge.render.document import (
     TableRow,
     Text,
 )
+from ticketbridge.render.limits import (
+    DESCRIPTION_LIMIT,
+    SUMMARY_LIMIT,
+    Measure,
+    adf_measure,
+    clip_summary,
+    jira_length,
+    text_measure,
+    truncate,
+    wiki_measure,
+)
 from ticketbridge.render.markdown import md_escape, parse_markdown
+from ticketbridge.render.templates import CompiledTemplate, TemplateEngine, TemplateFormat
 from ticketbridge.render.text import to_text
-from ticketbridge.render.wiki import to_wiki, wiki_escape
+from ticketbridge.render.wiki import to_wiki, wiki_escape, wiki_to_text
+from ticketbridge.render.wiki_in import parse_wiki
 
 __all__ = [
+    "DESCRIPTION_LIMIT",
+    "SUMMARY_LIMIT",
     "Block",
     "BlockQuote",
     "BulletList",
     "CodeBlock",
+    "CompiledTemplate",
     "Document",
     "HardBreak",
     "Heading",
@@ -45,6 +61,7 @@ __all__ = [
     "Link",
     "ListItem",
     "Mark",
+    "Measure",
     "Mention",
     "OrderedList",
     "Panel",
@@ -54,13 +71,23 @@ __all__ = [
     "Table",
     "TableCell",
     "TableRow",
+    "TemplateEngine",
+    "TemplateFormat",
     "Text",
+    "adf_measure",
     "adf_size",
     "adf_to_text",
+    "clip_summary",
+    "jira_length",
     "md_escape",
     "parse_markdown",
+    "parse_wiki",
+    "text_measure",
     "to_adf",
     "to_text",
     "to_wiki",
+    "truncate",
     "wiki_escape",
+    "wiki_measure",
+    "wiki_to_text",
 ]
