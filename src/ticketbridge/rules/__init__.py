@@ -1,1 +1,26 @@
-"""ticketbridge.rules."""
+"""ticketbridge.rules: CEL routes, severity ranks, priority/issue-type mappings, SLA due dates.
+
+    router = Router(config)              # compiles and type-checks every condition, once
+    plan = router.route(alert)           # an Alert, or a mapping of one → RoutePlan
+
+`load_router(path)` loads the YAML with the conditions checked alongside the schema, so every
+problem is listed at once.
+"""
+
+from ticketbridge.rules.activation import alert_values
+from ticketbridge.rules.checks import check_conditions, load_router
+from ticketbridge.rules.expressions import CelError, ConditionCompiler, severity_rank
+from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
+from ticketbridge.rules.router import Router
+
+__all__ = [
+    "DEFAULTS_ROUTE",
+    "CelError",
+    "ConditionCompiler",
+    "RoutePlan",
+    "Router",
+    "alert_values",
+    "check_conditions",
+    "load_router",
+    "severity_rank",
+]

@@ -1,0 +1,79 @@
+"""The variables a CEL condition sees, from an `Alert` or a plain mapping of one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ticketbridge.domain.alert import Alert
+from ticketbridge.domain.severity import Severity
+
+__all__ = ["UNKNOWN_TIME", "alert_values", "parse_severity"]
+
+_TEXT_FIELDS = ("id", "source", "kind", "title", "description", "status", "fingerprint")
+UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+"""Stands for a missing or unreadable timestamp (no due date is counted from it)."""
+
+
+def alert_values(alert: Alert | Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values with the declared CEL types: text never None, timestamps as datetimes,
+    confidence a float or None. Keys the alert lacks get empty values, so a condition on them
+    is false rather than an error about the variable itself."""
+    if isinstance(alert, Alert):
+        return {
+            "id": alert.id,
+            "source": alert.source,
+            "kind": alert.kind,
+            "title": alert.title,
+            "description": alert.description,
+            "severity": alert.severity.value,
+            "status": alert.status.value,
+            "fingerprint": alert.fingerprint,
+            "confidence": alert.confidence,
+            "attributes": dict(alert.attributes),
+            "occurred_at": alert.occurred_at,
+            "received_at": alert.received_at,
+            "links": [{"title": link.title, "url": link.url} for link in alert.links],
+        }
+    values: dict[str, Any] = {name: _text(alert.get(name)) for name in _TEXT_FIELDS}
+    values["severity"] = _text(alert.get("severity")).lower()
+    confidence = alert.get("confidence")
+    values["confidence"] = float(confidence) if isinstance(confidence, int | float) else None
+    attributes = alert.get("attributes")
+    values["attributes"] = dict(attributes) if isinstance(attributes, Mapping) else {}
+    values["occurred_at"] = _timestamp(alert.get("occurred_at"))
+    values["received_at"] = _timestamp(alert.get("received_at"))
+    values["links"] = [
+        _link(link) for link in alert.get("links") or () if isinstance(link, Mapping)
+    ]
+    return values
+
+
+def parse_severity(value: str) -> Severity | None:
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.value if isinstance(value, Severity) else str(value)
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return UNKNOWN_TIME
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return UNKNOWN_TIME
+
+
+def _link(link: Mapping[str, Any]) -> dict[str, str]:
+    return {"title": _text(link.get("title")), "url": _text(link.get("url"))}

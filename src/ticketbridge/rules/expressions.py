@@ -1,0 +1,151 @@
+"""CEL over the alert: compiled and type-checked at load, evaluated without ever raising.
+
+Engine: Google's cel-cpp through `cel-expr-python`. It has a real type checker (declared variable
+types, typed function overloads, the position of every error), which the Rust
+`common-expression-language` package lacks: there `confidence < "high"` or a misspelt `kindd`
+only fails when an alert arrives.
+
+Two environments, one set of declarations: the checking one declares `confidence` as
+`google.protobuf.DoubleValue` (a nullable double: `confidence < 0.5` and `confidence == null`
+both check, `confidence < "high"` does not); the running one declares it `dyn`, because the
+runtime cannot take a Python None for a wrapper type. Every expression is checked in the first
+and run from the second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cel_expr_python import cel  # type: ignore[import-untyped]
+
+from ticketbridge.domain.severity import Severity
+
+__all__ = ["CelError", "Condition", "ConditionCompiler", "Outcome", "severity_rank"]
+
+_T = cel.Type
+_VARIABLES: dict[str, Any] = {
+    "id": _T.STRING,
+    "source": _T.STRING,
+    "kind": _T.STRING,
+    "title": _T.STRING,
+    "description": _T.STRING,
+    "severity": _T.STRING,
+    "status": _T.STRING,
+    "fingerprint": _T.STRING,
+    "attributes": _T.Map(_T.STRING, _T.DYN),
+    "occurred_at": _T.TIMESTAMP,
+    "received_at": _T.TIMESTAMP,
+    "links": _T.List(_T.Map(_T.STRING, _T.STRING)),
+}
+_NULLABLE_DOUBLE = "google.protobuf.DoubleValue"
+_ERROR_LINE = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
+_STATUS_PREFIX = re.compile(r"^[A-Z_]+: ")
+
+
+_RANKS = {severity.value: severity.rank for severity in Severity}
+
+
+def severity_rank(value: str) -> int:
+    """`sev("high")` → 3: info 0, low 1, medium 2, high 3, critical 4 (synonyms accepted).
+
+    ValueError for a word that is no severity (in CEL: an error, so the condition fails)."""
+    rank = _RANKS.get(value)
+    return rank if rank is not None else Severity.parse(value).rank
+
+
+@dataclass(frozen=True)
+class CelError:
+    """A compile or type error: 1-based line and column inside the expression, and why."""
+
+    line: int
+    column: int
+    message: str
+
+    def describe(self) -> str:
+        where = f"column {self.column}" if self.line == 1 else f"{self.line}:{self.column}"
+        return f"{self.message} (at {where} of the expression)"
+
+
+Outcome = tuple[bool, str | None]
+"""(matched, why not): an evaluation error is a reason, never a raise."""
+
+_MATCHED: Outcome = (True, None)
+_NOT_MATCHED: Outcome = (False, None)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A checked, compiled expression."""
+
+    source: str
+    program: Any
+
+    def evaluate(self, activation: Any) -> Outcome:
+        value = self.program.eval(activation)
+        plain = value.plain_value()
+        if plain is True:
+            return _MATCHED
+        if plain is False:
+            return _NOT_MATCHED
+        if value.type() == _T.ERROR:
+            return (False, _runtime_reason(str(plain)))
+        return (False, f"evaluated to {value.type().name().lower()}, not a boolean")
+
+
+class ConditionCompiler:
+    """Holds the two CEL environments; compiles conditions and builds activations."""
+
+    def __init__(self) -> None:
+        sev = cel.FunctionDecl(
+            "sev", [cel.Overload("sev_string", _T.INT, [_T.STRING], impl=severity_rank)]
+        )
+        checking = dict(_VARIABLES, confidence=_T(_NULLABLE_DOUBLE))
+        running = dict(_VARIABLES, confidence=_T.DYN)
+        self._checking = cel.NewEnv(variables=checking, functions=[sev])
+        self._running = cel.NewEnv(variables=running, functions=[sev])
+
+    def check(self, expression: str) -> list[CelError]:
+        """Every syntax and type error of `expression`; empty when it is a valid condition."""
+        try:
+            checked = self._checking.compile(expression)
+        except RuntimeError as err:
+            return _parse_errors(str(err))
+        result = checked.return_type()
+        if result != _T.BOOL and result != _T.DYN:
+            name = _readable(result.name()).lower()
+            return [CelError(1, 1, f"a condition must be a boolean, this one is {name}")]
+        return []
+
+    def compile(self, expression: str) -> Condition:
+        """Compile a checked expression for running; call `check` first."""
+        return Condition(expression, self._running.compile(expression))
+
+    def activation(self, values: Mapping[str, Any]) -> Any:
+        """The variables of one alert, shared by every condition evaluated for it."""
+        return self._running.Activation(values)
+
+
+def _runtime_reason(message: str) -> str:
+    message = _STATUS_PREFIX.sub("", message)
+    return message.replace("Key not found in map : ", "no key ").replace(
+        "No matching overloads found : ", "no matching overload for "
+    )
+
+
+def _parse_errors(text: str) -> list[CelError]:
+    errors = [
+        CelError(int(m.group(1)), int(m.group(2)), _readable(m.group(3)))
+        for m in _ERROR_LINE.finditer(text)
+    ]
+    return errors or [CelError(1, 1, _readable(text))]
+
+
+def _readable(message: str) -> str:
+    message = _STATUS_PREFIX.sub("", message.strip())
+    message = message.removesuffix(" [INVALID_ARGUMENT]").replace(" (in container '')", "")
+    return message.replace("wrapper(double)", "double?").replace(
+        "google.protobuf.DoubleValue", "double?"
+    )

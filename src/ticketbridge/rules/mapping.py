@@ -1,0 +1,83 @@
+"""Priority, issue type, assignee and due date: route overrides, then mappings, then defaults.
+
+Precedence (first that applies wins):
+- priority:   route.priority → defaults.priority_by_action[attributes.action] (seed 001)
+              → defaults.priority[severity] (seeds 003, 004)
+- issue type: route.issue_type → defaults.issue_type_by_action[attributes.action] → defaults
+- due:        route.due (an offset, or per severity) → defaults.due[severity]; from occurred_at
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from ticketbridge.config import Defaults, RouteConfig
+from ticketbridge.domain.severity import Severity
+
+__all__ = ["due_for", "issue_type_for", "merged_labels", "priority_for"]
+
+Choice = tuple[Any, str | None]
+"""A value and the reason it was chosen (None: nothing to say)."""
+
+
+def _action(values: Mapping[str, Any]) -> str | None:
+    action = values["attributes"].get("action")
+    return action.lower() if isinstance(action, str) else None
+
+
+def priority_for(
+    route: RouteConfig | None,
+    defaults: Defaults,
+    severity: Severity | None,
+    values: Mapping[str, Any],
+) -> Choice:
+    if route is not None and route.priority is not None:
+        return route.priority, f"priority {route.priority} from route '{route.name}'"
+    action = _action(values)
+    if action is not None and action in defaults.priority_by_action:
+        priority = defaults.priority_by_action[action]
+        return priority, f"priority {priority} from action '{action}'"
+    if severity is not None and severity in defaults.priority:
+        priority = defaults.priority[severity]
+        return priority, f"priority {priority} from severity {severity.value}"
+    return None, "no priority mapped: Jira's default applies"
+
+
+def issue_type_for(
+    route: RouteConfig | None, defaults: Defaults, values: Mapping[str, Any]
+) -> Choice:
+    if route is not None and route.issue_type is not None:
+        return route.issue_type, None
+    action = _action(values)
+    if action is not None and action in defaults.issue_type_by_action:
+        issue_type = defaults.issue_type_by_action[action]
+        return issue_type, f"issue type {issue_type} from action '{action}'"
+    return defaults.issue_type, None
+
+
+def due_for(
+    route: RouteConfig | None,
+    defaults: Defaults,
+    severity: Severity | None,
+    occurred_at: datetime,
+) -> Choice:
+    offset: timedelta | None = None
+    why = ""
+    if route is not None and isinstance(route.due, timedelta):
+        offset, why = route.due, f"route '{route.name}'"
+    elif route is not None and isinstance(route.due, dict) and severity in route.due:
+        offset, why = route.due[severity], f"route '{route.name}' SLA for {severity}"
+    elif severity is not None and severity in defaults.due:
+        offset, why = defaults.due[severity], f"SLA for {severity.value}"
+    if offset is None:
+        return None, None
+    due = occurred_at + offset
+    return due, f"due {due.date().isoformat()} ({why}, from occurred_at)"
+
+
+def merged_labels(defaults: Defaults, route: RouteConfig | None) -> tuple[str, ...]:
+    """Default labels then the route's, each once, in order."""
+    extra = route.labels if route is not None else []
+    return tuple(dict.fromkeys([*defaults.labels, *extra]))

@@ -1,0 +1,216 @@
+"""Router: the first route whose CEL condition holds decides; else `defaults` (SPEC §3, §4.2).
+
+Built once from a Config (every condition compiled and type-checked, or ConfigError naming the
+route and the position), then `route(alert)` for each alert: fast, and it never raises on an
+evaluation error — a route whose condition fails to evaluate does not match, and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ticketbridge.config import AssignmentRule, Config, Defaults, RouteConfig, format_path
+from ticketbridge.domain.alert import Alert
+from ticketbridge.domain.severity import Severity
+from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
+from ticketbridge.rules.expressions import Condition, ConditionCompiler
+from ticketbridge.rules.guards import Guard, guard_for
+from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
+from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
+
+__all__ = ["Router"]
+
+Location = tuple[str | int, ...]
+_MAX_CACHED_COMBINATIONS = 4096
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A compiled condition with its guard; `target` is the route or assignment it decides."""
+
+    label: str
+    condition: Condition
+    guard: Guard
+
+
+@dataclass(frozen=True)
+class _Statics:
+    """What a route (or the defaults) contributes regardless of the alert, merged once."""
+
+    name: str
+    route: RouteConfig | None
+    project: str
+    labels: tuple[str, ...]
+    components: tuple[str, ...]
+    fields: Mapping[str, Any]
+    template: str | None
+
+    @classmethod
+    def of(cls, defaults: Defaults, route: RouteConfig | None) -> _Statics:
+        components = route.components if route and route.components is not None else None
+        return cls(
+            name=route.name if route else DEFAULTS_ROUTE,
+            route=route,
+            project=(route.project if route else None) or defaults.project,
+            labels=merged_labels(defaults, route),
+            components=tuple(components if components is not None else defaults.components),
+            fields={**defaults.fields, **(route.fields if route else {})},
+            template=(route.template if route else None) or defaults.template,
+        )
+
+
+class Router:
+    """Routes alerts for one Config. Read-only after construction, so safe to share."""
+
+    def __init__(self, config: Config, *, compiler: ConditionCompiler | None = None) -> None:
+        self._config = config
+        self._compiler = compiler or ConditionCompiler()
+        problems: list[Problem] = []
+        self._routes: list[tuple[_Rule, _Statics]] = []
+        for index, route in enumerate(config.routes):
+            rule = self._compile(("routes", index), f"route '{route.name}'", route.when, problems)
+            if rule is not None:
+                self._routes.append((rule, _Statics.of(config.defaults, route)))
+        self._assignments: list[tuple[_Rule, AssignmentRule]] = []
+        for index, assignment in enumerate(config.assignments):
+            label = f"assignment '{assignment.name or f'assignments[{index}]'}'"
+            rule = self._compile(("assignments", index), label, assignment.when, problems)
+            if rule is not None:
+                self._assignments.append((rule, assignment))
+        if problems:
+            raise ConfigError(f"{len(problems)} routing conditions are invalid", problems)
+        self._defaults = _Statics.of(config.defaults, None)
+        self._candidates: dict[tuple[str, str, str], list[tuple[_Rule, _Statics]]] = {}
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def route(self, alert: Alert | Mapping[str, Any]) -> RoutePlan:
+        """The plan for one alert: the first matching route, else the defaults."""
+        values = alert_values(alert)
+        severity = parse_severity(values["severity"])
+        rank = severity.rank if severity is not None else -1
+        activation = self._compiler.activation(values)
+        reasons: list[str] = []
+        statics = self._first_match(values, rank, activation, reasons)
+        if severity is None:
+            reasons.append(f"unknown severity '{values['severity']}': treated as info")
+            severity = Severity.INFO
+        return self._plan(statics, severity, rank, values, activation, reasons)
+
+    def _first_match(
+        self, values: Mapping[str, Any], rank: int, activation: Any, reasons: list[str]
+    ) -> _Statics:
+        attributes = values["attributes"]
+        for rule, statics in self._candidates_for(values):
+            excluded = rule.guard.excludes(attributes, rank)
+            if excluded is not None:
+                if excluded:
+                    reasons.append(f"{rule.label} did not match: {excluded}")
+                continue
+            matched, error = rule.condition.evaluate(activation)
+            if matched:
+                reasons.append(f"matched {rule.label}: {rule.condition.source}")
+                return statics
+            if error is not None:
+                reasons.append(f"{rule.label} did not match: {error}")
+        reasons.append("no route matched: defaults apply")
+        return self._defaults
+
+    def _candidates_for(self, values: Mapping[str, Any]) -> list[tuple[_Rule, _Statics]]:
+        """The routes whose equality guards admit this kind/source/status, in order; cached,
+        since alerts come in few such combinations (bounded, for the odd flood of new kinds)."""
+        key = (values["kind"], values["source"], values["status"])
+        candidates = self._candidates.get(key)
+        if candidates is None:
+            candidates = [entry for entry in self._routes if entry[0].guard.admits_fields(*key)]
+            if len(self._candidates) < _MAX_CACHED_COMBINATIONS:
+                self._candidates[key] = candidates
+        return candidates
+
+    def _plan(
+        self,
+        statics: _Statics,
+        severity: Severity,
+        rank: int,
+        values: Mapping[str, Any],
+        activation: Any,
+        reasons: list[str],
+    ) -> RoutePlan:
+        defaults, route = self._config.defaults, statics.route
+        action = self._action(route, severity, reasons)
+        priority, why_priority = priority_for(route, defaults, severity, values)
+        issue_type, why_type = issue_type_for(route, defaults, values)
+        occurred_at: datetime = values["occurred_at"]
+        due_at, why_due = (
+            (None, "no due date: occurred_at unknown")
+            if occurred_at == UNKNOWN_TIME
+            else due_for(route, defaults, severity, occurred_at)
+        )
+        assignee = self._assignee(route, values, rank, activation, reasons)
+        reasons.extend(r for r in (why_priority, why_type, why_due) if r is not None)
+        return RoutePlan(
+            route=statics.name,
+            action=action,
+            project=statics.project,
+            issue_type=issue_type,
+            priority=priority,
+            assignee=assignee,
+            labels=statics.labels,
+            components=statics.components,
+            fields=statics.fields,
+            template=statics.template,
+            due_at=due_at,
+            group=route.group if route else None,
+            link=tuple(route.link) if route else (),
+            reasons=tuple(reasons),
+        )
+
+    def _action(
+        self, route: RouteConfig | None, severity: Severity, reasons: list[str]
+    ) -> Literal["ticket", "ignore"]:
+        if route is not None and route.action == "ignore":
+            reasons.append(f"action ignore from route '{route.name}'")
+            return "ignore"
+        minimum = (route.min_severity if route else None) or self._config.defaults.min_severity
+        if severity < minimum:
+            reasons.append(f"severity {severity.value} is below min_severity {minimum.value}")
+            return "ignore"
+        return "ticket"
+
+    def _assignee(
+        self,
+        route: RouteConfig | None,
+        values: Mapping[str, Any],
+        rank: int,
+        activation: Any,
+        reasons: list[str],
+    ) -> str | None:
+        if route is not None and route.assignee is not None:
+            return route.assignee
+        for rule, assignment in self._assignments:
+            if not rule.guard.admits_fields(values["kind"], values["source"], values["status"]):
+                continue
+            excluded = rule.guard.excludes(values["attributes"], rank)
+            if excluded is None and rule.condition.evaluate(activation)[0]:
+                reasons.append(f"assignee {assignment.assignee} from {rule.label}")
+                return assignment.assignee
+        return self._config.defaults.assignee
+
+    def _compile(
+        self, location: Location, label: str, expression: str, problems: list[Problem]
+    ) -> _Rule | None:
+        errors = self._compiler.check(expression)
+        if errors:
+            where = (*location, "when")
+            line = self._config.line_of(*where)
+            problems.extend(
+                Problem(format_path(where), f"{label}: {e.describe()}", line) for e in errors
+            )
+            return None
+        return _Rule(label, self._compiler.compile(expression), guard_for(expression))
