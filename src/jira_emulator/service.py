@@ -211,13 +211,7 @@ class IssueService:
             id=0,
             key="",
             project=project.key,
-            fields={
-                "issuetype": issue_type.id,
-                "priority": "3",
-                "labels": [],
-                "reporter": actor,
-                "creator": actor,
-            },
+            fields={"issuetype": issue_type.id, "labels": [], "creator": actor},
             created=self.now(),
             updated=self.now(),
             status="",
@@ -256,6 +250,8 @@ class IssueService:
         issue.key = f"{project.key}-{project.next_number}"
         project.next_number += 1
         issue.status = status.id
+        staged.setdefault("priority", "3")  # defaults appear in the creation changelog too
+        staged.setdefault("reporter", actor)
         log = self._record(issue, staged, actor)
         issue.fields.update(staged)
         issue.properties = {p["key"]: p.get("value") for p in properties}

@@ -1,0 +1,153 @@
+"""Auth and metadata endpoints, per flavour."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from emu_support import CLOUD_AUTH, client_for
+
+from jira_emulator import Emulator
+
+
+@pytest.mark.parametrize(
+    ("flavor", "auth", "headers", "status"),
+    [
+        ("cloud", CLOUD_AUTH, {}, 200),
+        ("cloud", ("admin@example.com", "wrong"), {}, 401),
+        ("cloud", ("admin", "admin"), {}, 401),  # Cloud has no passwords over REST
+        ("cloud", None, {}, 401),
+        ("cloud", None, {"Authorization": "Bearer emulator-pat"}, 401),
+        ("datacenter", ("admin", "admin"), {}, 200),
+        ("datacenter", None, {"Authorization": "Bearer emulator-pat"}, 200),
+        ("datacenter", None, {"Authorization": "Bearer nope"}, 401),
+        ("datacenter", ("admin", "wrong"), {}, 401),
+        ("datacenter", None, {}, 401),
+    ],
+)
+async def test_auth_modes(
+    flavor: str, auth: tuple[str, str] | None, headers: dict[str, str], status: int
+) -> None:
+    emu = Emulator(flavor=flavor)
+    async with client_for(emu, auth) as client:
+        response = await client.get("/rest/api/2/myself", headers=headers)
+    assert response.status_code == status
+    if status == 200:
+        key = "accountId" if flavor == "cloud" else "name"
+        assert response.json()[key]
+
+
+async def test_401_bodies_are_flavour_shaped() -> None:
+    async with client_for(Emulator(flavor="cloud"), ("admin@example.com", "x")) as client:
+        cloud = await client.get("/rest/api/3/myself")
+    assert cloud.text == "Client must be authenticated to access this resource."
+    async with client_for(Emulator(flavor="datacenter"), ("admin", "x")) as client:
+        bad_password = await client.get("/rest/api/2/myself")
+    assert bad_password.headers["X-Seraph-LoginReason"] == "AUTHENTICATED_FAILED"
+    async with client_for(Emulator(flavor="datacenter"), None) as client:
+        anonymous = await client.get("/rest/api/2/myself")
+    assert anonymous.json()["errorMessages"] == [
+        "You are not authenticated. Authentication required to perform this operation."
+    ]
+
+
+async def test_server_info_per_flavour(
+    cloud_client: httpx.AsyncClient, dc_client: httpx.AsyncClient
+) -> None:
+    cloud = (await cloud_client.get("/rest/api/3/serverInfo")).json()
+    dc = (await dc_client.get("/rest/api/2/serverInfo")).json()
+    assert cloud["deploymentType"] == "Cloud"
+    assert dc["deploymentType"] == "Server"
+    assert dc["versionNumbers"][0] >= 9
+
+
+async def test_default_catalogue(cloud_client: httpx.AsyncClient) -> None:
+    projects = (await cloud_client.get("/rest/api/3/project")).json()
+    assert [p["key"] for p in projects] == ["OPS", "AIGOV", "COMPLIANCE", "SEC", "INFRA"]
+    types = {t["name"] for t in (await cloud_client.get("/rest/api/3/issuetype")).json()}
+    assert types == {"Task", "Bug", "Story", "Epic", "Incident", "Sub-task"}
+    priorities = [p["name"] for p in (await cloud_client.get("/rest/api/3/priority")).json()]
+    assert priorities == ["Highest", "High", "Medium", "Low", "Lowest"]
+    statuses = {
+        s["name"]: s["statusCategory"]["key"]
+        for s in (await cloud_client.get("/rest/api/3/status")).json()
+    }
+    assert statuses == {
+        "To Do": "new",
+        "In Progress": "indeterminate",
+        "Under Review": "indeterminate",
+        "Done": "done",
+    }
+    resolutions = [r["name"] for r in (await cloud_client.get("/rest/api/3/resolution")).json()]
+    assert resolutions == ["Done", "Won't Fix", "False Positive", "Duplicate"]
+    fields = {f["name"]: f for f in (await cloud_client.get("/rest/api/3/field")).json()}
+    assert fields["Change Risk"]["schema"]["type"] == "option"
+    assert fields["Escalation ID"]["custom"] is True
+    assert "Epic Link" not in fields  # a Data Center field
+    links = (await cloud_client.get("/rest/api/3/issueLinkType")).json()["issueLinkTypes"]
+    assert {link["name"] for link in links} >= {"Blocks", "Relates", "Duplicate"}
+    found = (await cloud_client.get("/rest/api/3/project/search", params={"query": "sec"})).json()
+    assert [p["key"] for p in found["values"]] == ["SEC"]
+    assert (await cloud_client.get("/rest/api/3/project/NOPE")).status_code == 404
+
+
+async def test_dc_has_epic_link_field(dc_client: httpx.AsyncClient) -> None:
+    names = {f["name"] for f in (await dc_client.get("/rest/api/2/field")).json()}
+    assert "Epic Link" in names
+
+
+async def test_createmeta_is_paginated_and_per_screen(cloud_client: httpx.AsyncClient) -> None:
+    page = (
+        await cloud_client.get(
+            "/rest/api/3/issue/createmeta/OPS/issuetypes", params={"maxResults": 2}
+        )
+    ).json()
+    assert (page["total"], page["maxResults"], len(page["issueTypes"])) == (6, 2, 2)
+    ops = (await cloud_client.get("/rest/api/3/issue/createmeta/OPS/issuetypes/10001")).json()
+    infra = (await cloud_client.get("/rest/api/3/issue/createmeta/INFRA/issuetypes/10001")).json()
+    ops_fields = {f["fieldId"]: f for f in ops["fields"]}
+    infra_fields = {f["fieldId"] for f in infra["fields"]}
+    assert ops_fields["summary"]["required"] is True
+    assert [v["value"] for v in ops_fields["customfield_10011"]["allowedValues"]] == [
+        "LOW",
+        "MEDIUM",
+        "HIGH",
+    ]
+    assert "customfield_10011" not in infra_fields
+    assert "customfield_10010" in infra_fields
+    missing = await cloud_client.get("/rest/api/3/issue/createmeta/OPS/issuetypes/99")
+    assert missing.status_code == 404
+
+
+async def test_legacy_createmeta_as_recorded(dc_client: httpx.AsyncClient) -> None:
+    body = (
+        await dc_client.get(
+            "/rest/api/2/issue/createmeta",
+            params={
+                "projectKeys": "OPS",
+                "issuetypeNames": "Task",
+                "expand": "projects.issuetypes.fields",
+            },
+        )
+    ).json()
+    [project] = body["projects"]
+    [task] = project["issuetypes"]
+    assert task["name"] == "Task"
+    assert task["fields"]["summary"]["required"] is True
+
+
+async def test_user_search(
+    cloud: Emulator, cloud_client: httpx.AsyncClient, dc_client: httpx.AsyncClient
+) -> None:
+    found = (
+        await cloud_client.get("/rest/api/3/user/search", params={"query": "alice@example.com"})
+    ).json()
+    assert [u["accountId"] for u in found] == [cloud.state.users["alice"].account_id]
+    assert "name" not in found[0]
+    dc_found = (await dc_client.get("/rest/api/2/user/search", params={"username": "bob"})).json()
+    assert [u["name"] for u in dc_found] == ["bob"]
+
+
+async def test_account_ids_are_deterministic() -> None:
+    first, second = Emulator(), Emulator()
+    assert first.state.users["admin"].account_id == second.state.users["admin"].account_id
+    assert first.state.users["admin"].account_id.startswith("712020:")
