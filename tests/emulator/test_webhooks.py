@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from emu_support import CLOUD_AUTH, DC_AUTH, adf, client_for, create
-from support.realworld import load_json
 
 from jira_emulator import Emulator
+from support.realworld import load_json
 
 ADMIN = "/rest/webhooks/1.0/webhook"
 ALL_EVENTS = [
