@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from contract_harness import Harness
 
-from conftest import Harness  # type: ignore[import-not-found]
 from ticketbridge.errors import FieldErrors, NotFound
 from ticketbridge.providers.base import IssueDraft, IssueUpdate, Marker
 from ticketbridge.render.document import Document

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import structlog
+from contract_harness import Harness
 
-from conftest import Harness  # type: ignore[import-not-found]
 from ticketbridge.errors import FieldErrors
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render.document import Document

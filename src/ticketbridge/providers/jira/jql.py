@@ -43,13 +43,25 @@ _SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\
 _RESERVED_WORDS = {"and", "or", "not", "in", "is", "empty", "null", "order", "by"}
 
 
+def _is_control(code: int) -> bool:
+    """Characters Jira's JQL lexer refuses unescaped (JqlStringSupportImpl), plus surrogates,
+    which cannot travel in UTF-8 JSON."""
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
+        or 0xFDD0 <= code <= 0xFDEF
+        or code in (0xFFFE, 0xFFFF)
+    )
+
+
 def quote(value: str) -> str:
     """`value` as one JQL string literal, whatever it contains."""
     out: list[str] = ['"']
     for ch in value:
         if ch in _SIMPLE_ESCAPES:
             out.append(_SIMPLE_ESCAPES[ch])
-        elif ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF:
+        elif _is_control(ord(ch)):
             out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)

@@ -1,0 +1,97 @@
+"""The contract suite's harness: the fake, and JiraProvider against the emulator in its Cloud
+(strict) and Data Center flavours.
+
+A `Harness` arranges what each implementation needs arranged in its own way (a field taken off
+the create screen, search index lag) and reads end state (how many issues exist).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from support.requirements import require
+from ticketbridge.providers.base import Provider
+from ticketbridge.providers.fake import FakeProvider
+
+
+@dataclass
+class Clock:
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Harness:
+    name: str
+    provider: Provider
+    hide_field: Callable[[str, str, str], None]
+    set_lag: Callable[[float], None]
+    issue_count: Callable[[], int]
+    end_lag: Callable[[], None]
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def fake_harness() -> Harness:
+    clock = Clock()
+    fake = FakeProvider(clock=clock)
+
+    def set_lag(seconds: float) -> None:
+        fake.search_lag = seconds
+
+    def end_lag() -> None:
+        clock.now += 10_000
+
+    return Harness(
+        "fake",
+        fake,
+        hide_field=fake.hide_field,
+        set_lag=set_lag,
+        issue_count=lambda: len(fake.issues),
+        end_lag=end_lag,
+    )
+
+
+def emulator_harness(flavor: str) -> Harness:
+    try:
+        from jira_emulator import Emulator
+    except ImportError as exc:
+        require(False, f"Jira emulator not importable yet: {exc}")
+        raise
+    from ticketbridge.providers.jira import JiraProvider, api_token, basic
+
+    clock = Clock(time.time())
+    emu = Emulator(flavor=flavor, strict=flavor == "cloud", clock=clock)
+    auth = (
+        api_token("admin@example.com", "emulator-token")
+        if flavor == "cloud"
+        else basic("admin", "admin")
+    )
+    provider = JiraProvider(
+        flavor="cloud" if flavor == "cloud" else "datacenter",
+        base_url=emu.base_url,
+        auth=auth,
+        transport=emu.transport(),
+    )
+
+    def set_lag(seconds: float) -> None:
+        emu.index_lag = seconds
+
+    def end_lag() -> None:
+        clock.now += 10_000
+
+    def no_hiding(project: str, issue_type: str, field_id: str) -> None:
+        raise NotImplementedError("use project INFRA, whose create screen is narrow")
+
+    return Harness(
+        flavor,
+        provider,
+        hide_field=no_hiding,
+        set_lag=set_lag,
+        issue_count=lambda: len(emu.state.issues),
+        end_lag=end_lag,
+        extras={"emulator": emu},
+    )
