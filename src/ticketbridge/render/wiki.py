@@ -272,26 +272,44 @@ def _href(href: str) -> str:
 
 
 def _join(pieces: Sequence[Piece]) -> str:
-    """Render markers, choosing the brace form where a plain marker would not be recognised."""
+    """Render markers; a pair takes the brace form `{*}` when either end would touch a word
+    (or another marker), where Jira would not recognise the plain form."""
+    braced = _braced_markers(pieces)
     out: list[str] = []
     for index, piece in enumerate(pieces):
         if isinstance(piece, str):
             out.append(piece)
-            continue
-        side, marker = piece
-        if side == "open":
-            neighbour = out[-1][-1:] if out and out[-1] else _prev_char(out)
         else:
-            neighbour = _next_char(pieces, index + 1)
-        glued = neighbour != "" and not neighbour.isspace() and neighbour not in _PUNCTUATION
-        out.append(f"{{{marker}}}" if glued else marker)
+            out.append(f"{{{piece[1]}}}" if index in braced else piece[1])
     return "".join(out)
 
 
-def _prev_char(out: list[str]) -> str:
-    for chunk in reversed(out):
-        if chunk:
-            return chunk[-1]
+def _braced_markers(pieces: Sequence[Piece]) -> set[int]:
+    braced: set[int] = set()
+    opened: list[tuple[int, bool]] = []
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, str):
+            continue
+        if piece[0] == "open":
+            opened.append((index, _glued(_prev_char(pieces, index))))
+            continue
+        start, start_glued = opened.pop()
+        if start_glued or _glued(_next_char(pieces, index + 1)):
+            braced.update((start, index))
+    return braced
+
+
+def _glued(neighbour: str) -> bool:
+    return neighbour != "" and not neighbour.isspace() and neighbour not in _PUNCTUATION
+
+
+def _prev_char(pieces: Sequence[Piece], end: int) -> str:
+    for piece in reversed(pieces[:end]):
+        if isinstance(piece, str):
+            if piece:
+                return piece[-1]
+        else:
+            return "}" if piece[0] == "open" else piece[1]
     return ""
 
 

@@ -274,7 +274,19 @@ def _cell(text: str, header: bool) -> TableCell:
 
 def _inlines(text: str) -> tuple[Inline, ...]:
     parsed = _InlineParser(text).parse(0, len(text), ())
-    return merge_inlines(i for i in parsed if not isinstance(i, str))
+    inlines = list(merge_inlines(i for i in parsed if not isinstance(i, str)))
+    return merge_inlines(_trim_around_breaks(inlines))
+
+
+def _trim_around_breaks(inlines: list[Inline]) -> Iterator[Inline]:
+    """Spaces next to a line break are layout (` \\\\ `), not text."""
+    for index, item in enumerate(inlines):
+        if isinstance(item, Text) and not item.marks:
+            before = index > 0 and isinstance(inlines[index - 1], HardBreak)
+            after = index + 1 < len(inlines) and isinstance(inlines[index + 1], HardBreak)
+            value = item.text.lstrip(" ") if before else item.text
+            item = Text(value.rstrip(" ") if after else value)
+        yield item
 
 
 # A construct parsed at a position: inlines (a str is literal text) and where parsing resumes.
