@@ -137,7 +137,7 @@ class SourceResolvedConfig(StrictModel):
     """What happens to the ticket when the source says the alert is resolved."""
 
     comment: bool = True
-    transition: bool = False
+    transition: bool = True
 
 
 class EscalateConfig(StrictModel):
