@@ -20,6 +20,8 @@ from starlette.routing import Match, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jira_emulator.control import control_router
+from jira_emulator.faults import FaultInjector, FaultMiddleware
+from jira_emulator.limits import RateLimiter, RateLimitMiddleware
 from jira_emulator.model import Issue, State
 from jira_emulator.routes_issues import issue_routes
 from jira_emulator.routes_links import link_routes
@@ -88,8 +90,8 @@ class Emulator:
         for build in (meta_routes, webhook_routes, search_routes, link_routes, issue_routes):
             routes += build(self, apis)
         self.router = Router(routes=routes)
-        self.limits: Any = None
-        self.faults: Any = None
+        self.limits: RateLimiter
+        self.faults: FaultInjector
         self.strict_validator: Any = None
         self._strict = strict
         inner = self._stack(self.router)
@@ -99,15 +101,9 @@ class Emulator:
     # -- composition -------------------------------------------------------------------------
     def _stack(self, routes: ASGIApp) -> ASGIApp:
         """Outermost first: request log, strict, rate limits, faults, routes."""
-        app = routes
-        faults = _optional("faults")
-        if faults is not None:
-            self.faults = faults.FaultInjector()
-            app = faults.FaultMiddleware(app, self.faults)
-        limits = _optional("limits")
-        if limits is not None:
-            self.limits = limits.RateLimiter.for_flavor(self.flavor)
-            app = limits.RateLimitMiddleware(app, self.limits)
+        self.faults = FaultInjector()
+        self.limits = RateLimiter.for_flavor(self.flavor)
+        app = RateLimitMiddleware(FaultMiddleware(routes, self.faults), self.limits)
         strict = _optional("strict")
         if strict is not None:
             self.strict_validator = strict.StrictValidator(enabled=self._strict)
@@ -218,13 +214,13 @@ class Emulator:
         self.service.state = self.state
 
     def reset(self) -> None:
-        """Back to the seed: state, request log, counters, deliveries, faults."""
+        """Back to the seed: state, request log, counters, deliveries, faults, rate budgets."""
         self.restore(build_state(self.flavor, self.base_url, self._seed))
         self.requests.clear()
         self.counters.clear()
         self.webhooks.deliveries.clear()
-        if self.faults is not None and hasattr(self.faults, "clear"):
-            self.faults.clear()
+        self.faults.clear()
+        self.limits.reset()
 
     def issue(self, key: str) -> Issue:
         """The stored issue by key or id (for assertions); KeyError when absent."""

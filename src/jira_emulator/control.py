@@ -148,8 +148,6 @@ def control_router(emu: Emulator) -> Router:
         return JSONResponse({"enabled": emu.strict})
 
     async def faults(request: Request) -> Response:
-        if emu.faults is None:
-            return _problem("fault injection is not available in this build", 501)
         if request.method == "DELETE":
             emu.faults.clear()
             return Response(status_code=204)
@@ -167,14 +165,9 @@ def control_router(emu: Emulator) -> Router:
         return Response(status_code=201)
 
     async def limits(request: Request) -> Response:
-        if emu.limits is None:
-            return _problem("rate limits are not available in this build", 501)
         body = await json_of(request)
-        configure = getattr(emu.limits, "configure", None)
-        if configure is None:
-            return _problem("the rate limiter cannot be configured at runtime", 501)
         try:
-            configure(**body)
+            emu.limits.configure(**body)
         except (TypeError, ValueError) as exc:
             return _problem(str(exc))
         return Response(status_code=204)

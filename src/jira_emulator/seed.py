@@ -398,12 +398,10 @@ def build_state(flavor: str, base_url: str, seed: Mapping[str, Any] | None) -> S
     _base_catalogue(state)
     _add_workflow(state, DEFAULT_WORKFLOW, 0)
     _add_users(state, list(seed.get("users") or DEFAULT_USERS))
-    custom = [*DEFAULT_CUSTOM_FIELDS]
-    custom.append(
-        {"id": "customfield_10017", "name": "Epic Link", "type": "epiclink"}
-        | {"flavors": ["datacenter"]}
-    )
-    for index, entry in enumerate([*custom, *list(seed.get("customFields") or [])]):
+    epic_link = {"id": "customfield_10017", "name": "Epic Link", "type": "epiclink"}
+    for entry in [*DEFAULT_CUSTOM_FIELDS, epic_link | {"flavors": ["datacenter"]}]:
+        _add_custom_field(state, entry, -1)
+    for index, entry in enumerate(seed.get("customFields") or []):
         _add_custom_field(state, entry, index)
     for index, entry in enumerate(seed.get("workflows") or []):
         _add_workflow(state, entry, index)

@@ -9,20 +9,16 @@ otherwise never apply.
 from __future__ import annotations
 
 import asyncio
-import importlib
 
 import httpx
 from starlette.types import ASGIApp
 
+from jira_emulator.faults import DroppedConnection
+
 __all__ = ["DROPPED_ERRORS", "EmulatorTransport"]
 
 #: Exception types that mean "the server closed the connection without an answer".
-DROPPED_ERRORS: tuple[type[BaseException], ...] = (ConnectionResetError,)
-try:  # emu-aux's fault injection; the seam is tolerant while it lands
-    _faults = importlib.import_module("jira_emulator.faults")
-    DROPPED_ERRORS = (*DROPPED_ERRORS, _faults.DroppedConnection)
-except ImportError:  # pragma: no cover - only before faults.py exists
-    pass
+DROPPED_ERRORS: tuple[type[BaseException], ...] = (DroppedConnection, ConnectionResetError)
 
 
 class EmulatorTransport(httpx.AsyncBaseTransport):

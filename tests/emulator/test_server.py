@@ -1,0 +1,101 @@
+"""`python -m jira_emulator` as a real server over a real socket, both flavours."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+AUTH = {"cloud": ("admin@example.com", "emulator-token"), "datacenter": ("admin", "admin")}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    flavor: str = request.param
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jira_emulator", "--port", str(port), "--flavor", flavor],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/_emulator/health", timeout=0.5)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    pytest.fail(
+                        f"emulator exited: {process.stderr.read() if process.stderr else ''}"
+                    )
+                time.sleep(0.1)
+        yield flavor, base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_real_server_round_trip(server: tuple[str, str]) -> None:
+    flavor, base = server
+    api = "3" if flavor == "cloud" else "2"
+    description: object = "wiki text"
+    if flavor == "cloud":
+        description = {
+            "type": "doc",
+            "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "adf text"}]}],
+        }
+    with httpx.Client(base_url=base, auth=AUTH[flavor], timeout=5) as client:
+        made = client.post(
+            f"/rest/api/{api}/issue",
+            json={
+                "fields": {
+                    "project": {"key": "OPS"},
+                    "issuetype": {"name": "Task"},
+                    "summary": "over http",
+                    "description": description,
+                }
+            },
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["self"].startswith(base)
+        got = client.get(f"/rest/api/{api}/issue/{made.json()['key']}").json()
+        assert got["fields"]["summary"] == "over http"
+        assert client.get("/rest/api/3/myself").status_code == (200 if flavor == "cloud" else 404)
+        client.post(
+            "/_emulator/faults",
+            json={
+                "method": "POST",
+                "path": f"/rest/api/{api}/issue",
+                "kind": "drop_after_commit",
+                "count": 1,
+            },
+        )
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post(
+                f"/rest/api/{api}/issue",
+                json={
+                    "fields": {
+                        "project": {"key": "OPS"},
+                        "issuetype": {"name": "Task"},
+                        "summary": "dropped",
+                        "description": description,
+                    }
+                },
+            )
+        stored = client.get("/_emulator/issues").json()
+        assert [i["summary"] for i in stored] == ["over http", "dropped"]
