@@ -34,6 +34,7 @@ from ticketbridge.domain import (
 from ticketbridge.errors import InputError, Problem
 
 __all__ = [
+    "MAX_BATCH",
     "ROOT",
     "Confidence",
     "LinkModel",
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 ROOT = "$"
+MAX_BATCH = 1000
 RawPayload = bytes | bytearray | str | Mapping[str, Any] | Sequence[Any]
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -222,13 +224,20 @@ def batch_entries(data: Any, batch_key: str, single_key: str) -> list[tuple[str,
     that has `single_key` is one entry), each with the path prefix its errors are reported under.
     """
     if isinstance(data, list):
-        return [(f"[{i}]", entry) for i, entry in enumerate(data)]
+        return [(f"[{i}]", entry) for i, entry in enumerate(_sized(data, ROOT))]
     if isinstance(data, dict) and batch_key in data and single_key not in data:
         batch = data[batch_key]
         if not isinstance(batch, list):
             raise invalid(batch_key, "expected a list")
-        return [(f"{batch_key}[{i}]", entry) for i, entry in enumerate(batch)]
+        return [(f"{batch_key}[{i}]", entry) for i, entry in enumerate(_sized(batch, batch_key))]
     return [("", data)]
+
+
+def _sized(batch: list[Any], path: str) -> list[Any]:
+    """As on `POST /v1/alerts`: a batch holds 1 to MAX_BATCH alerts."""
+    if not 1 <= len(batch) <= MAX_BATCH:
+        raise invalid(path, f"expected 1 to {MAX_BATCH} alerts, got {len(batch)}")
+    return batch
 
 
 def parse_each(items: Iterable[tuple[str, Any]], build: Callable[[str, Any], T]) -> list[T]:

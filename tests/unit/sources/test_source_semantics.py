@@ -199,6 +199,9 @@ def test_security_mitre_and_custody_are_normalized() -> None:
             ["results[1].controlId"],
         ),
         ("compliance", {"results": "all good"}, ["results"]),
+        ("generic", [], ["$"]),
+        ("truthvouch", {"alerts": []}, ["alerts"]),
+        ("security", [{"title": "t"}] * 1001, ["$"]),
         (
             "security",
             {"title": "t", "evidence": [{"hashes": {"sha256": "abc"}}]},
