@@ -9,7 +9,10 @@ closes it again; `serve` runs the API on uvicorn with the outbox workers in the 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import httpx
 import structlog
 import uvicorn
 from alembic.config import Config as AlembicConfig
@@ -28,28 +32,34 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbridge import storage
 from ticketbridge.api import create_app
+from ticketbridge.api.adapters import ApiKeyService, NativeSources, WakingIngest
 from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
-from ticketbridge.api.metrics import Metrics
-from ticketbridge.api.ports import ApiKeyRecord, NativeRequest
+from ticketbridge.api.metrics import MeteredTransport, Metrics
 from ticketbridge.api.schemas import ReadinessCheck
+from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import load_config
 from ticketbridge.config.schema import Config
-from ticketbridge.config.settings import Settings, load_configured, load_settings
-from ticketbridge.domain import JobState
+from ticketbridge.config.settings import Settings, load_settings
+from ticketbridge.config.settings import load_configured as _load_configured
 from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
+from ticketbridge.providers.base import Provider
+from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
+from ticketbridge.providers.jira.client import HttpSettings
+from ticketbridge.rules import check_conditions
 from ticketbridge.services import (
     AlertQueries,
+    DefaultComposer,
     DefaultsRouter,
-    IngestResult,
     IngestService,
-    JobView,
     OutboxAdmin,
     PipelineSettings,
     UnitOfWorkFactory,
+    WorkerSettings,
 )
-from ticketbridge.services import AlertView as AlertRecord
+from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.storage import Database, upgrade
 from ticketbridge.ui import ui_router
+from ticketbridge.workers import Dispatcher
 
 __all__ = [
     "Container",
@@ -79,8 +89,14 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def load_config_file(path: Path) -> Config:
-    """Load and validate one file: ConfigError lists every problem with path and line."""
-    return load_config(path)
+    """Load and validate one file, CEL conditions included: ConfigError lists every problem
+    with its path and line."""
+    return load_config(path, checks=(check_conditions,))
+
+
+def load_configured(settings: Settings) -> Config:
+    """The configuration `settings.config` points at (defaults when the default file is absent)."""
+    return _load_configured(settings, checks=(check_conditions,))
 
 
 def connection_store(settings: Settings) -> ConnectionStore:
@@ -128,26 +144,6 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 # --- adapters the API's ports need beyond the services ------------------------------------
 
 
-class ApiKeyService:
-    """`api.ports.ApiKeyStore` over the unit of work's API-key repository."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
-
-    async def find_by_hash(self, token_hash: str) -> ApiKeyRecord | None:
-        async with self._uow_factory() as uow:
-            key = await uow.api_keys.by_hash(token_hash)
-        if key is None:
-            return None
-        return ApiKeyRecord(str(key.id), key.name, frozenset(key.scopes), key.revoked)
-
-    async def create(self, *, name: str, scopes: frozenset[str], token_hash: str) -> ApiKeyRecord:
-        async with self._uow_factory() as uow:
-            key = await uow.api_keys.add(name, token_hash, sorted(scopes), datetime.now(UTC))
-            await uow.commit()
-        return ApiKeyRecord(str(key.id), key.name, frozenset(key.scopes), key.revoked)
-
-
 class DatabaseHealth:
     """`/readyz`: the database answers and its schema is at the code's migration head."""
 
@@ -171,17 +167,6 @@ class DatabaseHealth:
         ]
 
 
-class NativeSources:
-    """`api.ports.SourceIngest`: verify, parse with the source's adapter, ingest."""
-
-    def __init__(self, ingest: IngestService, config: Config) -> None:
-        self._ingest = ingest
-        self._config = config
-
-    async def ingest_native(self, request: NativeRequest) -> Sequence[IngestResult]:
-        raise LookupError("native sources are not wired in this build yet")
-
-
 @dataclass
 class Container:
     """The wired object graph of one process; satisfies `ticketbridge.api.ApiContainer`."""
@@ -191,11 +176,13 @@ class Container:
     database: Database
     metrics: Metrics
     api_keys: ApiKeyService
-    ingest: IngestService
+    ingest: WakingIngest
     sources: NativeSources
     alerts: AlertQueries
     outbox: OutboxAdmin
     health: DatabaseHealth
+    provider: Provider | None = None
+    dispatchers: list[Dispatcher] = field(default_factory=list)
     fingerprint_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def now(self) -> datetime:
@@ -215,30 +202,95 @@ def _clock() -> datetime:
 
 @asynccontextmanager
 async def open_container(
-    settings: Settings, config: Config | None = None
+    settings: Settings,
+    config: Config | None = None,
+    *,
+    workers: int | None = None,
+    jira_transport: httpx.AsyncBaseTransport | None = None,
+    worker_settings: WorkerSettings | None = None,
 ) -> AsyncIterator[Container]:
-    """Build everything for `settings`; close the database (and provider) on exit."""
+    """Build everything for `settings`; close the database and the provider on exit.
+
+    `workers` dispatchers are built (default: none — only `serve` and `worker` run them) when a
+    Jira is configured; `jira_transport` replaces the network (tests: the emulator in process).
+    """
     config = config if config is not None else load_configured(settings)
+    metrics = Metrics()
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
     uow = _uow_factory(database)
-    ingest = IngestService(uow, DefaultsRouter(pipeline), pipeline, _clock)
+    router = DefaultsRouter(pipeline)
+    connection = effective_jira(settings, config) if workers else None
+    provider = build_provider(connection.jira, metrics, jira_transport) if connection else None
+    dispatchers = [
+        Dispatcher(
+            OutboxProcessor(
+                uow,
+                provider,
+                router,
+                DefaultComposer(),
+                pipeline,
+                worker_settings or WorkerSettings(),
+                _clock,
+                owner=f"{socket.gethostname()}:{os.getpid()}:{n}",
+            ),
+            worker_settings or WorkerSettings(),
+        )
+        for n in range(workers or 0)
+        if provider is not None
+    ]
+    ingest = WakingIngest(IngestService(uow, router, pipeline, _clock), dispatchers)
     try:
         yield Container(
             settings=settings,
             config=config,
             database=database,
-            metrics=Metrics(),
+            metrics=metrics,
             api_keys=ApiKeyService(uow),
             ingest=ingest,
             sources=NativeSources(ingest, config),
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, _clock),
             health=DatabaseHealth(database),
+            provider=provider,
+            dispatchers=dispatchers,
             fingerprint_fields=pipeline.fingerprint_fields,
         )
     finally:
+        if provider is not None:
+            await provider.aclose()
         await database.aclose()
+
+
+def build_provider(
+    jira: JiraConfig, metrics: Metrics, transport: httpx.AsyncBaseTransport | None = None
+) -> JiraProvider:
+    """The Jira client for a connection; every request on the wire is metered."""
+    auth = jira.auth
+    if auth.type == "token":
+        credentials = api_token(auth.email, auth.api_token.get_secret_value())
+    elif auth.type == "pat":
+        credentials = personal_access_token(auth.token.get_secret_value())
+    elif auth.type == "basic":
+        credentials = basic(auth.username, auth.password.get_secret_value())
+    else:
+        raise NotBuiltYet("OAuth 2.0 connections are not wired in this build yet; use a token")
+    base_url = str(jira.url).rstrip("/")
+    ca_bundle = str(jira.ca_bundle) if jira.ca_bundle else None
+    inner = transport or httpx.AsyncHTTPTransport(
+        verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
+        limits=httpx.Limits(max_connections=20),
+    )
+    http = HttpSettings(
+        base_url=base_url, auth=credentials, ca_bundle=ca_bundle, read_timeout=jira.timeout
+    )
+    return JiraProvider(
+        flavor=jira.flavor,
+        base_url=base_url,
+        auth=credentials,
+        transport=MeteredTransport(inner, metrics),
+        http=http,
+    )
 
 
 def build_app(container: Container) -> FastAPI:
@@ -273,7 +325,10 @@ async def serve(
     """`ticketbridge serve`: migrations, the API on uvicorn and the in-process workers, until
     SIGINT/SIGTERM; then the server drains and the workers finish their current job."""
     await upgrade_database(settings.database_url)
-    async with open_container(settings, config) as container:
+    count = settings.workers if workers is None else workers
+    async with open_container(settings, config, workers=count) as container:
+        if count and not container.dispatchers:
+            log.warning("no_jira", detail="no Jira configured: alerts are stored, not ticketed")
         server = uvicorn.Server(
             uvicorn.Config(
                 build_app(container),
@@ -285,8 +340,7 @@ async def serve(
             )
         )
         stop = asyncio.Event()
-        count = settings.workers if workers is None else workers
-        tasks = [asyncio.create_task(run_dispatcher(container, stop)) for _ in range(count)]
+        tasks = [asyncio.create_task(d.run_forever(stop)) for d in container.dispatchers]
         if on_ready is not None:
             tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
         try:
@@ -312,65 +366,10 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with open_container(settings) as container:
-        await run_dispatcher(container, stop)
+    async with open_container(settings, workers=1) as container:
+        if not container.dispatchers:
+            raise ConfigError("no Jira is configured", [NO_JIRA])
+        await container.dispatchers[0].run_forever(stop)
 
 
-async def run_dispatcher(container: Container, stop: asyncio.Event) -> None:
-    log.warning("workers_unavailable", reason="the outbox dispatcher is not in this build yet")
-    await stop.wait()
-
-
-# --- one-shot operations for the CLI ---------------------------------------------------------
-
-
-async def create_api_key(
-    settings: Settings, name: str, scopes: frozenset[str], token_hash: str
-) -> ApiKeyRecord:
-    async with open_container(settings) as container:
-        return await container.api_keys.create(name=name, scopes=scopes, token_hash=token_hash)
-
-
-async def list_jobs(settings: Settings, state: JobState | None, limit: int) -> list[JobView]:
-    async with open_container(settings) as container:
-        return list(await container.outbox.jobs(state=state, limit=limit))
-
-
-async def retry_job(settings: Settings, job_id: int) -> JobView | None:
-    async with open_container(settings) as container:
-        return await container.outbox.retry(job_id)
-
-
-async def drop_job(settings: Settings, job_id: int) -> JobView | None:
-    async with open_container(settings) as container:
-        return await container.outbox.drop(job_id)
-
-
-async def get_alert(settings: Settings, alert_id: str, source: str | None) -> AlertRecord | None:
-    async with open_container(settings) as container:
-        return await container.alerts.get(alert_id, source)
-
-
-@dataclass(frozen=True)
-class JiraReport:
-    user: str
-    flavor: str
-    deployment: str
-    api_version: str
-    version: str
-    base_url: str
-    projects: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"connected": True, **self.__dict__, "projects": list(self.projects)}
-
-
-async def test_jira(settings: Settings) -> JiraReport:
-    """Who we are on the configured Jira, its flavour, version and visible projects."""
-    connection = effective_jira(settings, load_configured(settings))
-    if connection is None:
-        raise ConfigError(
-            "no Jira is configured",
-            [Problem("jira", "run `ticketbridge config jira --cloud-url …` or add `jira:`")],
-        )
-    raise NotBuiltYet("the Jira provider is not in this build yet")
+NO_JIRA = Problem("jira", "run `ticketbridge config jira --cloud-url …` or add `jira:`")

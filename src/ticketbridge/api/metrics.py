@@ -6,11 +6,13 @@ and to the metering wrapper around the Jira provider (requests, errors, latency)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
+import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["CONTENT_TYPE", "Metrics"]
+__all__ = ["CONTENT_TYPE", "MeteredTransport", "Metrics", "endpoint_class"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -67,3 +69,47 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class MeteredTransport(httpx.AsyncBaseTransport):
+    """Counts and times every HTTP request to Jira (retries included), by endpoint class.
+
+    Wraps the transport the Jira client sends through, so the numbers are real requests on the
+    wire, not calls of the provider port.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        operation = f"{request.method} {endpoint_class(request.url.path)}"
+        self._metrics.jira_requests.labels(operation=operation).inc()
+        started = time.perf_counter()
+        try:
+            response = await self._inner.handle_async_request(request)
+        except httpx.HTTPError as exc:
+            self._metrics.jira_errors.labels(operation=operation, error=type(exc).__name__).inc()
+            raise
+        finally:
+            self._metrics.jira_latency.labels(operation=operation).observe(
+                time.perf_counter() - started
+            )
+        if response.status_code >= 400:
+            self._metrics.jira_errors.labels(
+                operation=operation, error=str(response.status_code)
+            ).inc()
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def endpoint_class(path: str) -> str:
+    """`/rest/api/3/issue/OPS-12/comment/10001` → `/rest/api/3/issue/{id}/comment/{id}`: keeps
+    the label set small (issue keys and ids would make a time series per issue)."""
+    parts = path.split("/")
+    return "/".join(
+        "{id}" if any(ch.isdigit() for ch in part) and i > 4 else part
+        for i, part in enumerate(parts)
+    )

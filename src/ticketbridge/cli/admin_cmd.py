@@ -16,6 +16,7 @@ from ticketbridge import bootstrap
 from ticketbridge.api.auth import hash_token, new_token, parse_scopes
 from ticketbridge.api.schemas import AlertView, OutboxJobView
 from ticketbridge.api.views import alert_body, job_body
+from ticketbridge.cli import operations
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
@@ -55,7 +56,7 @@ def apikey_create(
     except ValueError as exc:
         fail(str(exc), Exit.USAGE)
     token = new_token()
-    record = bootstrap.run(bootstrap.create_api_key(_settings(), name, scopes, hash_token(token)))
+    record = bootstrap.run(operations.create_api_key(_settings(), name, scopes, hash_token(token)))
     if as_json:
         print_json({"id": record.id, "name": record.name, "scopes": sorted(scopes), "token": token})
         return
@@ -74,7 +75,7 @@ def outbox_list(
     as_json: JsonOption = False,
 ) -> None:
     """List outbox jobs (by default the dead letters)."""
-    jobs = [job_body(j) for j in bootstrap.run(bootstrap.list_jobs(_settings(), state, limit))]
+    jobs = [job_body(j) for j in bootstrap.run(operations.list_jobs(_settings(), state, limit))]
     if as_json:
         print_json([j.model_dump(mode="json") for j in jobs])
         return
@@ -100,7 +101,7 @@ def _job_row(job: OutboxJobView) -> tuple[str, ...]:
 @translate_errors
 def outbox_retry(job_id: int, as_json: JsonOption = False) -> None:
     """Make a dead job due again (after fixing what Jira refused)."""
-    job = bootstrap.run(bootstrap.retry_job(_settings(), job_id))
+    job = bootstrap.run(operations.retry_job(_settings(), job_id))
     _report_job(job, job_id, "is {state} again", as_json)
 
 
@@ -108,7 +109,7 @@ def outbox_retry(job_id: int, as_json: JsonOption = False) -> None:
 @translate_errors
 def outbox_drop(job_id: int, as_json: JsonOption = False) -> None:
     """Delete a dead or pending job for good."""
-    job = bootstrap.run(bootstrap.drop_job(_settings(), job_id))
+    job = bootstrap.run(operations.drop_job(_settings(), job_id))
     _report_job(job, job_id, "dropped", as_json)
 
 
@@ -129,7 +130,7 @@ def explain(
     as_json: JsonOption = False,
 ) -> None:
     """Why an alert got (or did not get) a ticket: state, decision, reasons, ticket."""
-    view = bootstrap.run(bootstrap.get_alert(_settings(), alert_id, source))
+    view = bootstrap.run(operations.get_alert(_settings(), alert_id, source))
     if view is None:
         fail(f"no alert {alert_id!r}")
     alert = alert_body(view)

@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from ticketbridge import bootstrap
+from ticketbridge.cli import operations
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
@@ -52,7 +53,7 @@ def config_jira(
     elif not test:
         fail("give --cloud-url … or --server-url … to store a connection, or --test", Exit.USAGE)
     if test:
-        report = bootstrap.run(bootstrap.test_jira(settings))
+        report = bootstrap.run(operations.check_jira_connection(settings))
         if as_json:
             print_json(report.as_dict())
             return

@@ -1,12 +1,20 @@
-"""The `Api` handle the API tests get from the `api` fixture (conftest.py)."""
+"""The `Api` handle the API tests get from the fixtures (conftest.py), and how it is built."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
 from ticketbridge import bootstrap
+from ticketbridge.api.auth import hash_token, new_token
+from ticketbridge.config.schema import Config
+from ticketbridge.config.settings import Settings
+from ticketbridge.services import WorkerSettings
 
 
 @dataclass
@@ -17,3 +25,34 @@ class Api:
 
     def auth(self, scope: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[scope]}"}
+
+    async def drain(self) -> int:
+        """Run the in-process worker until no job is runnable (what `serve` does continuously)."""
+        [dispatcher] = self.container.dispatchers
+        return await dispatcher.run_until_idle()
+
+
+@asynccontextmanager
+async def open_api(
+    tmp_path: Path,
+    config: Config,
+    workers: int = 0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Api]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
+    settings = Settings(database_url=url, data_dir=tmp_path)
+    await bootstrap.upgrade_database(url)
+    settle = WorkerSettings(settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10))
+    async with bootstrap.open_container(
+        settings, config, workers=workers, jira_transport=transport, worker_settings=settle
+    ) as container:
+        keys = {}
+        for scope in ("ingest", "read", "admin"):
+            token = new_token()
+            await container.api_keys.create(
+                name=scope, scopes=frozenset({scope}), token_hash=hash_token(token)
+            )
+            keys[scope] = token
+        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url="http://tb.test") as client:
+            yield Api(client, container, keys)

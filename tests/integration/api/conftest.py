@@ -5,29 +5,33 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from api_harness import Api
+from api_harness import Api, open_api
 
-from ticketbridge import bootstrap
-from ticketbridge.api.auth import hash_token, new_token
+from jira_emulator import Emulator
 from ticketbridge.config.schema import Config
-from ticketbridge.config.settings import Settings
+
+EMULATOR_JIRA = {
+    "flavor": "cloud",
+    "url": "http://jira.test",
+    "auth": {"type": "token", "email": "admin@example.com", "api_token": "emulator-token"},
+}
+
+
+@pytest.fixture
+def emulator() -> Emulator:
+    return Emulator(flavor="cloud")
 
 
 @pytest.fixture
 async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
-    settings = Settings(database_url=url, data_dir=tmp_path)
-    await bootstrap.upgrade_database(url)
-    async with bootstrap.open_container(settings, Config()) as container:
-        keys = {}
-        for scope in ("ingest", "read", "admin"):
-            token = new_token()
-            await container.api_keys.create(
-                name=scope, scopes=frozenset({scope}), token_hash=hash_token(token)
-            )
-            keys[scope] = token
-        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
-        async with httpx.AsyncClient(transport=transport, base_url="http://tb.test") as client:
-            yield Api(client, container, keys)
+    async with open_api(tmp_path, Config()) as handle:
+        yield handle
+
+
+@pytest.fixture
+async def api_with_jira(tmp_path: Path, emulator: Emulator) -> AsyncIterator[Api]:
+    """The API with one in-process worker writing to the emulator (run it with `drain`)."""
+    config = Config.model_validate({"jira": EMULATOR_JIRA})
+    async with open_api(tmp_path, config, workers=1, transport=emulator.transport()) as handle:
+        yield handle
