@@ -4,14 +4,12 @@ snapshot/restore/reset) and webhook delivery, usable in-process or behind uvicor
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -30,6 +28,7 @@ from jira_emulator.routes_webhooks import webhook_routes
 from jira_emulator.search import compile_jql, search_doc, search_routes
 from jira_emulator.seed import build_state, load_seed_file
 from jira_emulator.service import IssueService
+from jira_emulator.strict import StrictMiddleware, StrictValidator
 from jira_emulator.transport import EmulatorTransport
 from jira_emulator.webhooks import Delivery, WebhookDispatcher
 
@@ -46,14 +45,6 @@ class LoggedRequest:
     status: int | None
     route: str  # "METHOD /route/{template}"
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def _optional(name: str) -> ModuleType | None:
-    """emu-aux's modules (limits, faults, strict): used when present, a clean seam before."""
-    try:
-        return importlib.import_module(f"jira_emulator.{name}")
-    except ImportError:
-        return None
 
 
 class Emulator:
@@ -92,7 +83,7 @@ class Emulator:
         self.router = Router(routes=routes)
         self.limits: RateLimiter
         self.faults: FaultInjector
-        self.strict_validator: Any = None
+        self.strict_validator: StrictValidator
         self._strict = strict
         inner = self._stack(self.router)
         self._control = control_router(self)
@@ -104,21 +95,18 @@ class Emulator:
         self.faults = FaultInjector()
         self.limits = RateLimiter.for_flavor(self.flavor)
         app = RateLimitMiddleware(FaultMiddleware(routes, self.faults), self.limits)
-        strict = _optional("strict")
-        if strict is not None:
-            self.strict_validator = strict.StrictValidator(enabled=self._strict)
-            app = strict.StrictMiddleware(app, self.strict_validator)
-        return self._logged(app)
+        self.strict_validator = StrictValidator(enabled=self._strict)
+        return self._logged(StrictMiddleware(app, self.strict_validator))
 
     @property
     def strict(self) -> bool:
-        return bool(self.strict_validator is not None and self.strict_validator.enabled)
+        """Strict mode: v3 requests validated against the OpenAPI spec (switchable)."""
+        return self.strict_validator.enabled
 
     @strict.setter
     def strict(self, on: bool) -> None:
         self._strict = on
-        if self.strict_validator is not None:
-            self.strict_validator.enabled = on
+        self.strict_validator.enabled = on
 
     def _dispatch(self, inner: ASGIApp) -> ASGIApp:
         control = self._control

@@ -142,8 +142,6 @@ def control_router(emu: Emulator) -> Router:
 
     async def strict(request: Request) -> Response:
         body = await json_of(request)
-        if emu.strict_validator is None:
-            return _problem("strict mode is not available in this build", 501)
         emu.strict = bool(body.get("enabled", True))
         return JSONResponse({"enabled": emu.strict})
 

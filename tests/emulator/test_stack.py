@@ -65,3 +65,26 @@ async def test_datacenter_is_not_rate_limited_by_default() -> None:
     emu = Emulator(flavor="datacenter")
     assert emu.limits.enabled is False
     assert Emulator(flavor="cloud").limits.enabled is True
+
+
+async def test_strict_mode_refuses_what_the_spec_refuses_and_switches_at_runtime() -> None:
+    emu = Emulator(flavor="cloud", strict=True)
+    bad = {
+        "fields": {
+            "project": {"key": "OPS"},
+            "issuetype": {"name": "Task"},
+            "summary": "s",
+            "labels": "not-a-list",
+        }
+    }
+    async with client_for(emu, CLOUD_AUTH) as client:
+        refused = await client.post("/rest/api/3/issue", json={"fields": [], "update": 3})
+        assert refused.status_code == 400
+        assert refused.json()["errorMessages"][0].startswith("strict mode")
+        assert (await create(client)).status_code == 201
+        switched = await client.put("/_emulator/strict", json={"enabled": False})
+        assert switched.json() == {"enabled": False}
+        lenient = await client.post("/rest/api/3/issue", json=bad)
+        assert lenient.status_code == 400  # Jira's own refusal now, not strict mode's
+        assert lenient.json()["errors"] == {"labels": "Operation value must be an array of strings"}
+    assert emu.strict is False
