@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.severity import Severity
 
-__all__ = ["UNKNOWN_TIME", "alert_values", "parse_severity"]
+__all__ = ["UNKNOWN_TIME", "alert_values", "cel_safe", "cel_safe_mapping", "parse_severity"]
 
+_PLAIN: frozenset[type] = frozenset({str, bool, float, bytes, type(None)})
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _TEXT_FIELDS = ("id", "source", "kind", "title", "description", "status", "fingerprint")
 UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 """Stands for a missing or unreadable timestamp (no due date is counted from it)."""
@@ -31,7 +35,7 @@ def alert_values(alert: Alert | Mapping[str, Any]) -> dict[str, Any]:
             "status": alert.status.value,
             "fingerprint": alert.fingerprint,
             "confidence": alert.confidence,
-            "attributes": dict(alert.attributes),
+            "attributes": cel_safe_mapping(alert.attributes),
             "occurred_at": alert.occurred_at,
             "received_at": alert.received_at,
             "links": [{"title": link.title, "url": link.url} for link in alert.links],
@@ -41,13 +45,42 @@ def alert_values(alert: Alert | Mapping[str, Any]) -> dict[str, Any]:
     confidence = alert.get("confidence")
     values["confidence"] = float(confidence) if isinstance(confidence, int | float) else None
     attributes = alert.get("attributes")
-    values["attributes"] = dict(attributes) if isinstance(attributes, Mapping) else {}
+    values["attributes"] = cel_safe_mapping(attributes) if isinstance(attributes, Mapping) else {}
     values["occurred_at"] = _timestamp(alert.get("occurred_at"))
     values["received_at"] = _timestamp(alert.get("received_at"))
     values["links"] = [
         _link(link) for link in alert.get("links") or () if isinstance(link, Mapping)
     ]
     return values
+
+
+def cel_safe_mapping(mapping: Mapping[Any, Any]) -> dict[str, Any]:
+    """`attributes` as values CEL takes. One value CEL cannot take would make every condition
+    that touches `attributes` fail, so tuples and sets become lists, dates and datetimes ISO
+    text, Decimals floats, integers beyond 64 bits floats, anything else its text."""
+    return {str(key): cel_safe(value) for key, value in mapping.items()}
+
+
+def cel_safe(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is int:
+        return value if _INT64_MIN <= value <= _INT64_MAX else float(value)
+    if isinstance(value, Mapping):
+        return cel_safe_mapping(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        return [cel_safe(item) for item in items]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return cel_safe(value.value)
+    if isinstance(value, int):  # bool is in _PLAIN; int subclasses such as IntEnum land here
+        return cel_safe(int(value))
+    if isinstance(value, Decimal | float):
+        return float(value)
+    return str(value)
 
 
 def parse_severity(value: str) -> Severity | None:

@@ -12,7 +12,7 @@ import pytest
 from ticketbridge.config import load_config
 from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
-from ticketbridge.rules import RoutePlan, Router
+from ticketbridge.rules import RoutePlan, Router, alert_values
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "ticketbridge.yaml"
 ENV = dict.fromkeys(
@@ -402,3 +402,25 @@ def test_route_plan_is_a_value(spec_router: Router) -> None:
     assert isinstance(plan, RoutePlan)
     with pytest.raises(AttributeError):
         plan.project = "X"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("value", "seen_as"),
+    [
+        (datetime(2026, 1, 2, tzinfo=UTC), "2026-01-02T00:00:00+00:00"),
+        ((1, 2), [1, 2]),
+        ({"b", "a"}, ["a", "b"]),
+        (2**70, float(2**70)),
+        (Severity.HIGH, "high"),
+        (object, str(object)),
+    ],
+)
+def test_attribute_values_cel_cannot_take_do_not_poison_the_others(
+    value: object, seen_as: object
+) -> None:
+    router = router_for(
+        "  - {name: other, when: 'has(attributes.y) && attributes.y == 1', project: SEC}"
+    )
+    plan = router.route(alert(attributes={"x": value, "y": 1}))
+    assert (plan.route, plan.project) == ("other", "SEC")
+    assert alert_values(alert(attributes={"x": value}))["attributes"]["x"] == seen_as
