@@ -10,6 +10,7 @@ problem is listed at once.
 from ticketbridge.rules.activation import alert_values
 from ticketbridge.rules.checks import check_conditions, load_router
 from ticketbridge.rules.expressions import CelError, ConditionCompiler, severity_rank
+from ticketbridge.rules.legacy import route_from_rule, trigger_to_cel
 from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
 from ticketbridge.rules.router import Router
 
@@ -22,5 +23,7 @@ __all__ = [
     "alert_values",
     "check_conditions",
     "load_router",
+    "route_from_rule",
     "severity_rank",
+    "trigger_to_cel",
 ]

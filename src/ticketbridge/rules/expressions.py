@@ -23,7 +23,14 @@ from cel_expr_python import cel  # type: ignore[import-untyped]
 
 from ticketbridge.domain.severity import Severity
 
-__all__ = ["CelError", "Condition", "ConditionCompiler", "Outcome", "severity_rank"]
+__all__ = [
+    "ALERT_VARIABLES",
+    "CelError",
+    "Condition",
+    "ConditionCompiler",
+    "Outcome",
+    "severity_rank",
+]
 
 _T = cel.Type
 _VARIABLES: dict[str, Any] = {
@@ -40,6 +47,8 @@ _VARIABLES: dict[str, Any] = {
     "received_at": _T.TIMESTAMP,
     "links": _T.List(_T.Map(_T.STRING, _T.STRING)),
 }
+ALERT_VARIABLES: frozenset[str] = frozenset({*_VARIABLES, "confidence"})
+"""The names a condition can use, besides `sev()` and CEL's own functions."""
 _NULLABLE_DOUBLE = "google.protobuf.DoubleValue"
 _ERROR_LINE = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
 _STATUS_PREFIX = re.compile(r"^[A-Z_]+: ")
