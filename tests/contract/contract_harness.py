@@ -65,6 +65,8 @@ def emulator_harness(flavor: str) -> Harness:
 
     clock = Clock(time.time())
     emu = Emulator(flavor=flavor, strict=flavor == "cloud", clock=clock)
+    if flavor == "cloud":
+        require(emu.strict, "the emulator's strict mode (OpenAPI validation of every request)")
     auth = (
         api_token("admin@example.com", "emulator-token")
         if flavor == "cloud"

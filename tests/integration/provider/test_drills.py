@@ -43,7 +43,9 @@ async def test_a_dropped_create_is_outcome_unknown_and_makes_no_second_issue(dri
     require(drill.emu.faults is not None, "emulator fault injection (jira_emulator.faults)")
     await drill.provider.create_meta("OPS", "Task")  # warm the caches
     before = len(drill.emu.state.issues)
-    drill.emu.faults.add(method="POST", path="/rest/api/3/issue", kind="drop_after_commit", count=1)
+    drill.emu.faults.add(
+        method="POST", path="/rest/api/3/issue$", kind="drop_after_commit", count=1
+    )
     marker = Marker("fp-dropped")
     with pytest.raises(OutcomeUnknown):
         await drill.provider.create_issue(IssueDraft("OPS", "Task", "lost answer", marker=marker))
