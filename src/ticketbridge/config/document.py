@@ -95,7 +95,7 @@ def _plain(node: Any, location: Location, document: ConfigDocument, resolver: _R
         result: dict[str, Any] = {}
         for key, value in node.items():
             child = (*location, str(key))
-            document.lines[child] = node.lc.key(key)[0] + 1
+            document.lines[child] = _key_line(node, key)
             result[str(key)] = _plain(value, child, document, resolver)
         return result
     if isinstance(node, CommentedSeq):
@@ -114,6 +114,15 @@ def _plain(node: Any, location: Location, document: ConfigDocument, resolver: _R
     if isinstance(node, float):
         return float(node)
     return node
+
+
+def _key_line(node: CommentedMap, key: Any) -> int:
+    """1-based line of a key; a key merged in with `<<: *anchor` has none, so the mapping's."""
+    if key in node.lc.data:
+        line: int = node.lc.key(key)[0]
+    else:
+        line = node.lc.line
+    return line + 1
 
 
 @dataclass

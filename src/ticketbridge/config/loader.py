@@ -16,11 +16,12 @@ from ticketbridge.config.document import ConfigDocument, parse_document
 from ticketbridge.config.schema import Config, Location
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["ConfigCheck", "load_config"]
+__all__ = ["EXTENSION_PREFIX", "ConfigCheck", "load_config"]
 
 ConfigCheck = Callable[[ConfigDocument], Iterable[Problem]]
 """An extra check over the parsed document (the rules layer type-checks CEL this way)."""
 
+EXTENSION_PREFIX = "x-"
 _SHOW_INPUT = {"literal_error", "enum", "bool_parsing", "int_parsing", "float_parsing"}
 
 
@@ -72,8 +73,10 @@ def _validate(document: ConfigDocument, problems: list[Problem]) -> Config | Non
     if not isinstance(document.data, dict):
         problems.append(Problem("(top level)", "the configuration must be a mapping of keys", 1))
         return None
+    # Top-level `x-…` keys hold YAML anchors to reuse (`<<: *common`), as in Compose files.
+    data = {k: v for k, v in document.data.items() if not k.startswith(EXTENSION_PREFIX)}
     try:
-        return Config.model_validate(document.data)
+        return Config.model_validate(data)
     except ValidationError as err:
         problems.extend(_problem_from_error(document, error) for error in err.errors())
         return None

@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from ticketbridge.config.durations import Duration
 from ticketbridge.domain.severity import Severity
@@ -144,6 +152,12 @@ class Defaults(StrictModel):
     )
     due: dict[Severity, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+
+    @field_validator("priority_by_action", "issue_type_by_action")
+    @classmethod
+    def _actions_lower_case(cls, value: dict[str, str]) -> dict[str, str]:
+        """Actions are matched without regard to case (`Block` is `block`)."""
+        return {action.lower(): mapped for action, mapped in value.items()}
 
 
 class RouteConfig(StrictModel):

@@ -349,3 +349,30 @@ def test_known_templates_allow_built_in_names() -> None:
     text = "routes:\n  - name: a\n    template: security_alert\n"
     config = load_config(text=text, env={}, known_templates={"security_alert"})
     assert config.routes[0].template == "security_alert"
+
+
+def test_anchors_merge_keys_and_extension_keys() -> None:
+    config = load_config(
+        text=dedent(
+            """\
+            x-security: &security
+              project: SEC
+              labels: [security]
+            routes:
+              - <<: *security
+                name: a
+              - {<<: *security, name: b, project: INFRA}
+            """
+        ),
+        env={},
+    )
+    assert [(r.name, r.project, r.labels) for r in config.routes] == [
+        ("a", "SEC", ["security"]),
+        ("b", "INFRA", ["security"]),
+    ]
+    assert config.line_of("routes", 0, "project") == 5  # merged: the line of the mapping
+
+
+def test_action_mappings_ignore_case() -> None:
+    config = load_config(text="defaults: {priority_by_action: {Block: Highest}}\n", env={})
+    assert config.defaults.priority_by_action == {"block": "Highest"}
