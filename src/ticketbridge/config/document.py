@@ -94,9 +94,10 @@ def _plain(node: Any, location: Location, document: ConfigDocument, resolver: _R
     if isinstance(node, CommentedMap):
         result: dict[str, Any] = {}
         for key, value in node.items():
-            child = (*location, str(key))
+            name = resolver.substitute(str(key), location)
+            child = (*location, name)
             document.lines[child] = _key_line(node, key)
-            result[str(key)] = _plain(value, child, document, resolver)
+            result[name] = _plain(value, child, document, resolver)
         return result
     if isinstance(node, CommentedSeq):
         items: list[Any] = []
@@ -136,6 +137,9 @@ class _Resolver:
     problems: list[Problem]
 
     def substitute(self, text: str, location: Location) -> str:
+        if "${" in text:  # every complete reference is a placeholder by now
+            message = "unterminated ${ (write ${VARIABLE}, or $${ for a literal ${)"
+            self.problems.append(self.document.problem(location, message))
         return _PLACEHOLDER.sub(lambda m: self._value(int(m.group(1)), location), text)
 
     def _value(self, index: int, location: Location) -> str:

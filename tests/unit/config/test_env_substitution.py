@@ -72,3 +72,37 @@ def test_process_environment_is_read_at_call(monkeypatch: pytest.MonkeyPatch) ->
     assert config.jira is not None
     assert config.jira.auth.type == "token"
     assert config.jira.auth.api_token.get_secret_value() == "from-process"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "routes:\n  - name: a\n    when: ${X\n",
+            Problem(
+                "routes[0].when", "unterminated ${ (write ${VARIABLE}, or $${ for a literal ${)", 3
+            ),
+        ),
+        (
+            "sources:\n  ${SRC}: {allow_unauthenticated: true}\n",
+            Problem(
+                "sources",
+                "environment variable SRC is not set (set it, or write ${SRC:-default})",
+                1,
+            ),
+        ),
+        (
+            "defaults: {project: '${1BAD}'}\n",
+            Problem("defaults.project", "'${1BAD}' is not a valid ${VARIABLE} reference", 1),
+        ),
+    ],
+)
+def test_bad_references(text: str, expected: Problem) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(text=text, env={})
+    assert caught.value.problems[0] == expected
+
+
+def test_variable_in_a_key() -> None:
+    config = load_config(text="sources:\n  ${SRC}: {token: t}\n", env={"SRC": "github"})
+    assert set(config.sources) == {"github"}
