@@ -45,6 +45,7 @@ from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
+from ticketbridge.providers.jira.retry import RetryPolicy
 from ticketbridge.rules import check_conditions
 from ticketbridge.services import (
     AlertQueries,
@@ -263,7 +264,11 @@ async def open_container(
 
 
 def build_provider(
-    jira: JiraConfig, metrics: Metrics, transport: httpx.AsyncBaseTransport | None = None
+    jira: JiraConfig,
+    metrics: Metrics,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    retry: RetryPolicy | None = None,
 ) -> JiraProvider:
     """The Jira client for a connection; every request on the wire is metered."""
     auth = jira.auth
@@ -290,6 +295,7 @@ def build_provider(
         auth=credentials,
         transport=MeteredTransport(inner, metrics),
         http=http,
+        retry=retry,
     )
 
 

@@ -46,6 +46,9 @@ def configure_logging(level: str = "INFO", *, json_logs: bool | None = None) -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Per-request lines of the HTTP client and migration chatter drown what matters.
+    for noisy in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
 def _identity(

@@ -13,6 +13,7 @@ from ticketbridge.api.ports import ApiKeyRecord
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.errors import ConfigError
+from ticketbridge.providers.jira.retry import RetryPolicy
 from ticketbridge.services import AlertView, JobView
 
 __all__ = [
@@ -74,7 +75,10 @@ async def check_jira_connection(
     connection = bootstrap.effective_jira(settings, bootstrap.load_configured(settings))
     if connection is None:
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
-    provider = bootstrap.build_provider(connection.jira, Metrics(), transport)
+    # One quick retry: someone is waiting for the answer, and a down Jira stays down.
+    provider = bootstrap.build_provider(
+        connection.jira, Metrics(), transport, retry=RetryPolicy(max_retries=1, base_delay=0.2)
+    )
     try:
         me = await provider.myself()
         info = await provider.server_info()

@@ -1,0 +1,103 @@
+"""`ticketbridge config jira --test` against the emulator over real HTTP (a thread), and the
+exit code 3 when Jira is unreachable or refuses us."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from jira_emulator import Emulator
+from ticketbridge.cli import app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_in_thread(flavor: str) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    emulator = Emulator(flavor=flavor, base_url=url)
+    server = uvicorn.Server(
+        uvicorn.Config(emulator.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def cloud() -> Iterator[str]:
+    yield from serve_in_thread("cloud")
+
+
+@pytest.fixture
+def datacenter() -> Iterator[str]:
+    yield from serve_in_thread("datacenter")
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TICKETBRIDGE_SECRET_KEY", "test-secret")
+    monkeypatch.delenv("TICKETBRIDGE_CONFIG", raising=False)
+    return CliRunner()
+
+
+def test_cloud_connection_is_stored_and_tested(runner: CliRunner, cloud: str) -> None:
+    args = ["--cloud-url", cloud, "--email", "admin@example.com", "--api-token", "emulator-token"]
+    result = runner.invoke(app, ["config", "jira", *args, "--project-key", "OPS", "--test"])
+    assert result.exit_code == 0, result.output
+    assert "✓ Connected successfully to Jira" in result.output
+    assert "admin@example.com" in result.output
+    assert "cloud" in result.output
+    assert "REST v3" in result.output
+    for key in ("OPS", "AIGOV", "COMPLIANCE", "SEC", "INFRA"):
+        assert key in result.output
+    again = runner.invoke(app, ["config", "jira", "--test", "--json"])
+    assert again.exit_code == 0, again.output
+    assert '"flavor": "cloud"' in again.output
+
+
+def test_datacenter_with_a_pat(runner: CliRunner, datacenter: str) -> None:
+    args = ["--server-url", datacenter, "--pat", "emulator-pat", "--test"]
+    result = runner.invoke(app, ["config", "jira", *args])
+    assert result.exit_code == 0, result.output
+    assert "datacenter" in result.output
+    assert "REST v2" in result.output
+
+
+def test_refused_credentials_exit_3_with_the_reason(runner: CliRunner, cloud: str) -> None:
+    args = ["--cloud-url", cloud, "--email", "admin@example.com", "--api-token", "wrong"]
+    result = runner.invoke(app, ["config", "jira", *args, "--test"])
+    assert result.exit_code == 3
+    assert "refused" in result.output
+    assert "401" in result.output or "credentials" in result.output.lower()
+
+
+def test_unreachable_jira_exits_3(runner: CliRunner) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    args = ["--cloud-url", url, "--email", "a@b.c", "--api-token", "t", "--test"]
+    result = runner.invoke(app, ["config", "jira", *args])
+    assert result.exit_code == 3
+    assert "unreachable" in result.output
+
+
+def test_no_jira_configured_is_a_config_error(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["config", "jira", "--test"])
+    assert result.exit_code == 2
+    assert "no Jira is configured" in result.output
