@@ -145,6 +145,8 @@ FIELD_SHAPES = [
     ("Review Date", date(2030, 2, 1), lambda v: v == "2030-02-01"),
     ("Escalation ID", 12345, lambda v: v == "12345"),
     ("Security Reviewer", "bob@example.com", lambda v: isinstance(v, Mapping)),
+    ("Security Reviewer", "bob", lambda v: isinstance(v, Mapping)),  # a username: looked up
+    ("Remediation Notes", "Rotate the key", lambda v: "Rotate the key" in str(v)),
 ]
 
 
@@ -158,3 +160,12 @@ async def test_field_values_are_shaped_from_the_schema(
     issue = await p.get_issue(ref.key)
     field_id = fields.get(name, name)
     assert check(issue.fields[field_id]), issue.fields.get(field_id)
+
+
+async def test_long_description_is_truncated_with_a_visible_marker(harness: Harness) -> None:
+    paragraphs = "\n\n".join(f"paragraph {n} " + "x" * 200 for n in range(400))
+    ref = await harness.provider.create_issue(draft(description=Document.plain(paragraphs)))
+    issue = await harness.provider.get_issue(ref.key)
+    description = issue.fields.get("description")
+    assert "truncated" in str(description)
+    assert "paragraph 0 " in str(description)

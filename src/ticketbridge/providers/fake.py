@@ -48,6 +48,7 @@ from ticketbridge.providers.base import (
 )
 from ticketbridge.providers.jira import defaults as jd
 from ticketbridge.providers.jira import jql
+from ticketbridge.providers.jira.dialect import DESCRIPTION_LIMIT, TRUNCATION_MARKER, clip_summary
 from ticketbridge.providers.jira.shaping import shape_value
 from ticketbridge.render import Document, to_text
 
@@ -238,7 +239,7 @@ class FakeProvider:
             key=f"{draft.project}-{next(seq)}",
             project=draft.project,
             issue_type=draft.issue_type,
-            summary=draft.summary[:255],
+            summary=clip_summary(draft.summary),
             status=jd.STATUSES[0],
             created=now,
             updated=now,
@@ -344,14 +345,14 @@ class FakeProvider:
             created=i.created,
             updated=i.updated,
             due_date=i.due_date,
-            fields=dict(i.fields),
+            fields={**i.fields, "description": _description(i.description)},
         )
 
     async def update_issue(self, key: str, update: IssueUpdate) -> None:
         self._enter("update_issue")
         issue = self._get(key)
         if update.summary is not None:
-            issue.summary = update.summary[:255]
+            issue.summary = clip_summary(update.summary)
         if update.description is not None:
             issue.description = update.description
         if update.priority is not None:
@@ -529,6 +530,16 @@ def _marker_labels(marker: Marker | None) -> list[str]:
 
 def _public_comment(c: FakeComment) -> Comment:
     return Comment(c.id, to_text(c.body), c.author, c.created, c.updated)
+
+
+def _description(doc: Document | None) -> str | None:
+    """The description as the fake shows it: plain text, cut like Jira's 32,767 limit."""
+    if doc is None:
+        return None
+    text = to_text(doc)
+    if len(text) <= DESCRIPTION_LIMIT:
+        return text
+    return text[: DESCRIPTION_LIMIT - len(TRUNCATION_MARKER) - 2] + "\n\n" + TRUNCATION_MARKER
 
 
 def _as_text(value: Any) -> Any:

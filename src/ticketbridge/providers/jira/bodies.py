@@ -8,6 +8,7 @@ issue stays unassigned.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -32,6 +33,9 @@ __all__ = ["Bodies", "comment_from", "issue_from", "transition_from"]
 
 log = structlog.get_logger(__name__)
 
+# Cloud accountIds: "5b10a2844c20165700ede21g" (24 hex-ish) or "712020:<uuid>".
+_ACCOUNT_ID = re.compile(r"^(?:[0-9a-f]{24}|\d+:[0-9a-f-]{36})$", re.IGNORECASE)
+
 
 class Bodies:
     def __init__(self, metadata: Metadata, dialect: Dialect) -> None:
@@ -40,7 +44,7 @@ class Bodies:
 
     async def user_id(self, who: str) -> str | None:
         """accountId (Cloud) or username (DC) for an email, name or accountId; None if unknown."""
-        if self.dialect.user_key == "accountId" and "@" not in who:
+        if self.dialect.user_key == "accountId" and _ACCOUNT_ID.match(who):
             return who  # already an accountId
         user = await self.md.find_user(who)
         user_id = self.dialect.user_id(user) if user else None
