@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 import jsonschema_rs
+
 from support.realworld import load_json
 
 
