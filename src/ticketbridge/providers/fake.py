@@ -1,11 +1,12 @@
 """An in-memory provider with the behaviour of Jira that the pipeline relies on.
 
-Keys `OPS-1`, `OPS-2`…; a simplified workflow whose statuses carry categories (To Do/new,
-In Progress/indeterminate, Done/done) with every other status reachable; resolution set when a
-transition lands in done and cleared when it leaves; labels, comments, links, remote links and
-the issue property of a marker. Searches evaluate the JQL subset of `jira.jql` and honour an
-optional index lag: an issue is invisible to search for `search_lag` seconds after its creation
-unless its id is passed as known (`reconcileIssues`).
+Configured like the Jira emulator's default site (`jira.defaults`): projects OPS, AIGOV,
+COMPLIANCE, SEC, INFRA (INFRA's create screen is narrow), keys `OPS-1`, `OPS-2`…, the workflow
+To Do (new) → In Progress → Under Review (indeterminate) → Done (done) with Reopen; resolution
+set when a transition lands in done (default "Done") and cleared when it leaves; labels,
+comments, links, remote links and the issue property of a marker. Searches evaluate the JQL
+subset of `jira.jql` and honour an optional index lag: an issue is invisible to search for
+`search_lag` seconds after its creation unless its id is passed as known (`reconcileIssues`).
 
 Failures are injectable at the boundary: `fail_next(op, error)` makes the next call of `op`
 raise `error`; `drop_next_create()` lets the next create commit and then raises
@@ -63,36 +64,7 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-_CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
-# The same custom fields, users and projects as the Jira emulator's default seed, so one
-# contract suite can run against both.
-FIELDS: tuple[FieldDef, ...] = (
-    *jd.SYSTEM_FIELDS,
-    FieldDef("customfield_10010", "Escalation ID", True, "string", custom_type=_CF + "textfield"),
-    FieldDef("customfield_10011", "Change Risk", True, "option", custom_type=_CF + "select"),
-    FieldDef("customfield_10012", "Remediation Notes", True, "string", None, _CF + "textarea"),
-    FieldDef("customfield_10013", "Affected Systems", True, "array", "option", _CF + "multiselect"),
-    FieldDef("customfield_10014", "Risk Score", True, "number", custom_type=_CF + "float"),
-    FieldDef("customfield_10015", "Review Date", True, "date", custom_type=_CF + "datepicker"),
-    FieldDef("customfield_10016", "Security Reviewer", True, "user", None, _CF + "userpicker"),
-)
-# INFRA's create screen carries only the system fields and Escalation ID (as in the emulator).
-HIDDEN: frozenset[tuple[str, str]] = frozenset(
-    ("INFRA", f.id) for f in FIELDS if f.custom and f.id != "customfield_10010"
-)
-USERS: tuple[User, ...] = (
-    User("Emulator Admin", "712020:admin", "admin", "admin@example.com"),
-    User("Alice Analyst", "712020:alice", "alice", "alice@example.com"),
-    User("Bob Builder", "712020:bob", "bob", "bob@example.com"),
-    User("Carol Compliance", "712020:carol", "carol", "carol@example.com"),
-)
-PROJECTS: tuple[Project, ...] = (
-    Project("10000", "OPS", "Operations"),
-    Project("10001", "AIGOV", "AI Governance"),
-    Project("10002", "COMPLIANCE", "Compliance"),
-    Project("10003", "SEC", "Security"),
-    Project("10004", "INFRA", "Infrastructure"),
-)
+FIELDS, HIDDEN, PROJECTS, USERS = jd.FIELDS, jd.HIDDEN, jd.PROJECTS, jd.USERS
 
 
 @dataclass

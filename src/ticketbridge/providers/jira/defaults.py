@@ -1,19 +1,32 @@
-"""What a new Jira site ships with: the simplified workflow, priorities, resolutions, link types.
+"""A reference Jira site: what a new site ships with (workflow, priorities, resolutions, link
+types, issue types) plus the custom fields, users and projects the Jira emulator seeds by default.
 
-Used as the fake provider's configuration and as fallbacks where Jira's answer omits something.
+The fake provider is configured from it, so one contract suite runs against both.
 """
 
 from __future__ import annotations
 
-from ticketbridge.providers.base import FieldDef, IssueType, Priority, Status, Transition
+from ticketbridge.providers.base import (
+    FieldDef,
+    IssueType,
+    Priority,
+    Project,
+    Status,
+    Transition,
+    User,
+)
 
 __all__ = [
+    "FIELDS",
+    "HIDDEN",
     "ISSUE_TYPES",
     "LINK_TYPES",
     "PRIORITIES",
+    "PROJECTS",
     "RESOLUTIONS",
     "STATUSES",
     "SYSTEM_FIELDS",
+    "USERS",
     "WORKFLOW",
     "transitions_from",
 ]
@@ -69,4 +82,35 @@ SYSTEM_FIELDS = (
     FieldDef("assignee", "Assignee", False, "user"),
     FieldDef("duedate", "Due date", False, "date"),
     FieldDef("parent", "Parent", False, "issuelink"),
+)
+
+_CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
+# The custom fields, users and projects as the Jira emulator's default seed, so one
+# contract suite can run against both.
+FIELDS: tuple[FieldDef, ...] = (
+    *SYSTEM_FIELDS,
+    FieldDef("customfield_10010", "Escalation ID", True, "string", custom_type=_CF + "textfield"),
+    FieldDef("customfield_10011", "Change Risk", True, "option", custom_type=_CF + "select"),
+    FieldDef("customfield_10012", "Remediation Notes", True, "string", None, _CF + "textarea"),
+    FieldDef("customfield_10013", "Affected Systems", True, "array", "option", _CF + "multiselect"),
+    FieldDef("customfield_10014", "Risk Score", True, "number", custom_type=_CF + "float"),
+    FieldDef("customfield_10015", "Review Date", True, "date", custom_type=_CF + "datepicker"),
+    FieldDef("customfield_10016", "Security Reviewer", True, "user", None, _CF + "userpicker"),
+)
+# INFRA's create screen carries only the system fields and Escalation ID (as in the emulator).
+HIDDEN: frozenset[tuple[str, str]] = frozenset(
+    ("INFRA", f.id) for f in FIELDS if f.custom and f.id != "customfield_10010"
+)
+USERS: tuple[User, ...] = (
+    User("Emulator Admin", "712020:admin", "admin", "admin@example.com"),
+    User("Alice Analyst", "712020:alice", "alice", "alice@example.com"),
+    User("Bob Builder", "712020:bob", "bob", "bob@example.com"),
+    User("Carol Compliance", "712020:carol", "carol", "carol@example.com"),
+)
+PROJECTS: tuple[Project, ...] = (
+    Project("10000", "OPS", "Operations"),
+    Project("10001", "AIGOV", "AI Governance"),
+    Project("10002", "COMPLIANCE", "Compliance"),
+    Project("10003", "SEC", "Security"),
+    Project("10004", "INFRA", "Infrastructure"),
 )
