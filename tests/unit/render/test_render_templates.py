@@ -1,0 +1,209 @@
+"""The template engine: sandbox escapes fail with a clear ConfigError and never execute."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ticketbridge.errors import ConfigError
+from ticketbridge.render import (
+    Document,
+    Heading,
+    Link,
+    Paragraph,
+    Table,
+    TemplateEngine,
+    Text,
+    to_text,
+)
+
+
+class Recorder:
+    """A context value whose every use is recorded, to prove escapes run nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def __call__(self, *args: Any) -> str:
+        self.calls.append(args)
+        return "called"
+
+    def delete(self) -> None:
+        self.calls.append(("delete",))
+
+    delete.alters_data = True  # type: ignore[attr-defined]  # Django's convention, honoured
+
+    def _private(self) -> None:
+        self.calls.append(("private",))
+
+
+def render_error(source: str, context: dict[str, Any], **limits: Any) -> ConfigError:
+    engine = TemplateEngine(**limits)
+    with pytest.raises(ConfigError) as caught:
+        engine.render(engine.compile("probe", source), context)
+    return caught.value
+
+
+MARKER = Path("/tmp/ticketbridge-render-sandbox-escape-marker")
+TOUCH = f"system('touch {MARKER}')"
+NESTED_LOOPS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+DOUBLING = "{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}"
+
+ESCAPES: list[tuple[str, str, str]] = [
+    ("class walk", "{{ ''.__class__.__mro__[1].__subclasses__() ~ rec() }}", "'__class__'"),
+    ("cycler globals", "{{ cycler.__init__.__globals__.os." + TOUCH + " }}", "'__init__'"),
+    ("template reference", "{{ self._TemplateReference__context }}", "'_TemplateReference__"),
+    ("lipsum is gone", "{{ lipsum.__globals__['os']." + TOUCH + " }}", "'lipsum' is undefined"),
+    ("namespace internals", "{{ namespace.__init__.__globals__ }}", "'__init__'"),
+    ("underscore attribute", "{{ rec._private() }}", "'_private'"),
+    ("dunder call", "{{ rec.__call__('x') }}", "'__call__'"),
+    ("function globals", "{{ rec.__globals__ }}", "'__globals__'"),
+    ("altering method", "{{ rec.delete() }}", "not safely callable"),
+    ("list mutation", "{{ items.append(rec()) }}", "'append'"),
+    (
+        "huge range",
+        "{% for i in range(10**9) %}{{ rec() }}{% endfor %}",
+        "range() of 1,000,000,000",
+    ),
+    ("huge string before the call", "{{ rec('a' * 10**9) }}", "would be 1,000,000,000 long"),
+    ("huge power", "{{ rec(10 ** 1000000) }}", "too large"),
+    ("printf width", "{{ rec('%999999999s' % 'a') }}", "format width"),
+    ("format width", "{{ rec('{:>999999999}'.format(1)) }}", "format width"),
+    ("center filter", "{{ rec('a'|center(10**9)) }}", "center filter"),
+    ("replace blow-up", "{{ rec(('x' * 100000)|replace('x', 'x' * 100000)) }}", "replace filter"),
+    ("join blow-up", "{{ rec(range(100000)|join('x' * 100000)) }}", "join filter"),
+    ("nested loops", NESTED_LOOPS + "{{ rec() }}", "too many loop iterations"),
+    ("doubling", "{% set ns = namespace(s='ab') %}" + DOUBLING + "{{ rec() }}", "a concatenation"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_marker() -> None:
+    MARKER.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"), [c[1:] for c in ESCAPES], ids=[c[0] for c in ESCAPES]
+)
+def test_sandbox_escape_fails_clearly_and_runs_nothing(source: str, expected: str) -> None:
+    rec = Recorder()
+
+    error = render_error(source, {"rec": rec, "items": [1, 2]})
+
+    assert rec.calls == []
+    assert not MARKER.exists()
+    [problem] = error.problems
+    assert problem.path == "templates.probe"
+    assert problem.line == 1
+    assert expected in problem.message
+    assert "templates.probe (line 1)" in str(error)
+
+
+def test_the_recorder_does_record_an_allowed_call() -> None:
+    """Guard for the test above: a legitimate call is seen."""
+    rec = Recorder()
+    engine = TemplateEngine()
+
+    assert engine.render(engine.compile("ok", "{{ rec('x') }}"), {"rec": rec}) == "called"
+    assert rec.calls == [("x",)]
+
+
+def test_a_long_render_is_stopped_by_the_time_budget() -> None:
+    source = (
+        "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}"
+    )
+
+    error = render_error(source, {}, max_seconds=0.2)
+
+    assert "rendering took longer than 0.2 s" in error.problems[0].message
+
+
+def test_output_is_capped() -> None:
+    error = render_error("{{ 'x' * 900 }}{{ 'x' * 900 }}", {}, max_output=1000)
+
+    assert "output is longer than 1,000 characters" in error.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "message"),
+    [
+        ("ok\n{{ alert.title", 2, "syntax error: unexpected end of template"),
+        ("{% for x in y %}\nno end", 1, "syntax error: Unexpected end of template"),
+        ("a\n\n{% include 'other' %}", 3, "include is not supported"),
+        ("{% import 'm' as m %}", 1, "import is not supported"),
+    ],
+)
+def test_compile_errors_name_the_template_and_line(source: str, line: int, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        TemplateEngine().compile("hallucination_bug.description", source)
+
+    [problem] = caught.value.problems
+    assert problem.path == "templates.hallucination_bug.description"
+    assert problem.line == line
+    assert message in problem.message
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "message"),
+    [
+        (
+            "T\n{{ alert.title }}\n{{ alert.nope }}",
+            3,
+            "undefined name: 'dict object' has no attribute",
+        ),
+        ("{{ nobody }}", 1, "undefined name: 'nobody' is undefined"),
+        ("{% if nobody %}x{% endif %}", 1, "'nobody' is undefined"),
+        ("\n{{ 1 / 0 }}", 2, "ZeroDivisionError: division by zero"),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", 1, "recursion too deep"),
+    ],
+)
+def test_render_errors_name_the_template_the_line_and_the_name(
+    source: str, line: int, message: str
+) -> None:
+    error = render_error(source, {"alert": {"title": "T"}})
+
+    [problem] = error.problems
+    assert (problem.path, problem.line) == ("templates.probe", line)
+    assert message in problem.message
+
+
+def test_templates_render_by_name_to_a_document_in_their_format() -> None:
+    engine = TemplateEngine()
+    engine.compile("md", "## {{ title }}\n[console]({{ url }})")
+    engine.compile("wiki", "h2. {{ title }}\n[console|{{ url }}]", fmt="wiki")
+    context = {"title": "Drift", "url": "https://c.example/1"}
+    expected = Document((
+        Heading(2, (Text("Drift"),)),
+        Paragraph((Text("console", (Link("https://c.example/1"),)),)),
+    ))  # fmt: skip
+
+    assert engine.render_document("md", context) == expected
+    assert engine.render_document("wiki", context) == expected
+    assert "md" in engine
+    assert "nope" not in engine
+
+
+def test_unknown_template_and_format_are_config_errors() -> None:
+    engine = TemplateEngine()
+
+    with pytest.raises(ConfigError, match=r"templates\.nope: no template of this name"):
+        engine.render("nope", {})
+    with pytest.raises(ConfigError, match="unknown format 'html'"):
+        engine.compile("x", "", fmt="html")  # type: ignore[arg-type]
+
+
+def test_escape_filters_keep_user_text_out_of_the_markup() -> None:
+    engine = TemplateEngine()
+    engine.compile("md", "| F | V |\n|---|---|\n| R | {{ v | md_escape(inline=true) }} |")
+    engine.compile("wiki", "||F||V||\n|R|{{ v | wiki_escape(inline=true) }}|", fmt="wiki")
+    hostile = "a | b\n**x** [y](https://evil.example) @[boss] {code} [~boss]"
+
+    for name in ("md", "wiki"):
+        doc = engine.render_document(name, {"v": hostile})
+        [table] = doc.blocks
+        assert isinstance(table, Table)
+        assert len(table.rows[1].cells) == 2
+        value = table.rows[1].cells[1]
+        assert to_text(Document(value.content)).replace("\n", " ") == hostile.replace("\n", " ")
