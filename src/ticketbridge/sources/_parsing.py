@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -36,6 +36,7 @@ from ticketbridge.errors import InputError, Problem
 __all__ = [
     "MAX_BATCH",
     "ROOT",
+    "Built",
     "Confidence",
     "LinkModel",
     "NativeModel",
@@ -45,6 +46,7 @@ __all__ = [
     "StatusWord",
     "batch_entries",
     "derive_id",
+    "event_id",
     "invalid",
     "join_path",
     "load_json",
@@ -219,6 +221,13 @@ def derive_id(source: str, entry: object) -> str:
     return f"{source}_{_digest(entry)[:20]}"
 
 
+def event_id(alert_id: str, status: AlertStatus) -> str:
+    """The id of a delivery about `alert_id`. Ingest is idempotent on (source, id), so the
+    source's resolution of an alert is its own event: `<id>:resolved`, never a duplicate of
+    the detection that carried `<id>`."""
+    return f"{alert_id}:resolved" if status is AlertStatus.RESOLVED else alert_id
+
+
 def batch_entries(data: Any, batch_key: str, single_key: str) -> list[tuple[str, Any]]:
     """The entries of a payload that is one object, a list, or `{batch_key: [...]}` (an object
     that has `single_key` is one entry), each with the path prefix its errors are reported under.
@@ -254,17 +263,37 @@ def parse_each(items: Iterable[tuple[str, Any]], build: Callable[[str, Any], T])
     return results
 
 
-def with_fingerprint(alert: Alert, given: str | None, configured: Sequence[str] | None) -> Alert:
+def with_fingerprint(
+    alert: Alert,
+    given: str | None,
+    configured: Sequence[str] | None,
+    *,
+    identity: str | None = None,
+) -> Alert:
     """The alert with its dedup key: derived from the configured fields when the operator set
     some (their explicit choice wins), else the one the source gave, else derived from the
-    per-source default fields of `domain.fingerprint`."""
+    per-source default fields of `domain.fingerprint`. `identity` is the id the source gave
+    the alert itself, which the derivation sees as `id` (an `event_id` is one delivery about
+    it, and must not split the alert's fingerprint)."""
     if not configured and given:
         return replace(alert, fingerprint=given)
     fields = tuple(configured) if configured else fingerprint_fields_for(alert.source)
-    return replace(alert, fingerprint=derive_fingerprint(alert.as_mapping(), fields))
+    data = alert.as_mapping()
+    if identity is not None:
+        data["id"] = identity
+    return replace(alert, fingerprint=derive_fingerprint(data, fields))
 
 
-AlertBuilder = Callable[[str, Any, datetime], tuple[Alert, str | None]]
+class Built(NamedTuple):
+    """What an entry builder makes: the alert (no fingerprint yet), the fingerprint the source
+    gave (if any) and the source's own id of the alert (if any)."""
+
+    alert: Alert
+    fingerprint: str | None = None
+    identity: str | None = None
+
+
+AlertBuilder = Callable[[str, Any, datetime], Built]
 
 
 def parse_batch(
@@ -279,7 +308,9 @@ def parse_batch(
     data = load_json(payload)
 
     def one(path: str, entry: Any) -> Alert:
-        alert, given = build(path, entry, received_at)
-        return with_fingerprint(alert, given, fingerprint_fields)
+        built = build(path, entry, received_at)
+        return with_fingerprint(
+            built.alert, built.fingerprint, fingerprint_fields, identity=built.identity
+        )
 
     return parse_each(batch_entries(data, "alerts", "title"), one)

@@ -1,8 +1,11 @@
 """`alertmanager`: Prometheus Alertmanager webhook v4, one alert per entry of `alerts`.
 
 Firing and resolved entries carry Alertmanager's `fingerprint` (a hash of the label set), so a
-resolve finds the ticket its firing created. An entry without one (very old Alertmanagers) gets
-the same fingerprint computed the way Alertmanager does (FNV-1a 64 over the sorted labels).
+resolve finds the ticket its firing created. The id is the episode,
+`<fingerprint>@<startsAt>`, and `<fingerprint>@<startsAt>:resolved` for its resolve (ingest is
+idempotent on ids: a repeated notification is a duplicate, the resolve is not). An entry
+without a fingerprint (very old Alertmanagers) gets the one Alertmanager computes (FNV-1a 64
+over the sorted labels).
 Title: `annotations.summary` (or `title`, or `labels.alertname`); description:
 `annotations.description` (or `message`); severity: `labels.severity` with the usual words
 (critical, warning → medium, info, none → info, page → critical), `medium` when absent or not a
@@ -28,6 +31,7 @@ from ticketbridge.sources._parsing import (
     NonEmptyStr,
     RawPayload,
     StatusWord,
+    event_id,
     invalid,
     load_json,
     parse_each,
@@ -110,8 +114,9 @@ def _alert(
     received = to_utc(received_at)
     starts_at = to_utc(alert.startsAt) if alert.startsAt else received
     labels, annotations = alert.labels, alert.annotations
+    episode = f"{fingerprint}@{starts_at.isoformat()}"  # one firing, from start to resolve
     parsed = Alert(
-        id=f"{fingerprint}@{starts_at.isoformat()}",
+        id=event_id(episode, status),
         source=SOURCE,
         kind=labels.get("kind", "alert"),
         title=_title(labels, annotations, fingerprint),
@@ -120,12 +125,12 @@ def _alert(
         confidence=None,
         status=status,
         fingerprint=fingerprint,
-        attributes={**group, **raw, "fingerprint": fingerprint, "status": status},
+        attributes={**group, **raw, "fingerprint": fingerprint, "status": status.value},
         occurred_at=starts_at,
         received_at=received,
         links=_links(alert, group),
     )
-    return with_fingerprint(parsed, fingerprint, fingerprint_fields)
+    return with_fingerprint(parsed, fingerprint, fingerprint_fields, identity=episode)
 
 
 def _title(labels: dict[str, str], annotations: dict[str, str], fingerprint: str) -> str:

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.sources._parsing import (
+    Built,
     Confidence,
     LinkModel,
     NativeModel,
@@ -61,7 +62,7 @@ def parse(
     )
 
 
-def _alert(path: str, entry: Any, received_at: datetime) -> tuple[Alert, str | None]:
+def _alert(path: str, entry: Any, received_at: datetime) -> Built:
     model = validate(GenericAlert, entry, path=path)
     source = model.source or SOURCE
     received = to_utc(received_at)
@@ -80,4 +81,4 @@ def _alert(path: str, entry: Any, received_at: datetime) -> tuple[Alert, str | N
         received_at=received,
         links=tuple(AlertLink(title=link.title, url=link.url) for link in model.links),
     )
-    return alert, model.fingerprint
+    return Built(alert, model.fingerprint)

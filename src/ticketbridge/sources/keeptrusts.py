@@ -9,8 +9,10 @@ families are acknowledged and ignored (no alert).
 Severity, when the payload has none, follows the seed's priority table: block → critical
 (Highest), escalate → high, redact → medium, log → low. The kind is `escalation` for an
 `escalate` action (review required) and `policy_violation` when the gateway acted itself.
-The escalation id is the alert id, so the default fingerprint (source, id) follows the seed's own
-dedup advice: one ticket per escalation, however often the webhook is retried.
+`escalation.created` has the escalation id as alert id (what callbacks put in the resolve URL);
+later events are their own deliveries, `<escalation id>:<event>@<timestamp>`. The fingerprint
+is derived with the escalation id as `id`, so the default (source, id) follows the seed's dedup
+advice: one ticket per escalation, however often the webhook is retried.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def parse(
         return []
     model = validate(KeeptrustsEscalation, body, path=path)
     alert = _alert(model, event, envelope, received_at)
-    return [with_fingerprint(alert, None, fingerprint_fields)]
+    keyed = with_fingerprint(alert, None, fingerprint_fields, identity=model.escalation_id)
+    return [keyed]
 
 
 def _event(found: Any) -> str:
@@ -113,7 +116,7 @@ def _alert(
     action = model.action.strip().lower() if model.action else None
     received = to_utc(received_at)
     return Alert(
-        id=model.escalation_id,
+        id=_event_id(model, event),
         source=SOURCE,
         kind=model.kind or ("escalation" if action in {None, "escalate"} else "policy_violation"),
         title=_title(model),
@@ -127,6 +130,16 @@ def _alert(
         received_at=received,
         links=(AlertLink(title="View in Keeptrusts Console", url=_console_url(model)),),
     )
+
+
+def _event_id(model: KeeptrustsEscalation, event: str) -> str:
+    """`escalation.created` carries the escalation id itself (what callbacks put in the resolve
+    URL); a later event about it is its own delivery: `<id>:<event>[@<timestamp>]`."""
+    if event == "escalation.created":
+        return model.escalation_id
+    suffix = event.removeprefix("escalation.")
+    at = f"@{model.timestamp.isoformat()}" if model.timestamp else ""
+    return f"{model.escalation_id}:{suffix}{at}"
 
 
 def _status(event: str) -> AlertStatus:

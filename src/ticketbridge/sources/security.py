@@ -8,7 +8,8 @@ and an alert-level `custodyLog`. Hashes are checked (hex of the right length, lo
 chain of custody is only worth something if its hashes are well formed.
 
 Normalized into `attributes.mitre = {tactics: [{id, name}], techniques: [{id, name}]}` and
-`attributes.custody = {evidence: [...], log: [...]}`; everything else kept as sent.
+`attributes.custody = {evidence: [...], log: [...]}`; everything else kept as sent. A status of
+resolved/closed/dismissed resolves; that delivery's id is `<id>:resolved`.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.domain.severity import Severity
 from ticketbridge.sources._parsing import (
+    Built,
     NativeModel,
     NonEmptyStr,
     RawPayload,
     SeverityWord,
     derive_id,
+    event_id,
     parse_batch,
     to_utc,
     validate,
@@ -144,26 +147,27 @@ def parse(
     )
 
 
-def _alert(path: str, entry: Any, received_at: datetime) -> tuple[Alert, str | None]:
+def _alert(path: str, entry: Any, received_at: datetime) -> Built:
     model = validate(SecurityAlert, entry, path=path)
     received = to_utc(received_at)
     resolved = bool(model.status and model.status.lower() in _RESOLVED_STATUSES)
+    status = AlertStatus.RESOLVED if resolved else AlertStatus.FIRING
     alert = Alert(
-        id=model.id or derive_id(SOURCE, entry),
+        id=event_id(model.id, status) if model.id else derive_id(SOURCE, entry),
         source=SOURCE,
         kind=model.kind,
         title=model.title,
         description=model.message,
         severity=model.priority,
         confidence=None,
-        status=AlertStatus.RESOLVED if resolved else AlertStatus.FIRING,
+        status=status,
         fingerprint="",
         attributes=_attributes(model),
         occurred_at=to_utc(model.timestamp) if model.timestamp else received,
         received_at=received,
         links=(AlertLink(title="View alert", url=model.url),) if model.url else (),
     )
-    return alert, model.fingerprint
+    return Built(alert, model.fingerprint, model.id)
 
 
 def _attributes(model: SecurityAlert) -> dict[str, Any]:

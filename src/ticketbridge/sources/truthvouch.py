@@ -8,6 +8,7 @@ The kind is the payload's `kind`/`type` when given; else `policy_violation` when
 `policy_violation` is true; else guessed from category and title (hallucination, verification,
 policy); else `hallucination`, what TruthVouch detects most. The fingerprint is the payload's
 `fingerprint` when given, else derived from the configured or default fields (`domain.fingerprint`).
+A `status` of resolved/closed/dismissed resolves; that delivery's id is `<id>:resolved`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import AliasChoices, Field
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.domain.severity import Severity
 from ticketbridge.sources._parsing import (
+    Built,
     Confidence,
     LinkModel,
     NativeModel,
@@ -28,6 +30,7 @@ from ticketbridge.sources._parsing import (
     RawPayload,
     SeverityWord,
     derive_id,
+    event_id,
     parse_batch,
     to_utc,
     validate,
@@ -82,25 +85,26 @@ def parse(
     )
 
 
-def _alert(path: str, entry: Any, received_at: datetime) -> tuple[Alert, str | None]:
+def _alert(path: str, entry: Any, received_at: datetime) -> Built:
     model = validate(TruthVouchAlert, entry, path=path)
     received = to_utc(received_at)
+    status = _status(model.status)
     alert = Alert(
-        id=model.id or derive_id(SOURCE, entry),
+        id=event_id(model.id, status) if model.id else derive_id(SOURCE, entry),
         source=SOURCE,
         kind=_kind(model),
         title=model.title,
         description=model.description or _count_text(model),
         severity=model.severity,
         confidence=model.confidence,
-        status=_status(model.status),
+        status=status,
         fingerprint="",
         attributes=_attributes(model),
         occurred_at=to_utc(model.detected_at) if model.detected_at else received,
         received_at=received,
         links=_links(model),
     )
-    return alert, model.fingerprint
+    return Built(alert, model.fingerprint, model.id)
 
 
 def _kind(model: TruthVouchAlert) -> str:

@@ -47,3 +47,12 @@ def parse_any(source: str, payload: Any) -> object:
         return adapter.parse_alerts(payload, received_at=RECEIVED)
     assert adapter.parse_push is not None
     return adapter.parse_push(payload, received_at=RECEIVED)
+
+
+def alerts_of(source: str, payload: Any) -> list[Alert]:
+    """The alerts an alert source makes of `payload`."""
+    from ticketbridge.sources import SOURCES
+
+    parse = SOURCES[source].parse_alerts
+    assert parse is not None
+    return parse(payload, received_at=RECEIVED)

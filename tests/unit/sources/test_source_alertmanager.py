@@ -13,12 +13,14 @@ from ticketbridge.errors import InputError
 from ticketbridge.sources.alertmanager import label_fingerprint, parse
 
 
-def test_firing_then_resolved_share_fingerprint_and_id() -> None:
+def test_firing_then_resolved_share_the_fingerprint_not_the_event_id() -> None:
     (firing,) = parse(fixture_bytes("alertmanager", "real-0.25.0-firing"), received_at=RECEIVED)
     (resolved,) = parse(fixture_bytes("alertmanager", "real-0.25.0-resolved"), received_at=RECEIVED)
     assert (firing.status, resolved.status) == (AlertStatus.FIRING, AlertStatus.RESOLVED)
     assert firing.fingerprint == resolved.fingerprint == "178e895cfd3d2ccc"
-    assert firing.id == resolved.id
+    # Ingest is idempotent on (source, id): the resolve is its own event, not a duplicate.
+    assert resolved.id == f"{firing.id}:resolved"
+    assert firing.id == "178e895cfd3d2ccc@2026-11-22T05:28:30+00:00"
     assert resolved.attributes["endsAt"] == "2026-11-22T05:28:34Z"
 
 

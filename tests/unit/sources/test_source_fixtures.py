@@ -185,7 +185,7 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
         "escalation-resolved",
         [
             {
-                "id": "esc_01HZX3K9Q7",
+                "id": "esc_01HZX3K9Q7:resolved@2026-03-02T16:40:00+00:00",
                 "status": RESOLVED,
                 "attributes": {"resolution": "False Positive", "event": "escalation.resolved"},
             }

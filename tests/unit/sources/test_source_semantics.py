@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from source_fixtures import RECEIVED, fixture_bytes, fixture_json, parse_any
+from source_fixtures import RECEIVED, alerts_of, fixture_bytes, fixture_json, parse_any
 
 from ticketbridge.domain import AlertStatus, Severity
 from ticketbridge.errors import InputError
@@ -37,6 +37,43 @@ def test_another_control_or_framework_is_another_fingerprint(change: dict[str, s
     (one,) = compliance.parse(base, received_at=RECEIVED)
     (other,) = compliance.parse({**base, **change}, received_at=RECEIVED)
     assert one.fingerprint != other.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("source", "firing", "resolved", "ids"),
+    [
+        (
+            "keeptrusts",
+            {"escalation_id": "esc_9", "timestamp": "2026-03-02T14:00:00Z"},
+            {
+                "event_type": "escalation.resolved",
+                "escalation_id": "esc_9",
+                "timestamp": "2026-03-02T15:00:00Z",
+            },
+            ("esc_9", "esc_9:resolved@2026-03-02T15:00:00+00:00"),
+        ),
+        (
+            "security",
+            {"id": "s1", "title": "t"},
+            {"id": "s1", "title": "t", "status": "resolved"},
+            ("s1", "s1:resolved"),
+        ),
+        (
+            "truthvouch",
+            {"id": "a1", "title": "t"},
+            {"id": "a1", "title": "t", "status": "closed"},
+            ("a1", "a1:resolved"),
+        ),
+    ],
+)
+def test_a_sources_resolution_is_its_own_event_on_the_same_fingerprint(
+    source: str, firing: dict[str, Any], resolved: dict[str, Any], ids: tuple[str, str]
+) -> None:
+    (first,) = alerts_of(source, firing)
+    (last,) = alerts_of(source, resolved)
+    assert (first.id, last.id) == ids
+    assert first.fingerprint == last.fingerprint
+    assert (first.status, last.status) == (AlertStatus.FIRING, AlertStatus.RESOLVED)
 
 
 def test_keeptrusts_created_and_resolved_share_the_escalations_fingerprint() -> None:
