@@ -9,11 +9,21 @@ closes it again; `serve` runs the API on uvicorn with the outbox workers in the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+import threading
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -335,7 +345,7 @@ async def serve(
     async with open_container(settings, config, workers=count) as container:
         if count and not container.dispatchers:
             log.warning("no_jira", detail="no Jira configured: alerts are stored, not ticketed")
-        server = uvicorn.Server(
+        server = _GracefulServer(
             uvicorn.Config(
                 build_app(container),
                 host=host or settings.host,
@@ -354,6 +364,25 @@ async def serve(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _GracefulServer(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which would kill the
+    process before our own cleanup (workers, database, the dev emulator) runs; a stop signal
+    is a normal end for a server, so this one just returns."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
 
 
 async def _when_started(

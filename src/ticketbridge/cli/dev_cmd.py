@@ -176,6 +176,7 @@ async def _announce(
     typer.echo(demo_curl(base, token))
     console.print()
     console.print("Ctrl-C stops everything.", style="dim")
+    sys.stdout.flush()  # the banner must show even when stdout is a pipe
 
 
 def demo_curl(base_url: str, token: str) -> str:
