@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ticketbridge.errors import AuthFailed, ConfigError
-from ticketbridge.providers.jira import auth
+from ticketbridge.providers.jira import JiraProvider, auth
 
 
 def _echo_auth(request: httpx.Request) -> httpx.Response:
@@ -98,3 +98,36 @@ async def test_oauth_site_must_be_chosen() -> None:
     async with httpx.AsyncClient(transport=httpx.MockTransport(server), auth=oauth) as c:
         with pytest.raises(ConfigError):
             await auth.oauth_base_url(c, oauth, "https://other.atlassian.net")
+
+
+async def test_provider_over_oauth_talks_to_the_gateway_and_links_to_the_site() -> None:
+    server = AtlassianOAuth()
+    rotated: list[str] = []
+
+    async def keep(token: str) -> None:
+        rotated.append(token)
+
+    def jira(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/myself"):
+            token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if token not in server.access_tokens:
+                return httpx.Response(401, json={"code": 401, "message": "Unauthorized"})
+            assert request.url.path == "/ex/jira/cloud-123/rest/api/3/myself"
+            return httpx.Response(200, json={"accountId": "712020:a", "displayName": "Bot"})
+        return server(request)
+
+    provider = await JiraProvider.over_oauth(
+        site_url="https://acme.atlassian.net",
+        client_id="cid",
+        client_secret="secret",
+        refresh_token="r0",
+        on_rotate=keep,
+        transport=httpx.MockTransport(jira),
+    )
+    try:
+        me = await provider.myself()
+    finally:
+        await provider.aclose()
+    assert (me.account_id, me.display_name) == ("712020:a", "Bot")
+    assert provider.browse_url == "https://acme.atlassian.net"
+    assert rotated == ["r1"]
