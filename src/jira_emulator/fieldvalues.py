@@ -146,6 +146,13 @@ def parse_value(state: State, field: FieldDef, raw: Any, api: str, project: Proj
         return names
     if field.id == "duedate" or field.kind == "date":
         return _parse_date(raw)
+    if field.id == "fixVersions":
+        for version in raw or []:
+            name = (
+                version.get("name") or version.get("id") if isinstance(version, dict) else version
+            )
+            raise FieldProblem(f"Version name '{name}' is not valid")  # projects have no versions
+        return []
     if field.id in ("assignee", "reporter") or field.kind == "user":
         return _parse_user(state, raw)
     if field.kind == "select":

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from jira_emulator.defaults import CATEGORY_COLORS, CATEGORY_IDS, CATEGORY_NAMES
 from jira_emulator.model import (
     FieldDef,
     IssueType,
@@ -19,7 +20,6 @@ from jira_emulator.model import (
     User,
 )
 from jira_emulator.richtext import as_adf, as_text
-from jira_emulator.seed import CATEGORY_COLORS, CATEGORY_IDS, CATEGORY_NAMES
 
 __all__ = ["Renderer", "jira_time"]
 
@@ -100,7 +100,6 @@ class Renderer:
             "description": "",
             "iconUrl": f"{self.state.base_url}/",
             "name": status.name,
-            "untranslatedName": status.name,
             "id": status.id,
             "statusCategory": self.status_category(status.category),
         }
@@ -112,7 +111,6 @@ class Renderer:
             "description": issue_type.description,
             "iconUrl": f"{self.state.base_url}/images/icons/issuetypes/{issue_type.id}.svg",
             "name": issue_type.name,
-            "untranslatedName": issue_type.name,
             "subtask": issue_type.subtask,
             "avatarId": 10318,
             "hierarchyLevel": issue_type.hierarchy_level,

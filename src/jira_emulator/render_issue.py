@@ -10,6 +10,13 @@ from jira_emulator.render import Renderer, jira_time
 
 __all__ = ["IssueRenderer", "create_meta_field"]
 
+_OPERATIONS = {
+    "components": ["add", "set", "remove"],
+    "fixVersions": ["set", "add", "remove"],
+    "issuelinks": ["add"],
+    "attachment": ["set", "copy"],
+    "issuetype": [],
+}
 _EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 
 
@@ -189,6 +196,8 @@ class IssueRenderer(Renderer):
             parent = state.issue_by_ref(f["parent"])
             if parent is not None:
                 out["parent"] = self.linked_issue(parent)
+        if self.cloud:  # current Cloud (2025 recordings, 2024 deliveries) carries it
+            out["issuerestriction"] = {"issuerestrictions": {}, "shouldDisplay": True}
         for field in state.visible_fields():
             if field.custom:
                 out[field.id] = self.custom_value(field, f.get(field.id))
@@ -244,8 +253,8 @@ def create_meta_field(
     renderer: Renderer, field: FieldDef, *, required: bool, project_id: str, type_id: str
 ) -> dict[str, Any]:
     """One field of a createmeta screen, shaped like the recorded createmeta responses."""
-    ops = ["set"]
-    if field.kind in ("multiselect", "labels") or field.id == "components":
+    ops = _OPERATIONS.get(field.id, ["set"])
+    if field.kind in ("multiselect", "labels"):
         ops = ["add", "set", "remove"]
     body: dict[str, Any] = {
         "required": required,
@@ -272,6 +281,15 @@ def create_meta_field(
         body["allowedValues"] = [
             {"id": str(10000 + i), "name": n} for i, n in enumerate(project.components)
         ]
-    elif field.kind == "user":
+    elif field.id == "fixVersions":
+        body["allowedValues"] = []
+    elif field.id == "issuelinks":
+        body["autoCompleteUrl"] = f"{renderer.root}/issue/picker?currentProjectId={project_id}&q="
+    elif field.id == "assignee":
+        key = next(p.key for p in state.projects.values() if p.id == project_id)
+        body["autoCompleteUrl"] = f"{renderer.root}/user/assignable/search?project={key}&query="
+    elif field.kind == "user" or field.id == "reporter":
         body["autoCompleteUrl"] = f"{renderer.root}/user/search?query="
+    elif field.kind == "labels":
+        body["autoCompleteUrl"] = f"{renderer.state.base_url}/rest/api/1.0/labels/suggest?query="
     return body

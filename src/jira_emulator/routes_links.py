@@ -193,6 +193,9 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
         host.service._after_change(issue)
         return Response(status_code=204)
 
+    async def application_links(request: Request, api: str) -> Response:
+        return JiraJSON([])  # no linked applications (the `jira` client asks before remote links)
+
     table = [
         ("POST", "/issueLink", create_link),
         ("GET", "/issueLink/{link_id}", get_link),
@@ -205,4 +208,5 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
         ("PUT", "/issue/{ref}/properties/{key}", set_property),
         ("DELETE", "/issue/{ref}/properties/{key}", delete_property),
     ]
-    return rest_routes(host, table, apis)
+    applinks = [("GET", "/rest/applinks/latest/listApplicationlinks", application_links)]
+    return rest_routes(host, table, apis) + rest_routes(host, applinks, apis[:1])

@@ -31,24 +31,24 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         return JiraJSON(body)
 
     async def server_info(request: Request, api: str) -> Response:
-        cloud = state().flavor == "cloud"
-        now = host.service.now()
-        return JiraJSON(
-            {
-                "baseUrl": state().base_url,
-                "displayUrl": state().base_url,
-                "version": "1001.0.0-SNAPSHOT" if cloud else "9.12.15",
-                "versionNumbers": [1001, 0, 0] if cloud else [9, 12, 15],
-                "deploymentType": "Cloud" if cloud else "Server",
-                "buildNumber": 100287 if cloud else 9120015,
-                "buildDate": "2025-07-24T13:05:26.000+0200",
-                "serverTime": jira_time(now),
-                "scmInfo": "0139ea21e0f8b5dafbd2e1eb33923e0c468b7f69",
+        now = jira_time(host.service.now())
+        url = state().base_url
+        if state().flavor == "datacenter":
+            return JiraJSON({
+                "baseUrl": url, "version": "9.12.15", "versionNumbers": [9, 12, 15],
+                "deploymentType": "Server", "buildNumber": 9120015,
+                "buildDate": "2024-10-01T00:00:00.000+0000", "databaseBuildNumber": 9120015,
+                "serverTime": now, "scmInfo": "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
                 "serverTitle": "Jira",
-                "defaultLocale": {"locale": "en_US"},
-                "serverTimeZone": "Etc/UTC",
-            }
-        )
+            })  # fmt: skip
+        return JiraJSON({
+            "baseUrl": url, "displayUrl": url, "displayUrlServicedeskHelpCenter": url,
+            "displayUrlConfluence": url, "version": "1001.0.0-SNAPSHOT",
+            "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud", "buildNumber": 100287,
+            "buildDate": "2025-07-24T13:05:26.000+0200", "serverTime": now,
+            "scmInfo": "0139ea21e0f8b5dafbd2e1eb33923e0c468b7f69", "serverTitle": "Jira",
+            "defaultLocale": {"locale": "en_US"}, "serverTimeZone": "Etc/UTC",
+        })  # fmt: skip
 
     def project_or_404(ref: str) -> Project:
         project = state().project_by_ref(ref)
@@ -181,6 +181,13 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
             }
         )
 
+    def legacy_type(r: IssueRenderer, proj: Project, t: IssueType, fields: bool) -> Any:
+        entry = r.issue_type(t) | {"untranslatedName": t.name, "expand": "fields"}
+        entry.pop("avatarId")
+        if fields:  # the legacy createmeta names fields by `key` only (no `fieldId`)
+            entry["fields"] = {f.pop("fieldId"): f for f in screen_fields(r, proj, t)}
+        return entry
+
     async def createmeta_legacy(request: Request, api: str) -> Response:
         r = renderer(host, api)
         keys = set(request.query_params.get("projectKeys", "").split(",")) - {""}
@@ -190,15 +197,15 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         for proj in state().projects.values():
             if keys and proj.key not in keys:
                 continue
-            types = []
-            for t in types_of(proj):
-                if names and t.name not in names:
-                    continue
-                entry = r.issue_type(t) | {"expand": "fields"}
-                if with_fields:
-                    entry["fields"] = {f["key"]: f for f in screen_fields(r, proj, t)}
-                types.append(entry)
-            projects_out.append(r.project_ref(proj) | {"expand": "issuetypes", "issuetypes": types})
+            types = [
+                legacy_type(r, proj, t, with_fields)
+                for t in types_of(proj)
+                if not names or t.name in names
+            ]
+            ref = r.project_ref(proj)
+            for absent in ("projectTypeKey", "simplified"):  # not in the legacy shape
+                ref.pop(absent)
+            projects_out.append(ref | {"expand": "issuetypes", "issuetypes": types})
         return JiraJSON({"expand": "projects", "projects": projects_out})
 
     async def user_search(request: Request, api: str) -> Response:

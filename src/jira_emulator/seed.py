@@ -35,6 +35,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from jira_emulator.defaults import (
+    CATEGORY_IDS,
+    CUSTOM_TYPES,
+    DEFAULT_CUSTOM_FIELDS,
+    DEFAULT_PROJECTS,
+    DEFAULT_USERS,
+    DEFAULT_WORKFLOW,
+    SYSTEM_FIELDS,
+    SYSTEM_ON_SCREEN,
+)
 from jira_emulator.model import (
     FieldDef,
     IssueType,
@@ -55,122 +65,6 @@ __all__ = ["SeedError", "build_state", "load_seed_file"]
 
 class SeedError(ValueError):
     """A seed file that cannot be loaded; the message names the entry and field."""
-
-
-CATEGORY_IDS = {"undefined": 1, "new": 2, "done": 3, "indeterminate": 4}
-CATEGORY_NAMES = {"undefined": "No Category", "new": "To Do", "done": "Done"}
-CATEGORY_NAMES["indeterminate"] = "In Progress"
-CATEGORY_COLORS = {
-    "undefined": "medium-gray",
-    "new": "blue-gray",
-    "done": "green",
-    "indeterminate": "yellow",
-}
-
-SYSTEM_ON_SCREEN = [
-    "summary",
-    "issuetype",
-    "project",
-    "description",
-    "priority",
-    "labels",
-    "assignee",
-    "reporter",
-    "duedate",
-    "components",
-    "environment",
-]
-
-_SYSTEM_FIELDS: list[tuple[str, str, dict[str, Any]]] = [
-    ("summary", "Summary", {"type": "string"}),
-    ("description", "Description", {"type": "string"}),
-    ("environment", "Environment", {"type": "string"}),
-    ("issuetype", "Issue Type", {"type": "issuetype"}),
-    ("project", "Project", {"type": "project"}),
-    ("priority", "Priority", {"type": "priority"}),
-    ("labels", "Labels", {"type": "array", "items": "string"}),
-    ("assignee", "Assignee", {"type": "user"}),
-    ("reporter", "Reporter", {"type": "user"}),
-    ("creator", "Creator", {"type": "user"}),
-    ("status", "Status", {"type": "status"}),
-    ("resolution", "Resolution", {"type": "resolution"}),
-    ("resolutiondate", "Resolved", {"type": "datetime"}),
-    ("created", "Created", {"type": "datetime"}),
-    ("updated", "Updated", {"type": "datetime"}),
-    ("duedate", "Due date", {"type": "date"}),
-    ("components", "Components", {"type": "array", "items": "component"}),
-    ("parent", "Parent", {"type": "issuelink"}),
-    ("comment", "Comment", {"type": "comments-page"}),
-    ("issuelinks", "Linked Issues", {"type": "array", "items": "issuelinks"}),
-    ("subtasks", "Sub-tasks", {"type": "array", "items": "issuelinks"}),
-    ("fixVersions", "Fix versions", {"type": "array", "items": "version"}),
-    ("statuscategorychangedate", "Status Category Changed", {"type": "datetime"}),
-]
-
-_CUSTOM_TYPES: dict[str, tuple[str, dict[str, Any]]] = {
-    "text": ("textfield", {"type": "string"}),
-    "textarea": ("textarea", {"type": "string"}),
-    "select": ("select", {"type": "option"}),
-    "multiselect": ("multiselect", {"type": "array", "items": "option"}),
-    "number": ("float", {"type": "number"}),
-    "date": ("datepicker", {"type": "date"}),
-    "user": ("userpicker", {"type": "user"}),
-    "labels": ("labels", {"type": "array", "items": "string"}),
-}
-
-DEFAULT_CUSTOM_FIELDS: list[dict[str, Any]] = [
-    {"id": "customfield_10010", "name": "Escalation ID", "type": "text"},
-    {"id": "customfield_10011", "name": "Change Risk", "type": "select"}
-    | {"options": ["LOW", "MEDIUM", "HIGH"]},
-    {"id": "customfield_10012", "name": "Remediation Notes", "type": "textarea"},
-    {"id": "customfield_10013", "name": "Affected Systems", "type": "multiselect"}
-    | {"options": ["api", "web", "database", "identity", "network"]},
-    {"id": "customfield_10014", "name": "Risk Score", "type": "number"},
-    {"id": "customfield_10015", "name": "Review Date", "type": "date"},
-    {"id": "customfield_10016", "name": "Security Reviewer", "type": "user"},
-]
-
-DEFAULT_USERS: list[dict[str, Any]] = [
-    {"name": "admin", "email": "admin@example.com", "displayName": "Emulator Admin"}
-    | {"apiToken": "emulator-token", "password": "admin", "pat": "emulator-pat", "admin": True},
-    {"name": "alice", "email": "alice@example.com", "displayName": "Alice Analyst"}
-    | {"apiToken": "alice-token", "password": "alice", "pat": "alice-pat"},
-    {"name": "bob", "email": "bob@example.com", "displayName": "Bob Builder"}
-    | {"apiToken": "bob-token", "password": "bob", "pat": "bob-pat"},
-    {"name": "carol", "email": "carol@example.com", "displayName": "Carol Compliance"}
-    | {"apiToken": "carol-token", "password": "carol", "pat": "carol-pat"},
-]
-
-DEFAULT_PROJECTS: list[dict[str, Any]] = [
-    {"key": "OPS", "name": "Operations"},
-    {"key": "AIGOV", "name": "AI Governance"},
-    {"key": "COMPLIANCE", "name": "Compliance"},
-    {"key": "SEC", "name": "Security"},
-    # INFRA's screens carry only the system fields and Escalation ID: the project where
-    # "not on the appropriate screen" refusals can be exercised.
-    {"key": "INFRA", "name": "Infrastructure"}
-    | {"screens": {"default": [*SYSTEM_ON_SCREEN, "customfield_10010"]}},
-]
-
-DEFAULT_WORKFLOW: dict[str, Any] = {
-    "name": "default",
-    "initial": "To Do",
-    "statuses": [
-        {"id": "10000", "name": "To Do", "category": "new"},
-        {"id": "3", "name": "In Progress", "category": "indeterminate"},
-        {"id": "10001", "name": "Under Review", "category": "indeterminate"},
-        {"id": "10002", "name": "Done", "category": "done"},
-    ],
-    "transitions": [
-        {"id": "11", "name": "Start Progress", "to": "In Progress", "from": ["To Do"]},
-        {"id": "21", "name": "Request Review", "to": "Under Review", "from": ["In Progress"]},
-        {"id": "31", "name": "Done", "to": "Done"}
-        | {"from": ["To Do", "In Progress", "Under Review"]},
-        {"id": "41", "name": "Back to In Progress", "to": "In Progress", "from": ["Under Review"]},
-        {"id": "51", "name": "Stop Progress", "to": "To Do", "from": ["In Progress"]},
-        {"id": "61", "name": "Reopen", "to": "To Do", "from": ["Done"]},
-    ],
-}
 
 
 def account_id_for(email: str) -> str:
@@ -222,14 +116,14 @@ def _add_custom_field(state: State, entry: Mapping[str, Any], index: int) -> Non
     where = f"customFields[{index}]"
     name = str(_req(entry, "name", where))
     kind = str(_req(entry, "type", where))
-    if kind not in _CUSTOM_TYPES and kind != "epiclink":
+    if kind not in CUSTOM_TYPES and kind != "epiclink":
         raise SeedError(f"{where}.type: unknown custom field type {kind!r}")
     field_id = str(entry.get("id") or f"customfield_{state.next_id('customfield', 10100)}")
     number = int(field_id.rsplit("_", 1)[-1])
     if kind == "epiclink":
         plugin, schema = "com.pyxis.greenhopper.jira:gh-epic-link", {"type": "any"}
     else:
-        short, schema = _CUSTOM_TYPES[kind]
+        short, schema = CUSTOM_TYPES[kind]
         plugin = f"com.atlassian.jira.plugin.system.customfieldtypes:{short}"
     options = [
         (str(10100 + number % 100 * 10 + i), str(v)) for i, v in enumerate(entry.get("options", []))
@@ -376,7 +270,7 @@ def _base_catalogue(state: State) -> None:
         ("10003", "Relates", "relates to", "relates to"),
     ]:
         state.link_types[link_id] = LinkType(link_id, name, inward, outward)
-    for field_id, name, schema in _SYSTEM_FIELDS:
+    for field_id, name, schema in SYSTEM_FIELDS:
         state.fields[field_id] = FieldDef(
             id=field_id,
             name=name,
