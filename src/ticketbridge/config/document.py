@@ -7,13 +7,14 @@ error, a CEL error found by the rules layer — can name the same path and line.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
 from ticketbridge.errors import Problem
 
@@ -75,7 +76,10 @@ def parse_document(
 
     yaml = YAML(typ="rt")  # YAML 1.2: `on`, `yes`, `no` stay strings
     try:
-        tree = yaml.load(_ENV_REF.sub(to_placeholder, text))
+        with warnings.catch_warnings():
+            # A redefined anchor is legal YAML; the latest definition wins, as everywhere.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            tree = yaml.load(_ENV_REF.sub(to_placeholder, text))
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None

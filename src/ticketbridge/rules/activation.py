@@ -48,9 +48,9 @@ def alert_values(alert: Alert | Mapping[str, Any]) -> dict[str, Any]:
     values["attributes"] = cel_safe_mapping(attributes) if isinstance(attributes, Mapping) else {}
     values["occurred_at"] = _timestamp(alert.get("occurred_at"))
     values["received_at"] = _timestamp(alert.get("received_at"))
-    values["links"] = [
-        _link(link) for link in alert.get("links") or () if isinstance(link, Mapping)
-    ]
+    links = alert.get("links")
+    listed = links if isinstance(links, list | tuple) else ()
+    values["links"] = [_link(link) for link in listed if isinstance(link, Mapping)]
     return values
 
 
