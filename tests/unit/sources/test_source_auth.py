@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
+from source_fixtures import FIXTURES
 
+from support.requirements import require
 from ticketbridge.config import SourceConfig
 from ticketbridge.errors import SourceAuthError
 from ticketbridge.sources.auth import SourceAuthConfig, sign, verify
@@ -165,3 +170,25 @@ def test_secrets_stay_out_of_repr_and_config_maps_onto_it() -> None:
     assert SECRET not in repr(config)
     assert TOKEN not in repr(config)
     assert SourceAuthConfig.from_config("x", None) == SourceAuthConfig(source="x")
+
+
+# The README's signing lines, verbatim: a user signs with openssl, we verify.
+README_SIGNING = """
+BODY=$(cat "$FIXTURE"); T=$(date +%s)
+SIG=$(printf '%s.%s' "$T" "$BODY" \\
+  | openssl dgst -sha256 -hmac "$KEEPTRUSTS_WEBHOOK_SECRET" | sed 's/^.*= //')
+printf 't=%s,v1=%s' "$T" "$SIG"
+"""
+
+
+def test_the_readme_openssl_one_liner_signs_as_we_verify() -> None:
+    require(shutil.which("openssl") is not None and shutil.which("bash") is not None, "openssl")
+    fixture = FIXTURES / "keeptrusts" / "escalation-created.json"
+    env = {"PATH": os.environ["PATH"], "FIXTURE": str(fixture), "KEEPTRUSTS_WEBHOOK_SECRET": SECRET}
+    header = subprocess.run(
+        ["bash", "-c", README_SIGNING], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    body = fixture.read_bytes().rstrip(b"\n")  # what "$BODY" holds and curl sends
+    config = SourceAuthConfig(secret=SECRET, source="keeptrusts")
+    now = datetime.now(UTC)
+    assert verify(config, {"X-TicketBridge-Signature": header}, {}, body, now) == "signature"
