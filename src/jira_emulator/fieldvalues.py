@@ -165,6 +165,12 @@ def parse_value(state: State, field: FieldDef, raw: Any, api: str, project: Proj
         if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float)):
             raise FieldProblem("Operation value must be a number")
         return None if raw is None else float(raw)
+    if field.kind == "epiclink" and raw is not None:
+        epic = state.issue_by_ref(str(raw))
+        epic_type = state.issue_type_by_name("Epic")
+        if epic is None or epic_type is None or epic.fields["issuetype"] != epic_type.id:
+            raise FieldProblem(f"Epic '{raw}' does not exist.")
+        return epic.key
     if field.kind in ("text", "epiclink"):
         if raw is not None and not isinstance(raw, str):
             raise FieldProblem("Operation value must be a string")

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from jira_emulator.errors import JiraError, bad_request, not_found
+from jira_emulator.errors import ISSUE_NOT_FOUND, JiraError, bad_request, not_found
 from jira_emulator.http import Host, JiraJSON, actor, json_body, renderer, rest_routes
 from jira_emulator.model import Issue, IssueLink, RemoteLink, State
 from jira_emulator.routes_issues import lookup_issue
@@ -193,6 +193,30 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
         host.service._after_change(issue)
         return Response(status_code=204)
 
+    async def add_to_epic(request: Request, api: str) -> Response:
+        """Jira Software's (greenhopper) "add issues to epic", as DefectDojo calls it."""
+        epic = state().issue_by_ref(request.path_params["epic"])
+        body = await json_body(request)
+        refs = body.get("issueKeys") if isinstance(body, dict) else None
+        issues = [state().issue_by_ref(str(ref)) for ref in refs or []]
+        epic_type = state().issue_type_by_name("Epic")
+        if epic is None or epic_type is None or epic.fields["issuetype"] != epic_type.id:
+            raise bad_request(messages=[ISSUE_NOT_FOUND])
+        if not refs or any(i is None for i in issues):
+            raise bad_request(messages=[ISSUE_NOT_FOUND])
+        link_field = "customfield_10017" if state().flavor == "datacenter" else "parent"
+        for issue in issues:
+            assert issue is not None
+            host.service.edit(
+                issue,
+                {"fields": {link_field: epic.key}}
+                if link_field == "customfield_10017"
+                else {"fields": {"parent": {"key": epic.key}}},
+                "2",
+                actor(request).name,
+            )
+        return Response(status_code=204)
+
     async def application_links(request: Request, api: str) -> Response:
         return JiraJSON([])  # no linked applications (the `jira` client asks before remote links)
 
@@ -208,5 +232,8 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
         ("PUT", "/issue/{ref}/properties/{key}", set_property),
         ("DELETE", "/issue/{ref}/properties/{key}", delete_property),
     ]
-    applinks = [("GET", "/rest/applinks/latest/listApplicationlinks", application_links)]
+    applinks = [
+        ("GET", "/rest/applinks/latest/listApplicationlinks", application_links),
+        ("PUT", "/rest/greenhopper/1.0/epics/{epic}/add", add_to_epic),
+    ]
     return rest_routes(host, table, apis) + rest_routes(host, applinks, apis[:1])

@@ -176,7 +176,8 @@ def _add_workflow(state: State, entry: Mapping[str, Any], index: int) -> None:
 
 def _default_screen(state: State, issue_type: IssueType) -> list[str]:
     custom = [f.id for f in state.visible_fields() if f.custom]
-    extra = ["parent"] if issue_type.subtask else []
+    # Cloud puts `parent` (epic or sub-task parent) on every screen; DC only on sub-tasks.
+    extra = ["parent"] if issue_type.subtask or state.flavor == "cloud" else []
     return [*SYSTEM_ON_SCREEN, *extra, *custom]
 
 

@@ -109,3 +109,23 @@ async def test_control_endpoints(cloud: Emulator, cloud_client: httpx.AsyncClien
         assert cloud.state.issues == {}
         logged = (await control.get("/_emulator/requests")).json()
         assert all(not r["path"].startswith("/_emulator") for r in logged)
+
+
+async def test_add_to_epic_sets_parent_on_cloud_and_epic_link_on_dc(
+    cloud: Emulator, cloud_client: httpx.AsyncClient, dc: Emulator, dc_client: httpx.AsyncClient
+) -> None:
+    for emu, client, api, field in (
+        (cloud, cloud_client, "3", "parent"),
+        (dc, dc_client, "2", "customfield_10017"),
+    ):
+        await create(client, api=api, issuetype={"name": "Epic"})
+        await create(client, api=api)
+        url = "/rest/greenhopper/1.0/epics/OPS-1/add"
+        refused = await client.put(url, json={"issueKeys": ["OPS-404"], "ignoreEpics": True})
+        assert refused.status_code == 400
+        assert refused.json()["errorMessages"] == [
+            "Issue does not exist or you do not have permission to see it."
+        ]
+        added = await client.put(url, json={"issueKeys": ["OPS-2"], "ignoreEpics": True})
+        assert added.status_code == 204
+        assert emu.issue("OPS-2").fields[field] == "OPS-1"
