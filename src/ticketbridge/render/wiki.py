@@ -42,7 +42,8 @@ from ticketbridge.render.document import (
     Text,
 )
 from ticketbridge.render.text import to_text
-from ticketbridge.render.wiki_in import URL, parse_wiki
+from ticketbridge.render.wiki_in import parse_wiki
+from ticketbridge.render.wiki_inline import URL
 
 __all__ = ["to_wiki", "wiki_escape", "wiki_to_text"]
 
