@@ -9,10 +9,21 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import AliasChoices, BaseModel
 from source_fixtures import FIXTURES, parse_any
 
 from ticketbridge.errors import InputError
-from ticketbridge.sources import SOURCES
+from ticketbridge.sources import (
+    SOURCES,
+    alertmanager,
+    compliance,
+    generic,
+    github,
+    keeptrusts,
+    security,
+    truthvouch,
+)
+from ticketbridge.sources._parsing import join_path
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Per fixture (17 of them): fewer examples each, many fixtures together.
@@ -99,3 +110,57 @@ def test_wrong_types_at_every_known_field(source: str, path: Any, data: st.DataO
     mutated = _replace(document, where, value)
     _run(source, mutated)
     _run(source, json.dumps(mutated).encode())
+
+
+def _declared_keys(model: type[BaseModel]) -> set[str]:
+    """Every key the model reads: field names and their validation aliases."""
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            keys |= {choice for choice in alias.choices if isinstance(choice, str)}
+        else:
+            keys.add(name)
+    return keys
+
+
+# (fixture, the model of the object at `prefix` in it, prefix)
+KNOWN_OBJECTS: list[tuple[str, str, type[BaseModel], tuple[str | int, ...]]] = [
+    ("generic", "single", generic.GenericAlert, ()),
+    ("truthvouch", "hallucination-detected", truthvouch.TruthVouchAlert, ()),
+    ("truthvouch", "sync-alert", truthvouch.TruthVouchAlert, ()),
+    ("keeptrusts", "escalation-created", keeptrusts.KeeptrustsEscalation, ()),
+    ("keeptrusts", "escalation-envelope", keeptrusts.KeeptrustsEscalation, ("data",)),
+    ("compliance", "aws-iam-mfa-fail", compliance.ComplianceResult, ()),
+    ("security", "aegis-powershell", security.SecurityAlert, ()),
+    ("alertmanager", "docs-example", alertmanager.AlertmanagerAlert, ("alerts", 0)),
+    ("github", "push", github.GitHubPush, ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "fixture", "model", "prefix"), KNOWN_OBJECTS, ids=[k[1] for k in KNOWN_OBJECTS]
+)
+@FUZZ_FIXTURE
+@given(data=st.data())
+def test_a_wrong_type_at_a_known_scalar_field_is_named(
+    source: str,
+    fixture: str,
+    model: type[BaseModel],
+    prefix: tuple[str | int, ...],
+    data: st.DataObject,
+) -> None:
+    document = json.loads((FIXTURES / source / f"{fixture}.json").read_bytes())
+    target: Any = document
+    for part in prefix:
+        target = target[part]
+    scalars = sorted(
+        key
+        for key, value in target.items()
+        if key in _declared_keys(model) and isinstance(value, str | int | float | bool)
+    )
+    key = data.draw(st.sampled_from(scalars))
+    wrong = data.draw(st.lists(json_values, max_size=2) | st.dictionaries(st.text(), json_values))
+    with pytest.raises(InputError) as caught:
+        parse_any(source, _replace(document, (*prefix, key), wrong))
+    assert join_path("", *prefix, key) in [p.path for p in caught.value.problems]
