@@ -67,10 +67,7 @@ def test_the_marker_counts_the_omitted_characters() -> None:
     marker = cut.blocks[-1]
     assert isinstance(marker, Paragraph)
     assert _omitted_in_marker(marker) == 10_000 - kept
-    assert (
-        to_text(Document(cut.blocks[:-1]))
-        == to_text(doc)[: len(to_text(cut)) - len(to_text(Document(cut.blocks[-1:]))) - 2]
-    )
+    assert to_text(doc).startswith(to_text(Document(cut.blocks[:-1])))
 
 
 def _omitted_in_marker(marker: Paragraph) -> int:
