@@ -32,6 +32,7 @@ class Harness:
     set_lag: Callable[[float], None]
     issue_count: Callable[[], int]
     end_lag: Callable[[], None]
+    drop_next_create: Callable[[], None]
     extras: dict[str, object] = field(default_factory=dict)
 
 
@@ -52,6 +53,7 @@ def fake_harness() -> Harness:
         set_lag=set_lag,
         issue_count=lambda: len(fake.issues),
         end_lag=end_lag,
+        drop_next_create=fake.drop_next_create,
     )
 
 
@@ -65,6 +67,7 @@ def emulator_harness(flavor: str) -> Harness:
 
     clock = Clock(time.time())
     emu = Emulator(flavor=flavor, strict=flavor == "cloud", clock=clock)
+    require(emu.faults is not None, "the emulator's fault injection")
     if flavor == "cloud":
         require(emu.strict, "the emulator's strict mode (OpenAPI validation of every request)")
     auth = (
@@ -85,6 +88,10 @@ def emulator_harness(flavor: str) -> Harness:
     def end_lag() -> None:
         clock.now += 10_000
 
+    def drop_next_create() -> None:
+        path = r"/rest/api/[23]/issue(/bulk)?$"
+        emu.faults.add(method="POST", path=path, kind="drop_after_commit", count=1)
+
     def no_hiding(project: str, issue_type: str, field_id: str) -> None:
         raise NotImplementedError("use project INFRA, whose create screen is narrow")
 
@@ -95,5 +102,6 @@ def emulator_harness(flavor: str) -> Harness:
         set_lag=set_lag,
         issue_count=lambda: len(emu.state.issues),
         end_lag=end_lag,
+        drop_next_create=drop_next_create,
         extras={"emulator": emu},
     )

@@ -193,7 +193,10 @@ class FakeProvider:
                 failed[pos] = exc
         for pos in range(50, len(drafts)):
             failed[pos] = FieldErrors("more than 50 issues in one bulk call")
-        self._maybe_drop()
+        if self._drops:  # like JiraProvider: every position of a lost call is unknown
+            self._drops -= 1
+            lost = OutcomeUnknown("connection dropped after the bulk create was sent")
+            return BulkResult(created={}, failed=dict.fromkeys(range(len(drafts)), lost))
         return BulkResult(created=created, failed=failed)
 
     def _maybe_drop(self) -> None:

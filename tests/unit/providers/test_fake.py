@@ -53,6 +53,8 @@ async def test_comment_bodies_keep_the_document() -> None:
 async def test_bulk_drop_after_commit_stores_all() -> None:
     fake = FakeProvider()
     fake.drop_next_create()
-    with pytest.raises(OutcomeUnknown):
-        await fake.create_issues([_draft("a"), _draft("b")])
+    result = await fake.create_issues([_draft("a"), _draft("b")])
+    assert result.created == {}
+    assert all(isinstance(e, OutcomeUnknown) for e in result.failed.values())
+    assert sorted(result.failed) == [0, 1]
     assert sorted(fake.issues) == ["OPS-1", "OPS-2"]

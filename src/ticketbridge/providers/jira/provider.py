@@ -138,9 +138,9 @@ class JiraProvider:
     async def create_issues(self, drafts: Sequence[IssueDraft]) -> BulkResult:
         """Bulk create, ≤ 50 per call; failures map back to input positions.
 
-        An ambiguous answer for a call raises `OutcomeUnknown` for the whole call (as for one
-        create): positions of earlier calls that succeeded are lost to the caller, who resolves
-        every draft of the batch by marker.
+        A call that fails as a whole fails each of its positions with that error; an ambiguous
+        answer (lost response, 5xx) makes each position `OutcomeUnknown`, to be resolved by
+        marker. Other calls of the same batch are unaffected.
         """
         created: dict[int, IssueRef] = {}
         failed: dict[int, Exception] = {}
@@ -167,7 +167,11 @@ class JiraProvider:
         if not bodies:
             return
         where = Where("POST", "/issue/bulk", idempotent=False)
-        data = await self.client.create_issues({"issueUpdates": bodies}, where)
+        try:
+            data = await self.client.create_issues({"issueUpdates": bodies}, where)
+        except JiraError as exc:
+            failed.update(dict.fromkeys(sent, exc))
+            return
         bad: dict[int, Exception] = {}
         for err in (data or {}).get("errors", []):
             element = int(err.get("failedElementNumber", -1))
