@@ -16,10 +16,12 @@ import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline, alert
 from support.postgres import PostgresServer, start_postgres
+from ticketbridge.config import load_config
 from ticketbridge.domain import AlertState, DecisionKind, DedupPolicy, Severity
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.render import to_text
-from ticketbridge.services import PipelineSettings
+from ticketbridge.rules import Router
+from ticketbridge.services import PipelineSettings, RulesRouter
 from ticketbridge.storage import Database
 
 FP = {"fingerprint": "fp-1"}
@@ -231,3 +233,57 @@ async def test_created_issue_carries_priority_due_labels_and_marker(database: Da
     assert view.ticket_key == "AIGOV-1"
     assert view.ticket_url is not None
     assert view.ticket_url.endswith("/browse/AIGOV-1")
+
+
+CONFIG = """
+defaults:
+  project: OPS
+  labels: [ai-governance]
+  min_severity: medium
+  dedup: {repeat: comment, recur_after_done: reopen, reopen_within: 7d}
+routes:
+  - name: aws-controls
+    when: 'kind == "control_failure" && attributes.control_id.startsWith("AWS_")'
+    project: INFRA
+    min_severity: low
+  - name: muted-controls
+    when: 'attributes.control_id in ["SOC2_MUTED"]'
+    action: ignore
+"""
+
+
+def control(control_id: str, alert_id: str, severity: str = "low", **more: Any) -> dict[str, Any]:
+    return alert(
+        id=alert_id,
+        source="compliance",
+        kind="control_failure",
+        title=f"{control_id} failed",
+        severity=severity,
+        attributes={"control_id": control_id, "framework": "SOC2"},
+        **more,
+    )
+
+
+async def test_config_and_rules_drive_routing_and_decisions(database: Database) -> None:
+    config = load_config(text=CONFIG, env={})
+    settings = PipelineSettings.from_config(config)
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira, settings, router=RulesRouter(Router(config)))
+    results = await pipe.send(
+        control("AWS_S3_PUBLIC", "c1"),  # low, but its route's min_severity is low → INFRA
+        control("SOC2_MUTED", "c2", severity="critical"),  # route says ignore
+        control("CC6.1", "c3"),  # low, defaults' min_severity medium → ignored
+        control("AWS_S3_PUBLIC", "c4"),  # repeat → a comment (dedup.repeat: comment)
+    )
+    await pipe.drain()
+    assert [r.decision for r in results] == [C, DecisionKind.IGNORE, DecisionKind.IGNORE, R]
+    assert "action ignore from route 'muted-controls'" in results[1].reasons
+    assert any("below min_severity medium" in reason for reason in results[2].reasons)
+    assert list(jira.issues) == ["INFRA-1"]
+    issue = jira.issues["INFRA-1"]
+    assert "ai-governance" in issue.labels
+    assert [to_text(c.body).split(":")[0] for c in issue.comments] == ["Occurred again"]
+    resolved = await pipe.send(control("AWS_S3_PUBLIC", "c5", status="resolved", severity="info"))
+    await pipe.drain()
+    assert resolved[0].decision is DecisionKind.RESOLVE  # a pass reaches the ticket
+    assert issue.status.category == "done"

@@ -50,7 +50,8 @@ class DedupPolicy:
     recur_after_done: Literal["reopen", "new"] = "reopen"
     reopen_within: timedelta = timedelta(days=7)
     false_positive_suppress: timedelta = timedelta(days=30)
-    min_severity: Severity = Severity.MEDIUM
+    # None: routing already applied min_severity (route-level minimums differ from defaults).
+    min_severity: Severity | None = None
 
 
 def decide(
@@ -59,17 +60,18 @@ def decide(
     policy: DedupPolicy,
     now: datetime,
     *,
-    route_ignored: str | None = None,
+    route_ignore: tuple[str, ...] | None = None,
 ) -> Decision:
     """The decision for `alert` given its fingerprint's current ticket (None: never ticketed).
 
-    `route_ignored` names the route whose `action: ignore` matched, if one did.
+    `route_ignore` holds routing's reasons when it said "no ticket" (`action: ignore`, below a
+    route's min_severity). A source's resolve still reaches an existing ticket.
     """
-    if route_ignored is not None:
-        return Decision(DecisionKind.IGNORE, (f"route '{route_ignored}' says action: ignore",))
     if alert.status is AlertStatus.RESOLVED:
         return _decide_resolved(ticket)
-    if alert.severity < policy.min_severity:
+    if route_ignore is not None:
+        return Decision(DecisionKind.IGNORE, route_ignore or ("routing says: no ticket",))
+    if policy.min_severity is not None and alert.severity < policy.min_severity:
         return Decision(
             DecisionKind.IGNORE,
             (f"severity {alert.severity.value} is below min_severity {policy.min_severity.value}",),

@@ -28,7 +28,7 @@ from ticketbridge.services.ports import (
     UnitOfWorkFactory,
 )
 from ticketbridge.services.queries import AlertQueries, AlertView, JobView, OutboxAdmin, TicketView
-from ticketbridge.services.routing import DefaultsRouter
+from ticketbridge.services.routing import DefaultsRouter, RulesRouter
 from ticketbridge.services.settings import PipelineSettings, WorkerSettings
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "PipelineSettings",
     "Route",
     "RouteSeam",
+    "RulesRouter",
     "TicketView",
     "UnitOfWork",
     "UnitOfWorkFactory",

@@ -97,9 +97,9 @@ class IngestService:
 
     def _decide_one(self, alert: Alert, plan: _Plan, now: datetime) -> None:
         route = self._router.route(alert)
-        ignored_by = (route.name or "defaults") if route.action == "ignore" else None
+        ignore = route.reasons if route.action == "ignore" else None
         current = plan.tickets.get(alert.fingerprint)
-        decision = decide(alert, current, self._settings.dedup, now, route_ignored=ignored_by)
+        decision = decide(alert, current, self._settings.dedup, now, route_ignore=ignore)
         kind = decision.kind
         key: TicketKey | None = (
             (current.fingerprint, current.generation) if current is not None else None

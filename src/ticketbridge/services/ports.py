@@ -41,8 +41,8 @@ Clock = Callable[[], datetime]
 class Route:
     """Where and how an alert becomes an issue: the answer of the routing seam.
 
-    `action="ignore"` keeps the alert without a ticket. `due` is a Jira date already computed
-    (SLA from occurred_at); None lets the default SLA table decide.
+    `action="ignore"` keeps the alert without a ticket (routing applies `min_severity`).
+    `due` is the Jira due date, already computed (SLA from occurred_at).
     """
 
     name: str | None
@@ -57,6 +57,7 @@ class Route:
     template: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     parent: str | None = None
+    reasons: tuple[str, ...] = ()  # why this route (and why ignored, when it is)
 
 
 class RouteSeam(Protocol):

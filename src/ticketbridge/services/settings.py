@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from ticketbridge.config import Config
 from ticketbridge.domain import AlertState, DedupPolicy, Severity
 
 __all__ = ["DEFAULT_DUE", "DEFAULT_PRIORITIES", "PipelineSettings", "WorkerSettings"]
@@ -41,6 +43,9 @@ class PipelineSettings:
     issue_type: str = "Task"
     labels: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
+    assignee: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    min_severity: Severity = Severity.MEDIUM  # applied by the router (DefaultsRouter, rules)
     priorities: Mapping[Severity, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     due: Mapping[Severity, timedelta] = field(default_factory=lambda: dict(DEFAULT_DUE))
     dedup: DedupPolicy = field(default_factory=DedupPolicy)
@@ -52,6 +57,37 @@ class PipelineSettings:
     fingerprint_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     link_type: str = "Relates"  # the link between a recurrence and the done issue before it
     max_batch: int = 1000
+
+    @classmethod
+    def from_config(cls, config: Config) -> PipelineSettings:
+        """The settings `ticketbridge.yaml` describes (`defaults`, `sync`, `sources`)."""
+        defaults, sync = config.defaults, config.sync
+        return cls(
+            project=defaults.project,
+            issue_type=defaults.issue_type,
+            labels=tuple(defaults.labels),
+            components=tuple(defaults.components),
+            assignee=defaults.assignee,
+            fields=dict(defaults.fields),
+            min_severity=defaults.min_severity,
+            priorities=dict(defaults.priority),
+            due=dict(defaults.due),
+            dedup=DedupPolicy(
+                repeat=defaults.dedup.repeat,
+                recur_after_done=defaults.dedup.recur_after_done,
+                reopen_within=defaults.dedup.reopen_within,
+                false_positive_suppress=sync.false_positive_suppress,
+            ),
+            digest_interval=defaults.dedup.digest_interval,
+            resolve_comment=sync.on_source_resolved.comment,
+            resolve_transition=sync.on_source_resolved.transition,
+            resolutions={name: AlertState(state) for name, state in sync.resolutions.items()},
+            fingerprint_fields={
+                name: tuple(source.fingerprint)
+                for name, source in config.sources.items()
+                if source.fingerprint
+            },
+        )
 
 
 @dataclass(frozen=True)

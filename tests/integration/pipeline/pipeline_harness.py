@@ -18,6 +18,7 @@ from ticketbridge.services import (
     IssueStateService,
     OutboxAdmin,
     PipelineSettings,
+    RouteSeam,
     WorkerSettings,
     parse_alerts,
 )
@@ -53,9 +54,10 @@ class Pipeline:
     settings: PipelineSettings = field(default_factory=PipelineSettings)
     worker: WorkerSettings = FAST
     clock: FakeClock = field(default_factory=FakeClock)
+    router: RouteSeam | None = None
 
     def __post_init__(self) -> None:
-        router = DefaultsRouter(self.settings)
+        self.router = router = self.router or DefaultsRouter(self.settings)
         uow = self.db.unit_of_work
         self.ingest_service = IngestService(uow, router, self.settings, self.clock)
         self.admin = OutboxAdmin(uow, self.clock)
@@ -67,7 +69,7 @@ class Pipeline:
         processor = OutboxProcessor(
             self.db.unit_of_work,
             provider or self.provider,
-            DefaultsRouter(self.settings),
+            self.router or DefaultsRouter(self.settings),
             DefaultComposer(),
             self.settings,
             self.worker,

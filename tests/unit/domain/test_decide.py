@@ -50,6 +50,7 @@ FALSE_POS_10D = replace(
 FALSE_POS_40D = replace(FALSE_POS_10D, done_at=NOW - timedelta(days=40))
 LOW = replace(ALERT, severity=Severity.LOW)
 RESOLVED = replace(ALERT, status=AlertStatus.RESOLVED)
+MEDIUM_MIN = DedupPolicy(min_severity=Severity.MEDIUM)
 
 
 @pytest.mark.parametrize(
@@ -68,8 +69,9 @@ RESOLVED = replace(ALERT, status=AlertStatus.RESOLVED)
         ),
         (ALERT, FALSE_POS_10D, DedupPolicy(), DecisionKind.SUPPRESS, "false positive"),
         (ALERT, FALSE_POS_40D, DedupPolicy(), DecisionKind.NEW_LINKED, "relates to OPS-1"),
-        (LOW, None, DedupPolicy(), DecisionKind.IGNORE, "below min_severity medium"),
+        (LOW, None, MEDIUM_MIN, DecisionKind.IGNORE, "below min_severity medium"),
         (LOW, None, DedupPolicy(min_severity=Severity.LOW), DecisionKind.CREATE, "no ticket"),
+        (LOW, None, DedupPolicy(), DecisionKind.CREATE, "no ticket"),  # routing decided
         (RESOLVED, OPEN, DedupPolicy(), DecisionKind.RESOLVE, "source resolved"),
         (RESOLVED, None, DedupPolicy(), DecisionKind.IGNORE, "no ticket"),
         (RESOLVED, DONE_2D, DedupPolicy(), DecisionKind.IGNORE, "already done"),
@@ -88,9 +90,16 @@ def test_decision_table(
 
 
 def test_route_ignore_wins_and_is_explained() -> None:
-    decision = decide(ALERT, OPEN, DedupPolicy(), NOW, route_ignored="muted-controls")
+    why = ("action ignore from route 'muted-controls'",)
+    decision = decide(ALERT, OPEN, DedupPolicy(), NOW, route_ignore=why)
     assert decision.kind is DecisionKind.IGNORE
-    assert decision.reasons == ("route 'muted-controls' says action: ignore",)
+    assert decision.reasons == why
+
+
+def test_source_resolve_reaches_a_ticket_even_when_routing_ignores() -> None:
+    why = ("severity info is below min_severity medium",)
+    decision = decide(RESOLVED, OPEN, DedupPolicy(), NOW, route_ignore=why)
+    assert decision.kind is DecisionKind.RESOLVE
 
 
 def test_derived_fingerprints_are_stable_and_field_sensitive() -> None:
