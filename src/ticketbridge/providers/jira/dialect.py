@@ -30,7 +30,7 @@ __all__ = [
 SUMMARY_LIMIT = 255
 DESCRIPTION_LIMIT = 32_767
 TRUNCATION_MARKER = "… [truncated by ticketbridge]"
-_SEARCH_FIELDS = ["*all"]
+_SEARCH_FIELDS = ("*all",)
 
 
 def clip_summary(summary: str) -> str:
@@ -116,6 +116,7 @@ class Dialect:
         page_token: str | None,
         page_size: int,
         reconcile_ids: Sequence[str] = (),
+        fields: Sequence[str] = _SEARCH_FIELDS,
     ) -> tuple[list[Mapping[str, Any]], str | None]:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -135,8 +136,9 @@ class CloudDialect(Dialect):
         page_token: str | None,
         page_size: int,
         reconcile_ids: Sequence[str] = (),
+        fields: Sequence[str] = _SEARCH_FIELDS,
     ) -> tuple[list[Mapping[str, Any]], str | None]:
-        body: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": _SEARCH_FIELDS}
+        body: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": list(fields)}
         if page_token:
             body["nextPageToken"] = page_token
         ids = jsonable_ids(reconcile_ids)
@@ -169,9 +171,10 @@ class DataCenterDialect(Dialect):
         page_token: str | None,
         page_size: int,
         reconcile_ids: Sequence[str] = (),
+        fields: Sequence[str] = _SEARCH_FIELDS,
     ) -> tuple[list[Mapping[str, Any]], str | None]:
         start = int(page_token or 0)
-        body = {"jql": jql, "startAt": start, "maxResults": page_size, "fields": _SEARCH_FIELDS}
+        body = {"jql": jql, "startAt": start, "maxResults": page_size, "fields": list(fields)}
         data = await client.search_legacy(body)
         issues = list(data.get("issues", []))
         nxt = start + len(issues)

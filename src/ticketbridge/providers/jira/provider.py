@@ -253,7 +253,7 @@ class JiraProvider:
         token: str | None = None
         while True:
             issues, token = await self.dialect.search(
-                self.client, jql.marker_jql(marker), token, 50, known_ids
+                self.client, jql.marker_jql(marker), token, 50, known_ids, fields=("labels",)
             )
             refs.extend(self._ref(i) for i in issues if marker.label in _labels(i))
             if token is None:
