@@ -100,14 +100,17 @@ def _plain(node: Any, location: Location, document: ConfigDocument, resolver: _R
         for key, value in node.items():
             name = resolver.substitute(str(key), location)
             child = (*location, name)
-            document.lines[child] = _key_line(node, key)
+            line = _key_line(node, key)
+            if line is not None:
+                document.lines[child] = line
             result[name] = _plain(value, child, document, resolver)
         return result
     if isinstance(node, CommentedSeq):
         items: list[Any] = []
         for index, value in enumerate(node):
             child = (*location, index)
-            document.lines[child] = node.lc.item(index)[0] + 1
+            if node.lc.data and index in node.lc.data:
+                document.lines[child] = node.lc.item(index)[0] + 1
             items.append(_plain(value, child, document, resolver))
         return items
     if isinstance(node, str):
@@ -121,13 +124,11 @@ def _plain(node: Any, location: Location, document: ConfigDocument, resolver: _R
     return node
 
 
-def _key_line(node: CommentedMap, key: Any) -> int:
+def _key_line(node: CommentedMap, key: Any) -> int | None:
     """1-based line of a key; a key merged in with `<<: *anchor` has none, so the mapping's."""
-    if key in node.lc.data:
-        line: int = node.lc.key(key)[0]
-    else:
-        line = node.lc.line
-    return line + 1
+    known = node.lc.data
+    line: int | None = node.lc.key(key)[0] if known and key in known else node.lc.line
+    return line + 1 if line is not None else None
 
 
 @dataclass
