@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import TracebackType
 from typing import Any, Literal
 
@@ -124,8 +125,7 @@ class TemplateEngine:
     ) -> Document:
         """Jinja, then the parser of the template's format (or `fmt`)."""
         compiled = self.get(template) if isinstance(template, str) else template
-        text = self.render(compiled, context)
-        return parse_wiki(text) if (fmt or compiled.fmt) == "wiki" else parse_markdown(text)
+        return _parse(fmt or compiled.fmt, self.render(compiled, context))
 
     def _render(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> str:
         parts: list[str] = []
@@ -136,6 +136,13 @@ class TemplateEngine:
                 raise SecurityError(f"output is longer than {self.max_output:,} characters")
             parts.append(chunk)
         return "".join(parts)
+
+
+@lru_cache(maxsize=512)
+def _parse(fmt: TemplateFormat, text: str) -> Document:
+    """Parsing costs far more than Jinja; repeats (digests, plan, replay) reuse the Document,
+    which is immutable and so safe to share."""
+    return parse_wiki(text) if fmt == "wiki" else parse_markdown(text)
 
 
 def _filename(name: str) -> str:
