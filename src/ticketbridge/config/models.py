@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -152,6 +153,20 @@ class Defaults(StrictModel):
     )
     due: dict[Severity, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    timezone: str = Field(
+        default="UTC", description="IANA zone whose calendar the due dates are in"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Paris"
+            ) from err
+        return value
 
     @field_validator("priority_by_action", "issue_type_by_action")
     @classmethod

@@ -9,9 +9,11 @@ Precedence (first that applies wins):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ticketbridge.config import Defaults, RouteConfig
 from ticketbridge.domain.severity import Severity
@@ -73,8 +75,13 @@ def due_for(
         offset, why = defaults.due[severity], f"SLA for {severity.value}"
     if offset is None:
         return None, None
-    due = occurred_at + offset
+    due = (occurred_at + offset).astimezone(_zone(defaults.timezone))
     return due, f"due {due.date().isoformat()} ({why}, from occurred_at)"
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def merged_labels(defaults: Defaults, route: RouteConfig | None) -> tuple[str, ...]:

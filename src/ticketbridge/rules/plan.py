@@ -37,7 +37,7 @@ class RoutePlan:
 
     @property
     def due_date(self) -> date | None:
-        """Jira's `duedate` (a calendar date, in the timezone of occurred_at)."""
+        """Jira's `duedate`: the calendar date of `due_at` in `defaults.timezone`."""
         return self.due_at.date() if self.due_at is not None else None
 
     @property

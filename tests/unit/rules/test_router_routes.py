@@ -12,6 +12,7 @@ import pytest
 from ticketbridge.config import load_config
 from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
+from ticketbridge.errors import ConfigError
 from ticketbridge.rules import RoutePlan, Router, alert_values
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "ticketbridge.yaml"
@@ -424,3 +425,20 @@ def test_attribute_values_cel_cannot_take_do_not_poison_the_others(
     plan = router.route(alert(attributes={"x": value, "y": 1}))
     assert (plan.route, plan.project) == ("other", "SEC")
     assert alert_values(alert(attributes={"x": value}))["attributes"]["x"] == seen_as
+
+
+@pytest.mark.parametrize(
+    ("timezone", "due_date"),
+    [("UTC", "2026-11-21"), ("Asia/Tokyo", "2026-11-22"), ("America/Los_Angeles", "2026-11-21")],
+)
+def test_due_date_is_a_calendar_date_in_the_configured_zone(timezone: str, due_date: str) -> None:
+    config = load_config(text=f"defaults: {{timezone: {timezone}}}\n", env={})
+    plan = Router(config).route(alert(severity="critical", occurred_at="2026-11-20T23:30:00Z"))
+    assert plan.due_at == datetime(2026, 11, 21, 23, 30, tzinfo=UTC)
+    assert plan.due_date is not None
+    assert plan.due_date.isoformat() == due_date
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ConfigError, match="unknown time zone 'Mars/Olympus'"):
+        load_config(text="defaults: {timezone: Mars/Olympus}\n", env={})
