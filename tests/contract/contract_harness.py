@@ -33,6 +33,10 @@ class Harness:
     issue_count: Callable[[], int]
     end_lag: Callable[[], None]
     drop_next_create: Callable[[], None]
+    # end state, read from the implementation itself
+    links: Callable[[], set[tuple[str, str, str]]]  # (type name, inward key, outward key)
+    remote_links: Callable[[str], list[tuple[str, str]]]  # (url, title) of an issue
+    marker_property: Callable[[str], object]  # the "ticketbridge" issue property, or None
     extras: dict[str, object] = field(default_factory=dict)
 
 
@@ -54,6 +58,14 @@ def fake_harness() -> Harness:
         issue_count=lambda: len(fake.issues),
         end_lag=end_lag,
         drop_next_create=fake.drop_next_create,
+        links=lambda: {
+            (kind, key, other)
+            for key, issue in fake.issues.items()
+            for kind, direction, other in issue.links
+            if direction == "outward"
+        },
+        remote_links=lambda key: list(fake.issues[key].remote_links),
+        marker_property=lambda key: fake.issues[key].properties.get("ticketbridge"),
     )
 
 
@@ -92,6 +104,16 @@ def emulator_harness(flavor: str) -> Harness:
         path = r"/rest/api/[23]/issue(/bulk)?$"
         emu.faults.add(method="POST", path=path, kind="drop_after_commit", count=1)
 
+    def links() -> set[tuple[str, str, str]]:
+        keys = {i.id: i.key for i in emu.state.issues.values()}
+        return {
+            (emu.state.link_types[link.type_id].name, keys[link.inward], keys[link.outward])
+            for link in emu.state.links.values()
+        }
+
+    def remote_links(key: str) -> list[tuple[str, str]]:
+        return [(r.object["url"], r.object["title"]) for r in emu.issue(key).remote_links]
+
     def no_hiding(project: str, issue_type: str, field_id: str) -> None:
         raise NotImplementedError("use project INFRA, whose create screen is narrow")
 
@@ -103,5 +125,8 @@ def emulator_harness(flavor: str) -> Harness:
         issue_count=lambda: len(emu.state.issues),
         end_lag=end_lag,
         drop_next_create=drop_next_create,
+        links=links,
+        remote_links=remote_links,
+        marker_property=lambda key: emu.issue(key).properties.get("ticketbridge"),
         extras={"emulator": emu},
     )

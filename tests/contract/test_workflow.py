@@ -52,14 +52,30 @@ async def test_invalid_transition_is_refused(harness: Harness) -> None:
         await harness.provider.transition(ref.key, "999999")
 
 
-async def test_link_and_remote_link_do_not_fail(harness: Harness) -> None:
+async def test_link_issues(harness: Harness) -> None:
     p = harness.provider
     old, new = await p.create_issue(draft("old")), await p.create_issue(draft("new"))
     await p.link_issues("Relates", new.key, old.key)
-    await p.add_remote_link(new.key, "https://alerts.example.com/a/1", "Alert 1")
-    await p.add_remote_link(new.key, "https://alerts.example.com/a/1", "Alert 1 (again)")
-    found = await p.search(f'issuekey = "{new.key}"')
-    assert [i.key for i in found.issues] == [new.key]
+    assert harness.links() == {("Relates", new.key, old.key)}
+
+
+async def test_remote_link_is_upserted_by_url(harness: Harness) -> None:
+    p = harness.provider
+    ref = await p.create_issue(draft())
+    await p.add_remote_link(ref.key, "https://alerts.example.com/a/1", "Alert 1")
+    await p.add_remote_link(ref.key, "https://alerts.example.com/a/1", "Alert 1 (again)")
+    await p.add_remote_link(ref.key, "https://alerts.example.com/a/2", "Alert 2")
+    assert sorted(harness.remote_links(ref.key)) == [
+        ("https://alerts.example.com/a/1", "Alert 1 (again)"),
+        ("https://alerts.example.com/a/2", "Alert 2"),
+    ]
+
+
+async def test_marker_travels_as_label_and_issue_property(harness: Harness) -> None:
+    marker = Marker("alertmanager:abc123")
+    ref = await harness.provider.create_issue(draft(marker=marker))
+    assert marker.label in (await harness.provider.get_issue(ref.key)).labels
+    assert harness.marker_property(ref.key) == marker.property_value
 
 
 async def test_find_by_marker_finds_exactly_the_marked_issue(harness: Harness) -> None:
