@@ -1,14 +1,15 @@
-"""What Jira does to issues: create, edit, transition, comment, delete — with the changelog,
-the index bookkeeping behind the search lag, and the events webhooks are made from."""
+"""What Jira does to issues: create, edit and delete, with screens, field rules and the changelog.
+
+Comments live in `comments.py`, transitions in `workflow.py`, the clock, index lag and events
+in `service_core.py`; `IssueService` is all of them together."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from jira_emulator.comments import CommentOps
 from jira_emulator.errors import bad_request
 from jira_emulator.fieldvalues import (
     FieldProblem,
@@ -16,64 +17,13 @@ from jira_emulator.fieldvalues import (
     parse_list_item,
     parse_value,
 )
-from jira_emulator.model import ChangeGroup, ChangeItem, Comment, Issue, Project, State
+from jira_emulator.model import ChangeGroup, ChangeItem, Issue, Project
+from jira_emulator.service_core import Event, not_on_screen
 
 __all__ = ["Event", "IssueService", "not_on_screen"]
 
 
-def not_on_screen(field_id: str) -> str:
-    return f"Field '{field_id}' cannot be set. It is not on the appropriate screen, or unknown."
-
-
-@dataclass
-class Event:
-    """One change, as webhooks see it (`webhookEvent` + `issue_event_type_name`)."""
-
-    webhook_event: str
-    issue: Issue  # a copy taken right after the change
-    actor: str
-    event_type: str | None = None
-    changelog: ChangeGroup | None = None
-    comment: Comment | None = None
-    timestamp: datetime | None = None
-
-
-class IssueService:
-    def __init__(self, state: State, clock: Callable[[], float], lag: Callable[[], float]) -> None:
-        self.state = state
-        self.clock = clock
-        self.lag = lag
-        self.listeners: list[Callable[[Event], None]] = []
-
-    # -- time and the index ------------------------------------------------------------------
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), tz=UTC)
-
-    def _before_change(self, issue: Issue) -> None:
-        """Keep the version search sees until this change is indexed (see `search_version`)."""
-        if issue.ever_indexed and self.clock() - issue.changed_at >= self.lag():
-            snapshot = copy.copy(issue)
-            snapshot.indexed = None
-            issue.indexed = copy.deepcopy(snapshot)
-
-    def _after_change(self, issue: Issue) -> None:
-        issue.changed_at = self.clock()
-        issue.ever_indexed = True
-        if self.lag() <= 0:
-            issue.indexed = None
-
-    def search_version(self, issue: Issue, reconcile: set[int]) -> Issue | None:
-        """The version of `issue` search sees now (None: not indexed yet)."""
-        if issue.id in reconcile or self.clock() - issue.changed_at >= self.lag():
-            return issue
-        return issue.indexed
-
-    def emit(self, event: Event) -> None:
-        event.timestamp = event.timestamp or self.now()
-        for listener in list(self.listeners):
-            listener(event)
-
-    # -- field plumbing ----------------------------------------------------------------------
+class IssueService(CommentOps):
     def _screen_field(self, project: Project, type_name: str, field_id: str) -> Any:
         field = self.state.fields.get(field_id)
         if (
@@ -155,27 +105,6 @@ class IssueService:
             item = parse_list_item(self.state, field, raw)
             return [i for i in items if i != item]
         raise FieldProblem(f"Operation '{verb}' is not supported for {field.name}")
-
-    def _comment_ops(self, operations: Any, api: str, errors: dict[str, str]) -> list[Any]:
-        bodies = []
-        for operation in operations if isinstance(operations, list) else []:
-            add = operation.get("add") if isinstance(operation, dict) else None
-            if not isinstance(add, dict):
-                errors["comment"] = "Operation must be an object with one of add"
-                continue
-            try:
-                bodies.append(self._comment_body(add.get("body"), api))
-            except FieldProblem as problem:
-                errors["comment"] = str(problem)
-        return bodies
-
-    def _comment_body(self, raw: Any, api: str) -> Any:
-        field = copy.copy(self.state.fields["description"])
-        field.name = "Comment"
-        if raw is None or raw == "":
-            raise FieldProblem("Comment body can not be empty!")
-        project = next(iter(self.state.projects.values()))
-        return parse_value(self.state, field, raw, api, project)
 
     def _record(self, issue: Issue, staged: dict[str, Any], actor: str) -> ChangeGroup | None:
         items = []
@@ -355,48 +284,3 @@ class IssueService:
         self.emit(Event("jira:issue_deleted", copy.deepcopy(issue), actor, "issue_deleted"))
 
     # -- comments ----------------------------------------------------------------------------
-    def _new_comment(self, body: Any, actor: str) -> Comment:
-        now = self.now()
-        return Comment(str(self.state.next_id("comment", 10000)), actor, body, now, now, actor)
-
-    def _add_comment_to(self, issue: Issue, body: Any, actor: str) -> Comment:
-        self._before_change(issue)
-        comment = self._new_comment(body, actor)
-        issue.comments.append(comment)
-        issue.updated = comment.created
-        self._after_change(issue)
-        snapshot = copy.deepcopy(issue)
-        self.emit(Event("comment_created", snapshot, actor, None, comment=comment))
-        self.emit(Event("jira:issue_updated", snapshot, actor, "issue_commented", comment=comment))
-        return comment
-
-    def add_comment(self, issue: Issue, body: Any, api: str, actor: str) -> Comment:
-        try:
-            parsed = self._comment_body(body.get("body") if isinstance(body, dict) else None, api)
-        except FieldProblem as problem:
-            raise bad_request(errors={"comment": str(problem)}) from None
-        return self._add_comment_to(issue, parsed, actor)
-
-    def edit_comment(self, issue: Issue, comment: Comment, body: Any, api: str, actor: str) -> None:
-        try:
-            parsed = self._comment_body(body.get("body") if isinstance(body, dict) else None, api)
-        except FieldProblem as problem:
-            raise bad_request(errors={"comment": str(problem)}) from None
-        self._before_change(issue)
-        comment.body, comment.update_author, comment.updated = parsed, actor, self.now()
-        self._after_change(issue)
-        snapshot = copy.deepcopy(issue)
-        self.emit(Event("comment_updated", snapshot, actor, None, comment=comment))
-        self.emit(
-            Event("jira:issue_updated", snapshot, actor, "issue_comment_edited", comment=comment)
-        )
-
-    def delete_comment(self, issue: Issue, comment: Comment, actor: str) -> None:
-        self._before_change(issue)
-        issue.comments.remove(comment)
-        self._after_change(issue)
-        snapshot = copy.deepcopy(issue)
-        self.emit(Event("comment_deleted", snapshot, actor, None, comment=comment))
-        self.emit(
-            Event("jira:issue_updated", snapshot, actor, "issue_comment_deleted", comment=comment)
-        )
