@@ -179,6 +179,7 @@ MATCHES: list[tuple[str, list[str]]] = [
     ('"Risk Score" <= 3', ["OPS-2"]),
     ("cf[10020] in (3, 7.5)", ["OPS-1", "OPS-2"]),
     ("issue.property[tb].fingerprint = fp-abc", ["OPS-1"]),
+    ("issue.property[TB].fingerprint = FP-ABC", ["OPS-1"]),
     ('issue.property["tb"].fingerprint in ("fp-xyz", "fp-none")', ["SEC-3"]),
     ("issue.property[tb].fingerprint is EMPTY", ["OPS-2", "OPS-10"]),
     ("project = OPS ORDER BY created DESC", ["OPS-1", "OPS-2", "OPS-10"]),

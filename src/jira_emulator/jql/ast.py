@@ -64,7 +64,7 @@ class FieldRef:
 
     Canonical names: system fields lowercased with aliases applied (`type` → `issuetype`),
     `customfield_NNNNN` for `cf[NNNNN]`, and `issue.property[<key>].<path>` for entity
-    properties.
+    properties (key lowercased, path as written).
     """
 
     written: str

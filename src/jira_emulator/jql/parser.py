@@ -167,7 +167,7 @@ class _Parser:
             raise self.expected("a property path such as '.path'")
         self.take()
         written = f"{name.text}[{key.text}]{path.text}"
-        canonical = f"{name.text.lower()}[{key.text}]{path.text}"
+        canonical = f"{name.text.lower()}[{key.text.lower()}]{path.text}"
         return FieldRef(written, canonical)
 
     def check_long(self, token: Token) -> None:
