@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from support.requirements import require
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.fake import FakeProvider
+from ticketbridge.render import to_text
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Harness:
     links: Callable[[], set[tuple[str, str, str]]]  # (type name, inward key, outward key)
     remote_links: Callable[[str], list[tuple[str, str]]]  # (url, title) of an issue
     marker_property: Callable[[str], object]  # the "ticketbridge" issue property, or None
+    comments: Callable[[str], list[str]]  # plain text of an issue's comments, oldest first
     extras: dict[str, object] = field(default_factory=dict)
 
 
@@ -66,12 +68,14 @@ def fake_harness() -> Harness:
         },
         remote_links=lambda key: list(fake.issues[key].remote_links),
         marker_property=lambda key: fake.issues[key].properties.get("ticketbridge"),
+        comments=lambda key: [to_text(c.body) for c in fake.issues[key].comments],
     )
 
 
 def emulator_harness(flavor: str) -> Harness:
     try:
         from jira_emulator import Emulator
+        from jira_emulator.richtext import plain_text
     except ImportError as exc:
         require(False, f"Jira emulator not importable yet: {exc}")
         raise
@@ -128,5 +132,6 @@ def emulator_harness(flavor: str) -> Harness:
         links=links,
         remote_links=remote_links,
         marker_property=lambda key: emu.issue(key).properties.get("ticketbridge"),
+        comments=lambda key: [plain_text(c.body) for c in emu.issue(key).comments],
         extras={"emulator": emu},
     )

@@ -27,6 +27,13 @@ async def test_comment_add_then_edit_in_place(harness: Harness) -> None:
     edited = await p.edit_comment(ref.key, added.id, Document.plain("seen 2 times"))
     assert edited.id == added.id
     assert "seen 2 times" in edited.body_text
+    assert [c.strip() for c in harness.comments(ref.key)] == ["seen 2 times"]
+
+
+async def test_transition_can_carry_a_comment(harness: Harness) -> None:
+    ref = await harness.provider.create_issue(draft())
+    await _transition_to(harness, ref.key, "done", comment=Document.plain("Resolved upstream"))
+    assert [c.strip() for c in harness.comments(ref.key)] == ["Resolved upstream"]
 
 
 async def _transition_to(harness: Harness, key: str, category: str, **kw: Any) -> None:
