@@ -132,8 +132,11 @@ class Decision:
     retry_after: float
     reset_at: datetime
     reason: str | None = None
+    quiet: bool = False  # limiting is off: no rate-limit headers at all, as on a default DC
 
     def headers(self) -> list[tuple[bytes, bytes]]:
+        if self.quiet:
+            return []
         reset = self.reset_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
         pairs = [
             ("X-RateLimit-Limit", str(self.limit)),
@@ -290,7 +293,7 @@ class RateLimiter:
             now = self.clock()
             bucket = self._bucket(method, path, now)
             if not self.enabled:
-                return self._decision(True, bucket, 0.0, None)
+                return Decision(True, 0, 0, 0.0, self.wall_clock(), quiet=True)
             if self._forced is not None:
                 forced = self._forced
                 forced.count -= 1
