@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the `database` fixture is imported from support.postgres by name
 """Every decision of SPEC §4.3, table-driven: initial Jira state, alerts in, final Jira state.
 
 Runs on SQLite and on a real PostgreSQL, against the fake provider. "Jira moved the issue"
@@ -6,16 +7,14 @@ steps transition the issue in the fake Jira and tell the pipeline as sync would.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline, alert
-from support.postgres import PostgresServer, start_postgres
+from support.postgres import database, postgres_server  # noqa: F401 - fixtures
 from ticketbridge.config import load_config
 from ticketbridge.domain import AlertState, DecisionKind, DedupPolicy, Severity
 from ticketbridge.providers.fake import FakeProvider
@@ -154,23 +153,6 @@ ROWS = [
         AlertState.TICKETED,
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[PostgresServer]:
-    yield from start_postgres()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/tb.db"
-    else:
-        url = request.getfixturevalue("postgres_server").create_database()
-    db = Database(url)
-    await db.upgrade()
-    yield db
-    await db.aclose()
 
 
 async def _jira_done(pipe: Pipeline, jira: FakeProvider, step: JiraDone) -> None:

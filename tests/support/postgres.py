@@ -14,13 +14,16 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from support.requirements import postgres_bin, require
+import pytest
 
-__all__ = ["PostgresServer", "start_postgres"]
+from support.requirements import postgres_bin, require
+from ticketbridge.storage import Database
+
+__all__ = ["PostgresServer", "database", "postgres_server", "start_postgres"]
 
 
 @dataclass
@@ -99,3 +102,23 @@ def start_postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Import into a conftest (or test module) to use; one server per importing location."""
+    yield from start_postgres()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated, empty database: SQLite in a temp dir, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/tb.db"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.create_database()
+    db = Database(url)
+    await db.upgrade()
+    yield db
+    await db.aclose()

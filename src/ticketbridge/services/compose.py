@@ -1,7 +1,8 @@
 """The plain default issue for an alert, used until templates are wired in (`IssueComposer`).
 
-Summary `[{severity}] {title}` clipped to Jira's 255 characters; a description with the alert's
-text, a field table and its links; the marker that makes the create findable again.
+Summary `[{severity}] {title}` clipped to Jira's 255 characters; a description (truncated to
+Jira's limit) with the alert's text, a field table and its links; labels, priority and due
+date from the route; the marker that makes the create findable again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from ticketbridge.domain import Alert, Ticket
 from ticketbridge.providers.base import IssueDraft, Marker
+from ticketbridge.render import clip_summary, truncate
 from ticketbridge.render.document import (
     Block,
     BulletList,
@@ -26,16 +28,7 @@ from ticketbridge.render.document import (
 )
 from ticketbridge.services.ports import Route
 
-__all__ = ["MAX_SUMMARY", "DefaultComposer", "alert_table", "clip"]
-
-MAX_SUMMARY = 255
-_ELLIPSIS = "…"
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` on one line, cut to `limit` characters with an ellipsis when longer."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - len(_ELLIPSIS)] + _ELLIPSIS
+__all__ = ["DefaultComposer", "alert_table", "describe"]
 
 
 def _cell(text: str, header: bool = False) -> TableCell:
@@ -90,8 +83,8 @@ class DefaultComposer:
         return IssueDraft(
             project=route.project,
             issue_type=route.issue_type,
-            summary=clip(f"[{alert.severity.value}] {alert.title}", MAX_SUMMARY),
-            description=describe(alert),
+            summary=clip_summary(f"[{alert.severity.value}] {alert.title}"),
+            description=truncate(describe(alert)),
             priority=route.priority,
             labels=tuple(dict.fromkeys(route.labels)),
             components=route.components,

@@ -9,8 +9,9 @@ from datetime import datetime
 from ticketbridge.domain import Alert, AlertState, JobKind, Ticket
 from ticketbridge.errors import FieldErrors, NotFound
 from ticketbridge.providers.base import IssueUpdate, Provider, StatusCategory, Transition
+from ticketbridge.render import clip_summary
 from ticketbridge.render.document import Block, Document, Paragraph, Text
-from ticketbridge.services.compose import alert_table, clip
+from ticketbridge.services.compose import alert_table
 from ticketbridge.services.ports import IssueComposer, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
 
@@ -34,7 +35,7 @@ def digest_document(ticket: Ticket, latest: Alert | None) -> Document:
         )
     ]
     if latest is not None:
-        blocks.append(_para(f"Latest: {clip(latest.title, 255)}"))
+        blocks.append(_para(f"Latest: {clip_summary(latest.title)}"))
         blocks.extend(Document.plain(latest.description).blocks)
         blocks.append(alert_table(latest))
     return Document(tuple(blocks))

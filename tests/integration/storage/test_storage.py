@@ -1,0 +1,191 @@
+"""Storage on SQLite and PostgreSQL: migrations, unique constraints, the leased outbox's
+claim rules, fingerprint leases, API keys. Each test asserts rows, not calls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from ticketbridge.domain import (
+    Alert,
+    DecisionKind,
+    JobKind,
+    JobState,
+    Severity,
+    Ticket,
+    TicketStatus,
+)
+from ticketbridge.domain.records import NewJob, StoredAlert
+from ticketbridge.storage import Database
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LEASE = NOW + timedelta(seconds=60)
+
+
+def _ticket(fingerprint: str, generation: int = 1) -> Ticket:
+    return Ticket(fingerprint, generation, "OPS", TicketStatus.PENDING, NOW, NOW)
+
+
+def _stored(alert_id: str, ticket_id: int | None = None) -> StoredAlert:
+    alert = Alert(
+        id=alert_id,
+        source="generic",
+        kind="k",
+        title="t",
+        severity=Severity.HIGH,
+        fingerprint="fp",
+        occurred_at=NOW,
+        received_at=NOW,
+        attributes={"nested": {"kept": [1, 2]}},
+    )
+    return StoredAlert(0, alert, DecisionKind.CREATE, ("why",), None, None, ticket_id)
+
+
+async def _jobs(db: Database, *specs: tuple[str, JobKind]) -> list[int]:
+    async with db.unit_of_work() as uow:
+        tickets = await uow.tickets.insert_many([_ticket(key) for key, _ in dict(specs).items()])
+        ids = {t.fingerprint: t.id for t in tickets}
+        jobs = [NewJob(kind, key, ids[key] or 0, {"n": i}) for i, (key, kind) in enumerate(specs)]
+        await uow.outbox.enqueue(jobs, NOW)
+        await uow.commit()
+        listed = await uow.outbox.list(state=None, limit=100)
+        return [j.id for j in listed]
+
+
+async def _in_transaction(db: Database, write: Callable[[Any], Awaitable[object]]) -> None:
+    async with db.unit_of_work() as uow:
+        await write(uow)
+        await uow.commit()
+
+
+async def test_upgrade_is_idempotent_and_creates_the_schema(database: Database) -> None:
+    await database.upgrade()  # the fixture already upgraded once
+    async with database.engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    assert {"alerts", "tickets", "outbox_jobs", "fingerprint_leases", "api_keys"} <= names
+    assert version == "0001"
+
+
+async def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/wal.db")
+    async with db.engine.connect() as conn:
+        mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
+        timeout = (await conn.execute(text("PRAGMA busy_timeout"))).scalar()
+        keys = (await conn.execute(text("PRAGMA foreign_keys"))).scalar()
+    await db.aclose()
+    assert (mode, timeout, keys) == ("wal", 30000, 1)
+
+
+async def test_unique_constraints_hold_dedup(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.alerts.add([_stored("a1")])
+        await uow.tickets.insert_many([_ticket("fp")])
+        await uow.commit()
+    with pytest.raises(IntegrityError):
+        await _in_transaction(database, lambda uow: uow.alerts.add([_stored("a1")]))
+    with pytest.raises(IntegrityError):
+        await _in_transaction(database, lambda uow: uow.tickets.insert_many([_ticket("fp")]))
+    async with database.unit_of_work() as uow:
+        stored = await uow.alerts.get("generic", "a1")
+        current = await uow.tickets.current(["fp"])
+    assert stored is not None
+    assert stored.alert.attributes == {"nested": {"kept": [1, 2]}}  # kept whole
+    assert stored.alert.occurred_at == NOW
+    assert current["fp"].generation == 1
+
+
+async def test_claim_keeps_one_ordering_key_in_order(database: Database) -> None:
+    create, comment = JobKind.CREATE_ISSUE, JobKind.COMMENT
+    ids = await _jobs(database, ("k1", create), ("k1", comment), ("k2", create))
+    async with database.unit_of_work() as uow:
+        first = await uow.outbox.claim("w1", NOW, LEASE, 10)
+        await uow.commit()
+    assert [j.id for j in first] == [ids[0], ids[2]]  # k1's second job waits for its first
+    async with database.unit_of_work() as uow:
+        assert await uow.outbox.claim("w2", NOW, LEASE, 10) == []  # running ones hold keys
+        await uow.outbox.kill(ids[0], "w1", error="400", hint="fix", now=NOW)
+        await uow.outbox.complete(ids[2], "w1", NOW)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.outbox.claim("w2", NOW, LEASE, 10) == []  # a dead create holds k1
+        retried = await uow.outbox.retry(ids[0], NOW)
+        await uow.commit()
+    assert retried is not None
+    assert retried.state is JobState.PENDING
+    assert retried.attempts == 0
+
+
+async def test_dead_follow_up_does_not_hold_its_key(database: Database) -> None:
+    ids = await _jobs(database, ("k1", JobKind.COMMENT), ("k1", JobKind.DIGEST))
+    async with database.unit_of_work() as uow:
+        [job] = await uow.outbox.claim("w1", NOW, LEASE, 10)
+        await uow.outbox.kill(job.id, "w1", error="404", hint=None, now=NOW)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        [after] = await uow.outbox.claim("w1", NOW, LEASE, 10)
+    assert after.id == ids[1]
+
+
+async def test_expired_lease_is_reclaimed_and_the_old_owner_cannot_complete(
+    database: Database,
+) -> None:
+    [job_id] = await _jobs(database, ("k1", JobKind.CREATE_ISSUE))
+    async with database.unit_of_work() as uow:
+        await uow.outbox.claim("dies", NOW, LEASE, 10)
+        await uow.outbox.mark_attempted(job_id, "dies", NOW)
+        await uow.commit()
+    later = LEASE + timedelta(seconds=1)
+    async with database.unit_of_work() as uow:
+        [job] = await uow.outbox.claim("heir", later, later + timedelta(seconds=60), 10)
+        assert not await uow.outbox.complete(job_id, "dies", later)
+        await uow.commit()
+    assert job.attempted_at == NOW  # the heir knows a create may have happened
+    assert job.attempts == 2
+
+
+async def test_concurrent_claims_never_share_a_job(database: Database) -> None:
+    await _jobs(database, *((f"k{i}", JobKind.CREATE_ISSUE) for i in range(60)))
+
+    async def claim(owner: str) -> list[int]:
+        async with database.unit_of_work() as uow:
+            jobs = await uow.outbox.claim(owner, NOW, LEASE, 25)
+            await uow.commit()
+        return [j.id for j in jobs]
+
+    batches = await asyncio.gather(*(claim(f"w{i}") for i in range(4)))
+    claimed = [job for batch in batches for job in batch]
+    assert len(claimed) == len(set(claimed)) == 60
+
+
+async def test_fingerprint_lease_has_one_holder_until_it_expires(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        assert await uow.tickets.acquire_lease("fp", "a", NOW, LEASE)
+        assert not await uow.tickets.acquire_lease("fp", "b", NOW, LEASE)
+        assert await uow.tickets.acquire_lease("fp", "a", NOW, LEASE)  # renew
+        assert await uow.tickets.acquire_lease("fp", "b", LEASE + timedelta(seconds=1), LEASE)
+        await uow.tickets.release_lease("fp", "b")
+        assert await uow.tickets.acquire_lease("fp", "c", NOW, LEASE)
+        await uow.commit()
+
+
+async def test_api_keys_store_only_hashes(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        key = await uow.api_keys.add("ci", "sha256:abc", ["alerts:write"], NOW)
+        await uow.api_keys.touch(key.id, NOW + timedelta(hours=1))
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        found = await uow.api_keys.by_hash("sha256:abc")
+        assert await uow.api_keys.revoke(key.id)
+        await uow.commit()
+        listed = await uow.api_keys.list()
+    assert found is not None
+    assert found.scopes == ("alerts:write",)
+    assert found.last_used_at == NOW + timedelta(hours=1)
+    assert [k.revoked for k in listed] == [True]
