@@ -236,3 +236,20 @@ async def test_control_paths_are_never_faulted() -> None:
 def test_bad_rules_are_refused_naming_the_field(options: dict[str, object], field: str) -> None:
     with pytest.raises(ValueError, match=f"^{field}:"):
         FaultInjector().add(**options)  # type: ignore[arg-type]
+
+
+async def test_faults_are_added_and_cleared_over_http_control_endpoint() -> None:
+    emu = Emulator(flavor="cloud")
+    async with httpx.AsyncClient(
+        transport=emu.transport(), base_url="http://jira.test", auth=CLOUD_AUTH
+    ) as client:
+        rule = {"method": "GET", "path": "/rest/api/3/myself", "kind": "status", "status": 502}
+        added = await client.post("/_emulator/faults", json=rule)
+        failed = await client.get("/rest/api/3/myself")
+        refused = await client.post("/_emulator/faults", json={"kind": "meltdown"})
+        cleared = await client.delete("/_emulator/faults")
+        served = await client.get("/rest/api/3/myself")
+    assert (added.status_code, failed.status_code) == (201, 502)
+    assert refused.status_code == 400
+    assert refused.json()["errorMessages"][0].startswith("kind:")
+    assert (cleared.status_code, served.status_code) == (204, 200)

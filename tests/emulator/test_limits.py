@@ -232,3 +232,23 @@ async def test_the_emulator_wires_the_limiter_cloud_on_and_datacenter_off() -> N
     assert answer.status_code == 200
     assert json.loads(answer.text)["name"] == "admin"
     assert "x-ratelimit-remaining" not in answer.headers
+
+
+async def test_limits_are_switched_over_http_control_endpoint() -> None:
+    emu = Emulator(flavor="cloud")
+    auth = ("admin@example.com", "emulator-token")
+    async with httpx.AsyncClient(
+        transport=emu.transport(), base_url="http://jira.test", auth=auth
+    ) as client:
+        bad = await client.put("/_emulator/limits", json={"rates": {"GET": -5}})
+        forced = await client.put(
+            "/_emulator/limits", json={"force": 1, "reason": "jira-quota-tenant-based"}
+        )
+        refused = await client.get("/rest/api/3/myself")
+        served = await client.get("/rest/api/3/myself")
+    assert bad.status_code == 400
+    assert "rates.GET" in bad.json()["errorMessages"][0]
+    assert forced.status_code == 204
+    assert refused.status_code == 429
+    assert refused.headers["ratelimit-reason"] == "jira-quota-tenant-based"
+    assert served.status_code == 200
