@@ -166,11 +166,8 @@ class Renderer:
         return body
 
     def field(self, field: FieldDef) -> dict[str, Any]:
-        clause = (
-            [field.id]
-            if not field.custom
-            else [field.id, f"cf[{field.schema['customId']}]", field.name]
-        )
+        # as recorded: custom fields are searched as cf[N] or by name, system ones by id
+        clause = [f"cf[{field.schema['customId']}]", field.name] if field.custom else [field.id]
         body: dict[str, Any] = {
             "id": field.id,
             "key": field.id,

@@ -126,6 +126,8 @@ def issue_routes(host: Host, apis: list[str]) -> list[Route]:
                     project_id=project.id,
                     type_id=type_id,
                 )
+        for meta in fields.values():
+            meta.pop("fieldId")  # editmeta's FieldMetadata has no fieldId
         return JiraJSON({"fields": fields})
 
     async def comments(request: Request, api: str) -> Response:
