@@ -63,7 +63,9 @@ class HardBreak:
 
 @dataclass(frozen=True)
 class Mention:
-    """A user mention by Cloud accountId (DC renders `[~name]` from `text`)."""
+    """A user mention. `account_id` is the Cloud accountId, or the username on Data Center
+    (whoever builds the document resolves it for the flavour); ADF writes a `mention` node with
+    it, wiki markup `[~account_id]`. `text` is an optional display name (ADF `@text`)."""
 
     account_id: str
     text: str = ""
