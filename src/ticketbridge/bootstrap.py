@@ -42,7 +42,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbridge import storage
 from ticketbridge.api import create_app
-from ticketbridge.api.adapters import ApiKeyService, NativeSources, WakingIngest
+from ticketbridge.api.adapters import (
+    ApiKeyService,
+    CoalescingIngest,
+    NativeSources,
+    WakingIngest,
+)
 from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
 from ticketbridge.api.schemas import ReadinessCheck
@@ -187,7 +192,7 @@ class Container:
     database: Database
     metrics: Metrics
     api_keys: ApiKeyService
-    ingest: WakingIngest
+    ingest: CoalescingIngest
     sources: NativeSources
     alerts: AlertQueries
     outbox: OutboxAdmin
@@ -250,7 +255,8 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
-    ingest = WakingIngest(IngestService(uow, router, pipeline, _clock), dispatchers)
+    service = IngestService(uow, router, pipeline, _clock)
+    ingest = CoalescingIngest(WakingIngest(service, dispatchers), max_batch=pipeline.max_batch)
     try:
         yield Container(
             settings=settings,

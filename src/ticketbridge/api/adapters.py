@@ -3,17 +3,18 @@ the in-process workers after an ingest). Built by `ticketbridge.bootstrap`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ticketbridge.api.ports import ApiKeyRecord, NativeRequest
+from ticketbridge.api.ports import ApiKeyRecord, Ingest, NativeRequest
 from ticketbridge.config.schema import Config
 from ticketbridge.domain import Alert
 from ticketbridge.services import IngestResult, IngestService, UnitOfWorkFactory
 from ticketbridge.sources import SOURCES, SourceAuthConfig, verify
 from ticketbridge.workers import Dispatcher
 
-__all__ = ["ApiKeyService", "NativeSources", "WakingIngest"]
+__all__ = ["ApiKeyService", "CoalescingIngest", "NativeSources", "WakingIngest"]
 
 
 class ApiKeyService:
@@ -39,7 +40,7 @@ class ApiKeyService:
 class NativeSources:
     """`api.ports.SourceIngest`: verify, parse with the source's adapter, ingest."""
 
-    def __init__(self, ingest: WakingIngest, config: Config) -> None:
+    def __init__(self, ingest: Ingest, config: Config) -> None:
         self._ingest = ingest
         self._config = config
 
@@ -54,7 +55,7 @@ class NativeSources:
         verify(auth, request.headers, request.query, request.body, now)  # before any parsing
         fields = configured.fingerprint if configured else None
         alerts = adapter.parse_alerts(request.body, received_at=now, fingerprint_fields=fields)
-        return await self._ingest.ingest(alerts) if alerts else []
+        return list(await self._ingest.ingest(alerts)) if alerts else []
 
 
 class WakingIngest:
@@ -69,3 +70,52 @@ class WakingIngest:
         for dispatcher in self._dispatchers:
             dispatcher.wake()
         return results
+
+
+class CoalescingIngest:
+    """Group commit: requests that arrive while a transaction is running are ingested together
+    in the next one (up to `max_batch` alerts), and each gets its own results back.
+
+    SQLite has one writer at a time; without this, concurrent single-alert requests queue on the
+    database lock (and its busy-wait back-off) one transaction each. On PostgreSQL it saves a
+    transaction per request as well. Nobody waits for a batch to fill: a group is whatever
+    queued up during the previous commit, so an idle server commits a lone alert at once.
+    """
+
+    def __init__(self, inner: Ingest, max_batch: int = 1000) -> None:
+        self._inner = inner
+        self._max_batch = max_batch
+        self._queue: list[tuple[Sequence[Alert], asyncio.Future[list[IngestResult]]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def ingest(self, alerts: Sequence[Alert]) -> list[IngestResult]:
+        future: asyncio.Future[list[IngestResult]] = asyncio.get_running_loop().create_future()
+        self._queue.append((alerts, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            group = self._take_group()
+            combined = [alert for alerts, _ in group for alert in alerts]
+            try:
+                results = list(await self._inner.ingest(combined))
+            except Exception as exc:  # noqa: BLE001 - a drain loop: the error goes to its requests
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            start = 0
+            for alerts, future in group:
+                if not future.done():  # a caller that went away still had its alerts committed
+                    future.set_result(results[start : start + len(alerts)])
+                start += len(alerts)
+
+    def _take_group(self) -> list[tuple[Sequence[Alert], asyncio.Future[list[IngestResult]]]]:
+        group = [self._queue.pop(0)]
+        total = len(group[0][0])
+        while self._queue and total + len(self._queue[0][0]) <= self._max_batch:
+            total += len(self._queue[0][0])
+            group.append(self._queue.pop(0))
+        return group

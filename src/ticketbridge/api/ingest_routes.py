@@ -19,7 +19,7 @@ from ticketbridge.api.errors import error_response
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.api.ports import ApiContainer, NativeRequest
 from ticketbridge.api.schemas import ErrorBody, IngestResponse
-from ticketbridge.api.views import ingest_body
+from ticketbridge.api.views import ingest_dict
 from ticketbridge.domain import Alert
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.services import IngestResult, parse_alerts
@@ -107,12 +107,13 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
 
     def respond(results: Sequence[IngestResult]) -> JSONResponse:
         _count(metrics, results)
-        response = IngestResponse(
-            accepted=sum(1 for r in results if not r.duplicate),
-            duplicates=sum(1 for r in results if r.duplicate),
-            results=[ingest_body(i, r) for i, r in enumerate(results)],
-        )
-        return JSONResponse(response.model_dump(mode="json"), status_code=202)
+        duplicates = sum(1 for r in results if r.duplicate)
+        body = {
+            "accepted": len(results) - duplicates,
+            "duplicates": duplicates,
+            "results": [ingest_dict(i, r) for i, r in enumerate(results)],
+        }
+        return JSONResponse(body, status_code=202)
 
     @router.post(
         "/v1/alerts",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -158,3 +159,20 @@ async def _kill_the_only_job(api: Api) -> int:
         await uow.outbox.kill(job.id, "test", error=error, hint="fix the screen", now=now)
         await uow.commit()
     return job.id
+
+
+async def test_concurrent_requests_each_get_their_own_answer(api: Api) -> None:
+    # concurrent requests are committed together (group commit); answers must not mix
+    payloads = [alert(n, fingerprint=f"fp-{n % 3}") for n in range(20)] + [alert(0)]
+    responses = await asyncio.gather(
+        *(api.client.post("/v1/alerts", json=p, headers=api.auth("ingest")) for p in payloads)
+    )
+    assert all(r.status_code == 202 for r in responses)
+    answers = [r.json()["results"] for r in responses]
+    assert [a[0]["id"] for a in answers] == [p["id"] for p in payloads]
+    assert all(len(a) == 1 for a in answers)
+    assert sum(a[0]["duplicate"] for a in answers) == 1
+    fresh = [a[0] for a in answers if not a[0]["duplicate"]]
+    assert sum(a["decision"] == "create" for a in fresh) == 3
+    assert len(await api.container.alerts.recent()) == 20
+    assert len(await api.container.alerts.tickets()) == 3
