@@ -194,6 +194,10 @@ class Emulator:
     async def drain_webhooks(self, wait: float = 10.0) -> list[Delivery]:
         return await self.webhooks.drain(wait)
 
+    async def aclose(self) -> None:
+        """Cancel webhook deliveries still in flight (for tests that do not drain them)."""
+        await self.webhooks.close()
+
     def snapshot(self) -> State:
         return copy.deepcopy(self.state)
 

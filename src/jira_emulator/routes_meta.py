@@ -266,6 +266,7 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         ("GET", "/issue/createmeta/{ref}/issuetypes", createmeta_types),
         ("GET", "/issue/createmeta/{ref}/issuetypes/{type_id}", createmeta_fields),
         ("GET", "/user/search", user_search),
+        ("GET", "/user/assignable/search", user_search),  # every user may be assigned here
         ("GET", "/user", user),
     ]
     if host.state.flavor == "cloud":

@@ -151,3 +151,13 @@ async def test_account_ids_are_deterministic() -> None:
     first, second = Emulator(), Emulator()
     assert first.state.users["admin"].account_id == second.state.users["admin"].account_id
     assert first.state.users["admin"].account_id.startswith("712020:")
+
+
+async def test_assignable_user_search_as_createmeta_advertises(
+    cloud_client: httpx.AsyncClient,
+) -> None:
+    meta = (await cloud_client.get("/rest/api/3/issue/createmeta/OPS/issuetypes/10001")).json()
+    [assignee] = [f for f in meta["fields"] if f["fieldId"] == "assignee"]
+    url = assignee["autoCompleteUrl"] + "car"
+    found = (await cloud_client.get(url)).json()
+    assert [u["displayName"] for u in found] == ["Carol Compliance"]
