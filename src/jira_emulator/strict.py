@@ -169,6 +169,12 @@ class _Spec:
         return node
 
 
+@cache
+def _spec_for(spec_path: str) -> _Spec:
+    """One parsed spec with its compiled validators per process, shared by every emulator."""
+    return _Spec(spec_path)
+
+
 def _child(node: Any, segment: str | int) -> Any:
     if isinstance(node, dict):
         return node.get(segment)
@@ -217,7 +223,7 @@ class StrictValidator:
     @property
     def spec(self) -> _Spec:
         if self._spec is None:
-            self._spec = _Spec(self.spec_path)
+            self._spec = _spec_for(self.spec_path)
         return self._spec
 
     def operation(
