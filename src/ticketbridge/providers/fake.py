@@ -49,9 +49,8 @@ from ticketbridge.providers.base import (
 )
 from ticketbridge.providers.jira import defaults as jd
 from ticketbridge.providers.jira import jql
-from ticketbridge.providers.jira.dialect import DESCRIPTION_LIMIT, TRUNCATION_MARKER, clip_summary
 from ticketbridge.providers.jira.shaping import shape_value
-from ticketbridge.render import Document, to_text
+from ticketbridge.render import Document, clip_summary, to_text, truncate
 
 __all__ = [
     "FIELDS",
@@ -508,13 +507,8 @@ def _public_comment(c: FakeComment) -> Comment:
 
 
 def _description(doc: Document | None) -> str | None:
-    """The description as the fake shows it: plain text, cut like Jira's 32,767 limit."""
-    if doc is None:
-        return None
-    text = to_text(doc)
-    if len(text) <= DESCRIPTION_LIMIT:
-        return text
-    return text[: DESCRIPTION_LIMIT - len(TRUNCATION_MARKER) - 2] + "\n\n" + TRUNCATION_MARKER
+    """The description as the fake shows it: plain text, cut at Jira's 32,767 limit."""
+    return None if doc is None else to_text(truncate(doc))
 
 
 def _as_text(value: Any) -> Any:

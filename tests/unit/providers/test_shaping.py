@@ -9,14 +9,9 @@ import pytest
 
 from ticketbridge.errors import FieldErrors
 from ticketbridge.providers.base import FieldDef
-from ticketbridge.providers.jira.dialect import (
-    DESCRIPTION_LIMIT,
-    TRUNCATION_MARKER,
-    clip_summary,
-    dialect_for,
-)
+from ticketbridge.providers.jira.dialect import dialect_for
 from ticketbridge.providers.jira.shaping import TEXTAREA, shape_value
-from ticketbridge.render import Document, adf_size
+from ticketbridge.render import DESCRIPTION_LIMIT, Document, adf_size
 
 CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
 OPTION = FieldDef("customfield_1", "Change Risk", True, "option", custom_type=CF + "select")
@@ -81,13 +76,6 @@ def test_textarea_is_adf_on_cloud_and_wiki_on_data_center() -> None:
     assert wiki == "Rotate the key"
 
 
-def test_summary_is_one_line_of_at_most_255_with_a_marker() -> None:
-    assert clip_summary("a\nb") == "a b"
-    long = clip_summary("x" * 300)
-    assert len(long) == 255
-    assert long.endswith("…")
-
-
 @pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
 def test_description_fits_32767_with_a_visible_marker(flavor: str) -> None:
     dialect = dialect_for(flavor)
@@ -95,5 +83,5 @@ def test_description_fits_32767_with_a_visible_marker(flavor: str) -> None:
     rendered = dialect.rich_text(doc)
     size = adf_size(rendered) if flavor == "cloud" else len(rendered)
     assert size <= DESCRIPTION_LIMIT
-    assert TRUNCATION_MARKER in str(rendered)
+    assert "truncated by ticketbridge" in str(rendered)
     assert "para 0 " in str(rendered)

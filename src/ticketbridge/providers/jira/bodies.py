@@ -25,9 +25,10 @@ from ticketbridge.providers.base import (
     Marker,
     Transition,
 )
-from ticketbridge.providers.jira.dialect import Dialect, clip_summary
+from ticketbridge.providers.jira.dialect import Dialect
 from ticketbridge.providers.jira.fields import Metadata, status_from
 from ticketbridge.providers.jira.shaping import shape_value
+from ticketbridge.render import clip_summary
 
 __all__ = ["Bodies", "comment_from", "issue_from", "transition_from"]
 

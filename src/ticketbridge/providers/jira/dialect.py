@@ -14,48 +14,31 @@ from typing import Any, Literal
 
 from ticketbridge.providers.base import Capabilities, User
 from ticketbridge.providers.jira.client import JiraClient, jsonable_ids
-from ticketbridge.render import Document, Paragraph, Text, adf_size, adf_to_text, to_adf, to_wiki
+from ticketbridge.render import (
+    DESCRIPTION_LIMIT,
+    Document,
+    adf_measure,
+    adf_size,
+    adf_to_text,
+    jira_length,
+    to_adf,
+    to_wiki,
+    truncate,
+    wiki_measure,
+)
 
 __all__ = [
-    "DESCRIPTION_LIMIT",
-    "SUMMARY_LIMIT",
-    "TRUNCATION_MARKER",
     "CloudDialect",
     "DataCenterDialect",
     "Dialect",
-    "clip_summary",
     "dialect_for",
 ]
 
-SUMMARY_LIMIT = 255
-DESCRIPTION_LIMIT = 32_767
-TRUNCATION_MARKER = "… [truncated by ticketbridge]"
 _SEARCH_FIELDS = ("*all",)
-
-
-def clip_summary(summary: str) -> str:
-    """One line, at most 255 characters, with a visible marker when cut."""
-    line = " ".join(summary.split())
-    if len(line) <= SUMMARY_LIMIT:
-        return line
-    return line[: SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
 def _as_document(value: Any) -> Document:
     return value if isinstance(value, Document) else Document.plain(str(value))
-
-
-def _fit_blocks(doc: Document, fits: Any) -> Document:
-    """The longest prefix of `doc`'s blocks that fits, followed by the truncation marker."""
-    marker = Paragraph((Text(TRUNCATION_MARKER),))
-    lo, hi = 0, len(doc.blocks)
-    while lo < hi:  # largest n with blocks[:n] + marker fitting
-        mid = (lo + hi + 1) // 2
-        if fits(Document((*doc.blocks[:mid], marker))):
-            lo = mid
-        else:
-            hi = mid - 1
-    return Document((*doc.blocks[:lo], marker))
 
 
 @dataclass(frozen=True)
@@ -123,11 +106,12 @@ class Dialect:
 
 class CloudDialect(Dialect):
     def rich_text(self, value: Any) -> Any:
+        """ADF; a document over Jira's 32,767 limit is cut with render's visible marker."""
         doc = _as_document(value)
         adf = to_adf(doc)
         if adf_size(adf) <= DESCRIPTION_LIMIT:
             return adf
-        return to_adf(_fit_blocks(doc, lambda d: adf_size(to_adf(d)) <= DESCRIPTION_LIMIT))
+        return to_adf(truncate(doc, measure=adf_measure))
 
     async def search(
         self,
@@ -152,11 +136,12 @@ class CloudDialect(Dialect):
 
 class DataCenterDialect(Dialect):
     def rich_text(self, value: Any) -> Any:
-        wiki = to_wiki(_as_document(value))
-        if len(wiki) <= DESCRIPTION_LIMIT:
+        """Wiki markup; a document over Jira's 32,767 limit is cut with a visible marker."""
+        doc = _as_document(value)
+        wiki = to_wiki(doc)
+        if jira_length(wiki) <= DESCRIPTION_LIMIT:
             return wiki
-        cut = DESCRIPTION_LIMIT - len(TRUNCATION_MARKER) - 2
-        return wiki[:cut] + "\n\n" + TRUNCATION_MARKER
+        return to_wiki(truncate(doc, measure=wiki_measure))
 
     def user_search_params(self, query: str) -> dict[str, str]:
         return {"username": query, "maxResults": "10"}
