@@ -41,6 +41,7 @@ from ticketbridge.providers.base import (
     Marker,
     Priority,
     Project,
+    Provider,
     SearchPage,
     ServerInfo,
     Status,
@@ -557,3 +558,8 @@ def _values(issue: FakeIssue, name: str) -> list[str]:
 
 
 _CATEGORY_NAMES = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
+
+
+def _conforms(provider: FakeProvider) -> Provider:
+    """mypy proves FakeProvider implements the port (a mismatch fails type checking)."""
+    return provider

@@ -33,6 +33,7 @@ from ticketbridge.providers.base import (
     Marker,
     Priority,
     Project,
+    Provider,
     SearchPage,
     ServerInfo,
     Status,
@@ -329,3 +330,8 @@ def _element_error(err: Mapping[str, Any], draft: IssueDraft) -> FieldErrors:
         hint="; ".join(f"field '{k}' of {scope}: {v}" for k, v in fields.items()) or None,
         status=int(err.get("status", 400)),
     )
+
+
+def _conforms(provider: JiraProvider) -> Provider:
+    """mypy proves JiraProvider implements the port (a mismatch fails type checking)."""
+    return provider
