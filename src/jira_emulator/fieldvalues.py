@@ -21,6 +21,10 @@ class FieldProblem(ValueError):
     """A value a field refuses; `str(problem)` is Jira's message for `errors[field]`."""
 
 
+def _too_long(limit: int) -> str:
+    return f"The entered text is too long. It exceeds the allowed limit of {limit:,} characters."
+
+
 def _parse_rich(field: FieldDef, raw: Any, api: str) -> Any:
     if raw is None:
         return None
@@ -35,8 +39,9 @@ def _parse_rich(field: FieldDef, raw: Any, api: str) -> Any:
         if not isinstance(raw, str):
             raise FieldProblem("Operation value must be a string")
         text = raw
+    # Counted on the text (an assumption for ADF: Jira may count the stored document).
     if len(text) > MAX_TEXT:
-        raise FieldProblem(f"{field.name}: You can only enter up to {MAX_TEXT} characters.")
+        raise FieldProblem(_too_long(MAX_TEXT))
     return raw
 
 
@@ -175,10 +180,7 @@ def parse_value(state: State, field: FieldDef, raw: Any, api: str, project: Proj
         if raw is not None and not isinstance(raw, str):
             raise FieldProblem("Operation value must be a string")
         if isinstance(raw, str) and len(raw) > MAX_SUMMARY:
-            raise FieldProblem(
-                f"{field.name}: The entered text is too long. It exceeds the"
-                " allowed limit of 255 characters."
-            )
+            raise FieldProblem(_too_long(MAX_SUMMARY))
         return raw
     return _parse_named(state, field.id, raw)
 

@@ -11,6 +11,7 @@ from emu_support import ADF_HELLO, adf, create
 from jira_emulator import Emulator
 
 NOT_ON_SCREEN = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
+TOO_LONG = "The entered text is too long. It exceeds the allowed limit of {} characters."
 ADF_MESSAGE = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
 
 
@@ -74,6 +75,8 @@ async def test_get_renders_adf_on_v3_and_text_on_v2(cloud_client: httpx.AsyncCli
             "OPS",
             {"summary": "Summary must be less than 255 characters."},
         ),
+        ({"description": "d" * 32768}, "2", "OPS", {"description": TOO_LONG.format("32,767")}),
+        ({"customfield_10010": "e" * 256}, "2", "OPS", {"customfield_10010": TOO_LONG.format(255)}),
         ({"summary": ""}, "2", "OPS", {"summary": "You must specify a summary of the issue."}),
         (
             {"customfield_10011": {"value": "EXTREME"}},
