@@ -54,14 +54,18 @@ def serve(
     import uvicorn
 
     from jira_emulator.app import Emulator
+    from jira_emulator.seed import SeedError
 
-    emu = Emulator(
-        flavor=flavor,
-        seed=seed,
-        strict=strict,
-        index_lag=index_lag,
-        base_url=base_url or f"http://{host}:{port}",
-    )
+    try:
+        emu = Emulator(
+            flavor=flavor,
+            seed=seed,
+            strict=strict,
+            index_lag=index_lag,
+            base_url=base_url or f"http://{host}:{port}",
+        )
+    except (SeedError, OSError, ValueError) as error:  # a bad seed file or flavour: say which
+        raise SystemExit(f"jira_emulator: {error}") from None
     uvicorn.run(_abort_on_drop(emu.app), host=host, port=port, log_level="warning")
 
 
