@@ -121,3 +121,15 @@ async def test_bulk_create_maps_failures_back_to_input_positions(harness: Harnes
     summaries = {(await harness.provider.get_issue(r.key)).summary for r in result.created.values()}
     assert summaries == {"ok-0", "ok-2"}
     assert harness.issue_count() == 2
+
+
+async def test_bulk_create_of_more_than_50_keeps_positions(harness: Harness) -> None:
+    drafts = [draft(f"n{n}") for n in range(120)]
+    drafts[77] = draft("bad", project="NOPE")
+    result = await harness.provider.create_issues(drafts)
+    assert sorted(result.failed) == [77]
+    assert sorted(result.created) == [n for n in range(120) if n != 77]
+    for pos in (0, 49, 50, 76, 78, 119):
+        issue = await harness.provider.get_issue(result.created[pos].key)
+        assert issue.summary == f"n{pos}"
+    assert harness.issue_count() == 119

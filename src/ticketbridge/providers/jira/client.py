@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ticketbridge.errors import RateLimited
+from ticketbridge.errors import ConfigError, Problem, RateLimited
 from ticketbridge.providers.jira.errors import Where, translate_response, translate_transport
 from ticketbridge.providers.jira.ratelimit import RateGovernor
 from ticketbridge.providers.jira.retry import RetryPolicy, with_retries
@@ -55,9 +55,15 @@ def make_http(
     settings: HttpSettings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """A pooled AsyncClient; `transport` is for tests (MockTransport, the emulator)."""
-    verify: ssl.SSLContext | bool = True
+    verify: ssl.SSLContext | bool = True  # never False: a CA bundle adds trust, never removes it
     if settings.ca_bundle:
-        verify = ssl.create_default_context(cafile=settings.ca_bundle)
+        try:
+            verify = ssl.create_default_context(cafile=settings.ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                "the Jira CA bundle cannot be used",
+                [Problem("jira.ca_bundle", f"{settings.ca_bundle}: {exc}")],
+            ) from exc
     return httpx.AsyncClient(
         base_url=settings.base_url.rstrip("/"),
         auth=settings.auth,
