@@ -26,6 +26,14 @@ COMMENT_EVENTS = {"comment_created", "comment_updated", "comment_deleted"}
 SUMMARY_FIELDS = ["summary", "issuetype", "project", "assignee", "priority", "status"]
 
 
+RETRY_STATUSES = frozenset({408, 409, 425, 429})
+
+
+def _retryable(status: int) -> bool:
+    """Jira Cloud retries a delivery answered 408, 409, 425, 429 or 5xx (or not answered)."""
+    return status in RETRY_STATUSES or status >= 500
+
+
 @dataclass
 class Delivery:
     """One HTTP attempt of one webhook delivery (kept for tests in `emu.deliveries`)."""
@@ -87,7 +95,7 @@ class WebhookDispatcher:
     matches_jql: Callable[[str, Any], bool]
     transport: httpx.AsyncBaseTransport | None = None
     timeout: float = 5.0
-    max_attempts: int = 3
+    max_attempts: int = 6  # the first try and up to five retries, as Jira Cloud documents
     backoff: float = 0.2
     deliveries: list[Delivery] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -149,7 +157,7 @@ class WebhookDispatcher:
                 try:
                     response = await client.post(webhook.url, content=payload, headers=headers)
                     delivery.status = response.status_code
-                    if response.status_code < 500 and response.status_code != 429:
+                    if not _retryable(response.status_code):
                         return
                 except httpx.HTTPError as exc:
                     delivery.error = f"{type(exc).__name__}: {exc}"

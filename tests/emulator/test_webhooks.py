@@ -156,7 +156,7 @@ async def test_cloud_comment_and_delete_events() -> None:
 
 
 async def test_failed_delivery_is_retried_with_retry_header() -> None:
-    receiver = Receiver(statuses=[503, 500, 200])
+    receiver = Receiver(statuses=[503, 429, 200])
     emu = emulator("cloud", receiver, events=["jira:issue_created"])
     async with client_for(emu, CLOUD_AUTH) as client:
         await create(client)
@@ -168,7 +168,29 @@ async def test_failed_delivery_is_retried_with_retry_header() -> None:
     ]
     identifiers = {r.headers["X-Atlassian-Webhook-Identifier"] for r in receiver.received}
     assert len(identifiers) == 1
-    assert [d.status for d in emu.deliveries] == [503, 500, 200]
+    assert [d.status for d in emu.deliveries] == [503, 429, 200]
+
+
+async def test_client_errors_are_not_retried_and_retries_stop_after_five() -> None:
+    refused = Receiver(statuses=[400])
+    emu = emulator("cloud", refused, events=["jira:issue_created"])
+    async with client_for(emu, CLOUD_AUTH) as client:
+        await create(client)
+    await emu.drain_webhooks()
+    assert [d.status for d in emu.deliveries] == [400]
+    down = Receiver(statuses=[500] * 10)
+    emu = emulator("cloud", down, events=["jira:issue_created"])
+    async with client_for(emu, CLOUD_AUTH) as client:
+        await create(client)
+    await emu.drain_webhooks()
+    assert [r.headers.get("X-Atlassian-Webhook-Retry") for r in down.received] == [
+        None,
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
 
 
 @pytest.mark.parametrize(
