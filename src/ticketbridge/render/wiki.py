@@ -48,6 +48,8 @@ from ticketbridge.render.wiki_inline import URL
 __all__ = ["to_wiki", "wiki_escape", "wiki_to_text"]
 
 _SPECIAL = re.compile(r"[*_\-+^~{}\[\]|!#]")
+# Fast path: most values (ids, names, dates) contain nothing that could become markup.
+_NEEDS_ESCAPE = re.compile(r"[*_\-+^~?#{}\[\]|!\\&\n]|^\s*(?:h[1-6]|bq)\.", re.M)
 _ENTITY_START = re.compile(r"&(?=#?\w+;)")
 _LINE_START_MARKUP = re.compile(r"^(\s*)([hb])(?=[1-6]\.|q\.)", re.M)
 _LANGUAGE = re.compile(r"[^A-Za-z0-9_+#.\-]")
@@ -67,6 +69,8 @@ def wiki_escape(value: object, inline: bool = False) -> str:
     """Escape text for Jira wiki markup. `inline=True` also turns newlines into ` \\\\ `
     line breaks, for values placed inside a table cell or a list item."""
     text = clean_text(str(value))
+    if not _NEEDS_ESCAPE.search(text):
+        return text
     pieces: list[str] = []
     position = 0
     for match in URL.finditer(text):
