@@ -45,7 +45,7 @@ from ticketbridge.providers.jira.auth import OAuth2ThreeLegged, oauth_base_url
 from ticketbridge.providers.jira.bodies import Bodies, comment_from, issue_from, transition_from
 from ticketbridge.providers.jira.client import HttpSettings, JiraClient, make_http
 from ticketbridge.providers.jira.dialect import dialect_for
-from ticketbridge.providers.jira.errors import Where, parse_body
+from ticketbridge.providers.jira.errors import Where
 from ticketbridge.providers.jira.fields import CacheTtls, Metadata
 from ticketbridge.providers.jira.ratelimit import RateGovernor, RateSettings
 from ticketbridge.providers.jira.retry import RetryPolicy
@@ -178,9 +178,9 @@ class JiraProvider:
             element = int(err.get("failedElementNumber", -1))
             if 0 <= element < len(sent):
                 bad[sent[element]] = _element_error(err, chunk_draft(chunk, sent[element]))
-        if "issues" not in (data or {}) and not bad:  # a plain 400, not CreatedIssues
-            message = "; ".join(parse_body(str(data)).messages) or "bulk create refused"
-            bad = {pos: FieldErrors(message) for pos in sent}
+        if "issues" not in (data or {}) and not bad:  # a plain 400 ErrorCollection
+            whole = {"elementErrors": data or {}, "status": 400}
+            bad = {pos: _element_error(whole, chunk_draft(chunk, pos)) for pos in sent}
         failed.update(bad)
         ok = [pos for pos in sent if pos not in bad]
         for pos, issue in zip(ok, (data or {}).get("issues", []), strict=False):
