@@ -8,7 +8,6 @@ with one webhook receiver, starts it on a free loopback port with clustering off
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from support.processes import free_port
 from support.requirements import find_binary
 
 CONFIG = """\
@@ -38,13 +38,6 @@ receivers:
 
 def alertmanager_binary() -> str | None:
     return find_binary("prometheus-alertmanager") or find_binary("alertmanager")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
