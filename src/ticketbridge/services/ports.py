@@ -189,10 +189,18 @@ class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
 
-    alerts: AlertRepository
-    tickets: TicketRepository
-    outbox: OutboxRepository
-    api_keys: ApiKeyRepository
+    # Read-only properties, so a plain attribute holding a concrete repository satisfies them.
+    @property
+    def alerts(self) -> AlertRepository: ...
+
+    @property
+    def tickets(self) -> TicketRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

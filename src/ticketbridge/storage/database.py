@@ -47,7 +47,10 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000})
+    # Plain executemany: the C loop of sqlite3 beats rendering multi-row VALUES statements.
+    engine = create_async_engine(
+        url, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000}, use_insertmanyvalues=False
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine

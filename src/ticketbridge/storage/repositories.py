@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -189,10 +189,24 @@ class SqlTickets:
     async def insert_many(self, new: Sequence[Ticket]) -> list[Ticket]:
         if not new:
             return []
-        statement = insert(tickets).returning(tickets.c.id, sort_by_parameter_order=True)
-        result = await self._conn.execute(statement, [_ticket_row(t) for t in new])
-        ids = [row[0] for row in result]
+        ids = await self._allocate_ids(len(new))
+        rows = [{**_ticket_row(t), "id": i} for t, i in zip(new, ids, strict=True)]
+        await self._conn.execute(insert(tickets), rows)
         return [Ticket(**{**t.__dict__, "id": i}) for t, i in zip(new, ids, strict=True)]
+
+    async def _allocate_ids(self, count: int) -> list[int]:
+        """Ids for `count` new tickets, so one plain executemany inserts them (RETURNING with
+        ordered results is slow). PostgreSQL: the sequence; SQLite: after max(id), which is
+        safe because BEGIN IMMEDIATE holds the one write lock for this transaction."""
+        if self._postgres:
+            query = text(
+                "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) "
+                "FROM generate_series(1, :n)"
+            )
+            return [row[0] for row in await self._conn.execute(query, {"n": count})]
+        top = (await self._conn.execute(select(func.coalesce(func.max(tickets.c.id), 0)))).scalar()
+        start = int(top or 0) + 1
+        return list(range(start, start + count))
 
     async def save_many(self, changed: Sequence[Ticket]) -> None:
         if not changed:
