@@ -16,10 +16,20 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from ticketbridge.config import Config, RouteConfig
-from ticketbridge.domain.alert import Alert
+from ticketbridge.config import Config, Defaults, RouteConfig, TemplateConfig
+from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
-from ticketbridge.rules import Router
+from ticketbridge.render import TemplateEngine, to_adf
+from ticketbridge.rules import RoutePlan, Router
+
+# The SPEC §3 example template, used by every route when rendering is measured too.
+TEMPLATE = TemplateConfig(
+    summary="Hallucination: {{ alert.title }}",
+    description=(
+        "## Issue\n{{ alert.description }}\n| Field | Value |\n|---|---|\n"
+        "| Confidence | {{ alert.confidence }} |\n[View in console]({{ alert.links[0].url }})\n"
+    ),
+)
 
 KINDS = ["hallucination", "policy_violation", "escalation", "control_failure", "security_alert"]
 SOURCES = ["truthvouch", "keeptrusts", "compliance", "security", "alertmanager"]
@@ -38,7 +48,7 @@ def make_routes(count: int) -> list[RouteConfig]:
     for index in range(count):
         shape = shapes[index % len(shapes)]
         when = shape.format(kind=KINDS[index % 5], source=SOURCES[index % 5], n=index)
-        routes.append(RouteConfig(name=f"route-{index}", when=when, project="OPS"))
+        routes.append(RouteConfig(name=f"route-{index}", when=when, project="OPS", template="bug"))
     return routes
 
 
@@ -62,9 +72,24 @@ def make_alerts(count: int, seed: int = 7) -> list[Alert]:
                 received_at=now,
                 confidence=rng.choice([None, rng.random()]),
                 attributes=attributes,
+                description=f"Query {index}: is the Earth flat?",
+                links=(AlertLink("console", f"https://console.example/alerts/{index}"),),
             )
         )
     return alerts
+
+
+def make_renderer() -> Any:
+    engine = TemplateEngine()
+    engine.compile("bug.summary", TEMPLATE.summary)
+    engine.compile("bug.description", TEMPLATE.description)
+
+    def render(alert: Alert | dict[str, Any], plan: RoutePlan) -> None:
+        context = {"alert": alert.as_mapping() if isinstance(alert, Alert) else alert}
+        engine.render("bug.summary", context)
+        to_adf(engine.render_document("bug.description", context))
+
+    return render
 
 
 def main() -> None:
@@ -73,8 +98,17 @@ def main() -> None:
     parser.add_argument("--routes", type=int, default=50)
     parser.add_argument("--mappings", action="store_true", help="route plain mappings")
     parser.add_argument("--repeat", type=int, default=3, help="report the best of N runs")
+    parser.add_argument(
+        "--render", action="store_true", help="also render summary + description to ADF"
+    )
     args = parser.parse_args()
-    router = Router(Config(routes=make_routes(args.routes)))
+    config = Config(
+        routes=make_routes(args.routes),
+        templates={"bug": TEMPLATE},
+        defaults=Defaults(template="bug"),
+    )
+    router = Router(config)
+    render = make_renderer() if args.render else None
     alerts: list[Any] = make_alerts(args.alerts)
     if args.mappings:
         alerts = [{**a.as_mapping()} for a in alerts]
@@ -88,9 +122,11 @@ def main() -> None:
         for alert in alerts:
             plan = router.route(alert)
             counts[plan.route] = counts.get(plan.route, 0) + 1
+            if render is not None:
+                render(alert, plan)
         runs.append(time.process_time() - cpu_started)
     best = min(runs)
-    kind = "mapping" if args.mappings else "Alert"
+    kind = ("mapping" if args.mappings else "Alert") + (" + render to ADF" if render else "")
     print(f"routes: {args.routes}  alerts: {len(alerts)}  input: {kind}  runs: {args.repeat}")
     print(f"best CPU time: {best:.3f} s  throughput: {len(alerts) / best:,.0f} alerts/s")
     print(f"mean CPU per alert: {best / len(alerts) * 1e6:.1f} µs")

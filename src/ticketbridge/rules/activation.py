@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -20,10 +20,11 @@ UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 """Stands for a missing or unreadable timestamp (no due date is counted from it)."""
 
 
-def alert_values(alert: Alert | Mapping[str, Any]) -> dict[str, Any]:
+def alert_values(alert: Alert | Mapping[str, Any], *, skip: Collection[str] = ()) -> dict[str, Any]:
     """Plain values with the declared CEL types: text never None, timestamps as datetimes,
     confidence a float or None. Keys the alert lacks get empty values, so a condition on them
-    is false rather than an error about the variable itself."""
+    is false rather than an error about the variable itself. `skip` may name `links` and
+    `received_at`, the costly ones no condition uses: they are left empty."""
     if isinstance(alert, Alert):
         return {
             "id": alert.id,
@@ -38,7 +39,9 @@ def alert_values(alert: Alert | Mapping[str, Any]) -> dict[str, Any]:
             "attributes": cel_safe_mapping(alert.attributes),
             "occurred_at": alert.occurred_at,
             "received_at": alert.received_at,
-            "links": [{"title": link.title, "url": link.url} for link in alert.links],
+            "links": []
+            if "links" in skip
+            else [{"title": link.title, "url": link.url} for link in alert.links],
         }
     values: dict[str, Any] = {name: _text(alert.get(name)) for name in _TEXT_FIELDS}
     values["severity"] = _text(alert.get("severity")).lower()
@@ -47,8 +50,9 @@ def alert_values(alert: Alert | Mapping[str, Any]) -> dict[str, Any]:
     attributes = alert.get("attributes")
     values["attributes"] = cel_safe_mapping(attributes) if isinstance(attributes, Mapping) else {}
     values["occurred_at"] = _timestamp(alert.get("occurred_at"))
-    values["received_at"] = _timestamp(alert.get("received_at"))
-    links = alert.get("links")
+    received_at = None if "received_at" in skip else alert.get("received_at")
+    values["received_at"] = _timestamp(received_at)
+    links = None if "links" in skip else alert.get("links")
     listed = links if isinstance(links, list | tuple) else ()
     values["links"] = [_link(link) for link in listed if isinstance(link, Mapping)]
     return values

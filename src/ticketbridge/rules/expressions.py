@@ -15,7 +15,7 @@ and run from the second.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "Condition",
     "ConditionCompiler",
     "Outcome",
+    "referenced_variables",
     "severity_rank",
 ]
 
@@ -50,6 +51,7 @@ _VARIABLES: dict[str, Any] = {
 ALERT_VARIABLES: frozenset[str] = frozenset({*_VARIABLES, "confidence"})
 """The names a condition can use, besides `sev()` and CEL's own functions."""
 _NULLABLE_DOUBLE = "google.protobuf.DoubleValue"
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ERROR_LINE = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
 _STATUS_PREFIX = re.compile(r"^[A-Z_]+: ")
 
@@ -135,6 +137,12 @@ class ConditionCompiler:
     def activation(self, values: Mapping[str, Any]) -> Any:
         """The variables of one alert, shared by every condition evaluated for it."""
         return self._running.Activation(values)
+
+
+def referenced_variables(expressions: Iterable[str]) -> tuple[str, ...]:
+    """The alert variables the expressions may name (a word match: never too few)."""
+    words = set(_WORD.findall(" ".join(expressions)))
+    return tuple(sorted(ALERT_VARIABLES & words))
 
 
 def _runtime_reason(message: str) -> str:

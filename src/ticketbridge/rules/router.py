@@ -17,7 +17,7 @@ from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
-from ticketbridge.rules.expressions import Condition, ConditionCompiler
+from ticketbridge.rules.expressions import Condition, ConditionCompiler, referenced_variables
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
 from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
@@ -84,6 +84,10 @@ class Router:
         if problems:
             raise ConfigError(f"{len(problems)} routing conditions are invalid", problems)
         self._defaults = _Statics.of(config.defaults, None)
+        # Only the variables some condition names go into the activation (fewer conversions).
+        texts = [r.when for r in config.routes] + [a.when for a in config.assignments]
+        self._used = referenced_variables(texts)
+        self._unused = frozenset({"links", "received_at"}.difference(self._used))
         self._candidates: dict[tuple[str, str, str], list[tuple[_Rule, _Statics]]] = {}
 
     @property
@@ -92,10 +96,10 @@ class Router:
 
     def route(self, alert: Alert | Mapping[str, Any]) -> RoutePlan:
         """The plan for one alert: the first matching route, else the defaults."""
-        values = alert_values(alert)
+        values = alert_values(alert, skip=self._unused)
         severity = parse_severity(values["severity"])
         rank = severity.rank if severity is not None else -1
-        activation = self._compiler.activation(values)
+        activation = self._compiler.activation({name: values[name] for name in self._used})
         reasons: list[str] = []
         statics = self._first_match(values, rank, activation, reasons)
         if severity is None:

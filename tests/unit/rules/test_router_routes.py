@@ -342,6 +342,12 @@ def router_for(routes: str, extra: str = "") -> Router:
             id="timestamps",
         ),
         pytest.param(
+            "  - {name: late, when: 'received_at - occurred_at > duration(\"1h\")', project: SEC}",
+            alert(received_at="2026-11-20T12:00:00+00:00"),
+            ("late", "SEC"),
+            id="received-at",
+        ),
+        pytest.param(
             "  - {name: dyn, when: 'attributes.flag', project: SEC}",
             alert(attributes={"flag": "yes"}),
             ("defaults", "OPS"),
