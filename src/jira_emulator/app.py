@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jira_emulator.control import control_router
 from jira_emulator.faults import FaultInjector, FaultMiddleware
 from jira_emulator.limits import RateLimiter, RateLimitMiddleware
-from jira_emulator.model import Issue, State
+from jira_emulator.model import Issue, State, User
 from jira_emulator.routes_issues import issue_routes
 from jira_emulator.routes_links import link_routes
 from jira_emulator.routes_meta import meta_routes
@@ -177,8 +177,8 @@ class Emulator:
         return entry
 
     # -- Host protocol -----------------------------------------------------------------------
-    def compile_jql(self, text: str) -> Any:
-        return compile_jql(self.state, text, self.service.now())
+    def compile_jql(self, text: str, user: User | None = None) -> Any:
+        return compile_jql(self.state, text, self.service.now(), user)
 
     def _webhook_matches(self, jql_text: str, issue: Issue) -> bool:
         return bool(self.compile_jql(jql_text).matches(search_doc(self.state, issue)))

@@ -32,7 +32,7 @@ class Host(Protocol):
     service: IssueService
     index_lag: float
 
-    def compile_jql(self, text: str) -> Any: ...
+    def compile_jql(self, text: str, user: User | None = None) -> Any: ...
 
 
 class JiraJSON(JSONResponse):

@@ -17,13 +17,14 @@ from jira_emulator.errors import JiraError, bad_request
 from jira_emulator.http import (
     Host,
     JiraJSON,
+    actor,
     int_param,
     json_body,
     query_list,
     renderer,
     rest_routes,
 )
-from jira_emulator.model import Issue, State
+from jira_emulator.model import Issue, State, User
 from jira_emulator.richtext import plain_text
 
 __all__ = ["compile_jql", "search_doc", "search_routes"]
@@ -103,14 +104,18 @@ def search_doc(state: State, issue: Issue) -> dict[str, Any]:
     return doc
 
 
-def compile_jql(state: State, text: str, now: datetime | None = None) -> Any:
+def compile_jql(
+    state: State, text: str, now: datetime | None = None, user: User | None = None
+) -> Any:
     custom = [f for f in state.visible_fields() if f.custom]
+    me = _people(state, user.name) if user is not None else []
     try:
         return jql.parse_jql(
             text,
             field_aliases={f.name.lower(): f.id for f in custom},
             known_fields={f.id for f in custom},
             now=now,
+            current_user=me,
         )
     except jql.JqlError as error:
         body: dict[str, Any] = {"errorMessages": list(error.messages), "errors": {}}
@@ -189,7 +194,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
                 "reconcileIssues": query_list(request, "reconcileIssues"),
             }
         text = str(params.get("jql") or "")
-        query = host.compile_jql(text)
+        query = host.compile_jql(text, actor(request))
         if not text.strip() or not query.is_bounded:
             raise bad_request(messages=[UNBOUNDED])
         fields = params.get("fields") or ["id"]
@@ -228,7 +233,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
                 "fields": query_list(request, "fields"),
                 "expand": request.query_params.get("expand"),
             }
-        query = host.compile_jql(str(params.get("jql") or ""))
+        query = host.compile_jql(str(params.get("jql") or ""), actor(request))
         start = max(0, int(params.get("startAt") or 0))
         size = max(0, min(int(params.get("maxResults") or 50), 1000))
         found = run_query(host, query, set())

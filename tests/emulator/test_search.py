@@ -155,3 +155,12 @@ async def test_search_by_custom_field_name_status_category_and_property(
     for jql, keys in cases.items():
         found = (await cloud_client.post(JQL, json={"jql": jql, "fields": ["key"]})).json()
         assert [i["key"] for i in found["issues"]] == keys, jql
+
+
+async def test_current_user_function(cloud: Emulator, cloud_client: httpx.AsyncClient) -> None:
+    await create(cloud_client, assignee={"accountId": cloud.state.users["admin"].account_id})
+    await create(cloud_client)
+    found = (
+        await cloud_client.post(JQL, json={"jql": "assignee = currentUser()", "fields": ["key"]})
+    ).json()
+    assert [i["key"] for i in found["issues"]] == ["OPS-1"]
