@@ -149,6 +149,17 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
             raise not_found("No remote link with id '" + link_id + "' exists.")
         return Response(status_code=204)
 
+    async def delete_remote_link_by_global_id(request: Request, api: str) -> Response:
+        issue = lookup_issue(host, request)
+        global_id = request.query_params.get("globalId")
+        if not global_id:
+            raise bad_request(messages=["The 'globalId' query parameter is required."])
+        kept = [x for x in issue.remote_links if x.global_id != global_id]
+        if len(kept) == len(issue.remote_links):
+            raise not_found("No remote link with globalId '" + global_id + "' exists.")
+        issue.remote_links = kept
+        return Response(status_code=204)
+
     async def property_keys(request: Request, api: str) -> Response:
         issue = lookup_issue(host, request)
         root = renderer(host, api).root
@@ -227,6 +238,7 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
         ("GET", "/issue/{ref}/remotelink", remote_links),
         ("POST", "/issue/{ref}/remotelink", add_remote_link),
         ("DELETE", "/issue/{ref}/remotelink/{link_id}", delete_remote_link),
+        ("DELETE", "/issue/{ref}/remotelink", delete_remote_link_by_global_id),
         ("GET", "/issue/{ref}/properties", property_keys),
         ("GET", "/issue/{ref}/properties/{key}", get_property),
         ("PUT", "/issue/{ref}/properties/{key}", set_property),

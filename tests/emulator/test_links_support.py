@@ -49,6 +49,11 @@ async def test_remote_links_upsert_by_global_id(
     assert [x["object"]["title"] for x in listed] == ["A1 renamed"]
     refused = await cloud_client.post("/rest/api/3/issue/OPS-1/remotelink", json={"object": {}})
     assert refused.status_code == 400
+    gone = await cloud_client.delete(
+        "/rest/api/3/issue/OPS-1/remotelink", params={"globalId": "tb:alert:1"}
+    )
+    assert gone.status_code == 204
+    assert cloud.issue("OPS-1").remote_links == []
 
 
 async def test_issue_properties_crud(cloud: Emulator, cloud_client: httpx.AsyncClient) -> None:
