@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cel_expr_python import cel  # type: ignore[import-untyped]
+from cel_expr_python.ext.ext_math import ExtMath  # type: ignore[import-untyped]
+from cel_expr_python.ext.ext_optional import ExtOptional  # type: ignore[import-untyped]
+from cel_expr_python.ext.ext_strings import ExtStrings  # type: ignore[import-untyped]
 
 from ticketbridge.domain.severity import Severity
 
@@ -115,8 +118,8 @@ class ConditionCompiler:
         )
         checking = dict(_VARIABLES, confidence=_T(_NULLABLE_DOUBLE))
         running = dict(_VARIABLES, confidence=_T.DYN)
-        self._checking = cel.NewEnv(variables=checking, functions=[sev])
-        self._running = cel.NewEnv(variables=running, functions=[sev])
+        self._checking = cel.NewEnv(variables=checking, functions=[sev], extensions=_extensions())
+        self._running = cel.NewEnv(variables=running, functions=[sev], extensions=_extensions())
 
     def check(self, expression: str) -> list[CelError]:
         """Every syntax and type error of `expression`; empty when it is a valid condition."""
@@ -137,6 +140,12 @@ class ConditionCompiler:
     def activation(self, values: Mapping[str, Any]) -> Any:
         """The variables of one alert, shared by every condition evaluated for it."""
         return self._running.Activation(values)
+
+
+def _extensions() -> list[Any]:
+    """String helpers (`lowerAscii`, `split`, `replace`, `trim`…), optional values
+    (`attributes.?team.orValue("none")`: no error when the key is absent) and `math.*`."""
+    return [ExtStrings(), ExtOptional(), ExtMath()]
 
 
 def referenced_variables(expressions: Iterable[str]) -> tuple[str, ...]:

@@ -119,8 +119,13 @@ def _top_level_conjuncts(expression: str) -> list[str] | None:
             parts.append(expression[start:index].strip())
             start, index = index + 2, index + 2
             continue
-        elif depth == 0 and (expression.startswith("||", index) or char == "?"):
+        elif depth == 0 and (expression.startswith("||", index) or _is_ternary(expression, index)):
             return None
         index += 1
     parts.append(expression[start:].strip())
     return parts
+
+
+def _is_ternary(expression: str, index: int) -> bool:
+    """`a ? b : c`, not the optional selection `attributes.?team` / `list[?0]`."""
+    return expression[index] == "?" and expression[index - 1 : index] not in (".", "[")

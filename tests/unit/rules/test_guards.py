@@ -27,6 +27,7 @@ from ticketbridge.rules.guards import Guard, guard_for
         ('(kind == "x" || true) && attributes.a == "b"', Guard(selected=("a",))),
         ('kind == "x" && (attributes.a == "b" || true)', Guard(equals=(("kind", "x"),))),
         ('attributes.?a.orValue("") == ""', Guard()),
+        ('kind == "x" && attributes.?a.orValue("") == ""', Guard(equals=(("kind", "x"),))),
         ('kind == "x" // || a comment', Guard()),
         ('title == "a && b" && kind == "k"', Guard(equals=(("kind", "k"),))),
         ("attributes.size() > 0", Guard()),
@@ -45,6 +46,8 @@ EXPRESSIONS = [
     '!(attributes.control_id == "A") && kind == "y"',
     'kind == "x" && (attributes.a == "b" || true)',
     'has(attributes.a) && attributes.a.startsWith("b")',
+    'kind == "x" && attributes.?a.orValue("b") == "b"',
+    'kind == "y" ? attributes.a == "b" : true',
 ]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -87,6 +87,19 @@ def router_for(routes: str, extra: str = "") -> Router:
             id="received-at",
         ),
         pytest.param(
+            "  - {name: ci, when: 'title.lowerAscii().contains(\"earth\")', project: SEC}",
+            alert(title="Is the EARTH flat?"),
+            ("ci", "SEC"),
+            id="strings-extension",
+        ),
+        pytest.param(
+            '  - {name: noteam, when: \'attributes.?team.orValue("none") == "none"\', '
+            "project: SEC}",
+            alert(attributes={}),
+            ("noteam", "SEC"),
+            id="optional-attribute-without-error",
+        ),
+        pytest.param(
             "  - {name: dyn, when: 'attributes.flag', project: SEC}",
             alert(attributes={"flag": "yes"}),
             ("defaults", "OPS"),
