@@ -124,6 +124,7 @@ class IngestService:
             first_seen=alert.occurred_at,
             last_seen=alert.occurred_at,
             previous_issue_key=previous.issue_key if previous else None,
+            digested_occurrences=1,  # the issue itself tells of the first occurrence
         )
         key = (ticket.fingerprint, ticket.generation)
         plan.tickets[alert.fingerprint] = ticket
@@ -172,11 +173,9 @@ class IngestService:
             return JobKind.UPDATE_ISSUE, None, ticket
         if mode == "none" or ticket.digest_pending:
             return None, None, ticket  # a pending digest will report this occurrence too
-        due = (
-            ticket.last_digest_at + self._settings.digest_interval
-            if ticket.last_digest_at is not None
-            else None
-        )
+        # At most one digest write per interval per issue, the first one an interval after the
+        # first occurrence: a storm costs one create and one digest edit per interval.
+        due = (ticket.last_digest_at or ticket.first_seen) + self._settings.digest_interval
         return JobKind.DIGEST, due, replace(ticket, digest_pending=True)
 
     async def _flush(

@@ -94,6 +94,8 @@ class FollowUpWriter:
         return ticket
 
     async def _digest(self, key: str, ticket: Ticket, alert: Alert | None, now: datetime) -> Ticket:
+        if ticket.occurrences <= ticket.digested_occurrences:
+            return ticket  # nothing new since the last digest (or since the create)
         body = digest_document(ticket, alert)
         comment_id = ticket.digest_comment_id
         if comment_id is not None:

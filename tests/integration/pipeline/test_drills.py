@@ -16,6 +16,7 @@ from ticketbridge.domain import AlertState, JobState
 from ticketbridge.errors import FieldErrors
 from ticketbridge.providers.base import Marker
 from ticketbridge.providers.fake import FakeProvider
+from ticketbridge.render import to_text
 from ticketbridge.services import DefaultComposer, DefaultsRouter, WorkerSettings
 from ticketbridge.storage import Database
 
@@ -190,3 +191,34 @@ def markers_of(jira: FakeProvider) -> Counter[str]:
     return Counter(
         label for i in jira.issues.values() for label in i.labels if label.startswith("tb-")
     )
+
+
+async def test_repeat_storm_costs_a_create_and_one_digest_write_per_interval(
+    database: Database,
+) -> None:
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira)  # digest_interval: 5 minutes
+    for burst in range(3):
+        await pipe.send(
+            *(
+                alert(id=f"a{burst}-{n}-{f}", fingerprint=f"fp-{f}")
+                for n in range(10)
+                for f in range(5)
+            )
+        )
+        await pipe.dispatchers[0].run_until_idle()
+        pipe.clock.advance(seconds=30)
+    assert len(jira.issues) == 5
+    assert jira.calls.get("add_comment", 0) == 0  # still inside the first interval
+    pipe.clock.advance(minutes=5)
+    await pipe.dispatchers[0].run_until_idle()
+    texts = [to_text(c.body) for i in jira.issues.values() for c in i.comments]
+    assert len(texts) == 5
+    assert all("occurred 30 times" in t for t in texts)
+    await pipe.send(alert(id="late", fingerprint="fp-0"))
+    pipe.clock.advance(minutes=5)
+    await pipe.dispatchers[0].run_until_idle()
+    assert jira.calls.get("edit_comment") == 1  # edited in place, not a new comment
+    assert "occurred 31 times" in to_text(jira.issues["OPS-1"].comments[0].body)
+    requests = sum(jira.calls.get(op, 0) for op in ("create_issue", "create_issues"))
+    assert requests == 1  # five creates in one bulk call
