@@ -139,21 +139,24 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
     def types_of(project: Project) -> list[IssueType]:
         return [state().issue_types[t] for t in project.issue_types]
 
+    def createmeta_page(
+        size: int, start: int, every: list[Any], page: list[Any], cloud_key: str
+    ) -> dict[str, Any]:
+        """Cloud pages carry `issueTypes`/`fields` (and the newer names the spec adds); Data
+        Center 8.4+ pages carry `values` and `isLast` (what the `jira` client reads there)."""
+        body: dict[str, Any] = {"maxResults": size, "startAt": start, "total": len(every)}
+        if state().flavor == "datacenter":
+            return body | {"isLast": start + size >= len(every), "values": page}
+        newer = "createMetaIssueType" if cloud_key == "issueTypes" else "results"
+        return body | {cloud_key: page, newer: page}
+
     async def createmeta_types(request: Request, api: str) -> Response:
         found = project_or_404(request.path_params["ref"])
         r = renderer(host, api)
         start, size = int_param(request, "startAt", 0), int_param(request, "maxResults", 50)
         types = types_of(found)
         page = [r.issue_type(t) for t in types[start : start + size]]
-        return JiraJSON(
-            {
-                "maxResults": size,
-                "startAt": start,
-                "total": len(types),
-                "issueTypes": page,
-                "createMetaIssueType": page,
-            }
-        )
+        return JiraJSON(createmeta_page(size, start, types, page, "issueTypes"))
 
     async def createmeta_fields(request: Request, api: str) -> Response:
         found = project_or_404(request.path_params["ref"])
@@ -171,15 +174,7 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         start, size = int_param(request, "startAt", 0), int_param(request, "maxResults", 50)
         fields = screen_fields(r, found, issue_type)
         page = fields[start : start + size]
-        return JiraJSON(
-            {
-                "maxResults": size,
-                "startAt": start,
-                "total": len(fields),
-                "fields": page,
-                "results": page,
-            }
-        )
+        return JiraJSON(createmeta_page(size, start, fields, page, "fields"))
 
     def legacy_type(r: IssueRenderer, proj: Project, t: IssueType, fields: bool) -> Any:
         entry = r.issue_type(t) | {"untranslatedName": t.name, "expand": "fields"}

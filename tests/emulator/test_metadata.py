@@ -161,3 +161,11 @@ async def test_assignable_user_search_as_createmeta_advertises(
     url = assignee["autoCompleteUrl"] + "car"
     found = (await cloud_client.get(url)).json()
     assert [u["displayName"] for u in found] == ["Carol Compliance"]
+
+
+async def test_datacenter_createmeta_pages_carry_values(dc_client: httpx.AsyncClient) -> None:
+    types = (await dc_client.get("/rest/api/2/issue/createmeta/OPS/issuetypes")).json()
+    assert types["isLast"] is True
+    assert {t["name"] for t in types["values"]} >= {"Task", "Bug"}
+    fields = (await dc_client.get("/rest/api/2/issue/createmeta/OPS/issuetypes/10001")).json()
+    assert "customfield_10017" in {f["fieldId"] for f in fields["values"]}  # Epic Link on DC
