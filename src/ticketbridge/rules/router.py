@@ -64,7 +64,8 @@ class _Statics:
 
 
 class Router:
-    """Routes alerts for one Config. Read-only after construction, so safe to share."""
+    """Routes alerts for one Config; safe to share between threads (its one cache, of routes
+    per kind/source/status, is filled idempotently)."""
 
     def __init__(self, config: Config, *, compiler: ConditionCompiler | None = None) -> None:
         self._config = config
