@@ -105,3 +105,14 @@ async def test_default_seed_credentials_as_documented() -> None:
         headers={"Authorization": "Bearer emulator-pat"},
     ) as client:
         assert (await client.get("/rest/api/2/myself")).json()["name"] == "admin"
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_the_shipped_example_seed_loads(flavor: str) -> None:
+    example = Path(__file__).parents[2] / "src" / "jira_emulator" / "seed.example.yaml"
+    emu = Emulator(flavor=flavor, seed=example)
+    sec = emu.state.projects["SEC"]
+    assert sec.workflow == "triage"
+    assert sec.required == {"Incident": ["customfield_10100"]}
+    assert "customfield_10101" in sec.screen("Task")
+    assert [w.jql for w in emu.state.webhooks.values()] == ["project in (OPS, SEC)"]
