@@ -18,6 +18,7 @@ from starlette.routing import Match, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jira_emulator.control import control_router
+from jira_emulator.errors import JiraError
 from jira_emulator.faults import FaultInjector, FaultMiddleware
 from jira_emulator.limits import RateLimiter, RateLimitMiddleware
 from jira_emulator.model import Issue, State, User
@@ -26,7 +27,7 @@ from jira_emulator.routes_links import link_routes
 from jira_emulator.routes_meta import meta_routes
 from jira_emulator.routes_webhooks import webhook_routes
 from jira_emulator.search import compile_jql, search_doc, search_routes
-from jira_emulator.seed import build_state, load_seed_file
+from jira_emulator.seed import SeedError, build_state, load_seed_file
 from jira_emulator.service import IssueService
 from jira_emulator.strict import StrictMiddleware, StrictValidator
 from jira_emulator.transport import EmulatorTransport
@@ -70,6 +71,7 @@ class Emulator:
         self.index_lag = float(index_lag)
         self.state: State = build_state(flavor, self.base_url, seed)
         self.service = IssueService(self.state, lambda: self.clock(), lambda: self.index_lag)
+        self._check_webhook_filters()
         self.webhooks = WebhookDispatcher(
             lambda: self.state, self._webhook_matches, transport=webhook_transport
         )
@@ -175,6 +177,15 @@ class Emulator:
         self.requests.append(entry)
         self.counters[route] += 1
         return entry
+
+    def _check_webhook_filters(self) -> None:
+        for index, webhook in enumerate(self.state.webhooks.values()):
+            if not webhook.jql:
+                continue
+            try:
+                self.compile_jql(webhook.jql)
+            except JiraError as error:
+                raise SeedError(f"webhooks[{index}].jql: {error.body}") from None
 
     # -- Host protocol -----------------------------------------------------------------------
     def compile_jql(self, text: str, user: User | None = None) -> Any:

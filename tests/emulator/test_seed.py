@@ -84,6 +84,7 @@ async def test_json_seed_extends_defaults(tmp_path: Path) -> None:
         ({"customFields": [{"name": "A", "type": "blob"}]}, "customFields[0].type"),
         ({"projects": [{"key": "X", "issueTypes": ["Saga"]}]}, "projects[0].issueTypes"),
         ({"webhooks": [{"name": "w"}]}, "webhooks[0]: missing required field 'url'"),
+        ({"webhooks": [{"url": "http://r.test/", "jql": "project = "}]}, "webhooks[0].jql"),
     ],
 )
 def test_bad_seed_names_the_field(seed: dict[str, object], message: str) -> None:
