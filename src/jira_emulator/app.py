@@ -198,6 +198,21 @@ class Emulator:
     def transport(self) -> httpx.AsyncBaseTransport:
         return EmulatorTransport(self.app)
 
+    def client(
+        self, auth: tuple[str, str] | None = None, timeout: float = 10.0
+    ) -> httpx.AsyncClient:
+        """An in-process client, authenticated as the first admin user unless `auth` is given
+        (Cloud: email + API token; Data Center: username + password)."""
+        if auth is None:
+            admin = next((u for u in self.state.users.values() if u.admin), None)
+            if admin is not None and self.flavor == "cloud" and admin.api_token:
+                auth = (admin.email, admin.api_token)
+            elif admin is not None and admin.password:
+                auth = (admin.name, admin.password)
+        return httpx.AsyncClient(
+            transport=self.transport(), base_url=self.base_url, auth=auth, timeout=timeout
+        )
+
     @property
     def deliveries(self) -> list[Delivery]:
         return self.webhooks.deliveries

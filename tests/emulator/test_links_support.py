@@ -134,3 +134,12 @@ async def test_add_to_epic_sets_parent_on_cloud_and_epic_link_on_dc(
         added = await client.put(url, json={"issueKeys": ["OPS-2"], "ignoreEpics": True})
         assert added.status_code == 204
         assert emu.issue("OPS-2").fields[field] == "OPS-1"
+
+
+async def test_client_helper_authenticates_as_the_seed_admin() -> None:
+    for flavor, who in (("cloud", "accountId"), ("datacenter", "name")):
+        emu = Emulator(flavor=flavor)
+        async with emu.client() as client:
+            me = (await client.get("/rest/api/2/myself")).json()
+        assert me["displayName"] == "Emulator Admin"
+        assert who in me
