@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
@@ -17,7 +18,15 @@ from jira_emulator.model import State, User
 from jira_emulator.render_issue import IssueRenderer
 from jira_emulator.service import IssueService
 
-__all__ = ["Host", "JiraJSON", "authenticate", "error_response", "json_body", "rest_routes"]
+__all__ = [
+    "Host",
+    "JiraJSON",
+    "anonymous",
+    "authenticate",
+    "error_response",
+    "json_body",
+    "rest_routes",
+]
 
 Handler = Callable[[Request, str], Awaitable[Response]]
 
@@ -150,11 +159,21 @@ def rest_routes(
     return routes
 
 
+# Weak: handlers are closures over one Emulator; a strong set would keep every emulator alive.
+ANONYMOUS: weakref.WeakSet[Handler] = weakref.WeakSet()
+
+
+def anonymous(handler: Handler) -> Handler:
+    """Mark a handler Jira serves without credentials (e.g. serverInfo)."""
+    ANONYMOUS.add(handler)
+    return handler
+
+
 def _bind(host: Host, handler: Handler, api: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            user = authenticate(host.state, request)
-            request.state.user = user
+            if not (handler in ANONYMOUS and "authorization" not in request.headers):
+                request.state.user = authenticate(host.state, request)
             response = await handler(request, api)
         except JiraError as error:
             return error_response(error)

@@ -9,7 +9,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from jira_emulator.errors import JiraError, not_found
-from jira_emulator.http import Host, JiraJSON, actor, int_param, renderer, rest_routes
+from jira_emulator.http import (
+    Host,
+    JiraJSON,
+    actor,
+    anonymous,
+    int_param,
+    renderer,
+    rest_routes,
+)
 from jira_emulator.model import IssueType, Project, State
 from jira_emulator.render import jira_time
 from jira_emulator.render_issue import IssueRenderer, create_meta_field
@@ -30,6 +38,7 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         }
         return JiraJSON(body)
 
+    @anonymous  # "This operation can be accessed anonymously." (Atlassian's reference)
     async def server_info(request: Request, api: str) -> Response:
         now = jira_time(host.service.now())
         url = state().base_url

@@ -169,3 +169,13 @@ async def test_datacenter_createmeta_pages_carry_values(dc_client: httpx.AsyncCl
     assert {t["name"] for t in types["values"]} >= {"Task", "Bug"}
     fields = (await dc_client.get("/rest/api/2/issue/createmeta/OPS/issuetypes/10001")).json()
     assert "customfield_10017" in {f["fieldId"] for f in fields["values"]}  # Epic Link on DC
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+async def test_server_info_is_anonymous_but_bad_credentials_still_refused(flavor: str) -> None:
+    emu = Emulator(flavor=flavor)
+    async with client_for(emu, None) as client:
+        assert (await client.get("/rest/api/2/serverInfo")).status_code == 200
+        assert (await client.get("/rest/api/2/myself")).status_code == 401
+    async with client_for(emu, ("nobody", "wrong")) as client:
+        assert (await client.get("/rest/api/2/serverInfo")).status_code == 401
