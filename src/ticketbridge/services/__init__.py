@@ -16,6 +16,7 @@ from ticketbridge.services.compose import DefaultComposer
 from ticketbridge.services.ingest import IngestResult, IngestService
 from ticketbridge.services.intake import parse_alert, parse_alerts
 from ticketbridge.services.issue_state import IssueStateService
+from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.ports import (
     ApiKey,
     ApiKeyRepository,
@@ -46,6 +47,7 @@ __all__ = [
     "Job",
     "JobView",
     "OutboxAdmin",
+    "OutboxProcessor",
     "PipelineSettings",
     "Route",
     "RouteSeam",

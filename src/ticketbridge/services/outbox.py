@@ -101,10 +101,10 @@ class OutboxProcessor:
             jobs = await uow.outbox.claim(
                 self.owner, now, now + self._worker.lease, self._worker.batch
             )
+            loaded = await self._load(uow, jobs)
             await uow.commit()
         if not jobs:
             return 0
-        loaded = await self._load(jobs)
         singles, groups = self._plan(loaded)
         await asyncio.gather(
             *(self._guarded(self._run_one(item)) for item in singles),
@@ -119,14 +119,14 @@ class OutboxProcessor:
             except Exception:  # the worker loop's boundary: the lease expiry retries it
                 log.exception("outbox job crashed", owner=self.owner)
 
-    async def _load(self, jobs: Sequence[Job]) -> list[_Loaded]:
+    @staticmethod
+    async def _load(uow: UnitOfWork, jobs: Sequence[Job]) -> list[_Loaded]:
         loaded = []
-        async with self._uow() as uow:
-            for job in jobs:
-                ticket = await uow.tickets.get(job.ticket_id)
-                assert ticket is not None, "jobs reference their ticket (foreign key)"
-                stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
-                loaded.append(_Loaded(job, ticket, stored.alert if stored else None))
+        for job in jobs:
+            ticket = await uow.tickets.get(job.ticket_id)
+            assert ticket is not None, "jobs reference their ticket (foreign key)"
+            stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
+            loaded.append(_Loaded(job, ticket, stored.alert if stored else None))
         return loaded
 
     def _plan(self, loaded: list[_Loaded]) -> tuple[list[_Loaded], list[list[_Loaded]]]:
@@ -161,7 +161,10 @@ class OutboxProcessor:
         if ticket.issue_key is not None:
             await self._link(item, None)  # linked by an earlier attempt: only finish the job
             return
-        if not await self._take_lease(ticket):
+        if job.attempted_at is None:
+            await self._create_fresh(item)
+            return
+        if not await self._take_leases([item]):
             await self._later(job, self._clock() + timedelta(seconds=1), count=False)
             return
         if job.attempted_at is not None:
@@ -177,37 +180,47 @@ class OutboxProcessor:
             if found:
                 await self._link(item, found[0])
                 return
+        await self._send_create(item, leased=True)
+
+    async def _create_fresh(self, item: _Loaded) -> None:
+        """A create never attempted: lease and attempt recorded together, then sent."""
+        if not await self._take_leases([item], mark=True):
+            await self._later(item.job, self._clock() + timedelta(seconds=1), count=False)
+            return
+        await self._send_create(item, leased=False)
+
+    async def _send_create(self, item: _Loaded, *, leased: bool) -> None:
         try:
             draft = self._draft(item)
         except JiraError as error:
-            await self._fail(item, error, keep_attempted=job.attempted_at is not None)
+            await self._fail(item, error, keep_attempted=item.job.attempted_at is not None)
             return
-        if not await self._mark_attempted([job]):
+        if leased and not await self._mark_attempted([item.job]):
             return  # lost the lease; its new owner looks the marker up
         try:
             ref = await self._provider.create_issue(draft)
         except JiraError as error:
             await self._fail(item, error, keep_attempted=isinstance(error, OutcomeUnknown))
             return
-        await self._link(item, ref)
+        await self._link_all([(item, ref)])
 
     async def _create_bulk(self, group: list[_Loaded]) -> None:
-        taken = [item for item in group if await self._take_lease(item.ticket)]
-        for item in group:
-            if item not in taken:
+        if not await self._take_leases(group, mark=True):
+            for item in group:  # one is held elsewhere: take them one by one instead
                 await self._later(item.job, self._clock() + timedelta(seconds=1), count=False)
-        if not taken or not await self._mark_attempted([i.job for i in taken]):
             return
-        drafts = [self._draft(item) for item in taken]
+        drafts = [self._draft(item) for item in group]
         try:
             result = await self._provider.create_issues(drafts)
         except JiraError as error:
-            for item in taken:
+            for item in group:
                 await self._fail(item, error, keep_attempted=isinstance(error, OutcomeUnknown))
             return
-        for position, item in enumerate(taken):
+        await self._link_all(
+            [(item, result.created[pos]) for pos, item in enumerate(group) if pos in result.created]
+        )
+        for position, item in enumerate(group):
             if position in result.created:
-                await self._link(item, result.created[position])
                 continue
             failure = result.failed.get(position)
             why = failure if isinstance(failure, JiraError) else OutcomeUnknown(str(failure))
@@ -218,14 +231,20 @@ class OutboxProcessor:
             raise PermanentError(f"alert {item.job.payload} of job {item.job.id} is gone")
         return self._composer.draft(item.alert, self._router.route(item.alert), item.ticket)
 
-    async def _take_lease(self, ticket: Ticket) -> bool:
+    async def _take_leases(self, items: Sequence[_Loaded], *, mark: bool = False) -> bool:
+        """All the fingerprints' creator leases (and, with `mark`, the attempts recorded),
+        in one transaction; False and nothing changed when any is held elsewhere."""
         now = self._clock()
         async with self._uow() as uow:
-            taken = await uow.tickets.acquire_lease(
-                ticket.fingerprint, self.owner, now, now + self._worker.lease
-            )
+            for item in items:
+                fingerprint = item.ticket.fingerprint
+                until = now + self._worker.lease
+                if not await uow.tickets.acquire_lease(fingerprint, self.owner, now, until):
+                    return False
+                if mark and not await uow.outbox.mark_attempted(item.job.id, self.owner, now):
+                    return False
             await uow.commit()
-        return taken
+        return True
 
     async def _mark_attempted(self, jobs: Sequence[Job]) -> bool:
         now = self._clock()
@@ -237,26 +256,33 @@ class OutboxProcessor:
         return True
 
     async def _link(self, item: _Loaded, ref: IssueRef | None) -> None:
-        """Record the issue on the ticket and complete the job, in one transaction."""
+        await self._link_all([(item, ref)])
+
+    async def _link_all(self, pairs: Sequence[tuple[_Loaded, IssueRef | None]]) -> None:
+        """Record each issue on its ticket and complete its job, in one transaction. A job
+        whose lease was lost is left alone: its new owner finds the issue by marker."""
+        if not pairs:
+            return
         async with self._uow() as uow:
-            await uow.tickets.lock_fingerprints([item.ticket.fingerprint])
-            if not await uow.outbox.complete(item.job.id, self.owner, self._clock()):
-                return  # lost the lease: roll back; the new owner finds the issue by marker
-            current = await uow.tickets.get(item.job.ticket_id)
-            assert current is not None
-            if ref is not None and current.issue_key is None:
-                linked = replace(
-                    current,
-                    issue_id=ref.id,
-                    issue_key=ref.key,
-                    issue_url=ref.url,
-                    status=TicketStatus.LINKED,
-                    status_category=current.status_category or "new",
-                )
-                await uow.tickets.save_many([linked])
-            await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
+            await uow.tickets.lock_fingerprints([item.ticket.fingerprint for item, _ in pairs])
+            now = self._clock()
+            for item, ref in pairs:
+                if not await uow.outbox.complete(item.job.id, self.owner, now):
+                    continue
+                current = await uow.tickets.get(item.job.ticket_id)
+                assert current is not None
+                if ref is not None and current.issue_key is None:
+                    linked = replace(
+                        current,
+                        issue_id=ref.id,
+                        issue_key=ref.key,
+                        issue_url=ref.url,
+                        status=TicketStatus.LINKED,
+                        status_category=current.status_category or "new",
+                    )
+                    await uow.tickets.save_many([linked])
+                await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
             await uow.commit()
-        log.info("issue linked", fingerprint=item.ticket.fingerprint, key=ref.key if ref else None)
 
     # --- follow-ups ------------------------------------------------------------------------
 
