@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     workers: int = Field(default=1, ge=0, le=64, description="in-process outbox workers of serve")
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    port: int = Field(default=8080, ge=1, le=65535)
     public_url: str | None = Field(
         default=None, description="the URL Jira and sources reach us at (webhook registration)"
     )

@@ -56,7 +56,7 @@ def test_settings_defaults() -> None:
     assert settings.data_dir == Path("./var")
     assert settings.secret_key is None
     assert settings.log_level == "INFO"
-    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8080, 1)
 
 
 def test_settings_from_environment() -> None:
