@@ -17,6 +17,7 @@ from integration.pipeline.pipeline_harness import Pipeline, alert
 from support.postgres import database, postgres_server  # noqa: F401 - fixtures
 from ticketbridge.config import load_config
 from ticketbridge.domain import AlertState, DecisionKind, DedupPolicy, Severity
+from ticketbridge.providers.base import Provider
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.render import to_text
 from ticketbridge.rules import Router
@@ -155,7 +156,7 @@ ROWS = [
 ]
 
 
-async def _jira_done(pipe: Pipeline, jira: FakeProvider, step: JiraDone) -> None:
+async def jira_done(pipe: Pipeline, jira: Provider, step: JiraDone) -> None:
     transitions = await jira.list_transitions(step.key)
     done = next(t for t in transitions if t.to.category == "done")
     await jira.transition(step.key, done.id, resolution=step.resolution)
@@ -164,11 +165,31 @@ async def _jira_done(pipe: Pipeline, jira: FakeProvider, step: JiraDone) -> None
     )
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
-async def test_decision(row: Row, database: Database) -> None:
-    jira = FakeProvider()
-    settings = PipelineSettings(dedup=row.dedup, digest_interval=timedelta(seconds=0))
-    pipe = Pipeline(database, jira, settings)
+@dataclass(frozen=True)
+class Observed:
+    """One issue as Jira holds it at the end, read the same way from every Jira under test."""
+
+    category: str
+    resolution: str | None
+    comments: tuple[str, ...]
+    links: tuple[tuple[str, str, str], ...]
+    summary: str
+
+
+def observe_fake(jira: FakeProvider) -> dict[str, Observed]:
+    return {
+        key: Observed(
+            issue.status.category,
+            issue.resolution,
+            tuple(to_text(c.body) for c in issue.comments),
+            tuple(issue.links),
+            issue.summary,
+        )
+        for key, issue in jira.issues.items()
+    }
+
+
+async def run_row(row: Row, pipe: Pipeline, jira: Provider) -> list[DecisionKind]:
     decisions = []
     for step in row.steps:
         if isinstance(step, Send):
@@ -176,26 +197,43 @@ async def test_decision(row: Row, database: Database) -> None:
             decisions.append(result.decision)
             await pipe.drain()
         elif isinstance(step, JiraDone):
-            await _jira_done(pipe, jira, step)
+            await jira_done(pipe, jira, step)
         else:
             pipe.clock.advance(days=step.days)
+    return decisions
+
+
+async def assert_row(
+    row: Row, decisions: list[DecisionKind], observed: dict[str, Observed], pipe: Pipeline
+) -> None:
     assert tuple(decisions) == row.decisions
-    assert sorted(jira.issues) == sorted(row.issues)
+    assert sorted(observed) == sorted(row.issues)
     for key, expected in row.issues.items():
-        issue = jira.issues[key]
-        assert issue.status.category == expected.category, key
+        issue = observed[key]
+        assert issue.category == expected.category, key
         assert issue.resolution == expected.resolution, key
-        texts = [to_text(c.body) for c in issue.comments]
-        assert len(texts) == len(expected.comments), texts
-        for text, part in zip(texts, expected.comments, strict=True):
+        assert len(issue.comments) == len(expected.comments), issue.comments
+        for text, part in zip(issue.comments, expected.comments, strict=True):
             assert part in text
-        assert tuple(issue.links) == expected.links
+        assert issue.links == expected.links
         if expected.summary:
             assert issue.summary == expected.summary
     last = next(s for s in reversed(row.steps) if isinstance(s, Send))
     view = await pipe.alert(last.payload["id"])
     assert view.state is row.final_state
     assert view.reasons
+
+
+def settings_for(row: Row) -> PipelineSettings:
+    return PipelineSettings(dedup=row.dedup, digest_interval=timedelta(seconds=0))
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+async def test_decision(row: Row, database: Database) -> None:
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira, settings_for(row))
+    decisions = await run_row(row, pipe, jira)
+    await assert_row(row, decisions, observe_fake(jira), pipe)
 
 
 async def test_created_issue_carries_priority_due_labels_and_marker(database: Database) -> None:
