@@ -99,6 +99,7 @@ RETRY_AFTER = [
     ({"retry-after": "2"}, 2.0),
     ({"retry-after": "Tue, 01 Jan 2030 12:00:05 GMT"}, 5.0),
     ({"x-ratelimit-reset": "2030-01-01T12:00:30Z"}, 30.0),
+    ({"x-ratelimit-reset": "2030-01-01T12:02Z"}, 120.0),  # Jira's minute precision
     ({"x-ratelimit-reset": "2030-01-01T11:00:00Z"}, 0.0),
     ({}, None),
 ]

@@ -168,3 +168,17 @@ async def test_burst_429_holds_that_endpoint_class_only() -> None:
     await client.edit_issue("OPS-2", {})
     assert sent[-1][0] == "PUT"
     assert sent[-1][1] >= 5.0
+
+
+async def test_near_limit_halves_the_class_rate_before_any_429() -> None:
+    vt = VirtualTime()
+    near = {"X-RateLimit-NearLimit": "true"}
+    client = client_for(
+        lambda r: httpx.Response(200, json={}, headers=near),
+        vt,
+        RateSettings(get_post_per_second=10.0),
+    )
+    for _ in range(30):
+        await client.fields()
+    # 10/s halved to 5/s after the first answer: 30 calls need well over 3 s (10/s would be ~2 s)
+    assert vt.now >= 3.5

@@ -130,6 +130,8 @@ class JiraClient:
                 )
             except httpx.TransportError as exc:
                 raise translate_transport(exc, where) from exc
+            if response.headers.get("x-ratelimit-nearlimit", "").lower() == "true":
+                self.governor.on_near_limit(method)
             if response.is_success or response.status_code in answer_statuses:
                 return response.json() if response.content else None
             error = translate_response(response, where)

@@ -3,6 +3,7 @@
 - A token bucket per site × endpoint class: GET/POST and PUT/DELETE (Cloud defaults 100 and
   50 requests per second).
 - Writes to one issue spaced to 20 per 2 seconds (Jira's per-issue write limit).
+- `X-RateLimit-NearLimit: true` on an answer halves that class's rate for a while.
 - Adaptation to a 429's `RateLimit-Reason`: `…burst…` halves that class's rate for a while and
   holds the class for the Retry-After; `…quota…` pauses every call until the reset;
   `…per-issue…` holds writes to that issue.
@@ -24,6 +25,8 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 _SLOWDOWN_SECONDS = 30.0  # how long a burst 429 halves a class's rate
+_EPSILON = 1e-9
+_MIN_SLEEP = 0.001  # never spin on waits too small to move a clock
 
 
 def endpoint_class(method: str) -> str:
@@ -57,8 +60,8 @@ class TokenBucket:
         rate = self.effective_rate(now)
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * rate)
         self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
+        if self.tokens >= 1 - _EPSILON:  # float refills may land a hair under a whole token
+            self.tokens = max(0.0, self.tokens - 1)
             return 0.0
         return (1 - self.tokens) / rate
 
@@ -89,7 +92,7 @@ class RateGovernor:
             wait = self._wait_time(method, issue)
             if wait <= 0:
                 return
-            await self.sleep(wait)
+            await self.sleep(max(wait, _MIN_SLEEP))
 
     def _wait_time(self, method: str, issue: str | None) -> float:
         now = self.clock()
@@ -114,6 +117,11 @@ class RateGovernor:
         if len(window) < self.settings.issue_writes:
             return 0.0
         return window[0] + self.settings.issue_window_seconds - now
+
+    def on_near_limit(self, method: str) -> None:
+        """Jira said `X-RateLimit-NearLimit: true`: halve that class's rate before a 429 comes."""
+        bucket = self._bucket(endpoint_class(method))
+        bucket.slow_until = max(bucket.slow_until, self.clock() + _SLOWDOWN_SECONDS)
 
     def on_rate_limited(
         self, method: str, issue: str | None, retry_after: float | None, reason: str | None
