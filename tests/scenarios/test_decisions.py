@@ -38,6 +38,7 @@ class JiraDone:
 
     key: str
     resolution: str = "Done"
+    tell: bool = True  # False: a webhook was lost, the pipeline does not know yet
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,17 @@ ROWS = [
         AlertState.RESOLVED,
     ),
     Row(
+        "resolve-after-closed-by-hand",
+        (
+            send(id="a1"),
+            JiraDone("OPS-1", "Won't Fix", tell=False),
+            send(id="a2", status="resolved"),
+        ),
+        (C, DecisionKind.RESOLVE),
+        {"OPS-1": IssueState("done", "Won't Fix", comments=("reports this alert resolved",))},
+        AlertState.ACCEPTED,
+    ),
+    Row(
         "ignore-below-min-severity",
         (send(id="a1", severity="low"),),
         (DecisionKind.IGNORE,),
@@ -160,6 +172,8 @@ async def jira_done(pipe: Pipeline, jira: Provider, step: JiraDone) -> None:
     transitions = await jira.list_transitions(step.key)
     done = next(t for t in transitions if t.to.category == "done")
     await jira.transition(step.key, done.id, resolution=step.resolution)
+    if not step.tell:
+        return
     await pipe.issue_state.record(
         step.key, status_category="done", resolution=step.resolution, at=pipe.clock()
     )

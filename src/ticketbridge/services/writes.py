@@ -113,6 +113,9 @@ class FollowUpWriter:
         )
 
     async def _reopen(self, key: str, ticket: Ticket, alert: Alert | None) -> Ticket:
+        status = (await self._provider.get_issue(key)).status
+        if status.category != "done":  # reopened by hand meanwhile: nothing to transition
+            return replace(ticket, status_category=status.category, resolution=None, outcome=None)
         chosen = _pick(await self._provider.list_transitions(key), ("new", "indeterminate"))
         what = f": {alert.title}" if alert else ""
         note = Document((_para(f"ticketbridge reopened this issue: the alert recurred{what}."),))
@@ -128,8 +131,16 @@ class FollowUpWriter:
             if self._settings.resolve_comment:
                 await self._provider.add_comment(key, note)
             return ticket
-        chosen = _pick(await self._provider.list_transitions(key), ("done",))
         comment = note if self._settings.resolve_comment else None
+        issue = await self._provider.get_issue(key)
+        if issue.status.category == "done":  # closed by hand meanwhile: only say so
+            if comment is not None:
+                await self._provider.add_comment(key, comment)
+            outcome = self._settings.resolutions.get(issue.resolution or "", AlertState.RESOLVED)
+            return replace(
+                ticket, status_category="done", resolution=issue.resolution, outcome=outcome
+            )
+        chosen = _pick(await self._provider.list_transitions(key), ("done",))
         await self._provider.transition(key, chosen.id, comment=comment)
         return replace(
             ticket,
