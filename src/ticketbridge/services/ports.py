@@ -170,6 +170,10 @@ class OutboxRepository(Protocol):
 
     async def counts(self) -> dict[JobState, int]: ...
 
+    async def purge_done(self, before: datetime) -> int:
+        """Delete done jobs last updated before `before`; returns how many."""
+        ...
+
 
 class ApiKeyRepository(Protocol):
     async def add(

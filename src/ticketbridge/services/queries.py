@@ -4,7 +4,7 @@ and the outbox's dead-letter list with retry and drop."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState, Ticket, TicketStatus
 from ticketbridge.services.ports import Clock, Job, StoredAlert, UnitOfWorkFactory
@@ -183,6 +183,14 @@ class OutboxAdmin:
             job = await uow.outbox.drop(job_id)
             await uow.commit()
             return job_view(job) if job else None
+
+    async def purge_done(self, older_than: timedelta = timedelta(days=7)) -> int:
+        """Forget done jobs older than `older_than` (the outbox is a queue, not the audit
+        trail; alerts and tickets keep the history). Returns how many were deleted."""
+        async with self._uow_factory() as uow:
+            purged = await uow.outbox.purge_done(self._clock() - older_than)
+            await uow.commit()
+            return purged
 
 
 def _revive(ticket: Ticket) -> Ticket:

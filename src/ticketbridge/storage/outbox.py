@@ -204,3 +204,9 @@ class SqlOutbox:
         query = select(jobs.c.state, func.count()).group_by(jobs.c.state)
         found = {JobState(state): count for state, count in await self._conn.execute(query)}
         return {state: found.get(state, 0) for state in JobState}
+
+    async def purge_done(self, before: datetime) -> int:
+        result = await self._conn.execute(
+            delete(jobs).where(jobs.c.state == _DONE, jobs.c.updated_at < before)
+        )
+        return int(result.rowcount or 0)

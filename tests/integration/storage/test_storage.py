@@ -189,3 +189,17 @@ async def test_api_keys_store_only_hashes(database: Database) -> None:
     assert found.scopes == ("alerts:write",)
     assert found.last_used_at == NOW + timedelta(hours=1)
     assert [k.revoked for k in listed] == [True]
+
+
+async def test_purge_forgets_only_old_done_jobs(database: Database) -> None:
+    ids = await _jobs(database, ("k1", JobKind.CREATE_ISSUE), ("k2", JobKind.CREATE_ISSUE))
+    async with database.unit_of_work() as uow:
+        await uow.outbox.claim("w", NOW, LEASE, 10)
+        await uow.outbox.complete(ids[0], "w", NOW)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.outbox.purge_done(NOW) == 0  # not older than the cut
+        assert await uow.outbox.purge_done(NOW + timedelta(seconds=1)) == 1
+        await uow.commit()
+        left = await uow.outbox.list(state=None, limit=10)
+    assert [(j.id, j.state) for j in left] == [(ids[1], JobState.RUNNING)]
