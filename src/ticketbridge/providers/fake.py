@@ -50,6 +50,7 @@ from ticketbridge.providers.base import (
 )
 from ticketbridge.providers.jira import defaults as jd
 from ticketbridge.providers.jira import jql
+from ticketbridge.providers.jira.bodies import marker_needs_labels
 from ticketbridge.providers.jira.shaping import shape_value
 from ticketbridge.render import Document, clip_summary, to_text, truncate
 
@@ -231,6 +232,8 @@ class FakeProvider:
         return self._ref(issue)
 
     def _check_create(self, draft: IssueDraft) -> None:
+        if draft.marker and not self._on_create_screen(draft.project, draft.issue_type, "labels"):
+            raise marker_needs_labels(draft.project, draft.issue_type)
         problems: dict[str, str] = {}
         if draft.project not in {p.key for p in self._projects}:
             problems["project"] = "valid project is required"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketbridge.errors import OutcomeUnknown, RateLimited
+from ticketbridge.errors import FieldErrors, OutcomeUnknown, RateLimited
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.render.document import Document
@@ -58,3 +58,11 @@ async def test_bulk_drop_after_commit_stores_all() -> None:
     assert all(isinstance(e, OutcomeUnknown) for e in result.failed.values())
     assert sorted(result.failed) == [0, 1]
     assert sorted(fake.issues) == ["OPS-1", "OPS-2"]
+
+
+async def test_a_marker_needs_labels_on_the_create_screen() -> None:
+    fake = FakeProvider()
+    fake.hide_field("OPS", "Task", "labels")
+    with pytest.raises(FieldErrors):
+        await fake.create_issue(_draft())
+    assert fake.issues == {}

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from ticketbridge.errors import FieldErrors
-from ticketbridge.providers.base import IssueDraft
+from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.providers.jira import JiraProvider, basic
 
 META_TYPES = {"issueTypes": [{"id": "10001", "name": "Task", "subtask": False}]}
@@ -84,3 +85,22 @@ async def test_plain_error_collection_fails_every_position() -> None:
     assert result.created == {}
     assert sorted(result.failed) == [0, 1, 2]
     assert all("Bulk is off" in str(e) for e in result.failed.values())
+
+
+async def test_a_marker_without_labels_on_the_screen_is_refused_before_sending() -> None:
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        if request.url.path.endswith("/issuetypes"):
+            return httpx.Response(200, json=META_TYPES)
+        fields = [f for f in META_FIELDS["fields"] if f["fieldId"] != "labels"]
+        return httpx.Response(200, json={"fields": fields})
+
+    p = provider(handler)
+    with pytest.raises(FieldErrors) as caught:
+        await p.create_issue(IssueDraft("OPS", "Task", "s", marker=Marker("fp")))
+    await p.aclose()
+    assert caught.value.hint is not None
+    assert "field 'labels' is not on the create screen of OPS/Task" in caught.value.hint
+    assert not any(path.endswith("/issue") for path in sent)

@@ -30,7 +30,7 @@ from ticketbridge.providers.jira.fields import Metadata, status_from
 from ticketbridge.providers.jira.shaping import shape_value
 from ticketbridge.render import clip_summary
 
-__all__ = ["Bodies", "comment_from", "issue_from", "transition_from"]
+__all__ = ["Bodies", "comment_from", "issue_from", "marker_needs_labels", "transition_from"]
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +64,8 @@ class Bodies:
                 hint=f"project '{draft.project}' is unknown to Jira (or hidden from this user)",
             ) from exc
         on_screen = {m.field.id for m in meta}
+        if draft.marker is not None and "labels" not in on_screen:
+            raise marker_needs_labels(draft.project, draft.issue_type)
         issue_type = await self.md.issue_type(draft.project, draft.issue_type)
         fields: dict[str, Any] = {
             "project": {"key": draft.project},
@@ -158,6 +160,15 @@ class Bodies:
         if ops:
             body["update"] = {"labels": ops}
         return body
+
+
+def marker_needs_labels(project: str, issue_type: str) -> FieldErrors:
+    """Without the label the marker cannot be searched: refuse rather than risk a duplicate."""
+    hint = (
+        f"field 'labels' is not on the create screen of {project}/{issue_type}; "
+        "ticketbridge needs it for the exactly-once marker: add Labels to that screen"
+    )
+    return FieldErrors(hint, fields={"labels": "not on the create screen"}, hint=hint)
 
 
 def _moment(raw: Any) -> datetime:
