@@ -133,3 +133,12 @@ async def test_bulk_create_of_more_than_50_keeps_positions(harness: Harness) -> 
         issue = await harness.provider.get_issue(result.created[pos].key)
         assert issue.summary == f"n{pos}"
     assert harness.issue_count() == 119
+
+
+async def test_update_drops_unknown_fields_and_applies_the_rest(harness: Harness) -> None:
+    ref = await harness.provider.create_issue(draft())
+    await harness.provider.update_issue(
+        ref.key, IssueUpdate(fields={"No Such Field": "x", "Escalation ID": "ESC-9"})
+    )
+    issue = await harness.provider.get_issue(ref.key)
+    assert issue.fields["customfield_10010"] == "ESC-9"

@@ -344,8 +344,9 @@ class FakeProvider:
         ]
         for name, value in update.fields.items():
             fdef = self._field(name)
-            if fdef is None:
-                raise FieldErrors("Jira refused the edit", fields={name: "Field does not exist"})
+            if fdef is None:  # as JiraProvider: dropped with a warning, not a refused edit
+                log.warning("field dropped: Jira has no such field", field=name)
+                continue
             issue.fields[fdef.id] = shape_value(
                 fdef, value, user_key=self.capabilities.user_key, text=_as_text
             )
