@@ -1,0 +1,120 @@
+"""The library's seams into the real pipeline: where an alert goes, and how its issue reads.
+
+`LibraryRouter` routes with the rules engine: the rules added by `configure_rule` (CEL, first
+match wins), else the defaults (priority by action or severity, issue type by action, due
+dates). An alert no rule matches goes where the call said (`sync_alert(alert, project_key,
+issue_type)`), carried in the alert's attributes so that a job left in the outbox by one
+process is routed the same way by the next; a call that names its target is not held back by
+`min_severity` (a matching rule may still say `ignore`).
+
+`LibraryComposer` renders a route's `template` (a `JiraTemplate` by name or slug) and falls
+back to the default rendering; the target attributes never show in the issue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ticketbridge.config import Config, RouteConfig
+from ticketbridge.domain import Alert, Ticket
+from ticketbridge.library.fieldmap import draft_from_fields
+from ticketbridge.library.templates import find_template, template_context
+from ticketbridge.providers.base import IssueDraft, Marker
+from ticketbridge.rules import DEFAULTS_ROUTE, Router
+from ticketbridge.services import DefaultComposer, PipelineSettings, RulesRouter
+from ticketbridge.services.ports import Route
+
+__all__ = [
+    "TARGET_ISSUE_TYPE",
+    "TARGET_PROJECT",
+    "LibraryComposer",
+    "LibraryRouter",
+    "targeted",
+    "without_target",
+]
+
+TARGET_PROJECT = "jira_project_key"
+TARGET_ISSUE_TYPE = "jira_issue_type"
+_TARGET_KEYS = (TARGET_PROJECT, TARGET_ISSUE_TYPE)
+
+
+def targeted(alert: Alert, project_key: str | None, issue_type: str | None) -> Alert:
+    """`alert` with the call's target in its attributes (absent parts left out)."""
+    extra = {TARGET_PROJECT: project_key, TARGET_ISSUE_TYPE: issue_type}
+    attributes = {**alert.attributes, **{k: v for k, v in extra.items() if v}}
+    return replace(alert, attributes=attributes)
+
+
+def without_target(alert: Alert) -> Alert:
+    attributes = {k: v for k, v in alert.attributes.items() if k not in _TARGET_KEYS}
+    return replace(alert, attributes=attributes)
+
+
+class LibraryRouter:
+    """Satisfies `services.RouteSeam`: configured rules first, then the call's target."""
+
+    def __init__(self, config: Config, settings: PipelineSettings) -> None:
+        self._config = config
+        self._settings = settings
+        self._rules = RulesRouter(Router(config))
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def with_rule(self, rule: RouteConfig) -> LibraryRouter:
+        """A router with `rule` added (replacing a rule of the same name); the conditions are
+        compiled now, so a bad trigger is a ConfigError here, not at the next alert."""
+        routes = [r for r in self._config.routes if r.name != rule.name] + [rule]
+        return LibraryRouter(self._config.model_copy(update={"routes": routes}), self._settings)
+
+    def route(self, alert: Alert) -> Route:
+        routed = self._rules.route(alert)
+        project = alert.attributes.get(TARGET_PROJECT)
+        if routed.name != DEFAULTS_ROUTE or not isinstance(project, str) or not project:
+            return routed
+        issue_type = alert.attributes.get(TARGET_ISSUE_TYPE)
+        return replace(
+            routed,
+            project=project,
+            issue_type=issue_type
+            if isinstance(issue_type, str) and issue_type
+            else routed.issue_type,
+            action="ticket",
+            reasons=(*routed.reasons, f"the call's target: {project}"),
+        )
+
+
+class LibraryComposer:
+    """Satisfies `services.IssueComposer`: the route's JiraTemplate, else the default issue."""
+
+    def __init__(self) -> None:
+        self._default = DefaultComposer()
+
+    def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
+        alert = without_target(alert)
+        if route.template is None:
+            return self._default.draft(alert, route, ticket)
+        template = find_template(route.template)
+        rendered = template.render_fields(template_context(_template_data(alert)))
+        draft = draft_from_fields(
+            route.project, route.issue_type, rendered, marker=Marker(ticket.marker_key)
+        )
+        return replace(
+            draft,
+            priority=route.priority or draft.priority,
+            labels=tuple(dict.fromkeys([*route.labels, *draft.labels])),
+            components=draft.components or route.components,
+            assignee=route.assignee or draft.assignee,
+            due_date=route.due or draft.due_date,
+            parent=route.parent or draft.parent,
+            fields={**route.fields, **draft.fields},
+        )
+
+
+def _template_data(alert: Alert) -> dict[str, Any]:
+    """The alert as a template reads it: its attributes at the top level too, so a seed
+    template's `{{alert.query}}` finds TruthVouch's query."""
+    data = alert.as_mapping()
+    return {**data["attributes"], **data}
