@@ -91,7 +91,7 @@ def start_postgres() -> Iterator[PostgresServer]:
     port = _free_port()
     options = (
         f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c max_connections=200 -c max_locks_per_transaction=256"
+        "-c full_page_writes=off -c max_connections=200"
     )
     subprocess.run(
         [*as_user, pg_ctl, "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start"],

@@ -32,7 +32,7 @@ __all__ = ["LOCK_BUCKETS", "SqlAlerts", "SqlTickets"]
 
 # Advisory locks are hashed into this many buckets so one 1,000-alert batch never needs more
 # than this many lock-table slots; a collision only serializes two unrelated fingerprints.
-LOCK_BUCKETS = 1024
+LOCK_BUCKETS = 256
 _LOCK_BASE = 0x7462_0000  # "tb": keeps our advisory lock ids apart from other applications'
 
 
