@@ -7,11 +7,11 @@
     )
     handler.create_issue_from_template(template="hallucination_bug", context=alert_data)
 
-Summary, description and every other text field are sandboxed Jinja2 (`render.TemplateEngine`)
-over `alert` (the context) and the context's own keys. The description is Markdown or Jira wiki
-markup (`format=`); the default `"auto"` reads it as wiki when it uses wiki syntax (`h2.`
-headings, `||` tables, `[title|url]` links, `{code}`), as seed 000's template does, else as
-Markdown. It is rendered to ADF on Cloud and to wiki markup on Data Center.
+Summary, description and every other text value (in lists and objects too) are sandboxed
+Jinja2 (`render.TemplateEngine`) over `alert` (the context) and the context's own keys. The
+description is Markdown or Jira wiki markup (`format=`); the default `"auto"` reads it as wiki
+when it uses wiki syntax (`h2.` headings, `||` tables, `[title|url]` links, `{code}`), as seed
+000's template does, else as Markdown. It is rendered to ADF on Cloud, wiki markup on DC.
 
 A template registers itself by name and by its snake_case slug ("Hallucination Bug" →
 `hallucination_bug`), process-wide, because seed 000 refers to templates by that slug in
@@ -90,9 +90,8 @@ class JiraTemplate:
         description = self.description_source
         if description is not None:
             self._engine.compile(f"{self.name}.description", description, self.description_format)
-        for key, value in self.fields.items():
-            if key not in ("summary", "description") and isinstance(value, str):
-                self._engine.compile(f"{self.name}.{key}", value)
+        for path, text in _texts(self.fields):
+            self._engine.compile(f"{self.name}.{path}", text)
 
     def render_summary(self, context: Mapping[str, Any]) -> str:
         return " ".join(self._engine.render(f"{self.name}.summary", context).split())
@@ -105,9 +104,7 @@ class JiraTemplate:
     def render_fields(self, context: Mapping[str, Any]) -> dict[str, Any]:
         """Jira-style `fields` with summary, description and every text value rendered."""
         rendered: dict[str, Any] = {
-            key: self._engine.render(f"{self.name}.{key}", context)
-            if isinstance(value, str)
-            else value
+            key: self._render_value(key, value, context)
             for key, value in self.fields.items()
             if key not in ("summary", "description")
         }
@@ -116,6 +113,38 @@ class JiraTemplate:
         if description is not None:
             rendered["description"] = description
         return rendered
+
+    def _render_value(self, path: str, value: Any, context: Mapping[str, Any]) -> Any:
+        if isinstance(value, str):
+            return self._engine.render(f"{self.name}.{path}", context)
+        if isinstance(value, list | tuple):
+            return [
+                self._render_value(f"{path}[{i}]", item, context) for i, item in enumerate(value)
+            ]
+        if isinstance(value, Mapping):
+            return {k: self._render_value(f"{path}.{k}", v, context) for k, v in value.items()}
+        return value
+
+
+def _texts(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every text value of `fields` but summary and description, with its path
+    (`labels[2]`, `components[0].name`): each is a template."""
+    found: list[tuple[str, str]] = []
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, str):
+            found.append((path, value))
+        elif isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                walk(f"{path}[{index}]", item)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(f"{path}.{key}", item)
+
+    for key, value in fields.items():
+        if key not in ("summary", "description"):
+            walk(key, value)
+    return found
 
 
 def find_template(template: JiraTemplate | str) -> JiraTemplate:
