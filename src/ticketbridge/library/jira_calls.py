@@ -14,7 +14,7 @@ from ticketbridge.errors import ConfigError, InputError, NotFound, Problem
 from ticketbridge.library.fieldmap import draft_from_fields, update_from_fields
 from ticketbridge.library.templates import JiraTemplate, find_template, template_context
 from ticketbridge.library.views import IssueView
-from ticketbridge.providers.base import Comment, Provider
+from ticketbridge.providers.base import Comment, Provider, User
 from ticketbridge.render import Document, parse_markdown
 
 __all__ = ["JiraCalls"]
@@ -26,6 +26,11 @@ class JiraCalls:
     @property
     def _provider(self) -> Provider:  # pragma: no cover - provided by Bridge
         raise NotImplementedError
+
+    async def test_connection(self) -> User:
+        """The Jira user the credentials belong to (`/myself`): the seeds' "test connection";
+        AuthFailed when Jira refuses them, Unavailable when it cannot be reached."""
+        return await self._provider.myself()
 
     async def create_issue(
         self, project_key: str, issue_type: str, fields: Mapping[str, Any]

@@ -27,7 +27,7 @@ from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.library.bridge import DEFAULT_DATABASE_URL, Bridge
 from ticketbridge.library.templates import JiraTemplate
 from ticketbridge.library.views import IssueView
-from ticketbridge.providers.base import Comment
+from ticketbridge.providers.base import Comment, User
 
 __all__ = ["JiraIssueHandler", "JiraSyncHandler"]
 
@@ -164,6 +164,9 @@ class JiraIssueHandler:
         self._loop.run(configure())
 
     # --- issues ----------------------------------------------------------------------------
+
+    def test_connection(self) -> User:
+        return self._loop.run(self._bridge.test_connection())
 
     def create_issue(
         self, project_key: str, issue_type: str, fields: Mapping[str, Any]
