@@ -1,0 +1,164 @@
+"""TemplateComposer: route template → IssueDraft (summary, description, fields), built-ins,
+fallback to the default issue, and render failures as dead-letterable errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from ticketbridge.config import load_config
+from ticketbridge.config.models import TemplateConfig
+from ticketbridge.domain import Alert, Severity, Ticket, TicketStatus
+from ticketbridge.errors import ConfigError, PermanentError
+from ticketbridge.providers.base import Marker
+from ticketbridge.render import SUMMARY_LIMIT, adf_to_text, to_adf, to_wiki
+from ticketbridge.render.builtin import BUILTIN_TEMPLATES, builtin_names
+from ticketbridge.services.ports import Route
+from ticketbridge.services.templated import TemplateComposer
+
+WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def make_alert(**attributes: Any) -> Alert:
+    return Alert(
+        id="a-1",
+        source="truthvouch",
+        kind="hallucination",
+        title="Model invented a citation",
+        severity=Severity.HIGH,
+        fingerprint="fp-1",
+        occurred_at=WHEN,
+        received_at=WHEN,
+        description="The answer cited a paper that does not exist.",
+        confidence=0.2,
+        attributes=attributes,
+    )
+
+
+TICKET = Ticket(
+    fingerprint="fp-1",
+    generation=1,
+    project="OPS",
+    status=TicketStatus.PENDING,
+    first_seen=WHEN,
+    last_seen=WHEN,
+)
+
+
+def route(**overrides: Any) -> Route:
+    base: dict[str, Any] = {"name": "r", "project": "OPS", "issue_type": "Bug"}
+    base.update(overrides)
+    return Route(**base)
+
+
+BUG = TemplateConfig(
+    summary="Hallucination: {{ alert.title }} ({{ alert.attributes.model }})",
+    description="## Issue\n{{ alert.description }}\n\n| Field | Value |\n|---|---|\n"
+    "| Confidence | {{ alert.confidence }} |\n",
+)
+WIKI = TemplateConfig(
+    summary="{{ alert.title }}",
+    description="h2. Issue\n{{ alert.description }}\n* model: {{ alert.attributes.model }}",
+    format="wiki",
+)
+
+
+def test_route_template_gives_summary_description_and_route_statics() -> None:
+    composer = TemplateComposer({"bug": BUG})
+    draft = composer.draft(
+        make_alert(model="gpt-x"),
+        route(
+            template="bug",
+            priority="Highest",
+            labels=("ai", "ai", "hallucination"),
+            components=("AI-Engine",),
+            assignee="oncall@example.com",
+            due=date(2026, 11, 22),
+            parent="OPS-1",
+            fields={"Model": "{{ alert.attributes.model }}", "Story Points": 3, "Plain": "x"},
+        ),
+        TICKET,
+    )
+    assert draft.summary == "Hallucination: Model invented a citation (gpt-x)"
+    assert draft.description is not None
+    adf = to_adf(draft.description)
+    assert [node["type"] for node in adf["content"]] == ["heading", "paragraph", "table"]
+    assert "Confidence" in adf_to_text(adf)
+    assert "0.2" in adf_to_text(adf)
+    assert (draft.project, draft.issue_type, draft.priority) == ("OPS", "Bug", "Highest")
+    assert draft.labels == ("ai", "hallucination")
+    assert draft.components == ("AI-Engine",)
+    assert draft.assignee == "oncall@example.com"
+    assert draft.due_date == date(2026, 11, 22)
+    assert draft.parent == "OPS-1"
+    assert draft.fields == {"Model": "gpt-x", "Story Points": 3, "Plain": "x"}
+    assert draft.marker == Marker(TICKET.marker_key)
+
+
+def test_wiki_template_renders_to_wiki_for_data_center() -> None:
+    draft = TemplateComposer({"w": WIKI}).draft(make_alert(model="m"), route(template="w"), TICKET)
+    assert draft.description is not None
+    assert to_wiki(draft.description).splitlines()[0] == "h2. Issue"
+    assert "* model: m" in to_wiki(draft.description)
+
+
+def test_no_template_falls_back_to_the_default_issue_with_fields_rendered() -> None:
+    draft = TemplateComposer().draft(
+        make_alert(model="m"), route(fields={"Model": "{{ alert.attributes.model }}"}), TICKET
+    )
+    assert draft.summary == "[high] Model invented a citation"
+    assert draft.fields == {"Model": "m"}
+
+
+def test_summary_is_one_line_and_clipped() -> None:
+    long = TemplateConfig(summary="{{ alert.title }}\n{{ 'x' * 400 }}", description="d")
+    draft = TemplateComposer({"long": long}).draft(make_alert(), route(template="long"), TICKET)
+    assert "\n" not in draft.summary
+    assert len(draft.summary) <= SUMMARY_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("summary", "message"),
+    [
+        ("{{ alert.attributes.missing }}", "undefined"),
+        ("{{ ''.__class__.__mro__ }}", "sandbox"),
+        ("{{ alert.__class__ }}", "sandbox"),
+    ],
+)
+def test_a_failing_render_is_a_permanent_error_naming_the_template(
+    summary: str, message: str
+) -> None:
+    composer = TemplateComposer({"bad": TemplateConfig(summary=summary, description="d")})
+    with pytest.raises(PermanentError, match="bad") as caught:
+        composer.draft(make_alert(), route(template="bad"), TICKET)
+    assert message in str(caught.value)
+
+
+def test_template_syntax_error_is_refused_at_construction() -> None:
+    with pytest.raises(ConfigError, match=r"templates\.broken"):
+        TemplateComposer({"broken": TemplateConfig(summary="{{ alert.title ", description="")})
+
+
+def test_from_config_compiles_field_templates_at_start() -> None:
+    config = load_config(
+        text="routes:\n  - name: r\n    when: 'true'\n    fields: {Model: '{{ alert.title '}\n"
+    )
+    with pytest.raises(ConfigError, match=r"fields\.Model"):
+        TemplateComposer.from_config(config)
+
+
+def test_builtin_names_are_known_to_routes_in_config() -> None:
+    text = "routes:\n  - {name: r, template: builtin/security_alert}\n"
+    assert load_config(text=text, known_templates=builtin_names()).routes[0].template
+    with pytest.raises(ConfigError, match="unknown template 'builtin/nope'"):
+        load_config(text="defaults: {template: builtin/nope}\n", known_templates=builtin_names())
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_TEMPLATES))
+def test_every_builtin_renders_an_alert_without_attributes(name: str) -> None:
+    draft = TemplateComposer().draft(make_alert(), route(template=name), TICKET)
+    assert draft.summary
+    assert draft.description is not None
+    assert to_adf(draft.description)["content"]
