@@ -61,18 +61,23 @@ from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
 from ticketbridge.providers.jira.retry import RetryPolicy
-from ticketbridge.rules import check_conditions
+from ticketbridge.render.builtin import builtin_names
+from ticketbridge.rules import Router, check_conditions
 from ticketbridge.services import (
     AlertQueries,
     DefaultComposer,
     DefaultsRouter,
     IngestService,
+    IssueComposer,
     OutboxAdmin,
     PipelineSettings,
+    RouteSeam,
+    RulesRouter,
     UnitOfWorkFactory,
     WorkerSettings,
 )
 from ticketbridge.services.outbox import OutboxProcessor
+from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.storage import Database, upgrade
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import Dispatcher
@@ -107,12 +112,23 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 def load_config_file(path: Path) -> Config:
     """Load and validate one file, CEL conditions included: ConfigError lists every problem
     with its path and line."""
-    return load_config(path, checks=(check_conditions,))
+    return load_config(path, checks=(check_conditions,), known_templates=builtin_names())
 
 
 def load_configured(settings: Settings) -> Config:
     """The configuration `settings.config` points at (defaults when the default file is absent)."""
+    if settings.config.exists():  # built-in template names are known to routes
+        return load_config(
+            settings.config, checks=(check_conditions,), known_templates=builtin_names()
+        )
     return _load_configured(settings, checks=(check_conditions,))
+
+
+def routing(config: Config, pipeline: PipelineSettings) -> tuple[RouteSeam, IssueComposer]:
+    """The CEL rules and the templates when the configuration has any; else plain defaults."""
+    if config.routes or config.templates or config.assignments or config.defaults.template:
+        return RulesRouter(Router(config)), TemplateComposer.from_config(config)
+    return DefaultsRouter(pipeline), DefaultComposer()
 
 
 def connection_store(settings: Settings) -> ConnectionStore:
@@ -235,7 +251,7 @@ async def open_container(
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
     uow = _uow_factory(database)
-    router = DefaultsRouter(pipeline)
+    router, composer = routing(config, pipeline)
     connection = effective_jira(settings, config) if workers else None
     provider = build_provider(connection.jira, metrics, jira_transport) if connection else None
     dispatchers = [
@@ -244,7 +260,7 @@ async def open_container(
                 uow,
                 provider,
                 router,
-                DefaultComposer(),
+                composer,
                 pipeline,
                 worker_settings or WorkerSettings(),
                 _clock,
