@@ -125,7 +125,10 @@ class OutboxProcessor:
         for job in jobs:
             ticket = await uow.tickets.get(job.ticket_id)
             assert ticket is not None, "jobs reference their ticket (foreign key)"
-            stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
+            if job.kind is JobKind.DIGEST:  # the digest tells the newest occurrence's details
+                stored = await uow.alerts.latest_for_ticket(job.ticket_id)
+            else:
+                stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
             loaded.append(_Loaded(job, ticket, stored.alert if stored else None))
         return loaded
 
@@ -209,7 +212,15 @@ class OutboxProcessor:
             for item in group:  # one is held elsewhere: take them one by one instead
                 await self._later(item.job, self._clock() + timedelta(seconds=1), count=False)
             return
-        drafts = [self._draft(item) for item in group]
+        drafts: list[IssueDraft] = []
+        for item in list(group):
+            try:
+                drafts.append(self._draft(item))
+            except JiraError as error:  # this one cannot be rendered: it fails alone
+                group.remove(item)
+                await self._fail(item, error, keep_attempted=False)
+        if not group:
+            return
         try:
             result = await self._provider.create_issues(drafts)
         except JiraError as error:

@@ -215,10 +215,12 @@ async def test_repeat_storm_costs_a_create_and_one_digest_write_per_interval(
     texts = [to_text(c.body) for i in jira.issues.values() for c in i.comments]
     assert len(texts) == 5
     assert all("occurred 30 times" in t for t in texts)
-    await pipe.send(alert(id="late", fingerprint="fp-0"))
+    await pipe.send(alert(id="late", fingerprint="fp-0", description="the newest detail"))
     pipe.clock.advance(minutes=5)
     await pipe.dispatchers[0].run_until_idle()
     assert jira.calls.get("edit_comment") == 1  # edited in place, not a new comment
-    assert "occurred 31 times" in to_text(jira.issues["OPS-1"].comments[0].body)
+    digest = to_text(jira.issues["OPS-1"].comments[0].body)
+    assert "occurred 31 times" in digest
+    assert "the newest detail" in digest  # the latest occurrence's details
     requests = sum(jira.calls.get(op, 0) for op in ("create_issue", "create_issues"))
     assert requests == 1  # five creates in one bulk call
