@@ -9,18 +9,12 @@ closes it again; `serve` runs the API on uvicorn with the outbox workers in the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
 import socket
 import ssl
-import threading
 from collections.abc import (
     AsyncIterator,
-    Awaitable,
-    Callable,
     Coroutine,
-    Iterator,
     Mapping,
     Sequence,
 )
@@ -32,7 +26,6 @@ from typing import Any, TypeVar, cast
 
 import httpx
 import structlog
-import uvicorn
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -56,7 +49,7 @@ from ticketbridge.config.loader import load_config
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
 from ticketbridge.config.settings import load_configured as _load_configured
-from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
+from ticketbridge.errors import Problem, TicketBridgeError
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
@@ -93,7 +86,6 @@ __all__ = [
     "load_settings",
     "open_container",
     "run",
-    "serve",
     "upgrade_database",
 ]
 
@@ -144,18 +136,8 @@ def effective_jira(settings: Settings, config: Config) -> StoredConnection | Non
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
-    """The services' settings from the YAML (defaults; routes plug in through the router)."""
-    defaults = config.defaults
-    fingerprints = {
-        name: tuple(s.fingerprint) for name, s in config.sources.items() if s.fingerprint
-    }
-    return PipelineSettings(
-        project=defaults.project,
-        issue_type=defaults.issue_type,
-        labels=tuple(defaults.labels),
-        components=tuple(defaults.components),
-        fingerprint_fields=fingerprints,
-    )
+    """The services' settings from the YAML (`defaults`, `sync`, `sources`)."""
+    return PipelineSettings.from_config(config)
 
 
 def head_revision() -> str | None:
@@ -346,87 +328,6 @@ async def upgrade_database(database_url: str) -> str:
         return await current_revision(database.engine) or "(none)"
     finally:
         await database.aclose()
-
-
-# --- processes ------------------------------------------------------------------------------
-
-
-async def serve(
-    settings: Settings,
-    *,
-    config: Config | None = None,
-    host: str | None = None,
-    port: int | None = None,
-    workers: int | None = None,
-    on_ready: Callable[[Container], Awaitable[None]] | None = None,
-) -> None:
-    """`ticketbridge serve`: migrations, the API on uvicorn and the in-process workers, until
-    SIGINT/SIGTERM; then the server drains and the workers finish their current job."""
-    await upgrade_database(settings.database_url)
-    count = settings.workers if workers is None else workers
-    async with open_container(settings, config, workers=count) as container:
-        if count and not container.dispatchers:
-            log.warning("no_jira", detail="no Jira configured: alerts are stored, not ticketed")
-        server = _GracefulServer(
-            uvicorn.Config(
-                build_app(container),
-                host=host or settings.host,
-                port=port or settings.port,
-                log_config=None,
-                access_log=False,
-                lifespan="off",
-            )
-        )
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(d.run_forever(stop)) for d in container.dispatchers]
-        if on_ready is not None:
-            tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
-        try:
-            await server.serve()
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-
-class _GracefulServer(uvicorn.Server):
-    """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which would kill the
-    process before our own cleanup (workers, database, the dev emulator) runs; a stop signal
-    is a normal end for a server, so this one just returns."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        handled = (signal.SIGINT, signal.SIGTERM)
-        originals = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
-        try:
-            yield
-        finally:
-            for sig, handler in originals.items():
-                signal.signal(sig, handler)
-
-
-async def _when_started(
-    server: uvicorn.Server, container: Container, on_ready: Callable[[Container], Awaitable[None]]
-) -> None:
-    while not server.started:
-        if server.should_exit:
-            return
-        await asyncio.sleep(0.05)
-    await on_ready(container)
-
-
-async def run_worker(settings: Settings) -> None:
-    """`ticketbridge worker`: the outbox dispatcher alone, until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with open_container(settings, workers=1) as container:
-        if not container.dispatchers:
-            raise ConfigError("no Jira is configured", [NO_JIRA])
-        await container.dispatchers[0].run_forever(stop)
 
 
 NO_JIRA = Problem("jira", "run `ticketbridge config jira --cloud-url …` or add `jira:`")

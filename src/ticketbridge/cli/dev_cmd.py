@@ -28,6 +28,7 @@ import typer
 from ticketbridge import bootstrap
 from ticketbridge.api.auth import hash_token, new_token
 from ticketbridge.api.jira_connection import StoredConnection
+from ticketbridge.cli import server
 from ticketbridge.cli.common import Exit, console, fail, translate_errors
 from ticketbridge.cli.logs import configure_logging
 from ticketbridge.config.integrations import JiraConfig
@@ -89,7 +90,7 @@ def dev(
         settings = _fresh_dev_database(settings)
     try:
         bootstrap.run(
-            bootstrap.serve(
+            server.serve(
                 settings,
                 config=config,
                 on_ready=lambda container: _announce(container, settings, emulator),

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ticketbridge import bootstrap
+from ticketbridge.cli import server
 from ticketbridge.cli.common import translate_errors
 from ticketbridge.cli.logs import configure_logging
 
@@ -25,7 +26,7 @@ def serve(
     settings = bootstrap.load_settings()
     configure_logging(settings.log_level)
     config = bootstrap.load_configured(settings)
-    bootstrap.run(bootstrap.serve(settings, config=config, host=host, port=port, workers=workers))
+    bootstrap.run(server.serve(settings, config=config, host=host, port=port, workers=workers))
 
 
 @translate_errors
@@ -33,4 +34,4 @@ def worker() -> None:
     """Run the outbox dispatcher alone (any number may run against one database)."""
     settings = bootstrap.load_settings()
     configure_logging(settings.log_level)
-    bootstrap.run(bootstrap.run_worker(settings))
+    bootstrap.run(server.run_worker(settings))

@@ -1,0 +1,100 @@
+"""Running processes: `serve` (uvicorn + in-process workers) and `worker` (dispatcher only)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+
+import structlog
+import uvicorn
+
+from ticketbridge import bootstrap
+from ticketbridge.bootstrap import Container, build_app, open_container, upgrade_database
+from ticketbridge.config.schema import Config
+from ticketbridge.config.settings import Settings
+from ticketbridge.errors import ConfigError
+
+__all__ = ["run_worker", "serve"]
+
+log = structlog.get_logger("ticketbridge")
+
+
+async def serve(
+    settings: Settings,
+    *,
+    config: Config | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+    on_ready: Callable[[Container], Awaitable[None]] | None = None,
+) -> None:
+    """`ticketbridge serve`: migrations, the API on uvicorn and the in-process workers, until
+    SIGINT/SIGTERM; then the server drains and the workers finish their current job."""
+    await upgrade_database(settings.database_url)
+    count = settings.workers if workers is None else workers
+    async with open_container(settings, config, workers=count) as container:
+        if count and not container.dispatchers:
+            log.warning("no_jira", detail="no Jira configured: alerts are stored, not ticketed")
+        server = _GracefulServer(
+            uvicorn.Config(
+                build_app(container),
+                host=host or settings.host,
+                port=port or settings.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(d.run_forever(stop)) for d in container.dispatchers]
+        if on_ready is not None:
+            tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _GracefulServer(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which would kill the
+    process before our own cleanup (workers, database, the dev emulator) runs; a stop signal
+    is a normal end for a server, so this one just returns."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+async def _when_started(
+    server: uvicorn.Server, container: Container, on_ready: Callable[[Container], Awaitable[None]]
+) -> None:
+    while not server.started:
+        if server.should_exit:
+            return
+        await asyncio.sleep(0.05)
+    await on_ready(container)
+
+
+async def run_worker(settings: Settings) -> None:
+    """`ticketbridge worker`: the outbox dispatcher alone, until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with open_container(settings, workers=1) as container:
+        if not container.dispatchers:
+            raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
+        await container.dispatchers[0].run_forever(stop)
