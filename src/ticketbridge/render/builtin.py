@@ -118,12 +118,13 @@ _SECURITY_ALERT = """\
 | Type | ID | Name |
 |---|---|---|
 {% for t in tactics -%}
-| Tactic | [{{ t.id }}](https://attack.mitre.org/tactics/{{ t.id }}/) \
-| {{ t.name | default("") | md_escape(inline=true) }} |
+| Tactic | {% if t.id is defined %}[{{ t.id }}](https://attack.mitre.org/tactics/{{ t.id }}/)\
+{% else %}n/a{% endif %} | {{ t.name | default("") | md_escape(inline=true) }} |
 {% endfor -%}
 {% for t in techniques -%}
-| Technique | [{{ t.id }}](https://attack.mitre.org/techniques/{{ t.id | replace(".", "/") }}/) \
-| {{ t.name | default("") | md_escape(inline=true) }} |
+| Technique | {% if t.id is defined %}\
+[{{ t.id }}](https://attack.mitre.org/techniques/{{ t.id | replace(".", "/") }}/)\
+{% else %}n/a{% endif %} | {{ t.name | default("") | md_escape(inline=true) }} |
 {% endfor %}
 {% else -%}
 No MITRE ATT&CK mapping was sent.
