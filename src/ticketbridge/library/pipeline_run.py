@@ -3,14 +3,17 @@ this process until nothing is runnable now, then the issue key read back from th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import cast
 
 from ticketbridge.domain import Alert, DecisionKind, JobState, Ticket
+from ticketbridge.domain.records import Job
 from ticketbridge.errors import PermanentError, Unavailable
 from ticketbridge.library.pipeline import LibraryComposer, LibraryRouter, targeted
 from ticketbridge.library.views import IssueView
@@ -29,6 +32,16 @@ from ticketbridge.workers import Dispatcher
 __all__ = ["PipelineRun"]
 
 _UPDATES = (DecisionKind.REPEAT, DecisionKind.REOPEN)
+_POLL = 0.05  # seconds between looks at a create another caller is running
+_MAX_JOBS = 100_000
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    key: str
+
+
 _NO_TICKET = (DecisionKind.IGNORE, DecisionKind.SUPPRESS)
 
 
@@ -45,8 +58,11 @@ class PipelineRun:
         composer: LibraryComposer,
         settings: PipelineSettings,
         worker: WorkerSettings,
+        *,
+        wait: float = 60.0,
     ) -> None:
         self.database = database
+        self._wait = wait
         # SqlUnitOfWork fits services.ports.UnitOfWork structurally (see bootstrap._uow_factory).
         self._uow = cast(UnitOfWorkFactory, database.unit_of_work)
         self._provider = provider
@@ -85,12 +101,10 @@ class PipelineRun:
         [result] = await self.ingest([alert], project_key, issue_type)
         if result.decision in _NO_TICKET and result.ticket_key is None:
             return None
-        ticket = (await self._tickets([result.fingerprint])).get(result.fingerprint)
-        if ticket is None or ticket.issue_key is None:
-            raise await self._why_not_created(ticket)
+        ticket = await self._settled(result.fingerprint)
         if update and (result.duplicate or result.decision in _UPDATES):
-            await self._update(targeted(alert, project_key, issue_type), ticket, ticket.issue_key)
-        return IssueView.of(await self._provider.get_issue(ticket.issue_key))
+            await self._update(targeted(alert, project_key, issue_type), ticket.ticket, ticket.key)
+        return IssueView.of(await self._provider.get_issue(ticket.key))
 
     async def _update(self, alert: Alert, ticket: Ticket, key: str) -> None:
         """The issue says what the latest occurrence says (title, description, priority)."""
@@ -110,24 +124,56 @@ class PipelineRun:
         async with self._uow() as uow:
             return await uow.tickets.current(list(dict.fromkeys(fingerprints)))
 
-    async def _why_not_created(self, ticket: Ticket | None) -> PermanentError | Unavailable:
-        """The error the create's job ended with: dead (PermanentError) or queued for a retry
-        (Unavailable; the next call, or `ticketbridge worker` on this store, retries it)."""
-        if ticket is None:
-            return PermanentError("the alert has no ticket in the store")
+    async def _settled(self, fingerprint: str) -> IssuedTicket:
+        """The fingerprint's ticket once its issue exists. Another coroutine, thread or process
+        may be running the create: wait for it. A create that failed transiently is retried
+        when its backoff ends, for up to `wait` seconds (an unknown outcome is settled by the
+        marker lookup); then Unavailable, the job staying queued in the store for the next call
+        or `ticketbridge worker`. A create Jira refused raises PermanentError with its reason."""
+        deadline = time.monotonic() + self._wait
+        while True:
+            ticket = (await self._tickets([fingerprint])).get(fingerprint)
+            if ticket is None:
+                raise PermanentError("the alert has no ticket in the store")
+            if ticket.issue_key is not None:
+                return IssuedTicket(ticket, ticket.issue_key)
+            jobs = await self._jobs_of(ticket)
+            dead = [job for job in jobs if job.state is JobState.DEAD]
+            if dead:
+                hint = f" ({dead[-1].hint})" if dead[-1].hint else ""
+                raise PermanentError(f"Jira refused the issue: {dead[-1].last_error}{hint}")
+            pause = _pause(jobs, deadline - time.monotonic())
+            if pause is None:
+                errors = [job.last_error for job in jobs if job.last_error]
+                raise Unavailable(
+                    f"the issue is not created yet ({errors[-1] if errors else 'in progress'}); "
+                    "it stays queued in the store and is retried by the next call"
+                )
+            await asyncio.sleep(pause)
+            await self._dispatcher.run_until_idle()
+
+    async def _jobs_of(self, ticket: Ticket) -> list[Job]:
         async with self._uow() as uow:
-            dead = await uow.outbox.list(state=JobState.DEAD, limit=100_000)
-            pending = await uow.outbox.list(state=JobState.PENDING, limit=100_000)
-        for job in reversed(dead):
-            if job.ticket_id == ticket.id:
-                hint = f" ({job.hint})" if job.hint else ""
-                return PermanentError(f"Jira refused the issue: {job.last_error}{hint}")
-        waiting = [job for job in pending if job.ticket_id == ticket.id]
-        error = waiting[-1].last_error if waiting else None
-        return Unavailable(
-            f"the issue is not created yet ({error or 'queued'}); it stays queued in the store "
-            "and is retried by the next call"
-        )
+            jobs = [
+                job
+                for state in (JobState.PENDING, JobState.RUNNING, JobState.DEAD)
+                for job in await uow.outbox.list(state=state, limit=_MAX_JOBS)
+            ]
+        return sorted((job for job in jobs if job.ticket_id == ticket.id), key=lambda j: j.id)
+
+
+def _pause(jobs: Sequence[Job], remaining: float) -> float | None:
+    """How long to wait before looking again: a poll while another caller runs the create,
+    until the next retry is due when that is within `remaining`; None: stop waiting."""
+    if remaining <= 0:
+        return None
+    if any(job.state is JobState.RUNNING for job in jobs):
+        return _POLL
+    due = [job.next_attempt_at for job in jobs if job.state is JobState.PENDING]
+    if not due:
+        return None
+    until = (min(due) - _now()).total_seconds()
+    return max(_POLL, until) if until <= remaining else None
 
 
 def _with_ticket(result: IngestResult, ticket: Ticket | None) -> IngestResult:
