@@ -7,6 +7,7 @@ upgrade a read lock. PostgreSQL by URL (`postgresql+asyncpg://…`).
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +81,10 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.dialect = self.engine.dialect.name
+        self._writer_lock = asyncio.Lock() if self.dialect == "sqlite" else None
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self._writer_lock)
 
     async def upgrade(self) -> None:
         await upgrade(self.url)

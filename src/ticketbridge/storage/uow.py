@@ -1,7 +1,13 @@
-"""The unit of work: one connection, one transaction, the repositories bound to it."""
+"""The unit of work: one connection, one transaction, the repositories bound to it.
+
+On SQLite every transaction is a writer (BEGIN IMMEDIATE), and SQLite's busy handler waits in
+sleeps of up to 100 ms; so the units of work of one process queue on an asyncio lock first
+and only other processes ever meet the busy handler. Units of work must not nest.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -19,13 +25,20 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     api_keys: SqlApiKeys
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
+        self._writer_lock = writer_lock
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
-        conn = await self._engine.connect()
-        await conn.begin()
+        if self._writer_lock is not None:
+            await self._writer_lock.acquire()
+        try:
+            conn = await self._engine.connect()
+            await conn.begin()
+        except BaseException:
+            self._release()
+            raise
         self._conn = conn
         postgres = conn.dialect.name == "postgresql"
         self.alerts = SqlAlerts(conn)
@@ -47,7 +60,14 @@ class SqlUnitOfWork:
             if conn.in_transaction():
                 await conn.rollback()
         finally:
-            await conn.close()
+            try:
+                await conn.close()
+            finally:
+                self._release()
+
+    def _release(self) -> None:
+        if self._writer_lock is not None and self._writer_lock.locked():
+            self._writer_lock.release()
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside `async with`"
