@@ -30,6 +30,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,13 +44,18 @@ from ticketbridge.api.adapters import (
 )
 from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
-from ticketbridge.api.schemas import ReadinessCheck
+from ticketbridge.api.schemas import (
+    JiraConnectionIn,
+    JiraConnectionView,
+    JiraTestReport,
+    ReadinessCheck,
+)
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import load_config
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
 from ticketbridge.config.settings import load_configured as _load_configured
-from ticketbridge.errors import Problem, TicketBridgeError
+from ticketbridge.errors import ConfigError, InputError, Problem, TicketBridgeError
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
@@ -181,6 +187,79 @@ class DatabaseHealth:
         ]
 
 
+async def check_jira(
+    jira: JiraConfig, transport: httpx.AsyncBaseTransport | None = None
+) -> JiraTestReport:
+    """Who we are on this Jira, its flavour, version and visible projects (JiraError if not)."""
+    # One quick retry: someone is waiting for the answer, and a down Jira stays down.
+    quick = RetryPolicy(max_retries=1, base_delay=0.2)
+    provider = build_provider(jira, Metrics(), transport, retry=quick)
+    try:
+        me = await provider.myself()
+        info = await provider.server_info()
+        projects = await provider.projects()
+    finally:
+        await provider.aclose()
+    caps = provider.capabilities
+    return JiraTestReport(
+        user=f"{me.display_name} <{me.email or me.account_id or me.name}>",
+        flavor=caps.flavor,
+        deployment=info.deployment_type,
+        api_version=caps.api_version,
+        version=info.version,
+        base_url=info.base_url,
+        projects=[p.key for p in projects],
+    )
+
+
+class JiraIntegrationService:
+    """`api.ports.JiraIntegration` over the connection store and ticketbridge.yaml."""
+
+    def __init__(
+        self, settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None
+    ) -> None:
+        self._settings = settings
+        self._config = config
+        self._transport = transport
+
+    def current(self) -> JiraConnectionView:
+        connection = effective_jira(self._settings, self._config)
+        if connection is None:
+            return JiraConnectionView(configured=False)
+        jira, auth = connection.jira, connection.jira.auth
+        user = getattr(auth, "email", None) or getattr(auth, "username", None)
+        return JiraConnectionView(
+            configured=True,
+            origin="ticketbridge.yaml" if self._config.jira is not None else "stored",
+            flavor=jira.flavor,
+            url=str(jira.url),
+            auth_type=auth.type,
+            user=user,
+            project_key=connection.project_key,
+        )
+
+    def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        if self._config.jira is not None:
+            raise ConfigError(
+                "ticketbridge.yaml defines the Jira connection",
+                [Problem("jira", "edit the file; a stored connection would be ignored")],
+            )
+        data = connection.model_dump(exclude={"project_key"})
+        try:
+            jira = JiraConfig.model_validate(data)
+        except ValidationError as exc:
+            problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+            raise InputError("the Jira connection is not valid", problems) from exc
+        connection_store(self._settings).save(jira, connection.project_key)
+        return self.current()
+
+    async def test(self) -> JiraTestReport:
+        connection = effective_jira(self._settings, self._config)
+        if connection is None:
+            raise ConfigError("no Jira is configured", [NO_JIRA])
+        return await check_jira(connection.jira, self._transport)
+
+
 @dataclass
 class Container:
     """The wired object graph of one process; satisfies `ticketbridge.api.ApiContainer`."""
@@ -195,6 +274,7 @@ class Container:
     alerts: AlertQueries
     outbox: OutboxAdmin
     health: DatabaseHealth
+    jira: JiraIntegrationService
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     fingerprint_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -267,6 +347,7 @@ async def open_container(
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, _clock),
             health=DatabaseHealth(database),
+            jira=JiraIntegrationService(settings, config, jira_transport),
             provider=provider,
             dispatchers=dispatchers,
             fingerprint_fields=pipeline.fingerprint_fields,

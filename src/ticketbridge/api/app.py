@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ticketbridge.api.auth import Authenticator
 from ticketbridge.api.errors import install_error_handlers
 from ticketbridge.api.ingest_routes import ALERT_IN_SCHEMA, ingest_router
+from ticketbridge.api.integration_routes import integration_router
 from ticketbridge.api.metrics import CONTENT_TYPE, Metrics
 from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.query_routes import query_router
@@ -36,6 +37,7 @@ def create_app(container: ApiContainer, *, title: str = "ticketbridge") -> FastA
     install_error_handlers(app)
     app.include_router(ingest_router(container, auth, container.metrics))
     app.include_router(query_router(container, auth))
+    app.include_router(integration_router(container, auth))
     _add_operational_routes(app, container)
     app.add_middleware(_Timing, metrics=container.metrics)
     _add_alert_schema(app)

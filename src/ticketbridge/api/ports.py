@@ -14,7 +14,12 @@ from datetime import datetime
 from typing import Protocol
 
 from ticketbridge.api.metrics import Metrics
-from ticketbridge.api.schemas import ReadinessCheck
+from ticketbridge.api.schemas import (
+    JiraConnectionIn,
+    JiraConnectionView,
+    JiraTestReport,
+    ReadinessCheck,
+)
 from ticketbridge.domain import Alert, JobState
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
 
@@ -25,6 +30,7 @@ __all__ = [
     "ApiKeyStore",
     "Health",
     "Ingest",
+    "JiraIntegration",
     "NativeRequest",
     "Outbox",
     "SourceIngest",
@@ -100,6 +106,18 @@ class Outbox(Protocol):
     async def drop(self, job_id: int) -> JobView | None: ...
 
 
+class JiraIntegration(Protocol):
+    def current(self) -> JiraConnectionView: ...
+
+    def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        """Validate and store (secrets encrypted); ConfigError names the bad fields."""
+        ...
+
+    async def test(self) -> JiraTestReport:
+        """Who we are on Jira; JiraError when it is unreachable or refuses us."""
+        ...
+
+
 class Health(Protocol):
     async def readiness(self) -> Sequence[ReadinessCheck]: ...
 
@@ -121,6 +139,8 @@ class ApiContainer(Protocol):
     def health(self) -> Health: ...
     @property
     def metrics(self) -> Metrics: ...
+    @property
+    def jira(self) -> JiraIntegration: ...
     @property
     def fingerprint_fields(self) -> Mapping[str, Sequence[str]]: ...
     def now(self) -> datetime: ...

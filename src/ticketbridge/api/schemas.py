@@ -16,6 +16,9 @@ __all__ = [
     "ErrorBody",
     "IngestResponse",
     "IngestResult",
+    "JiraConnectionIn",
+    "JiraConnectionView",
+    "JiraTestReport",
     "OutboxJobView",
     "OutboxList",
     "ProblemBody",
@@ -131,3 +134,40 @@ class ReadinessCheck(BaseModel):
 class ReadinessReport(BaseModel):
     ready: bool
     checks: list[ReadinessCheck]
+
+
+class JiraConnectionView(BaseModel):
+    """The Jira connection in use, never its secret."""
+
+    configured: bool
+    origin: str | None = Field(
+        default=None, description="ticketbridge.yaml (wins) or stored (config jira / this API)."
+    )
+    flavor: str | None = None
+    url: str | None = None
+    auth_type: str | None = None
+    user: str | None = Field(default=None, description="Email (Cloud) or username (basic).")
+    project_key: str | None = None
+
+
+class JiraConnectionIn(BaseModel):
+    """PUT /v1/integrations/jira: validated like `jira:` in ticketbridge.yaml."""
+
+    flavor: str = "cloud"
+    url: str
+    auth: dict[str, str] = Field(
+        description="{type: token, email, api_token} | {type: pat, token} | "
+        "{type: basic, username, password}"
+    )
+    project_key: str | None = None
+
+
+class JiraTestReport(BaseModel):
+    connected: bool = True
+    user: str
+    flavor: str
+    deployment: str
+    api_version: str
+    version: str
+    base_url: str
+    projects: list[str]

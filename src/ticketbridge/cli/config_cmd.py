@@ -55,7 +55,7 @@ def config_jira(
     if test:
         report = bootstrap.run(operations.check_jira_connection(settings))
         if as_json:
-            print_json(report.as_dict())
+            print_json(report.model_dump())
             return
         console.print("[green]✓ Connected successfully to Jira[/green]")
         console.print(f"  user:     {report.user}")

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import httpx
 
 from ticketbridge import bootstrap
-from ticketbridge.api.metrics import Metrics
 from ticketbridge.api.ports import ApiKeyRecord
+from ticketbridge.api.schemas import JiraTestReport
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.errors import ConfigError
-from ticketbridge.providers.jira.retry import RetryPolicy
 from ticketbridge.services import AlertView, JobView
 
 __all__ = [
-    "JiraReport",
     "check_jira_connection",
     "create_api_key",
     "drop_job",
@@ -54,44 +49,11 @@ async def get_alert(settings: Settings, alert_id: str, source: str | None) -> Al
         return await container.alerts.get(alert_id, source)
 
 
-@dataclass(frozen=True)
-class JiraReport:
-    user: str
-    flavor: str
-    deployment: str
-    api_version: str
-    version: str
-    base_url: str
-    projects: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"connected": True, **self.__dict__, "projects": list(self.projects)}
-
-
 async def check_jira_connection(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-) -> JiraReport:
+) -> JiraTestReport:
     """Who we are on the configured Jira, its flavour, version and visible projects."""
     connection = bootstrap.effective_jira(settings, bootstrap.load_configured(settings))
     if connection is None:
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
-    # One quick retry: someone is waiting for the answer, and a down Jira stays down.
-    provider = bootstrap.build_provider(
-        connection.jira, Metrics(), transport, retry=RetryPolicy(max_retries=1, base_delay=0.2)
-    )
-    try:
-        me = await provider.myself()
-        info = await provider.server_info()
-        projects = await provider.projects()
-    finally:
-        await provider.aclose()
-    caps = provider.capabilities
-    return JiraReport(
-        user=f"{me.display_name} <{me.email or me.account_id or me.name}>",
-        flavor=caps.flavor,
-        deployment=info.deployment_type,
-        api_version=caps.api_version,
-        version=info.version,
-        base_url=info.base_url,
-        projects=tuple(p.key for p in projects),
-    )
+    return await bootstrap.check_jira(connection.jira, transport)
