@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap import build_provider, load_config_file, load_configured
@@ -164,10 +165,8 @@ class Bridge(JiraCalls):
     async def open(self) -> Bridge:
         if self._run is not None:
             return self
-        _make_sqlite_dir(self._database_url)
-        await upgrade(self._database_url)
+        database = await _open_store(self._database_url)
         provider = build_provider(self.jira, Metrics(), self._transport)
-        database = Database(self._database_url)
         self._provider_or_none = provider
         self._run = PipelineRun(
             database, provider, self._router, LibraryComposer(), self._settings, self._worker
@@ -285,6 +284,21 @@ class Bridge(JiraCalls):
         if len(alerts) != 1:
             raise InputError("one alert expected", [Problem("alert", f"{len(alerts)} alerts")])
         return alerts[0]
+
+
+async def _open_store(url: str) -> Database:
+    """The store, migrated to the code's schema; ConfigError naming `database_url` when it
+    cannot be opened (no server, no permission, an unknown driver)."""
+    try:
+        _make_sqlite_dir(url)
+        await upgrade(url)
+        return Database(url)
+    except (OSError, SQLAlchemyError) as err:
+        where = url.split("@")[-1]  # no credentials of a server URL in the message
+        problem = Problem(
+            "database_url", f"cannot open the store at {where}: {err.__class__.__name__}"
+        )
+        raise ConfigError("cannot open the library's store", [problem]) from None
 
 
 def _make_sqlite_dir(url: str) -> None:
