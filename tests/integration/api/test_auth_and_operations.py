@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
 from api_harness import Api
+from sqlalchemy import text
+
+from ticketbridge import bootstrap
+from ticketbridge.config.schema import Config
+from ticketbridge.config.settings import Settings
 
 ALERT = {"source": "generic", "id": "a-1", "title": "PII leak", "severity": "high"}
 
@@ -56,13 +64,7 @@ async def test_healthz_and_readyz(api: Api) -> None:
     assert {c["name"] for c in ready.json()["checks"]} == {"database", "migrations"}
 
 
-async def test_readyz_is_503_on_an_unmigrated_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import httpx
-
-    from ticketbridge import bootstrap
-    from ticketbridge.config.schema import Config
-    from ticketbridge.config.settings import Settings
-
+async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     async with bootstrap.open_container(settings, Config()) as container:
         transport = httpx.ASGITransport(app=bootstrap.build_app(container))
@@ -91,3 +93,20 @@ async def test_openapi_documents_the_api(api: Api) -> None:
         assert path in schema["paths"]
     assert "AlertIn" in schema["components"]["schemas"]
     assert (await api.client.get("/docs")).status_code == 200
+
+
+async def test_an_unexpected_failure_is_a_500_without_a_stack_trace(api: Api) -> None:
+    async with api.container.database.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE alerts"))
+    # Starlette answers with our handler and then re-raises for the server to log (uvicorn
+    # does); the in-process transport must not turn that into a client-side exception.
+    app = bootstrap.build_app(api.container)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/v1/alerts", headers=api.auth("read"))
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "internal"
+    assert "incident" in body["message"]
+    assert "Traceback" not in response.text
+    assert "alerts" not in body["message"]  # no SQL or table names leak
