@@ -23,6 +23,7 @@ class JiraUnderTest:
     drop_creates: Callable[[float], None]  # from now on, drop this share of create responses
     outage: Callable[[bool], None]  # creates answer 503 while on
     labels: Callable[[], list[list[str]]]  # every issue's labels
+    lookups: Callable[[], int]  # marker lookups made so far
     tick: Callable[[], None] = lambda: None  # called between dispatcher rounds
 
 
@@ -49,6 +50,7 @@ def fake_jira(seed: int = 7) -> JiraUnderTest:
         drop_creates=lambda share: state.__setitem__("drop", share),
         outage=outage,
         labels=lambda: [list(i.labels) for i in jira.issues.values()],
+        lookups=lambda: jira.calls.get("find_by_marker", 0),
         tick=tick,
     )
 
@@ -76,7 +78,11 @@ def emulated_jira() -> JiraUnderTest:
     )
 
     def drop(share: float) -> None:
-        for path in CREATE_PATHS:
+        # Creates go out in few bulk calls, so the dice alone may never roll a drop: the first
+        # create call is always dropped, the rest with `share`, from a seeded RNG.
+        emu.faults.seed(7)
+        emu.faults.add(method="POST", path=CREATE_PATHS[1], kind="drop_after_commit", count=1)
+        for path in reversed(CREATE_PATHS):
             emu.faults.add(method="POST", path=path, kind="drop_after_commit", probability=share)
 
     def outage(on: bool) -> None:
@@ -92,4 +98,5 @@ def emulated_jira() -> JiraUnderTest:
         drop_creates=drop,
         outage=outage,
         labels=lambda: [list(i.fields.get("labels") or ()) for i in emu.state.issues.values()],
+        lookups=lambda: sum(1 for r in emu.requests if "search" in r.path),
     )
