@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 import httpx
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge.errors import (
     ConfigError,
@@ -92,6 +93,8 @@ def translate_errors(func: Callable[P, T]) -> Callable[P, T]:
             fail(str(exc))
         except httpx.HTTPError as exc:
             fail(f"HTTP request failed: {exc!r}")
+        except SQLAlchemyError as exc:  # the database said no: its own words, no trace
+            fail(f"database error: {getattr(exc, 'orig', None) or type(exc).__name__}")
 
     return wrapper
 

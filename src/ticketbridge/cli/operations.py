@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 
 from ticketbridge import bootstrap
@@ -9,7 +12,7 @@ from ticketbridge.api.ports import ApiKeyRecord
 from ticketbridge.api.schemas import JiraTestReport
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
-from ticketbridge.errors import ConfigError
+from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
 
 __all__ = [
@@ -22,30 +25,44 @@ __all__ = [
 ]
 
 
+@asynccontextmanager
+async def _migrated(settings: Settings) -> AsyncIterator[bootstrap.Container]:
+    """The container, once the database is known to be at the code's schema."""
+    async with bootstrap.open_container(settings) as container:
+        checks = {c.name: c for c in await container.health.readiness()}
+        for name in ("database", "migrations"):
+            check = checks.get(name)
+            if check is not None and not check.ok:
+                raise ConfigError(
+                    "the database is not ready", [Problem(f"database.{name}", check.detail)]
+                )
+        yield container
+
+
 async def create_api_key(
     settings: Settings, name: str, scopes: frozenset[str], token_hash: str
 ) -> ApiKeyRecord:
-    async with bootstrap.open_container(settings) as container:
+    async with _migrated(settings) as container:
         return await container.api_keys.create(name=name, scopes=scopes, token_hash=token_hash)
 
 
 async def list_jobs(settings: Settings, state: JobState | None, limit: int) -> list[JobView]:
-    async with bootstrap.open_container(settings) as container:
+    async with _migrated(settings) as container:
         return list(await container.outbox.jobs(state=state, limit=limit))
 
 
 async def retry_job(settings: Settings, job_id: int) -> JobView | None:
-    async with bootstrap.open_container(settings) as container:
+    async with _migrated(settings) as container:
         return await container.outbox.retry(job_id)
 
 
 async def drop_job(settings: Settings, job_id: int) -> JobView | None:
-    async with bootstrap.open_container(settings) as container:
+    async with _migrated(settings) as container:
         return await container.outbox.drop(job_id)
 
 
 async def get_alert(settings: Settings, alert_id: str, source: str | None) -> AlertView | None:
-    async with bootstrap.open_container(settings) as container:
+    async with _migrated(settings) as container:
         return await container.alerts.get(alert_id, source)
 
 

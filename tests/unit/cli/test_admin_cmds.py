@@ -118,3 +118,20 @@ def test_send_without_a_server_fails_with_a_hint(runner: CliRunner) -> None:
     code, out = invoke(runner, "send", "a.json", "--api-key", "tb_x", "--url", "http://127.0.0.1:9")
     assert code == 1
     assert "serve" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("outbox", "list"),
+        ("explain", "a-1"),
+        ("apikey", "create", "--name", "x", "--scope", "read"),
+    ],
+)
+def test_an_unmigrated_database_is_a_config_error_not_a_trace(
+    runner: CliRunner, args: tuple[str, ...]
+) -> None:
+    code, out = invoke(runner, *args)
+    assert code == 2
+    assert "ticketbridge db upgrade" in out
+    assert "Traceback" not in out
