@@ -167,8 +167,8 @@ def _pause(jobs: Sequence[Job], remaining: float) -> float | None:
     until the next retry is due when that is within `remaining`; None: stop waiting."""
     if remaining <= 0:
         return None
-    if any(job.state is JobState.RUNNING for job in jobs):
-        return _POLL
+    if not jobs or any(job.state is JobState.RUNNING for job in jobs):
+        return _POLL  # running elsewhere, or just finished: look at the ticket again
     due = [job.next_attempt_at for job in jobs if job.state is JobState.PENDING]
     if not due:
         return None
