@@ -20,16 +20,13 @@ import structlog
 
 from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
 from ticketbridge.errors import (
-    AuthFailed,
-    FieldErrors,
-    Forbidden,
     JiraError,
-    NotFound,
     OutcomeUnknown,
     PermanentError,
     RateLimited,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
+from ticketbridge.services.failures import describe_error
 from ticketbridge.services.ports import (
     Clock,
     IssueComposer,
@@ -42,26 +39,10 @@ from ticketbridge.services.ports import (
 from ticketbridge.services.settings import PipelineSettings, WorkerSettings
 from ticketbridge.services.writes import FollowUpWriter
 
-__all__ = ["OutboxProcessor", "describe_error"]
+__all__ = ["OutboxProcessor"]
 
 log = structlog.get_logger(__name__)
 _CONCURRENCY = 8
-
-
-def describe_error(error: JiraError) -> tuple[str, str | None]:
-    """What a dead-letter entry shows: Jira's own messages, and a hint for the operator."""
-    parts = [str(error)]
-    if isinstance(error, FieldErrors):
-        parts.extend(error.messages)
-        parts.extend(f"{name}: {message}" for name, message in error.fields.items())
-        return "; ".join(parts), error.hint
-    hints = {
-        AuthFailed: "Jira refused the credentials: check jira.auth (`ticketbridge config jira`)",
-        Forbidden: "the Jira user lacks a permission on this project (browse/create/edit)",
-        NotFound: "the issue, project or link type does not exist (deleted or renamed?)",
-    }
-    hint = next((h for cls, h in hints.items() if isinstance(error, cls)), None)
-    return "; ".join(parts), hint
 
 
 @dataclass(frozen=True)
