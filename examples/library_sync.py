@@ -13,7 +13,8 @@ import os
 from ticketbridge.library import JiraIssueHandler, JiraSyncHandler, JiraTemplate
 
 JIRA_URL = os.environ.get("JIRA_URL", "http://127.0.0.1:8081")
-LOGIN = {"cloud_url": JIRA_URL, "email": "admin@example.com", "api_token": "emulator-token"}
+JIRA_EMAIL = os.environ.get("JIRA_EMAIL", "admin@example.com")
+JIRA_API_TOKEN = os.environ.get("JIRA_API_TOKEN", "emulator-token")
 
 TEMPLATE = JiraTemplate(
     name="Hallucination Bug",
@@ -28,7 +29,9 @@ TEMPLATE = JiraTemplate(
 
 
 def main() -> None:
-    with JiraIssueHandler(**LOGIN) as handler:
+    with JiraIssueHandler(
+        cloud_url=JIRA_URL, email=JIRA_EMAIL, api_token=JIRA_API_TOKEN
+    ) as handler:
         print("Connected as", handler.test_connection().display_name)
         handler.configure_rule(
             name="Policy Violation → Jira",
@@ -58,7 +61,7 @@ def main() -> None:
         for issue in handler.search(jql="project = OPS AND labels = hallucination"):
             print(f"- {issue.key}: {issue.fields.summary} [{issue.fields.status.name}]")
 
-    with JiraSyncHandler(**LOGIN) as sync:
+    with JiraSyncHandler(cloud_url=JIRA_URL, email=JIRA_EMAIL, api_token=JIRA_API_TOKEN) as sync:
         alert = {"id": "alert_123", "title": "High Hallucination Rate", "severity": "high"}
         first = sync.sync_alert({**alert, "count": 5}, "OPS", "Incident")
         again = sync.sync_alert({**alert, "count": 9}, "OPS", "Incident")
