@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from ticketbridge.api.auth import Authenticator, Scope
@@ -27,6 +27,19 @@ from ticketbridge.services import IngestResult, parse_alerts
 __all__ = ["ALERT_IN_SCHEMA", "MAX_BATCH", "ingest_router", "parse_alert_body"]
 
 MAX_BATCH = 1000
+MAX_BODY_BYTES = 16 * 1024 * 1024  # 1,000 rich alerts fit many times over
+
+
+async def read_body(request: Request) -> bytes:
+    """The raw body, refused with 413 beyond MAX_BODY_BYTES (checked before and after reading)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    return body
+
 
 _ALERTS_BODY = {
     "required": True,
@@ -84,6 +97,7 @@ ALERT_IN_SCHEMA: dict[str, Any] = {
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
+    413: {"model": ErrorBody},
     422: {"model": ErrorBody},
 }
 
@@ -125,14 +139,19 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
         dependencies=[Depends(auth.require(Scope.INGEST))],
     )
     async def post_alerts(request: Request) -> JSONResponse:
-        alerts = parse_alert_body(await request.body(), container)
+        alerts = parse_alert_body(await read_body(request), container)
         return respond(await container.ingest.ingest(alerts))
 
     @router.post(
         "/v1/sources/{source}",
         status_code=202,
         response_model=IngestResponse,
-        responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+        responses={
+            401: {"model": ErrorBody},
+            404: {"model": ErrorBody},
+            413: {"model": ErrorBody},
+            422: {"model": ErrorBody},
+        },
         summary="Ingest a native payload (TruthVouch, Keeptrusts, Alertmanager, …)",
         description="Authenticated per source (HMAC signature, bearer token or ?token=), "
         "as configured under `sources:`; nothing is stored when authentication fails.",
@@ -140,7 +159,7 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
     async def post_native(source: str, request: Request) -> JSONResponse:
         native = NativeRequest(
             source=source,
-            body=await request.body(),
+            body=await read_body(request),
             headers={k.lower(): v for k, v in request.headers.items()},
             query=dict(request.query_params),
         )

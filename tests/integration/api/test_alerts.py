@@ -176,3 +176,15 @@ async def test_concurrent_requests_each_get_their_own_answer(api: Api) -> None:
     assert sum(a["decision"] == "create" for a in fresh) == 3
     assert len(await api.container.alerts.recent()) == 20
     assert len(await api.container.alerts.tickets()) == 3
+
+
+async def test_an_oversized_body_is_413(api: Api) -> None:
+    huge = b'[{"title": "' + b"x" * (16 * 1024 * 1024) + b'"}]'
+    response = await api.client.post(
+        "/v1/alerts",
+        content=huge,
+        headers=api.auth("ingest") | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+    assert await api.container.alerts.recent() == []
