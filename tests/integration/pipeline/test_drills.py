@@ -225,3 +225,22 @@ async def test_repeat_storm_costs_a_create_and_one_digest_write_per_interval(
     assert "the newest detail" in digest  # the latest occurrence's details
     requests = sum(jira.calls.get(op, 0) for op in ("create_issue", "create_issues"))
     assert requests == 1  # five creates in one bulk call
+
+
+async def test_rate_limited_create_waits_at_least_retry_after(database: Database) -> None:
+    from ticketbridge.errors import RateLimited
+
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira)
+    jira.fail_next("create_issue", RateLimited("429", retry_after=120, reason="too-many"))
+    await pipe.send(alert(id="a1", fingerprint="fp-1"))
+    await pipe.dispatchers[0].run_until_idle()
+    [waiting] = await pipe.admin.jobs(state=JobState.PENDING)
+    assert waiting.next_attempt_at >= pipe.clock() + timedelta(seconds=120)
+    assert waiting.last_error == "429"
+    pipe.clock.advance(seconds=119)
+    await pipe.dispatchers[0].run_until_idle()
+    assert jira.issues == {}
+    pipe.clock.advance(seconds=30)
+    await pipe.dispatchers[0].run_until_idle()
+    assert list(jira.issues) == ["OPS-1"]
