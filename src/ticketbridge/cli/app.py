@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ticketbridge.cli import admin_cmd, config_cmd, dev_cmd, send_cmd, serve_cmd
+from ticketbridge.cli import admin_cmd, config_cmd, dev_cmd, plan_cmd, send_cmd, serve_cmd
 from ticketbridge.cli import emulator as emulator_cmd
 
 __all__ = ["app", "main"]
@@ -22,6 +22,8 @@ app.command("dev")(dev_cmd.dev)
 app.command("emulator", help="Run the local Jira emulator.")(emulator_cmd.emulator)
 app.command("send")(send_cmd.send)
 app.command("explain")(admin_cmd.explain)
+app.command("plan")(plan_cmd.plan)
+app.command("replay")(plan_cmd.replay)
 app.add_typer(config_cmd.config_app, name="config")
 app.add_typer(admin_cmd.db_app, name="db")
 app.add_typer(admin_cmd.apikey_app, name="apikey")
