@@ -321,3 +321,32 @@ async def test_config_and_rules_drive_routing_and_decisions(database: Database) 
     await pipe.drain()
     assert resolved[0].decision is DecisionKind.RESOLVE  # a pass reaches the ticket
     assert issue.status.category == "done"
+
+
+async def test_one_batch_decides_in_order(database: Database) -> None:
+    """Several alerts of one fingerprint in one batch: each decided on what came before it."""
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira, PipelineSettings(digest_interval=timedelta(0)))
+    results = await pipe.send(
+        alert(id="b1", **FP),
+        alert(id="b2", **FP),
+        alert(id="b2", **FP),  # the same alert twice in one batch: one answer, no change
+        alert(id="b3", status="resolved", **FP),
+        alert(id="b4", **FP),
+    )
+    assert [(r.decision, r.duplicate) for r in results] == [
+        (C, False),
+        (R, False),
+        (R, True),
+        (DecisionKind.RESOLVE, False),
+        (DecisionKind.REOPEN, False),
+    ]
+    await pipe.drain()
+    [issue] = jira.issues.values()
+    assert issue.status.category == "new"  # resolved, then reopened by b4
+    texts = [to_text(c.body) for c in issue.comments]
+    assert any("occurred 3 times" in t for t in texts)  # the digest tells the count it runs at
+    assert any("reports this alert resolved" in t for t in texts)
+    assert any("reopened" in t for t in texts)
+    [ticket] = await pipe.queries.tickets()
+    assert ticket.occurrences == 3  # b1, b2, b4 (a resolve is not an occurrence)
