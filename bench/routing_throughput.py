@@ -1,6 +1,11 @@
 """Routing throughput: alerts routed per second by `rules.Router` with 50 routes, on one core.
 
     .venv/bin/python bench/routing_throughput.py [--alerts 20000] [--routes 50]
+    .venv/bin/python bench/routing_throughput.py --compose [--template builtin/security_alert]
+
+`--render` renders the template with `TemplateEngine` directly; `--compose` runs what the outbox
+runs per create: `RulesRouter` + `TemplateComposer` (as `bootstrap.routing` wires them) into an
+`IssueDraft`, then its description to ADF as the Cloud provider does.
 
 The 50 routes mix what the seeds configure: kind/source guards, `sev()` thresholds, attribute
 lookups (some alerts lack the attribute, so those conditions fail to evaluate and are skipped
@@ -16,11 +21,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from ticketbridge.bootstrap import routing
 from ticketbridge.config import Config, Defaults, RouteConfig, TemplateConfig
+from ticketbridge.domain import Ticket, TicketStatus
 from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
 from ticketbridge.render import TemplateEngine, to_adf
 from ticketbridge.rules import RoutePlan, Router
+from ticketbridge.services import PipelineSettings
 
 # The SPEC §3 example template, used by every route when rendering is measured too.
 TEMPLATE = TemplateConfig(
@@ -92,6 +100,35 @@ def make_renderer() -> Any:
     return render
 
 
+COMPOSED: list[int] = []  # one entry per draft composed (ignored alerts make none)
+
+
+def make_composer(config: Config) -> Any:
+    """route + draft + ADF per alert, through the pipeline's seams."""
+    seam, composer = routing(config, PipelineSettings.from_config(config))
+    composed: list[int] = COMPOSED
+
+    def compose(alert: Alert) -> str:
+        route = seam.route(alert)
+        if route.action != "ticket":
+            return route.name or "defaults"
+        ticket = Ticket(
+            alert.fingerprint,
+            1,
+            route.project,
+            TicketStatus.PENDING,
+            alert.occurred_at,
+            alert.occurred_at,
+        )
+        draft = composer.draft(alert, route, ticket)
+        if draft.description is not None:
+            to_adf(draft.description)
+        composed.append(1)
+        return route.name or "defaults"
+
+    return compose
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--alerts", type=int, default=20_000)
@@ -101,14 +138,18 @@ def main() -> None:
     parser.add_argument(
         "--render", action="store_true", help="also render summary + description to ADF"
     )
+    parser.add_argument(
+        "--compose", action="store_true", help="route + TemplateComposer draft + ADF (outbox)"
+    )
+    parser.add_argument("--template", default="bug", help="template of every route (--compose)")
     args = parser.parse_args()
+    routes = [r.model_copy(update={"template": args.template}) for r in make_routes(args.routes)]
     config = Config(
-        routes=make_routes(args.routes),
-        templates={"bug": TEMPLATE},
-        defaults=Defaults(template="bug"),
+        routes=routes, templates={"bug": TEMPLATE}, defaults=Defaults(template=args.template)
     )
     router = Router(config)
     render = make_renderer() if args.render else None
+    compose = make_composer(config) if args.compose else None
     alerts: list[Any] = make_alerts(args.alerts)
     if args.mappings:
         alerts = [{**a.as_mapping()} for a in alerts]
@@ -120,6 +161,10 @@ def main() -> None:
         counts = {}
         cpu_started = time.process_time()
         for alert in alerts:
+            if compose is not None:  # routes by itself, once, as the outbox does
+                name = compose(alert)
+                counts[name] = counts.get(name, 0) + 1
+                continue
             plan = router.route(alert)
             counts[plan.route] = counts.get(plan.route, 0) + 1
             if render is not None:
@@ -127,9 +172,13 @@ def main() -> None:
         runs.append(time.process_time() - cpu_started)
     best = min(runs)
     kind = ("mapping" if args.mappings else "Alert") + (" + render to ADF" if render else "")
+    if compose is not None:
+        kind = f"Alert + RulesRouter + TemplateComposer({args.template}) + ADF"
     print(f"routes: {args.routes}  alerts: {len(alerts)}  input: {kind}  runs: {args.repeat}")
     print(f"best CPU time: {best:.3f} s  throughput: {len(alerts) / best:,.0f} alerts/s")
     print(f"mean CPU per alert: {best / len(alerts) * 1e6:.1f} µs")
+    if compose is not None:
+        print(f"drafts composed per run: {len(COMPOSED) // args.repeat} (the rest ignored)")
     print(f"fell through to defaults: {counts.get('defaults', 0)}  routes hit: {len(counts)}")
 
 
