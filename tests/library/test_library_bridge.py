@@ -146,3 +146,13 @@ async def test_bad_rules_are_refused_naming_the_part(
         bridge.configure_rule("bad", trigger, action)
 
     assert any(path in problem.path for problem in refused.value.problems), refused.value
+
+
+async def test_a_missing_template_dead_letters_with_its_name(bridge: Bridge, emu: Emulator) -> None:
+    bridge.configure_rule(
+        "templated", "true", {"type": "create_jira_issue", "template": "never_defined"}
+    )
+
+    with pytest.raises(PermanentError, match="never_defined"):
+        await bridge.sync_alert(ALERT, "OPS", "Task")
+    assert summaries(emu) == {}

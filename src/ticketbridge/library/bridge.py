@@ -169,7 +169,12 @@ class Bridge(JiraCalls):
         provider = build_provider(self.jira, Metrics(), self._transport)
         self._provider_or_none = provider
         self._run = PipelineRun(
-            database, provider, self._router, LibraryComposer(), self._settings, self._worker
+            database,
+            provider,
+            self._router,
+            LibraryComposer(self._config),
+            self._settings,
+            self._worker,
         )
         return self
 

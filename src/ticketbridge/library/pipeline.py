@@ -7,8 +7,8 @@ issue_type)`), carried in the alert's attributes so that a job left in the outbo
 process is routed the same way by the next; a call that names its target is not held back by
 `min_severity` (a matching rule may still say `ignore`).
 
-`LibraryComposer` renders a route's `template` (a `JiraTemplate` by name or slug) and falls
-back to the default rendering; the target attributes never show in the issue.
+`LibraryComposer` renders a route's `template`: the configuration's and the built-ins as `serve`
+does, or a `JiraTemplate` by name or slug; the target attributes never show in the issue.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from typing import Any
 
 from ticketbridge.config import Config, RouteConfig
 from ticketbridge.domain import Alert, Ticket
+from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.library.fieldmap import draft_from_fields
 from ticketbridge.library.templates import find_template, template_context
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.rules import DEFAULTS_ROUTE, Router
-from ticketbridge.services import DefaultComposer, PipelineSettings, RulesRouter
+from ticketbridge.services import PipelineSettings, RulesRouter
 from ticketbridge.services.ports import Route
+from ticketbridge.services.templated import TemplateComposer
 
 __all__ = [
     "TARGET_ISSUE_TYPE",
@@ -87,20 +89,27 @@ class LibraryRouter:
 
 
 class LibraryComposer:
-    """Satisfies `services.IssueComposer`: the route's JiraTemplate, else the default issue."""
+    """Satisfies `services.IssueComposer`. A route's template is the configuration's (or a
+    `builtin/…` one), rendered by `services.TemplateComposer` as `serve` renders it, else a
+    `JiraTemplate` by name or slug; no template: the default issue. A template that is missing
+    or fails to render is a `PermanentError` naming it: the create's job dead-letters with the
+    reason, which the library call raises."""
 
-    def __init__(self) -> None:
-        self._default = DefaultComposer()
+    def __init__(self, config: Config) -> None:
+        self._templated = TemplateComposer.from_config(config)
+        self._names = frozenset(self._templated.template_names)
 
     def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
         alert = without_target(alert)
-        if route.template is None:
-            return self._default.draft(alert, route, ticket)
-        template = find_template(route.template)
-        rendered = template.render_fields(template_context(_template_data(alert)))
-        draft = draft_from_fields(
-            route.project, route.issue_type, rendered, marker=Marker(ticket.marker_key)
-        )
+        if route.template is None or route.template in self._names:
+            return self._templated.draft(alert, route, ticket)
+        context = template_context(_template_data(alert))
+        try:
+            rendered = find_template(route.template).render_fields(context)
+        except ConfigError as error:
+            raise PermanentError(f"template {route.template!r}: {error}") from None
+        marker = Marker(ticket.marker_key)
+        draft = draft_from_fields(route.project, route.issue_type, rendered, marker=marker)
         return replace(
             draft,
             priority=route.priority or draft.priority,

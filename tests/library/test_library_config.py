@@ -1,0 +1,82 @@
+"""`Bridge.from_config`: a ticketbridge.yaml's connection, defaults, templates and routes drive
+the library as they drive `serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from library_harness import JiraServer, adf_text
+
+from ticketbridge.config.settings import Settings
+from ticketbridge.errors import ConfigError
+from ticketbridge.library import Bridge
+
+YAML = """
+jira:
+  flavor: cloud
+  url: {url}
+  auth: {{type: token, email: admin@example.com, api_token: emulator-token}}
+defaults:
+  project: OPS
+  issue_type: Task
+  min_severity: medium
+templates:
+  hallucination_bug:
+    format: wiki
+    summary: "Hallucination: {{{{ alert.title }}}}"
+    description: |
+      h2. Details
+      * Query: {{{{ alert.attributes.query | default("n/a") }}}}
+routes:
+  - name: critical-hallucinations
+    when: 'confidence != null && confidence < 0.5'
+    issue_type: Bug
+    priority: Highest
+    template: hallucination_bug
+  - name: builtin-template
+    when: 'title.startsWith("odd")'
+    template: builtin/hallucination_bug
+"""
+
+
+async def test_routes_templates_and_defaults_from_the_yaml(
+    cloud: JiraServer, workdir: Path
+) -> None:
+    path = workdir / "ticketbridge.yaml"
+    path.write_text(YAML.format(url=cloud.url))
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{workdir}/tb.db")
+
+    async with Bridge.from_config(path, settings) as bridge:
+        routed = await bridge.sync_alert(
+            {"title": "Flat earth", "confidence": 0.1, "severity": "high", "query": "Is it?"}
+        )
+        defaulted = await bridge.sync_alert({"title": "Drift", "severity": "high"})
+        ignored = await bridge.sync_alert({"title": "Chatter", "severity": "low"})
+        odd = await bridge.sync_alert({"title": "odd one", "severity": "high"})
+
+    assert ignored is None
+    assert routed is not None
+    assert defaulted is not None
+    assert odd is not None
+    bug = cloud.issue(routed.key)["fields"]
+    assert (bug["summary"], bug["issuetype"]["name"], bug["priority"]["name"]) == (
+        "Hallucination: Flat earth",
+        "Bug",
+        "Highest",
+    )
+    assert adf_text(bug["description"]) == "Details\nQuery: Is it?\n"
+    task = cloud.issue(defaulted.key)["fields"]
+    assert (task["summary"], task["issuetype"]["name"]) == ("[high] Drift", "Task")
+    assert "odd one" in cloud.issue(odd.key)["fields"]["summary"]  # a built-in template
+    assert sorted(i["key"] for i in cloud.issues()) == ["OPS-1", "OPS-2", "OPS-3"]
+
+
+def test_a_config_without_jira_is_refused(workdir: Path) -> None:
+    path = workdir / "ticketbridge.yaml"
+    path.write_text("defaults: {project: OPS}\n")
+
+    with pytest.raises(ConfigError) as refused:
+        Bridge.from_config(path, Settings())
+
+    assert [p.path for p in refused.value.problems] == ["jira"]
