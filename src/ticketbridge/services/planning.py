@@ -249,7 +249,7 @@ def _custom_warnings(
     return [
         f"field '{name}': '{item}' is not one of its allowed values"
         for item in values
-        if str(item).lower() not in allowed
+        if str(item) and str(item).lower() not in allowed  # empty: left unset, not refused
     ]
 
 

@@ -1,0 +1,102 @@
+"""`config check --live`: routes checked against the live Jira's metadata (the emulator)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from support.requirements import require
+from ticketbridge.cli import app
+from ticketbridge.cli.check_live import live_problems
+from ticketbridge.config import load_config
+from ticketbridge.providers.jira import JiraProvider, api_token
+from ticketbridge.render.builtin import builtin_names
+
+CONFIG = """\
+defaults:
+  project: OPS
+  labels: [ai]
+  priority: {critical: Highest, high: Urgent}
+  fields: {Escalation ID: "{{ alert.id }}"}
+routes:
+  - name: bugs
+    when: 'kind == "hallucination"'
+    issue_type: Bug
+    assignee: nobody@example.com
+    components: [AI-Engine]
+    template: builtin/hallucination_bug
+    fields: {Change Risk: EXTREME, Affected Systems: [api, "{{ alert.attributes.system }}"]}
+  - name: infra
+    when: 'kind == "capacity"'
+    project: INFRA
+    fields: {Risk Score: 3}
+  - name: nowhere
+    when: 'kind == "x"'
+    project: NOPE
+  - name: muted
+    when: 'kind == "noise"'
+    action: ignore
+    project: NOPE
+assignments:
+  - {when: 'source == "github"', assignee: ghost@example.com}
+"""
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[JiraProvider]:
+    try:
+        from jira_emulator import Emulator
+    except ImportError as exc:  # pragma: no cover
+        require(False, f"Jira emulator not importable: {exc}")
+        raise
+    emu = Emulator(flavor="cloud", clock=time.time)
+    jira = JiraProvider(
+        flavor="cloud",
+        base_url=emu.base_url,
+        auth=api_token("admin@example.com", "emulator-token"),
+        transport=emu.transport(),
+    )
+    yield jira
+    await jira.aclose()
+
+
+async def test_live_problems_name_the_route_and_what_jira_lacks(provider: JiraProvider) -> None:
+    config = load_config(text=CONFIG, known_templates=builtin_names())
+    found = {(p.path, p.message, p.line) for p in await live_problems(config, provider)}
+    assert found == {
+        ("routes.0", "user 'nobody@example.com' is unknown to Jira: the issue stays unassigned", 7),
+        ("routes.0", "component 'AI-Engine' does not exist in OPS", 7),
+        ("routes.0", "field 'Change Risk': 'EXTREME' is not one of its allowed values", 7),
+        (
+            "routes.1",
+            "field 'Risk Score' (customfield_10014) is not on the create screen of INFRA/Task "
+            "(dropped)",
+            14,
+        ),
+        ("routes.2", "project 'NOPE' does not exist or is not visible to this user", 18),
+        ("defaults.priority.high", "priority 'Urgent' does not exist in Jira", None),
+        ("assignments[0].assignee", "user 'ghost@example.com' is unknown to Jira", 26),
+    }
+
+
+async def test_a_clean_config_has_no_live_problems(provider: JiraProvider) -> None:
+    text = "defaults: {project: SEC}\nroutes:\n  - {name: r, when: 'true', issue_type: Incident}\n"
+    assert await live_problems(load_config(text=text), provider) == []
+
+
+def test_live_without_a_jira_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TICKETBRIDGE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TICKETBRIDGE_CONFIG", raising=False)
+    Path("tb.yaml").write_text("defaults: {project: OPS}\n")
+    runner = CliRunner()
+    offline = runner.invoke(app, ["config", "check", "tb.yaml"])
+    assert offline.exit_code == 0, offline.output
+    assert "is valid" in offline.output
+    live = runner.invoke(app, ["config", "check", "tb.yaml", "--live"])
+    assert live.exit_code == 2
+    assert "no Jira is configured" in live.output
