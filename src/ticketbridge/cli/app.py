@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from ticketbridge.cli import admin_cmd, config_cmd, dev_cmd, plan_cmd, send_cmd, serve_cmd
+from ticketbridge.cli import (
+    admin_cmd,
+    check_live,
+    config_cmd,
+    dev_cmd,
+    plan_cmd,
+    send_cmd,
+    serve_cmd,
+)
 from ticketbridge.cli import emulator as emulator_cmd
 
 __all__ = ["app", "main"]
@@ -24,6 +32,8 @@ app.command("send")(send_cmd.send)
 app.command("explain")(admin_cmd.explain)
 app.command("plan")(plan_cmd.plan)
 app.command("replay")(plan_cmd.replay)
+# `config check` with `--live` (check_live delegates to config_cmd's check without it).
+config_cmd.config_app.command("check")(check_live.config_check)
 app.add_typer(config_cmd.config_app, name="config")
 app.add_typer(admin_cmd.db_app, name="db")
 app.add_typer(admin_cmd.apikey_app, name="apikey")
