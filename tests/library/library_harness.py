@@ -51,6 +51,7 @@ class JiraServer:
 
     def reset(self) -> None:
         httpx.post(f"{self.url}/_emulator/reset", timeout=10.0).raise_for_status()
+        httpx.delete(f"{self.url}/_emulator/requests", timeout=10.0).raise_for_status()
 
     def issue(self, key: str) -> dict[str, Any]:
         """The issue as Jira's REST API returns it (fields by id)."""
@@ -66,6 +67,12 @@ class JiraServer:
         answer.raise_for_status()
         found: list[dict[str, Any]] = answer.json()
         return found
+
+    def requests(self) -> list[tuple[str, str]]:
+        """(method, path) of every request the emulator served since its last reset."""
+        answer = httpx.get(f"{self.url}/_emulator/requests", timeout=10.0)
+        answer.raise_for_status()
+        return [(r["method"], r["path"]) for r in answer.json()]
 
     def account_id(self, email: str) -> str:
         with self.client() as http:

@@ -324,6 +324,10 @@ def test_querying_and_reporting(cloud: JiraServer, capsys: Any) -> None:
         " Assignee: Jane Smith",
     }
     assert all(line.startswith(" Created: 20") for line in lines if "Created" in line)
+    # Jira Cloud removed GET/POST /rest/api/3/search: every search went to /search/jql
+    searches = [path for _, path in cloud.requests() if path.startswith("/rest/api/3/search")]
+    assert searches
+    assert set(searches) == {"/rest/api/3/search/jql"}
     assert report == {
         "period": "Last 7 days",
         "total_issues": 1,
