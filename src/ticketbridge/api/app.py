@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -22,6 +23,7 @@ from ticketbridge.api.schemas import ReadinessReport
 __all__ = ["create_app"]
 
 log = structlog.get_logger("ticketbridge.api")
+_access = logging.getLogger("ticketbridge.api")
 
 
 def create_app(container: ApiContainer, *, title: str = "ticketbridge") -> FastAPI:
@@ -109,8 +111,17 @@ class _Timing:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
             self.metrics.http_latency.labels(
                 method=scope["method"], route=template, status=f"{status // 100}xx"
-            ).observe(time.perf_counter() - started)
+            ).observe(elapsed)
             if status >= 500:
-                log.warning("request_failed", method=scope["method"], path=template, status=status)
+                log.warning("request_failed", method=scope["method"], route=template, status=status)
+            elif _access.isEnabledFor(logging.DEBUG):  # the route template: no ids, no tokens
+                log.debug(
+                    "request",
+                    method=scope["method"],
+                    route=template,
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                )
