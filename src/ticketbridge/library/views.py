@@ -3,8 +3,9 @@
 `issue.fields.created` — the shape of the `jira` client's resources, over Jira's own JSON.
 
 `JiraObject` gives attribute access to a JSON object: nested objects are `JiraObject`s again,
-lists of objects lists of them, and a field Jira sent as null (or did not send) is None, so
-`issue.fields.priority.name if issue.fields.priority else "Unknown"` works as written.
+lists of objects lists of them, and a field Jira sent as null is None, so
+`issue.fields.priority.name if issue.fields.priority else "Unknown"` works as written. A name
+Jira did not send at all is an AttributeError (a typo should not read as "empty").
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ class JiraObject(Mapping[str, Any]):
         self._raw = dict(raw)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _wrap(self._raw.get(name))
+        if name.startswith("__") or name not in self._raw:  # a typo fails loudly
+            known = ", ".join(sorted(self._raw)[:12])
+            raise AttributeError(f"no field {name!r} (Jira sent: {known}, …)")
+        return _wrap(self._raw[name])
 
     def __getitem__(self, name: str) -> Any:
         return _wrap(self._raw[name])
