@@ -18,6 +18,7 @@ shape is an `InputError` naming `fields.<key>`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ from ticketbridge.render import Document, parse_markdown
 
 __all__ = ["draft_from_fields", "update_from_fields"]
 
+_MARKER_LABEL = re.compile(r"tb-[0-9a-f]{16}")  # providers.base.Marker.label
 _USER_KEYS = ("emailAddress", "accountId", "name", "key", "id")
 _HANDLED = {
     "summary",
@@ -74,7 +76,8 @@ def update_from_fields(
     fields: Mapping[str, Any], current_labels: Sequence[str] = ()
 ) -> IssueUpdate:
     """`labels` replaces the issue's labels, as in Jira: the difference with `current_labels`
-    becomes labels added and removed (the port edits labels, it does not set them)."""
+    becomes labels added and removed (the port edits labels, it does not set them). The
+    pipeline's marker label (`tb-…`) stays: it is how a create of unknown outcome is found."""
     summary = fields.get("summary")
     if summary is not None and not isinstance(summary, str):
         raise InputError("cannot update the issue", [Problem("fields.summary", "must be text")])
@@ -83,7 +86,11 @@ def update_from_fields(
     if "labels" in fields:
         wanted = _strings("labels", fields["labels"])
         add = tuple(label for label in wanted if label not in current_labels)
-        remove = tuple(label for label in current_labels if label not in wanted)
+        remove = tuple(
+            label
+            for label in current_labels
+            if label not in wanted and not _MARKER_LABEL.fullmatch(label)
+        )
     return IssueUpdate(
         summary=summary,
         description=_description(fields.get("description")),

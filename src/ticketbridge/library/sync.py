@@ -216,4 +216,11 @@ class JiraIssueHandler:
 class JiraSyncHandler(JiraIssueHandler):
     """Seed 000's sync handler: `sync_alert(alert, project_key, issue_type)` creates the alert's
     issue once and updates it on every later occurrence (the same fingerprint, e.g. the same
-    alert id with a higher count). The same connection arguments as `JiraIssueHandler`."""
+    alert id with a higher count). The same connection arguments as `JiraIssueHandler`.
+
+    "Once" is held by the store (`./var/library.db`, or `database_url=`), not by a search in
+    Jira before each create: the store's transaction decides create-or-update atomically for
+    every thread, handler and process that shares it, while a marker search races (two callers
+    both find nothing) and lags behind Jira's index on Cloud. The marker (a `tb-…` label and an
+    issue property on every created issue) is still used where it is right: to settle a create
+    whose answer was lost, by looking the issue up before trying again."""
