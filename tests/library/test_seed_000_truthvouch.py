@@ -421,3 +421,21 @@ def test_jira_server_connection_sends_wiki_markup(datacenter: JiraServer) -> Non
     assert fields["priority"]["name"] == "High"
     assert [c["name"] for c in fields["components"]] == ["AI-Firewall"]
     assert [i.key for i in found] == [issue.key]
+
+
+def test_sync_alert_on_jira_server(datacenter: JiraServer) -> None:
+    sync = JiraSyncHandler(server_url=datacenter.url, username="admin", password="admin")
+    alert = {"id": "alert_123", "title": "High Hallucination Rate", "severity": "high", "count": 5}
+    ticket = sync.sync_alert(alert=alert, project_key="OPS", issue_type="Incident")
+    again = sync.sync_alert(alert={**alert, "count": 6}, project_key="OPS", issue_type="Incident")
+    sync.close()
+
+    assert ticket is not None
+    assert again is not None
+    assert ticket.key == again.key == "OPS-1"
+    fields = datacenter.issue("OPS-1")["fields"]
+    assert fields["issuetype"]["name"] == "Incident"
+    assert isinstance(fields["description"], str)  # wiki markup on v2
+    assert "6 occurrences" in fields["description"]
+    assert "||Field||Value||" in fields["description"]
+    assert [i["key"] for i in datacenter.issues()] == ["OPS-1"]
