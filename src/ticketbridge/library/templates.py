@@ -52,7 +52,7 @@ class JiraTemplate:
     project_key: str | None = None
     issue_type: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
-    _engine: TemplateEngine = field(default_factory=TemplateEngine, repr=False)
+    _engine: TemplateEngine = field(default_factory=TemplateEngine, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name.strip():
