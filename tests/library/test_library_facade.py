@@ -14,7 +14,7 @@ import pytest
 from library_harness import JiraServer
 
 from ticketbridge.errors import AuthFailed, ConfigError
-from ticketbridge.library import JiraIssueHandler, JiraSyncHandler, JiraTemplate, connect
+from ticketbridge.library import Bridge, JiraIssueHandler, JiraSyncHandler, JiraTemplate, connect
 
 SECRET = "emulator-token"
 ALERT = {"id": "storm-1", "title": "Jailbreak attempts", "severity": "high", "count": 1}
@@ -162,3 +162,15 @@ def test_templates_are_checked_when_defined_and_found_by_slug() -> None:
     assert broken.value.problems[0].path == "templates.Broken.summary"
     assert missing.value.problems[0].path == "templates.No summary.summary"
     assert rendered == {"summary": "Disk full: db-1"}
+
+
+def test_the_bridge_repr_hides_the_store_password() -> None:
+    bridge = Bridge.connect(
+        server_url="https://jira.acme.example",
+        pat="pat-secret",
+        database_url="postgresql+asyncpg://tb:db-secret@db.example/tb",
+    )
+
+    assert "db-secret" not in repr(bridge)
+    assert "pat-secret" not in repr(bridge)
+    assert "db.example" in repr(bridge)

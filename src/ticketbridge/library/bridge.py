@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge.api.metrics import Metrics
@@ -96,7 +97,8 @@ class Bridge(JiraCalls):
         self._provider_or_none: JiraProvider | None = None
 
     def __repr__(self) -> str:  # the connection's URL and flavour, never its credentials
-        return f"<Bridge {self.jira.flavor} {self.jira.url} store={self._database_url}>"
+        store = make_url(self._database_url).render_as_string(hide_password=True)
+        return f"<Bridge {self.jira.flavor} {self.jira.url} store={store}>"
 
     # --- opening -------------------------------------------------------------------------
 
