@@ -15,10 +15,12 @@ the placeholder credentials changed to the emulator's seed users).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from typing import Any
 
 from library_harness import JiraServer, adf_text
+from requirements import require
 
 from ticketbridge.library import JiraIssueHandler, JiraSyncHandler, JiraTemplate
 
@@ -87,6 +89,7 @@ _Auto-created by Kushim Compliance Platform_""",
 
 
 def test_troubleshooting_curls_as_written(cloud: JiraServer) -> None:
+    require(shutil.which("curl") is not None, "curl (the seed's own command)")
     myself = subprocess.run(
         f'curl -s -u "{JIRA_EMAIL}:{JIRA_API_TOKEN}" \\\n  {cloud.url}/rest/api/3/myself',
         shell=True,
