@@ -1,0 +1,307 @@
+"""Grouping (SPEC §7, issue 5): an epic per group key, created exactly once like any ticket, and
+every grouped issue attached to it (`parent` on Cloud, the Epic Link field on Data Center).
+
+It composes the pipeline's own mechanisms instead of adding new ones:
+
+- `GroupingRouter` renders a route's `group.epic` for the alert and puts the epic's fingerprint,
+  `epic:<project>:<key>`, in `Route.parent` (a placeholder until the epic exists).
+- Ingest (`IngestService`) gives that fingerprint a ticket and a create job the first time it
+  sees it — in the same transaction, under the same fingerprint lock, so at most one epic
+  ticket exists per key. The epic's create then runs like every create: lease, attempt
+  recorded, marker (label + property), marker lookup when the outcome is unknown.
+- `GroupingComposer` drafts that job as an Epic (summary from `group.summary`, else the key).
+- `EpicParents` wraps the provider: before a grouped issue is sent, its placeholder becomes the
+  epic's issue key, found by the epic's marker (remembered once known). While the epic does not
+  exist yet, that create fails with `EpicPending` — transient, nothing sent — and the outbox
+  retries it later. An issue is never created twice, and never without its epic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TypeGuard
+
+from ticketbridge.config import Config, GroupConfig
+from ticketbridge.domain import Alert, Ticket
+from ticketbridge.errors import ConfigError, JiraError, TransientError
+from ticketbridge.providers.base import (
+    BulkResult,
+    Capabilities,
+    Comment,
+    CreateMetaField,
+    FieldDef,
+    Issue,
+    IssueDraft,
+    IssueRef,
+    IssueType,
+    IssueUpdate,
+    Marker,
+    Priority,
+    Project,
+    Provider,
+    SearchPage,
+    ServerInfo,
+    Status,
+    Transition,
+    User,
+)
+from ticketbridge.render import Document, TemplateEngine, clip_summary
+from ticketbridge.rules import Router
+from ticketbridge.services.ports import IssueComposer, Route
+from ticketbridge.services.routing import RulesRouter
+from ticketbridge.services.templated import template_context
+
+__all__ = [
+    "EPIC_PREFIX",
+    "EpicParents",
+    "EpicPending",
+    "GroupingComposer",
+    "GroupingRouter",
+    "epic_fingerprint",
+    "epic_fingerprints",
+    "epic_project",
+    "is_epic",
+]
+
+EPIC_PREFIX = "epic:"
+EPIC_ISSUE_TYPE = "Epic"
+EPIC_LINK_FIELD = "Epic Link"  # Data Center (Jira Software) links an issue to its epic here
+EPIC_NAME_FIELD = "Epic Name"  # Data Center requires it on an epic's create screen
+
+
+class EpicPending(TransientError):
+    """A grouped issue waits for its epic to be created (retried later; nothing was sent)."""
+
+
+def epic_fingerprint(project: str, key: str) -> str:
+    return f"{EPIC_PREFIX}{project}:{key}"
+
+
+def is_epic(fingerprint: str | None) -> TypeGuard[str]:
+    return fingerprint is not None and fingerprint.startswith(EPIC_PREFIX)
+
+
+def epic_project(fingerprint: str) -> str:
+    return fingerprint.removeprefix(EPIC_PREFIX).split(":", 1)[0]
+
+
+def epic_key(fingerprint: str) -> str:
+    return fingerprint.removeprefix(EPIC_PREFIX).split(":", 1)[1]
+
+
+def epic_fingerprints(routes: Iterable[Route]) -> set[str]:
+    """The epics some of these routes attach their issue to."""
+    return {r.parent for r in routes if r.parent is not None and is_epic(r.parent)}
+
+
+class GroupingRouter(RulesRouter):
+    """`RulesRouter` plus the epic placeholder in `Route.parent` for routes with `group`."""
+
+    def __init__(self, router: Router, engine: TemplateEngine | None = None) -> None:
+        super().__init__(router)
+        self._engine = engine or TemplateEngine()
+        self._groups: dict[str, tuple[GroupConfig, Any]] = {}
+        for route in router.config.routes:
+            if route.group is not None:
+                compiled = self._engine.compile(f"routes.{route.name}.group.epic", route.group.epic)
+                self._groups[route.name] = (route.group, compiled)
+
+    def route(self, alert: Alert) -> Route:
+        route = super().route(alert)
+        grouped = self._groups.get(route.name or "") if route.action == "ticket" else None
+        if grouped is None:
+            return route
+        group, compiled = grouped
+        try:
+            key = " ".join(self._engine.render(compiled, template_context(alert)).split())
+        except ConfigError as error:  # this alert lacks what the key names: not grouped
+            return replace(route, reasons=(*route.reasons, f"not grouped: {error}"))
+        if not key:
+            return replace(route, reasons=(*route.reasons, "not grouped: empty group key"))
+        parent = epic_fingerprint(group.project or route.project, key)
+        return replace(route, parent=parent, reasons=(*route.reasons, f"grouped under {parent}"))
+
+
+class GroupingComposer:
+    """Drafts an epic ticket's create as an Epic; every other ticket through `inner`."""
+
+    def __init__(self, inner: IssueComposer, config: Config) -> None:
+        self._inner = inner
+        self._engine = TemplateEngine()
+        self._summaries = {
+            route.name: self._engine.compile(f"routes.{route.name}.group.summary", summary)
+            for route in config.routes
+            if route.group is not None and (summary := route.group.summary)
+        }
+        self._labels = tuple(config.defaults.labels)
+
+    def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
+        if not is_epic(ticket.fingerprint):
+            return self._inner.draft(alert, route, ticket)
+        key = epic_key(ticket.fingerprint)
+        summary = key
+        compiled = self._summaries.get(route.name or "")
+        if compiled is not None:
+            try:
+                summary = self._engine.render(compiled, template_context(alert)).strip() or key
+            except ConfigError:
+                summary = key  # the key is always there; the summary is a nicety
+        return IssueDraft(
+            project=epic_project(ticket.fingerprint),
+            issue_type=EPIC_ISSUE_TYPE,
+            summary=clip_summary(summary),
+            description=Document.plain(f"Alerts grouped by ticketbridge under the key: {key}"),
+            labels=self._labels,
+            marker=Marker(ticket.marker_key),
+        )
+
+
+class EpicParents:
+    """A `Provider` that turns epic placeholders into issue keys before a create is sent."""
+
+    def __init__(self, inner: Provider) -> None:
+        self._inner = inner
+        self._keys: dict[str, str] = {}  # epic fingerprint → issue key, once known
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._inner.capabilities
+
+    async def create_issue(self, draft: IssueDraft) -> IssueRef:
+        ref = await self._inner.create_issue(await self._resolved(draft))
+        self._remember(draft, ref)
+        return ref
+
+    async def create_issues(self, drafts: Sequence[IssueDraft]) -> BulkResult:
+        """Epics (and ungrouped issues) first, then the issues that wait for an epic."""
+        created: dict[int, IssueRef] = {}
+        failed: dict[int, Exception] = {}
+        first = [i for i, d in enumerate(drafts) if not is_epic(d.parent)]
+        await self._bulk(drafts, first, created, failed)
+        ready: list[int] = []
+        resolved: dict[int, IssueDraft] = {}
+        for position in (i for i in range(len(drafts)) if i not in first):
+            try:
+                resolved[position] = await self._resolved(drafts[position])
+                ready.append(position)
+            except JiraError as error:
+                failed[position] = error
+        await self._bulk({**dict(enumerate(drafts)), **resolved}, ready, created, failed)
+        return BulkResult(created, failed)
+
+    async def _bulk(
+        self,
+        drafts: Sequence[IssueDraft] | Mapping[int, IssueDraft],
+        positions: list[int],
+        created: dict[int, IssueRef],
+        failed: dict[int, Exception],
+    ) -> None:
+        if not positions:
+            return
+        batch = [self._epic_fields(drafts[i]) for i in positions]
+        result = await self._inner.create_issues(batch)
+        for index, position in enumerate(positions):
+            if index in result.created:
+                created[position] = result.created[index]
+                self._remember(drafts[position], result.created[index])
+            elif index in result.failed:
+                failed[position] = result.failed[index]
+
+    async def _resolved(self, draft: IssueDraft) -> IssueDraft:
+        draft = self._epic_fields(draft)
+        parent = draft.parent
+        if parent is None or not is_epic(parent):
+            return draft
+        key = self._keys.get(parent)
+        if key is None:
+            found = await self._inner.find_by_marker(Marker(parent))
+            if not found:
+                raise EpicPending(f"the epic {parent} is not created yet")
+            key = self._keys[parent] = found[0].key
+        if self.capabilities.flavor == "cloud":
+            return replace(draft, parent=key)
+        return replace(draft, parent=None, fields={**draft.fields, EPIC_LINK_FIELD: key})
+
+    def _epic_fields(self, draft: IssueDraft) -> IssueDraft:
+        """Data Center wants an epic's Epic Name (Cloud has no such field)."""
+        if draft.issue_type != EPIC_ISSUE_TYPE or self.capabilities.flavor == "cloud":
+            return draft
+        return replace(draft, fields={EPIC_NAME_FIELD: draft.summary, **draft.fields})
+
+    def _remember(self, draft: IssueDraft, ref: IssueRef) -> None:
+        if draft.marker is not None and is_epic(draft.marker.fingerprint):
+            self._keys[draft.marker.fingerprint] = ref.key
+
+    # --- everything else passes through ---------------------------------------------------
+
+    async def get_issue(self, key: str) -> Issue:
+        return await self._inner.get_issue(key)
+
+    async def update_issue(self, key: str, update: IssueUpdate) -> None:
+        await self._inner.update_issue(key, update)
+
+    async def add_comment(self, key: str, body: Document) -> Comment:
+        return await self._inner.add_comment(key, body)
+
+    async def edit_comment(self, key: str, comment_id: str, body: Document) -> Comment:
+        return await self._inner.edit_comment(key, comment_id, body)
+
+    async def list_transitions(self, key: str) -> tuple[Transition, ...]:
+        return await self._inner.list_transitions(key)
+
+    async def transition(
+        self,
+        key: str,
+        transition_id: str,
+        *,
+        resolution: str | None = None,
+        comment: Document | None = None,
+    ) -> None:
+        await self._inner.transition(key, transition_id, resolution=resolution, comment=comment)
+
+    async def link_issues(self, link_type: str, inward_key: str, outward_key: str) -> None:
+        await self._inner.link_issues(link_type, inward_key, outward_key)
+
+    async def add_remote_link(self, key: str, url: str, title: str) -> None:
+        await self._inner.add_remote_link(key, url, title)
+
+    async def find_by_marker(
+        self, marker: Marker, *, known_ids: Sequence[str] = ()
+    ) -> tuple[IssueRef, ...]:
+        return await self._inner.find_by_marker(marker, known_ids=known_ids)
+
+    async def search(
+        self, jql: str, *, page_token: str | None = None, page_size: int = 50
+    ) -> SearchPage:
+        return await self._inner.search(jql, page_token=page_token, page_size=page_size)
+
+    async def server_info(self) -> ServerInfo:
+        return await self._inner.server_info()
+
+    async def myself(self) -> User:
+        return await self._inner.myself()
+
+    async def projects(self) -> tuple[Project, ...]:
+        return await self._inner.projects()
+
+    async def issue_types(self, project: str) -> tuple[IssueType, ...]:
+        return await self._inner.issue_types(project)
+
+    async def priorities(self) -> tuple[Priority, ...]:
+        return await self._inner.priorities()
+
+    async def statuses(self) -> tuple[Status, ...]:
+        return await self._inner.statuses()
+
+    async def fields(self) -> tuple[FieldDef, ...]:
+        return await self._inner.fields()
+
+    async def create_meta(self, project: str, issue_type: str) -> tuple[CreateMetaField, ...]:
+        return await self._inner.create_meta(project, issue_type)
+
+    async def find_user(self, query: str) -> User | None:
+        return await self._inner.find_user(query)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
