@@ -22,9 +22,11 @@ from ticketbridge.domain import (
     TicketStatus,
     decide,
 )
+from ticketbridge.services.grouping import epic_fingerprints, epic_project, is_epic
 from ticketbridge.services.ports import (
     Clock,
     NewJob,
+    Route,
     RouteSeam,
     StoredAlert,
     UnitOfWork,
@@ -82,21 +84,25 @@ class IngestService:
         now = self._clock()
         async with self._uow_factory() as uow:
             keys = [(a.source, a.id) for a in alerts]
+            routes: dict[tuple[str, str], Route] = {}
+            for key, alert in zip(keys, alerts, strict=True):  # the first of each, as ingested
+                if key not in routes:
+                    routes[key] = self._router.route(alert)
+            epics = epic_fingerprints(routes.values())  # grouped issues' epics (grouping.py)
             await uow.tickets.lock_fingerprints(
-                sorted({a.fingerprint for a in alerts} | {f"{s}\x00{i}" for s, i in keys})
+                sorted({a.fingerprint for a in alerts} | {f"{s}\x00{i}" for s, i in keys} | epics)
             )
             seen = await uow.alerts.find(keys)
             fresh = _first_of_each(alerts, seen)
-            current = await uow.tickets.current([a.fingerprint for a in fresh])
+            current = await uow.tickets.current([a.fingerprint for a in fresh] + sorted(epics))
             plan = _Plan(current, {}, {}, [], [])
             for alert in fresh:
-                self._decide_one(alert, plan, now)
+                self._decide_one(alert, routes[(alert.source, alert.id)], plan, now)
             results = await self._flush(uow, plan, now)
             await uow.commit()
         return await self._answer(alerts, seen, results)
 
-    def _decide_one(self, alert: Alert, plan: _Plan, now: datetime) -> None:
-        route = self._router.route(alert)
+    def _decide_one(self, alert: Alert, route: Route, plan: _Plan, now: datetime) -> None:
         ignore = route.reasons if route.action == "ignore" else None
         current = plan.tickets.get(alert.fingerprint)
         decision = decide(alert, current, self._settings.dedup, now, route_ignore=ignore)
@@ -105,6 +111,9 @@ class IngestService:
             (current.fingerprint, current.generation) if current is not None else None
         )
         if kind in (DecisionKind.CREATE, DecisionKind.NEW_LINKED):
+            if is_epic(route.parent) and route.parent not in plan.tickets:
+                epic = self._new_ticket(alert, None, epic_project(route.parent), plan, route.parent)
+                plan.jobs.append((JobKind.CREATE_ISSUE, epic, alert, None))  # the epic, once
             key = self._new_ticket(alert, current, route.project, plan)
             plan.jobs.append((JobKind.CREATE_ISSUE, key, alert, None))
             if kind is DecisionKind.NEW_LINKED:
@@ -114,10 +123,15 @@ class IngestService:
         plan.decided.append((alert, decision, route.name, key))
 
     def _new_ticket(
-        self, alert: Alert, previous: Ticket | None, project: str, plan: _Plan
+        self,
+        alert: Alert,
+        previous: Ticket | None,
+        project: str,
+        plan: _Plan,
+        fingerprint: str | None = None,
     ) -> TicketKey:
         ticket = Ticket(
-            fingerprint=alert.fingerprint,
+            fingerprint=fingerprint or alert.fingerprint,
             generation=previous.generation + 1 if previous else 1,
             project=project,
             status=TicketStatus.PENDING,
@@ -127,7 +141,7 @@ class IngestService:
             digested_occurrences=1,  # the issue itself tells of the first occurrence
         )
         key = (ticket.fingerprint, ticket.generation)
-        plan.tickets[alert.fingerprint] = ticket
+        plan.tickets[ticket.fingerprint] = ticket
         plan.new[key] = ticket
         return key
 
