@@ -75,6 +75,7 @@ from ticketbridge.services import (
     UnitOfWorkFactory,
     WorkerSettings,
 )
+from ticketbridge.services.grouping import EpicParents, GroupingComposer, GroupingRouter
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.storage import Database, upgrade
@@ -124,9 +125,17 @@ def load_configured(settings: Settings) -> Config:
 
 def routing(config: Config, pipeline: PipelineSettings) -> tuple[RouteSeam, IssueComposer]:
     """The CEL rules and the templates when the configuration has any; else plain defaults."""
+    if any(route.group for route in config.routes):  # epics per group key (grouping.py)
+        composer = GroupingComposer(TemplateComposer.from_config(config), config)
+        return GroupingRouter(Router(config)), composer
     if config.routes or config.templates or config.assignments or config.defaults.template:
         return RulesRouter(Router(config)), TemplateComposer.from_config(config)
     return DefaultsRouter(pipeline), DefaultComposer()
+
+
+def outbox_provider(config: Config, provider: Provider) -> Provider:
+    """The provider the outbox writes through: grouped issues get their epic as parent."""
+    return EpicParents(provider) if any(route.group for route in config.routes) else provider
 
 
 def connection_store(settings: Settings) -> ConnectionStore:
@@ -320,7 +329,7 @@ async def open_container(
         Dispatcher(
             OutboxProcessor(
                 uow,
-                provider,
+                outbox_provider(config, provider),
                 router,
                 composer,
                 pipeline,
