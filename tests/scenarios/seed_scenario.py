@@ -19,7 +19,7 @@ import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline
 from support.requirements import require
-from ticketbridge.bootstrap import routing
+from ticketbridge.bootstrap import outbox_provider, routing
 from ticketbridge.config import Config, load_config
 from ticketbridge.providers.base import Flavor, Provider
 from ticketbridge.providers.jira import JiraProvider, api_token, personal_access_token
@@ -98,6 +98,19 @@ class Scenario:
             "duedate": fields.get("duedate"),
             "summary": fields["summary"],
         }
+
+    def parent(self, issue: Any) -> str | None:
+        """The key of the issue's epic: `parent` on Cloud, the Epic Link field on DC."""
+        parent = issue.fields.get("parent")
+        if parent is not None:
+            return str(parent["key"]) if isinstance(parent, dict) else self._key(parent)
+        link = self.field(issue, "Epic Link")
+        return None if link is None else str(link)
+
+    def _key(self, ref: Any) -> str:
+        found = self.emu.state.issue_by_ref(str(ref))
+        assert found is not None, ref
+        return str(found.key)
 
     def field(self, issue: Any, name: str) -> Any:
         """A field's stored value, by id or display name."""
@@ -179,7 +192,8 @@ async def run_scenario(
         sleep=_no_wait,
     )
     try:
-        pipe = ComposingPipeline(db, provider, settings, router=router, composer=composer)
+        writer = outbox_provider(config, provider)  # grouped issues: epic parents
+        pipe = ComposingPipeline(db, writer, settings, router=router, composer=composer)
         parse = SOURCES[source].parse_alerts
         assert parse is not None
         results: list[IngestResult] = []

@@ -69,7 +69,9 @@ BUG_TEXT = [
 
 def payloads() -> list[Any]:
     names = ("hallucination-detected", "policy-violation")
-    return [json.loads((FIXTURES / f"{name}.json").read_text()) for name in names]
+    first, policy = (json.loads((FIXTURES / f"{name}.json").read_text()) for name in names)
+    other = {**first, "id": "tv_alert_8813", "fingerprint": "tv-citations", "confidence": 0.2}
+    return [first, policy, other]  # two hallucinations: one epic (group: model, unknown here)
 
 
 @pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
@@ -83,9 +85,14 @@ async def test_truthvouch_rules_and_template(flavor: Any, scenario_db: Database)
         jira_seed=SEED,
         env=ENV,
     )
-    assert [r.decision.value for r in scenario.results] == ["create", "create"]
-    assert len(scenario.issues()) == 2
+    assert [r.decision.value for r in scenario.results] == ["create", "create", "create"]
+    assert len(scenario.issues()) == 4  # two bugs, the policy task, and their one epic
     bug = scenario.issue_for("tv_alert_8812")
+    (epic,) = [i for i in scenario.issues() if scenario.observed(i)["issuetype"] == "Epic"]
+    assert scenario.observed(epic)["summary"] == "Hallucinations: unknown model"
+    assert epic.project == "OPS"
+    for alert_id in ("tv_alert_8812", "tv_alert_8813"):
+        assert scenario.parent(scenario.issue_for(alert_id)) == epic.key
     assert scenario.observed(bug) == EXPECTED["tv_alert_8812"]
     policy = scenario.issue_for(scenario.results[1].alert_id)
     assert scenario.observed(policy) == EXPECTED["policy"]
