@@ -10,7 +10,7 @@ scenarios test what `ticketbridge serve` runs.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,7 @@ async def run_scenario(
     flavor: Flavor = "cloud",
     jira_seed: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
+    faults: Callable[[Any], None] | None = None,
 ) -> Scenario:
     """Load the configuration, send each payload through `source`'s parser and ingest, drain
     the outbox into the emulator."""
@@ -179,6 +180,8 @@ async def run_scenario(
     settings = PipelineSettings.from_config(config)
     router, composer = routing(config, settings)
     emu = emulator(flavor, jira_seed)
+    if faults is not None:
+        faults(emu)
     auth = (
         api_token("admin@example.com", "emulator-token")
         if flavor == "cloud"
