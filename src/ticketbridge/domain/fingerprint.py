@@ -16,9 +16,11 @@ __all__ = ["DEFAULT_FINGERPRINT_FIELDS", "derive_fingerprint", "fingerprint_fiel
 # Why these: one ticket per thing a human would fix once. A policy violated by one model
 # through one gateway is one problem; a compliance control is one problem until it passes;
 # an escalation or a GitHub event is its own thing. Alertmanager sends its own fingerprint.
+# TruthVouch hallucination alerts rarely carry a policy or model, so the title takes part: without
+# it every hallucination of a site would fold into one ticket.
 DEFAULT_FINGERPRINT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "generic": ("source", "kind", "title"),
-    "truthvouch": ("source", "kind", "attributes.policy_name", "attributes.model"),
+    "truthvouch": ("source", "kind", "title", "attributes.policy_name", "attributes.model"),
     "keeptrusts": ("source", "id"),
     "compliance": ("source", "attributes.framework", "attributes.control_id"),
     "security": ("source", "kind", "title", "attributes.host"),
