@@ -14,15 +14,25 @@ It composes the pipeline's own mechanisms instead of adding new ones:
   epic's issue key, found by the epic's marker (remembered once known). While the epic does not
   exist yet, that create fails with `EpicPending` — transient, nothing sent — and the outbox
   retries it later. An issue is never created twice, and never without its epic.
+
+Links (`link: [{type: Blocks, issue: "OPS-1"}]` or `fingerprint: …`): the composer renders each
+option's target for the alert into a `LinkBook`; right after the create succeeds, `EpicParents`
+links the new issue (the "from"/outward issue: it *blocks*, it *relates to*) to the target — an
+issue key, or the issue of a fingerprint found by its marker. Jira treats a repeated link as
+created, so this is safe to repeat; it is best effort (a failure is logged, never fails the
+create, and a create whose answer was lost and was found by its marker gets no link).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
-from typing import Any, TypeGuard
+from dataclasses import dataclass, replace
+from typing import TypeGuard
 
-from ticketbridge.config import Config, GroupConfig
+import structlog
+
+from ticketbridge.config import Config, GroupConfig, LinkOption
 from ticketbridge.domain import Alert, Ticket
 from ticketbridge.errors import ConfigError, JiraError, TransientError
 from ticketbridge.providers.base import (
@@ -46,7 +56,7 @@ from ticketbridge.providers.base import (
     Transition,
     User,
 )
-from ticketbridge.render import Document, TemplateEngine, clip_summary
+from ticketbridge.render import CompiledTemplate, Document, TemplateEngine, clip_summary
 from ticketbridge.rules import Router
 from ticketbridge.services.ports import IssueComposer, Route
 from ticketbridge.services.routing import RulesRouter
@@ -58,11 +68,16 @@ __all__ = [
     "EpicPending",
     "GroupingComposer",
     "GroupingRouter",
+    "LinkBook",
+    "PendingLink",
     "epic_fingerprint",
     "epic_fingerprints",
     "epic_project",
     "is_epic",
+    "uses_grouping",
 ]
+
+log = structlog.get_logger(__name__)
 
 EPIC_PREFIX = "epic:"
 EPIC_ISSUE_TYPE = "Epic"
@@ -95,13 +110,44 @@ def epic_fingerprints(routes: Iterable[Route]) -> set[str]:
     return {r.parent for r in routes if r.parent is not None and is_epic(r.parent)}
 
 
+def uses_grouping(config: Config) -> bool:
+    """Some route groups its issues under epics or links them."""
+    return any(route.group is not None or route.link for route in config.routes)
+
+
+@dataclass(frozen=True)
+class PendingLink:
+    """Link the new issue (outward, "from") to `issue`, or to the issue of `fingerprint`."""
+
+    type: str
+    issue: str | None = None
+    fingerprint: str | None = None
+
+
+class LinkBook:
+    """Links rendered by the composer, by create marker, until the create succeeds."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._pending: OrderedDict[str, tuple[PendingLink, ...]] = OrderedDict()
+        self._limit = limit  # creates that never succeed must not grow this forever
+
+    def add(self, marker: Marker, links: tuple[PendingLink, ...]) -> None:
+        self._pending[marker.label] = links
+        self._pending.move_to_end(marker.label)
+        while len(self._pending) > self._limit:
+            self._pending.popitem(last=False)
+
+    def take(self, marker: Marker | None) -> tuple[PendingLink, ...]:
+        return self._pending.pop(marker.label, ()) if marker is not None else ()
+
+
 class GroupingRouter(RulesRouter):
     """`RulesRouter` plus the epic placeholder in `Route.parent` for routes with `group`."""
 
     def __init__(self, router: Router, engine: TemplateEngine | None = None) -> None:
         super().__init__(router)
         self._engine = engine or TemplateEngine()
-        self._groups: dict[str, tuple[GroupConfig, Any]] = {}
+        self._groups: dict[str, tuple[GroupConfig, CompiledTemplate]] = {}
         for route in router.config.routes:
             if route.group is not None:
                 compiled = self._engine.compile(f"routes.{route.name}.group.epic", route.group.epic)
@@ -135,10 +181,23 @@ class GroupingComposer:
             if route.group is not None and (summary := route.group.summary)
         }
         self._labels = tuple(config.defaults.labels)
+        self._links = {
+            route.name: tuple(
+                (option, self._engine.compile(f"routes.{route.name}.link", _target(option)))
+                for option in route.link
+            )
+            for route in config.routes
+            if route.link
+        }
+        self.links = LinkBook()
 
     def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
         if not is_epic(ticket.fingerprint):
-            return self._inner.draft(alert, route, ticket)
+            draft = self._inner.draft(alert, route, ticket)
+            options = self._links.get(route.name or "", ())
+            if options and draft.marker is not None:
+                self.links.add(draft.marker, self._rendered(options, alert))
+            return draft
         key = epic_key(ticket.fingerprint)
         summary = key
         compiled = self._summaries.get(route.name or "")
@@ -156,13 +215,38 @@ class GroupingComposer:
             marker=Marker(ticket.marker_key),
         )
 
+    def _rendered(
+        self, options: tuple[tuple[LinkOption, CompiledTemplate], ...], alert: Alert
+    ) -> tuple[PendingLink, ...]:
+        context = template_context(alert)
+        links = []
+        for option, compiled in options:
+            try:
+                text = self._engine.render(compiled, context)
+            except ConfigError as error:
+                log.warning("link skipped", type=option.type, error=str(error))
+                continue
+            text = text.strip()
+            if text:
+                links.append(
+                    PendingLink(option.type, text, None)
+                    if option.issue is not None
+                    else PendingLink(option.type, None, text)
+                )
+        return tuple(links)
+
+
+def _target(option: LinkOption) -> str:
+    return option.issue if option.issue is not None else option.fingerprint or ""
+
 
 class EpicParents:
     """A `Provider` that turns epic placeholders into issue keys before a create is sent."""
 
-    def __init__(self, inner: Provider) -> None:
+    def __init__(self, inner: Provider, links: LinkBook | None = None) -> None:
         self._inner = inner
         self._keys: dict[str, str] = {}  # epic fingerprint → issue key, once known
+        self._links = links or LinkBook()
 
     @property
     def capabilities(self) -> Capabilities:
@@ -170,7 +254,7 @@ class EpicParents:
 
     async def create_issue(self, draft: IssueDraft) -> IssueRef:
         ref = await self._inner.create_issue(await self._resolved(draft))
-        self._remember(draft, ref)
+        await self._created(draft, ref)
         return ref
 
     async def create_issues(self, drafts: Sequence[IssueDraft]) -> BulkResult:
@@ -204,7 +288,7 @@ class EpicParents:
         for index, position in enumerate(positions):
             if index in result.created:
                 created[position] = result.created[index]
-                self._remember(drafts[position], result.created[index])
+                await self._created(drafts[position], result.created[index])
             elif index in result.failed:
                 failed[position] = result.failed[index]
 
@@ -229,9 +313,25 @@ class EpicParents:
             return draft
         return replace(draft, fields={EPIC_NAME_FIELD: draft.summary, **draft.fields})
 
-    def _remember(self, draft: IssueDraft, ref: IssueRef) -> None:
+    async def _created(self, draft: IssueDraft, ref: IssueRef) -> None:
         if draft.marker is not None and is_epic(draft.marker.fingerprint):
             self._keys[draft.marker.fingerprint] = ref.key
+        for link in self._links.take(draft.marker):
+            await self._link(ref.key, link)
+
+    async def _link(self, key: str, link: PendingLink) -> None:
+        """Best effort: the issue exists now, a link failure must not fail its create."""
+        target = link.issue
+        try:
+            if link.fingerprint is not None:
+                found = await self._inner.find_by_marker(Marker(link.fingerprint))
+                target = found[0].key if found else None
+            if target is None:
+                log.warning("link skipped: no issue for", fingerprint=link.fingerprint, issue=key)
+                return
+            await self._inner.link_issues(link.type, target, key)  # key is the "from" issue
+        except JiraError as error:
+            log.warning("link failed", issue=key, target=target, type=link.type, error=str(error))
 
     # --- everything else passes through ---------------------------------------------------
 
