@@ -75,7 +75,12 @@ from ticketbridge.services import (
     UnitOfWorkFactory,
     WorkerSettings,
 )
-from ticketbridge.services.grouping import EpicParents, GroupingComposer, GroupingRouter
+from ticketbridge.services.grouping import (
+    EpicParents,
+    GroupingComposer,
+    GroupingRouter,
+    uses_grouping,
+)
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.storage import Database, upgrade
@@ -125,7 +130,7 @@ def load_configured(settings: Settings) -> Config:
 
 def routing(config: Config, pipeline: PipelineSettings) -> tuple[RouteSeam, IssueComposer]:
     """The CEL rules and the templates when the configuration has any; else plain defaults."""
-    if any(route.group for route in config.routes):  # epics per group key (grouping.py)
+    if uses_grouping(config):  # epics per group key, links (services/grouping.py)
         composer = GroupingComposer(TemplateComposer.from_config(config), config)
         return GroupingRouter(Router(config)), composer
     if config.routes or config.templates or config.assignments or config.defaults.template:
@@ -133,9 +138,13 @@ def routing(config: Config, pipeline: PipelineSettings) -> tuple[RouteSeam, Issu
     return DefaultsRouter(pipeline), DefaultComposer()
 
 
-def outbox_provider(config: Config, provider: Provider) -> Provider:
-    """The provider the outbox writes through: grouped issues get their epic as parent."""
-    return EpicParents(provider) if any(route.group for route in config.routes) else provider
+def outbox_provider(config: Config, provider: Provider, composer: IssueComposer) -> Provider:
+    """The provider the outbox writes through: grouped issues get their epic as parent, and
+    the links the composer rendered are made once the issue exists."""
+    if not uses_grouping(config):
+        return provider
+    links = composer.links if isinstance(composer, GroupingComposer) else None
+    return EpicParents(provider, links)
 
 
 def connection_store(settings: Settings) -> ConnectionStore:
@@ -329,7 +338,7 @@ async def open_container(
         Dispatcher(
             OutboxProcessor(
                 uow,
-                outbox_provider(config, provider),
+                outbox_provider(config, provider, composer),
                 router,
                 composer,
                 pipeline,
