@@ -10,7 +10,7 @@ scenarios test what `ticketbridge serve` runs.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -167,7 +167,7 @@ async def run_scenario(
     flavor: Flavor = "cloud",
     jira_seed: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
-    faults: Callable[[Any], None] | None = None,
+    faults: Callable[[Any], Awaitable[None] | None] | None = None,
 ) -> Scenario:
     """Load the configuration, send each payload through `source`'s parser and ingest, drain
     the outbox into the emulator."""
@@ -180,8 +180,10 @@ async def run_scenario(
     settings = PipelineSettings.from_config(config)
     router, composer = routing(config, settings)
     emu = emulator(flavor, jira_seed)
-    if faults is not None:
-        faults(emu)
+    if faults is not None:  # faults to inject, or issues to create first (async)
+        prepared = faults(emu)
+        if prepared is not None:
+            await prepared
     auth = (
         api_token("admin@example.com", "emulator-token")
         if flavor == "cloud"
@@ -195,7 +197,7 @@ async def run_scenario(
         sleep=_no_wait,
     )
     try:
-        writer = outbox_provider(config, provider)  # grouped issues: epic parents
+        writer = outbox_provider(config, provider, composer)  # epic parents, links
         pipe = ComposingPipeline(db, writer, settings, router=router, composer=composer)
         parse = SOURCES[source].parse_alerts
         assert parse is not None

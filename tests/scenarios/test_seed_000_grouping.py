@@ -76,3 +76,51 @@ async def test_one_epic_per_key_children_attached(
     searches = [r for r in scenario.emu.requests if "search" in r.path]
     if faults is not None:  # the lost creates were found again by their markers
         assert searches
+
+
+LINKED = """
+defaults: {project: OPS, min_severity: low}
+routes:
+  - name: regressions
+    when: 'kind == "regression"'
+    link:
+      - {type: Blocks, issue: "{{ alert.attributes.blocks }}"}
+      - {type: Relates, fingerprint: "{{ alert.attributes.caused_by }}"}
+"""
+
+
+async def an_existing_issue(emu: Any) -> None:
+    """OPS-1, made in Jira before ticketbridge runs (the `issue:` link target)."""
+    version = "3" if emu.flavor == "cloud" else "2"
+    fields = {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "Release"}
+    async with emu.client() as client:
+        answer = await client.post(f"/rest/api/{version}/issue", json={"fields": fields})
+        assert answer.status_code == 201, answer.text
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+async def test_links_blocks_an_issue_and_relates_to_a_fingerprints_issue(
+    flavor: Any, scenario_db: Database
+) -> None:
+    cause = alert(1, None, kind="incident")
+    regression = alert(2, None, kind="regression")
+    regression["attributes"] = {"blocks": "OPS-1", "caused_by": "fp-1"}
+    scenario = await run_scenario(
+        scenario_db,
+        LINKED,
+        "generic",
+        [[cause], [regression]],
+        flavor=flavor,
+        faults=an_existing_issue,
+    )
+    state = scenario.emu.state
+    keys = {issue.id: issue.key for issue in state.issues.values()}
+    links = {
+        (state.link_types[link.type_id].name, keys[link.outward], keys[link.inward])
+        for link in state.links.values()
+    }
+    new = scenario.issue_for("a-2").key
+    assert links == {
+        ("Blocks", new, "OPS-1"),  # the new issue blocks OPS-1
+        ("Relates", new, scenario.issue_for("a-1").key),
+    }
