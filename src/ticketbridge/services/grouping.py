@@ -63,6 +63,8 @@ from ticketbridge.services.routing import RulesRouter
 from ticketbridge.services.templated import template_context
 
 __all__ = [
+    "EPIC_ISSUE_TYPE",
+    "EPIC_LINK_FIELD",
     "EPIC_PREFIX",
     "EpicParents",
     "EpicPending",

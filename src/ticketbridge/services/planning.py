@@ -18,6 +18,12 @@ from typing import Any
 from ticketbridge.domain import Alert, DecisionKind, Ticket, TicketStatus, decide
 from ticketbridge.errors import JiraError, NotFound
 from ticketbridge.providers.base import CreateMetaField, FieldDef, IssueDraft, Provider
+from ticketbridge.services.grouping import (
+    EPIC_ISSUE_TYPE,
+    EPIC_LINK_FIELD,
+    epic_project,
+    is_epic,
+)
 from ticketbridge.services.ports import IssueComposer, Route, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
 
@@ -193,6 +199,8 @@ async def draft_warnings(provider: Provider, draft: IssueDraft) -> list[str]:
             continue
         given.add(fdef.id)
         warnings.extend(_custom_warnings(name, fdef, value, screen.get(fdef.id), where))
+    if is_epic(draft.parent):
+        warnings.extend(await _epic_warnings(provider, draft.parent, screen, defs, where))
     filled = _SET_BY_CREATE | given | _system_ids(draft)
     for entry in meta:
         if entry.required and entry.field.id not in filled:
@@ -211,9 +219,32 @@ def _system_ids(draft: IssueDraft) -> set[str]:
         "components": bool(draft.components),
         "assignee": bool(draft.assignee),
         "duedate": draft.due_date is not None,
-        "parent": bool(draft.parent),
+        "parent": bool(draft.parent) and not is_epic(draft.parent),  # see _epic_warnings
     }
     return {name for name, here in present.items() if here}
+
+
+async def _epic_warnings(
+    provider: Provider,
+    epic: str,
+    screen: Mapping[str, CreateMetaField],
+    defs: Sequence[FieldDef],
+    where: str,
+) -> list[str]:
+    """The epic must be creatable, and the issue attachable to it (parent / Epic Link)."""
+    project = epic_project(epic)
+    warnings = []
+    types = {t.name.lower() for t in await provider.issue_types(project)}
+    if EPIC_ISSUE_TYPE.lower() not in types:
+        warnings.append(f"group: issue type '{EPIC_ISSUE_TYPE}' is not available in {project}")
+    if provider.capabilities.flavor == "cloud":
+        if "parent" not in screen:
+            warnings.append(f"group: 'parent' is not on the create screen of {where}")
+    else:
+        link = _field(defs, EPIC_LINK_FIELD)
+        if link is None or link.id not in screen:
+            warnings.append(f"group: '{EPIC_LINK_FIELD}' is not on the create screen of {where}")
+    return warnings
 
 
 def _system_warnings(

@@ -42,6 +42,13 @@ routes:
     when: 'kind == "capacity"'
     project: INFRA
     fields: {Risk Score: 3}
+  - name: grouped
+    when: 'kind == "grouped"'
+    group: {epic: "{{ alert.attributes.policy }}"}
+  - name: grouped-infra
+    when: 'kind == "grouped-infra"'
+    project: INFRA
+    group: {epic: "{{ alert.attributes.policy }}"}
 """
 
 
@@ -185,3 +192,24 @@ def test_replay_counts_a_recurrence_after_done_as_a_new_issue() -> None:
     stats = planner().replay([first, resolved, later])
     assert stats.decisions["resolve"] == 1
     assert stats.predicted_issues == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "parent", "warnings"),
+    [
+        ("grouped", "epic:OPS:pii", ()),
+        (
+            "grouped-infra",
+            "epic:INFRA:pii",
+            ("group: 'parent' is not on the create screen of INFRA/Task",),
+        ),
+    ],
+)
+async def test_plan_of_a_grouped_alert_checks_its_epic(
+    kind: str, parent: str, warnings: tuple[str, ...], emulated: tuple[Any, JiraProvider]
+) -> None:
+    _, provider = emulated
+    planned = await planner(provider).plan(alert("g-1", kind=kind, policy="pii"))
+    assert planned.draft is not None
+    assert planned.draft.parent == parent
+    assert planned.warnings == warnings
