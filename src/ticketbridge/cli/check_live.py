@@ -93,7 +93,7 @@ async def live_problems(config: Config, provider: Provider) -> list[Problem]:
     problems: list[Problem] = []
     for path, draft in _drafts(config):
         line = config.line_of(*path) if path else None
-        where = ".".join(str(p) for p in path) if path else "defaults"
+        where = _where(config, path)
         for warning in await draft_warnings(provider, draft):
             problems.append(Problem(where, warning, line))
     known = {p.name.lower() for p in await provider.priorities()}
@@ -113,6 +113,13 @@ async def live_problems(config: Config, provider: Provider) -> list[Problem]:
             line = config.line_of("assignments", index, "assignee")
             problems.append(Problem(where, f"user '{rule.assignee}' is unknown to Jira", line))
     return _unique(problems)
+
+
+def _where(config: Config, path: tuple[str | int, ...]) -> str:
+    """`routes[0] 'name'`, `defaults.issue_type_by_action` or `defaults`."""
+    if len(path) == 2 and path[0] == "routes" and isinstance(path[1], int):
+        return f"routes[{path[1]}] '{config.routes[path[1]].name}'"
+    return ".".join(str(part) for part in path) or "defaults"
 
 
 def _drafts(config: Config) -> list[tuple[tuple[str | int, ...], IssueDraft]]:

@@ -68,16 +68,20 @@ async def test_live_problems_name_the_route_and_what_jira_lacks(provider: JiraPr
     config = load_config(text=CONFIG, known_templates=builtin_names())
     found = {(p.path, p.message, p.line) for p in await live_problems(config, provider)}
     assert found == {
-        ("routes.0", "user 'nobody@example.com' is unknown to Jira: the issue stays unassigned", 7),
-        ("routes.0", "component 'AI-Engine' does not exist in OPS", 7),
-        ("routes.0", "field 'Change Risk': 'EXTREME' is not one of its allowed values", 7),
         (
-            "routes.1",
+            "routes[0] 'bugs'",
+            "user 'nobody@example.com' is unknown to Jira: the issue stays unassigned",
+            7,
+        ),
+        ("routes[0] 'bugs'", "component 'AI-Engine' does not exist in OPS", 7),
+        ("routes[0] 'bugs'", "field 'Change Risk': 'EXTREME' is not one of its allowed values", 7),
+        (
+            "routes[1] 'infra'",
             "field 'Risk Score' (customfield_10014) is not on the create screen of INFRA/Task "
             "(dropped)",
             14,
         ),
-        ("routes.2", "project 'NOPE' does not exist or is not visible to this user", 18),
+        ("routes[2] 'nowhere'", "project 'NOPE' does not exist or is not visible to this user", 18),
         ("defaults.priority.high", "priority 'Urgent' does not exist in Jira", None),
         ("assignments[0].assignee", "user 'ghost@example.com' is unknown to Jira", 26),
     }
