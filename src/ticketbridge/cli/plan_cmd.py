@@ -225,6 +225,8 @@ def _show_replay(stats: ReplayStats) -> None:
     console.print(f"alerts:            {stats.alerts}")
     console.print(f"ticketable alerts: {stats.ticketable}")
     console.print(f"predicted issues:  {stats.predicted_issues}")
+    if stats.epics:
+        console.print(f"predicted epics:   {len(stats.epics)} (group keys, one epic each)")
     console.print(f"dedup ratio:       {stats.dedup_ratio:.1%}")
     decisions = ", ".join(f"{k} {v}" for k, v in sorted(stats.decisions.items()))
     console.print(f"decisions:         {decisions}")

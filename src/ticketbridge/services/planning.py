@@ -52,6 +52,7 @@ class PlannedIssue:
 class ReplayStats:
     alerts: int = 0
     predicted_issues: int = 0
+    epics: set[str] = field(default_factory=set)  # group epics the issues would go under
     decisions: Counter[str] = field(default_factory=Counter)
     alerts_per_route: Counter[str] = field(default_factory=Counter)
     issues_per_route: Counter[str] = field(default_factory=Counter)
@@ -73,6 +74,7 @@ class ReplayStats:
         return {
             "alerts": self.alerts,
             "predicted_issues": self.predicted_issues,
+            "predicted_epics": len(self.epics),
             "ticketable_alerts": self.ticketable,
             "dedup_ratio": round(self.dedup_ratio, 4),
             "decisions": dict(sorted(self.decisions.items())),
@@ -133,6 +135,8 @@ class Planner:
                 stats.predicted_issues += 1
                 stats.issues_per_route[name] += 1
                 stats.issues_per_project[route.project] += 1
+                if is_epic(route.parent):
+                    stats.epics.add(route.parent)
             updated = self._follow(kind, alert, current, route.project, now)
             if updated is not None:
                 tickets[alert.fingerprint] = updated

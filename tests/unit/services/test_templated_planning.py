@@ -213,3 +213,10 @@ async def test_plan_of_a_grouped_alert_checks_its_epic(
     assert planned.draft is not None
     assert planned.draft.parent == parent
     assert planned.warnings == warnings
+
+
+def test_replay_counts_one_epic_per_group_key() -> None:
+    alerts = [alert(f"g-{n}", kind="grouped", policy=p, n=n) for n, p in enumerate("aabca")]
+    stats = planner().replay(alerts)
+    assert stats.predicted_issues == 5
+    assert stats.as_dict()["predicted_epics"] == 3
