@@ -1,6 +1,7 @@
-"""Search: Cloud's `/search/jql` (nextPageToken, isLast, reconcileIssues), the v2 `/search`
-(startAt/total) and the 410 of Cloud's removed `/rest/api/3/search`. The index lag lives in
-`IssueService.search_version`; JQL is emu-aux's `jira_emulator.jql`."""
+"""Search: Cloud's `/search/jql` (nextPageToken, isLast, reconcileIssues) under REST v2 and v3,
+Data Center's `/rest/api/2/search` (startAt/total), and the 410 Cloud answers since August 2025 on
+the endpoints CHANGE-2046 removed (`/search` GET and POST, `POST /search/id`, v2 and v3 alike).
+The index lag lives in `IssueService.search_version`; JQL is emu-aux's `jira_emulator.jql`."""
 
 from __future__ import annotations
 
@@ -257,11 +258,11 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
     async def removed(request: Request, api: str) -> Response:
         raise JiraError(410, messages=[REMOVED])
 
-    routes: list[Route] = []
-    for api in apis:
-        table: list[Any] = []
-        if host.state.flavor == "cloud":
-            table.append(("GET,POST", "/search/jql", search_jql))
-        table.append(("GET,POST", "/search", removed if api == "3" else search_v2))
-        routes += rest_routes(host, table, [api])
-    return routes
+    if host.state.flavor == "datacenter":
+        return rest_routes(host, [("GET,POST", "/search", search_v2)], apis)
+    cloud: list[Any] = [
+        ("GET,POST", "/search/jql", search_jql),
+        ("GET,POST", "/search", removed),
+        ("POST", "/search/id", removed),
+    ]
+    return rest_routes(host, cloud, apis)

@@ -1,23 +1,77 @@
-"""Search: Cloud /search/jql (tokens, isLast, reconcileIssues, index lag), v2 /search, the 410."""
+"""Search: Cloud /search/jql (tokens, isLast, reconcileIssues, index lag), DC's v2 /search,
+Cloud's 410 on the endpoints CHANGE-2046 removed."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
-from emu_support import CLOUD_AUTH, FakeClock, client_for, create
+from emu_support import ADF_HELLO, CLOUD_AUTH, DC_AUTH, FakeClock, client_for, create
 
 from jira_emulator import Emulator
 
 JQL = "/rest/api/3/search/jql"
 
 
-async def test_old_v3_search_is_gone_on_cloud(cloud_client: httpx.AsyncClient) -> None:
-    for method in ("GET", "POST"):
-        response = await cloud_client.request(
-            method, "/rest/api/3/search", params={"jql": "project = OPS"}
-        )
-        assert response.status_code == 410
-        assert "search/jql" in response.json()["errorMessages"][0]
+REMOVED = {
+    "errorMessages": [
+        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+        "A full migration guideline is available at "
+        "https://developer.atlassian.com/changelog/#CHANGE-2046"
+    ],
+    "errors": {},
+}
+OK = "200: a search page"
+# CHANGE-2046: Cloud answers 410 on the old search endpoints (v2 and v3 alike) since August 2025
+# and serves /search/jql under both; Data Center keeps /rest/api/2/search and has no /search/jql.
+SEARCH_ENDPOINTS = [
+    # (flavour, method, path, expected)
+    ("cloud", "GET", "/rest/api/3/search", REMOVED),
+    ("cloud", "POST", "/rest/api/3/search", REMOVED),
+    ("cloud", "GET", "/rest/api/2/search", REMOVED),
+    ("cloud", "POST", "/rest/api/2/search", REMOVED),
+    ("cloud", "POST", "/rest/api/3/search/id", REMOVED),
+    ("cloud", "POST", "/rest/api/2/search/id", REMOVED),
+    ("cloud", "GET", "/rest/api/3/search/jql", OK),
+    ("cloud", "POST", "/rest/api/3/search/jql", OK),
+    ("cloud", "GET", "/rest/api/2/search/jql", OK),
+    ("cloud", "POST", "/rest/api/2/search/jql", OK),
+    ("datacenter", "GET", "/rest/api/2/search", OK),
+    ("datacenter", "POST", "/rest/api/2/search", OK),
+    ("datacenter", "POST", "/rest/api/2/search/jql", 404),
+    ("datacenter", "GET", "/rest/api/3/search", 404),
+]
+
+
+@pytest.mark.parametrize(("flavour", "method", "path", "expected"), SEARCH_ENDPOINTS)
+async def test_search_endpoints_by_flavour(
+    flavour: str, method: str, path: str, expected: object
+) -> None:
+    emu = Emulator(flavor=flavour)
+    async with client_for(emu, CLOUD_AUTH if flavour == "cloud" else DC_AUTH) as client:
+        await create(client, api="3" if flavour == "cloud" else "2")
+        query = {"jql": "project = OPS", "fields": "summary"}
+        if method == "GET":
+            response = await client.get(path, params=query)
+        else:
+            response = await client.post(path, json=query | {"fields": ["summary"]})
+    if expected is REMOVED:
+        assert (response.status_code, response.json()) == (410, REMOVED)
+    elif expected == OK:
+        assert response.status_code == 200
+        assert [i["fields"]["summary"] for i in response.json()["issues"]] == ["s"]
+    else:
+        assert response.status_code == expected
+
+
+async def test_v2_search_jql_on_cloud_renders_wiki_not_adf(cloud_client: httpx.AsyncClient) -> None:
+    await create(cloud_client, description=ADF_HELLO)
+    query = {"jql": "project = OPS", "fields": ["description"]}
+    v2 = (await cloud_client.post("/rest/api/2/search/jql", json=query)).json()
+    v3 = (await cloud_client.post(JQL, json=query)).json()
+    assert v2["issues"][0]["fields"]["description"] == "hello"
+    assert v3["issues"][0]["fields"]["description"] == ADF_HELLO
+    assert v2["isLast"] is True
+    assert "total" not in v2
 
 
 async def test_search_jql_defaults_to_ids_and_pages_with_tokens(

@@ -122,6 +122,8 @@ def test_the_jira_package_works_against_it(server: tuple[str, str]) -> None:
         client = JIRA(base, token_auth="emulator-pat", timeout=10)
     try:
         _round_trip(client)
+        if flavor == "cloud":
+            _cloud_search(client, base)
     finally:
         client.close()
 
@@ -143,3 +145,25 @@ def _round_trip(client: Any) -> None:
     assert [c.body for c in client.comments(issue)] == ["a comment"]
     assert [i.key for i in client.search_issues("labels = tb")] == [issue.key]
     assert len(client.remote_links(issue.key)) == 1
+
+
+def _cloud_search(client: Any, base: str) -> None:
+    """On Cloud the package searches over /search/jql (its `search_issues` delegates there from
+    the first page on); the removed /search answers it 410, as real Cloud does since 2025."""
+    from jira import JIRAError
+
+    httpx.delete(f"{base}/_emulator/requests", timeout=5).raise_for_status()
+    found = client.enhanced_search_issues("labels = tb")
+    assert [i.fields.summary for i in found] == ["via jira"]
+    assert [i.key for i in client.search_issues("labels = tb")] == [found[0].key]
+    with pytest.raises(JIRAError) as refused:
+        client._get_json("search", params={"jql": "labels = tb"})  # the pre-2025 endpoint
+    assert refused.value.status_code == 410
+    assert "migrate to the /rest/api/3/search/jql API" in str(refused.value.text)
+    log = httpx.get(f"{base}/_emulator/requests", timeout=5).json()
+    searches = [(r["path"], r["status"]) for r in log if "/search" in r["path"]]
+    assert searches == [
+        ("/rest/api/2/search/jql", 200),
+        ("/rest/api/2/search/jql", 200),
+        ("/rest/api/2/search", 410),
+    ]
