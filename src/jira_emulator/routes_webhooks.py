@@ -137,8 +137,14 @@ def webhook_routes(host: Host, apis: list[str]) -> list[Route]:
 
     async def dynamic_list(request: Request, api: str) -> Response:
         expires = jira_time(host.service.now() + timedelta(days=30))
-        values = [
-            {"id": w.id, "jqlFilter": w.jql or "", "events": w.events, "expirationDate": expires}
+        values = [  # the spec's Webhook requires url, as the registration gave it
+            {
+                "id": w.id,
+                "jqlFilter": w.jql or "",
+                "events": w.events,
+                "url": w.url,
+                "expirationDate": expires,
+            }
             for w in host.state.webhooks.values()
         ]
         return JiraJSON(

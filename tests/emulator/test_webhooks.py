@@ -263,6 +263,10 @@ async def test_cloud_dynamic_webhook_registration() -> None:
             },
         )
         assert made.json() == {"webhookRegistrationResult": [{"createdWebhookId": 1}]}
+        listed = (await client.get("/rest/api/3/webhook")).json()["values"]
+        assert [(w["id"], w["url"], w["jqlFilter"], w["events"]) for w in listed] == [
+            (1, "http://receiver.test/dyn", "project = OPS", ["jira:issue_created"])
+        ]
         await create(client)
     await emu.drain_webhooks()
     assert [str(r.url) for r in receiver.received] == ["http://receiver.test/dyn"]
