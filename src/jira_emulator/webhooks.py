@@ -24,6 +24,7 @@ __all__ = ["Delivery", "WebhookDispatcher", "build_payload", "sign"]
 ISSUE_EVENTS = {"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"}
 COMMENT_EVENTS = {"comment_created", "comment_updated", "comment_deleted"}
 SUMMARY_FIELDS = ["summary", "issuetype", "project", "assignee", "priority", "status"]
+CLOUD_ISSUE_EVENT_OMITS = ("comment", "worklog")
 
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
@@ -73,6 +74,10 @@ def build_payload(state: State, event: Event) -> dict[str, Any]:
         if state.flavor == "cloud":
             # Cloud deliveries really carry this odd self link (see skill-sync/osbot samples).
             rendered["self"] = f"{state.base_url}/rest/api/2/{issue.id}"
+            # Atlassian removed comments (and worklogs) from Cloud's jira:issue_* deliveries
+            # (deprecation notice, ACJIRA-1225): the 2024 skill-sync deliveries carry neither.
+            for absent in CLOUD_ISSUE_EVENT_OMITS:
+                rendered["fields"].pop(absent, None)
         body["issue"] = rendered
         if event.changelog is not None:
             body["changelog"] = {
