@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jira_emulator.jql import RESERVED_WORDS, parse_jql
 from ticketbridge.errors import InputError
 from ticketbridge.providers.base import Marker
 from ticketbridge.providers.jira import jql
@@ -53,3 +54,16 @@ def test_empty_in_is_refused() -> None:
 def test_parser_refuses_broken_queries(bad: str) -> None:
     with pytest.raises(InputError):
         jql.parse(bad)
+
+
+@pytest.mark.parametrize("word", sorted(RESERVED_WORDS))
+def test_a_reserved_word_as_field_name_is_quoted_and_parses(word: str) -> None:
+    # Jira refuses a reserved word standing bare as a field (`date = "x"`); quoted it is a name.
+    clause = jql.eq(word, "x")
+    assert clause.startswith(f'"{word}"')
+    parse_jql(clause, field_aliases={word: "customfield_10999"})  # JqlError if bare
+
+
+@pytest.mark.parametrize("field", ["labels", "project", "cf[10010]", "statusCategory"])
+def test_the_system_fields_we_write_stay_bare(field: str) -> None:
+    assert jql.eq(field, "x") == f'{field} = "x"'

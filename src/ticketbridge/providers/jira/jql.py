@@ -38,9 +38,18 @@ __all__ = [
     "unquote",
 ]
 
-_PLAIN_FIELD = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|cf\[\d+\])$")
+_CUSTOM_FIELD_REF = re.compile(r"^cf\[\d+\]$")
 _SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_RESERVED_WORDS = {"and", "or", "not", "in", "is", "empty", "null", "order", "by"}
+# Jira reserves ~180 words (`date`, `user`, `count`, `index`, …) that may not stand bare as a
+# field name; rather than copy that list, only the system fields we write stay bare (for
+# readable JQL in logs) and every other name is quoted, which Jira always accepts.
+_BARE_FIELDS = frozenset(
+    {
+        "assignee", "component", "created", "description", "duedate", "id", "issuekey",
+        "issuetype", "key", "labels", "parent", "priority", "project", "reporter", "resolution",
+        "resolutiondate", "status", "statuscategory", "summary", "text", "updated",
+    }
+)  # fmt: skip
 
 
 def _is_control(code: int) -> bool:
@@ -70,8 +79,8 @@ def quote(value: str) -> str:
 
 
 def field_name(name: str) -> str:
-    """A field reference: bare when it is a plain identifier, else quoted."""
-    if _PLAIN_FIELD.match(name) and name.lower() not in _RESERVED_WORDS:
+    """A field reference: bare for the system fields we use and `cf[N]`, else quoted."""
+    if name.lower() in _BARE_FIELDS or _CUSTOM_FIELD_REF.match(name):
         return name
     return quote(name)
 
