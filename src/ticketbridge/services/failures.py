@@ -1,10 +1,32 @@
-"""What a dead-letter entry says: Jira's own messages and a hint for the operator."""
+"""What a dead-letter entry says: Jira's own messages and a hint for the operator.
+
+Also the text of an unexpected failure (a bug, not a Jira error). Its stored text carries the
+count of failures in a row — "unexpected error (2 of 5): KeyError: 'x'" — which is how the
+outbox counts them without a column of its own: the next failure reads the count back.
+"""
 
 from __future__ import annotations
 
-from ticketbridge.errors import AuthFailed, FieldErrors, Forbidden, JiraError, NotFound
+import re
 
-__all__ = ["describe_error"]
+from ticketbridge.errors import AuthFailed, FieldErrors, Forbidden, JiraError, NotFound
+from ticketbridge.services.ports import Job, Route
+
+__all__ = [
+    "CRASH_HINT",
+    "crash_count",
+    "describe_crash",
+    "describe_error",
+    "draft_hint",
+]
+
+_CRASH = re.compile(r"^unexpected error \((\d+) of \d+\): ")
+_MAX_MESSAGE = 500  # an exception's message can be huge (a repr of a payload): keep the start
+CRASH_HINT = (
+    "ticketbridge failed on this job with an unexpected error (a bug, not a Jira error) every "
+    "time it ran; the worker log has the traceback (event 'outbox job crashed'). Report it, "
+    "then `ticketbridge outbox retry {job_id}` once fixed"
+)
 
 
 def describe_error(error: JiraError) -> tuple[str, str | None]:
@@ -21,3 +43,34 @@ def describe_error(error: JiraError) -> tuple[str, str | None]:
     }
     hint = next((h for cls, h in hints.items() if isinstance(error, cls)), None)
     return "; ".join(parts), hint
+
+
+def draft_hint(route: Route | None) -> str:
+    """The operator's hint when an issue cannot be drafted: which route and template."""
+    if route is None:
+        return "routing this alert failed: check the rules (`ticketbridge explain <alert id>`)"
+    template = f"template {route.template!r}" if route.template else "the default template"
+    name = f"route {route.name!r}" if route.name else "the defaults (no route matched)"
+    return (
+        f"the issue could not be drafted with {template} of {name}: fix it in "
+        "ticketbridge.yaml (`ticketbridge config check`), then `ticketbridge outbox retry`"
+    )
+
+
+def crash_count(job: Job) -> int:
+    """How many unexpected failures in a row this job had before the present claim.
+
+    The count is read from the stored text, and never exceeds the claims since the last
+    reset (an operator's retry resets attempts; any other error replaces the text)."""
+    found = _CRASH.match(job.last_error or "")
+    before = int(found.group(1)) if found else 0
+    return max(0, min(before, job.attempts - 1))
+
+
+def describe_crash(error: BaseException, count: int, limit: int) -> str:
+    """The stored text of the `count`th unexpected failure: type and message, no traceback."""
+    message = " ".join(str(error).split())
+    if len(message) > _MAX_MESSAGE:
+        message = message[:_MAX_MESSAGE] + "…"
+    head = f"unexpected error ({count} of {limit}): {type(error).__name__}"
+    return f"{head}: {message}" if message else head

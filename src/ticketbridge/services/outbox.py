@@ -5,14 +5,18 @@ committed before the request; when the outcome is unknown, or a job is found wit
 `attempted_at` set (its worker died or lost the answer), the marker is looked up after the
 settle delay before any new create, and a failed lookup only retries later (fail closed).
 The ticket's link to the issue is committed in the transaction that completes the job.
+
+No job loops forever: Jira errors are retried or dead-lettered (`JobOutcomes.fail`), a job that
+cannot be drafted is dead with a hint naming its route and template, and an unexpected
+exception (a bug) is caught per job — never escaping to fail a whole batch or bulk group — and
+dead-lettered after `WorkerSettings.crash_limit` in a row (`JobOutcomes.crashed`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections import defaultdict
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -20,18 +24,21 @@ import structlog
 
 from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
 from ticketbridge.errors import (
+    ConfigError,
+    InputError,
     JiraError,
     OutcomeUnknown,
     PermanentError,
-    RateLimited,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
-from ticketbridge.services.failures import describe_error
+from ticketbridge.services.failures import draft_hint
+from ticketbridge.services.outbox_outcomes import JobOutcomes
 from ticketbridge.services.ports import (
     Clock,
     IssueComposer,
     Job,
     NewJob,
+    Route,
     RouteSeam,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -74,6 +81,8 @@ class OutboxProcessor:
         self.owner = owner
         self._writer = FollowUpWriter(provider, router, composer, settings)
         self._limit = asyncio.Semaphore(_CONCURRENCY)
+        self._outcomes = JobOutcomes(uow_factory, worker, clock, owner)
+        self._next_purge: datetime | None = None
 
     async def run_once(self) -> int:
         """Claim one batch of runnable jobs and execute them; returns how many were claimed."""
@@ -82,36 +91,63 @@ class OutboxProcessor:
             jobs = await uow.outbox.claim(
                 self.owner, now, now + self._worker.lease, self._worker.batch
             )
-            loaded = await self._load(uow, jobs)
+            loaded, broken = await self._load(uow, jobs)
             await uow.commit()
         if not jobs:
             return 0
+        for job, error in broken:
+            await self._outcomes.crashed(job, None, error)
         singles, groups = self._plan(loaded)
         await asyncio.gather(
-            *(self._guarded(self._run_one(item)) for item in singles),
-            *(self._guarded(self._create_bulk(group)) for group in groups),
+            *(self._guarded([item], self._run_one(item)) for item in singles),
+            *(self._guarded(group, self._create_bulk(group)) for group in groups),
         )
         return len(jobs)
 
-    async def _guarded(self, work: Coroutine[None, None, None]) -> None:
+    async def purge_done_if_due(self) -> int:
+        """Delete done jobs older than `done_retention`, at most once per `purge_every`
+        (the dispatcher calls this when idle). Returns how many were deleted."""
+        now = self._clock()
+        if self._next_purge is not None and now < self._next_purge:
+            return 0
+        self._next_purge = now + self._worker.purge_every
+        async with self._uow() as uow:
+            purged = await uow.outbox.purge_done(now - self._worker.done_retention)
+            await uow.commit()
+        if purged:
+            log.info("purged done outbox jobs", count=purged, owner=self.owner)
+        return purged
+
+    async def _guarded(self, items: Sequence[_Loaded], work: Awaitable[None]) -> None:
         async with self._limit:
             try:
                 await work
-            except Exception:  # the worker loop's boundary: the lease expiry retries it
-                log.exception("outbox job crashed", owner=self.owner)
+            except Exception as error:  # noqa: BLE001 - the worker loop's boundary
+                for item in items:
+                    await self._outcomes.crashed(item.job, item.ticket.fingerprint, error)
 
     @staticmethod
-    async def _load(uow: UnitOfWork, jobs: Sequence[Job]) -> list[_Loaded]:
-        loaded = []
+    async def _load(
+        uow: UnitOfWork, jobs: Sequence[Job]
+    ) -> tuple[list[_Loaded], list[tuple[Job, Exception]]]:
+        """Each job's ticket and alert; a job that cannot be loaded (a bug, or a payload
+        from a newer version) is set aside so it cannot stop the batch."""
+        loaded: list[_Loaded] = []
+        broken: list[tuple[Job, Exception]] = []
         for job in jobs:
-            ticket = await uow.tickets.get(job.ticket_id)
-            assert ticket is not None, "jobs reference their ticket (foreign key)"
-            if job.kind is JobKind.DIGEST:  # the digest tells the newest occurrence's details
-                stored = await uow.alerts.latest_for_ticket(job.ticket_id)
-            else:
-                stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
+            try:
+                ticket = await uow.tickets.get(job.ticket_id)
+                if ticket is None:
+                    raise LookupError(f"ticket {job.ticket_id} of job {job.id} is gone")
+                if job.kind is JobKind.DIGEST:  # the digest tells the newest occurrence
+                    stored = await uow.alerts.latest_for_ticket(job.ticket_id)
+                else:
+                    stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
+            except Exception as error:  # noqa: BLE001 - the worker loop's per-job boundary
+                broken.append((job, error))
+                continue
             loaded.append(_Loaded(job, ticket, stored.alert if stored else None))
-        return loaded
+        return loaded, broken
 
     def _plan(self, loaded: list[_Loaded]) -> tuple[list[_Loaded], list[list[_Loaded]]]:
         caps = self._provider.capabilities
@@ -149,12 +185,12 @@ class OutboxProcessor:
             await self._create_fresh(item)
             return
         if not await self._take_leases([item]):
-            await self._later(job, self._clock() + timedelta(seconds=1), count=False)
+            await self._outcomes.later(job, self._clock() + timedelta(seconds=1), count=False)
             return
         if job.attempted_at is not None:
             settled = job.attempted_at + self._worker.settle_delay
             if self._clock() < settled:
-                await self._later(job, settled, count=False, keep_attempted=True)
+                await self._outcomes.later(job, settled, count=False, keep_attempted=True)
                 return
             try:
                 found = await self._provider.find_by_marker(Marker(ticket.marker_key))
@@ -169,15 +205,13 @@ class OutboxProcessor:
     async def _create_fresh(self, item: _Loaded) -> None:
         """A create never attempted: lease and attempt recorded together, then sent."""
         if not await self._take_leases([item], mark=True):
-            await self._later(item.job, self._clock() + timedelta(seconds=1), count=False)
+            await self._outcomes.later(item.job, self._clock() + timedelta(seconds=1), count=False)
             return
         await self._send_create(item, leased=False)
 
     async def _send_create(self, item: _Loaded, *, leased: bool) -> None:
-        try:
-            draft = self._draft(item)
-        except JiraError as error:
-            await self._fail(item, error, keep_attempted=item.job.attempted_at is not None)
+        draft = await self._drafted(item)
+        if draft is None:
             return
         if leased and not await self._mark_attempted([item.job]):
             return  # lost the lease; its new owner looks the marker up
@@ -191,15 +225,17 @@ class OutboxProcessor:
     async def _create_bulk(self, group: list[_Loaded]) -> None:
         if not await self._take_leases(group, mark=True):
             for item in group:  # one is held elsewhere: take them one by one instead
-                await self._later(item.job, self._clock() + timedelta(seconds=1), count=False)
+                await self._outcomes.later(
+                    item.job, self._clock() + timedelta(seconds=1), count=False
+                )
             return
         drafts: list[IssueDraft] = []
         for item in list(group):
-            try:
-                drafts.append(self._draft(item))
-            except JiraError as error:  # this one cannot be rendered: it fails alone
+            draft = await self._drafted(item)
+            if draft is None:  # this one cannot be drafted: it failed alone
                 group.remove(item)
-                await self._fail(item, error, keep_attempted=False)
+            else:
+                drafts.append(draft)
         if not group:
             return
         try:
@@ -218,10 +254,26 @@ class OutboxProcessor:
             why = failure if isinstance(failure, JiraError) else OutcomeUnknown(str(failure))
             await self._fail(item, why, keep_attempted=isinstance(why, OutcomeUnknown))
 
-    def _draft(self, item: _Loaded) -> IssueDraft:
-        if item.alert is None:
-            raise PermanentError(f"alert {item.job.payload} of job {item.job.id} is gone")
-        return self._composer.draft(item.alert, self._router.route(item.alert), item.ticket)
+    async def _drafted(self, item: _Loaded) -> IssueDraft | None:
+        """The item's draft; None when there is none, its job settled: dead when the alert,
+        its route or its template fails (hint: which), a crash counted on a bug."""
+        route: Route | None = None
+        try:
+            if item.alert is None:
+                raise PermanentError(f"alert {item.job.payload} of job {item.job.id} is gone")
+            route = self._router.route(item.alert)
+            return self._composer.draft(item.alert, route, item.ticket)
+        except (ConfigError, InputError) as error:
+            failure: JiraError = PermanentError(str(error))
+        except JiraError as error:
+            failure = error
+        except Exception as error:  # noqa: BLE001 - the worker loop, per job: not its bulk
+            await self._outcomes.crashed(item.job, item.ticket.fingerprint, error)
+            return None
+        hint = getattr(failure, "hint", None) or draft_hint(route)
+        keep = item.job.attempted_at is not None
+        await self._fail(item, failure, keep_attempted=keep, hint=hint)
+        return None
 
     async def _take_leases(self, items: Sequence[_Loaded], *, mark: bool = False) -> bool:
         """All the fingerprints' creator leases (and, with `mark`, the attempts recorded),
@@ -280,7 +332,9 @@ class OutboxProcessor:
 
     async def _follow_up(self, item: _Loaded) -> None:
         if item.ticket.issue_key is None:  # cannot happen while the ordering key holds
-            await self._later(item.job, self._clock() + self._worker.backoff_base, count=False)
+            await self._outcomes.later(
+                item.job, self._clock() + self._worker.backoff_base, count=False
+            )
             return
         try:
             written = await self._writer.write(
@@ -331,59 +385,9 @@ class OutboxProcessor:
         job = item.job
         return NewJob(job.kind, job.ordering_key, job.ticket_id, job.payload, None, at)
 
-    # --- failure ---------------------------------------------------------------------------
-
-    async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:
-        job, now = item.job, self._clock()
-        text, hint = describe_error(error)
-        async with self._uow() as uow:
-            await uow.tickets.lock_fingerprints([item.ticket.fingerprint])
-            if isinstance(error, PermanentError):
-                if await uow.outbox.kill(job.id, self.owner, error=text, hint=hint, now=now):
-                    await self._after_death(uow, item)
-                log.warning("outbox job dead", job=job.id, kind=job.kind.value, error=text)
-            else:
-                await uow.outbox.reschedule(
-                    job.id,
-                    self.owner,
-                    next_attempt_at=self._retry_at(job, error, now),
-                    error=text,
-                    keep_attempted=keep_attempted,
-                )
-            if job.kind is JobKind.CREATE_ISSUE:
-                await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
-            await uow.commit()
-
-    async def _after_death(self, uow: UnitOfWork, item: _Loaded) -> None:
-        current = await uow.tickets.get(item.job.ticket_id)
-        assert current is not None
-        if item.job.kind is JobKind.CREATE_ISSUE:
-            await uow.tickets.save_many([replace(current, status=TicketStatus.DEAD)])
-        elif item.job.kind is JobKind.DIGEST:
-            await uow.tickets.save_many([replace(current, digest_pending=False)])
-
-    def _retry_at(self, job: Job, error: JiraError, now: datetime) -> datetime:
-        if isinstance(error, OutcomeUnknown):
-            return now + self._worker.settle_delay
-        base = self._worker.backoff_base.total_seconds()
-        delay = min(
-            base * 2 ** min(max(job.attempts - 1, 0), 20), self._worker.backoff_max.total_seconds()
-        )
-        delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            delay = max(delay, error.retry_after)
-        return now + timedelta(seconds=delay)
-
-    async def _later(
-        self, job: Job, at: datetime, *, count: bool, keep_attempted: bool = True
+    async def _fail(
+        self, item: _Loaded, error: JiraError, *, keep_attempted: bool, hint: str | None = None
     ) -> None:
-        async with self._uow() as uow:
-            await uow.outbox.reschedule(
-                job.id,
-                self.owner,
-                next_attempt_at=at,
-                error=None,
-                keep_attempted=keep_attempted,
-                count_attempt=count,
-            )
-            await uow.commit()
+        await self._outcomes.fail(
+            item.job, item.ticket.fingerprint, error, keep_attempted=keep_attempted, hint=hint
+        )

@@ -6,13 +6,15 @@ services do not depend on the config file's shape and tests can state exactly wh
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from ticketbridge.config import Config
 from ticketbridge.domain import AlertState, DedupPolicy, Severity
+from ticketbridge.errors import ConfigError, Problem
 
 __all__ = ["DEFAULT_DUE", "DEFAULT_PRIORITIES", "PipelineSettings", "WorkerSettings"]
 
@@ -94,7 +96,9 @@ class PipelineSettings:
 class WorkerSettings:
     """How the outbox dispatcher behaves. Defaults suit Jira Cloud."""
 
-    lease: timedelta = timedelta(seconds=120)  # much longer than any request's timeout
+    # Much longer than any request's timeout (30 s read): a job whose worker died runs again
+    # after this. Shorter only for drills (TICKETBRIDGE_JOB_LEASE_SECONDS).
+    lease: timedelta = timedelta(seconds=120)
     # Wait this long after an unknown create before the marker lookup (search index lag).
     settle_delay: timedelta = timedelta(seconds=5)
     backoff_base: timedelta = timedelta(seconds=1)
@@ -102,3 +106,61 @@ class WorkerSettings:
     batch: int = 50
     idle_sleep: timedelta = timedelta(milliseconds=200)
     bulk_min: int = 2  # at least this many creates for one project go through /issue/bulk
+    # A job failing this many times in a row on an unexpected error (a bug) is dead-lettered.
+    crash_limit: int = 5
+    # Done jobs are deleted after this long (the outbox is a queue; alerts keep the history),
+    # checked by each dispatcher at most once per `purge_every`.
+    done_retention: timedelta = timedelta(days=7)
+    purge_every: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
+        """The defaults, with what the environment (default: the process's, read now) sets:
+        TICKETBRIDGE_JOB_LEASE_SECONDS, TICKETBRIDGE_JOB_CRASH_LIMIT,
+        TICKETBRIDGE_DONE_JOB_RETENTION_DAYS. A bad value is a ConfigError naming it."""
+        env = os.environ if env is None else env
+        problems: list[Problem] = []
+        lease = _number(env, _LEASE, problems, minimum=_MIN_LEASE_SECONDS, maximum=86_400)
+        limit = _number(env, _CRASH_LIMIT, problems, minimum=1, maximum=1_000, integral=True)
+        days = _number(env, _RETENTION, problems, minimum=0, maximum=3_650)
+        if problems:
+            raise ConfigError("worker settings are invalid", problems)
+        defaults = cls()
+        return replace(
+            defaults,
+            lease=timedelta(seconds=lease) if lease is not None else defaults.lease,
+            crash_limit=int(limit) if limit is not None else defaults.crash_limit,
+            done_retention=timedelta(days=days) if days is not None else defaults.done_retention,
+        )
+
+
+_LEASE = "TICKETBRIDGE_JOB_LEASE_SECONDS"
+_CRASH_LIMIT = "TICKETBRIDGE_JOB_CRASH_LIMIT"
+_RETENTION = "TICKETBRIDGE_DONE_JOB_RETENTION_DAYS"
+_MIN_LEASE_SECONDS = 5.0  # below a slow request's duration two workers would run one job
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    problems: list[Problem],
+    *,
+    minimum: float,
+    maximum: float,
+    integral: bool = False,
+) -> float | None:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = int(raw) if integral else float(raw)
+    except ValueError:
+        kind = "a whole number" if integral else "a number"
+        problems.append(Problem(name, f"must be {kind}, got {raw.strip()!r}"))
+        return None
+    if not minimum <= value <= maximum:  # also refuses nan and infinity
+        problems.append(
+            Problem(name, f"must be between {minimum:g} and {maximum:g}, got {raw.strip()}")
+        )
+        return None
+    return value

@@ -1,0 +1,147 @@
+"""How an outbox job that did not complete is put back: retried later, or dead-lettered.
+
+Three ways a job fails: a Jira error (transient: retried with backoff; permanent: dead at
+once), a job that cannot be drafted (dead, with a hint naming the route and template), and an
+unexpected exception — a bug. The last is retried with backoff like a transient error, but only
+`WorkerSettings.crash_limit` times in a row: then it is dead too, so no job loops forever.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import structlog
+
+from ticketbridge.domain import JobKind, TicketStatus
+from ticketbridge.errors import JiraError, OutcomeUnknown, PermanentError, RateLimited
+from ticketbridge.services.failures import CRASH_HINT, crash_count, describe_crash, describe_error
+from ticketbridge.services.ports import Clock, Job, UnitOfWork, UnitOfWorkFactory
+from ticketbridge.services.settings import WorkerSettings
+
+__all__ = ["JobOutcomes"]
+
+log = structlog.get_logger(__name__)
+
+
+class JobOutcomes:
+    """Reschedules or kills jobs `owner` holds; a job whose lease was lost is left alone."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, worker: WorkerSettings, clock: Clock, owner: str
+    ) -> None:
+        self._uow = uow_factory
+        self._worker = worker
+        self._clock = clock
+        self._owner = owner
+
+    async def fail(
+        self,
+        job: Job,
+        fingerprint: str,
+        error: JiraError,
+        *,
+        keep_attempted: bool,
+        hint: str | None = None,
+    ) -> None:
+        """A Jira (or draft) error: dead when permanent, else retried after a backoff."""
+        text, described = describe_error(error)
+        if isinstance(error, PermanentError):
+            await self._kill(job, fingerprint, text, hint or described)
+            return
+        await self._reschedule(
+            job, fingerprint, self._retry_at(job, error), text, keep_attempted=keep_attempted
+        )
+
+    async def crashed(self, job: Job, fingerprint: str | None, error: BaseException) -> None:
+        """An unexpected exception: retried with backoff, dead after `crash_limit` in a row.
+        The stored text has the type and message; the traceback goes to the log only."""
+        count, limit = crash_count(job) + 1, self._worker.crash_limit
+        text = describe_crash(error, count, limit)
+        log.error(
+            "outbox job crashed",
+            job=job.id,
+            kind=job.kind.value,
+            owner=self._owner,
+            failures=count,
+            exc_info=error,
+        )
+        if count >= limit:
+            await self._kill(job, fingerprint, text, CRASH_HINT.format(job_id=job.id))
+            return
+        # The create may have been sent before the crash: keep what `attempted_at` says, so
+        # the next attempt looks the marker up first.
+        await self._reschedule(job, fingerprint, self._backoff(job), text, keep_attempted=True)
+
+    async def later(
+        self, job: Job, at: datetime, *, count: bool, keep_attempted: bool = True
+    ) -> None:
+        """Not failed, only not runnable yet (a lease held elsewhere, the settle delay)."""
+        async with self._uow() as uow:
+            await uow.outbox.reschedule(
+                job.id,
+                self._owner,
+                next_attempt_at=at,
+                error=None,
+                keep_attempted=keep_attempted,
+                count_attempt=count,
+            )
+            await uow.commit()
+
+    async def _kill(self, job: Job, fingerprint: str | None, text: str, hint: str | None) -> None:
+        async with self._uow() as uow:
+            if fingerprint is not None:
+                await uow.tickets.lock_fingerprints([fingerprint])
+            if await uow.outbox.kill(job.id, self._owner, error=text, hint=hint, now=self._clock()):
+                await self._after_death(uow, job)
+                log.warning("outbox job dead", job=job.id, kind=job.kind.value, error=text)
+            await self._release(uow, job, fingerprint)
+            await uow.commit()
+
+    async def _reschedule(
+        self,
+        job: Job,
+        fingerprint: str | None,
+        at: datetime,
+        text: str,
+        *,
+        keep_attempted: bool,
+    ) -> None:
+        async with self._uow() as uow:
+            if fingerprint is not None:
+                await uow.tickets.lock_fingerprints([fingerprint])
+            await uow.outbox.reschedule(
+                job.id, self._owner, next_attempt_at=at, error=text, keep_attempted=keep_attempted
+            )
+            await self._release(uow, job, fingerprint)
+            await uow.commit()
+
+    async def _release(self, uow: UnitOfWork, job: Job, fingerprint: str | None) -> None:
+        if job.kind is JobKind.CREATE_ISSUE and fingerprint is not None:
+            await uow.tickets.release_lease(fingerprint, self._owner)
+
+    @staticmethod
+    async def _after_death(uow: UnitOfWork, job: Job) -> None:
+        current = await uow.tickets.get(job.ticket_id)
+        if current is None:
+            return
+        if job.kind is JobKind.CREATE_ISSUE:
+            await uow.tickets.save_many([replace(current, status=TicketStatus.DEAD)])
+        elif job.kind is JobKind.DIGEST:
+            await uow.tickets.save_many([replace(current, digest_pending=False)])
+
+    def _retry_at(self, job: Job, error: JiraError) -> datetime:
+        if isinstance(error, OutcomeUnknown):
+            return self._clock() + self._worker.settle_delay
+        at = self._backoff(job)
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            at = max(at, self._clock() + timedelta(seconds=error.retry_after))
+        return at
+
+    def _backoff(self, job: Job) -> datetime:
+        base = self._worker.backoff_base.total_seconds()
+        exponent = min(max(job.attempts - 1, 0), 20)
+        delay = min(base * 2**exponent, self._worker.backoff_max.total_seconds())
+        delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+        return self._clock() + timedelta(seconds=delay)
