@@ -32,9 +32,10 @@ CASSETTES = sorted((REALWORLD / "cassettes").glob("*.yaml"))
 RECORDED_SITE = "https://defectdojo.atlassian.net"
 AUTH = {"datacenter": ("admin", "admin"), "cloud": ("admin@example.com", "emulator-token")}
 
-# What the recordings need: project NTEST with Task and Epic, DefectDojo's Jira fields on the
-# create screens, the "Epic Name" custom field (customfield_10011 on that site), priorities
-# Low/Lowest (default catalogue), and transitions 11 (back to To Do) and 41 (Done).
+# What the recordings need: project NTEST with Task and Epic, DefectDojo's Jira fields (and
+# Attachment, on every recorded screen) on the create screens, the "Epic Name" custom field
+# (customfield_10011 on that site), priorities Low/Lowest (default catalogue), and transitions
+# 11 (back to To Do) and 41 (Done).
 SEED: dict[str, Any] = {
     "customFields": [{"id": "customfield_10011", "name": "Epic Name", "type": "text"}],
     "workflows": [
@@ -63,11 +64,12 @@ SEED: dict[str, Any] = {
             "screens": {
                 "default": [
                     "summary", "description", "priority", "issuetype", "project", "assignee",
-                    "components", "fixVersions", "issuelinks", "labels", "parent",
+                    "components", "fixVersions", "issuelinks", "labels", "parent", "attachment",
                 ],
                 "Epic": [
                     "summary", "description", "priority", "issuetype", "project", "assignee",
                     "components", "fixVersions", "issuelinks", "labels", "customfield_10011",
+                    "attachment",
                 ],
             },
         }
@@ -119,10 +121,6 @@ ALLOWANCES: list[Allowance] = [
               r"\$\.(defaultLocale|displayUrl|displayUrlConfluence|displayUrlServicedeskHelpCenter"
               r"|serverTimeZone): missing",
               "Cloud-only serverInfo keys (display URLs of linked products, locale, time zone)"),
-    # -- site configuration, not shape --------------------------------------------------------
-    Allowance(BOTH, r"GET /rest/api/2/serverInfo",
-              r"\$\.(displayUrlConfluence|displayUrlServicedeskHelpCenter): missing",
-              "present only when the site has Confluence / Jira Service Management linked"),
     # -- the emulator follows 2025 Cloud; the January 2022 recording predates these keys ----------
     Allowance(BOTH, ANY_ROUTE,
               r"\$.*\.(hierarchyLevel|statusCategory|displayUrl|serverTimeZone|displayUrlConfluence"
@@ -133,25 +131,8 @@ ALLOWANCES: list[Allowance] = [
     Allowance(BOTH, r"GET /rest/api/2/issue/\{(id|key)\}", r"\$\.fields\.issuerestriction: extra",
               "the recorded site stopped sending issuerestriction to this API user by 2025"),
     # -- documented extras of the emulator (clients must ignore unknown keys) --------------------
-    Allowance(BOTH, ANY_ROUTE, r"\$.*\.untranslatedName: extra",
-              "emulator extra: Cloud sends untranslatedName on issue types and statuses in v3"),
     Allowance(BOTH, ANY_ROUTE, r"\$.*(issuetypes\[\]|issuetype|allowedValues\[\])\.avatarId: extra",
               "emulator extra: classic-project issue types carry avatarId"),
-    Allowance(BOTH, r"GET /rest/api/2/issue/createmeta", FIELDS + r"\w+\.fieldId: extra",
-              "emulator extra: fieldId as in the paginated createmeta and Jira DC 8.4+"),
-    Allowance(BOTH, r"GET /rest/api/2/issue/createmeta",
-              r"\$\.projects\[\]\.(projectTypeKey|simplified): extra",
-              "emulator extra: project keys every other project answer carries"),
-    # -- emulator gaps, reported to emu-core ------------------------------------------------------
-    Allowance(BOTH, r"GET /rest/api/2/issue/createmeta",
-              FIELDS + r"attachment: missing",
-              "GAP: the emulator has no attachment field (attachments are not emulated)"),
-    Allowance(BOTH, r"GET /rest/api/2/issue/createmeta",
-              FIELDS + r"(fixVersions\.allowedValues|issuelinks\.autoCompleteUrl): missing",
-              "GAP: createmeta lacks fixVersions.allowedValues and issuelinks.autoCompleteUrl"),
-    Allowance(BOTH, r"PUT /rest/greenhopper/1\.0/epics/\{id\}/add",
-              r"status 400 → 404|\$: real object, emulator string",
-              "GAP: Jira Software's agile API (greenhopper) is not emulated"),
 ]  # fmt: skip
 
 
