@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Literal, Protocol
 
 from ticketbridge.domain import Alert, JobState, Ticket
+from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
 from ticketbridge.providers.base import IssueDraft
 
@@ -26,6 +27,7 @@ __all__ = [
     "Job",
     "NewJob",
     "OutboxRepository",
+    "PushEventRepository",
     "Route",
     "RouteSeam",
     "StoredAlert",
@@ -189,6 +191,27 @@ class ApiKeyRepository(Protocol):
     async def revoke(self, key_id: int) -> bool: ...
 
 
+class PushEventRepository(Protocol):
+    """GitHub pushes kept for the audit trail; one row per `X-GitHub-Delivery`."""
+
+    async def add(self, push: RecordedPush) -> RecordedPush | None:
+        """Store (`id` ignored) and return it with its id; None if the delivery is stored."""
+        ...
+
+    async def by_delivery(self, delivery_id: str) -> RecordedPush | None: ...
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        before_id: int | None = None,
+        repository: str | None = None,
+        jira_key: str | None = None,
+    ) -> list[RecordedPush]:
+        """Newest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -205,6 +228,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def push_events(self) -> PushEventRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

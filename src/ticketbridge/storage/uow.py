@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ticketbridge.storage.api_keys import SqlApiKeys
 from ticketbridge.storage.outbox import SqlOutbox
+from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlAlerts, SqlTickets
 
 __all__ = ["SqlUnitOfWork"]
@@ -24,6 +25,7 @@ class SqlUnitOfWork:
     tickets: SqlTickets
     outbox: SqlOutbox
     api_keys: SqlApiKeys
+    push_events: SqlPushEvents
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         self.tickets = SqlTickets(conn, postgres=postgres)
         self.outbox = SqlOutbox(conn, postgres=postgres)
         self.api_keys = SqlApiKeys(conn)
+        self.push_events = SqlPushEvents(conn, postgres=postgres)
         return self
 
     async def __aexit__(

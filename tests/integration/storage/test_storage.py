@@ -70,7 +70,7 @@ async def test_upgrade_is_idempotent_and_creates_the_schema(database: Database) 
         names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     assert {"alerts", "tickets", "outbox_jobs", "fingerprint_leases", "api_keys"} <= names
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:

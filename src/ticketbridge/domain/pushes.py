@@ -1,0 +1,49 @@
+"""A GitHub push as kept for the audit trail (SPEC §8): what crosses the storage port.
+
+Pure data shared by `services.ports` and `storage` (which never import each other, nor
+`ticketbridge.sources`, where a push is parsed). The audit events that come later read these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["RecordedCommit", "RecordedPush"]
+
+
+@dataclass(frozen=True)
+class RecordedCommit:
+    """One commit of a recorded push, with the Jira keys its message mentions (in order)."""
+
+    id: str
+    message: str
+    author_name: str
+    author_email: str | None
+    author_username: str | None
+    url: str
+    timestamp: datetime | None
+    jira_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordedPush:
+    """One push delivery. `delivery_id` is GitHub's `X-GitHub-Delivery` (unique: GitHub
+    redelivers with the same id); `id` is 0 until stored."""
+
+    id: int
+    delivery_id: str
+    repository: str
+    repository_url: str | None
+    ref: str
+    before: str
+    after: str
+    pusher: str | None
+    compare_url: str | None
+    received_at: datetime
+    commits: tuple[RecordedCommit, ...]
+
+    @property
+    def jira_keys(self) -> tuple[str, ...]:
+        """Every key any commit mentions, in order of first mention."""
+        return tuple(dict.fromkeys(key for commit in self.commits for key in commit.jira_keys))
