@@ -13,10 +13,12 @@ __all__ = [
     "CATEGORY_IDS",
     "CATEGORY_NAMES",
     "CUSTOM_TYPES",
+    "DATACENTER_SOFTWARE_FIELDS",
     "DEFAULT_CUSTOM_FIELDS",
     "DEFAULT_PROJECTS",
     "DEFAULT_USERS",
     "DEFAULT_WORKFLOW",
+    "EPIC_NAME_PLUGIN",
     "SYSTEM_FIELDS",
     "SYSTEM_ON_SCREEN",
 ]
@@ -96,6 +98,14 @@ DEFAULT_CUSTOM_FIELDS: list[dict[str, Any]] = [
     {"id": "customfield_10014", "name": "Risk Score", "type": "number"},
     {"id": "customfield_10015", "name": "Review Date", "type": "date"},
     {"id": "customfield_10016", "name": "Security Reviewer", "type": "user"},
+]
+
+EPIC_NAME_PLUGIN = "com.pyxis.greenhopper.jira:gh-epic-label"
+# Jira Software's epic fields on Data Center (Cloud has `parent` and no Epic Name since 2023).
+# Epic Name is required on the Epic create screen, as Jira Software makes it.
+DATACENTER_SOFTWARE_FIELDS: list[dict[str, Any]] = [
+    {"id": "customfield_10017", "name": "Epic Link", "type": "epiclink", "flavors": ["datacenter"]},
+    {"id": "customfield_10018", "name": "Epic Name", "type": "epicname", "flavors": ["datacenter"]},
 ]
 
 DEFAULT_USERS: list[dict[str, Any]] = [

@@ -8,6 +8,7 @@ Seed format (every section optional)::
     customFields:     # added to the default custom fields
       - {id: customfield_10100, name: Team, type: select, options: [Red, Blue]}
         # type: text | textarea | select | multiselect | number | date | user | labels
+        #       | epiclink | epicname (Jira Software's Epic Link / Epic Name)
     workflows:        # added to the default workflow ("default")
       - name: simple
         initial: Open
@@ -38,10 +39,12 @@ from typing import Any
 from jira_emulator.defaults import (
     CATEGORY_IDS,
     CUSTOM_TYPES,
+    DATACENTER_SOFTWARE_FIELDS,
     DEFAULT_CUSTOM_FIELDS,
     DEFAULT_PROJECTS,
     DEFAULT_USERS,
     DEFAULT_WORKFLOW,
+    EPIC_NAME_PLUGIN,
     SYSTEM_FIELDS,
     SYSTEM_ON_SCREEN,
 )
@@ -116,12 +119,14 @@ def _add_custom_field(state: State, entry: Mapping[str, Any], index: int) -> Non
     where = f"customFields[{index}]"
     name = str(_req(entry, "name", where))
     kind = str(_req(entry, "type", where))
-    if kind not in CUSTOM_TYPES and kind != "epiclink":
+    if kind not in CUSTOM_TYPES and kind not in ("epiclink", "epicname"):
         raise SeedError(f"{where}.type: unknown custom field type {kind!r}")
     field_id = str(entry.get("id") or f"customfield_{state.next_id('customfield', 10100)}")
     number = int(field_id.rsplit("_", 1)[-1])
     if kind == "epiclink":
         plugin, schema = "com.pyxis.greenhopper.jira:gh-epic-link", {"type": "any"}
+    elif kind == "epicname":  # Jira Software's Epic Name: a string, stored as text
+        plugin, schema, kind = EPIC_NAME_PLUGIN, {"type": "string"}, "text"
     else:
         short, schema = CUSTOM_TYPES[kind]
         plugin = f"com.atlassian.jira.plugin.system.customfieldtypes:{short}"
@@ -175,7 +180,11 @@ def _add_workflow(state: State, entry: Mapping[str, Any], index: int) -> None:
 
 
 def _default_screen(state: State, issue_type: IssueType) -> list[str]:
-    custom = [f.id for f in state.visible_fields() if f.custom]
+    custom = [
+        f.id
+        for f in state.visible_fields()
+        if f.custom and (issue_type.name == "Epic" or f.schema.get("custom") != EPIC_NAME_PLUGIN)
+    ]  # Epic Name's field context is the Epic issue type only
     # Cloud puts `parent` (epic or sub-task parent) on every screen; DC only on sub-tasks.
     extra = ["parent"] if issue_type.subtask or state.flavor == "cloud" else []
     return [*SYSTEM_ON_SCREEN, *extra, *custom]
@@ -208,6 +217,8 @@ def _add_project(state: State, entry: Mapping[str, Any], index: int) -> None:
         str(name): [_field_id(state, str(f), f"{where}.required.{name}") for f in ids]
         for name, ids in dict(entry.get("required", {})).items()
     }
+    if state.flavor == "datacenter" and "Epic" in screens and "Epic" not in required:
+        _require_epic_name(state, screens["Epic"], required)
     state.projects[key] = Project(
         id=str(entry.get("id") or state.next_id("project", 10000)),
         key=key,
@@ -219,6 +230,14 @@ def _add_project(state: State, entry: Mapping[str, Any], index: int) -> None:
         required=required,
         components=[str(c) for c in entry.get("components", [])],
     )
+
+
+def _require_epic_name(state: State, screen: list[str], required: dict[str, list[str]]) -> None:
+    """Jira Software on Data Center refuses an Epic without its Epic Name ("Epic Name is
+    required."): required on the Epic screen when the field is there and the seed is silent."""
+    names = [f for f in screen if state.fields[f].schema.get("custom") == EPIC_NAME_PLUGIN]
+    if names:
+        required["Epic"] = [*required.get("default", []), *names]
 
 
 def _field_id(state: State, ref: str, where: str) -> str:
@@ -293,8 +312,7 @@ def build_state(flavor: str, base_url: str, seed: Mapping[str, Any] | None) -> S
     _base_catalogue(state)
     _add_workflow(state, DEFAULT_WORKFLOW, 0)
     _add_users(state, list(seed.get("users") or DEFAULT_USERS))
-    epic_link = {"id": "customfield_10017", "name": "Epic Link", "type": "epiclink"}
-    for entry in [*DEFAULT_CUSTOM_FIELDS, epic_link | {"flavors": ["datacenter"]}]:
+    for entry in [*DEFAULT_CUSTOM_FIELDS, *DATACENTER_SOFTWARE_FIELDS]:
         _add_custom_field(state, entry, -1)
     for index, entry in enumerate(seed.get("customFields") or []):
         _add_custom_field(state, entry, index)

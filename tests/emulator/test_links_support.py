@@ -119,11 +119,11 @@ async def test_control_endpoints(cloud: Emulator, cloud_client: httpx.AsyncClien
 async def test_add_to_epic_sets_parent_on_cloud_and_epic_link_on_dc(
     cloud: Emulator, cloud_client: httpx.AsyncClient, dc: Emulator, dc_client: httpx.AsyncClient
 ) -> None:
-    for emu, client, api, field in (
-        (cloud, cloud_client, "3", "parent"),
-        (dc, dc_client, "2", "customfield_10017"),
+    for emu, client, api, field, epic_fields in (
+        (cloud, cloud_client, "3", "parent", {}),
+        (dc, dc_client, "2", "customfield_10017", {"customfield_10018": "Epic"}),  # Epic Name
     ):
-        await create(client, api=api, issuetype={"name": "Epic"})
+        await create(client, api=api, issuetype={"name": "Epic"}, **epic_fields)
         await create(client, api=api)
         url = "/rest/greenhopper/1.0/epics/OPS-1/add"
         refused = await client.put(url, json={"issueKeys": ["OPS-404"], "ignoreEpics": True})

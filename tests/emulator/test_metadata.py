@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from emu_support import CLOUD_AUTH, client_for
@@ -179,3 +181,52 @@ async def test_server_info_is_anonymous_but_bad_credentials_still_refused(flavor
         assert (await client.get("/rest/api/2/myself")).status_code == 401
     async with client_for(emu, ("nobody", "wrong")) as client:
         assert (await client.get("/rest/api/2/serverInfo")).status_code == 401
+
+
+EPIC = {"project": {"key": "OPS"}, "issuetype": {"name": "Epic"}, "summary": "Hallucinations"}
+EPIC_NAME = "customfield_10018"
+REQUIRED = {"errorMessages": [], "errors": {EPIC_NAME: "Epic Name is required."}}
+# Jira Software on Data Center refuses an Epic without its Epic Name; Cloud has no such field.
+EPIC_CREATES = [
+    # (flavour, seed projects, extra fields, expected status, expected answer or Epic Name kept)
+    ("datacenter", None, {}, 400, REQUIRED),
+    ("datacenter", None, {EPIC_NAME: "Hallucinations"}, 201, "Hallucinations"),
+    ("datacenter", [{"key": "OPS", "required": {"Epic": []}}], {}, 201, None),  # seed says so
+    ("cloud", None, {}, 201, None),
+    ("cloud", None, {EPIC_NAME: "x"}, 400, None),  # not a Cloud field
+]
+
+
+@pytest.mark.parametrize(("flavor", "projects", "extra", "status", "expected"), EPIC_CREATES)
+async def test_epic_name_on_datacenter(
+    flavor: str, projects: list[dict[str, Any]] | None, extra: dict[str, str], status: int,
+    expected: object,
+) -> None:  # fmt: skip
+    emu = Emulator(flavor=flavor, seed={"projects": projects} if projects else None)
+    api = "2" if flavor == "datacenter" else "3"
+    async with emu.client() as client:
+        answer = await client.post(f"/rest/api/{api}/issue", json={"fields": EPIC | extra})
+    assert answer.status_code == status
+    if status == 400 and expected is not None:
+        assert answer.json() == expected
+        assert emu.state.issues == {}
+    elif status == 201:
+        assert emu.issue("OPS-1").fields.get(EPIC_NAME) == expected
+
+
+async def test_epic_name_is_on_the_epic_screen_only(dc_client: httpx.AsyncClient) -> None:
+    def meta(answer: httpx.Response) -> dict[str, Any]:
+        return {f["fieldId"]: f for f in answer.json()["values"]}
+
+    epic = meta(await dc_client.get("/rest/api/2/issue/createmeta/OPS/issuetypes/10000"))
+    task = meta(await dc_client.get("/rest/api/2/issue/createmeta/OPS/issuetypes/10001"))
+    assert epic[EPIC_NAME]["required"] is True
+    assert epic[EPIC_NAME]["name"] == "Epic Name"
+    assert epic[EPIC_NAME]["schema"] == {
+        "type": "string",
+        "custom": "com.pyxis.greenhopper.jira:gh-epic-label",
+        "customId": 10018,
+    }
+    assert EPIC_NAME not in task
+    fields = {f["id"]: f["name"] for f in (await dc_client.get("/rest/api/2/field")).json()}
+    assert fields[EPIC_NAME] == "Epic Name"
