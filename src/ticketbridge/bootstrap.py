@@ -42,6 +42,7 @@ from ticketbridge.api.adapters import (
     NativeSources,
     WakingIngest,
 )
+from ticketbridge.api.github_audit import GitHubPushes
 from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
 from ticketbridge.api.schemas import (
@@ -75,6 +76,7 @@ from ticketbridge.services import (
     UnitOfWorkFactory,
     WorkerSettings,
 )
+from ticketbridge.services.audit_intake import AuditIntake
 from ticketbridge.services.grouping import (
     EpicParents,
     GroupingComposer,
@@ -293,6 +295,7 @@ class Container:
     outbox: OutboxAdmin
     health: DatabaseHealth
     jira: JiraIntegrationService
+    audit: GitHubPushes
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     fingerprint_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -366,6 +369,7 @@ async def open_container(
             outbox=OutboxAdmin(uow, _clock),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, config, jira_transport),
+            audit=GitHubPushes(AuditIntake(uow), config),
             provider=provider,
             dispatchers=dispatchers,
             fingerprint_fields=pipeline.fingerprint_fields,
@@ -414,7 +418,7 @@ def build_provider(
 
 def build_app(container: Container) -> FastAPI:
     """The HTTP app: the API, plus the admin UI placeholder."""
-    app = create_app(container)
+    app = create_app(container, audit=container.audit)
     app.include_router(ui_router())
     return app
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ticketbridge.api.audit_routes import PushAudit, audit_router
 from ticketbridge.api.auth import Authenticator
 from ticketbridge.api.errors import install_error_handlers
 from ticketbridge.api.ingest_routes import ALERT_IN_SCHEMA, ingest_router
@@ -26,7 +27,9 @@ log = structlog.get_logger("ticketbridge.api")
 _access = logging.getLogger("ticketbridge.api")
 
 
-def create_app(container: ApiContainer, *, title: str = "ticketbridge") -> FastAPI:
+def create_app(
+    container: ApiContainer, *, title: str = "ticketbridge", audit: PushAudit | None = None
+) -> FastAPI:
     app = FastAPI(
         title=title,
         summary="Alerts in, exactly one Jira issue out.",
@@ -37,6 +40,8 @@ def create_app(container: ApiContainer, *, title: str = "ticketbridge") -> FastA
     app.state.container = container
     app.state.authenticator = auth
     install_error_handlers(app)
+    if audit is not None:  # before ingest_router: /v1/sources/github wins over {source}
+        app.include_router(audit_router(audit, auth))
     app.include_router(ingest_router(container, auth, container.metrics))
     app.include_router(query_router(container, auth))
     app.include_router(integration_router(container, auth))
