@@ -15,6 +15,7 @@ from ticketbridge.services import (
     DefaultsRouter,
     IngestResult,
     IngestService,
+    IssueComposer,
     IssueStateService,
     OutboxAdmin,
     PipelineSettings,
@@ -55,6 +56,7 @@ class Pipeline:
     worker: WorkerSettings = FAST
     clock: FakeClock = field(default_factory=FakeClock)
     router: RouteSeam | None = None
+    composer: IssueComposer = field(default_factory=DefaultComposer)
 
     def __post_init__(self) -> None:
         self.router = router = self.router or DefaultsRouter(self.settings)
@@ -70,7 +72,7 @@ class Pipeline:
             self.db.unit_of_work,
             provider or self.provider,
             self.router or DefaultsRouter(self.settings),
-            DefaultComposer(),
+            self.composer,
             self.settings,
             self.worker,
             self.clock,

@@ -1,0 +1,221 @@
+"""No job loops forever (issue 4 follow-up): a job that cannot be drafted dies alone, with a hint
+naming its route and template; a job that keeps crashing on a bug is dead-lettered after
+`crash_limit` failures in a row; a dead worker's job runs again after the configured lease; done
+jobs are purged by the dispatcher loop. Each ends with the jobs' rows and the fake Jira's issues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import pytest
+from pipeline_harness import FAST, Pipeline, alert
+
+from ticketbridge.domain import Alert, AlertState, JobState, Ticket
+from ticketbridge.errors import ConfigError, InputError, PermanentError, Problem
+from ticketbridge.providers.base import IssueDraft, IssueRef
+from ticketbridge.providers.fake import FakeProvider
+from ticketbridge.services import (
+    DefaultComposer,
+    DefaultsRouter,
+    PipelineSettings,
+    Route,
+    WorkerSettings,
+)
+from ticketbridge.storage import Database
+
+BROKEN = "Broken alert"
+
+
+@dataclass
+class FailingComposer:
+    """The default drafts, but alerts titled `BROKEN` raise `error` (`times` times; None:
+    always) — a template that does not render, or a bug in a composer."""
+
+    error: Exception
+    times: int | None = None
+
+    def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
+        if alert.title == BROKEN and (self.times is None or self.times > 0):
+            self.times = None if self.times is None else self.times - 1
+            raise self.error
+        return DefaultComposer().draft(alert, route, ticket)
+
+
+@dataclass
+class NamedRoute:
+    """Every alert on route 'ai-alerts' with template 'hallucination'."""
+
+    inner: DefaultsRouter
+
+    def route(self, alert: Alert) -> Route:
+        return replace(self.inner.route(alert), name="ai-alerts", template="hallucination")
+
+
+class ExplodingProvider(FakeProvider):
+    """A provider with a bug: the next `explosions` creates raise a non-Jira exception."""
+
+    def __init__(self, explosions: int) -> None:
+        super().__init__()
+        self.explosions = explosions
+
+    async def create_issue(self, draft: IssueDraft) -> IssueRef:
+        if self.explosions > 0:
+            self.explosions -= 1
+            raise RuntimeError("bug in the provider\n  with a second line")
+        return await super().create_issue(draft)
+
+
+def _pipeline(database: Database, jira: FakeProvider, composer: FailingComposer) -> Pipeline:
+    router = NamedRoute(DefaultsRouter(PipelineSettings()))
+    return Pipeline(database, jira, router=router, composer=composer)
+
+
+async def _send_bulk(pipe: Pipeline) -> None:
+    """Three creates for one project: one bulk group, the middle one broken."""
+    await pipe.send(
+        alert(id="ok-1", fingerprint="fp-1", title="First"),
+        alert(id="bad", fingerprint="fp-2", title=BROKEN),
+        alert(id="ok-2", fingerprint="fp-3", title="Second"),
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        PermanentError("template 'hallucination' failed to render: 'model' is undefined"),
+        ConfigError("template is invalid", [Problem("templates.hallucination", "bad filter")]),
+        InputError("alert is refused", [Problem("attributes.model", "missing")]),
+    ],
+    ids=["render-error", "config-error", "input-error"],
+)
+async def test_undraftable_alert_in_a_bulk_dies_alone_with_a_route_hint(
+    database: Database, error: Exception
+) -> None:
+    jira = FakeProvider()
+    pipe = _pipeline(database, jira, FailingComposer(error))
+    await _send_bulk(pipe)
+    await pipe.drain()
+    assert sorted(i.summary for i in jira.issues.values()) == ["[high] First", "[high] Second"]
+    assert jira.calls["create_issues"] == 1  # the rest of the group went as one bulk
+    [dead] = await pipe.admin.jobs()
+    assert (dead.state, dead.ordering_key, dead.last_error) == (JobState.DEAD, "fp-2", str(error))
+    assert dead.hint is not None
+    assert "template 'hallucination'" in dead.hint
+    assert "route 'ai-alerts'" in dead.hint
+    assert (await pipe.alert("bad")).state is AlertState.DEAD
+
+
+@pytest.mark.parametrize(
+    ("times", "dead_error", "issues"),
+    [
+        (None, "unexpected error (5 of 5): KeyError: 'model'", ["First", "Second"]),
+        (4, None, [BROKEN, "First", "Second"]),  # four in a row, then it works: not dead
+    ],
+    ids=["bug-every-time", "bug-four-times"],
+)
+async def test_a_job_crashing_on_a_bug_is_dead_lettered_after_the_crash_limit(
+    database: Database, times: int | None, dead_error: str | None, issues: list[str]
+) -> None:
+    jira = FakeProvider()
+    pipe = _pipeline(database, jira, FailingComposer(KeyError("model"), times))
+    await _send_bulk(pipe)
+    await pipe.drain()  # before the fix: the broken job stayed running, retried forever
+    assert sorted(i.summary for i in jira.issues.values()) == [f"[high] {t}" for t in issues]
+    dead = await pipe.admin.jobs()
+    assert [j.last_error for j in dead] == ([dead_error] if dead_error else [])
+    if dead_error:
+        assert dead[0].attempts == FAST.crash_limit
+        assert dead[0].hint is not None
+        assert "outbox retry" in dead[0].hint
+        assert "Traceback" not in (dead[0].last_error or "")
+        assert (await pipe.alert("bad")).state is AlertState.DEAD
+
+
+async def test_crash_outside_the_draft_dies_after_the_limit_and_a_retry_starts_afresh(
+    database: Database,
+) -> None:
+    jira = ExplodingProvider(explosions=FAST.crash_limit + 1)
+    pipe = Pipeline(database, jira)
+    await pipe.send(alert(id="a", fingerprint="fp-a"))
+    await pipe.drain()
+    [dead] = await pipe.admin.jobs()
+    assert dead.last_error == (
+        "unexpected error (5 of 5): RuntimeError: bug in the provider with a second line"
+    )
+    assert jira.issues == {}
+    # The operator retries: the one more explosion is the first of a new count, not the 6th.
+    assert await pipe.admin.retry(dead.id) is not None
+    await pipe.drain()
+    assert [i.summary for i in jira.issues.values()] == ["[high] Model invented a citation"]
+    assert await pipe.admin.jobs() == []
+    assert (await pipe.alert("a")).state is AlertState.TICKETED
+
+
+class HangingProvider(FakeProvider):
+    """The first create never answers: its worker is killed while waiting."""
+
+    async def create_issue(self, draft: IssueDraft) -> IssueRef:
+        if self.calls.get("create_issue") is None:
+            self.calls["create_issue"] = 1
+            await asyncio.Event().wait()
+        return await super().create_issue(draft)
+
+
+async def test_a_dead_workers_job_runs_again_after_the_lease_the_environment_sets(
+    database: Database,
+) -> None:
+    worker = WorkerSettings.from_env({"TICKETBRIDGE_JOB_LEASE_SECONDS": "10"})
+    jira = HangingProvider()
+    pipe = Pipeline(database, jira, worker=worker)
+    await pipe.send(alert(id="a", fingerprint="fp-a"))
+    dying = asyncio.create_task(pipe.dispatchers[0].run_until_idle())
+    while not jira.calls.get("create_issue"):  # noqa: ASYNC110 - the create is in flight
+        await asyncio.sleep(0.01)
+    dying.cancel()  # the worker dies holding the job's lease
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+    pipe.clock.advance(seconds=9)
+    assert await pipe.dispatchers[1].run_until_idle() == 0  # still leased
+    pipe.clock.advance(seconds=2)
+    assert await pipe.dispatchers[1].run_until_idle() == 1
+    assert [i.summary for i in jira.issues.values()] == ["[high] Model invented a citation"]
+    assert (await pipe.admin.counts())[JobState.DONE] == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, WorkerSettings()),
+        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "10"}, WorkerSettings(lease=timedelta(seconds=10))),
+        (
+            {"TICKETBRIDGE_JOB_CRASH_LIMIT": "3", "TICKETBRIDGE_DONE_JOB_RETENTION_DAYS": "0.5"},
+            WorkerSettings(crash_limit=3, done_retention=timedelta(hours=12)),
+        ),
+        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": " "}, WorkerSettings()),
+    ],
+)
+def test_worker_settings_from_the_environment(
+    env: dict[str, str], expected: WorkerSettings
+) -> None:
+    assert WorkerSettings.from_env(env) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "soon"}, "TICKETBRIDGE_JOB_LEASE_SECONDS: must be a"),
+        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "1"}, "TICKETBRIDGE_JOB_LEASE_SECONDS: must be betw"),
+        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "inf"}, "TICKETBRIDGE_JOB_LEASE_SECONDS: must be betw"),
+        ({"TICKETBRIDGE_JOB_CRASH_LIMIT": "2.5"}, "TICKETBRIDGE_JOB_CRASH_LIMIT: must be a whole"),
+        ({"TICKETBRIDGE_DONE_JOB_RETENTION_DAYS": "-1"}, "TICKETBRIDGE_DONE_JOB_RETENTION_DAYS"),
+    ],
+)
+def test_a_bad_worker_setting_is_refused_by_name(env: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        WorkerSettings.from_env(env)
+    [first, *_] = refused.value.problems
+    assert str(first).startswith(problem)

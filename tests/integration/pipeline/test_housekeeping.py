@@ -1,0 +1,60 @@
+"""The dispatcher loop deletes done jobs older than `done_retention`, at most once per
+`purge_every`; dead and younger jobs stay (issue 4 follow-up)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from pipeline_harness import FAST, Pipeline, alert
+
+from ticketbridge.errors import FieldErrors
+from ticketbridge.providers.fake import FakeProvider
+from ticketbridge.storage import Database
+
+
+async def _loop_briefly(pipe: Pipeline) -> None:
+    """The dispatcher's real loop for a moment (its idle rounds do the housekeeping)."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(pipe.dispatchers[0].run_forever(stop))
+    await asyncio.sleep(0.2)
+    stop.set()
+    await running
+
+
+async def _remaining(pipe: Pipeline) -> list[tuple[str, str]]:
+    jobs = await pipe.admin.jobs(state=None, limit=100)
+    return sorted((j.ordering_key, j.state.value) for j in jobs)
+
+
+@pytest.mark.parametrize(
+    ("purge_every", "after_a_week_more"),
+    [
+        (timedelta(minutes=10), [("fp-dead", "dead")]),
+        (timedelta(days=30), [("fp-dead", "dead"), ("fp-new", "done")]),  # not due again yet
+    ],
+)
+async def test_dispatcher_purges_old_done_jobs(
+    database: Database, purge_every: timedelta, after_a_week_more: list[tuple[str, str]]
+) -> None:
+    jira = FakeProvider()
+    worker = replace(FAST, idle_sleep=timedelta(milliseconds=10), purge_every=purge_every)
+    pipe = Pipeline(database, jira, worker=worker)
+    jira.fail_next("create_issue", FieldErrors("Jira refused the issue", fields={"x": "bad"}))
+    await pipe.send(alert(id="dead", fingerprint="fp-dead"))
+    await pipe.drain()
+    await pipe.send(alert(id="old", fingerprint="fp-old"))
+    await pipe.drain()
+    pipe.clock.advance(days=8)
+    await pipe.send(alert(id="new", fingerprint="fp-new"))
+    await pipe.drain()
+    assert [s for _, s in await _remaining(pipe)] == ["dead", "done", "done"]
+
+    await _loop_briefly(pipe)
+    assert await _remaining(pipe) == [("fp-dead", "dead"), ("fp-new", "done")]
+
+    pipe.clock.advance(days=8)  # fp-new is 8 days old now
+    await _loop_briefly(pipe)
+    assert await _remaining(pipe) == after_a_week_more
