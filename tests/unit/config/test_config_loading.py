@@ -70,7 +70,7 @@ def test_spec_example_loads_with_every_value() -> None:
     assert config.sources["alertmanager"].token is not None
     assert config.sources["keeptrusts"].secret is not None
     assert config.origin == str(EXAMPLE)
-    assert config.line_of("routes", 2, "when") == 46
+    assert config.line_of("routes", 2, "when") == 47
 
 
 def test_no_file_means_defaults() -> None:
