@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from jira_emulator.errors import ISSUE_NOT_FOUND, JiraError, bad_request, not_found
 from jira_emulator.http import Host, JiraJSON, actor, json_body, renderer, rest_routes
-from jira_emulator.model import Issue, IssueLink, RemoteLink, State
+from jira_emulator.issuelinks import LinkRequest, make_link
+from jira_emulator.model import Issue, RemoteLink, State
 from jira_emulator.routes_issues import lookup_issue
 from jira_emulator.service import Event
 
@@ -55,14 +56,17 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
             )
         inward = _issue_ref(host, body.get("inwardIssue"), "inward")
         outward = _issue_ref(host, body.get("outwardIssue"), "outward")
-        link_id = str(state().next_id("issuelink", 10000))
-        state().links[link_id] = IssueLink(link_id, link_type.id, inward.id, outward.id)
+        known = set(state().links)
+        link = make_link(state(), LinkRequest(link_type.id, outward.id, True), inward.id)
         body_comment = body.get("comment")
         if isinstance(body_comment, dict):
             host.service.add_comment(inward, body_comment, api, actor(request).name)
         touched(inward, actor(request).name)
+        if link.id not in known:  # an identical link is kept once, as Jira does
+            who = actor(request).name
+            host.service.emit(Event("issuelink_created", copy.deepcopy(inward), who, link=link))
         return Response(
-            status_code=201, headers={"Location": f"{renderer(host, api).root}/issueLink/{link_id}"}
+            status_code=201, headers={"Location": f"{renderer(host, api).root}/issueLink/{link.id}"}
         )
 
     async def get_link(request: Request, api: str) -> Response:
@@ -82,8 +86,13 @@ def link_routes(host: Host, apis: list[str]) -> list[Route]:
         )
 
     async def delete_link(request: Request, api: str) -> Response:
-        if state().links.pop(request.path_params["link_id"], None) is None:
+        link = state().links.pop(request.path_params["link_id"], None)
+        if link is None:
             raise not_found(f"No issue link with id '{request.path_params['link_id']}' exists.")
+        source = state().issues.get(link.inward)
+        if source is not None:
+            who = actor(request).name
+            host.service.emit(Event("issuelink_deleted", copy.deepcopy(source), who, link=link))
         return Response(status_code=204)
 
     def remote_json(api: str, issue: Issue, link: RemoteLink) -> dict[str, Any]:

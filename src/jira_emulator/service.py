@@ -17,6 +17,7 @@ from jira_emulator.fieldvalues import (
     parse_list_item,
     parse_value,
 )
+from jira_emulator.issuelinks import LinkRequest, make_link, parse_link_operations
 from jira_emulator.model import ChangeGroup, ChangeItem, Issue, Project
 from jira_emulator.service_core import Event, not_on_screen
 
@@ -66,8 +67,10 @@ class IssueService(CommentOps):
         api: str,
         errors: dict[str, str],
         staged: dict[str, Any],
+        links: list[LinkRequest],
     ) -> list[Any]:
-        """Apply `update` operations into `staged`; returns comment bodies to add."""
+        """Apply `update` operations into `staged`; returns comment bodies to add and puts the
+        issue links to make (once the issue exists) in `links`."""
         project = self.state.projects[issue.project]
         type_name = self.state.issue_types[issue.fields["issuetype"]].name
         comments: list[Any] = []
@@ -78,6 +81,12 @@ class IssueService(CommentOps):
             field = self._screen_field(project, type_name, field_id)
             if field is None or not isinstance(operations, list):
                 errors[field_id] = not_on_screen(field_id)
+                continue
+            if field_id == "issuelinks":
+                try:
+                    links.extend(parse_link_operations(self.state, operations))
+                except FieldProblem as problem:
+                    errors[field_id] = str(problem)
                 continue
             current = staged.get(field_id, issue.fields.get(field_id))
             try:
@@ -155,7 +164,8 @@ class IssueService(CommentOps):
             creating=True,
         )
         update = body.get("update") or {}
-        comments = self._apply_update(issue, update, api, errors, staged)
+        links: list[LinkRequest] = []
+        comments = self._apply_update(issue, update, api, errors, staged, links)
         for field_id in project.required_fields(issue_type.name):
             if staged.get(field_id) in (None, "", []) and field_id not in errors:
                 errors[field_id] = (
@@ -193,7 +203,18 @@ class IssueService(CommentOps):
                 ChangeItem("status", "jira", "status", None, None, status.id, status.name)
             )
         self.emit(Event("jira:issue_created", copy.deepcopy(issue), actor, "issue_created", log))
+        self._link(issue, links, actor)
         return issue
+
+    def _link(self, issue: Issue, links: list[LinkRequest], actor: str) -> None:
+        """Make the links `update.issuelinks` asked for; each raises issuelink_created."""
+        for request in links:
+            known = set(self.state.links)
+            link = make_link(self.state, request, issue.id)
+            if link.id in known:
+                continue  # already linked: Jira keeps the one link and raises nothing
+            source = self.state.issues[link.inward]
+            self.emit(Event("issuelink_created", copy.deepcopy(source), actor, link=link))
 
     def _project_and_type(self, values: dict[str, Any]) -> tuple[Project, Any]:
         ref = values.get("project")
@@ -220,12 +241,15 @@ class IssueService(CommentOps):
         staged = self._apply_fields(
             issue, dict(body.get("fields") or {}), api, errors, creating=False
         )
-        comments = self._apply_update(issue, dict(body.get("update") or {}), api, errors, staged)
+        links: list[LinkRequest] = []
+        update = dict(body.get("update") or {})
+        comments = self._apply_update(issue, update, api, errors, staged, links)
         if staged.get("summary", "x") in ("", None):
             errors["summary"] = "You must specify a summary of the issue."
         if errors:
             raise bad_request(errors=errors)
         self._commit(issue, staged, comments, actor)
+        self._link(issue, links, actor)
         if "properties" in body and isinstance(body["properties"], list):
             for prop in body["properties"]:
                 issue.properties[str(prop.get("key"))] = prop.get("value")

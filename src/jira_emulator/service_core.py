@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from jira_emulator.model import ChangeGroup, Comment, Issue, State
+from jira_emulator.model import ChangeGroup, Comment, Issue, IssueLink, State
 
 __all__ = ["Event", "ServiceCore", "not_on_screen"]
 
@@ -28,6 +28,7 @@ class Event:
     changelog: ChangeGroup | None = None
     comment: Comment | None = None
     timestamp: datetime | None = None
+    link: IssueLink | None = None  # issuelink_* events (`issue` is the link's source)
 
 
 class ServiceCore:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from jira_emulator.issuelinks import link_payload
 from jira_emulator.model import State, Webhook
 from jira_emulator.render_issue import IssueRenderer
 from jira_emulator.service import Event
@@ -84,6 +85,8 @@ def build_payload(state: State, event: Event) -> dict[str, Any]:
                 "id": event.changelog.id,
                 "items": [r.change_item(i) for i in event.changelog.items],
             }
+    if event.link is not None:
+        body["issueLink"] = link_payload(state, event.link)
     if event.comment is not None:
         body["comment"] = r.comment(issue, event.comment)
     if event.webhook_event in COMMENT_EVENTS and state.flavor == "cloud":

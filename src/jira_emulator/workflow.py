@@ -6,6 +6,7 @@ from typing import Any
 
 from jira_emulator.errors import bad_request
 from jira_emulator.fieldvalues import FieldProblem
+from jira_emulator.issuelinks import LinkRequest
 from jira_emulator.model import ChangeItem, Issue, TransitionDef
 from jira_emulator.service import IssueService, not_on_screen
 
@@ -62,7 +63,9 @@ def do_transition(service: IssueService, issue: Issue, body: Any, api: str, acto
     if target.category != "done":
         resolution = None
     staged = service._apply_fields(issue, fields, api, errors, creating=False)
-    comments = service._apply_update(issue, dict(body.get("update") or {}), api, errors, staged)
+    links: list[LinkRequest] = []  # transition screens take issue links too
+    update = dict(body.get("update") or {})
+    comments = service._apply_update(issue, update, api, errors, staged, links)
     if errors:
         raise bad_request(errors=errors)
     items = [ChangeItem("status", "jira", "status", source.id, source.name, target.id, target.name)]
@@ -91,3 +94,4 @@ def do_transition(service: IssueService, issue: Issue, body: Any, api: str, acto
     service._commit(
         issue, staged, comments, actor, extra_items=items, event_type=event_type, apply=apply
     )
+    service._link(issue, links, actor)
