@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from ticketbridge.errors import AuthFailed, FieldErrors, Forbidden, JiraError, NotFound
+from ticketbridge.errors import (
+    AuthFailed,
+    FieldErrors,
+    Forbidden,
+    JiraError,
+    NotFound,
+    PermanentError,
+)
 from ticketbridge.services.ports import Job, Route
 
 __all__ = [
@@ -29,9 +36,20 @@ CRASH_HINT = (
 )
 
 
+class DraftFailed(PermanentError):
+    """The issue (or its update) could not be drafted: a template that does not render, a
+    route that fails. Retrying cannot help; `hint` names the route and template."""
+
+    def __init__(self, message: str, *, hint: str) -> None:
+        self.hint = hint
+        super().__init__(message)
+
+
 def describe_error(error: JiraError) -> tuple[str, str | None]:
     """What a dead-letter entry shows: Jira's own messages, and a hint for the operator."""
     parts = [str(error)]
+    if isinstance(error, DraftFailed):
+        return str(error), error.hint
     if isinstance(error, FieldErrors):
         parts.extend(error.messages)
         parts.extend(f"{name}: {message}" for name, message in error.fields.items())

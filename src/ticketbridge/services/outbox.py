@@ -31,7 +31,7 @@ from ticketbridge.errors import (
     PermanentError,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
-from ticketbridge.services.failures import draft_hint
+from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.outbox_outcomes import JobOutcomes
 from ticketbridge.services.ports import (
     Clock,
@@ -258,21 +258,22 @@ class OutboxProcessor:
         """The item's draft; None when there is none, its job settled: dead when the alert,
         its route or its template fails (hint: which), a crash counted on a bug."""
         route: Route | None = None
+        failure: JiraError
+        if item.alert is None:
+            failure = PermanentError(f"alert {item.job.payload} of job {item.job.id} is gone")
+            await self._fail(item, failure, keep_attempted=item.job.attempted_at is not None)
+            return None
         try:
-            if item.alert is None:
-                raise PermanentError(f"alert {item.job.payload} of job {item.job.id} is gone")
             route = self._router.route(item.alert)
             return self._composer.draft(item.alert, route, item.ticket)
-        except (ConfigError, InputError) as error:
-            failure: JiraError = PermanentError(str(error))
-        except JiraError as error:
+        except (ConfigError, InputError, PermanentError) as error:
+            failure = DraftFailed(str(error), hint=draft_hint(route))
+        except JiraError as error:  # a composer's transient error: retried with backoff
             failure = error
         except Exception as error:  # noqa: BLE001 - the worker loop, per job: not its bulk
             await self._outcomes.crashed(item.job, item.ticket.fingerprint, error)
             return None
-        hint = getattr(failure, "hint", None) or draft_hint(route)
-        keep = item.job.attempted_at is not None
-        await self._fail(item, failure, keep_attempted=keep, hint=hint)
+        await self._fail(item, failure, keep_attempted=item.job.attempted_at is not None)
         return None
 
     async def _take_leases(self, items: Sequence[_Loaded], *, mark: bool = False) -> bool:
@@ -385,9 +386,7 @@ class OutboxProcessor:
         job = item.job
         return NewJob(job.kind, job.ordering_key, job.ticket_id, job.payload, None, at)
 
-    async def _fail(
-        self, item: _Loaded, error: JiraError, *, keep_attempted: bool, hint: str | None = None
-    ) -> None:
+    async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:
         await self._outcomes.fail(
-            item.job, item.ticket.fingerprint, error, keep_attempted=keep_attempted, hint=hint
+            item.job, item.ticket.fingerprint, error, keep_attempted=keep_attempted
         )

@@ -43,12 +43,11 @@ class JobOutcomes:
         error: JiraError,
         *,
         keep_attempted: bool,
-        hint: str | None = None,
     ) -> None:
         """A Jira (or draft) error: dead when permanent, else retried after a backoff."""
-        text, described = describe_error(error)
+        text, hint = describe_error(error)
         if isinstance(error, PermanentError):
-            await self._kill(job, fingerprint, text, hint or described)
+            await self._kill(job, fingerprint, text, hint)
             return
         await self._reschedule(
             job, fingerprint, self._retry_at(job, error), text, keep_attempted=keep_attempted

@@ -7,12 +7,19 @@ from dataclasses import replace
 from datetime import datetime
 
 from ticketbridge.domain import Alert, AlertState, JobKind, Ticket
-from ticketbridge.errors import FieldErrors, NotFound
-from ticketbridge.providers.base import IssueUpdate, Provider, StatusCategory, Transition
+from ticketbridge.errors import ConfigError, FieldErrors, InputError, NotFound, PermanentError
+from ticketbridge.providers.base import (
+    IssueDraft,
+    IssueUpdate,
+    Provider,
+    StatusCategory,
+    Transition,
+)
 from ticketbridge.render import clip_summary
 from ticketbridge.render.document import Block, Document, Paragraph, Text
 from ticketbridge.services.compose import alert_table
-from ticketbridge.services.ports import IssueComposer, RouteSeam
+from ticketbridge.services.failures import DraftFailed, draft_hint
+from ticketbridge.services.ports import IssueComposer, Route, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
 
 __all__ = ["FollowUpWriter"]
@@ -79,7 +86,7 @@ class FollowUpWriter:
             body = Document((_para(f"Occurred again: {alert.title}"), alert_table(alert)))
             await self._provider.add_comment(key, body)
         elif kind is JobKind.UPDATE_ISSUE and alert is not None:
-            draft = self._composer.draft(alert, self._router.route(alert), ticket)
+            draft = self._draft(alert, ticket)
             await self._provider.update_issue(
                 key, IssueUpdate(summary=draft.summary, description=draft.description)
             )
@@ -92,6 +99,16 @@ class FollowUpWriter:
                 self._settings.link_type, key, ticket.previous_issue_key
             )
         return ticket
+
+    def _draft(self, alert: Alert, ticket: Ticket) -> IssueDraft:
+        """The refreshed summary and description; a route or template that fails is a
+        `DraftFailed` naming them (the update job is dead-lettered, not retried)."""
+        route: Route | None = None
+        try:
+            route = self._router.route(alert)
+            return self._composer.draft(alert, route, ticket)
+        except (ConfigError, InputError, PermanentError) as error:
+            raise DraftFailed(str(error), hint=draft_hint(route)) from error
 
     async def _digest(self, key: str, ticket: Ticket, alert: Alert | None, now: datetime) -> Ticket:
         if ticket.occurrences <= ticket.digested_occurrences:

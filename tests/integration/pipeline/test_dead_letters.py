@@ -14,7 +14,8 @@ from datetime import timedelta
 import pytest
 from pipeline_harness import FAST, Pipeline, alert
 
-from ticketbridge.domain import Alert, AlertState, JobState, Ticket
+from ticketbridge.domain import Alert, AlertState, DedupPolicy, JobKind, JobState, Ticket
+from ticketbridge.domain.records import NewJob
 from ticketbridge.errors import ConfigError, InputError, PermanentError, Problem
 from ticketbridge.providers.base import IssueDraft, IssueRef
 from ticketbridge.providers.fake import FakeProvider
@@ -153,6 +154,47 @@ async def test_crash_outside_the_draft_dies_after_the_limit_and_a_retry_starts_a
     assert [i.summary for i in jira.issues.values()] == ["[high] Model invented a citation"]
     assert await pipe.admin.jobs() == []
     assert (await pipe.alert("a")).state is AlertState.TICKETED
+
+
+async def test_an_update_that_cannot_be_drafted_dies_with_a_route_hint(
+    database: Database,
+) -> None:
+    jira = FakeProvider()
+    settings = PipelineSettings(dedup=DedupPolicy(repeat="update"))
+    error = PermanentError("template 'hallucination' failed to render: 'model' is undefined")
+    router = NamedRoute(DefaultsRouter(settings))
+    pipe = Pipeline(database, jira, settings, router=router, composer=FailingComposer(error))
+    await pipe.send(alert(id="a", fingerprint="fp-a", title="Fine"))
+    await pipe.drain()
+    await pipe.send(alert(id="b", fingerprint="fp-a", title=BROKEN))  # the repeat's update
+    await pipe.drain()
+    assert [i.summary for i in jira.issues.values()] == ["[high] Fine"]
+    [dead] = await pipe.admin.jobs()
+    assert (dead.kind, dead.last_error) == (JobKind.UPDATE_ISSUE, str(error))
+    assert dead.hint is not None
+    assert "template 'hallucination' of route 'ai-alerts'" in dead.hint
+
+
+async def test_a_job_that_cannot_be_loaded_is_dead_lettered_and_blocks_no_other(
+    database: Database,
+) -> None:
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira)
+    await pipe.send(alert(id="a", fingerprint="fp-a"))
+    await pipe.drain()
+    async with database.unit_of_work() as uow:  # a payload this version cannot read
+        ticket = (await uow.tickets.current(["fp-a"]))["fp-a"]
+        assert ticket.id is not None
+        await uow.outbox.enqueue([NewJob(JobKind.COMMENT, "fp-a", ticket.id, {})], pipe.clock())
+        await uow.commit()
+    await pipe.send(alert(id="b", fingerprint="fp-b"))
+    await pipe.drain()  # before the fix: the KeyError failed every round, forever
+    assert len(jira.issues) == 2
+    [dead] = await pipe.admin.jobs()
+    assert (dead.kind, dead.last_error) == (
+        JobKind.COMMENT,
+        "unexpected error (5 of 5): KeyError: 'source'",
+    )
 
 
 class HangingProvider(FakeProvider):
