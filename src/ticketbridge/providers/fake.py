@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -48,11 +47,21 @@ from ticketbridge.providers.base import (
     Transition,
     User,
 )
+from ticketbridge.providers.fake_store import (
+    FakeComment,
+    FakeIssue,
+    as_text,
+    description_text,
+    jql_values,
+    marker_labels,
+    public_comment,
+    sort_key,
+)
 from ticketbridge.providers.jira import defaults as jd
 from ticketbridge.providers.jira import jql
 from ticketbridge.providers.jira.bodies import marker_needs_labels
 from ticketbridge.providers.jira.shaping import shape_value
-from ticketbridge.render import Document, clip_summary, to_text, truncate
+from ticketbridge.render import Document, clip_summary
 
 __all__ = [
     "FIELDS",
@@ -66,42 +75,6 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 FIELDS, HIDDEN, PROJECTS, USERS = jd.FIELDS, jd.HIDDEN, jd.PROJECTS, jd.USERS
-
-
-@dataclass
-class FakeComment:
-    id: str
-    body: Document
-    author: User | None
-    created: datetime
-    updated: datetime
-
-
-@dataclass
-class FakeIssue:
-    """One stored issue; tests read (and may arrange) these directly via `FakeProvider.issues`."""
-
-    id: str
-    key: str
-    project: str
-    issue_type: str
-    summary: str
-    status: Status
-    created: datetime
-    updated: datetime
-    visible_at: float  # monotonic clock value from which search sees the issue
-    description: Document | None = None
-    resolution: str | None = None
-    priority: str | None = None
-    assignee: User | None = None
-    labels: list[str] = field(default_factory=list)
-    due_date: Any = None
-    parent: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-    properties: dict[str, Any] = field(default_factory=dict)
-    comments: list[FakeComment] = field(default_factory=list)
-    links: list[tuple[str, str, str]] = field(default_factory=list)  # (type, direction, key)
-    remote_links: list[tuple[str, str]] = field(default_factory=list)  # (url, title)
 
 
 class FakeProvider:
@@ -221,7 +194,7 @@ class FakeProvider:
             description=draft.description,
             priority=draft.priority or "Medium",
             assignee=self._assignee(draft.assignee),
-            labels=list(dict.fromkeys([*draft.labels, *_marker_labels(draft.marker)])),
+            labels=list(dict.fromkeys([*draft.labels, *marker_labels(draft.marker)])),
             due_date=draft.due_date,
             parent=draft.parent,
             fields=extra,
@@ -270,7 +243,7 @@ class FakeProvider:
                     (user.account_id if self._flavor == "cloud" else user.name) if user else None
                 )
             kept[fdef.id] = shape_value(
-                fdef, value, user_key=self.capabilities.user_key, text=_as_text
+                fdef, value, user_key=self.capabilities.user_key, text=as_text
             )
         return kept
 
@@ -321,7 +294,7 @@ class FakeProvider:
             created=i.created,
             updated=i.updated,
             due_date=i.due_date,
-            fields={**i.fields, "description": _description(i.description)},
+            fields={**i.fields, "description": description_text(i.description)},
         )
 
     async def update_issue(self, key: str, update: IssueUpdate) -> None:
@@ -348,7 +321,7 @@ class FakeProvider:
                 log.warning("field dropped: Jira has no such field", field=name)
                 continue
             issue.fields[fdef.id] = shape_value(
-                fdef, value, user_key=self.capabilities.user_key, text=_as_text
+                fdef, value, user_key=self.capabilities.user_key, text=as_text
             )
         issue.updated = datetime.now(UTC)
 
@@ -359,7 +332,7 @@ class FakeProvider:
         comment = FakeComment(str(next(self._ids)), body, self.users[0], now, now)
         issue.comments.append(comment)
         issue.updated = now
-        return _public_comment(comment)
+        return public_comment(comment)
 
     async def edit_comment(self, key: str, comment_id: str, body: Document) -> Comment:
         self._enter("edit_comment")
@@ -368,7 +341,7 @@ class FakeProvider:
             if comment.id == comment_id:
                 comment.body = body
                 comment.updated = datetime.now(UTC)
-                return _public_comment(comment)
+                return public_comment(comment)
         raise NotFound(f"Can not find a comment for the id: {comment_id}.")
 
     async def list_transitions(self, key: str) -> tuple[Transition, ...]:
@@ -432,7 +405,7 @@ class FakeProvider:
         query = jql.parse(jql_text)
         found = self._visible(query, ())
         for name, desc in reversed(query.order_by):
-            found.sort(key=partial(_sort_key, name=name), reverse=desc)
+            found.sort(key=partial(sort_key, name=name), reverse=desc)
         start = int(page_token or 0)
         page = found[start : start + page_size]
         nxt = str(start + page_size) if start + page_size < len(found) else None
@@ -444,7 +417,7 @@ class FakeProvider:
         return [
             i
             for i in sorted(visible, key=lambda i: int(i.id))
-            if query.where is None or jql.evaluate(query.where, partial(_values, i))
+            if query.where is None or jql.evaluate(query.where, partial(jql_values, i))
         ]
 
     # --- metadata ---------------------------------------------------------------------------
@@ -499,67 +472,6 @@ class FakeProvider:
 
     async def aclose(self) -> None:
         return None
-
-
-def _marker_labels(marker: Marker | None) -> list[str]:
-    return [marker.label] if marker else []
-
-
-def _public_comment(c: FakeComment) -> Comment:
-    return Comment(c.id, to_text(c.body), c.author, c.created, c.updated)
-
-
-def _description(doc: Document | None) -> str | None:
-    """The description as the fake shows it: plain text, cut at Jira's 32,767 limit."""
-    return None if doc is None else to_text(truncate(doc))
-
-
-def _as_text(value: Any) -> Any:
-    return to_text(value) if isinstance(value, Document) else str(value)
-
-
-def _sort_key(issue: FakeIssue, name: str) -> list[str]:
-    if name.lower() in ("key", "issuekey", "id"):
-        return [f"{int(issue.id):012d}"]
-    return _values(issue, name)
-
-
-def _values(issue: FakeIssue, name: str) -> list[str]:
-    """An issue's values of a JQL field, as strings."""
-    simple: dict[str, list[str | None]] = {
-        "project": [issue.project],
-        "key": [issue.key],
-        "issuekey": [issue.key],
-        "id": [issue.id],
-        "labels": list(issue.labels),
-        "summary": [issue.summary],
-        "status": [issue.status.name, issue.status.id],
-        "statuscategory": [issue.status.category, _CATEGORY_NAMES[issue.status.category]],
-        "issuetype": [issue.issue_type],
-        "type": [issue.issue_type],
-        "resolution": [issue.resolution],
-        "priority": [issue.priority],
-        "parent": [issue.parent],
-        "created": [issue.created.isoformat()],
-        "updated": [issue.updated.isoformat()],
-        "assignee": (
-            [issue.assignee.account_id, issue.assignee.name, issue.assignee.email]
-            if issue.assignee
-            else []
-        ),
-    }
-    key = name.lower()
-    if key == "issue.property[ticketbridge].fingerprint":
-        return [str(issue.properties.get(Marker.PROPERTY_KEY, {}).get("fingerprint", ""))]
-    if key not in simple:
-        raise FieldErrors(
-            "JQL refused",
-            messages=[f"Field '{name}' does not exist or you do not have permission to view it."],
-        )
-    return [v for v in simple[key] if v]
-
-
-_CATEGORY_NAMES = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
 
 
 def _conforms(provider: FakeProvider) -> Provider:
