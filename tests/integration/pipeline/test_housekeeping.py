@@ -15,13 +15,19 @@ from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.storage import Database
 
 
-async def _loop_briefly(pipe: Pipeline) -> None:
-    """The dispatcher's real loop for a moment (its idle rounds do the housekeeping)."""
+async def _loop(pipe: Pipeline, expected: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The dispatcher's real loop (its idle rounds do the housekeeping) until the jobs left
+    are `expected`, or a second has passed; returns the jobs left."""
     stop = asyncio.Event()
     running = asyncio.create_task(pipe.dispatchers[0].run_forever(stop))
-    await asyncio.sleep(0.2)
+    deadline = asyncio.get_running_loop().time() + 1.0
+    while (left := await _remaining(pipe)) != expected:
+        if asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.02)
     stop.set()
     await running
+    return left
 
 
 async def _remaining(pipe: Pipeline) -> list[tuple[str, str]]:
@@ -52,9 +58,8 @@ async def test_dispatcher_purges_old_done_jobs(
     await pipe.drain()
     assert [s for _, s in await _remaining(pipe)] == ["dead", "done", "done"]
 
-    await _loop_briefly(pipe)
-    assert await _remaining(pipe) == [("fp-dead", "dead"), ("fp-new", "done")]
+    purged = [("fp-dead", "dead"), ("fp-new", "done")]
+    assert await _loop(pipe, purged) == purged
 
     pipe.clock.advance(days=8)  # fp-new is 8 days old now
-    await _loop_briefly(pipe)
-    assert await _remaining(pipe) == after_a_week_more
+    assert await _loop(pipe, [("fp-dead", "dead")]) == after_a_week_more
