@@ -46,9 +46,23 @@ def alerts(round_: int) -> list[dict[str, Any]]:
     ]
 
 
+# The killed process's jobs stay leased this long before another worker takes them
+# (TICKETBRIDGE_JOB_LEASE_SECONDS, read by WorkerSettings.from_env; 120 s by default).
+LEASE_SECONDS = 10
+
+
+class ShortLeaseStack(Stack):
+    """The stack, its processes started with a short job lease: the drill's wait after the
+    kill -9 is about the lease, so a short one keeps the drill a real kill test, but quick."""
+
+    @property
+    def env(self) -> dict[str, str]:
+        return super().env | {"TICKETBRIDGE_JOB_LEASE_SECONDS": str(LEASE_SECONDS)}
+
+
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    stack = Stack(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}")
+    stack = ShortLeaseStack(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}")
     try:
         stack.start()
         yield stack
@@ -79,7 +93,8 @@ async def post_all(url: str, token: str, batches: list[list[dict[str, Any]]]) ->
 
 def wait_drained(url: str, token: str, timeout: float = 240.0) -> None:
     """Until no job is running or due. (Jobs the killed process held stay leased until their
-    lease — 120 s, WorkerSettings.lease — expires; digest edits wait for their interval.)"""
+    lease — LEASE_SECONDS — expires; digest edits wait for their interval.) `timeout` is an
+    upper bound only: it also covers the 120 s default lease, should the env not be read."""
     headers = {"Authorization": f"Bearer {token}"}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
