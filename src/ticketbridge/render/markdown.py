@@ -48,7 +48,7 @@ from ticketbridge.render.document import (
     merge_inlines,
 )
 
-__all__ = ["md_escape", "parse_markdown"]
+__all__ = ["configure_parser", "document_of_tokens", "md_escape", "parse_markdown"]
 
 _MENTION = re.compile(r"@\[([^\[\]\s|]+)\]")
 _ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION|INFO|SUCCESS|ERROR)\][ \t]*", re.I)
@@ -67,17 +67,28 @@ _SIMPLE_MARKS: dict[str, Mark] = {"strong": "strong", "em": "em", "s": "strike"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&@$%^=:;\"',/?])")
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+def configure_parser(md: MarkdownIt) -> MarkdownIt:
+    """Our Markdown dialect on a `MarkdownIt("commonmark", {"html": True})` instance (the
+    template fast path builds a subclass of it the same way)."""
+    md.enable(["table", "strikethrough"])
     # Keep escaped characters as separate tokens so `\@[x]` is never read as a mention.
     md.disable("text_join")
     return md
 
 
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return configure_parser(MarkdownIt("commonmark", {"html": True}))
+
+
 def parse_markdown(text: str) -> Document:
     """Parse Markdown into the document model (never fails: any text is some document)."""
-    return Document(tuple(_blocks(_nest(_parser().parse(text)))))
+    return document_of_tokens(_parser().parse(text))
+
+
+def document_of_tokens(tokens: Sequence[Token]) -> Document:
+    """The document of markdown-it's token stream (of a parser set up by `configure_parser`)."""
+    return Document(tuple(_blocks(_nest(tokens))))
 
 
 def md_escape(value: object, inline: bool = False) -> str:

@@ -10,6 +10,10 @@ functions/frames/generators, no mutation of lists/dicts/sets, `unsafe` callables
   `str.center/ljust/rjust/zfill/expandtabs/replace/join`, and the `center`, `indent`,
   `replace`, `join` and `format` filters. The engine caps the rendered output as well.
 - `lipsum` is removed (it generates text at will); includes and imports have no loader.
+
+Every `{{ … }}` output passes through `finalize`: it returns the value unchanged unless an
+`OutputRecorder` is active (the engine's fast path), which keeps the value's text and puts a
+placeholder (`\ue000<n>\ue001`, private-use characters) in the output instead.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import StrictUndefined, filters, pass_eval_context
+from jinja2 import StrictUndefined, filters, pass_context, pass_eval_context
 from jinja2.exceptions import SecurityError
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
@@ -33,7 +37,17 @@ from markupsafe import soft_str
 from ticketbridge.render.markdown import md_escape
 from ticketbridge.render.wiki import wiki_escape
 
-__all__ = ["ITERATION_FILTER", "Budget", "Sandbox", "SandboxLimitError", "active_budget"]
+__all__ = [
+    "ITERATION_FILTER",
+    "PLACEHOLDER_CLOSE",
+    "PLACEHOLDER_OPEN",
+    "Budget",
+    "OutputRecorder",
+    "Sandbox",
+    "SandboxLimitError",
+    "active_budget",
+    "active_recorder",
+]
 
 MAX_RANGE = 100_000
 MAX_INT_BITS = 100_000
@@ -82,13 +96,56 @@ def _budget() -> Budget:
     return _BUDGET.get() or _DEFAULT_BUDGET
 
 
+PLACEHOLDER_OPEN = "\ue000"
+PLACEHOLDER_CLOSE = "\ue001"
+
+
+class OutputRecorder:
+    """The texts of a render's `{{ … }}` outputs, in order; the output holds placeholders.
+
+    `extra` is how much longer the real output is than the one with placeholders, so the
+    engine's output cap counts exactly what the real render would produce."""
+
+    __slots__ = ("extra", "values")
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self.extra = 0
+
+    def record(self, value: Any) -> str:
+        text = str(value)  # what Jinja would output (StrictUndefined raises here, as there)
+        placeholder = f"{PLACEHOLDER_OPEN}{len(self.values)}{PLACEHOLDER_CLOSE}"
+        self.values.append(text)
+        self.extra += len(text) - len(placeholder)
+        return placeholder
+
+
+_RECORDER: ContextVar[OutputRecorder | None] = ContextVar("ticketbridge_recorder", default=None)
+
+
+def active_recorder() -> ContextVar[OutputRecorder | None]:
+    """The context variable the engine's fast path sets around a render."""
+    return _RECORDER
+
+
+@pass_context  # a context-taking finalize is never applied to constants at compile time
+def _finalize(_context: Context, value: Any) -> Any:
+    recorder = _RECORDER.get()
+    return value if recorder is None else recorder.record(value)
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """ImmutableSandboxedEnvironment with budgets and size checks (module docstring)."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def __init__(self) -> None:
-        super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        super().__init__(
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            finalize=_finalize,
+        )
         self.globals.pop("lipsum", None)
         self.globals["range"] = _range
         self.filters.update(

@@ -6,6 +6,13 @@ values should pass through `| md_escape` or `| wiki_escape` (both take `inline=t
 newlines for table cells). In a wiki template `{{…}}` is Jinja: write monospace as
 `{% raw %}{{text}}{% endraw %}`.
 
+`render_document` of a Markdown template takes a fast path (`skeleton.py`): Jinja runs with
+placeholders for the `{{ … }}` outputs, the text with placeholders is parsed once per shape and
+the values are filled in where that gives exactly the Document parsing the real text gives;
+otherwise the real text is parsed. `TemplateEngine(fast=False)` always parses (the reference the
+fast path is tested against). Templates that capture output (`{% set %}…{% endset %}`, macros,
+call/filter blocks, blocks, recursive loops, autoescape blocks) always parse.
+
 Every failure is a `ConfigError` whose problem path is `templates.<name>`, with the line in the
 template where Jinja knows it: syntax errors at `compile`, undefined names, sandbox violations
 and budget overruns at `render`. The sandbox (see `sandbox.py`) makes escapes fail before they
@@ -27,13 +34,32 @@ from jinja2.exceptions import SecurityError
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.render.document import Document
 from ticketbridge.render.markdown import parse_markdown
-from ticketbridge.render.sandbox import ITERATION_FILTER, Budget, Sandbox, active_budget
+from ticketbridge.render.sandbox import (
+    ITERATION_FILTER,
+    Budget,
+    OutputRecorder,
+    Sandbox,
+    active_budget,
+    active_recorder,
+)
+from ticketbridge.render.skeleton import fill_markdown, real_text
 from ticketbridge.render.wiki_in import parse_wiki
 
 __all__ = ["CompiledTemplate", "TemplateEngine", "TemplateFormat"]
 
 TemplateFormat = Literal["markdown", "wiki"]
 _FORMATS: tuple[TemplateFormat, ...] = ("markdown", "wiki")
+# Nodes whose output is captured into a value (not written out): placeholders there would be
+# seen by the template's own code, so such templates never take the fast path.
+_CAPTURING = (
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.FilterBlock,
+    nodes.AssignBlock,
+    nodes.Block,
+    nodes.ScopedEvalContextModifier,
+    nodes.EvalContextModifier,
+)
 # What a template's own code can raise while rendering (never a bare `except Exception`).
 _RENDER_ERRORS = (
     TemplateError,
@@ -54,6 +80,7 @@ class CompiledTemplate:
     name: str
     fmt: TemplateFormat
     template: Template
+    fillable: bool = False  # outputs are only written out: the fast path may record them
 
     @property
     def filename(self) -> str:
@@ -69,8 +96,10 @@ class TemplateEngine:
         max_output: int = 200_000,
         max_iterations: int = 100_000,
         max_seconds: float = 2.0,
+        fast: bool = True,
     ) -> None:
         self._env = Sandbox()
+        self.fast = fast
         self._templates: dict[str, CompiledTemplate] = {}
         self.max_output = max_output
         self.max_iterations = max_iterations
@@ -85,13 +114,14 @@ class TemplateEngine:
             tree = self._env.parse(source, name, filename)
             _refuse_loading(tree, name)
             _budget_loops(tree)
+            fillable = _writes_outputs_only(tree)
             code = self._env.compile(tree, name, filename)
         except TemplateSyntaxError as error:
             raise _config_error(name, f"syntax error: {error.message}", error.lineno) from None
         template = self._env.template_class.from_code(
             self._env, code, self._env.make_globals(None), None
         )
-        compiled = CompiledTemplate(name, fmt, template)
+        compiled = CompiledTemplate(name, fmt, template, fillable)
         self._templates[name] = compiled
         return compiled
 
@@ -107,15 +137,7 @@ class TemplateEngine:
     def render(self, template: str | CompiledTemplate, context: Mapping[str, Any]) -> str:
         """Render to text; every failure is a ConfigError naming the template (and line)."""
         compiled = self.get(template) if isinstance(template, str) else template
-        budget = Budget(self.max_seconds, self.max_iterations, self.max_output)
-        token = active_budget().set(budget)
-        try:
-            return self._render(compiled, context)
-        except _RENDER_ERRORS as error:
-            line = _template_line(error.__traceback__, compiled.filename)
-            raise _config_error(compiled.name, _describe(error), line) from None
-        finally:
-            active_budget().reset(token)
+        return self._run(compiled, context, None)
 
     def render_document(
         self,
@@ -125,14 +147,54 @@ class TemplateEngine:
     ) -> Document:
         """Jinja, then the parser of the template's format (or `fmt`)."""
         compiled = self.get(template) if isinstance(template, str) else template
-        return _parse(fmt or compiled.fmt, self.render(compiled, context))
+        fmt = fmt or compiled.fmt
+        if self.fast and fmt == "markdown" and compiled.fillable:
+            return self._render_filled(compiled, context)
+        return _parse(fmt, self.render(compiled, context))
 
-    def _render(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> str:
+    def _render_filled(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> Document:
+        """The fast path: the same budgets and errors, the values recorded (module docstring)."""
+        recorder = OutputRecorder()
+        token = active_recorder().set(recorder)
+        try:
+            skeleton = self._run(compiled, context, recorder)
+        finally:
+            active_recorder().reset(token)
+        document = fill_markdown(skeleton, recorder.values)
+        if document is not None:
+            return document
+        text = real_text(skeleton, recorder.values)
+        return _parse("markdown", text if text is not None else self.render(compiled, context))
+
+    def _run(
+        self,
+        compiled: CompiledTemplate,
+        context: Mapping[str, Any],
+        recorder: OutputRecorder | None,
+    ) -> str:
+        """Render under a fresh budget; every failure a ConfigError naming template and line."""
+        budget = Budget(self.max_seconds, self.max_iterations, self.max_output)
+        token = active_budget().set(budget)
+        try:
+            return self._render(compiled, context, recorder)
+        except _RENDER_ERRORS as error:
+            line = _template_line(error.__traceback__, compiled.filename)
+            raise _config_error(compiled.name, _describe(error), line) from None
+        finally:
+            active_budget().reset(token)
+
+    def _render(
+        self,
+        compiled: CompiledTemplate,
+        context: Mapping[str, Any],
+        recorder: OutputRecorder | None,
+    ) -> str:
         parts: list[str] = []
         size = 0
         for chunk in compiled.template.generate(dict(context)):
+            # With a recorder the chunks hold placeholders: count the real outputs' length.
             size += len(chunk)
-            if size > self.max_output:
+            if size + (recorder.extra if recorder is not None else 0) > self.max_output:
                 raise SecurityError(f"output is longer than {self.max_output:,} characters")
             parts.append(chunk)
         return "".join(parts)
@@ -160,6 +222,13 @@ def _refuse_loading(tree: nodes.Template, name: str) -> None:
         kind = type(node).__name__.lower()
         message = f"{kind} is not supported: templates are self-contained"
         raise TemplateSyntaxError(message, node.lineno, name)
+
+
+def _writes_outputs_only(tree: nodes.Template) -> bool:
+    """No `{{ … }}` output of the template is captured into a value (`_CAPTURING`)."""
+    if any(True for _ in tree.find_all(_CAPTURING)):
+        return False
+    return not any(loop.recursive for loop in tree.find_all(nodes.For))
 
 
 def _budget_loops(tree: nodes.Template) -> None:

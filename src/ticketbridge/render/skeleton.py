@@ -1,0 +1,357 @@
+"""The fast path of Markdown templates: parse each template's structure once, fill values per alert.
+
+The engine renders a template with every `{{ … }}` output replaced by a placeholder
+(`\\ue000<n>\\ue001`, private-use characters markdown-it reads as plain letters) and the output
+texts recorded. The text with placeholders, the *skeleton*, is the same for every alert that
+takes the same branches and loop counts; it is parsed once (LRU cache) and each alert's values
+are put where their placeholders landed. The result must be exactly the `Document` that parsing
+the real text gives, so a value is put in only where that is certain, and `fill_markdown`
+returns None otherwise (the engine then parses the real text, as without the fast path).
+
+Where a placeholder may land and what a value must look like there (conservative on purpose;
+anything else falls back):
+- text (`Text` without the code mark): non-empty; no control, private-use or line-separator
+  characters; no unescaped `` ` < > & | * _ ~ [ ] ! @ ( ) " ' `` and no `\\` other than a
+  backslash escape of ASCII punctuation other than `` ` < > | `` (what `md_escape` writes);
+  starts with a letter/digit or an escape and does not start as an ordered-list marker
+  (`1.` / `1)` followed by a space or the end); does not end with whitespace or `#`; a value
+  touching a `*`, `_` or `~` of the template starts/ends (on that side) with a letter or digit,
+  so emphasis is delimited exactly as around the placeholder. Its text is the value with the
+  escapes resolved.
+- code (`Text` with the code mark, `CodeBlock` text): non-empty; no control, private-use,
+  line-separator, `` ` `` or `|` characters; starts with a letter/digit (not as a list marker),
+  does not end with whitespace or `\\`. Its text is the raw value.
+- link href: no whitespace/control, `( ) < > \\ & ` " ' |` or private-use characters; the href is
+  markdown-it's `normalizeLink` of the whole destination, which must pass `validateLink`.
+- anywhere else (image, mention, code-block language, link title, raw HTML) → fall back.
+A skeleton with `<` anywhere (autolinks, raw HTML), link reference definitions, a backslash or
+an unfinished entity (`&amp`) just before a placeholder, or a placeholder in a block quote's
+first text (it could spell a GitHub alert panel `[!NOTE]`) is never filled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ticketbridge.render.document import (
+    Block,
+    BlockQuote,
+    BulletList,
+    CodeBlock,
+    Document,
+    Heading,
+    Inline,
+    Link,
+    ListItem,
+    Mark,
+    Mention,
+    OrderedList,
+    Panel,
+    Paragraph,
+    Table,
+    TableCell,
+    TableRow,
+    Text,
+    merge_inlines,
+)
+from ticketbridge.render.markdown import configure_parser, document_of_tokens
+from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
+from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
+
+__all__ = ["MAX_SKELETON", "fill_markdown", "real_text"]
+
+MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): they take the slow path
+_PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
+_RISKY_BEFORE = re.compile(f"(?:&[#A-Za-z0-9]*|\\\\){OPEN}")
+_UNSAFE_ALWAYS = "\\x00-\\x1f\\x7f-\\x9f\\ue000-\\uf8ff\\ud800-\\udfff\\u2028\\u2029"
+_TEXT_VALUE = re.compile(
+    f"(?:[^{_UNSAFE_ALWAYS}\\\\`<>&|*_~\\[\\]!@()\"']|\\\\[!-/:;=?@\\[\\\\\\]^_{{}}~])+"
+)
+_TEXT_ESCAPE = re.compile(r"\\([!-/:;=?@\[\\\]^_{}~])")
+_CODE_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS}`|]+")
+_HREF_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS} ()<>\\\\&`\"'|]*")
+_LIST_MARKER = re.compile(r"\d{1,9}[.)](?!\S)")
+_DELIMITERS = frozenset("*_~")
+
+_TEXT, _CODE, _HREF = 0, 1, 2
+Fill = Callable[[Sequence[str]], Any]
+
+
+class _NotFillable(Exception):
+    """This skeleton or these values cannot be filled with certainty: parse the real text."""
+
+
+class _SkeletonParser(MarkdownIt):
+    """Our Markdown parser, except that a link destination holding a placeholder is kept raw
+    (it is normalized and validated once the values are in)."""
+
+    def normalizeLink(self, url: str) -> str:
+        return url if OPEN in url else super().normalizeLink(url)
+
+    def validateLink(self, url: str) -> bool:
+        return True if OPEN in url else super().validateLink(url)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> _SkeletonParser:
+    parser = _SkeletonParser("commonmark", {"html": True})
+    configure_parser(parser)
+    return parser
+
+
+def real_text(skeleton: str, values: Sequence[str]) -> str | None:
+    """The text the render produced (None if the template's own text holds placeholder
+    characters, so placeholders cannot be told apart)."""
+    if skeleton.count(OPEN) != len(values) or skeleton.count(CLOSE) != len(values):
+        return None
+    return _PLACEHOLDER.sub(lambda match: values[int(match.group(1))], skeleton)
+
+
+def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
+    """The Document of the real text, from the cached parse of `skeleton`; None when unsure."""
+    if len(skeleton) > MAX_SKELETON:
+        return None
+    if skeleton.count(OPEN) != len(values) or skeleton.count(CLOSE) != len(values):
+        return None
+    plan = _plan(skeleton)
+    return None if plan is None else plan.fill(values)
+
+
+class _Plan:
+    """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
+
+    __slots__ = ("build", "document", "slots")
+
+    def __init__(self, document: Document, build: Fill | None, slots: list[tuple[int, bool, bool]]):
+        self.document = document
+        self.build = build
+        self.slots = slots  # per value: (kind, delimiter before, delimiter after)
+
+    def fill(self, values: Sequence[str]) -> Document | None:
+        inserts: list[str] = []
+        for value, (kind, before, after) in zip(values, self.slots, strict=True):
+            insert = _insert(value, kind, before, after)
+            if insert is None:
+                return None
+            inserts.append(insert)
+        if self.build is None:
+            return self.document
+        try:
+            return Document(self.build(inserts))
+        except _NotFillable:
+            return None
+
+
+def _insert(value: str, kind: int, before: bool, after: bool) -> str | None:
+    """What `value` contributes where it stands (module docstring), or None."""
+    if kind == _HREF:
+        return value if _HREF_VALUE.fullmatch(value) else None
+    if not value or _LIST_MARKER.match(value):
+        return None
+    first, last = value[0], value[-1]
+    if kind == _CODE:
+        ok = _CODE_VALUE.fullmatch(value) and first.isalnum() and not last.isspace()
+        return value if ok and last != "\\" else None
+    if not _TEXT_VALUE.fullmatch(value) or last.isspace() or last == "#":
+        return None
+    if not (first.isalnum() or first == "\\"):
+        return None
+    if (before and not first.isalnum()) or (after and not last.isalnum()):
+        return None
+    return _TEXT_ESCAPE.sub(r"\1", value) if "\\" in value else value
+
+
+@lru_cache(maxsize=512)
+def _plan(skeleton: str) -> _Plan | None:
+    if "<" in skeleton or _RISKY_BEFORE.search(skeleton):
+        return None
+    env: dict[str, Any] = {}
+    tokens = _parser().parse(skeleton, env)
+    if env.get("references") or _placeholder_in_image(tokens):
+        return None
+    document = document_of_tokens(tokens)
+    compiler = _Compiler()
+    try:
+        build = compiler.blocks(document.blocks)
+    except _NotFillable:
+        return None
+    count = skeleton.count(OPEN)
+    if sorted(compiler.kinds) != list(range(count)):
+        return None  # a placeholder was dropped (a link title) or split
+    slots = []
+    for match in _PLACEHOLDER.finditer(skeleton):
+        before = match.start() > 0 and skeleton[match.start() - 1] in _DELIMITERS
+        after = match.end() < len(skeleton) and skeleton[match.end()] in _DELIMITERS
+        slots.append((compiler.kinds[int(match.group(1))], before, after))
+    return _Plan(document, build, slots)
+
+
+def _placeholder_in_image(tokens: Sequence[Token]) -> bool:
+    """Images keep their raw label as alt text: a value there is not plain text."""
+    for token in tokens:
+        for child in token.children or ():
+            source = child.content + str(child.attrs.get("src", ""))
+            if child.type == "image" and OPEN in source:
+                return True
+    return False
+
+
+class _Compiler:
+    """Turns the skeleton Document into a function of the values' inserts; constant parts
+    (no placeholder) are shared, not rebuilt."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[int, int] = {}
+
+    def blocks(self, blocks: Sequence[Block]) -> Fill | None:
+        return _sequence(blocks, self.block)
+
+    def block(self, block: Block) -> Fill | None:
+        if isinstance(block, Paragraph):
+            content = self.inlines(block.content)
+            return None if content is None else lambda ins: Paragraph(content(ins))
+        if isinstance(block, Heading):
+            level, heading = block.level, self.inlines(block.content)
+            return None if heading is None else lambda ins: Heading(level, heading(ins))
+        if isinstance(block, BulletList):
+            items = _sequence(block.items, self.item)
+            return None if items is None else lambda ins: BulletList(items(ins))
+        if isinstance(block, OrderedList):
+            start, ordered = block.start, _sequence(block.items, self.item)
+            return None if ordered is None else lambda ins: OrderedList(ordered(ins), start)
+        if isinstance(block, CodeBlock):
+            return self.code_block(block)
+        if isinstance(block, BlockQuote):
+            _refuse_alert_head(block)
+            quoted = self.blocks(block.content)
+            return None if quoted is None else lambda ins: BlockQuote(quoted(ins))
+        if isinstance(block, Panel):
+            kind, panel = block.kind, self.blocks(block.content)
+            return None if panel is None else lambda ins: Panel(kind, panel(ins))
+        if isinstance(block, Table):
+            rows = _sequence(block.rows, self.row)
+            return None if rows is None else lambda ins: Table(rows(ins))
+        return None  # Rule
+
+    def item(self, item: ListItem) -> Fill | None:
+        content = self.blocks(item.content)
+        return None if content is None else lambda ins: ListItem(content(ins))
+
+    def row(self, row: TableRow) -> Fill | None:
+        cells = _sequence(row.cells, self.cell)
+        return None if cells is None else lambda ins: TableRow(cells(ins))
+
+    def cell(self, cell: TableCell) -> Fill | None:
+        header, content = cell.header, self.blocks(cell.content)
+        return None if content is None else lambda ins: TableCell(content(ins), header)
+
+    def code_block(self, block: CodeBlock) -> Fill | None:
+        language = block.language
+        if language is not None and OPEN in language:
+            raise _NotFillable
+        text = self.segments(block.text, _CODE)
+        return None if text is None else lambda ins: CodeBlock(text(ins), language)
+
+    def inlines(self, content: Sequence[Inline]) -> Fill | None:
+        parts: list[tuple[Inline, Fill | None]] = []
+        merge = False
+        for inline in content:
+            recipe: Fill | None = None
+            if isinstance(inline, Text):
+                recipe, href = self.text(inline)
+                merge = merge or href
+            elif isinstance(inline, Mention) and (OPEN in inline.account_id + inline.text):
+                raise _NotFillable
+            parts.append((inline, recipe))
+        if all(recipe is None for _, recipe in parts):
+            return None
+
+        def fill(ins: Sequence[str]) -> tuple[Inline, ...]:
+            out = tuple(inline if recipe is None else recipe(ins) for inline, recipe in parts)
+            return merge_inlines(out) if merge else out  # equal hrefs now join, as in a parse
+
+        return fill
+
+    def text(self, text: Text) -> tuple[Fill | None, bool]:
+        """The recipe of a text (None if constant) and whether a link of it has a value."""
+        marks = [(mark, self.href(mark)) for mark in text.marks]
+        has_href = any(recipe is not None for _, recipe in marks)
+        found = self.segments(text.text, _CODE if "code" in text.marks else _TEXT)
+        if found is None and not has_href:
+            return None, False
+        body = text.text
+        words: Fill = found if found is not None else (lambda _ins: body)
+        if not has_href:
+            fixed = text.marks
+            return (lambda ins: Text(words(ins), fixed)), False
+
+        def fill(ins: Sequence[str]) -> Text:
+            filled: tuple[Mark, ...] = tuple(m if r is None else r(ins) for m, r in marks)
+            return Text(words(ins), filled)
+
+        return fill, True
+
+    def href(self, mark: Mark) -> Fill | None:
+        if not isinstance(mark, Link):
+            return None
+        raw = self.segments(mark.href, _HREF)
+        if raw is None:
+            return None
+        parser = _parser()
+
+        def fill(ins: Sequence[str]) -> Link:
+            href = MarkdownIt.normalizeLink(parser, raw(ins))
+            if not MarkdownIt.validateLink(parser, href):
+                raise _NotFillable  # the real text has no link here
+            return Link(href)
+
+        return fill
+
+    def segments(self, text: str, kind: int) -> Fill | None:
+        """`text` with its placeholders filled (None if it holds none)."""
+        if OPEN not in text and CLOSE not in text:
+            return None
+        pieces = _PLACEHOLDER.split(text)
+        literals, indices = pieces[0::2], [int(index) for index in pieces[1::2]]
+        if any(OPEN in literal or CLOSE in literal for literal in literals):
+            raise _NotFillable
+        for index in indices:
+            if index in self.kinds:
+                raise _NotFillable
+            self.kinds[index] = kind
+        if literals == ["", ""]:
+            return itemgetter(indices[0])
+        tail = list(zip(indices, literals[1:], strict=True))
+        head = literals[0]
+
+        def fill(ins: Sequence[str]) -> str:
+            parts = [head]
+            for index, literal in tail:
+                parts.append(ins[index])
+                parts.append(literal)
+            return "".join(parts)
+
+        return fill
+
+
+def _sequence(items: Sequence[Any], compile_one: Callable[[Any], Fill | None]) -> Fill | None:
+    recipes = [(item, compile_one(item)) for item in items]
+    if all(recipe is None for _, recipe in recipes):
+        return None
+    return lambda ins: tuple(item if recipe is None else recipe(ins) for item, recipe in recipes)
+
+
+def _refuse_alert_head(quote: BlockQuote) -> None:
+    """`> [!NOTE]` makes a panel, and a value in a quote's first text could spell it (even
+    escaped: `\\[!NOTE\\]` is the text `[!NOTE]`)."""
+    first = quote.content[0] if quote.content else None
+    head = first.content[0] if isinstance(first, Paragraph) and first.content else None
+    if isinstance(head, Text) and OPEN in head.text:
+        raise _NotFillable
