@@ -32,6 +32,7 @@ from ticketbridge.sources._parsing import (
     RawPayload,
     SeverityWord,
     load_json,
+    storable,
     to_utc,
     validate,
     with_fingerprint,
@@ -86,7 +87,7 @@ def parse(
     model = validate(KeeptrustsEscalation, body, path=path)
     alert = _alert(model, event, envelope, received_at)
     keyed = with_fingerprint(alert, None, fingerprint_fields, identity=model.escalation_id)
-    return [keyed]
+    return [storable(keyed, path)]
 
 
 def _event(found: Any) -> str:

@@ -38,8 +38,10 @@ async def open_api(
     config: Config,
     workers: int = 0,
     transport: httpx.AsyncBaseTransport | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[Api]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
+    """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope."""
+    url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
     settings = Settings(database_url=url, data_dir=tmp_path)
     await bootstrap.upgrade_database(url)
     settle = WorkerSettings(settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10))
