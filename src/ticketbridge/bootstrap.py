@@ -337,6 +337,7 @@ async def open_container(
     router, composer = routing(config, pipeline)
     connection = effective_jira(settings, config) if workers else None
     provider = build_provider(connection.jira, metrics, jira_transport) if connection else None
+    worker = worker_settings or WorkerSettings.from_env()
     dispatchers = [
         Dispatcher(
             OutboxProcessor(
@@ -345,11 +346,11 @@ async def open_container(
                 router,
                 composer,
                 pipeline,
-                worker_settings or WorkerSettings(),
+                worker,
                 _clock,
                 owner=f"{socket.gethostname()}:{os.getpid()}:{n}",
             ),
-            worker_settings or WorkerSettings(),
+            worker,
         )
         for n in range(workers or 0)
         if provider is not None

@@ -92,7 +92,7 @@ class Bridge(JiraCalls):
         self._router = LibraryRouter(self._config, self._settings)
         self._database_url = database_url
         self._transport = transport
-        self._worker = worker or WorkerSettings()
+        self._worker = worker or WorkerSettings.from_env()
         self._run: PipelineRun | None = None
         self._provider_or_none: JiraProvider | None = None
 
