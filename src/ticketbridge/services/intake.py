@@ -61,6 +61,14 @@ class _AlertIn(BaseModel):
                 ) from None
         return value
 
+    @field_validator("id", "source", "kind", "title", "description", "fingerprint")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL text cannot hold U+0000: a 422 naming the field, not a database error.
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL characters (U+0000)")
+        return value
+
     @field_validator("occurred_at", "received_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:

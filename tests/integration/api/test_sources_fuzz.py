@@ -260,3 +260,18 @@ def test_a_wrong_type_is_422_naming_the_field(
         assert response.status_code == 422
         assert path in [p["path"] for p in response.json()["problems"]]
         assert app.stored(source) == []
+
+
+@pytest.mark.parametrize("field", ["id", "title", "description", "kind"])
+def test_post_alerts_refuses_nul_naming_the_field(
+    field: str, tmp_path: Path, database_url: str
+) -> None:
+    """The same rule on POST /v1/alerts (PostgreSQL cannot keep U+0000 in text)."""
+    alert = {"id": "a-1", "title": "t", "severity": "high", field: "with \x00 inside"}
+    with target(tmp_path, database_url) as app:
+        response = app.runner.run(
+            app.api.client.post("/v1/alerts", json=alert, headers=app.api.auth("ingest"))
+        )
+        _assert_problem_answer(response)
+        assert field in [p["path"] for p in response.json()["problems"]]
+        assert app.stored("generic") == []
