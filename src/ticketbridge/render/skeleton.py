@@ -14,12 +14,14 @@ anything else falls back):
   characters; no unescaped `` ` < > & | * _ ~ [ ] ! @ ( ) " ' `` and no `\\` other than a
   backslash escape of ASCII punctuation other than `` ` < > | `` (what `md_escape` writes);
   starts with a letter/digit or an escape and does not start as an ordered-list marker
-  (`1.` / `1)` followed by a space or the end); does not end with whitespace or `#`; a value
+  (`1.` / `1)` followed by a space or the end), nor is it all digits next to a digit, `.` or
+  `)` of the template or another value; does not end with whitespace or `#`; a value
   touching a `*`, `_` or `~` of the template starts/ends (on that side) with a letter or digit,
   so emphasis is delimited exactly as around the placeholder. Its text is the value with the
   escapes resolved.
 - code (`Text` with the code mark, `CodeBlock` text): non-empty; no control, private-use,
-  line-separator, `` ` `` or `|` characters; starts with a letter/digit (not as a list marker),
+  line-separator, `` ` `` or `|` characters; starts with a letter/digit (not as a list marker,
+  the same digit rule as text),
   does not end with whitespace or `\\`. Its text is the raw value.
 - link href: no whitespace/control, `( ) < > \\ & ` " ' |` or private-use characters; the href is
   markdown-it's `normalizeLink` of the whole destination, which must pass `validateLink`.
@@ -79,6 +81,8 @@ _CODE_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS}`|]+")
 _HREF_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS} ()<>\\\\&`\"'|]*")
 _LIST_MARKER = re.compile(r"\d{1,9}[.)](?!\S)")
 _DELIMITERS = frozenset("*_~")
+_DIGIT_BEFORE = frozenset("0123456789" + CLOSE)
+_DIGIT_AFTER = frozenset("0123456789.)" + OPEN)
 
 _TEXT, _CODE, _HREF = 0, 1, 2
 Fill = Callable[[Sequence[str]], Any]
@@ -129,10 +133,10 @@ class _Plan:
 
     __slots__ = ("build", "document", "slots")
 
-    def __init__(self, document: Document, build: Fill | None, slots: list[tuple[int, bool, bool]]):
+    def __init__(self, document: Document, build: Fill | None, slots: list[tuple[int, str, str]]):
         self.document = document
         self.build = build
-        self.slots = slots  # per value: (kind, delimiter before, delimiter after)
+        self.slots = slots  # per value: (kind, skeleton character before, character after)
 
     def fill(self, values: Sequence[str]) -> Document | None:
         inserts: list[str] = []
@@ -149,12 +153,14 @@ class _Plan:
             return None
 
 
-def _insert(value: str, kind: int, before: bool, after: bool) -> str | None:
+def _insert(value: str, kind: int, before: str, after: str) -> str | None:
     """What `value` contributes where it stands (module docstring), or None."""
     if kind == _HREF:
         return value if _HREF_VALUE.fullmatch(value) else None
     if not value or _LIST_MARKER.match(value):
         return None
+    if value.isdigit() and (before in _DIGIT_BEFORE or after in _DIGIT_AFTER):
+        return None  # `{{ n }})` or `1{{ n }}.` could be an ordered-list marker
     first, last = value[0], value[-1]
     if kind == _CODE:
         ok = _CODE_VALUE.fullmatch(value) and first.isalnum() and not last.isspace()
@@ -163,7 +169,9 @@ def _insert(value: str, kind: int, before: bool, after: bool) -> str | None:
         return None
     if not (first.isalnum() or first == "\\"):
         return None
-    if (before and not first.isalnum()) or (after and not last.isalnum()):
+    if (before in _DELIMITERS and not first.isalnum()) or (
+        after in _DELIMITERS and not last.isalnum()
+    ):
         return None
     return _TEXT_ESCAPE.sub(r"\1", value) if "\\" in value else value
 
@@ -187,8 +195,8 @@ def _plan(skeleton: str) -> _Plan | None:
         return None  # a placeholder was dropped (a link title) or split
     slots = []
     for match in _PLACEHOLDER.finditer(skeleton):
-        before = match.start() > 0 and skeleton[match.start() - 1] in _DELIMITERS
-        after = match.end() < len(skeleton) and skeleton[match.end()] in _DELIMITERS
+        before = skeleton[match.start() - 1] if match.start() else ""
+        after = skeleton[match.end() : match.end() + 1]
         slots.append((compiler.kinds[int(match.group(1))], before, after))
     return _Plan(document, build, slots)
 
