@@ -3,14 +3,19 @@ delivery, commits and keys read back as written, newest first, filters."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import inspect, text
 
 from ticketbridge.domain.pushes import RecordedCommit, RecordedPush
+from ticketbridge.services.audit_intake import AuditIntake
+from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 
 NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+PUSH = (Path(__file__).resolve().parents[2] / "fixtures/sources/github/push.json").read_bytes()
 
 
 def _push(delivery: str, repository: str = "acme/model", *keys: str) -> RecordedPush:
@@ -91,3 +96,17 @@ async def test_list_is_newest_first_and_filters(database: Database) -> None:
     assert in_a == ["d-2", "d-0"]
     assert ops1 == ["d-0"]  # not OPS-10: keys match whole
     assert wild == []  # LIKE wildcards in the key are literal
+
+
+async def test_concurrent_redeliveries_store_one_push(database: Database) -> None:
+    parse = SOURCES["github"].parse_push
+    assert parse is not None
+    event = parse(PUSH, received_at=NOW)
+    assert event is not None
+    intake = AuditIntake(database.unit_of_work)  # type: ignore[arg-type]
+    results = await asyncio.gather(
+        *(intake.record_push(event, delivery_id="d-9") for _ in range(6))
+    )
+    assert sorted(r.duplicate for r in results) == [False] + [True] * 5
+    assert len({r.push.id for r in results}) == 1
+    assert [p.delivery_id for p in await intake.pushes()] == ["d-9"]
