@@ -67,7 +67,7 @@ from ticketbridge.render.markdown import configure_parser, document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
 
-__all__ = ["MAX_SKELETON", "fill_markdown", "real_text"]
+__all__ = ["MAX_SKELETON", "PLAIN_URL", "fill_markdown", "normalized_link", "real_text"]
 
 MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): they take the slow path
 _PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
@@ -79,6 +79,11 @@ _TEXT_VALUE = re.compile(
 _TEXT_ESCAPE = re.compile(r"\\([!-/:;=?@\[\\\]^_{}~])")
 _CODE_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS}`|]+")
 _HREF_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS} ()<>\\\\&`\"'|]*")
+# URLs markdown-it's normalizeLink returns unchanged and validateLink accepts (a lower-case
+# ASCII host, unreserved path/query characters): the common case skips mdurl's parse.
+PLAIN_URL = re.compile(
+    r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?(?:[/?#][\w/.~=?#:@!$+,;-]*)?", re.A
+)
 _LIST_MARKER = re.compile(r"\d{1,9}[.)](?!\S)")
 _DELIMITERS = frozenset("*_~")
 _DIGIT_BEFORE = frozenset("0123456789" + CLOSE)
@@ -312,13 +317,9 @@ class _Compiler:
         raw = self.segments(mark.href, _HREF)
         if raw is None:
             return None
-        parser = _parser()
 
         def fill(ins: Sequence[str]) -> Link:
-            href = MarkdownIt.normalizeLink(parser, raw(ins))
-            if not MarkdownIt.validateLink(parser, href):
-                raise _NotFillable  # the real text has no link here
-            return Link(href)
+            return Link(normalized_link(raw(ins)))
 
         return fill
 
@@ -347,6 +348,17 @@ class _Compiler:
             return "".join(parts)
 
         return fill
+
+
+def normalized_link(raw: str) -> str:
+    """markdown-it's href for the link destination `raw`; `_NotFillable` if it refuses it."""
+    if PLAIN_URL.fullmatch(raw):
+        return raw
+    parser = _parser()
+    href = MarkdownIt.normalizeLink(parser, raw)
+    if not MarkdownIt.validateLink(parser, href):
+        raise _NotFillable  # the real text has no link here
+    return href
 
 
 def _sequence(items: Sequence[Any], compile_one: Callable[[Any], Fill | None]) -> Fill | None:

@@ -20,9 +20,17 @@ from test_render_seed_templates import CONTEXT, SEEDS
 
 from support.realworld import REPO
 from ticketbridge.errors import ConfigError
-from ticketbridge.render import Document, TemplateEngine, parse_markdown, to_adf
+from ticketbridge.render import (
+    Document,
+    Link,
+    Paragraph,
+    TemplateEngine,
+    Text,
+    parse_markdown,
+    to_adf,
+)
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
-from ticketbridge.render.skeleton import fill_markdown, real_text
+from ticketbridge.render.skeleton import PLAIN_URL, fill_markdown, real_text
 
 EXAMPLES = int(os.environ.get("TICKETBRIDGE_HYPOTHESIS_EXAMPLES", "150"))
 SETTINGS = settings(
@@ -382,3 +390,10 @@ def test_output_cap_refuses_on_the_fast_path_with_the_slow_paths_error() -> None
 
     assert isinstance(result, tuple)
     assert "longer than 50 characters" in str(result[1])
+
+
+@SETTINGS
+@given(url=st.from_regex(PLAIN_URL, fullmatch=True))
+def test_plain_urls_are_what_markdown_it_makes_of_them(url: str) -> None:
+    """The shortcut of `normalized_link` for plain URLs agrees with markdown-it."""
+    assert parse_markdown(f"[a]({url})") == Document((Paragraph((Text("a", (Link(url),)),)),))
