@@ -155,11 +155,7 @@ class TemplateEngine:
     def _render_filled(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> Document:
         """The fast path: the same budgets and errors, the values recorded (module docstring)."""
         recorder = OutputRecorder()
-        token = active_recorder().set(recorder)
-        try:
-            skeleton = self._run(compiled, context, recorder)
-        finally:
-            active_recorder().reset(token)
+        skeleton = self._run(compiled, context, recorder)
         document = fill_markdown(skeleton, recorder.values)
         if document is not None:
             return document
@@ -175,12 +171,14 @@ class TemplateEngine:
         """Render under a fresh budget; every failure a ConfigError naming template and line."""
         budget = Budget(self.max_seconds, self.max_iterations, self.max_output)
         token = active_budget().set(budget)
+        recording = active_recorder().set(recorder)  # None: outputs are written as they are
         try:
             return self._render(compiled, context, recorder)
         except _RENDER_ERRORS as error:
             line = _template_line(error.__traceback__, compiled.filename)
             raise _config_error(compiled.name, _describe(error), line) from None
         finally:
+            active_recorder().reset(recording)
             active_budget().reset(token)
 
     def _render(
