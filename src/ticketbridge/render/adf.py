@@ -65,6 +65,8 @@ _CELL = frozenset(
 
 def clean_text(text: str) -> str:
     """Text as Jira can store it: CRLF/CR → LF, other control characters removed."""
+    if text.isprintable():  # no control character at all (the common case, and cheap)
+        return text
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -201,7 +203,14 @@ def _inlines(inlines: Iterable[Inline]) -> list[Node]:
 
 
 def _text(inline: Text) -> Iterator[Node]:
-    marks = _marks(inline.marks)
+    marks = _marks(inline.marks) if inline.marks else None
+    if inline.text.isprintable():  # one line, nothing to clean
+        if inline.text:
+            node: Node = {"type": "text", "text": inline.text}
+            if marks:
+                node["marks"] = marks
+            yield node
+        return
     for index, line in enumerate(clean_text(inline.text).split("\n")):
         if index:
             yield {"type": "hardBreak"}

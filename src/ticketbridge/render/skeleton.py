@@ -73,8 +73,9 @@ MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): they take the
 _PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 _RISKY_BEFORE = re.compile(f"(?:&[#A-Za-z0-9]*|\\\\){OPEN}")
 _UNSAFE_ALWAYS = "\\x00-\\x1f\\x7f-\\x9f\\ue000-\\uf8ff\\ud800-\\udfff\\u2028\\u2029"
+# Runs of plain characters or escapes; possessive, so a refusal never backtracks.
 _TEXT_VALUE = re.compile(
-    f"(?:[^{_UNSAFE_ALWAYS}\\\\`<>&|*_~\\[\\]!@()\"']|\\\\[!-/:;=?@\\[\\\\\\]^_{{}}~])+"
+    f"(?:[^{_UNSAFE_ALWAYS}\\\\`<>&|*_~\\[\\]!@()\"']++|\\\\[!-/:;=?@\\[\\\\\\]^_{{}}~])++"
 )
 _TEXT_ESCAPE = re.compile(r"\\([!-/:;=?@\[\\\]^_{}~])")
 _CODE_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS}`|]+")
@@ -283,12 +284,16 @@ class _Compiler:
             elif isinstance(inline, Mention) and (OPEN in inline.account_id + inline.text):
                 raise _NotFillable
             parts.append((inline, recipe))
-        if all(recipe is None for _, recipe in parts):
+        recipes = [(index, recipe) for index, (_, recipe) in enumerate(parts) if recipe]
+        if not recipes:
             return None
+        constant = [inline for inline, _ in parts]
 
         def fill(ins: Sequence[str]) -> tuple[Inline, ...]:
-            out = tuple(inline if recipe is None else recipe(ins) for inline, recipe in parts)
-            return merge_inlines(out) if merge else out  # equal hrefs now join, as in a parse
+            out = constant.copy()
+            for index, recipe in recipes:
+                out[index] = recipe(ins)
+            return merge_inlines(out) if merge else tuple(out)  # equal hrefs join, as in a parse
 
         return fill
 
@@ -362,10 +367,19 @@ def normalized_link(raw: str) -> str:
 
 
 def _sequence(items: Sequence[Any], compile_one: Callable[[Any], Fill | None]) -> Fill | None:
-    recipes = [(item, compile_one(item)) for item in items]
-    if all(recipe is None for _, recipe in recipes):
+    """A tuple of `items` where those holding placeholders are rebuilt, the rest shared."""
+    recipes = [(index, recipe) for index, item in enumerate(items) if (recipe := compile_one(item))]
+    if not recipes:
         return None
-    return lambda ins: tuple(item if recipe is None else recipe(ins) for item, recipe in recipes)
+    constant = list(items)
+
+    def fill(ins: Sequence[str]) -> tuple[Any, ...]:
+        out = constant.copy()
+        for index, recipe in recipes:
+            out[index] = recipe(ins)
+        return tuple(out)
+
+    return fill
 
 
 def _refuse_alert_head(quote: BlockQuote) -> None:
