@@ -34,12 +34,13 @@ from ticketbridge.rules import RoutePlan, Router
 from ticketbridge.services import PipelineSettings
 from ticketbridge.services.templated import TemplateComposer
 
-# The SPEC §3 example template, used by every route when rendering is measured too.
+# The SPEC §3 example template (as examples/ticketbridge.yaml has it: a blank line ends the table
+# before the console link), used by every route when rendering is measured too.
 TEMPLATE = TemplateConfig(
     summary="Hallucination: {{ alert.title }}",
     description=(
         "## Issue\n{{ alert.description }}\n| Field | Value |\n|---|---|\n"
-        "| Confidence | {{ alert.confidence }} |\n[View in console]({{ alert.links[0].url }})\n"
+        "| Confidence | {{ alert.confidence }} |\n\n[View in console]({{ alert.links[0].url }})\n"
     ),
 )
 
