@@ -231,6 +231,8 @@ OUTPUTS = [
     "{{ v.b }}{{ v.c }}",
     "{% if v.a %}{{ v.a }}{% else %}none{% endif %}",
     "{% for x in [v.a, v.b] %}- {{ x }}\n{% endfor %}",
+    "{{ v.b | md_escape }}",
+    "{{ v.c | md_escape(inline=true) }}",
 ]
 PIECES = [
     *[p for p in ALPHABET if p not in "\x00\ue000\ue001"],
@@ -273,6 +275,19 @@ PIECES = [
     "  \n",
     "text ",
     "\ue000",
+    "   - ",
+    "* ",
+    "+ ",
+    " #",
+    "\\*",
+    "_x_",
+    "~~x~~",
+    "(",
+    "'",
+    "=",
+    "0",
+    "1",
+    ".",
 ]
 TEMPLATE = st.lists(
     st.one_of(st.sampled_from(OUTPUTS), st.sampled_from(PIECES)), min_size=1, max_size=12
