@@ -37,25 +37,12 @@ from ticketbridge.domain import Alert, Ticket
 from ticketbridge.errors import ConfigError, JiraError, TransientError
 from ticketbridge.providers.base import (
     BulkResult,
-    Capabilities,
-    Comment,
-    CreateMetaField,
-    FieldDef,
-    Issue,
     IssueDraft,
     IssueRef,
-    IssueType,
-    IssueUpdate,
     Marker,
-    Priority,
-    Project,
     Provider,
-    SearchPage,
-    ServerInfo,
-    Status,
-    Transition,
-    User,
 )
+from ticketbridge.providers.delegating import DelegatingProvider
 from ticketbridge.render import CompiledTemplate, Document, TemplateEngine, clip_summary
 from ticketbridge.rules import Router
 from ticketbridge.services.ports import IssueComposer, Route
@@ -242,17 +229,13 @@ def _target(option: LinkOption) -> str:
     return option.issue if option.issue is not None else option.fingerprint or ""
 
 
-class EpicParents:
+class EpicParents(DelegatingProvider):
     """A `Provider` that turns epic placeholders into issue keys before a create is sent."""
 
     def __init__(self, inner: Provider, links: LinkBook | None = None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._keys: dict[str, str] = {}  # epic fingerprint → issue key, once known
         self._links = links or LinkBook()
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return self._inner.capabilities
 
     async def create_issue(self, draft: IssueDraft) -> IssueRef:
         ref = await self._inner.create_issue(await self._resolved(draft))
@@ -334,76 +317,3 @@ class EpicParents:
             await self._inner.link_issues(link.type, target, key)  # key is the "from" issue
         except JiraError as error:
             log.warning("link failed", issue=key, target=target, type=link.type, error=str(error))
-
-    # --- everything else passes through ---------------------------------------------------
-
-    async def get_issue(self, key: str) -> Issue:
-        return await self._inner.get_issue(key)
-
-    async def update_issue(self, key: str, update: IssueUpdate) -> None:
-        await self._inner.update_issue(key, update)
-
-    async def add_comment(self, key: str, body: Document) -> Comment:
-        return await self._inner.add_comment(key, body)
-
-    async def edit_comment(self, key: str, comment_id: str, body: Document) -> Comment:
-        return await self._inner.edit_comment(key, comment_id, body)
-
-    async def list_transitions(self, key: str) -> tuple[Transition, ...]:
-        return await self._inner.list_transitions(key)
-
-    async def transition(
-        self,
-        key: str,
-        transition_id: str,
-        *,
-        resolution: str | None = None,
-        comment: Document | None = None,
-    ) -> None:
-        await self._inner.transition(key, transition_id, resolution=resolution, comment=comment)
-
-    async def link_issues(self, link_type: str, inward_key: str, outward_key: str) -> None:
-        await self._inner.link_issues(link_type, inward_key, outward_key)
-
-    async def add_remote_link(self, key: str, url: str, title: str) -> None:
-        await self._inner.add_remote_link(key, url, title)
-
-    async def find_by_marker(
-        self, marker: Marker, *, known_ids: Sequence[str] = ()
-    ) -> tuple[IssueRef, ...]:
-        return await self._inner.find_by_marker(marker, known_ids=known_ids)
-
-    async def search(
-        self, jql: str, *, page_token: str | None = None, page_size: int = 50
-    ) -> SearchPage:
-        return await self._inner.search(jql, page_token=page_token, page_size=page_size)
-
-    async def server_info(self) -> ServerInfo:
-        return await self._inner.server_info()
-
-    async def myself(self) -> User:
-        return await self._inner.myself()
-
-    async def projects(self) -> tuple[Project, ...]:
-        return await self._inner.projects()
-
-    async def issue_types(self, project: str) -> tuple[IssueType, ...]:
-        return await self._inner.issue_types(project)
-
-    async def priorities(self) -> tuple[Priority, ...]:
-        return await self._inner.priorities()
-
-    async def statuses(self) -> tuple[Status, ...]:
-        return await self._inner.statuses()
-
-    async def fields(self) -> tuple[FieldDef, ...]:
-        return await self._inner.fields()
-
-    async def create_meta(self, project: str, issue_type: str) -> tuple[CreateMetaField, ...]:
-        return await self._inner.create_meta(project, issue_type)
-
-    async def find_user(self, query: str) -> User | None:
-        return await self._inner.find_user(query)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
