@@ -58,30 +58,39 @@ def alert_values(alert: Alert | Mapping[str, Any], *, skip: Collection[str] = ()
     return values
 
 
-def cel_safe_mapping(mapping: Mapping[Any, Any]) -> dict[str, Any]:
+# Sources keep attributes whole and accept deep nesting; routes never address that deep, and
+# converting it recursively would exhaust Python's stack (a RecursionError per alert). Below this
+# depth a value reaches CEL as null.
+MAX_ATTRIBUTE_DEPTH = 32
+
+
+def cel_safe_mapping(mapping: Mapping[Any, Any], depth: int = 0) -> dict[str, Any]:
     """`attributes` as values CEL takes. One value CEL cannot take would make every condition
     that touches `attributes` fail, so tuples and sets become lists, dates and datetimes ISO
-    text, Decimals floats, integers beyond 64 bits floats, anything else its text."""
-    return {str(key): cel_safe(value) for key, value in mapping.items()}
+    text, Decimals floats, integers beyond 64 bits floats, anything else its text, and values
+    nested deeper than `MAX_ATTRIBUTE_DEPTH` null."""
+    return {str(key): cel_safe(value, depth + 1) for key, value in mapping.items()}
 
 
-def cel_safe(value: Any) -> Any:
+def cel_safe(value: Any, depth: int = 0) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
+    if depth > MAX_ATTRIBUTE_DEPTH:
+        return None
     if kind is int:
         return value if _INT64_MIN <= value <= _INT64_MAX else float(value)
     if isinstance(value, Mapping):
-        return cel_safe_mapping(value)
+        return cel_safe_mapping(value, depth)
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
-        return [cel_safe(item) for item in items]
+        return [cel_safe(item, depth + 1) for item in items]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):
-        return cel_safe(value.value)
+        return cel_safe(value.value, depth)
     if isinstance(value, int):  # bool is in _PLAIN; int subclasses such as IntEnum land here
-        return cel_safe(int(value))
+        return cel_safe(int(value), depth)
     if isinstance(value, Decimal | float):
         return float(value)
     return str(value)

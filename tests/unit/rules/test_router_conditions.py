@@ -178,6 +178,19 @@ def test_attribute_values_cel_cannot_take_do_not_poison_the_others(
     assert alert_values(alert(attributes={"x": value}))["attributes"]["x"] == seen_as
 
 
+def test_deeply_nested_attributes_are_routed_not_crashed() -> None:
+    # Sources keep attributes whole and accept ~950 levels of nesting; converting them for CEL
+    # recursively used to raise RecursionError for every such alert.
+    deep: object = "bottom"
+    for _ in range(900):
+        deep = {"a": deep}
+    router = router_for(
+        "  - {name: other, when: 'has(attributes.y) && attributes.y == 1', project: SEC}"
+    )
+    plan = router.route(alert(attributes={"deep": deep, "y": 1}))
+    assert (plan.route, plan.project) == ("other", "SEC")
+
+
 @pytest.mark.parametrize(
     ("timezone", "due_date"),
     [("UTC", "2026-11-21"), ("Asia/Tokyo", "2026-11-22"), ("America/Los_Angeles", "2026-11-21")],
