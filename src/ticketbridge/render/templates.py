@@ -118,9 +118,11 @@ class TemplateEngine:
             code = self._env.compile(tree, name, filename)
         except TemplateSyntaxError as error:
             raise _config_error(name, f"syntax error: {error.message}", error.lineno) from None
-        template = self._env.template_class.from_code(
-            self._env, code, self._env.make_globals(None), None
-        )
+        # A plain dict, not the ChainMap `make_globals` gives: Jinja copies the globals into
+        # every render's context, and iterating a ChainMap costs more than the render itself.
+        # The sandbox's globals are set once, in its constructor, so a copy sees them all.
+        globals_ = dict(self._env.make_globals(None))
+        template = self._env.template_class.from_code(self._env, code, globals_, None)
         compiled = CompiledTemplate(name, fmt, template, fillable)
         self._templates[name] = compiled
         return compiled
