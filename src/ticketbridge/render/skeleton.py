@@ -140,10 +140,9 @@ def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
 
 
 def fill_measured(skeleton: str, values: Sequence[str]) -> tuple[Document, int] | None:
-    """`fill_markdown`'s Document and `jira_length(to_text(document))`, which is the skeleton
-    Document's (measured once) with each text or code placeholder's length swapped for its
-    insert's: to_text writes every such placeholder once, an insert holds no newline and is
-    never empty (so no line or block turns empty), and an href is not text."""
+    """`fill_markdown`'s Document and its `jira_length(to_text(…))`: the skeleton's, with each
+    text/code placeholder's length swapped for its insert's (each is written once by to_text;
+    an insert is never empty and holds no newline, so no line or block turns empty)."""
     if len(skeleton) > MAX_SKELETON:
         return None
     if skeleton.count(OPEN) != len(values) or skeleton.count(CLOSE) != len(values):
@@ -155,7 +154,7 @@ def fill_measured(skeleton: str, values: Sequence[str]) -> tuple[Document, int] 
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("base_length", "build", "document", "slots")
+    __slots__ = ("base_length", "build", "document", "has_href", "slots")
 
     def __init__(self, document: Document, build: Fill | None, slots: list[tuple[int, str, str]]):
         self.document = document
@@ -163,6 +162,7 @@ class _Plan:
         self.slots = slots  # per value: (kind, skeleton character before, character after)
         placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != _HREF)
         self.base_length = jira_length(to_text(document)) - placeholders
+        self.has_href = any(kind == _HREF for kind, _, _ in slots)
 
     def fill(self, values: Sequence[str]) -> tuple[Document, int] | None:
         inserts: list[str] = []
@@ -171,8 +171,10 @@ class _Plan:
             if insert is None:
                 return None
             inserts.append(insert)
-        texts = "".join(i for i, slot in zip(inserts, self.slots, strict=True) if slot[0] != _HREF)
-        length = self.base_length + jira_length(texts)
+        texts = inserts
+        if self.has_href:  # an href is not text
+            texts = [i for i, slot in zip(inserts, self.slots, strict=True) if slot[0] != _HREF]
+        length = self.base_length + jira_length("".join(texts))
         if self.build is None:
             return self.document, length
         try:
