@@ -170,11 +170,11 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         _budget().tick()
-        # What the sandbox's lookup ends in for a key of a plain dict that is no dict attribute
-        # (`getattr` fails, then `obj[attribute]`), without raising AttributeError first.
-        fast = type(obj) is dict and isinstance(attribute, str)
-        if fast and attribute in obj and attribute not in _DICT_ATTRIBUTES:
-            return obj[attribute]
+        # What the sandbox's lookup ends in for a name of a plain dict that is no dict attribute
+        # (`getattr` fails, then `obj[attribute]` or, with no such key, undefined), without
+        # raising AttributeError and KeyError first.
+        if type(obj) is dict and isinstance(attribute, str) and attribute not in _DICT_ATTRIBUTES:
+            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
