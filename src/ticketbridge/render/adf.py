@@ -87,39 +87,43 @@ def adf_size(adf: Mapping[str, Any]) -> int:
 def _blocks(blocks: Iterable[Block], allowed: frozenset[str]) -> list[Node]:
     out: list[Node] = []
     for block in blocks:
-        for node in _block(block):
+        node = _block(block)
+        if node is None:
+            continue
+        if node["type"] in allowed:  # the common case: no adapting (`_fit`) needed
+            out.append(node)
+        else:
             out.extend(_fit(node, allowed))
     return out
 
 
-def _block(block: Block) -> Iterator[Node]:
+def _block(block: Block) -> Node | None:
+    """The ADF node of `block` (None for a list or table with nothing in it)."""
     if isinstance(block, Paragraph):
-        yield _paragraph(block.content)
-    elif isinstance(block, Heading):
+        return _paragraph(block.content)
+    if isinstance(block, Heading):
         level = min(max(block.level, 1), 6)
-        yield {"type": "heading", "attrs": {"level": level}, "content": _inlines(block.content)}
-    elif isinstance(block, BulletList | OrderedList):
+        return {"type": "heading", "attrs": {"level": level}, "content": _inlines(block.content)}
+    if isinstance(block, BulletList | OrderedList):
         items = [_list_item(item) for item in block.items]
         if items and isinstance(block, OrderedList):
             attrs: Node = {"order": max(block.start, 0)}
-            yield {"type": "orderedList", "attrs": attrs, "content": items}
-        elif items:
-            yield {"type": "bulletList", "content": items}
-    elif isinstance(block, CodeBlock):
-        yield _code_block(block)
-    elif isinstance(block, BlockQuote):
+            return {"type": "orderedList", "attrs": attrs, "content": items}
+        return {"type": "bulletList", "content": items} if items else None
+    if isinstance(block, CodeBlock):
+        return _code_block(block)
+    if isinstance(block, BlockQuote):
         content = _blocks(block.content, _QUOTE)
-        yield {"type": "blockquote", "content": content or [_paragraph(())]}
-    elif isinstance(block, Panel):
+        return {"type": "blockquote", "content": content or [_paragraph(())]}
+    if isinstance(block, Panel):
         content = _blocks(block.content, _PANEL)
         panel_attrs: Node = {"panelType": block.kind}
-        yield {"type": "panel", "attrs": panel_attrs, "content": content or [_paragraph(())]}
-    elif isinstance(block, Rule):
-        yield {"type": "rule"}
-    elif isinstance(block, Table):
-        table = _table(block)
-        if table is not None:
-            yield table
+        return {"type": "panel", "attrs": panel_attrs, "content": content or [_paragraph(())]}
+    if isinstance(block, Rule):
+        return {"type": "rule"}
+    if isinstance(block, Table):
+        return _table(block)
+    return None  # pragma: no cover - every block type is handled above
 
 
 def _paragraph(inlines: Sequence[Inline]) -> Node:
@@ -194,7 +198,12 @@ def _inlines(inlines: Iterable[Inline]) -> list[Node]:
     out: list[Node] = []
     for inline in inlines:
         if isinstance(inline, Text):
-            out.extend(_text(inline))
+            text = inline.text
+            if not inline.marks and text.isprintable():  # the common case, as `_text` does it
+                if text:
+                    out.append({"type": "text", "text": text})
+            else:
+                out.extend(_text(inline))
         elif isinstance(inline, HardBreak):
             out.append({"type": "hardBreak"})
         elif isinstance(inline, Mention):

@@ -96,6 +96,8 @@ def _budget() -> Budget:
     return _BUDGET.get() or _DEFAULT_BUDGET
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
 PLACEHOLDER_OPEN = "\ue000"
 PLACEHOLDER_CLOSE = "\ue001"
 
@@ -168,6 +170,11 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         _budget().tick()
+        # What the sandbox's lookup ends in for a name of a plain dict that is no dict attribute
+        # (`getattr` fails, then `obj[attribute]` or, with no such key, undefined), without
+        # raising AttributeError and KeyError first.
+        if type(obj) is dict and isinstance(attribute, str) and attribute not in _DICT_ATTRIBUTES:
+            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:

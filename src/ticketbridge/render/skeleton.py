@@ -63,11 +63,20 @@ from ticketbridge.render.document import (
     Text,
     merge_inlines,
 )
+from ticketbridge.render.limits import jira_length
 from ticketbridge.render.markdown import configure_parser, document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
+from ticketbridge.render.text import to_text
 
-__all__ = ["MAX_SKELETON", "PLAIN_URL", "fill_markdown", "normalized_link", "real_text"]
+__all__ = [
+    "MAX_SKELETON",
+    "PLAIN_URL",
+    "fill_markdown",
+    "fill_measured",
+    "normalized_link",
+    "real_text",
+]
 
 MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): they take the slow path
 _PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
@@ -126,6 +135,14 @@ def real_text(skeleton: str, values: Sequence[str]) -> str | None:
 
 def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
     """The Document of the real text, from the cached parse of `skeleton`; None when unsure."""
+    filled = fill_measured(skeleton, values)
+    return None if filled is None else filled[0]
+
+
+def fill_measured(skeleton: str, values: Sequence[str]) -> tuple[Document, int] | None:
+    """`fill_markdown`'s Document and its `jira_length(to_text(…))`: the skeleton's, with each
+    text/code placeholder's length swapped for its insert's (each is written once by to_text;
+    an insert is never empty and holds no newline, so no line or block turns empty)."""
     if len(skeleton) > MAX_SKELETON:
         return None
     if skeleton.count(OPEN) != len(values) or skeleton.count(CLOSE) != len(values):
@@ -137,24 +154,31 @@ def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("build", "document", "slots")
+    __slots__ = ("base_length", "build", "document", "has_href", "slots")
 
     def __init__(self, document: Document, build: Fill | None, slots: list[tuple[int, str, str]]):
         self.document = document
         self.build = build
         self.slots = slots  # per value: (kind, skeleton character before, character after)
+        placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != _HREF)
+        self.base_length = jira_length(to_text(document)) - placeholders
+        self.has_href = any(kind == _HREF for kind, _, _ in slots)
 
-    def fill(self, values: Sequence[str]) -> Document | None:
+    def fill(self, values: Sequence[str]) -> tuple[Document, int] | None:
         inserts: list[str] = []
         for value, (kind, before, after) in zip(values, self.slots, strict=True):
             insert = _insert(value, kind, before, after)
             if insert is None:
                 return None
             inserts.append(insert)
+        texts = inserts
+        if self.has_href:  # an href is not text
+            texts = [i for i, slot in zip(inserts, self.slots, strict=True) if slot[0] != _HREF]
+        length = self.base_length + jira_length("".join(texts))
         if self.build is None:
-            return self.document
+            return self.document, length
         try:
-            return Document(self.build(inserts))
+            return Document(self.build(inserts)), length
         except _NotFillable:
             return None
 

@@ -42,7 +42,7 @@ from ticketbridge.render.sandbox import (
     active_budget,
     active_recorder,
 )
-from ticketbridge.render.skeleton import fill_markdown, real_text
+from ticketbridge.render.skeleton import fill_measured, real_text
 from ticketbridge.render.wiki_in import parse_wiki
 
 __all__ = ["CompiledTemplate", "TemplateEngine", "TemplateFormat"]
@@ -118,9 +118,11 @@ class TemplateEngine:
             code = self._env.compile(tree, name, filename)
         except TemplateSyntaxError as error:
             raise _config_error(name, f"syntax error: {error.message}", error.lineno) from None
-        template = self._env.template_class.from_code(
-            self._env, code, self._env.make_globals(None), None
-        )
+        # A plain dict, not the ChainMap `make_globals` gives: Jinja copies the globals into
+        # every render's context, and iterating a ChainMap costs more than the render itself.
+        # The sandbox's globals are set once, in its constructor, so a copy sees them all.
+        globals_ = dict(self._env.make_globals(None))
+        template = self._env.template_class.from_code(self._env, code, globals_, None)
         compiled = CompiledTemplate(name, fmt, template, fillable)
         self._templates[name] = compiled
         return compiled
@@ -146,21 +148,34 @@ class TemplateEngine:
         fmt: TemplateFormat | None = None,
     ) -> Document:
         """Jinja, then the parser of the template's format (or `fmt`)."""
+        return self.render_measured(template, context, fmt)[0]
+
+    def render_measured(
+        self,
+        template: str | CompiledTemplate,
+        context: Mapping[str, Any],
+        fmt: TemplateFormat | None = None,
+    ) -> tuple[Document, int | None]:
+        """`render_document`, and the Document's `text_measure` when the fast path knows it
+        without a pass over the Document (None otherwise)."""
         compiled = self.get(template) if isinstance(template, str) else template
         fmt = fmt or compiled.fmt
         if self.fast and fmt == "markdown" and compiled.fillable:
             return self._render_filled(compiled, context)
-        return _parse(fmt, self.render(compiled, context))
+        return _parse(fmt, self.render(compiled, context)), None
 
-    def _render_filled(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> Document:
+    def _render_filled(
+        self, compiled: CompiledTemplate, context: Mapping[str, Any]
+    ) -> tuple[Document, int | None]:
         """The fast path: the same budgets and errors, the values recorded (module docstring)."""
         recorder = OutputRecorder()
         skeleton = self._run(compiled, context, recorder)
-        document = fill_markdown(skeleton, recorder.values)
-        if document is not None:
-            return document
+        filled = fill_measured(skeleton, recorder.values)
+        if filled is not None:
+            return filled
         text = real_text(skeleton, recorder.values)
-        return _parse("markdown", text if text is not None else self.render(compiled, context))
+        source = text if text is not None else self.render(compiled, context)
+        return _parse("markdown", source), None
 
     def _run(
         self,

@@ -43,11 +43,15 @@ class Guard:
         actual = {"kind": kind, "source": source, "status": status}
         return all(actual[name] == expected for name, expected in self.equals)
 
+    def admits_rank(self, rank: int) -> bool:
+        """The severity part (false: the condition certainly is false, nothing to report)."""
+        return rank >= self.min_rank and (self.exact_rank is None or rank == self.exact_rank)
+
     def excludes(self, attributes: Mapping[str, Any], rank: int) -> str | None:
         """The per-alert part: None when the condition must be evaluated; "" when it certainly
         is false; else the reason it cannot hold (the evaluation error it would have given)."""
         if rank < self.min_rank or (self.exact_rank is not None and rank != self.exact_rank):
-            return ""
+            return ""  # not admits_rank (inlined: this runs per alert and route)
         for name in self.attributes:
             if name not in attributes:
                 return ""

@@ -89,7 +89,7 @@ class Router:
         texts = [r.when for r in config.routes] + [a.when for a in config.assignments]
         self._used = referenced_variables(texts)
         self._unused = frozenset({"links", "received_at"}.difference(self._used))
-        self._candidates: dict[tuple[str, str, str], list[tuple[_Rule, _Statics]]] = {}
+        self._candidates: dict[tuple[str, str, str, int], list[tuple[_Rule, _Statics]]] = {}
 
     @property
     def config(self) -> Config:
@@ -112,7 +112,7 @@ class Router:
         self, values: Mapping[str, Any], rank: int, activation: Any, reasons: list[str]
     ) -> _Statics:
         attributes = values["attributes"]
-        for rule, statics in self._candidates_for(values):
+        for rule, statics in self._candidates_for(values, rank):
             excluded = rule.guard.excludes(attributes, rank)
             if excluded is not None:
                 if excluded:
@@ -127,13 +127,19 @@ class Router:
         reasons.append("no route matched: defaults apply")
         return self._defaults
 
-    def _candidates_for(self, values: Mapping[str, Any]) -> list[tuple[_Rule, _Statics]]:
-        """The routes whose equality guards admit this kind/source/status, in order; cached,
-        since alerts come in few such combinations (bounded, for the odd flood of new kinds)."""
-        key = (values["kind"], values["source"], values["status"])
+    def _candidates_for(self, values: Mapping[str, Any], rank: int) -> list[tuple[_Rule, _Statics]]:
+        """The routes whose equality and severity guards admit this kind/source/status and
+        severity rank, in order (a route the rank rules out is skipped without a reason, as
+        `excludes` would); cached, since alerts come in few such combinations (bounded, for the
+        odd flood of new kinds)."""
+        key = (values["kind"], values["source"], values["status"], rank)
         candidates = self._candidates.get(key)
         if candidates is None:
-            candidates = [entry for entry in self._routes if entry[0].guard.admits_fields(*key)]
+            candidates = [
+                entry
+                for entry in self._routes
+                if entry[0].guard.admits_fields(*key[:3]) and entry[0].guard.admits_rank(rank)
+            ]
             if len(self._candidates) < _MAX_CACHED_COMBINATIONS:
                 self._candidates[key] = candidates
         return candidates

@@ -24,7 +24,14 @@ from ticketbridge.config.models import TemplateConfig
 from ticketbridge.domain import Alert, Ticket
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import IssueDraft, Marker
-from ticketbridge.render import CompiledTemplate, Document, TemplateEngine, clip_summary, truncate
+from ticketbridge.render import (
+    DESCRIPTION_LIMIT,
+    CompiledTemplate,
+    Document,
+    TemplateEngine,
+    clip_summary,
+    truncate,
+)
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.services.compose import DefaultComposer
 from ticketbridge.services.ports import Route
@@ -118,10 +125,12 @@ class TemplateComposer:
             raise PermanentError(f"template {name!r} is not defined (defined: {known})")
         try:
             summary = " ".join(self._engine.render(template.summary, context).split())
-            description = self._engine.render_document(template.description, context)
+            description, length = self._engine.render_measured(template.description, context)
         except ConfigError as error:
             raise PermanentError(str(error)) from error
-        return clip_summary(summary or "(no summary)"), truncate(description)
+        if length is None or length > DESCRIPTION_LIMIT:  # else truncate would keep it as is
+            description = truncate(description)
+        return clip_summary(summary or "(no summary)"), description
 
     def render_fields(
         self, fields: Mapping[str, Any], context: Mapping[str, Any]

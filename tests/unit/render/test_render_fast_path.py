@@ -27,6 +27,7 @@ from ticketbridge.render import (
     TemplateEngine,
     Text,
     parse_markdown,
+    text_measure,
     to_adf,
 )
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
@@ -151,12 +152,15 @@ ALERT = st.fixed_dictionaries(
 
 
 def outcome(engine: TemplateEngine, source: str, context: Mapping[str, Any]) -> Any:
-    """The Document, or the error the engine gave (message and problems)."""
+    """The Document, or the error the engine gave (message and problems). A length the
+    engine reports with the Document must be the Document's `text_measure`."""
     try:
         compiled = engine.compile("t", source)
-        return engine.render_document(compiled, context)
+        document, length = engine.render_measured(compiled, context)
     except ConfigError as error:
         return (str(error), error.problems)
+    assert length is None or length == text_measure(document)
+    return document
 
 
 def assert_same(source: str, context: Mapping[str, Any], **limits: Any) -> Any:
@@ -351,6 +355,26 @@ def test_fill_decisions(skeleton: str, values: list[str], expected: str) -> None
     assert ("fills" if filled is not None else PARSES) == expected
     if filled is not None:
         assert filled == parse_markdown(text)
+
+
+@pytest.mark.parametrize(
+    ("source", "value"),
+    [
+        ("## Issue\n{{ v }}\n\n| a | b |\n|---|---|\n| x | `{{ v }}` |\n", "value 🙂 x"),
+        ("1. {{ v }}\n2. [link](https://x.test/{{ v }})\n\n> quoted\n> more {{ v }}\n", "ab-c"),
+        ("Escapes: {{ v }} and *{{ v }}*\n", "ab\\_c"),
+        ("- {{ v }}\n  - **{{ v }}**\n\n```\n{{ v }}\n```\n", "𝔘nicode"),
+    ],
+)
+def test_fast_path_reports_the_documents_text_length(source: str, value: str) -> None:
+    """The length comes from the skeleton's measure plus the values (UTF-16, escapes
+    resolved), never from a pass over the Document; it must be what that pass gives."""
+    engine = TemplateEngine()
+    document, length = engine.render_measured(engine.compile("t", source), {"v": value})
+    assert length is not None
+    assert length == text_measure(document)
+    slow = TemplateEngine(fast=False)
+    assert document == slow.render_document(slow.compile("t", source), {"v": value})
 
 
 def test_fill_refuses_a_skeleton_whose_text_holds_placeholder_characters() -> None:

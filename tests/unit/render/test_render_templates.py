@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import StrictUndefined, UndefinedError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ticketbridge.errors import ConfigError
 from ticketbridge.render import (
@@ -210,3 +213,46 @@ def test_escape_filters_keep_user_text_out_of_the_markup() -> None:
         assert len(table.rows[1].cells) == 2
         value = table.rows[1].cells[1]
         assert to_text(Document(value.content)).replace("\n", " ") == hostile.replace("\n", " ")
+
+
+DICT_LOOKUPS = [
+    "{{ d.a }}",
+    "{{ d.nested.b }}",
+    "{{ d['a'] }}",
+    "{{ d.missing | default('fallback') }}",
+    "{{ d.missing is defined }}",
+    "{{ d.items() | list | length }}",  # a dict attribute wins over the key of that name
+    "{{ d.get('a') }}",
+    "{{ d.keys is callable }}",
+    "{{ d.copy is defined }}",
+    "{{ d.missing }}",
+    "{{ d.nested.missing }}",
+    "{{ d.__class__ }}",
+    "{{ d.mro }}",
+]
+
+
+def jinja_sandbox_outcome(source: str, context: dict[str, Any]) -> tuple[str, str]:
+    """What Jinja's own sandbox gives: ("ok", text), ("undefined", message) or ("refused", "")."""
+    reference = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+    try:
+        return "ok", reference.from_string(source).render(context)
+    except UndefinedError as error:
+        return "undefined", str(error.message)
+    except SecurityError:
+        return "refused", ""
+
+
+@pytest.mark.parametrize("source", DICT_LOOKUPS)
+def test_dict_lookups_are_jinjas_sandbox_lookups(source: str) -> None:
+    """The sandbox reads a plain dict's keys without Jinja's try-getattr-first dance; the
+    result (value, undefined, refusal) must be what Jinja's own sandbox gives."""
+    context = {"d": {"a": 1, "items": "shadowed", "copy": 2, "nested": {"b": "x"}}}
+    kind, expected = jinja_sandbox_outcome(source, context)
+    if kind == "ok":
+        engine = TemplateEngine()
+        assert engine.render(engine.compile("probe", source), context) == expected
+    else:
+        message = render_error(source, context).problems[0].message
+        assert expected in message
+        assert ("refused by the template sandbox" in message) == (kind == "refused")
