@@ -65,8 +65,6 @@ from ticketbridge.render.builtin import builtin_names
 from ticketbridge.rules import Router, check_conditions
 from ticketbridge.services import (
     AlertQueries,
-    DefaultComposer,
-    DefaultsRouter,
     IngestService,
     IssueComposer,
     OutboxAdmin,
@@ -130,14 +128,14 @@ def load_configured(settings: Settings) -> Config:
     return _load_configured(settings, checks=(check_conditions,))
 
 
-def routing(config: Config, pipeline: PipelineSettings) -> tuple[RouteSeam, IssueComposer]:
-    """The CEL rules and the templates when the configuration has any; else plain defaults."""
+def routing(config: Config) -> tuple[RouteSeam, IssueComposer]:
+    """The CEL rules and the templates. With no routes the rules engine still applies every
+    default (priority by severity and by action, issue type by action, SLA, assignments), so a
+    config without routes behaves exactly like the same defaults inside a routed config."""
     if uses_grouping(config):  # epics per group key, links (services/grouping.py)
         composer = GroupingComposer(TemplateComposer.from_config(config), config)
         return GroupingRouter(Router(config)), composer
-    if config.routes or config.templates or config.assignments or config.defaults.template:
-        return RulesRouter(Router(config)), TemplateComposer.from_config(config)
-    return DefaultsRouter(pipeline), DefaultComposer()
+    return RulesRouter(Router(config)), TemplateComposer.from_config(config)
 
 
 def outbox_provider(config: Config, provider: Provider, composer: IssueComposer) -> Provider:
@@ -334,7 +332,7 @@ async def open_container(
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
     uow = _uow_factory(database)
-    router, composer = routing(config, pipeline)
+    router, composer = routing(config)
     connection = effective_jira(settings, config) if workers else None
     provider = build_provider(connection.jira, metrics, jira_transport) if connection else None
     worker = worker_settings or WorkerSettings.from_env()

@@ -178,7 +178,7 @@ async def run_scenario(
         known_templates=builtin_names(),
     )
     settings = PipelineSettings.from_config(config)
-    router, composer = routing(config, settings)
+    router, composer = routing(config)
     emu = emulator(flavor, jira_seed)
     if faults is not None:  # faults to inject, or issues to create first (async)
         prepared = faults(emu)

@@ -130,7 +130,7 @@ def _alerts(file: str, source: str, config: Config) -> list[Alert]:
 
 def _planner(config: Config, provider: Provider | None) -> Planner:
     pipeline = PipelineSettings.from_config(config)
-    router, composer = bootstrap.routing(config, pipeline)
+    router, composer = bootstrap.routing(config)
     return Planner(router, composer, pipeline, provider)
 
 

@@ -74,7 +74,7 @@ def config() -> Config:
 def planner(provider: Any = None) -> Planner:
     loaded = config()
     settings = PipelineSettings.from_config(loaded)
-    router, composer = routing(loaded, settings)
+    router, composer = routing(loaded)
     return Planner(router, composer, settings, provider)
 
 
@@ -143,7 +143,7 @@ async def test_plan_reports_a_template_failure_instead_of_raising() -> None:
     )
     loaded = load_config(text=text)
     settings = PipelineSettings.from_config(loaded)
-    router, composer = routing(loaded, settings)
+    router, composer = routing(loaded)
     planned = await Planner(router, composer, settings).plan(alert("a-2"))
     assert planned.draft is None
     assert planned.error is not None
