@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,16 +20,11 @@ from pathlib import Path
 
 import httpx
 
+from support.processes import free_port
 from ticketbridge.providers.base import Marker
 
 BIN = Path(sys.executable).parent
 EMULATOR_HEADERS = {"Authorization": "Bearer emulator-pat"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_ok(url: str, timeout: float = 30.0, headers: dict[str, str] | None = None) -> None:

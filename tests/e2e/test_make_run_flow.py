@@ -9,7 +9,6 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,16 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.processes import free_port
 from support.requirements import require
 
 EMULATOR_AUTH = ("admin@example.com", "emulator-token")
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class DevProcess:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,20 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
+from support.processes import free_port
+
 AUTH = {"cloud": ("admin@example.com", "emulator-token"), "datacenter": ("admin", "admin")}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module", params=["cloud", "datacenter"])
 def running_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     flavor: str = request.param
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "jira_emulator", "--port", str(port), "--flavor", flavor],
         stdout=subprocess.DEVNULL,

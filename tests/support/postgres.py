@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from support.processes import free_port
 from support.requirements import postgres_bin, require
 from ticketbridge.storage import Database
 
@@ -57,12 +57,6 @@ class PostgresServer:
         shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _run_as() -> list[str]:
     if os.geteuid() != 0:
         return []
@@ -88,7 +82,7 @@ def start_postgres() -> Iterator[PostgresServer]:
         [*as_user, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
-    port = _free_port()
+    port = free_port()
     options = (
         f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=200"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import httpx
 import pytest
 from pipeline_harness import alert
 
+from support.processes import free_port
 from ticketbridge.domain import JobState
 from ticketbridge.services import (
     DefaultsRouter,
@@ -32,15 +32,9 @@ pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def jira_url() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jira_emulator", "--port", str(port)],
         stdout=subprocess.DEVNULL,

@@ -3,7 +3,6 @@ exit code 3 when Jira is unreachable or refuses us."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,13 +13,8 @@ import uvicorn
 from typer.testing import CliRunner
 
 from jira_emulator import Emulator
+from support.processes import free_port
 from ticketbridge.cli import app
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serve_in_thread(flavor: str) -> Iterator[str]:
