@@ -14,6 +14,7 @@ import socket
 import ssl
 from collections.abc import (
     AsyncIterator,
+    Callable,
     Coroutine,
     Mapping,
     Sequence,
@@ -36,12 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbridge import storage
 from ticketbridge.api import create_app
-from ticketbridge.api.adapters import (
-    ApiKeyService,
-    CoalescingIngest,
-    NativeSources,
-    WakingIngest,
-)
+from ticketbridge.api.adapters import AcceptingIngest, ApiKeyService, NativeSources
 from ticketbridge.api.github_audit import GitHubPushes
 from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
@@ -65,6 +61,7 @@ from ticketbridge.render.builtin import builtin_names
 from ticketbridge.rules import Router, check_conditions
 from ticketbridge.services import (
     AlertQueries,
+    DecideRound,
     IngestService,
     IssueComposer,
     OutboxAdmin,
@@ -85,7 +82,7 @@ from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.storage import Database, upgrade
 from ticketbridge.ui import ui_router
-from ticketbridge.workers import Dispatcher
+from ticketbridge.workers import DecisionLoop, Dispatcher
 
 __all__ = [
     "Container",
@@ -287,7 +284,7 @@ class Container:
     database: Database
     metrics: Metrics
     api_keys: ApiKeyService
-    ingest: CoalescingIngest
+    ingest: AcceptingIngest
     sources: NativeSources
     alerts: AlertQueries
     outbox: OutboxAdmin
@@ -296,6 +293,7 @@ class Container:
     audit: GitHubPushes
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
+    decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
     fingerprint_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def now(self) -> datetime:
@@ -313,6 +311,21 @@ def _clock() -> datetime:
     return datetime.now(UTC)
 
 
+def _after_round(
+    metrics: Metrics, dispatchers: Sequence[Dispatcher]
+) -> Callable[[DecideRound], None]:
+    """After each decision round: count the decisions, wake the workers for its jobs."""
+
+    def observe(decided: DecideRound) -> None:
+        for kind, count in decided.counts().items():
+            metrics.decisions.labels(decision=kind.value).inc(count)
+        if decided.jobs:
+            for dispatcher in dispatchers:
+                dispatcher.wake()
+
+    return observe
+
+
 @asynccontextmanager
 async def open_container(
     settings: Settings,
@@ -325,7 +338,8 @@ async def open_container(
     """Build everything for `settings`; close the database and the provider on exit.
 
     `workers` dispatchers are built (default: none — only `serve` and `worker` run them) when a
-    Jira is configured; `jira_transport` replaces the network (tests: the emulator in process).
+    Jira is configured, and with any workers the decision loop; `jira_transport` replaces the
+    network (tests: the emulator in process).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics()
@@ -353,8 +367,9 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
-    service = IngestService(uow, router, pipeline, _clock)
-    ingest = CoalescingIngest(WakingIngest(service, dispatchers), max_batch=pipeline.max_batch)
+    service = IngestService(uow, router, pipeline, _clock, _after_round(metrics, dispatchers))
+    decisions = DecisionLoop(service.decider, worker) if workers else None
+    ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     try:
         yield Container(
             settings=settings,
@@ -371,6 +386,7 @@ async def open_container(
             audit=GitHubPushes(AuditIntake(uow), config),
             provider=provider,
             dispatchers=dispatchers,
+            decisions=decisions,
             fingerprint_fields=pipeline.fingerprint_fields,
         )
     finally:

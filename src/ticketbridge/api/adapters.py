@@ -1,10 +1,10 @@
-"""Small adapters from the services to the API's ports (API keys, native sources, waking
-the in-process workers after an ingest). Built by `ticketbridge.bootstrap`."""
+"""Small adapters from the services to the API's ports (API keys, native sources, accepting
+alerts with group commit and waking the decision loop). Built by `ticketbridge.bootstrap`."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from ticketbridge.api.ports import ApiKeyRecord, Ingest, NativeRequest
@@ -12,9 +12,9 @@ from ticketbridge.config.schema import Config
 from ticketbridge.domain import Alert
 from ticketbridge.services import IngestResult, IngestService, UnitOfWorkFactory
 from ticketbridge.sources import SOURCES, SourceAuthConfig, verify
-from ticketbridge.workers import Dispatcher
+from ticketbridge.workers import DecisionLoop
 
-__all__ = ["ApiKeyService", "CoalescingIngest", "NativeSources", "WakingIngest"]
+__all__ = ["AcceptingIngest", "ApiKeyService", "GroupCommit", "NativeSources"]
 
 
 class ApiKeyService:
@@ -58,37 +58,55 @@ class NativeSources:
         return list(await self._ingest.ingest(alerts)) if alerts else []
 
 
-class WakingIngest:
-    """Ingest, then wake the in-process dispatchers so new jobs run at once (low latency)."""
+class AcceptingIngest:
+    """`api.ports.Ingest`: accept (group-committed), wake the decision loop, answer 202.
 
-    def __init__(self, ingest: IngestService, dispatchers: Sequence[Dispatcher]) -> None:
-        self._ingest = ingest
-        self._dispatchers = dispatchers
-
-    async def ingest(self, alerts: Sequence[Alert]) -> list[IngestResult]:
-        results = await self._ingest.ingest(alerts)
-        for dispatcher in self._dispatchers:
-            dispatcher.wake()
-        return results
-
-
-class CoalescingIngest:
-    """Group commit: requests that arrive while a transaction is running are ingested together
-    in the next one (up to `max_batch` alerts), and each gets its own results back.
-
-    SQLite has one writer at a time; without this, concurrent single-alert requests queue on the
-    database lock (and its busy-wait back-off) one transaction each. On PostgreSQL it saves a
-    transaction per request as well. Nobody waits for a batch to fill: a group is whatever
-    queued up during the previous commit, so an idle server commits a lone alert at once.
+    With `wait`, the request decides whatever is pending itself (taking turns with the loop)
+    and answers with the decisions. Without a decision loop (`serve --workers 0`: API only),
+    alerts are decided by a `ticketbridge worker` on the same database.
     """
 
-    def __init__(self, inner: Ingest, max_batch: int = 1000) -> None:
-        self._inner = inner
+    def __init__(
+        self, service: IngestService, decisions: DecisionLoop | None, max_batch: int = 1000
+    ) -> None:
+        self._service = service
+        self._decisions = decisions
+        self._group = GroupCommit(service.accept, max_batch)
+
+    async def ingest(self, alerts: Sequence[Alert], *, wait: bool = False) -> list[IngestResult]:
+        results = await self._group.submit(alerts)
+        if self._decisions is not None:
+            self._decisions.wake()
+        if not wait:
+            return results
+        await self.settle()
+        return await self._service.answer(alerts, [r.duplicate for r in results])
+
+    async def settle(self) -> int:
+        """Decide everything pending now; returns how many alerts were decided."""
+        return await self._service.decide_all()
+
+
+Accept = Callable[[Sequence[Alert]], Awaitable[list[IngestResult]]]
+
+
+class GroupCommit:
+    """Requests that arrive while a transaction is running are accepted together in the next
+    one (up to `max_batch` alerts), and each gets its own results back.
+
+    SQLite has one writer at a time; without this, concurrent single-alert requests queue on the
+    database lock one transaction each. On PostgreSQL it saves a transaction per request as
+    well. Nobody waits for a batch to fill: a group is whatever queued up during the previous
+    commit, so an idle server commits a lone alert at once.
+    """
+
+    def __init__(self, accept: Accept, max_batch: int = 1000) -> None:
+        self._accept = accept
         self._max_batch = max_batch
         self._queue: list[tuple[Sequence[Alert], asyncio.Future[list[IngestResult]]]] = []
         self._drainer: asyncio.Task[None] | None = None
 
-    async def ingest(self, alerts: Sequence[Alert]) -> list[IngestResult]:
+    async def submit(self, alerts: Sequence[Alert]) -> list[IngestResult]:
         future: asyncio.Future[list[IngestResult]] = asyncio.get_running_loop().create_future()
         self._queue.append((alerts, future))
         if self._drainer is None or self._drainer.done():
@@ -100,7 +118,7 @@ class CoalescingIngest:
             group = self._take_group()
             combined = [alert for alerts, _ in group for alert in alerts]
             try:
-                results = list(await self._inner.ingest(combined))
+                results = await self._accept(combined)
             except Exception as exc:  # noqa: BLE001 - a drain loop: the error goes to its requests
                 for _, future in group:
                     if not future.done():

@@ -1,6 +1,7 @@
 """`POST /v1/alerts` and `POST /v1/sources/{source}`: the ways alerts come in.
 
-Both answer 202 only after the ingest service has committed. The body is read raw (not through a
+Both answer 202 only after the alerts are committed; the decider decides them after (with
+`?wait=true` on `/v1/alerts`, before the answer). The body is read raw (not through a
 FastAPI body model): the services own alert validation (`parse_alerts`, field paths like
 `[3].severity`), and alerts keep unknown keys whole.
 """
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from ticketbridge.api.auth import Authenticator, Scope
@@ -138,9 +139,19 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
         summary="Ingest one alert or a list of up to 1,000",
         dependencies=[Depends(auth.require(Scope.INGEST))],
     )
-    async def post_alerts(request: Request) -> JSONResponse:
+    async def post_alerts(
+        request: Request,
+        wait: Annotated[
+            bool,
+            Query(
+                description="Answer once the alerts are decided (decision, reasons, ticket); "
+                "without it the answer comes at the commit and the decision follows "
+                "(GET /v1/alerts/{id})."
+            ),
+        ] = False,
+    ) -> JSONResponse:
         alerts = parse_alert_body(await read_body(request), container)
-        return respond(await container.ingest.ingest(alerts))
+        return respond(await container.ingest.ingest(alerts, wait=wait))
 
     @router.post(
         "/v1/sources/{source}",
@@ -173,9 +184,8 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
 
 
 def _count(metrics: Metrics, results: Sequence[IngestResult]) -> None:
-    for result in results:
+    for result in results:  # decisions are counted where they are taken (bootstrap)
         if result.duplicate:
             metrics.alerts_duplicate.labels(source=result.source).inc()
-            continue
-        metrics.alerts_ingested.labels(source=result.source).inc()
-        metrics.decisions.labels(decision=result.decision.value).inc()
+        else:
+            metrics.alerts_ingested.labels(source=result.source).inc()

@@ -37,7 +37,10 @@ class Metrics:
             registry=r,
         )
         self.decisions = Counter(
-            "ticketbridge_decisions", "Decisions taken at ingest.", ["decision"], registry=r
+            "ticketbridge_decisions",
+            "Decisions taken on accepted alerts.",
+            ["decision"],
+            registry=r,
         )
         self.jobs = Gauge(
             "ticketbridge_outbox_jobs", "Outbox jobs by state.", ["state"], registry=r

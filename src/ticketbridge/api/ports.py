@@ -56,9 +56,12 @@ class ApiKeyStore(Protocol):
 
 
 class Ingest(Protocol):
-    """`services.IngestService`: persists, decides and commits; one result per alert, in order."""
+    """Persists and commits the alerts; one result per alert, in order. The decider decides
+    them after; with `wait`, the answer carries the decisions."""
 
-    async def ingest(self, alerts: Sequence[Alert]) -> Sequence[IngestResult]: ...
+    async def ingest(
+        self, alerts: Sequence[Alert], *, wait: bool = False
+    ) -> Sequence[IngestResult]: ...
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,10 @@ class IngestResult(BaseModel):
     source: str
     id: str = Field(description="The source's id of the alert (generated when absent).")
     fingerprint: str
-    decision: str = Field(description="create, repeat, reopen, new_linked, resolve, suppress, …")
+    decision: str | None = Field(
+        description="create, repeat, reopen, new_linked, resolve, suppress, ignore; null until "
+        "the decider has decided (at once with `?wait=true`)"
+    )
     reasons: list[str] = Field(default_factory=list)
     state: str
     ticket: TicketRef | None = Field(default=None, description="Once the issue exists.")
@@ -78,7 +81,7 @@ class AlertView(BaseModel):
     status: str = Field(description="The source's view: firing or resolved.")
     state: str = Field(description="open, ticketed, in_progress, resolved, suppressed, …")
     fingerprint: str
-    decision: str
+    decision: str | None = Field(description="null: accepted, not decided yet")
     reasons: list[str] = Field(default_factory=list)
     route: str | None = None
     ticket: TicketRef | None = None

@@ -183,7 +183,8 @@ async def _announce(
 def demo_curl(base_url: str, token: str) -> str:
     body = json.dumps(_DEMO_ALERT, separators=(",", ":"))
     return (
-        f"curl -sS -X POST {base_url}/v1/alerts -H {shlex.quote('Authorization: Bearer ' + token)}"
+        f"curl -sS -X POST '{base_url}/v1/alerts?wait=true'"
+        f" -H {shlex.quote('Authorization: Bearer ' + token)}"
         f" -H 'Content-Type: application/json' -d {shlex.quote(body)}"
     )
 

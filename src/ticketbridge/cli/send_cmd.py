@@ -70,6 +70,12 @@ def send(
         typer.Option(envvar="TICKETBRIDGE_API_KEY", help="An API key with the ingest scope."),
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=1000, help="Alerts per request.")] = 500,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait", help="Answer with each alert's decision (?wait=true) or at once."
+        ),
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Send alerts to a running ticketbridge (POST /v1/alerts)."""
@@ -77,12 +83,14 @@ def send(
     alerts = load_alerts(text)
     if not api_key:
         fail("an API key is needed: --api-key or TICKETBRIDGE_API_KEY", Exit.USAGE)
-    results = _post_all(alerts, url.rstrip("/"), api_key, batch, show=not as_json)
+    results = _post_all(alerts, url.rstrip("/"), api_key, batch, show=not as_json, wait=wait)
     if as_json:
         print_json({"results": results})
         return
     new = sum(1 for r in results if not r.get("duplicate"))
     console.print(f"[green]✓[/green] {len(results)} alert(s) accepted ({new} new)")
+    if not wait:
+        console.print("decisions follow: `ticketbridge explain ALERT_ID`", style="dim")
     if len(results) <= 20:
         for r in results:
             console.print(f"  {r['id']}  {r['state']:<10} {r.get('decision') or ''}")
@@ -96,12 +104,13 @@ def _read(path: Path) -> str:
 
 
 def _post_all(
-    alerts: list[dict[str, Any]], url: str, api_key: str, batch: int, *, show: bool
+    alerts: list[dict[str, Any]], url: str, api_key: str, batch: int, *, show: bool, wait: bool
 ) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     headers = {"Authorization": f"Bearer {api_key}"}
+    params = {"wait": "true"} if wait else {}
     with (
-        httpx.Client(base_url=url, headers=headers, timeout=30.0) as client,
+        httpx.Client(base_url=url, headers=headers, params=params, timeout=30.0) as client,
         Progress(console=console, disable=not show or len(alerts) <= batch) as progress,
     ):
         task = progress.add_task("sending", total=len(alerts))

@@ -11,11 +11,10 @@ from collections.abc import Awaitable, Callable, Iterator
 import structlog
 import uvicorn
 
-from ticketbridge import bootstrap
 from ticketbridge.bootstrap import Container, build_app, open_container, upgrade_database
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.errors import ConfigError
+from ticketbridge.workers import DecisionLoop, Dispatcher
 
 __all__ = ["run_worker", "serve"]
 
@@ -49,7 +48,7 @@ async def serve(
             )
         )
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(d.run_forever(stop)) for d in container.dispatchers]
+        tasks = [asyncio.create_task(loop.run_forever(stop)) for loop in _loops(container)]
         if on_ready is not None:
             tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
         try:
@@ -88,13 +87,22 @@ async def _when_started(
     await on_ready(container)
 
 
+def _loops(container: Container) -> list[DecisionLoop | Dispatcher]:
+    """The loops a process runs: the decision loop first, then the outbox dispatchers."""
+    loops: list[DecisionLoop | Dispatcher] = list(container.dispatchers)
+    if container.decisions is not None:
+        loops.insert(0, container.decisions)
+    return loops
+
+
 async def run_worker(settings: Settings) -> None:
-    """`ticketbridge worker`: the outbox dispatcher alone, until SIGINT/SIGTERM."""
+    """`ticketbridge worker`: the decision loop and the outbox dispatcher without the API,
+    until SIGINT/SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with open_container(settings, workers=1) as container:
         if not container.dispatchers:
-            raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
-        await container.dispatchers[0].run_forever(stop)
+            log.warning("no_jira", detail="no Jira configured: alerts are decided, not ticketed")
+        await asyncio.gather(*(each.run_forever(stop) for each in _loops(container)))

@@ -11,21 +11,29 @@ from typing import Any
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.decision import DecisionKind
 from ticketbridge.domain.states import AlertState, JobKind, JobState
+from ticketbridge.domain.ticket import Ticket
 
 __all__ = ["ApiKey", "Job", "NewJob", "StoredAlert"]
 
 
 @dataclass(frozen=True)
 class StoredAlert:
-    """An alert as persisted, with the decision taken on it."""
+    """An alert as persisted, with the decision taken on it (`None`: accepted, not decided yet;
+    ingest commits alerts first and the decider routes and decides them after)."""
 
     pk: int
     alert: Alert
-    decision: DecisionKind
+    decision: DecisionKind | None
     reasons: tuple[str, ...]
     route: str | None
     own_state: AlertState | None  # suppressed/ignored; None: the alert follows its ticket
     ticket_id: int | None
+
+    def state(self, ticket: Ticket | None) -> AlertState:
+        """Where the alert is: its own state, else its ticket's (`ticket` = its ticket_id's)."""
+        if self.decision is None:
+            return AlertState.OPEN
+        return self.own_state or (ticket.alert_state() if ticket else AlertState.IGNORED)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 The outside (api, cli, ui) builds on:
 
 - `parse_alerts(payload, now=...)` → `list[Alert]` or `InputError` with field paths (422);
-- `IngestService.ingest(alerts)` → `list[IngestResult]`, answered after the commit;
+- `IngestService.accept(alerts)` → `list[IngestResult]` after the commit, undecided;
+  `Decider.decide_pending(n)` routes and decides them (run by `workers.DecisionLoop`);
+  `IngestService.ingest(alerts)` does both and answers with the decisions;
 - `AlertQueries` (alerts, one alert, tickets) and `OutboxAdmin` (dead-letter list/retry/drop);
 - `OutboxProcessor` (run by `workers.Dispatcher`) executes the Jira writes;
 - `IssueStateService.record(...)`: sync tells the pipeline an issue moved.
@@ -13,6 +15,7 @@ The outside (api, cli, ui) builds on:
 """
 
 from ticketbridge.services.compose import DefaultComposer
+from ticketbridge.services.deciding import Decider, DecideRound
 from ticketbridge.services.ingest import IngestResult, IngestService
 from ticketbridge.services.intake import parse_alert, parse_alerts
 from ticketbridge.services.issue_state import IssueStateService
@@ -38,6 +41,8 @@ __all__ = [
     "ApiKey",
     "ApiKeyRepository",
     "Clock",
+    "DecideRound",
+    "Decider",
     "DefaultComposer",
     "DefaultsRouter",
     "IngestResult",

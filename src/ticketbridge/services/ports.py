@@ -79,8 +79,17 @@ class AlertRepository(Protocol):
         """Already stored alerts among (source, id) `keys`."""
         ...
 
-    async def add(self, rows: Sequence[StoredAlert]) -> None:
-        """Insert alerts (`pk` is ignored); (source, id) is unique."""
+    async def append(self, new: Sequence[Alert]) -> set[tuple[str, str]]:
+        """Insert undecided alerts, skipping (source, id) already stored; the keys inserted."""
+        ...
+
+    async def pending(self, limit: int) -> list[StoredAlert]:
+        """The oldest undecided alerts in ingest order; one decider at a time holds them until
+        the transaction ends."""
+        ...
+
+    async def record(self, decided: Sequence[StoredAlert]) -> None:
+        """Write the decision, reasons, route, own state and ticket of stored alerts (by pk)."""
         ...
 
     async def get(self, source: str | None, alert_id: str) -> StoredAlert | None:

@@ -23,7 +23,7 @@ class AlertView:
     status: str
     received_at: datetime
     state: AlertState
-    decision: DecisionKind
+    decision: DecisionKind | None  # None: accepted, not decided yet
     reasons: tuple[str, ...]
     route: str | None
     ticket_key: str | None
@@ -62,7 +62,6 @@ class JobView:
 
 def _alert_view(stored: StoredAlert, ticket: Ticket | None) -> AlertView:
     alert = stored.alert
-    state = stored.own_state or (ticket.alert_state() if ticket else AlertState.IGNORED)
     return AlertView(
         source=alert.source,
         id=alert.id,
@@ -72,7 +71,7 @@ def _alert_view(stored: StoredAlert, ticket: Ticket | None) -> AlertView:
         fingerprint=alert.fingerprint,
         status=alert.status.value,
         received_at=alert.received_at,
-        state=state,
+        state=stored.state(ticket),
         decision=stored.decision,
         reasons=stored.reasons,
         route=stored.route,

@@ -34,6 +34,7 @@ __all__ = ["LOCK_BUCKETS", "SqlAlerts", "SqlTickets"]
 # than this many lock-table slots; a collision only serializes two unrelated fingerprints.
 LOCK_BUCKETS = 256
 _LOCK_BASE = 0x7462_0000  # "tb": keeps our advisory lock ids apart from other applications'
+_DECIDER_LOCK = _LOCK_BASE + LOCK_BUCKETS  # one decider at a time, outside the buckets
 
 
 def lock_ids(names: Sequence[str]) -> list[int]:
@@ -77,11 +78,15 @@ def _alert_row(stored: StoredAlert) -> dict[str, Any]:
         "occurred_at": alert.occurred_at,
         "received_at": alert.received_at,
         "ticket_id": stored.ticket_id,
-        "decision": stored.decision.value,
+        "decision": stored.decision.value if stored.decision else None,
         "reasons": list(stored.reasons),
         "route": stored.route,
         "own_state": stored.own_state.value if stored.own_state else None,
     }
+
+
+def _new_alert_row(alert: Alert) -> dict[str, Any]:
+    return _alert_row(StoredAlert(0, alert, None, (), None, None, None))
 
 
 def _stored(row: RowMapping) -> StoredAlert:
@@ -103,7 +108,7 @@ def _stored(row: RowMapping) -> StoredAlert:
     return StoredAlert(
         pk=row["pk"],
         alert=alert,
-        decision=DecisionKind(row["decision"]),
+        decision=DecisionKind(row["decision"]) if row["decision"] else None,
         reasons=tuple(row["reasons"]),
         route=row["route"],
         own_state=AlertState(row["own_state"]) if row["own_state"] else None,
@@ -112,8 +117,67 @@ def _stored(row: RowMapping) -> StoredAlert:
 
 
 class SqlAlerts:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
         self._conn = conn
+        self._postgres = postgres
+
+    async def append(self, new: Sequence[Alert]) -> set[tuple[str, str]]:
+        """Insert undecided alerts, skipping (source, id) already stored; returns the keys it
+        inserted. One statement in the usual case (nothing stored before)."""
+        if not new:
+            return set()
+        if self._postgres:  # the caller holds the keys' advisory locks: find, then insert
+            stored = await self.find([(a.source, a.id) for a in new])
+            rows = [_new_alert_row(a) for a in new if (a.source, a.id) not in stored]
+            if rows:
+                await self._conn.execute(insert(alerts), rows)
+            return {(r["source"], r["alert_id"]) for r in rows}
+        # SQLite: BEGIN IMMEDIATE holds the one write lock, so rows past `before` are ours.
+        before = (
+            await self._conn.execute(select(func.coalesce(func.max(alerts.c.pk), 0)))
+        ).scalar()
+        rows = [_new_alert_row(a) for a in new]
+        result = await self._conn.execute(sqlite_insert(alerts).on_conflict_do_nothing(), rows)
+        if result.rowcount == len(rows):
+            return {(r["source"], r["alert_id"]) for r in rows}
+        ours = select(alerts.c.source, alerts.c.alert_id).where(alerts.c.pk > before)
+        return {(row[0], row[1]) for row in await self._conn.execute(ours)}
+
+    async def pending(self, limit: int) -> list[StoredAlert]:
+        """The oldest undecided alerts, in ingest order. Deciders take turns: on PostgreSQL this
+        holds the decider lock until the transaction ends (SQLite: the write lock does)."""
+        if self._postgres:
+            await self._conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DECIDER_LOCK})
+        query = select(alerts).where(alerts.c.decision.is_(None)).order_by(alerts.c.pk).limit(limit)
+        return [_stored(r) for r in (await self._conn.execute(query)).mappings()]
+
+    async def record(self, decided: Sequence[StoredAlert]) -> None:
+        """Write the decisions (decision, reasons, route, own state, ticket) of stored alerts."""
+        if not decided:
+            return
+        statement = (
+            update(alerts)
+            .where(alerts.c.pk == bindparam("_pk"))
+            .values(
+                decision=bindparam("decision"),
+                reasons=bindparam("reasons"),
+                route=bindparam("route"),
+                own_state=bindparam("own_state"),
+                ticket_id=bindparam("ticket_id"),
+            )
+        )
+        rows = [
+            {
+                "_pk": s.pk,
+                "decision": s.decision.value if s.decision else None,
+                "reasons": list(s.reasons),
+                "route": s.route,
+                "own_state": s.own_state.value if s.own_state else None,
+                "ticket_id": s.ticket_id,
+            }
+            for s in decided
+        ]
+        await self._conn.execute(statement, rows)
 
     async def find(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:
         found: dict[tuple[str, str], StoredAlert] = {}
@@ -125,10 +189,6 @@ class SqlAlerts:
                 stored = _stored(row)
                 found[(stored.alert.source, stored.alert.id)] = stored
         return found
-
-    async def add(self, rows: Sequence[StoredAlert]) -> None:
-        if rows:
-            await self._conn.execute(insert(alerts), [_alert_row(r) for r in rows])
 
     async def get(self, source: str | None, alert_id: str) -> StoredAlert | None:
         query = select(alerts).where(alerts.c.alert_id == alert_id)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 __all__ = [
@@ -103,12 +104,18 @@ alerts = Table(
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("ticket_id", Id, ForeignKey("tickets.id"), index=True),
-    Column("decision", String(16), nullable=False),
+    Column("decision", String(16)),  # NULL: accepted, not decided yet (migration 0003)
     Column("reasons", JSON, nullable=False),
     Column("route", String(255)),
     Column("own_state", String(16)),
     UniqueConstraint("source", "alert_id", name="uq_alerts_source_id"),
     Index("ix_alerts_alert_id", "alert_id"),
+    Index(
+        "ix_alerts_pending",
+        "pk",
+        sqlite_where=text("decision IS NULL"),
+        postgresql_where=text("decision IS NULL"),
+    ),
 )
 
 outbox_jobs = Table(

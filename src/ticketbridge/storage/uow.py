@@ -43,7 +43,7 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         postgres = conn.dialect.name == "postgresql"
-        self.alerts = SqlAlerts(conn)
+        self.alerts = SqlAlerts(conn, postgres=postgres)
         self.tickets = SqlTickets(conn, postgres=postgres)
         self.outbox = SqlOutbox(conn, postgres=postgres)
         self.api_keys = SqlApiKeys(conn)

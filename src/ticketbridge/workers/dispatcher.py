@@ -9,12 +9,12 @@ claims are leased and guarded, so each job runs in one place at a time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import structlog
 
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.settings import WorkerSettings
+from ticketbridge.workers.idle import idle
 
 __all__ = ["Dispatcher"]
 
@@ -44,7 +44,7 @@ class Dispatcher:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; an unexpected error is logged and the loop goes on."""
-        idle = self._settings.idle_sleep.total_seconds()
+        pause = self._settings.idle_sleep.total_seconds()
         while not stop.is_set():
             try:
                 claimed = await self._processor.run_once()
@@ -56,9 +56,4 @@ class Dispatcher:
             if claimed:
                 continue
             self._wake.clear()
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await waiter
+            await idle(stop, self._wake, pause)

@@ -26,8 +26,15 @@ class Api:
     def auth(self, scope: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[scope]}"}
 
+    async def decide(self) -> int:
+        """Decide every accepted alert (the decision loop's work, done now)."""
+        return await self.container.ingest.settle()
+
     async def drain(self) -> int:
-        """Run the in-process worker until no job is runnable (what `serve` does continuously)."""
+        """Decide what is pending, then run the in-process worker until no job is runnable
+        (what `serve` does continuously)."""
+        assert self.container.decisions is not None, "built with workers"
+        await self.container.decisions.run_until_idle()
         [dispatcher] = self.container.dispatchers
         return await dispatcher.run_until_idle()
 

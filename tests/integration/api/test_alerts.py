@@ -23,33 +23,46 @@ def alert(n: int, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def test_one_alert_is_committed_before_202(api: Api) -> None:
+async def test_one_alert_is_committed_before_202_and_decided_after(api: Api) -> None:
     response = await api.client.post("/v1/alerts", json=alert(1), headers=api.auth("ingest"))
     assert response.status_code == 202
     body = response.json()
-    assert body["accepted"] == 1
-    assert body["duplicates"] == 0
+    assert (body["accepted"], body["duplicates"]) == (1, 0)
     [result] = body["results"]
-    assert result | {"reasons": []} == {
+    assert result == {
         "index": 0,
         "source": "generic",
         "id": "a-1",
         "fingerprint": "fp-1",
-        "decision": "create",
+        "decision": None,  # committed; the decider decides it after
         "reasons": [],
         "state": "open",
         "ticket": None,
         "duplicate": False,
     }
     stored = await api.container.alerts.get("a-1", "generic")
-    assert stored is not None
-    assert stored.decision == "create"
+    assert stored is not None and stored.decision is None
+    assert await api.container.outbox.jobs(state=None) == []
+    assert await api.decide() == 1
+    stored = await api.container.alerts.get("a-1", "generic")
+    assert stored is not None and stored.decision == "create"
+    assert [j.kind for j in await api.container.outbox.jobs(state=None)] == ["create_issue"]
+
+
+async def test_wait_answers_with_the_decision(api: Api) -> None:
+    response = await api.client.post(
+        "/v1/alerts?wait=true", json=alert(1), headers=api.auth("ingest")
+    )
+    assert response.status_code == 202
+    [result] = response.json()["results"]
+    assert (result["decision"], result["state"], result["duplicate"]) == ("create", "open", False)
+    assert result["reasons"]
     assert [j.kind for j in await api.container.outbox.jobs(state=None)] == ["create_issue"]
 
 
 async def test_a_batch_gets_per_alert_answers_in_order(api: Api) -> None:
     batch = [alert(n) for n in range(5)] + [alert(9, fingerprint="fp-0", id="a-0b")]
-    response = await api.client.post("/v1/alerts", json=batch, headers=api.auth("ingest"))
+    response = await api.client.post("/v1/alerts?wait=1", json=batch, headers=api.auth("ingest"))
     assert response.status_code == 202
     results = response.json()["results"]
     assert [r["id"] for r in results] == ["a-0", "a-1", "a-2", "a-3", "a-4", "a-0b"]
@@ -60,14 +73,16 @@ async def test_a_batch_gets_per_alert_answers_in_order(api: Api) -> None:
 async def test_posting_the_same_alert_again_answers_the_same_and_creates_nothing(
     api: Api,
 ) -> None:
-    first = await api.client.post("/v1/alerts", json=alert(1), headers=api.auth("ingest"))
+    first = await api.client.post("/v1/alerts?wait=true", json=alert(1), headers=api.auth("ingest"))
     again = await api.client.post("/v1/alerts", json=alert(1), headers=api.auth("ingest"))
     assert again.status_code == 202
     [a], [b] = first.json()["results"], again.json()["results"]
     assert b["duplicate"] is True
+    assert a["decision"] == "create"
     assert {k: v for k, v in a.items() if k != "duplicate"} == {
         k: v for k, v in b.items() if k != "duplicate"
     }
+    assert await api.decide() == 0
     assert len(await api.container.outbox.jobs(state=None)) == 1
     assert len(await api.container.alerts.recent()) == 1
 
@@ -107,6 +122,9 @@ async def test_invalid_json_is_422(api: Api) -> None:
 async def test_get_alert_shows_state_decision_reasons_and_ticket(api: Api) -> None:
     low = alert(2, severity="low")
     await api.client.post("/v1/alerts", json=[alert(1), low], headers=api.auth("ingest"))
+    pending = (await api.client.get("/v1/alerts/a-1", headers=api.auth("read"))).json()
+    assert (pending["state"], pending["decision"], pending["reasons"]) == ("open", None, [])
+    await api.decide()
     one = (await api.client.get("/v1/alerts/a-1", headers=api.auth("read"))).json()
     assert (one["state"], one["decision"], one["ticket"]) == ("open", "create", None)
     assert one["reasons"]
@@ -120,7 +138,7 @@ async def test_get_alert_shows_state_decision_reasons_and_ticket(api: Api) -> No
 
 async def test_list_alerts_filters_by_state(api: Api) -> None:
     batch = [alert(1), alert(2, severity="info"), alert(3)]
-    await api.client.post("/v1/alerts", json=batch, headers=api.auth("ingest"))
+    await api.client.post("/v1/alerts?wait=true", json=batch, headers=api.auth("ingest"))
     everything = await api.client.get("/v1/alerts", headers=api.auth("read"))
     assert {a["id"] for a in everything.json()["items"]} == {"a-1", "a-2", "a-3"}
     ignored = await api.client.get("/v1/alerts?status=ignored", headers=api.auth("read"))
@@ -131,14 +149,16 @@ async def test_list_alerts_filters_by_state(api: Api) -> None:
 
 
 async def test_tickets_are_listed(api: Api) -> None:
-    await api.client.post("/v1/alerts", json=[alert(1), alert(2)], headers=api.auth("ingest"))
+    await api.client.post(
+        "/v1/alerts?wait=true", json=[alert(1), alert(2)], headers=api.auth("ingest")
+    )
     body = (await api.client.get("/v1/tickets", headers=api.auth("read"))).json()
     assert sorted(t["fingerprint"] for t in body["items"]) == ["fp-1", "fp-2"]
     assert all(t["ticket"] is None and t["state"] == "open" for t in body["items"])
 
 
 async def test_dead_jobs_are_listed_and_retried(api: Api) -> None:
-    await api.client.post("/v1/alerts", json=alert(1), headers=api.auth("ingest"))
+    await api.client.post("/v1/alerts?wait=true", json=alert(1), headers=api.auth("ingest"))
     job_id = await _kill_the_only_job(api)
     dead = await api.client.get("/v1/outbox?state=dead", headers=api.auth("read"))
     [job] = dead.json()["items"]
@@ -172,8 +192,8 @@ async def test_concurrent_requests_each_get_their_own_answer(api: Api) -> None:
     assert [a[0]["id"] for a in answers] == [p["id"] for p in payloads]
     assert all(len(a) == 1 for a in answers)
     assert sum(a[0]["duplicate"] for a in answers) == 1
-    fresh = [a[0] for a in answers if not a[0]["duplicate"]]
-    assert sum(a["decision"] == "create" for a in fresh) == 3
+    assert all(a[0]["decision"] is None for a in answers)  # answered at the commit
+    assert await api.decide() == 20
     assert len(await api.container.alerts.recent()) == 20
     assert len(await api.container.alerts.tickets()) == 3
 

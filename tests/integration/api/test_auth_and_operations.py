@@ -79,6 +79,11 @@ async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:
 async def test_metrics_count_ingested_alerts_and_decisions(api: Api) -> None:
     await api.client.post("/v1/alerts", json=ALERT, headers=api.auth("ingest"))
     await api.client.post("/v1/alerts", json=ALERT, headers=api.auth("ingest"))
+    assert (
+        'ticketbridge_decisions_total{decision="create"}'
+        not in (await api.client.get("/metrics")).text
+    )  # accepted, not decided yet
+    await api.decide()
     text = (await api.client.get("/metrics")).text
     assert 'ticketbridge_alerts_ingested_total{source="generic"} 1.0' in text
     assert 'ticketbridge_alerts_duplicate_total{source="generic"} 1.0' in text

@@ -56,7 +56,8 @@ async def test_migration_0002_creates_push_events(database: Database) -> None:
             )]
         )  # fmt: skip
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-    assert version == "0002"
+    assert version is not None
+    assert version >= "0002"
     assert {"delivery_id", "repository", "ref", "pusher", "received_at", "commits"} <= columns
     assert ["delivery_id"] in uniques
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from ticketbridge.domain import (
@@ -21,8 +22,9 @@ from ticketbridge.domain import (
     Ticket,
     TicketStatus,
 )
-from ticketbridge.domain.records import NewJob, StoredAlert
+from ticketbridge.domain.records import NewJob
 from ticketbridge.storage import Database
+from ticketbridge.storage.tables import alerts
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = NOW + timedelta(seconds=60)
@@ -32,8 +34,8 @@ def _ticket(fingerprint: str, generation: int = 1) -> Ticket:
     return Ticket(fingerprint, generation, "OPS", TicketStatus.PENDING, NOW, NOW)
 
 
-def _stored(alert_id: str, ticket_id: int | None = None) -> StoredAlert:
-    alert = Alert(
+def _alert(alert_id: str) -> Alert:
+    return Alert(
         id=alert_id,
         source="generic",
         kind="k",
@@ -44,7 +46,6 @@ def _stored(alert_id: str, ticket_id: int | None = None) -> StoredAlert:
         received_at=NOW,
         attributes={"nested": {"kept": [1, 2]}},
     )
-    return StoredAlert(0, alert, DecisionKind.CREATE, ("why",), None, None, ticket_id)
 
 
 async def _jobs(db: Database, *specs: tuple[str, JobKind]) -> list[int]:
@@ -70,7 +71,7 @@ async def test_upgrade_is_idempotent_and_creates_the_schema(database: Database) 
         names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     assert {"alerts", "tickets", "outbox_jobs", "fingerprint_leases", "api_keys"} <= names
-    assert version == "0002"
+    assert version == "0003"
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
@@ -85,11 +86,27 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
 
 async def test_unique_constraints_hold_dedup(database: Database) -> None:
     async with database.unit_of_work() as uow:
-        await uow.alerts.add([_stored("a1")])
+        assert await uow.alerts.append([_alert("a1")]) == {("generic", "a1")}
         await uow.tickets.insert_many([_ticket("fp")])
         await uow.commit()
-    with pytest.raises(IntegrityError):
-        await _in_transaction(database, lambda uow: uow.alerts.add([_stored("a1")]))
+    row = {
+        "source": "generic",
+        "alert_id": "a1",
+        "kind": "k",
+        "title": "t",
+        "description": "",
+        "severity": "high",
+        "status": "firing",
+        "fingerprint": "fp",
+        "attributes": {},
+        "links": [],
+        "occurred_at": NOW,
+        "received_at": NOW,
+        "reasons": [],
+    }
+    with pytest.raises(IntegrityError):  # the constraint itself, beneath append's own check
+        async with database.engine.begin() as conn:
+            await conn.execute(insert(alerts), [row])
     with pytest.raises(IntegrityError):
         await _in_transaction(database, lambda uow: uow.tickets.insert_many([_ticket("fp")]))
     async with database.unit_of_work() as uow:
@@ -99,6 +116,33 @@ async def test_unique_constraints_hold_dedup(database: Database) -> None:
     assert stored.alert.attributes == {"nested": {"kept": [1, 2]}}  # kept whole
     assert stored.alert.occurred_at == NOW
     assert current["fp"].generation == 1
+
+
+async def test_append_skips_stored_keys_and_pending_lists_the_undecided_in_order(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        assert await uow.alerts.append([_alert("a1"), _alert("a2")]) == {
+            ("generic", "a1"),
+            ("generic", "a2"),
+        }
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.alerts.append([_alert("a2"), _alert("a3")]) == {("generic", "a3")}
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        pending = await uow.alerts.pending(limit=10)
+        assert [p.alert.id for p in pending] == ["a1", "a2", "a3"]
+        assert all(p.decision is None for p in pending)
+        decided = replace(pending[0], decision=DecisionKind.IGNORE, reasons=("below",))
+        await uow.alerts.record([decided])
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert [p.alert.id for p in await uow.alerts.pending(limit=10)] == ["a2", "a3"]
+        assert [p.alert.id for p in await uow.alerts.pending(limit=1)] == ["a2"]
+        stored = await uow.alerts.get("generic", "a1")
+    assert stored is not None
+    assert (stored.decision, stored.reasons) == (DecisionKind.IGNORE, ("below",))
 
 
 async def test_claim_keeps_one_ordering_key_in_order(database: Database) -> None:

@@ -39,7 +39,7 @@ def settings() -> Settings:
 async def ingest(*payloads: dict[str, object]) -> None:
     async with bootstrap.open_container(settings()) as container:
         alerts = parse_alerts(list(payloads), now=container.now())
-        await container.ingest.ingest(alerts)
+        await container.ingest.ingest(alerts, wait=True)
 
 
 def test_db_upgrade_is_idempotent(runner: CliRunner) -> None:

@@ -1,0 +1,58 @@
+"""The decision loop: decides accepted alerts as they arrive (`wake()` after an ingest) and,
+when idle, every `idle_sleep` — which picks up alerts another process accepted, or that were
+pending when this process started (a crash between accept and decide loses nothing).
+
+`serve` runs one in-process and `ticketbridge worker` runs one; any number may share a
+database: one decider at a time holds the pending alerts (services.Decider).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from ticketbridge.services import Decider
+from ticketbridge.services.settings import WorkerSettings
+from ticketbridge.workers.idle import idle
+
+__all__ = ["DecisionLoop"]
+
+log = structlog.get_logger(__name__)
+
+# Alerts per transaction: large enough to amortise a round's statements, small enough that a
+# round (~0.1 ms per alert) leaves the event loop to the API between rounds.
+ROUND_SIZE = 250
+
+
+class DecisionLoop:
+    def __init__(self, decider: Decider, settings: WorkerSettings) -> None:
+        self._decider = decider
+        self._settings = settings
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Alerts were accepted: stop idling now."""
+        self._wake.set()
+
+    async def run_until_idle(self) -> int:
+        """Decide until nothing is pending (tests); returns how many alerts were decided."""
+        total = 0
+        while decided := len((await self._decider.decide_pending(ROUND_SIZE)).decided):
+            total += decided
+        return total
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set; an unexpected error is logged and the loop goes on."""
+        pause = self._settings.idle_sleep.total_seconds()
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                decided = len((await self._decider.decide_pending(ROUND_SIZE)).decided)
+            except Exception:  # the worker loop: log, pause, keep going
+                log.exception("decision round failed")
+                decided = 0
+            if decided:
+                await asyncio.sleep(0)  # let requests in between rounds
+                continue
+            await idle(stop, self._wake, pause)
