@@ -1,8 +1,17 @@
-"""Shared by the ingest benchmarks: a real `ticketbridge serve` (uvicorn, SQLite in a temp dir,
-no workers so ingest is measured alone) in a child process, and an API key for it."""
+"""Shared by the ingest benchmarks: a real `ticketbridge serve` (uvicorn, SQLite in a temp dir)
+in a child process, an API key for it, and how many accepted alerts are still undecided.
+
+Modes (`--mode`), each a real deployment shape, no Jira configured (ingest is measured):
+- `api`: `serve --workers 0`, the API alone; alerts are accepted and stay pending (decided by
+  any `ticketbridge worker` on the database — the scale-out shape).
+- `serve`: `serve` with its in-process decision loop (the default `make run` shape): the API
+  and the decider share one process.
+- `split`: `serve --workers 0` plus one `ticketbridge worker` process deciding beside it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -18,7 +27,12 @@ from typing import Any
 
 import httpx
 
+from ticketbridge.storage import Database
+
 BIN = Path(sys.executable).parent
+
+
+MODES = ("api", "serve", "split")
 
 
 @dataclass
@@ -26,10 +40,34 @@ class Server:
     url: str
     token: str
     process: subprocess.Popen[bytes]
+    database_url: str
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+
+    def pending(self) -> int:
+        """Accepted alerts not decided yet."""
+        return asyncio.run(_count_pending(self.database_url))
+
+    def wait_decided(self, timeout: float = 600.0) -> float:
+        """Seconds until no accepted alert is pending (SystemExit after `timeout`)."""
+        started = time.perf_counter()
+        while self.pending():
+            if time.perf_counter() - started > timeout:
+                raise SystemExit(f"{self.pending()} alerts still undecided after {timeout} s")
+            time.sleep(0.05)
+        return time.perf_counter() - started
+
+
+async def _count_pending(url: str) -> int:
+    database = Database(url)
+    try:
+        async with database.engine.connect() as conn:
+            query = "SELECT count(*) FROM alerts WHERE decision IS NULL"
+            return int((await conn.exec_driver_sql(query)).scalar() or 0)
+    finally:
+        await database.aclose()
 
 
 def _free_port() -> int:
@@ -39,13 +77,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str | None = None) -> Iterator[Server]:
+def running_server(database_url: str | None = None, mode: str = "api") -> Iterator[Server]:
     with tempfile.TemporaryDirectory(prefix="tb-bench-") as tmp:
         port = _free_port()
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         env = os.environ | {
             "TICKETBRIDGE_DATA_DIR": tmp,
-            "TICKETBRIDGE_DATABASE_URL": database_url
-            or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}",
+            "TICKETBRIDGE_DATABASE_URL": url,
             "TICKETBRIDGE_LOG_LEVEL": "WARNING",
         }
         cli = str(BIN / "ticketbridge")
@@ -57,19 +95,20 @@ def running_server(database_url: str | None = None) -> Iterator[Server]:
             capture_output=True,
         )
         token = json.loads(created.stdout)["token"]
-        process = subprocess.Popen(
-            [cli, "serve", "--port", str(port), "--workers", "0"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
+        api_only = ["--workers", "0"] if mode != "serve" else []
+        serve = [cli, "serve", "--port", str(port), *api_only]
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        processes = [subprocess.Popen(serve, env=env, **quiet)]  # type: ignore[call-overload]
+        if mode == "split":
+            processes.append(subprocess.Popen([cli, "worker"], env=env, **quiet))  # type: ignore[call-overload]
+        base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(url)
-            yield Server(url, token, process)
+            _wait_ready(base)
+            yield Server(base, token, processes[0], url)
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=30)
 
 
 def _wait_ready(url: str, timeout: float = 30.0) -> None:

@@ -1,43 +1,23 @@
 """Single-alert ingest: one alert per POST /v1/alerts, several in flight, against a real server.
 
-    .venv/bin/python bench/ingest_single.py [--requests 10000] [--concurrency 16]
+    .venv/bin/python bench/ingest_single.py [--requests 20000] [--concurrency 16]
+        [--mode api|serve|split] [--database-url postgresql+asyncpg://…]
 
-Reports alerts/s and the latency percentiles seen by the client (each 202 is a commit).
+Reports alerts/s and the latency percentiles seen by the client (each 202 is a commit), sent
+with bench/loadgen.py over `--concurrency` keep-alive connections (one request in flight on
+each). Modes: bench/ingest_server.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
-import time
 import uuid
 
-import httpx
-from ingest_server import Server, make_alert, running_server
-
-
-async def run(server: Server, bodies: list[bytes], concurrency: int) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async def sender(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            body = queue.get_nowait()
-            started = time.perf_counter()
-            response = await client.post("/v1/alerts", content=body, headers=server.headers)
-            latencies.append(time.perf_counter() - started)
-            if response.status_code != 202:
-                raise SystemExit(f"HTTP {response.status_code}: {response.text[:300]}")
-
-    async with httpx.AsyncClient(base_url=server.url, timeout=60.0, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(sender(client) for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies
+import uvloop
+from ingest_server import MODES, make_alert, running_server
+from loadgen import request_bytes, send
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -46,23 +26,33 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--mode", choices=MODES, default="api")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     tag = uuid.uuid4().hex[:8]
-    bodies = [json.dumps(make_alert(n, tag)).encode() for n in range(args.requests)]
-    warm = [json.dumps(make_alert(n, tag + "w")).encode() for n in range(500)]
-    with running_server(args.database_url) as server:
-        asyncio.run(run(server, warm, args.concurrency))
-        elapsed, latencies = asyncio.run(run(server, bodies, args.concurrency))
-    ms = [x * 1000 for x in latencies]
-    print(f"requests: {args.requests}  concurrency: {args.concurrency}")
-    print(f"elapsed: {elapsed:.2f} s  throughput: {args.requests / elapsed:,.0f} alerts/s")
+    with running_server(args.database_url, args.mode) as server:
+
+        def requests(prefix: str, count: int) -> list[bytes]:
+            bodies = (json.dumps(make_alert(n, prefix)).encode() for n in range(count))
+            return [request_bytes(server.url, "/v1/alerts", b, server.headers) for b in bodies]
+
+        uvloop.run(send(server.url, requests(tag + "w", 1000), args.concurrency))
+        load = uvloop.run(send(server.url, requests(tag, args.requests), args.concurrency))
+        drained = server.wait_decided() if args.mode != "api" else None
+    if any(r.status != 202 for r in load.replies):
+        raise SystemExit(f"refused: {sorted({r.status for r in load.replies})}")
+    ms = [r.seconds * 1000 for r in load.replies]
+    print(f"mode: {args.mode}  requests: {args.requests}  concurrency: {args.concurrency}")
+    rate = args.requests / load.elapsed
+    print(f"elapsed: {load.elapsed:.2f} s  throughput: {rate:,.0f} alerts/s")
     print(
         f"latency ms: p50 {percentile(ms, 0.5):.1f}  p90 {percentile(ms, 0.9):.1f}  "
         f"p99 {percentile(ms, 0.99):.1f}  max {max(ms):.1f}"
     )
+    if drained is not None:
+        print(f"all decided {drained:.2f} s after the last 202")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ draining them (`decide_pending`), no HTTP in the way.
         [--fingerprints 5000] [--url postgresql+asyncpg://…]
 
 Default database: SQLite (WAL) in a temp dir. Reports durable (committed) alerts per second
-and the per-batch latency p50/p99, then decided alerts per second. Alerts spread over `--fingerprints` fingerprints, so the
-mix has creates and repeats (digest) as a real stream does.
+and the per-batch latency p50/p99, then decided alerts per second. Alerts spread over
+`--fingerprints` fingerprints, so the mix has creates and repeats (digest) as a real stream does.
 """
 
 from __future__ import annotations

@@ -368,7 +368,7 @@ async def open_container(
         if provider is not None
     ]
     service = IngestService(uow, router, pipeline, _clock, _after_round(metrics, dispatchers))
-    decisions = DecisionLoop(service.decider, worker) if workers else None
+    decisions = DecisionLoop(service.decider, worker, lambda: ingest.busy()) if workers else None
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     try:
         yield Container(

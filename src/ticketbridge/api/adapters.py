@@ -72,9 +72,18 @@ class AcceptingIngest:
         self._service = service
         self._decisions = decisions
         self._group = GroupCommit(service.accept, max_batch)
+        self._accepting = 0
+
+    def busy(self) -> bool:
+        """Alerts are being accepted right now (the decision loop lets them go first)."""
+        return self._accepting > 0
 
     async def ingest(self, alerts: Sequence[Alert], *, wait: bool = False) -> list[IngestResult]:
-        results = await self._group.submit(alerts)
+        self._accepting += 1
+        try:
+            results = await self._group.submit(alerts)
+        finally:
+            self._accepting -= 1
         if self._decisions is not None:
             self._decisions.wake()
         if not wait:

@@ -101,10 +101,8 @@ class IngestService:
         keys = [(a.source, a.id) for a in alerts]
         async with self._uow_factory() as uow:
             stored = await uow.alerts.find(keys)
-            tickets: dict[int, Ticket | None] = {}
-            for row in stored.values():
-                if row.ticket_id is not None and row.ticket_id not in tickets:
-                    tickets[row.ticket_id] = await uow.tickets.get(row.ticket_id)
+            ids = [row.ticket_id for row in stored.values() if row.ticket_id is not None]
+            tickets = await uow.tickets.get_many(ids)
         results = []
         for alert, key, duplicate in zip(alerts, keys, duplicates, strict=True):
             found = stored.get(key)

@@ -326,6 +326,15 @@ class SqlTickets:
         )
         return _ticket(row) if row else None
 
+    async def get_many(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+        found: dict[int, Ticket] = {}
+        unique = sorted(set(ticket_ids))
+        for start in range(0, len(unique), 500):  # keep under SQLite's bound-parameter limit
+            query = select(tickets).where(tickets.c.id.in_(unique[start : start + 500]))
+            for row in (await self._conn.execute(query)).mappings():
+                found[row["id"]] = _ticket(row)
+        return found
+
     async def by_issue_key(self, issue_key: str) -> Ticket | None:
         query = select(tickets).where(tickets.c.issue_key == issue_key)
         row = (await self._conn.execute(query)).mappings().first()

@@ -41,11 +41,13 @@ async def test_one_alert_is_committed_before_202_and_decided_after(api: Api) -> 
         "duplicate": False,
     }
     stored = await api.container.alerts.get("a-1", "generic")
-    assert stored is not None and stored.decision is None
+    assert stored is not None
+    assert stored.decision is None
     assert await api.container.outbox.jobs(state=None) == []
     assert await api.decide() == 1
     stored = await api.container.alerts.get("a-1", "generic")
-    assert stored is not None and stored.decision == "create"
+    assert stored is not None
+    assert stored.decision == "create"
     assert [j.kind for j in await api.container.outbox.jobs(state=None)] == ["create_issue"]
 
 

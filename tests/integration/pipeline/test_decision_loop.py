@@ -1,0 +1,138 @@
+"""The decision loop (workers.DecisionLoop) on SQLite and PostgreSQL: accepted alerts are
+decided in ingest order when it is woken, pending ones are found without a wake (a crash or
+another process), a router failure keeps that one alert as dead and decides the rest, and
+while alerts are being accepted it lets them go first."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+from pipeline_harness import START, FakeClock, alert
+
+from ticketbridge.domain import Alert, AlertState, DecisionKind
+from ticketbridge.services import (
+    AlertQueries,
+    DefaultsRouter,
+    IngestService,
+    OutboxAdmin,
+    PipelineSettings,
+    Route,
+    WorkerSettings,
+    parse_alerts,
+)
+from ticketbridge.storage import Database
+from ticketbridge.workers import DecisionLoop
+
+QUICK = WorkerSettings(idle_sleep=timedelta(milliseconds=20))
+
+
+class BrokenForSomeRouter:
+    """A router that fails on alerts titled "boom" (a route crashing on odd input)."""
+
+    def __init__(self, settings: PipelineSettings) -> None:
+        self._inner = DefaultsRouter(settings)
+
+    def route(self, alert: Alert) -> Route:
+        if alert.title == "boom":
+            raise RecursionError("maximum recursion depth exceeded")
+        return self._inner.route(alert)
+
+
+def service(database: Database, router: object | None = None) -> IngestService:
+    settings = PipelineSettings()
+    seam = router or DefaultsRouter(settings)
+    return IngestService(database.unit_of_work, seam, settings, FakeClock())  # type: ignore[arg-type]
+
+
+async def accept(ingest: IngestService, *payloads: dict[str, object]) -> None:
+    await ingest.accept(parse_alerts(list(payloads), now=START))
+
+
+async def until(condition: Callable[[], Awaitable[bool]]) -> None:
+    async with asyncio.timeout(5.0):
+        while not await condition():  # noqa: ASYNC110 - polls the database, the end state
+            await asyncio.sleep(0.01)
+
+
+async def decisions(database: Database) -> dict[str, str | None]:
+    views = await AlertQueries(database.unit_of_work).recent(limit=100)
+    return {v.id: v.decision.value if v.decision else None for v in views}
+
+
+async def test_the_loop_decides_what_was_pending_before_it_started_and_what_it_is_woken_for(
+    database: Database,
+) -> None:
+    ingest = service(database)
+    await accept(ingest, alert(id="a-1", fingerprint="fp"))  # pending, as after a crash
+    loop = DecisionLoop(ingest.decider, QUICK)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_forever(stop))
+    try:
+        await until(lambda: _decided(database, {"a-1": "create"}))
+        await accept(ingest, alert(id="a-2", fingerprint="fp"), alert(id="a-3", fingerprint="x"))
+        loop.wake()
+        await until(lambda: _decided(database, {"a-1": "create", "a-2": "repeat", "a-3": "create"}))
+    finally:
+        stop.set()
+        await task
+    jobs = await OutboxAdmin(database.unit_of_work, FakeClock()).jobs(state=None)
+    assert sorted(j.kind.value for j in jobs) == ["create_issue", "create_issue", "digest"]
+
+
+async def _decided(database: Database, expected: dict[str, str]) -> bool:
+    return await decisions(database) == expected
+
+
+async def test_an_alert_the_router_fails_on_is_kept_dead_and_the_rest_are_decided(
+    database: Database,
+) -> None:
+    ingest = service(database, BrokenForSomeRouter(PipelineSettings()))
+    await accept(
+        ingest,
+        alert(id="a-1", fingerprint="f1"),
+        alert(id="a-2", fingerprint="f2", title="boom"),
+        alert(id="a-3", fingerprint="f3"),
+    )
+    assert await DecisionLoop(ingest.decider, QUICK).run_until_idle() == 3
+    assert await decisions(database) == {"a-1": "create", "a-2": "ignore", "a-3": "create"}
+    dead = await AlertQueries(database.unit_of_work).get("a-2")
+    assert dead is not None
+    assert dead.state is AlertState.DEAD
+    assert dead.reasons == ("routing failed: RecursionError: maximum recursion depth exceeded",)
+
+
+@pytest.mark.parametrize("busy_for", [0.3])
+async def test_intake_goes_first_and_the_loop_decides_when_it_is_idle(
+    database: Database, busy_for: float
+) -> None:
+    ingest = service(database)
+    busy = True
+    loop = DecisionLoop(ingest.decider, QUICK, intake_busy=lambda: busy)
+    await accept(ingest, alert(id="a-1"))
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_forever(stop))
+    try:
+        loop.wake()
+        await asyncio.sleep(busy_for)
+        assert await decisions(database) == {"a-1": None}  # still accepting: not yet
+        busy = False
+        await until(lambda: _decided(database, {"a-1": "create"}))
+    finally:
+        stop.set()
+        await task
+
+
+async def test_ingest_answers_duplicates_with_the_stored_decision(database: Database) -> None:
+    ingest = service(database)
+    first = await ingest.ingest(parse_alerts([alert(id="a-1")], now=START))
+    again = await ingest.accept(parse_alerts([alert(id="a-1"), alert(id="a-1")], now=START))
+    assert [r.decision for r in first] == [DecisionKind.CREATE]
+    assert [(r.decision, r.duplicate) for r in again] == [(DecisionKind.CREATE, True)] * 2
+    new = await ingest.accept(parse_alerts([alert(id="b"), alert(id="b")], now=START))
+    assert [(r.decision, r.state, r.duplicate) for r in new] == [
+        (None, AlertState.OPEN, False),
+        (None, AlertState.OPEN, True),
+    ]
