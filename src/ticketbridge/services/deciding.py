@@ -230,9 +230,10 @@ class Decider:
             ticket = by_key.get(key) if key else None
             if ticket is None and key is not None:
                 ticket = plan.tickets.get(key[0])
-            decided.append(
-                replace(
-                    stored,
+            decided.append(  # built, not `replace`d: this runs for every alert
+                StoredAlert(
+                    pk=stored.pk,
+                    alert=stored.alert,
                     decision=decision.kind,
                     reasons=decision.reasons,
                     route=route_name,

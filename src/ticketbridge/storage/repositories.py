@@ -102,6 +102,23 @@ _SQLITE_APPEND = (
 )
 
 
+_SQLITE_RECORD = (
+    "UPDATE alerts SET decision = ?, reasons = ?, route = ?, own_state = ?, ticket_id = ? "
+    "WHERE pk = ?"
+)
+
+
+def _sqlite_decision(stored: StoredAlert) -> tuple[object, ...]:
+    return (
+        stored.decision.value if stored.decision else None,
+        json.dumps(list(stored.reasons)),
+        stored.route,
+        stored.own_state.value if stored.own_state else None,
+        stored.ticket_id,
+        stored.pk,
+    )
+
+
 def _sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
@@ -190,6 +207,10 @@ class SqlAlerts:
     async def record(self, decided: Sequence[StoredAlert]) -> None:
         """Write the decisions (decision, reasons, route, own state, ticket) of stored alerts."""
         if not decided:
+            return
+        if not self._postgres:  # at the driver, as `append`: this runs for every alert
+            values = [_sqlite_decision(s) for s in decided]
+            await self._conn.exec_driver_sql(_SQLITE_RECORD, values)
             return
         statement = (
             update(alerts)
