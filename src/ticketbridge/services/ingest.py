@@ -6,8 +6,8 @@ nothing changed), and no decision yet for new ones. `Decider.decide_pending` (de
 routes and decides them after, in ingest order. `ingest` does both and answers with the
 decisions: the library and `POST /v1/alerts?wait=true` use it.
 
-Idempotent on (source, id), held by the database's unique constraint; on PostgreSQL the keys of
-a batch are locked for the transaction so two ingesters never race on one key.
+Idempotent on (source, id), held by the database's unique constraint (inserts skip a stored key;
+on PostgreSQL a concurrent insert of one key waits for the other's commit, then skips).
 """
 
 from __future__ import annotations
@@ -62,7 +62,6 @@ class IngestService:
         """Persist `alerts` undecided; one result per alert, in order, after the commit."""
         keys = [(a.source, a.id) for a in alerts]
         async with self._uow_factory() as uow:
-            await uow.tickets.lock_fingerprints(sorted({f"{s}\x00{i}" for s, i in keys}))
             first: dict[tuple[str, str], Alert] = {}
             for key, alert in zip(keys, alerts, strict=True):
                 first.setdefault(key, alert)  # the first of each key, as ingested

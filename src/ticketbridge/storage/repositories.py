@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -179,12 +179,14 @@ class SqlAlerts:
         inserted. One statement in the usual case (nothing stored before)."""
         if not new:
             return set()
-        if self._postgres:  # the caller holds the keys' advisory locks: find, then insert
-            stored = await self.find([(a.source, a.id) for a in new])
-            rows = [_new_alert_row(a) for a in new if (a.source, a.id) not in stored]
-            if rows:
-                await self._conn.execute(insert(alerts), rows)
-            return {(r["source"], r["alert_id"]) for r in rows}
+        if self._postgres:  # a concurrent insert of a key waits for its commit, then skips
+            statement = (
+                pg_insert(alerts)
+                .on_conflict_do_nothing(index_elements=["source", "alert_id"])
+                .returning(alerts.c.source, alerts.c.alert_id)
+            )
+            result = await self._conn.execute(statement, [_new_alert_row(a) for a in new])
+            return {(row[0], row[1]) for row in result}
         # SQLite: BEGIN IMMEDIATE holds the one write lock, so rows past `before` are ours.
         before = (
             await self._conn.execute(select(func.coalesce(func.max(alerts.c.pk), 0)))
@@ -239,12 +241,16 @@ class SqlAlerts:
     async def find(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:
         found: dict[tuple[str, str], StoredAlert] = {}
         unique = list(dict.fromkeys(keys))
+        wanted = set(unique)
         for start in range(0, len(unique), 400):  # keep under SQLite's bound-parameter limit
-            chunk = unique[start : start + 400]
-            query = select(alerts).where(tuple_(alerts.c.source, alerts.c.alert_id).in_(chunk))
+            # By alert_id (indexed), pairs checked here: PostgreSQL plans a row-value IN list
+            # as a scan of the whole table.
+            ids = sorted({alert_id for _, alert_id in unique[start : start + 400]})
+            query = select(alerts).where(alerts.c.alert_id.in_(ids))
             for row in (await self._conn.execute(query)).mappings():
-                stored = _stored(row)
-                found[(stored.alert.source, stored.alert.id)] = stored
+                if (row["source"], row["alert_id"]) in wanted:
+                    stored = _stored(row)
+                    found[(stored.alert.source, stored.alert.id)] = stored
         return found
 
     async def get(self, source: str | None, alert_id: str) -> StoredAlert | None:

@@ -136,3 +136,13 @@ async def test_ingest_answers_duplicates_with_the_stored_decision(database: Data
         (None, AlertState.OPEN, False),
         (None, AlertState.OPEN, True),
     ]
+
+
+async def test_concurrent_accepts_of_one_alert_store_it_once(database: Database) -> None:
+    ingest = service(database)
+    answers = await asyncio.gather(
+        *(ingest.accept(parse_alerts([alert(id="same")], now=START)) for _ in range(6))
+    )
+    assert sorted(a.duplicate for [a] in answers) == [False] + [True] * 5
+    assert await decisions(database) == {"same": None}
+    assert await DecisionLoop(ingest.decider, QUICK).run_until_idle() == 1
