@@ -12,10 +12,11 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
 from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
-from ticketbridge.storage.repositories import SqlAlerts, SqlTickets
+from ticketbridge.storage.repositories import SqlTickets
 
 __all__ = ["SqlUnitOfWork"]
 
