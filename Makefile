@@ -35,7 +35,7 @@ emulator: $(STAMP)
 	$(BIN)/ticketbridge emulator --port 8081
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
