@@ -1,12 +1,15 @@
 """An in-memory provider with the behaviour of Jira that the pipeline relies on.
 
-Configured like the Jira emulator's default site (`jira.defaults`): projects OPS, AIGOV,
-COMPLIANCE, SEC, INFRA (INFRA's create screen is narrow), keys `OPS-1`, `OPS-2`…, the workflow
-To Do (new) → In Progress → Under Review (indeterminate) → Done (done) with Reopen; resolution
-set when a transition lands in done (default "Done") and cleared when it leaves; labels,
-comments, links, remote links and the issue property of a marker. Searches evaluate the JQL
-subset of `jira.jql` and honour an optional index lag: an issue is invisible to search for
-`search_lag` seconds after its creation unless its id is passed as known (`reconcileIssues`).
+`FakeProvider` implements the `Provider` port over a `FakeSite` (fake_site.py: configuration,
+stored issues, create checks, test controls), configured like the Jira emulator's default site
+(`jira.defaults`): projects OPS, AIGOV, COMPLIANCE, SEC, INFRA (INFRA's create screen is
+narrow), keys `OPS-1`, `OPS-2`…, the workflow To Do (new) → In Progress → Under Review
+(indeterminate) → Done (done) with Reopen; resolution set when a transition lands in done
+(default "Done") and cleared when it leaves; labels, comments, links, remote links and the issue
+property of a marker. Searches evaluate the JQL subset of `jira.jql` and honour an optional
+index lag: an issue is invisible to search for `search_lag` seconds after its creation unless
+its id is passed as known (`reconcileIssues`). The stored records and their JQL values are in
+fake_store.py.
 
 Failures are injectable at the boundary: `fail_next(op, error)` makes the next call of `op`
 raise `error`; `drop_next_create()` lets the next create commit and then raises
@@ -15,23 +18,18 @@ raise `error`; `drop_next_create()` lets the next create commit and then raises
 
 from __future__ import annotations
 
-import itertools
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 import structlog
 
-from ticketbridge.errors import FieldErrors, JiraError, NotFound, OutcomeUnknown
+from ticketbridge.errors import FieldErrors, NotFound, OutcomeUnknown
 from ticketbridge.providers.base import (
     BulkResult,
-    Capabilities,
     Comment,
     CreateMetaField,
     FieldDef,
-    Flavor,
     Issue,
     IssueDraft,
     IssueRef,
@@ -47,20 +45,17 @@ from ticketbridge.providers.base import (
     Transition,
     User,
 )
+from ticketbridge.providers.fake_site import FIELDS, PROJECTS, USERS, FakeSite
 from ticketbridge.providers.fake_store import (
     FakeComment,
     FakeIssue,
-    as_text,
     description_text,
     jql_values,
-    marker_labels,
     public_comment,
     sort_key,
 )
 from ticketbridge.providers.jira import defaults as jd
 from ticketbridge.providers.jira import jql
-from ticketbridge.providers.jira.bodies import marker_needs_labels
-from ticketbridge.providers.jira.shaping import shape_value
 from ticketbridge.render import Document, clip_summary
 
 __all__ = [
@@ -70,83 +65,14 @@ __all__ = [
     "FakeComment",
     "FakeIssue",
     "FakeProvider",
+    "FakeSite",
 ]
 
 log = structlog.get_logger(__name__)
 
-FIELDS, HIDDEN, PROJECTS, USERS = jd.FIELDS, jd.HIDDEN, jd.PROJECTS, jd.USERS
 
-
-class FakeProvider:
-    """In-memory `Provider`. Not thread-safe; meant for one event loop in tests."""
-
-    def __init__(
-        self,
-        *,
-        flavor: Flavor = "cloud",
-        base_url: str = "https://fake.atlassian.net",
-        search_lag: float = 0.0,
-        clock: Callable[[], float] = time.monotonic,
-        fields: Sequence[FieldDef] = FIELDS,
-        users: Sequence[User] = USERS,
-        projects: Sequence[Project] = PROJECTS,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.search_lag = search_lag
-        self.clock = clock
-        self.issues: dict[str, FakeIssue] = {}
-        self.users = list(users)
-        self._flavor: Flavor = flavor
-        self._fields = tuple(fields)
-        self._projects = tuple(projects)
-        self._hidden: set[tuple[str, str, str]] = set()
-        self._hidden_in_project: set[tuple[str, str]] = set(HIDDEN)
-        self._failures: dict[str, list[JiraError]] = {}
-        self._drops = 0
-        self._ids = itertools.count(10001)
-        self._seq: dict[str, itertools.count[int]] = {}
-        self.calls: dict[str, int] = {}
-
-    # --- test controls ----------------------------------------------------------------------
-
-    def fail_next(self, op: str, error: JiraError, times: int = 1) -> None:
-        """The next `times` calls of method `op` (e.g. "create_issue") raise `error`."""
-        self._failures.setdefault(op, []).extend([error] * times)
-
-    def drop_next_create(self, times: int = 1) -> None:
-        """The next creates commit, then raise `OutcomeUnknown` (response lost)."""
-        self._drops += times
-
-    def hide_field(self, project: str, issue_type: str, field_id: str) -> None:
-        """Take a field off the create screen of project/issue type."""
-        self._hidden.add((project, issue_type, field_id))
-
-    def index_now(self) -> None:
-        """Let search see every issue at once (end the index lag)."""
-        now = self.clock()
-        for issue in self.issues.values():
-            issue.visible_at = min(issue.visible_at, now)
-
-    def _enter(self, op: str) -> None:
-        self.calls[op] = self.calls.get(op, 0) + 1
-        pending = self._failures.get(op)
-        if pending:
-            raise pending.pop(0)
-
-    # --- capabilities -----------------------------------------------------------------------
-
-    @property
-    def capabilities(self) -> Capabilities:
-        cloud = self._flavor == "cloud"
-        return Capabilities(
-            flavor=self._flavor,
-            api_version="3" if cloud else "2",
-            rich_text="adf" if cloud else "wiki",
-            bulk_create=True,
-            max_bulk=50,
-            reconcile_issues=cloud,
-            user_key="accountId" if cloud else "name",
-        )
+class FakeProvider(FakeSite):
+    """In-memory `Provider` over a `FakeSite`. Not thread-safe; one event loop in tests."""
 
     # --- issues -----------------------------------------------------------------------------
 
@@ -170,111 +96,6 @@ class FakeProvider:
             lost = OutcomeUnknown("connection dropped after the bulk create was sent")
             return BulkResult(created={}, failed=dict.fromkeys(range(len(drafts)), lost))
         return BulkResult(created=created, failed=failed)
-
-    def _maybe_drop(self) -> None:
-        if self._drops:
-            self._drops -= 1
-            raise OutcomeUnknown("connection dropped after the create was sent")
-
-    def _store(self, draft: IssueDraft) -> IssueRef:
-        self._check_create(draft)
-        extra = self._on_screen(draft)
-        now = datetime.now(UTC)
-        seq = self._seq.setdefault(draft.project, itertools.count(1))
-        issue = FakeIssue(
-            id=str(next(self._ids)),
-            key=f"{draft.project}-{next(seq)}",
-            project=draft.project,
-            issue_type=draft.issue_type,
-            summary=clip_summary(draft.summary),
-            status=jd.STATUSES[0],
-            created=now,
-            updated=now,
-            visible_at=self.clock() + self.search_lag,
-            description=draft.description,
-            priority=draft.priority or "Medium",
-            assignee=self._assignee(draft.assignee),
-            labels=list(dict.fromkeys([*draft.labels, *marker_labels(draft.marker)])),
-            due_date=draft.due_date,
-            parent=draft.parent,
-            fields=extra,
-        )
-        if draft.marker:
-            issue.properties[Marker.PROPERTY_KEY] = draft.marker.property_value
-        self.issues[issue.key] = issue
-        return self._ref(issue)
-
-    def _check_create(self, draft: IssueDraft) -> None:
-        if draft.marker and not self._on_create_screen(draft.project, draft.issue_type, "labels"):
-            raise marker_needs_labels(draft.project, draft.issue_type)
-        problems: dict[str, str] = {}
-        if draft.project not in {p.key for p in self._projects}:
-            problems["project"] = "valid project is required"
-        elif draft.issue_type not in {t.name for t in jd.ISSUE_TYPES}:
-            problems["issuetype"] = "The issue type selected is invalid."
-        if not draft.summary.strip():
-            problems["summary"] = "You must specify a summary of the issue."
-        if draft.priority and draft.priority not in {p.name for p in jd.PRIORITIES}:
-            problems["priority"] = f"Priority name '{draft.priority}' is not valid"
-        if draft.parent and draft.parent not in self.issues:
-            problems["parent"] = f"Issue '{draft.parent}' does not exist"
-        if problems:
-            raise FieldErrors(
-                "Jira refused the issue",
-                fields=problems,
-                hint=f"check {', '.join(problems)} of {draft.project}/{draft.issue_type}",
-            )
-
-    def _on_screen(self, draft: IssueDraft) -> dict[str, Any]:
-        kept: dict[str, Any] = {}
-        for name, value in draft.fields.items():
-            fdef = self._field(name)
-            if fdef is None or not self._on_create_screen(draft.project, draft.issue_type, fdef.id):
-                log.warning(
-                    "field dropped: not on the create screen",
-                    field=name,
-                    project=draft.project,
-                    issue_type=draft.issue_type,
-                )
-                continue
-            if fdef.schema_type == "user" and isinstance(value, str):
-                user = self._user(value)
-                value = (
-                    (user.account_id if self._flavor == "cloud" else user.name) if user else None
-                )
-            kept[fdef.id] = shape_value(
-                fdef, value, user_key=self.capabilities.user_key, text=as_text
-            )
-        return kept
-
-    def _field(self, name: str) -> FieldDef | None:
-        for f in self._fields:
-            if name in (f.id, f.name):
-                return f
-        return None
-
-    def _assignee(self, who: str | None) -> User | None:
-        if who is None:
-            return None
-        user = self._user(who)
-        if user is None:
-            log.warning("assignee unknown; issue left unassigned", assignee=who)
-        return user
-
-    def _user(self, who: str) -> User | None:
-        for u in self.users:
-            if who in (u.account_id, u.name, u.email):
-                return u
-        return None
-
-    def _ref(self, issue: FakeIssue) -> IssueRef:
-        return IssueRef(issue.id, issue.key, f"{self.base_url}/browse/{issue.key}")
-
-    def _get(self, key: str) -> FakeIssue:
-        issue = self.issues.get(key) or next((i for i in self.issues.values() if i.id == key), None)
-        if issue is None:
-            raise NotFound(f"Issue does not exist or you do not have permission to see it: {key}")
-        return issue
 
     async def get_issue(self, key: str) -> Issue:
         self._enter("get_issue")
@@ -320,9 +141,7 @@ class FakeProvider:
             if fdef is None:  # as JiraProvider: dropped with a warning, not a refused edit
                 log.warning("field dropped: Jira has no such field", field=name)
                 continue
-            issue.fields[fdef.id] = shape_value(
-                fdef, value, user_key=self.capabilities.user_key, text=as_text
-            )
+            issue.fields[fdef.id] = self._shaped(fdef, value)
         issue.updated = datetime.now(UTC)
 
     async def add_comment(self, key: str, body: Document) -> Comment:
@@ -458,13 +277,6 @@ class FakeProvider:
             for f in self._fields
             if self._on_create_screen(project, issue_type, f.id)
         )
-
-    def _on_create_screen(self, project: str, issue_type: str, field_id: str) -> bool:
-        return (project, field_id) not in self._hidden_in_project and (
-            project,
-            issue_type,
-            field_id,
-        ) not in self._hidden
 
     async def find_user(self, query: str) -> User | None:
         self._enter("find_user")
