@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 from fastapi import APIRouter, Depends, Query
 
@@ -18,9 +19,10 @@ from ticketbridge.api.schemas import (
     TicketList,
 )
 from ticketbridge.api.views import alert_body, job_body, ticket_body
-from ticketbridge.domain import AlertState, JobState
+from ticketbridge.domain import AlertState, DecisionKind, JobState
+from ticketbridge.services.queries import NO_FILTER, PENDING, AlertFilter, AlertPage
 
-__all__ = ["query_router"]
+__all__ = ["AlertPaging", "DecisionParam", "query_router"]
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many.")]
 _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
@@ -28,11 +30,45 @@ _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorBody},
 }
 _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
-# A state filter scans at most this many recent alerts (the store has no state index yet).
-_STATE_SCAN = 10_000
+_ALERT_LIST_ERRORS: dict[int | str, dict[str, object]] = {422: {"model": ErrorBody}}
+
+
+def _text_filter(description: str) -> Any:  # a Query() marker (FastAPI types it Any)
+    return Query(min_length=1, max_length=255, description=description)
+
+
+class DecisionParam(StrEnum):
+    """`?decision=`: a `DecisionKind`, or `pending` (accepted, not decided yet)."""
+
+    PENDING = PENDING
+    CREATE = DecisionKind.CREATE.value
+    REPEAT = DecisionKind.REPEAT.value
+    REOPEN = DecisionKind.REOPEN.value
+    NEW_LINKED = DecisionKind.NEW_LINKED.value
+    RESOLVE = DecisionKind.RESOLVE.value
+    SUPPRESS = DecisionKind.SUPPRESS.value
+    IGNORE = DecisionKind.IGNORE.value
+
+
+def _decision(param: DecisionParam | None) -> DecisionKind | Literal["pending"] | None:
+    if param is None:
+        return None
+    return "pending" if param is DecisionParam.PENDING else DecisionKind(param.value)
+
+
+@runtime_checkable
+class AlertPaging(Protocol):
+    """What the alert listing needs: `services.AlertQueries.page`."""
+
+    async def page(
+        self, *, limit: int = 100, cursor: str | None = None, where: AlertFilter = NO_FILTER
+    ) -> AlertPage: ...
 
 
 def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
+    paging = container.alerts
+    if not isinstance(paging, AlertPaging):  # api.ports.AlertQueries lacks `page` (yet)
+        raise TypeError("container.alerts must page alerts: services.AlertQueries.page")
     router = APIRouter(responses=_AUTH_ERRORS)
     read = [Depends(auth.require(Scope.READ))]
     admin = [Depends(auth.require(Scope.ADMIN))]
@@ -42,19 +78,27 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         response_model=AlertList,
         tags=["alerts"],
         dependencies=read,
-        summary="Recent alerts, newest first",
+        responses=_ALERT_LIST_ERRORS,
+        summary="Alerts, newest first, a page at a time (filters combine)",
     )
     async def list_alerts(
         status: Annotated[
             AlertState | None, Query(description="Only alerts in this state.")
         ] = None,
-        source: Annotated[str | None, Query(description="Only alerts of this source.")] = None,
-        limit: Limit = 100,
+        source: Annotated[str | None, _text_filter("Only alerts of this source.")] = None,
+        fingerprint: Annotated[str | None, _text_filter("Only alerts of this fingerprint.")] = None,
+        decision: Annotated[
+            DecisionParam | None,
+            Query(description="Only alerts decided so; `pending`: not decided yet."),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500, description="At most this many.")] = 100,
+        cursor: Annotated[
+            str | None, Query(max_length=200, description="`next_cursor` of the last page.")
+        ] = None,
     ) -> AlertList:
-        scan = limit if status is None else _STATE_SCAN
-        views = await container.alerts.recent(limit=scan, source=source)
-        items = [alert_body(v) for v in views if status is None or v.state == status]
-        return AlertList(items=items[:limit])
+        where = AlertFilter(source, fingerprint, status, _decision(decision))
+        page = await paging.page(limit=limit, cursor=cursor, where=where)
+        return AlertList(items=[alert_body(v) for v in page.items], next_cursor=page.next_cursor)
 
     @router.get(
         "/v1/alerts/{alert_id}",

@@ -89,7 +89,10 @@ class AlertView(BaseModel):
 
 
 class AlertList(BaseModel):
-    items: list[AlertView]
+    items: list[AlertView] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next (older) page; null: last page."
+    )
 
 
 class TicketView(BaseModel):

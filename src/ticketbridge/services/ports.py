@@ -13,7 +13,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from ticketbridge.domain import Alert, JobState, Ticket
+from ticketbridge.domain import Alert, AlertState, DecisionKind, JobState, Ticket
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
 from ticketbridge.providers.base import IssueDraft
@@ -99,8 +99,18 @@ class AlertRepository(Protocol):
     async def latest_for_ticket(self, ticket_id: int) -> StoredAlert | None: ...
 
     async def list(
-        self, *, limit: int, before_pk: int | None = None, source: str | None = None
-    ) -> list[StoredAlert]: ...
+        self,
+        *,
+        limit: int,
+        before_pk: int | None = None,
+        source: str | None = None,
+        fingerprint: str | None = None,
+        state: AlertState | None = None,
+        decision: DecisionKind | Literal["pending"] | None = None,
+    ) -> list[StoredAlert]:
+        """Newest first (pk < `before_pk`), every filter applied in the database; `state` is
+        `StoredAlert.state`, `decision="pending"` the alerts not decided yet."""
+        ...
 
 
 class TicketRepository(Protocol):

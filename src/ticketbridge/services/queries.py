@@ -3,13 +3,30 @@ and the outbox's dead-letter list with retry and drop."""
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Final, Literal
 
 from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState, Ticket, TicketStatus
-from ticketbridge.services.ports import Clock, Job, StoredAlert, UnitOfWorkFactory
+from ticketbridge.errors import InputError, Problem
+from ticketbridge.services.ports import Clock, Job, StoredAlert, UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["AlertQueries", "AlertView", "JobView", "OutboxAdmin", "TicketView"]
+__all__ = [
+    "NO_FILTER",
+    "PENDING",
+    "AlertFilter",
+    "AlertPage",
+    "AlertQueries",
+    "AlertView",
+    "JobView",
+    "OutboxAdmin",
+    "TicketView",
+    "decode_cursor",
+    "encode_cursor",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,28 @@ class AlertView:
     route: str | None
     ticket_key: str | None
     ticket_url: str | None
+
+
+PENDING: Final = "pending"  # `decision=pending`: accepted, not decided yet
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """What `AlertQueries.page` keeps (all given filters at once); None: any."""
+
+    source: str | None = None
+    fingerprint: str | None = None
+    state: AlertState | None = None
+    decision: DecisionKind | Literal["pending"] | None = None
+
+
+NO_FILTER = AlertFilter()
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    items: list[AlertView]
+    next_cursor: str | None  # None: this is the last page
 
 
 @dataclass(frozen=True)
@@ -128,17 +167,32 @@ class AlertQueries:
             ticket = await uow.tickets.get(stored.ticket_id) if stored.ticket_id else None
             return _alert_view(stored, ticket)
 
+    async def page(
+        self, *, limit: int = 100, cursor: str | None = None, where: AlertFilter = NO_FILTER
+    ) -> AlertPage:
+        """One page of alerts, newest first, filtered in the database; pass `next_cursor` back
+        for the next (older) page. InputError (path "cursor") for a cursor we did not issue."""
+        before = decode_cursor(cursor) if cursor is not None else None
+        async with self._uow_factory() as uow:
+            rows = await uow.alerts.list(
+                limit=limit + 1,  # one more: is there a next page at all?
+                before_pk=before,
+                source=where.source,
+                fingerprint=where.fingerprint,
+                state=where.state,
+                decision=where.decision,
+            )
+            views = await _views(uow, rows[:limit])
+        more = len(rows) > limit
+        return AlertPage(views, encode_cursor(rows[limit - 1].pk) if more else None)
+
     async def recent(
         self, *, limit: int = 100, before_pk: int | None = None, source: str | None = None
     ) -> list[AlertView]:
         """Newest first."""
         async with self._uow_factory() as uow:
             rows = await uow.alerts.list(limit=limit, before_pk=before_pk, source=source)
-            tickets: dict[int, Ticket | None] = {}
-            for row in rows:
-                if row.ticket_id is not None and row.ticket_id not in tickets:
-                    tickets[row.ticket_id] = await uow.tickets.get(row.ticket_id)
-            return [_alert_view(r, tickets.get(r.ticket_id) if r.ticket_id else None) for r in rows]
+            return await _views(uow, rows)
 
     async def tickets(self, *, limit: int = 100, before_id: int | None = None) -> list[TicketView]:
         """Newest first."""
@@ -146,6 +200,33 @@ class AlertQueries:
             return [
                 ticket_view(t) for t in await uow.tickets.list(limit=limit, before_id=before_id)
             ]
+
+
+async def _views(uow: UnitOfWork, rows: Sequence[StoredAlert]) -> list[AlertView]:
+    """The alerts' views, their tickets read in one query."""
+    ids = sorted({r.ticket_id for r in rows if r.ticket_id is not None})
+    tickets = await uow.tickets.get_many(ids) if ids else {}
+    return [_alert_view(r, tickets.get(r.ticket_id) if r.ticket_id else None) for r in rows]
+
+
+def encode_cursor(before_pk: int) -> str:
+    """Opaque to clients: the page continues below this alert pk (keyset paging)."""
+    raw = json.dumps({"v": 1, "before": before_pk}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The pk a cursor continues below; InputError naming "cursor" for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+    except (ValueError, TypeError):  # binascii.Error and JSONDecodeError are ValueErrors
+        data = None
+    before = data.get("before") if isinstance(data, dict) and data.get("v") == 1 else None
+    if type(before) is not int or before < 1:
+        problem = Problem("cursor", "not a cursor from this API: pass `next_cursor` as it is")
+        raise InputError("invalid query", [problem])
+    return before
 
 
 class OutboxAdmin:

@@ -6,18 +6,26 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import RowMapping, bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, RowMapping, bindparam, case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ticketbridge.domain import Alert, AlertLink, AlertState, AlertStatus, DecisionKind, Severity
+from ticketbridge.domain import (
+    Alert,
+    AlertLink,
+    AlertState,
+    AlertStatus,
+    DecisionKind,
+    Severity,
+    TicketStatus,
+)
 from ticketbridge.domain.records import StoredAlert
 from ticketbridge.storage.repositories import DECIDER_LOCK
-from ticketbridge.storage.tables import alerts
+from ticketbridge.storage.tables import alerts, tickets
 
-__all__ = ["SqlAlerts"]
+__all__ = ["SqlAlerts", "alert_state_sql"]
 
 
 def _alert_row(stored: StoredAlert) -> dict[str, Any]:
@@ -230,11 +238,51 @@ class SqlAlerts:
         return _stored(first) if first else None
 
     async def list(
-        self, *, limit: int, before_pk: int | None = None, source: str | None = None
+        self,
+        *,
+        limit: int,
+        before_pk: int | None = None,
+        source: str | None = None,
+        fingerprint: str | None = None,
+        state: AlertState | None = None,
+        decision: DecisionKind | Literal["pending"] | None = None,
     ) -> list[StoredAlert]:
+        """Newest first (by pk: keyset paging, stable under inserts), filtered in SQL.
+        `decision="pending"`: not decided yet; `state`: `StoredAlert.state` as SQL."""
         query = select(alerts).order_by(alerts.c.pk.desc()).limit(limit)
         if before_pk is not None:
             query = query.where(alerts.c.pk < before_pk)
         if source is not None:
             query = query.where(alerts.c.source == source)
+        if fingerprint is not None:
+            query = query.where(alerts.c.fingerprint == fingerprint)
+        if decision == "pending":
+            query = query.where(alerts.c.decision.is_(None))
+        elif decision is not None:
+            query = query.where(alerts.c.decision == decision.value)
+        if state is not None:
+            joined = alerts.outerjoin(tickets, tickets.c.id == alerts.c.ticket_id)
+            query = query.select_from(joined).where(alert_state_sql() == state.value)
         return [_stored(r) for r in (await self._conn.execute(query)).mappings()]
+
+
+def alert_state_sql() -> ColumnElement[str]:
+    """`StoredAlert.state(ticket)` (with `Ticket.alert_state`) as one SQL expression over
+    alerts LEFT JOIN tickets; tests/integration/api/test_alert_listing.py proves the two agree
+    for every combination on SQLite and PostgreSQL. Change both together."""
+    ticket_state = case(
+        (tickets.c.id.is_(None), AlertState.IGNORED.value),
+        (tickets.c.status == TicketStatus.DEAD.value, AlertState.DEAD.value),
+        (tickets.c.issue_key.is_(None), AlertState.OPEN.value),
+        (tickets.c.status_category == "indeterminate", AlertState.IN_PROGRESS.value),
+        (
+            tickets.c.status_category == "done",
+            func.coalesce(tickets.c.outcome, AlertState.RESOLVED.value),
+        ),
+        else_=AlertState.TICKETED.value,
+    )
+    return case(
+        (alerts.c.decision.is_(None), AlertState.OPEN.value),
+        (alerts.c.own_state.is_not(None), alerts.c.own_state),
+        else_=ticket_state,
+    )
