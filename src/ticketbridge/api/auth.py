@@ -13,7 +13,9 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from fastapi import Request
 
@@ -23,6 +25,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "AuthError",
     "Authenticator",
+    "KeyUsage",
     "Scope",
     "hash_token",
     "new_token",
@@ -74,22 +77,45 @@ class AuthError(Exception):
         super().__init__(message)
 
 
+@runtime_checkable
+class KeyUsage(Protocol):
+    """A key store that can record when a key was last used (`api_keys.last_used_at`)."""
+
+    async def touch(self, key_id: str, at: datetime) -> None: ...
+
+
 class Authenticator:
     """Checks bearer tokens against the key store, with a short cache.
 
-    The cache keeps recent lookups for `ttl` seconds (a revoked key stops working within that
-    time) so a busy single-alert sender costs no database round trip per request.
+    The cache keeps each lookup for `ttl` seconds (default 5), so a busy sender costs one
+    indexed read per key per `ttl`, not one per request. That is also how long a key revoked
+    elsewhere (`ticketbridge apikey revoke` is another process) may still be accepted by a
+    server that used it just before: every server refuses it at most `ttl` seconds later.
+
+    When the store is a `KeyUsage`, a key's use is recorded at most once per `touch_every`
+    seconds per key and process (a write a minute, not a write per request).
     """
 
-    def __init__(self, store: ApiKeyStore, *, ttl: float = 10.0) -> None:
+    def __init__(
+        self,
+        store: ApiKeyStore,
+        *,
+        ttl: float = 5.0,
+        touch_every: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
+        self._usage = store if isinstance(store, KeyUsage) else None
         self._ttl = ttl
+        self._touch_every = touch_every
+        self._clock = clock
         self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
+        self._touched: dict[str, float] = {}  # key id → when this process last recorded a use
 
     async def authenticate(self, authorization: str | None) -> ApiKeyRecord:
         token = _bearer_token(authorization)
         digest = hash_token(token)
-        now = time.monotonic()
+        now = self._clock()
         cached = self._cache.get(digest)
         if cached is not None and now - cached[0] < self._ttl:
             record = cached[1]
@@ -100,7 +126,17 @@ class Authenticator:
             self._cache[digest] = (now, record)
         if record is None or record.revoked:
             raise AuthError(401, "unauthorized", "unknown or revoked API key")
+        await self._record_use(record.id, now)
         return record
+
+    async def _record_use(self, key_id: str, now: float) -> None:
+        last = self._touched.get(key_id)
+        if self._usage is None or (last is not None and now - last < self._touch_every):
+            return
+        if len(self._touched) > 10_000:
+            self._touched.clear()
+        self._touched[key_id] = now  # before the write: concurrent requests do not all write
+        await self._usage.touch(key_id, datetime.now(UTC))
 
     def require(self, scope: Scope) -> Callable[[Request], Awaitable[ApiKeyRecord]]:
         """A FastAPI dependency: the caller's key, which must hold `scope` (or admin)."""

@@ -1,4 +1,5 @@
-"""Operator commands on the local database: `db upgrade`, `apikey create`, `outbox …`, `explain`.
+"""Operator commands on the local database: `db upgrade`, `apikey create|list|revoke`,
+`outbox …`, `explain`.
 
 They open the same container the server runs on (the API's ports), so what they show and do is
 exactly what the HTTP API shows and does, and they work while the server is down.
@@ -6,7 +7,8 @@ exactly what the HTTP API shows and does, and they work while the server is down
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import replace
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,8 +20,10 @@ from ticketbridge.api.schemas import AlertView, OutboxJobView
 from ticketbridge.api.views import alert_body, job_body
 from ticketbridge.cli import operations
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
+from ticketbridge.cli.operations import _migrated  # the schema check every command makes
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
+from ticketbridge.domain.records import ApiKey
 from ticketbridge.services import JobView
 
 __all__ = ["apikey_app", "db_app", "explain", "outbox_app"]
@@ -63,6 +67,77 @@ def apikey_create(
     console.print(f"[green]✓[/green] API key {record.name!r} ({', '.join(sorted(scopes))})")
     console.print(f"  {token}")
     console.print("  Store it now: it is not shown again.", style="dim")
+
+
+@apikey_app.command("list")
+@translate_errors
+def apikey_list(as_json: JsonOption = False) -> None:
+    """List the API keys: id, name, scopes, created, last used, revoked (never a token)."""
+    keys = [_key_body(k) for k in bootstrap.run(_api_keys(_settings()))]
+    if as_json:
+        print_json(keys)
+        return
+    table = Table("id", "name", "scopes", "created", "last used", "revoked")
+    for key in keys:
+        table.add_row(
+            str(key["id"]),
+            escape(str(key["name"])),
+            ", ".join(key["scopes"]),
+            _when(key["created_at"]),
+            _when(key["last_used_at"]) or "never",
+            "revoked" if key["revoked"] else "",
+        )
+    console.print(
+        table if keys else "no API keys yet: ticketbridge apikey create --name … --scope …"
+    )
+
+
+@apikey_app.command("revoke")
+@translate_errors
+def apikey_revoke(
+    key_id: Annotated[int, typer.Argument(help="The key's id (see `apikey list`).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an API key for good; running servers refuse it within 5 seconds."""
+    key = bootstrap.run(_revoke_api_key(_settings(), key_id))
+    if key is None:
+        fail(f"no API key with id {key_id} (see: ticketbridge apikey list)", Exit.USAGE)
+    if as_json:
+        print_json(_key_body(key))
+        return
+    console.print(f"[green]✓[/green] API key {key.id} ({escape(key.name)}) is revoked")
+
+
+async def _api_keys(settings: Settings) -> list[ApiKey]:
+    async with _migrated(settings) as container, container.database.unit_of_work() as uow:
+        return await uow.api_keys.list()
+
+
+async def _revoke_api_key(settings: Settings, key_id: int) -> ApiKey | None:
+    """The key as revoked; None when no key has that id. Revoking twice is not an error."""
+    async with _migrated(settings) as container, container.database.unit_of_work() as uow:
+        key = next((k for k in await uow.api_keys.list() if k.id == key_id), None)
+        if key is None:
+            return None
+        await uow.api_keys.revoke(key_id)
+        await uow.commit()
+    return replace(key, revoked=True)
+
+
+def _key_body(key: ApiKey) -> dict[str, Any]:
+    """What `apikey list --json` prints of a key: everything but the token's hash."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "scopes": sorted(key.scopes),
+        "created_at": key.created_at.isoformat(),
+        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+        "revoked": key.revoked,
+    }
+
+
+def _when(iso: str | None) -> str:
+    return iso[:19].replace("T", " ") + " UTC" if iso else ""
 
 
 @outbox_app.command("list")

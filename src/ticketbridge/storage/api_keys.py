@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain.records import ApiKey
@@ -46,8 +46,11 @@ class SqlApiKeys:
         return _key(row) if row else None
 
     async def touch(self, key_id: int, now: datetime) -> None:
+        """Record a use at `now`; never moves `last_used_at` back (servers write it at most
+        once a minute each, with their own clocks)."""
+        newer = or_(api_keys.c.last_used_at.is_(None), api_keys.c.last_used_at < now)
         await self._conn.execute(
-            update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now)
+            update(api_keys).where(api_keys.c.id == key_id, newer).values(last_used_at=now)
         )
 
     async def list(self) -> list[ApiKey]:
