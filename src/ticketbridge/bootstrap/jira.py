@@ -1,0 +1,159 @@
+"""The Jira side of the composition root: which Jira to talk to (ticketbridge.yaml's `jira:` or
+the connection `ticketbridge config jira` stored), the `JiraProvider` built for it with every
+request metered, the quick connection test behind `ticketbridge config test` and
+`POST /v1/jira/test`, and the API's `JiraIntegrationService` over all of these."""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+from pydantic import ValidationError
+
+from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
+from ticketbridge.api.metrics import MeteredTransport, Metrics
+from ticketbridge.api.schemas import JiraConnectionIn, JiraConnectionView, JiraTestReport
+from ticketbridge.config.integrations import JiraConfig
+from ticketbridge.config.schema import Config
+from ticketbridge.config.settings import Settings
+from ticketbridge.errors import ConfigError, InputError, Problem, TicketBridgeError
+from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
+from ticketbridge.providers.jira.client import HttpSettings
+from ticketbridge.providers.jira.retry import RetryPolicy
+
+__all__ = [
+    "NO_JIRA",
+    "JiraIntegrationService",
+    "NotBuiltYet",
+    "build_provider",
+    "check_jira",
+    "connection_store",
+    "effective_jira",
+]
+
+NO_JIRA = Problem("jira", "run `ticketbridge config jira --cloud-url …` or add `jira:`")
+
+
+class NotBuiltYet(TicketBridgeError):
+    """A part this command needs is not in this build (exit 1 with the part's name)."""
+
+
+def connection_store(settings: Settings) -> ConnectionStore:
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return ConnectionStore(settings.data_dir, secret)
+
+
+def effective_jira(settings: Settings, config: Config) -> StoredConnection | None:
+    """The Jira to talk to: ticketbridge.yaml's `jira:` wins over `ticketbridge config jira`."""
+    if config.jira is not None:
+        return StoredConnection(config.jira, None)
+    return connection_store(settings).load()
+
+
+def build_provider(
+    jira: JiraConfig,
+    metrics: Metrics,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+) -> JiraProvider:
+    """The Jira client for a connection; every request on the wire is metered."""
+    auth = jira.auth
+    if auth.type == "token":
+        credentials = api_token(auth.email, auth.api_token.get_secret_value())
+    elif auth.type == "pat":
+        credentials = personal_access_token(auth.token.get_secret_value())
+    elif auth.type == "basic":
+        credentials = basic(auth.username, auth.password.get_secret_value())
+    else:
+        raise NotBuiltYet("OAuth 2.0 connections are not wired in this build yet; use a token")
+    base_url = str(jira.url).rstrip("/")
+    ca_bundle = str(jira.ca_bundle) if jira.ca_bundle else None
+    inner = transport or httpx.AsyncHTTPTransport(
+        verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
+        limits=httpx.Limits(max_connections=20),
+    )
+    http = HttpSettings(
+        base_url=base_url, auth=credentials, ca_bundle=ca_bundle, read_timeout=jira.timeout
+    )
+    return JiraProvider(
+        flavor=jira.flavor,
+        base_url=base_url,
+        auth=credentials,
+        transport=MeteredTransport(inner, metrics),
+        http=http,
+        retry=retry,
+    )
+
+
+async def check_jira(
+    jira: JiraConfig, transport: httpx.AsyncBaseTransport | None = None
+) -> JiraTestReport:
+    """Who we are on this Jira, its flavour, version and visible projects (JiraError if not)."""
+    # One quick retry: someone is waiting for the answer, and a down Jira stays down.
+    quick = RetryPolicy(max_retries=1, base_delay=0.2)
+    provider = build_provider(jira, Metrics(), transport, retry=quick)
+    try:
+        me = await provider.myself()
+        info = await provider.server_info()
+        projects = await provider.projects()
+    finally:
+        await provider.aclose()
+    caps = provider.capabilities
+    return JiraTestReport(
+        user=f"{me.display_name} <{me.email or me.account_id or me.name}>",
+        flavor=caps.flavor,
+        deployment=info.deployment_type,
+        api_version=caps.api_version,
+        version=info.version,
+        base_url=info.base_url,
+        projects=[p.key for p in projects],
+    )
+
+
+class JiraIntegrationService:
+    """`api.ports.JiraIntegration` over the connection store and ticketbridge.yaml."""
+
+    def __init__(
+        self, settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None
+    ) -> None:
+        self._settings = settings
+        self._config = config
+        self._transport = transport
+
+    def current(self) -> JiraConnectionView:
+        connection = effective_jira(self._settings, self._config)
+        if connection is None:
+            return JiraConnectionView(configured=False)
+        jira, auth = connection.jira, connection.jira.auth
+        user = getattr(auth, "email", None) or getattr(auth, "username", None)
+        return JiraConnectionView(
+            configured=True,
+            origin="ticketbridge.yaml" if self._config.jira is not None else "stored",
+            flavor=jira.flavor,
+            url=str(jira.url),
+            auth_type=auth.type,
+            user=user,
+            project_key=connection.project_key,
+        )
+
+    def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        if self._config.jira is not None:
+            raise ConfigError(
+                "ticketbridge.yaml defines the Jira connection",
+                [Problem("jira", "edit the file; a stored connection would be ignored")],
+            )
+        data = connection.model_dump(exclude={"project_key"})
+        try:
+            jira = JiraConfig.model_validate(data)
+        except ValidationError as exc:
+            problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+            raise InputError("the Jira connection is not valid", problems) from exc
+        connection_store(self._settings).save(jira, connection.project_key)
+        return self.current()
+
+    async def test(self) -> JiraTestReport:
+        connection = effective_jira(self._settings, self._config)
+        if connection is None:
+            raise ConfigError("no Jira is configured", [NO_JIRA])
+        return await check_jira(connection.jira, self._transport)
