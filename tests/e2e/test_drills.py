@@ -47,7 +47,7 @@ def alerts(round_: int) -> list[dict[str, Any]]:
 
 
 # The killed process's jobs stay leased this long before another worker takes them
-# (TICKETBRIDGE_JOB_LEASE_SECONDS, read by WorkerSettings.from_env; 120 s by default).
+# (TICKETBRIDGE_JOB_LEASE_SECONDS, a process setting; 120 s by default).
 LEASE_SECONDS = 10
 
 

@@ -7,8 +7,8 @@ closes it again; `cli.server` runs the API on uvicorn with the outbox workers in
 process. The package is one layer (SPEC §13, `[tool.importlinter]`): only `cli` and `library`
 import it.
 
-- `wiring`: configuration loading, routing, the worker settings, `Container`, `open_container`,
-  `build_app`.
+- `wiring`: configuration loading, routing, the worker settings (`worker_settings_from`),
+  `Container`, `open_container`, `build_app`.
 - `jira`: the Jira connection (stored or in ticketbridge.yaml), `build_provider`, `check_jira`
   and the API's `JiraIntegrationService`.
 - `database`: migrations (`upgrade_database`, `head_revision`) and the API's `DatabaseHealth`.
@@ -40,6 +40,7 @@ from ticketbridge.bootstrap.wiring import (
     pipeline_settings,
     routing,
     run,
+    worker_settings_from,
 )
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "routing",
     "run",
     "upgrade_database",
+    "worker_settings_from",
 ]

@@ -73,6 +73,7 @@ __all__ = [
     "pipeline_settings",
     "routing",
     "run",
+    "worker_settings_from",
 ]
 
 T = TypeVar("T")
@@ -120,6 +121,11 @@ def outbox_provider(config: Config, provider: Provider, composer: IssueComposer)
 def pipeline_settings(config: Config) -> PipelineSettings:
     """The services' settings from the YAML (`defaults`, `sync`, `sources`)."""
     return PipelineSettings.from_config(config)
+
+
+def worker_settings_from(settings: Settings) -> WorkerSettings:
+    """The outbox workers' settings from the environment's (`TICKETBRIDGE_JOB_*`)."""
+    return WorkerSettings.from_settings(settings)
 
 
 @dataclass
@@ -186,7 +192,8 @@ async def open_container(
 
     `workers` dispatchers are built (default: none — only `serve` and `worker` run them) when a
     Jira is configured, and with any workers the decision loop; `jira_transport` replaces the
-    network (tests: the emulator in process).
+    network (tests: the emulator in process); `worker_settings` replaces the ones `settings`
+    carries (TICKETBRIDGE_JOB_*).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics()
@@ -196,7 +203,7 @@ async def open_container(
     router, composer = routing(config)
     connection = effective_jira(settings, config) if workers else None
     provider = build_provider(connection.jira, metrics, jira_transport) if connection else None
-    worker = worker_settings or WorkerSettings.from_env()
+    worker = worker_settings or worker_settings_from(settings)
     dispatchers = [
         Dispatcher(
             OutboxProcessor(

@@ -1,4 +1,9 @@
-"""Environment settings (`TICKETBRIDGE_*`), read by `load_settings()`, never at import."""
+"""Environment settings (`TICKETBRIDGE_*`), read by `load_settings()`, never at import.
+
+The one place the process environment is read: the server's settings and the outbox workers'
+(`JOB_LEASE_SECONDS`, `JOB_CRASH_LIMIT`, `DONE_JOB_RETENTION_DAYS`, which `bootstrap` turns
+into `services.WorkerSettings`). A bad value is a ConfigError naming the variable.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ticketbridge.config.loader import ConfigCheck, load_config
@@ -38,6 +44,38 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="the URL Jira and sources reach us at (webhook registration)"
     )
+    # The outbox workers. The lease must outlast a slow request (30 s read timeout): below 5 s
+    # two workers would run one job; shorter than the default only for drills.
+    job_lease_seconds: float = Field(
+        default=120.0,
+        ge=5,
+        le=86_400,
+        allow_inf_nan=False,
+        description="a job whose worker died runs again after this",
+    )
+    job_crash_limit: int = Field(
+        default=5,
+        ge=1,
+        le=1_000,
+        description="unexpected failures in a row before a job is dead-lettered",
+    )
+    done_job_retention_days: float = Field(
+        default=7.0,
+        ge=0,
+        le=3_650,
+        allow_inf_nan=False,
+        description="completed jobs are deleted after this long",
+    )
+
+    @field_validator(
+        "job_lease_seconds", "job_crash_limit", "done_job_retention_days", mode="before"
+    )
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        # `VAR=` or `VAR= ` in a compose file or unit means "not set", as it always did here.
+        if isinstance(value, str) and not value.strip():
+            raise PydanticUseDefault
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,20 +1,20 @@
 """The settings the pipeline services run on, as plain values.
 
-They are built from the YAML config by `bootstrap` (or `PipelineSettings.from_config`), so the
-services do not depend on the config file's shape and tests can state exactly what they need.
+They are built by `bootstrap` from the YAML config (`PipelineSettings.from_config`) and from
+the process settings (`WorkerSettings.from_settings`), so the services never read a file or the
+environment themselves and tests can state exactly what they need.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from ticketbridge.config import Config
+from ticketbridge.config.settings import Settings, load_settings
 from ticketbridge.domain import AlertState, DedupPolicy, Severity
-from ticketbridge.errors import ConfigError, Problem
 
 __all__ = ["DEFAULT_DUE", "DEFAULT_PRIORITIES", "PipelineSettings", "WorkerSettings"]
 
@@ -114,53 +114,20 @@ class WorkerSettings:
     purge_every: timedelta = timedelta(minutes=10)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
-        """The defaults, with what the environment (default: the process's, read now) sets:
-        TICKETBRIDGE_JOB_LEASE_SECONDS, TICKETBRIDGE_JOB_CRASH_LIMIT,
-        TICKETBRIDGE_DONE_JOB_RETENTION_DAYS. A bad value is a ConfigError naming it."""
-        env = os.environ if env is None else env
-        problems: list[Problem] = []
-        lease = _number(env, _LEASE, problems, minimum=_MIN_LEASE_SECONDS, maximum=86_400)
-        limit = _number(env, _CRASH_LIMIT, problems, minimum=1, maximum=1_000, integral=True)
-        days = _number(env, _RETENTION, problems, minimum=0, maximum=3_650)
-        if problems:
-            raise ConfigError("worker settings are invalid", problems)
-        defaults = cls()
+    def from_settings(cls, settings: Settings) -> WorkerSettings:
+        """The defaults, with the lease, crash limit and retention of the process settings
+        (TICKETBRIDGE_JOB_LEASE_SECONDS, TICKETBRIDGE_JOB_CRASH_LIMIT,
+        TICKETBRIDGE_DONE_JOB_RETENTION_DAYS, read and checked by `config.settings`)."""
         return replace(
-            defaults,
-            lease=timedelta(seconds=lease) if lease is not None else defaults.lease,
-            crash_limit=int(limit) if limit is not None else defaults.crash_limit,
-            done_retention=timedelta(days=days) if days is not None else defaults.done_retention,
+            cls(),
+            lease=timedelta(seconds=settings.job_lease_seconds),
+            crash_limit=settings.job_crash_limit,
+            done_retention=timedelta(days=settings.done_job_retention_days),
         )
 
-
-_LEASE = "TICKETBRIDGE_JOB_LEASE_SECONDS"
-_CRASH_LIMIT = "TICKETBRIDGE_JOB_CRASH_LIMIT"
-_RETENTION = "TICKETBRIDGE_DONE_JOB_RETENTION_DAYS"
-_MIN_LEASE_SECONDS = 5.0  # below a slow request's duration two workers would run one job
-
-
-def _number(
-    env: Mapping[str, str],
-    name: str,
-    problems: list[Problem],
-    *,
-    minimum: float,
-    maximum: float,
-    integral: bool = False,
-) -> float | None:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return None
-    try:
-        value = int(raw) if integral else float(raw)
-    except ValueError:
-        kind = "a whole number" if integral else "a number"
-        problems.append(Problem(name, f"must be {kind}, got {raw.strip()!r}"))
-        return None
-    if not minimum <= value <= maximum:  # also refuses nan and infinity
-        problems.append(
-            Problem(name, f"must be between {minimum:g} and {maximum:g}, got {raw.strip()}")
-        )
-        return None
-    return value
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
+        """Deprecated: `bootstrap.worker_settings_from(settings)`. Kept only for
+        `library.bridge.Bridge`, its last caller; the variables are read and checked by
+        `config.settings.load_settings` (a bad value is a ConfigError naming it)."""
+        return cls.from_settings(load_settings(env))

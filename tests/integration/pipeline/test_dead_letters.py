@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 import pytest
 from pipeline_harness import FAST, Pipeline, alert
 
+from ticketbridge.bootstrap import load_settings, worker_settings_from
 from ticketbridge.domain import Alert, AlertState, DedupPolicy, JobKind, JobState, Ticket
 from ticketbridge.domain.records import NewJob
 from ticketbridge.errors import ConfigError, InputError, PermanentError, Problem
@@ -24,7 +24,6 @@ from ticketbridge.services import (
     DefaultsRouter,
     PipelineSettings,
     Route,
-    WorkerSettings,
 )
 from ticketbridge.storage import Database
 
@@ -210,7 +209,7 @@ class HangingProvider(FakeProvider):
 async def test_a_dead_workers_job_runs_again_after_the_lease_the_environment_sets(
     database: Database,
 ) -> None:
-    worker = WorkerSettings.from_env({"TICKETBRIDGE_JOB_LEASE_SECONDS": "10"})
+    worker = worker_settings_from(load_settings({"TICKETBRIDGE_JOB_LEASE_SECONDS": "10"}))
     jira = HangingProvider()
     pipe = Pipeline(database, jira, worker=worker)
     await pipe.send(alert(id="a", fingerprint="fp-a"))
@@ -226,38 +225,3 @@ async def test_a_dead_workers_job_runs_again_after_the_lease_the_environment_set
     assert await pipe.dispatchers[1].run_until_idle() == 1
     assert [i.summary for i in jira.issues.values()] == ["[high] Model invented a citation"]
     assert (await pipe.admin.counts())[JobState.DONE] == 1
-
-
-@pytest.mark.parametrize(
-    ("env", "expected"),
-    [
-        ({}, WorkerSettings()),
-        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "10"}, WorkerSettings(lease=timedelta(seconds=10))),
-        (
-            {"TICKETBRIDGE_JOB_CRASH_LIMIT": "3", "TICKETBRIDGE_DONE_JOB_RETENTION_DAYS": "0.5"},
-            WorkerSettings(crash_limit=3, done_retention=timedelta(hours=12)),
-        ),
-        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": " "}, WorkerSettings()),
-    ],
-)
-def test_worker_settings_from_the_environment(
-    env: dict[str, str], expected: WorkerSettings
-) -> None:
-    assert WorkerSettings.from_env(env) == expected
-
-
-@pytest.mark.parametrize(
-    ("env", "problem"),
-    [
-        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "soon"}, "TICKETBRIDGE_JOB_LEASE_SECONDS: must be a"),
-        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "1"}, "TICKETBRIDGE_JOB_LEASE_SECONDS: must be betw"),
-        ({"TICKETBRIDGE_JOB_LEASE_SECONDS": "inf"}, "TICKETBRIDGE_JOB_LEASE_SECONDS: must be betw"),
-        ({"TICKETBRIDGE_JOB_CRASH_LIMIT": "2.5"}, "TICKETBRIDGE_JOB_CRASH_LIMIT: must be a whole"),
-        ({"TICKETBRIDGE_DONE_JOB_RETENTION_DAYS": "-1"}, "TICKETBRIDGE_DONE_JOB_RETENTION_DAYS"),
-    ],
-)
-def test_a_bad_worker_setting_is_refused_by_name(env: dict[str, str], problem: str) -> None:
-    with pytest.raises(ConfigError) as refused:
-        WorkerSettings.from_env(env)
-    [first, *_] = refused.value.problems
-    assert str(first).startswith(problem)
