@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -35,6 +36,8 @@ from ticketbridge.errors import InputError, Problem
 
 __all__ = [
     "MAX_BATCH",
+    "MAX_LENGTHS",
+    "NUL_MESSAGE",
     "ROOT",
     "Built",
     "Confidence",
@@ -42,8 +45,13 @@ __all__ = [
     "NativeModel",
     "NonEmptyStr",
     "RawPayload",
+    "SeverityName",
     "SeverityWord",
     "StatusWord",
+    "StoredId",
+    "StoredName",
+    "StoredText",
+    "StoredTitle",
     "batch_entries",
     "derive_id",
     "event_id",
@@ -53,6 +61,7 @@ __all__ = [
     "parse_batch",
     "parse_each",
     "parse_severity",
+    "severity_from_name",
     "severity_from_word",
     "storable",
     "to_utc",
@@ -86,6 +95,15 @@ _EXTRA_SEVERITY_WORDS = {
     "debug": "info",
 }
 _SEVERITY_WORDS = ", ".join(s.value for s in Severity)
+_SEVERITY_BY_VALUE = {s.value: s for s in Severity}
+
+# What the store keeps: longer values, and NUL characters (PostgreSQL text cannot hold U+0000),
+# are refused at parsing naming the field, not by the database with a 500 (found by the HTTP
+# fuzz of the sources on PostgreSQL). Our Alert JSON checks them in its model (`Stored*`), the
+# other sources on the alert they built (`storable`).
+MAX_LENGTHS = {"id": 255, "source": 64, "kind": 64, "fingerprint": 255}
+NUL_MESSAGE = "must not contain NUL characters (U+0000)"
+_NUL_FREE = r"^[^\x00]*$"
 
 
 class NativeModel(BaseModel):
@@ -150,6 +168,8 @@ def validate(model: type[ModelT], data: Any, *, path: str = "") -> ModelT:
 def _message(error: Mapping[str, Any]) -> str:
     if error["type"] in {"model_type", "dict_type", "model_attributes_type"}:
         return "expected a JSON object"
+    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == _NUL_FREE:
+        return NUL_MESSAGE
     if error["type"] == "value_error" and "error" in error.get("ctx", {}):
         return str(error["ctx"]["error"])  # our own message, without pydantic's prefix
     return str(error["msg"])
@@ -169,16 +189,30 @@ def join_path(prefix: str, *loc: str | int) -> str:
 
 
 def severity_from_word(value: object) -> Severity:
-    """A severity word (any case, with the common synonyms); `ValueError` saying what is allowed."""
+    """A severity word (any case, with the common synonyms and the on-call words of foreign
+    sources: `urgent`, `P1`..`P5`); `ValueError` saying what is allowed."""
+    return _severity(value, _EXTRA_SEVERITY_WORDS)
+
+
+def severity_from_name(value: object) -> Severity:
+    """A severity of our own Alert JSON: a name or a synonym `Severity.parse` knows, any case.
+    Not the on-call words of `severity_from_word`: our format documents its five names."""
+    return _severity(value, {})
+
+
+def _severity(value: object, extra_words: Mapping[str, str]) -> Severity:
+    if isinstance(value, str):
+        exact = _SEVERITY_BY_VALUE.get(value)  # the common case, without normalising
+        if exact is not None:
+            return exact
+        word = value.strip().lower()
+        try:
+            return Severity.parse(extra_words.get(word, word))
+        except ValueError:
+            raise ValueError(f"unknown severity {value!r}; use one of {_SEVERITY_WORDS}") from None
     if isinstance(value, Severity):
         return value
-    if not isinstance(value, str):
-        raise ValueError(f"expected a severity string ({_SEVERITY_WORDS})")
-    word = value.strip().lower()
-    try:
-        return Severity.parse(_EXTRA_SEVERITY_WORDS.get(word, word))
-    except ValueError:
-        raise ValueError(f"unknown severity {value!r}; use one of {_SEVERITY_WORDS}") from None
+    raise ValueError(f"expected a severity string ({_SEVERITY_WORDS})")
 
 
 def parse_severity(value: object, path: str) -> Severity:
@@ -194,14 +228,38 @@ def _status_word(value: object) -> object:
 
 
 SeverityWord = Annotated[Severity, BeforeValidator(severity_from_word)]
+SeverityName = Annotated[Severity, BeforeValidator(severity_from_name)]
 StatusWord = Annotated[AlertStatus, BeforeValidator(_status_word)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
+
+# Text the store keeps, checked by pydantic-core itself (no Python call per field: this is the
+# hot path of ingest). Names and ids are stripped and must not be blank.
+StoredId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_LENGTHS["id"], pattern=_NUL_FREE
+    ),
+]
+StoredName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_LENGTHS["kind"], pattern=_NUL_FREE
+    ),
+]
+StoredTitle = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=_NUL_FREE)
+]
+StoredText = Annotated[str, StringConstraints(pattern=_NUL_FREE)]  # free text, kept as sent
+
+
+def _link_title(value: str) -> str:
+    return value.strip() or "Link"
 
 
 class LinkModel(NativeModel):
     """A `{title, url}` deep link as our Alert JSON and several sources send it."""
 
-    title: NonEmptyStr = "Link"
+    title: Annotated[str, AfterValidator(_link_title)] = "Link"  # blank: a link still needs text
     url: NonEmptyStr
 
 
@@ -229,35 +287,50 @@ def event_id(alert_id: str, status: AlertStatus) -> str:
     return f"{alert_id}:resolved" if status is AlertStatus.RESOLVED else alert_id
 
 
-def batch_entries(data: Any, batch_key: str, single_key: str) -> list[tuple[str, Any]]:
+def batch_entries(
+    data: Any, batch_key: str | None, single_key: str, max_batch: int = MAX_BATCH
+) -> list[tuple[str, Any]]:
     """The entries of a payload that is one object, a list, or `{batch_key: [...]}` (an object
-    that has `single_key` is one entry), each with the path prefix its errors are reported under.
+    that has `single_key` is one entry; no `batch_key`: no such envelope), each with the path
+    prefix its errors are reported under. A batch holds 1 to `max_batch` entries.
     """
     if isinstance(data, list):
-        return [(f"[{i}]", entry) for i, entry in enumerate(_sized(data, ROOT))]
-    if isinstance(data, dict) and batch_key in data and single_key not in data:
+        return [(f"[{i}]", entry) for i, entry in enumerate(_sized(data, ROOT, max_batch))]
+    if (
+        batch_key is not None
+        and isinstance(data, dict)
+        and batch_key in data
+        and single_key not in data
+    ):
         batch = data[batch_key]
         if not isinstance(batch, list):
             raise invalid(batch_key, "expected a list")
-        return [(f"{batch_key}[{i}]", entry) for i, entry in enumerate(_sized(batch, batch_key))]
+        sized = _sized(batch, batch_key, max_batch)
+        return [(f"{batch_key}[{i}]", entry) for i, entry in enumerate(sized)]
     return [("", data)]
 
 
-def _sized(batch: list[Any], path: str) -> list[Any]:
-    """As on `POST /v1/alerts`: a batch holds 1 to MAX_BATCH alerts."""
-    if not 1 <= len(batch) <= MAX_BATCH:
-        raise invalid(path, f"expected 1 to {MAX_BATCH} alerts, got {len(batch)}")
+def _sized(batch: list[Any], path: str, max_batch: int) -> list[Any]:
+    """As on `POST /v1/alerts`: a batch holds 1 to `max_batch` alerts."""
+    if not 1 <= len(batch) <= max_batch:
+        raise invalid(path, f"expected 1 to {max_batch} alerts, got {len(batch)}")
     return batch
 
 
-def parse_each(items: Iterable[tuple[str, Any]], build: Callable[[str, Any], T]) -> list[T]:
-    """`build(path, item)` for every item; the problems of all bad items are reported together."""
+def parse_each(
+    items: Iterable[tuple[str, Any]],
+    build: Callable[[str, Any], T],
+    *,
+    check_storable: bool = True,
+) -> list[T]:
+    """`build(path, item)` for every item; the problems of all bad items are reported together.
+    Built alerts are checked with `storable` unless the builder's model already refused it all."""
     results: list[T] = []
     problems: list[Problem] = []
     for path, item in items:
         try:
             result = build(path, item)
-            if isinstance(result, Alert):
+            if check_storable and isinstance(result, Alert):
                 storable(result, path)
             results.append(result)
         except InputError as exc:
@@ -267,25 +340,22 @@ def parse_each(items: Iterable[tuple[str, Any]], build: Callable[[str, Any], T])
     return results
 
 
-# What the store keeps, as POST /v1/alerts enforces it: longer values, and NUL characters
-# (PostgreSQL text cannot hold U+0000), are refused here naming the field, not by the database
-# with a 500 (found by the HTTP fuzz of the sources on PostgreSQL).
-_MAX_LENGTHS = {"id": 255, "source": 64, "kind": 64, "fingerprint": 255}
 _TEXT_FIELDS = ("id", "source", "kind", "title", "description", "fingerprint")
 
 
 def storable(alert: Alert, path: str = "") -> Alert:
-    """The alert, if the store can keep its text fields; else InputError naming each one
-    (the alert's own field names, under the entry's `path`)."""
+    """The alert, if the store can keep its text fields (`MAX_LENGTHS`, no NUL); else
+    InputError naming each one (the alert's own field names, under the entry's `path`)."""
     problems: list[Problem] = []
     for name in _TEXT_FIELDS:
         value: str = getattr(alert, name)
-        where = join_path(path, name)
         if "\x00" in value:
-            problems.append(Problem(where, "must not contain NUL characters (U+0000)"))
-        limit = _MAX_LENGTHS.get(name)
+            problems.append(Problem(join_path(path, name), NUL_MESSAGE))
+        limit = MAX_LENGTHS.get(name)
         if limit is not None and len(value) > limit:
-            problems.append(Problem(where, f"at most {limit} characters, got {len(value)}"))
+            problems.append(
+                Problem(join_path(path, name), f"at most {limit} characters, got {len(value)}")
+            )
     if problems:
         raise InputError("invalid payload", problems)
     return alert
@@ -304,7 +374,7 @@ def with_fingerprint(
     the alert itself, which the derivation sees as `id` (an `event_id` is one delivery about
     it, and must not split the alert's fingerprint)."""
     if not configured and given:
-        return replace(alert, fingerprint=given)
+        return alert if alert.fingerprint == given else replace(alert, fingerprint=given)
     fields = tuple(configured) if configured else fingerprint_fields_for(alert.source)
     data = alert.as_mapping()
     if identity is not None:

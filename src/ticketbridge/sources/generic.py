@@ -1,14 +1,27 @@
-"""`generic`: our own Alert JSON (SPEC §2), one alert, a list, or `{"alerts": [...]}`.
+"""Our own Alert JSON (SPEC §2): THE parser of it, for `POST /v1/alerts` (through
+`services.intake`), the CLI, the library and the `generic` native source.
 
-Keys the Alert does not define are kept in `attributes` (explicit `attributes` win on a clash).
-Missing fields get defaults: id derived from the entry (a retried delivery keeps its id), kind
-`alert`, status `firing`, occurred_at = received_at; `severity` and `title` are required, as on
-`POST /v1/alerts`. The fingerprint is the one given, else derived (`domain.fingerprint`).
+Every rule is here once:
+- `title` and `severity` are required; `severity` is one of the five names or a synonym
+  `Severity.parse` knows (any case); `status` is `firing`/`resolved` (any case).
+- Defaults: `source` `generic`, `kind` `alert`, `status` `firing`, `occurred_at` = arrival.
+- An entry without `id` gets one derived from the entry (`derive_id`): a retried delivery keeps
+  its id, so ingest, idempotent on (source, id), stores it once.
+- Timestamps end up aware UTC (no offset = UTC); a sender's `received_at` is ignored (ours is
+  the arrival time). Numbers are accepted where text is expected (`"id": 123`).
+- Unknown keys are kept in `attributes`; an explicit `attributes` key wins on a clash.
+- Text the store cannot keep (NUL, over-long id/source/kind/fingerprint) is refused naming the
+  field, with every other problem of every entry.
+- The fingerprint: derived from the configured fields when the operator set some, else the one
+  given, else derived from the source's default fields (`with_fingerprint`).
+Which configured fields apply is the entry point's: the native source's own
+(`sources.generic.fingerprint`) for all its alerts, `POST /v1/alerts` those of each alert's source.
+Only the native source accepts the `{"alerts": [...]}` envelope (`envelope=`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,39 +29,59 @@ from pydantic import Field
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.sources._parsing import (
-    Built,
+    MAX_BATCH,
     Confidence,
     LinkModel,
     NativeModel,
-    NonEmptyStr,
     RawPayload,
-    SeverityWord,
+    SeverityName,
     StatusWord,
+    StoredId,
+    StoredName,
+    StoredText,
+    StoredTitle,
+    batch_entries,
     derive_id,
-    parse_batch,
+    load_json,
+    parse_each,
     to_utc,
     validate,
+    with_fingerprint,
 )
 
-__all__ = ["SOURCE", "GenericAlert", "parse"]
+__all__ = [
+    "MAX_BATCH",
+    "SOURCE",
+    "FieldsFor",
+    "GenericAlert",
+    "alert_from_entry",
+    "parse",
+    "parse_alert_json",
+]
 
 SOURCE = "generic"
+FieldsFor = Callable[[str], Sequence[str] | None]
+"""The configured fingerprint fields for an alert's source, or None (keep or derive the default)."""
 
 
 class GenericAlert(NativeModel):
-    id: NonEmptyStr | None = None
-    source: NonEmptyStr | None = None
-    kind: NonEmptyStr = "alert"
-    title: NonEmptyStr
-    description: str = ""
-    severity: SeverityWord
+    id: StoredId | None = None
+    source: StoredName | None = None
+    kind: StoredName = "alert"
+    title: StoredTitle
+    description: StoredText = ""
+    severity: SeverityName
     confidence: Confidence | None = None
     status: StatusWord = AlertStatus.FIRING
-    fingerprint: NonEmptyStr | None = None
+    fingerprint: StoredId | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
     occurred_at: datetime | None = None
     received_at: datetime | None = None  # ours is the arrival time; a sender's is ignored
     links: list[LinkModel] = Field(default_factory=list)
+
+
+def _no_fields(_source: str) -> None:
+    return None
 
 
 def parse(
@@ -57,14 +90,44 @@ def parse(
     received_at: datetime,
     fingerprint_fields: Sequence[str] | None = None,
 ) -> list[Alert]:
-    return parse_batch(
-        payload, _alert, received_at=received_at, fingerprint_fields=fingerprint_fields
+    """The `generic` native source: one alert, a list, or `{"alerts": [...]}` (bytes, text or
+    parsed JSON); `fingerprint_fields` (this source's configured ones) apply to every alert."""
+    configured = tuple(fingerprint_fields) if fingerprint_fields else None
+    return parse_alert_json(
+        load_json(payload),
+        received_at=received_at,
+        fields_for=lambda _source: configured,
+        envelope="alerts",
     )
 
 
-def _alert(path: str, entry: Any, received_at: datetime) -> Built:
+def parse_alert_json(
+    data: Any,
+    *,
+    received_at: datetime,
+    fields_for: FieldsFor = _no_fields,
+    max_batch: int = MAX_BATCH,
+    envelope: str | None = None,
+) -> list[Alert]:
+    """Parsed JSON (one alert, a list of 1 to `max_batch`, or `{envelope: [...]}` when one is
+    named) → alerts; `InputError` naming every bad field of every entry (`[3].severity`)."""
+    received = to_utc(received_at)
+    return parse_each(
+        batch_entries(data, envelope, "title", max_batch),
+        lambda path, entry: alert_from_entry(
+            entry, path=path, received_at=received, fields_for=fields_for
+        ),
+        check_storable=False,  # GenericAlert's own types refuse what the store cannot keep
+    )
+
+
+def alert_from_entry(
+    entry: Any, *, path: str, received_at: datetime, fields_for: FieldsFor = _no_fields
+) -> Alert:
+    """One entry → `Alert`, or `InputError` naming its bad fields under `path`."""
     model = validate(GenericAlert, entry, path=path)
     source = model.source or SOURCE
+    given = model.fingerprint
     received = to_utc(received_at)
     alert = Alert(
         id=model.id or derive_id(source, entry),
@@ -75,10 +138,12 @@ def _alert(path: str, entry: Any, received_at: datetime) -> Built:
         severity=model.severity,
         confidence=model.confidence,
         status=model.status,
-        fingerprint="",
-        attributes={**model.extras(), **model.attributes},
+        fingerprint=given or "",
+        attributes={**model.model_extra, **model.attributes}
+        if model.model_extra
+        else model.attributes,
         occurred_at=to_utc(model.occurred_at) if model.occurred_at else received,
         received_at=received,
-        links=tuple(AlertLink(title=link.title, url=link.url) for link in model.links),
+        links=tuple(AlertLink(link.title, link.url) for link in model.links) if model.links else (),
     )
-    return Built(alert, model.fingerprint)
+    return with_fingerprint(alert, given, fields_for(source))
