@@ -1,7 +1,9 @@
 """A GitHub push as kept for the audit trail (SPEC §8): what crosses the storage port.
 
 Pure data shared by `services.ports` and `storage` (which never import each other, nor
-`ticketbridge.sources`, where a push is parsed). The audit events that come later read these.
+`ticketbridge.sources`, where a push is parsed). The GitHub source builds its commits as
+`RecordedCommit`s (`sources.Commit` is this class), so they are stored as parsed. The audit
+events that come later read these.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ticketbridge.domain.pushes import RecordedCommit, RecordedPush
+from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.services.ports import UnitOfWorkFactory
-from ticketbridge.sources import Commit, PushEvent
+from ticketbridge.sources import PushEvent
 
 __all__ = ["MAX_DELIVERY_ID", "AuditIntake", "PushIntakeResult"]
 
@@ -112,18 +112,5 @@ def _record(event: PushEvent, delivery_id: str) -> RecordedPush:
         pusher=event.pusher,
         compare_url=event.compare_url,
         received_at=event.received_at,
-        commits=tuple(_commit(commit) for commit in event.commits),
-    )
-
-
-def _commit(commit: Commit) -> RecordedCommit:
-    return RecordedCommit(
-        id=commit.id,
-        message=commit.message,
-        author_name=commit.author_name,
-        author_email=commit.author_email,
-        author_username=commit.author_username,
-        url=commit.url,
-        timestamp=commit.timestamp,
-        jira_keys=commit.jira_keys,
+        commits=event.commits,  # the parser's commits are domain records already
     )

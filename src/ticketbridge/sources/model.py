@@ -8,21 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ticketbridge.domain.pushes import RecordedCommit
+
 __all__ = ["Commit", "PushEvent"]
 
 
-@dataclass(frozen=True)
-class Commit:
-    """One commit of a push, with the Jira keys its message mentions (in order, no repeats)."""
-
-    id: str
-    message: str
-    author_name: str
-    author_email: str | None
-    author_username: str | None
-    url: str
-    timestamp: datetime | None
-    jira_keys: tuple[str, ...]
+Commit = RecordedCommit
+"""One commit of a push, with the Jira keys its message mentions (in order, no repeats): the
+record `domain.pushes` defines, so the audit intake stores what the parser made as it is."""
 
 
 @dataclass(frozen=True)
