@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter, ValidationError
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.sources._parsing import (
@@ -112,8 +112,15 @@ def parse_alert_json(
     """Parsed JSON (one alert, a list of 1 to `max_batch`, or `{envelope: [...]}` when one is
     named) → alerts; `InputError` naming every bad field of every entry (`[3].severity`)."""
     received = to_utc(received_at)
-    return parse_each(
-        batch_entries(data, envelope, "title", max_batch),
+    entries = batch_entries(data, envelope, "title", max_batch)
+    models = _all_valid([entry for _, entry in entries])
+    if models is not None:  # the common case: one pydantic-core call for the whole batch
+        return [
+            _alert(model, entry, received, fields_for)
+            for model, (_, entry) in zip(models, entries, strict=True)
+        ]
+    return parse_each(  # some entry is bad: find every problem, entry by entry, with its path
+        entries,
         lambda path, entry: alert_from_entry(
             entry, path=path, received_at=received, fields_for=fields_for
         ),
@@ -121,14 +128,28 @@ def parse_alert_json(
     )
 
 
+_ENTRIES = TypeAdapter(list[GenericAlert])
+
+
+def _all_valid(entries: list[Any]) -> list[GenericAlert] | None:
+    try:
+        return _ENTRIES.validate_python(entries)
+    except (ValidationError, RecursionError):
+        return None
+
+
 def alert_from_entry(
     entry: Any, *, path: str, received_at: datetime, fields_for: FieldsFor = _no_fields
 ) -> Alert:
     """One entry → `Alert`, or `InputError` naming its bad fields under `path`."""
     model = validate(GenericAlert, entry, path=path)
+    return _alert(model, entry, to_utc(received_at), fields_for)
+
+
+def _alert(model: GenericAlert, entry: Any, received: datetime, fields_for: FieldsFor) -> Alert:
     source = model.source or SOURCE
     given = model.fingerprint
-    received = to_utc(received_at)
+    extras = model.model_extra
     alert = Alert(
         id=model.id or derive_id(source, entry),
         source=source,
@@ -139,9 +160,7 @@ def alert_from_entry(
         confidence=model.confidence,
         status=model.status,
         fingerprint=given or "",
-        attributes={**model.model_extra, **model.attributes}
-        if model.model_extra
-        else model.attributes,
+        attributes={**extras, **model.attributes} if extras else model.attributes,
         occurred_at=to_utc(model.occurred_at) if model.occurred_at else received,
         received_at=received,
         links=tuple(AlertLink(link.title, link.url) for link in model.links) if model.links else (),
