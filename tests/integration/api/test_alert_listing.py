@@ -72,7 +72,7 @@ async def _store_every_combination(db: Database) -> dict[int, AlertState]:
         combos = list(
             itertools.product(
                 (None, DecisionKind.CREATE, DecisionKind.IGNORE),
-                (None, AlertState.SUPPRESSED, AlertState.IGNORED),
+                (None, *AlertState),  # the decider sets suppressed/ignored; the rule takes any
                 tickets,
             )
         )
