@@ -37,6 +37,7 @@ from ticketbridge.errors import InputError, Problem
 __all__ = [
     "MAX_BATCH",
     "MAX_LENGTHS",
+    "NUL_FREE",
     "NUL_MESSAGE",
     "ROOT",
     "Built",
@@ -48,10 +49,6 @@ __all__ = [
     "SeverityName",
     "SeverityWord",
     "StatusWord",
-    "StoredId",
-    "StoredName",
-    "StoredText",
-    "StoredTitle",
     "batch_entries",
     "derive_id",
     "event_id",
@@ -99,11 +96,11 @@ _SEVERITY_BY_VALUE = {s.value: s for s in Severity}
 
 # What the store keeps: longer values, and NUL characters (PostgreSQL text cannot hold U+0000),
 # are refused at parsing naming the field, not by the database with a 500 (found by the HTTP
-# fuzz of the sources on PostgreSQL). Our Alert JSON checks them in its model (`Stored*`), the
-# other sources on the alert they built (`storable`).
+# fuzz of the sources on PostgreSQL). Our Alert JSON checks them in its model (`NUL_FREE` is
+# its pattern, reported as NUL_MESSAGE), the other sources on the alert they built (`storable`).
 MAX_LENGTHS = {"id": 255, "source": 64, "kind": 64, "fingerprint": 255}
 NUL_MESSAGE = "must not contain NUL characters (U+0000)"
-_NUL_FREE = r"^[^\x00]*$"
+NUL_FREE = r"^[^\x00]*$"
 
 
 class NativeModel(BaseModel):
@@ -168,7 +165,7 @@ def validate(model: type[ModelT], data: Any, *, path: str = "") -> ModelT:
 def _message(error: Mapping[str, Any]) -> str:
     if error["type"] in {"model_type", "dict_type", "model_attributes_type"}:
         return "expected a JSON object"
-    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == _NUL_FREE:
+    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == NUL_FREE:
         return NUL_MESSAGE
     if error["type"] == "value_error" and "error" in error.get("ctx", {}):
         return str(error["ctx"]["error"])  # our own message, without pydantic's prefix
@@ -231,25 +228,6 @@ SeverityWord = Annotated[Severity, BeforeValidator(severity_from_word)]
 SeverityName = Annotated[Severity, BeforeValidator(severity_from_name)]
 StatusWord = Annotated[AlertStatus, BeforeValidator(_status_word)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
-
-# Text the store keeps, checked by pydantic-core itself (no Python call per field: this is the
-# hot path of ingest). Names and ids are stripped and must not be blank.
-StoredId = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_LENGTHS["id"], pattern=_NUL_FREE
-    ),
-]
-StoredName = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_LENGTHS["kind"], pattern=_NUL_FREE
-    ),
-]
-StoredTitle = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=_NUL_FREE)
-]
-StoredText = Annotated[str, StringConstraints(pattern=_NUL_FREE)]  # free text, kept as sent
 
 
 def _link_title(value: str) -> str:

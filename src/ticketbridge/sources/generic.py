@@ -23,23 +23,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.sources._parsing import (
     MAX_BATCH,
+    MAX_LENGTHS,
+    NUL_FREE,
     Confidence,
     LinkModel,
     NativeModel,
     RawPayload,
     SeverityName,
     StatusWord,
-    StoredId,
-    StoredName,
-    StoredText,
-    StoredTitle,
     batch_entries,
     derive_id,
     load_json,
@@ -62,6 +60,26 @@ __all__ = [
 SOURCE = "generic"
 FieldsFor = Callable[[str], Sequence[str] | None]
 """The configured fingerprint fields for an alert's source, or None (keep or derive the default)."""
+
+# Text the store keeps, checked by pydantic-core itself (no Python call per field: this is the
+# hot path of ingest). Names and ids are stripped and must not be blank; `source` and `kind`
+# share one limit.
+StoredId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_LENGTHS["id"], pattern=NUL_FREE
+    ),
+]
+StoredName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_LENGTHS["kind"], pattern=NUL_FREE
+    ),
+]
+StoredTitle = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NUL_FREE)
+]
+StoredText = Annotated[str, StringConstraints(pattern=NUL_FREE)]  # free text, kept as sent
 
 
 class GenericAlert(NativeModel):
