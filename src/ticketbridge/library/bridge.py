@@ -30,7 +30,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge.api.metrics import Metrics
-from ticketbridge.bootstrap import build_provider, load_config_file, load_configured
+from ticketbridge.bootstrap import (
+    build_provider,
+    load_config_file,
+    load_configured,
+    load_settings,
+    worker_settings_from,
+)
 from ticketbridge.config import Config, Defaults
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
@@ -92,7 +98,7 @@ class Bridge(JiraCalls):
         self._router = LibraryRouter(self._config, self._settings)
         self._database_url = database_url
         self._transport = transport
-        self._worker = worker or WorkerSettings.from_env()
+        self._worker = worker or worker_settings_from(load_settings())
         self._run: PipelineRun | None = None
         self._provider_or_none: JiraProvider | None = None
 

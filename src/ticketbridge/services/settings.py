@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from ticketbridge.config import Config
-from ticketbridge.config.settings import Settings, load_settings
+from ticketbridge.config.settings import Settings
 from ticketbridge.domain import AlertState, DedupPolicy, Severity
 
 __all__ = ["DEFAULT_DUE", "DEFAULT_PRIORITIES", "PipelineSettings", "WorkerSettings"]
@@ -124,10 +124,3 @@ class WorkerSettings:
             crash_limit=settings.job_crash_limit,
             done_retention=timedelta(days=settings.done_job_retention_days),
         )
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
-        """Deprecated: `bootstrap.worker_settings_from(settings)`. Kept only for
-        `library.bridge.Bridge`, its last caller; the variables are read and checked by
-        `config.settings.load_settings` (a bad value is a ConfigError naming it)."""
-        return cls.from_settings(load_settings(env))

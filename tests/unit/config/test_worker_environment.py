@@ -83,12 +83,6 @@ def test_the_process_environment_is_read_when_settings_load(
     assert worker_settings_from(load_settings()) == expected
 
 
-def test_the_deprecated_from_env_reads_the_same_settings() -> None:
-    # Kept only for library.bridge.Bridge; delete with WorkerSettings.from_env.
-    env = {LEASE: "10", CRASHES: "3"}
-    assert WorkerSettings.from_env(env) == worker_settings_from(load_settings(env))
-
-
 def test_every_documented_process_variable_is_a_setting() -> None:
     documented = set(re.findall(r"TICKETBRIDGE_[A-Z_]*[A-Z]", README.read_text()))
     unknown = {
