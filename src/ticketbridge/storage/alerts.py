@@ -8,7 +8,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, RowMapping, bindparam, case, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,7 +36,7 @@ from ticketbridge.domain.records import StoredAlert
 from ticketbridge.storage.repositories import DECIDER_LOCK
 from ticketbridge.storage.tables import alerts, tickets
 
-__all__ = ["SqlAlerts", "alert_state_sql"]
+__all__ = ["SqlAlerts", "in_state", "ticket_state_sql"]
 
 
 def _alert_row(stored: StoredAlert) -> dict[str, Any]:
@@ -261,17 +272,34 @@ class SqlAlerts:
         elif decision is not None:
             query = query.where(alerts.c.decision == decision.value)
         if state is not None:
-            joined = alerts.outerjoin(tickets, tickets.c.id == alerts.c.ticket_id)
-            query = query.select_from(joined).where(alert_state_sql() == state.value)
+            query = query.where(in_state(state))
         return [_stored(r) for r in (await self._conn.execute(query)).mappings()]
 
 
-def alert_state_sql() -> ColumnElement[str]:
-    """`StoredAlert.state(ticket)` (with `Ticket.alert_state`) as one SQL expression over
-    alerts LEFT JOIN tickets; tests/integration/api/test_alert_listing.py proves the two agree
-    for every combination on SQLite and PostgreSQL. Change both together."""
-    ticket_state = case(
-        (tickets.c.id.is_(None), AlertState.IGNORED.value),
+def in_state(state: AlertState) -> ColumnElement[bool]:
+    """`StoredAlert.state(ticket) == state` (with `Ticket.alert_state`) as an SQL condition on
+    alerts: its own state, else its ticket's, the tickets in `state` found by one subquery the
+    database evaluates once (not a join per alert scanned). ticket_id is a foreign key, so an
+    alert's ticket exists. tests/integration/api/test_alert_listing.py proves this equals the
+    domain rule for every combination on SQLite and PostgreSQL: change them together."""
+    decided = alerts.c.decision.is_not(None)
+    by_ticket: ColumnElement[bool] = alerts.c.ticket_id.in_(
+        select(tickets.c.id).where(ticket_state_sql() == state.value)
+    )
+    if state is AlertState.IGNORED:  # decided, on no ticket: nothing to act on
+        by_ticket = or_(alerts.c.ticket_id.is_(None), by_ticket)
+    terms = [
+        and_(decided, alerts.c.own_state == state.value),
+        and_(decided, alerts.c.own_state.is_(None), by_ticket),
+    ]
+    if state is AlertState.OPEN:  # accepted, not decided yet
+        terms.append(alerts.c.decision.is_(None))
+    return or_(*terms)
+
+
+def ticket_state_sql() -> ColumnElement[str]:
+    """`Ticket.alert_state()` as an SQL expression over the tickets table."""
+    return case(
         (tickets.c.status == TicketStatus.DEAD.value, AlertState.DEAD.value),
         (tickets.c.issue_key.is_(None), AlertState.OPEN.value),
         (tickets.c.status_category == "indeterminate", AlertState.IN_PROGRESS.value),
@@ -280,9 +308,4 @@ def alert_state_sql() -> ColumnElement[str]:
             func.coalesce(tickets.c.outcome, AlertState.RESOLVED.value),
         ),
         else_=AlertState.TICKETED.value,
-    )
-    return case(
-        (alerts.c.decision.is_(None), AlertState.OPEN.value),
-        (alerts.c.own_state.is_not(None), alerts.c.own_state),
-        else_=ticket_state,
     )
