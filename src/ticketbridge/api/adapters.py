@@ -30,6 +30,11 @@ class ApiKeyService:
             return None
         return ApiKeyRecord(str(key.id), key.name, frozenset(key.scopes), key.revoked)
 
+    async def touch(self, key_id: str, at: datetime) -> None:
+        async with self._uow_factory() as uow:
+            await uow.api_keys.touch(int(key_id), at)
+            await uow.commit()
+
     async def create(self, *, name: str, scopes: frozenset[str], token_hash: str) -> ApiKeyRecord:
         async with self._uow_factory() as uow:
             key = await uow.api_keys.add(name, token_hash, sorted(scopes), datetime.now(UTC))

@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
 
 from fastapi import Request
 
@@ -25,7 +24,6 @@ __all__ = [
     "TOKEN_PREFIX",
     "AuthError",
     "Authenticator",
-    "KeyUsage",
     "Scope",
     "hash_token",
     "new_token",
@@ -77,13 +75,6 @@ class AuthError(Exception):
         super().__init__(message)
 
 
-@runtime_checkable
-class KeyUsage(Protocol):
-    """A key store that can record when a key was last used (`api_keys.last_used_at`)."""
-
-    async def touch(self, key_id: str, at: datetime) -> None: ...
-
-
 class Authenticator:
     """Checks bearer tokens against the key store, with a short cache.
 
@@ -92,8 +83,8 @@ class Authenticator:
     elsewhere (`ticketbridge apikey revoke` is another process) may still be accepted by a
     server that used it just before: every server refuses it at most `ttl` seconds later.
 
-    When the store is a `KeyUsage`, a key's use is recorded at most once per `touch_every`
-    seconds per key and process (a write a minute, not a write per request).
+    A key's use is recorded at most once per `touch_every` seconds per key and process (a write
+    a minute, not a write per request).
     """
 
     def __init__(
@@ -105,7 +96,6 @@ class Authenticator:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._usage = store if isinstance(store, KeyUsage) else None
         self._ttl = ttl
         self._touch_every = touch_every
         self._clock = clock
@@ -131,12 +121,12 @@ class Authenticator:
 
     async def _record_use(self, key_id: str, now: float) -> None:
         last = self._touched.get(key_id)
-        if self._usage is None or (last is not None and now - last < self._touch_every):
+        if last is not None and now - last < self._touch_every:
             return
         if len(self._touched) > 10_000:
             self._touched.clear()
         self._touched[key_id] = now  # before the write: concurrent requests do not all write
-        await self._usage.touch(key_id, datetime.now(UTC))
+        await self._store.touch(key_id, datetime.now(UTC))
 
     def require(self, scope: Scope) -> Callable[[Request], Awaitable[ApiKeyRecord]]:
         """A FastAPI dependency: the caller's key, which must hold `scope` (or admin)."""

@@ -22,6 +22,7 @@ from ticketbridge.api.schemas import (
 )
 from ticketbridge.domain import Alert, JobState
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
+from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage
 
 __all__ = [
     "AlertQueries",
@@ -53,6 +54,10 @@ class ApiKeyStore(Protocol):
     async def create(
         self, *, name: str, scopes: frozenset[str], token_hash: str
     ) -> ApiKeyRecord: ...
+
+    async def touch(self, key_id: str, at: datetime) -> None:
+        """Record that the key was used at `at` (`last_used_at` never moves back)."""
+        ...
 
 
 class Ingest(Protocol):
@@ -86,9 +91,9 @@ class AlertQueries(Protocol):
 
     async def get(self, alert_id: str, source: str | None = None) -> AlertView | None: ...
 
-    async def recent(
-        self, *, limit: int = 100, before_pk: int | None = None, source: str | None = None
-    ) -> Sequence[AlertView]: ...
+    async def page(
+        self, *, limit: int = 100, cursor: str | None = None, where: AlertFilter = NO_FILTER
+    ) -> AlertPage: ...
 
     async def tickets(
         self, *, limit: int = 100, before_id: int | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -20,9 +20,9 @@ from ticketbridge.api.schemas import (
 )
 from ticketbridge.api.views import alert_body, job_body, ticket_body
 from ticketbridge.domain import AlertState, DecisionKind, JobState
-from ticketbridge.services.queries import NO_FILTER, PENDING, AlertFilter, AlertPage
+from ticketbridge.services.queries import PENDING, AlertFilter
 
-__all__ = ["AlertPaging", "DecisionParam", "query_router"]
+__all__ = ["DecisionParam", "query_router"]
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many.")]
 _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
@@ -56,19 +56,7 @@ def _decision(param: DecisionParam | None) -> DecisionKind | Literal["pending"] 
     return "pending" if param is DecisionParam.PENDING else DecisionKind(param.value)
 
 
-@runtime_checkable
-class AlertPaging(Protocol):
-    """What the alert listing needs: `services.AlertQueries.page`."""
-
-    async def page(
-        self, *, limit: int = 100, cursor: str | None = None, where: AlertFilter = NO_FILTER
-    ) -> AlertPage: ...
-
-
 def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
-    paging = container.alerts
-    if not isinstance(paging, AlertPaging):  # api.ports.AlertQueries lacks `page` (yet)
-        raise TypeError("container.alerts must page alerts: services.AlertQueries.page")
     router = APIRouter(responses=_AUTH_ERRORS)
     read = [Depends(auth.require(Scope.READ))]
     admin = [Depends(auth.require(Scope.ADMIN))]
@@ -97,7 +85,7 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         ] = None,
     ) -> AlertList:
         where = AlertFilter(source, fingerprint, status, _decision(decision))
-        page = await paging.page(limit=limit, cursor=cursor, where=where)
+        page = await container.alerts.page(limit=limit, cursor=cursor, where=where)
         return AlertList(items=[alert_body(v) for v in page.items], next_cursor=page.next_cursor)
 
     @router.get(

@@ -98,6 +98,9 @@ class GenericAlert(NativeModel):
     links: list[LinkModel] = Field(default_factory=list)
 
 
+IdFor = Callable[[str, Any], str]  # (source, entry) → the id of an entry that has none
+
+
 def _no_fields(_source: str) -> None:
     return None
 
@@ -126,21 +129,27 @@ def parse_alert_json(
     fields_for: FieldsFor = _no_fields,
     max_batch: int = MAX_BATCH,
     envelope: str | None = None,
+    id_for_missing: IdFor = derive_id,
 ) -> list[Alert]:
     """Parsed JSON (one alert, a list of 1 to `max_batch`, or `{envelope: [...]}` when one is
-    named) → alerts; `InputError` naming every bad field of every entry (`[3].severity`)."""
+    named) → alerts; `InputError` naming every bad field of every entry (`[3].severity`).
+    An entry without `id` gets `id_for_missing(source, entry)`."""
     received = to_utc(received_at)
     entries = batch_entries(data, envelope, "title", max_batch)
     models = _all_valid([entry for _, entry in entries])
     if models is not None:  # the common case: one pydantic-core call for the whole batch
         return [
-            _alert(model, entry, received, fields_for)
+            _alert(model, entry, received, fields_for, id_for_missing)
             for model, (_, entry) in zip(models, entries, strict=True)
         ]
     return parse_each(  # some entry is bad: find every problem, entry by entry, with its path
         entries,
         lambda path, entry: alert_from_entry(
-            entry, path=path, received_at=received, fields_for=fields_for
+            entry,
+            path=path,
+            received_at=received,
+            fields_for=fields_for,
+            id_for_missing=id_for_missing,
         ),
         check_storable=False,  # GenericAlert's own types refuse what the store cannot keep
     )
@@ -157,19 +166,30 @@ def _all_valid(entries: list[Any]) -> list[GenericAlert] | None:
 
 
 def alert_from_entry(
-    entry: Any, *, path: str, received_at: datetime, fields_for: FieldsFor = _no_fields
+    entry: Any,
+    *,
+    path: str,
+    received_at: datetime,
+    fields_for: FieldsFor = _no_fields,
+    id_for_missing: IdFor = derive_id,
 ) -> Alert:
     """One entry → `Alert`, or `InputError` naming its bad fields under `path`."""
     model = validate(GenericAlert, entry, path=path)
-    return _alert(model, entry, to_utc(received_at), fields_for)
+    return _alert(model, entry, to_utc(received_at), fields_for, id_for_missing)
 
 
-def _alert(model: GenericAlert, entry: Any, received: datetime, fields_for: FieldsFor) -> Alert:
+def _alert(
+    model: GenericAlert,
+    entry: Any,
+    received: datetime,
+    fields_for: FieldsFor,
+    id_for_missing: IdFor,
+) -> Alert:
     source = model.source or SOURCE
     given = model.fingerprint
     extras = model.model_extra
     alert = Alert(
-        id=model.id or derive_id(source, entry),
+        id=model.id or id_for_missing(source, entry),
         source=source,
         kind=model.kind,
         title=model.title,

@@ -157,7 +157,7 @@ class Target:
     def stored(self, source: str) -> list[dict[str, Any]]:
         """What the read API shows: every alert (the generic source may name another), or for
         github the pushes kept."""
-        path = "/v1/audit/pushes?limit=1000" if source == "github" else "/v1/alerts?limit=1000"
+        path = "/v1/audit/pushes?limit=500" if source == "github" else "/v1/alerts?limit=500"
         response = self.runner.run(self.api.client.get(path, headers=self.api.auth("read")))
         assert response.status_code == 200, response.text
         items: list[dict[str, Any]] = response.json()["items"]
