@@ -63,7 +63,8 @@ class PipelineRun:
     ) -> None:
         self.database = database
         self._wait = wait
-        # SqlUnitOfWork fits services.ports.UnitOfWork structurally (see bootstrap.wiring._uow_factory).
+        # SqlUnitOfWork fits services.ports.UnitOfWork structurally
+        # (see bootstrap.wiring._uow_factory).
         self._uow = cast(UnitOfWorkFactory, database.unit_of_work)
         self._provider = provider
         self._composer = composer
