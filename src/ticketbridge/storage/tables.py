@@ -110,6 +110,7 @@ alerts = Table(
     Column("own_state", String(16)),
     UniqueConstraint("source", "alert_id", name="uq_alerts_source_id"),
     Index("ix_alerts_alert_id", "alert_id"),
+    Index("ix_alerts_source_pk", "source", "pk"),  # GET /v1/alerts?source=…, newest first
     Index(
         "ix_alerts_pending",
         "pk",

@@ -1,4 +1,5 @@
-"""pending alerts: ingest commits alerts undecided (decision NULL); the decider decides them
+"""pending alerts: ingest commits alerts undecided (decision NULL); the decider decides them;
+an index for listing one source's alerts newest first
 
 Revision ID: 0003
 Revises: 0002
@@ -26,9 +27,11 @@ def upgrade() -> None:
         sqlite_where=sa.text("decision IS NULL"),
         postgresql_where=sa.text("decision IS NULL"),
     )
+    op.create_index("ix_alerts_source_pk", "alerts", ["source", "pk"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_alerts_source_pk", table_name="alerts")
     op.drop_index("ix_alerts_pending", table_name="alerts")
     op.execute("UPDATE alerts SET decision = 'ignore' WHERE decision IS NULL")
     with op.batch_alter_table("alerts") as batch:
