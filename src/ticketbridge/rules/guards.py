@@ -20,7 +20,7 @@ from typing import Any
 
 from ticketbridge.rules.expressions import severity_rank
 
-__all__ = ["Guard", "guard_for"]
+__all__ = ["Guard", "guard_for", "top_level_conjuncts"]
 
 _EQUALS = re.compile(r"""^(kind|source|status)\s*==\s*(?:"([\w .:/-]*)"|'([\w .:/-]*)')$""")
 _SEVERITY = re.compile(r"""^sev\(severity\)\s*(>=|>|==)\s*sev\((?:"(\w+)"|'(\w+)')\)$""")
@@ -65,7 +65,7 @@ NO_GUARD = Guard()
 
 
 def guard_for(expression: str) -> Guard:
-    conjuncts = _top_level_conjuncts(expression)
+    conjuncts = top_level_conjuncts(expression)
     if conjuncts is None:
         return NO_GUARD
     equals: list[tuple[str, str]] = []
@@ -100,7 +100,7 @@ def _rank(match: re.Match[str]) -> int | None:
         return None
 
 
-def _top_level_conjuncts(expression: str) -> list[str] | None:
+def top_level_conjuncts(expression: str) -> list[str] | None:
     """Split on top-level `&&`; None when a top-level `||` or `?` makes that unsound."""
     parts: list[str] = []
     depth, start, index, quote = 0, 0, 0, ""

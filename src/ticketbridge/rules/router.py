@@ -21,6 +21,7 @@ from ticketbridge.rules.expressions import Condition, ConditionCompiler, referen
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
 from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
+from ticketbridge.rules.refute import Refuter, refuter_for
 
 __all__ = ["Router"]
 
@@ -35,6 +36,7 @@ class _Rule:
     label: str
     condition: Condition
     guard: Guard
+    refute: Refuter | None  # proves the condition false for an alert without CEL (refute.py)
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,16 @@ class _Statics:
 
 class Router:
     """Routes alerts for one Config; safe to share between threads (its one cache, of routes
-    per kind/source/status, is filled idempotently)."""
+    per kind/source/status, is filled idempotently).
 
-    def __init__(self, config: Config, *, compiler: ConditionCompiler | None = None) -> None:
+    `refute=False` runs CEL for every condition the guards admit (the reference the Python
+    refutations of `refute.py` are tested against: the plans are the same)."""
+
+    def __init__(
+        self, config: Config, *, compiler: ConditionCompiler | None = None, refute: bool = True
+    ) -> None:
         self._config = config
+        self._refute = refute
         self._compiler = compiler or ConditionCompiler()
         problems: list[Problem] = []
         self._routes: list[tuple[_Rule, _Statics]] = []
@@ -118,6 +126,8 @@ class Router:
                 if excluded:
                     reasons.append(f"{rule.label} did not match: {excluded}")
                 continue
+            if rule.refute is not None and rule.refute(values):
+                continue  # certainly false: CEL would say so without a reason
             matched, error = rule.condition.evaluate(activation)
             if matched:
                 reasons.append(f"matched {rule.label}: {rule.condition.source}")
@@ -207,8 +217,11 @@ class Router:
         for rule, assignment in self._assignments:
             if not rule.guard.admits_fields(values["kind"], values["source"], values["status"]):
                 continue
-            excluded = rule.guard.excludes(values["attributes"], rank)
-            if excluded is None and rule.condition.evaluate(activation)[0]:
+            if rule.guard.excludes(values["attributes"], rank) is not None:
+                continue
+            if rule.refute is not None and rule.refute(values):
+                continue
+            if rule.condition.evaluate(activation)[0]:
                 reasons.append(f"assignee {assignment.assignee} from {rule.label}")
                 return assignment.assignee
         return self._config.defaults.assignee
@@ -224,4 +237,5 @@ class Router:
                 Problem(format_path(where), f"{label}: {e.describe()}", line) for e in errors
             )
             return None
-        return _Rule(label, self._compiler.compile(expression), guard_for(expression))
+        refute = refuter_for(expression) if self._refute else None
+        return _Rule(label, self._compiler.compile(expression), guard_for(expression), refute)

@@ -1,0 +1,168 @@
+"""Python refutations (rules/refute.py) never change a plan: what they prove false, CEL finds
+false without an error, and routing with them gives the same plans, reasons included."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rules_alerts import alert
+
+from ticketbridge.config import AssignmentRule, Config, RouteConfig
+from ticketbridge.rules import ConditionCompiler, Router, alert_values
+from ticketbridge.rules.refute import refuter_for
+
+COMPILER = ConditionCompiler()
+MISSING = object()
+
+# Each a conjunct refute.py reads; the literals come from the same small alphabet as the values.
+CONJUNCTS = [
+    'kind == "ab"',
+    "kind != 'ab'",
+    'title == ""',
+    'severity == "high"',
+    'attributes.a == "ab"',
+    'attributes.a != "b"',
+    'attributes.c == "a"',
+    'attributes.a in ["a", "ab", \'b\']',
+    'attributes.b in ["a"]',
+    'attributes.a.startsWith("a")',
+    'attributes.a.endsWith("b")',
+    'attributes.b.contains("ba")',
+    'title.contains("a")',
+    'title.startsWith("b")',
+    "confidence < 0.5",
+    "confidence <= 0.5",
+    "confidence > 0.25",
+    "confidence >= 1.0",
+    "confidence == null",
+    "confidence != null",
+]
+# Conjuncts it leaves to CEL (they may be errors or false for the values below).
+OTHERS = [
+    "attributes.a > 1",
+    "attributes.c == 1",
+    "has(attributes.b)",
+    'sev(severity) >= sev("high")',
+    'kind == "ab" || title == "a"',
+    "(confidence < 0.5)",
+    'attributes.a == "a\\u0062"',
+]
+
+TEXT = st.text(alphabet="ab", max_size=3)
+VALUE = st.one_of(
+    TEXT,
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2),
+    st.floats(allow_nan=True),
+    st.lists(TEXT, max_size=2),
+)
+CONFIDENCE = st.one_of(st.sampled_from([None, 0.0, 0.25, 0.5, 1.0, math.nan]), st.floats(0, 1))
+ALERTS = st.builds(
+    lambda kind, title, severity, confidence, attributes: alert(
+        kind=kind, title=title, severity=severity, confidence=confidence, attributes=attributes
+    ),
+    TEXT,
+    TEXT,
+    st.sampled_from(["low", "high", "critical"]),
+    CONFIDENCE,
+    st.dictionaries(st.sampled_from(["a", "b", "c"]), VALUE, max_size=3),
+)
+
+
+@pytest.mark.parametrize("conjunct", CONJUNCTS)
+def test_each_shape_is_read(conjunct: str) -> None:
+    assert refuter_for(conjunct) is not None
+    assert refuter_for(f"{conjunct} || true") is None  # not a conjunction: nothing is read
+
+
+@pytest.mark.parametrize("conjunct", OTHERS)
+def test_other_shapes_are_left_to_cel(conjunct: str) -> None:
+    assert refuter_for(conjunct) is None
+
+
+EDGE_CONFIDENCES = [None, 0.0, -0.0, 0.25, 0.5, 1.0, math.nan, math.inf, 1]
+ATTRIBUTE_GRID = [
+    {name: value for name, value in zip("abc", values, strict=True) if value is not MISSING}
+    for values in itertools.product(
+        [MISSING, "a", "ab", "b", "", 1, None, ["a"]], [MISSING, "ba", "a"], [MISSING, "a", "b"]
+    )
+]
+
+
+def grid() -> list[dict[str, Any]]:
+    """Every edge: text equal/unequal to the literals, each type, each confidence edge."""
+    out = []
+    for text, severity, confidence, attributes in itertools.product(
+        ["", "a", "ab"], ["low", "high"], EDGE_CONFIDENCES, ATTRIBUTE_GRID
+    ):
+        incoming = alert(
+            kind=text, title=text, severity=severity, confidence=None, attributes=attributes
+        )
+        values = alert_values(incoming)
+        values["confidence"] = confidence  # as an Alert may hold it (an int stays an int)
+        out.append(values)
+    return out
+
+
+@pytest.mark.parametrize("conjunct", CONJUNCTS)
+def test_refuted_means_cel_says_false_without_error(conjunct: str) -> None:
+    refute = refuter_for(conjunct)
+    condition = COMPILER.compile(conjunct)
+    assert refute is not None
+    refuted = 0
+    for values in grid():
+        if refute(values):
+            refuted += 1
+            assert condition.evaluate(COMPILER.activation(values)) == (False, None), values
+    assert refuted  # each shape proves something on the grid
+
+
+def _router(conditions: list[str], refute: bool) -> Router:
+    routes = [RouteConfig(name=f"r{i}", when=when) for i, when in enumerate(conditions)]
+    assignments = [AssignmentRule(when=conditions[0], assignee="someone")]
+    return Router(Config(routes=routes, assignments=assignments), refute=refute)
+
+
+CONDITIONS = st.lists(
+    st.lists(st.sampled_from(CONJUNCTS + OTHERS), min_size=1, max_size=3).map(" && ".join),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(CONDITIONS, st.lists(ALERTS, min_size=1, max_size=5))
+def test_routing_with_refutations_gives_the_same_plans(
+    conditions: list[str], incoming: list[dict[str, Any]]
+) -> None:
+    fast, reference = _router(conditions, True), _router(conditions, False)
+    for one in incoming:
+        assert fast.route(one) == reference.route(one), (conditions, one)
+
+
+@pytest.mark.parametrize(
+    ("title", "route", "reason"),
+    [
+        ("x", "defaults", None),  # the title is not "y": false whatever confidence is
+        (
+            "y",
+            "defaults",
+            "route 'r' did not match: no matching overload for _<_(null_type, double)",
+        ),
+    ],
+)
+def test_a_refuted_route_is_skipped_without_a_reason(
+    title: str, route: str, reason: str | None
+) -> None:
+    """With null confidence `confidence < 0.5` is an error, but `false && error` is false."""
+    router = Router(Config(routes=[RouteConfig(name="r", when='title == "y" && confidence < 0.5')]))
+    plan = router.route(alert(title=title, confidence=None))
+    assert plan.route == route
+    reasons = [r for r in plan.reasons if "route 'r'" in r]
+    assert reasons == ([reason] if reason else [])
