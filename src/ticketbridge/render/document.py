@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "Block",
@@ -28,6 +28,7 @@ __all__ = [
     "Panel",
     "PanelKind",
     "Paragraph",
+    "PreparedAdf",
     "Rule",
     "Table",
     "TableCell",
@@ -144,9 +145,22 @@ Block = (
 )
 
 
+class PreparedAdf(Protocol):
+    """A faster way to this Document's ADF, exactly what `to_adf` builds from its blocks (the
+    template fast path sets it: the skeleton's ADF with the alert's values put in)."""
+
+    def adf(self) -> dict[str, Any]:
+        """A fresh ADF value (the caller owns it)."""
+
+    def adf_size(self) -> int:
+        """`adf_size` of that value."""
+
+
 @dataclass(frozen=True)
 class Document:
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    # Not part of the value (equality, repr, replace): set once by the render fast path.
+    prepared: PreparedAdf | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def plain(cls, text: str) -> Document:

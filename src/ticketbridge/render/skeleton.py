@@ -67,6 +67,7 @@ from ticketbridge.render.limits import jira_length
 from ticketbridge.render.markdown import configure_parser, document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
+from ticketbridge.render.skeleton_adf import AdfPlan, adf_plan
 from ticketbridge.render.text import to_text
 
 __all__ = [
@@ -154,11 +155,18 @@ def fill_measured(skeleton: str, values: Sequence[str]) -> tuple[Document, int] 
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("base_length", "build", "document", "has_href", "slots")
+    __slots__ = ("adf", "base_length", "build", "document", "has_href", "slots")
 
-    def __init__(self, document: Document, build: Fill | None, slots: list[tuple[int, str, str]]):
+    def __init__(
+        self,
+        document: Document,
+        build: Fill | None,
+        slots: list[tuple[int, str, str]],
+        adf: AdfPlan | None,
+    ):
         self.document = document
         self.build = build
+        self.adf = adf  # the filled Document's ADF from the skeleton's (skeleton_adf.py)
         self.slots = slots  # per value: (kind, skeleton character before, character after)
         placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != _HREF)
         self.base_length = jira_length(to_text(document)) - placeholders
@@ -178,9 +186,12 @@ class _Plan:
         if self.build is None:
             return self.document, length
         try:
-            return Document(self.build(inserts)), length
+            document = Document(self.build(inserts))
         except _NotFillable:
             return None
+        if self.adf is not None:  # a fresh Document: the prepared ADF is its own
+            object.__setattr__(document, "prepared", self.adf.prepared(inserts))
+        return document, length
 
 
 def _insert(value: str, kind: int, before: str, after: str) -> str | None:
@@ -228,7 +239,10 @@ def _plan(skeleton: str) -> _Plan | None:
         before = skeleton[match.start() - 1] if match.start() else ""
         after = skeleton[match.end() : match.end() + 1]
         slots.append((compiler.kinds[int(match.group(1))], before, after))
-    return _Plan(document, build, slots)
+    adf = None
+    if build is not None and not compiler.merge_hazard:
+        adf = adf_plan(document, compiler.kinds, _HREF, normalized_link)
+    return _Plan(document, build, slots, adf)
 
 
 def _placeholder_in_image(tokens: Sequence[Token]) -> bool:
@@ -247,6 +261,7 @@ class _Compiler:
 
     def __init__(self) -> None:
         self.kinds: dict[int, int] = {}
+        self.merge_hazard = False  # filled hrefs could join neighbouring texts (no ADF plan)
 
     def blocks(self, blocks: Sequence[Block]) -> Fill | None:
         return _sequence(blocks, self.block)
@@ -312,6 +327,8 @@ class _Compiler:
         if not recipes:
             return None
         constant = [inline for inline, _ in parts]
+        if merge and any(map(_may_join, constant, constant[1:])):
+            self.merge_hazard = True
 
         def fill(ins: Sequence[str]) -> tuple[Inline, ...]:
             out = constant.copy()
@@ -404,6 +421,18 @@ def _sequence(items: Sequence[Any], compile_one: Callable[[Any], Fill | None]) -
         return tuple(out)
 
     return fill
+
+
+def _may_join(first: Inline, second: Inline) -> bool:
+    """Neighbouring texts whose marks could become equal once link hrefs are filled."""
+    if not (isinstance(first, Text) and isinstance(second, Text)):
+        return False
+    if len(first.marks) != len(second.marks):
+        return False
+    return all(
+        a == b or (isinstance(a, Link) and isinstance(b, Link))
+        for a, b in zip(first.marks, second.marks, strict=True)
+    )
 
 
 def _refuse_alert_head(quote: BlockQuote) -> None:
