@@ -7,7 +7,7 @@ Immutable, so a rendered template can be shared and compared in tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -20,6 +20,7 @@ __all__ = [
     "HardBreak",
     "Heading",
     "Inline",
+    "LazyDocument",
     "Link",
     "ListItem",
     "Mark",
@@ -167,6 +168,37 @@ class Document:
         """A document of plain paragraphs, one per blank-line-separated chunk of `text`."""
         chunks = [c for c in text.split("\n\n") if c.strip()]
         return cls(tuple(Paragraph((Text(c),)) for c in chunks))
+
+
+class LazyDocument(Document):
+    """A Document whose blocks are built on first use: the template fast path's, with its
+    ADF prepared, so a Cloud create (which needs only the ADF) never builds them. Equal to,
+    hashed, shown, copied and pickled as the Document of the same blocks."""
+
+    def __init__(self, build: Callable[[], tuple[Block, ...]], prepared: PreparedAdf) -> None:
+        object.__setattr__(self, "_build", build)
+        object.__setattr__(self, "_blocks", None)
+        object.__setattr__(self, "prepared", prepared)
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        blocks: tuple[Block, ...] | None = self.__dict__["_blocks"]
+        if blocks is None:
+            blocks = self.__dict__["_build"]()
+            object.__setattr__(self, "_blocks", blocks)
+        return blocks
+
+    def __eq__(self, other: object) -> bool:
+        return self.blocks == other.blocks if isinstance(other, Document) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.blocks,))
+
+    def __repr__(self) -> str:
+        return f"Document(blocks={self.blocks!r})"
+
+    def __reduce__(self) -> tuple[type[Document], tuple[tuple[Block, ...]]]:
+        return Document, (self.blocks,)
 
 
 def merge_inlines(inlines: Iterable[Inline]) -> tuple[Inline, ...]:

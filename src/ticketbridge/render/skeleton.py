@@ -50,6 +50,7 @@ from ticketbridge.render.document import (
     Document,
     Heading,
     Inline,
+    LazyDocument,
     Link,
     ListItem,
     Mark,
@@ -185,13 +186,16 @@ class _Plan:
         length = self.base_length + jira_length("".join(texts))
         if self.build is None:
             return self.document, length
+        build = self.build
         try:
-            document = Document(self.build(inserts))
+            if self.adf is None:
+                return Document(build(inserts)), length
+            # The ADF straight from the skeleton's; the blocks only if someone reads them
+            # (hrefs are normalized now: one markdown-it refuses means no fill).
+            prepared = self.adf.prepared(inserts)
         except _NotFillable:
             return None
-        if self.adf is not None:  # a fresh Document: the prepared ADF is its own
-            object.__setattr__(document, "prepared", self.adf.prepared(inserts))
-        return document, length
+        return LazyDocument(lambda: build(inserts), prepared), length
 
 
 def _insert(value: str, kind: int, before: str, after: str) -> str | None:

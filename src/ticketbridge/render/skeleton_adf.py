@@ -81,34 +81,40 @@ class AdfPlan:
             _container(emptied, hole.path)[hole.key] = ""
         self._base_size = adf_size(emptied)
 
-    def prepared(self, inserts: Sequence[str]) -> PreparedAdf:
-        return _Prepared(self, inserts)
-
     def _copy(self) -> dict[str, Any]:
         copy: dict[str, Any] = marshal.loads(self._frozen)  # noqa: S302 - our own bytes
         return copy
 
-    def build(self, inserts: Sequence[str]) -> dict[str, Any]:
+    def prepared(self, inserts: Sequence[str]) -> PreparedAdf:
+        """The filled Document's ADF; its hrefs are normalized now (a refused one raises what
+        the normalization raises, as the Document fill would)."""
+        hrefs = [hole.fill(inserts) for hole in self._holes if hole.normalize]
+        return _Prepared(self, inserts, hrefs)
+
+    def build(self, inserts: Sequence[str], hrefs: Sequence[str]) -> dict[str, Any]:
         adf = self._copy()
+        filled = iter(hrefs)
         for hole in self._holes:
-            _container(adf, hole.path)[hole.key] = hole.fill(inserts)
+            text = next(filled) if hole.normalize else hole.fill(inserts)
+            _container(adf, hole.path)[hole.key] = text
         return adf
 
-    def size(self, inserts: Sequence[str]) -> int:
-        return self._base_size + sum(_json_length(h.fill(inserts)) for h in self._holes)
+    def size(self, inserts: Sequence[str], hrefs: Sequence[str]) -> int:
+        texts = [hole.fill(inserts) for hole in self._holes if not hole.normalize]
+        return self._base_size + sum(map(_json_length, texts)) + sum(map(_json_length, hrefs))
 
 
 class _Prepared:
-    __slots__ = ("_inserts", "_plan")
+    __slots__ = ("_hrefs", "_inserts", "_plan")
 
-    def __init__(self, plan: AdfPlan, inserts: Sequence[str]) -> None:
-        self._plan, self._inserts = plan, inserts
+    def __init__(self, plan: AdfPlan, inserts: Sequence[str], hrefs: Sequence[str]) -> None:
+        self._plan, self._inserts, self._hrefs = plan, inserts, hrefs
 
     def adf(self) -> dict[str, Any]:
-        return self._plan.build(self._inserts)
+        return self._plan.build(self._inserts, self._hrefs)
 
     def adf_size(self) -> int:
-        return self._plan.size(self._inserts)
+        return self._plan.size(self._inserts, self._hrefs)
 
 
 def adf_plan(

@@ -7,7 +7,9 @@ path); every property compares the two engines' Documents (or their errors) for 
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 from collections.abc import Mapping
 from typing import Any
 
@@ -354,6 +356,8 @@ PARSES = "parses the real text"
         (f"&am{P0};", ["p"], PARSES),  # would be an entity
         (f"[a]({P0})", ["javascript:alert(1)"], PARSES),  # markdown-it refuses the link
         (f"[a]({P0})", ["https://a.example/a b"], PARSES),
+        (f"[a]({P0})", ["javascript:void"], PARSES),  # refused when the ADF is prepared
+        (f"[a]({P0})[b]({P1})", ["https://a.example", "javascript:void"], PARSES),
         (f"![i]({P0})", ["https://i.example/a.png"], PARSES),  # images: raw alt text
         (f"<{P0}>", ["https://a.example"], PARSES),
         (f"@[{P0}]", ["abc"], PARSES),  # a mention
@@ -522,3 +526,25 @@ def test_spec_and_builtin_templates_prepare_their_adf_for_ordinary_alerts() -> N
     for name, source in [("spec", spec_example()), *BUILTINS.items()]:
         document = engine.render_document(engine.compile(name, source), {"alert": alert})
         assert document.prepared is not None, name
+
+
+def test_a_filled_document_is_the_document_of_its_blocks() -> None:
+    """The fast path's Document builds its blocks on first use (a Cloud create reads only
+    its ADF); otherwise it is the Document of those blocks in every way."""
+    engine = TemplateEngine()
+    filled = engine.render_document(engine.compile("t", "## {{ v }}\n"), {"v": "value"})
+    plain = parse_markdown("## value\n")
+
+    assert filled.prepared is not None
+    assert filled == plain
+    assert plain == filled
+    assert (filled != plain) is False
+    assert hash(filled) == hash(plain)
+    assert {filled: 1}[plain] == 1
+    assert repr(filled) == repr(plain)
+    assert filled.blocks is filled.blocks  # built once
+    copied = pickle.loads(pickle.dumps(filled))
+    assert type(copied) is Document
+    assert copied == plain
+    assert copy.deepcopy(filled) == plain
+    assert filled != parse_markdown("## other\n")
