@@ -21,7 +21,7 @@ from ticketbridge.rules.expressions import Condition, ConditionCompiler, referen
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
 from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
-from ticketbridge.rules.refute import Refuter, refuter_for
+from ticketbridge.rules.refute import Judge, judge_for
 
 __all__ = ["Router"]
 
@@ -36,7 +36,7 @@ class _Rule:
     label: str
     condition: Condition
     guard: Guard
-    refute: Refuter | None  # proves the condition false for an alert without CEL (refute.py)
+    judge: Judge | None  # decides the condition for an alert without CEL, if it can (refute.py)
 
 
 @dataclass(frozen=True)
@@ -118,14 +118,14 @@ class Router:
     """Routes alerts for one Config; safe to share between threads (its one cache, of routes
     per kind/source/status, is filled idempotently).
 
-    `refute=False` runs CEL for every condition the guards admit (the reference the Python
-    refutations of `refute.py` are tested against: the plans are the same)."""
+    `prove=False` runs CEL for every condition the guards admit (the reference the Python
+    decisions of `refute.py` are tested against: the plans are the same)."""
 
     def __init__(
-        self, config: Config, *, compiler: ConditionCompiler | None = None, refute: bool = True
+        self, config: Config, *, compiler: ConditionCompiler | None = None, prove: bool = True
     ) -> None:
         self._config = config
-        self._refute = refute
+        self._prove = prove
         self._compiler = compiler or ConditionCompiler()
         problems: list[Problem] = []
         self._routes: list[tuple[_Rule, _Statics]] = []
@@ -172,9 +172,11 @@ class Router:
             if excluded is not None:  # the guard's reason: it would be an evaluation error
                 reasons.append(excluded)
                 continue
-            if rule.refute is not None and rule.refute(values):
-                continue  # certainly false: CEL would say so without a reason
-            matched, error = rule.condition.evaluate(activation.get())
+            verdict = rule.judge(values) if rule.judge is not None else None
+            if verdict is None:  # only CEL can tell (and say why it fails, if it does)
+                matched, error = rule.condition.evaluate(activation.get())
+            else:  # certain, and CEL would say the same without an error
+                matched, error = verdict, None
             if matched:
                 reasons.append(f"matched {rule.label}: {rule.condition.source}")
                 return statics
@@ -267,9 +269,10 @@ class Router:
                 continue
             if rule.guard.excludes(values["attributes"], rank) is not None:
                 continue
-            if rule.refute is not None and rule.refute(values):
-                continue
-            if rule.condition.evaluate(activation.get())[0]:
+            verdict = rule.judge(values) if rule.judge is not None else None
+            if verdict is None:
+                verdict = rule.condition.evaluate(activation.get())[0]
+            if verdict:
                 reasons.append(f"assignee {assignment.assignee} from {rule.label}")
                 return assignment.assignee
         return self._config.defaults.assignee
@@ -285,5 +288,5 @@ class Router:
                 Problem(format_path(where), f"{label}: {e.describe()}", line) for e in errors
             )
             return None
-        refute = refuter_for(expression) if self._refute else None
-        return _Rule(label, self._compiler.compile(expression), guard_for(expression), refute)
+        judge = judge_for(expression) if self._prove else None
+        return _Rule(label, self._compiler.compile(expression), guard_for(expression), judge)

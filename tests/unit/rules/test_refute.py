@@ -1,5 +1,6 @@
-"""Python refutations (rules/refute.py) never change a plan: what they prove false, CEL finds
-false without an error, and routing with them gives the same plans, reasons included."""
+"""Python decisions (rules/refute.py) never change a plan: what they decide false (true), CEL
+finds false (true) without an error, and routing with them gives the same plans, reasons
+included."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rules_alerts import alert
 
 from ticketbridge.config import AssignmentRule, Config, RouteConfig
 from ticketbridge.rules import ConditionCompiler, Router, alert_values
-from ticketbridge.rules.refute import refuter_for
+from ticketbridge.rules.refute import judge_for
 
 COMPILER = ConditionCompiler()
 MISSING = object()
@@ -41,13 +42,16 @@ CONJUNCTS = [
     "confidence >= 1.0",
     "confidence == null",
     "confidence != null",
+    'sev(severity) >= sev("high")',
+    "sev(severity) < sev('critical')",
+    'sev(severity) == sev("warning")',
+    "has(attributes.b)",
 ]
 # Conjuncts it leaves to CEL (they may be errors or false for the values below).
 OTHERS = [
     "attributes.a > 1",
     "attributes.c == 1",
-    "has(attributes.b)",
-    'sev(severity) >= sev("high")',
+    'sev(severity) >= sev("bogus")',
     'kind == "ab" || title == "a"',
     "(confidence < 0.5)",
     'attributes.a == "a\\u0062"',
@@ -77,13 +81,13 @@ ALERTS = st.builds(
 
 @pytest.mark.parametrize("conjunct", CONJUNCTS)
 def test_each_shape_is_read(conjunct: str) -> None:
-    assert refuter_for(conjunct) is not None
-    assert refuter_for(f"{conjunct} || true") is None  # not a conjunction: nothing is read
+    assert judge_for(conjunct) is not None
+    assert judge_for(f"{conjunct} || true") is None  # not a conjunction: nothing is read
 
 
 @pytest.mark.parametrize("conjunct", OTHERS)
 def test_other_shapes_are_left_to_cel(conjunct: str) -> None:
-    assert refuter_for(conjunct) is None
+    assert judge_for(conjunct) is None
 
 
 EDGE_CONFIDENCES = [None, 0.0, -0.0, 0.25, 0.5, 1.0, math.nan, math.inf, 1]
@@ -96,10 +100,12 @@ ATTRIBUTE_GRID = [
 
 
 def grid() -> list[dict[str, Any]]:
-    """Every edge: text equal/unequal to the literals, each type, each confidence edge."""
+    """Every edge: text equal/unequal to the literals, each severity rank (and none), each
+    type, each confidence edge."""
     out = []
-    for text, severity, confidence, attributes in itertools.product(
-        ["", "a", "ab"], ["low", "high"], EDGE_CONFIDENCES, ATTRIBUTE_GRID
+    pairs = [("", "low"), ("a", "warning"), ("ab", "high"), ("ba", "critical"), ("ab", "bogus")]
+    for (text, severity), confidence, attributes in itertools.product(
+        pairs, EDGE_CONFIDENCES, ATTRIBUTE_GRID
     ):
         incoming = alert(
             kind=text, title=text, severity=severity, confidence=None, attributes=attributes
@@ -111,22 +117,42 @@ def grid() -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("conjunct", CONJUNCTS)
-def test_refuted_means_cel_says_false_without_error(conjunct: str) -> None:
-    refute = refuter_for(conjunct)
+def test_decided_means_cel_says_the_same_without_error(conjunct: str) -> None:
+    judge = judge_for(conjunct)
     condition = COMPILER.compile(conjunct)
-    assert refute is not None
-    refuted = 0
+    assert judge is not None
+    decided = {True: 0, False: 0}
     for values in grid():
-        if refute(values):
-            refuted += 1
-            assert condition.evaluate(COMPILER.activation(values)) == (False, None), values
-    assert refuted  # each shape proves something on the grid
+        verdict = judge(values)
+        if verdict is not None:
+            decided[verdict] += 1
+            assert condition.evaluate(COMPILER.activation(values)) == (verdict, None), values
+    assert all(decided.values()), decided  # each shape decides both ways on the grid
 
 
-def _router(conditions: list[str], refute: bool) -> Router:
+@pytest.mark.parametrize(
+    ("expression", "values", "verdict"),
+    [
+        ('kind == "ab" && attributes.c > 1', {"kind": "a"}, False),
+        ('kind == "ab" && attributes.c > 1', {"kind": "ab"}, None),  # the other one: CEL
+        ('kind == "ab" && title == ""', {"kind": "ab", "title": ""}, True),
+        ('kind == "ab" && title == ""', {"kind": "ab", "title": "x"}, False),
+        ("confidence < 0.5 && kind == 'ab'", {"kind": "ab", "confidence": None}, None),
+        ("confidence < 0.5 && kind == 'ab'", {"kind": "b", "confidence": None}, False),
+    ],
+)
+def test_a_conjunction_is_decided_by_its_conjuncts(
+    expression: str, values: dict[str, Any], verdict: bool | None
+) -> None:
+    judge = judge_for(expression)
+    assert judge is not None
+    assert judge({"attributes": {}, "confidence": None, **values}) is verdict
+
+
+def _router(conditions: list[str], prove: bool) -> Router:
     routes = [RouteConfig(name=f"r{i}", when=when) for i, when in enumerate(conditions)]
     assignments = [AssignmentRule(when=conditions[0], assignee="someone")]
-    return Router(Config(routes=routes, assignments=assignments), refute=refute)
+    return Router(Config(routes=routes, assignments=assignments), prove=prove)
 
 
 CONDITIONS = st.lists(
@@ -138,7 +164,7 @@ CONDITIONS = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(CONDITIONS, st.lists(ALERTS, min_size=1, max_size=5))
-def test_routing_with_refutations_gives_the_same_plans(
+def test_routing_with_python_decisions_gives_the_same_plans(
     conditions: list[str], incoming: list[dict[str, Any]]
 ) -> None:
     fast, reference = _router(conditions, True), _router(conditions, False)
