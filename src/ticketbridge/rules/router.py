@@ -17,16 +17,17 @@ from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
+from ticketbridge.rules.decisions import Judge, judge_for
 from ticketbridge.rules.expressions import Condition, ConditionCompiler, referenced_variables
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
 from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
-from ticketbridge.rules.refute import Judge, judge_for
 
 __all__ = ["Router"]
 
 Location = tuple[str | int, ...]
 _MAX_CACHED_COMBINATIONS = 4096
+_MAX_PRESENCE_PATTERNS = 256  # per combination: attribute-presence patterns cached
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class _Rule:
     label: str
     condition: Condition
     guard: Guard
-    judge: Judge | None  # decides the condition for an alert without CEL, if it can (refute.py)
+    judge: Judge | None  # decides the condition for an alert without CEL, if it can (decisions.py)
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,13 @@ class _Candidates:
                 if excluded != "":
                     reason = f"{rule.label} did not match: {excluded}" if excluded else None
                     steps.append((rule, statics, reason))
-            if len(self._steps) < _MAX_CACHED_COMBINATIONS:
+            if len(self._steps) < _MAX_PRESENCE_PATTERNS:
                 self._steps[present] = steps
         return steps
 
 
 class _Activation:
-    """An alert's CEL variables, converted on first use (most alerts need none: refute.py)."""
+    """An alert's CEL variables, converted on first use (most alerts need none: decisions.py)."""
 
     __slots__ = ("_activation", "_compiler", "_used", "_values")
 
@@ -119,7 +120,7 @@ class Router:
     per kind/source/status, is filled idempotently).
 
     `prove=False` runs CEL for every condition the guards admit (the reference the Python
-    decisions of `refute.py` are tested against: the plans are the same)."""
+    decisions of `decisions.py` are tested against: the plans are the same)."""
 
     def __init__(
         self, config: Config, *, compiler: ConditionCompiler | None = None, prove: bool = True

@@ -1,4 +1,4 @@
-"""Python decisions (rules/refute.py) never change a plan: what they decide false (true), CEL
+"""Python decisions (rules/decisions.py) never change a plan: what they decide false (true), CEL
 finds false (true) without an error, and routing with them gives the same plans, reasons
 included."""
 
@@ -15,12 +15,12 @@ from rules_alerts import alert
 
 from ticketbridge.config import AssignmentRule, Config, RouteConfig
 from ticketbridge.rules import ConditionCompiler, Router, alert_values
-from ticketbridge.rules.refute import judge_for
+from ticketbridge.rules.decisions import judge_for
 
 COMPILER = ConditionCompiler()
 MISSING = object()
 
-# Each a conjunct refute.py reads; the literals come from the same small alphabet as the values.
+# Each a conjunct decisions.py reads; the literals come from the same small alphabet as the values.
 CONJUNCTS = [
     'kind == "ab"',
     "kind != 'ab'",
@@ -183,7 +183,7 @@ def test_routing_with_python_decisions_gives_the_same_plans(
         ),
     ],
 )
-def test_a_refuted_route_is_skipped_without_a_reason(
+def test_a_route_decided_false_is_skipped_without_a_reason(
     title: str, route: str, reason: str | None
 ) -> None:
     """With null confidence `confidence < 0.5` is an error, but `false && error` is false."""

@@ -18,7 +18,7 @@ decided false makes the condition false, and CEL would say so without an error w
 other conjuncts are (its `&&` is false as soon as one side is false, even if the other is an
 error): the route is skipped without a reason, as evaluating it would. Every conjunct decided
 true makes it true: the route matches, as evaluating it would. Property tests compare routing
-with and without this (tests/unit/rules/test_refute.py).
+with and without this (tests/unit/rules/test_decisions.py).
 """
 
 from __future__ import annotations
