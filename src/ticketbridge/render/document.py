@@ -175,16 +175,23 @@ class LazyDocument(Document):
     ADF prepared, so a Cloud create (which needs only the ADF) never builds them. Equal to,
     hashed, shown, copied and pickled as the Document of the same blocks."""
 
-    def __init__(self, build: Callable[[], tuple[Block, ...]], prepared: PreparedAdf) -> None:
+    def __init__(
+        self,
+        build: Callable[[], tuple[Block, ...]] | None = None,
+        prepared: PreparedAdf | None = None,
+        *,
+        blocks: tuple[Block, ...] | None = None,
+    ) -> None:
+        """`blocks` given: a plain Document of them (what `dataclasses.replace` passes)."""
         object.__setattr__(self, "_build", build)
-        object.__setattr__(self, "_blocks", None)
-        object.__setattr__(self, "prepared", prepared)
+        object.__setattr__(self, "_blocks", blocks)
+        object.__setattr__(self, "prepared", prepared if blocks is None else None)
 
     @property
     def blocks(self) -> tuple[Block, ...]:
         blocks: tuple[Block, ...] | None = self.__dict__["_blocks"]
         if blocks is None:
-            blocks = self.__dict__["_build"]()
+            blocks = self.__dict__["_build"]() if self.__dict__["_build"] else ()
             object.__setattr__(self, "_blocks", blocks)
         return blocks
 

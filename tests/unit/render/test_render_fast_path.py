@@ -8,6 +8,7 @@ path); every property compares the two engines' Documents (or their errors) for 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import pickle
 from collections.abc import Mapping
@@ -547,4 +548,7 @@ def test_a_filled_document_is_the_document_of_its_blocks() -> None:
     assert type(copied) is Document
     assert copied == plain
     assert copy.deepcopy(filled) == plain
+    replaced = dataclasses.replace(filled, blocks=parse_markdown("other").blocks)
+    assert replaced == parse_markdown("other")
+    assert replaced.prepared is None  # the prepared ADF was the old blocks'
     assert filled != parse_markdown("## other\n")
