@@ -201,6 +201,20 @@ class _Plan:
 
 def _insert(value: str, kind: int, before: str, after: str) -> str | None:
     """What `value` contributes where it stands (module docstring), or None."""
+    if len(value) <= _SHORT:  # short values repeat ("n/a", severities, names): remembered
+        return _short_insert(value, kind, before, after)
+    return _checked_insert(value, kind, before, after)
+
+
+_SHORT = 64
+
+
+@lru_cache(maxsize=4096)
+def _short_insert(value: str, kind: int, before: str, after: str) -> str | None:
+    return _checked_insert(value, kind, before, after)
+
+
+def _checked_insert(value: str, kind: int, before: str, after: str) -> str | None:
     if kind == _HREF:
         return value if _HREF_VALUE.fullmatch(value) else None
     if not value or _LIST_MARKER.match(value):
