@@ -116,8 +116,9 @@ class _Activation:
 
 
 class Router:
-    """Routes alerts for one Config; safe to share between threads (its one cache, of routes
-    per kind/source/status, is filled idempotently).
+    """Routes alerts for one Config; safe to share between threads (its caches, of routes per
+    kind/source/status/rank and of guard verdicts per attribute presence, are filled
+    idempotently).
 
     `prove=False` runs CEL for every condition the guards admit (the reference the Python
     decisions of `decisions.py` are tested against: the plans are the same)."""
