@@ -140,6 +140,12 @@ def adf_plan(
             holes.append(_Hole(path, key, text, None))
         else:
             return None
+    # Every link destination with a value must be in the ADF, where `prepared` normalizes (and
+    # refuses) it at fill time: one the ADF drops (a table flattened into a list item loses its
+    # links) could be refused only when the deferred blocks are built.
+    in_holes = {i for h in holes if h.normalize for i, _ in h.tail}
+    if in_holes != {index for index, kind in kinds.items() if kind == href_kind}:
+        return None
     return AdfPlan(skeleton_adf, holes)
 
 

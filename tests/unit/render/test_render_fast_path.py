@@ -479,6 +479,18 @@ def test_plain_urls_are_what_markdown_it_makes_of_them(url: str) -> None:
             True,
             id="table-in-list-item-flattened",
         ),
+        pytest.param(
+            "- item\n\n  | a | b |\n  |---|---|\n  | [x]({{ v }}) | c |\n",
+            {"v": "javascript:void"},
+            False,
+            id="refused-href-in-a-flattened-table",  # ADF drops the link: no ADF plan
+        ),
+        pytest.param(
+            "- item\n\n  | a | b |\n  |---|---|\n  | [x]({{ v }}) | c |\n",
+            {"v": "https://a.example"},
+            False,
+            id="href-in-a-flattened-table",
+        ),
         pytest.param("> ## {{ v }}\n> more\n", {"v": "quoted"}, True, id="heading-in-quote"),
         pytest.param(
             "[x](https://a.example/{{ v }}/) and [y]({{ w }})",
