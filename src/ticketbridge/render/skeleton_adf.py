@@ -91,30 +91,38 @@ class AdfPlan:
         hrefs = [hole.fill(inserts) for hole in self._holes if hole.normalize]
         return _Prepared(self, inserts, hrefs)
 
-    def build(self, inserts: Sequence[str], hrefs: Sequence[str]) -> dict[str, Any]:
+    def filled(self, inserts: Sequence[str], hrefs: Sequence[str]) -> list[str]:
+        """Each hole's string, in order (the hrefs as `prepared` normalized them)."""
+        normalized = iter(hrefs)
+        return [next(normalized) if h.normalize else h.fill(inserts) for h in self._holes]
+
+    def build(self, texts: Sequence[str]) -> dict[str, Any]:
         adf = self._copy()
-        filled = iter(hrefs)
-        for hole in self._holes:
-            text = next(filled) if hole.normalize else hole.fill(inserts)
+        for hole, text in zip(self._holes, texts, strict=True):
             _container(adf, hole.path)[hole.key] = text
         return adf
 
-    def size(self, inserts: Sequence[str], hrefs: Sequence[str]) -> int:
-        texts = [hole.fill(inserts) for hole in self._holes if not hole.normalize]
-        return self._base_size + sum(map(_json_length, texts)) + sum(map(_json_length, hrefs))
+    def size(self, texts: Sequence[str]) -> int:
+        return self._base_size + sum(map(_json_length, texts))
 
 
 class _Prepared:
-    __slots__ = ("_hrefs", "_inserts", "_plan")
+    __slots__ = ("_hrefs", "_inserts", "_plan", "_texts")
 
     def __init__(self, plan: AdfPlan, inserts: Sequence[str], hrefs: Sequence[str]) -> None:
         self._plan, self._inserts, self._hrefs = plan, inserts, hrefs
+        self._texts: list[str] | None = None
+
+    def _filled(self) -> list[str]:
+        if self._texts is None:  # once: the ADF and its size both need them
+            self._texts = self._plan.filled(self._inserts, self._hrefs)
+        return self._texts
 
     def adf(self) -> dict[str, Any]:
-        return self._plan.build(self._inserts, self._hrefs)
+        return self._plan.build(self._filled())
 
     def adf_size(self) -> int:
-        return self._plan.size(self._inserts, self._hrefs)
+        return self._plan.size(self._filled())
 
 
 def adf_plan(
