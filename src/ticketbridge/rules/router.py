@@ -66,7 +66,7 @@ class _Statics:
         )
 
 
-Step = tuple[_Rule, _Statics, str | None]
+Step = tuple[Judge | None, _Rule, _Statics, str | None]
 
 
 class _Candidates:
@@ -80,8 +80,8 @@ class _Candidates:
         self._steps: dict[frozenset[str], list[Step]] = {}
 
     def steps(self, values: Mapping[str, Any], rank: int) -> list[Step]:
-        """In order: each route to try (reason None) or the guard's reason it cannot match;
-        the routes a guard rules out without a reason are left out."""
+        """In order: each route to try (reason None) or the guard's reason it cannot match,
+        with its judge; the routes a guard rules out without a reason are left out."""
         attributes = values["attributes"]
         present = self._names.intersection(attributes)
         steps = self._steps.get(present)
@@ -91,7 +91,7 @@ class _Candidates:
                 excluded = rule.guard.excludes(attributes, rank)
                 if excluded != "":
                     reason = f"{rule.label} did not match: {excluded}" if excluded else None
-                    steps.append((rule, statics, reason))
+                    steps.append((rule.judge, rule, statics, reason))
             if len(self._steps) < _MAX_PRESENCE_PATTERNS:
                 self._steps[present] = steps
         return steps
@@ -170,11 +170,13 @@ class Router:
     def _first_match(
         self, values: Mapping[str, Any], rank: int, activation: _Activation, reasons: list[str]
     ) -> _Statics:
-        for rule, statics, excluded in self._candidates_for(values, rank).steps(values, rank):
+        for judge, rule, statics, excluded in self._candidates_for(values, rank).steps(
+            values, rank
+        ):
             if excluded is not None:  # the guard's reason: it would be an evaluation error
                 reasons.append(excluded)
                 continue
-            verdict = rule.judge(values) if rule.judge is not None else None
+            verdict = judge(values) if judge is not None else None
             if verdict is None:  # only CEL can tell (and say why it fails, if it does)
                 matched, error = rule.condition.evaluate(activation.get())
             else:  # certain, and CEL would say the same without an error
