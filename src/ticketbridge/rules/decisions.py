@@ -17,8 +17,10 @@ compared, null confidence in `<`: nothing is decided, and CEL runs and says why)
 decided false makes the condition false, and CEL would say so without an error whatever the
 other conjuncts are (its `&&` is false as soon as one side is false, even if the other is an
 error): the route is skipped without a reason, as evaluating it would. Every conjunct decided
-true makes it true: the route matches, as evaluating it would. Property tests compare routing
-with and without this (tests/unit/rules/test_decisions.py).
+true makes it true: the route matches, as evaluating it would. The router's judges take
+the conjuncts a route's guard enforces (its kind/source/status equalities and severity ranks)
+as true, since it judges only alerts the guard admitted. Property tests compare routing with
+and without this (tests/unit/rules/test_decisions.py).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from operator import methodcaller
 from typing import Any
 
 from ticketbridge.rules.expressions import severity_rank
-from ticketbridge.rules.guards import top_level_conjuncts
+from ticketbridge.rules.guards import enforced, top_level_conjuncts
 
 __all__ = ["Judge", "judge_for"]
 
@@ -60,11 +62,17 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 _METHODS = {"startsWith": "startswith", "endsWith": "endswith", "contains": "__contains__"}
 
 
-def judge_for(expression: str) -> Judge | None:
-    """The judge of `expression` from the conjuncts it understands (None: none of them)."""
+def judge_for(expression: str, *, guarded: bool = False) -> Judge | None:
+    """The judge of `expression` from the conjuncts it understands (None: none of them).
+    `guarded`: it judges only alerts the expression's guard admitted (`guards.py`), so the
+    conjuncts the guard enforces are known to be true and are not checked again."""
     conjuncts = top_level_conjuncts(expression)
     if conjuncts is None:
         return None
+    if guarded:
+        conjuncts = [c for c in conjuncts if not enforced(c)]
+        if not conjuncts:
+            return _always_true
     checks = [_check(conjunct) for conjunct in conjuncts]
     known = tuple(check for check in checks if check is not None)
     if not known:
@@ -84,6 +92,10 @@ def judge_for(expression: str) -> Judge | None:
         return verdict
 
     return judge
+
+
+def _always_true(_values: Mapping[str, Any]) -> bool:
+    return True
 
 
 def _at_most_false(check: Judge) -> Judge:

@@ -292,5 +292,5 @@ class Router:
                 Problem(format_path(where), f"{label}: {e.describe()}", line) for e in errors
             )
             return None
-        judge = judge_for(expression) if self._prove else None
+        judge = judge_for(expression, guarded=True) if self._prove else None
         return _Rule(label, self._compiler.compile(expression), guard_for(expression), judge)

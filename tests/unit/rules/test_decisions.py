@@ -18,6 +18,7 @@ from ticketbridge.rules import ConditionCompiler, Router, alert_values
 from ticketbridge.rules.decisions import judge_for
 
 COMPILER = ConditionCompiler()
+ALERT_VALUES: dict[str, Any] = {"attributes": {}, "confidence": None}
 MISSING = object()
 
 # Each a conjunct decisions.py reads; the literals come from the same small alphabet as the values.
@@ -128,6 +129,25 @@ def test_decided_means_cel_says_the_same_without_error(conjunct: str) -> None:
             decided[verdict] += 1
             assert condition.evaluate(COMPILER.activation(values)) == (verdict, None), values
     assert all(decided.values()), decided  # each shape decides both ways on the grid
+
+
+@pytest.mark.parametrize(
+    ("expression", "values", "verdict"),
+    [
+        ('kind == "ab"', {"kind": "ab"}, True),
+        ('kind == "ab" && sev(severity) >= sev("high")', {"kind": "ab"}, True),
+        ('source == "s" && confidence < 0.5', {"confidence": 0.7}, False),
+        ('source == "s" && confidence < 0.5', {"confidence": None}, None),
+        ('status == "firing" && attributes.c > 1', {}, None),
+    ],
+)
+def test_a_guarded_judge_takes_what_the_guard_enforces_as_true(
+    expression: str, values: dict[str, Any], verdict: bool | None
+) -> None:
+    """The router judges only alerts the guard admitted: their kind/source/status equalities
+    and severity ranks hold, so only the other conjuncts are checked."""
+    judge = judge_for(expression, guarded=True)
+    assert (judge(ALERT_VALUES | values) if judge is not None else None) is verdict
 
 
 @pytest.mark.parametrize(
