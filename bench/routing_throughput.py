@@ -31,7 +31,6 @@ from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
 from ticketbridge.render import TemplateEngine, to_adf
 from ticketbridge.rules import RoutePlan, Router
-from ticketbridge.services import PipelineSettings
 from ticketbridge.services.templated import TemplateComposer
 
 # The SPEC §3 example template (as examples/ticketbridge.yaml has it: a blank line ends the table
@@ -110,7 +109,7 @@ COMPOSED: list[int] = []  # one entry per draft composed (ignored alerts make no
 
 def make_composer(config: Config, *, slow: bool = False) -> Any:
     """route + draft + ADF per alert, through the pipeline's seams."""
-    seam, composer = routing(config, PipelineSettings.from_config(config))
+    seam, composer = routing(config)
     if slow:
         composer = TemplateComposer.from_config(config, engine=TemplateEngine(fast=False))
     composed: list[int] = COMPOSED

@@ -5,7 +5,7 @@ into the `Document` model, which `to_adf` turns into schema-valid ADF and `to_wi
 wiki markup.
 """
 
-from ticketbridge.render.adf import adf_size, adf_to_text, to_adf
+from ticketbridge.render.adf import adf_and_size, adf_size, adf_to_text, to_adf
 from ticketbridge.render.document import (
     Block,
     BlockQuote,
@@ -74,6 +74,7 @@ __all__ = [
     "TemplateEngine",
     "TemplateFormat",
     "Text",
+    "adf_and_size",
     "adf_measure",
     "adf_size",
     "adf_to_text",

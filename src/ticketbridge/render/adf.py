@@ -43,7 +43,7 @@ from ticketbridge.render.document import (
     Text,
 )
 
-__all__ = ["adf_size", "adf_to_text", "clean_text", "to_adf"]
+__all__ = ["adf_and_size", "adf_size", "adf_to_text", "clean_text", "to_adf"]
 
 Node = dict[str, Any]
 
@@ -71,14 +71,25 @@ def clean_text(text: str) -> str:
 
 
 def to_adf(doc: Document) -> Node:
-    """The ADF value of `doc`: always valid against the ADF v1 schema."""
+    """The ADF value of `doc`: always valid against the ADF v1 schema. A fresh value each
+    call (the caller may change it)."""
+    if doc.prepared is not None:  # the template fast path's: the same value, built faster
+        return doc.prepared.adf()
     return {"version": 1, "type": "doc", "content": _blocks(doc.blocks, _DOC)}
+
+
+def adf_and_size(doc: Document) -> tuple[Node, int]:
+    """`to_adf(doc)` and its `adf_size` (from the fast path without serialising, if it can)."""
+    if doc.prepared is not None:
+        return doc.prepared.adf(), doc.prepared.adf_size()
+    adf = to_adf(doc)
+    return adf, adf_size(adf)
 
 
 def adf_size(adf: Mapping[str, Any]) -> int:
     """Length of the compact JSON of an ADF value, in UTF-16 code units as Jira (Java) counts."""
     text = json.dumps(adf, ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate is one
 
 
 # -- blocks -------------------------------------------------------------------------------

@@ -57,8 +57,8 @@ Measure = Callable[[Document], int]
 
 
 def jira_length(text: str) -> int:
-    """Length as Jira (Java) counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length as Jira (Java) counts it: UTF-16 code units (a lone surrogate is one)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def text_measure(doc: Document) -> int:

@@ -65,6 +65,10 @@ _ALERT_KINDS: dict[str, PanelKind] = {
 _SIMPLE_MARKS: dict[str, Mark] = {"strong": "strong", "em": "em", "s": "strike"}
 # CommonMark lets a backslash escape any ASCII punctuation; escaping all of it is always safe.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&@$%^=:;\"',/?])")
+# The same as `_MD_SPECIAL.sub(r"\\\1", text)`, without a Python call per match.
+_MD_ESCAPES = str.maketrans({c: "\\" + c for c in map(chr, range(128)) if _MD_SPECIAL.match(c)})
+_INDENTED_LINE = re.compile(r"\n[ \t]+")
+_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
 
 
 def configure_parser(md: MarkdownIt) -> MarkdownIt:
@@ -94,11 +98,13 @@ def document_of_tokens(tokens: Sequence[Token]) -> Document:
 def md_escape(value: object, inline: bool = False) -> str:
     """Escape text so Markdown shows it literally. `inline=True` also folds newlines into
     spaces, for values placed inside a table cell or a heading."""
-    text = _MD_SPECIAL.sub(r"\\\1", str(value))
+    text = str(value).translate(_MD_ESCAPES)
+    if "\n" not in text and "\r" not in text:  # neither substitution below would match
+        return text
     # Indentation after a newline would turn the rest into a code block; Markdown drops it anyway.
-    text = re.sub(r"\n[ \t]+", "\n", text)
+    text = _INDENTED_LINE.sub("\n", text)
     if inline:
-        text = re.sub(r"\s*[\r\n]+\s*", " ", text)
+        text = _LINE_BREAK.sub(" ", text)
     return text
 
 

@@ -169,7 +169,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
         )
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        _budget().tick()
+        budget = _BUDGET.get() or _DEFAULT_BUDGET
+        if budget.iterations < 0 or time.monotonic() > budget.deadline:
+            budget.tick()  # raises the limit's error (`tick()` inlined: this runs per lookup)
         # What the sandbox's lookup ends in for a name of a plain dict that is no dict attribute
         # (`getattr` fails, then `obj[attribute]` or, with no such key, undefined), without
         # raising AttributeError and KeyError first.

@@ -50,6 +50,7 @@ from ticketbridge.render.document import (
     Document,
     Heading,
     Inline,
+    LazyDocument,
     Link,
     ListItem,
     Mark,
@@ -67,6 +68,7 @@ from ticketbridge.render.limits import jira_length
 from ticketbridge.render.markdown import configure_parser, document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
+from ticketbridge.render.skeleton_adf import AdfPlan, adf_plan
 from ticketbridge.render.text import to_text
 
 __all__ = [
@@ -87,6 +89,7 @@ _TEXT_VALUE = re.compile(
     f"(?:[^{_UNSAFE_ALWAYS}\\\\`<>&|*_~\\[\\]!@()\"']++|\\\\[!-/:;=?@\\[\\\\\\]^_{{}}~])++"
 )
 _TEXT_ESCAPE = re.compile(r"\\([!-/:;=?@\[\\\]^_{}~])")
+_ESCAPED = itemgetter(1)  # the escaped character of a match (C-level: no Python call per match)
 _CODE_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS}`|]+")
 _HREF_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS} ()<>\\\\&`\"'|]*")
 # URLs markdown-it's normalizeLink returns unchanged and validateLink accepts (a lower-case
@@ -154,11 +157,18 @@ def fill_measured(skeleton: str, values: Sequence[str]) -> tuple[Document, int] 
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("base_length", "build", "document", "has_href", "slots")
+    __slots__ = ("adf", "base_length", "build", "document", "has_href", "slots")
 
-    def __init__(self, document: Document, build: Fill | None, slots: list[tuple[int, str, str]]):
+    def __init__(
+        self,
+        document: Document,
+        build: Fill | None,
+        slots: list[tuple[int, str, str]],
+        adf: AdfPlan | None,
+    ):
         self.document = document
         self.build = build
+        self.adf = adf  # the filled Document's ADF from the skeleton's (skeleton_adf.py)
         self.slots = slots  # per value: (kind, skeleton character before, character after)
         placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != _HREF)
         self.base_length = jira_length(to_text(document)) - placeholders
@@ -177,14 +187,34 @@ class _Plan:
         length = self.base_length + jira_length("".join(texts))
         if self.build is None:
             return self.document, length
+        build = self.build
         try:
-            return Document(self.build(inserts)), length
+            if self.adf is None:
+                return Document(build(inserts)), length
+            # The ADF straight from the skeleton's; the blocks only if someone reads them
+            # (hrefs are normalized now: one markdown-it refuses means no fill).
+            prepared = self.adf.prepared(inserts)
         except _NotFillable:
             return None
+        return LazyDocument(lambda: build(inserts), prepared), length
 
 
 def _insert(value: str, kind: int, before: str, after: str) -> str | None:
     """What `value` contributes where it stands (module docstring), or None."""
+    if len(value) <= _SHORT:  # short values repeat ("n/a", severities, names): remembered
+        return _short_insert(value, kind, before, after)
+    return _checked_insert(value, kind, before, after)
+
+
+_SHORT = 64
+
+
+@lru_cache(maxsize=4096)
+def _short_insert(value: str, kind: int, before: str, after: str) -> str | None:
+    return _checked_insert(value, kind, before, after)
+
+
+def _checked_insert(value: str, kind: int, before: str, after: str) -> str | None:
     if kind == _HREF:
         return value if _HREF_VALUE.fullmatch(value) else None
     if not value or _LIST_MARKER.match(value):
@@ -203,7 +233,7 @@ def _insert(value: str, kind: int, before: str, after: str) -> str | None:
         after in _DELIMITERS and not last.isalnum()
     ):
         return None
-    return _TEXT_ESCAPE.sub(r"\1", value) if "\\" in value else value
+    return _TEXT_ESCAPE.sub(_ESCAPED, value) if "\\" in value else value
 
 
 @lru_cache(maxsize=512)
@@ -228,7 +258,10 @@ def _plan(skeleton: str) -> _Plan | None:
         before = skeleton[match.start() - 1] if match.start() else ""
         after = skeleton[match.end() : match.end() + 1]
         slots.append((compiler.kinds[int(match.group(1))], before, after))
-    return _Plan(document, build, slots)
+    adf = None
+    if build is not None and not compiler.merge_hazard:
+        adf = adf_plan(document, compiler.kinds, _HREF, normalized_link)
+    return _Plan(document, build, slots, adf)
 
 
 def _placeholder_in_image(tokens: Sequence[Token]) -> bool:
@@ -247,6 +280,7 @@ class _Compiler:
 
     def __init__(self) -> None:
         self.kinds: dict[int, int] = {}
+        self.merge_hazard = False  # filled hrefs could join neighbouring texts (no ADF plan)
 
     def blocks(self, blocks: Sequence[Block]) -> Fill | None:
         return _sequence(blocks, self.block)
@@ -312,6 +346,8 @@ class _Compiler:
         if not recipes:
             return None
         constant = [inline for inline, _ in parts]
+        if merge and any(map(_may_join, constant, constant[1:])):
+            self.merge_hazard = True
 
         def fill(ins: Sequence[str]) -> tuple[Inline, ...]:
             out = constant.copy()
@@ -404,6 +440,18 @@ def _sequence(items: Sequence[Any], compile_one: Callable[[Any], Fill | None]) -
         return tuple(out)
 
     return fill
+
+
+def _may_join(first: Inline, second: Inline) -> bool:
+    """Neighbouring texts whose marks could become equal once link hrefs are filled."""
+    if not (isinstance(first, Text) and isinstance(second, Text)):
+        return False
+    if len(first.marks) != len(second.marks):
+        return False
+    return all(
+        a == b or (isinstance(a, Link) and isinstance(b, Link))
+        for a, b in zip(first.marks, second.marks, strict=True)
+    )
 
 
 def _refuse_alert_head(quote: BlockQuote) -> None:

@@ -204,12 +204,18 @@ class TemplateEngine:
     ) -> str:
         parts: list[str] = []
         size = 0
-        for chunk in compiled.template.generate(dict(context)):
-            # With a recorder the chunks hold placeholders: count the real outputs' length.
-            size += len(chunk)
-            if size + (recorder.extra if recorder is not None else 0) > self.max_output:
-                raise SecurityError(f"output is longer than {self.max_output:,} characters")
-            parts.append(chunk)
+        # What `Template.generate` does, less its generator wrapped around the template's.
+        template = compiled.template
+        chunks = template.root_render_func(template.new_context(dict(context)))
+        try:
+            for chunk in chunks:
+                # With a recorder the chunks hold placeholders: count the real outputs' length.
+                size += len(chunk)
+                if size + (recorder.extra if recorder is not None else 0) > self.max_output:
+                    raise SecurityError(f"output is longer than {self.max_output:,} characters")
+                parts.append(chunk)
+        except _RENDER_ERRORS:
+            self._env.handle_exception()  # Jinja's: the traceback shows the template's lines
         return "".join(parts)
 
 

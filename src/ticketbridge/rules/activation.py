@@ -97,10 +97,16 @@ def cel_safe(value: Any, depth: int = 0) -> Any:
 
 
 def parse_severity(value: str) -> Severity | None:
+    exact = _SEVERITIES.get(value)  # the canonical words, as alert_values gives them
+    if exact is not None:
+        return exact
     try:
         return Severity.parse(value)
     except ValueError:
         return None
+
+
+_SEVERITIES = {severity.value: severity for severity in Severity}
 
 
 def _text(value: Any) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ticketbridge.rules.expressions import severity_rank
 
-__all__ = ["Guard", "guard_for"]
+__all__ = ["Guard", "enforced", "guard_for", "top_level_conjuncts"]
 
 _EQUALS = re.compile(r"""^(kind|source|status)\s*==\s*(?:"([\w .:/-]*)"|'([\w .:/-]*)')$""")
 _SEVERITY = re.compile(r"""^sev\(severity\)\s*(>=|>|==)\s*sev\((?:"(\w+)"|'(\w+)')\)$""")
@@ -65,7 +65,7 @@ NO_GUARD = Guard()
 
 
 def guard_for(expression: str) -> Guard:
-    conjuncts = _top_level_conjuncts(expression)
+    conjuncts = top_level_conjuncts(expression)
     if conjuncts is None:
         return NO_GUARD
     equals: list[tuple[str, str]] = []
@@ -93,6 +93,16 @@ def guard_for(expression: str) -> Guard:
     )
 
 
+def enforced(conjunct: str) -> bool:
+    """Whether the guard of a conjunction holding `conjunct` admits only alerts for which the
+    conjunct is true (the kind/source/status equalities and the severity ranks `guard_for`
+    reads): for a route the guard admitted, it need not be evaluated."""
+    if _EQUALS.match(conjunct):
+        return True
+    match = _SEVERITY.match(conjunct)
+    return match is not None and _rank(match) is not None
+
+
 def _rank(match: re.Match[str]) -> int | None:
     try:
         return severity_rank(match.group(2) or match.group(3))
@@ -100,7 +110,7 @@ def _rank(match: re.Match[str]) -> int | None:
         return None
 
 
-def _top_level_conjuncts(expression: str) -> list[str] | None:
+def top_level_conjuncts(expression: str) -> list[str] | None:
     """Split on top-level `&&`; None when a top-level `||` or `?` makes that unsound."""
     parts: list[str] = []
     depth, start, index, quote = 0, 0, 0, ""

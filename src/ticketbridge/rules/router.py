@@ -17,6 +17,7 @@ from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
+from ticketbridge.rules.decisions import Judge, judge_for
 from ticketbridge.rules.expressions import Condition, ConditionCompiler, referenced_variables
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
@@ -26,6 +27,7 @@ __all__ = ["Router"]
 
 Location = tuple[str | int, ...]
 _MAX_CACHED_COMBINATIONS = 4096
+_MAX_PRESENCE_PATTERNS = 256  # per combination: attribute-presence patterns cached
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class _Rule:
     label: str
     condition: Condition
     guard: Guard
+    judge: Judge | None  # decides the condition for an alert without CEL, if it can (decisions.py)
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,68 @@ class _Statics:
         )
 
 
-class Router:
-    """Routes alerts for one Config; safe to share between threads (its one cache, of routes
-    per kind/source/status, is filled idempotently)."""
+Step = tuple[Judge | None, _Rule, _Statics, str | None]
 
-    def __init__(self, config: Config, *, compiler: ConditionCompiler | None = None) -> None:
+
+class _Candidates:
+    """The routes one kind/source/status/rank admits, and what their attribute guards decide
+    per presence of the attributes they name (cached: a guard only looks at presence)."""
+
+    def __init__(self, entries: list[tuple[_Rule, _Statics]]) -> None:
+        self._entries = entries
+        names = {n for rule, _ in entries for n in (*rule.guard.attributes, *rule.guard.selected)}
+        self._names = frozenset(names)
+        self._steps: dict[frozenset[str], list[Step]] = {}
+
+    def steps(self, values: Mapping[str, Any], rank: int) -> list[Step]:
+        """In order: each route to try (reason None) or the guard's reason it cannot match,
+        with its judge; the routes a guard rules out without a reason are left out."""
+        attributes = values["attributes"]
+        present = self._names.intersection(attributes)
+        steps = self._steps.get(present)
+        if steps is None:
+            steps = []
+            for rule, statics in self._entries:
+                excluded = rule.guard.excludes(attributes, rank)
+                if excluded != "":
+                    reason = f"{rule.label} did not match: {excluded}" if excluded else None
+                    steps.append((rule.judge, rule, statics, reason))
+            if len(self._steps) < _MAX_PRESENCE_PATTERNS:
+                self._steps[present] = steps
+        return steps
+
+
+class _Activation:
+    """An alert's CEL variables, converted on first use (most alerts need none: decisions.py)."""
+
+    __slots__ = ("_activation", "_compiler", "_used", "_values")
+
+    def __init__(
+        self, compiler: ConditionCompiler, values: Mapping[str, Any], used: tuple[str, ...]
+    ) -> None:
+        self._compiler, self._values, self._used = compiler, values, used
+        self._activation: Any = None
+
+    def get(self) -> Any:
+        if self._activation is None:
+            values = self._values
+            self._activation = self._compiler.activation({n: values[n] for n in self._used})
+        return self._activation
+
+
+class Router:
+    """Routes alerts for one Config; safe to share between threads (its caches, of routes per
+    kind/source/status/rank and of guard verdicts per attribute presence, are filled
+    idempotently).
+
+    `prove=False` runs CEL for every condition the guards admit (the reference the Python
+    decisions of `decisions.py` are tested against: the plans are the same)."""
+
+    def __init__(
+        self, config: Config, *, compiler: ConditionCompiler | None = None, prove: bool = True
+    ) -> None:
         self._config = config
+        self._prove = prove
         self._compiler = compiler or ConditionCompiler()
         problems: list[Problem] = []
         self._routes: list[tuple[_Rule, _Statics]] = []
@@ -89,7 +148,7 @@ class Router:
         texts = [r.when for r in config.routes] + [a.when for a in config.assignments]
         self._used = referenced_variables(texts)
         self._unused = frozenset({"links", "received_at"}.difference(self._used))
-        self._candidates: dict[tuple[str, str, str, int], list[tuple[_Rule, _Statics]]] = {}
+        self._candidates: dict[tuple[str, str, str, int], _Candidates] = {}
 
     @property
     def config(self) -> Config:
@@ -100,7 +159,7 @@ class Router:
         values = alert_values(alert, skip=self._unused)
         severity = parse_severity(values["severity"])
         rank = severity.rank if severity is not None else -1
-        activation = self._compiler.activation({name: values[name] for name in self._used})
+        activation = _Activation(self._compiler, values, self._used)
         reasons: list[str] = []
         statics = self._first_match(values, rank, activation, reasons)
         if severity is None:
@@ -109,16 +168,19 @@ class Router:
         return self._plan(statics, severity, rank, values, activation, reasons)
 
     def _first_match(
-        self, values: Mapping[str, Any], rank: int, activation: Any, reasons: list[str]
+        self, values: Mapping[str, Any], rank: int, activation: _Activation, reasons: list[str]
     ) -> _Statics:
-        attributes = values["attributes"]
-        for rule, statics in self._candidates_for(values, rank):
-            excluded = rule.guard.excludes(attributes, rank)
-            if excluded is not None:
-                if excluded:
-                    reasons.append(f"{rule.label} did not match: {excluded}")
+        for judge, rule, statics, excluded in self._candidates_for(values, rank).steps(
+            values, rank
+        ):
+            if excluded is not None:  # the guard's reason: it would be an evaluation error
+                reasons.append(excluded)
                 continue
-            matched, error = rule.condition.evaluate(activation)
+            verdict = judge(values) if judge is not None else None
+            if verdict is None:  # only CEL can tell (and say why it fails, if it does)
+                matched, error = rule.condition.evaluate(activation.get())
+            else:  # certain, and CEL would say the same without an error
+                matched, error = verdict, None
             if matched:
                 reasons.append(f"matched {rule.label}: {rule.condition.source}")
                 return statics
@@ -127,7 +189,7 @@ class Router:
         reasons.append("no route matched: defaults apply")
         return self._defaults
 
-    def _candidates_for(self, values: Mapping[str, Any], rank: int) -> list[tuple[_Rule, _Statics]]:
+    def _candidates_for(self, values: Mapping[str, Any], rank: int) -> _Candidates:
         """The routes whose equality and severity guards admit this kind/source/status and
         severity rank, in order (a route the rank rules out is skipped without a reason, as
         `excludes` would); cached, since alerts come in few such combinations (bounded, for the
@@ -135,11 +197,13 @@ class Router:
         key = (values["kind"], values["source"], values["status"], rank)
         candidates = self._candidates.get(key)
         if candidates is None:
-            candidates = [
-                entry
-                for entry in self._routes
-                if entry[0].guard.admits_fields(*key[:3]) and entry[0].guard.admits_rank(rank)
-            ]
+            candidates = _Candidates(
+                [
+                    entry
+                    for entry in self._routes
+                    if entry[0].guard.admits_fields(*key[:3]) and entry[0].guard.admits_rank(rank)
+                ]
+            )
             if len(self._candidates) < _MAX_CACHED_COMBINATIONS:
                 self._candidates[key] = candidates
         return candidates
@@ -150,7 +214,7 @@ class Router:
         severity: Severity,
         rank: int,
         values: Mapping[str, Any],
-        activation: Any,
+        activation: _Activation,
         reasons: list[str],
     ) -> RoutePlan:
         defaults, route = self._config.defaults, statics.route
@@ -199,7 +263,7 @@ class Router:
         route: RouteConfig | None,
         values: Mapping[str, Any],
         rank: int,
-        activation: Any,
+        activation: _Activation,
         reasons: list[str],
     ) -> str | None:
         if route is not None and route.assignee is not None:
@@ -207,8 +271,12 @@ class Router:
         for rule, assignment in self._assignments:
             if not rule.guard.admits_fields(values["kind"], values["source"], values["status"]):
                 continue
-            excluded = rule.guard.excludes(values["attributes"], rank)
-            if excluded is None and rule.condition.evaluate(activation)[0]:
+            if rule.guard.excludes(values["attributes"], rank) is not None:
+                continue
+            verdict = rule.judge(values) if rule.judge is not None else None
+            if verdict is None:
+                verdict = rule.condition.evaluate(activation.get())[0]
+            if verdict:
                 reasons.append(f"assignee {assignment.assignee} from {rule.label}")
                 return assignment.assignee
         return self._config.defaults.assignee
@@ -224,4 +292,5 @@ class Router:
                 Problem(format_path(where), f"{label}: {e.describe()}", line) for e in errors
             )
             return None
-        return _Rule(label, self._compiler.compile(expression), guard_for(expression))
+        judge = judge_for(expression, guarded=True) if self._prove else None
+        return _Rule(label, self._compiler.compile(expression), guard_for(expression), judge)

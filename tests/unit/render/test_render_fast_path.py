@@ -7,7 +7,10 @@ path); every property compares the two engines' Documents (or their errors) for 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
+import pickle
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,10 +29,12 @@ from ticketbridge.render import (
     Paragraph,
     TemplateEngine,
     Text,
+    adf_size,
     parse_markdown,
     text_measure,
     to_adf,
 )
+from ticketbridge.render.adf import adf_and_size
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.render.skeleton import PLAIN_URL, fill_markdown, real_text
 
@@ -167,7 +172,22 @@ def assert_same(source: str, context: Mapping[str, Any], **limits: Any) -> Any:
     fast = outcome(TemplateEngine(fast=True, **limits), source, context)
     slow = outcome(TemplateEngine(fast=False, **limits), source, context)
     assert fast == slow
+    if isinstance(fast, Document):
+        assert_same_adf(fast, slow)
     return fast
+
+
+def assert_same_adf(fast: Document, slow: Document) -> None:
+    """The ADF (and its size) the fast path prepares is `to_adf` of the slow path's Document,
+    fresh on every call: changing one does not change the next."""
+    assert slow.prepared is None
+    expected = to_adf(slow)
+    first = to_adf(fast)
+    assert first == expected
+    assert adf_and_size(fast) == (expected, adf_size(expected))
+    if fast.prepared is not None:
+        first["content"].clear()
+        assert to_adf(fast) == expected
 
 
 def spec_example() -> str:
@@ -337,6 +357,8 @@ PARSES = "parses the real text"
         (f"&am{P0};", ["p"], PARSES),  # would be an entity
         (f"[a]({P0})", ["javascript:alert(1)"], PARSES),  # markdown-it refuses the link
         (f"[a]({P0})", ["https://a.example/a b"], PARSES),
+        (f"[a]({P0})", ["javascript:void"], PARSES),  # refused when the ADF is prepared
+        (f"[a]({P0})[b]({P1})", ["https://a.example", "javascript:void"], PARSES),
         (f"![i]({P0})", ["https://i.example/a.png"], PARSES),  # images: raw alt text
         (f"<{P0}>", ["https://a.example"], PARSES),
         (f"@[{P0}]", ["abc"], PARSES),  # a mention
@@ -436,3 +458,109 @@ def test_output_cap_refuses_on_the_fast_path_with_the_slow_paths_error() -> None
 def test_plain_urls_are_what_markdown_it_makes_of_them(url: str) -> None:
     """The shortcut of `normalized_link` for plain URLs agrees with markdown-it."""
     assert parse_markdown(f"[a]({url})") == Document((Paragraph((Text("a", (Link(url),)),)),))
+
+
+# -- ADF straight from the skeleton (render/skeleton_adf.py) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "context", "prepared"),
+    [
+        pytest.param("", {}, False, id="no-values"),
+        pytest.param(
+            "## {{ v }}\n\n| a | b |\n|---|---|\n| `{{ v }}` | x {{ w }} y |\n",
+            {"v": "value 🙂 x", "w": 'say \\"hi\\" C:\\\\dir'},
+            True,
+            id="heading-table-code-json-escapes",
+        ),
+        pytest.param(
+            "- item\n\n  | a | b |\n  |---|---|\n  | {{ v }} | c |\n",
+            {"v": "cell"},
+            True,
+            id="table-in-list-item-flattened",
+        ),
+        pytest.param(
+            "- item\n\n  | a | b |\n  |---|---|\n  | [x]({{ v }}) | c |\n",
+            {"v": "javascript:void"},
+            False,
+            id="refused-href-in-a-flattened-table",  # ADF drops the link: no ADF plan
+        ),
+        pytest.param(
+            "- item\n\n  | a | b |\n  |---|---|\n  | [x]({{ v }}) | c |\n",
+            {"v": "https://a.example"},
+            False,
+            id="href-in-a-flattened-table",
+        ),
+        pytest.param("> ## {{ v }}\n> more\n", {"v": "quoted"}, True, id="heading-in-quote"),
+        pytest.param(
+            "[x](https://a.example/{{ v }}/) and [y]({{ w }})",
+            {"v": "ü-b", "w": "https://console.example/alerts/7"},
+            True,
+            id="hrefs-normalized",
+        ),
+        pytest.param(
+            "[a]({{ v }})[a]({{ w }})",
+            {"v": "https://a.example", "w": "https://a.example"},
+            False,
+            id="equal-hrefs-join-texts",
+        ),
+        pytest.param("```\n{{ v }}\n\tx\n```\n", {"v": "a = b"}, True, id="code-block"),
+        pytest.param("a\tb {{ v }}\n", {"v": "tab before"}, True, id="unprintable-literal"),
+    ],
+)
+def test_prepared_adf_is_to_adf_of_the_document(
+    source: str, context: dict[str, Any], prepared: bool
+) -> None:
+    engine = TemplateEngine()
+    document = engine.render_document(engine.compile("t", source), context)
+    slow = TemplateEngine(fast=False)
+    expected = slow.render_document(slow.compile("t", source), context)
+
+    assert document == expected
+    assert (document.prepared is not None) == prepared
+    assert_same_adf(document, expected)
+    assert adf_errors(to_adf(document)) == []
+
+
+def test_spec_and_builtin_templates_prepare_their_adf_for_ordinary_alerts() -> None:
+    """The properties above compare prepared ADF only if the fast path prepares it."""
+    alert = {
+        "title": "Earth is flat",
+        "description": "Query 3: is the Earth flat?",
+        "confidence": 0.42,
+        "severity": "high",
+        "id": "a-1",
+        "source": "truthvouch",
+        "occurred_at": "2026-11-20T10:00:00+00:00",
+        "attributes": {"query": "is it?", "model": "gpt-x", "control_id": "AWS_S3"},
+        "links": [{"title": "Console", "url": "https://console.example/alerts/7"}],
+    }
+    engine = TemplateEngine()
+    for name, source in [("spec", spec_example()), *BUILTINS.items()]:
+        document = engine.render_document(engine.compile(name, source), {"alert": alert})
+        assert document.prepared is not None, name
+
+
+def test_a_filled_document_is_the_document_of_its_blocks() -> None:
+    """The fast path's Document builds its blocks on first use (a Cloud create reads only
+    its ADF); otherwise it is the Document of those blocks in every way."""
+    engine = TemplateEngine()
+    filled = engine.render_document(engine.compile("t", "## {{ v }}\n"), {"v": "value"})
+    plain = parse_markdown("## value\n")
+
+    assert filled.prepared is not None
+    assert filled == plain
+    assert plain == filled
+    assert (filled != plain) is False
+    assert hash(filled) == hash(plain)
+    assert {filled: 1}[plain] == 1
+    assert repr(filled) == repr(plain)
+    assert filled.blocks is filled.blocks  # built once
+    copied = pickle.loads(pickle.dumps(filled))
+    assert type(copied) is Document
+    assert copied == plain
+    assert copy.deepcopy(filled) == plain
+    replaced = dataclasses.replace(filled, blocks=parse_markdown("other").blocks)
+    assert replaced == parse_markdown("other")
+    assert replaced.prepared is None  # the prepared ADF was the old blocks'
+    assert filled != parse_markdown("## other\n")

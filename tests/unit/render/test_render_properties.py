@@ -4,6 +4,7 @@ escaped text stays text in both targets."""
 from __future__ import annotations
 
 import os
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -263,3 +264,23 @@ def test_md_escape_filter_output_is_text_in_a_template(value: str) -> None:
 
     assert only_plain_text(back), back
     assert to_text(back) == value.strip()
+
+
+def _md_escape_by_regex(value: str, inline: bool) -> str:
+    """md_escape as first written (one regex substitution per rule): the reference."""
+    text = re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~&@$%^=:;\"',/?])", r"\\\1", value)
+    text = re.sub(r"\n[ \t]+", "\n", text)
+    if inline:
+        text = re.sub(r"\s*[\r\n]+\s*", " ", text)
+    return text
+
+
+@SETTINGS
+@given(st.text(alphabet=st.characters(max_codepoint=0x2030)), st.booleans())
+def test_md_escape_is_the_regex_escape(value: str, inline: bool) -> None:
+    assert md_escape(value, inline=inline) == _md_escape_by_regex(value, inline)
+
+
+def test_md_escape_escapes_every_ascii_punctuation_it_should() -> None:
+    punctuation = "".join(map(chr, range(32, 127)))
+    assert md_escape(punctuation) == _md_escape_by_regex(punctuation, False)

@@ -17,8 +17,8 @@ from ticketbridge.providers.jira.client import JiraClient, jsonable_ids
 from ticketbridge.render import (
     DESCRIPTION_LIMIT,
     Document,
+    adf_and_size,
     adf_measure,
-    adf_size,
     adf_to_text,
     jira_length,
     to_adf,
@@ -108,8 +108,8 @@ class CloudDialect(Dialect):
     def rich_text(self, value: Any) -> Any:
         """ADF; a document over Jira's 32,767 limit is cut with render's visible marker."""
         doc = _as_document(value)
-        adf = to_adf(doc)
-        if adf_size(adf) <= DESCRIPTION_LIMIT:
+        adf, size = adf_and_size(doc)  # the size without serialising, when the render knows it
+        if size <= DESCRIPTION_LIMIT:
             return adf
         return to_adf(truncate(doc, measure=adf_measure))
 
