@@ -15,6 +15,7 @@ HERE = Path(__file__).parent
 PIN = ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
 COMMANDS: list[list[str]] = [
+    ["machine.py"],
     ["provider_create.py", "--flavor", "cloud"],
     ["provider_create.py", "--flavor", "datacenter"],
     [*PIN, "routing_throughput.py", "--repeat", "3"],
