@@ -12,12 +12,12 @@ and the per-batch latency p50/p99, then decided alerts per second. Alerts spread
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 
+from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.services import DefaultsRouter, IngestService, PipelineSettings, parse_alerts
 from ticketbridge.storage import Database
 
@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        asyncio.run(run(url, args.alerts, args.batch, args.fingerprints))
+        run_command(run(url, args.alerts, args.batch, args.fingerprints))
 
 
 if __name__ == "__main__":

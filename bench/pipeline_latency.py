@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from pipeline_ingest import payloads
 
+from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.services import (
     DefaultComposer,
@@ -95,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite+aiosqlite:///{tmp}/latency.db"
-        asyncio.run(run(url, args.rate, args.seconds))
+        run_command(run(url, args.rate, args.seconds))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from pipeline_ingest import payloads
 
+from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.domain import JobState
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.services import (
@@ -97,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite+aiosqlite:///{tmp}/storm.db"
-        asyncio.run(run(url, args.alerts, args.fingerprints, args.batch))
+        run_command(run(url, args.alerts, args.fingerprints, args.batch))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ log = structlog.get_logger(__name__)
 
 # Alerts per transaction: large enough to amortise a round's statements, small enough that a
 # round (~0.1 ms per alert) leaves the event loop to the API between rounds.
-ROUND_SIZE = 250
+ROUND_SIZE = 100
 
 
 # Intake first: while alerts are being accepted in this process, a round waits (up to this
