@@ -9,6 +9,7 @@ FastAPI body model): the services own alert validation (`parse_alerts`, field pa
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -184,8 +185,9 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
 
 
 def _count(metrics: Metrics, results: Sequence[IngestResult]) -> None:
-    for result in results:  # decisions are counted where they are taken (bootstrap)
-        if result.duplicate:
-            metrics.alerts_duplicate.labels(source=result.source).inc()
-        else:
-            metrics.alerts_ingested.labels(source=result.source).inc()
+    # Decisions are counted where they are taken (bootstrap); here one increment per source,
+    # not per alert: a labelled increment costs microseconds and a request holds 1,000 alerts.
+    counts = Counter((r.source, r.duplicate) for r in results)
+    for (source, duplicate), count in counts.items():
+        counter = metrics.alerts_duplicate if duplicate else metrics.alerts_ingested
+        counter.labels(source=source).inc(count)

@@ -100,8 +100,20 @@ def _sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _sqlite_values(alert: Alert) -> tuple[object, ...]:
-    links = [{"title": link.title, "url": link.url} for link in alert.links]
+def _sqlite_rows(new: Sequence[Alert]) -> list[tuple[object, ...]]:
+    # A batch shares its arrival time (and mostly its occurred_at): format each moment once.
+    times: dict[datetime, str] = {}
+    rows = []
+    for alert in new:
+        for moment in (alert.occurred_at, alert.received_at):
+            if moment not in times:
+                times[moment] = _sqlite_time(moment)
+        rows.append(_sqlite_values(alert, times))
+    return rows
+
+
+def _sqlite_values(alert: Alert, times: dict[datetime, str]) -> tuple[object, ...]:
+    links = [{"title": link.title, "url": link.url} for link in alert.links] if alert.links else []
     return (
         alert.source,
         alert.id,
@@ -113,9 +125,9 @@ def _sqlite_values(alert: Alert) -> tuple[object, ...]:
         alert.status.value,
         alert.fingerprint,
         json.dumps(dict(alert.attributes)),
-        json.dumps(links),
-        _sqlite_time(alert.occurred_at),
-        _sqlite_time(alert.received_at),
+        json.dumps(links) if links else "[]",
+        times[alert.occurred_at],
+        times[alert.received_at],
     )
 
 
@@ -164,15 +176,19 @@ class SqlAlerts:
             )
             result = await self._conn.execute(statement, [_new_alert_row(a) for a in new])
             return {(row[0], row[1]) for row in result}
-        # SQLite: BEGIN IMMEDIATE holds the one write lock, so rows past `before` are ours.
-        before = (
-            await self._conn.execute(select(func.coalesce(func.max(alerts.c.pk), 0)))
-        ).scalar()
-        values = [_sqlite_values(a) for a in new]
+        values = _sqlite_rows(new)
         result = await self._conn.exec_driver_sql(_SQLITE_APPEND, values)
-        if result.rowcount == len(new):
+        inserted = result.rowcount
+        if inserted == len(new):  # the usual case: one statement, nothing was stored before
             return {(a.source, a.id) for a in new}
-        ours = select(alerts.c.source, alerts.c.alert_id).where(alerts.c.pk > before)
+        if inserted == 0:
+            return set()
+        # BEGIN IMMEDIATE holds the one write lock and a new row's pk is one above the largest,
+        # so the rows this statement inserted are the last `inserted` pks, ending at the last.
+        last = (await self._conn.exec_driver_sql("SELECT last_insert_rowid()")).scalar()
+        ours = select(alerts.c.source, alerts.c.alert_id).where(
+            alerts.c.pk > int(last or 0) - inserted
+        )
         return {(row[0], row[1]) for row in await self._conn.execute(ours)}
 
     async def pending(self, limit: int) -> list[StoredAlert]:
