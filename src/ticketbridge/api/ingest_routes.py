@@ -25,10 +25,10 @@ from ticketbridge.api.views import ingest_dict
 from ticketbridge.domain import Alert
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.services import IngestResult, parse_alerts
+from ticketbridge.sources.generic import MAX_BATCH
 
 __all__ = ["ALERT_IN_SCHEMA", "MAX_BATCH", "ingest_router", "parse_alert_body"]
 
-MAX_BATCH = 1000
 MAX_BODY_BYTES = 16 * 1024 * 1024  # 1,000 rich alerts fit many times over
 
 
@@ -74,12 +74,21 @@ ALERT_IN_SCHEMA: dict[str, Any] = {
     "description": "A normalized alert (SPEC §2). Unknown keys are kept in `attributes`.",
     "required": ["title"],
     "properties": {
-        "id": {"type": "string"},
+        "id": {
+            "type": "string",
+            "description": "Unique per source (a number is taken as text). Without one, each "
+            "post is a new occurrence.",
+        },
         "source": {"type": "string", "default": "generic"},
         "kind": {"type": "string"},
         "title": {"type": "string"},
         "description": {"type": "string"},
-        "severity": {"type": "string", "enum": ["info", "low", "medium", "high", "critical"]},
+        "severity": {
+            "type": "string",
+            "enum": ["info", "low", "medium", "high", "critical"],
+            "description": "Any case; the common synonyms (warning, error, fatal, minor, …) "
+            "are accepted too.",
+        },
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "status": {"type": "string", "enum": ["firing", "resolved"]},
         "fingerprint": {"type": "string"},
