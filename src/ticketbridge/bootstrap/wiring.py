@@ -229,6 +229,8 @@ async def open_container(
         if provider is not None
     ]
     service = IngestService(uow, router, pipeline, _clock, _after_round(metrics, dispatchers))
+    # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
+    # `ingest` when called, after the next line), the intake wakes the loop after an accept.
     decisions = DecisionLoop(service.decider, worker, lambda: ingest.busy()) if workers else None
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     try:

@@ -106,6 +106,13 @@ class Decider:
             self._on_round(decided_round)
         return decided_round
 
+    async def decide_all(self, round_size: int) -> int:
+        """Decide in rounds of `round_size` until nothing is pending; how many were decided."""
+        total = 0
+        while decided := len((await self.decide_pending(round_size)).decided):
+            total += decided
+        return total
+
     def _route_all(
         self, pending: Sequence[StoredAlert]
     ) -> tuple[dict[int, Route], list[StoredAlert]]:

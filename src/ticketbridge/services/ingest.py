@@ -68,14 +68,13 @@ class IngestService:
             inserted = await uow.alerts.append(list(first.values()))
             await uow.commit()
         answered: set[tuple[str, str]] = set()
-        results: list[IngestResult | None] = []
-        for alert, key in zip(alerts, keys, strict=True):
-            fresh = key in inserted and key not in answered
-            results.append(_received(alert, duplicate=not fresh) if key in inserted else None)
+        duplicates: list[bool] = []  # stored before, or a repeat of a key earlier in the batch
+        for key in keys:
+            duplicates.append(key not in inserted or key in answered)
             answered.add(key)
-        if None in results:  # seen before: their stored answers
-            return await self.answer(alerts, [r.duplicate if r else True for r in results])
-        return [r for r in results if r is not None]
+        if len(inserted) < len(first):  # some were stored before: answer with what is stored
+            return await self.answer(alerts, duplicates)
+        return [_received(a, duplicate=d) for a, d in zip(alerts, duplicates, strict=True)]
 
     async def ingest(self, alerts: Sequence[Alert]) -> list[IngestResult]:
         """Accept `alerts`, decide everything pending, and answer with the decisions."""
@@ -83,15 +82,9 @@ class IngestService:
         await self.decide_all()
         return await self.answer(alerts, [r.duplicate for r in accepted])
 
-    async def decide_pending(self, limit: int = _DECIDE_BATCH) -> DecideRound:
-        return await self.decider.decide_pending(limit)
-
     async def decide_all(self) -> int:
         """Decide until nothing is pending; returns how many alerts were decided."""
-        total = 0
-        while decided := len((await self.decide_pending()).decided):
-            total += decided
-        return total
+        return await self.decider.decide_all(_DECIDE_BATCH)
 
     async def answer(
         self, alerts: Sequence[Alert], duplicates: Sequence[bool]

@@ -52,10 +52,7 @@ class DecisionLoop:
 
     async def run_until_idle(self) -> int:
         """Decide until nothing is pending (tests); returns how many alerts were decided."""
-        total = 0
-        while decided := len((await self._decider.decide_pending(ROUND_SIZE)).decided):
-            total += decided
-        return total
+        return await self._decider.decide_all(ROUND_SIZE)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; an unexpected error is logged and the loop goes on."""
