@@ -186,14 +186,6 @@ class AlertQueries:
         more = len(rows) > limit
         return AlertPage(views, encode_cursor(rows[limit - 1].pk) if more else None)
 
-    async def recent(
-        self, *, limit: int = 100, before_pk: int | None = None, source: str | None = None
-    ) -> list[AlertView]:
-        """Newest first."""
-        async with self._uow_factory() as uow:
-            rows = await uow.alerts.list(limit=limit, before_pk=before_pk, source=source)
-            return await _views(uow, rows)
-
     async def tickets(self, *, limit: int = 100, before_id: int | None = None) -> list[TicketView]:
         """Newest first."""
         async with self._uow_factory() as uow:

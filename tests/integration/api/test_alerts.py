@@ -86,7 +86,7 @@ async def test_posting_the_same_alert_again_answers_the_same_and_creates_nothing
     }
     assert await api.decide() == 0
     assert len(await api.container.outbox.jobs(state=None)) == 1
-    assert len(await api.container.alerts.recent()) == 1
+    assert len((await api.container.alerts.page()).items) == 1
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ async def test_bad_alerts_get_422_with_field_paths_and_nothing_is_stored(
     body = response.json()
     assert body["error"] == "validation_failed"
     assert paths <= {p["path"] for p in body["problems"]}, body
-    assert await api.container.alerts.recent() == []
+    assert (await api.container.alerts.page()).items == []
 
 
 async def test_invalid_json_is_422(api: Api) -> None:
@@ -196,7 +196,7 @@ async def test_concurrent_requests_each_get_their_own_answer(api: Api) -> None:
     assert sum(a[0]["duplicate"] for a in answers) == 1
     assert all(a[0]["decision"] is None for a in answers)  # answered at the commit
     assert await api.decide() == 20
-    assert len(await api.container.alerts.recent()) == 20
+    assert len((await api.container.alerts.page()).items) == 20
     assert len(await api.container.alerts.tickets()) == 3
 
 
@@ -209,4 +209,4 @@ async def test_an_oversized_body_is_413(api: Api) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"] == "too_large"
-    assert await api.container.alerts.recent() == []
+    assert (await api.container.alerts.page()).items == []

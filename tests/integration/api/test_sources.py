@@ -78,7 +78,7 @@ async def test_unauthenticated_native_requests_get_401_and_nothing_is_stored(
     body = response.json()
     assert body["error"] == "source_unauthorized"
     assert reason in body["message"]
-    assert await sourced.container.alerts.recent() == []
+    assert (await sourced.container.alerts.page()).items == []
 
 
 async def test_a_bad_or_stale_signature_is_refused(sourced: Api) -> None:
@@ -86,7 +86,7 @@ async def test_a_bad_or_stale_signature_is_refused(sourced: Api) -> None:
     for headers in (signed(body, "other-secret"), signed(body, at=time.time() - 3600)):
         response = await sourced.client.post("/v1/sources/generic", content=body, headers=headers)
         assert response.status_code == 401
-    assert await sourced.container.alerts.recent() == []
+    assert (await sourced.container.alerts.page()).items == []
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ async def test_alertmanager_with_its_token_is_ingested(sourced: Api, auth: dict[
     assert response.status_code == 202, response.text
     [result] = response.json()["results"]
     assert (result["source"], result["fingerprint"]) == ("alertmanager", "c0ffee0000000001")
-    [stored] = await sourced.container.alerts.recent()
+    [stored] = (await sourced.container.alerts.page()).items
     assert stored.severity == "critical"
 
 

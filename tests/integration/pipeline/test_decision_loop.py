@@ -58,7 +58,7 @@ async def until(condition: Callable[[], Awaitable[bool]]) -> None:
 
 
 async def decisions(database: Database) -> dict[str, str | None]:
-    views = await AlertQueries(database.unit_of_work).recent(limit=100)
+    views = (await AlertQueries(database.unit_of_work).page(limit=100)).items
     return {v.id: v.decision.value if v.decision else None for v in views}
 
 
