@@ -1,8 +1,9 @@
 """Engines, pragmas, migrations and the unit of work.
 
-SQLite (default, `./var/ticketbridge.db`): WAL, busy_timeout, foreign keys, and every
-transaction `BEGIN IMMEDIATE`, so writers queue on the database lock instead of failing to
-upgrade a read lock. PostgreSQL by URL (`postgresql+asyncpg://…`).
+SQLite (default, `./var/ticketbridge.db`): WAL, foreign keys, every transaction `BEGIN
+IMMEDIATE` (writers queue on the database lock instead of failing to upgrade a read lock), run
+on the event loop's thread with another process's lock waited for in async sleeps
+(storage.sqlite_inline). PostgreSQL by URL (`postgresql+asyncpg://…`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ticketbridge.storage.sqlite_inline import Checkpointer, connector
 from ticketbridge.storage.uow import SqlUnitOfWork
 
 __all__ = ["DEFAULT_URL", "Database", "create_engine", "upgrade"]
 
 DEFAULT_URL = "sqlite+aiosqlite:///./var/ticketbridge.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_BUSY_TIMEOUT_MS = 30_000
+_BUSY_TIMEOUT_S = 30.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -31,7 +33,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
     cursor.close()
@@ -41,16 +42,20 @@ def _begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for `url`, with SQLite's pragmas and transaction mode when it is SQLite."""
+def create_engine(url: str, checkpointer: Checkpointer | None = None) -> AsyncEngine:
+    """An async engine for `url`, with SQLite's pragmas and transaction mode when it is SQLite
+    (checkpointed by `checkpointer` when one is given)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # Plain executemany: the C loop of sqlite3 beats rendering multi-row VALUES statements.
+    # On the loop's thread, not aiosqlite's (storage.sqlite_inline says why).
     engine = create_async_engine(
-        url, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000}, use_insertmanyvalues=False
+        url,
+        async_creator=connector(parsed.database or ":memory:", _BUSY_TIMEOUT_S, checkpointer),
+        use_insertmanyvalues=False,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
@@ -79,7 +84,8 @@ class Database:
 
     def __init__(self, url: str = DEFAULT_URL) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self._checkpointer = _checkpointer_for(url)
+        self.engine = create_engine(url, self._checkpointer)
         self.dialect = self.engine.dialect.name
         self._writer_lock = asyncio.Lock() if self.dialect == "sqlite" else None
 
@@ -91,3 +97,13 @@ class Database:
 
     async def aclose(self) -> None:
         await self.engine.dispose()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+
+
+def _checkpointer_for(url: str) -> Checkpointer | None:
+    """A long-lived database's checkpoints run off the event loop (a SQLite file only)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Checkpointer(parsed.database)
