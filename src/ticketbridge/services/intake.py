@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ticketbridge.domain import Alert
-from ticketbridge.sources.generic import MAX_BATCH, alert_from_entry, parse_alert_json
+from ticketbridge.sources.generic import MAX_BATCH, alert_from_entry, load_json, parse_alert_json
 
 __all__ = ["parse_alert", "parse_alerts"]
 
@@ -45,11 +45,12 @@ def parse_alerts(
     fingerprint_fields: Mapping[str, Sequence[str]] | None = None,
     max_batch: int = MAX_BATCH,
 ) -> list[Alert]:
-    """One alert or a list of up to `max_batch`; every problem of every element is reported.
-    `fingerprint_fields` maps a source to its configured fields (`sources.<name>.fingerprint`)."""
+    """One alert or a list of up to `max_batch` (JSON bytes or text, or parsed); every problem
+    of every element is reported. `fingerprint_fields` maps a source to its configured fields
+    (`sources.<name>.fingerprint`)."""
     fields = fingerprint_fields or _NO_FIELDS
     return parse_alert_json(
-        data,
+        load_json(data),
         received_at=now,
         fields_for=fields.get,
         max_batch=max_batch,

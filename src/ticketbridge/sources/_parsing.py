@@ -24,6 +24,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+from pydantic_core import from_json
 
 from ticketbridge.domain import (
     Alert,
@@ -135,17 +136,11 @@ def load_json(payload: RawPayload) -> Any:
     else:
         return payload
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise invalid(
-            ROOT, f"body is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except (ValueError, RecursionError) as exc:  # NaN/Infinity, or absurd nesting
+        # pydantic-core's parser (jiter): strict JSON (no NaN/Infinity), several times faster
+        # than the json module on the 1,000-alert bodies of the ingest hot path.
+        return from_json(text, allow_inf_nan=False, cache_strings=False)
+    except ValueError as exc:  # its message says where: "… at line 1 column 7"
         raise invalid(ROOT, f"body is not JSON: {exc}") from None
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def validate(model: type[ModelT], data: Any, *, path: str = "") -> ModelT:

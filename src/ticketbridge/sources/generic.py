@@ -53,6 +53,7 @@ __all__ = [
     "FieldsFor",
     "GenericAlert",
     "alert_from_entry",
+    "load_json",
     "parse",
     "parse_alert_json",
 ]
