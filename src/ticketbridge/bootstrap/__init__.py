@@ -11,6 +11,7 @@ import it.
   `Container`, `open_container`, `build_app`.
 - `jira`: the Jira connection (stored or in ticketbridge.yaml), `build_provider`, `check_jira`
   and the API's `JiraIntegrationService`.
+- `heap`: `settle_heap`, the garbage collector set for a long-running service.
 - `database`: migrations (`upgrade_database`, `head_revision`) and the API's `DatabaseHealth`.
 """
 
@@ -20,6 +21,7 @@ from ticketbridge.bootstrap.database import (
     head_revision,
     upgrade_database,
 )
+from ticketbridge.bootstrap.heap import settle_heap
 from ticketbridge.bootstrap.jira import (
     NO_JIRA,
     JiraIntegrationService,
@@ -64,6 +66,7 @@ __all__ = [
     "pipeline_settings",
     "routing",
     "run",
+    "settle_heap",
     "upgrade_database",
     "worker_settings_from",
 ]

@@ -11,7 +11,13 @@ from collections.abc import Awaitable, Callable, Iterator
 import structlog
 import uvicorn
 
-from ticketbridge.bootstrap import Container, build_app, open_container, upgrade_database
+from ticketbridge.bootstrap import (
+    Container,
+    build_app,
+    open_container,
+    settle_heap,
+    upgrade_database,
+)
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.workers import DecisionLoop, Dispatcher
@@ -51,6 +57,7 @@ async def serve(
         tasks = [asyncio.create_task(loop.run_forever(stop)) for loop in _loops(container)]
         if on_ready is not None:
             tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
+        settle_heap()  # the service is built: out of the collector's way
         try:
             await server.serve()
         finally:
@@ -105,4 +112,5 @@ async def run_worker(settings: Settings) -> None:
     async with open_container(settings, workers=1) as container:
         if not container.dispatchers:
             log.warning("no_jira", detail="no Jira configured: alerts are decided, not ticketed")
+        settle_heap()
         await asyncio.gather(*(each.run_forever(stop) for each in _loops(container)))
