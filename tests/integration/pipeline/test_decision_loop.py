@@ -6,10 +6,10 @@ while alerts are being accepted it lets them go first."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-import pytest
 from pipeline_harness import START, FakeClock, alert
 
 from ticketbridge.domain import Alert, AlertState, DecisionKind
@@ -25,6 +25,7 @@ from ticketbridge.services import (
 )
 from ticketbridge.storage import Database
 from ticketbridge.workers import DecisionLoop
+from ticketbridge.workers.decisions import BUSY_ROUND_SIZE
 
 QUICK = WorkerSettings(idle_sleep=timedelta(milliseconds=20))
 
@@ -104,25 +105,45 @@ async def test_an_alert_the_router_fails_on_is_kept_dead_and_the_rest_are_decide
     assert dead.reasons == ("routing failed: RecursionError: maximum recursion depth exceeded",)
 
 
-@pytest.mark.parametrize("busy_for", [0.3])
-async def test_intake_goes_first_and_the_loop_decides_when_it_is_idle(
-    database: Database, busy_for: float
+class SlowRouter:
+    """Routing that takes `seconds` per alert: rounds long enough to see the decider's share."""
+
+    def __init__(self, settings: PipelineSettings, seconds: float) -> None:
+        self._inner = DefaultsRouter(settings)
+        self._seconds = seconds
+
+    def route(self, alert: Alert) -> Route:
+        time.sleep(self._seconds)  # CPU-like: holds the event loop, as real routing does
+        return self._inner.route(alert)
+
+
+async def _count_decided(database: Database) -> int:
+    async with database.unit_of_work() as uow:
+        return len(await uow.alerts.pending(10_000))
+
+
+async def test_while_intake_is_busy_the_loop_takes_only_its_share_then_decides_the_rest(
+    database: Database,
 ) -> None:
-    ingest = service(database)
+    # Rounds of BUSY_ROUND_SIZE alerts at 2 ms each take >= 40 ms, so at a 10% share the next
+    # busy round waits >= 360 ms: in 0.5 s of busy intake at most two rounds run.
+    ingest = service(database, SlowRouter(PipelineSettings(), 0.002))
+    total = 5 * BUSY_ROUND_SIZE
+    await accept(ingest, *(alert(id=f"a-{n}", fingerprint=f"f{n}") for n in range(total)))
     busy = True
     loop = DecisionLoop(ingest.decider, QUICK, intake_busy=lambda: busy)
-    await accept(ingest, alert(id="a-1"))
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_forever(stop))
     try:
         loop.wake()
-        await asyncio.sleep(busy_for)
-        assert await decisions(database) == {"a-1": None}  # still accepting: not yet
+        await asyncio.sleep(0.5)
+        decided_while_busy = total - await _count_decided(database)
         busy = False
-        await until(lambda: _decided(database, {"a-1": "create"}))
+        await until(lambda: _decided(database, {f"a-{n}": "create" for n in range(total)}))
     finally:
         stop.set()
         await task
+    assert 0 < decided_while_busy <= 2 * BUSY_ROUND_SIZE  # its share, not nothing, not all
 
 
 async def test_ingest_answers_duplicates_with_the_stored_decision(database: Database) -> None:
