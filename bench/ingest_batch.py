@@ -47,13 +47,16 @@ def main() -> None:
         post_all(server, warm, 1)
         if args.mode != "api":
             server.wait_decided()
+        cpu = server.cpu_seconds()
         elapsed = post_all(server, bodies, args.concurrency)
+        cpu = server.cpu_seconds() - cpu
         pending = server.pending()
         drained = server.wait_decided() if args.mode != "api" else None
     print(f"mode: {args.mode}  alerts: {args.alerts}  batch: {args.batch}  ", end="")
     print(f"concurrency: {args.concurrency}")
     rate = args.alerts / elapsed
     print(f"elapsed: {elapsed:.2f} s  throughput: {rate:,.0f} alerts/s (committed)")
+    print(f"server CPU: {cpu:.2f} s, {cpu / args.alerts * 1e6:.1f} µs per alert")
     if drained is not None:
         total = elapsed + drained
         print(

@@ -46,6 +46,12 @@ class Server:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used, all threads, user + system (Linux /proc):
+        steadier than wall-clock rates on a shared host, so code changes compare on it."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
     def pending(self) -> int:
         """Accepted alerts not decided yet."""
         return asyncio.run(_count_pending(self.database_url))

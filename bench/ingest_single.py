@@ -39,7 +39,10 @@ def main() -> None:
             return [request_bytes(server.url, "/v1/alerts", b, server.headers) for b in bodies]
 
         uvloop.run(send(server.url, requests(tag + "w", 1000), args.concurrency))
-        load = uvloop.run(send(server.url, requests(tag, args.requests), args.concurrency))
+        measured = requests(tag, args.requests)
+        cpu = server.cpu_seconds()
+        load = uvloop.run(send(server.url, measured, args.concurrency))
+        cpu = server.cpu_seconds() - cpu
         drained = server.wait_decided() if args.mode != "api" else None
     if any(r.status != 202 for r in load.replies):
         raise SystemExit(f"refused: {sorted({r.status for r in load.replies})}")
@@ -51,6 +54,7 @@ def main() -> None:
         f"latency ms: p50 {percentile(ms, 0.5):.1f}  p90 {percentile(ms, 0.9):.1f}  "
         f"p99 {percentile(ms, 0.99):.1f}  max {max(ms):.1f}"
     )
+    print(f"server CPU: {cpu:.2f} s, {cpu / args.requests * 1e6:.0f} µs per request")
     if drained is not None:
         print(f"all decided {drained:.2f} s after the last 202")
 
