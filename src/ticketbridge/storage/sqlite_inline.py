@@ -35,13 +35,15 @@ from typing import Any, TypeVar
 __all__ = ["Checkpointer", "InlineConnection", "connector"]
 
 _T = TypeVar("_T")
-_SQLITE_BUSY = 5  # the primary result code; BUSY_SNAPSHOT (517) is not retryable
+_SQLITE_BUSY = 5  # and its extended codes (BUSY_RECOVERY, BUSY_TIMEOUT) but one:
+_SQLITE_BUSY_SNAPSHOT = 517  # a read snapshot too old to write from: a retry cannot help
 _FIRST_BACKOFF_S = 0.001
 _MAX_BACKOFF_S = 0.05
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
-    return getattr(error, "sqlite_errorcode", None) == _SQLITE_BUSY
+    code = getattr(error, "sqlite_errorcode", 0)  # the extended result code
+    return code & 0xFF == _SQLITE_BUSY and code != _SQLITE_BUSY_SNAPSHOT
 
 
 class _RunNow:

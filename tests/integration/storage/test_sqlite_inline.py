@@ -135,3 +135,22 @@ async def test_checkpoints_run_off_the_loop_and_still_reach_the_database_file(
     await database.aclose()
     assert automatic == 0  # commits on the loop never checkpoint
     assert grown  # the checkpointer's thread copied the WAL into the database file
+
+
+async def test_a_stale_read_snapshot_is_refused_at_once_not_retried(db_path: Path) -> None:
+    # SQLITE_BUSY_SNAPSHOT: a deferred transaction read, another connection wrote, now this one
+    # wants to write. Waiting cannot help (only a new transaction can), so no retry.
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("CREATE TABLE t (n INTEGER)")
+    connection = await connector(str(db_path), busy_timeout_s=5.0)()
+    connection.isolation_level = None
+    await connection.execute("BEGIN")
+    await connection.execute("SELECT count(*) FROM t")
+    other.execute("INSERT INTO t VALUES (1)")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        await connection.execute("INSERT INTO t VALUES (2)")
+    assert time.monotonic() - started < 1.0
+    assert refused.value.sqlite_errorcode == 517  # SQLITE_BUSY_SNAPSHOT
+    await connection.close()
+    other.close()
