@@ -231,7 +231,9 @@ async def open_container(
     service = IngestService(uow, router, pipeline, _clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
-    decisions = DecisionLoop(service.decider, worker, lambda: ingest.busy()) if workers else None
+    decisions = (
+        DecisionLoop(service.decider, worker, lambda: ingest.idle_for()) if workers else None
+    )
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     try:
         yield Container(

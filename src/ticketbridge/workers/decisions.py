@@ -22,19 +22,27 @@ __all__ = ["DecisionLoop"]
 
 log = structlog.get_logger(__name__)
 
-# Alerts per transaction: large enough to amortise a round's statements, small enough that a
-# round (~0.05–0.1 ms per alert, run on the loop's thread) gives the event loop back soon.
+# Alerts per transaction once intake has been idle a while: large enough to amortise a round's
+# statements. A round runs on the loop's thread (~0.05–0.1 ms per alert).
 ROUND_SIZE = 100
-# While intake is busy: short rounds, so a request arriving meanwhile waits ~2 ms at most.
+# While intake is active: short rounds, so a request arriving meanwhile waits ~2 ms at most.
 BUSY_ROUND_SIZE = 20
 
-# Intake first. While alerts are coming in (`intake_busy`), the decider takes at most this
-# share of the event loop: after a round that took t, the next waits t × (1/share − 1) unless
-# intake goes quiet first. A storm is committed at ~full speed and decided right after it;
-# under sustained load decisions still go on (~1,000 alerts/s at 10%); a quiet loop decides
-# at once, round after round.
+# Intake first, measured by how long intake has been idle (`intake_idle_for`):
+# - under BUSY_GAP (an accept under way, or a client's next request surely on its way): the
+#   decider takes at most BUSY_SHARE of the event loop. After a round that took t, the next
+#   waits t × (1/share − 1) unless intake pauses first. A storm is committed at ~full speed
+#   and decided right after it; under sustained load decisions still go on.
+# - under ACTIVE_GAP: short rounds back to back, in the pauses between requests;
+# - beyond: full rounds back to back.
+BUSY_GAP = 0.002
+ACTIVE_GAP = 0.05
 BUSY_SHARE = 0.1
 _POLL = 0.001
+
+
+def _always_idle() -> float:
+    return float("inf")
 
 
 class DecisionLoop:
@@ -42,11 +50,11 @@ class DecisionLoop:
         self,
         decider: Decider,
         settings: WorkerSettings,
-        intake_busy: Callable[[], bool] = lambda: False,
+        intake_idle_for: Callable[[], float] = _always_idle,
     ) -> None:
         self._decider = decider
         self._settings = settings
-        self._intake_busy = intake_busy
+        self._intake_idle_for = intake_idle_for
         self._wake = asyncio.Event()
         self._next_busy_round = 0.0  # monotonic: when a round may run while intake is busy
 
@@ -62,11 +70,12 @@ class DecisionLoop:
         """Run until `stop` is set; an unexpected error is logged and the loop goes on."""
         pause = self._settings.idle_sleep.total_seconds()
         while not stop.is_set():
-            quiet = await self._let_intake_go_first(stop)
+            await self._let_intake_go_first(stop)
             self._wake.clear()
             started = time.monotonic()
             try:
-                round_size = ROUND_SIZE if quiet else BUSY_ROUND_SIZE
+                idle_long = self._intake_idle_for() >= ACTIVE_GAP
+                round_size = ROUND_SIZE if idle_long else BUSY_ROUND_SIZE
                 decided = len((await self._decider.decide_pending(round_size)).decided)
             except Exception:  # the worker loop: log, pause, keep going
                 log.exception("decision round failed")
@@ -77,13 +86,11 @@ class DecisionLoop:
                 continue
             await idle(stop, self._wake, pause)
 
-    async def _let_intake_go_first(self, stop: asyncio.Event) -> bool:
-        """Wait while intake is busy: True when it went quiet, False when the decider's share
-        of a busy loop is due."""
+    async def _let_intake_go_first(self, stop: asyncio.Event) -> None:
+        """Wait while intake is busy, until it pauses or the decider's share is due."""
         # Polled: intake's state is a counter and a timestamp; an Event set and cleared on
         # every accept would cost the hot path more than this costs a waiting decider.
-        while self._intake_busy():
+        while self._intake_idle_for() < BUSY_GAP:
             if stop.is_set() or time.monotonic() >= self._next_busy_round:
-                return False
+                return
             await asyncio.sleep(_POLL)
-        return True

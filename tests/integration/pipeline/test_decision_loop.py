@@ -131,7 +131,7 @@ async def test_while_intake_is_busy_the_loop_takes_only_its_share_then_decides_t
     total = 5 * BUSY_ROUND_SIZE
     await accept(ingest, *(alert(id=f"a-{n}", fingerprint=f"f{n}") for n in range(total)))
     busy = True
-    loop = DecisionLoop(ingest.decider, QUICK, intake_busy=lambda: busy)
+    loop = DecisionLoop(ingest.decider, QUICK, intake_idle_for=lambda: 0.0 if busy else 1.0)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_forever(stop))
     try:
