@@ -83,6 +83,9 @@ class DecisionLoop:
             took = time.monotonic() - started
             self._next_busy_round = time.monotonic() + took * (1 / BUSY_SHARE - 1)
             if decided:
+                # Rounds run inline (SQLite on this thread) and need not suspend at all: yield,
+                # so requests that arrived meanwhile are read and reach intake between rounds.
+                await asyncio.sleep(0)
                 continue
             await idle(stop, self._wake, pause)
 

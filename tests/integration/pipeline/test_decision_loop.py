@@ -25,7 +25,7 @@ from ticketbridge.services import (
 )
 from ticketbridge.storage import Database
 from ticketbridge.workers import DecisionLoop
-from ticketbridge.workers.decisions import BUSY_ROUND_SIZE
+from ticketbridge.workers.decisions import BUSY_ROUND_SIZE, ROUND_SIZE
 
 QUICK = WorkerSettings(idle_sleep=timedelta(milliseconds=20))
 
@@ -111,9 +111,11 @@ class SlowRouter:
     def __init__(self, settings: PipelineSettings, seconds: float) -> None:
         self._inner = DefaultsRouter(settings)
         self._seconds = seconds
+        self.routed = 0
 
     def route(self, alert: Alert) -> Route:
         time.sleep(self._seconds)  # CPU-like: holds the event loop, as real routing does
+        self.routed += 1
         return self._inner.route(alert)
 
 
@@ -144,6 +146,35 @@ async def test_while_intake_is_busy_the_loop_takes_only_its_share_then_decides_t
         stop.set()
         await task
     assert 0 < decided_while_busy <= 2 * BUSY_ROUND_SIZE  # its share, not nothing, not all
+
+
+async def test_the_loop_lets_other_tasks_run_between_the_rounds_of_a_backlog(
+    database: Database,
+) -> None:
+    # Rounds run inline (SQLite on the loop's thread) and may never suspend; without a yield
+    # between them a backlog is decided in one go while requests wait unread in their sockets.
+    router = SlowRouter(PipelineSettings(), 0.0005)
+    ingest = service(database, router)
+    total = 3 * ROUND_SIZE
+    await accept(ingest, *(alert(id=f"a-{n}", fingerprint=f"f{n}") for n in range(total)))
+    stop = asyncio.Event()
+    seen: list[int] = []  # how many alerts were routed each time the other task got to run
+
+    async def other_task() -> None:
+        while not stop.is_set():
+            seen.append(router.routed)
+            await asyncio.sleep(0)
+
+    loop = DecisionLoop(ingest.decider, QUICK)
+    tasks = [asyncio.create_task(other_task()), asyncio.create_task(loop.run_forever(stop))]
+    try:
+        async with asyncio.timeout(30):
+            while router.routed < total:  # noqa: ASYNC110 - waits for the end state
+                await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert {ROUND_SIZE, 2 * ROUND_SIZE} <= set(seen)  # it ran after each round, mid-backlog
 
 
 async def test_ingest_answers_duplicates_with_the_stored_decision(database: Database) -> None:
