@@ -9,6 +9,7 @@ nothing: undecided alerts stay pending until a decider commits their decisions.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -111,6 +112,7 @@ class Decider:
         total = 0
         while decided := len((await self.decide_pending(round_size)).decided):
             total += decided
+            await asyncio.sleep(0)  # a round may not suspend (SQLite runs inline): let others in
         return total
 
     def _route_all(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import pytest
 from pipeline_harness import START, FakeClock, alert
 
 from ticketbridge.domain import Alert, AlertState, DecisionKind
@@ -148,8 +149,9 @@ async def test_while_intake_is_busy_the_loop_takes_only_its_share_then_decides_t
     assert 0 < decided_while_busy <= 2 * BUSY_ROUND_SIZE  # its share, not nothing, not all
 
 
-async def test_the_loop_lets_other_tasks_run_between_the_rounds_of_a_backlog(
-    database: Database,
+@pytest.mark.parametrize("driver", ["decision loop", "decide_all (?wait=true)"])
+async def test_deciding_a_backlog_lets_other_tasks_run_between_rounds(
+    database: Database, driver: str
 ) -> None:
     # Rounds run inline (SQLite on the loop's thread) and may never suspend; without a yield
     # between them a backlog is decided in one go while requests wait unread in their sockets.
@@ -166,7 +168,12 @@ async def test_the_loop_lets_other_tasks_run_between_the_rounds_of_a_backlog(
             await asyncio.sleep(0)
 
     loop = DecisionLoop(ingest.decider, QUICK)
-    tasks = [asyncio.create_task(other_task()), asyncio.create_task(loop.run_forever(stop))]
+    deciding = (
+        loop.run_forever(stop)
+        if driver == "decision loop"
+        else ingest.decider.decide_all(ROUND_SIZE)
+    )
+    tasks = [asyncio.create_task(other_task()), asyncio.create_task(deciding)]
     try:
         async with asyncio.timeout(30):
             while router.routed < total:  # noqa: ASYNC110 - waits for the end state
