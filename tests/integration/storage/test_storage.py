@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ticketbridge.domain import (
     Alert,
     AlertLink,
+    AlertState,
     DecisionKind,
     JobKind,
     JobState,
@@ -250,3 +251,65 @@ async def test_purge_forgets_only_old_done_jobs(database: Database) -> None:
         await uow.commit()
         left = await uow.outbox.list(state=None, limit=10)
     assert [(j.id, j.state) for j in left] == [(ids[1], JobState.RUNNING)]
+
+
+_FULL_TICKET = Ticket(
+    fingerprint="fp-full",
+    generation=2,
+    project="SEC",
+    status=TicketStatus.LINKED,
+    first_seen=NOW.replace(microsecond=1),
+    last_seen=NOW + timedelta(hours=1, microseconds=999_999),
+    occurrences=7,
+    issue_id="10001",
+    issue_key="SEC-1",
+    issue_url="https://jira.example/browse/SEC-1",
+    status_category="done",
+    resolution="Won't Do",
+    outcome=AlertState.FALSE_POSITIVE,
+    done_at=NOW + timedelta(days=1),
+    previous_issue_key="SEC-0",
+    digest_comment_id="c-9",
+    last_digest_at=NOW + timedelta(minutes=5),
+    digest_pending=True,
+    digested_occurrences=3,
+)
+
+
+async def test_every_ticket_field_reads_back_through_each_path(database: Database) -> None:
+    # The decider reads (`current`) and writes (`save_many`) tickets at the driver on SQLite;
+    # `get` and `insert_many` go through SQLAlchemy's types. Each must read what the other wrote.
+    async with database.unit_of_work() as uow:
+        (inserted,) = await uow.tickets.insert_many([_FULL_TICKET])
+        await uow.commit()
+    assert inserted == replace(_FULL_TICKET, id=inserted.id)
+    changed = replace(inserted, occurrences=8, outcome=None, done_at=None, digest_pending=False)
+    async with database.unit_of_work() as uow:
+        assert (await uow.tickets.current(["fp-full"]))["fp-full"] == inserted
+        await uow.tickets.save_many([changed])
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.tickets.get(inserted.id or 0) == changed
+        assert (await uow.tickets.current(["fp-full"]))["fp-full"] == changed
+
+
+async def test_a_pending_alert_reads_back_whole(database: Database) -> None:
+    # `pending` reads at the driver on SQLite: every field as `append` wrote it.
+    alert = replace(
+        _alert("full"),
+        description="multi\nline ✓",
+        confidence=None,
+        attributes={"n": 1.5, "list": [1, None, True], "nested": {"ü": "\u2028"}},
+    )
+    async with database.unit_of_work() as uow:
+        await uow.alerts.append([alert])
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        (pending,) = await uow.alerts.pending(limit=10)
+    assert pending.alert == alert
+    assert (pending.decision, pending.reasons, pending.route, pending.ticket_id) == (
+        None,
+        (),
+        None,
+        None,
+    )
