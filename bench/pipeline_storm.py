@@ -1,13 +1,21 @@
 """Alert storm: 100,000 alerts over 1,000 fingerprints → Jira requests per unique issue.
 
     .venv/bin/python bench/pipeline_storm.py [--alerts 100000] [--fingerprints 1000]
-        [--batch 1000] [--url …]
+        [--batch 1000] [--url …] [--jira fake|emulator] [--bulk-min N]
 
-Accept (batches), the decision loop and one in-process dispatcher run at once, as in `serve`,
-against the fake provider, which counts every call. Reported: Jira requests per unique issue
-while the storm lasts and its creates drain (digest edits are rate-limited to one per issue
-per `digest_interval`, 5 min by default, so they land after the storm: +1 request per issue
-per interval of activity).
+Accept (batches), the decision loop and one in-process dispatcher run at once, as in `serve`.
+`--jira fake` (default): against the fake provider, which counts every call. Reported: Jira
+requests per unique issue while the storm lasts and its creates drain (digest edits are
+rate-limited to one per issue per `digest_interval`, 5 min by default, so they land after the
+storm: +1 request per issue per interval of activity).
+
+`--jira emulator`: against the Jira emulator served for real (child process, Cloud flavour,
+Cloud's rate limits on: 100 GET/POST and 50 PUT/DELETE per second per endpoint) through the
+`JiraProvider` `serve` builds, over HTTP. Requests are counted from the emulator's own log.
+Reported besides: 429s, the time until the last issue exists in the emulator, the fewest seconds
+the emulator's limits allow for the requests made, when deciding finished, and a verdict: who
+set the pace, the emulator's limits or our deciding / dispatching. `--bulk-min 1000000` sends
+every create as its own POST (no /issue/bulk), so the rate limit binds: ≥ 9 s for 1,000.
 """
 
 from __future__ import annotations
@@ -17,12 +25,17 @@ import asyncio
 import resource
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from pipeline_ingest import payloads
+from provider_create import emulator, free_port
+from storm_jira import EmulatorJira, RequestLog
 
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.domain import JobState
+from ticketbridge.providers.base import Provider
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.services import (
     DefaultComposer,
@@ -37,22 +50,83 @@ from ticketbridge.services import (
 from ticketbridge.storage import Database
 from ticketbridge.workers import DecisionLoop, Dispatcher
 
+POLL = 0.05  # seconds between looks at the end state (resolution of the times reported)
+DEADLINE = 900.0  # a storm not drained by then has a bug: stop and say so
+
+
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
 
 def clock() -> datetime:
     return datetime.now(UTC)
 
 
-async def _undecided(db: Database) -> int:
+async def _count(db: Database, query: str) -> int:
     async with db.engine.connect() as conn:
-        query = "SELECT count(*) FROM alerts WHERE decision IS NULL"
         return int((await conn.exec_driver_sql(query)).scalar() or 0)
 
 
-async def run(url: str, alerts: int, fingerprints: int, batch: int) -> None:
-    db = Database(url)
-    await db.upgrade()
-    settings, worker = PipelineSettings(), WorkerSettings()
-    jira = FakeProvider()
+async def _undecided(db: Database) -> int:
+    return await _count(db, "SELECT count(*) FROM alerts WHERE decision IS NULL")
+
+
+async def _creates_queued(db: Database) -> int:
+    return await _count(db, "SELECT count(*) FROM outbox_jobs WHERE kind = 'create_issue'")
+
+
+@dataclass
+class Timeline:
+    """Seconds from the storm's start until each milestone was first seen (None: not yet)."""
+
+    started: float
+    accepted: float | None = None
+    creates_queued: float | None = None  # every fingerprint's create job committed
+    first_issue: float | None = None
+    last_issue: float | None = None  # the provider holds one issue per fingerprint
+    decided: float | None = None  # no undecided alert left, after the last accept
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds, issues)
+    cpu_at_start: float = field(default_factory=cpu_seconds)
+    cpu_at: dict[str, float] = field(default_factory=dict)  # our CPU seconds at milestones
+
+    def now(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def complete(self) -> bool:
+        return None not in (self.creates_queued, self.last_issue, self.decided)
+
+
+async def _watch(
+    db: Database, issues: Callable[[], Awaitable[int]], fingerprints: int, line: Timeline
+) -> None:
+    """Note each milestone as it happens (polls the end state: the database, the Jira)."""
+    while not line.complete:
+        if line.now() > DEADLINE:
+            raise SystemExit(f"the storm did not drain within {DEADLINE:.0f} s: {line}")
+        if line.creates_queued is None and await _creates_queued(db) >= fingerprints:
+            line.creates_queued = line.now()
+        if line.last_issue is None:
+            line.samples.append((line.now(), await issues()))
+            if line.first_issue is None and line.samples[-1][1]:
+                line.first_issue = line.samples[-1][0]
+                line.cpu_at["first_issue"] = cpu_seconds()
+            if line.samples[-1][1] >= fingerprints:
+                line.last_issue = line.samples[-1][0]
+                line.cpu_at["last_issue"] = cpu_seconds()
+        if line.accepted is not None and line.decided is None and not await _undecided(db):
+            line.decided = line.now()
+        await asyncio.sleep(POLL)
+
+
+async def storm(
+    db: Database, jira: Provider, issues: Callable[[], Awaitable[int]], args: argparse.Namespace
+) -> tuple[Timeline, int]:
+    """Accept the storm with the loops running; return when all is decided and every issue
+    exists with no job running. Returns the timeline and the digests left scheduled."""
+    settings = PipelineSettings()
+    worker = replace(WorkerSettings(), bulk_min=args.bulk_min)
     router = DefaultsRouter(settings)
     processor = OutboxProcessor(
         db.unit_of_work, jira, router, DefaultComposer(), settings, worker, clock, "bench"
@@ -65,28 +139,160 @@ async def run(url: str, alerts: int, fingerprints: int, batch: int) -> None:
     admin = OutboxAdmin(db.unit_of_work, clock)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(loop.run_forever(stop)) for loop in (decisions, dispatcher)]
-    started = time.perf_counter()
-    for start in range(0, alerts, batch):
-        await ingest.accept(parse_alerts(payloads(batch, fingerprints, start), now=clock()))
+    line = Timeline(time.perf_counter())
+    watcher = asyncio.create_task(_watch(db, issues, args.fingerprints, line))
+    for start in range(0, args.alerts, args.batch):
+        await ingest.accept(
+            parse_alerts(payloads(args.batch, args.fingerprints, start), now=clock())
+        )
         decisions.wake()
-    ingested = time.perf_counter() - started
-    while len(jira.issues) < fingerprints or (await admin.counts())[JobState.RUNNING]:  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
-    while await _undecided(db):  # noqa: ASYNC110 - polls end state from outside
-        await asyncio.sleep(0.05)
-    drained = time.perf_counter() - started
+    line.accepted = line.now()
+    while not watcher.done() or (await admin.counts())[JobState.RUNNING]:  # noqa: ASYNC110
+        await asyncio.sleep(POLL)
+    await watcher  # raises if the storm did not drain
     stop.set()
     await asyncio.gather(*tasks)
-    counts = await admin.counts()
+    return line, (await admin.counts())[JobState.PENDING]
+
+
+def _header(args: argparse.Namespace, line: Timeline) -> None:
+    assert line.accepted is not None
+    print(f"alerts: {args.alerts} over {args.fingerprints} fingerprints, batches of {args.batch}")
+    print(
+        f"accepted: {line.accepted:.1f} s ({args.alerts / line.accepted:,.0f} alerts/s,"
+        " loops running)"
+    )
+
+
+def _peak_rss() -> str:
+    return f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+
+
+async def run_fake(url: str, args: argparse.Namespace) -> None:
+    db = Database(url)
+    await db.upgrade()
+    jira = FakeProvider()
+
+    async def issues() -> int:
+        return len(jira.issues)
+
+    line, digests = await storm(db, jira, issues, args)
+    drained = line.now()
     await db.aclose()
     requests = sum(jira.calls.values())
-    print(f"alerts: {alerts} over {fingerprints} fingerprints, batches of {batch}")
-    print(f"accepted: {ingested:.1f} s ({alerts / ingested:,.0f} alerts/s, loops running)")
+    _header(args, line)
     print(f"all decided and every issue created after {drained:.1f} s")
     print(f"unique issues: {len(jira.issues)}; Jira requests: {requests} {dict(jira.calls)}")
     print(f"requests per unique issue: {requests / max(1, len(jira.issues)):.3f}")
-    print(f"digests scheduled for later (one per issue per interval): {counts[JobState.PENDING]}")
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"digests scheduled for later (one per issue per interval): {digests}")
+    print(f"peak RSS: {_peak_rss()}")
+
+
+async def run_emulator(url: str, args: argparse.Namespace, base: str) -> None:
+    db = Database(url)
+    await db.upgrade()
+    site = EmulatorJira(base, limits=args.limits == "on")
+    await site.prepare()
+    jira = site.provider()
+    try:
+        line, digests = await storm(db, jira, site.issues, args)
+        drained = line.now()
+        stored, log = await site.issues(), await site.request_log()
+    finally:
+        await jira.aclose()
+        await site.aclose()
+        await db.aclose()
+    _header(args, line)
+    print(
+        f"Jira: the emulator at {base}, Cloud flavour, rate limits {args.limits};"
+        f" bulk_min {args.bulk_min}"
+    )
+    print(f"all decided and every issue created after {drained:.1f} s")
+    _report_emulator(line, stored, log, site.wire.near_limit, limited=args.limits == "on")
+    print(f"digests scheduled for later (one per issue per interval): {digests}")
+    print(f"peak RSS: {_peak_rss()} (ticketbridge's process)")
+
+
+def _report_emulator(
+    line: Timeline, stored: int, log: RequestLog, near_limit: list[float], *, limited: bool
+) -> None:
+    assert line.last_issue is not None
+    assert line.first_issue is not None
+    print(f"unique issues: {stored}; Jira requests (emulator's log): {log.total} {log.by_route()}")
+    print(f"requests per unique issue: {log.total / max(1, stored):.3f}")
+    print(f"answers by status: {log.by_status()}; 429 (rate-limited): {log.refused}")
+    near = [at - line.started for at in near_limit]
+    if near:
+        print(f"answers with X-RateLimit-NearLimit: {len(near)}, the first after {near[0]:.1f} s")
+    bounds = log.bounds() if limited else []
+    for bound in bounds[:3]:
+        print(f"rate-limit lower bound, {bound.describe()}")
+    print(
+        f"timeline: every create queued after {line.creates_queued:.1f} s; first issue in the"
+        f" emulator after {line.first_issue:.1f} s, the last after {line.last_issue:.1f} s;"
+        f" all decided after {line.decided:.1f} s"
+    )
+    print(f"issues created per second of the storm: {per_second(line.samples)}")
+    busy = cpu_seconds() - line.cpu_at_start
+    draining = line.cpu_at["last_issue"] - line.cpu_at["first_issue"]
+    share = draining / max(0.01, line.last_issue - line.first_issue)
+    print(
+        f"ticketbridge's CPU: {busy:.1f} s over the storm ({line.now():.1f} s);"
+        f" {draining:.1f} s from the first issue to the last ({share:.0%} of one core)"
+    )
+    print(verdict(line, bounds[0].seconds if bounds else 0.0, near, share))
+
+
+def per_second(samples: list[tuple[float, int]]) -> list[int]:
+    """Issues created in each whole second from the storm's start (from the polled counts)."""
+    seen: dict[int, int] = {}
+    for at, count in samples:
+        seen[int(at)] = max(seen.get(int(at), 0), count)
+    totals, last = [], 0
+    for second in range(max(seen, default=-1) + 1):
+        last = max(last, seen.get(second, last))
+        totals.append(last)
+    return [b - a for a, b in zip([0, *totals], totals, strict=False)]
+
+
+def verdict(line: Timeline, bound: float, near: list[float], share: float) -> str:
+    """Who set the pace of the drain: the emulator's limits, our deciding or our dispatching.
+
+    The bound counts from the bucket's first request, so it is set against the time from the
+    first issue to the last; what came before the first issue is ours (accept, decide, claim).
+    `near`: seconds into the storm of each X-RateLimit-NearLimit answer; `share`: our CPU
+    seconds per second from the first issue to the last."""
+    assert line.last_issue is not None
+    assert line.first_issue is not None
+    assert line.creates_queued is not None
+    assert line.decided is not None
+    drain, first, queued = line.last_issue, line.first_issue, line.creates_queued
+    head = (
+        f"drain: {drain:.1f} s (first issue after {first:.1f} s, last {drain - first:.1f} s"
+        f" later); the emulator's limits allow no less than {bound:.1f} s for these requests"
+    )
+    slack = max(0.5, 0.05 * bound)  # the poll's resolution, the requests' own latency
+    if bound > 0 and drain - first <= bound + slack:
+        return f"{head} → limited by the emulator"
+    if drain - queued <= bound + slack:
+        return f"{head} → limited by us: deciding (every create queued only after {queued:.1f} s)"
+    causes = []
+    if near:
+        causes.append(
+            f"our client's rate governor halves its pace for 30 s on each answer with"
+            f" X-RateLimit-NearLimit ({len(near)} of them, from {near[0]:.1f} s on)"
+        )
+    if share >= 0.75:
+        busy = f"our process was on CPU {share:.0%} of one core"
+        if line.decided > first:
+            busy += f", deciding the storm on the same event loop until {line.decided:.1f} s"
+        causes.append(busy)
+    if not causes:
+        causes.append(f"our process on CPU {share:.0%} of one core")
+    return (
+        f"{head} → limited by us: dispatching ({drain - first - bound:.1f} s beyond the limits'"
+        f" bound; {'; '.join(causes)})"
+    )
 
 
 def main() -> None:
@@ -95,10 +301,30 @@ def main() -> None:
     parser.add_argument("--fingerprints", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--jira", choices=["fake", "emulator"], default="fake")
+    parser.add_argument(
+        "--bulk-min",
+        type=int,
+        default=WorkerSettings().bulk_min,
+        help="creates per project that go through /issue/bulk (1000000: every create alone)",
+    )
+    parser.add_argument(
+        "--limits",
+        choices=["on", "off"],
+        default="on",
+        help="the emulator's rate limits (off: a diagnostic of our own pace)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite+aiosqlite:///{tmp}/storm.db"
-        run_command(run(url, args.alerts, args.fingerprints, args.batch))
+        if args.jira == "fake":
+            run_command(run_fake(url, args))
+            return
+        with emulator(free_port(), "cloud") as base:
+            run_command(run_emulator(url, args, base))
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak RSS of the emulator (child process): {child:.0f} MiB")
+        print(f"emulator's CPU over its life: {cpu_seconds(resource.RUSAGE_CHILDREN):.1f} s")
 
 
 if __name__ == "__main__":
