@@ -170,7 +170,7 @@ async def test_burst_429_holds_that_endpoint_class_only() -> None:
     assert sent[-1][1] >= 5.0
 
 
-async def test_near_limit_halves_the_class_rate_before_any_429() -> None:
+async def test_near_limit_without_remaining_halves_the_class_rate_before_any_429() -> None:
     vt = VirtualTime()
     near = {"X-RateLimit-NearLimit": "true"}
     client = client_for(
@@ -182,3 +182,56 @@ async def test_near_limit_halves_the_class_rate_before_any_429() -> None:
         await client.fields()
     # 10/s halved to 5/s after the first answer: 30 calls need well over 3 s (10/s would be ~2 s)
     assert vt.now >= 3.5
+
+
+@dataclass
+class JiraBurstBucket:
+    """Jira's burst limit as Atlassian documents it and the emulator models it: `rate` per
+    second with a buffer of `rate`, shared by every client of the site; `spent_by_others` per
+    second goes to another client. Answers carry Remaining, NearLimit under a fifth left, and
+    429 with Retry-After when empty."""
+
+    vt: VirtualTime
+    rate: float
+    spent_by_others: float = 0.0
+    tokens: float = 0.0
+    updated: float = 0.0
+    refused: int = 0
+
+    def __post_init__(self) -> None:
+        self.tokens = self.rate
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        net = self.rate - self.spent_by_others
+        self.tokens = min(self.rate, self.tokens + (self.vt.now - self.updated) * net)
+        self.updated = self.vt.now
+        if self.tokens < 1 - 1e-6:  # virtual time adds up in floats: allow their rounding
+            self.refused += 1
+            return httpx.Response(429, headers={"Retry-After": "1"})
+        self.tokens -= 1
+        headers = {"X-RateLimit-Remaining": str(int(self.tokens))}
+        if self.tokens < 0.2 * self.rate:
+            headers["X-RateLimit-NearLimit"] = "true"
+        return httpx.Response(200, json={}, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("others", "calls", "at_most_seconds", "refusals_at_most"),
+    [
+        # Alone on the site: paced at the limit and kept there (halving on every NearLimit
+        # answer had taken ~17 s for these 1,000 calls). 100 from the buffer, then 100/s.
+        pytest.param(0.0, 1000, 9.5, 0, id="alone: at the limit, no 429"),
+        # Another client spends half the budget: Remaining keeps us under it.
+        pytest.param(50.0, 600, 12.0, 3, id="shared budget: follows Remaining"),
+    ],
+)
+async def test_near_limit_with_remaining_keeps_the_pace_at_what_jira_has_left(
+    others: float, calls: int, at_most_seconds: float, refusals_at_most: int
+) -> None:
+    vt = VirtualTime()
+    jira = JiraBurstBucket(vt, rate=100.0, spent_by_others=others)
+    client = client_for(jira.answer, vt)
+    for _ in range(calls):
+        await client.fields()
+    assert vt.now <= at_most_seconds
+    assert jira.refused <= refusals_at_most

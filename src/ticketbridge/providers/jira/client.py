@@ -131,7 +131,7 @@ class JiraClient:
             except httpx.TransportError as exc:
                 raise translate_transport(exc, where) from exc
             if response.headers.get("x-ratelimit-nearlimit", "").lower() == "true":
-                self.governor.on_near_limit(method)
+                self.governor.on_near_limit(method, _remaining(response))
             if response.is_success or response.status_code in answer_statuses:
                 return response.json() if response.content else None
             error = translate_response(response, where)
@@ -241,3 +241,9 @@ class JiraClient:
 def jsonable_ids(ids: Sequence[str]) -> list[int]:
     """reconcileIssues takes numeric issue ids."""
     return [int(i) for i in ids if i.isdigit()]
+
+
+def _remaining(response: httpx.Response) -> int | None:
+    """`X-RateLimit-Remaining` as a count, or None when absent or not a number."""
+    value = response.headers.get("x-ratelimit-remaining", "").strip()
+    return int(value) if value.isdigit() else None

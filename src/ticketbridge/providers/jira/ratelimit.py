@@ -3,7 +3,11 @@
 - A token bucket per site × endpoint class: GET/POST and PUT/DELETE (Cloud defaults 100 and
   50 requests per second).
 - Writes to one issue spaced to 20 per 2 seconds (Jira's per-issue write limit).
-- `X-RateLimit-NearLimit: true` on an answer halves that class's rate for a while.
+- `X-RateLimit-NearLimit: true` on an answer (under a fifth of Jira's budget left): the class's
+  bucket keeps no more tokens than its `X-RateLimit-Remaining` says, so a client pacing itself
+  at the limit stays at it (halving on every such answer had capped a lone client at half the
+  limit: bench/pipeline_storm.py --jira emulator). Without Remaining, the class's rate halves for
+  a while.
 - Adaptation to a 429's `RateLimit-Reason`: `…burst…` halves that class's rate for a while and
   holds the class for the Retry-After; `…quota…` pauses every call until the reset;
   `…per-issue…` holds writes to that issue.
@@ -53,13 +57,18 @@ class TokenBucket:
     def effective_rate(self, now: float) -> float:
         return self.rate / 2 if now < self.slow_until else self.rate
 
+    def refill(self, now: float) -> None:
+        self.tokens = min(
+            self.capacity, self.tokens + (now - self.updated) * self.effective_rate(now)
+        )
+        self.updated = now
+
     def wait_time(self, now: float) -> float:
         """Seconds until a token is free; takes it when that is now."""
         if now < self.hold_until:
             return self.hold_until - now
         rate = self.effective_rate(now)
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * rate)
-        self.updated = now
+        self.refill(now)
         if self.tokens >= 1 - _EPSILON:  # float refills may land a hair under a whole token
             self.tokens = max(0.0, self.tokens - 1)
             return 0.0
@@ -118,10 +127,17 @@ class RateGovernor:
             return 0.0
         return window[0] + self.settings.issue_window_seconds - now
 
-    def on_near_limit(self, method: str) -> None:
-        """Jira said `X-RateLimit-NearLimit: true`: halve that class's rate before a 429 comes."""
+    def on_near_limit(self, method: str, remaining: int | None = None) -> None:
+        """Jira said `X-RateLimit-NearLimit: true`. With its `X-RateLimit-Remaining`: hold no
+        more tokens than that (someone else may be spending the same budget). Without: halve
+        that class's rate for a while, before a 429 comes."""
         bucket = self._bucket(endpoint_class(method))
-        bucket.slow_until = max(bucket.slow_until, self.clock() + _SLOWDOWN_SECONDS)
+        now = self.clock()
+        if remaining is not None:
+            bucket.refill(now)
+            bucket.tokens = min(bucket.tokens, float(max(0, remaining)))
+            return
+        bucket.slow_until = max(bucket.slow_until, now + _SLOWDOWN_SECONDS)
 
     def on_rate_limited(
         self, method: str, issue: str | None, retry_after: float | None, reason: str | None
