@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 
 from pipeline_ingest import payloads
 from provider_create import emulator, free_port
-from storm_jira import EmulatorJira, RequestLog
+from storm_jira import Bound, EmulatorJira, RequestLog
 
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.domain import JobState
@@ -136,7 +136,13 @@ async def storm(
     ingest = IngestService(
         db.unit_of_work, router, settings, clock, lambda round: dispatcher.wake()
     )
-    decisions = DecisionLoop(ingest.decider, worker)
+    last_accept = [float("-inf")]
+    decisions = DecisionLoop(  # told what `serve` tells it: how long intake has been idle
+        ingest.decider,
+        worker,
+        intake_idle_for=lambda: time.monotonic() - last_accept[0],
+        outbox_busy=dispatcher.busy,
+    )
     admin = OutboxAdmin(db.unit_of_work, clock)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(loop.run_forever(stop)) for loop in (decisions, dispatcher)]
@@ -146,7 +152,9 @@ async def storm(
         await ingest.accept(
             parse_alerts(payloads(args.batch, args.fingerprints, start), now=clock())
         )
+        last_accept[0] = time.monotonic()
         decisions.wake()
+        await asyncio.sleep(0)  # as a server between requests: the loops get their turns
     line.accepted = line.now()
     while not watcher.done() or (await admin.counts())[JobState.RUNNING]:  # noqa: ASYNC110
         await asyncio.sleep(POLL)
@@ -242,7 +250,9 @@ def _report_emulator(
         f" {draining:.1f} s from the first issue to the last ({share:.0%} of one core)"
     )
     if limited:
-        print(verdict(line, bounds[0].seconds if bounds else 0.0, near, share))
+        print(verdict(line, bounds[0].seconds if bounds else 0.0, share))
+        if bounds:
+            print(after_intake(line, bounds[0]))
         return
     window = line.last_issue - line.first_issue
     print(
@@ -264,13 +274,12 @@ def per_second(samples: list[tuple[float, int]]) -> list[int]:
     return [b - a for a, b in zip([0, *totals], totals, strict=False)]
 
 
-def verdict(line: Timeline, bound: float, near: list[float], share: float) -> str:
+def verdict(line: Timeline, bound: float, share: float) -> str:
     """Who set the pace of the drain: the emulator's limits, our deciding or our dispatching.
 
     The bound counts from the bucket's first request, so it is set against the time from the
     first issue to the last; what came before the first issue is ours (accept, decide, claim).
-    `near`: seconds into the storm of each X-RateLimit-NearLimit answer; `share`: our CPU
-    seconds per second from the first issue to the last."""
+    `share`: our CPU seconds per second from the first issue to the last."""
     assert line.last_issue is not None
     assert line.first_issue is not None
     assert line.creates_queued is not None
@@ -286,11 +295,6 @@ def verdict(line: Timeline, bound: float, near: list[float], share: float) -> st
     if drain - queued <= bound + slack:
         return f"{head} → limited by us: deciding (every create queued only after {queued:.1f} s)"
     causes = []
-    if near:
-        causes.append(
-            f"our client's rate governor halves its pace for 30 s on each answer with"
-            f" X-RateLimit-NearLimit ({len(near)} of them, from {near[0]:.1f} s on)"
-        )
     if share >= 0.75:
         busy = f"our process was on CPU {share:.0%} of one core"
         if line.decided > first:
@@ -302,6 +306,25 @@ def verdict(line: Timeline, bound: float, near: list[float], share: float) -> st
         f"{head} → limited by us: dispatching ({drain - first - bound:.1f} s beyond the limits'"
         f" bound; {'; '.join(causes)})"
     )
+
+
+def after_intake(line: Timeline, bound: Bound) -> str:
+    """The drain once the storm is accepted: intake goes first by design (the decider and the
+    dispatcher get what intake leaves of the core), so the pace that shows whether we or Jira's
+    limits hold the drain back is the one after the last accept. The bucket refills meanwhile:
+    up to its capacity goes at once, the rest at its rate."""
+    assert line.accepted is not None
+    assert line.last_issue is not None
+    before = max((count for at, count in line.samples if at <= line.accepted), default=0)
+    remaining = max((count for _, count in line.samples), default=0) - before
+    took = max(0.001, line.last_issue - line.accepted)
+    allowed = max(0.0, remaining - bound.capacity) / bound.rate
+    head = (
+        f"after the last accept ({line.accepted:.1f} s): {remaining} issues in {took:.1f} s"
+        f" ({remaining / took:.0f}/s); the limits allow no less than {allowed:.1f} s"
+    )
+    who = "the emulator" if took <= allowed + max(0.5, 0.05 * allowed) else "us"
+    return f"{head} → limited by {who}"
 
 
 def main() -> None:

@@ -232,7 +232,14 @@ async def open_container(
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
     decisions = (
-        DecisionLoop(service.decider, worker, lambda: ingest.idle_for()) if workers else None
+        DecisionLoop(
+            service.decider,
+            worker,
+            intake_idle_for=lambda: ingest.idle_for(),
+            outbox_busy=lambda: any(d.busy() for d in dispatchers),
+        )
+        if workers
+        else None
     )
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     try:

@@ -33,7 +33,9 @@ BUSY_ROUND_SIZE = 20
 #   decider takes at most BUSY_SHARE of the event loop. After a round that took t, the next
 #   waits t × (1/share − 1) unless intake pauses first. A storm is committed at ~full speed
 #   and decided right after it; under sustained load decisions still go on.
-# - under ACTIVE_GAP: short rounds back to back, in the pauses between requests;
+# - under ACTIVE_GAP, or while the outbox is writing to Jira (`outbox_busy`): short rounds
+#   back to back, so requests and the Jira writes' next steps wait ~1–2 ms, not a full round
+#   (a storm's creates then drain at Jira's rate limit while its repeats are decided);
 # - beyond: full rounds back to back.
 BUSY_GAP = 0.002
 ACTIVE_GAP = 0.05
@@ -45,16 +47,22 @@ def _always_idle() -> float:
     return float("inf")
 
 
+def _never_busy() -> bool:
+    return False
+
+
 class DecisionLoop:
     def __init__(
         self,
         decider: Decider,
         settings: WorkerSettings,
         intake_idle_for: Callable[[], float] = _always_idle,
+        outbox_busy: Callable[[], bool] = _never_busy,
     ) -> None:
         self._decider = decider
         self._settings = settings
         self._intake_idle_for = intake_idle_for
+        self._outbox_busy = outbox_busy
         self._wake = asyncio.Event()
         self._next_busy_round = 0.0  # monotonic: when a round may run while intake is busy
 
@@ -74,8 +82,8 @@ class DecisionLoop:
             self._wake.clear()
             started = time.monotonic()
             try:
-                idle_long = self._intake_idle_for() >= ACTIVE_GAP
-                round_size = ROUND_SIZE if idle_long else BUSY_ROUND_SIZE
+                alone = self._intake_idle_for() >= ACTIVE_GAP and not self._outbox_busy()
+                round_size = ROUND_SIZE if alone else BUSY_ROUND_SIZE
                 decided = len((await self._decider.decide_pending(round_size)).decided)
             except Exception:  # the worker loop: log, pause, keep going
                 log.exception("decision round failed")

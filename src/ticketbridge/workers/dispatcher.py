@@ -26,6 +26,12 @@ class Dispatcher:
         self._processor = processor
         self._settings = settings
         self._wake = asyncio.Event()
+        self._had_work = False
+
+    def busy(self) -> bool:
+        """Its last round claimed jobs: Jira writes are under way (the decision loop keeps its
+        rounds short meanwhile)."""
+        return self._had_work
 
     def wake(self) -> None:
         """New jobs are waiting: stop idling now."""
@@ -53,6 +59,7 @@ class Dispatcher:
             except Exception:  # the worker loop: log, pause, keep going
                 log.exception("dispatcher round failed", owner=self._processor.owner)
                 claimed = 0
+            self._had_work = claimed > 0
             if claimed:
                 continue
             self._wake.clear()
