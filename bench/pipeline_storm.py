@@ -251,8 +251,10 @@ def _report_emulator(
     )
     if limited:
         print(verdict(line, bounds[0].seconds if bounds else 0.0, share))
-        if bounds:
+        if bounds and bounds[0].allowed >= stored:  # one request per issue: bulk is off
             print(after_intake(line, bounds[0]))
+        elif bounds and bounds[0].seconds == 0:
+            print("(every create request fit in the buckets' burst: the limits never applied)")
         return
     window = line.last_issue - line.first_issue
     print(

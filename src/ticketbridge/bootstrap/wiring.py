@@ -82,8 +82,8 @@ log = structlog.get_logger("ticketbridge")
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine on uvloop when it is installed (uvicorn[standard] brings it on
-    Linux): `serve` then runs uvicorn, the workers and aiosqlite's thread wake-ups on uvloop
-    instead of asyncio's pure-Python selector loop. Elsewhere, asyncio's own loop."""
+    Linux): `serve` then runs uvicorn, the decision loop and the workers on uvloop instead of
+    asyncio's pure-Python selector loop. Elsewhere, asyncio's own loop."""
     try:
         import uvloop  # optional: not on every platform
     except ImportError:
