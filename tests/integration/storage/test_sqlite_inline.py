@@ -81,7 +81,7 @@ async def test_another_process_lock_is_waited_for_without_blocking_the_loop(db_p
     assert holder.wait(timeout=10) == 0
     assert work.result() == {("generic", "a-1")}
     assert waited >= 0.4  # it did wait for the other process's commit
-    assert ticks >= 20  # and the loop ran meanwhile (a blocking wait would give ~0 ticks)
+    assert ticks >= 10  # and the loop ran meanwhile (a blocking wait would give 0 or 1)
     async with database.engine.connect() as conn:
         stored = (await conn.execute(text("SELECT count(*) FROM alerts"))).scalar()
     await database.aclose()
