@@ -5,6 +5,7 @@ Runs JiraProvider against the in-process emulator on a virtual clock and counts 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 import httpx
@@ -106,4 +107,20 @@ async def test_custom_fields_resolve_by_id_or_display_name(
     assert by_id is not None
     assert by_id.schema_type == "option"
     assert await provider.metadata.field("No Such Field") is None
+    await provider.aclose()
+
+
+@pytest.mark.parametrize("project", ["OPS", "NOPE"])  # a real project, and a configuration error
+async def test_concurrent_creates_on_a_cold_cache_ask_for_createmeta_once(
+    setup: tuple[JiraProvider, Counting, list[float]], project: str
+) -> None:
+    provider, wire, _ = setup
+    outcomes = await asyncio.gather(
+        *(provider.create_issue(IssueDraft(project, "Task", f"t{n}")) for n in range(8)),
+        return_exceptions=True,
+    )
+    created = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(created) == (8 if project == "OPS" else 0)
+    assert all(isinstance(o, FieldErrors) for o in outcomes if isinstance(o, BaseException))
+    assert wire.paths[f"/rest/api/3/issue/createmeta/{project}/issuetypes"] == 1
     await provider.aclose()
