@@ -133,16 +133,21 @@ class InlineConnection:
 
     async def run(self, call: Callable[..., _T], *args: Any) -> _T:
         """`call(*args)` now; while another process holds the lock, again after async sleeps."""
+        try:
+            return call(*args)  # every statement comes here: the retry state only on a BUSY
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
         deadline = time.monotonic() + self._busy_timeout_s
         backoff = _FIRST_BACKOFF_S
         while True:
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, _MAX_BACKOFF_S)
             try:
                 return call(*args)
             except sqlite3.OperationalError as error:
                 if not _is_busy(error) or time.monotonic() >= deadline:
                     raise
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, _MAX_BACKOFF_S)
 
     @property
     def isolation_level(self) -> str | None:
