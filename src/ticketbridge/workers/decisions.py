@@ -88,8 +88,8 @@ class DecisionLoop:
             except Exception:  # the worker loop: log, pause, keep going
                 log.exception("decision round failed")
                 decided = 0
-            took = time.monotonic() - started
-            self._next_busy_round = time.monotonic() + took * (1 / BUSY_SHARE - 1)
+            ended = time.monotonic()
+            self._next_busy_round = ended + (ended - started) * (1 / BUSY_SHARE - 1)
             if decided:
                 # Rounds run inline (SQLite on this thread) and need not suspend at all: yield,
                 # so requests that arrived meanwhile are read and reach intake between rounds.
