@@ -3,7 +3,6 @@ undecided, the pending ones taken in ingest order by the decider, their decision
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -118,7 +117,7 @@ _SQLITE_RECORD = (
 def _sqlite_decision(stored: StoredAlert) -> tuple[object, ...]:
     return (
         stored.decision.value if stored.decision else None,
-        json.dumps(list(stored.reasons)),
+        json_text(list(stored.reasons)),
         stored.route,
         stored.own_state.value if stored.own_state else None,
         stored.ticket_id,
