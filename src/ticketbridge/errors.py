@@ -22,6 +22,8 @@ layers above branch on meaning, never on a library's exception or an HTTP status
             ├── NotFound            404
             ├── Gone                410 (e.g. the removed /rest/api/3/search)
             ├── Conflict            409
+            ├── DestinationRefused  the target is refused before any request (SSRF guard:
+            │                       a private, loopback or metadata address, plain http)
             └── FieldErrors         400 with Jira's per-field messages and a hint that names the
                                     project, issue type and field
 
@@ -38,6 +40,7 @@ __all__ = [
     "AuthFailed",
     "ConfigError",
     "Conflict",
+    "DestinationRefused",
     "FieldErrors",
     "Forbidden",
     "Gone",
@@ -149,6 +152,10 @@ class Gone(PermanentError):
 
 class Conflict(PermanentError):
     pass
+
+
+class DestinationRefused(PermanentError):
+    """The outbound guard refused the target (`providers.outbound`); nothing was sent."""
 
 
 class FieldErrors(PermanentError):
