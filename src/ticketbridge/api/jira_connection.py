@@ -3,15 +3,17 @@
 Stored in a local file, `<var>/jira-connection.json` (the database has no table for it yet), with
 every secret (API token, PAT, password) encrypted with Fernet. The Fernet key is derived (HKDF)
 from TICKETBRIDGE_SECRET_KEY; when that is unset a random key is created once in
-`<var>/secret.key` (mode 0600), so a laptop works out of the box and a server sets the variable.
+`<var>/secret.key`, so a laptop works out of the box and a server sets the variable.
 A `jira:` section in ticketbridge.yaml wins over this file.
+
+Both files are created readable by their owner only (0600, in a 0700 directory when it is new),
+whatever the umask: created with that mode, never loosened then tightened (`write_private`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from pydantic import SecretStr, ValidationError
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["ConnectionStore", "StoredConnection", "fernet_from_secret"]
+__all__ = ["ConnectionStore", "StoredConnection", "fernet_from_secret", "write_private"]
 
 _ENCRYPTED = "fernet:"
 
@@ -59,11 +61,7 @@ class ConnectionStore:
         document = jira.model_dump(mode="json", exclude={"auth"}, exclude_none=True)
         document["auth"] = auth
         document["project_key"] = project_key
-        self._var_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(document, indent=2))
-        tmp.chmod(0o600)
-        tmp.replace(self.path)
+        write_private(self.path, json.dumps(document, indent=2))
 
     def load(self) -> StoredConnection | None:
         if not self.path.exists():
@@ -90,11 +88,19 @@ class ConnectionStore:
                     "cannot decrypt the stored Jira connection",
                     [Problem("TICKETBRIDGE_SECRET_KEY", f"unset, and {key_file} is missing")],
                 )
-            self._var_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(32))
+            write_private(key_file, secrets.token_urlsafe(32))
         return fernet_from_secret(key_file.read_text().strip())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text`, readable by the owner only from the first byte: a fresh
+    temporary file is created 0600 (O_EXCL: never through someone's symlink), then renamed."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # left by a crash
+    tmp.touch(mode=0o600, exist_ok=False)
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def _encrypt(fernet: Fernet, value: SecretStr) -> str:

@@ -49,7 +49,7 @@ def create_engine(url: str, checkpointer: Checkpointer | None = None) -> AsyncEn
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(parsed.database))
     # Plain executemany: the C loop of sqlite3 beats rendering multi-row VALUES statements.
     # On the loop's thread, not aiosqlite's (storage.sqlite_inline says why).
     engine = create_async_engine(
@@ -60,6 +60,14 @@ def create_engine(url: str, checkpointer: Checkpointer | None = None) -> AsyncEn
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """A new database file is created readable by its owner only (0600, whatever the umask);
+    SQLite gives its -wal and -shm files the database file's mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
 
 
 def _alembic_config(connection: Connection) -> Config:
