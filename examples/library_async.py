@@ -1,6 +1,9 @@
 """The async core, `Bridge`, for code that already runs an event loop.
 
-    JIRA_URL=http://127.0.0.1:8081 python examples/library_async.py
+    TICKETBRIDGE_OUTBOUND_ALLOW=127.0.0.1/32 JIRA_URL=http://127.0.0.1:8081 \
+        python examples/library_async.py
+
+(The emulator listens on loopback, which ticketbridge refuses to reach unless told to.)
 
 Syncs a batch of alerts concurrently (one issue each, however often they repeat) and reads
 them back with a search.

@@ -1,6 +1,9 @@
 """The synchronous library as seed 000's scripts use it, against `make run`'s emulator.
 
-    JIRA_URL=http://127.0.0.1:8081 python examples/library_sync.py
+    TICKETBRIDGE_OUTBOUND_ALLOW=127.0.0.1/32 JIRA_URL=http://127.0.0.1:8081 \
+        python examples/library_sync.py
+
+(The emulator listens on loopback, which ticketbridge refuses to reach unless told to.)
 
 Creates an issue from an alert, one from explicit fields, one from a template; adds a rule;
 syncs one alert twice (one issue); searches. The store is ./var/library.db.

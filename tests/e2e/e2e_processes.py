@@ -67,6 +67,7 @@ class Stack:
             "jira:\n"
             "  flavor: datacenter\n"
             f"  url: {self.emulator_url}\n"
+            "  allow_private: true\n"  # the emulator is on loopback
             "  auth: {type: pat, token: emulator-pat}\n"
             "defaults:\n"
             "  project: OPS\n"

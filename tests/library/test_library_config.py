@@ -16,6 +16,7 @@ YAML = """
 jira:
   flavor: cloud
   url: {url}
+  allow_private: true
   auth: {{type: token, email: admin@example.com, api_token: emulator-token}}
 defaults:
   project: OPS

@@ -1,4 +1,4 @@
-"""examples/library_*.py run as shipped against the emulator (only JIRA_URL set)."""
+"""examples/library_*.py run as shipped against the emulator (JIRA_URL set, loopback allowed)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def run_example(name: str, jira: JiraServer, workdir: Path) -> list[str]:
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / name)],
         cwd=workdir,
-        env=clean_env({"JIRA_URL": jira.url}),
+        env=clean_env({"JIRA_URL": jira.url, "TICKETBRIDGE_OUTBOUND_ALLOW": "127.0.0.1/32"}),
         capture_output=True,
         text=True,
         timeout=120,

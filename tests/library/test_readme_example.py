@@ -1,5 +1,6 @@
 """README.md's "Use as a library" example, extracted and run as written (a fresh Python process,
-a fresh working directory) against the emulator; only `JIRA_URL` points it at the test's port."""
+a fresh working directory) against the emulator; `JIRA_URL` points it at the test's port and
+TICKETBRIDGE_OUTBOUND_ALLOW admits loopback, as the section says."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_the_readme_example_runs_as_written(cloud: JiraServer, workdir: Path) ->
     done = subprocess.run(
         [sys.executable, str(script)],
         cwd=workdir,
-        env=clean_env({"JIRA_URL": cloud.url}),
+        env=clean_env({"JIRA_URL": cloud.url, "TICKETBRIDGE_OUTBOUND_ALLOW": "127.0.0.1/32"}),
         capture_output=True,
         text=True,
         timeout=120,

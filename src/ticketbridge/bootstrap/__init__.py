@@ -30,6 +30,8 @@ from ticketbridge.bootstrap.jira import (
     check_jira,
     connection_store,
     effective_jira,
+    jira_url_problem,
+    outbound_policy,
 )
 from ticketbridge.bootstrap.wiring import (
     Container,
@@ -58,10 +60,12 @@ __all__ = [
     "current_revision",
     "effective_jira",
     "head_revision",
+    "jira_url_problem",
     "load_config_file",
     "load_configured",
     "load_settings",
     "open_container",
+    "outbound_policy",
     "outbox_provider",
     "pipeline_settings",
     "routing",

@@ -1,11 +1,16 @@
 """The Jira side of the composition root: which Jira to talk to (ticketbridge.yaml's `jira:` or
 the connection `ticketbridge config jira` stored), the `JiraProvider` built for it with every
-request metered, the quick connection test behind `ticketbridge config test` and
-`POST /v1/jira/test`, and the API's `JiraIntegrationService` over all of these."""
+request metered and guarded (`providers.outbound`: no private, loopback or metadata target, no
+plain http, unless the connection allows it), the quick connection test behind
+`ticketbridge config jira --test` and `POST /v1/integrations/jira/test`, and the API's
+`JiraIntegrationService` over all of these."""
 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from ipaddress import IPv4Network, IPv6Network
+from typing import TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -16,10 +21,19 @@ from ticketbridge.api.schemas import JiraConnectionIn, JiraConnectionView, JiraT
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.errors import ConfigError, InputError, Problem, TicketBridgeError
+from ticketbridge.errors import (
+    ConfigError,
+    FieldErrors,
+    InputError,
+    JiraError,
+    Problem,
+    RateLimited,
+    TicketBridgeError,
+)
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
 from ticketbridge.providers.jira.retry import RetryPolicy
+from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, url_refusal
 
 __all__ = [
     "NO_JIRA",
@@ -29,7 +43,12 @@ __all__ = [
     "check_jira",
     "connection_store",
     "effective_jira",
+    "jira_url_problem",
+    "outbound_policy",
 ]
+
+Networks = Sequence[IPv4Network | IPv6Network]
+T = TypeVar("T")
 
 NO_JIRA = Problem("jira", "run `ticketbridge config jira --cloud-url …` or add `jira:`")
 
@@ -50,14 +69,33 @@ def effective_jira(settings: Settings, config: Config) -> StoredConnection | Non
     return connection_store(settings).load()
 
 
+def outbound_policy(jira: JiraConfig, allowed: Networks = ()) -> OutboundPolicy:
+    """What the connection's URL may reach: its own switches and TICKETBRIDGE_OUTBOUND_ALLOW."""
+    return OutboundPolicy(
+        label="jira.url",
+        allow_private=jira.allow_private,
+        allow_plain_http=jira.allow_plain_http,
+        allowed_networks=tuple(allowed),
+        switches="jira.allow_private: true (`config jira --allow-private`)",
+    )
+
+
+def jira_url_problem(jira: JiraConfig, allowed: Networks = ()) -> Problem | None:
+    """What is wrong with the connection's URL before any DNS (scheme, an IP literal)."""
+    reason = url_refusal(str(jira.url), outbound_policy(jira, allowed))
+    return Problem("jira.url", reason) if reason is not None else None
+
+
 def build_provider(
     jira: JiraConfig,
     metrics: Metrics,
     transport: httpx.AsyncBaseTransport | None = None,
     *,
     retry: RetryPolicy | None = None,
+    allowed: Networks = (),
 ) -> JiraProvider:
-    """The Jira client for a connection; every request on the wire is metered."""
+    """The Jira client for a connection; every request on the wire is metered and, on the
+    real network, guarded. `transport` replaces the network (tests, an emulator in process)."""
     auth = jira.auth
     if auth.type == "token":
         credentials = api_token(auth.email, auth.api_token.get_secret_value())
@@ -69,9 +107,12 @@ def build_provider(
         raise NotBuiltYet("OAuth 2.0 connections are not wired in this build yet; use a token")
     base_url = str(jira.url).rstrip("/")
     ca_bundle = str(jira.ca_bundle) if jira.ca_bundle else None
-    inner = transport or httpx.AsyncHTTPTransport(
-        verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
-        limits=httpx.Limits(max_connections=20),
+    inner = transport or GuardedTransport(
+        httpx.AsyncHTTPTransport(
+            verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
+            limits=httpx.Limits(max_connections=20),
+        ),
+        outbound_policy(jira, allowed),
     )
     http = HttpSettings(
         base_url=base_url, auth=credentials, ca_bundle=ca_bundle, read_timeout=jira.timeout
@@ -87,16 +128,19 @@ def build_provider(
 
 
 async def check_jira(
-    jira: JiraConfig, transport: httpx.AsyncBaseTransport | None = None
+    jira: JiraConfig, transport: httpx.AsyncBaseTransport | None = None, allowed: Networks = ()
 ) -> JiraTestReport:
-    """Who we are on this Jira, its flavour, version and visible projects (JiraError if not)."""
+    """Who we are on this Jira, its flavour, version and visible projects (JiraError if not).
+
+    A failure says what was asked, the status and a fixed hint, never what the target answered:
+    whoever can set the URL must not be able to read another service's answers through it."""
     # One quick retry: someone is waiting for the answer, and a down Jira stays down.
     quick = RetryPolicy(max_retries=1, base_delay=0.2)
-    provider = build_provider(jira, Metrics(), transport, retry=quick)
+    provider = build_provider(jira, Metrics(), transport, retry=quick, allowed=allowed)
     try:
-        me = await provider.myself()
-        info = await provider.server_info()
-        projects = await provider.projects()
+        me = await _step("GET myself", provider.myself)
+        info = await _step("GET serverInfo", provider.server_info)
+        projects = await _step("GET projects", provider.projects)
     finally:
         await provider.aclose()
     caps = provider.capabilities
@@ -109,6 +153,36 @@ async def check_jira(
         base_url=info.base_url,
         projects=[p.key for p in projects],
     )
+
+
+_HINTS = {
+    401: "check the credentials (email and API token, PAT, or username and password)",
+    403: "the account may not use Jira's REST API (no product access, or a CAPTCHA after "
+    "failed logins: sign in once in a browser)",
+    404: "check the URL: it must be the Jira base URL, e.g. https://acme.atlassian.net",
+    429: "Jira is rate limiting this account; try again later",
+}
+
+
+async def _step(name: str, call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
+    except JiraError as error:
+        if error.status is None:  # no answer at all: our own words (connect, refused, timeout)
+            raise
+        raise _without_answer(error, name) from None
+
+
+def _without_answer(error: JiraError, step: str) -> JiraError:
+    """The same kind of error, its message the status and a fixed hint only."""
+    status = error.status or 0
+    default = "Jira is unavailable; try again later" if status >= 500 else "an unexpected answer"
+    message = f"Jira answered {status} to {step}: {_HINTS.get(status, default)}"
+    if isinstance(error, RateLimited):
+        return RateLimited(message, retry_after=error.retry_after)
+    if isinstance(error, FieldErrors):
+        return FieldErrors(message, status=status)
+    return type(error)(message, status=status)
 
 
 class JiraIntegrationService:
@@ -149,6 +223,10 @@ class JiraIntegrationService:
         except ValidationError as exc:
             problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
             raise InputError("the Jira connection is not valid", problems) from exc
+        refused = jira_url_problem(jira, self._settings.outbound_allow)
+        if refused is not None:
+            problem = Problem("url", refused.message)
+            raise InputError("the Jira URL is refused", [problem])
         connection_store(self._settings).save(jira, connection.project_key)
         return self.current()
 
@@ -156,4 +234,4 @@ class JiraIntegrationService:
         connection = effective_jira(self._settings, self._config)
         if connection is None:
             raise ConfigError("no Jira is configured", [NO_JIRA])
-        return await check_jira(connection.jira, self._transport)
+        return await check_jira(connection.jira, self._transport, self._settings.outbound_allow)

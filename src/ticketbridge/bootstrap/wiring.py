@@ -209,7 +209,11 @@ async def open_container(
     uow = _uow_factory(database)
     router, composer = routing(config)
     connection = effective_jira(settings, config) if workers else None
-    provider = build_provider(connection.jira, metrics, jira_transport) if connection else None
+    provider = (
+        build_provider(connection.jira, metrics, jira_transport, allowed=settings.outbound_allow)
+        if connection
+        else None
+    )
     worker = worker_settings or worker_settings_from(settings)
     dispatchers = [
         Dispatcher(

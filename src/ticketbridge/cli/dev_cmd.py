@@ -27,7 +27,7 @@ import typer
 
 from ticketbridge import bootstrap
 from ticketbridge.api.auth import hash_token, new_token
-from ticketbridge.api.jira_connection import StoredConnection
+from ticketbridge.api.jira_connection import StoredConnection, write_private
 from ticketbridge.cli import server
 from ticketbridge.cli.common import Exit, console, fail, translate_errors
 from ticketbridge.cli.logs import configure_logging
@@ -106,7 +106,7 @@ def _start_emulator(settings: Settings, port: int, webhook_secret: str) -> _Emul
     seed = settings.data_dir / "dev-emulator-seed.json"
     hook_url = f"http://{settings.host}:{settings.port}/v1/jira/webhook"
     webhook = {"name": "ticketbridge-dev", "url": hook_url, "events": _WEBHOOK_EVENTS}
-    seed.write_text(json.dumps({"webhooks": [webhook | {"secret": webhook_secret}]}, indent=2))
+    write_private(seed, json.dumps({"webhooks": [webhook | {"secret": webhook_secret}]}, indent=2))
     command = [sys.executable, "-m", "jira_emulator", "--port", str(port), "--flavor", "cloud"]
     process = subprocess.Popen([*command, "--seed", str(seed)])  # noqa: S603 - our own module
     emulator = _Emulator(process, f"http://127.0.0.1:{port}")
@@ -138,6 +138,7 @@ def _emulator_jira(url: str, webhook_secret: str) -> JiraConfig:
             "url": url,
             "auth": {"type": "token", "email": EMULATOR_EMAIL, "api_token": EMULATOR_TOKEN},
             "webhook": {"secret": webhook_secret},
+            "allow_private": True,  # the emulator is on loopback: dev opts in, nothing else
             "timeout": 10.0,
         }
     )

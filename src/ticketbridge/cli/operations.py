@@ -73,4 +73,4 @@ async def check_jira_connection(
     connection = bootstrap.effective_jira(settings, bootstrap.load_configured(settings))
     if connection is None:
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
-    return await bootstrap.check_jira(connection.jira, transport)
+    return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow)

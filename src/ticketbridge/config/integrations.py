@@ -104,6 +104,15 @@ class JiraConfig(StrictModel):
     ca_bundle: Path | None = Field(default=None, description="extra CA bundle; TLS stays on")
     timeout: float = Field(default=30.0, gt=0, le=300, description="seconds per request")
     webhook: JiraWebhookConfig = Field(default_factory=JiraWebhookConfig)
+    allow_private: bool = Field(
+        default=False,
+        description="the URL may reach loopback and private networks (RFC 1918, ULA): a Data "
+        "Center on your own network, the emulator; link-local and metadata stay refused",
+    )
+    allow_plain_http: bool = Field(
+        default=False,
+        description="plain http:// to a host other than loopback (credentials travel in clear)",
+    )
 
     @model_validator(mode="after")
     def _auth_fits_flavor(self) -> JiraConfig:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ticketbridge.config.loader import ConfigCheck, load_config
 from ticketbridge.config.schema import Config
@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     public_url: str | None = Field(
         default=None, description="the URL Jira and sources reach us at (webhook registration)"
+    )
+    outbound_allow: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
+        default=(),
+        description="networks every outbound request may reach besides public addresses, "
+        "comma-separated CIDRs (TICKETBRIDGE_OUTBOUND_ALLOW=127.0.0.1/32,10.20.0.0/16)",
     )
     # The outbox workers. The lease must outlast a slow request (30 s read timeout): below 5 s
     # two workers would run one job; shorter than the default only for drills.
@@ -75,6 +80,13 @@ class Settings(BaseSettings):
         # `VAR=` or `VAR= ` in a compose file or unit means "not set", as it always did here.
         if isinstance(value, str) and not value.strip():
             raise PydanticUseDefault
+        return value
+
+    @field_validator("outbound_allow", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @field_validator("log_level", mode="before")

@@ -98,7 +98,9 @@ class Bridge(JiraCalls):
         self._router = LibraryRouter(self._config, self._settings)
         self._database_url = database_url
         self._transport = transport
-        self._worker = worker or worker_settings_from(load_settings())
+        settings = load_settings()
+        self._worker = worker or worker_settings_from(settings)
+        self._outbound_allow = settings.outbound_allow  # TICKETBRIDGE_OUTBOUND_ALLOW
         self._run: PipelineRun | None = None
         self._provider_or_none: JiraProvider | None = None
 
@@ -174,7 +176,9 @@ class Bridge(JiraCalls):
         if self._run is not None:
             return self
         database = await _open_store(self._database_url)
-        provider = build_provider(self.jira, Metrics(), self._transport)
+        provider = build_provider(
+            self.jira, Metrics(), self._transport, allowed=self._outbound_allow
+        )
         self._provider_or_none = provider
         self._run = PipelineRun(
             database,

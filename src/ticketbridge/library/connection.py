@@ -8,6 +8,10 @@ Exactly one of `cloud_url` / `server_url`; the credentials must fit the flavour.
 verified: `verify=True` (the system CAs) or a CA bundle path (`verify="/etc/ca.pem"` or
 `ca_bundle=…`); `verify=False` is refused. Every refusal is a `ConfigError` naming the argument.
 Secrets stay in pydantic `SecretStr`s, so no repr or log line shows them.
+
+Requests go to public addresses over https only: a Jira on loopback or a private network needs
+`allow_private=True` (or TICKETBRIDGE_OUTBOUND_ALLOW naming its network), plain http to another
+host `allow_plain_http=True` (`ticketbridge.providers.outbound` says what is refused and why).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ def connect(
     verify: bool | str | Path = True,
     ca_bundle: str | Path | None = None,
     timeout: float = 30.0,
+    allow_private: bool = False,
+    allow_plain_http: bool = False,
 ) -> JiraConfig:
     """A `JiraConfig` from keyword arguments as the seeds write them."""
     if (cloud_url is None) == (server_url is None):
@@ -51,6 +57,8 @@ def connect(
         "auth": auth,
         "timeout": timeout,
         "ca_bundle": _ca_bundle(verify, ca_bundle),
+        "allow_private": allow_private,
+        "allow_plain_http": allow_plain_http,
     }
     try:
         return JiraConfig.model_validate(values)

@@ -27,6 +27,7 @@ CONFIG = """\
 jira:
   flavor: cloud
   url: {jira_url}
+  allow_private: true
   auth: {{type: token, email: admin@example.com, api_token: emulator-token}}
 defaults:
   project: OPS

@@ -49,11 +49,13 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TICKETBRIDGE_SECRET_KEY", "test-secret")
     monkeypatch.delenv("TICKETBRIDGE_CONFIG", raising=False)
+    monkeypatch.delenv("TICKETBRIDGE_JIRA_API_TOKEN", raising=False)
     return CliRunner()
 
 
 def test_cloud_connection_is_stored_and_tested(runner: CliRunner, cloud: str) -> None:
-    args = ["--cloud-url", cloud, "--email", "admin@example.com", "--api-token", "emulator-token"]
+    args = ["--cloud-url", cloud, "--email", "admin@example.com", "--allow-private"]
+    runner.env = {"TICKETBRIDGE_JIRA_API_TOKEN": "emulator-token"}
     result = runner.invoke(app, ["config", "jira", *args, "--project-key", "OPS", "--test"])
     assert result.exit_code == 0, result.output
     assert "✓ Connected successfully to Jira" in result.output
@@ -68,7 +70,7 @@ def test_cloud_connection_is_stored_and_tested(runner: CliRunner, cloud: str) ->
 
 
 def test_datacenter_with_a_pat(runner: CliRunner, datacenter: str) -> None:
-    args = ["--server-url", datacenter, "--pat", "emulator-pat", "--test"]
+    args = ["--server-url", datacenter, "--pat", "emulator-pat", "--allow-private", "--test"]
     result = runner.invoke(app, ["config", "jira", *args])
     assert result.exit_code == 0, result.output
     assert "datacenter" in result.output
@@ -77,15 +79,15 @@ def test_datacenter_with_a_pat(runner: CliRunner, datacenter: str) -> None:
 
 def test_refused_credentials_exit_3_with_the_reason(runner: CliRunner, cloud: str) -> None:
     args = ["--cloud-url", cloud, "--email", "admin@example.com", "--api-token", "wrong"]
-    result = runner.invoke(app, ["config", "jira", *args, "--test"])
+    result = runner.invoke(app, ["config", "jira", *args, "--allow-private", "--test"])
     assert result.exit_code == 3
     assert "refused" in result.output
-    assert "401" in result.output or "credentials" in result.output.lower()
+    assert "Jira answered 401 to GET myself: check the credentials" in result.output
 
 
 def test_unreachable_jira_exits_3(runner: CliRunner) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    args = ["--cloud-url", url, "--email", "a@b.c", "--api-token", "t", "--test"]
+    args = ["--cloud-url", url, "--email", "a@b.c", "--api-token", "t", "--allow-private", "--test"]
     result = runner.invoke(app, ["config", "jira", *args])
     assert result.exit_code == 3
     assert "unreachable" in result.output
