@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from ticketbridge import bootstrap
 from ticketbridge.cli import operations
-from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
+from ticketbridge.cli.common import (
+    Exit,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    print_json,
+    translate_errors,
+)
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, Problem
@@ -25,27 +35,65 @@ ConfigPath = Annotated[
 ]
 
 
+_CREDENTIAL_HELP = (
+    "{what}. Prefer ${env} or the prompt: a value on the command line is visible to other "
+    "users (ps) and stays in the shell's history."
+)
+_SECRETS = {  # option → (variable, what the prompt asks for)
+    "api_token": ("TICKETBRIDGE_JIRA_API_TOKEN", "Jira API token"),
+    "pat": ("TICKETBRIDGE_JIRA_PAT", "Jira personal access token"),
+    "password": ("TICKETBRIDGE_JIRA_PASSWORD", "Jira password"),
+}
+
+
+def _secret_option(name: str, what: str) -> Any:
+    env = _SECRETS[name][0]
+    return typer.Option(
+        envvar=env, show_envvar=False, help=_CREDENTIAL_HELP.format(what=what, env=env)
+    )
+
+
 @config_app.command("jira")
 @translate_errors
 def config_jira(
+    ctx: typer.Context,
     cloud_url: Annotated[str | None, typer.Option(help="Jira Cloud site URL.")] = None,
     email: Annotated[str | None, typer.Option(help="Cloud: Atlassian account email.")] = None,
-    api_token: Annotated[str | None, typer.Option(help="Cloud: API token.")] = None,
+    api_token: Annotated[str | None, _secret_option("api_token", "Cloud: API token")] = None,
     server_url: Annotated[str | None, typer.Option(help="Jira Data Center base URL.")] = None,
-    pat: Annotated[str | None, typer.Option(help="Data Center: personal access token.")] = None,
+    pat: Annotated[str | None, _secret_option("pat", "Data Center: personal access token")] = None,
     username: Annotated[str | None, typer.Option(help="Data Center: username.")] = None,
-    password: Annotated[str | None, typer.Option(help="Data Center: password.")] = None,
+    password: Annotated[str | None, _secret_option("password", "Data Center: password")] = None,
     project_key: Annotated[str | None, typer.Option(help="Default project, e.g. OPS.")] = None,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="The URL may be on loopback or a private network (your own Jira Data Center).",
+        ),
+    ] = False,
+    allow_plain_http: Annotated[
+        bool,
+        typer.Option(
+            "--allow-plain-http", help="Allow http:// to a remote host (credentials in clear)."
+        ),
+    ] = False,
     test: Annotated[bool, typer.Option("--test", help="Test the connection.")] = False,
     config: ConfigPath = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Store the Jira connection (secrets encrypted), and/or test it (--test)."""
+    """Store the Jira connection (secrets encrypted), and/or test it (--test).
+
+    Secrets come from TICKETBRIDGE_JIRA_API_TOKEN / _PAT / _PASSWORD or a hidden prompt."""
     settings = _settings(config)
-    connection = _connection_from_options(
-        cloud_url, email, api_token, server_url, pat, username, password
-    )
+    _warn_secrets_on_command_line(ctx)
+    options = _ConnectionOptions(cloud_url, email, api_token, server_url, pat, username, password)
+    connection = _connection_from_options(options, allow_private, allow_plain_http)
     if connection is not None:
+        refused = bootstrap.jira_url_problem(connection, settings.outbound_allow)
+        if refused is not None:
+            flag = "--cloud-url" if cloud_url else "--server-url"
+            raise ConfigError("the Jira URL is refused", [Problem(flag, refused.message)])
         bootstrap.connection_store(settings).save(connection, project_key)
         if not as_json:
             where = bootstrap.connection_store(settings).path
@@ -53,53 +101,86 @@ def config_jira(
     elif not test:
         fail("give --cloud-url … or --server-url … to store a connection, or --test", Exit.USAGE)
     if test:
-        report = bootstrap.run(operations.check_jira_connection(settings))
-        if as_json:
-            print_json(report.model_dump())
-            return
-        console.print("[green]✓ Connected successfully to Jira[/green]")
-        console.print(f"  user:     {report.user}")
-        console.print(f"  flavour:  {report.flavor} ({report.deployment})")
-        console.print(f"  API:      REST v{report.api_version}, Jira {report.version}")
-        console.print(f"  projects: {', '.join(report.projects) or '(none visible)'}")
+        _test_connection(settings, as_json)
     elif as_json:
         print_json({"saved": True})
 
 
+def _test_connection(settings: Settings, as_json: bool) -> None:
+    report = bootstrap.run(operations.check_jira_connection(settings))
+    if as_json:
+        print_json(report.model_dump())
+        return
+    console.print("[green]✓ Connected successfully to Jira[/green]")
+    console.print(f"  user:     {report.user}")
+    console.print(f"  flavour:  {report.flavor} ({report.deployment})")
+    console.print(f"  API:      REST v{report.api_version}, Jira {report.version}")
+    console.print(f"  projects: {', '.join(report.projects) or '(none visible)'}")
+
+
+def _warn_secrets_on_command_line(ctx: typer.Context) -> None:
+    for name, (env, _) in _SECRETS.items():
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name == "COMMANDLINE":  # typer's own click enum
+            flag = "--" + name.replace("_", "-")
+            err_console.print(
+                f"[yellow]![/yellow] {flag} on the command line is visible to other users and "
+                f"kept in shell history; set {env} or leave it out to be prompted",
+                markup=True,
+            )
+
+
+@dataclass(frozen=True)
+class _ConnectionOptions:
+    cloud_url: str | None
+    email: str | None
+    api_token: str | None
+    server_url: str | None
+    pat: str | None
+    username: str | None
+    password: str | None
+
+
 def _connection_from_options(
-    cloud_url: str | None,
-    email: str | None,
-    api_token: str | None,
-    server_url: str | None,
-    pat: str | None,
-    username: str | None,
-    password: str | None,
+    given: _ConnectionOptions, allow_private: bool, allow_plain_http: bool
 ) -> JiraConfig | None:
-    if cloud_url and server_url:
+    if given.cloud_url and given.server_url:
         fail("--cloud-url and --server-url exclude each other", Exit.USAGE)
-    if cloud_url:
-        _need(("--email", email), ("--api-token", api_token))
-        data: dict[str, object] = {
-            "flavor": "cloud",
-            "url": cloud_url,
-            "auth": {"type": "token", "email": email, "api_token": api_token},
-        }
-    elif server_url:
-        if pat and (username or password):
+    if given.cloud_url:
+        _need(("--email", given.email))
+        token = given.api_token or _prompt_secret("api_token")
+        auth: dict[str, object] = {"type": "token", "email": given.email, "api_token": token}
+        data: dict[str, object] = {"flavor": "cloud", "url": given.cloud_url, "auth": auth}
+    elif given.server_url:
+        if given.pat and (given.username or given.password):
             fail("use --pat or --username/--password, not both", Exit.USAGE)
-        if pat:
-            auth: dict[str, object] = {"type": "pat", "token": pat}
+        if given.pat or not given.username:
+            auth = {"type": "pat", "token": given.pat or _prompt_secret("pat")}
         else:
-            _need(("--username", username), ("--password", password))
-            auth = {"type": "basic", "username": username, "password": password}
-        data = {"flavor": "datacenter", "url": server_url, "auth": auth}
+            password = given.password or _prompt_secret("password")
+            auth = {"type": "basic", "username": given.username, "password": password}
+        data = {"flavor": "datacenter", "url": given.server_url, "auth": auth}
     else:
         return None
+    data |= {"allow_private": allow_private, "allow_plain_http": allow_plain_http}
     try:
         return JiraConfig.model_validate(data)
     except ValidationError as exc:
         problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
         raise ConfigError("the Jira connection is not valid", problems) from exc
+
+
+def _prompt_secret(name: str) -> str:
+    """The secret from a hidden prompt; on no terminal, a usage error naming the variable."""
+    env, what = _SECRETS[name]
+    if not sys.stdin.isatty():
+        flag = "--" + name.replace("_", "-")
+        fail(f"missing the {what}: set {env} (or run in a terminal to be prompted; {flag} "
+             "works but shows it to other users)", Exit.USAGE)  # fmt: skip
+    value = str(typer.prompt(what, hide_input=True)).strip()
+    if not value:
+        fail(f"the {what} is empty", Exit.USAGE)
+    return value
 
 
 def _need(*pairs: tuple[str, str | None]) -> None:
