@@ -19,12 +19,10 @@ import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline
 from support.requirements import require
-from ticketbridge.bootstrap import outbox_provider, routing
-from ticketbridge.config import Config, load_config
+from ticketbridge.bootstrap import load_config, outbox_provider, routing
+from ticketbridge.config import Config
 from ticketbridge.providers.base import Flavor, Provider
 from ticketbridge.providers.jira import JiraProvider, api_token, personal_access_token
-from ticketbridge.render.builtin import builtin_names
-from ticketbridge.rules import check_conditions
 from ticketbridge.services import IngestResult, IssueComposer, PipelineSettings
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.sources import SOURCES
@@ -171,12 +169,7 @@ async def run_scenario(
 ) -> Scenario:
     """Load the configuration, send each payload through `source`'s parser and ingest, drain
     the outbox into the emulator."""
-    config = load_config(
-        text=config_text,
-        env=env or {},
-        checks=(check_conditions,),
-        known_templates=builtin_names(),
-    )
+    config = load_config(text=config_text, env=env or {})
     settings = PipelineSettings.from_config(config)
     router, composer = routing(config)
     emu = emulator(flavor, jira_seed)

@@ -15,7 +15,7 @@ import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline, alert
 from support.postgres import database, postgres_server  # noqa: F401 - fixtures
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
 from ticketbridge.domain import AlertState, DecisionKind, DedupPolicy, Severity
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.fake import FakeProvider

@@ -7,8 +7,9 @@ closes it again; `cli.server` runs the API on uvicorn with the outbox workers in
 process. The package is one layer (SPEC §13, `[tool.importlinter]`): only `cli` and `library`
 import it.
 
-- `wiring`: configuration loading, routing, the worker settings (`worker_settings_from`),
-  `Container`, `open_container`, `build_app`.
+- `wiring`: `load_config`, the one loader of ticketbridge.yaml (and `load_configured`), routing,
+  the worker settings (`worker_settings_from`), `Container`, `open_container`, `build_app`.
+- `configuration`: what the loader checks beyond the schema (sources, templates, the Jira URL).
 - `jira`: the Jira connection (stored or in ticketbridge.yaml), `build_provider`, `check_jira`
   and the API's `JiraIntegrationService`.
 - `heap`: `settle_heap`, the garbage collector set for a long-running service.
@@ -36,7 +37,7 @@ from ticketbridge.bootstrap.jira import (
 from ticketbridge.bootstrap.wiring import (
     Container,
     build_app,
-    load_config_file,
+    load_config,
     load_configured,
     load_settings,
     open_container,
@@ -61,7 +62,7 @@ __all__ = [
     "effective_jira",
     "head_revision",
     "jira_url_problem",
-    "load_config_file",
+    "load_config",
     "load_configured",
     "load_settings",
     "open_container",

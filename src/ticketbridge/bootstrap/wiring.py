@@ -28,12 +28,13 @@ from ticketbridge.api import create_app
 from ticketbridge.api.adapters import AcceptingIngest, ApiKeyService, NativeSources
 from ticketbridge.api.github_audit import GitHubPushes
 from ticketbridge.api.metrics import Metrics
+from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider, effective_jira
-from ticketbridge.config.loader import load_config
+from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
-from ticketbridge.config.settings import load_configured as _load_configured
+from ticketbridge.errors import ConfigError
 from ticketbridge.providers.base import Provider
 from ticketbridge.render.builtin import builtin_names
 from ticketbridge.rules import Router, check_conditions
@@ -65,7 +66,7 @@ from ticketbridge.workers import DecisionLoop, Dispatcher
 __all__ = [
     "Container",
     "build_app",
-    "load_config_file",
+    "load_config",
     "load_configured",
     "load_settings",
     "open_container",
@@ -91,19 +92,35 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     return uvloop.run(coro)
 
 
-def load_config_file(path: Path) -> Config:
-    """Load and validate one file, CEL conditions included: ConfigError lists every problem
-    with its path and line."""
-    return load_config(path, checks=(check_conditions,), known_templates=builtin_names())
+def load_config(
+    path: Path | str | None = None,
+    *,
+    text: str | None = None,
+    env: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
+) -> Config:
+    """The one way ticketbridge.yaml is loaded (every command, the API, the library, the tests):
+    a file `path` or YAML `text` (neither: the defaults), `${VAR}`s from `env` (default: the
+    process environment), checked for everything `serve` checks — the schema, the CEL
+    conditions, the templates compiled, the sources, the Jira URL (with `settings`'
+    TICKETBRIDGE_OUTBOUND_ALLOW; default: the settings `env` holds). ConfigError lists every
+    problem with its path and line."""
+    checks = (check_conditions, check_sources)
+    config = parse_config(path, text=text, env=env, checks=checks, known_templates=builtin_names())
+    allowed = (settings if settings is not None else load_settings(env)).outbound_allow
+    problems = built_problems(config, allowed, routing)
+    if problems:
+        where = config.origin or "configuration"
+        raise ConfigError(f"{where} is invalid ({len(problems)} problems)", problems)
+    return config
 
 
 def load_configured(settings: Settings) -> Config:
-    """The configuration `settings.config` points at (defaults when the default file is absent)."""
-    if settings.config.exists():  # built-in template names are known to routes
-        return load_config(
-            settings.config, checks=(check_conditions,), known_templates=builtin_names()
-        )
-    return _load_configured(settings, checks=(check_conditions,))
+    """The configuration `settings.config` points at; the defaults when the default file is
+    absent (so `make run` works with no file), an error when an explicitly set one is."""
+    if not settings.config.exists() and "config" not in settings.model_fields_set:
+        return load_config(settings=settings)
+    return load_config(settings.config, settings=settings)
 
 
 def routing(config: Config) -> tuple[RouteSeam, IssueComposer]:

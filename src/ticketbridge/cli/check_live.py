@@ -52,7 +52,7 @@ def config_check(
     path = file or config or settings.config
     if not path.exists():
         fail(f"{path} does not exist; pass the file or set TICKETBRIDGE_CONFIG", Exit.USAGE)
-    loaded = bootstrap.load_config_file(path)
+    loaded = bootstrap.load_config(path)
     TemplateComposer.from_config(loaded)  # every template and field template compiles
     connection = bootstrap.effective_jira(settings.model_copy(update={"config": path}), loaded)
     if connection is None:

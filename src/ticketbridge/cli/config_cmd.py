@@ -201,7 +201,7 @@ def config_check(
     if not path.exists():
         fail(f"{path} does not exist; pass the file or set TICKETBRIDGE_CONFIG", Exit.USAGE)
     try:
-        loaded = bootstrap.load_config_file(path)
+        loaded = bootstrap.load_config(path)
     except ConfigError as exc:
         if as_json:
             print_json({"valid": False, "problems": [vars(p) for p in exc.problems]})

@@ -1,12 +1,12 @@
 """ticketbridge.config: `ticketbridge.yaml` (SPEC §3) and the `TICKETBRIDGE_*` environment.
 
-    from ticketbridge.config import load_config, load_settings
+    from ticketbridge.config import load_settings
     settings = load_settings()                 # environment, read now
-    config = load_configured(settings)         # the YAML it points at, or the defaults
-    config = load_config("ticketbridge.yaml")  # or text="...", env={...}
 
-Every refusal is a `ticketbridge.errors.ConfigError` whose `problems` name path and line.
-Nothing is read at import time.
+The models of the YAML live here; loading it is `ticketbridge.bootstrap.load_config` (and
+`load_configured(settings)`), the one loader, which checks everything `serve` checks. Every
+refusal is a `ticketbridge.errors.ConfigError` whose `problems` name path and line. Nothing is
+read at import time.
 """
 
 from ticketbridge.config.document import ConfigDocument, format_path
@@ -29,7 +29,7 @@ from ticketbridge.config.integrations import (
     SyncConfig,
     TokenAuth,
 )
-from ticketbridge.config.loader import ConfigCheck, load_config
+from ticketbridge.config.loader import ConfigCheck
 from ticketbridge.config.models import (
     DEFAULT_DUE,
     DEFAULT_ISSUE_TYPE_BY_ACTION,
@@ -46,7 +46,7 @@ from ticketbridge.config.models import (
     TemplateConfig,
 )
 from ticketbridge.config.schema import Config, Location
-from ticketbridge.config.settings import Settings, load_configured, load_settings
+from ticketbridge.config.settings import Settings, load_settings
 
 __all__ = [
     "DEFAULT_DUE",
@@ -86,8 +86,6 @@ __all__ = [
     "TokenAuth",
     "format_duration",
     "format_path",
-    "load_config",
-    "load_configured",
     "load_settings",
     "parse_duration",
 ]

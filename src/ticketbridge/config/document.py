@@ -18,7 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
 from ticketbridge.errors import Problem
 
-__all__ = ["ConfigDocument", "format_path", "parse_document"]
+__all__ = ["ConfigDocument", "format_path", "nearest_line", "parse_document"]
 
 Location = tuple[str | int, ...]
 
@@ -44,6 +44,15 @@ def format_path(location: Location) -> str:
     return text or "(top level)"
 
 
+def nearest_line(lines: Mapping[Location, int], location: Location) -> int | None:
+    """The line of `location`, or of its nearest ancestor that has one."""
+    for end in range(len(location), 0, -1):
+        line = lines.get(location[:end])
+        if line is not None:
+            return line
+    return None
+
+
 @dataclass
 class ConfigDocument:
     """Parsed YAML as plain Python data plus the 1-based line of each key and list item."""
@@ -54,11 +63,7 @@ class ConfigDocument:
 
     def line_of(self, location: Location) -> int | None:
         """The line of `location`, or of its nearest ancestor that has one."""
-        for end in range(len(location), 0, -1):
-            line = self.lines.get(location[:end])
-            if line is not None:
-                return line
-        return None
+        return nearest_line(self.lines, location)
 
     def problem(self, location: Location, message: str) -> Problem:
         return Problem(format_path(location), message, self.line_of(location))

@@ -1,4 +1,10 @@
-"""`load_config`: a configuration is valid whole, or refused whole with every problem listed."""
+"""`parse_config`: the YAML read and its schema checked, every problem listed with path and line.
+
+This is the config layer's part of loading. The one loader every command, the API, the library
+and the tests use is `ticketbridge.bootstrap.load_config`, which adds what only the layers
+above can check (CEL conditions, templates, the Jira URL): `config check` then refuses exactly
+what `serve` refuses.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from ticketbridge.config.document import ConfigDocument, parse_document
 from ticketbridge.config.schema import Config, Location
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["EXTENSION_PREFIX", "ConfigCheck", "load_config"]
+__all__ = ["EXTENSION_PREFIX", "ConfigCheck", "parse_config"]
 
 ConfigCheck = Callable[[ConfigDocument], Iterable[Problem]]
 """An extra check over the parsed document (the rules layer type-checks CEL this way)."""
@@ -25,7 +31,7 @@ EXTENSION_PREFIX = "x-"
 _SHOW_INPUT = {"literal_error", "enum", "bool_parsing", "int_parsing", "float_parsing"}
 
 
-def load_config(
+def parse_config(
     path: Path | str | None = None,
     *,
     text: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, PrivateAttr
 
+from ticketbridge.config.document import nearest_line
 from ticketbridge.config.integrations import (
     AuditConfig,
     CallbackConfig,
@@ -44,8 +45,9 @@ class Config(StrictModel):
     _origin: str | None = PrivateAttr(default=None)
 
     def line_of(self, *location: str | int) -> int | None:
-        """The 1-based YAML line of a key or item, e.g. line_of("routes", 2, "when")."""
-        return self._lines.get(location)
+        """The 1-based YAML line of a key or item, e.g. line_of("routes", 2, "when"), or of its
+        nearest ancestor written in the file."""
+        return nearest_line(self._lines, location)
 
     @property
     def origin(self) -> str | None:

@@ -15,11 +15,9 @@ from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_val
 from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from ticketbridge.config.loader import ConfigCheck, load_config
-from ticketbridge.config.schema import Config
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["Settings", "load_configured", "load_settings"]
+__all__ = ["Settings", "load_settings"]
 
 _PREFIX = "TICKETBRIDGE_"
 
@@ -117,12 +115,3 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for e in err.errors()
         ]
         raise ConfigError("environment settings are invalid", problems) from err
-
-
-def load_configured(settings: Settings, *, checks: tuple[ConfigCheck, ...] = ()) -> Config:
-    """The configuration `settings.config` points at; the defaults when the default file is
-    absent (so `make run` works with no file), an error when an explicitly set one is."""
-    path = settings.config
-    if not path.exists() and "config" not in settings.model_fields_set:
-        return Config()
-    return load_config(path, checks=checks)

@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap import (
     build_provider,
-    load_config_file,
+    load_config,
     load_configured,
     load_settings,
     worker_settings_from,
@@ -160,7 +160,7 @@ class Bridge(JiraCalls):
         elif isinstance(config, Config):
             loaded = config
         else:
-            loaded = load_config_file(Path(config))
+            loaded = load_config(Path(config), settings=settings)
         if loaded.jira is None:
             problem = Problem("jira", "the configuration has no `jira:` connection")
             raise ConfigError("cannot open the bridge", [problem])

@@ -3,12 +3,12 @@
     router = Router(config)              # compiles and type-checks every condition, once
     plan = router.route(alert)           # an Alert, or a mapping of one → RoutePlan
 
-`load_router(path)` loads the YAML with the conditions checked alongside the schema, so every
-problem is listed at once.
+`check_conditions` type-checks the conditions of a YAML document while it is loaded
+(`ticketbridge.bootstrap.load_config`), so every problem is listed at once.
 """
 
 from ticketbridge.rules.activation import alert_values
-from ticketbridge.rules.checks import check_conditions, load_router
+from ticketbridge.rules.checks import check_conditions
 from ticketbridge.rules.expressions import CelError, ConditionCompiler, severity_rank
 from ticketbridge.rules.legacy import route_from_rule, trigger_to_cel
 from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
@@ -22,7 +22,6 @@ __all__ = [
     "Router",
     "alert_values",
     "check_conditions",
-    "load_router",
     "route_from_rule",
     "severity_rank",
     "trigger_to_cel",

@@ -1,17 +1,13 @@
 """Routing conditions checked while the YAML is loaded, so that their problems are listed with
-the schema's: `load_config(path, checks=[check_conditions])`."""
+the schema's (`ticketbridge.bootstrap.load_config` runs `check_conditions` over the document)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from ticketbridge.config import ConfigDocument, load_config
+from ticketbridge.config import ConfigDocument
 from ticketbridge.errors import Problem
 from ticketbridge.rules.expressions import ConditionCompiler
-from ticketbridge.rules.router import Router
 
-__all__ = ["check_conditions", "load_router"]
+__all__ = ["check_conditions"]
 
 
 def check_conditions(document: ConfigDocument) -> list[Problem]:
@@ -31,17 +27,3 @@ def check_conditions(document: ConfigDocument) -> list[Problem]:
                 where = (section, index, "when")
                 problems.append(document.problem(where, f"{label} '{name}': {error.describe()}"))
     return problems
-
-
-def load_router(
-    path: Path | str | None = None,
-    *,
-    text: str | None = None,
-    env: Any = None,
-    known_templates: tuple[str, ...] = (),
-) -> Router:
-    """Load the configuration with its conditions checked, and build its Router (`.config`)."""
-    config = load_config(
-        path, text=text, env=env, checks=[check_conditions], known_templates=known_templates
-    )
-    return Router(config)

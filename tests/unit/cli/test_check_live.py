@@ -10,11 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from support.requirements import require
+from ticketbridge.bootstrap import load_config
 from ticketbridge.cli import app
 from ticketbridge.cli.check_live import live_problems
-from ticketbridge.config import load_config
 from ticketbridge.providers.jira import JiraProvider, api_token
-from ticketbridge.render.builtin import builtin_names
 
 CONFIG = """\
 defaults:
@@ -65,7 +64,7 @@ async def provider() -> AsyncIterator[JiraProvider]:
 
 
 async def test_live_problems_name_the_route_and_what_jira_lacks(provider: JiraProvider) -> None:
-    config = load_config(text=CONFIG, known_templates=builtin_names())
+    config = load_config(text=CONFIG)
     found = {(p.path, p.message, p.line) for p in await live_problems(config, provider)}
     assert found == {
         (

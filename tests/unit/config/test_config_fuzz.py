@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ticketbridge.config import Config, load_config
+from ticketbridge.bootstrap import load_config
+from ticketbridge.config import Config
 from ticketbridge.errors import ConfigError
 
 KEYS = st.sampled_from(

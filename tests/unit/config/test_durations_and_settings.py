@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ticketbridge.bootstrap import load_configured
 from ticketbridge.config import (
     Config,
     format_duration,
-    load_configured,
     load_settings,
     parse_duration,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
 from ticketbridge.errors import ConfigError, Problem
 
 JIRA = (

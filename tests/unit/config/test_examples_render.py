@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from ticketbridge.bootstrap import load_config
 from ticketbridge.render.templates import TemplateEngine
-from ticketbridge.rules import load_router
+from ticketbridge.rules import Router
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 WHEN = "2026-11-20T10:00:00+00:00"
@@ -68,7 +69,7 @@ def test_every_example_is_covered() -> None:
 def test_example_loads_and_renders(name: str) -> None:
     path = EXAMPLES / name
     variables = set(re.findall(r"\$\{(\w+)\}", path.read_text()))
-    router = load_router(path, env=dict.fromkeys(variables, "secret"))
+    router = Router(load_config(path, env=dict.fromkeys(variables, "secret")))
     engine = TemplateEngine()
     alert = SAMPLES[name]
 

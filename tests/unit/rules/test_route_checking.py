@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
+from ticketbridge.config.loader import parse_config
 from ticketbridge.errors import ConfigError, Problem
-from ticketbridge.rules import Router, load_router
+from ticketbridge.rules import Router
 
 ROUTES = """\
 defaults: {project: OPS}
@@ -42,15 +43,15 @@ EXPECTED = [
 
 
 def test_router_refuses_bad_conditions_with_name_position_and_line() -> None:
-    config = load_config(text=ROUTES, env={})
+    config = parse_config(text=ROUTES, env={})  # the schema only: the Router judges the rest
     with pytest.raises(ConfigError) as caught:
         Router(config)
     assert list(caught.value.problems) == EXPECTED
 
 
-def test_load_router_lists_condition_and_schema_problems_together() -> None:
+def test_load_config_lists_condition_and_schema_problems_together() -> None:
     with pytest.raises(ConfigError) as caught:
-        load_router(text=ROUTES + "sync: {statuss: {}}\n", env={})
+        load_config(text=ROUTES + "sync: {statuss: {}}\n", env={})
     assert list(caught.value.problems) == [
         *EXPECTED,
         Problem("sync.statuss", "unknown key 'statuss' (did you mean 'status'?)", 11),
@@ -70,7 +71,7 @@ def test_load_router_lists_condition_and_schema_problems_together() -> None:
 def test_each_kind_of_bad_condition(when: str, message: str) -> None:
     text = f"routes:\n  - name: r\n    when: '{when}'\n"
     with pytest.raises(ConfigError) as caught:
-        load_router(text=text, env={})
+        load_config(text=text, env={})
     (problem,) = caught.value.problems
     assert problem.path == "routes[0].when"
     assert problem.line == 3
@@ -79,10 +80,10 @@ def test_each_kind_of_bad_condition(when: str, message: str) -> None:
 
 
 def test_valid_conditions_load() -> None:
-    router = load_router(
+    config = load_config(
         text="routes:\n"
         "  - {name: a, when: 'sev(severity) >= sev(\"high\") && confidence != null'}\n"
         "  - {name: b, when: 'attributes.control_id in [\"X\"] || has(attributes.y)'}\n",
         env={},
     )
-    assert [r.name for r in router.config.routes] == ["a", "b"]
+    assert [r.name for r in Router(config).config.routes] == ["a", "b"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rules_alerts import OCCURRED, alert
 
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError
 from ticketbridge.rules import Router, alert_values

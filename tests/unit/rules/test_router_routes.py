@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rules_alerts import OCCURRED, alert
 
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
 from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
 from ticketbridge.rules import RoutePlan, Router

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from ticketbridge.bootstrap import load_config
 from ticketbridge.config import Config
-from ticketbridge.rules import Router, load_router
+from ticketbridge.rules import Router
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 OCCURRED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ OCCURRED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 def example_router(name: str) -> Router:
     path = EXAMPLES / name
     variables = set(re.findall(r"\$\{(\w+)\}", path.read_text()))
-    return load_router(path, env=dict.fromkeys(variables, "secret"))
+    return Router(load_config(path, env=dict.fromkeys(variables, "secret")))
 
 
 def alert(**overrides: Any) -> dict[str, Any]:

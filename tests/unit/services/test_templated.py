@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
+from ticketbridge.config.loader import parse_config
 from ticketbridge.config.models import TemplateConfig
 from ticketbridge.domain import Alert, Severity, Ticket, TicketStatus
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import Marker
 from ticketbridge.render import SUMMARY_LIMIT, adf_to_text, to_adf, to_wiki
-from ticketbridge.render.builtin import BUILTIN_TEMPLATES, builtin_names
+from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.services.ports import Route
 from ticketbridge.services.templated import TemplateComposer
 
@@ -142,7 +143,7 @@ def test_template_syntax_error_is_refused_at_construction() -> None:
 
 
 def test_from_config_compiles_field_templates_at_start() -> None:
-    config = load_config(
+    config = parse_config(  # the schema only: load_config would refuse the template already
         text="routes:\n  - name: r\n    when: 'true'\n    fields: {Model: '{{ alert.title '}\n"
     )
     with pytest.raises(ConfigError, match=r"fields\.Model"):
@@ -151,9 +152,9 @@ def test_from_config_compiles_field_templates_at_start() -> None:
 
 def test_builtin_names_are_known_to_routes_in_config() -> None:
     text = "routes:\n  - {name: r, template: builtin/security_alert}\n"
-    assert load_config(text=text, known_templates=builtin_names()).routes[0].template
+    assert load_config(text=text).routes[0].template
     with pytest.raises(ConfigError, match="unknown template 'builtin/nope'"):
-        load_config(text="defaults: {template: builtin/nope}\n", known_templates=builtin_names())
+        load_config(text="defaults: {template: builtin/nope}\n")
 
 
 @pytest.mark.parametrize("name", sorted(BUILTIN_TEMPLATES))

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from support.requirements import require
-from ticketbridge.bootstrap import routing
-from ticketbridge.config import Config, load_config
+from ticketbridge.bootstrap import load_config, routing
+from ticketbridge.config import Config
 from ticketbridge.domain import Alert, AlertStatus, DecisionKind, Severity
 from ticketbridge.providers.jira import JiraProvider, api_token
 from ticketbridge.render import to_adf
-from ticketbridge.render.builtin import builtin_names
 from ticketbridge.services import PipelineSettings
 from ticketbridge.services.planning import Planner
 
@@ -68,7 +67,7 @@ def alert(alert_id: str, kind: str = "hallucination", **attributes: Any) -> Aler
 
 
 def config() -> Config:
-    return load_config(text=CONFIG, known_templates=builtin_names())
+    return load_config(text=CONFIG)
 
 
 def planner(provider: Any = None) -> Planner:
