@@ -16,6 +16,7 @@ import it.
 - `database`: migrations (`upgrade_database`, `head_revision`) and the API's `DatabaseHealth`.
 """
 
+from ticketbridge.bootstrap.configuration import warn_inactive
 from ticketbridge.bootstrap.database import (
     DatabaseHealth,
     current_revision,
@@ -73,5 +74,6 @@ __all__ = [
     "run",
     "settle_heap",
     "upgrade_database",
+    "warn_inactive",
     "worker_settings_from",
 ]

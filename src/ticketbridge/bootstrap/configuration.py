@@ -5,7 +5,9 @@ a configuration only the layers above `config` can judge.
   otherwise leave the real source without credentials, refusing every request);
 - `built_problems`: what building the process from the configuration refuses — the CEL
   conditions, every template and templated field compiled, the Jira URL before any DNS, an
-  authentication this build cannot use yet — each problem pointed at its YAML key and line.
+  authentication this build cannot use yet — each problem pointed at its YAML key and line;
+- `warn_inactive`: the start-up warning for each setting that is set but not active yet
+  (`config.inactive`), which `config check` prints too.
 
 `serve`, `worker`, `dev`, `plan`, the library and `config check` all load through it, so they
 refuse the same files with the same messages.
@@ -17,15 +19,30 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
+import structlog
+
 from ticketbridge.bootstrap.jira import Networks, jira_url_problem
 from ticketbridge.config.document import ConfigDocument, format_path
+from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.schema import Config, Location
+from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.sources import SOURCES
 
-__all__ = ["built_problems", "check_sources"]
+__all__ = ["built_problems", "check_sources", "warn_inactive"]
 
 _TEMPLATES = "templates."
+log = structlog.get_logger("ticketbridge")
+
+
+def warn_inactive(config: Config, settings: Settings) -> list[Problem]:
+    """Log (start-up) and return each setting that is set but does nothing in this build."""
+    found = inactive_settings(config, settings)
+    for problem in found:
+        log.warning(
+            "setting_not_active", key=problem.path, line=problem.line, detail=problem.message
+        )
+    return found
 
 
 def check_sources(document: ConfigDocument) -> list[Problem]:

@@ -21,6 +21,7 @@ from ticketbridge.cli.common import (
     print_json,
     translate_errors,
 )
+from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, Problem
@@ -196,12 +197,14 @@ def config_check(
     config: ConfigPath = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Load and validate ticketbridge.yaml; list every problem with its path and line."""
-    path = file or config or bootstrap.load_settings().config
+    """Load and validate ticketbridge.yaml as `serve` does; list every problem with its path
+    and line, and every setting that is set but not active yet."""
+    settings = bootstrap.load_settings()
+    path = file or config or settings.config
     if not path.exists():
         fail(f"{path} does not exist; pass the file or set TICKETBRIDGE_CONFIG", Exit.USAGE)
     try:
-        loaded = bootstrap.load_config(path)
+        loaded = bootstrap.load_config(path, settings=settings)
     except ConfigError as exc:
         if as_json:
             print_json({"valid": False, "problems": [vars(p) for p in exc.problems]})
@@ -214,13 +217,16 @@ def config_check(
         "templates": len(loaded.templates),
         "jira": loaded.jira.flavor if loaded.jira else None,
     }
+    inactive = inactive_settings(loaded, settings)
     if as_json:
-        print_json(summary)
+        print_json(summary | {"inactive": [vars(p) for p in inactive]})
         return
     console.print(
         f"[green]✓[/green] {path} is valid: {summary['routes']} route(s), "
         f"{summary['templates']} template(s), jira: {summary['jira'] or 'not configured'}"
     )
+    for problem in inactive:
+        err_console.print(f"[yellow]![/yellow] {problem}", highlight=False)
 
 
 def _settings(config: Path | None) -> Settings:

@@ -82,6 +82,7 @@ def dev(
     settings = settings.model_copy(update={"host": host, "port": port or settings.port})
     configure_logging(settings.log_level, json_logs=False)
     config = bootstrap.load_configured(settings)
+    bootstrap.warn_inactive(config, settings)  # the user's file, before the emulator is added
     emulator: _Emulator | None = None
     if bootstrap.effective_jira(settings, config) is None:
         secret = secrets.token_urlsafe(24)

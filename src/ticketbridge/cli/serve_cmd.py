@@ -26,6 +26,7 @@ def serve(
     settings = bootstrap.load_settings()
     configure_logging(settings.log_level)
     config = bootstrap.load_configured(settings)
+    bootstrap.warn_inactive(config, settings)
     bootstrap.run(server.serve(settings, config=config, host=host, port=port, workers=workers))
 
 
@@ -34,4 +35,6 @@ def worker() -> None:
     """Run the outbox dispatcher alone (any number may run against one database)."""
     settings = bootstrap.load_settings()
     configure_logging(settings.log_level)
-    bootstrap.run(server.run_worker(settings))
+    config = bootstrap.load_configured(settings)
+    bootstrap.warn_inactive(config, settings)
+    bootstrap.run(server.run_worker(settings, config))

@@ -102,14 +102,14 @@ def _loops(container: Container) -> list[DecisionLoop | Dispatcher]:
     return loops
 
 
-async def run_worker(settings: Settings) -> None:
+async def run_worker(settings: Settings, config: Config | None = None) -> None:
     """`ticketbridge worker`: the decision loop and the outbox dispatcher without the API,
-    until SIGINT/SIGTERM."""
+    until SIGINT/SIGTERM (`config`: the loaded ticketbridge.yaml; default: load it)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with open_container(settings, workers=1) as container:
+    async with open_container(settings, config, workers=1) as container:
         if not container.dispatchers:
             log.warning("no_jira", detail="no Jira configured: alerts are decided, not ticketed")
         settle_heap()

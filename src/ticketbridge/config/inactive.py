@@ -1,0 +1,63 @@
+"""Settings this build accepts but does not act on yet, so that nobody configures escalation and
+gets nothing in silence: `config check` and start-up (`serve`, `worker`, `dev`) name each one
+that is set, with its line.
+
+The issue that implements a setting deletes its row here (tests/unit/config/test_inactive.py
+writes each one in a file and expects the warning).
+"""
+
+from __future__ import annotations
+
+from ticketbridge.config.document import format_path
+from ticketbridge.config.schema import Config, Location
+from ticketbridge.config.settings import Settings
+from ticketbridge.errors import Problem
+
+__all__ = ["INACTIVE", "inactive_settings"]
+
+_ENV = "TICKETBRIDGE_"
+
+INACTIVE: dict[Location, str] = {
+    ("sync", "status"): "Jira status changes are not synced back to alerts yet",
+    ("sync", "approvals"): "approvals in Jira are not read yet",
+    ("sync", "escalate"): "stale tickets are not escalated yet",
+    ("sync", "notify"): "no Slack (or other) notification is sent yet",
+    ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
+    ("callbacks",): "sources are not called back yet",
+    ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
+    ("audit", "change_risk_field"): "change risk is not read from Jira yet",
+    ("jira", "webhook"): "Jira webhooks are not received yet (no /v1/jira/webhook)",
+    ("PUBLIC_URL",): "nothing is registered at the public URL yet",
+}
+"""Location in ticketbridge.yaml (or, one upper-case part, TICKETBRIDGE_<part>) → what does not
+happen although it is set."""
+
+
+def inactive_settings(config: Config, settings: Settings | None = None) -> list[Problem]:
+    """A warning for each inactive setting written in the file or the environment."""
+    found: list[Problem] = []
+    for location, what in INACTIVE.items():
+        if _is_variable(location):
+            name = str(location[0]).lower()
+            if settings is not None and name in settings.model_fields_set:
+                found.append(Problem(_ENV + str(location[0]), f"not active yet: {what}"))
+        elif _is_set(config, location):
+            line = config.line_of(*location)
+            found.append(Problem(format_path(location), f"not active yet: {what}", line))
+    return found
+
+
+def _is_variable(location: Location) -> bool:
+    return len(location) == 1 and str(location[0]).isupper()
+
+
+def _is_set(config: Config, location: Location) -> bool:
+    """The key was given (in YAML or in code), not left to its default; null or an empty list
+    counts as not given."""
+    node: object = config
+    for part in location:
+        fields_set: set[str] = getattr(node, "model_fields_set", set())
+        if part not in fields_set:
+            return False
+        node = getattr(node, str(part))
+    return node not in (None, [], {})

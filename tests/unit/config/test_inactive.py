@@ -1,0 +1,54 @@
+"""Settings accepted but not acted on yet are named, with their line, wherever they are set."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticketbridge.bootstrap import load_config
+from ticketbridge.config.inactive import INACTIVE, inactive_settings
+from ticketbridge.config.settings import load_settings
+from ticketbridge.errors import Problem
+
+# Each inactive key of ticketbridge.yaml, as a user would write it (on line 2).
+WRITTEN = {
+    ("sync", "status"): "sync:\n  status: {done: resolved}\n",
+    ("sync", "approvals"): "sync:\n  approvals: {statuses: [Approved]}\n",
+    ("sync", "escalate"): "sync:\n  escalate: {stale_after: 24h}\n",
+    ("sync", "notify"): "sync:\n  notify: {slack_webhook: 'https://hooks.slack.com/x'}\n",
+    ("sync", "reconcile_every"): "sync:\n  reconcile_every: 5m\n",
+    ("callbacks",): "\ncallbacks:\n  - {source: keeptrusts, on: [resolved], url: 'https://k/x'}\n",
+    ("audit", "capture_fields"): "audit:\n  capture_fields: [summary]\n",
+    ("audit", "change_risk_field"): "audit:\n  change_risk_field: customfield_10042\n",
+    ("jira", "webhook"): "jira:\n  webhook: {secret: s}\n"
+    "  url: https://acme.atlassian.net\n"
+    "  auth: {type: token, email: a@b.co, api_token: t}\n",
+}
+
+
+def test_every_inactive_key_of_the_file_has_a_case_here() -> None:
+    assert set(WRITTEN) == {location for location in INACTIVE if location != ("PUBLIC_URL",)}
+
+
+@pytest.mark.parametrize("location", sorted(WRITTEN), ids=".".join)
+def test_an_inactive_key_set_in_the_file_is_named_with_its_line(
+    location: tuple[str, ...],
+) -> None:
+    config = load_config(text=WRITTEN[location], env={})
+    assert inactive_settings(config) == [
+        Problem(".".join(location), f"not active yet: {INACTIVE[location]}", 2)
+    ]
+
+
+def test_defaults_and_disabled_values_name_nothing() -> None:
+    assert inactive_settings(load_config(text="defaults: {project: OPS}\n", env={})) == []
+    assert inactive_settings(load_config(text="sync: {escalate: null}\ncallbacks: []\n")) == []
+    resolved = "sync: {on_source_resolved: {comment: false}, resolutions: {Done: resolved}}\n"
+    assert inactive_settings(load_config(text=resolved, env={})) == []  # these are active
+
+
+def test_the_public_url_variable_is_named() -> None:
+    settings = load_settings({"TICKETBRIDGE_PUBLIC_URL": "https://tb.acme.com"})
+    (problem,) = inactive_settings(load_config(text="", env={}), settings)
+    assert problem.path == "TICKETBRIDGE_PUBLIC_URL"
+    assert problem.message.startswith("not active yet:")
+    assert inactive_settings(load_config(text="", env={}), load_settings({})) == []
