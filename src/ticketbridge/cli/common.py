@@ -1,6 +1,7 @@
 """What every command shares: exit codes, consoles, error translation, `--json` output.
 
-Exit codes (SPEC §10): 0 ok, 1 failed, 2 bad usage or config, 3 Jira unreachable or refused.
+Exit codes (SPEC §10): 0 ok, 1 failed, 2 bad usage or config (a Jira URL the outbound guard
+refuses included), 3 Jira unreachable or refused.
 Errors of `ticketbridge.errors` are translated here, once, so commands just raise.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge.errors import (
     ConfigError,
+    DestinationRefused,
     InputError,
     JiraError,
     OutcomeUnknown,
@@ -85,6 +87,8 @@ def translate_errors(func: Callable[P, T]) -> Callable[P, T]:
         except InputError as exc:
             print_problems(_head(exc, exc.problems), exc.problems)
             raise typer.Exit(int(Exit.USAGE)) from None
+        except DestinationRefused as exc:  # our guard, not Jira: the URL needs changing
+            fail(f"not connecting: {exc}", Exit.USAGE)
         except (TransientError, OutcomeUnknown) as exc:
             fail(f"Jira is unreachable: {exc}", Exit.JIRA)
         except JiraError as exc:

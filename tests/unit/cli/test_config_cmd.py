@@ -235,3 +235,16 @@ def test_a_new_var_directory_is_private(runner: CliRunner) -> None:
     result = runner.invoke(app, ["config", "jira", *args], env={"TICKETBRIDGE_JIRA_API_TOKEN": "t"})
     assert result.exit_code == 0, result.output
     assert Path("var").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_stored_name_resolving_to_loopback_is_refused_when_used(runner: CliRunner) -> None:
+    """The real network path is guarded: `localhost` passes the check without DNS, and is
+    refused once resolved, before any connection (exit 2: the URL must change)."""
+    args = ["--cloud-url", "https://localhost:9", "--email", "a@b.c"]
+    token = {"TICKETBRIDGE_JIRA_API_TOKEN": "t"}
+    assert runner.invoke(app, ["config", "jira", *args], env=token).exit_code == 0
+    result = runner.invoke(app, ["config", "jira", "--test"])
+    assert result.exit_code == 2, result.output
+    assert "not connecting: jira.url: localhost resolves to" in result.output
+    assert "is a loopback address" in result.output  # 127.0.0.1 or ::1, as the host says
+    assert "--allow-private" in result.output
