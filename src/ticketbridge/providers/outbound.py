@@ -77,9 +77,13 @@ class OutboundPolicy:
 
     @property
     def hint(self) -> str:
-        section = self.label.rsplit(".", 1)[0]
-        how = self.switches or f"{section}.allow_private: true"
+        how = self.switches or f"{_section(self.label)}allow_private: true"
         return f"set {how} if this is your own network"
+
+
+def _section(label: str) -> str:
+    """`jira.url` → `jira.`: where the switches of the setting named by `label` live."""
+    return label.rsplit(".", 1)[0] + "." if "." in label else ""
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -138,7 +142,7 @@ def url_refusal(url: str | httpx.URL, policy: OutboundPolicy) -> str | None:
     if parsed.scheme == "http" and not _plain_http_allowed(parsed.host, address, policy):
         return (
             f"plain http:// would send the credentials in clear; use https:// "
-            f"(or set {policy.label.rsplit('.', 1)[0]}.allow_plain_http: true)"
+            f"(or set {_section(policy.label)}allow_plain_http: true)"
         )
     return None
 

@@ -34,6 +34,7 @@ CLOUD = {
         "https://[::ffff:169.254.169.254]",
         "https://2130706433",  # 127.0.0.1 in decimal
         "https://0x7f.1",
+        "https://0177.0.0.1",  # octal
         "http://jira.acme.com",  # credentials in clear
     ],
 )

@@ -14,7 +14,12 @@ import httpx
 import pytest
 
 from ticketbridge.errors import DestinationRefused
-from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, url_refusal
+from ticketbridge.providers.outbound import (
+    GuardedTransport,
+    OutboundPolicy,
+    literal_address,
+    url_refusal,
+)
 
 PUBLIC = "203.0.114.7"  # outside every special range
 
@@ -204,3 +209,23 @@ async def test_a_name_that_does_not_resolve_is_a_connect_error_not_a_refusal() -
 def test_other_schemes_are_refused() -> None:
     assert url_refusal("file:///etc/passwd", OutboundPolicy()) is not None
     assert url_refusal("gopher://jira.example.com/", OutboundPolicy()) is not None
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("0177.0.0.1", "127.0.0.1"),  # octal
+        ("2130706433", "127.0.0.1"),  # decimal
+        ("0x7f.0.0.1", "127.0.0.1"),
+        ("10.1", "10.0.0.1"),
+        ("[::ffff:10.0.0.5]", "::ffff:a00:5"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("jira.example.com", None),
+        ("1.2.3.4.nip.io", None),
+    ],
+)
+def test_every_ip_spelling_is_read_as_the_address_it_means(written: str, meant: str | None) -> None:
+    address = literal_address(written)
+    assert (str(address) if address is not None else None) == meant
+    if meant is not None:
+        assert url_refusal(f"https://{written.split('%')[0]}/", OutboundPolicy()) is not None
