@@ -52,12 +52,12 @@ def config_check(
     path = file or config or settings.config
     if not path.exists():
         fail(f"{path} does not exist; pass the file or set TICKETBRIDGE_CONFIG", Exit.USAGE)
-    loaded = bootstrap.load_config(path)
+    loaded = bootstrap.load_config(path, settings=settings)
     TemplateComposer.from_config(loaded)  # every template and field template compiles
     connection = bootstrap.effective_jira(settings.model_copy(update={"config": path}), loaded)
     if connection is None:
         fail("no Jira is configured: add `jira:` or run `ticketbridge config jira`", Exit.USAGE)
-    provider = bootstrap.build_provider(connection.jira, Metrics())
+    provider = bootstrap.build_provider(connection.jira, Metrics(), allowed=settings.outbound_allow)
     problems = bootstrap.run(_checked(loaded, provider))
     if as_json:
         print_json(

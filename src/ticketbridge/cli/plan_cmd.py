@@ -138,7 +138,11 @@ async def _plan_all(
     settings: Settings, config: Config, alerts: list[Alert], offline: bool
 ) -> list[PlannedIssue]:
     connection = None if offline else bootstrap.effective_jira(settings, config)
-    provider = bootstrap.build_provider(connection.jira, Metrics()) if connection else None
+    provider = (
+        bootstrap.build_provider(connection.jira, Metrics(), allowed=settings.outbound_allow)
+        if connection
+        else None
+    )
     try:
         planner = _planner(config, provider)
         return [await planner.plan(alert) for alert in alerts]
