@@ -20,7 +20,15 @@ from ticketbridge.services import WorkerSettings
 README = Path(__file__).resolve().parents[3] / "README.md"
 # Options of the client command `ticketbridge send` (typer envvars), not process settings;
 # and the test suite's own switch.
-NOT_PROCESS_SETTINGS = {"TICKETBRIDGE_URL", "TICKETBRIDGE_API_KEY", "TICKETBRIDGE_REQUIRE_ALL"}
+NOT_PROCESS_SETTINGS = {
+    "TICKETBRIDGE_URL",
+    "TICKETBRIDGE_API_KEY",
+    "TICKETBRIDGE_REQUIRE_ALL",
+    # `config jira`'s secrets (its options' variables)
+    "TICKETBRIDGE_JIRA_API_TOKEN",
+    "TICKETBRIDGE_JIRA_PAT",
+    "TICKETBRIDGE_JIRA_PASSWORD",
+}
 LEASE, CRASHES, RETENTION = (
     "TICKETBRIDGE_JOB_LEASE_SECONDS",
     "TICKETBRIDGE_JOB_CRASH_LIMIT",
