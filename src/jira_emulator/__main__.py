@@ -50,6 +50,7 @@ def serve(
     strict: bool = False,
     index_lag: float = 0.0,
     base_url: str | None = None,
+    cloud_id: str | None = None,
 ) -> None:
     import uvicorn
 
@@ -63,6 +64,7 @@ def serve(
             strict=strict,
             index_lag=index_lag,
             base_url=base_url or f"http://{host}:{port}",
+            cloud_id=cloud_id,
         )
     except (SeedError, OSError, ValueError) as error:  # a bad seed file or flavour: say which
         raise SystemExit(f"jira_emulator: {error}") from None
@@ -88,6 +90,9 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="URL the emulator puts in self links (default http://HOST:PORT)",
     )
+    parser.add_argument(
+        "--cloud-id", default=None, help="the site's cloud id (Cloud; default: a new one per run)"
+    )
     args = parser.parse_args(argv)
     serve(
         host=args.host,
@@ -97,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         strict=args.strict,
         index_lag=args.index_lag,
         base_url=args.base_url,
+        cloud_id=args.cloud_id,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jira_emulator.control import control_router
 from jira_emulator.errors import JiraError
 from jira_emulator.faults import FaultInjector, FaultMiddleware
+from jira_emulator.http import JiraJSON
 from jira_emulator.limits import RateLimiter, RateLimitMiddleware
 from jira_emulator.model import Issue, State, User
 from jira_emulator.routes_issues import issue_routes
@@ -61,11 +63,15 @@ class Emulator:
         *,
         clock: Callable[[], float] | None = None,
         webhook_transport: httpx.AsyncBaseTransport | None = None,
+        cloud_id: str | None = None,
     ) -> None:
         if isinstance(seed, str | Path):
             seed = load_seed_file(Path(seed))
         self.flavor = flavor
         self.base_url = base_url.rstrip("/")
+        # Each Cloud site has its own id (`/_edge/tenant_info`): two emulators are two sites,
+        # even at the same URL and with the same issue keys. Kept across reset().
+        self.cloud_id = cloud_id or str(uuid.uuid4())
         self._seed: Mapping[str, Any] | None = seed
         self.clock: Callable[[], float] = clock or time.time
         self.index_lag = float(index_lag)
@@ -79,7 +85,7 @@ class Emulator:
         self.requests: list[LoggedRequest] = []
         self.counters: Counter[str] = Counter()
         apis = ["2", "3"] if flavor == "cloud" else ["2"]
-        routes: list[Route] = []
+        routes: list[Route] = self._edge_routes()
         for build in (meta_routes, webhook_routes, search_routes, link_routes, issue_routes):
             routes += build(self, apis)
         self.router = Router(routes=routes)
@@ -92,6 +98,16 @@ class Emulator:
         self.app: ASGIApp = self._dispatch(inner)
 
     # -- composition -------------------------------------------------------------------------
+    def _edge_routes(self) -> list[Route]:
+        """Cloud's unauthenticated `GET /_edge/tenant_info`: the site's cloud id."""
+        if self.flavor != "cloud":
+            return []
+
+        async def tenant_info(request: Any) -> JiraJSON:
+            return JiraJSON({"cloudId": self.cloud_id})
+
+        return [Route("/_edge/tenant_info", tenant_info, methods=["GET"])]
+
     def _stack(self, routes: ASGIApp) -> ASGIApp:
         """Outermost first: request log, strict, rate limits, faults, routes."""
         self.faults = FaultInjector()

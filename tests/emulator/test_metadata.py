@@ -230,3 +230,26 @@ async def test_epic_name_is_on_the_epic_screen_only(dc_client: httpx.AsyncClient
     assert EPIC_NAME not in task
     fields = {f["id"]: f["name"] for f in (await dc_client.get("/rest/api/2/field")).json()}
     assert fields[EPIC_NAME] == "Epic Name"
+
+
+async def test_tenant_info_names_each_cloud_site_apart() -> None:
+    """Two Cloud sites at one URL with the same keys are still two sites: `/_edge/tenant_info`
+    (anonymous, like Jira's) gives each its own cloud id, kept across reset()."""
+    first, second = Emulator(flavor="cloud"), Emulator(flavor="cloud")
+    named = Emulator(flavor="cloud", cloud_id="1324a887-45db-1bf4-1e99-ef0ff456d421")
+    ids = []
+    for emu in (first, second, named):
+        async with client_for(emu, None) as client:
+            response = await client.get("/_edge/tenant_info")
+        assert response.status_code == 200
+        ids.append(response.json()["cloudId"])
+    assert ids[0] != ids[1]
+    assert ids[2] == "1324a887-45db-1bf4-1e99-ef0ff456d421"
+    first.reset()
+    async with client_for(first, None) as client:
+        assert (await client.get("/_edge/tenant_info")).json()["cloudId"] == ids[0]
+
+
+async def test_tenant_info_is_cloud_only() -> None:
+    async with client_for(Emulator(flavor="datacenter"), None) as client:
+        assert (await client.get("/_edge/tenant_info")).status_code == 404

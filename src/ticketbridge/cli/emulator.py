@@ -21,9 +21,20 @@ def emulator(
     index_lag: Annotated[
         float, typer.Option(help="Seconds before search sees a change (reconcileIssues aside).")
     ] = 0.0,
+    cloud_id: Annotated[
+        str | None, typer.Option(help="The site's cloud id (Cloud; default: a new one per run).")
+    ] = None,
 ) -> None:
     if flavor not in ("cloud", "datacenter"):
         raise typer.BadParameter("must be 'cloud' or 'datacenter'", param_hint="--flavor")
     from jira_emulator.__main__ import serve
 
-    serve(host=host, port=port, flavor=flavor, seed=seed, strict=strict, index_lag=index_lag)
+    serve(
+        host=host,
+        port=port,
+        flavor=flavor,
+        seed=seed,
+        strict=strict,
+        index_lag=index_lag,
+        cloud_id=cloud_id,
+    )

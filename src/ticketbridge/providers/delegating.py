@@ -91,6 +91,9 @@ class DelegatingProvider:
     async def server_info(self) -> ServerInfo:
         return await self._inner.server_info()
 
+    async def site_id(self) -> str:
+        return await self._inner.site_id()
+
     async def myself(self) -> User:
         return await self._inner.myself()
 

@@ -247,6 +247,9 @@ class FakeProvider(FakeSite):
             self.base_url, "1001.0.0" if cloud else "9.12.0", "Cloud" if cloud else "DataCenter"
         )
 
+    async def site_id(self) -> str:
+        return self.site
+
     async def myself(self) -> User:
         return self.users[0]
 

@@ -58,8 +58,11 @@ class FakeSite:
         fields: Sequence[FieldDef] = FIELDS,
         users: Sequence[User] = USERS,
         projects: Sequence[Project] = PROJECTS,
+        site_id: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Which site this is (Provider.site_id); a test moves "to another site" by changing it.
+        self.site = site_id or f"{flavor}:{self.base_url}"
         self.search_lag = search_lag
         self.clock = clock
         self.issues: dict[str, FakeIssue] = {}

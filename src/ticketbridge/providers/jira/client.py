@@ -205,6 +205,10 @@ class JiraClient:
     async def server_info(self) -> Json:
         return await self._call("GET", "/serverInfo")
 
+    async def tenant_info(self) -> Json:
+        """Cloud: the site's `{"cloudId": …}`, at the site root rather than the API root."""
+        return await self._call("GET", "/_edge/tenant_info", absolute=True)
+
     async def myself(self) -> Json:
         return await self._call("GET", "/myself")
 

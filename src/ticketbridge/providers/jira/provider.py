@@ -10,6 +10,7 @@ with `reconcileIssues` for ids the caller knows (read-after-write despite index 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -55,6 +56,9 @@ __all__ = ["JiraProvider"]
 
 log = structlog.get_logger(__name__)
 
+# OAuth 2.0 and scoped tokens reach Cloud through api.atlassian.com/ex/jira/{cloudId}.
+_CLOUD_ID_IN_URL = re.compile(r"/ex/jira/([^/?#]+)")
+
 
 class JiraProvider:
     def __init__(
@@ -76,6 +80,8 @@ class JiraProvider:
         settings = http or HttpSettings(base_url=base_url, auth=auth, ca_bundle=ca_bundle)
         self.dialect = dialect_for(flavor)
         self.browse_url = (browse_url or base_url).rstrip("/")
+        self._api_url = base_url
+        self._site_id: str | None = None
         governor = RateGovernor(rate or RateSettings(), clock=clock, sleep=sleep)
         self.client = JiraClient(
             make_http(settings, transport),
@@ -277,6 +283,26 @@ class JiraProvider:
             str(data.get("version", "")),
             str(data.get("deploymentType", "")),
         )
+
+    async def site_id(self) -> str:
+        """Which Jira site this is, as Jira itself says: `cloud:<cloudId>` (tenant_info, or the
+        api.atlassian.com URL) or `datacenter:<baseUrl>` (serverInfo). Tickets are bound to it,
+        so that another site with the same keys is never written to. Asked once per provider."""
+        if self._site_id is None:
+            self._site_id = await self._ask_site_id()
+        return self._site_id
+
+    async def _ask_site_id(self) -> str:
+        if self.capabilities.flavor == "datacenter":
+            return f"datacenter:{(await self.server_info()).base_url.rstrip('/').lower()}"
+        in_url = _CLOUD_ID_IN_URL.search(self._api_url)
+        if in_url:
+            return f"cloud:{in_url.group(1)}"
+        data = await self.client.tenant_info()
+        cloud_id = data.get("cloudId") if isinstance(data, Mapping) else None
+        if not isinstance(cloud_id, str) or not cloud_id:
+            raise JiraError("Jira answered /_edge/tenant_info without a cloudId")
+        return f"cloud:{cloud_id}"
 
     async def myself(self) -> User:
         user = self.dialect.user_from(await self.client.myself())
