@@ -18,6 +18,7 @@ from ticketbridge.bootstrap import (
     settle_heap,
     upgrade_database,
 )
+from ticketbridge.cli.guarded_http import ReadLimits, guarded_protocol
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.workers import DecisionLoop, Dispatcher
@@ -35,9 +36,12 @@ async def serve(
     port: int | None = None,
     workers: int | None = None,
     on_ready: Callable[[Container], Awaitable[None]] | None = None,
+    limits: ReadLimits | None = None,
 ) -> None:
     """`ticketbridge serve`: migrations, the API on uvicorn and the in-process workers, until
-    SIGINT/SIGTERM; then the server drains and the workers finish their current job."""
+    SIGINT/SIGTERM; then the server drains and the workers finish their current job.
+    `limits`: how long a request may take to arrive (`cli.guarded_http`; default 10 s for
+    the headers, 60 s for the body)."""
     await upgrade_database(settings.database_url)
     count = settings.workers if workers is None else workers
     async with open_container(settings, config, workers=count) as container:
@@ -51,6 +55,7 @@ async def serve(
                 log_config=None,
                 access_log=False,
                 lifespan="off",
+                http=guarded_protocol(limits or ReadLimits()),
             )
         )
         stop = asyncio.Event()

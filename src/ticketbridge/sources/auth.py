@@ -30,6 +30,7 @@ __all__ = [
     "SIGNATURE_HEADER",
     "AuthMethod",
     "SourceAuthConfig",
+    "precheck",
     "sign",
     "verify",
 ]
@@ -89,6 +90,42 @@ def verify(
         method = _verify_signatures(config.source, secret, lowered, raw_body, now)
         if method is not None:
             return method
+    if token is not None:
+        method = _verify_token(token, lowered, query)
+        if method is not None:
+            return method
+    raise SourceAuthError(
+        f"missing credentials: source '{config.source}' requires {_required(secret, token)}"
+    )
+
+
+def precheck(
+    config: SourceAuthConfig,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    now: datetime,
+) -> AuthMethod | None:
+    """What can be checked before the body is read, in `verify`'s order: the method when the
+    headers alone authenticate (a token, or no credential where that is allowed); None when a
+    signature header is well-formed (and, for ours, inside the replay window) and only the
+    body can tell whether it matches; `SourceAuthError` otherwise. `verify` still decides."""
+    secret, token = config.secret or None, config.token or None
+    if secret is None and token is None:
+        return verify(config, headers, query, b"", now)  # allowed without one, or refused
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if secret is not None:
+        value = lowered.get(SIGNATURE_HEADER.lower())
+        if value is not None:
+            timestamp, _ = _parse_signature(value)
+            if abs(now.timestamp() - timestamp) > REPLAY_WINDOW_SECONDS:
+                raise SourceAuthError("signature timestamp outside the 5-minute window")
+            return None
+        github = lowered.get(GITHUB_SIGNATURE_HEADER.lower())
+        if config.source == "github" and github is not None:
+            scheme, _, digest = github.strip().partition("=")
+            if scheme != "sha256" or len(digest) != 64:
+                raise SourceAuthError(f"malformed {GITHUB_SIGNATURE_HEADER} header")
+            return None
     if token is not None:
         method = _verify_token(token, lowered, query)
         if method is not None:
