@@ -37,11 +37,12 @@ async def serve(
     workers: int | None = None,
     on_ready: Callable[[Container], Awaitable[None]] | None = None,
     limits: ReadLimits | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """`ticketbridge serve`: migrations, the API on uvicorn and the in-process workers, until
-    SIGINT/SIGTERM; then the server drains and the workers finish their current job.
-    `limits`: how long a request may take to arrive (`cli.guarded_http`; default 10 s for
-    the headers, 60 s for the body)."""
+    SIGINT/SIGTERM (or `stop` is set); then the server drains and the workers finish their
+    current job. `limits`: how long a request may take to arrive (`cli.guarded_http`;
+    default 10 s for the headers, 60 s for the body)."""
     await upgrade_database(settings.database_url)
     count = settings.workers if workers is None else workers
     async with open_container(settings, config, workers=count) as container:
@@ -58,15 +59,19 @@ async def serve(
                 http=guarded_protocol(limits or ReadLimits()),
             )
         )
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(loop.run_forever(stop)) for loop in _loops(container)]
+        done = asyncio.Event()
+        tasks = [asyncio.create_task(loop.run_forever(done)) for loop in _loops(container)]
         if on_ready is not None:
             tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
+        if stop is not None:
+            tasks.append(asyncio.create_task(_exit_when(stop, server)))
         settle_heap()  # the service is built: out of the collector's way
         try:
             await server.serve()
         finally:
-            stop.set()
+            done.set()
+            if stop is not None:
+                stop.set()  # ends _exit_when
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
@@ -97,6 +102,11 @@ async def _when_started(
             return
         await asyncio.sleep(0.05)
     await on_ready(container)
+
+
+async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True
 
 
 def _loops(container: Container) -> list[DecisionLoop | Dispatcher]:
