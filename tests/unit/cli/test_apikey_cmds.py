@@ -82,6 +82,37 @@ def test_list_shows_every_key_without_its_token(runner: CliRunner) -> None:
     assert "token_hash" not in rows[0]
 
 
+def test_a_key_speaks_for_generic_unless_granted_sources(runner: CliRunner) -> None:
+    create(runner, "plain", "ingest")
+    code, out = invoke(
+        runner, "apikey", "create", "--name", "relay", "--scope", "ingest",
+        "--source", "falco,generic", "--source", "Datadog", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    assert json.loads(out)["sources"] == ["Datadog", "falco", "generic"]
+    assert [r["sources"] for r in listed(runner)] == [["generic"], ["Datadog", "falco", "generic"]]
+    table = invoke(runner, "apikey", "list")[1]
+    assert all(name in table for name in ("Datadog", "falco", "generic"))
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--source", "s" * 65, "source"),
+        ("--source", "tab\there", "source"),
+        ("--name", " ", "name"),
+    ],
+)
+def test_a_bad_source_or_name_is_bad_usage_naming_it(
+    runner: CliRunner, option: str, value: str, named: str
+) -> None:
+    args = ["apikey", "create", "--name", "x", "--scope", "ingest", option, value]
+    code, out = invoke(runner, *args)
+    assert code == 2, out
+    assert named in out
+    assert listed(runner) == []
+
+
 @pytest.mark.parametrize(
     ("target", "code", "message", "revoked"),
     [
