@@ -131,7 +131,6 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
-
 class JsonTooLarge:
     """Pure ASGI middleware, outermost: Starlette answers a body declared (Content-Length)
     larger than the route takes with a plain-text 413 of its own, whatever the route said;

@@ -25,9 +25,9 @@ from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.schemas import ErrorBody, IngestResponse
 from ticketbridge.api.views import ingest_dict
 from ticketbridge.services import IngestResult
-from ticketbridge.sources.generic import MAX_BATCH
+from ticketbridge.services.intake import MAX_BATCH
 
-__all__ = ["ALERT_IN_SCHEMA", "MAX_BATCH", "ingest_router"]
+__all__ = ["ALERT_IN_SCHEMA", "ingest_router"]
 
 
 _ALERTS_BODY = {
@@ -157,9 +157,7 @@ def ingest_router(
     )
     async def post_native(source: str, request: Request) -> Response:
         try:
-            delivery = container.sources.open(
-                source, request.headers, dict(request.query_params)
-            )
+            delivery = container.sources.open(source, request.headers, dict(request.query_params))
         except LookupError as exc:
             return error_response(404, "unknown_source", f"unknown source {source!r}: {exc}")
         body = await read_body(request, authenticated=delivery.authenticated, reads=reads)

@@ -7,6 +7,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Protocol
 
 import structlog
 import uvicorn
@@ -21,7 +22,6 @@ from ticketbridge.bootstrap import (
 from ticketbridge.cli.guarded_http import ReadLimits, guarded_protocol
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.workers import DecisionLoop, Dispatcher
 
 __all__ = ["run_worker", "serve"]
 
@@ -109,9 +109,15 @@ async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
     server.should_exit = True
 
 
-def _loops(container: Container) -> list[DecisionLoop | Dispatcher]:
+class _Loop(Protocol):
+    """`workers.DecisionLoop` and `workers.Dispatcher`, as a process runs them."""
+
+    async def run_forever(self, stop: asyncio.Event) -> None: ...
+
+
+def _loops(container: Container) -> list[_Loop]:
     """The loops a process runs: the decision loop first, then the outbox dispatchers."""
-    loops: list[DecisionLoop | Dispatcher] = list(container.dispatchers)
+    loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
     return loops

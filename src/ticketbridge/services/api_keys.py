@@ -58,7 +58,7 @@ def hash_token(token: str) -> str:
 
 
 def _names(values: Iterable[str]) -> list[str]:
-    """"a,b" and repeated values alike, stripped, blanks dropped."""
+    """Names from "a,b" and repeated values alike, stripped, blanks dropped."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 

@@ -29,7 +29,7 @@ from ticketbridge.services.ingest import IngestResult
 from ticketbridge.services.ports import Clock
 from ticketbridge.sources.generic import MAX_BATCH, alert_from_entry, load_json, parse_alert_json
 
-__all__ = ["AlertIntake", "check_granted", "parse_alert", "parse_alerts"]
+__all__ = ["MAX_BATCH", "AlertIntake", "check_granted", "parse_alert", "parse_alerts"]
 
 _NO_FIELDS: Mapping[str, Sequence[str]] = {}
 
@@ -87,8 +87,7 @@ def check_granted(alerts: Sequence[Alert], granted: Collection[str]) -> None:
     problems = [
         Problem(
             f"[{i}].source" if len(alerts) > 1 else "source",
-            f"{source[:64]!r} is not a source this caller speaks for (it speaks for: "
-            f"{speaks_for})",
+            f"{source[:64]!r} is not a source this caller speaks for (it speaks for: {speaks_for})",
         )
         for i, source in refused[:100]
     ]

@@ -51,8 +51,9 @@ def _fill_content_keys() -> None:
     bind = op.get_bind()
     columns = _pushes.c
     rows = bind.execute(
-        sa.select(columns.id, columns.repository, columns.ref, columns.before, columns.after)
-        .order_by(columns.id)
+        sa.select(
+            columns.id, columns.repository, columns.ref, columns.before, columns.after
+        ).order_by(columns.id)
     )
     seen: set[str] = set()
     for row in rows.all():
