@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import email.message
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -121,15 +120,10 @@ def _has_body(headers: Headers) -> bool:
 
 
 def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
-
+    """`application/json` or `application/<anything>+json`, any case, parameters allowed."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    kind, _, subtype = media.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 class JsonTooLarge:
     """Pure ASGI middleware, outermost: Starlette answers a body declared (Content-Length)
