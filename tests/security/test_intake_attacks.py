@@ -257,3 +257,12 @@ async def test_a_signed_looking_body_waits_its_turn_and_is_turned_away_when_none
     assert second.status_code == 503, second.text
     assert second.headers["Retry-After"] == "1"
     assert second_body.pulled == 0
+
+
+def test_a_delivery_shows_none_of_its_credentials(api: Api) -> None:
+    """What the intake holds while it reads a body (and a traceback could render)."""
+    delivery = api.container.sources.open(
+        "generic", {"Authorization": f"Bearer {GENERIC_TOKEN}"}, {"token": GENERIC_TOKEN}
+    )
+    assert delivery.authenticated
+    assert GENERIC_TOKEN not in repr(delivery)

@@ -11,7 +11,7 @@ delivering source's name: a `generic` delivery saying `"source": "keeptrusts"` i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ticketbridge.config import SourceConfig
 from ticketbridge.services.accepting import AcceptingIngest
@@ -30,10 +30,11 @@ class Delivery:
     still to be checked (`body_verified`), unless the source is open to anyone."""
 
     source: str
-    headers: Mapping[str, str]  # names in lower case
-    query: Mapping[str, str]
-    authenticated: bool
-    auth: SourceAuthConfig
+    # The sender's credentials travel in these: kept out of `repr` (and so out of logs).
+    headers: Mapping[str, str] = field(repr=False)  # names in lower case
+    query: Mapping[str, str] = field(repr=False)
+    authenticated: bool = False
+    auth: SourceAuthConfig = field(repr=False, default_factory=SourceAuthConfig)
 
     def body_verified(self, body: bytes, clock: Clock) -> None:
         """`SourceAuthError` unless the body is what the sender signed (a no-op once a token
