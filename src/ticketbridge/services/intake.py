@@ -77,16 +77,16 @@ def occurrence_id(_source: str, _entry: Any) -> str:
     return uuid.uuid4().hex
 
 
-def check_granted(alerts: Sequence[Alert], granted: Collection[str]) -> None:
-    """`SourceNotGranted` naming each alert whose source is not one of `granted` (`source` for
-    a lone alert, `[i].source` for the i-th of several); nothing is accepted then."""
+def check_granted(alerts: Sequence[Alert], granted: Collection[str], *, listed: bool) -> None:
+    """`SourceNotGranted` naming each alert whose source is not one of `granted` (`[i].source`
+    in a `listed` payload, else `source`); nothing is accepted then."""
     refused = [(i, a.source) for i, a in enumerate(alerts) if a.source not in granted]
     if not refused:
         return
     speaks_for = ", ".join(sorted(granted)) or "no source"
     problems = [
         Problem(
-            f"[{i}].source" if len(alerts) > 1 else "source",
+            f"[{i}].source" if listed else "source",
             f"{source[:64]!r} is not a source this caller speaks for (it speaks for: {speaks_for})",
         )
         for i, source in refused[:100]
@@ -115,8 +115,9 @@ class AlertIntake:
     ) -> list[IngestResult]:
         """Parse (`InputError` naming every bad field), check the sources
         (`SourceNotGranted`), accept; with `wait`, answer with the decisions."""
+        data = load_json(body)
         alerts = parse_alerts(
-            body, now=self._clock(), fingerprint_fields=self._fields, max_batch=self._max_batch
+            data, now=self._clock(), fingerprint_fields=self._fields, max_batch=self._max_batch
         )
-        check_granted(alerts, granted)
+        check_granted(alerts, granted, listed=isinstance(data, list))
         return await self._accepting.ingest(alerts, wait=wait)

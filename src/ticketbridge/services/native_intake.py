@@ -85,5 +85,5 @@ class NativeIntake:
         configured = self._sources.get(delivery.source)
         fields = configured.fingerprint if configured else None
         alerts = parse(body, received_at=self._clock(), fingerprint_fields=fields)
-        check_granted(alerts, {delivery.source})
+        check_granted(alerts, {delivery.source}, listed=len(alerts) > 1)  # [i]: the i-th alert
         return list(await self._accepting.ingest(alerts)) if alerts else []
