@@ -71,14 +71,16 @@ class _GuardedHttp(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        if self.cycle.response_complete:  # answered early; the next request's headers now
+        cycle = self.cycle
+        if cycle is not None and cycle.response_complete:  # answered early: next headers now
             self._expect("headers")
         else:  # the application has the whole request: no deadline while it works
             self._stop()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.cycle.more_body:  # else its body keeps its deadline, discarded meanwhile
+        cycle = self.cycle
+        if cycle is None or not cycle.more_body:  # else its body keeps its deadline (discarded)
             self._expect("headers")
 
     def _expect(self, what: Waiting) -> None:

@@ -57,6 +57,7 @@ async def serve(
                 access_log=False,
                 lifespan="off",
                 http=guarded_protocol(limits or ReadLimits()),
+                ws="none",  # no websocket routes: an Upgrade is not even considered
             )
         )
         done = asyncio.Event()
