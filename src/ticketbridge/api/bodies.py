@@ -125,6 +125,7 @@ def _is_json(content_type: str | None) -> bool:
     kind, _, subtype = media.partition("/")
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
+
 class JsonTooLarge:
     """Pure ASGI middleware, outermost: Starlette answers a body declared (Content-Length)
     larger than the route takes with a plain-text 413 of its own, whatever the route said;

@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import text
 from test_push_events import _push
 
-from support.postgres import PostgresServer
+from support.postgres import empty_database_url
 from ticketbridge.storage import Database
 from ticketbridge.storage.database import _alembic_config, create_engine
 
@@ -22,11 +22,7 @@ NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgres"])
 async def at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a database migrated to 0003 and holding one key and one push stored twice."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/tb.db"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = server.create_database()
+    url = empty_database_url(request, tmp_path)
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "0003"))
