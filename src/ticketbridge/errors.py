@@ -7,6 +7,7 @@ layers above branch on meaning, never on a library's exception or an HTTP status
     TicketBridgeError
     ├── ConfigError                 the configuration is refused; .problems lists every one
     ├── InputError                  an alert or payload is refused; .problems name the fields
+    ├── SourceNotGranted            the caller may not speak for an alert's source (403)
     ├── SourceAuthError             a source request failed authentication (401)
     └── JiraError                   anything Jira (or the way to it) said or did
         ├── TransientError          worth retrying later, with backoff       (.transient = True)
@@ -52,6 +53,7 @@ __all__ = [
     "Problem",
     "RateLimited",
     "SourceAuthError",
+    "SourceNotGranted",
     "TicketBridgeError",
     "Timeout",
     "TransientError",
@@ -91,6 +93,10 @@ class ConfigError(_ProblemsError):
 
 class InputError(_ProblemsError):
     """An alert or native payload is refused; `problems` name the offending fields."""
+
+
+class SourceNotGranted(_ProblemsError):
+    """An alert names a source its caller was not granted; `problems` name each `source`."""
 
 
 class SourceAuthError(TicketBridgeError):

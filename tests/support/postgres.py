@@ -23,7 +23,7 @@ from support.processes import free_port
 from support.requirements import postgres_bin, require
 from ticketbridge.storage import Database
 
-__all__ = ["PostgresServer", "database", "postgres_server", "start_postgres"]
+__all__ = ["PostgresServer", "database", "empty_database_url", "postgres_server", "start_postgres"]
 
 
 @dataclass
@@ -104,15 +104,18 @@ def postgres_server() -> Iterator[PostgresServer]:
     yield from start_postgres()
 
 
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """For a fixture parametrized ["sqlite", "postgres"]: the URL of a new, empty database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/tb.db"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database: SQLite in a temp dir, then a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/tb.db"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = server.create_database()
-    db = Database(url)
+    db = Database(empty_database_url(request, tmp_path))
     await db.upgrade()
     yield db
     await db.aclose()

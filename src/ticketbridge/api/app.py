@@ -13,7 +13,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ticketbridge.api.audit_routes import PushAudit, audit_router
 from ticketbridge.api.auth import Authenticator
+from ticketbridge.api.bodies import (
+    DEFAULT_MAX_BODY,
+    JsonTooLarge,
+    RequireJson,
+    UnverifiedReads,
+)
 from ticketbridge.api.errors import install_error_handlers
+from ticketbridge.api.github_audit import github_router
 from ticketbridge.api.ingest_routes import ALERT_IN_SCHEMA, ingest_router
 from ticketbridge.api.integration_routes import integration_router
 from ticketbridge.api.metrics import CONTENT_TYPE, Metrics
@@ -28,27 +35,44 @@ _access = logging.getLogger("ticketbridge.api")
 
 
 def create_app(
-    container: ApiContainer, *, title: str = "ticketbridge", audit: PushAudit | None = None
+    container: ApiContainer,
+    *,
+    title: str = "ticketbridge",
+    audit: PushAudit | None = None,
+    unverified_reads: UnverifiedReads | None = None,
 ) -> FastAPI:
-    app = FastAPI(
+    """`unverified_reads` bounds the bodies read before their sender is proven (default: 8 at
+    once, waiting up to 10 s for a turn)."""
+    app = _App(
         title=title,
         summary="Alerts in, exactly one Jira issue out.",
         version="0.1.0",
         docs_url="/docs",
+        max_body_size=DEFAULT_MAX_BODY,  # the intake routes allow more, once authenticated
     )
     auth = Authenticator(container.api_keys)
+    reads = unverified_reads or UnverifiedReads()
     app.state.container = container
     app.state.authenticator = auth
     install_error_handlers(app)
-    if audit is not None:  # before ingest_router: /v1/sources/github wins over {source}
+    if audit is not None:
         app.include_router(audit_router(audit, auth))
-    app.include_router(ingest_router(container, auth, container.metrics))
+    # before ingest_router: /v1/sources/github wins over /v1/sources/{source}
+    app.include_router(github_router(container.github, reads))
+    app.include_router(ingest_router(container, auth, container.metrics, reads))
     app.include_router(query_router(container, auth))
     app.include_router(integration_router(container, auth))
     _add_operational_routes(app, container)
+    app.add_middleware(RequireJson)
     app.add_middleware(_Timing, metrics=container.metrics)
     _add_alert_schema(app)
     return app
+
+
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's body limit, which answers with plain text (api.bodies)
+        return JsonTooLarge(super().build_middleware_stack())
 
 
 def _add_operational_routes(app: FastAPI, container: ApiContainer) -> None:

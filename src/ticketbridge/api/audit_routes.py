@@ -1,32 +1,21 @@
-"""`POST /v1/sources/github` (GitHub push webhooks, kept for the audit trail) and
-`GET /v1/audit/pushes` (what was kept).
-
-The push route is registered before the generic `/v1/sources/{source}` so it wins for `github`.
-It authenticates as `sources.github` configures (GitHub's `X-Hub-Signature-256`, or our own
-signature or token) and answers 202 with the commits and Jira keys recorded, 200 with
-`duplicate: true` for a redelivery (same `X-GitHub-Delivery`), and 200 for GitHub's `ping`.
-"""
+"""`GET /v1/audit/pushes`: the GitHub pushes kept for the audit trail (they come in through
+`POST /v1/sources/github`, `api.github_audit`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from ticketbridge.api.auth import Authenticator, Scope
-from ticketbridge.api.ingest_routes import read_body
-from ticketbridge.api.ports import NativeRequest
 from ticketbridge.api.schemas import ErrorBody
 from ticketbridge.domain.pushes import RecordedCommit, RecordedPush
 
 __all__ = [
     "CommitOut",
-    "GitHubDelivery",
     "PushAudit",
     "PushList",
     "PushOut",
@@ -35,21 +24,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class GitHubDelivery:
-    """What became of one GitHub delivery: a ping (nothing kept) or a push, new or repeated."""
-
-    event: Literal["push", "ping"]
-    push: RecordedPush | None = None
-    duplicate: bool = False
-
-
 class PushAudit(Protocol):
-    async def receive(self, request: NativeRequest) -> GitHubDelivery:
-        """Authenticate, parse and keep a GitHub delivery. Raises `SourceAuthError` (nothing
-        kept) or `InputError` naming the field."""
-        ...
-
     async def pushes(
         self,
         *,
@@ -90,12 +65,6 @@ class PushOut(BaseModel):
     commits: list[CommitOut]
 
 
-class PushReceipt(BaseModel):
-    event: Literal["push", "ping"]
-    duplicate: bool
-    push: PushOut | None
-
-
 class PushList(BaseModel):
     items: list[PushOut]
     next_before: int | None = None
@@ -132,11 +101,6 @@ def push_out(push: RecordedPush) -> PushOut:
     )
 
 
-_SOURCE_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorBody},
-    413: {"model": ErrorBody},
-    422: {"model": ErrorBody},
-}
 _READ_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
@@ -145,32 +109,6 @@ _READ_ERRORS: dict[int | str, dict[str, object]] = {
 
 def audit_router(audit: PushAudit, auth: Authenticator) -> APIRouter:
     router = APIRouter(tags=["audit"])
-
-    @router.post(
-        "/v1/sources/github",
-        status_code=202,
-        response_model=PushReceipt,
-        responses={200: {"model": PushReceipt}, **_SOURCE_ERRORS},
-        summary="GitHub push webhook: commits and their Jira keys, kept for the audit trail",
-        description="Authenticated as `sources.github` configures (`X-Hub-Signature-256` with "
-        "the webhook secret, or a token). 202: recorded; 200 with `duplicate: true`: a "
-        "redelivery (same `X-GitHub-Delivery`), nothing new stored; 200: GitHub's ping.",
-    )
-    async def post_github(request: Request) -> JSONResponse:
-        native = NativeRequest(
-            source="github",
-            body=await read_body(request),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            query=dict(request.query_params),
-        )
-        delivery = await audit.receive(native)
-        receipt = PushReceipt(
-            event=delivery.event,
-            duplicate=delivery.duplicate,
-            push=push_out(delivery.push) if delivery.push is not None else None,
-        )
-        status = 202 if delivery.push is not None and not delivery.duplicate else 200
-        return JSONResponse(receipt.model_dump(mode="json"), status_code=status)
 
     @router.get(
         "/v1/audit/pushes",

@@ -25,6 +25,7 @@ from ticketbridge.errors import (
     Problem,
     RateLimited,
     SourceAuthError,
+    SourceNotGranted,
     TicketBridgeError,
     TransientError,
 )
@@ -96,6 +97,8 @@ async def _ticketbridge_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(422, "validation_failed", _head(exc), exc.problems)
     if isinstance(exc, SourceAuthError):
         return error_response(401, "source_unauthorized", str(exc))
+    if isinstance(exc, SourceNotGranted):
+        return error_response(403, "source_forbidden", _head(exc), exc.problems)
     if isinstance(exc, ConfigError):
         return error_response(409, "config_invalid", _head(exc), exc.problems)
     if isinstance(exc, RateLimited):

@@ -1,66 +1,64 @@
-"""`api.audit_routes.PushAudit` over the audit intake: verify, parse, keep (GitHub pushes).
+"""`POST /v1/sources/github`: GitHub push webhooks, kept for the audit trail (SPEC §8).
 
-Built by `ticketbridge.bootstrap`. Authentication comes first, before any parsing, exactly as
-for the alert sources (`api.adapters.NativeSources`): a request that fails it stores nothing.
+Registered before the generic `/v1/sources/{source}` so it wins for `github`. It authenticates
+as `sources.github` configures (GitHub's `X-Hub-Signature-256`, or our own signature or token):
+the headers are checked before the body is read (`services.audit_intake.AuditIntake.open`),
+and answers 202 with the commits and Jira keys recorded, 200 with `duplicate: true` for a
+repeat (same `X-GitHub-Delivery`, or the same push under another id), 200 for GitHub's `ping`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from typing import Any, Literal
 
-from ticketbridge.api.audit_routes import GitHubDelivery
-from ticketbridge.api.ports import NativeRequest
-from ticketbridge.config.schema import Config
-from ticketbridge.domain.pushes import RecordedPush
-from ticketbridge.errors import InputError, Problem
-from ticketbridge.services.audit_intake import AuditIntake
-from ticketbridge.sources import SOURCES, SourceAuthConfig, verify
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-__all__ = ["EVENT_HEADER", "GitHubPushes", "delivery_id_of"]
+from ticketbridge.api.audit_routes import PushOut, push_out
+from ticketbridge.api.bodies import MAX_INTAKE_BODY, UnverifiedReads, read_body
+from ticketbridge.api.ports import GitHubIntake
+from ticketbridge.api.schemas import ErrorBody
 
-EVENT_HEADER = "x-github-event"
-DELIVERY_HEADER = "x-github-delivery"
-_ACCEPTED_EVENTS = ("push", "ping")
+__all__ = ["PushReceipt", "github_router"]
 
 
-def delivery_id_of(request: NativeRequest) -> str:
-    """GitHub's `X-GitHub-Delivery`; without it (a hand-made curl) the body's SHA-256, so the
-    same body sent twice is still one push."""
-    given = request.headers.get(DELIVERY_HEADER)
-    return given if given is not None else "sha256:" + hashlib.sha256(request.body).hexdigest()
+class PushReceipt(BaseModel):
+    event: Literal["push", "ping"]
+    duplicate: bool
+    push: PushOut | None
 
 
-class GitHubPushes:
-    def __init__(self, intake: AuditIntake, config: Config) -> None:
-        self._intake = intake
-        self._config = config
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (401, 413, 415, 422, 503)
+}
 
-    async def receive(self, request: NativeRequest) -> GitHubDelivery:
-        now = datetime.now(UTC)
-        auth = SourceAuthConfig.from_config("github", self._config.sources.get("github"))
-        verify(auth, request.headers, request.query, request.body, now)  # before any parsing
-        event = request.headers.get(EVENT_HEADER, "push")
-        if event not in _ACCEPTED_EVENTS:
-            problem = Problem("X-GitHub-Event", "only push (and ping) events are kept")
-            raise InputError(f"unsupported GitHub event {event[:64]!r}", [problem])
-        parse = SOURCES["github"].parse_push
-        assert parse is not None, "the github source parses pushes"
-        push = parse(request.body, received_at=now, key_pattern=self._config.audit.link_pattern)
-        if push is None:
-            return GitHubDelivery(event="ping")
-        result = await self._intake.record_push(push, delivery_id=delivery_id_of(request))
-        return GitHubDelivery(event="push", push=result.push, duplicate=result.duplicate)
 
-    async def pushes(
-        self,
-        *,
-        limit: int = 100,
-        before_id: int | None = None,
-        repository: str | None = None,
-        jira_key: str | None = None,
-    ) -> Sequence[RecordedPush]:
-        return await self._intake.pushes(
-            limit=limit, before_id=before_id, repository=repository, jira_key=jira_key
+def github_router(github: GitHubIntake, reads: UnverifiedReads) -> APIRouter:
+    router = APIRouter(tags=["audit"])
+
+    @router.post(
+        "/v1/sources/github",
+        status_code=202,
+        response_model=PushReceipt,
+        responses={200: {"model": PushReceipt}, **_ERRORS},
+        summary="GitHub push webhook: commits and their Jira keys, kept for the audit trail",
+        description="Authenticated as `sources.github` configures (`X-Hub-Signature-256` with "
+        "the webhook secret, or a token). 202: recorded; 200 with `duplicate: true`: a "
+        "repeat (same `X-GitHub-Delivery`, or the same push — repository, ref, before and "
+        "after — under another id), nothing new stored; 200: GitHub's ping.",
+        max_body_size=MAX_INTAKE_BODY,
+    )
+    async def post_github(request: Request) -> JSONResponse:
+        delivery = github.open(request.headers, dict(request.query_params))
+        body = await read_body(request, authenticated=delivery.authenticated, reads=reads)
+        received = await github.receive(delivery, body)
+        receipt = PushReceipt(
+            event=received.event,
+            duplicate=received.duplicate,
+            push=push_out(received.push) if received.push is not None else None,
         )
+        status = 202 if received.push is not None and not received.duplicate else 200
+        return JSONResponse(receipt.model_dump(mode="json"), status_code=status)
+
+    return router

@@ -1,9 +1,10 @@
 """`POST /v1/alerts` and `POST /v1/sources/{source}`: the ways alerts come in.
 
 Both answer 202 only after the alerts are committed; the decider decides them after (with
-`?wait=true` on `/v1/alerts`, before the answer). The body is read raw (not through a
-FastAPI body model): the services own alert validation (`parse_alerts`, field paths like
-`[3].severity`), and alerts keep unknown keys whole.
+`?wait=true` on `/v1/alerts`, before the answer). The caller is authenticated before a byte
+of the body is read (`api.bodies`); the body is read raw (not through a FastAPI body model):
+the intake services own alert validation (field paths like `[3].severity`), and alerts keep
+unknown keys whole.
 """
 
 from __future__ import annotations
@@ -12,34 +13,21 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from ticketbridge.api.auth import Authenticator, Scope
+from ticketbridge.api.auth import Authenticator, Scope, caller
+from ticketbridge.api.bodies import MAX_INTAKE_BODY, UnverifiedReads, read_body
 from ticketbridge.api.errors import error_response
 from ticketbridge.api.metrics import Metrics
-from ticketbridge.api.ports import ApiContainer, NativeRequest
+from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.schemas import ErrorBody, IngestResponse
 from ticketbridge.api.views import ingest_dict
-from ticketbridge.domain import Alert
-from ticketbridge.services import IngestResult, parse_alerts
-from ticketbridge.sources.generic import MAX_BATCH
+from ticketbridge.services import IngestResult
+from ticketbridge.services.intake import MAX_BATCH
 
-__all__ = ["ALERT_IN_SCHEMA", "MAX_BATCH", "ingest_router", "parse_alert_body"]
-
-MAX_BODY_BYTES = 16 * 1024 * 1024  # 1,000 rich alerts fit many times over
-
-
-async def read_body(request: Request) -> bytes:
-    """The raw body, refused with 413 beyond MAX_BODY_BYTES (checked before and after reading)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-    return body
+__all__ = ["ALERT_IN_SCHEMA", "ingest_router"]
 
 
 _ALERTS_BODY = {
@@ -108,21 +96,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
     413: {"model": ErrorBody},
+    415: {"model": ErrorBody},
     422: {"model": ErrorBody},
 }
 
 
-def parse_alert_body(body: bytes, container: ApiContainer) -> list[Alert]:
-    """The request body as alerts; InputError names every bad field (`[3].severity`)."""
-    return parse_alerts(
-        body,
-        now=container.now(),
-        fingerprint_fields=container.fingerprint_fields,
-        max_batch=MAX_BATCH,
-    )
-
-
-def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics) -> APIRouter:
+def ingest_router(
+    container: ApiContainer, auth: Authenticator, metrics: Metrics, reads: UnverifiedReads
+) -> APIRouter:
     router = APIRouter(tags=["alerts"])
 
     def respond(results: Sequence[IngestResult]) -> Response:
@@ -143,6 +124,9 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
         responses=_ERRORS,
         openapi_extra={"requestBody": _ALERTS_BODY},
         summary="Ingest one alert or a list of up to 1,000",
+        description="Each alert's `source` (default `generic`) must be one the key was "
+        "granted (`apikey create --source`); otherwise 403 naming it, and nothing is stored.",
+        max_body_size=MAX_INTAKE_BODY,
         dependencies=[Depends(auth.require(Scope.INGEST))],
     )
     async def post_alerts(
@@ -156,35 +140,28 @@ def ingest_router(container: ApiContainer, auth: Authenticator, metrics: Metrics
             ),
         ] = False,
     ) -> Response:
-        alerts = parse_alert_body(await read_body(request), container)
-        return respond(await container.ingest.ingest(alerts, wait=wait))
+        body = await read_body(request, authenticated=True, reads=reads)
+        granted = caller(request).sources
+        return respond(await container.intake.post(body, granted=granted, wait=wait))
 
     @router.post(
         "/v1/sources/{source}",
         status_code=202,
         response_model=IngestResponse,
-        responses={
-            401: {"model": ErrorBody},
-            404: {"model": ErrorBody},
-            413: {"model": ErrorBody},
-            422: {"model": ErrorBody},
-        },
+        responses={**_ERRORS, 404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
         summary="Ingest a native payload (TruthVouch, Keeptrusts, Alertmanager, …)",
         description="Authenticated per source (HMAC signature, bearer token or ?token=), "
-        "as configured under `sources:`; nothing is stored when authentication fails.",
+        "as configured under `sources:`; nothing is stored when authentication fails. Every "
+        "alert is in the source's own name (a `generic` delivery naming another source: 403).",
+        max_body_size=MAX_INTAKE_BODY,
     )
     async def post_native(source: str, request: Request) -> Response:
-        native = NativeRequest(
-            source=source,
-            body=await read_body(request),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            query=dict(request.query_params),
-        )
         try:
-            results = await container.sources.ingest_native(native)
+            delivery = container.sources.open(source, request.headers, dict(request.query_params))
         except LookupError as exc:
             return error_response(404, "unknown_source", f"unknown source {source!r}: {exc}")
-        return respond(results)
+        body = await read_body(request, authenticated=delivery.authenticated, reads=reads)
+        return respond(await container.sources.ingest(delivery, body))
 
     return router
 

@@ -1,16 +1,14 @@
 """What the HTTP API needs from the rest of ticketbridge, as narrow Protocols.
 
-The pipeline's services (`IngestService`, `AlertQueries`, `OutboxAdmin`) satisfy the first three
-as they are; the rest (API keys, native sources, readiness) are small adapters built in
-`ticketbridge.bootstrap`. Handlers therefore never touch the database or Jira, and tests hand
-`create_app` the real stack on a temp database.
+The services satisfy them as they are (`ApiKeys`, the intakes, `AlertQueries`, `OutboxAdmin`);
+readiness and the Jira connection are small adapters built in `ticketbridge.bootstrap`.
+Handlers therefore never touch the database or Jira, and tests hand `create_app` the real
+stack on a temp database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from ticketbridge.api.metrics import Metrics
@@ -20,69 +18,67 @@ from ticketbridge.api.schemas import (
     JiraTestReport,
     ReadinessCheck,
 )
-from ticketbridge.domain import Alert, JobState
+from ticketbridge.domain import JobState
+from ticketbridge.domain.records import ApiKey
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
+from ticketbridge.services.audit_intake import GitHubDelivery
+from ticketbridge.services.native_intake import Delivery
 from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage
 
 __all__ = [
+    "AlertIntake",
     "AlertQueries",
     "ApiContainer",
-    "ApiKeyRecord",
-    "ApiKeyStore",
+    "ApiKeyAuth",
+    "GitHubIntake",
     "Health",
-    "Ingest",
     "JiraIntegration",
-    "NativeRequest",
+    "NativeIntake",
     "Outbox",
-    "SourceIngest",
 ]
 
 
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    """A stored API key, without its secret: only the sha256 of the token is ever stored."""
+class ApiKeyAuth(Protocol):
+    """`services.api_keys.ApiKeys`."""
 
-    id: str
-    name: str
-    scopes: frozenset[str]
-    revoked: bool = False
-
-
-class ApiKeyStore(Protocol):
-    async def find_by_hash(self, token_hash: str) -> ApiKeyRecord | None: ...
-
-    async def create(
-        self, *, name: str, scopes: frozenset[str], token_hash: str
-    ) -> ApiKeyRecord: ...
-
-    async def touch(self, key_id: str, at: datetime) -> None:
-        """Record that the key was used at `at` (`last_used_at` never moves back)."""
+    async def authenticate(self, token: str) -> ApiKey | None:
+        """The live key whose token this is; None for an unknown or revoked one."""
         ...
 
 
-class Ingest(Protocol):
-    """Persists and commits the alerts; one result per alert, in order. The decider decides
-    them after; with `wait`, the answer carries the decisions."""
+class AlertIntake(Protocol):
+    """`services.intake.AlertIntake`: `POST /v1/alerts`."""
 
-    async def ingest(
-        self, alerts: Sequence[Alert], *, wait: bool = False
-    ) -> Sequence[IngestResult]: ...
-
-
-@dataclass(frozen=True)
-class NativeRequest:
-    """A native source delivery exactly as it arrived: signatures cover the raw bytes."""
-
-    source: str
-    body: bytes
-    headers: Mapping[str, str]
-    query: Mapping[str, str]
+    async def post(
+        self, body: bytes, *, granted: Collection[str], wait: bool = False
+    ) -> Sequence[IngestResult]:
+        """Parse, check the caller speaks for each alert's source, accept. Raises
+        `InputError` or `SourceNotGranted`; nothing is stored then."""
+        ...
 
 
-class SourceIngest(Protocol):
-    async def ingest_native(self, request: NativeRequest) -> Sequence[IngestResult]:
-        """Authenticate, parse and ingest. Raises `SourceAuthError` (nothing stored),
-        `InputError`, or `LookupError` for a source nobody knows."""
+class NativeIntake(Protocol):
+    """`services.native_intake.NativeIntake`: `POST /v1/sources/{source}`."""
+
+    def open(self, source: str, headers: Mapping[str, str], query: Mapping[str, str]) -> Delivery:
+        """Before the body: `LookupError` (unknown source) or `SourceAuthError`."""
+        ...
+
+    async def ingest(self, delivery: Delivery, body: bytes) -> Sequence[IngestResult]:
+        """Verify, parse, ingest. Raises `SourceAuthError` (nothing stored), `InputError` or
+        `SourceNotGranted`."""
+        ...
+
+
+class GitHubIntake(Protocol):
+    """`services.audit_intake.AuditIntake`: `POST /v1/sources/github`."""
+
+    def open(self, headers: Mapping[str, str], query: Mapping[str, str]) -> Delivery:
+        """Before the body: `SourceAuthError`, or `InputError` naming the header."""
+        ...
+
+    async def receive(self, delivery: Delivery, body: bytes) -> GitHubDelivery:
+        """Verify, parse and keep (once per delivery id and per push)."""
         ...
 
 
@@ -134,11 +130,13 @@ class ApiContainer(Protocol):
     """Everything `create_app` needs; `ticketbridge.bootstrap.Container` satisfies it."""
 
     @property
-    def api_keys(self) -> ApiKeyStore: ...
+    def api_keys(self) -> ApiKeyAuth: ...
     @property
-    def ingest(self) -> Ingest: ...
+    def intake(self) -> AlertIntake: ...
     @property
-    def sources(self) -> SourceIngest: ...
+    def sources(self) -> NativeIntake: ...
+    @property
+    def github(self) -> GitHubIntake: ...
     @property
     def alerts(self) -> AlertQueries: ...
     @property
@@ -149,6 +147,3 @@ class ApiContainer(Protocol):
     def metrics(self) -> Metrics: ...
     @property
     def jira(self) -> JiraIntegration: ...
-    @property
-    def fingerprint_fields(self) -> Mapping[str, Sequence[str]]: ...
-    def now(self) -> datetime: ...

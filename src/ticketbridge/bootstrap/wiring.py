@@ -11,7 +11,6 @@ from collections.abc import (
     AsyncIterator,
     Callable,
     Coroutine,
-    Mapping,
     Sequence,
 )
 from contextlib import asynccontextmanager
@@ -25,8 +24,6 @@ import structlog
 from fastapi import FastAPI
 
 from ticketbridge.api import create_app
-from ticketbridge.api.adapters import AcceptingIngest, ApiKeyService, NativeSources
-from ticketbridge.api.github_audit import GitHubPushes
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
@@ -50,6 +47,8 @@ from ticketbridge.services import (
     UnitOfWorkFactory,
     WorkerSettings,
 )
+from ticketbridge.services.accepting import AcceptingIngest
+from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
 from ticketbridge.services.grouping import (
     EpicParents,
@@ -57,6 +56,8 @@ from ticketbridge.services.grouping import (
     GroupingRouter,
     uses_grouping,
 )
+from ticketbridge.services.intake import AlertIntake
+from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.storage import Database
@@ -160,21 +161,26 @@ class Container:
     config: Config
     database: Database
     metrics: Metrics
-    api_keys: ApiKeyService
+    api_keys: ApiKeys
     ingest: AcceptingIngest
-    sources: NativeSources
+    intake: AlertIntake
+    sources: NativeIntake
     alerts: AlertQueries
     outbox: OutboxAdmin
     health: DatabaseHealth
     jira: JiraIntegrationService
-    audit: GitHubPushes
+    audit: AuditIntake
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
-    fingerprint_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    @property
+    def github(self) -> AuditIntake:
+        """`POST /v1/sources/github` is the audit intake's way in."""
+        return self.audit
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return _clock()
 
 
 def _uow_factory(database: Database) -> UnitOfWorkFactory:
@@ -269,18 +275,23 @@ async def open_container(
             config=config,
             database=database,
             metrics=metrics,
-            api_keys=ApiKeyService(uow),
+            api_keys=ApiKeys(uow, _clock),
             ingest=ingest,
-            sources=NativeSources(ingest, config),
+            intake=AlertIntake(ingest, _clock, fingerprint_fields=pipeline.fingerprint_fields),
+            sources=NativeIntake(ingest, config.sources, _clock),
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, _clock),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, config, jira_transport),
-            audit=GitHubPushes(AuditIntake(uow), config),
+            audit=AuditIntake(
+                uow,
+                _clock,
+                github=config.sources.get("github"),
+                link_pattern=config.audit.link_pattern,
+            ),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
-            fingerprint_fields=pipeline.fingerprint_fields,
         )
     finally:
         if provider is not None:

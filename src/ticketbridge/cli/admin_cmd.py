@@ -7,7 +7,6 @@ exactly what the HTTP API shows and does, and they work while the server is down
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -15,16 +14,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from ticketbridge import bootstrap
-from ticketbridge.api.auth import hash_token, new_token, parse_scopes
 from ticketbridge.api.schemas import AlertView, OutboxJobView
 from ticketbridge.api.views import alert_body, job_body
 from ticketbridge.cli import operations
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
-from ticketbridge.cli.operations import _migrated  # the schema check every command makes
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.domain.records import ApiKey
 from ticketbridge.services import JobView
+from ticketbridge.services.api_keys import parse_scopes, parse_sources
 
 __all__ = ["apikey_app", "db_app", "explain", "outbox_app"]
 
@@ -52,37 +50,46 @@ def apikey_create(
     scope: Annotated[
         list[str], typer.Option(help="ingest, read, admin (repeat or comma-separate).")
     ],
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The alert sources the key may post for (repeat or comma-separate); "
+            "default: generic. An alert naming another source is refused (403)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create an API key; the token is printed once and only its SHA-256 is stored."""
-    try:
-        scopes = parse_scopes(scope)
-    except ValueError as exc:
-        fail(str(exc), Exit.USAGE)
-    token = new_token()
-    record = bootstrap.run(operations.create_api_key(_settings(), name, scopes, hash_token(token)))
+    parse_scopes(scope), parse_sources(source or [])  # bad usage before the database
+    issued = bootstrap.run(operations.create_api_key(_settings(), name, scope, source or []))
+    key = issued.key
     if as_json:
-        print_json({"id": record.id, "name": record.name, "scopes": sorted(scopes), "token": token})
+        print_json({**_key_body(key), "token": issued.token})
         return
-    console.print(f"[green]✓[/green] API key {record.name!r} ({', '.join(sorted(scopes))})")
-    console.print(f"  {token}")
+    console.print(
+        f"[green]✓[/green] API key {escape(key.name)!r} ({', '.join(key.scopes)}) "
+        f"for sources: {escape(', '.join(key.sources))}"
+    )
+    console.print(f"  {issued.token}")
     console.print("  Store it now: it is not shown again.", style="dim")
 
 
 @apikey_app.command("list")
 @translate_errors
 def apikey_list(as_json: JsonOption = False) -> None:
-    """List the API keys: id, name, scopes, created, last used, revoked (never a token)."""
-    keys = [_key_body(k) for k in bootstrap.run(_api_keys(_settings()))]
+    """List the API keys: id, name, scopes, sources, created, last used, revoked (never a
+    token)."""
+    keys = [_key_body(k) for k in bootstrap.run(operations.list_api_keys(_settings()))]
     if as_json:
         print_json(keys)
         return
-    table = Table("id", "name", "scopes", "created", "last used", "revoked")
+    table = Table("id", "name", "scopes", "sources", "created", "last used", "revoked")
     for key in keys:
         table.add_row(
             str(key["id"]),
             escape(str(key["name"])),
             ", ".join(key["scopes"]),
+            escape(", ".join(key["sources"])),
             _when(key["created_at"]),
             _when(key["last_used_at"]) or "never",
             "revoked" if key["revoked"] else "",
@@ -99,7 +106,7 @@ def apikey_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an API key for good; running servers refuse it within 5 seconds."""
-    key = bootstrap.run(_revoke_api_key(_settings(), key_id))
+    key = bootstrap.run(operations.revoke_api_key(_settings(), key_id))
     if key is None:
         fail(f"no API key with id {key_id} (see: ticketbridge apikey list)", Exit.USAGE)
     if as_json:
@@ -108,28 +115,13 @@ def apikey_revoke(
     console.print(f"[green]✓[/green] API key {key.id} ({escape(key.name)}) is revoked")
 
 
-async def _api_keys(settings: Settings) -> list[ApiKey]:
-    async with _migrated(settings) as container, container.database.unit_of_work() as uow:
-        return await uow.api_keys.list()
-
-
-async def _revoke_api_key(settings: Settings, key_id: int) -> ApiKey | None:
-    """The key as revoked; None when no key has that id. Revoking twice is not an error."""
-    async with _migrated(settings) as container, container.database.unit_of_work() as uow:
-        key = next((k for k in await uow.api_keys.list() if k.id == key_id), None)
-        if key is None:
-            return None
-        await uow.api_keys.revoke(key_id)
-        await uow.commit()
-    return replace(key, revoked=True)
-
-
 def _key_body(key: ApiKey) -> dict[str, Any]:
     """What `apikey list --json` prints of a key: everything but the token's hash."""
     return {
         "id": key.id,
         "name": key.name,
         "scopes": sorted(key.scopes),
+        "sources": sorted(key.sources),
         "created_at": key.created_at.isoformat(),
         "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
         "revoked": key.revoked,

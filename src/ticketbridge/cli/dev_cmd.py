@@ -26,7 +26,6 @@ import httpx
 import typer
 
 from ticketbridge import bootstrap
-from ticketbridge.api.auth import hash_token, new_token
 from ticketbridge.api.jira_connection import StoredConnection, write_private
 from ticketbridge.cli import server
 from ticketbridge.cli.common import Exit, console, fail, translate_errors
@@ -196,12 +195,9 @@ async def _dev_api_key(container: bootstrap.Container, data_dir: Path) -> str:
     key_file = data_dir / "dev-api-key"
     if key_file.exists():
         token = key_file.read_text().strip()
-        if await container.api_keys.find_by_hash(hash_token(token)) is not None:
+        if await container.api_keys.authenticate(token) is not None:
             return token
-    token = new_token()
-    await container.api_keys.create(
-        name="dev", scopes=frozenset({"ingest", "read", "admin"}), token_hash=hash_token(token)
-    )
+    token = (await container.api_keys.issue("dev", ["ingest", "read", "admin"])).token
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(token + "\n")

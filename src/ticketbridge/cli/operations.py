@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import httpx
 
 from ticketbridge import bootstrap
-from ticketbridge.api.ports import ApiKeyRecord
 from ticketbridge.api.schemas import JiraTestReport
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
+from ticketbridge.domain.records import ApiKey
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
+from ticketbridge.services.api_keys import IssuedKey
 
 __all__ = [
     "check_jira_connection",
     "create_api_key",
     "drop_job",
     "get_alert",
+    "list_api_keys",
     "list_jobs",
     "retry_job",
+    "revoke_api_key",
 ]
 
 
@@ -40,10 +43,21 @@ async def _migrated(settings: Settings) -> AsyncIterator[bootstrap.Container]:
 
 
 async def create_api_key(
-    settings: Settings, name: str, scopes: frozenset[str], token_hash: str
-) -> ApiKeyRecord:
+    settings: Settings, name: str, scopes: Sequence[str], sources: Sequence[str]
+) -> IssuedKey:
+    """A new key (its token shown once); InputError names a bad name, scope or source."""
     async with _migrated(settings) as container:
-        return await container.api_keys.create(name=name, scopes=scopes, token_hash=token_hash)
+        return await container.api_keys.issue(name, scopes, sources)
+
+
+async def list_api_keys(settings: Settings) -> list[ApiKey]:
+    async with _migrated(settings) as container:
+        return await container.api_keys.list()
+
+
+async def revoke_api_key(settings: Settings, key_id: int) -> ApiKey | None:
+    async with _migrated(settings) as container:
+        return await container.api_keys.revoke(key_id)
 
 
 async def list_jobs(settings: Settings, state: JobState | None, limit: int) -> list[JobView]:

@@ -141,7 +141,7 @@ def _refused(response: httpx.Response, body: dict[str, Any], offset: int) -> NoR
         for p in body.get("problems", [])
     ]
     message = body.get("message") or response.text[:200]
-    if response.status_code == 422:
+    if response.status_code == 422 or (response.status_code == 403 and problems):
         raise InputError(f"the server refused the alerts: {message}", problems)
     code = Exit.USAGE if response.status_code in (401, 403) else Exit.FAILED
     fail(f"HTTP {response.status_code}: {message}", code)

@@ -7,6 +7,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Protocol
 
 import structlog
 import uvicorn
@@ -18,9 +19,9 @@ from ticketbridge.bootstrap import (
     settle_heap,
     upgrade_database,
 )
+from ticketbridge.cli.guarded_http import ReadLimits, guarded_protocol
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.workers import DecisionLoop, Dispatcher
 
 __all__ = ["run_worker", "serve"]
 
@@ -35,9 +36,13 @@ async def serve(
     port: int | None = None,
     workers: int | None = None,
     on_ready: Callable[[Container], Awaitable[None]] | None = None,
+    limits: ReadLimits | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """`ticketbridge serve`: migrations, the API on uvicorn and the in-process workers, until
-    SIGINT/SIGTERM; then the server drains and the workers finish their current job."""
+    SIGINT/SIGTERM (or `stop` is set); then the server drains and the workers finish their
+    current job. `limits`: how long a request may take to arrive (`cli.guarded_http`;
+    default 10 s for the headers, 60 s for the body)."""
     await upgrade_database(settings.database_url)
     count = settings.workers if workers is None else workers
     async with open_container(settings, config, workers=count) as container:
@@ -51,17 +56,23 @@ async def serve(
                 log_config=None,
                 access_log=False,
                 lifespan="off",
+                http=guarded_protocol(limits or ReadLimits()),
+                ws="none",  # no websocket routes: an Upgrade is not even considered
             )
         )
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(loop.run_forever(stop)) for loop in _loops(container)]
+        done = asyncio.Event()
+        tasks = [asyncio.create_task(loop.run_forever(done)) for loop in _loops(container)]
         if on_ready is not None:
             tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
+        if stop is not None:
+            tasks.append(asyncio.create_task(_exit_when(stop, server)))
         settle_heap()  # the service is built: out of the collector's way
         try:
             await server.serve()
         finally:
-            stop.set()
+            done.set()
+            if stop is not None:
+                stop.set()  # ends _exit_when
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
@@ -94,9 +105,20 @@ async def _when_started(
     await on_ready(container)
 
 
-def _loops(container: Container) -> list[DecisionLoop | Dispatcher]:
+async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True
+
+
+class _Loop(Protocol):
+    """`workers.DecisionLoop` and `workers.Dispatcher`, as a process runs them."""
+
+    async def run_forever(self, stop: asyncio.Event) -> None: ...
+
+
+def _loops(container: Container) -> list[_Loop]:
     """The loops a process runs: the decision loop first, then the outbox dispatchers."""
-    loops: list[DecisionLoop | Dispatcher] = list(container.dispatchers)
+    loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
     return loops

@@ -8,6 +8,8 @@ events that come later read these.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +46,14 @@ class RecordedPush:
     compare_url: str | None
     received_at: datetime
     commits: tuple[RecordedCommit, ...]
+
+    @property
+    def content_key(self) -> str:
+        """What makes two deliveries the same push: the repository's ref moving from `before`
+        to `after`. `delivery_id` is not signed, so a captured push sent again under a new
+        id is still this push (SHA-256 hex, so any ref or repository name fits one column)."""
+        identity = json.dumps([self.repository, self.ref, self.before, self.after])
+        return hashlib.sha256(identity.encode()).hexdigest()
 
     @property
     def jira_keys(self) -> tuple[str, ...]:

@@ -74,3 +74,4 @@ class ApiKey:
     created_at: datetime
     last_used_at: datetime | None = None
     revoked: bool = False
+    sources: tuple[str, ...] = ()  # the alert sources it may speak for (SPEC §2)

@@ -1,25 +1,44 @@
 """Audit intake: GitHub pushes (commits and the Jira keys they mention) kept for the audit
-trail (SPEC §8), exactly once per delivery.
+trail (SPEC §8), exactly once per push (`POST /v1/sources/github`).
 
-GitHub redelivers a webhook with the same `X-GitHub-Delivery`, so that id is the idempotency
-key: the first delivery is stored, every later one answers with what was stored then.
+Like the alert sources (`services.native_intake`), a delivery is opened on its headers first
+(GitHub's `X-Hub-Signature-256` must be well-formed, the event one we keep, the delivery id
+sane) and its body verified before anything is parsed. GitHub redelivers a webhook with the
+same `X-GitHub-Delivery`, so that id is one idempotency key; but it is not signed, so a captured
+push sent again under a new id must not be a second push either: the push's content (the ref
+moving from `before` to `after`, `RecordedPush.content_key`) is the other. A repeat of either
+stores nothing and answers with the push stored the first time.
 The `CONFIG_CHANGE` audit events (and the Jira look-ups of the keys) are built from these rows
 by the audit trail, later; this service only makes sure no push is lost or doubled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from ticketbridge.config import SourceConfig
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.errors import InputError, Problem
-from ticketbridge.services.ports import UnitOfWorkFactory
-from ticketbridge.sources import PushEvent
+from ticketbridge.services.native_intake import Delivery, open_delivery
+from ticketbridge.services.ports import Clock, UnitOfWorkFactory
+from ticketbridge.sources import SOURCES, PushEvent
+from ticketbridge.sources.github import DEFAULT_KEY_PATTERN
 
-__all__ = ["MAX_DELIVERY_ID", "AuditIntake", "PushIntakeResult"]
+__all__ = [
+    "EVENT_HEADER",
+    "MAX_DELIVERY_ID",
+    "AuditIntake",
+    "GitHubDelivery",
+    "PushIntakeResult",
+]
 
 MAX_DELIVERY_ID = 128  # GitHub's are 36-character GUIDs; the column holds 128
+EVENT_HEADER = "x-github-event"
+DELIVERY_HEADER = "x-github-delivery"
+_ACCEPTED_EVENTS = ("push", "ping")
 
 
 @dataclass(frozen=True)
@@ -30,13 +49,58 @@ class PushIntakeResult:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class GitHubDelivery:
+    """What became of one GitHub delivery: a ping (nothing kept) or a push, new or repeated."""
+
+    event: Literal["push", "ping"]
+    push: RecordedPush | None = None
+    duplicate: bool = False
+
+
 class AuditIntake:
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        github: SourceConfig | None = None,
+        link_pattern: str = DEFAULT_KEY_PATTERN,
+    ) -> None:
         self._uow_factory = uow_factory
+        self._clock = clock
+        self._github = github  # `sources.github`: how GitHub authenticates
+        self._link_pattern = link_pattern  # `audit.link_pattern`: the Jira keys in messages
+
+    def open(self, headers: Mapping[str, str], query: Mapping[str, str]) -> Delivery:
+        """The delivery's headers checked before its body is read: `SourceAuthError` when they
+        cannot authenticate, `InputError` for an event we do not keep or a bad delivery id."""
+        delivery = open_delivery("github", self._github, headers, query, self._clock)
+        event = delivery.headers.get(EVENT_HEADER, "push")
+        if event not in _ACCEPTED_EVENTS:
+            problem = Problem("X-GitHub-Event", "only push (and ping) events are kept")
+            raise InputError(f"unsupported GitHub event {event[:64]!r}", [problem])
+        given = delivery.headers.get(DELIVERY_HEADER)
+        if given is not None:
+            _check_delivery_id(given)
+        return delivery
+
+    async def receive(self, delivery: Delivery, body: bytes) -> GitHubDelivery:
+        """Verify the body (`SourceAuthError`: nothing kept), parse it (`InputError` naming
+        the field) and keep the push once."""
+        delivery.body_verified(body, self._clock)
+        parse = SOURCES["github"].parse_push
+        assert parse is not None, "the github source parses pushes"
+        push = parse(body, received_at=self._clock(), key_pattern=self._link_pattern)
+        if push is None:
+            return GitHubDelivery(event="ping")
+        result = await self.record_push(push, delivery_id=_delivery_id(delivery, body))
+        return GitHubDelivery(event="push", push=result.push, duplicate=result.duplicate)
 
     async def record_push(self, event: PushEvent, *, delivery_id: str) -> PushIntakeResult:
-        """Store the push once per `delivery_id`; a redelivery stores nothing and answers
-        with the push stored the first time. InputError names a bad delivery id."""
+        """Store the push once per `delivery_id` and once per content; a repeat of either
+        stores nothing and answers with the push stored the first time. InputError names a
+        bad delivery id."""
         _check_delivery_id(delivery_id)
         _check_no_nul(event)
         record = _record(event, delivery_id)
@@ -45,7 +109,7 @@ class AuditIntake:
             if stored is not None:
                 await uow.commit()
                 return PushIntakeResult(stored, duplicate=False)
-            existing = await uow.push_events.by_delivery(delivery_id)
+            existing = await uow.push_events.same_as(record)
         if existing is None:  # only if it was deleted in between: a conflict is a redelivery
             raise InputError(
                 "the delivery could not be recorded",
@@ -66,6 +130,13 @@ class AuditIntake:
             return await uow.push_events.list(
                 limit=limit, before_id=before_id, repository=repository, jira_key=jira_key
             )
+
+
+def _delivery_id(delivery: Delivery, body: bytes) -> str:
+    """GitHub's `X-GitHub-Delivery`; without it (a hand-made curl) the body's SHA-256, so the
+    same body sent twice is still one push."""
+    given = delivery.headers.get(DELIVERY_HEADER)
+    return given if given is not None else "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _check_delivery_id(delivery_id: str) -> None:

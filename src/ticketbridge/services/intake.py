@@ -1,5 +1,6 @@
 """Alert payloads (a mapping, or a list of them) → validated domain `Alert`s, for
-`POST /v1/alerts`, the CLI and the library.
+`POST /v1/alerts`, the CLI and the library; and `AlertIntake`, the use case behind
+`POST /v1/alerts`: parse, check that the caller speaks for each alert's source, accept.
 
 The rules of our Alert JSON live once, in `ticketbridge.sources.generic` (the `generic` native
 source parses the same format); this module only says what differs at this entry point: the
@@ -7,19 +8,28 @@ configured fingerprint fields are those of each alert's source, the batch limit 
 there is no `{"alerts": [...]}` envelope, and an alert without `id` gets a new one
 (`occurrence_id`). Bad input raises `InputError` whose problems name
 each field by path (`[3].severity`), so the API can answer 422 with them.
+
+An alert's source is its caller's (SPEC §2): an API key speaks for the sources it was granted,
+a native source's credential for that source alone. Ingest is idempotent on (source, id), so
+without this check whoever can post anything could take a source's ids before it does (its
+genuine delivery would be answered `duplicate`); with it, each source's ids are its own.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from ticketbridge.domain import Alert
+from ticketbridge.errors import Problem, SourceNotGranted
+from ticketbridge.services.accepting import AcceptingIngest
+from ticketbridge.services.ingest import IngestResult
+from ticketbridge.services.ports import Clock
 from ticketbridge.sources.generic import MAX_BATCH, alert_from_entry, load_json, parse_alert_json
 
-__all__ = ["parse_alert", "parse_alerts"]
+__all__ = ["MAX_BATCH", "AlertIntake", "check_granted", "parse_alert", "parse_alerts"]
 
 _NO_FIELDS: Mapping[str, Sequence[str]] = {}
 
@@ -65,3 +75,49 @@ def occurrence_id(_source: str, _entry: Any) -> str:
     A retried POST without id costs one occurrence more in the digest, never a second ticket:
     the fingerprint holds that."""
     return uuid.uuid4().hex
+
+
+def check_granted(alerts: Sequence[Alert], granted: Collection[str], *, listed: bool) -> None:
+    """`SourceNotGranted` naming each alert whose source is not one of `granted` (`[i].source`
+    in a `listed` payload, else `source`); nothing is accepted then."""
+    refused = [(i, a.source) for i, a in enumerate(alerts) if a.source not in granted]
+    if not refused:
+        return
+    speaks_for = ", ".join(sorted(granted)) or "no source"
+    problems = [
+        Problem(
+            f"[{i}].source" if listed else "source",
+            f"{source[:64]!r} is not a source this caller speaks for (it speaks for: {speaks_for})",
+        )
+        for i, source in refused[:100]
+    ]
+    raise SourceNotGranted("the caller may not post alerts for these sources", problems)
+
+
+class AlertIntake:
+    """`POST /v1/alerts`: our Alert JSON from a caller granted `granted` sources."""
+
+    def __init__(
+        self,
+        accepting: AcceptingIngest,
+        clock: Clock,
+        *,
+        fingerprint_fields: Mapping[str, Sequence[str]],
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._accepting = accepting
+        self._clock = clock
+        self._fields = fingerprint_fields
+        self._max_batch = max_batch
+
+    async def post(
+        self, body: bytes, *, granted: Collection[str], wait: bool = False
+    ) -> list[IngestResult]:
+        """Parse (`InputError` naming every bad field), check the sources
+        (`SourceNotGranted`), accept; with `wait`, answer with the decisions."""
+        data = load_json(body)
+        alerts = parse_alerts(
+            data, now=self._clock(), fingerprint_fields=self._fields, max_batch=self._max_batch
+        )
+        check_granted(alerts, granted, listed=isinstance(data, list))
+        return await self._accepting.ingest(alerts, wait=wait)

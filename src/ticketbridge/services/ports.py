@@ -202,7 +202,13 @@ class OutboxRepository(Protocol):
 
 class ApiKeyRepository(Protocol):
     async def add(
-        self, name: str, token_hash: str, scopes: Sequence[str], now: datetime
+        self,
+        name: str,
+        token_hash: str,
+        scopes: Sequence[str],
+        now: datetime,
+        *,
+        sources: Sequence[str] = ("generic",),
     ) -> ApiKey: ...
 
     async def by_hash(self, token_hash: str) -> ApiKey | None: ...
@@ -215,13 +221,17 @@ class ApiKeyRepository(Protocol):
 
 
 class PushEventRepository(Protocol):
-    """GitHub pushes kept for the audit trail; one row per `X-GitHub-Delivery`."""
+    """GitHub pushes kept for the audit trail; one row per `X-GitHub-Delivery` and per push
+    (`RecordedPush.content_key`)."""
 
     async def add(self, push: RecordedPush) -> RecordedPush | None:
-        """Store (`id` ignored) and return it with its id; None if the delivery is stored."""
+        """Store (`id` ignored) and return it with its id; None if the delivery or the same
+        push is stored."""
         ...
 
-    async def by_delivery(self, delivery_id: str) -> RecordedPush | None: ...
+    async def same_as(self, push: RecordedPush) -> RecordedPush | None:
+        """The stored push with `push`'s delivery id or content."""
+        ...
 
     async def list(
         self,

@@ -6,7 +6,7 @@ gives domain `Alert`s; `SOURCES["github"].parse_push(...)` a `PushEvent` for the
 naming the field path, failed authentication `SourceAuthError`.
 """
 
-from ticketbridge.sources.auth import SourceAuthConfig, sign, verify
+from ticketbridge.sources.auth import SourceAuthConfig, precheck, sign, verify
 from ticketbridge.sources.model import Commit, PushEvent
 from ticketbridge.sources.registry import SOURCES, AlertParser, PushParser, SourceAdapter
 
@@ -18,6 +18,7 @@ __all__ = [
     "PushParser",
     "SourceAdapter",
     "SourceAuthConfig",
+    "precheck",
     "sign",
     "verify",
 ]

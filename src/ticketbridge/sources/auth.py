@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -30,6 +30,7 @@ __all__ = [
     "SIGNATURE_HEADER",
     "AuthMethod",
     "SourceAuthConfig",
+    "precheck",
     "sign",
     "verify",
 ]
@@ -76,6 +77,41 @@ def verify(
     now: datetime,
 ) -> AuthMethod:
     """How the request authenticated, or `SourceAuthError` saying why it did not."""
+
+    def signed(secret: str, lowered: Mapping[str, str]) -> AuthMethod | None:
+        return _verify_signatures(config.source, secret, lowered, raw_body, now)
+
+    return _authenticate(config, headers, query, signed)
+
+
+def precheck(
+    config: SourceAuthConfig,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    now: datetime,
+) -> AuthMethod | None:
+    """What can be checked before the body is read, in `verify`'s order: the method when the
+    headers alone authenticate (a token, or no credential where that is allowed); None when a
+    signature header is well-formed (and, for ours, inside the replay window) and only the
+    body can tell whether it matches; `SourceAuthError` otherwise. `verify` still decides."""
+
+    def well_formed(_secret: str, lowered: Mapping[str, str]) -> AuthMethod | None:
+        return _signature_well_formed(config.source, lowered, now)
+
+    method = _authenticate(config, headers, query, well_formed)
+    return None if method in ("signature", "github_signature") else method
+
+
+SignatureCheck = Callable[[str, Mapping[str, str]], AuthMethod | None]
+
+
+def _authenticate(
+    config: SourceAuthConfig,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    signed: SignatureCheck,
+) -> AuthMethod:
+    """The order of the checks: no credential configured, a signature, a token."""
     secret, token = config.secret or None, config.token or None  # "" is not a credential
     if secret is None and token is None:
         if config.allow_unauthenticated:
@@ -86,7 +122,7 @@ def verify(
         )
     lowered = {name.lower(): value for name, value in headers.items()}
     if secret is not None:
-        method = _verify_signatures(config.source, secret, lowered, raw_body, now)
+        method = signed(secret, lowered)
         if method is not None:
             return method
     if token is not None:
@@ -122,10 +158,31 @@ def _verify_signatures(
     return None
 
 
-def _check_signature(secret: str, value: str, body: bytes, now: datetime) -> None:
-    timestamp, candidates = _parse_signature(value)
+def _signature_well_formed(
+    source: str, headers: Mapping[str, str], now: datetime
+) -> AuthMethod | None:
+    """`_verify_signatures` without the body: the header parses (ours: in the window)."""
+    value = headers.get(SIGNATURE_HEADER.lower())
+    if value is not None:
+        _check_window(_parse_signature(value)[0], now)
+        return "signature"
+    github = headers.get(GITHUB_SIGNATURE_HEADER.lower())
+    if source == "github" and github is not None:
+        scheme, _, digest = github.strip().partition("=")
+        if scheme != "sha256" or len(digest) != hashlib.sha256().digest_size * 2:
+            raise SourceAuthError(f"malformed {GITHUB_SIGNATURE_HEADER} header")
+        return "github_signature"
+    return None
+
+
+def _check_window(timestamp: int, now: datetime) -> None:
     if abs(now.timestamp() - timestamp) > REPLAY_WINDOW_SECONDS:
         raise SourceAuthError("signature timestamp outside the 5-minute window")
+
+
+def _check_signature(secret: str, value: str, body: bytes, now: datetime) -> None:
+    timestamp, candidates = _parse_signature(value)
+    _check_window(timestamp, now)
     expected = _hmac(secret, f"{timestamp}.".encode() + body)
     # Every candidate is compared (no early exit on the first mismatch).
     matches = [_equal(candidate.lower(), expected) for candidate in candidates]

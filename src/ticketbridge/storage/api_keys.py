@@ -23,6 +23,7 @@ def _key(row: RowMapping) -> ApiKey:
         created_at=row["created_at"],
         last_used_at=row["last_used_at"],
         revoked=row["revoked"],
+        sources=tuple(row["sources"]),
     )
 
 
@@ -30,11 +31,24 @@ class SqlApiKeys:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, name: str, token_hash: str, scopes: Sequence[str], now: datetime) -> ApiKey:
+    async def add(
+        self,
+        name: str,
+        token_hash: str,
+        scopes: Sequence[str],
+        now: datetime,
+        *,
+        sources: Sequence[str] = ("generic",),
+    ) -> ApiKey:
         result = await self._conn.execute(
             insert(api_keys)
             .values(
-                name=name, token_hash=token_hash, scopes=list(scopes), created_at=now, revoked=False
+                name=name,
+                token_hash=token_hash,
+                scopes=list(scopes),
+                sources=list(sources),
+                created_at=now,
+                revoked=False,
             )
             .returning(*api_keys.c)
         )

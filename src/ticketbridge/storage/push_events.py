@@ -1,8 +1,9 @@
 """GitHub push events kept for the audit trail (satisfies `services.ports.PushEventRepository`).
 
-The table is declared here, on the schema's shared `metadata` (migration 0002 creates it).
-A redelivery carries the same `X-GitHub-Delivery`, so `delivery_id` is unique and `add` is an
-insert that does nothing on that conflict: concurrent redeliveries store one row.
+The table is declared here, on the schema's shared `metadata` (migration 0002 creates it, 0004
+adds `content_key`). A redelivery carries the same `X-GitHub-Delivery`, and a replay under a
+new id the same push (`RecordedPush.content_key`); both are unique, and `add` is an insert that
+does nothing on either conflict: concurrent redeliveries and replays store one row.
 `jira_keys` repeats the commits' keys as " KEY-1 KEY-2 " so a key filter is a portable LIKE.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, RowMapping, String, Table, Text, select
+from sqlalchemy import JSON, Column, Index, RowMapping, String, Table, Text, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -37,7 +38,9 @@ push_events = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Column("commits", JSON, nullable=False),
     Column("jira_keys", Text, nullable=False),
+    Column("content_key", String(64)),  # NULL only for replays stored before 0004
     Index("ix_push_events_repository", "repository", "id"),
+    Index("ux_push_events_content", "content_key", unique=True),
 )
 
 
@@ -94,7 +97,7 @@ class SqlPushEvents:
 
     async def add(self, push: RecordedPush) -> RecordedPush | None:
         """Store `push` (its `id` is ignored) and return it with its id; None when a push with
-        the same delivery id is already stored (nothing is written then)."""
+        the same delivery id or the same content is already stored (nothing is written then)."""
         dialect_insert = pg_insert if self._postgres else sqlite_insert
         statement = (
             dialect_insert(push_events)
@@ -110,15 +113,21 @@ class SqlPushEvents:
                 received_at=push.received_at,
                 commits=[_commit_json(c) for c in push.commits],
                 jira_keys=f" {' '.join(push.jira_keys)} ",
+                content_key=push.content_key,
             )
-            .on_conflict_do_nothing(index_elements=["delivery_id"])
+            .on_conflict_do_nothing()  # the delivery's id or its content
             .returning(*push_events.c)
         )
         row = (await self._conn.execute(statement)).mappings().first()
         return _push(row) if row is not None else None
 
-    async def by_delivery(self, delivery_id: str) -> RecordedPush | None:
-        query = select(push_events).where(push_events.c.delivery_id == delivery_id)
+    async def same_as(self, push: RecordedPush) -> RecordedPush | None:
+        """The stored push with `push`'s delivery id or content, if any (the first stored)."""
+        same = or_(
+            push_events.c.delivery_id == push.delivery_id,
+            push_events.c.content_key == push.content_key,
+        )
+        query = select(push_events).where(same).order_by(push_events.c.id).limit(1)
         row = (await self._conn.execute(query)).mappings().first()
         return _push(row) if row is not None else None
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "GENERIC_ONLY",
     "Id",
     "UtcDateTime",
     "alerts",
@@ -150,6 +151,8 @@ fingerprint_leases = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
+GENERIC_ONLY = """'["generic"]'"""  # the SQL default of api_keys.sources (a JSON list)
+
 api_keys = Table(
     "api_keys",
     metadata,
@@ -160,4 +163,6 @@ api_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime),
     Column("revoked", Boolean, nullable=False),
+    # the alert sources the key may speak for; keys from before 0004 speak for generic only
+    Column("sources", JSON, nullable=False, server_default=text(GENERIC_ONLY)),
 )

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 
 from ticketbridge import bootstrap
-from ticketbridge.api.auth import hash_token, new_token
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.services import WorkerSettings
@@ -25,6 +24,11 @@ class Api:
 
     def auth(self, scope: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[scope]}"}
+
+    async def auth_for(self, scope: str, *sources: str) -> dict[str, str]:
+        """The headers of a new key with `scope`, granted `sources`."""
+        issued = await self.container.api_keys.issue(f"{scope} for {sources}", [scope], sources)
+        return {"Authorization": f"Bearer {issued.token}"}
 
     async def decide(self) -> int:
         """Decide every accepted alert (the decision loop's work, done now)."""
@@ -56,12 +60,8 @@ async def open_api(
         settings, config, workers=workers, jira_transport=transport, worker_settings=settle
     ) as container:
         keys = {}
-        for scope in ("ingest", "read", "admin"):
-            token = new_token()
-            await container.api_keys.create(
-                name=scope, scopes=frozenset({scope}), token_hash=hash_token(token)
-            )
-            keys[scope] = token
+        for scope in ("ingest", "read", "admin"):  # each speaks for `generic` (the default)
+            keys[scope] = (await container.api_keys.issue(scope, [scope])).token
         transport = httpx.ASGITransport(app=bootstrap.build_app(container))
         async with httpx.AsyncClient(transport=transport, base_url="http://tb.test") as client:
             yield Api(client, container, keys)

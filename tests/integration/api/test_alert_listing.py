@@ -203,7 +203,8 @@ async def test_pages_stay_stable_while_alerts_arrive(api: Api) -> None:
 )
 async def test_filters_over_http(api: Api, query: str, ids: list[str]) -> None:
     decided = [_payload(0), _payload(1, severity="info"), _payload(2, source="falco")]
-    await api.client.post("/v1/alerts?wait=true", json=decided, headers=api.auth("ingest"))
+    both = await api.auth_for("ingest", "generic", "falco")
+    await api.client.post("/v1/alerts?wait=true", json=decided, headers=both)
     await api.client.post("/v1/alerts", json=_payload(3), headers=api.auth("ingest"))
     body = await _get(api, query)
     assert ([a["id"] for a in body["items"]], body["next_cursor"]) == (ids, None)

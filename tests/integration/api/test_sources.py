@@ -37,6 +37,7 @@ ALERTMANAGER = {
 }
 GENERIC = {"id": "g-1", "title": "Control failed", "severity": "high", "fingerprint": "fp-g"}
 SECRET = "keeptrusts-signing-secret"
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def signed(body: bytes, secret: str = SECRET, at: float | None = None) -> dict[s
     from datetime import UTC, datetime
 
     moment = datetime.fromtimestamp(at if at is not None else time.time(), UTC)
-    return {"X-TicketBridge-Signature": sign(secret, body, moment)}
+    return {"X-TicketBridge-Signature": sign(secret, body, moment), "Content-Type": JSON}
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,9 @@ NOW = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 PUSH = (Path(__file__).resolve().parents[2] / "fixtures/sources/github/push.json").read_bytes()
 
 
-def _push(delivery: str, repository: str = "acme/model", *keys: str) -> RecordedPush:
+def _push(
+    delivery: str, repository: str = "acme/model", *keys: str, after: str = "a1b2c3"
+) -> RecordedPush:
     commit = RecordedCommit(
         id="a1b2c3",
         message=f'fix: threshold {" ".join(keys)}\n\nbody with \u00e9 and "quotes"',
@@ -36,7 +38,7 @@ def _push(delivery: str, repository: str = "acme/model", *keys: str) -> Recorded
         repository_url=f"https://github.com/{repository}",
         ref="refs/heads/main",
         before="9049f126",
-        after="a1b2c3",
+        after=after,
         pusher="jane-smith",
         compare_url=None,
         received_at=NOW,
@@ -72,8 +74,8 @@ async def test_a_push_is_stored_once_per_delivery_and_read_back_whole(database: 
     assert again is None
     async with database.unit_of_work() as uow:
         [read] = await uow.push_events.list(limit=10)
-        by_delivery = await uow.push_events.by_delivery("d-1")
-    assert read == by_delivery == stored
+        same = await uow.push_events.same_as(_push("d-1", "other/repo", after="other"))
+    assert read == same == stored
     assert read.repository == "acme/model"
     assert read.commits == first.commits
     assert read.jira_keys == ("AIGOV-142", "OPS-7")
@@ -82,7 +84,7 @@ async def test_a_push_is_stored_once_per_delivery_and_read_back_whole(database: 
 async def test_list_is_newest_first_and_filters(database: Database) -> None:
     async with database.unit_of_work() as uow:
         for n, (repo, key) in enumerate([("a/x", "OPS-1"), ("b/y", "OPS-10"), ("a/x", "SEC-2")]):
-            await uow.push_events.add(_push(f"d-{n}", repo, key))
+            await uow.push_events.add(_push(f"d-{n}", repo, key, after=f"sha-{n}"))
         await uow.commit()
     async with database.unit_of_work() as uow:
         newest = [p.delivery_id for p in await uow.push_events.list(limit=10)]
@@ -104,7 +106,7 @@ async def test_concurrent_redeliveries_store_one_push(database: Database) -> Non
     assert parse is not None
     event = parse(PUSH, received_at=NOW)
     assert event is not None
-    intake = AuditIntake(database.unit_of_work)  # type: ignore[arg-type]
+    intake = AuditIntake(database.unit_of_work, lambda: NOW)  # type: ignore[arg-type]
     results = await asyncio.gather(
         *(intake.record_push(event, delivery_id="d-9") for _ in range(6))
     )

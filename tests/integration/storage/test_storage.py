@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import insert, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from ticketbridge.bootstrap import head_revision
 from ticketbridge.domain import (
     Alert,
     AlertLink,
@@ -75,7 +76,7 @@ async def test_upgrade_is_idempotent_and_creates_the_schema(database: Database) 
         names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     assert {"alerts", "tickets", "outbox_jobs", "fingerprint_leases", "api_keys"} <= names
-    assert version == "0003"
+    assert version == head_revision()
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:

@@ -12,7 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from ticketbridge import bootstrap
-from ticketbridge.api.auth import hash_token
 from ticketbridge.config.settings import Settings
 from ticketbridge.services import parse_alerts
 
@@ -57,8 +56,8 @@ def test_apikey_create_prints_the_token_once_and_stores_its_hash(runner: CliRunn
 
     async def stored() -> tuple[str, frozenset[str]] | None:
         async with bootstrap.open_container(settings()) as container:
-            record = await container.api_keys.find_by_hash(hash_token(token))
-            return (record.name, record.scopes) if record else None
+            record = await container.api_keys.authenticate(token)
+            return (record.name, frozenset(record.scopes)) if record else None
 
     assert asyncio.run(stored()) == ("ci", frozenset({"ingest", "read"}))
     assert token not in Path("tb.db").read_bytes().decode("latin-1")

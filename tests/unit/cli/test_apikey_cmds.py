@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +18,7 @@ from ticketbridge import bootstrap
 from ticketbridge.api.auth import Authenticator, AuthError
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain.records import ApiKey
+from ticketbridge.services.api_keys import ApiKeys
 
 
 @pytest.fixture
@@ -81,6 +82,37 @@ def test_list_shows_every_key_without_its_token(runner: CliRunner) -> None:
     assert "token_hash" not in rows[0]
 
 
+def test_a_key_speaks_for_generic_unless_granted_sources(runner: CliRunner) -> None:
+    create(runner, "plain", "ingest")
+    code, out = invoke(
+        runner, "apikey", "create", "--name", "relay", "--scope", "ingest",
+        "--source", "falco,generic", "--source", "Datadog", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    assert json.loads(out)["sources"] == ["Datadog", "falco", "generic"]
+    assert [r["sources"] for r in listed(runner)] == [["generic"], ["Datadog", "falco", "generic"]]
+    table = invoke(runner, "apikey", "list")[1]
+    assert all(name in table for name in ("Datadog", "falco", "generic"))
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--source", "s" * 65, "source"),
+        ("--source", "tab\there", "source"),
+        ("--name", " ", "name"),
+    ],
+)
+def test_a_bad_source_or_name_is_bad_usage_naming_it(
+    runner: CliRunner, option: str, value: str, named: str
+) -> None:
+    args = ["apikey", "create", "--name", "x", "--scope", "ingest", option, value]
+    code, out = invoke(runner, *args)
+    assert code == 2, out
+    assert named in out
+    assert listed(runner) == []
+
+
 @pytest.mark.parametrize(
     ("target", "code", "message", "revoked"),
     [
@@ -131,10 +163,15 @@ def test_a_revoked_key_is_refused_by_the_api(runner: CliRunner) -> None:
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
-    def __call__(self) -> float:
+    def __call__(self) -> datetime:
         return self.now
+
+
+def keys_with(container: bootstrap.Container, clock: Clock) -> Authenticator:
+    """The API's authenticator over the keys of `container`'s database, on `clock`."""
+    return Authenticator(ApiKeys(container.database.unit_of_work, clock))  # type: ignore[arg-type]
 
 
 def test_a_server_that_cached_the_key_refuses_it_once_the_ttl_is_over(runner: CliRunner) -> None:
@@ -144,9 +181,9 @@ def test_a_server_that_cached_the_key_refuses_it_once_the_ttl_is_over(runner: Cl
     async def before_and_after() -> list[str]:
         seen = []
         async with bootstrap.open_container(settings()) as container:
-            auth = Authenticator(container.api_keys, clock=clock)
+            auth = keys_with(container, clock)
             for step in (0.0, 0.0, 4.9, 0.1):  # the revoke comes after the first request
-                clock.now += step
+                clock.now += timedelta(seconds=step)
                 try:
                     seen.append((await auth.authenticate(f"Bearer {token}")).name)
                 except AuthError as refused:
@@ -168,9 +205,9 @@ def test_last_used_is_written_at_most_once_a_minute_per_key(runner: CliRunner) -
     async def uses() -> list[datetime | None]:
         written = []
         async with bootstrap.open_container(settings()) as container:
-            auth = Authenticator(container.api_keys, clock=clock)
+            auth = keys_with(container, clock)
             for step in (0.0, 1.0, 58.9, 0.1):
-                clock.now += step
+                clock.now += timedelta(seconds=step)
                 await auth.authenticate(f"Bearer {token}")
                 written.append((await stored_keys())[0].last_used_at)
         return written

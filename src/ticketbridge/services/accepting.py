@@ -1,71 +1,28 @@
-"""Small adapters from the services to the API's ports (API keys, native sources, accepting
-alerts with group commit and waking the decision loop). Built by `ticketbridge.bootstrap`."""
+"""Accepting alerts as they come in: group commit, then wake the decision loop (or, with
+`wait`, decide now). The intake use cases (`services.intake`, `services.native_intake`) hand
+their alerts to `AcceptingIngest`; bootstrap builds it over `IngestService`."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from typing import Protocol
 
-from ticketbridge.api.ports import ApiKeyRecord, Ingest, NativeRequest
-from ticketbridge.config.schema import Config
 from ticketbridge.domain import Alert
-from ticketbridge.services import IngestResult, IngestService, UnitOfWorkFactory
-from ticketbridge.sources import SOURCES, SourceAuthConfig, verify
-from ticketbridge.workers import DecisionLoop
+from ticketbridge.services.ingest import IngestResult, IngestService
 
-__all__ = ["AcceptingIngest", "ApiKeyService", "GroupCommit", "NativeSources"]
+__all__ = ["AcceptingIngest", "GroupCommit", "Wakeable"]
 
 
-class ApiKeyService:
-    """`api.ports.ApiKeyStore` over the unit of work's API-key repository."""
+class Wakeable(Protocol):
+    """The decision loop (`workers.DecisionLoop`): told when there is something to decide."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
-
-    async def find_by_hash(self, token_hash: str) -> ApiKeyRecord | None:
-        async with self._uow_factory() as uow:
-            key = await uow.api_keys.by_hash(token_hash)
-        if key is None:
-            return None
-        return ApiKeyRecord(str(key.id), key.name, frozenset(key.scopes), key.revoked)
-
-    async def touch(self, key_id: str, at: datetime) -> None:
-        async with self._uow_factory() as uow:
-            await uow.api_keys.touch(int(key_id), at)
-            await uow.commit()
-
-    async def create(self, *, name: str, scopes: frozenset[str], token_hash: str) -> ApiKeyRecord:
-        async with self._uow_factory() as uow:
-            key = await uow.api_keys.add(name, token_hash, sorted(scopes), datetime.now(UTC))
-            await uow.commit()
-        return ApiKeyRecord(str(key.id), key.name, frozenset(key.scopes), key.revoked)
-
-
-class NativeSources:
-    """`api.ports.SourceIngest`: verify, parse with the source's adapter, ingest."""
-
-    def __init__(self, ingest: Ingest, config: Config) -> None:
-        self._ingest = ingest
-        self._config = config
-
-    async def ingest_native(self, request: NativeRequest) -> Sequence[IngestResult]:
-        adapter = SOURCES.get(request.source)
-        if adapter is None or adapter.parse_alerts is None:
-            known = ", ".join(sorted(n for n, a in SOURCES.items() if a.parse_alerts))
-            raise LookupError(f"alert sources are: {known}")
-        configured = self._config.sources.get(request.source)
-        now = datetime.now(UTC)
-        auth = SourceAuthConfig.from_config(request.source, configured)
-        verify(auth, request.headers, request.query, request.body, now)  # before any parsing
-        fields = configured.fingerprint if configured else None
-        alerts = adapter.parse_alerts(request.body, received_at=now, fingerprint_fields=fields)
-        return list(await self._ingest.ingest(alerts)) if alerts else []
+    def wake(self) -> None: ...
 
 
 class AcceptingIngest:
-    """`api.ports.Ingest`: accept (group-committed), wake the decision loop, answer 202.
+    """Accept (group-committed), wake the decision loop, answer.
 
     With `wait`, the request decides whatever is pending itself (taking turns with the loop)
     and answers with the decisions. Without a decision loop (`serve --workers 0`: API only),
@@ -73,7 +30,7 @@ class AcceptingIngest:
     """
 
     def __init__(
-        self, service: IngestService, decisions: DecisionLoop | None, max_batch: int = 1000
+        self, service: IngestService, decisions: Wakeable | None, max_batch: int = 1000
     ) -> None:
         self._service = service
         self._decisions = decisions
