@@ -11,6 +11,7 @@ from collections.abc import (
     AsyncIterator,
     Callable,
     Coroutine,
+    Mapping,
     Sequence,
 )
 from contextlib import asynccontextmanager
