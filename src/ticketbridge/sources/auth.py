@@ -9,7 +9,9 @@
 
 Every comparison is constant-time (`hmac.compare_digest` on bytes). A source with no credential
 configured is refused unless `allow_unauthenticated` is set. Failures raise `SourceAuthError`
-with a reason that never contains a secret or what the request presented.
+with a reason that never contains a secret or what the request presented. The configured secret
+and token stay `SecretStr` through every frame here (a traceback or a repr shows '**********');
+their value is taken only inside the expression that uses it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+from pydantic import SecretStr
 
 from ticketbridge.config import SourceConfig
 from ticketbridge.errors import SourceAuthError
@@ -44,8 +48,8 @@ AuthMethod = Literal["signature", "github_signature", "bearer", "query_token", "
 class SourceAuthConfig:
     """What one source must present. Secrets are kept out of `repr` (and so out of logs)."""
 
-    secret: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
+    secret: SecretStr | None = field(default=None, repr=False)
+    token: SecretStr | None = field(default=None, repr=False)
     allow_unauthenticated: bool = False
     source: str = "source"
 
@@ -55,14 +59,14 @@ class SourceAuthConfig:
         if config is None:
             return cls(source=source)
         return cls(
-            secret=config.secret.get_secret_value() if config.secret else None,
-            token=config.token.get_secret_value() if config.token else None,
+            secret=config.secret,
+            token=config.token,
             allow_unauthenticated=config.allow_unauthenticated,
             source=source,
         )
 
 
-def sign(secret: str, body: bytes, now: datetime) -> str:
+def sign(secret: SecretStr | str, body: bytes, now: datetime) -> str:
     """The `X-TicketBridge-Signature` value for `body` at `now` (also used for our callbacks)."""
     timestamp = int(now.timestamp())
     return f"t={timestamp},v1={_hmac(secret, f'{timestamp}.'.encode() + body)}"
@@ -98,7 +102,7 @@ def verify(
     )
 
 
-def _required(secret: str | None, token: str | None) -> str:
+def _required(secret: SecretStr | None, token: SecretStr | None) -> str:
     if secret is not None and token is not None:
         return "a signature or a token"
     if secret is not None:
@@ -107,7 +111,7 @@ def _required(secret: str | None, token: str | None) -> str:
 
 
 def _verify_signatures(
-    source: str, secret: str, headers: Mapping[str, str], body: bytes, now: datetime
+    source: str, secret: SecretStr, headers: Mapping[str, str], body: bytes, now: datetime
 ) -> AuthMethod | None:
     value = headers.get(SIGNATURE_HEADER.lower())
     if value is not None:
@@ -122,7 +126,7 @@ def _verify_signatures(
     return None
 
 
-def _check_signature(secret: str, value: str, body: bytes, now: datetime) -> None:
+def _check_signature(secret: SecretStr, value: str, body: bytes, now: datetime) -> None:
     timestamp, candidates = _parse_signature(value)
     if abs(now.timestamp() - timestamp) > REPLAY_WINDOW_SECONDS:
         raise SourceAuthError("signature timestamp outside the 5-minute window")
@@ -150,7 +154,7 @@ def _parse_signature(value: str) -> tuple[int, list[str]]:
 
 
 def _verify_token(
-    token: str, headers: Mapping[str, str], query: Mapping[str, str]
+    token: SecretStr, headers: Mapping[str, str], query: Mapping[str, str]
 ) -> AuthMethod | None:
     authorization = headers.get("authorization")
     if authorization is not None:
@@ -168,10 +172,16 @@ def _verify_token(
     return None
 
 
-def _hmac(secret: str, message: bytes) -> str:
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def _hmac(secret: SecretStr | str, message: bytes) -> str:
+    return hmac.new(_revealed(secret).encode(), message, hashlib.sha256).hexdigest()
 
 
-def _equal(presented: str, expected: str) -> bool:
+def _equal(presented: str, expected: SecretStr | str) -> bool:
     """Constant-time equality; bytes, so a non-ASCII guess is a mismatch, not a TypeError."""
-    return hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), expected.encode())
+    return hmac.compare_digest(
+        presented.encode("utf-8", "surrogatepass"), _revealed(expected).encode()
+    )
+
+
+def _revealed(value: SecretStr | str) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
