@@ -63,7 +63,7 @@ from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
-from ticketbridge.workers import DecisionLoop, Dispatcher
+from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
 
 __all__ = [
     "Container",
@@ -239,11 +239,12 @@ async def open_container(
         else None
     )
     worker = worker_settings or worker_settings_from(settings)
+    watch = JiraWatch(uow, _clock)  # one per process: one warning per outage, not per worker
     dispatchers = [
         Dispatcher(
             OutboxProcessor(
                 uow,
-                outbox_provider(config, provider, composer),
+                outbox_provider(config, watch.provider(provider), composer),
                 router,
                 composer,
                 pipeline,
@@ -252,6 +253,7 @@ async def open_container(
                 owner=f"{socket.gethostname()}:{os.getpid()}:{n}",
             ),
             worker,
+            watch,
         )
         for n in range(workers or 0)
         if provider is not None

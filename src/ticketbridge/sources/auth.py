@@ -9,7 +9,9 @@
 
 Every comparison is constant-time (`hmac.compare_digest` on bytes). A source with no credential
 configured is refused unless `allow_unauthenticated` is set. Failures raise `SourceAuthError`
-with a reason that never contains a secret or what the request presented.
+with a reason that never contains a secret or what the request presented. The configured secret
+and token stay `SecretStr` through every frame here (a traceback or a repr shows '**********');
+their value is taken only inside the expression that uses it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+from pydantic import SecretStr
 
 from ticketbridge.config import SourceConfig
 from ticketbridge.errors import SourceAuthError
@@ -45,8 +49,8 @@ AuthMethod = Literal["signature", "github_signature", "bearer", "query_token", "
 class SourceAuthConfig:
     """What one source must present. Secrets are kept out of `repr` (and so out of logs)."""
 
-    secret: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
+    secret: SecretStr | None = field(default=None, repr=False)
+    token: SecretStr | None = field(default=None, repr=False)
     allow_unauthenticated: bool = False
     source: str = "source"
 
@@ -56,14 +60,14 @@ class SourceAuthConfig:
         if config is None:
             return cls(source=source)
         return cls(
-            secret=config.secret.get_secret_value() if config.secret else None,
-            token=config.token.get_secret_value() if config.token else None,
+            secret=config.secret,
+            token=config.token,
             allow_unauthenticated=config.allow_unauthenticated,
             source=source,
         )
 
 
-def sign(secret: str, body: bytes, now: datetime) -> str:
+def sign(secret: SecretStr | str, body: bytes, now: datetime) -> str:
     """The `X-TicketBridge-Signature` value for `body` at `now` (also used for our callbacks)."""
     timestamp = int(now.timestamp())
     return f"t={timestamp},v1={_hmac(secret, f'{timestamp}.'.encode() + body)}"
@@ -78,7 +82,7 @@ def verify(
 ) -> AuthMethod:
     """How the request authenticated, or `SourceAuthError` saying why it did not."""
 
-    def signed(secret: str, lowered: Mapping[str, str]) -> AuthMethod | None:
+    def signed(secret: SecretStr, lowered: Mapping[str, str]) -> AuthMethod | None:
         return _verify_signatures(config.source, secret, lowered, raw_body, now)
 
     return _authenticate(config, headers, query, signed)
@@ -95,14 +99,14 @@ def precheck(
     signature header is well-formed (and, for ours, inside the replay window) and only the
     body can tell whether it matches; `SourceAuthError` otherwise. `verify` still decides."""
 
-    def well_formed(_secret: str, lowered: Mapping[str, str]) -> AuthMethod | None:
+    def well_formed(_secret: SecretStr, lowered: Mapping[str, str]) -> AuthMethod | None:
         return _signature_well_formed(config.source, lowered, now)
 
     method = _authenticate(config, headers, query, well_formed)
     return None if method in ("signature", "github_signature") else method
 
 
-SignatureCheck = Callable[[str, Mapping[str, str]], AuthMethod | None]
+SignatureCheck = Callable[[SecretStr, Mapping[str, str]], AuthMethod | None]
 
 
 def _authenticate(
@@ -134,7 +138,7 @@ def _authenticate(
     )
 
 
-def _required(secret: str | None, token: str | None) -> str:
+def _required(secret: SecretStr | None, token: SecretStr | None) -> str:
     if secret is not None and token is not None:
         return "a signature or a token"
     if secret is not None:
@@ -143,7 +147,7 @@ def _required(secret: str | None, token: str | None) -> str:
 
 
 def _verify_signatures(
-    source: str, secret: str, headers: Mapping[str, str], body: bytes, now: datetime
+    source: str, secret: SecretStr, headers: Mapping[str, str], body: bytes, now: datetime
 ) -> AuthMethod | None:
     value = headers.get(SIGNATURE_HEADER.lower())
     if value is not None:
@@ -180,7 +184,7 @@ def _check_window(timestamp: int, now: datetime) -> None:
         raise SourceAuthError("signature timestamp outside the 5-minute window")
 
 
-def _check_signature(secret: str, value: str, body: bytes, now: datetime) -> None:
+def _check_signature(secret: SecretStr, value: str, body: bytes, now: datetime) -> None:
     timestamp, candidates = _parse_signature(value)
     _check_window(timestamp, now)
     expected = _hmac(secret, f"{timestamp}.".encode() + body)
@@ -195,7 +199,9 @@ def _parse_signature(value: str) -> tuple[int, list[str]]:
     candidates: list[str] = []
     for part in value.split(","):
         key, _, item = part.strip().partition("=")
-        if key == "t" and item.isascii() and item.isdigit():
+        # Unix seconds have 10 digits until the year 2286; a longer `t=` is malformed, not
+        # an integer to convert (thousands of digits raise in int() and overflow floats).
+        if key == "t" and item.isascii() and item.isdigit() and len(item) <= 12:
             timestamp = int(item)
         elif key == "v1" and item:
             candidates.append(item)
@@ -207,7 +213,7 @@ def _parse_signature(value: str) -> tuple[int, list[str]]:
 
 
 def _verify_token(
-    token: str, headers: Mapping[str, str], query: Mapping[str, str]
+    token: SecretStr, headers: Mapping[str, str], query: Mapping[str, str]
 ) -> AuthMethod | None:
     authorization = headers.get("authorization")
     if authorization is not None:
@@ -225,10 +231,16 @@ def _verify_token(
     return None
 
 
-def _hmac(secret: str, message: bytes) -> str:
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def _hmac(secret: SecretStr | str, message: bytes) -> str:
+    return hmac.new(_revealed(secret).encode(), message, hashlib.sha256).hexdigest()
 
 
-def _equal(presented: str, expected: str) -> bool:
+def _equal(presented: str, expected: SecretStr | str) -> bool:
     """Constant-time equality; bytes, so a non-ASCII guess is a mismatch, not a TypeError."""
-    return hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), expected.encode())
+    return hmac.compare_digest(
+        presented.encode("utf-8", "surrogatepass"), _revealed(expected).encode()
+    )
+
+
+def _revealed(value: SecretStr | str) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value

@@ -2,5 +2,6 @@
 
 from ticketbridge.workers.decisions import DecisionLoop
 from ticketbridge.workers.dispatcher import Dispatcher
+from ticketbridge.workers.jira_watch import JiraWatch
 
-__all__ = ["DecisionLoop", "Dispatcher"]
+__all__ = ["DecisionLoop", "Dispatcher", "JiraWatch"]

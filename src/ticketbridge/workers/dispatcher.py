@@ -3,7 +3,8 @@ older than `WorkerSettings.done_retention` (at most once per `purge_every`).
 
 `serve` runs one in-process (call `wake()` after an ingest for low latency); `ticketbridge
 worker` runs it alone. Any number of dispatchers, in tasks or processes, may share a database:
-claims are leased and guarded, so each job runs in one place at a time.
+claims are leased and guarded, so each job runs in one place at a time. With a `JiraWatch`
+(workers.jira_watch), each round ends by reporting whether Jira stopped or started answering.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import structlog
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.settings import WorkerSettings
 from ticketbridge.workers.idle import idle
+from ticketbridge.workers.jira_watch import JiraWatch
 
 __all__ = ["Dispatcher"]
 
@@ -22,9 +24,15 @@ log = structlog.get_logger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, processor: OutboxProcessor, settings: WorkerSettings) -> None:
+    def __init__(
+        self,
+        processor: OutboxProcessor,
+        settings: WorkerSettings,
+        watch: JiraWatch | None = None,
+    ) -> None:
         self._processor = processor
         self._settings = settings
+        self._watch = watch
         self._wake = asyncio.Event()
         self._had_work = False
 
@@ -42,7 +50,7 @@ class Dispatcher:
         Returns the number of jobs claimed. Jobs scheduled later (backoff, settle) remain."""
         total = 0
         for _ in range(max_rounds):
-            claimed = await self._processor.run_once()
+            claimed = await self._round()
             if claimed == 0:
                 break
             total += claimed
@@ -53,7 +61,7 @@ class Dispatcher:
         pause = self._settings.idle_sleep.total_seconds()
         while not stop.is_set():
             try:
-                claimed = await self._processor.run_once()
+                claimed = await self._round()
                 if not claimed:  # housekeeping while idle, at most once per `purge_every`
                     await self._processor.purge_done_if_due()
             except Exception:  # the worker loop: log, pause, keep going
@@ -64,3 +72,9 @@ class Dispatcher:
                 continue
             self._wake.clear()
             await idle(stop, self._wake, pause)
+
+    async def _round(self) -> int:
+        claimed = await self._processor.run_once()
+        if self._watch is not None:
+            await self._watch.report()
+        return claimed

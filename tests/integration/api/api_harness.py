@@ -50,12 +50,16 @@ async def open_api(
     workers: int = 0,
     transport: httpx.AsyncBaseTransport | None = None,
     database_url: str | None = None,
+    worker: WorkerSettings | None = None,
 ) -> AsyncIterator[Api]:
-    """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope."""
+    """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope; its
+    workers settle at once unless `worker` says otherwise."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
     settings = Settings(database_url=url, data_dir=tmp_path)
     await bootstrap.upgrade_database(url)
-    settle = WorkerSettings(settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10))
+    settle = worker or WorkerSettings(
+        settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10)
+    )
     async with bootstrap.open_container(
         settings, config, workers=workers, jira_transport=transport, worker_settings=settle
     ) as container:

@@ -25,7 +25,7 @@ from ticketbridge.services import (
 )
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.storage import Database
-from ticketbridge.workers import Dispatcher
+from ticketbridge.workers import Dispatcher, JiraWatch
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -67,10 +67,14 @@ class Pipeline:
         self.issue_state = IssueStateService(uow, self.settings)
         self.dispatchers = [self.dispatcher(f"worker-{i}") for i in range(2)]
 
-    def dispatcher(self, owner: str, provider: Provider | None = None) -> Dispatcher:
+    def dispatcher(
+        self, owner: str, provider: Provider | None = None, watch: JiraWatch | None = None
+    ) -> Dispatcher:
+        """A dispatcher of its own; with `watch`, its Jira calls are watched (as `serve`'s)."""
+        jira = provider or self.provider
         processor = OutboxProcessor(
             self.db.unit_of_work,
-            provider or self.provider,
+            watch.provider(jira) if watch else jira,
             self.router or DefaultsRouter(self.settings),
             self.composer,
             self.settings,
@@ -78,7 +82,7 @@ class Pipeline:
             self.clock,
             owner,
         )
-        return Dispatcher(processor, self.worker)
+        return Dispatcher(processor, self.worker, watch)
 
     async def send(self, *payloads: dict[str, Any]) -> list[IngestResult]:
         alerts: list[Alert] = parse_alerts(list(payloads), now=self.clock())

@@ -7,7 +7,9 @@ import hmac
 import os
 import shutil
 import subprocess
+import traceback
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 from pydantic import SecretStr
@@ -22,8 +24,8 @@ NOW = datetime(2026, 3, 2, 14, 0, 0, tzinfo=UTC)
 SECRET = "whsec_s3cr3t-value"
 TOKEN = "am-token-0123456789"
 BODY = b'{"escalation_id":"esc_1","action":"block"}'
-SIGNED = SourceAuthConfig(secret=SECRET, source="keeptrusts")
-TOKENED = SourceAuthConfig(token=TOKEN, source="alertmanager")
+SIGNED = SourceAuthConfig(secret=SecretStr(SECRET), source="keeptrusts")
+TOKENED = SourceAuthConfig(token=SecretStr(TOKEN), source="alertmanager")
 
 
 def _refused(
@@ -85,6 +87,13 @@ def test_header_names_are_case_insensitive_and_rotation_lists_are_accepted() -> 
         ),
         ("no v1", f"t={int(NOW.timestamp())}", BODY, "malformed X-TicketBridge-Signature header"),
         ("garbage", "sha256=abc", BODY, "malformed X-TicketBridge-Signature header"),
+        (  # int() refuses 4,300+ digits and floats overflow: it was a 500
+            "absurd timestamp",
+            "t=" + "9" * 5000 + ",v1=" + "0" * 64,
+            BODY,
+            "malformed X-TicketBridge-Signature header",
+        ),
+        ("13-digit timestamp", "t=1" + "0" * 12 + ",v1=ab", BODY, "malformed"),
         ("non-ascii digest", f"t={int(NOW.timestamp())},v1=é", BODY, "signature mismatch"),
     ],
 )
@@ -133,7 +142,7 @@ def test_wrong_or_missing_token_is_refused(
 
 
 def test_either_credential_when_both_are_configured() -> None:
-    both = SourceAuthConfig(secret=SECRET, token=TOKEN, source="security")
+    both = SourceAuthConfig(secret=SecretStr(SECRET), token=SecretStr(TOKEN), source="security")
     assert verify(both, {"Authorization": f"Bearer {TOKEN}"}, {}, BODY, NOW) == "bearer"
     header = {"X-TicketBridge-Signature": sign(SECRET, BODY, NOW)}
     assert verify(both, header, {}, BODY, NOW) == "signature"
@@ -143,19 +152,23 @@ def test_either_credential_when_both_are_configured() -> None:
 def test_no_credential_configured_is_refused_unless_allowed() -> None:
     bare = SourceAuthConfig(source="generic")
     assert "source 'generic' has no credential configured" in _refused(bare, {})
-    assert "no credential configured" in _refused(SourceAuthConfig(secret="", token=""), {})
+    assert "no credential configured" in _refused(
+        SourceAuthConfig(secret=SecretStr(""), token=SecretStr("")), {}
+    )
     open_source = SourceAuthConfig(allow_unauthenticated=True, source="generic")
     assert verify(open_source, {}, {}, BODY, NOW) == "unauthenticated"
 
 
 def test_configured_credentials_are_required_even_when_unauthenticated_is_allowed() -> None:
-    config = SourceAuthConfig(token=TOKEN, allow_unauthenticated=True, source="alertmanager")
+    config = SourceAuthConfig(
+        token=SecretStr(TOKEN), allow_unauthenticated=True, source="alertmanager"
+    )
     assert "missing credentials" in _refused(config, {})
 
 
 def test_github_signature_is_accepted_for_github_only() -> None:
     digest = hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
-    github = SourceAuthConfig(secret=SECRET, source="github")
+    github = SourceAuthConfig(secret=SecretStr(SECRET), source="github")
     header = {"X-Hub-Signature-256": f"sha256={digest}"}
     assert verify(github, header, {}, BODY, NOW) == "github_signature"
     assert "signature mismatch" in _refused(github, {"X-Hub-Signature-256": "sha256=00"})
@@ -166,10 +179,35 @@ def test_secrets_stay_out_of_repr_and_config_maps_onto_it() -> None:
     config = SourceAuthConfig.from_config(
         "keeptrusts", SourceConfig(secret=SecretStr(SECRET), token=SecretStr(TOKEN))
     )
-    assert (config.secret, config.token, config.source) == (SECRET, TOKEN, "keeptrusts")
+    assert (config.secret, config.token, config.source) == (
+        SecretStr(SECRET),
+        SecretStr(TOKEN),
+        "keeptrusts",
+    )
     assert SECRET not in repr(config)
     assert TOKEN not in repr(config)
     assert SourceAuthConfig.from_config("x", None) == SourceAuthConfig(source="x")
+
+
+class BodyThatBreaks:
+    """Fails where the secret is in use: while the HMAC's message is built."""
+
+    def __radd__(self, other: bytes) -> bytes:
+        raise RuntimeError("the body could not be read")
+
+
+def test_the_secrets_stay_hidden_even_in_a_traceback_that_shows_frame_locals() -> None:
+    configured = SourceConfig(secret=SecretStr(SECRET), token=SecretStr(TOKEN))
+    both = SourceAuthConfig.from_config("security", configured)  # as the routes build it
+    header = {"X-TicketBridge-Signature": sign(SECRET, BODY, NOW)}
+    with pytest.raises(RuntimeError) as caught:
+        verify(both, header, {}, cast(bytes, BodyThatBreaks()), NOW)
+    shown = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    rendered = "".join(shown.format())
+    assert "in _check_signature" in rendered
+    assert "secret = SecretStr('**********')" in rendered
+    assert SECRET not in rendered
+    assert TOKEN not in rendered
 
 
 # The README's signing lines, verbatim: a user signs with openssl, we verify.
