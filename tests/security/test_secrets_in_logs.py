@@ -37,7 +37,6 @@ from pydantic import SecretStr
 from support.logs import captured_logs
 from support.postgres import postgres_server
 from ticketbridge import bootstrap
-from ticketbridge.api.auth import hash_token, new_token
 from ticketbridge.api.jira_connection import ConnectionStore
 from ticketbridge.config import JiraConfig
 from ticketbridge.config.schema import Config
@@ -122,11 +121,8 @@ async def running(tmp_path: Path, database_url: str) -> AsyncIterator[Service]:
     ) as container:
         keys = {}
         for scope in SCOPES:
-            keys[scope] = token = new_token()
-            granted = frozenset({"read" if scope == "spare" else scope})
-            await container.api_keys.create(
-                name=scope, scopes=granted, token_hash=hash_token(token)
-            )
+            granted = ["read" if scope == "spare" else scope]
+            keys[scope] = (await container.api_keys.issue(scope, granted)).token
         async with serving(container) as client:
             yield Service(client, container, keys)
 
@@ -198,6 +194,7 @@ async def fail_in_every_way(service: Service, tmp_path: Path) -> dict[str, int]:
     answers: dict[str, int] = {}
 
     async def post(what: str, path: str, content: bytes, headers: dict[str, str]) -> None:
+        headers = {"Content-Type": "application/json", **headers}
         answers[what] = (await client.post(path, content=content, headers=headers)).status_code
 
     # Unauthenticated: a signature whose timestamp no integer parser accepts.
@@ -212,7 +209,7 @@ async def fail_in_every_way(service: Service, tmp_path: Path) -> dict[str, int]:
     [dispatcher] = service.container.dispatchers
     await dispatcher.run_until_idle(max_rounds=1)
     # The Jira connection cannot be stored (its temporary file's place is taken).
-    (tmp_path / "jira-connection.tmp").mkdir()
+    (tmp_path / ".jira-connection.json.tmp").mkdir()
     connection = {
         "url": "https://acme.atlassian.net",
         "auth": {"type": "token", "email": JIRA_EMAIL, "api_token": JIRA_TOKEN},
@@ -284,9 +281,8 @@ async def test_a_500_being_logged_does_not_stall_other_requests(tmp_path: Path) 
         with captured_logs("terminal", stream=stderr) as logs:
             try:
                 body = json.dumps(ALERT).encode()
-                failed = await service.client.post(
-                    "/v1/alerts", content=body, headers=service.auth("ingest")
-                )
+                headers = {**service.auth("ingest"), "Content-Type": "application/json"}
+                failed = await service.client.post("/v1/alerts", content=body, headers=headers)
                 assert failed.status_code == 500
                 assert await asyncio.to_thread(stderr.entered.wait, STUCK_AT_MOST)
                 health = await service.client.get("/healthz")

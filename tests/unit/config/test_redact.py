@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from ticketbridge.api.auth import new_token
 from ticketbridge.config.redact import REDACTED, redact_event, redact_text
+from ticketbridge.services.api_keys import new_token
 
 API_KEY = new_token()
 JIRA_CLOUD_TOKEN = "ATATT3xFfGF0T4nB9kz" + "Qw7" * 40 + "=0A1B2C3D"
