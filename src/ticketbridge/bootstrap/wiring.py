@@ -50,12 +50,7 @@ from ticketbridge.services import (
     WorkerSettings,
 )
 from ticketbridge.services.audit_intake import AuditIntake
-from ticketbridge.services.grouping import (
-    EpicParents,
-    GroupingComposer,
-    GroupingRouter,
-    uses_grouping,
-)
+from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.storage import Database
@@ -69,7 +64,6 @@ __all__ = [
     "load_configured",
     "load_settings",
     "open_container",
-    "outbox_provider",
     "pipeline_settings",
     "routing",
     "run",
@@ -114,15 +108,6 @@ def routing(config: Config) -> tuple[RouteSeam, IssueComposer]:
         composer = GroupingComposer(TemplateComposer.from_config(config), config)
         return GroupingRouter(Router(config)), composer
     return RulesRouter(Router(config)), TemplateComposer.from_config(config)
-
-
-def outbox_provider(config: Config, provider: Provider, composer: IssueComposer) -> Provider:
-    """The provider the outbox writes through: grouped issues get their epic as parent, and
-    the links the composer rendered are made once the issue exists."""
-    if not uses_grouping(config):
-        return provider
-    links = composer.links if isinstance(composer, GroupingComposer) else None
-    return EpicParents(provider, links)
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -215,7 +200,7 @@ async def open_container(
         Dispatcher(
             OutboxProcessor(
                 uow,
-                outbox_provider(config, provider, composer),
+                provider,
                 router,
                 composer,
                 pipeline,

@@ -10,26 +10,22 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from pipeline_harness import alert
+from pipeline_harness import alert, config
 
 from support.processes import free_port
+from ticketbridge.bootstrap import routing
 from ticketbridge.domain import JobState
-from ticketbridge.services import (
-    DefaultsRouter,
-    IngestService,
-    OutboxAdmin,
-    PipelineSettings,
-    parse_alerts,
-)
+from ticketbridge.services import IngestService, OutboxAdmin, PipelineSettings, parse_alerts
 from ticketbridge.storage import Database
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
+DIGEST_AT_ONCE = "defaults: {dedup: {digest_interval: 0s}}"  # as worker_process.py
 
 
 @pytest.fixture
@@ -80,12 +76,13 @@ async def test_killed_worker_process_loses_and_duplicates_nothing(
     database: Database, jira_url: str
 ) -> None:
     fingerprints, repeats = 100, 5
-    settings = PipelineSettings(digest_interval=timedelta(0))
+    configured = config(DIGEST_AT_ONCE)
+    settings = PipelineSettings.from_config(configured)
 
     def now() -> datetime:
         return datetime.now(UTC)
 
-    ingest = IngestService(database.unit_of_work, DefaultsRouter(settings), settings, now)
+    ingest = IngestService(database.unit_of_work, routing(configured)[0], settings, now)
     admin = OutboxAdmin(database.unit_of_work, now)
     for r in range(repeats):
         batch = [alert(id=f"a{f}-{r}", fingerprint=f"fp-{f}") for f in range(fingerprints)]

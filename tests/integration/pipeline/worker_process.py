@@ -12,14 +12,11 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
+from pipeline_harness import config
+
+from ticketbridge.bootstrap import routing
 from ticketbridge.providers.jira import JiraProvider, api_token
-from ticketbridge.services import (
-    DefaultComposer,
-    DefaultsRouter,
-    OutboxProcessor,
-    PipelineSettings,
-    WorkerSettings,
-)
+from ticketbridge.services import OutboxProcessor, PipelineSettings, WorkerSettings
 from ticketbridge.storage import Database
 from ticketbridge.workers import Dispatcher
 
@@ -43,10 +40,11 @@ async def main(database_url: str, jira_url: str, owner: str) -> None:
         base_url=jira_url,
         auth=api_token("admin@example.com", "emulator-token"),
     )
-    settings = PipelineSettings(digest_interval=timedelta(0))
-    router = DefaultsRouter(settings)
+    configured = config("defaults: {dedup: {digest_interval: 0s}}")
+    settings = PipelineSettings.from_config(configured)
+    router, composer = routing(configured)
     processor = OutboxProcessor(
-        db.unit_of_work, provider, router, DefaultComposer(), settings, WORKER, clock, owner
+        db.unit_of_work, provider, router, composer, settings, WORKER, clock, owner
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
