@@ -53,7 +53,7 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
     del row["id"]
     row["status"] = ticket.status.value
     row["outcome"] = ticket.outcome.value if ticket.outcome else None
-    row["links"] = [link.as_data() for link in ticket.links]
+    row["links"] = [link.as_data() for link in ticket.links] if ticket.links else []
     return row
 
 
@@ -63,8 +63,8 @@ def _sqlite_saved(ticket: Ticket) -> tuple[object, ...]:
     for index, name in enumerate(_SAVED_FIELDS):
         if name in _MOMENTS and values[index] is not None:
             values[index] = moment_text(values[index])
-        elif name == "links":
-            values[index] = json_text(values[index])
+        elif name == "links":  # mostly none: no serializer call for those
+            values[index] = json_text(values[index]) if values[index] else "[]"
     return (*values, ticket.id)
 
 
@@ -73,7 +73,7 @@ def _sqlite_ticket(row: Sequence[Any]) -> Ticket:
     for name in _MOMENTS:
         values[name] = maybe_moment(values[name])
     values["digest_pending"] = bool(values["digest_pending"])
-    values["links"] = json_value(values["links"])
+    values["links"] = json_value(values["links"]) if values["links"] != "[]" else ()
     return _typed(values)
 
 
@@ -85,7 +85,8 @@ def _typed(values: dict[str, Any]) -> Ticket:
     """A ticket from its column values (JSON already decoded): enums and links typed."""
     values["status"] = TicketStatus(values["status"])
     values["outcome"] = AlertState(values["outcome"]) if values["outcome"] else None
-    values["links"] = tuple(IssueLink.from_data(link) for link in values["links"])
+    links = values["links"]
+    values["links"] = tuple(IssueLink.from_data(link) for link in links) if links else ()
     return Ticket(**values)
 
 
