@@ -100,12 +100,6 @@ LINKED_1_2 = {
 }
 REOPENED = {"OPS-1": IssueState("new", comments=(SAID_RESOLVED, "reopened"))}
 FALSE_POSITIVE = {"OPS-1": IssueState("done", "False Positive", (SAID_RESOLVED,))}
-FP_LINKED = {
-    "OPS-1": IssueState(
-        "done", "False Positive", (SAID_RESOLVED,), (("Relates", "inward", "OPS-2"),)
-    ),
-    "OPS-2": IssueState("new", links=(("Relates", "outward", "OPS-1"),)),
-}
 
 
 def after_done(wait: float, *, false_positive: bool = False) -> tuple[Send | JiraDone | Wait, ...]:
