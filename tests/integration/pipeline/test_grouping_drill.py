@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from pipeline_harness import config
-from worker_process import emulator_issues, markers, spawn
+from worker_process import drained, emulator_issues, markers, spawn
 
 from ticketbridge.bootstrap import routing
 from ticketbridge.domain import JobState
@@ -114,18 +114,14 @@ async def test_kill_between_the_epics_and_their_issues_and_lost_answers(
             spawn(database.url, jira_url, f"proc-{n}", str(config_file), "1") for n in range(2)
         ]
         admin = OutboxAdmin(database.unit_of_work, now)
-        while True:
-            counts = await admin.counts()
-            if not counts[JobState.PENDING] and not counts[JobState.RUNNING]:
-                break
-            assert time.monotonic() < deadline, f"the outbox did not drain: {counts}"
-            await asyncio.sleep(0.5)
+        await drained(admin, deadline)
     finally:
         for worker in workers[1:]:
             worker.send_signal(signal.SIGTERM)
         for worker in workers:
             worker.wait(timeout=30)
-    assert (await admin.counts())[JobState.DEAD] == 0
+    counts = await admin.counts()
+    assert counts[JobState.PENDING] == counts[JobState.RUNNING] == counts[JobState.DEAD] == 0
     issues = emulator_issues(jira_url)
     assert set(markers(issues).values()) == {1}  # no issue made twice
     assert len(issues) == 1 + 1 + len(GROUPS) * (1 + CHILDREN)  # release, cause, epics, children

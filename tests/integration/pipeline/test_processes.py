@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pipeline_harness import alert, config
-from worker_process import DIGEST_AT_ONCE, emulator_issues, markers, spawn
+from worker_process import DIGEST_AT_ONCE, drained, emulator_issues, markers, spawn
 
 from ticketbridge.bootstrap import routing
 from ticketbridge.domain import JobState
@@ -43,11 +43,7 @@ async def test_killed_worker_process_loses_and_duplicates_nothing(
         workers[0].send_signal(signal.SIGKILL)  # mid-run: leases and attempts left behind
         workers[0].wait(timeout=10)
         workers.append(spawn(database.url, jira_url, "proc-restarted"))
-        while time.monotonic() < deadline:
-            counts = await admin.counts()
-            if not counts[JobState.PENDING] and not counts[JobState.RUNNING]:
-                break
-            await asyncio.sleep(0.5)
+        await drained(admin, deadline)
     finally:
         for worker in workers[1:]:
             worker.send_signal(signal.SIGTERM)

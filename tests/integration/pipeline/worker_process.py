@@ -14,6 +14,7 @@ import asyncio
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -24,8 +25,9 @@ import httpx
 from pipeline_harness import config
 
 from ticketbridge.bootstrap import routing
+from ticketbridge.domain import JobState
 from ticketbridge.providers.jira import JiraProvider, api_token
-from ticketbridge.services import OutboxProcessor, PipelineSettings, WorkerSettings
+from ticketbridge.services import OutboxAdmin, OutboxProcessor, PipelineSettings, WorkerSettings
 from ticketbridge.storage import Database
 from ticketbridge.workers import Dispatcher
 
@@ -61,6 +63,15 @@ def markers(issues: list[dict[str, Any]]) -> Counter[str]:
     for issue in issues:
         found.update(label for label in issue["labels"] if label.startswith("tb-"))
     return found
+
+
+async def drained(admin: OutboxAdmin, deadline: float) -> None:
+    """Until no job is pending or running (the workers are done), or `deadline` (monotonic)."""
+    while time.monotonic() < deadline:
+        counts = await admin.counts()
+        if not counts[JobState.PENDING] and not counts[JobState.RUNNING]:
+            return
+        await asyncio.sleep(0.5)
 
 
 def clock() -> datetime:
