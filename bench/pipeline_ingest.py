@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime
 
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
+from ticketbridge.config import Config
 from ticketbridge.services import DefaultsRouter, IngestService, PipelineSettings, parse_alerts
 from ticketbridge.storage import Database
 
@@ -40,7 +41,7 @@ def payloads(count: int, fingerprints: int, offset: int = 0) -> list[dict[str, o
 async def run(url: str, alerts: int, batch: int, fingerprints: int) -> None:
     db = Database(url)
     await db.upgrade()
-    settings = PipelineSettings()
+    settings = PipelineSettings.from_config(Config())
     service = IngestService(
         db.unit_of_work, DefaultsRouter(settings), settings, lambda: datetime.now(UTC)
     )

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pipeline_ingest import payloads
 
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
+from ticketbridge.config import Config
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.services import (
     DefaultComposer,
@@ -45,7 +46,7 @@ def quantile(values: list[float], q: int) -> float:
 async def run(url: str, rate: int, seconds: int) -> None:
     db = Database(url)
     await db.upgrade()
-    settings, worker = PipelineSettings(), WorkerSettings()
+    settings, worker = PipelineSettings.from_config(Config()), WorkerSettings()
     jira = FakeProvider()
     router = DefaultsRouter(settings)
     processor = OutboxProcessor(

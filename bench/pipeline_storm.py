@@ -35,6 +35,7 @@ from provider_create import emulator, free_port
 from storm_jira import Bound, EmulatorJira, RequestLog
 
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
+from ticketbridge.config import Config
 from ticketbridge.domain import JobState
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.fake import FakeProvider
@@ -126,7 +127,7 @@ async def storm(
 ) -> tuple[Timeline, int]:
     """Accept the storm with the loops running; return when all is decided and every issue
     exists with no job running. Returns the timeline and the digests left scheduled."""
-    settings = PipelineSettings()
+    settings = PipelineSettings.from_config(Config())
     worker = replace(WorkerSettings(), bulk_min=args.bulk_min)
     router = DefaultsRouter(settings)
     processor = OutboxProcessor(

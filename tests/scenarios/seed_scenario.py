@@ -3,8 +3,8 @@ the real pipeline (source parser → ingest → RulesRouter → outbox → Templ
 JiraProvider) into the Jira emulator in process; the test then reads the created issues from
 the emulator's own state, field by field.
 
-The router and composer are the ones `bootstrap.routing` wires for the configuration, so the
-scenarios test what `ticketbridge serve` runs.
+The settings, router and composer are the ones `bootstrap` builds for the configuration (see
+the pipeline harness), so the scenarios test what `ticketbridge serve` runs.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline
 from support.requirements import require
-from ticketbridge.bootstrap import load_config, outbox_provider, routing
 from ticketbridge.config import Config
-from ticketbridge.providers.base import Flavor, Provider
+from ticketbridge.providers.base import Flavor
 from ticketbridge.providers.jira import JiraProvider, api_token, personal_access_token
-from ticketbridge.services import IngestResult, IssueComposer, PipelineSettings
-from ticketbridge.services.outbox import OutboxProcessor
+from ticketbridge.services import IngestResult
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
-from ticketbridge.workers import Dispatcher
 
 __all__ = ["ADMIN", "Scenario", "example", "run_scenario", "scenario_db"]
 
@@ -38,28 +35,6 @@ async def scenario_db(tmp_path: Path) -> AsyncIterator[Database]:
     await db.upgrade()
     yield db
     await db.aclose()
-
-
-@dataclass
-class ComposingPipeline(Pipeline):
-    """The pipeline harness with the configuration's composer in its workers."""
-
-    composer: IssueComposer | None = None
-
-    def dispatcher(self, owner: str, provider: Provider | None = None) -> Dispatcher:
-        assert self.router is not None
-        assert self.composer is not None
-        processor = OutboxProcessor(
-            self.db.unit_of_work,
-            provider or self.provider,
-            self.router,
-            self.composer,
-            self.settings,
-            self.worker,
-            self.clock,
-            owner,
-        )
-        return Dispatcher(processor, self.worker)
 
 
 @dataclass
@@ -169,9 +144,6 @@ async def run_scenario(
 ) -> Scenario:
     """Load the configuration, send each payload through `source`'s parser and ingest, drain
     the outbox into the emulator."""
-    config = load_config(text=config_text, env=env or {})
-    settings = PipelineSettings.from_config(config)
-    router, composer = routing(config)
     emu = emulator(flavor, jira_seed)
     if faults is not None:  # faults to inject, or issues to create first (async)
         prepared = faults(emu)
@@ -190,8 +162,7 @@ async def run_scenario(
         sleep=_no_wait,
     )
     try:
-        writer = outbox_provider(config, provider, composer)  # epic parents, links
-        pipe = ComposingPipeline(db, writer, settings, router=router, composer=composer)
+        pipe = Pipeline(db, provider, config_text, env=dict(env or {}))
         parse = SOURCES[source].parse_alerts
         assert parse is not None
         results: list[IngestResult] = []
@@ -199,14 +170,14 @@ async def run_scenario(
             alerts = parse(
                 payload,
                 received_at=pipe.clock(),
-                fingerprint_fields=settings.fingerprint_fields.get(source),
+                fingerprint_fields=pipe.settings.fingerprint_fields.get(source),
             )
             results.extend(await pipe.ingest_service.ingest(alerts))
         await pipe.drain()
         results = [await _refreshed(pipe, r) for r in results]
     finally:
         await provider.aclose()
-    return Scenario(emu, config, results)
+    return Scenario(emu, pipe.config, results)
 
 
 async def _refreshed(pipe: Pipeline, result: IngestResult) -> IngestResult:

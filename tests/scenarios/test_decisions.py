@@ -1,27 +1,30 @@
 # ruff: noqa: F811 - the `database` fixture is imported from support.postgres by name
-"""Every decision of SPEC §4.3, table-driven: initial Jira state, alerts in, final Jira state.
+"""Every decision of SPEC §4.3, table-driven: the configuration (YAML), initial Jira state,
+alerts in, final Jira state.
 
-Runs on SQLite and on a real PostgreSQL, against the fake provider. "Jira moved the issue"
-steps transition the issue in the fake Jira and tell the pipeline as sync would.
+Runs on SQLite and on a real PostgreSQL, against the fake provider (and the emulator:
+test_decisions_emulator.py). Each row's settings, router and templates are built from its
+YAML as `serve` builds them, so a setting lost between the YAML and the services fails a row.
+"Jira moved the issue" steps transition the issue in Jira as a person would; the pipeline
+learns it the way production does: when a job of the issue reads it (the source's resolve).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline, alert
 from support.postgres import database, postgres_server  # noqa: F401 - fixtures
-from ticketbridge.bootstrap import load_config
-from ticketbridge.domain import AlertState, DecisionKind, DedupPolicy, Severity
+from ticketbridge.domain import AlertState, DecisionKind, JobKind, Severity, TicketStatus
+from ticketbridge.domain.life import IssueCreated, IssueMoved, JobDied
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.render import to_text
-from ticketbridge.rules import Router
-from ticketbridge.services import PipelineSettings, RulesRouter
+from ticketbridge.services import parse_alerts
+from ticketbridge.services.planning import Replay
 from ticketbridge.storage import Database
 
 FP = {"fingerprint": "fp-1"}
@@ -34,11 +37,11 @@ class Send:
 
 @dataclass(frozen=True)
 class JiraDone:
-    """Jira moves the issue to done with a resolution (as a person would), sync reports it."""
+    """A person moves the issue to done with a resolution in Jira. Nobody tells the pipeline:
+    it learns it when a job of the issue next reads it."""
 
     key: str
     resolution: str = "Done"
-    tell: bool = True  # False: a webhook was lost, the pipeline does not know yet
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,19 @@ class IssueState:
     summary: str | None = None
 
 
+def conf(dedup: str = "", sync: str = "", routes: str = "") -> str:
+    """A ticketbridge.yaml: digests written at once (interval 0s) unless `dedup` says more."""
+    text = f"defaults:\n  dedup: {{digest_interval: 0s{', ' + dedup if dedup else ''}}}\n"
+    if sync:
+        text += f"sync: {{{sync}}}\n"
+    if routes:
+        text += f"routes:\n{routes}"
+    return text
+
+
+DEFAULTS = conf()
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -62,14 +78,45 @@ class Row:
     decisions: tuple[DecisionKind, ...]  # of every Send, in order
     issues: dict[str, IssueState]
     final_state: AlertState
-    dedup: DedupPolicy = field(default_factory=DedupPolicy)
+    config: str = DEFAULTS
+    why: dict[str, str] = field(default_factory=dict)  # alert id → a part of its reasons
 
 
 def send(**overrides: Any) -> Send:
     return Send(alert(**{**FP, **overrides}))
 
 
+def resolved(alert_id: str) -> Send:
+    return send(id=alert_id, status="resolved")
+
+
 C, R = DecisionKind.CREATE, DecisionKind.REPEAT
+RES, REOPEN, NEW = DecisionKind.RESOLVE, DecisionKind.REOPEN, DecisionKind.NEW_LINKED
+SUPPRESS = DecisionKind.SUPPRESS
+SAID_RESOLVED = "reports this alert resolved"
+LINKED_1_2 = {
+    "OPS-1": IssueState("done", "Done", (SAID_RESOLVED,), (("Relates", "inward", "OPS-2"),)),
+    "OPS-2": IssueState("new", links=(("Relates", "outward", "OPS-1"),)),
+}
+REOPENED = {"OPS-1": IssueState("new", comments=(SAID_RESOLVED, "reopened"))}
+FALSE_POSITIVE = {"OPS-1": IssueState("done", "False Positive", (SAID_RESOLVED,))}
+
+
+def after_done(wait: float, *, false_positive: bool = False) -> tuple[Send | JiraDone | Wait, ...]:
+    """Ticketed, done (the source resolved it, or a person closed it as a false positive and
+    then the source resolved it), `wait` days, and the alert again."""
+    closed: tuple[Send | JiraDone | Wait, ...] = (
+        (JiraDone("OPS-1", "False Positive"), resolved("r1"))
+        if false_positive
+        else (resolved("r1"),)
+    )
+    return (send(id="a1"), *closed, Wait(wait), send(id="a2"))
+
+
+BROKEN_HIGH = """  - name: broken-for-high
+    when: 'severity == "high"'
+    priority: Bogus
+"""
 ROWS = [
     Row(
         "create",
@@ -91,7 +138,7 @@ ROWS = [
         (C, R, R),
         {"OPS-1": IssueState("new", comments=("Occurred again", "Occurred again"))},
         AlertState.TICKETED,
-        DedupPolicy(repeat="comment"),
+        conf("repeat: comment"),
     ),
     Row(
         "repeat-update",
@@ -99,7 +146,7 @@ ROWS = [
         (C, R),
         {"OPS-1": IssueState("new", summary="[high] Model invented two citations")},
         AlertState.TICKETED,
-        DedupPolicy(repeat="update"),
+        conf("repeat: update"),
     ),
     Row(
         "repeat-none",
@@ -107,49 +154,95 @@ ROWS = [
         (C, R),
         {"OPS-1": IssueState("new")},
         AlertState.TICKETED,
-        DedupPolicy(repeat="none"),
+        conf("repeat: none"),
     ),
-    Row(
-        "reopen-within-window",
-        (send(id="a1"), JiraDone("OPS-1"), Wait(2), send(id="a2")),
-        (C, DecisionKind.REOPEN),
-        {"OPS-1": IssueState("new", comments=("reopened",))},
-        AlertState.TICKETED,
-    ),
-    Row(
-        "new-linked-after-window",
-        (send(id="a1"), JiraDone("OPS-1"), Wait(10), send(id="a2")),
-        (C, DecisionKind.NEW_LINKED),
-        {
-            "OPS-1": IssueState("done", "Done", links=(("Relates", "inward", "OPS-2"),)),
-            "OPS-2": IssueState("new", links=(("Relates", "outward", "OPS-1"),)),
-        },
-        AlertState.TICKETED,
-    ),
+    Row("reopen-within-window", after_done(2), (C, RES, REOPEN), REOPENED, AlertState.TICKETED),
+    Row("new-linked-after-window", after_done(10), (C, RES, NEW), LINKED_1_2, AlertState.TICKETED),
     Row(
         "suppress-false-positive",
-        (send(id="a1"), JiraDone("OPS-1", "False Positive"), Wait(10), send(id="a2")),
-        (C, DecisionKind.SUPPRESS),
-        {"OPS-1": IssueState("done", "False Positive")},
+        after_done(10, false_positive=True),
+        (C, RES, SUPPRESS),
+        FALSE_POSITIVE,
         AlertState.SUPPRESSED,
+        why={"a2": "within false_positive_suppress 30.0d"},
+    ),
+    # The dedup windows, set in the YAML to values whose decisions differ from the defaults'
+    # (reopen_within 7d, recur_after_done reopen, false_positive_suppress 30d): a setting lost
+    # on its way to the services fails its row.
+    Row(
+        "reopen-within-30d",
+        after_done(10),
+        (C, RES, REOPEN),
+        REOPENED,
+        AlertState.TICKETED,
+        conf("reopen_within: 30d"),
+        why={"a2": "within reopen_within 30.0d"},
+    ),
+    Row(
+        "reopen-within-1d",
+        after_done(2),
+        (C, RES, NEW),
+        LINKED_1_2,
+        AlertState.TICKETED,
+        conf("reopen_within: 1d"),
+        why={"a2": "beyond reopen_within 1.0d"},
+    ),
+    Row(
+        "recur-after-done-new",
+        after_done(1),
+        (C, RES, NEW),
+        LINKED_1_2,
+        AlertState.TICKETED,
+        conf("recur_after_done: new"),
+        why={"a2": "recur_after_done is 'new'"},
+    ),
+    Row(
+        "false-positive-suppress-5d",
+        after_done(6, false_positive=True),
+        (C, RES, REOPEN),
+        {"OPS-1": IssueState("new", comments=(SAID_RESOLVED, "reopened"))},
+        AlertState.TICKETED,
+        conf(sync="false_positive_suppress: 5d"),
+    ),
+    Row(
+        "false-positive-suppress-60d",
+        after_done(40, false_positive=True),
+        (C, RES, SUPPRESS),
+        FALSE_POSITIVE,
+        AlertState.SUPPRESSED,
+        conf(sync="false_positive_suppress: 60d"),
+        why={"a2": "within false_positive_suppress 60.0d"},
     ),
     Row(
         "resolve-by-source",
-        (send(id="a1"), send(id="a2", status="resolved")),
-        (C, DecisionKind.RESOLVE),
-        {"OPS-1": IssueState("done", "Done", comments=("reports this alert resolved",))},
+        (send(id="a1"), resolved("a2")),
+        (C, RES),
+        {"OPS-1": IssueState("done", "Done", comments=(SAID_RESOLVED,))},
         AlertState.RESOLVED,
     ),
     Row(
         "resolve-after-closed-by-hand",
-        (
-            send(id="a1"),
-            JiraDone("OPS-1", "Won't Fix", tell=False),
-            send(id="a2", status="resolved"),
-        ),
-        (C, DecisionKind.RESOLVE),
-        {"OPS-1": IssueState("done", "Won't Fix", comments=("reports this alert resolved",))},
+        (send(id="a1"), JiraDone("OPS-1", "Won't Fix"), resolved("a2")),
+        (C, RES),
+        {"OPS-1": IssueState("done", "Won't Fix", comments=(SAID_RESOLVED,))},
         AlertState.ACCEPTED,
+    ),
+    # Issue 11 item 3: the first create is refused for good (a priority Jira does not have);
+    # the later alerts of the fingerprint, a critical one first, get a fresh issue.
+    Row(
+        "dead-create-never-swallows-later-alerts",
+        (send(id="a1"), send(id="a2", severity="critical"), send(id="a3")),
+        (C, C, R),
+        {
+            "OPS-1": IssueState(
+                "new",
+                comments=("occurred 2 times",),
+                summary="[critical] Model invented a citation",
+            )
+        },
+        AlertState.TICKETED,
+        conf(routes=BROKEN_HIGH),
+        why={"a2": "is dead: a fresh issue (generation 2)"},
     ),
     Row(
         "ignore-below-min-severity",
@@ -168,15 +261,10 @@ ROWS = [
 ]
 
 
-async def jira_done(pipe: Pipeline, jira: Provider, step: JiraDone) -> None:
+async def jira_done(jira: Provider, step: JiraDone) -> None:
     transitions = await jira.list_transitions(step.key)
     done = next(t for t in transitions if t.to.category == "done")
     await jira.transition(step.key, done.id, resolution=step.resolution)
-    if not step.tell:
-        return
-    await pipe.issue_state.record(
-        step.key, status_category="done", resolution=step.resolution, at=pipe.clock()
-    )
 
 
 @dataclass(frozen=True)
@@ -203,7 +291,7 @@ def observe_fake(jira: FakeProvider) -> dict[str, Observed]:
     }
 
 
-async def run_row(row: Row, pipe: Pipeline, jira: Provider) -> list[DecisionKind]:
+async def run_row(row: Row, pipe: Pipeline, jira: Provider) -> list[DecisionKind | None]:
     decisions = []
     for step in row.steps:
         if isinstance(step, Send):
@@ -211,14 +299,14 @@ async def run_row(row: Row, pipe: Pipeline, jira: Provider) -> list[DecisionKind
             decisions.append(result.decision)
             await pipe.drain()
         elif isinstance(step, JiraDone):
-            await jira_done(pipe, jira, step)
+            await jira_done(jira, step)
         else:
             pipe.clock.advance(days=step.days)
     return decisions
 
 
 async def assert_row(
-    row: Row, decisions: list[DecisionKind], observed: dict[str, Observed], pipe: Pipeline
+    row: Row, decisions: list[DecisionKind | None], observed: dict[str, Observed], pipe: Pipeline
 ) -> None:
     assert tuple(decisions) == row.decisions
     assert sorted(observed) == sorted(row.issues)
@@ -236,29 +324,72 @@ async def assert_row(
     view = await pipe.alert(last.payload["id"])
     assert view.state is row.final_state
     assert view.reasons
-
-
-def settings_for(row: Row) -> PipelineSettings:
-    return PipelineSettings(dedup=row.dedup, digest_interval=timedelta(seconds=0))
+    for alert_id, part in row.why.items():
+        reasons = (await pipe.alert(alert_id)).reasons
+        assert any(part in reason for reason in reasons), reasons
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 async def test_decision(row: Row, database: Database) -> None:
     jira = FakeProvider()
-    pipe = Pipeline(database, jira, settings_for(row))
+    pipe = Pipeline(database, jira, row.config)
     decisions = await run_row(row, pipe, jira)
     await assert_row(row, decisions, observe_fake(jira), pipe)
 
 
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+async def test_planner_replay_decides_as_the_pipeline(row: Row, database: Database) -> None:
+    """`replay` (the planner) and the decider give the same decision for every alert of the
+    row. What Jira did that no alert says — a person's verdict, a refused create — reaches the
+    replay as the pipeline learned it (from its jobs), through the same transition."""
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira, row.config)
+    assert pipe.router is not None
+    replay = Replay(pipe.router, pipe.settings.policy)
+    for step in row.steps:
+        if isinstance(step, Send):
+            [parsed] = parse_alerts([step.payload], now=pipe.clock())
+            predicted = replay.alert(parsed)
+            [result] = await pipe.send(step.payload)
+            assert (predicted.kind, predicted.reasons) == (result.decision, result.reasons)
+            await pipe.drain()
+            await learned_from_jira(pipe, replay)
+        elif isinstance(step, JiraDone):
+            await jira_done(jira, step)
+        else:
+            pipe.clock.advance(days=step.days)
+    assert replay.stats.alerts == len({s.payload["id"] for s in row.steps if isinstance(s, Send)})
+
+
+async def learned_from_jira(pipe: Pipeline, replay: Replay) -> None:
+    """What the pipeline's jobs learned about fp-1's issue, told to the replay."""
+    async with pipe.db.unit_of_work() as uow:
+        stored = (await uow.tickets.current(["fp-1"])).get("fp-1")
+    predicted = replay.tickets.get("fp-1")
+    if stored is None or predicted is None:
+        return
+    if stored.status is TicketStatus.DEAD and predicted.status is not TicketStatus.DEAD:
+        replay.learn("fp-1", JobDied(JobKind.CREATE_ISSUE))
+    if stored.issue_key is not None and predicted.issue_key is None:
+        assert stored.issue_id is not None
+        assert stored.issue_url is not None
+        replay.learn("fp-1", IssueCreated(stored.issue_id, stored.issue_key, stored.issue_url))
+    if (stored.status_category, stored.resolution) != (
+        predicted.status_category,
+        predicted.resolution,
+    ):
+        moved = IssueMoved(stored.status_category or "new", stored.resolution, pipe.clock())
+        replay.learn("fp-1", moved)
+
+
 async def test_created_issue_carries_priority_due_labels_and_marker(database: Database) -> None:
     jira = FakeProvider()
-    settings = PipelineSettings(labels=("ai-governance",), project="AIGOV")
-    pipe = Pipeline(database, jira, settings)
+    pipe = Pipeline(database, jira, "defaults: {labels: [ai-governance], project: AIGOV}")
     await pipe.send(alert(id="a1", severity="critical", occurred_at="2026-03-01T10:00:00Z", **FP))
     await pipe.drain()
     [issue] = jira.issues.values()
     assert issue.key == "AIGOV-1"
-    assert issue.priority == settings.priorities[Severity.CRITICAL] == "Highest"
+    assert issue.priority == pipe.settings.priorities[Severity.CRITICAL] == "Highest"
     assert str(issue.due_date) == "2026-03-02"  # critical: 1d from occurred_at
     assert "ai-governance" in issue.labels
     assert any(label.startswith("tb-") for label in issue.labels)
@@ -299,10 +430,8 @@ def control(control_id: str, alert_id: str, severity: str = "low", **more: Any) 
 
 
 async def test_config_and_rules_drive_routing_and_decisions(database: Database) -> None:
-    config = load_config(text=CONFIG, env={})
-    settings = PipelineSettings.from_config(config)
     jira = FakeProvider()
-    pipe = Pipeline(database, jira, settings, router=RulesRouter(Router(config)))
+    pipe = Pipeline(database, jira, CONFIG)
     results = await pipe.send(
         control("AWS_S3_PUBLIC", "c1"),  # low, but its route's min_severity is low → INFRA
         control("SOC2_MUTED", "c2", severity="critical"),  # route says ignore
@@ -326,7 +455,7 @@ async def test_config_and_rules_drive_routing_and_decisions(database: Database) 
 async def test_one_batch_decides_in_order(database: Database) -> None:
     """Several alerts of one fingerprint in one batch: each decided on what came before it."""
     jira = FakeProvider()
-    pipe = Pipeline(database, jira, PipelineSettings(digest_interval=timedelta(0)))
+    pipe = Pipeline(database, jira, DEFAULTS)
     results = await pipe.send(
         alert(id="b1", **FP),
         alert(id="b2", **FP),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from integration.pipeline.pipeline_harness import Pipeline
-from scenarios.test_decisions import ROWS, Observed, Row, assert_row, run_row, settings_for
+from scenarios.test_decisions import ROWS, Observed, Row, assert_row, run_row
 from support.requirements import require
 from ticketbridge.providers.jira import JiraProvider, api_token
 from ticketbridge.render import adf_to_text
@@ -68,7 +68,7 @@ async def test_decision_on_the_emulator(row: Row, sqlite_db: Database) -> None:
         sleep=_no_wait,
     )
     try:
-        pipe = Pipeline(sqlite_db, provider, settings_for(row))
+        pipe = Pipeline(sqlite_db, provider, row.config)
         decisions = await run_row(row, pipe, provider)
         await assert_row(row, decisions, await observe(emu, provider), pipe)
     finally:

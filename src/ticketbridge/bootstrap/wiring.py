@@ -51,12 +51,7 @@ from ticketbridge.services import (
 from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
-from ticketbridge.services.grouping import (
-    EpicParents,
-    GroupingComposer,
-    GroupingRouter,
-    uses_grouping,
-)
+from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
@@ -72,7 +67,6 @@ __all__ = [
     "load_configured",
     "load_settings",
     "open_container",
-    "outbox_provider",
     "pipeline_settings",
     "routing",
     "run",
@@ -133,15 +127,6 @@ def routing(config: Config) -> tuple[RouteSeam, IssueComposer]:
         composer = GroupingComposer(TemplateComposer.from_config(config), config)
         return GroupingRouter(Router(config)), composer
     return RulesRouter(Router(config)), TemplateComposer.from_config(config)
-
-
-def outbox_provider(config: Config, provider: Provider, composer: IssueComposer) -> Provider:
-    """The provider the outbox writes through: grouped issues get their epic as parent, and
-    the links the composer rendered are made once the issue exists."""
-    if not uses_grouping(config):
-        return provider
-    links = composer.links if isinstance(composer, GroupingComposer) else None
-    return EpicParents(provider, links)
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -244,7 +229,7 @@ async def open_container(
         Dispatcher(
             OutboxProcessor(
                 uow,
-                outbox_provider(config, watch.provider(provider), composer),
+                watch.provider(provider),
                 router,
                 composer,
                 pipeline,

@@ -177,6 +177,7 @@ def _as_dict(item: PlannedIssue, flavor: Flavor) -> dict[str, Any]:
             "assignee": draft.assignee,
             "due_date": draft.due_date.isoformat() if draft.due_date else None,
             "parent": draft.parent,
+            "epic": _epic(item),
             "fields": dict(draft.fields),
             "marker": draft.marker.label if draft.marker else None,
             "description": None
@@ -184,6 +185,14 @@ def _as_dict(item: PlannedIssue, flavor: Flavor) -> dict[str, Any]:
             else (to_adf(description) if flavor == "cloud" else to_wiki(description)),
         }
     return data
+
+
+def _epic(item: PlannedIssue) -> dict[str, str] | None:
+    """The epic the issue goes under (created once per group key), when its route groups."""
+    group = item.route.group
+    if group is None:
+        return None
+    return {"project": group.project, "key": group.key, "summary": group.summary}
 
 
 def _show(item: PlannedIssue, flavor: Flavor) -> None:
@@ -200,6 +209,8 @@ def _show(item: PlannedIssue, flavor: Flavor) -> None:
     for name in ("project", "issue_type", "summary", "priority", "assignee", "due_date", "parent"):
         if issue.get(name):
             table.add_row(name, str(issue[name]))
+    if epic := issue.get("epic"):
+        table.add_row("epic", f"{epic['summary']} ({epic['project']}, group key {epic['key']!r})")
     for name in ("labels", "components"):
         if issue.get(name):
             table.add_row(name, ", ".join(issue[name]))

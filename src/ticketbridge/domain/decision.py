@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from ticketbridge.domain.alert import Alert, AlertStatus
-from ticketbridge.domain.severity import Severity
-from ticketbridge.domain.states import AlertState
+from ticketbridge.domain.states import AlertState, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
-__all__ = ["Decision", "DecisionKind", "DedupPolicy", "RepeatMode", "decide"]
+__all__ = ["Decision", "DecisionKind", "RepeatMode", "TicketPolicy", "decide"]
 
 RepeatMode = Literal["digest", "comment", "update", "none"]
 
@@ -43,41 +43,46 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class DedupPolicy:
-    """`defaults.dedup` and the parts of `sync` that steer a decision."""
+class TicketPolicy:
+    """How a ticket lives: `defaults.dedup` and the parts of `sync` that steer decisions and
+    what jobs do. No defaults here: built from the configuration (`PipelineSettings`)."""
 
-    repeat: RepeatMode = "digest"
-    recur_after_done: Literal["reopen", "new"] = "reopen"
-    reopen_within: timedelta = timedelta(days=7)
-    false_positive_suppress: timedelta = timedelta(days=30)
-    # None: routing already applied min_severity (route-level minimums differ from defaults).
-    min_severity: Severity | None = None
+    repeat: RepeatMode
+    recur_after_done: Literal["reopen", "new"]
+    reopen_within: timedelta
+    false_positive_suppress: timedelta
+    # The digest comment is edited at most once per interval (SPEC §4.3 "rate-limited").
+    digest_interval: timedelta
+    resolve_transition: bool  # sync.on_source_resolved.transition
+    resolutions: Mapping[str, AlertState]  # Jira resolution name → the alerts' outcome
+
+    def outcome(self, resolution: str | None) -> AlertState:
+        """A done issue's meaning, from its resolution name (`sync.resolutions`)."""
+        return self.resolutions.get(resolution or "", AlertState.RESOLVED)
 
 
 def decide(
     alert: Alert,
     ticket: Ticket | None,
-    policy: DedupPolicy,
+    policy: TicketPolicy,
     now: datetime,
     *,
     route_ignore: tuple[str, ...] | None = None,
 ) -> Decision:
     """The decision for `alert` given its fingerprint's current ticket (None: never ticketed).
 
-    `route_ignore` holds routing's reasons when it said "no ticket" (`action: ignore`, below a
-    route's min_severity). A source's resolve still reaches an existing ticket.
+    `route_ignore` holds routing's reasons when it said "no ticket" (`action: ignore`, below
+    `min_severity`: routing applies it). A source's resolve still reaches an existing ticket.
+    A ticket whose create is dead never swallows a later alert: it gets a fresh create.
     """
     if alert.status is AlertStatus.RESOLVED:
         return _decide_resolved(ticket)
     if route_ignore is not None:
         return Decision(DecisionKind.IGNORE, route_ignore or ("routing says: no ticket",))
-    if policy.min_severity is not None and alert.severity < policy.min_severity:
-        return Decision(
-            DecisionKind.IGNORE,
-            (f"severity {alert.severity.value} is below min_severity {policy.min_severity.value}",),
-        )
     if ticket is None:
         return Decision(DecisionKind.CREATE, ("no ticket for this fingerprint yet",))
+    if ticket.status is TicketStatus.DEAD:
+        return Decision(DecisionKind.CREATE, _fresh_after_dead(ticket))
     if not ticket.is_done:
         where = ticket.issue_key or "its pending issue"
         return Decision(
@@ -87,9 +92,25 @@ def decide(
     return _decide_after_done(ticket, policy, now)
 
 
+def _fresh_after_dead(ticket: Ticket) -> tuple[str, ...]:
+    # Why a fresh create rather than a retry of the dead one: the dead create was drafted from
+    # an earlier alert, and whatever killed it (its text, a refused field) may kill it again;
+    # the new issue is drafted from this alert. The dead job stays on the dead-letter list.
+    return (
+        f"the create of this fingerprint's issue (generation {ticket.generation}) is dead: "
+        f"a fresh issue (generation {ticket.generation + 1}) is created for this alert",
+        "the dead create stays on the dead-letter list (`ticketbridge outbox list`)",
+    )
+
+
 def _decide_resolved(ticket: Ticket | None) -> Decision:
     if ticket is None:
         return Decision(DecisionKind.IGNORE, ("source resolved an alert that has no ticket",))
+    if ticket.status is TicketStatus.DEAD:
+        return Decision(
+            DecisionKind.IGNORE,
+            ("source resolved; the issue's create is dead: nothing to resolve",),
+        )
     if ticket.is_done:
         return Decision(
             DecisionKind.IGNORE, (f"source resolved; {ticket.issue_key} is already done",)
@@ -99,10 +120,10 @@ def _decide_resolved(ticket: Ticket | None) -> Decision:
     )
 
 
-def _decide_after_done(ticket: Ticket, policy: DedupPolicy, now: datetime) -> Decision:
+def _decide_after_done(ticket: Ticket, policy: TicketPolicy, now: datetime) -> Decision:
     done_at = ticket.done_at or ticket.last_seen
     age = now - done_at
-    key = ticket.issue_key
+    key = ticket.issue_key or "its issue"
     if ticket.outcome is AlertState.FALSE_POSITIVE and age <= policy.false_positive_suppress:
         return Decision(
             DecisionKind.SUPPRESS,

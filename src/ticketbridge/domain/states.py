@@ -32,6 +32,7 @@ class JobKind(StrEnum):
 
     CREATE_ISSUE = "create_issue"
     LINK_PREVIOUS = "link_previous"  # a new issue `relates to` the done one it follows
+    LINK_ISSUES = "link_issues"  # the route's `link:` options, made once the issue exists
     DIGEST = "digest"  # the occurrence digest comment, edited in place
     COMMENT = "comment"  # a repeat as its own comment
     UPDATE_ISSUE = "update_issue"  # a repeat refreshing summary/description

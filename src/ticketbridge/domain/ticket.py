@@ -1,14 +1,16 @@
 """Our record of the Jira issue that stands for one fingerprint (one per generation).
 
 A fingerprint's first issue is generation 1. When that issue is done and the alert recurs
-after the reopen window, a new issue (generation 2) is created and linked to the old one.
+after the reopen window, or when its create is dead, a new issue (the next generation) is
+created. The record is read everywhere; it changes only in `domain.life`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
+from ticketbridge.domain.grouping import IssueLink
 from ticketbridge.domain.states import AlertState, TicketStatus
 
 __all__ = ["Ticket", "marker_key"]
@@ -42,6 +44,9 @@ class Ticket:
     last_digest_at: datetime | None = None
     digest_pending: bool = False
     digested_occurrences: int = 0
+    parent_id: int | None = None  # the epic's ticket: this issue goes under the epic's issue
+    group_key: str | None = None  # set on an epic's ticket: the group key it stands for
+    links: tuple[IssueLink, ...] = ()  # made once the issue exists (a `link_issues` job)
 
     @property
     def marker_key(self) -> str:
@@ -51,9 +56,9 @@ class Ticket:
     def is_done(self) -> bool:
         return self.status_category == "done"
 
-    def seen(self, at: datetime) -> Ticket:
-        """One more occurrence at `at`."""
-        return replace(self, occurrences=self.occurrences + 1, last_seen=max(self.last_seen, at))
+    @property
+    def is_epic(self) -> bool:
+        return self.group_key is not None
 
     def alert_state(self) -> AlertState:
         """The state of the alerts this ticket stands for (SPEC §6)."""

@@ -117,7 +117,7 @@ class LibraryComposer:
             components=draft.components or route.components,
             assignee=route.assignee or draft.assignee,
             due_date=route.due or draft.due_date,
-            parent=route.parent or draft.parent,
+            parent=draft.parent,
             fields={**route.fields, **draft.fields},
         )
 

@@ -104,7 +104,7 @@ class DelegatingProvider:
         return await self._around(self._inner.server_info())
 
     async def site_id(self) -> str:
-        return await self._inner.site_id()
+        return await self._around(self._inner.site_id())
 
     async def myself(self) -> User:
         return await self._around(self._inner.myself())

@@ -8,7 +8,6 @@ The outside (api, cli, ui) builds on:
   `IngestService.ingest(alerts)` does both and answers with the decisions;
 - `AlertQueries` (alerts, one alert, tickets) and `OutboxAdmin` (dead-letter list/retry/drop);
 - `OutboxProcessor` (run by `workers.Dispatcher`) executes the Jira writes;
-- `IssueStateService.record(...)`: sync tells the pipeline an issue moved.
 
 `bootstrap` wires them with `storage.Database.unit_of_work`, a provider, a `RouteSeam` and an
 `IssueComposer` (defaults: `DefaultsRouter`, `DefaultComposer`).
@@ -18,7 +17,6 @@ from ticketbridge.services.compose import DefaultComposer
 from ticketbridge.services.deciding import Decider, DecideRound
 from ticketbridge.services.ingest import IngestResult, IngestService
 from ticketbridge.services.intake import parse_alert, parse_alerts
-from ticketbridge.services.issue_state import IssueStateService
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.ports import (
     ApiKey,
@@ -48,7 +46,6 @@ __all__ = [
     "IngestResult",
     "IngestService",
     "IssueComposer",
-    "IssueStateService",
     "Job",
     "JobView",
     "OutboxAdmin",

@@ -90,7 +90,6 @@ class DefaultComposer:
             components=route.components,
             assignee=route.assignee,
             due_date=route.due,
-            parent=route.parent,
             fields=dict(route.fields),
             marker=Marker(ticket.marker_key),
         )

@@ -11,23 +11,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import structlog
 
-from ticketbridge.domain import (
-    Alert,
-    AlertState,
-    Decision,
-    DecisionKind,
-    JobKind,
-    Ticket,
-    TicketStatus,
-    decide,
-)
-from ticketbridge.services.grouping import epic_fingerprints, epic_project, is_epic
+from ticketbridge.domain import Alert, AlertState, DecisionKind, JobKind, Ticket, decide
+from ticketbridge.domain.decision import Decision
+from ticketbridge.domain.life import Opening, PlannedJob, Step, advance, attached, epic_for
 from ticketbridge.services.ports import (
     Clock,
     NewJob,
@@ -39,11 +32,12 @@ from ticketbridge.services.ports import (
 )
 from ticketbridge.services.settings import PipelineSettings
 
-__all__ = ["DecideRound", "Decider"]
+__all__ = ["DecideRound", "Decider", "new_job"]
 
 log = structlog.get_logger(__name__)
 
 TicketKey = tuple[str, int]  # (fingerprint, generation)
+_OPENING = (DecisionKind.CREATE, DecisionKind.NEW_LINKED)
 
 
 @dataclass(frozen=True)
@@ -62,10 +56,28 @@ class _Plan:
     """What one batch will write, built in memory, then flushed in a few statements."""
 
     tickets: dict[str, Ticket]  # the current ticket of each fingerprint, as it will be
-    new: dict[TicketKey, Ticket]
-    changed: dict[TicketKey, Ticket]
-    decided: list[tuple[StoredAlert, Decision, str | None, TicketKey | None]]
-    jobs: list[tuple[JobKind, TicketKey, Alert, datetime | None]]
+    new: dict[TicketKey, Ticket] = field(default_factory=dict)
+    changed: dict[TicketKey, Ticket] = field(default_factory=dict)
+    parents: dict[TicketKey, TicketKey] = field(default_factory=dict)  # new child → new epic
+    decided: list[tuple[StoredAlert, Decision, str | None, TicketKey | None]] = field(
+        default_factory=list
+    )
+    jobs: list[tuple[PlannedJob, TicketKey, Alert]] = field(default_factory=list)
+
+    def apply(self, step: Step, alert: Alert) -> TicketKey | None:
+        """Keep the step's ticket as its fingerprint's current one and queue its jobs."""
+        ticket = step.ticket
+        if ticket is None:
+            return None
+        key = (ticket.fingerprint, ticket.generation)
+        unchanged = self.tickets.get(ticket.fingerprint) is ticket
+        self.tickets[ticket.fingerprint] = ticket
+        if step.opened or key in self.new:
+            self.new[key] = ticket
+        elif not unchanged:
+            self.changed[key] = ticket
+        self.jobs.extend((job, key, alert) for job in step.jobs)
+        return key
 
 
 class Decider:
@@ -91,11 +103,11 @@ class Decider:
             if not pending:
                 return DecideRound((), 0)
             routes, failed = self._route_all(pending)
-            epics = epic_fingerprints(routes.values())  # grouped issues' epics (grouping.py)
+            epics = {r.group.fingerprint for r in routes.values() if r.group is not None}
             fingerprints = {s.alert.fingerprint for s in pending}
             await uow.tickets.lock_fingerprints(sorted(fingerprints | epics))
             current = await uow.tickets.current(sorted(fingerprints) + sorted(epics))
-            plan = _Plan(current, {}, {}, [], [])
+            plan = _Plan(current)
             for stored in pending:
                 if stored.pk in routes:
                     self._decide_one(stored, routes[stored.pk], plan, now)
@@ -139,98 +151,24 @@ class Decider:
 
     def _decide_one(self, stored: StoredAlert, route: Route, plan: _Plan, now: datetime) -> None:
         alert = stored.alert
+        policy = self._settings.policy
         ignore = route.reasons if route.action == "ignore" else None
         current = plan.tickets.get(alert.fingerprint)
-        decision = decide(alert, current, self._settings.dedup, now, route_ignore=ignore)
-        kind = decision.kind
-        key: TicketKey | None = (
-            (current.fingerprint, current.generation) if current is not None else None
-        )
-        if kind in (DecisionKind.CREATE, DecisionKind.NEW_LINKED):
-            if is_epic(route.parent) and route.parent not in plan.tickets:
-                epic = self._new_ticket(alert, None, epic_project(route.parent), plan, route.parent)
-                plan.jobs.append((JobKind.CREATE_ISSUE, epic, alert, None))  # the epic, once
-            key = self._new_ticket(alert, current, route.project, plan)
-            plan.jobs.append((JobKind.CREATE_ISSUE, key, alert, None))
-            if kind is DecisionKind.NEW_LINKED:
-                plan.jobs.append((JobKind.LINK_PREVIOUS, key, alert, None))
-        elif current is not None and key is not None:
-            self._follow_up(kind, alert, current, key, plan, now)
+        decision = decide(alert, current, policy, now, route_ignore=ignore)
+        parent: Ticket | None = None
+        parent_key: TicketKey | None = None
+        if decision.kind in _OPENING and route.group is not None:  # the epic first, once
+            epic = epic_for(plan.tickets.get(route.group.fingerprint), route.group, alert)
+            parent_key = plan.apply(epic, alert)
+            parent = epic.ticket
+        opening = Opening(route.project, parent, route.links)
+        key = plan.apply(advance(current, decision, alert, now, policy, opening), alert)
+        if key is not None and parent_key is not None and parent_key in plan.new:
+            plan.parents[key] = parent_key  # its row id is known once inserted
         plan.decided.append((stored, decision, route.name, key))
 
-    def _new_ticket(
-        self,
-        alert: Alert,
-        previous: Ticket | None,
-        project: str,
-        plan: _Plan,
-        fingerprint: str | None = None,
-    ) -> TicketKey:
-        ticket = Ticket(
-            fingerprint=fingerprint or alert.fingerprint,
-            generation=previous.generation + 1 if previous else 1,
-            project=project,
-            status=TicketStatus.PENDING,
-            first_seen=alert.occurred_at,
-            last_seen=alert.occurred_at,
-            previous_issue_key=previous.issue_key if previous else None,
-            digested_occurrences=1,  # the issue itself tells of the first occurrence
-        )
-        key = (ticket.fingerprint, ticket.generation)
-        plan.tickets[ticket.fingerprint] = ticket
-        plan.new[key] = ticket
-        return key
-
-    def _follow_up(
-        self,
-        kind: DecisionKind,
-        alert: Alert,
-        ticket: Ticket,
-        key: TicketKey,
-        plan: _Plan,
-        now: datetime,
-    ) -> None:
-        job: JobKind | None = None
-        not_before: datetime | None = None
-        if kind is DecisionKind.REPEAT:
-            ticket = ticket.seen(alert.occurred_at)
-            job, not_before, ticket = self._repeat_job(ticket)
-        elif kind is DecisionKind.REOPEN:
-            # Optimistic: the next alert of this fingerprint is a repeat, not a second reopen.
-            ticket = replace(ticket.seen(alert.occurred_at), status_category="new", outcome=None)
-            job = JobKind.REOPEN
-        elif kind is DecisionKind.RESOLVE:
-            job = JobKind.RESOLVE
-            if self._settings.resolve_transition:
-                ticket = replace(
-                    ticket, status_category="done", done_at=now, outcome=AlertState.RESOLVED
-                )
-        elif kind is DecisionKind.SUPPRESS:
-            ticket = ticket.seen(alert.occurred_at)
-        if job is not None:
-            plan.jobs.append((job, key, alert, not_before))
-        plan.tickets[ticket.fingerprint] = ticket
-        if key in plan.new:
-            plan.new[key] = ticket
-        else:
-            plan.changed[key] = ticket
-
-    def _repeat_job(self, ticket: Ticket) -> tuple[JobKind | None, datetime | None, Ticket]:
-        mode = self._settings.dedup.repeat
-        if mode == "comment":
-            return JobKind.COMMENT, None, ticket
-        if mode == "update":
-            return JobKind.UPDATE_ISSUE, None, ticket
-        if mode == "none" or ticket.digest_pending:
-            return None, None, ticket  # a pending digest will report this occurrence too
-        # At most one digest write per interval per issue, the first one an interval after the
-        # first occurrence: a storm costs one create and one digest edit per interval.
-        due = (ticket.last_digest_at or ticket.first_seen) + self._settings.digest_interval
-        return JobKind.DIGEST, due, replace(ticket, digest_pending=True)
-
     async def _flush(self, uow: UnitOfWork, plan: _Plan, now: datetime) -> list[StoredAlert]:
-        inserted = await uow.tickets.insert_many(list(plan.new.values()))
-        by_key = {(t.fingerprint, t.generation): t for t in inserted}
+        by_key = await self._insert(uow, plan)
         changed = list(plan.changed.values())
         await uow.tickets.save_many(changed)
         by_key.update({(t.fingerprint, t.generation): t for t in changed})
@@ -255,19 +193,43 @@ class Decider:
         return decided
 
     @staticmethod
+    async def _insert(uow: UnitOfWork, plan: _Plan) -> dict[TicketKey, Ticket]:
+        """Insert the new tickets, epics first: a grouped ticket's row names its epic's row."""
+        epics = [t for t in plan.new.values() if t.is_epic]
+        inserted = await uow.tickets.insert_many(epics) if epics else []
+        by_key = {(t.fingerprint, t.generation): t for t in inserted}
+        others = [
+            attached(ticket, by_key[plan.parents[key]]) if key in plan.parents else ticket
+            for key, ticket in plan.new.items()
+            if not ticket.is_epic
+        ]
+        by_key.update(
+            {(t.fingerprint, t.generation): t for t in await uow.tickets.insert_many(others)}
+        )
+        return by_key
+
+    @staticmethod
     def _job(
-        job: tuple[JobKind, TicketKey, Alert, datetime | None],
+        job: tuple[PlannedJob, TicketKey, Alert],
         by_key: dict[TicketKey, Ticket],
         plan: _Plan,
     ) -> NewJob:
-        kind, key, alert, not_before = job
+        planned, key, alert = job
         ticket = by_key.get(key) or plan.tickets[key[0]]
         assert ticket.id is not None, "tickets are inserted before their jobs"
-        return NewJob(
-            kind=kind,
-            ordering_key=ticket.fingerprint,
-            ticket_id=ticket.id,
-            payload={"source": alert.source, "alert_id": alert.id},
-            project=ticket.project if kind is JobKind.CREATE_ISSUE else None,
-            not_before=not_before,
-        )
+        return new_job(planned, ticket, {"source": alert.source, "alert_id": alert.id})
+
+
+def new_job(planned: PlannedJob, ticket: Ticket, payload: Mapping[str, Any]) -> NewJob:
+    """The outbox row of a job a transition asked for. Jobs of one ticket (one generation of
+    a fingerprint) run one at a time in order: a dead create holds only its own generation."""
+    assert ticket.id is not None, "a job names its ticket's row"
+    create = planned.kind is JobKind.CREATE_ISSUE
+    return NewJob(
+        kind=planned.kind,
+        ordering_key=ticket.marker_key,
+        ticket_id=ticket.id,
+        payload=payload,  # the alert the job is about
+        project=ticket.project if create else None,  # creates are batched per project
+        not_before=planned.not_before,
+    )

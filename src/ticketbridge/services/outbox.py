@@ -4,7 +4,8 @@ Exactly once (SPEC §4.5): a create runs under the fingerprint's lease; `attempt
 committed before the request; when the outcome is unknown, or a job is found with
 `attempted_at` set (its worker died or lost the answer), the marker is looked up after the
 settle delay before any new create, and a failed lookup only retries later (fail closed).
-The ticket's link to the issue is committed in the transaction that completes the job.
+The ticket's link to the issue is committed in the transaction that completes the job; what
+a job did reaches the ticket through `domain.life.after_write`, never by assigning its fields.
 
 No job loops forever: Jira errors are retried or dead-lettered (`JobOutcomes.fail`), a job that
 cannot be drafted is dead with a hint naming its route and template, and an unexpected
@@ -17,27 +18,30 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
 
 from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
+from ticketbridge.domain.life import IssueCreated, Written, after_write
 from ticketbridge.errors import (
     ConfigError,
     InputError,
     JiraError,
     OutcomeUnknown,
     PermanentError,
+    TransientError,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
+from ticketbridge.services.deciding import new_job
 from ticketbridge.services.failures import DraftFailed, draft_hint
+from ticketbridge.services.grouping import placed
 from ticketbridge.services.outbox_outcomes import JobOutcomes
 from ticketbridge.services.ports import (
     Clock,
     IssueComposer,
     Job,
-    NewJob,
     Route,
     RouteSeam,
     UnitOfWork,
@@ -57,6 +61,7 @@ class _Loaded:
     job: Job
     ticket: Ticket
     alert: Alert | None
+    epic: Ticket | None = None  # a create's epic (grouping), as the store has it
 
 
 class OutboxProcessor:
@@ -81,7 +86,7 @@ class OutboxProcessor:
         self.owner = owner
         self._writer = FollowUpWriter(provider, router, composer, settings)
         self._limit = asyncio.Semaphore(_CONCURRENCY)
-        self._outcomes = JobOutcomes(uow_factory, worker, clock, owner)
+        self._outcomes = JobOutcomes(uow_factory, worker, settings.policy, clock, owner)
         self._next_purge: datetime | None = None
 
     async def run_once(self) -> int:
@@ -143,10 +148,13 @@ class OutboxProcessor:
                     stored = await uow.alerts.latest_for_ticket(job.ticket_id)
                 else:
                     stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
+                epic = None
+                if job.kind is JobKind.CREATE_ISSUE and ticket.parent_id is not None:
+                    epic = await uow.tickets.get(ticket.parent_id)  # settled: see the claim
             except Exception as error:  # noqa: BLE001 - the worker loop's per-job boundary
                 broken.append((job, error))
                 continue
-            loaded.append(_Loaded(job, ticket, stored.alert if stored else None))
+            loaded.append(_Loaded(job, ticket, stored.alert if stored else None, epic))
         return loaded, broken
 
     def _plan(self, loaded: list[_Loaded]) -> tuple[list[_Loaded], list[list[_Loaded]]]:
@@ -265,7 +273,8 @@ class OutboxProcessor:
             return None
         try:
             route = self._router.route(item.alert)
-            return self._composer.draft(item.alert, route, item.ticket)
+            draft = self._composer.draft(item.alert, route, item.ticket)
+            return placed(draft, item.epic, self._provider.capabilities.flavor)
         except (ConfigError, InputError, PermanentError) as error:
             failure = DraftFailed(str(error), hint=draft_hint(route))
         except JiraError as error:  # a composer's transient error: retried with backoff
@@ -314,18 +323,8 @@ class OutboxProcessor:
             for item, ref in pairs:
                 if not await uow.outbox.complete(item.job.id, self.owner, now):
                     continue
-                current = await uow.tickets.get(item.job.ticket_id)
-                assert current is not None
-                if ref is not None and current.issue_key is None:
-                    linked = replace(
-                        current,
-                        issue_id=ref.id,
-                        issue_key=ref.key,
-                        issue_url=ref.url,
-                        status=TicketStatus.LINKED,
-                        status_category=current.status_category or "new",
-                    )
-                    await uow.tickets.save_many([linked])
+                if ref is not None:
+                    await self._apply(uow, item, IssueCreated(ref.id, ref.key, ref.url), now)
                 await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
             await uow.commit()
 
@@ -338,8 +337,9 @@ class OutboxProcessor:
             )
             return
         try:
+            targets = await self._link_targets(item)
             written = await self._writer.write(
-                item.job.kind, item.ticket, item.alert, self._clock()
+                item.job.kind, item.ticket, item.alert, self._clock(), targets
             )
         except JiraError as error:
             await self._fail(item, error, keep_attempted=False)
@@ -349,42 +349,37 @@ class OutboxProcessor:
             now = self._clock()
             if not await uow.outbox.complete(item.job.id, self.owner, now):
                 return
-            current = await uow.tickets.get(item.job.ticket_id)
-            assert current is not None
-            merged = await self._merge(uow, item, current, written, now)
-            await uow.tickets.save_many([merged])
+            if written is not None:
+                await self._apply(uow, item, written, now)
             await uow.commit()
 
-    async def _merge(
-        self, uow: UnitOfWork, item: _Loaded, current: Ticket, written: Ticket, now: datetime
-    ) -> Ticket:
-        """Apply what the write changed onto the ticket as it is now (ingest may have moved it)."""
-        kind = item.job.kind
-        if kind in (JobKind.REOPEN, JobKind.RESOLVE):
-            return replace(
-                current,
-                status_category=written.status_category,
-                resolution=written.resolution,
-                outcome=written.outcome,
-                done_at=written.done_at,
-            )
-        if kind is not JobKind.DIGEST:
-            return current
-        merged = replace(
-            current,
-            digest_comment_id=written.digest_comment_id,
-            last_digest_at=written.last_digest_at,
-            digested_occurrences=written.digested_occurrences,
-            digest_pending=current.occurrences > written.digested_occurrences,
-        )
-        if merged.digest_pending:  # occurrences arrived while we wrote: one more, later
-            await uow.outbox.enqueue([self._again(item, now + self._settings.digest_interval)], now)
-        return merged
+    async def _link_targets(self, item: _Loaded) -> dict[str, str | None]:
+        """A `link_issues` job's fingerprint targets: each one's issue key in the store (None:
+        no such ticket, or its create is dead). A target still being created is waited for."""
+        wanted = [link.fingerprint for link in item.ticket.links if link.fingerprint is not None]
+        if item.job.kind is not JobKind.LINK_ISSUES or not wanted:
+            return {}
+        async with self._uow() as uow:
+            found = await uow.tickets.current(wanted)
+        targets: dict[str, str | None] = {}
+        for fingerprint in wanted:
+            ticket = found.get(fingerprint)
+            if ticket is not None and ticket.status is TicketStatus.PENDING:
+                raise TransientError(f"the issue of {fingerprint} is not created yet")
+            targets[fingerprint] = ticket.issue_key if ticket is not None else None
+        return targets
 
-    @staticmethod
-    def _again(item: _Loaded, at: datetime) -> NewJob:
-        job = item.job
-        return NewJob(job.kind, job.ordering_key, job.ticket_id, job.payload, None, at)
+    async def _apply(self, uow: UnitOfWork, item: _Loaded, written: Written, now: datetime) -> None:
+        """What the job did, onto the ticket as it is now (the decider may have moved it since
+        the job was claimed), with the jobs that asks for, in the job's transaction."""
+        current = await uow.tickets.get(item.job.ticket_id)
+        assert current is not None
+        step = after_write(current, written, self._settings.policy)
+        if step.ticket is not None and step.ticket != current:
+            await uow.tickets.save_many([step.ticket])
+        if step.jobs and step.ticket is not None:
+            again = [new_job(job, step.ticket, item.job.payload) for job in step.jobs]
+            await uow.outbox.enqueue(again, now)
 
     async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:
         await self._outcomes.fail(

@@ -9,12 +9,12 @@ unexpected exception — a bug. The last is retried with backoff like a transien
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import structlog
 
-from ticketbridge.domain import JobKind, TicketStatus
+from ticketbridge.domain import JobKind, TicketPolicy
+from ticketbridge.domain.life import JobDied, after_write
 from ticketbridge.errors import JiraError, OutcomeUnknown, PermanentError, RateLimited
 from ticketbridge.services.failures import CRASH_HINT, crash_count, describe_crash, describe_error
 from ticketbridge.services.ports import Clock, Job, UnitOfWork, UnitOfWorkFactory
@@ -29,10 +29,16 @@ class JobOutcomes:
     """Reschedules or kills jobs `owner` holds; a job whose lease was lost is left alone."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, worker: WorkerSettings, clock: Clock, owner: str
+        self,
+        uow_factory: UnitOfWorkFactory,
+        worker: WorkerSettings,
+        policy: TicketPolicy,
+        clock: Clock,
+        owner: str,
     ) -> None:
         self._uow = uow_factory
         self._worker = worker
+        self._policy = policy
         self._clock = clock
         self._owner = owner
 
@@ -120,15 +126,13 @@ class JobOutcomes:
         if job.kind is JobKind.CREATE_ISSUE and fingerprint is not None:
             await uow.tickets.release_lease(fingerprint, self._owner)
 
-    @staticmethod
-    async def _after_death(uow: UnitOfWork, job: Job) -> None:
+    async def _after_death(self, uow: UnitOfWork, job: Job) -> None:
         current = await uow.tickets.get(job.ticket_id)
         if current is None:
             return
-        if job.kind is JobKind.CREATE_ISSUE:
-            await uow.tickets.save_many([replace(current, status=TicketStatus.DEAD)])
-        elif job.kind is JobKind.DIGEST:
-            await uow.tickets.save_many([replace(current, digest_pending=False)])
+        after = after_write(current, JobDied(job.kind), self._policy).ticket
+        if after is not None and after != current:
+            await uow.tickets.save_many([after])
 
     def _retry_at(self, job: Job, error: JiraError) -> datetime:
         if isinstance(error, OutcomeUnknown):

@@ -3,31 +3,29 @@
 `Planner.plan` routes one alert, decides as for a fingerprint never seen, renders the draft and,
 given a provider, checks it against Jira's live metadata (project, issue type, priority, the
 create screen, users, option values): the warnings say what Jira would drop or refuse.
-`Planner.replay` runs a history of alerts through routing and the dedup decision with an
-in-memory ticket table: how many issues they would have made, the dedup ratio, counts per route.
-Only read requests reach Jira (metadata, user search); nothing is stored.
+`Planner.replay` runs a history of alerts through routing, the decision and the ticket's life
+(`domain.life.advance`, the very transition the decider applies) with an in-memory ticket
+table: how many issues they would have made, the dedup ratio, counts per route. Only read
+requests reach Jira (metadata, user search); nothing is stored.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from ticketbridge.domain import Alert, DecisionKind, Ticket, TicketStatus, decide
+from ticketbridge.domain import Alert, DecisionKind, EpicGroup, Ticket, TicketPolicy, decide
+from ticketbridge.domain.decision import Decision
+from ticketbridge.domain.life import Opening, Written, advance, after_write, epic_for
 from ticketbridge.errors import JiraError, NotFound
 from ticketbridge.providers.base import CreateMetaField, FieldDef, IssueDraft, Provider
-from ticketbridge.services.grouping import (
-    EPIC_ISSUE_TYPE,
-    EPIC_LINK_FIELD,
-    epic_project,
-    is_epic,
-)
+from ticketbridge.services.grouping import EPIC_ISSUE_TYPE, EPIC_LINK_FIELD
 from ticketbridge.services.ports import IssueComposer, Route, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
 
-__all__ = ["PlannedIssue", "Planner", "ReplayStats", "draft_warnings"]
+__all__ = ["PlannedIssue", "Planner", "Replay", "ReplayStats", "draft_warnings"]
 
 _TICKETING = (DecisionKind.CREATE, DecisionKind.NEW_LINKED)
 # Set by the create itself (or by Jira): never "required but missing" in a plan.
@@ -103,78 +101,95 @@ class Planner:
         """Route, decide (as for a new fingerprint), render and validate; writes nothing."""
         route = self._router.route(alert)
         ignore = route.reasons if route.action == "ignore" else None
-        decision = decide(alert, None, self._settings.dedup, alert.received_at, route_ignore=ignore)
+        policy = self._settings.policy
+        decision = decide(alert, None, policy, alert.received_at, route_ignore=ignore)
         reasons = (*route.reasons, *decision.reasons)
-        if decision.kind not in _TICKETING:
+        step = advance(None, decision, alert, alert.received_at, policy, _opening(route))
+        if step.ticket is None:  # no ticket: nothing to draft
             return PlannedIssue(alert, route, decision.kind, reasons, None)
-        ticket = _new_ticket(alert, None, route.project)
         try:
-            draft = self._composer.draft(alert, route, ticket)
+            draft = self._composer.draft(alert, route, step.ticket)
         except JiraError as error:  # a template that fails for this alert
             return PlannedIssue(alert, route, decision.kind, reasons, None, error=str(error))
         warnings: tuple[str, ...] = ()
         if self._provider is not None:
-            warnings = tuple(await draft_warnings(self._provider, draft))
+            warnings = tuple(await draft_warnings(self._provider, draft, route.group))
         return PlannedIssue(alert, route, decision.kind, reasons, draft, warnings)
 
     def replay(self, alerts: Iterable[Alert]) -> ReplayStats:
         """What a history of alerts would have made, in order, from an empty database."""
-        stats = ReplayStats()
-        tickets: dict[str, Ticket] = {}
+        replay = Replay(self._router, self._settings.policy)
         for alert in alerts:
-            route = self._router.route(alert)
-            ignore = route.reasons if route.action == "ignore" else None
-            current = tickets.get(alert.fingerprint)
-            now = alert.occurred_at
-            kind = decide(alert, current, self._settings.dedup, now, route_ignore=ignore).kind
-            name = route.name or "defaults"
-            stats.alerts += 1
-            stats.decisions[kind.value] += 1
-            stats.alerts_per_route[name] += 1
-            if kind in _TICKETING:
-                stats.predicted_issues += 1
-                stats.issues_per_route[name] += 1
-                stats.issues_per_project[route.project] += 1
-                if is_epic(route.parent):
-                    stats.epics.add(route.parent)
-            updated = self._follow(kind, alert, current, route.project, now)
-            if updated is not None:
-                tickets[alert.fingerprint] = updated
-        return stats
+            replay.alert(alert)
+        return replay.stats
 
-    def _follow(
-        self, kind: DecisionKind, alert: Alert, current: Ticket | None, project: str, now: Any
-    ) -> Ticket | None:
-        """The ticket as ingest would leave it (see `IngestService._follow_up`)."""
+
+class Replay:
+    """A history replayed in memory: each alert routed, decided on its fingerprint's ticket as
+    the replay holds it, and the ticket advanced exactly as the decider advances it; every
+    predicted issue counts as created. `learn` applies what Jira did with an issue (a person
+    closed it, a create was refused), exactly as the outbox and two-way sync apply it."""
+
+    def __init__(self, router: RouteSeam, policy: TicketPolicy) -> None:
+        self._router = router
+        self._policy = policy
+        self.tickets: dict[str, Ticket] = {}
+        self.stats = ReplayStats()
+        self._answered: dict[tuple[str, str], Decision] = {}
+
+    def alert(self, alert: Alert) -> Decision:
+        """The decision on `alert`; an alert seen before (same source and id: a redelivery) is
+        answered as before and changes nothing, as ingest stores an alert once."""
+        answered = self._answered.get((alert.source, alert.id))
+        if answered is not None:
+            return answered
+        route = self._router.route(alert)
+        ignore = route.reasons if route.action == "ignore" else None
+        now = alert.occurred_at
+        current = self.tickets.get(alert.fingerprint)
+        decision = decide(alert, current, self._policy, now, route_ignore=ignore)
+        opening = _opening(route)
+        if decision.kind in _TICKETING and route.group is not None:
+            epic = epic_for(self.tickets.get(route.group.fingerprint), route.group, alert).ticket
+            if epic is not None:
+                self.tickets[epic.fingerprint] = epic
+            opening = _opening(route, epic)
+        ticket = advance(current, decision, alert, now, self._policy, opening).ticket
+        if ticket is not None:
+            self.tickets[alert.fingerprint] = ticket
+        self._count(route, decision.kind)
+        self._answered[(alert.source, alert.id)] = decision
+        return decision
+
+    def learn(self, fingerprint: str, written: Written) -> None:
+        ticket = self.tickets.get(fingerprint)
+        if ticket is not None:
+            after = after_write(ticket, written, self._policy).ticket
+            if after is not None:
+                self.tickets[fingerprint] = after
+
+    def _count(self, route: Route, kind: DecisionKind) -> None:
+        stats, name = self.stats, route.name or "defaults"
+        stats.alerts += 1
+        stats.decisions[kind.value] += 1
+        stats.alerts_per_route[name] += 1
         if kind in _TICKETING:
-            return _new_ticket(alert, current, project)
-        if current is None:
-            return None
-        if kind in (DecisionKind.REPEAT, DecisionKind.SUPPRESS):
-            return current.seen(alert.occurred_at)
-        if kind is DecisionKind.REOPEN:
-            return replace(current.seen(alert.occurred_at), status_category="new", outcome=None)
-        if kind is DecisionKind.RESOLVE and self._settings.resolve_transition:
-            return replace(current, status_category="done", done_at=now)
-        return current
+            stats.predicted_issues += 1
+            stats.issues_per_route[name] += 1
+            stats.issues_per_project[route.project] += 1
+            if route.group is not None:
+                stats.epics.add(route.group.fingerprint)
 
 
-def _new_ticket(alert: Alert, previous: Ticket | None, project: str) -> Ticket:
-    # Linked at once (a placeholder key): replay treats every predicted issue as created.
-    return Ticket(
-        fingerprint=alert.fingerprint,
-        generation=previous.generation + 1 if previous else 1,
-        project=project,
-        status=TicketStatus.LINKED,
-        first_seen=alert.occurred_at,
-        last_seen=alert.occurred_at,
-        issue_key=f"{project}-?",
-        status_category="new",
-    )
+def _opening(route: Route, epic: Ticket | None = None) -> Opening:
+    return Opening(route.project, epic, route.links)
 
 
-async def draft_warnings(provider: Provider, draft: IssueDraft) -> list[str]:
-    """What Jira would drop or refuse in `draft`, read from its metadata (no writes)."""
+async def draft_warnings(
+    provider: Provider, draft: IssueDraft, group: EpicGroup | None = None
+) -> list[str]:
+    """What Jira would drop or refuse in `draft` (under `group`'s epic), read from its
+    metadata (no writes)."""
     where = f"{draft.project}/{draft.issue_type}"
     projects = {p.key for p in await provider.projects()}
     if draft.project not in projects:
@@ -203,8 +218,8 @@ async def draft_warnings(provider: Provider, draft: IssueDraft) -> list[str]:
             continue
         given.add(fdef.id)
         warnings.extend(_custom_warnings(name, fdef, value, screen.get(fdef.id), where))
-    if is_epic(draft.parent):
-        warnings.extend(await _epic_warnings(provider, draft.parent, screen, defs, where))
+    if group is not None:
+        warnings.extend(await _epic_warnings(provider, group.project, screen, defs, where))
     filled = _SET_BY_CREATE | given | _system_ids(draft)
     for entry in meta:
         if entry.required and entry.field.id not in filled:
@@ -223,20 +238,20 @@ def _system_ids(draft: IssueDraft) -> set[str]:
         "components": bool(draft.components),
         "assignee": bool(draft.assignee),
         "duedate": draft.due_date is not None,
-        "parent": bool(draft.parent) and not is_epic(draft.parent),  # see _epic_warnings
+        "parent": bool(draft.parent),  # an epic's: see _epic_warnings
     }
     return {name for name, here in present.items() if here}
 
 
 async def _epic_warnings(
     provider: Provider,
-    epic: str,
+    project: str,
     screen: Mapping[str, CreateMetaField],
     defs: Sequence[FieldDef],
     where: str,
 ) -> list[str]:
-    """The epic must be creatable, and the issue attachable to it (parent / Epic Link)."""
-    project = epic_project(epic)
+    """The epic (in `project`) must be creatable, and the issue attachable to it (parent on
+    Cloud, Epic Link on Data Center)."""
     warnings = []
     types = {t.name.lower() for t in await provider.issue_types(project)}
     if EPIC_ISSUE_TYPE.lower() not in types:

@@ -13,7 +13,15 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
-from ticketbridge.domain import Alert, AlertState, DecisionKind, JobState, Ticket
+from ticketbridge.domain import (
+    Alert,
+    AlertState,
+    DecisionKind,
+    EpicGroup,
+    IssueLink,
+    JobState,
+    Ticket,
+)
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
 from ticketbridge.providers.base import IssueDraft
@@ -44,7 +52,8 @@ class Route:
     """Where and how an alert becomes an issue: the answer of the routing seam.
 
     `action="ignore"` keeps the alert without a ticket (routing applies `min_severity`).
-    `due` is the Jira due date, already computed (SLA from occurred_at).
+    `due` is the Jira due date, already computed (SLA from occurred_at). `group` and `links`
+    are the route's `group` and `link` options rendered for the alert (services/grouping.py).
     """
 
     name: str | None
@@ -58,7 +67,8 @@ class Route:
     due: date | None = None
     template: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
-    parent: str | None = None
+    group: EpicGroup | None = None  # the epic the issue goes under
+    links: tuple[IssueLink, ...] = ()  # the links the issue gets once created
     reasons: tuple[str, ...] = ()  # why this route (and why ignored, when it is)
 
 

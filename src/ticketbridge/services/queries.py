@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState, Ticket, TicketStatus
+from ticketbridge.domain.life import revive
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.services.ports import Clock, Job, StoredAlert, UnitOfWork, UnitOfWorkFactory
 
@@ -245,7 +246,7 @@ class OutboxAdmin:
                 return None
             ticket = await uow.tickets.get(job.ticket_id)
             if ticket is not None and ticket.status is TicketStatus.DEAD:
-                await uow.tickets.save_many([_revive(ticket)])
+                await uow.tickets.save_many([revive(ticket)])
             await uow.commit()
             return job_view(job)
 
@@ -263,8 +264,3 @@ class OutboxAdmin:
             purged = await uow.outbox.purge_done(self._clock() - older_than)
             await uow.commit()
             return purged
-
-
-def _revive(ticket: Ticket) -> Ticket:
-    status = TicketStatus.LINKED if ticket.issue_key else TicketStatus.PENDING
-    return replace(ticket, status=status)

@@ -1,64 +1,44 @@
 """The settings the pipeline services run on, as plain values.
 
-They are built by `bootstrap` from the YAML config (`PipelineSettings.from_config`) and from
-the process settings (`WorkerSettings.from_settings`), so the services never read a file or the
-environment themselves and tests can state exactly what they need.
+They are built by `bootstrap` from the YAML config (`PipelineSettings.from_config`, its only
+constructor: no defaults of its own, so every value comes from `ticketbridge.yaml` or the
+config's own defaults) and from the process settings (`WorkerSettings.from_settings`); the
+services never read a file or the environment themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from ticketbridge.config import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.domain import AlertState, DedupPolicy, Severity
+from ticketbridge.domain import AlertState, Severity, TicketPolicy
 
-__all__ = ["DEFAULT_DUE", "DEFAULT_PRIORITIES", "PipelineSettings", "WorkerSettings"]
-
-DEFAULT_PRIORITIES: Mapping[Severity, str] = {
-    Severity.CRITICAL: "Highest",
-    Severity.HIGH: "High",
-    Severity.MEDIUM: "Medium",
-    Severity.LOW: "Low",
-    Severity.INFO: "Lowest",
-}
-DEFAULT_DUE: Mapping[Severity, timedelta] = {
-    Severity.CRITICAL: timedelta(days=1),
-    Severity.HIGH: timedelta(days=7),
-    Severity.MEDIUM: timedelta(days=30),
-    Severity.LOW: timedelta(days=90),
-}
-DEFAULT_RESOLUTIONS: Mapping[str, AlertState] = {
-    "False Positive": AlertState.FALSE_POSITIVE,
-    "Won't Fix": AlertState.ACCEPTED,
-}
+__all__ = ["PipelineSettings", "WorkerSettings"]
 
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    """`defaults`, `dedup` and the `sync` parts that shape what ingest decides and jobs write."""
+    """`defaults`, `dedup` and the `sync` parts that shape what is decided and what jobs write.
+    Build it with `from_config`."""
 
-    project: str = "OPS"
-    issue_type: str = "Task"
-    labels: tuple[str, ...] = ()
-    components: tuple[str, ...] = ()
-    assignee: str | None = None
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    min_severity: Severity = Severity.MEDIUM  # applied by the router (DefaultsRouter, rules)
-    priorities: Mapping[Severity, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
-    due: Mapping[Severity, timedelta] = field(default_factory=lambda: dict(DEFAULT_DUE))
-    dedup: DedupPolicy = field(default_factory=DedupPolicy)
-    # The digest comment is edited at most once per this interval (SPEC §4.3 "rate-limited").
-    digest_interval: timedelta = timedelta(minutes=5)
-    resolve_comment: bool = True  # sync.on_source_resolved.comment
-    resolve_transition: bool = True  # sync.on_source_resolved.transition
-    resolutions: Mapping[str, AlertState] = field(default_factory=lambda: dict(DEFAULT_RESOLUTIONS))
-    fingerprint_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    link_type: str = "Relates"  # the link between a recurrence and the done issue before it
-    max_batch: int = 1000
+    project: str
+    issue_type: str
+    labels: tuple[str, ...]
+    components: tuple[str, ...]
+    assignee: str | None
+    fields: Mapping[str, Any]
+    min_severity: Severity
+    priorities: Mapping[Severity, str]
+    due: Mapping[Severity, timedelta]
+    policy: TicketPolicy  # the ticket's life: dedup, windows, digest rate, resolutions
+    resolve_comment: bool  # sync.on_source_resolved.comment
+    fingerprint_fields: Mapping[str, tuple[str, ...]]
+    link_type: str  # the link between a recurrence and the done issue before it
+    max_batch: int
 
     @classmethod
     def from_config(cls, config: Config) -> PipelineSettings:
@@ -74,21 +54,23 @@ class PipelineSettings:
             min_severity=defaults.min_severity,
             priorities=dict(defaults.priority),
             due=dict(defaults.due),
-            dedup=DedupPolicy(
+            policy=TicketPolicy(
                 repeat=defaults.dedup.repeat,
                 recur_after_done=defaults.dedup.recur_after_done,
                 reopen_within=defaults.dedup.reopen_within,
                 false_positive_suppress=sync.false_positive_suppress,
+                digest_interval=defaults.dedup.digest_interval,
+                resolve_transition=sync.on_source_resolved.transition,
+                resolutions={name: AlertState(state) for name, state in sync.resolutions.items()},
             ),
-            digest_interval=defaults.dedup.digest_interval,
             resolve_comment=sync.on_source_resolved.comment,
-            resolve_transition=sync.on_source_resolved.transition,
-            resolutions={name: AlertState(state) for name, state in sync.resolutions.items()},
             fingerprint_fields={
                 name: tuple(source.fingerprint)
                 for name, source in config.sources.items()
                 if source.fingerprint
             },
+            link_type="Relates",
+            max_batch=1000,
         )
 
 

@@ -4,7 +4,8 @@ The route's template (config `templates:` or a built-in) gives the summary (clip
 characters, one line) and the description (Markdown or Jira wiki markup → `Document`, truncated
 to Jira's limit; the provider renders it to ADF on Cloud, wiki markup on Data Center). Every
 string value of the route's `fields` is a Jinja2 template too. Everything else (priority,
-labels, components, assignee, due date, parent, marker) comes from the route as routing decided.
+labels, components, assignee, due date, marker) comes from the route as routing decided; the
+outbox puts a grouped issue under its epic when it sends it (services/grouping.py).
 A route without a template gets `DefaultComposer`'s plain issue, with the route's fields
 rendered.
 
@@ -112,7 +113,6 @@ class TemplateComposer:
             components=route.components,
             assignee=route.assignee,
             due_date=route.due,
-            parent=route.parent,
             fields=fields,
             marker=Marker(ticket.marker_key),
         )

@@ -1,12 +1,17 @@
 """The Jira write of each follow-up job kind (everything but the create): what it sends, and
-what it changes on the ticket afterwards. Pure of storage: it receives the ticket and alert."""
+what it learned (`domain.life.Written`: the digest written, the issue's status as Jira has
+it). Pure of storage: it receives the ticket, the alert and a link job's resolved targets; the
+outbox applies what it learned to the ticket (`domain.life.after_write`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
 from datetime import datetime
 
-from ticketbridge.domain import Alert, AlertState, JobKind, Ticket
+import structlog
+
+from ticketbridge.domain import Alert, JobKind, Ticket
+from ticketbridge.domain.life import DigestWritten, IssueMoved, Written
 from ticketbridge.errors import ConfigError, FieldErrors, InputError, NotFound, PermanentError
 from ticketbridge.providers.base import (
     IssueDraft,
@@ -23,6 +28,8 @@ from ticketbridge.services.ports import IssueComposer, Route, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
 
 __all__ = ["FollowUpWriter"]
+
+log = structlog.get_logger(__name__)
 
 
 def _para(text: str) -> Paragraph:
@@ -61,7 +68,7 @@ def _pick(transitions: tuple[Transition, ...], wanted: tuple[StatusCategory, ...
 
 
 class FollowUpWriter:
-    """Executes one follow-up job against the provider; returns the ticket as it now is."""
+    """Executes one follow-up job against the provider; returns what it learned."""
 
     def __init__(
         self,
@@ -76,12 +83,22 @@ class FollowUpWriter:
         self._settings = settings
 
     async def write(
-        self, kind: JobKind, ticket: Ticket, alert: Alert | None, now: datetime
-    ) -> Ticket:
+        self,
+        kind: JobKind,
+        ticket: Ticket,
+        alert: Alert | None,
+        now: datetime,
+        targets: Mapping[str, str | None] | None = None,
+    ) -> Written | None:
+        """`targets`: for `link_issues`, each fingerprint link's issue key (None: no issue)."""
         key = ticket.issue_key
         assert key is not None, "follow-ups run after their create (ordering key)"
         if kind is JobKind.DIGEST:
             return await self._digest(key, ticket, alert, now)
+        if kind is JobKind.REOPEN:
+            return await self._reopen(key, alert, now)
+        if kind is JobKind.RESOLVE:
+            return await self._resolve(key, alert, now)
         if kind is JobKind.COMMENT and alert is not None:
             body = Document((_para(f"Occurred again: {alert.title}"), alert_table(alert)))
             await self._provider.add_comment(key, body)
@@ -90,15 +107,13 @@ class FollowUpWriter:
             await self._provider.update_issue(
                 key, IssueUpdate(summary=draft.summary, description=draft.description)
             )
-        elif kind is JobKind.REOPEN:
-            return await self._reopen(key, ticket, alert)
-        elif kind is JobKind.RESOLVE:
-            return await self._resolve(key, ticket, alert, now)
         elif kind is JobKind.LINK_PREVIOUS and ticket.previous_issue_key:
             await self._provider.link_issues(
                 self._settings.link_type, key, ticket.previous_issue_key
             )
-        return ticket
+        elif kind is JobKind.LINK_ISSUES:
+            await self._link(key, ticket, targets or {})
+        return None
 
     def _draft(self, alert: Alert, ticket: Ticket) -> IssueDraft:
         """The refreshed summary and description; a route or template that fails is a
@@ -110,9 +125,11 @@ class FollowUpWriter:
         except (ConfigError, InputError, PermanentError) as error:
             raise DraftFailed(str(error), hint=draft_hint(route)) from error
 
-    async def _digest(self, key: str, ticket: Ticket, alert: Alert | None, now: datetime) -> Ticket:
+    async def _digest(
+        self, key: str, ticket: Ticket, alert: Alert | None, now: datetime
+    ) -> Written | None:
         if ticket.occurrences <= ticket.digested_occurrences:
-            return ticket  # nothing new since the last digest (or since the create)
+            return None  # nothing new since the last digest (or since the create)
         body = digest_document(ticket, alert)
         comment_id = ticket.digest_comment_id
         if comment_id is not None:
@@ -122,46 +139,50 @@ class FollowUpWriter:
                 comment_id = None  # someone deleted it: start a new one
         if comment_id is None:
             comment_id = (await self._provider.add_comment(key, body)).id
-        return replace(
-            ticket,
-            digest_comment_id=comment_id,
-            last_digest_at=now,
-            digested_occurrences=ticket.occurrences,
-        )
+        return DigestWritten(comment_id, now, ticket.occurrences)
 
-    async def _reopen(self, key: str, ticket: Ticket, alert: Alert | None) -> Ticket:
+    async def _reopen(self, key: str, alert: Alert | None, now: datetime) -> Written:
         status = (await self._provider.get_issue(key)).status
         if status.category != "done":  # reopened by hand meanwhile: nothing to transition
-            return replace(ticket, status_category=status.category, resolution=None, outcome=None)
+            return IssueMoved(status.category, None, now)
         chosen = _pick(await self._provider.list_transitions(key), ("new", "indeterminate"))
         what = f": {alert.title}" if alert else ""
         note = Document((_para(f"ticketbridge reopened this issue: the alert recurred{what}."),))
         await self._provider.transition(key, chosen.id, comment=note)
-        return replace(ticket, status_category=chosen.to.category, resolution=None, outcome=None)
+        return IssueMoved(chosen.to.category, None, now)
 
-    async def _resolve(
-        self, key: str, ticket: Ticket, alert: Alert | None, now: datetime
-    ) -> Ticket:
+    async def _resolve(self, key: str, alert: Alert | None, now: datetime) -> Written | None:
         when = _when(alert.occurred_at) if alert else _when(now)
         note = Document((_para(f"The source reports this alert resolved at {when}."),))
-        if not self._settings.resolve_transition:
+        if not self._settings.policy.resolve_transition:
             if self._settings.resolve_comment:
                 await self._provider.add_comment(key, note)
-            return ticket
+            return None
         comment = note if self._settings.resolve_comment else None
         issue = await self._provider.get_issue(key)
         if issue.status.category == "done":  # closed by hand meanwhile: only say so
             if comment is not None:
                 await self._provider.add_comment(key, comment)
-            outcome = self._settings.resolutions.get(issue.resolution or "", AlertState.RESOLVED)
-            return replace(
-                ticket, status_category="done", resolution=issue.resolution, outcome=outcome
-            )
+            return IssueMoved("done", issue.resolution, now)  # a person's verdict counts
         chosen = _pick(await self._provider.list_transitions(key), ("done",))
         await self._provider.transition(key, chosen.id, comment=comment)
-        return replace(
-            ticket,
-            status_category="done",
-            done_at=ticket.done_at or now,
-            outcome=AlertState.RESOLVED,
-        )
+        return IssueMoved("done", None, now)
+
+    async def _link(self, key: str, ticket: Ticket, targets: Mapping[str, str | None]) -> None:
+        """The route's links, from this issue. A target that does not exist (no issue for the
+        fingerprint, a key Jira does not know, a link type it refuses) is skipped with a
+        warning: the alert's data named it, and the other links still count. Transient errors
+        retry the job; the links made before are not made twice (Jira keeps one)."""
+        for link in ticket.links:
+            target = link.issue
+            if link.fingerprint is not None:
+                target = targets.get(link.fingerprint)
+            if target is None:
+                log.warning("link skipped: no issue for", fingerprint=link.fingerprint, issue=key)
+                continue
+            try:
+                await self._provider.link_issues(link.type, target, key)  # key: "from" issue
+            except (NotFound, FieldErrors) as error:
+                log.warning(
+                    "link skipped", issue=key, target=target, type=link.type, error=str(error)
+                )

@@ -1,9 +1,11 @@
 """The outbox: durable Jira writes, claimed with leases.
 
 A job is runnable when it is due and pending (or running with an expired lease: its worker
-died) and it is the first of its ordering key — an earlier pending or running job, or a dead
-create, holds the key. Claims lock candidates `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite
-the transaction already holds the write lock (BEGIN IMMEDIATE) and the UPDATE is guarded.
+died), it is the first of its ordering key — an earlier pending or running job, or a dead
+create, holds the key — and its ticket's epic (grouping) is not still waiting for its create:
+a grouped issue is created after its epic, whichever worker or process runs either. Claims
+lock candidates `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the transaction already
+holds the write lock (BEGIN IMMEDIATE) and the UPDATE is guarded.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any
 from sqlalchemy import RowMapping, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ticketbridge.domain import JobKind, JobState
+from ticketbridge.domain import JobKind, JobState, TicketStatus
 from ticketbridge.domain.records import Job, NewJob
 from ticketbridge.storage.tables import outbox_jobs as jobs
+from ticketbridge.storage.tables import tickets
 
 __all__ = ["SqlOutbox"]
 
@@ -58,7 +61,13 @@ def _runnable(now: datetime) -> Any:
         and_(jobs.c.state == _PENDING, jobs.c.next_attempt_at <= now),
         and_(jobs.c.state == _RUNNING, jobs.c.lease_expires_at < now),
     )
-    return and_(due, ~holds_key)
+    child, epic = tickets.alias("child"), tickets.alias("epic")
+    waits_for_epic = exists().where(  # two primary-key lookups per candidate
+        child.c.id == jobs.c.ticket_id,
+        epic.c.id == child.c.parent_id,
+        epic.c.status == TicketStatus.PENDING.value,
+    )
+    return and_(due, ~holds_key, ~waits_for_epic)
 
 
 class SqlOutbox:

@@ -16,12 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger
 
-from ticketbridge.domain import (
-    AlertState,
-    Ticket,
-    TicketStatus,
-)
-from ticketbridge.storage.sqlite_values import maybe_moment, moment_text
+from ticketbridge.domain import AlertState, IssueLink, Ticket, TicketStatus
+from ticketbridge.storage.sqlite_values import json_text, json_value, maybe_moment, moment_text
 from ticketbridge.storage.tables import fingerprint_leases, tickets
 
 __all__ = ["DECIDER_LOCK", "LOCK_BUCKETS", "SqlTickets", "lock_ids"]
@@ -57,6 +53,7 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
     del row["id"]
     row["status"] = ticket.status.value
     row["outcome"] = ticket.outcome.value if ticket.outcome else None
+    row["links"] = [link.as_data() for link in ticket.links] if ticket.links else []
     return row
 
 
@@ -66,6 +63,8 @@ def _sqlite_saved(ticket: Ticket) -> tuple[object, ...]:
     for index, name in enumerate(_SAVED_FIELDS):
         if name in _MOMENTS and values[index] is not None:
             values[index] = moment_text(values[index])
+        elif name == "links":  # mostly none: no serializer call for those
+            values[index] = json_text(values[index]) if values[index] else "[]"
     return (*values, ticket.id)
 
 
@@ -73,16 +72,21 @@ def _sqlite_ticket(row: Sequence[Any]) -> Ticket:
     values = dict(zip(_TICKET_FIELDS, row, strict=True))
     for name in _MOMENTS:
         values[name] = maybe_moment(values[name])
-    values["status"] = TicketStatus(values["status"])
-    values["outcome"] = AlertState(values["outcome"]) if values["outcome"] else None
     values["digest_pending"] = bool(values["digest_pending"])
-    return Ticket(**values)
+    values["links"] = json_value(values["links"]) if values["links"] != "[]" else ()
+    return _typed(values)
 
 
 def _ticket(row: RowMapping) -> Ticket:
-    values = {name: row[name] for name in _TICKET_FIELDS}
-    values["status"] = TicketStatus(row["status"])
-    values["outcome"] = AlertState(row["outcome"]) if row["outcome"] else None
+    return _typed({name: row[name] for name in _TICKET_FIELDS})
+
+
+def _typed(values: dict[str, Any]) -> Ticket:
+    """A ticket from its column values (JSON already decoded): enums and links typed."""
+    values["status"] = TicketStatus(values["status"])
+    values["outcome"] = AlertState(values["outcome"]) if values["outcome"] else None
+    links = values["links"]
+    values["links"] = tuple(IssueLink.from_data(link) for link in links) if links else ()
     return Ticket(**values)
 
 

@@ -84,6 +84,10 @@ tickets = Table(
     Column("last_digest_at", UtcDateTime),
     Column("digest_pending", Boolean, nullable=False),
     Column("digested_occurrences", Integer, nullable=False),
+    # Grouping (migration 0005): the epic's ticket, an epic ticket's group key, the links.
+    Column("parent_id", Id, ForeignKey("tickets.id", name="fk_tickets_parent")),
+    Column("group_key", String(255)),
+    Column("links", JSON, nullable=False),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
 )
 

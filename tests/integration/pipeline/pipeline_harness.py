@@ -1,22 +1,25 @@
-"""A pipeline under test: database (SQLite or PostgreSQL), fake Jira, a controllable clock."""
+"""A pipeline under test: database (SQLite or PostgreSQL), fake Jira, a controllable clock, and
+everything else built from a `ticketbridge.yaml` text as `serve` builds it: the settings
+(`PipelineSettings.from_config`, its only constructor), the rules router and the templates
+(`bootstrap.routing`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ticketbridge.bootstrap import load_config, routing
+from ticketbridge.config import Config
 from ticketbridge.domain import Alert, JobState
 from ticketbridge.providers.base import Provider
 from ticketbridge.services import (
     AlertQueries,
     AlertView,
-    DefaultComposer,
-    DefaultsRouter,
     IngestResult,
     IngestService,
     IssueComposer,
-    IssueStateService,
     OutboxAdmin,
     PipelineSettings,
     RouteSeam,
@@ -28,6 +31,16 @@ from ticketbridge.storage import Database
 from ticketbridge.workers import Dispatcher, JiraWatch
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def config(yaml: str = "", env: Mapping[str, str] | None = None) -> Config:
+    """A configuration from YAML text (its `${…}` from `env`), checked as `ticketbridge config
+    check` checks a file."""
+    return load_config(text=yaml, env=env or {})
+
+
+def settings(yaml: str = "") -> PipelineSettings:
+    return PipelineSettings.from_config(config(yaml))
 
 
 @dataclass
@@ -50,32 +63,41 @@ FAST = WorkerSettings(
 
 @dataclass
 class Pipeline:
+    """`yaml` is the configuration (empty: the defaults; its `${…}` from `env`); `router`
+    and `composer` replace the configuration's (a test's failing router or composer)."""
+
     db: Database
     provider: Provider
-    settings: PipelineSettings = field(default_factory=PipelineSettings)
+    yaml: str = ""
     worker: WorkerSettings = FAST
     clock: FakeClock = field(default_factory=FakeClock)
     router: RouteSeam | None = None
-    composer: IssueComposer = field(default_factory=DefaultComposer)
+    composer: IssueComposer | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.router = router = self.router or DefaultsRouter(self.settings)
+        self.config = config(self.yaml, self.env)
+        self.settings = PipelineSettings.from_config(self.config)
+        router, composer = routing(self.config)
+        self.router = router = self.router or router
+        self.composer = self.composer or composer
         uow = self.db.unit_of_work
         self.ingest_service = IngestService(uow, router, self.settings, self.clock)
         self.admin = OutboxAdmin(uow, self.clock)
         self.queries = AlertQueries(uow)
-        self.issue_state = IssueStateService(uow, self.settings)
         self.dispatchers = [self.dispatcher(f"worker-{i}") for i in range(2)]
 
     def dispatcher(
         self, owner: str, provider: Provider | None = None, watch: JiraWatch | None = None
     ) -> Dispatcher:
         """A dispatcher of its own; with `watch`, its Jira calls are watched (as `serve`'s)."""
+        assert self.router is not None
+        assert self.composer is not None
         jira = provider or self.provider
         processor = OutboxProcessor(
             self.db.unit_of_work,
             watch.provider(jira) if watch else jira,
-            self.router or DefaultsRouter(self.settings),
+            self.router,
             self.composer,
             self.settings,
             self.worker,
@@ -85,7 +107,10 @@ class Pipeline:
         return Dispatcher(processor, self.worker, watch)
 
     async def send(self, *payloads: dict[str, Any]) -> list[IngestResult]:
-        alerts: list[Alert] = parse_alerts(list(payloads), now=self.clock())
+        fields = self.settings.fingerprint_fields
+        alerts: list[Alert] = parse_alerts(
+            list(payloads), now=self.clock(), fingerprint_fields=fields
+        )
         return await self.ingest_service.ingest(alerts)
 
     async def alert(self, alert_id: str) -> AlertView:

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 from pipeline_harness import FAST, Pipeline, alert
 
 from ticketbridge.bootstrap import load_settings, worker_settings_from
-from ticketbridge.domain import Alert, AlertState, DedupPolicy, JobKind, JobState, Ticket
+from ticketbridge.domain import Alert, AlertState, JobKind, JobState, Ticket
 from ticketbridge.domain.records import NewJob
 from ticketbridge.errors import ConfigError, InputError, PermanentError, Problem
 from ticketbridge.providers.base import IssueDraft, IssueRef
 from ticketbridge.providers.fake import FakeProvider
-from ticketbridge.services import (
-    DefaultComposer,
-    DefaultsRouter,
-    PipelineSettings,
-    Route,
-)
+from ticketbridge.services import DefaultComposer, Route
 from ticketbridge.storage import Database
 
 BROKEN = "Broken alert"
@@ -45,14 +40,16 @@ class FailingComposer:
         return DefaultComposer().draft(alert, route, ticket)
 
 
-@dataclass
-class NamedRoute:
+def named_route(dedup: str = "{}") -> str:
     """Every alert on route 'ai-alerts' with template 'hallucination'."""
-
-    inner: DefaultsRouter
-
-    def route(self, alert: Alert) -> Route:
-        return replace(self.inner.route(alert), name="ai-alerts", template="hallucination")
+    return f"""
+defaults: {{dedup: {dedup}}}
+templates:
+  hallucination: {{summary: "{{{{ alert.title }}}}"}}
+routes:
+  - name: ai-alerts
+    template: hallucination
+"""
 
 
 class ExplodingProvider(FakeProvider):
@@ -70,8 +67,7 @@ class ExplodingProvider(FakeProvider):
 
 
 def _pipeline(database: Database, jira: FakeProvider, composer: FailingComposer) -> Pipeline:
-    router = NamedRoute(DefaultsRouter(PipelineSettings()))
-    return Pipeline(database, jira, router=router, composer=composer)
+    return Pipeline(database, jira, named_route(), composer=composer)
 
 
 async def _send_bulk(pipe: Pipeline) -> None:
@@ -159,10 +155,10 @@ async def test_an_update_that_cannot_be_drafted_dies_with_a_route_hint(
     database: Database,
 ) -> None:
     jira = FakeProvider()
-    settings = PipelineSettings(dedup=DedupPolicy(repeat="update"))
     error = PermanentError("template 'hallucination' failed to render: 'model' is undefined")
-    router = NamedRoute(DefaultsRouter(settings))
-    pipe = Pipeline(database, jira, settings, router=router, composer=FailingComposer(error))
+    pipe = Pipeline(
+        database, jira, named_route("{repeat: update}"), composer=FailingComposer(error)
+    )
     await pipe.send(alert(id="a", fingerprint="fp-a", title="Fine"))
     await pipe.drain()
     await pipe.send(alert(id="b", fingerprint="fp-a", title=BROKEN))  # the repeat's update

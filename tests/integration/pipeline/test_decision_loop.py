@@ -11,16 +11,16 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from pipeline_harness import START, FakeClock, alert
+from pipeline_harness import START, FakeClock, alert, config, settings
 
+from ticketbridge.bootstrap import routing
 from ticketbridge.domain import Alert, AlertState, DecisionKind
 from ticketbridge.services import (
     AlertQueries,
-    DefaultsRouter,
     IngestService,
     OutboxAdmin,
-    PipelineSettings,
     Route,
+    RouteSeam,
     WorkerSettings,
     parse_alerts,
 )
@@ -34,8 +34,8 @@ QUICK = WorkerSettings(idle_sleep=timedelta(milliseconds=20))
 class BrokenForSomeRouter:
     """A router that fails on alerts titled "boom" (a route crashing on odd input)."""
 
-    def __init__(self, settings: PipelineSettings) -> None:
-        self._inner = DefaultsRouter(settings)
+    def __init__(self) -> None:
+        self._inner = default_router()
 
     def route(self, alert: Alert) -> Route:
         if alert.title == "boom":
@@ -43,10 +43,14 @@ class BrokenForSomeRouter:
         return self._inner.route(alert)
 
 
-def service(database: Database, router: object | None = None) -> IngestService:
-    settings = PipelineSettings()
-    seam = router or DefaultsRouter(settings)
-    return IngestService(database.unit_of_work, seam, settings, FakeClock())  # type: ignore[arg-type]
+def default_router() -> RouteSeam:
+    """The router `serve` runs for a configuration with no routes."""
+    return routing(config())[0]
+
+
+def service(database: Database, router: RouteSeam | None = None) -> IngestService:
+    seam = router or default_router()
+    return IngestService(database.unit_of_work, seam, settings(), FakeClock())  # type: ignore[arg-type]
 
 
 async def accept(ingest: IngestService, *payloads: dict[str, object]) -> None:
@@ -91,7 +95,7 @@ async def _decided(database: Database, expected: dict[str, str]) -> bool:
 async def test_an_alert_the_router_fails_on_is_kept_dead_and_the_rest_are_decided(
     database: Database,
 ) -> None:
-    ingest = service(database, BrokenForSomeRouter(PipelineSettings()))
+    ingest = service(database, BrokenForSomeRouter())
     await accept(
         ingest,
         alert(id="a-1", fingerprint="f1"),
@@ -109,8 +113,8 @@ async def test_an_alert_the_router_fails_on_is_kept_dead_and_the_rest_are_decide
 class SlowRouter:
     """Routing that takes `seconds` per alert: rounds long enough to see the decider's share."""
 
-    def __init__(self, settings: PipelineSettings, seconds: float) -> None:
-        self._inner = DefaultsRouter(settings)
+    def __init__(self, seconds: float) -> None:
+        self._inner = default_router()
         self._seconds = seconds
         self.routed = 0
 
@@ -130,7 +134,7 @@ async def test_while_intake_is_busy_the_loop_takes_only_its_share_then_decides_t
 ) -> None:
     # Rounds of BUSY_ROUND_SIZE alerts at 2 ms each take >= 40 ms, so at a 10% share the next
     # busy round waits >= 360 ms: in 0.5 s of busy intake at most two rounds run.
-    ingest = service(database, SlowRouter(PipelineSettings(), 0.002))
+    ingest = service(database, SlowRouter(0.002))
     total = 5 * BUSY_ROUND_SIZE
     await accept(ingest, *(alert(id=f"a-{n}", fingerprint=f"f{n}") for n in range(total)))
     busy = True
@@ -163,7 +167,7 @@ async def test_deciding_a_backlog_lets_other_tasks_run_between_rounds(
     # Rounds run inline (SQLite on the loop's thread) and may never suspend; without a yield
     # between them a backlog is decided in one go while requests wait unread in their sockets.
     # While the outbox is writing, rounds are short, so its next steps wait ~1-2 ms, not ~10.
-    router = SlowRouter(PipelineSettings(), 0.0005)
+    router = SlowRouter(0.0005)
     ingest = service(database, router)
     total = 3 * ROUND_SIZE
     await accept(ingest, *(alert(id=f"a-{n}", fingerprint=f"f{n}") for n in range(total)))

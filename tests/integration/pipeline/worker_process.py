@@ -2,24 +2,32 @@
 database and a real (emulated) Jira over HTTP, until SIGTERM. (`ticketbridge worker` is the
 product's way to run this; the drill needs nothing but the pipeline.)
 
-    python worker_process.py DATABASE_URL JIRA_URL OWNER
+    python worker_process.py DATABASE_URL JIRA_URL OWNER [CONFIG_FILE [SETTLE_SECONDS]]
+
+CONFIG_FILE is the ticketbridge.yaml (default: the defaults, digests written at once);
+SETTLE_SECONDS the wait before an unknown create's marker lookup (default 1).
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 import sys
+import time
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import httpx
+from pipeline_harness import config
+
+from ticketbridge.bootstrap import routing
+from ticketbridge.domain import JobState
 from ticketbridge.providers.jira import JiraProvider, api_token
-from ticketbridge.services import (
-    DefaultComposer,
-    DefaultsRouter,
-    OutboxProcessor,
-    PipelineSettings,
-    WorkerSettings,
-)
+from ticketbridge.services import OutboxAdmin, OutboxProcessor, PipelineSettings, WorkerSettings
 from ticketbridge.storage import Database
 from ticketbridge.workers import Dispatcher
 
@@ -32,31 +40,69 @@ WORKER = WorkerSettings(
 )
 
 
+DIGEST_AT_ONCE = "defaults: {dedup: {digest_interval: 0s}}"
+
+
+def spawn(database_url: str, jira_url: str, owner: str, *more: str) -> subprocess.Popen[bytes]:
+    """This script in a process of its own (`more`: CONFIG_FILE, SETTLE_SECONDS)."""
+    return subprocess.Popen(
+        [sys.executable, __file__, database_url, jira_url, owner, *more],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def emulator_issues(jira_url: str) -> list[dict[str, Any]]:
+    body = httpx.get(f"{jira_url}/_emulator/issues", timeout=10).json()
+    return list(body["issues"] if isinstance(body, dict) else body)
+
+
+def markers(issues: list[dict[str, Any]]) -> Counter[str]:
+    """How many issues carry each exactly-once marker label."""
+    found: Counter[str] = Counter()
+    for issue in issues:
+        found.update(label for label in issue["labels"] if label.startswith("tb-"))
+    return found
+
+
+async def drained(admin: OutboxAdmin, deadline: float) -> None:
+    """Until no job is pending or running (the workers are done), or `deadline` (monotonic)."""
+    while time.monotonic() < deadline:
+        counts = await admin.counts()
+        if not counts[JobState.PENDING] and not counts[JobState.RUNNING]:
+            return
+        await asyncio.sleep(0.5)
+
+
 def clock() -> datetime:
     return datetime.now(UTC)
 
 
-async def main(database_url: str, jira_url: str, owner: str) -> None:
+async def main(database_url: str, jira_url: str, owner: str, yaml: str, settle: float) -> None:
     db = Database(database_url)
+    worker = replace(WORKER, settle_delay=timedelta(seconds=settle))
     provider = JiraProvider(
         flavor="cloud",
         base_url=jira_url,
         auth=api_token("admin@example.com", "emulator-token"),
     )
-    settings = PipelineSettings(digest_interval=timedelta(0))
-    router = DefaultsRouter(settings)
+    configured = config(yaml)
+    settings = PipelineSettings.from_config(configured)
+    router, composer = routing(configured)
     processor = OutboxProcessor(
-        db.unit_of_work, provider, router, DefaultComposer(), settings, WORKER, clock, owner
+        db.unit_of_work, provider, router, composer, settings, worker, clock, owner
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     print("ready", flush=True)
     try:
-        await Dispatcher(processor, WORKER).run_forever(stop)
+        await Dispatcher(processor, worker).run_forever(stop)
     finally:
         await provider.aclose()
         await db.aclose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:4]))
+    database_url, jira_url, owner, *more = sys.argv[1:6]
+    yaml = Path(more[0]).read_text(encoding="utf-8") if more else DIGEST_AT_ONCE
+    asyncio.run(main(database_url, jira_url, owner, yaml, float(more[1]) if len(more) > 1 else 1))

@@ -19,6 +19,7 @@ from ticketbridge.domain import (
     AlertLink,
     AlertState,
     DecisionKind,
+    IssueLink,
     JobKind,
     JobState,
     Severity,
@@ -274,6 +275,8 @@ _FULL_TICKET = Ticket(
     last_digest_at=NOW + timedelta(minutes=5),
     digest_pending=True,
     digested_occurrences=3,
+    group_key="pii ✓",
+    links=(IssueLink("Blocks", issue="SEC-9"), IssueLink("Relates", fingerprint="fp-ü")),
 )
 
 
@@ -281,10 +284,14 @@ async def test_every_ticket_field_reads_back_through_each_path(database: Databas
     # The decider reads (`current`) and writes (`save_many`) tickets at the driver on SQLite;
     # `get` and `insert_many` go through SQLAlchemy's types. Each must read what the other wrote.
     async with database.unit_of_work() as uow:
-        (inserted,) = await uow.tickets.insert_many([_FULL_TICKET])
+        (epic,) = await uow.tickets.insert_many([_ticket("epic:SEC:pii")])
+        full = replace(_FULL_TICKET, parent_id=epic.id)
+        (inserted,) = await uow.tickets.insert_many([full])
         await uow.commit()
-    assert inserted == replace(_FULL_TICKET, id=inserted.id)
-    changed = replace(inserted, occurrences=8, outcome=None, done_at=None, digest_pending=False)
+    assert inserted == replace(full, id=inserted.id)
+    changed = replace(
+        inserted, occurrences=8, outcome=None, done_at=None, digest_pending=False, links=()
+    )
     async with database.unit_of_work() as uow:
         assert (await uow.tickets.current(["fp-full"]))["fp-full"] == inserted
         await uow.tickets.save_many([changed])

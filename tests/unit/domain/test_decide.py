@@ -12,9 +12,9 @@ from ticketbridge.domain import (
     AlertState,
     AlertStatus,
     DecisionKind,
-    DedupPolicy,
     Severity,
     Ticket,
+    TicketPolicy,
     TicketStatus,
     decide,
     derive_fingerprint,
@@ -48,39 +48,54 @@ FALSE_POS_10D = replace(
     DONE_2D, done_at=NOW - timedelta(days=10), outcome=AlertState.FALSE_POSITIVE
 )
 FALSE_POS_40D = replace(FALSE_POS_10D, done_at=NOW - timedelta(days=40))
-LOW = replace(ALERT, severity=Severity.LOW)
 RESOLVED = replace(ALERT, status=AlertStatus.RESOLVED)
-MEDIUM_MIN = DedupPolicy(min_severity=Severity.MEDIUM)
+DEAD = replace(OPEN, status=TicketStatus.DEAD, issue_key=None, status_category=None)
+
+
+def policy(**overrides: object) -> TicketPolicy:
+    """A policy with the configuration's default values, `overrides` applied."""
+    values: dict[str, object] = {
+        "repeat": "digest",
+        "recur_after_done": "reopen",
+        "reopen_within": timedelta(days=7),
+        "false_positive_suppress": timedelta(days=30),
+        "digest_interval": timedelta(minutes=5),
+        "resolve_transition": True,
+        "resolutions": {"False Positive": AlertState.FALSE_POSITIVE},
+    }
+    return TicketPolicy(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+DEFAULT = policy()
 
 
 @pytest.mark.parametrize(
     ("alert", "ticket", "policy", "expected", "reason_part"),
     [
-        (ALERT, None, DedupPolicy(), DecisionKind.CREATE, "no ticket"),
-        (ALERT, OPEN, DedupPolicy(), DecisionKind.REPEAT, "OPS-1 is still open"),
-        (ALERT, DONE_2D, DedupPolicy(), DecisionKind.REOPEN, "within reopen_within"),
-        (ALERT, DONE_20D, DedupPolicy(), DecisionKind.NEW_LINKED, "beyond reopen_within"),
+        (ALERT, None, DEFAULT, DecisionKind.CREATE, "no ticket"),
+        (ALERT, OPEN, DEFAULT, DecisionKind.REPEAT, "OPS-1 is still open"),
+        (ALERT, DONE_2D, DEFAULT, DecisionKind.REOPEN, "within reopen_within"),
+        (ALERT, DONE_20D, DEFAULT, DecisionKind.NEW_LINKED, "beyond reopen_within"),
         (
             ALERT,
             DONE_2D,
-            DedupPolicy(recur_after_done="new"),
+            policy(recur_after_done="new"),
             DecisionKind.NEW_LINKED,
             "recur_after_done is 'new'",
         ),
-        (ALERT, FALSE_POS_10D, DedupPolicy(), DecisionKind.SUPPRESS, "false positive"),
-        (ALERT, FALSE_POS_40D, DedupPolicy(), DecisionKind.NEW_LINKED, "relates to OPS-1"),
-        (LOW, None, MEDIUM_MIN, DecisionKind.IGNORE, "below min_severity medium"),
-        (LOW, None, DedupPolicy(min_severity=Severity.LOW), DecisionKind.CREATE, "no ticket"),
-        (LOW, None, DedupPolicy(), DecisionKind.CREATE, "no ticket"),  # routing decided
-        (RESOLVED, OPEN, DedupPolicy(), DecisionKind.RESOLVE, "source resolved"),
-        (RESOLVED, None, DedupPolicy(), DecisionKind.IGNORE, "no ticket"),
-        (RESOLVED, DONE_2D, DedupPolicy(), DecisionKind.IGNORE, "already done"),
+        (ALERT, FALSE_POS_10D, DEFAULT, DecisionKind.SUPPRESS, "false positive"),
+        (ALERT, FALSE_POS_40D, DEFAULT, DecisionKind.NEW_LINKED, "relates to OPS-1"),
+        (ALERT, DEAD, DEFAULT, DecisionKind.CREATE, "a fresh issue (generation 2)"),
+        (RESOLVED, OPEN, DEFAULT, DecisionKind.RESOLVE, "source resolved"),
+        (RESOLVED, None, DEFAULT, DecisionKind.IGNORE, "no ticket"),
+        (RESOLVED, DONE_2D, DEFAULT, DecisionKind.IGNORE, "already done"),
+        (RESOLVED, DEAD, DEFAULT, DecisionKind.IGNORE, "create is dead"),
     ],
 )
 def test_decision_table(
     alert: Alert,
     ticket: Ticket | None,
-    policy: DedupPolicy,
+    policy: TicketPolicy,
     expected: DecisionKind,
     reason_part: str,
 ) -> None:
@@ -91,14 +106,14 @@ def test_decision_table(
 
 def test_route_ignore_wins_and_is_explained() -> None:
     why = ("action ignore from route 'muted-controls'",)
-    decision = decide(ALERT, OPEN, DedupPolicy(), NOW, route_ignore=why)
+    decision = decide(ALERT, OPEN, DEFAULT, NOW, route_ignore=why)
     assert decision.kind is DecisionKind.IGNORE
     assert decision.reasons == why
 
 
 def test_source_resolve_reaches_a_ticket_even_when_routing_ignores() -> None:
     why = ("severity info is below min_severity medium",)
-    decision = decide(RESOLVED, OPEN, DedupPolicy(), NOW, route_ignore=why)
+    decision = decide(RESOLVED, OPEN, DEFAULT, NOW, route_ignore=why)
     assert decision.kind is DecisionKind.RESOLVE
 
 

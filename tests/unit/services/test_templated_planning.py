@@ -14,7 +14,7 @@ import pytest
 from support.requirements import require
 from ticketbridge.bootstrap import load_config, routing
 from ticketbridge.config import Config
-from ticketbridge.domain import Alert, AlertStatus, DecisionKind, Severity
+from ticketbridge.domain import Alert, AlertStatus, DecisionKind, EpicGroup, Severity
 from ticketbridge.providers.jira import JiraProvider, api_token
 from ticketbridge.render import to_adf
 from ticketbridge.services import PipelineSettings
@@ -194,23 +194,24 @@ def test_replay_counts_a_recurrence_after_done_as_a_new_issue() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "parent", "warnings"),
+    ("kind", "project", "warnings"),
     [
-        ("grouped", "epic:OPS:pii", ()),
+        ("grouped", "OPS", ()),
         (
             "grouped-infra",
-            "epic:INFRA:pii",
+            "INFRA",
             ("group: 'parent' is not on the create screen of INFRA/Task",),
         ),
     ],
 )
 async def test_plan_of_a_grouped_alert_checks_its_epic(
-    kind: str, parent: str, warnings: tuple[str, ...], emulated: tuple[Any, JiraProvider]
+    kind: str, project: str, warnings: tuple[str, ...], emulated: tuple[Any, JiraProvider]
 ) -> None:
     _, provider = emulated
     planned = await planner(provider).plan(alert("g-1", kind=kind, policy="pii"))
     assert planned.draft is not None
-    assert planned.draft.parent == parent
+    assert planned.draft.parent is None  # the epic's issue is known once it is created
+    assert planned.route.group == EpicGroup(project, "pii", "pii")
     assert planned.warnings == warnings
 
 
