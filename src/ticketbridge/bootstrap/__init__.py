@@ -13,6 +13,8 @@ import it.
   and the API's `JiraIntegrationService`.
 - `heap`: `settle_heap`, the garbage collector set for a long-running service.
 - `database`: migrations (`upgrade_database`, `head_revision`) and the API's `DatabaseHealth`.
+- `library`: `open_library`, the same graph for `ticketbridge.library` (its seams, one
+  dispatcher the caller drives), and `library_settings` (defaults, no environment read).
 """
 
 from ticketbridge.bootstrap.database import (
@@ -31,6 +33,7 @@ from ticketbridge.bootstrap.jira import (
     connection_store,
     effective_jira,
 )
+from ticketbridge.bootstrap.library import LibraryServices, library_settings, open_library
 from ticketbridge.bootstrap.wiring import (
     Container,
     build_app,
@@ -50,6 +53,7 @@ __all__ = [
     "Container",
     "DatabaseHealth",
     "JiraIntegrationService",
+    "LibraryServices",
     "NotBuiltYet",
     "build_app",
     "build_provider",
@@ -58,10 +62,12 @@ __all__ = [
     "current_revision",
     "effective_jira",
     "head_revision",
+    "library_settings",
     "load_config_file",
     "load_configured",
     "load_settings",
     "open_container",
+    "open_library",
     "outbox_provider",
     "pipeline_settings",
     "routing",
