@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from jira_emulator import Emulator
+from ticketbridge.config import load_settings
 from ticketbridge.errors import ConfigError, FieldErrors, InputError, PermanentError
 from ticketbridge.library import Bridge
 from ticketbridge.services import WorkerSettings
@@ -62,7 +63,9 @@ async def test_a_dropped_create_is_found_by_its_marker_not_repeated(
         Bridge.connect(
             cloud_url="http://jira.test", email="admin@example.com", api_token="emulator-token"
         ).jira,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/store.db",
+        settings=load_settings(
+            {"TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db"}
+        ),
         transport=emu.transport(),
         worker=WorkerSettings(settle_delay=WorkerSettings().settle_delay * 0),
     )

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from library_harness import JiraServer, adf_text
 
-from ticketbridge.config.settings import Settings
+from ticketbridge.config import load_settings
 from ticketbridge.errors import ConfigError
-from ticketbridge.library import Bridge
+from ticketbridge.library import Bridge, JiraSyncHandler
 
 YAML = """
 jira:
@@ -46,7 +46,7 @@ async def test_routes_templates_and_defaults_from_the_yaml(
 ) -> None:
     path = workdir / "ticketbridge.yaml"
     path.write_text(YAML.format(url=cloud.url))
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{workdir}/tb.db")
+    settings = load_settings({"TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/tb.db"})
 
     async with Bridge.from_config(path, settings) as bridge:
         routed = await bridge.sync_alert(
@@ -78,6 +78,43 @@ def test_a_config_without_jira_is_refused(workdir: Path) -> None:
     path.write_text("defaults: {project: OPS}\n")
 
     with pytest.raises(ConfigError) as refused:
-        Bridge.from_config(path, Settings())
+        Bridge.from_config(path)
 
     assert [p.path for p in refused.value.problems] == ["jira"]
+
+
+def test_a_handler_reads_no_environment(
+    cloud: JiraServer, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Settings the service would refuse, and another store: a script's handler uses neither.
+    monkeypatch.setenv("TICKETBRIDGE_JOB_CRASH_LIMIT", "lots")
+    monkeypatch.setenv("TICKETBRIDGE_DATABASE_URL", f"sqlite+aiosqlite:///{workdir}/env.db")
+    login = {"cloud_url": cloud.url, "email": "admin@example.com", "api_token": "emulator-token"}
+
+    with JiraSyncHandler(**login) as sync:
+        issue = sync.sync_alert({"id": "a-1", "title": "Drift", "severity": "high"}, "OPS", "Task")
+
+    assert issue is not None
+    assert [i["key"] for i in cloud.issues()] == [issue.key]
+    assert (workdir / "var" / "library.db").is_file()
+    assert not (workdir / "env.db").exists()
+
+
+async def test_the_environment_is_read_when_the_caller_asks(
+    cloud: JiraServer, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = workdir / "ticketbridge.yaml"
+    path.write_text(YAML.format(url=cloud.url))
+    monkeypatch.setenv("TICKETBRIDGE_DATABASE_URL", f"sqlite+aiosqlite:///{workdir}/env.db")
+    alert = {"id": "a-1", "title": "Drift", "severity": "high"}
+
+    async with Bridge.from_config(path, load_settings()) as bridge:
+        asked = await bridge.sync_alert(alert)
+    async with Bridge.from_config(path) as bridge:  # the defaults: serve's default store
+        defaulted = await bridge.sync_alert(alert)
+
+    assert asked is not None
+    assert defaulted is not None
+    assert (workdir / "env.db").is_file()
+    assert (workdir / "var" / "ticketbridge.db").is_file()
+    assert asked.key != defaulted.key  # two stores: each made the alert's issue once

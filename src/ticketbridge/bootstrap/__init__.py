@@ -14,6 +14,8 @@ import it.
   and the API's `JiraIntegrationService`.
 - `heap`: `settle_heap`, the garbage collector set for a long-running service.
 - `database`: migrations (`upgrade_database`, `head_revision`) and the API's `DatabaseHealth`.
+- `library`: `open_library`, the same graph for `ticketbridge.library` (its seams, one
+  dispatcher the caller drives), and `library_settings` (defaults, no environment read).
 """
 
 from ticketbridge.bootstrap.configuration import warn_inactive
@@ -35,6 +37,7 @@ from ticketbridge.bootstrap.jira import (
     jira_url_problem,
     outbound_policy,
 )
+from ticketbridge.bootstrap.library import LibraryServices, library_settings, open_library
 from ticketbridge.bootstrap.wiring import (
     Container,
     build_app,
@@ -53,6 +56,7 @@ __all__ = [
     "Container",
     "DatabaseHealth",
     "JiraIntegrationService",
+    "LibraryServices",
     "NotBuiltYet",
     "build_app",
     "build_provider",
@@ -62,10 +66,12 @@ __all__ = [
     "effective_jira",
     "head_revision",
     "jira_url_problem",
+    "library_settings",
     "load_config",
     "load_configured",
     "load_settings",
     "open_container",
+    "open_library",
     "outbound_policy",
     "pipeline_settings",
     "routing",

@@ -70,6 +70,7 @@ __all__ = [
     "pipeline_settings",
     "routing",
     "run",
+    "uow_factory",
     "worker_settings_from",
 ]
 
@@ -169,7 +170,7 @@ class Container:
         return _clock()
 
 
-def _uow_factory(database: Database) -> UnitOfWorkFactory:
+def uow_factory(database: Database) -> UnitOfWorkFactory:
     # SqlUnitOfWork satisfies services.ports.UnitOfWork structurally, but the Protocol declares
     # its repositories as plain (mutable, hence invariant) attributes, which mypy cannot match
     # with the concrete repository types; the cast states the structural fit in one place.
@@ -203,20 +204,22 @@ async def open_container(
     workers: int | None = None,
     jira_transport: httpx.AsyncBaseTransport | None = None,
     worker_settings: WorkerSettings | None = None,
+    seams: tuple[RouteSeam, IssueComposer] | None = None,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 
     `workers` dispatchers are built (default: none — only `serve` and `worker` run them) when a
     Jira is configured, and with any workers the decision loop; `jira_transport` replaces the
     network (tests: the emulator in process); `worker_settings` replaces the ones `settings`
-    carries (TICKETBRIDGE_JOB_*).
+    carries (TICKETBRIDGE_JOB_*); `seams` replaces the configuration's routing and templates
+    (the library's: the call's target, its own templates).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics()
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
-    uow = _uow_factory(database)
-    router, composer = routing(config)
+    uow = uow_factory(database)
+    router, composer = seams or routing(config)
     connection = effective_jira(settings, config) if workers else None
     provider = (
         build_provider(connection.jira, metrics, jira_transport, allowed=settings.outbound_allow)
@@ -235,7 +238,9 @@ async def open_container(
                 pipeline,
                 worker,
                 _clock,
-                owner=f"{socket.gethostname()}:{os.getpid()}:{n}",
+                # unique per container too: a lease's owner may take it again (two library
+                # handlers in one process are two containers)
+                owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:{n}",
             ),
             worker,
             watch,

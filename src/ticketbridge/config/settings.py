@@ -13,7 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from ticketbridge.errors import ConfigError, Problem
 
@@ -93,6 +98,22 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
 
+class _Given(Settings):
+    """`Settings` from the values given only: `load_settings(env)` reads `env`, not the process
+    environment too (BaseSettings reads it on every construction, `model_validate` included)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read `TICKETBRIDGE_*` from `env` (default: the process environment) now.
 
@@ -106,7 +127,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for key, value in env.items()
             if key.upper().startswith(_PREFIX)
         }
-        return Settings.model_validate(
+        return _Given.model_validate(
             {k: v for k, v in values.items() if k in Settings.model_fields}
         )
     except ValidationError as err:

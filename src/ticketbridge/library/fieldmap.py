@@ -27,8 +27,6 @@ from ticketbridge.errors import InputError, Problem
 from ticketbridge.providers.base import IssueDraft, IssueUpdate, Marker
 from ticketbridge.render import Document, parse_markdown
 
-__all__ = ["draft_from_fields", "update_from_fields"]
-
 _MARKER_LABEL = re.compile(r"tb-[0-9a-f]{16}")  # providers.base.Marker.label
 _USER_KEYS = ("emailAddress", "accountId", "name", "key", "id")
 _HANDLED = {

@@ -17,8 +17,6 @@ from ticketbridge.library.views import IssueView
 from ticketbridge.providers.base import Comment, Provider, User
 from ticketbridge.render import Document, parse_markdown
 
-__all__ = ["JiraCalls"]
-
 _PAGE = 100  # Jira Cloud's /search/jql page limit for full issues
 
 

@@ -23,18 +23,9 @@ from ticketbridge.library.fieldmap import draft_from_fields
 from ticketbridge.library.templates import find_template, template_context
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.rules import DEFAULTS_ROUTE, Router
-from ticketbridge.services import PipelineSettings, RulesRouter
+from ticketbridge.services import RulesRouter
 from ticketbridge.services.ports import Route
 from ticketbridge.services.templated import TemplateComposer
-
-__all__ = [
-    "TARGET_ISSUE_TYPE",
-    "TARGET_PROJECT",
-    "LibraryComposer",
-    "LibraryRouter",
-    "targeted",
-    "without_target",
-]
 
 TARGET_PROJECT = "jira_project_key"
 TARGET_ISSUE_TYPE = "jira_issue_type"
@@ -54,22 +45,20 @@ def without_target(alert: Alert) -> Alert:
 
 
 class LibraryRouter:
-    """Satisfies `services.RouteSeam`: configured rules first, then the call's target."""
+    """Satisfies `services.RouteSeam`: configured rules first, then the call's target. The
+    bridge's services hold this one router, so a rule added later routes the next alert."""
 
-    def __init__(self, config: Config, settings: PipelineSettings) -> None:
+    def __init__(self, config: Config) -> None:
         self._config = config
-        self._settings = settings
         self._rules = RulesRouter(Router(config))
 
-    @property
-    def config(self) -> Config:
-        return self._config
-
-    def with_rule(self, rule: RouteConfig) -> LibraryRouter:
-        """A router with `rule` added (replacing a rule of the same name); the conditions are
-        compiled now, so a bad trigger is a ConfigError here, not at the next alert."""
+    def add_rule(self, rule: RouteConfig) -> None:
+        """`rule` added (replacing a rule of the same name); the conditions are compiled now,
+        so a bad trigger is a ConfigError here, not at the next alert."""
         routes = [r for r in self._config.routes if r.name != rule.name] + [rule]
-        return LibraryRouter(self._config.model_copy(update={"routes": routes}), self._settings)
+        config = self._config.model_copy(update={"routes": routes})
+        self._rules = RulesRouter(Router(config))  # compiled before anything changes
+        self._config = config
 
     def route(self, alert: Alert) -> Route:
         routed = self._rules.route(alert)

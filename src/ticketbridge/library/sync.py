@@ -29,8 +29,6 @@ from ticketbridge.library.templates import JiraTemplate
 from ticketbridge.library.views import IssueView
 from ticketbridge.providers.base import Comment, User
 
-__all__ = ["JiraIssueHandler", "JiraSyncHandler"]
-
 T = TypeVar("T")
 
 

@@ -29,8 +29,6 @@ from typing import Any, Literal
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.render import Document, TemplateEngine
 
-__all__ = ["JiraTemplate", "find_template", "slug", "template_context"]
-
 TemplateFormatChoice = Literal["markdown", "wiki", "auto"]
 _WIKI_SYNTAX = re.compile(
     r"^\s*h[1-6]\.\s|^\s*\|\||\[[^\]\n|]+\|[^\]\n]+\]|\{code|\{noformat|^\s*bq\.\s", re.M

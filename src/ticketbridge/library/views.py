@@ -16,8 +16,6 @@ from typing import Any
 
 from ticketbridge.providers.base import Issue, IssueRef
 
-__all__ = ["IssueView", "JiraObject"]
-
 
 class JiraObject(Mapping[str, Any]):
     """Read-only attribute (and item) access over one JSON object of Jira's."""

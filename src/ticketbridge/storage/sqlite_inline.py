@@ -35,6 +35,8 @@ from typing import Any, TypeVar
 __all__ = ["Checkpointer", "InlineConnection", "connector"]
 
 _T = TypeVar("_T")
+Clock = Callable[[], float]  # monotonic seconds; tests pass a virtual one
+Sleep = Callable[[float], Awaitable[None]]
 _SQLITE_BUSY = 5  # and its extended codes (BUSY_RECOVERY, BUSY_TIMEOUT) but one:
 _SQLITE_BUSY_SNAPSHOT = 517  # a read snapshot too old to write from: a retry cannot help
 _FIRST_BACKOFF_S = 0.001
@@ -120,11 +122,19 @@ class InlineCursor:
 class InlineConnection:
     """aiosqlite.Connection's interface over a sqlite3 connection, run inline."""
 
-    def __init__(self, connection: sqlite3.Connection, busy_timeout_s: float) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        busy_timeout_s: float,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._conn = connection
         self._connection: sqlite3.Connection | None = connection  # the adapter checks it
         self._tx = _RunNow()
         self._busy_timeout_s = busy_timeout_s
+        self._clock = clock
+        self._sleep = sleep
 
     def driver(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -138,15 +148,15 @@ class InlineConnection:
         except sqlite3.OperationalError as error:
             if not _is_busy(error):
                 raise
-        deadline = time.monotonic() + self._busy_timeout_s
+        deadline = self._clock() + self._busy_timeout_s
         backoff = _FIRST_BACKOFF_S
         while True:
-            await asyncio.sleep(backoff)
+            await self._sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF_S)
             try:
                 return call(*args)
             except sqlite3.OperationalError as error:
-                if not _is_busy(error) or time.monotonic() >= deadline:
+                if not _is_busy(error) or self._clock() >= deadline:
                     raise
 
     @property
@@ -220,16 +230,22 @@ class Checkpointer:
 
 
 def connector(
-    database: str, busy_timeout_s: float, checkpointer: Checkpointer | None = None
+    database: str,
+    busy_timeout_s: float,
+    checkpointer: Checkpointer | None = None,
+    *,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
 ) -> Callable[[], Awaitable[InlineConnection]]:
     """The `async_creator` for SQLAlchemy's `sqlite+aiosqlite` dialect; with a `checkpointer`,
-    it checkpoints instead of the connections."""
+    it checkpoints instead of the connections. `clock` and `sleep` time the wait for another
+    process's lock."""
 
     async def connect() -> InlineConnection:
         driver = sqlite3.connect(database, timeout=0, check_same_thread=False)
         if checkpointer is not None:
             driver.execute("PRAGMA wal_autocheckpoint=0")
             checkpointer.start()
-        return InlineConnection(driver, busy_timeout_s)
+        return InlineConnection(driver, busy_timeout_s, clock, sleep)
 
     return connect

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import structlog
 
@@ -58,11 +58,16 @@ class DecisionLoop:
         settings: WorkerSettings,
         intake_idle_for: Callable[[], float] = _always_idle,
         outbox_busy: Callable[[], bool] = _never_busy,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._decider = decider
         self._settings = settings
         self._intake_idle_for = intake_idle_for
         self._outbox_busy = outbox_busy
+        self._clock = clock  # times the rounds for the decider's share while intake is busy
+        self._sleep = sleep
         self._wake = asyncio.Event()
         self._next_busy_round = 0.0  # monotonic: when a round may run while intake is busy
 
@@ -80,7 +85,7 @@ class DecisionLoop:
         while not stop.is_set():
             await self._let_intake_go_first(stop)
             self._wake.clear()
-            started = time.monotonic()
+            started = self._clock()
             try:
                 alone = self._intake_idle_for() >= ACTIVE_GAP and not self._outbox_busy()
                 round_size = ROUND_SIZE if alone else BUSY_ROUND_SIZE
@@ -88,7 +93,7 @@ class DecisionLoop:
             except Exception:  # the worker loop: log, pause, keep going
                 log.exception("decision round failed")
                 decided = 0
-            ended = time.monotonic()
+            ended = self._clock()
             self._next_busy_round = ended + (ended - started) * (1 / BUSY_SHARE - 1)
             if decided:
                 # Rounds run inline (SQLite on this thread) and need not suspend at all: yield,
@@ -102,6 +107,6 @@ class DecisionLoop:
         # Polled: intake's state is a counter and a timestamp; an Event set and cleared on
         # every accept would cost the hot path more than this costs a waiting decider.
         while self._intake_idle_for() < BUSY_GAP:
-            if stop.is_set() or time.monotonic() >= self._next_busy_round:
+            if stop.is_set() or self._clock() >= self._next_busy_round:
                 return
-            await asyncio.sleep(_POLL)
+            await self._sleep(_POLL)

@@ -1,18 +1,19 @@
 """The decision loop (workers.DecisionLoop) on SQLite and PostgreSQL: accepted alerts are
 decided in ingest order when it is woken, pending ones are found without a wake (a crash or
 another process), a router failure keeps that one alert as dead and decides the rest, and
-while alerts are being accepted it lets them go first."""
+while alerts are being accepted it lets them go first. Routing "takes" virtual time
+(`VirtualTime`), so the decider's share is measured on the times the test states."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
 from pipeline_harness import START, FakeClock, alert, config, settings
 
+from support.virtual_time import VirtualTime
 from ticketbridge.bootstrap import routing
 from ticketbridge.domain import Alert, AlertState, DecisionKind
 from ticketbridge.services import (
@@ -58,9 +59,9 @@ async def accept(ingest: IngestService, *payloads: dict[str, object]) -> None:
 
 
 async def until(condition: Callable[[], Awaitable[bool]]) -> None:
-    async with asyncio.timeout(5.0):
-        while not await condition():  # noqa: ASYNC110 - polls the database, the end state
-            await asyncio.sleep(0.01)
+    """Poll the database until `condition` holds (a loop that never gets there times out)."""
+    while not await condition():  # noqa: ASYNC110 - polls the database, the end state
+        await asyncio.sleep(0.01)
 
 
 async def decisions(database: Database) -> dict[str, str | None]:
@@ -111,46 +112,65 @@ async def test_an_alert_the_router_fails_on_is_kept_dead_and_the_rest_are_decide
 
 
 class SlowRouter:
-    """Routing that takes `seconds` per alert: rounds long enough to see the decider's share."""
+    """Routing that takes `seconds` of `clock` per alert, as CPU-bound routing holds the loop
+    (rounds long enough to see the decider's share); `all_routed` is set at the `total`th."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, clock: VirtualTime, seconds: float, total: int) -> None:
         self._inner = default_router()
+        self._clock = clock
         self._seconds = seconds
+        self._total = total
         self.routed = 0
+        self.all_routed = asyncio.Event()
 
     def route(self, alert: Alert) -> Route:
-        time.sleep(self._seconds)  # CPU-like: holds the event loop, as real routing does
+        self._clock.advance(self._seconds)
         self.routed += 1
+        if self.routed >= self._total:
+            self.all_routed.set()
         return self._inner.route(alert)
 
 
-async def _count_decided(database: Database) -> int:
-    async with database.unit_of_work() as uow:
-        return len(await uow.alerts.pending(10_000))
+async def first_of(*waits: Awaitable[object]) -> None:
+    """Until the first of `waits` is done (the others are cancelled)."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks:
+        task.cancel()
 
 
 async def test_while_intake_is_busy_the_loop_takes_only_its_share_then_decides_the_rest(
     database: Database,
 ) -> None:
-    # Rounds of BUSY_ROUND_SIZE alerts at 2 ms each take >= 40 ms, so at a 10% share the next
-    # busy round waits >= 360 ms: in 0.5 s of busy intake at most two rounds run.
-    ingest = service(database, SlowRouter(0.002))
+    # A round of BUSY_ROUND_SIZE alerts at 2 ms each takes 40 ms, so at a 10% share the next
+    # busy round waits 360 ms: in 0.5 s of busy intake two rounds run (at 0 and at 0.4 s).
+    clock = VirtualTime()
     total = 5 * BUSY_ROUND_SIZE
+    router = SlowRouter(clock, 0.002, total)
+    ingest = service(database, router)
     await accept(ingest, *(alert(id=f"a-{n}", fingerprint=f"f{n}") for n in range(total)))
     busy = True
-    loop = DecisionLoop(ingest.decider, QUICK, intake_idle_for=lambda: 0.0 if busy else 1.0)
+    loop = DecisionLoop(
+        ingest.decider,
+        QUICK,
+        intake_idle_for=lambda: 0.0 if busy else 1.0,
+        clock=clock,
+        sleep=clock.sleep,
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_forever(stop))
     try:
         loop.wake()
-        await asyncio.sleep(0.5)
-        decided_while_busy = total - await _count_decided(database)
+        # Half a second, moved by the loop's own waits and the routing (or, if the loop took
+        # more than its share, until it has routed everything).
+        await first_of(clock.reached(clock() + 0.5), router.all_routed.wait())
+        routed_while_busy = router.routed  # read at once: the loop goes on meanwhile
         busy = False
         await until(lambda: _decided(database, {f"a-{n}": "create" for n in range(total)}))
     finally:
         stop.set()
         await task
-    assert 0 < decided_while_busy <= 2 * BUSY_ROUND_SIZE  # its share, not nothing, not all
+    assert routed_while_busy == 2 * BUSY_ROUND_SIZE  # its share: not nothing, not all
 
 
 @pytest.mark.parametrize(
@@ -167,9 +187,9 @@ async def test_deciding_a_backlog_lets_other_tasks_run_between_rounds(
     # Rounds run inline (SQLite on the loop's thread) and may never suspend; without a yield
     # between them a backlog is decided in one go while requests wait unread in their sockets.
     # While the outbox is writing, rounds are short, so its next steps wait ~1-2 ms, not ~10.
-    router = SlowRouter(0.0005)
-    ingest = service(database, router)
     total = 3 * ROUND_SIZE
+    router = SlowRouter(VirtualTime(), 0.0005, total)
+    ingest = service(database, router)
     await accept(ingest, *(alert(id=f"a-{n}", fingerprint=f"f{n}") for n in range(total)))
     stop = asyncio.Event()
     seen: list[int] = []  # how many alerts were routed each time the other task got to run
@@ -188,9 +208,7 @@ async def test_deciding_a_backlog_lets_other_tasks_run_between_rounds(
     )
     tasks = [asyncio.create_task(other_task()), asyncio.create_task(deciding)]
     try:
-        async with asyncio.timeout(30):
-            while router.routed < total:  # noqa: ASYNC110 - waits for the end state
-                await asyncio.sleep(0.01)
+        await router.all_routed.wait()
     finally:
         stop.set()
         await asyncio.gather(*tasks)

@@ -49,7 +49,9 @@ def test_format_duration(value: timedelta, text: str) -> None:
     assert parse_duration(text) == value
 
 
-def test_settings_defaults() -> None:
+def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKETBRIDGE_PORT", "9999")  # given a mapping, only the mapping is read
+    monkeypatch.setenv("TICKETBRIDGE_DATABASE_URL", "postgresql+asyncpg://db.example/tb")
     settings = load_settings({})
     assert settings.database_url == "sqlite+aiosqlite:///./var/ticketbridge.db"
     assert settings.config == Path("ticketbridge.yaml")
