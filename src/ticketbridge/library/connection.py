@@ -9,9 +9,12 @@ verified: `verify=True` (the system CAs) or a CA bundle path (`verify="/etc/ca.p
 `ca_bundle=…`); `verify=False` is refused. Every refusal is a `ConfigError` naming the argument.
 Secrets stay in pydantic `SecretStr`s, so no repr or log line shows them.
 
-Requests go to public addresses over https only: a Jira on loopback or a private network needs
-`allow_private=True` (or TICKETBRIDGE_OUTBOUND_ALLOW naming its network), plain http to another
-host `allow_plain_http=True` (`ticketbridge.providers.outbound` says what is refused and why).
+The outbound guard (`ticketbridge.providers.outbound`) still applies, with one difference from
+the service: here the URL is written by the script's author in code, not received over the API
+or from a file someone else may edit, so a Jira on loopback or a private network (an on-premise
+Data Center, the emulator) is allowed by default (`allow_private=False` refuses it). The cloud
+metadata addresses are refused always, and plain http to another host needs
+`allow_plain_http=True`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def connect(
     verify: bool | str | Path = True,
     ca_bundle: str | Path | None = None,
     timeout: float = 30.0,
-    allow_private: bool = False,
+    allow_private: bool = True,
     allow_plain_http: bool = False,
 ) -> JiraConfig:
     """A `JiraConfig` from keyword arguments as the seeds write them."""
