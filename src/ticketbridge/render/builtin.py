@@ -136,8 +136,8 @@ _SECURITY_ALERT = (
 | Alert ID | {{ alert.id | md_escape(inline=true) }} |
 
 ### MITRE ATT&CK
-{% set tactics = mitre.tactics | default([]) | listed -%}
-{% set techniques = mitre.techniques | default([]) | listed -%}
+{% set tactics = mitre.tactics | listed -%}
+{% set techniques = mitre.techniques | listed -%}
 {% if tactics or techniques -%}
 | Type | ID | Name |
 |---|---|---|
@@ -159,7 +159,7 @@ MITRE entries
 No MITRE ATT&CK mapping was sent.
 {% endif %}
 ### Chain of custody
-{% set evidence = custody.evidence | default([]) | listed -%}
+{% set evidence = custody.evidence | listed -%}
 {% if evidence -%}
 | Evidence | MD5 | SHA1 | SHA256 |
 |---|---|---|---|
@@ -175,13 +175,12 @@ No MITRE ATT&CK mapping was sent.
 No evidence was attached.
 {% endif %}
 #### Custody log
-{% set ns = namespace(log=(custody.log | default([]) | listed)[:CAP], more=0) -%}
-{% set ns.more = (custody.log | default([]) | listed | length) - (ns.log | length) -%}
+{% set log = custody.log | listed -%}
+{% set ns = namespace(log=log[:CAP], more=log | length > CAP) -%}
 {% for item in evidence[:CAP] -%}
-{% set entries = item.custody_log | default([]) | listed -%}
-{% set room = CAP - (ns.log | length) -%}
-{% set ns.log = ns.log + entries[:room] -%}
-{% set ns.more = ns.more + (entries | length) - ([room, entries | length] | min) -%}
+{% set entries = (item.custody_log | listed)[:CAP + 1] -%}
+{% set ns.more = ns.more or (ns.log | length) + (entries | length) > CAP -%}
+{% set ns.log = (ns.log + entries)[:CAP] -%}
 {% endfor -%}
 {% for entry in ns.log -%}
 1. {{ entry.timestamp | default("(no time)") }} — \
@@ -190,7 +189,7 @@ No evidence was attached.
 {% else -%}
 No custody entries were sent.
 {% endfor %}
-{% if ns.more > 0 or evidence | length > CAP %}… more custody entries are not shown
+{% if ns.more or evidence | length > CAP %}… more custody entries are not shown
 {% endif %}
 """.replace("CAP", str(_CAP))
     + _links("View alert")

@@ -36,6 +36,7 @@ from ticketbridge.render.document import (
 __all__ = [
     "ALLOWED_SCHEMES",
     "MARKDOWN_MENTION",
+    "PLAIN_URL",
     "WIKI_MENTION",
     "allowed_href",
     "keep_mentions",
@@ -43,6 +44,11 @@ __all__ = [
 ]
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
+# URLs markdown-it's normalizeLink returns unchanged and the policy allows (a lower-case ASCII
+# host, unreserved path/query characters): the common case skips mdurl's parse.
+PLAIN_URL = re.compile(
+    r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?(?:[/?#][\w/.~=?#:@!$+,;-]*)?", re.A
+)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 _HOST_START = re.compile(r"//[^/\\?#@\s]")

@@ -44,6 +44,7 @@ from markupsafe import Markup, soft_str
 
 from ticketbridge.render.adf import clean_text
 from ticketbridge.render.markdown import md_escape
+from ticketbridge.render.safety import PLAIN_URL
 from ticketbridge.render.wiki import wiki_escape
 
 __all__ = [
@@ -134,26 +135,25 @@ PLACEHOLDER_CLOSE = "\ue001"
 class OutputRecorder:
     """The texts of a render's `{{ … }}` outputs, in order; the output holds placeholders.
 
-    `values` are the texts as they are, `escaped` as the active escape writes them (the same
-    text for a value already markup, or with no escape): the engine picks, per value, the one
-    its place in the document needs (render/skeleton.py `placed_values`). `extra` is how much
-    longer the real output can be than the one with placeholders (escaped texts are the
-    longer), so the engine's output cap counts at least what the real render produces."""
+    `values` are the texts as they are; `as_is[i]` says whether value i is written so (it is
+    already markup, or no escape is active) or is to be escaped as its place in the document
+    wants it (render/skeleton.py `placed_values`). `extra` is how much longer the output with
+    the values as they are is than the one with placeholders: the engine's output cap counts
+    the values as they are, before escaping."""
 
-    __slots__ = ("escaped", "extra", "values")
+    __slots__ = ("as_is", "extra", "values")
 
     def __init__(self) -> None:
         self.values: list[str] = []
-        self.escaped: list[str] = []
+        self.as_is: list[bool] = []
         self.extra = 0
 
     def record(self, value: Any, escape: Escape | None) -> str:
         text = str(value)  # what Jinja would output (StrictUndefined raises here, as there)
-        escaped = text if escape is None or isinstance(value, Escaped | Markup) else escape(text)
         placeholder = f"{PLACEHOLDER_OPEN}{len(self.values)}{PLACEHOLDER_CLOSE}"
         self.values.append(text)
-        self.escaped.append(escaped)
-        self.extra += len(escaped) - len(placeholder)
+        self.as_is.append(escape is None or isinstance(value, Escaped | Markup))
+        self.extra += len(text) - len(placeholder)
         return placeholder
 
 
@@ -342,20 +342,16 @@ def _wiki_escape(value: Any, inline: bool = False) -> Escaped:
 
 
 def _url(value: Any) -> str:
-    """A URL written to be a link target whole: normalized and percent-encoded as markdown-it
-    does it (no space, newline or `[]|<>` left to end it early), then escaped for the format
-    being rendered (Markdown: backslashes, which link destinations resolve). Whether it becomes
-    a link is the URL policy's decision when the document is parsed (render/safety.py)."""
-    href = normalizeLink(clean_text(soft_str(value)).strip())
-    escape = _ESCAPE.get()
-    if escape is None:
-        return href
-    return Escaped(md_escape(href) if escape is md_escape else href)
+    """A URL to write as a link target whole: normalized and percent-encoded as markdown-it does
+    it (no space, newline or `[]|<>` is left to end it early); then escaped like any value.
+    Whether it becomes a link is the URL policy's decision (render/safety.py)."""
+    text = clean_text(soft_str(value)).strip()
+    return text if PLAIN_URL.fullmatch(text) else normalizeLink(text)
 
 
 def _listed(value: Any) -> list[Any]:
-    """`value` if it is a list (or tuple), else an empty list: a loop over alert data that
-    should be a list never fails on what it is instead."""
+    """`value` if it is a list (or tuple), else (an undefined value too) an empty list: a loop
+    over alert data that should be a list never fails on what it is instead."""
     return list(value) if isinstance(value, list | tuple) else []
 
 

@@ -39,7 +39,9 @@ from ticketbridge.render.skeleton_values import (
     HREF,
     PLACEHOLDER,
     PLAIN_URL,
+    TEXT,
     NotFillable,
+    escaped_insert,
     insert_for,
     normalized_link,
     placed,
@@ -75,18 +77,20 @@ def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
     return None if filled is None else filled[0]
 
 
-def placed_values(skeleton: str, values: Sequence[str], escaped: Sequence[str]) -> list[str]:
-    """Each value as its place in the skeleton wants it written (`placed`): as it is in code
-    where nothing in it can end the code, else escaped; all escaped when the skeleton has no
-    plan (its places are not known)."""
+def placed_values(skeleton: str, values: Sequence[str], as_is: Sequence[bool]) -> list[str]:
+    """Each value as the real text has it: as it is where `as_is`, else as its place in the
+    skeleton wants it (`placed`: code as it is where nothing in it can end the code, the rest
+    escaped); every value to escape escaped when the skeleton has no plan (places unknown)."""
     plan = _plan_of(skeleton, len(values))
-    if plan is None:
-        return list(escaped)
-    return list(map(placed, [slot[0] for slot in plan.slots], values, escaped))
+    kinds = [slot[0] for slot in plan.slots] if plan is not None else [TEXT] * len(values)
+    return [v if keep else placed(k, v) for v, keep, k in zip(values, as_is, kinds, strict=True)]
 
 
 def fill_measured(
-    skeleton: str, values: Sequence[str], mentions: frozenset[str] = frozenset()
+    skeleton: str,
+    values: Sequence[str],
+    as_is: Sequence[bool] | None = None,
+    mentions: frozenset[str] = frozenset(),
 ) -> tuple[Document, int] | None:
     """`fill_markdown`'s Document and its `jira_length(to_text(…))`: the skeleton's, with each
     text/code placeholder's length swapped for its insert's (each is written once by to_text;
@@ -96,7 +100,7 @@ def fill_measured(
     plan = _plan_of(skeleton, len(values))
     if plan is None or not plan.mentions <= mentions:
         return None
-    return plan.fill(values)
+    return plan.fill(values, as_is or [True] * len(values))
 
 
 def _plan_of(skeleton: str, count: int) -> _Plan | None:
@@ -129,10 +133,14 @@ class _Plan:
             i.account_id for i in all_inlines(document.blocks) if isinstance(i, Mention)
         )
 
-    def fill(self, values: Sequence[str]) -> tuple[Document, int] | None:
+    def fill(self, values: Sequence[str], as_is: Sequence[bool]) -> tuple[Document, int] | None:
+        """The Document of the real text `placed_values` makes of `values`, and its length."""
         inserts: list[str] = []
-        for value, (kind, before, after) in zip(values, self.slots, strict=True):
-            insert = insert_for(value, kind, before, after)
+        for value, keep, (kind, before, after) in zip(values, as_is, self.slots, strict=True):
+            if keep:
+                insert = insert_for(value, kind, before, after)
+            else:
+                insert = escaped_insert(value, kind, before, after)
             if insert is None:
                 return None
             inserts.append(insert)

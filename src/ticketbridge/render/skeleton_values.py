@@ -28,13 +28,14 @@ to hold it as written (conservative on purpose; anything else makes the fill fal
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 from operator import itemgetter
 
 from markdown_it import MarkdownIt
 
-from ticketbridge.render.markdown import PolicedMarkdownIt, configure_parser
-from ticketbridge.render.safety import allowed_href
+from ticketbridge.render.markdown import PolicedMarkdownIt, configure_parser, md_escape
+from ticketbridge.render.safety import PLAIN_URL, allowed_href
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
 
@@ -46,6 +47,7 @@ __all__ = [
     "PLAIN_URL",
     "TEXT",
     "NotFillable",
+    "escaped_insert",
     "insert_for",
     "normalized_link",
     "placed",
@@ -65,11 +67,6 @@ _CODE_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS}`|]+")
 # (what `md_escape` writes, and what the values of a document render are: templates.py).
 _HREF_VALUE = re.compile(f"(?:[^{_UNSAFE_ALWAYS} ()<>\\\\&`\"'|]++|\\\\[!-/:-@\\[-^_{{}}~])*+")
 _HREF_ESCAPE = re.compile(r"\\([!-/:-@\[-^_{}~])")
-# URLs markdown-it's normalizeLink returns unchanged and our validateLink accepts (a lower-case
-# ASCII host, unreserved path/query characters): the common case skips mdurl's parse.
-PLAIN_URL = re.compile(
-    r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?(?:[/?#][\w/.~=?#:@!$+,;-]*)?", re.A
-)
 _LIST_MARKER = re.compile(r"\d{1,9}[.)](?!\S)")
 _DELIMITERS = frozenset("*_~")
 _DIGIT_BEFORE = frozenset("0123456789" + CLOSE)
@@ -82,16 +79,54 @@ _CODE_UNSAFE = re.compile(r"[`|<>\r\n]")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
 
 
-def placed(kind: int, raw: str, escaped: str) -> str:
-    """What a value of a document render writes where its placeholder landed: in code, the
-    text as it is, when nothing in it can end the code there (in a code span: no `` ` ``, `|`,
-    `<`, `>` or line break; in a top-level fenced block: no line that could close the fence);
-    elsewhere (and otherwise) the escaped text, which Markdown shows as it is anywhere."""
+def placed(kind: int, raw: str) -> str:
+    """What a value to escape writes where its placeholder landed: in code, the text as it is,
+    when nothing in it can end the code there (in a code span: no `` ` ``, `|`, `<`, `>` or
+    line break; in a top-level fenced block: no line that could close the fence); elsewhere
+    (and otherwise) `md_escape` of it, which Markdown shows as it is anywhere."""
     if kind == CODE and not _CODE_UNSAFE.search(raw):
         return raw
     if kind == BLOCK and "\r" not in raw and not _FENCE_LINE.search(raw):
         return raw
-    return escaped
+    return md_escape(raw)
+
+
+def escaped_insert(raw: str, kind: int, before: str, after: str) -> str | None:
+    """`insert_for(placed(kind, raw), kind, before, after)`, without escaping `raw` where the
+    answer is known from it: `md_escape` puts a backslash before every ASCII punctuation
+    character, and an escape is resolved to its character again, so in text and link
+    destinations the insert is `raw` itself when its escaped form passes the rules (property-
+    tested against escaping it)."""
+    if kind == TEXT:
+        return raw if _escaped_text_fills(raw, before, after) else None
+    if kind == HREF:
+        return raw if _ESCAPED_HREF.fullmatch(raw) else None
+    return insert_for(placed(kind, raw), kind, before, after)
+
+
+# What `md_escape` escapes is every ASCII punctuation character; of those, escapes of these are
+# refused in text (`_TEXT_VALUE`) and link destinations (`_HREF_VALUE`).
+_ESCAPED_TEXT_REFUSED = re.compile(f"[{_UNSAFE_ALWAYS}`<>|]")
+_ESCAPED_HREF = re.compile(f"[^{_UNSAFE_ALWAYS} `|]*+")
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
+
+
+def _escaped_text_fills(raw: str, before: str, after: str) -> bool:
+    """Whether `md_escape(raw)` passes `_checked_insert`'s text rules (read on `raw`: its
+    escaped form starts with a backslash where `raw` starts with punctuation)."""
+    if not raw or _ESCAPED_TEXT_REFUSED.search(raw):
+        return False
+    if raw.isdigit() and (before in _DIGIT_BEFORE or after in _DIGIT_AFTER):
+        return False
+    first, last = raw[0], raw[-1]
+    if last.isspace() or last == "#":
+        return False
+    if not (first.isalnum() or first in _ASCII_PUNCTUATION):
+        return False
+    return not (
+        (before in _DELIMITERS and not first.isalnum())
+        or (after in _DELIMITERS and not last.isalnum())
+    )
 
 
 class NotFillable(Exception):

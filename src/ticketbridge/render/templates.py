@@ -203,12 +203,12 @@ class TemplateEngine:
         is, the rest escaped); the fast path fills the cached parse of the skeleton."""
         recorder = OutputRecorder()
         output = self._run(compiled, context, recorder, md_escape)
-        values = placed_values(output.text, recorder.values, recorder.escaped)
+        values, as_is = recorder.values, recorder.as_is
         if self.fast and output.stopped is None:
-            filled = fill_measured(output.text, values, compiled.mentions)
+            filled = fill_measured(output.text, values, as_is, compiled.mentions)
             if filled is not None:
                 return filled
-        text = real_text(output.text, values)
+        text = real_text(output.text, placed_values(output.text, values, as_is))
         if text is None:  # the template's own text holds placeholder characters
             output = self._run(compiled, context, None, md_escape)
             text = output.text
