@@ -286,3 +286,27 @@ def test_dict_lookups_are_jinjas_sandbox_lookups(source: str) -> None:
         message = render_error(source, context).problems[0].message
         assert expected in message
         assert ("refused by the template sandbox" in message) == (kind == "refused")
+
+
+def test_values_are_escaped_in_documents_unless_marked_and_never_in_text() -> None:
+    engine = TemplateEngine()
+    md = engine.compile(
+        "md", "{{ v }} {{ v | safe }}\n\n| a |\n|---|\n| {{ w | md_escape(inline=true) }} |"
+    )
+    wiki = engine.compile("wiki", "{{ v }} {{ w }}", fmt="wiki")
+    context = {"v": "**b** [l](https://x.example)", "w": "x | *y*\nz"}
+
+    document = engine.render_document(md, context)
+    [paragraph, table] = document.blocks
+    assert isinstance(paragraph, Paragraph) and isinstance(table, Table)
+    assert paragraph.content == (
+        Text("**b** [l](https://x.example) "),
+        Text("b", ("strong",)),
+        Text(" "),
+        Text("l", (Link("https://x.example"),)),
+    )
+    assert to_text(Document(table.rows[1].cells[0].content)) == "x | *y* z"
+    assert to_text(engine.render_document(wiki, context)) == (
+        "**b** [l](https://x.example) x | *y*\nz"
+    )
+    assert engine.render(md, context).startswith("**b** [l](https://x.example) **b**")
