@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scenarios.seed_scenario import run_scenario, scenario_db
 from support.realworld import REPO
@@ -60,7 +62,7 @@ TEXT_ATTACK = (
     f"# Urgent heading\n<https://{EVIL}/auto>\n[click|https://{EVIL}/wiki]\nh1. Wiki heading"
 )
 FLAVORS = ("cloud", "datacenter")
-ALLOWED = re.compile(r"(?i)(https?://[a-z0-9\[]|mailto:[^/])")  # the policy, independently
+ALLOWED = re.compile(r"(?i)(https?://[a-z0-9\[%]|mailto:[^/])")  # the policy, independently
 
 
 def spec_template() -> str:
@@ -201,6 +203,29 @@ def test_refused_targets_are_never_links_on_any_path(url: str) -> None:
         assert in_adf(to_adf(rendered)).links == [], source
     wiki = engine.render_document(engine.compile("w", f"[open|{url}]", "wiki"), {})
     assert in_adf(to_adf(wiki)).links == []
+
+
+HREF_STARTS = ["", "https://", "http://", "mailto:", "javascript:", " JaVaScRiPt:", "//"]
+HREF_STARTS += ["\x00https://", "https:/\\", "https:\\\\", "data:", "file:", "https://\n"]
+HREF = st.builds(
+    str.__add__,
+    st.sampled_from(HREF_STARTS),
+    st.text(st.sampled_from([*"ab.:/\\?#@ \n\t()[]|<>%\"'", "é", "\u2028"]), max_size=12),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(href=HREF)
+def test_whatever_a_link_holds_only_allowed_targets_reach_jira(href: str) -> None:
+    document = Document((Paragraph((Text("open", (Link(href),)),)),))
+    engine = TemplateEngine()
+    rendered = engine.render_document(
+        engine.compile("t", "[a]({{ u | safe }}) [b]({{ u }})"), {"u": href}
+    )
+    wiki = engine.render_document(engine.compile("w", "[a|{{ u | safe }}]", "wiki"), {"u": href})
+    for each in (document, rendered, wiki):
+        Found(links=in_adf(to_adf(each)).links).assert_safe()
+        Found(links=in_wiki(to_wiki(each)).links).assert_safe()
 
 
 def test_mentions_come_only_from_the_templates_own_text() -> None:

@@ -51,7 +51,7 @@ PLAIN_URL = re.compile(
 )
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
-_HOST_START = re.compile(r"//[^/\\?#@\s]")
+_HOST_START = re.compile(r"//[A-Za-z0-9\[%]")  # a host name, an IPv6 address, or encoded
 # The mention syntaxes of the two template formats (render/markdown.py, render/wiki_inline.py).
 MARKDOWN_MENTION = re.compile(r"@\[([^\[\]\s|]+)\]")
 WIKI_MENTION = re.compile(r"\[~(?:accountid:)?([^\]]+)\]", re.IGNORECASE)
@@ -74,6 +74,8 @@ def safe_href(href: str) -> str | None:
     """`href` normalized as markdown-it normalizes link destinations (percent-encoded where a URL
     may not hold a character as it is: spaces, control characters, `<>"[]|{}` …, existing `%XX`
     kept; an international host in punycode), or None when the policy refuses it."""
+    if PLAIN_URL.fullmatch(href):  # what the parsers mostly give: normalized, and allowed
+        return href
     encoded = normalizeLink(href.strip())
     return encoded if allowed_href(encoded) else None
 
