@@ -228,6 +228,41 @@ def test_whatever_a_link_holds_only_allowed_targets_reach_jira(href: str) -> Non
         Found(links=in_wiki(to_wiki(each)).links).assert_safe()
 
 
+MARKUP = st.lists(
+    st.sampled_from([*"ab1 .:/-#*_[]()!|@~>`<\\{}h\n", "https://evil.example", "@[x]", "[~x]"]),
+    max_size=30,
+).map("".join)
+HEADINGS = {  # the headings the templates write themselves
+    "spec": {"Issue"},
+    "wiki": {"Issue"},
+    "builtin/hallucination_bug": {"Issue", "Details", "Action Items"},
+    "builtin/ai_escalation": {"AI Governance Escalation", "Investigation Steps"},
+    "builtin/compliance_control_failure": set(),
+    "builtin/security_alert": {"Security alert", "MITRE ATT&CK", "Chain of custody"}
+    | {"Custody log"},
+    "default": {"Links"},
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=MARKUP, url=st.one_of(MARKUP, st.sampled_from(list(URL_ATTACKS.values()))))
+def test_no_alert_text_adds_a_link_mention_or_heading(text: str, url: str) -> None:
+    [alert] = parse_alerts(
+        {
+            "title": text or "t",
+            "severity": "high",
+            "description": text,
+            "links": [{"title": text, "url": url or "u"}],
+            "attributes": dict.fromkeys(["query", "policy_name", "control_id", "action"], text),
+        },
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+    for name, document in descriptions(alert):
+        for found in (in_adf(to_adf(document)), in_wiki(to_wiki(document))):
+            found.assert_safe()
+            assert set(found.headings) <= HEADINGS[name], (name, found.headings)
+
+
 def test_mentions_come_only_from_the_templates_own_text() -> None:
     engine = TemplateEngine()
     source = "Paging @[557058:oncall] about {{ v | safe }} and {{ w }}"
