@@ -298,7 +298,8 @@ def test_values_are_escaped_in_documents_unless_marked_and_never_in_text() -> No
 
     document = engine.render_document(md, context)
     [paragraph, table] = document.blocks
-    assert isinstance(paragraph, Paragraph) and isinstance(table, Table)
+    assert isinstance(paragraph, Paragraph)
+    assert isinstance(table, Table)
     assert paragraph.content == (
         Text("**b** [l](https://x.example) "),
         Text("b", ("strong",)),
