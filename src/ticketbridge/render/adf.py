@@ -10,7 +10,9 @@ the document model, so content is adapted, never dropped:
 - a block a container may not hold is converted: a heading becomes a bold paragraph, a rule a
   `———` paragraph, a table one paragraph per row (`a | b`), and a nested quote or panel is
   flattened into its parent (a quote cannot hold a quote, a panel cannot hold a panel);
-- tables are made rectangular; a table or list with nothing in it is left out.
+- tables are made rectangular; a table or list with nothing in it is left out;
+- a link mark is written only when render/safety.py's URL policy allows its target (http,
+  https, mailto), normalized; otherwise its text is written without it.
 An empty document is `{"version": 1, "type": "doc", "content": []}` (the schema allows it).
 """
 
@@ -42,6 +44,7 @@ from ticketbridge.render.document import (
     TableCell,
     Text,
 )
+from ticketbridge.render.safety import safe_href
 
 __all__ = ["adf_and_size", "adf_size", "adf_to_text", "clean_text", "to_adf"]
 
@@ -263,8 +266,9 @@ def _marks(marks: Sequence[Mark]) -> list[Node]:
     if "code" in simple:
         simple = ["code"]
     out: list[Node] = [{"type": name} for name in simple]
-    if link is not None:
-        out.append({"type": "link", "attrs": {"href": clean_text(link.href)}})
+    href = None if link is None else safe_href(link.href)
+    if href is not None:  # a target the URL policy refuses is no link: its text stays
+        out.append({"type": "link", "attrs": {"href": href}})
     return out
 
 

@@ -7,8 +7,11 @@
                                        custody (evidence hashes and the custody log)
 
 They are Markdown over the alert as `alert.as_mapping()` gives it, and they read the attribute
-names the native sources produce (`sources/*.py`). Every attribute is optional (`default`), so
-a built-in never fails on an alert that lacks one; untrusted values go through `md_escape`.
+names the native sources produce (`sources/*.py`). No alert can make one fail or hit a budget:
+every attribute is optional (`default`), a list is read only if it is one (`listed`), and each
+list shows at most its first entries (`_CAP`, then "… N more"), so their loops stay far below
+the render's iteration budget whatever the alert's size. Values are escaped (the engine's
+default, and `md_escape(inline=true)` in table cells); link targets go through `url`.
 A configuration may define a template of the same name to replace a built-in.
 """
 
@@ -21,6 +24,24 @@ from ticketbridge.config.models import TemplateConfig
 __all__ = ["BUILTIN_PREFIX", "BUILTIN_TEMPLATES", "builtin_names"]
 
 BUILTIN_PREFIX = "builtin/"
+_CAP = 50  # entries shown per list of the alert (links, MITRE, evidence, custody)
+
+# The alert's first _CAP links as `[title](url)` (`default`: the title of one without), one per
+# paragraph, or one per item of a bullet list.
+_LINKS = """\
+{% for link in alert.links[:CAP] -%}
+PREFIX[{{ link.title | default("DEFAULT", true) | md_escape(inline=true) }}]({{ link.url | url }})
+SEPARATOR{% endfor -%}
+{% if alert.links | length > CAP %}… and {{ alert.links | length - CAP }} more links
+{% endif %}"""
+
+
+def _links(default: str, *, bullets: bool = False) -> str:
+    text = _LINKS.replace("CAP", str(_CAP)).replace("DEFAULT", default)
+    return text.replace("PREFIX", "- " if bullets else "").replace(
+        "SEPARATOR", "" if bullets else "\n"
+    )
+
 
 _HALLUCINATION_BUG = """\
 ## Issue
@@ -39,11 +60,11 @@ _HALLUCINATION_BUG = """\
 - Verify against knowledge base
 - Update system prompts if needed
 - Monitor for similar issues
-{% for link in alert.links %}
-[{{ link.title | default("Open", true) | md_escape(inline=true) }}]({{ link.url }})
-{% endfor %}"""
 
-_AI_ESCALATION = """\
+""" + _links("Open")
+
+_AI_ESCALATION = (
+    """\
 ## AI Governance Escalation
 {% set a = alert.attributes -%}
 | Field | Value |
@@ -59,18 +80,19 @@ _AI_ESCALATION = """\
 {% if alert.description %}{{ alert.description | md_escape }}
 
 {% endif -%}
-{% for link in alert.links -%}
-[{{ link.title | default("View in Keeptrusts Console", true) | md_escape(inline=true) }}]\
-({{ link.url }})
-{% endfor %}
+"""
+    + _links("View in Keeptrusts Console")
+    + """
 ### Investigation Steps
 1. Open the console link above
 2. Review the event context and conversation history
 3. Determine if the violation is genuine or a false positive
 4. Update this ticket with findings
 5. Resolve the escalation in Keeptrusts"""
+)
 
-_COMPLIANCE_CONTROL_FAILURE = """\
+_COMPLIANCE_CONTROL_FAILURE = (
+    """\
 {% set a = alert.attributes -%}
 **Compliance Control Failed**
 
@@ -92,12 +114,14 @@ _COMPLIANCE_CONTROL_FAILURE = """\
 4. Verify resolution
 {% if alert.links %}
 **Links:**
-{% for link in alert.links -%}
-- [{{ link.title | default("Link", true) | md_escape(inline=true) }}]({{ link.url }})
-{% endfor %}{% endif %}
+"""
+    + _links("Link", bullets=True)
+    + """{% endif %}
 _Auto-created by ticketbridge_"""
+)
 
-_SECURITY_ALERT = """\
+_SECURITY_ALERT = (
+    """\
 {% set a = alert.attributes -%}
 {% set mitre = a.mitre | default({}) -%}
 {% set custody = a.custody | default({}) -%}
@@ -112,50 +136,64 @@ _SECURITY_ALERT = """\
 | Alert ID | {{ alert.id | md_escape(inline=true) }} |
 
 ### MITRE ATT&CK
-{% set tactics = mitre.tactics | default([]) -%}
-{% set techniques = mitre.techniques | default([]) -%}
+{% set tactics = mitre.tactics | listed -%}
+{% set techniques = mitre.techniques | listed -%}
 {% if tactics or techniques -%}
 | Type | ID | Name |
 |---|---|---|
-{% for t in tactics -%}
-| Tactic | {% if t.id is defined %}[{{ t.id }}](https://attack.mitre.org/tactics/{{ t.id }}/)\
+{% for t in tactics[:CAP] -%}
+| Tactic | {% if t.id is defined %}[{{ t.id | md_escape(inline=true) }}]\
+(https://attack.mitre.org/tactics/{{ t.id | string | urlencode }}/)\
 {% else %}n/a{% endif %} | {{ t.name | default("") | md_escape(inline=true) }} |
 {% endfor -%}
-{% for t in techniques -%}
-| Technique | {% if t.id is defined %}\
-[{{ t.id }}](https://attack.mitre.org/techniques/{{ t.id | replace(".", "/") }}/)\
+{% for t in techniques[:CAP] -%}
+| Technique | {% if t.id is defined %}[{{ t.id | md_escape(inline=true) }}]\
+(https://attack.mitre.org/techniques/{{ t.id | string | replace(".", "/") | urlencode }}/)\
 {% else %}n/a{% endif %} | {{ t.name | default("") | md_escape(inline=true) }} |
 {% endfor %}
+{% if tactics | length > CAP or techniques | length > CAP -%}
+… and {{ [tactics | length - CAP, 0] | max + [techniques | length - CAP, 0] | max }} more \
+MITRE entries
+{% endif -%}
 {% else -%}
 No MITRE ATT&CK mapping was sent.
 {% endif %}
 ### Chain of custody
-{% set evidence = custody.evidence | default([]) -%}
+{% set evidence = custody.evidence | listed -%}
 {% if evidence -%}
 | Evidence | MD5 | SHA1 | SHA256 |
 |---|---|---|---|
-{% for item in evidence -%}
+{% for item in evidence[:CAP] -%}
 {% set h = item.hashes | default({}) -%}
 | {{ item.name | default(item.id | default("evidence")) | md_escape(inline=true) }} \
 | `{{ h.md5 | default("n/a") }}` | `{{ h.sha1 | default("n/a") }}` \
 | `{{ h.sha256 | default("n/a") }}` |
 {% endfor %}
+{% if evidence | length > CAP %}… and {{ evidence | length - CAP }} more evidence items
+{% endif -%}
 {% else -%}
 No evidence was attached.
 {% endif %}
 #### Custody log
-{% set ns = namespace(log=custody.log | default([])) -%}
-{% for item in evidence %}{% set ns.log = ns.log + (item.custody_log | default([])) %}{% endfor -%}
+{% set log = custody.log | listed -%}
+{% set ns = namespace(log=log[:CAP], more=log | length > CAP) -%}
+{% for item in evidence[:CAP] -%}
+{% set entries = (item.custody_log | listed)[:CAP + 1] -%}
+{% set ns.more = ns.more or (ns.log | length) + (entries | length) > CAP -%}
+{% set ns.log = (ns.log + entries)[:CAP] -%}
+{% endfor -%}
 {% for entry in ns.log -%}
 1. {{ entry.timestamp | default("(no time)") }} — \
 {{ entry.actor | default("unknown") | md_escape(inline=true) }}: \
-{{ entry.action | md_escape(inline=true) }}
+{{ entry.action | default("(no action)") | md_escape(inline=true) }}
 {% else -%}
 No custody entries were sent.
 {% endfor %}
-{% for link in alert.links -%}
-[{{ link.title | default("View alert", true) | md_escape(inline=true) }}]({{ link.url }})
-{% endfor %}"""
+{% if ns.more or evidence | length > CAP %}… more custody entries are not shown
+{% endif %}
+""".replace("CAP", str(_CAP))
+    + _links("View alert")
+)
 
 BUILTIN_TEMPLATES = MappingProxyType(
     {

@@ -7,8 +7,8 @@ Immutable, so a rendered template can be shared and compared in tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 __all__ = [
@@ -35,6 +35,8 @@ __all__ = [
     "TableCell",
     "TableRow",
     "Text",
+    "all_inlines",
+    "map_inlines",
     "merge_inlines",
 ]
 
@@ -221,3 +223,47 @@ def merge_inlines(inlines: Iterable[Inline]) -> tuple[Inline, ...]:
                 continue
         merged.append(item)
     return tuple(merged)
+
+
+def map_inlines(blocks: Iterable[Block], change: Callable[[Inline], Inline]) -> tuple[Block, ...]:
+    """`blocks` with every inline replaced by `change(inline)` (texts then merged again)."""
+    return tuple(_map_block(block, change) for block in blocks)
+
+
+def all_inlines(blocks: Iterable[Block]) -> Iterator[Inline]:
+    """Every inline of `blocks`, in document order."""
+    for block in blocks:
+        if isinstance(block, Paragraph | Heading):
+            yield from block.content
+        elif isinstance(block, BulletList | OrderedList):
+            for item in block.items:
+                yield from all_inlines(item.content)
+        elif isinstance(block, BlockQuote | Panel):
+            yield from all_inlines(block.content)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for cell in row.cells:
+                    yield from all_inlines(cell.content)
+
+
+def _map_block(block: Block, change: Callable[[Inline], Inline]) -> Block:
+    if isinstance(block, Paragraph | Heading):
+        return replace(block, content=merge_inlines(map(change, block.content)))
+    if isinstance(block, BulletList | OrderedList):
+        items = tuple(ListItem(map_inlines(item.content, change)) for item in block.items)
+        return replace(block, items=items)
+    if isinstance(block, BlockQuote | Panel):
+        return replace(block, content=map_inlines(block.content, change))
+    if isinstance(block, Table):
+        return Table(
+            tuple(
+                TableRow(
+                    tuple(
+                        TableCell(map_inlines(cell.content, change), cell.header)
+                        for cell in row.cells
+                    )
+                )
+                for row in block.rows
+            )
+        )
+    return block

@@ -11,7 +11,10 @@ Choices where CommonMark is silent or Jira needs more:
   `\\@[...]` or `@\\[...]` stays text, so `md_escape`d user text can never mention anyone.
 - Images become a link to the image (ADF media needs an upload first).
 - Raw HTML is kept as its literal source text: visible, never dropped, never interpreted.
-- `javascript:`, `vbscript:`, `file:` and `data:` links are refused by markdown-it and stay text.
+- Links follow the one URL policy of render/safety.py (http, https, mailto): any other target
+  (`javascript:`, `data:`, `file:`, relative …) is not a link, and its source stays text.
+- Mentions that a template's own text does not write are turned back into text by the engine
+  (render/safety.py `keep_mentions`): alert values never mention anyone.
 """
 
 from __future__ import annotations
@@ -47,10 +50,17 @@ from ticketbridge.render.document import (
     Text,
     merge_inlines,
 )
+from ticketbridge.render.safety import MARKDOWN_MENTION, allowed_href
 
-__all__ = ["configure_parser", "document_of_tokens", "md_escape", "parse_markdown"]
+__all__ = [
+    "PolicedMarkdownIt",
+    "configure_parser",
+    "document_of_tokens",
+    "md_escape",
+    "parse_markdown",
+]
 
-_MENTION = re.compile(r"@\[([^\[\]\s|]+)\]")
+_MENTION = MARKDOWN_MENTION
 _ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION|INFO|SUCCESS|ERROR)\][ \t]*", re.I)
 _ALERT_KINDS: dict[str, PanelKind] = {
     "NOTE": "info",
@@ -71,8 +81,15 @@ _INDENTED_LINE = re.compile(r"\n[ \t]+")
 _LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
 
 
+class PolicedMarkdownIt(MarkdownIt):
+    """markdown-it whose links follow our URL policy (a refused destination is no link)."""
+
+    def validateLink(self, url: str) -> bool:
+        return allowed_href(url)
+
+
 def configure_parser(md: MarkdownIt) -> MarkdownIt:
-    """Our Markdown dialect on a `MarkdownIt("commonmark", {"html": True})` instance (the
+    """Our Markdown dialect on a `PolicedMarkdownIt("commonmark", {"html": True})` instance (the
     template fast path builds a subclass of it the same way)."""
     md.enable(["table", "strikethrough"])
     # Keep escaped characters as separate tokens so `\@[x]` is never read as a mention.
@@ -82,7 +99,7 @@ def configure_parser(md: MarkdownIt) -> MarkdownIt:
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    return configure_parser(MarkdownIt("commonmark", {"html": True}))
+    return configure_parser(PolicedMarkdownIt("commonmark", {"html": True}))
 
 
 def parse_markdown(text: str) -> Document:

@@ -11,9 +11,16 @@ functions/frames/generators, no mutation of lists/dicts/sets, `unsafe` callables
   `replace`, `join` and `format` filters. The engine caps the rendered output as well.
 - `lipsum` is removed (it generates text at will); includes and imports have no loader.
 
-Every `{{ … }}` output passes through `finalize`: it returns the value unchanged unless an
-`OutputRecorder` is active (the engine's fast path), which keeps the value's text and puts a
-placeholder (`\ue000<n>\ue001`, private-use characters) in the output instead.
+Every `{{ … }}` output passes through `finalize`. When the engine renders a document it sets
+the format's escape (`active_escape`): every value is escaped for that markup (`md_escape` for
+Markdown, `wiki_escape` for wiki markup) unless it is already markup — the result of the
+`md_escape`, `wiki_escape` or `url` filters (`Escaped`) or of `safe` (`Markup`) — so alert
+text is text wherever a template puts it, by default. Then, when an `OutputRecorder` is active
+(the engine's fast path), the value's text is kept and a placeholder (`\ue000<n>\ue001`,
+private-use characters) goes in the output instead.
+
+A budget that runs out raises `SandboxLimitError`; the engine ends the render there and keeps
+what was written, with a marker (templates.py). Other refusals (`SecurityError`) are errors.
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ from jinja2.exceptions import SecurityError
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import soft_str
+from markdown_it.common.normalize_url import normalizeLink
+from markupsafe import Markup, soft_str
 
+from ticketbridge.render.adf import clean_text
 from ticketbridge.render.markdown import md_escape
+from ticketbridge.render.safety import PLAIN_URL
 from ticketbridge.render.wiki import wiki_escape
 
 __all__ = [
@@ -42,10 +52,13 @@ __all__ = [
     "PLACEHOLDER_CLOSE",
     "PLACEHOLDER_OPEN",
     "Budget",
+    "Escape",
+    "Escaped",
     "OutputRecorder",
     "Sandbox",
     "SandboxLimitError",
     "active_budget",
+    "active_escape",
     "active_recorder",
 ]
 
@@ -98,6 +111,23 @@ def _budget() -> Budget:
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
+
+class Escaped(str):
+    """Text already written in the markup of the document being rendered (the result of the
+    `md_escape`, `wiki_escape` and `url` filters): the escape at output leaves it as it is."""
+
+    __slots__ = ()
+
+
+Escape = Callable[..., str]
+_ESCAPE: ContextVar[Escape | None] = ContextVar("ticketbridge_escape", default=None)
+
+
+def active_escape() -> ContextVar[Escape | None]:
+    """The context variable the engine sets around a document's render (None: text, as is)."""
+    return _ESCAPE
+
+
 PLACEHOLDER_OPEN = "\ue000"
 PLACEHOLDER_CLOSE = "\ue001"
 
@@ -105,19 +135,24 @@ PLACEHOLDER_CLOSE = "\ue001"
 class OutputRecorder:
     """The texts of a render's `{{ … }}` outputs, in order; the output holds placeholders.
 
-    `extra` is how much longer the real output is than the one with placeholders, so the
-    engine's output cap counts exactly what the real render would produce."""
+    `values` are the texts as they are; `as_is[i]` says whether value i is written so (it is
+    already markup, or no escape is active) or is to be escaped as its place in the document
+    wants it (render/skeleton.py `placed_values`). `extra` is how much longer the output with
+    the values as they are is than the one with placeholders: the engine's output cap counts
+    the values as they are, before escaping."""
 
-    __slots__ = ("extra", "values")
+    __slots__ = ("as_is", "extra", "values")
 
     def __init__(self) -> None:
         self.values: list[str] = []
+        self.as_is: list[bool] = []
         self.extra = 0
 
-    def record(self, value: Any) -> str:
+    def record(self, value: Any, escape: Escape | None) -> str:
         text = str(value)  # what Jinja would output (StrictUndefined raises here, as there)
         placeholder = f"{PLACEHOLDER_OPEN}{len(self.values)}{PLACEHOLDER_CLOSE}"
         self.values.append(text)
+        self.as_is.append(escape is None or isinstance(value, Escaped | Markup))
         self.extra += len(text) - len(placeholder)
         return placeholder
 
@@ -133,7 +168,12 @@ def active_recorder() -> ContextVar[OutputRecorder | None]:
 @pass_context  # a context-taking finalize is never applied to constants at compile time
 def _finalize(_context: Context, value: Any) -> Any:
     recorder = _RECORDER.get()
-    return value if recorder is None else recorder.record(value)
+    if recorder is not None:
+        return recorder.record(value, _ESCAPE.get())
+    escape = _ESCAPE.get()
+    if escape is not None and not isinstance(value, Escaped | Markup):
+        return escape(value)
+    return value
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
@@ -153,8 +193,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
         self.filters.update(
             {
                 ITERATION_FILTER: _budgeted,
-                "md_escape": md_escape,
-                "wiki_escape": wiki_escape,
+                "md_escape": _md_escape,
+                "wiki_escape": _wiki_escape,
+                "url": _url,
+                "listed": _listed,
                 "center": _center,
                 "indent": _indent,
                 "replace": _replace,
@@ -289,6 +331,28 @@ def _budgeted(iterable: Iterable[Any]) -> Iterator[Any]:
     for item in iterable:
         budget.tick(1)
         yield item
+
+
+def _md_escape(value: Any, inline: bool = False) -> Escaped:
+    return Escaped(md_escape(value, inline))
+
+
+def _wiki_escape(value: Any, inline: bool = False) -> Escaped:
+    return Escaped(wiki_escape(value, inline))
+
+
+def _url(value: Any) -> str:
+    """A URL to write as a link target whole: normalized and percent-encoded as markdown-it does
+    it (no space, newline or `[]|<>` is left to end it early); then escaped like any value.
+    Whether it becomes a link is the URL policy's decision (render/safety.py)."""
+    text = clean_text(soft_str(value)).strip()
+    return text if PLAIN_URL.fullmatch(text) else normalizeLink(text)
+
+
+def _listed(value: Any) -> list[Any]:
+    """`value` if it is a list (or tuple), else (an undefined value too) an empty list: a loop
+    over alert data that should be a list never fails on what it is instead."""
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def _center(value: Any, width: int = 80) -> str:

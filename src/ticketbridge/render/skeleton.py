@@ -28,7 +28,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from ticketbridge.render.document import Document, LazyDocument
+from ticketbridge.render.document import Document, LazyDocument, Mention, all_inlines
 from ticketbridge.render.limits import jira_length
 from ticketbridge.render.markdown import document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
@@ -39,9 +39,12 @@ from ticketbridge.render.skeleton_values import (
     HREF,
     PLACEHOLDER,
     PLAIN_URL,
+    TEXT,
     NotFillable,
+    escaped_insert,
     insert_for,
     normalized_link,
+    placed,
     skeleton_parser,
 )
 from ticketbridge.render.text import to_text
@@ -52,10 +55,11 @@ __all__ = [
     "fill_markdown",
     "fill_measured",
     "normalized_link",
+    "placed_values",
     "real_text",
 ]
 
-MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): they take the slow path
+MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): planned again per render
 _RISKY_BEFORE = re.compile(f"(?:&[#A-Za-z0-9]*|\\\\){OPEN}")
 
 
@@ -73,22 +77,43 @@ def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
     return None if filled is None else filled[0]
 
 
-def fill_measured(skeleton: str, values: Sequence[str]) -> tuple[Document, int] | None:
+def placed_values(skeleton: str, values: Sequence[str], as_is: Sequence[bool]) -> list[str]:
+    """Each value as the real text has it: as it is where `as_is`, else as its place in the
+    skeleton wants it (`placed`: code as it is where nothing in it can end the code, the rest
+    escaped); every value to escape escaped when the skeleton has no plan (places unknown)."""
+    plan = _plan_of(skeleton, len(values))
+    kinds = [slot[0] for slot in plan.slots] if plan is not None else [TEXT] * len(values)
+    return [v if keep else placed(k, v) for v, keep, k in zip(values, as_is, kinds, strict=True)]
+
+
+def fill_measured(
+    skeleton: str,
+    values: Sequence[str],
+    as_is: Sequence[bool] | None = None,
+    mentions: frozenset[str] = frozenset(),
+) -> tuple[Document, int] | None:
     """`fill_markdown`'s Document and its `jira_length(to_text(…))`: the skeleton's, with each
     text/code placeholder's length swapped for its insert's (each is written once by to_text;
-    an insert is never empty and holds no newline, so no line or block turns empty)."""
-    if len(skeleton) > MAX_SKELETON:
+    an insert is never empty and holds no newline, so no line or block turns empty). None too
+    when the skeleton mentions an account id not in `mentions` (the template's own: the engine
+    turns other mentions into text, render/safety.py)."""
+    plan = _plan_of(skeleton, len(values))
+    if plan is None or not plan.mentions <= mentions:
         return None
-    if skeleton.count(OPEN) != len(values) or skeleton.count(CLOSE) != len(values):
+    return plan.fill(values, as_is or [True] * len(values))
+
+
+def _plan_of(skeleton: str, count: int) -> _Plan | None:
+    """The skeleton's plan (cached unless the skeleton is long), if `count` values fill it."""
+    if skeleton.count(OPEN) != count or skeleton.count(CLOSE) != count:
         return None
-    plan = _plan(skeleton)
-    return None if plan is None else plan.fill(values)
+    return _plan(skeleton) if len(skeleton) <= MAX_SKELETON else _plan.__wrapped__(skeleton)
 
 
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("adf", "base_length", "build", "document", "has_href", "slots")
+    __slots__ = ("adf", "base_length", "build", "document", "has_href", "mentions", "slots")
 
     def __init__(
         self,
@@ -104,11 +129,18 @@ class _Plan:
         placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != HREF)
         self.base_length = jira_length(to_text(document)) - placeholders
         self.has_href = any(kind == HREF for kind, _, _ in slots)
+        self.mentions = frozenset(
+            i.account_id for i in all_inlines(document.blocks) if isinstance(i, Mention)
+        )
 
-    def fill(self, values: Sequence[str]) -> tuple[Document, int] | None:
+    def fill(self, values: Sequence[str], as_is: Sequence[bool]) -> tuple[Document, int] | None:
+        """The Document of the real text `placed_values` makes of `values`, and its length."""
         inserts: list[str] = []
-        for value, (kind, before, after) in zip(values, self.slots, strict=True):
-            insert = insert_for(value, kind, before, after)
+        for value, keep, (kind, before, after) in zip(values, as_is, self.slots, strict=True):
+            if keep:
+                insert = insert_for(value, kind, before, after)
+            else:
+                insert = escaped_insert(value, kind, before, after)
             if insert is None:
                 return None
             inserts.append(insert)
@@ -136,12 +168,12 @@ def _plan(skeleton: str) -> _Plan | None:
         return None
     env: dict[str, Any] = {}
     tokens = skeleton_parser().parse(skeleton, env)
-    if env.get("references") or _placeholder_in_image(tokens):
+    if env.get("references") or _placeholder_in_image(tokens) or _in_indented_code(tokens):
         return None
     document = document_of_tokens(tokens)
     compiler = Compiler()
     try:
-        build = compiler.blocks(document.blocks)
+        build = compiler.blocks(document.blocks, top=True)
     except NotFillable:
         return None
     count = skeleton.count(OPEN)
@@ -156,6 +188,12 @@ def _plan(skeleton: str) -> _Plan | None:
     if build is not None and not compiler.merge_hazard:
         adf = adf_plan(document, compiler.kinds, HREF, normalized_link)
     return _Plan(document, build, slots, adf)
+
+
+def _in_indented_code(tokens: Sequence[Token]) -> bool:
+    """A value in an indented code block: one line of it not indented would end the block, so
+    it is always escaped (no plan: every value escaped)."""
+    return any(token.type == "code_block" and OPEN in token.content for token in tokens)
 
 
 def _placeholder_in_image(tokens: Sequence[Token]) -> bool:

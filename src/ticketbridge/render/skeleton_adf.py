@@ -25,11 +25,13 @@ from __future__ import annotations
 import json
 import marshal
 import re
+import secrets
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from ticketbridge.render.adf import adf_size, clean_text, to_adf
-from ticketbridge.render.document import Document, Link, PreparedAdf
+from ticketbridge.render.document import Document, Inline, Link, PreparedAdf, Text, map_inlines
 from ticketbridge.render.limits import jira_length
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
@@ -38,6 +40,8 @@ __all__ = ["AdfPlan", "adf_plan"]
 
 _PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 Path = tuple[str | int, ...]
+# An allowed URL no template writes (a random part per process), unchanged by normalization.
+_STAND_IN = f"https://skeleton-{secrets.token_hex(8)}.invalid/"
 Normalize = Callable[[str], str]
 
 
@@ -131,10 +135,17 @@ def adf_plan(
     """The ADF plan of a skeleton Document (`kinds`: each placeholder's place, `href_kind`
     the one of link destinations, `normalize` the fill's href normalization); None if some
     string holding a placeholder is not one a fill changes the way the module docstring says."""
-    skeleton_adf = to_adf(document)
     hrefs = {m.href for m in _marks(document) if isinstance(m, Link) and OPEN in m.href}
+    # `to_adf` writes only links its URL policy allows: the hrefs still holding placeholders
+    # stand in as allowed URLs of their own, and are put back in the skeleton's ADF.
+    stand_ins = {href: f"{_STAND_IN}{index}" for index, href in enumerate(sorted(hrefs))}
+    skeleton_adf = to_adf(Document(map_inlines(document.blocks, partial(_stand_in, stand_ins))))
+    originals = {stand_in: href for href, stand_in in stand_ins.items()}
     holes: list[_Hole] = []
-    for path, key, text in _strings(skeleton_adf, ()):
+    for path, key, found in _strings(skeleton_adf, ()):
+        text = originals.get(found, found) if key == "href" else found
+        if text is not found:
+            _container(skeleton_adf, path)[key] = text
         if OPEN not in text and CLOSE not in text:
             continue
         pieces = _PLACEHOLDER.split(text)
@@ -155,6 +166,15 @@ def adf_plan(
     if in_holes != {index for index, kind in kinds.items() if kind == href_kind}:
         return None
     return AdfPlan(skeleton_adf, holes)
+
+
+def _stand_in(stand_ins: dict[str, str], inline: Inline) -> Inline:
+    if not isinstance(inline, Text) or not any(isinstance(m, Link) for m in inline.marks):
+        return inline
+    marks = tuple(
+        Link(stand_ins.get(m.href, m.href)) if isinstance(m, Link) else m for m in inline.marks
+    )
+    return Text(inline.text, marks)
 
 
 def _strings(node: Any, path: Path) -> list[tuple[Path, str, str]]:

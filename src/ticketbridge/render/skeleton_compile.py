@@ -38,6 +38,7 @@ from ticketbridge.render.document import (
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
 from ticketbridge.render.skeleton_values import (
+    BLOCK,
     CODE,
     HREF,
     PLACEHOLDER,
@@ -59,8 +60,14 @@ class Compiler:
         self.kinds: dict[int, int] = {}
         self.merge_hazard = False  # filled hrefs could join neighbouring texts (no ADF plan)
 
-    def blocks(self, blocks: Sequence[Block]) -> Fill | None:
-        return _sequence(blocks, self.block)
+    def blocks(self, blocks: Sequence[Block], *, top: bool = False) -> Fill | None:
+        """`top`: the document's own blocks, where a code block's values are `BLOCK`s."""
+        return _sequence(blocks, self.top_block if top else self.block)
+
+    def top_block(self, block: Block) -> Fill | None:
+        if isinstance(block, CodeBlock):
+            return self.code_block(block, BLOCK)
+        return self.block(block)
 
     def block(self, block: Block) -> Fill | None:
         if isinstance(block, Paragraph):
@@ -101,11 +108,11 @@ class Compiler:
         header, content = cell.header, self.blocks(cell.content)
         return None if content is None else lambda ins: TableCell(content(ins), header)
 
-    def code_block(self, block: CodeBlock) -> Fill | None:
+    def code_block(self, block: CodeBlock, kind: int = CODE) -> Fill | None:
         language = block.language
         if language is not None and OPEN in language:
             raise NotFillable
-        text = self.segments(block.text, CODE)
+        text = self.segments(block.text, kind)
         return None if text is None else lambda ins: CodeBlock(text(ins), language)
 
     def inlines(self, content: Sequence[Inline]) -> Fill | None:

@@ -18,32 +18,39 @@ to hold it as written (conservative on purpose; anything else makes the fill fal
   line-separator, `` ` `` or `|` characters; starts with a letter/digit (not as a list marker,
   the same digit rule as text),
   does not end with whitespace or `\\`. Its text is the raw value.
-- link href: no whitespace/control, `( ) < > \\ & ` " ' |` or private-use characters; the href is
-  markdown-it's `normalizeLink` of the whole destination, which must pass `validateLink`.
+- link href: no whitespace/control, `( ) < > \\ & ` " ' |` or private-use characters unless
+  backslash-escaped (all but `` ` `` and `|`; escapes are resolved, as in a destination); the
+  href is markdown-it's `normalizeLink` of the whole destination, which must pass our URL
+  policy (render/safety.py `allowed_href`, the parser's `validateLink`).
 - anywhere else (image, mention, code-block language, link title, raw HTML) → fall back.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 from operator import itemgetter
 
 from markdown_it import MarkdownIt
 
-from ticketbridge.render.markdown import configure_parser
+from ticketbridge.render.markdown import PolicedMarkdownIt, configure_parser, md_escape
+from ticketbridge.render.safety import PLAIN_URL, allowed_href
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
 
 __all__ = [
+    "BLOCK",
     "CODE",
     "HREF",
     "PLACEHOLDER",
     "PLAIN_URL",
     "TEXT",
     "NotFillable",
+    "escaped_insert",
     "insert_for",
     "normalized_link",
+    "placed",
     "skeleton_parser",
 ]
 
@@ -56,25 +63,77 @@ _TEXT_VALUE = re.compile(
 _TEXT_ESCAPE = re.compile(r"\\([!-/:;=?@\[\\\]^_{}~])")
 _ESCAPED = itemgetter(1)  # the escaped character of a match (C-level: no Python call per match)
 _CODE_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS}`|]+")
-_HREF_VALUE = re.compile(f"[^{_UNSAFE_ALWAYS} ()<>\\\\&`\"'|]*")
-# URLs markdown-it's normalizeLink returns unchanged and validateLink accepts (a lower-case
-# ASCII host, unreserved path/query characters): the common case skips mdurl's parse.
-PLAIN_URL = re.compile(
-    r"https?://[a-z0-9][a-z0-9.-]*(?::[0-9]{1,5})?(?:[/?#][\w/.~=?#:@!$+,;-]*)?", re.A
-)
+# Plain destination characters, or backslash escapes of ASCII punctuation other than ` and |
+# (what `md_escape` writes, and what the values of a document render are: templates.py).
+_HREF_VALUE = re.compile(f"(?:[^{_UNSAFE_ALWAYS} ()<>\\\\&`\"'|]++|\\\\[!-/:-@\\[-^_{{}}~])*+")
+_HREF_ESCAPE = re.compile(r"\\([!-/:-@\[-^_{}~])")
 _LIST_MARKER = re.compile(r"\d{1,9}[.)](?!\S)")
 _DELIMITERS = frozenset("*_~")
 _DIGIT_BEFORE = frozenset("0123456789" + CLOSE)
 _DIGIT_AFTER = frozenset("0123456789.)" + OPEN)
 
-TEXT, CODE, HREF = 0, 1, 2  # the kinds of place a placeholder lands in
+# The kinds of place a placeholder lands in: text, a code span (or a code block inside a list,
+# quote, panel or table), a link destination, a fenced code block at the top level.
+TEXT, CODE, HREF, BLOCK = 0, 1, 2, 3
+_CODE_UNSAFE = re.compile(r"[`|<>\r\n]")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
+
+
+def placed(kind: int, raw: str) -> str:
+    """What a value to escape writes where its placeholder landed: in code, the text as it is,
+    when nothing in it can end the code there (in a code span: no `` ` ``, `|`, `<`, `>` or
+    line break; in a top-level fenced block: no line that could close the fence); elsewhere
+    (and otherwise) `md_escape` of it, which Markdown shows as it is anywhere."""
+    if kind == CODE and not _CODE_UNSAFE.search(raw):
+        return raw
+    if kind == BLOCK and "\r" not in raw and not _FENCE_LINE.search(raw):
+        return raw
+    return md_escape(raw)
+
+
+def escaped_insert(raw: str, kind: int, before: str, after: str) -> str | None:
+    """`insert_for(placed(kind, raw), kind, before, after)`, without escaping `raw` where the
+    answer is known from it: `md_escape` puts a backslash before every ASCII punctuation
+    character, and an escape is resolved to its character again, so in text and link
+    destinations the insert is `raw` itself when its escaped form passes the rules (property-
+    tested against escaping it)."""
+    if kind == TEXT:
+        return raw if _escaped_text_fills(raw, before, after) else None
+    if kind == HREF:
+        return raw if _ESCAPED_HREF.fullmatch(raw) else None
+    return insert_for(placed(kind, raw), kind, before, after)
+
+
+# What `md_escape` escapes is every ASCII punctuation character; of those, escapes of these are
+# refused in text (`_TEXT_VALUE`) and link destinations (`_HREF_VALUE`).
+_ESCAPED_TEXT_REFUSED = re.compile(f"[{_UNSAFE_ALWAYS}`<>|]")
+_ESCAPED_HREF = re.compile(f"[^{_UNSAFE_ALWAYS} `|]*+")
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
+
+
+def _escaped_text_fills(raw: str, before: str, after: str) -> bool:
+    """Whether `md_escape(raw)` passes `_checked_insert`'s text rules (read on `raw`: its
+    escaped form starts with a backslash where `raw` starts with punctuation)."""
+    if not raw or _ESCAPED_TEXT_REFUSED.search(raw):
+        return False
+    if raw.isdigit() and (before in _DIGIT_BEFORE or after in _DIGIT_AFTER):
+        return False
+    first, last = raw[0], raw[-1]
+    if last.isspace() or last == "#":
+        return False
+    if not (first.isalnum() or first in _ASCII_PUNCTUATION):
+        return False
+    return not (
+        (before in _DELIMITERS and not first.isalnum())
+        or (after in _DELIMITERS and not last.isalnum())
+    )
 
 
 class NotFillable(Exception):
     """This skeleton or these values cannot be filled with certainty: parse the real text."""
 
 
-class _SkeletonParser(MarkdownIt):
+class _SkeletonParser(PolicedMarkdownIt):
     """Our Markdown parser, except that a link destination holding a placeholder is kept raw
     (it is normalized and validated once the values are in)."""
 
@@ -109,14 +168,16 @@ def _short_insert(value: str, kind: int, before: str, after: str) -> str | None:
 
 
 def _checked_insert(value: str, kind: int, before: str, after: str) -> str | None:
-    if kind == HREF:
-        return value if _HREF_VALUE.fullmatch(value) else None
+    if kind == HREF:  # the destination's text: escapes resolved, as markdown-it resolves them
+        if not _HREF_VALUE.fullmatch(value):
+            return None
+        return _HREF_ESCAPE.sub(_ESCAPED, value) if "\\" in value else value
     if not value or _LIST_MARKER.match(value):
         return None
     if value.isdigit() and (before in _DIGIT_BEFORE or after in _DIGIT_AFTER):
         return None  # `{{ n }})` or `1{{ n }}.` could be an ordered-list marker
     first, last = value[0], value[-1]
-    if kind == CODE:
+    if kind in (CODE, BLOCK):
         ok = _CODE_VALUE.fullmatch(value) and first.isalnum() and not last.isspace()
         return value if ok and last != "\\" else None
     if not _TEXT_VALUE.fullmatch(value) or last.isspace() or last == "#":
@@ -136,6 +197,6 @@ def normalized_link(raw: str) -> str:
         return raw
     parser = skeleton_parser()
     href = MarkdownIt.normalizeLink(parser, raw)
-    if not MarkdownIt.validateLink(parser, href):
+    if not allowed_href(href):
         raise NotFillable  # the real text has no link here
     return href

@@ -1,10 +1,18 @@
 """Named, sandboxed Jinja2 templates, rendered to text or to a Document.
 
 A template is Markdown (default) or Jira wiki markup (`fmt="wiki"`); Jinja runs first, then the
-matching parser. Autoescaping is off (the output is Markdown or wiki markup, not HTML); untrusted
-values should pass through `| md_escape` or `| wiki_escape` (both take `inline=true` to fold
-newlines for table cells). In a wiki template `{{…}}` is Jinja: write monospace as
-`{% raw %}{{text}}{% endraw %}`.
+matching parser. Values are escaped by default when a document is rendered (`render_document`):
+every `{{ … }}` is text in the template's markup (`md_escape` or `wiki_escape`) unless it is
+already markup — `| md_escape(inline=true)` (newlines folded, for table cells), `| url` (a link
+target, whole and percent-encoded), or `| safe` (trusted Markdown, never alert text). `render`
+(summaries, field values, group keys: plain text) does not escape. In a wiki template `{{…}}` is
+Jinja: write monospace as `{% raw %}{{text}}{% endraw %}`. A mention survives in a document only
+when the template's own text writes it (render/safety.py).
+
+Budgets never fail a render: output past `max_output` characters, loops past `max_iterations`
+iterations, renders past `max_seconds`, and any value the sandbox would refuse to build for its
+size end the render where they are reached; what was written is kept, followed by the marker
+"… truncated by ticketbridge: <which limit>". So no alert, however large, makes a create fail.
 
 `render_document` of a Markdown template takes a fast path (`skeleton.py`): Jinja runs with
 placeholders for the `{{ … }}` outputs, the text with placeholders is parsed once per shape and
@@ -12,17 +20,20 @@ the values are filled in where that gives exactly the Document parsing the real 
 otherwise the real text is parsed. `TemplateEngine(fast=False)` always parses (the reference the
 fast path is tested against). Templates that capture output (`{% set %}…{% endset %}`, macros,
 call/filter blocks, blocks, recursive loops, autoescape blocks) always parse.
+The real text is the skeleton with each value written as its place wants it (`placed_values`,
+from the skeleton's parse): in a code span or a top-level fenced code block as it is, when
+nothing in it can end the code, everywhere else escaped. Templates that capture output, and
+skeletons the fast path cannot plan, escape every value (code then shows the escapes).
 
 Every failure is a `ConfigError` whose problem path is `templates.<name>`, with the line in the
-template where Jinja knows it: syntax errors at `compile`, undefined names, sandbox violations
-and budget overruns at `render`. The sandbox (see `sandbox.py`) makes escapes fail before they
-run anything.
+template where Jinja knows it: syntax errors at `compile`, undefined names and sandbox violations
+at `render`. The sandbox (see `sandbox.py`) makes escapes fail before they run anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import TracebackType
 from typing import Any, Literal
@@ -32,23 +43,37 @@ from jinja2.environment import Template
 from jinja2.exceptions import SecurityError
 
 from ticketbridge.errors import ConfigError, Problem
-from ticketbridge.render.document import Document
-from ticketbridge.render.markdown import parse_markdown
+from ticketbridge.render.document import Document, Paragraph, Text
+from ticketbridge.render.markdown import md_escape, parse_markdown
+from ticketbridge.render.safety import MARKDOWN_MENTION, WIKI_MENTION, keep_mentions
 from ticketbridge.render.sandbox import (
     ITERATION_FILTER,
     Budget,
+    Escape,
     OutputRecorder,
     Sandbox,
+    SandboxLimitError,
     active_budget,
+    active_escape,
     active_recorder,
 )
-from ticketbridge.render.skeleton import fill_measured, real_text
+from ticketbridge.render.skeleton import fill_measured, placed_values, real_text
+from ticketbridge.render.wiki import wiki_escape
 from ticketbridge.render.wiki_in import parse_wiki
 
-__all__ = ["CompiledTemplate", "TemplateEngine", "TemplateFormat"]
+__all__ = ["LIMIT_MARKER", "CompiledTemplate", "TemplateEngine", "TemplateFormat"]
 
 TemplateFormat = Literal["markdown", "wiki"]
 _FORMATS: tuple[TemplateFormat, ...] = ("markdown", "wiki")
+_ESCAPES: dict[TemplateFormat, Escape] = {"markdown": md_escape, "wiki": wiki_escape}
+# How a mention is written in each format (a mention the template does not write goes back to it).
+_MENTION_TEXT: dict[TemplateFormat, Callable[[str], str]] = {
+    "markdown": lambda account: f"@[{account}]",
+    "wiki": lambda account: f"[~{account}]",
+}
+_MENTION_START: dict[TemplateFormat, str] = {"markdown": "@[", "wiki": "[~"}
+LIMIT_MARKER = "… truncated by ticketbridge: {reason}"
+"""Ends a render a budget stopped (`{reason}` names the limit)."""
 # Nodes whose output is captured into a value (not written out): placeholders there would be
 # seen by the template's own code, so such templates never take the fast path.
 _CAPTURING = (
@@ -81,6 +106,7 @@ class CompiledTemplate:
     fmt: TemplateFormat
     template: Template
     fillable: bool = False  # outputs are only written out: the fast path may record them
+    mentions: frozenset[str] = field(default=frozenset())  # the ids its own text mentions
 
     @property
     def filename(self) -> str:
@@ -123,7 +149,7 @@ class TemplateEngine:
         # The sandbox's globals are set once, in its constructor, so a copy sees them all.
         globals_ = dict(self._env.make_globals(None))
         template = self._env.template_class.from_code(self._env, code, globals_, None)
-        compiled = CompiledTemplate(name, fmt, template, fillable)
+        compiled = CompiledTemplate(name, fmt, template, fillable, _written_mentions(source))
         self._templates[name] = compiled
         return compiled
 
@@ -137,9 +163,13 @@ class TemplateEngine:
         return name in self._templates
 
     def render(self, template: str | CompiledTemplate, context: Mapping[str, Any]) -> str:
-        """Render to text; every failure is a ConfigError naming the template (and line)."""
+        """Render to text, values as they are; every failure is a ConfigError naming the
+        template (and line). A render a budget stopped ends with `LIMIT_MARKER`."""
         compiled = self.get(template) if isinstance(template, str) else template
-        return self._run(compiled, context, None)
+        output = self._run(compiled, context, None, None)
+        if output.stopped is None:
+            return output.text
+        return f"{output.text}\n{LIMIT_MARKER.format(reason=output.stopped)}"
 
     def render_document(
         self,
@@ -160,39 +190,64 @@ class TemplateEngine:
         without a pass over the Document (None otherwise)."""
         compiled = self.get(template) if isinstance(template, str) else template
         fmt = fmt or compiled.fmt
-        if self.fast and fmt == "markdown" and compiled.fillable:
-            return self._render_filled(compiled, context)
-        return _parse(fmt, self.render(compiled, context)), None
+        if fmt == "markdown" and compiled.fillable:
+            return self._render_placed(compiled, context)
+        output = self._run(compiled, context, None, _ESCAPES[fmt])
+        return self._document(compiled, fmt, output.text, output.stopped), None
 
-    def _render_filled(
+    def _render_placed(
         self, compiled: CompiledTemplate, context: Mapping[str, Any]
     ) -> tuple[Document, int | None]:
-        """The fast path: the same budgets and errors, the values recorded (module docstring)."""
+        """A Markdown template whose outputs are only written out: the values are recorded
+        and each is written as its place in the document wants it (`placed_values`: code as it
+        is, the rest escaped); the fast path fills the cached parse of the skeleton."""
         recorder = OutputRecorder()
-        skeleton = self._run(compiled, context, recorder)
-        filled = fill_measured(skeleton, recorder.values)
-        if filled is not None:
-            return filled
-        text = real_text(skeleton, recorder.values)
-        source = text if text is not None else self.render(compiled, context)
-        return _parse("markdown", source), None
+        output = self._run(compiled, context, recorder, md_escape)
+        values, as_is = recorder.values, recorder.as_is
+        if self.fast and output.stopped is None:
+            filled = fill_measured(output.text, values, as_is, compiled.mentions)
+            if filled is not None:
+                return filled
+        text = real_text(output.text, placed_values(output.text, values, as_is))
+        if text is None:  # the template's own text holds placeholder characters
+            output = self._run(compiled, context, None, md_escape)
+            text = output.text
+        elif output.stopped is not None:
+            text = text[: self.max_output]
+        return self._document(compiled, "markdown", text, output.stopped), None
+
+    def _document(
+        self, compiled: CompiledTemplate, fmt: TemplateFormat, text: str, stopped: str | None
+    ) -> Document:
+        """The parse of a render's text: mentions only the template's own, and the marker
+        when a budget stopped the render."""
+        document = _parse(fmt, text)
+        if _MENTION_START[fmt] in text:  # else the document holds no mention to check
+            document = keep_mentions(document, compiled.mentions, _MENTION_TEXT[fmt])
+        if stopped is not None:
+            marker = Paragraph((Text(LIMIT_MARKER.format(reason=stopped), ("em",)),))
+            document = Document((*document.blocks, marker))
+        return document
 
     def _run(
         self,
         compiled: CompiledTemplate,
         context: Mapping[str, Any],
         recorder: OutputRecorder | None,
-    ) -> str:
+        escape: Escape | None,
+    ) -> _Output:
         """Render under a fresh budget; every failure a ConfigError naming template and line."""
         budget = Budget(self.max_seconds, self.max_iterations, self.max_output)
         token = active_budget().set(budget)
         recording = active_recorder().set(recorder)  # None: outputs are written as they are
+        escaping = active_escape().set(escape)  # None: values are written as they are
         try:
             return self._render(compiled, context, recorder)
         except _RENDER_ERRORS as error:
             line = _template_line(error.__traceback__, compiled.filename)
             raise _config_error(compiled.name, _describe(error), line) from None
         finally:
+            active_escape().reset(escaping)
             active_recorder().reset(recording)
             active_budget().reset(token)
 
@@ -201,9 +256,10 @@ class TemplateEngine:
         compiled: CompiledTemplate,
         context: Mapping[str, Any],
         recorder: OutputRecorder | None,
-    ) -> str:
+    ) -> _Output:
         parts: list[str] = []
         size = 0
+        stopped: str | None = None
         # What `Template.generate` does, less its generator wrapped around the template's.
         template = compiled.template
         chunks = template.root_render_func(template.new_context(dict(context)))
@@ -212,11 +268,26 @@ class TemplateEngine:
                 # With a recorder the chunks hold placeholders: count the real outputs' length.
                 size += len(chunk)
                 if size + (recorder.extra if recorder is not None else 0) > self.max_output:
-                    raise SecurityError(f"output is longer than {self.max_output:,} characters")
+                    stopped = f"the template's output reached {self.max_output:,} characters"
+                    # With a recorder the caller cuts the real text (values placed) instead.
+                    parts.append(
+                        chunk if recorder else chunk[: self.max_output - size + len(chunk)]
+                    )
+                    break
                 parts.append(chunk)
+        except SandboxLimitError as limit:  # a budget: keep what was written (module docstring)
+            stopped = str(limit)
         except _RENDER_ERRORS:
             self._env.handle_exception()  # Jinja's: the traceback shows the template's lines
-        return "".join(parts)
+        return _Output("".join(parts), stopped)
+
+
+@dataclass(frozen=True, slots=True)
+class _Output:
+    """What a render wrote; `stopped` names the budget that ended it early (None: it ran)."""
+
+    text: str
+    stopped: str | None
 
 
 @lru_cache(maxsize=512)
@@ -224,6 +295,12 @@ def _parse(fmt: TemplateFormat, text: str) -> Document:
     """Parsing costs far more than Jinja; repeats (digests, plan, replay) reuse the Document,
     which is immutable and so safe to share."""
     return parse_wiki(text) if fmt == "wiki" else parse_markdown(text)
+
+
+def _written_mentions(source: str) -> frozenset[str]:
+    """The account ids a template's own text mentions (in either format's syntax)."""
+    found = MARKDOWN_MENTION.findall(source) + WIKI_MENTION.findall(source)
+    return frozenset(found)
 
 
 def _filename(name: str) -> str:

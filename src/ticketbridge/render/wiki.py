@@ -6,6 +6,8 @@ Escaping (`wiki_escape`), so text can never turn into markup:
   and `&` becomes `&amp;` where it would start an entity;
 - a line starting with `h1.`–`h6.` or `bq.` gets its first letter as an entity (`&#104;1.`);
 - bare `http(s)://` URLs are left as they are, so Jira still links them.
+Links are written only when render/safety.py's URL policy allows their target (http, https,
+mailto); a refused one is written as its text alone.
 Emoticons such as `(i)` or `:)` are not escaped: they render as icons, not as markup.
 
 Marks are written `*strong*`, `_em_`, `-strike-`, `{{code}}`; where a neighbour would glue a
@@ -41,6 +43,7 @@ from ticketbridge.render.document import (
     TableRow,
     Text,
 )
+from ticketbridge.render.safety import safe_href
 from ticketbridge.render.text import to_text
 from ticketbridge.render.wiki_in import parse_wiki
 from ticketbridge.render.wiki_inline import URL
@@ -258,6 +261,7 @@ def _text_pieces(text: Text) -> list[Piece]:
     lead = text.text[: len(text.text) - len(text.text.lstrip(" \t"))]
     trail = text.text[len(text.text.rstrip(" \t")) :]
     link = next((m for m in reversed(text.marks) if isinstance(m, Link)), None)
+    href = None if link is None else safe_href(link.href)  # refused: the text, no link
     names = list(dict.fromkeys(m for m in text.marks if isinstance(m, str)))
     body: list[Piece] = [wiki_escape(stripped)]
     if "code" in names:
@@ -265,15 +269,16 @@ def _text_pieces(text: Text) -> list[Piece]:
     for name in ("strike", "em", "strong"):
         if name in names:
             body = [("open", _MARKERS[name]), *body, ("close", _MARKERS[name])]
-    if link is not None and body == [_href(link.href)]:
+    if href is not None and body == [_href(href)]:
         body = ["[", *body, "]"]
-    elif link is not None:
-        body = ["[", *body, "|" + _href(link.href) + "]"]
+    elif href is not None:
+        body = ["[", *body, "|" + _href(href) + "]"]
     return [lead, *body, trail]
 
 
 def _href(href: str) -> str:
-    return quote(clean_text(href).strip(), safe="/:?#@!$&'()*+,;=%-._~")
+    """A normalized target (`safe_href`) as wiki markup holds it: `[]|{}` are already %XX."""
+    return quote(href, safe="/:?#@!$&'()*+,;=%-._~")
 
 
 def _join(pieces: Sequence[Piece]) -> str:

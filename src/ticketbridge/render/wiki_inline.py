@@ -1,10 +1,11 @@
 """Jira wiki markup, inline part: text effects, links, mentions, escapes and entities.
 
 `*strong*`, `_em_`, `-strike-`, `??citation??` (em), `{{monospace}}`, the brace forms `{*}…{*}`,
-`[text|url]`, `[url]`, `[~user]` and `[~accountid:…]` mentions, `!image.png!` (a link when it
-is a URL), `\\\\` line breaks, `\\x` escapes and `&…;` entities. `+inserted+`, `^sup^`,
-`~sub~` and `{color}` keep their text only. A marker opens only after a non-word character and
-closes only before one, as in Jira.
+`[text|url]`, `[url]` (links only where render/safety.py's URL policy allows: http, https,
+mailto; another target stays text), `[~user]` and `[~accountid:…]` mentions, `!image.png!` (a
+link when it is a URL), `\\\\` line breaks, `\\x` escapes and `&…;` entities. `+inserted+`,
+`^sup^`, `~sub~` and `{color}` keep their text only. A marker opens only after a non-word
+character and closes only before one, as in Jira.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from ticketbridge.render.document import HardBreak, Inline, Link, Mark, Mention, Text, merge_inlines
+from ticketbridge.render.safety import safe_href
 
 __all__ = ["URL", "parse_inlines"]
 
@@ -35,6 +37,18 @@ _MARKS: dict[str, Mark | None] = {
 
 
 # -- inlines ------------------------------------------------------------------------------
+
+_PIPE = re.compile(r"(?<!\\)\|")
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unescaped_split(inner: str) -> tuple[str, str, str]:
+    """A link's `label|target`: split at the first pipe no backslash escapes; the target
+    (up to a further pipe) with its escapes resolved, as `wiki_escape` wrote them."""
+    parts = _PIPE.split(inner, maxsplit=2)
+    if len(parts) == 1:
+        return inner, "", _ESCAPE.sub(r"\1", inner.strip())
+    return parts[0], "|", _ESCAPE.sub(r"\1", parts[1].strip())
 
 
 def parse_inlines(text: str) -> tuple[Inline, ...]:
@@ -147,9 +161,8 @@ class _InlineParser:
             user = inner[1:]
             account = user[len("accountid:") :] if user.lower().startswith("accountid:") else user
             return [Mention(account)], close + 1
-        label, sep, target = inner.partition("|")
-        target = target.split("|")[0].strip() if sep else label.strip()
-        if not target or not re.match(r"^(https?://|mailto:|ftp://|#|/)", target):
+        label, sep, target = _unescaped_split(inner)
+        if not target or safe_href(target) is None:  # the one URL policy (render/safety.py)
             return None
         if not sep:
             return [Text(target, (*marks, Link(target)))], close + 1

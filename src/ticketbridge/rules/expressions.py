@@ -10,6 +10,10 @@ Two environments, one set of declarations: the checking one declares `confidence
 both check, `confidence < "high"` does not); the running one declares it `dyn`, because the
 runtime cannot take a Python None for a wrapper type. Every expression is checked in the first
 and run from the second.
+
+Evaluation never raises, whatever the alert holds: an error value, and anything cel-cpp throws
+(its iteration budget of 10,000 comprehension steps per evaluation, a string it cannot take),
+is the reason the condition did not match, and the router goes on to the next route.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from ticketbridge.domain.severity import Severity
 
 __all__ = [
     "ALERT_VARIABLES",
+    "EVALUATION_ERRORS",
     "CelError",
     "Condition",
     "ConditionCompiler",
     "Outcome",
+    "raised_reason",
     "referenced_variables",
     "severity_rank",
 ]
@@ -57,6 +63,23 @@ _NULLABLE_DOUBLE = "google.protobuf.DoubleValue"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ERROR_LINE = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
 _STATUS_PREFIX = re.compile(r"^[A-Z_]+: ")
+_STATUS_SUFFIX = re.compile(r"\s*\[[A-Z_]+\]$")
+MAX_REASON = 300
+"""A reason quotes at most this much of CEL's message (which may quote the alert's values)."""
+# What cel-cpp raises through pybind11 while converting values or evaluating (RuntimeError for
+# absl errors such as the iteration budget; the others for values it cannot convert).
+EVALUATION_ERRORS: tuple[type[Exception], ...] = (
+    RuntimeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
+_RAISED_REASONS = {
+    "Iteration budget exceeded": (
+        "could not be evaluated: CEL's budget of 10,000 iterations per condition was exceeded "
+        "(a list in the alert is too long for this condition)"
+    ),
+}
 
 
 _RANKS = {severity.value: severity.rank for severity in Severity}
@@ -98,8 +121,11 @@ class Condition:
     program: Any
 
     def evaluate(self, activation: Any) -> Outcome:
-        value = self.program.eval(activation)
-        plain = value.plain_value()
+        try:
+            value = self.program.eval(activation)
+            plain = value.plain_value()
+        except EVALUATION_ERRORS as error:
+            return (False, raised_reason(error))
         if plain is True:
             return _MATCHED
         if plain is False:
@@ -154,11 +180,24 @@ def referenced_variables(expressions: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(ALERT_VARIABLES & words))
 
 
+def raised_reason(error: Exception) -> str:
+    """Why a condition could not be evaluated, from what cel-cpp raised."""
+    message = _STATUS_SUFFIX.sub("", _STATUS_PREFIX.sub("", str(error).strip()))
+    known = _RAISED_REASONS.get(message)
+    return known or _clipped(f"could not be evaluated: {message or type(error).__name__}")
+
+
 def _runtime_reason(message: str) -> str:
     message = _STATUS_PREFIX.sub("", message)
-    return message.replace("Key not found in map : ", "no key ").replace(
-        "No matching overloads found : ", "no matching overload for "
+    return _clipped(
+        message.replace("Key not found in map : ", "no key ").replace(
+            "No matching overloads found : ", "no matching overload for "
+        )
     )
+
+
+def _clipped(reason: str) -> str:
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
 
 
 def _parse_errors(text: str) -> list[CelError]:

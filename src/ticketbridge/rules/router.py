@@ -2,7 +2,9 @@
 
 Built once from a Config (every condition compiled and type-checked, or ConfigError naming the
 route and the position), then `route(alert)` for each alert: fast, and it never raises on an
-evaluation error — a route whose condition fails to evaluate does not match, and says why.
+evaluation error — a route whose condition fails to evaluate (a missing key, CEL's iteration
+budget over a long list, a value CEL cannot take) does not match, says why in the plan's
+reasons, and the next route is tried: no alert content can make routing fail.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
 from ticketbridge.rules.decisions import Judge, judge_for
-from ticketbridge.rules.expressions import Condition, ConditionCompiler, referenced_variables
+from ticketbridge.rules.expressions import (
+    EVALUATION_ERRORS,
+    Condition,
+    ConditionCompiler,
+    Outcome,
+    raised_reason,
+    referenced_variables,
+)
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
 from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
@@ -108,11 +117,15 @@ class _Activation:
         self._compiler, self._values, self._used = compiler, values, used
         self._activation: Any = None
 
-    def get(self) -> Any:
+    def evaluate(self, condition: Condition) -> Outcome:
+        """The condition's outcome; a value CEL cannot take is a reason too, never a raise."""
         if self._activation is None:
             values = self._values
-            self._activation = self._compiler.activation({n: values[n] for n in self._used})
-        return self._activation
+            try:
+                self._activation = self._compiler.activation({n: values[n] for n in self._used})
+            except EVALUATION_ERRORS as error:
+                return (False, raised_reason(error))
+        return condition.evaluate(self._activation)
 
 
 class Router:
@@ -178,7 +191,7 @@ class Router:
                 continue
             verdict = judge(values) if judge is not None else None
             if verdict is None:  # only CEL can tell (and say why it fails, if it does)
-                matched, error = rule.condition.evaluate(activation.get())
+                matched, error = activation.evaluate(rule.condition)
             else:  # certain, and CEL would say the same without an error
                 matched, error = verdict, None
             if matched:
@@ -275,7 +288,9 @@ class Router:
                 continue
             verdict = rule.judge(values) if rule.judge is not None else None
             if verdict is None:
-                verdict = rule.condition.evaluate(activation.get())[0]
+                verdict, error = activation.evaluate(rule.condition)
+                if error is not None:
+                    reasons.append(f"{rule.label} did not match: {error}")
             if verdict:
                 reasons.append(f"assignee {assignment.assignee} from {rule.label}")
                 return assignment.assignee

@@ -139,3 +139,27 @@ def test_replay_predicts_issues_dedup_ratio_and_routes(runner: CliRunner) -> Non
     assert text.exit_code == 0
     assert "dedup ratio:       50.0%" in text.output
     assert "hallucinations" in text.output
+
+
+def test_plan_reports_a_route_that_cannot_be_evaluated_and_goes_on(runner: CliRunner) -> None:
+    # `tags.exists(…)` over 10,000 items exceeds CEL's iteration budget: plan printed a
+    # traceback; now the route is skipped with the reason and the next one decides.
+    config = CONFIG.replace(
+        "routes:\n",
+        "routes:\n  - {name: tagged, when: 'attributes.tags.exists(t, t == \"x\")', project: T}\n",
+    )
+    Path("tb.yaml").write_text(config)
+    Path("a.json").write_text(
+        json.dumps(alert("a-1", attributes={"model": "m", "tags": ["a"] * 10_000}))
+    )
+    result = runner.invoke(app, ["plan", "a.json", "-c", "tb.yaml", "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    (planned,) = json.loads(result.output)
+    assert planned["route"] == "hallucinations"
+    assert planned["reasons"][0].startswith(
+        "route 'tagged' did not match: could not be evaluated: CEL's budget of 10,000 iterations"
+    )
+    text = runner.invoke(app, ["plan", "a.json", "-c", "tb.yaml", "--offline"])
+    assert text.exit_code == 0, text.output
+    assert "route 'tagged' did not match: could not be evaluated" in text.output
+    assert "Traceback" not in text.output

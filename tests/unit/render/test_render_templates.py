@@ -65,6 +65,13 @@ ESCAPES: list[tuple[str, str, str]] = [
     ("function globals", "{{ rec.__globals__ }}", "'__globals__'"),
     ("altering method", "{{ rec.delete() }}", "not safely callable"),
     ("list mutation", "{{ items.append(rec()) }}", "'append'"),
+    ("format attribute walk", "{{ rec('{0.__class__.__mro__}'.format('')) }}", "'__class__'"),
+    ("format item walk", "{{ rec('{0[__class__]}'.format('')) }}", "'__class__'"),
+    ("format_map walk", "{{ rec('{x.__init__}'.format_map({'x': rec})) }}", "'__init__'"),
+]
+# Budgets: the render stops where one is reached, keeps what it wrote, and says which (never an
+# error: an alert's size must not make a create fail).
+LIMITS: list[tuple[str, str, str]] = [
     (
         "huge range",
         "{% for i in range(10**9) %}{{ rec() }}{% endfor %}",
@@ -74,9 +81,6 @@ ESCAPES: list[tuple[str, str, str]] = [
     ("huge power", "{{ rec(10 ** 1000000) }}", "too large"),
     ("printf width", "{{ rec('%999999999s' % 'a') }}", "format width"),
     ("format width", "{{ rec('{:>999999999}'.format(1)) }}", "format width"),
-    ("format attribute walk", "{{ rec('{0.__class__.__mro__}'.format('')) }}", "'__class__'"),
-    ("format item walk", "{{ rec('{0[__class__]}'.format('')) }}", "'__class__'"),
-    ("format_map walk", "{{ rec('{x.__init__}'.format_map({'x': rec})) }}", "'__init__'"),
     ("center filter", "{{ rec('a'|center(10**9)) }}", "center filter"),
     ("replace blow-up", "{{ rec(('x' * 100000)|replace('x', 'x' * 100000)) }}", "replace filter"),
     ("join blow-up", "{{ rec(range(100000)|join('x' * 100000)) }}", "join filter"),
@@ -88,6 +92,24 @@ ESCAPES: list[tuple[str, str, str]] = [
 @pytest.fixture(autouse=True)
 def _no_marker() -> None:
     MARKER.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"), [c[1:] for c in LIMITS], ids=[c[0] for c in LIMITS]
+)
+def test_a_budget_stops_the_render_with_a_marker_and_runs_nothing(
+    source: str, expected: str
+) -> None:
+    rec = Recorder()
+    engine = TemplateEngine()
+
+    text = engine.render(engine.compile("probe", "before " + source), {"rec": rec})
+
+    assert rec.calls == []
+    written, marker = text.split("\n")
+    assert written == "before "
+    assert marker.startswith("… truncated by ticketbridge: ")
+    assert expected in marker
 
 
 @pytest.mark.parametrize(
@@ -121,15 +143,23 @@ def test_a_long_render_is_stopped_by_the_time_budget() -> None:
         "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}"
     )
 
-    error = render_error(source, {}, max_seconds=0.2)
+    engine = TemplateEngine(max_seconds=0.2)
 
-    assert "rendering took longer than 0.2 s" in error.problems[0].message
+    text = engine.render(engine.compile("probe", source), {})
+
+    assert text.endswith("\n… truncated by ticketbridge: rendering took longer than 0.2 s")
 
 
-def test_output_is_capped() -> None:
-    error = render_error("{{ 'x' * 900 }}{{ 'x' * 900 }}", {}, max_output=1000)
+def test_output_is_cut_at_the_limit_with_a_marker() -> None:
+    engine = TemplateEngine(max_output=1000)
 
-    assert "output is longer than 1,000 characters" in error.problems[0].message
+    text = engine.render(engine.compile("probe", "{{ 'x' * 900 }}{{ 'y' * 900 }}"), {})
+
+    assert text == (
+        "x" * 900
+        + "y" * 100
+        + "\n… truncated by ticketbridge: the template's output reached 1,000 characters"
+    )
 
 
 @pytest.mark.parametrize(
@@ -256,3 +286,28 @@ def test_dict_lookups_are_jinjas_sandbox_lookups(source: str) -> None:
         message = render_error(source, context).problems[0].message
         assert expected in message
         assert ("refused by the template sandbox" in message) == (kind == "refused")
+
+
+def test_values_are_escaped_in_documents_unless_marked_and_never_in_text() -> None:
+    engine = TemplateEngine()
+    md = engine.compile(
+        "md", "{{ v }} {{ v | safe }}\n\n| a |\n|---|\n| {{ w | md_escape(inline=true) }} |"
+    )
+    wiki = engine.compile("wiki", "{{ v }} {{ w }}", fmt="wiki")
+    context = {"v": "**b** [l](https://x.example)", "w": "x | *y*\nz"}
+
+    document = engine.render_document(md, context)
+    [paragraph, table] = document.blocks
+    assert isinstance(paragraph, Paragraph)
+    assert isinstance(table, Table)
+    assert paragraph.content == (
+        Text("**b** [l](https://x.example) "),
+        Text("b", ("strong",)),
+        Text(" "),
+        Text("l", (Link("https://x.example"),)),
+    )
+    assert to_text(Document(table.rows[1].cells[0].content)) == "x | *y* z"
+    assert to_text(engine.render_document(wiki, context)) == (
+        "**b** [l](https://x.example) x | *y*\nz"
+    )
+    assert engine.render(md, context).startswith("**b** [l](https://x.example) **b**")

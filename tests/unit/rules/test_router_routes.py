@@ -227,7 +227,7 @@ def test_route_carries_unrendered_fields_group_template(spec_router: Router) -> 
     assert plan.components == ("AI-Engine",)
     assert dict(plan.fields) == {
         "Escalation ID": "{{ alert.id }}",
-        "customfield_10100": "{{ alert.attributes.model }}",
+        "customfield_10100": "{{ alert.attributes.model | default('unknown') }}",
     }
     assert plan.group is not None
     assert plan.group.epic == "{{ alert.attributes.policy_name }}"

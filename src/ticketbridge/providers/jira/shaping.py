@@ -2,7 +2,8 @@
 
 Callers hand plain values (a string, a number, a date, a list); the schema from `/field` says
 what Jira expects: an option is `{"value": …}`, a user `{"accountId": …}` on Cloud and
-`{"name": …}` on Data Center, a date `YYYY-MM-DD`, a textarea ADF on v3 and a wiki string on v2.
+`{"name": …}` on Data Center, a date `YYYY-MM-DD`, a textarea ADF on v3 and a wiki string on v2
+(cut to Jira's 32,767 characters), a text field one line of at most 255 characters.
 A value that cannot take the shape is refused with a `FieldErrors` naming the field.
 """
 
@@ -14,6 +15,7 @@ from typing import Any, Literal
 
 from ticketbridge.errors import FieldErrors
 from ticketbridge.providers.base import FieldDef
+from ticketbridge.render import clip_summary
 
 __all__ = ["TEXTAREA", "TextRenderer", "is_textarea", "shape_value"]
 
@@ -62,8 +64,8 @@ def _scalar(fdef: FieldDef, kind: str | None, value: Any, user_key: str) -> Any:
             return _date(fdef, value)
         case "datetime":
             return _datetime(fdef, value)
-        case "string":
-            return str(value)
+        case "string":  # a text field holds one line of at most 255 characters: clipped,
+            return clip_summary(value)  # so no value's length can make the create fail
         case _:
             return value
 
