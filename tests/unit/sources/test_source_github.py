@@ -85,6 +85,35 @@ def test_jira_keys_follow_the_configured_pattern(
     assert find_jira_keys(message, re.compile(pattern)) == keys
 
 
+@pytest.mark.parametrize(
+    ("pattern", "message", "keys"),
+    [
+        # Audital's own example: one hyphenated token, not GOV-142 from inside it
+        (r"[A-Z][A-Z0-9_]+-[0-9]+", "feat: update decision threshold to 0.72 [AI-GOV-142]", ()),
+        (r"GOV-[0-9]+", "AI-GOV-142 but GOV-7", ("GOV-7",)),
+        (r"AI-GOV-[0-9]+", "feat: update decision threshold to 0.72 [AI-GOV-142]", ("AI-GOV-142",)),
+        (r"AI-[0-9]+", "[AI-GOV-142] and XAI-9 are not AI keys; AI-3 is", ("AI-3",)),
+        (r"[A-Z][A-Z0-9_]+-[0-9]+", "patch CVE-2024-1234 now", ()),
+        (r"[A-Z][A-Z0-9_]+-[0-9]+", "Merge branch 'bugfix/OPS-12-add-login'", ("OPS-12",)),
+        (
+            r"[A-Z][A-Z0-9_]+-[0-9]+",
+            "MY_PROJ-12 (OPS-3). SEC-4: done",
+            ("MY_PROJ-12", "OPS-3", "SEC-4"),
+        ),
+        (r"[A-Z]+-[0-9]+", "OPS-123X OPS-1234", ("OPS-1234",)),
+    ],
+)
+def test_a_key_is_never_taken_from_inside_a_longer_token(
+    pattern: str, message: str, keys: tuple[str, ...]
+) -> None:
+    payload = fixture_json("github", "push")
+    payload["commits"] = [{**payload["commits"][0], "message": message}]
+    event = parse(payload, received_at=RECEIVED, key_pattern=pattern)
+    assert event is not None
+    assert event.commits[0].jira_keys == keys
+    assert find_jira_keys(message, re.compile(pattern)) == keys
+
+
 def test_invalid_pattern_is_a_config_error_naming_the_setting() -> None:
     with pytest.raises(ConfigError) as caught:
         parse(fixture_bytes("github", "push"), received_at=RECEIVED, key_pattern="[A-Z")
