@@ -7,7 +7,7 @@ for the alert sources (`api.adapters.NativeSources`): a request that fails it st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from ticketbridge.api.audit_routes import GitHubDelivery
@@ -33,9 +33,13 @@ def delivery_id_of(request: NativeRequest) -> str:
 
 
 class GitHubPushes:
-    def __init__(self, intake: AuditIntake, config: Config) -> None:
+    def __init__(
+        self, intake: AuditIntake, config: Config, link_pattern: Callable[[], str] | None = None
+    ) -> None:
+        """`link_pattern`: the Jira key pattern in effect (default: `audit.link_pattern`)."""
         self._intake = intake
         self._config = config
+        self._link_pattern = link_pattern or (lambda: config.audit.link_pattern)
 
     async def receive(self, request: NativeRequest) -> GitHubDelivery:
         now = datetime.now(UTC)
@@ -47,7 +51,7 @@ class GitHubPushes:
             raise InputError(f"unsupported GitHub event {event[:64]!r}", [problem])
         parse = SOURCES["github"].parse_push
         assert parse is not None, "the github source parses pushes"
-        push = parse(request.body, received_at=now, key_pattern=self._config.audit.link_pattern)
+        push = parse(request.body, received_at=now, key_pattern=self._link_pattern())
         if push is None:
             return GitHubDelivery(event="ping")
         result = await self._intake.record_push(push, delivery_id=delivery_id_of(request))

@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 import httpx
 
 from ticketbridge import bootstrap
+from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.ports import ApiKeyRecord
 from ticketbridge.api.schemas import JiraTestReport
+from ticketbridge.bootstrap.jira import projects_to_check
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.errors import ConfigError, Problem
@@ -67,10 +69,15 @@ async def get_alert(settings: Settings, alert_id: str, source: str | None) -> Al
 
 
 async def check_jira_connection(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    candidate: StoredConnection | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> JiraTestReport:
-    """Who we are on the configured Jira, its flavour, version and visible projects."""
-    connection = bootstrap.effective_jira(settings, bootstrap.load_configured(settings))
+    """Who we are on Jira (`candidate`, else the configured one), its flavour, version and
+    visible projects; the default project and `defaults.project` must be among them."""
+    config = bootstrap.load_configured(settings)
+    connection = candidate or bootstrap.effective_jira(settings, config)
     if connection is None:
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
-    return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow)
+    wanted = projects_to_check(connection, config.defaults.project)
+    return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow, wanted)

@@ -9,6 +9,7 @@ claims are leased and guarded, so each job runs in one place at a time.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import structlog
 
@@ -22,9 +23,17 @@ log = structlog.get_logger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, processor: OutboxProcessor, settings: WorkerSettings) -> None:
+    def __init__(
+        self,
+        processor: OutboxProcessor,
+        settings: WorkerSettings,
+        ready: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """`ready`: whether jobs can run now (a Jira is configured); until then none is
+        claimed, so jobs wait instead of failing, and run once a connection is saved."""
         self._processor = processor
         self._settings = settings
+        self._ready = ready
         self._wake = asyncio.Event()
         self._had_work = False
 
@@ -42,6 +51,8 @@ class Dispatcher:
         Returns the number of jobs claimed. Jobs scheduled later (backoff, settle) remain."""
         total = 0
         for _ in range(max_rounds):
+            if not self._ready():
+                break
             claimed = await self._processor.run_once()
             if claimed == 0:
                 break
@@ -53,7 +64,7 @@ class Dispatcher:
         pause = self._settings.idle_sleep.total_seconds()
         while not stop.is_set():
             try:
-                claimed = await self._processor.run_once()
+                claimed = await self._processor.run_once() if self._ready() else 0
                 if not claimed:  # housekeeping while idle, at most once per `purge_every`
                     await self._processor.purge_done_if_due()
             except Exception:  # the worker loop: log, pause, keep going
