@@ -12,6 +12,7 @@ from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.ports import ApiKeyRecord
 from ticketbridge.api.schemas import JiraTestReport
 from ticketbridge.bootstrap.jira import projects_to_check
+from ticketbridge.cli import dev_session
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.errors import ConfigError, Problem
@@ -29,8 +30,9 @@ __all__ = [
 
 @asynccontextmanager
 async def _migrated(settings: Settings) -> AsyncIterator[bootstrap.Container]:
-    """The container, once the database is known to be at the code's schema."""
-    async with bootstrap.open_container(settings) as container:
+    """The container, once the database is known to be at the code's schema (the database of
+    a running `ticketbridge dev` when none was chosen)."""
+    async with bootstrap.open_container(dev_session.following_dev(settings)) as container:
         checks = {c.name: c for c in await container.health.readiness()}
         for name in ("database", "migrations"):
             check = checks.get(name)
