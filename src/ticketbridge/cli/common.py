@@ -1,7 +1,8 @@
 """What every command shares: exit codes, consoles, error translation, `--json` output.
 
 Exit codes (SPEC §10): 0 ok, 1 failed, 2 bad usage or config (a Jira URL the outbound guard
-refuses included), 3 Jira unreachable or refused.
+refuses included, and an id that names nothing: `not_found`, the CLI's 404), 3 Jira unreachable
+or refused.
 Errors of `ticketbridge.errors` are translated here, once, so commands just raise.
 """
 
@@ -18,6 +19,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge.errors import (
@@ -37,11 +39,13 @@ __all__ = [
     "console",
     "err_console",
     "fail",
+    "not_found",
     "print_json",
     "print_problems",
     "report_error",
     "run_async",
     "translate_errors",
+    "wrapping_table",
 ]
 
 P = ParamSpec("P")
@@ -65,10 +69,23 @@ def fail(message: str, code: Exit = Exit.FAILED) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+def not_found(message: str) -> NoReturn:
+    """An id (alert, job, API key) that names nothing: bad usage, exit 2, in every command."""
+    fail(message, Exit.USAGE)
+
+
 def print_problems(title: str, problems: tuple[Problem, ...] | list[Problem]) -> None:
     err_console.print(f"[red]✗[/red] {title}")
     for problem in problems:
         err_console.print(f"  • {problem}", markup=False)
+
+
+def wrapping_table(*headers: str) -> Table:
+    """A table that fits the terminal by wrapping its cells, never by cutting them ("…")."""
+    table = Table()
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
 
 
 def print_json(data: Any) -> None:
