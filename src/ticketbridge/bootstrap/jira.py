@@ -46,6 +46,7 @@ __all__ = [
     "effective_jira",
     "jira_url_problem",
     "outbound_policy",
+    "projects_to_check",
 ]
 
 Networks = Sequence[IPv4Network | IPv6Network]

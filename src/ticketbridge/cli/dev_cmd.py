@@ -1,12 +1,15 @@
 """`ticketbridge dev` (what `make run` calls): everything a new user needs, on one machine.
 
 It starts `serve` with SQLite under ./var and, when no Jira is configured, the Jira emulator as a
-child process (Cloud flavour, projects OPS, AIGOV, COMPLIANCE, SEC, INFRA) with a webhook back to
-the service; it creates a dev API key and prints the URLs and a curl that creates a ticket.
-Ctrl-C stops the server, the workers and the emulator.
+child process (Cloud flavour, projects OPS, AIGOV, COMPLIANCE, SEC, INFRA, or what `--seed`
+says) with a webhook back to the service; it creates a dev API key and prints the URLs and a
+curl that creates a ticket. Ctrl-C stops the server, the workers and the emulator. Busy ports
+stop it before anything starts (`dev_emulator`).
 
-The emulator keeps its issues in memory, so with the emulator dev mode uses its own database
-(`<data_dir>/dev.db`), emptied at start: the local store never points at issues that vanished.
+The emulator is the fallback connection: one saved meanwhile (`config jira`, the API) is used
+instead, from the next Jira call. The emulator keeps its issues in memory, so with it dev mode
+uses its own database (`<data_dir>/dev.db`), emptied at start: the local store never points at
+issues that vanished; the other commands find it while dev runs (`dev_session`).
 """
 
 from __future__ import annotations
