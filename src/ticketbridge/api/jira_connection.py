@@ -91,7 +91,16 @@ class ConnectionStore:
     def load(self) -> StoredConnection | None:
         if not self.path.exists():
             return None
-        document: dict[str, Any] = json.loads(self.path.read_text())
+        try:
+            document: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except ValueError as exc:  # hand-edited, or not ours
+            raise ConfigError(
+                f"{self.path} is not a valid Jira connection", [Problem("file", str(exc))]
+            ) from exc
+        if not isinstance(document, dict):
+            raise ConfigError(
+                f"{self.path} is not a valid Jira connection", [Problem("file", "not an object")]
+            )
         extras = document.pop(_EXTRAS, None) or {"project_key": document.pop("project_key", None)}
         auth = document.get("auth", {})
         if any(isinstance(v, str) and v.startswith(_ENCRYPTED) for v in auth.values()):

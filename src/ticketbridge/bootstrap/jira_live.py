@@ -46,6 +46,7 @@ class LiveConnection:
         self._fallback = fallback
         self._stamp: Stamp | None = _UNREAD
         self._stored: StoredConnection | None = None
+        self._error: ConfigError | None = None
 
     @property
     def fixed(self) -> bool:
@@ -62,30 +63,42 @@ class LiveConnection:
         return "dev emulator" if connection is self._fallback else "stored"
 
     def read(self) -> StoredConnection | None:
-        """The connection in effect; ConfigError when the stored file cannot be used."""
+        """The connection in effect; ConfigError while the stored file cannot be used."""
         if self._fixed is not None:
             return self._fixed
         stamp = self._store.stamp()
         if stamp != self._stamp:
-            self._stored = self._store.load()
-            if self._stamp != _UNREAD and self._stored is not None:
-                log.info("jira_connection_changed", url=str(self._stored.jira.url))
-            self._stamp = stamp
+            self._load(stamp)
+        if self._error is not None:
+            raise self._error.with_traceback(None)
         return self._stored or self._fallback
 
     def current(self) -> StoredConnection | None:
-        """The connection in effect, for the workers: a stored file that cannot be used (wrong
-        secret key, hand-edited) is logged once and the previous connection stays in use."""
+        """The connection in effect, for the workers: while the stored file cannot be used
+        (wrong secret key, hand-edited) the previous connection stays in use."""
         try:
             return self.read()
-        except ConfigError as error:
-            log.error(
-                "jira_connection_unreadable",
-                detail=str(error),
-                keeping=str(self._stored.jira.url) if self._stored else None,
-            )
-            self._stamp = self._store.stamp()
+        except ConfigError:
             return self._stored or self._fallback
+
+    def _load(self, stamp: Stamp | None) -> None:
+        first = self._stamp == _UNREAD
+        self._stamp = stamp
+        try:
+            loaded = self._store.load()
+        except ConfigError as error:
+            self._error = error
+            if not first:  # at start the command itself reports it and stops
+                log.error(
+                    "jira_connection_unreadable",
+                    detail=str(error),
+                    keeping=str(self._stored.jira.url) if self._stored else None,
+                )
+            return
+        self._error = None
+        if not first and loaded is not None:
+            log.info("jira_connection_changed", url=str(loaded.jira.url))
+        self._stored = loaded
 
 
 class ReloadingProvider(DelegatingProvider):

@@ -93,6 +93,24 @@ async def test_a_connection_saved_while_running_is_used_at_once(
     assert site_b.issue("OPS-2").fields["summary"].endswith("Another model, another leak")
 
 
+async def test_a_stored_file_gone_bad_keeps_the_connection_in_use(
+    running: Api, site_a: Emulator, tmp_path: Path
+) -> None:
+    api = running
+    put = await api.client.put(
+        "/v1/integrations/jira", json=cloud("https://a.jira.test"), headers=api.auth("admin")
+    )
+    assert put.status_code == 200, put.text
+    (tmp_path / "jira-connection.json").write_text("{ hand-edited, broken")
+
+    current = await api.client.get("/v1/integrations/jira", headers=api.auth("admin"))
+    assert current.status_code == 409, current.text
+    assert "jira-connection.json is not a valid Jira connection" in current.json()["message"]
+    await api.client.post("/v1/alerts", json=ALERT, headers=api.auth("ingest"))
+    await api.drain()
+    assert keys(site_a) == ["OPS-1"]  # the workers kept the connection they had
+
+
 AUDITAL = {  # seed 002, "Step 2: Connect to Audital", as written (the host aside)
     "jiraBaseUrl": "https://a.jira.test",
     "userEmail": "admin@example.com",
