@@ -37,7 +37,7 @@ from pydantic import SecretStr
 from support.logs import captured_logs
 from support.postgres import postgres_server
 from ticketbridge import bootstrap
-from ticketbridge.api.jira_connection import ConnectionStore
+from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
 from ticketbridge.config import JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
@@ -109,7 +109,7 @@ async def running(tmp_path: Path, database_url: str) -> AsyncIterator[Service]:
             "auth": {"type": "token", "email": JIRA_EMAIL, "api_token": JIRA_TOKEN},
         }
     )
-    store.save(jira, "OPS")
+    store.save(StoredConnection(jira, "OPS"))
     await bootstrap.upgrade_database(database_url)
     worker = WorkerSettings(settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10))
     async with bootstrap.open_container(
