@@ -1,5 +1,6 @@
 # The two commands a new user types: `make run` and `make test`.
 # Both create .venv on first use; nothing but Python 3.11 is needed.
+# `make run PORT=8090 EMULATOR_PORT=8091 SEED=my-jira.yaml` chooses the ports and seeds the emulator.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,7 +15,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ticketbridge dev
+	$(BIN)/ticketbridge dev $(if $(PORT),--port $(PORT)) \
+		$(if $(EMULATOR_PORT),--emulator-port $(EMULATOR_PORT)) $(if $(SEED),--seed $(SEED))
 
 test: lint typecheck layers pytest
 
@@ -32,7 +34,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 emulator: $(STAMP)
-	$(BIN)/ticketbridge emulator --port 8081
+	$(BIN)/ticketbridge emulator --port $(or $(EMULATOR_PORT),8081) $(if $(SEED),--seed $(SEED))
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

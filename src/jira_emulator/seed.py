@@ -5,15 +5,19 @@ Seed format (every section optional)::
     users:            # replaces the default users when given
       - {name: admin, email: admin@example.com, displayName: Admin, apiToken: emulator-token,
          password: admin, pat: emulator-pat, admin: true, accountId: "712020:…"}
+    issueTypes:       # added to the defaults (Epic, Task, Bug, Story, Incident, Sub-task)
+      - {name: Service Request, description: "A request from a customer.", subtask: false}
     customFields:     # added to the default custom fields
       - {id: customfield_10100, name: Team, type: select, options: [Red, Blue]}
         # type: text | textarea | select | multiselect | number | date | user | labels
         #       | epiclink | epicname (Jira Software's Epic Link / Epic Name)
     workflows:        # added to the default workflow ("default")
-      - name: simple
+      - name: change
         initial: Open
-        statuses: [{name: Open, category: new}, {name: Closed, category: done}]
-        transitions: [{id: "11", name: Close, to: Closed, from: [Open]}]
+        statuses: [{name: Open, category: new}, {name: Approved, category: indeterminate},
+                   {name: Closed, category: done}]
+        transitions: [{id: "11", name: Approve, to: Approved, from: [Open]},
+                      {id: "21", name: Close, to: Closed}]    # no `from`: from anywhere
     projects:         # replaces the default projects when given
       - key: OPS
         name: Operations
@@ -23,6 +27,8 @@ Seed format (every section optional)::
         screens: {default: [summary, description, customfield_10010], Bug: [...]}
         required: {default: [customfield_10011]}
         components: [api, web]
+    addProjects:      # added to the projects (the defaults, or `projects` when given)
+      - {key: AIGOV, name: AI Governance, workflow: change, issueTypes: [Task, Service Request]}
     webhooks:
       - {name: tb, url: "http://127.0.0.1:8000/v1/jira/webhook", events: [jira:issue_created],
          jql: "project = OPS", secret: s3cret}
@@ -179,6 +185,20 @@ def _add_workflow(state: State, entry: Mapping[str, Any], index: int) -> None:
     )
 
 
+def _add_issue_type(state: State, entry: Mapping[str, Any], index: int) -> None:
+    where = f"issueTypes[{index}]"
+    name = str(_req(entry, "name", where))
+    if state.issue_type_by_name(name) is not None:
+        raise SeedError(f"{where}.name: issue type {name!r} exists already")
+    subtask = bool(entry.get("subtask", False))
+    type_id = str(entry.get("id") or state.next_id("issuetype", 10100))
+    if type_id in state.issue_types:
+        raise SeedError(f"{where}.id: {type_id!r} is taken")
+    state.issue_types[type_id] = IssueType(
+        type_id, name, str(entry.get("description", "")), subtask, -1 if subtask else 0
+    )
+
+
 def _default_screen(state: State, issue_type: IssueType) -> list[str]:
     custom = [
         f.id
@@ -190,9 +210,13 @@ def _default_screen(state: State, issue_type: IssueType) -> list[str]:
     return [*SYSTEM_ON_SCREEN, *extra, *custom]
 
 
-def _add_project(state: State, entry: Mapping[str, Any], index: int) -> None:
-    where = f"projects[{index}]"
+def _add_project(
+    state: State, entry: Mapping[str, Any], index: int, section: str = "projects"
+) -> None:
+    where = f"{section}[{index}]"
     key = str(_req(entry, "key", where)).upper()
+    if key in state.projects:
+        raise SeedError(f"{where}.key: project {key!r} exists already")
     type_names = entry.get("issueTypes") or [t.name for t in state.issue_types.values()]
     types: list[IssueType] = []
     for name in type_names:
@@ -303,8 +327,8 @@ def _base_catalogue(state: State) -> None:
 
 
 def build_state(flavor: str, base_url: str, seed: Mapping[str, Any] | None) -> State:
-    """The default Jira, extended (custom fields, workflows, webhooks) or replaced (users,
-    projects) by the sections of `seed`."""
+    """The default Jira, extended (issue types, custom fields, workflows, added projects,
+    webhooks) or replaced (users, projects) by the sections of `seed`."""
     if flavor not in ("cloud", "datacenter"):
         raise SeedError(f"flavor: {flavor!r} is not one of cloud, datacenter")
     seed = seed or {}
@@ -314,11 +338,15 @@ def build_state(flavor: str, base_url: str, seed: Mapping[str, Any] | None) -> S
     _add_users(state, list(seed.get("users") or DEFAULT_USERS))
     for entry in [*DEFAULT_CUSTOM_FIELDS, *DATACENTER_SOFTWARE_FIELDS]:
         _add_custom_field(state, entry, -1)
+    for index, entry in enumerate(seed.get("issueTypes") or []):
+        _add_issue_type(state, entry, index)
     for index, entry in enumerate(seed.get("customFields") or []):
         _add_custom_field(state, entry, index)
     for index, entry in enumerate(seed.get("workflows") or []):
         _add_workflow(state, entry, index)
     for index, entry in enumerate(seed.get("projects") or DEFAULT_PROJECTS):
         _add_project(state, entry, index)
+    for index, entry in enumerate(seed.get("addProjects") or []):
+        _add_project(state, entry, index, section="addProjects")
     _add_webhooks(state, list(seed.get("webhooks") or []))
     return state

@@ -27,13 +27,13 @@ BIN = Path(sys.executable).parent
 
 
 class DevProcess:
-    def __init__(self, workdir: Path, port: int, emulator_port: int) -> None:
+    def __init__(self, workdir: Path, port: int, emulator_port: int, *extra: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TICKETBRIDGE_")} | {
             "PYTHONUNBUFFERED": "1"
         }
         command = [str(BIN / "ticketbridge"), "dev", "--port", str(port)]
         self.process = subprocess.Popen(
-            [*command, "--emulator-port", str(emulator_port)],
+            [*command, "--emulator-port", str(emulator_port), *extra],
             cwd=workdir,
             env=env,
             stdout=subprocess.PIPE,

@@ -117,3 +117,73 @@ def test_the_shipped_example_seed_loads(flavor: str) -> None:
     assert sec.required == {"Incident": ["customfield_10100"]}
     assert "customfield_10101" in sec.screen("Task")
     assert [w.jql for w in emu.state.webhooks.values()] == ["project in (OPS, SEC)"]
+    aigov = emu.state.projects["AIGOV"]
+    assert (aigov.workflow, aigov.components) == ("change", ["credit-model", "fraud-model"])
+    assert "Approved" in emu.state.workflows["change"].statuses
+    assert emu.state.issue_type_by_name("Service Request") is not None
+
+
+CHANGE_SEED = {  # what seed 002's change tickets need: a request type, an "Approved" status
+    "issueTypes": [{"name": "Service Request", "description": "Raised by the service desk."}],
+    "workflows": [
+        {
+            "name": "change",
+            "initial": "Open",
+            "statuses": [
+                {"name": "Open", "category": "new"},
+                {"name": "Approved", "category": "indeterminate"},
+                {"name": "Done", "category": "done"},
+            ],
+            "transitions": [
+                {"id": "11", "name": "Approve", "to": "Approved", "from": ["Open"]},
+                {"id": "21", "name": "Done", "to": "Done", "from": ["Approved"]},
+            ],
+        }
+    ],
+    "addProjects": [
+        {
+            "key": "GOV",
+            "workflow": "change",
+            "issueTypes": ["Task", "Service Request"],
+            "components": ["credit-model", "fraud-model"],
+        }
+    ],
+}
+
+
+async def test_a_seed_adds_issue_types_and_projects_with_their_workflow() -> None:
+    emu = Emulator(flavor="cloud", seed=CHANGE_SEED)
+    assert list(emu.state.projects) == ["OPS", "AIGOV", "COMPLIANCE", "SEC", "INFRA", "GOV"]
+    async with emu.client() as client:
+        meta = (await client.get("/rest/api/3/issue/createmeta/GOV/issuetypes")).json()
+        assert [t["name"] for t in meta["issueTypes"]] == ["Task", "Service Request"]
+        made = await create(
+            client,
+            project="GOV",
+            issuetype={"name": "Service Request"},
+            components=[{"name": "credit-model"}],
+        )
+        assert made.status_code == 201, made.text
+        unknown = await create(client, project="GOV", components=[{"name": "nope"}])
+        assert unknown.status_code == 400
+        moves = (await client.get("/rest/api/3/issue/GOV-1/transitions")).json()["transitions"]
+        assert [(t["name"], t["to"]["name"]) for t in moves] == [("Approve", "Approved")]
+        await client.post("/rest/api/3/issue/GOV-1/transitions", json={"transition": {"id": "11"}})
+        issue = (await client.get("/rest/api/3/issue/GOV-1")).json()["fields"]
+    assert issue["status"]["name"] == "Approved"
+    assert issue["issuetype"]["name"] == "Service Request"
+    assert [c["name"] for c in issue["components"]] == ["credit-model"]
+
+
+@pytest.mark.parametrize(
+    ("seed", "message"),
+    [
+        ({"issueTypes": [{"name": "Bug"}]}, "issueTypes[0].name: issue type 'Bug' exists already"),
+        ({"issueTypes": [{"description": "x"}]}, "issueTypes[0]: missing required field 'name'"),
+        ({"addProjects": [{"key": "OPS"}]}, "addProjects[0].key: project 'OPS' exists already"),
+        ({"addProjects": [{"key": "X", "issueTypes": ["Saga"]}]}, "addProjects[0].issueTypes"),
+    ],
+)
+def test_bad_additions_name_the_field(seed: dict[str, object], message: str) -> None:
+    with pytest.raises(SeedError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        Emulator(seed=seed)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from scenarios.seed_scenario import run_scenario, scenario_db
 from support.realworld import REPO
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
 from ticketbridge.domain import Alert
 from ticketbridge.render import (
     Document,
@@ -38,7 +38,7 @@ from ticketbridge.render import (
     to_adf,
     to_wiki,
 )
-from ticketbridge.render.builtin import BUILTIN_TEMPLATES, builtin_names
+from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.services import parse_alerts
 from ticketbridge.services.compose import describe
 from ticketbridge.services.templated import TemplateComposer, template_context
@@ -69,7 +69,7 @@ def spec_template() -> str:
     """The `templates:` section of examples/ticketbridge.yaml (SPEC §3's template)."""
     text = (REPO / "examples" / "ticketbridge.yaml").read_text(encoding="utf-8")
     env = dict.fromkeys(re.findall(r"\$\{(\w+)\}", text), "secret")
-    config = load_config(text=text, env=env, known_templates=builtin_names())
+    config = load_config(text=text, env=env)
     return config.templates["hallucination_bug"].description
 
 

@@ -1,7 +1,9 @@
-"""The Jira connection set with `ticketbridge config jira` (and later the admin UI).
+"""The Jira connection set with `ticketbridge config jira` or `PUT /v1/integrations/jira`.
 
 Stored in a local file, `<var>/jira-connection.json` (the database has no table for it yet), with
-every secret (API token, PAT, password) encrypted with Fernet. The Fernet key is derived (HKDF)
+every secret (API token, PAT, password) encrypted with Fernet. Running processes notice a new
+file by its `stamp()` (inode, size, mtime: one `stat`), so a saved connection takes effect
+without a restart in every process that shares the directory. The Fernet key is derived (HKDF)
 from TICKETBRIDGE_SECRET_KEY; when that is unset a random key is created once in
 `<var>/secret.key`, so a laptop works out of the box and a server sets the variable.
 A `jira:` section in ticketbridge.yaml wins over this file.
@@ -30,6 +32,7 @@ from ticketbridge.errors import ConfigError, Problem
 __all__ = ["ConnectionStore", "StoredConnection", "fernet_from_secret", "write_private"]
 
 _ENCRYPTED = "fernet:"
+_EXTRAS = "ticketbridge"  # what is ours, not the `jira:` section: default project, audit linking
 
 
 def fernet_from_secret(secret: str) -> Fernet:
@@ -40,10 +43,18 @@ def fernet_from_secret(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
+Stamp = tuple[int, int, int]
+"""What changes whenever the file is replaced: inode (every save renames a new file in), size
+and modification time in nanoseconds."""
+
+
 @dataclass(frozen=True)
 class StoredConnection:
     jira: JiraConfig
     project_key: str | None
+    projects: tuple[str, ...] = ()
+    link_pattern: str | None = None  # audit.link_pattern when ticketbridge.yaml sets none
+    capture_fields: tuple[str, ...] | None = None
 
 
 class ConnectionStore:
@@ -52,31 +63,62 @@ class ConnectionStore:
         self._var_dir = var_dir
         self._secret_key = secret_key
 
-    def save(self, jira: JiraConfig, project_key: str | None) -> None:
+    def save(self, connection: StoredConnection) -> None:
         fernet = self._fernet(create=True)
+        jira = connection.jira
         auth = {
             name: _encrypt(fernet, value) if isinstance(value, SecretStr) else value
             for name, value in dict(jira.auth).items()
         }
         document = jira.model_dump(mode="json", exclude={"auth"}, exclude_none=True)
         document["auth"] = auth
-        document["project_key"] = project_key
+        document[_EXTRAS] = {
+            "project_key": connection.project_key,
+            "projects": list(connection.projects),
+            "link_pattern": connection.link_pattern,
+            "capture_fields": _listed(connection.capture_fields),
+        }
         write_private(self.path, json.dumps(document, indent=2))
+
+    def stamp(self) -> Stamp | None:
+        """Cheap identity of the stored file (None: nothing stored)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
     def load(self) -> StoredConnection | None:
         if not self.path.exists():
             return None
-        document: dict[str, Any] = json.loads(self.path.read_text())
-        project_key = document.pop("project_key", None)
+        try:
+            document: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except ValueError as exc:  # hand-edited, or not ours
+            raise ConfigError(
+                f"{self.path} is not a valid Jira connection", [Problem("file", str(exc))]
+            ) from exc
+        if not isinstance(document, dict):
+            raise ConfigError(
+                f"{self.path} is not a valid Jira connection", [Problem("file", "not an object")]
+            )
+        extras = document.pop(_EXTRAS, None) or {"project_key": document.pop("project_key", None)}
         auth = document.get("auth", {})
         if any(isinstance(v, str) and v.startswith(_ENCRYPTED) for v in auth.values()):
             fernet = self._fernet(create=False)
             document["auth"] = {k: _decrypt(fernet, k, v) for k, v in auth.items()}
         try:
-            return StoredConnection(JiraConfig.model_validate(document), project_key)
+            jira = JiraConfig.model_validate(document)
         except ValidationError as exc:
             problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
             raise ConfigError(f"{self.path} is not a valid Jira connection", problems) from exc
+        fields = extras.get("capture_fields")
+        return StoredConnection(
+            jira,
+            extras.get("project_key"),
+            tuple(extras.get("projects") or ()),
+            extras.get("link_pattern"),
+            tuple(fields) if fields is not None else None,
+        )
 
     def _fernet(self, *, create: bool) -> Fernet:
         if self._secret_key:
@@ -101,6 +143,10 @@ def write_private(path: Path, text: str) -> None:
     tmp.touch(mode=0o600, exist_ok=False)
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+def _listed(values: tuple[str, ...] | None) -> list[str] | None:
+    return list(values) if values is not None else None
 
 
 def _encrypt(fernet: Fernet, value: SecretStr) -> str:

@@ -154,6 +154,9 @@ class JiraConnectionView(BaseModel):
     auth_type: str | None = None
     user: str | None = Field(default=None, description="Email (Cloud) or username (basic).")
     project_key: str | None = None
+    projects: list[str] = Field(default_factory=list)
+    link_pattern: str | None = None
+    capture_fields: list[str] | None = None
 
 
 class JiraConnectionIn(BaseModel):
@@ -166,6 +169,13 @@ class JiraConnectionIn(BaseModel):
         "{type: basic, username, password}"
     )
     project_key: str | None = None
+    projects: list[str] = Field(
+        default_factory=list, description="projects the connection test must find"
+    )
+    link_pattern: str | None = Field(
+        default=None, description="audit.link_pattern when ticketbridge.yaml sets none"
+    )
+    capture_fields: list[str] | None = None
 
 
 class JiraTestReport(BaseModel):

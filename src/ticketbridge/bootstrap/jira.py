@@ -8,17 +8,18 @@ plain http, unless the connection allows it), the quick connection test behind
 from __future__ import annotations
 
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from ipaddress import IPv4Network, IPv6Network
 from typing import TypeVar
 
 import httpx
 from pydantic import ValidationError
 
-from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
+from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
 from ticketbridge.api.schemas import JiraConnectionIn, JiraConnectionView, JiraTestReport
-from ticketbridge.config.integrations import JiraConfig
+from ticketbridge.bootstrap.jira_live import NO_JIRA, LiveConnection, connection_store
+from ticketbridge.config.integrations import AuditConfig, JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import (
@@ -45,28 +46,20 @@ __all__ = [
     "effective_jira",
     "jira_url_problem",
     "outbound_policy",
+    "projects_to_check",
 ]
 
 Networks = Sequence[IPv4Network | IPv6Network]
 T = TypeVar("T")
-
-NO_JIRA = Problem("jira", "run `ticketbridge config jira --cloud-url …` or add `jira:`")
 
 
 class NotBuiltYet(TicketBridgeError):
     """A part this command needs is not in this build (exit 1 with the part's name)."""
 
 
-def connection_store(settings: Settings) -> ConnectionStore:
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return ConnectionStore(settings.data_dir, secret)
-
-
 def effective_jira(settings: Settings, config: Config) -> StoredConnection | None:
     """The Jira to talk to: ticketbridge.yaml's `jira:` wins over `ticketbridge config jira`."""
-    if config.jira is not None:
-        return StoredConnection(config.jira, None)
-    return connection_store(settings).load()
+    return LiveConnection(settings, config).read()
 
 
 def outbound_policy(jira: JiraConfig, allowed: Networks = ()) -> OutboundPolicy:
@@ -128,9 +121,13 @@ def build_provider(
 
 
 async def check_jira(
-    jira: JiraConfig, transport: httpx.AsyncBaseTransport | None = None, allowed: Networks = ()
+    jira: JiraConfig,
+    transport: httpx.AsyncBaseTransport | None = None,
+    allowed: Networks = (),
+    projects: Mapping[str, str] | None = None,
 ) -> JiraTestReport:
-    """Who we are on this Jira, its flavour, version and visible projects (JiraError if not).
+    """Who we are on this Jira, its flavour, version and visible projects (JiraError if not);
+    ConfigError naming the setting when one of `projects` (setting → key) is not visible.
 
     A failure says what was asked, the status and a fixed hint, never what the target answered:
     whoever can set the URL must not be able to read another service's answers through it."""
@@ -140,19 +137,35 @@ async def check_jira(
     try:
         me = await _step("GET myself", provider.myself)
         info = await _step("GET serverInfo", provider.server_info)
-        projects = await _step("GET projects", provider.projects)
+        projects_seen = await _step("GET projects", provider.projects)
     finally:
         await provider.aclose()
     caps = provider.capabilities
+    user = f"{me.display_name} <{me.email or me.account_id or me.name}>"
+    _require_projects(projects or {}, [p.key for p in projects_seen], user)
     return JiraTestReport(
-        user=f"{me.display_name} <{me.email or me.account_id or me.name}>",
+        user=user,
         flavor=caps.flavor,
         deployment=info.deployment_type,
         api_version=caps.api_version,
         version=info.version,
         base_url=info.base_url,
-        projects=[p.key for p in projects],
+        projects=[p.key for p in projects_seen],
     )
+
+
+def _require_projects(wanted: Mapping[str, str], visible: Sequence[str], user: str) -> None:
+    known = {key.upper() for key in visible}
+    missing = [
+        Problem(setting, f"Jira has no project {key!r} that {user} can see")
+        for setting, key in wanted.items()
+        if key.upper() not in known
+    ]
+    if missing:
+        shown = ", ".join(visible[:20]) or "none"
+        raise ConfigError(
+            f"the connection works, but a project is missing (visible: {shown})", missing
+        )
 
 
 _HINTS = {
@@ -186,38 +199,46 @@ def _without_answer(error: JiraError, step: str) -> JiraError:
 
 
 class JiraIntegrationService:
-    """`api.ports.JiraIntegration` over the connection store and ticketbridge.yaml."""
+    """`api.ports.JiraIntegration` over the connection in effect (`LiveConnection`)."""
 
     def __init__(
-        self, settings: Settings, config: Config, transport: httpx.AsyncBaseTransport | None
+        self,
+        settings: Settings,
+        live: LiveConnection,
+        transport: httpx.AsyncBaseTransport | None,
+        default_project: str | None = None,
     ) -> None:
         self._settings = settings
-        self._config = config
+        self._live = live
         self._transport = transport
+        self._default_project = default_project
 
     def current(self) -> JiraConnectionView:
-        connection = effective_jira(self._settings, self._config)
+        connection = self._live.read()
         if connection is None:
             return JiraConnectionView(configured=False)
         jira, auth = connection.jira, connection.jira.auth
         user = getattr(auth, "email", None) or getattr(auth, "username", None)
         return JiraConnectionView(
             configured=True,
-            origin="ticketbridge.yaml" if self._config.jira is not None else "stored",
+            origin=self._live.origin(),
             flavor=jira.flavor,
             url=str(jira.url),
             auth_type=auth.type,
             user=user,
             project_key=connection.project_key,
+            projects=list(connection.projects),
+            link_pattern=connection.link_pattern,
+            capture_fields=_listed(connection.capture_fields),
         )
 
     def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
-        if self._config.jira is not None:
+        if self._live.fixed:
             raise ConfigError(
                 "ticketbridge.yaml defines the Jira connection",
                 [Problem("jira", "edit the file; a stored connection would be ignored")],
             )
-        data = connection.model_dump(exclude={"project_key"})
+        data = connection.model_dump(include={"flavor", "url", "auth"})
         try:
             jira = JiraConfig.model_validate(data)
         except ValidationError as exc:
@@ -227,11 +248,46 @@ class JiraIntegrationService:
         if refused is not None:
             problem = Problem("url", refused.message)
             raise InputError("the Jira URL is refused", [problem])
-        connection_store(self._settings).save(jira, connection.project_key)
+        audit = _audit_part(connection)
+        stored = StoredConnection(
+            jira,
+            connection.project_key,
+            tuple(connection.projects),
+            audit.link_pattern if connection.link_pattern is not None else None,
+            tuple(audit.capture_fields) if connection.capture_fields is not None else None,
+        )
+        connection_store(self._settings).save(stored)
         return self.current()
 
     async def test(self) -> JiraTestReport:
-        connection = effective_jira(self._settings, self._config)
+        connection = self._live.read()
         if connection is None:
             raise ConfigError("no Jira is configured", [NO_JIRA])
-        return await check_jira(connection.jira, self._transport, self._settings.outbound_allow)
+        wanted = projects_to_check(connection, self._default_project)
+        allowed = self._settings.outbound_allow
+        return await check_jira(connection.jira, self._transport, allowed, wanted)
+
+
+def projects_to_check(connection: StoredConnection, default_project: str | None) -> dict[str, str]:
+    """The projects a connection test must find, by the setting that names them: the stored
+    default project and Audital's `projects`, and the configuration's `defaults.project`."""
+    wanted = {f"projects[{n}]": key for n, key in enumerate(connection.projects)}
+    if connection.project_key:
+        wanted["project_key"] = connection.project_key
+    if default_project:
+        wanted["defaults.project"] = default_project
+    return wanted
+
+
+def _audit_part(connection: JiraConnectionIn) -> AuditConfig:
+    """The audit settings a connection carries, checked as ticketbridge.yaml's `audit:` is."""
+    given = connection.model_dump(include={"link_pattern", "capture_fields"}, exclude_none=True)
+    try:
+        return AuditConfig.model_validate(given)
+    except ValidationError as exc:
+        problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+        raise InputError("the audit settings are not valid", problems) from exc
+
+
+def _listed(values: tuple[str, ...] | None) -> list[str] | None:
+    return list(values) if values is not None else None

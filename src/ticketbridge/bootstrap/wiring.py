@@ -25,10 +25,13 @@ import structlog
 from fastapi import FastAPI
 
 from ticketbridge.api import create_app
+from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
-from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider, effective_jira
+from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
+from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
+from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
@@ -205,6 +208,7 @@ async def open_container(
     jira_transport: httpx.AsyncBaseTransport | None = None,
     worker_settings: WorkerSettings | None = None,
     seams: tuple[RouteSeam, IssueComposer] | None = None,
+    jira_fallback: StoredConnection | None = None,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 
@@ -212,7 +216,8 @@ async def open_container(
     Jira is configured, and with any workers the decision loop; `jira_transport` replaces the
     network (tests: the emulator in process); `worker_settings` replaces the ones `settings`
     carries (TICKETBRIDGE_JOB_*); `seams` replaces the configuration's routing and templates
-    (the library's: the call's target, its own templates).
+    (the library's: the call's target, its own templates); `jira_fallback` is the Jira when
+    neither ticketbridge.yaml nor a stored connection names one (`ticketbridge dev`'s emulator).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics()
@@ -220,12 +225,8 @@ async def open_container(
     pipeline = pipeline_settings(config)
     uow = uow_factory(database)
     router, composer = seams or routing(config)
-    connection = effective_jira(settings, config) if workers else None
-    provider = (
-        build_provider(connection.jira, metrics, jira_transport, allowed=settings.outbound_allow)
-        if connection
-        else None
-    )
+    live = LiveConnection(settings, config, jira_fallback)
+    provider = _live_provider(live, settings, metrics, jira_transport) if workers else None
     worker = worker_settings or worker_settings_from(settings)
     watch = JiraWatch(uow, _clock)  # one per process: one warning per outage, not per worker
     dispatchers = [
@@ -244,6 +245,7 @@ async def open_container(
             ),
             worker,
             watch,
+            ready=provider.ready,
         )
         for n in range(workers or 0)
         if provider is not None
@@ -275,12 +277,12 @@ async def open_container(
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, _clock),
             health=DatabaseHealth(database),
-            jira=JiraIntegrationService(settings, config, jira_transport),
+            jira=JiraIntegrationService(settings, live, jira_transport, config.defaults.project),
             audit=AuditIntake(
                 uow,
                 _clock,
                 github=config.sources.get("github"),
-                link_pattern=config.audit.link_pattern,
+                link_pattern=_link_pattern(config, live),
             ),
             provider=provider,
             dispatchers=dispatchers,
@@ -290,6 +292,36 @@ async def open_container(
         if provider is not None:
             await provider.aclose()
         await database.aclose()
+
+
+def _live_provider(
+    live: LiveConnection,
+    settings: Settings,
+    metrics: Metrics,
+    transport: httpx.AsyncBaseTransport | None,
+) -> ReloadingProvider:
+    """The workers' provider, following the connection in effect. A stored connection that
+    cannot be used stops the start (ConfigError), as a bad ticketbridge.yaml does."""
+    live.read()
+
+    def build(jira: JiraConfig) -> Provider:
+        return build_provider(jira, metrics, transport, allowed=settings.outbound_allow)
+
+    return ReloadingProvider(live, build)
+
+
+def _link_pattern(config: Config, live: LiveConnection) -> Callable[[], str]:
+    """audit.link_pattern: ticketbridge.yaml's when it sets one, else the stored connection's
+    (Audital's `linkPattern`), else the default."""
+    if "link_pattern" in config.audit.model_fields_set:
+        return lambda: config.audit.link_pattern
+
+    def pattern() -> str:
+        connection = live.current()
+        stored = connection.link_pattern if connection is not None else None
+        return stored or config.audit.link_pattern
+
+    return pattern
 
 
 def build_app(container: Container) -> FastAPI:

@@ -11,13 +11,20 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from ticketbridge import bootstrap
-from ticketbridge.api.schemas import AlertView, OutboxJobView
+from ticketbridge.api.schemas import AlertView
 from ticketbridge.api.views import alert_body, job_body
 from ticketbridge.cli import operations
-from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
+from ticketbridge.cli.common import (
+    JsonOption,
+    console,
+    not_found,
+    print_json,
+    translate_errors,
+    wrapping_table,
+)
+from ticketbridge.cli.outbox_view import job_blocks
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.domain.records import ApiKey
@@ -83,7 +90,7 @@ def apikey_list(as_json: JsonOption = False) -> None:
     if as_json:
         print_json(keys)
         return
-    table = Table("id", "name", "scopes", "sources", "created", "last used", "revoked")
+    table = wrapping_table("id", "name", "scopes", "sources", "created", "last used", "revoked")
     for key in keys:
         table.add_row(
             str(key["id"]),
@@ -108,7 +115,7 @@ def apikey_revoke(
     """Revoke an API key for good; running servers refuse it within 5 seconds."""
     key = bootstrap.run(operations.revoke_api_key(_settings(), key_id))
     if key is None:
-        fail(f"no API key with id {key_id} (see: ticketbridge apikey list)", Exit.USAGE)
+        not_found(f"no API key with id {key_id} (see: ticketbridge apikey list)")
     if as_json:
         print_json(_key_body(key))
         return
@@ -146,22 +153,7 @@ def outbox_list(
     if as_json:
         print_json([j.model_dump(mode="json") for j in jobs])
         return
-    table = Table("id", "kind", "state", "attempts", "fingerprint", "error", "hint")
-    for job in jobs:
-        table.add_row(*_job_row(job))
-    console.print(table if jobs else f"no {state.value if state else ''} jobs")
-
-
-def _job_row(job: OutboxJobView) -> tuple[str, ...]:
-    return (
-        str(job.id),
-        job.kind,
-        job.state,
-        str(job.attempts),
-        job.ordering_key[:24],
-        job.last_error or "",
-        job.hint or "",
-    )
+    console.print(job_blocks(jobs) if jobs else f"no {state.value if state else ''} jobs")
 
 
 @outbox_app.command("retry")
@@ -169,7 +161,7 @@ def _job_row(job: OutboxJobView) -> tuple[str, ...]:
 def outbox_retry(job_id: int, as_json: JsonOption = False) -> None:
     """Make a dead job due again (after fixing what Jira refused)."""
     job = bootstrap.run(operations.retry_job(_settings(), job_id))
-    _report_job(job, job_id, "is {state} again", as_json)
+    _report_job(job, f"no dead outbox job {job_id} to retry", "is {state} again", as_json)
 
 
 @outbox_app.command("drop")
@@ -177,12 +169,12 @@ def outbox_retry(job_id: int, as_json: JsonOption = False) -> None:
 def outbox_drop(job_id: int, as_json: JsonOption = False) -> None:
     """Delete a dead or pending job for good."""
     job = bootstrap.run(operations.drop_job(_settings(), job_id))
-    _report_job(job, job_id, "dropped", as_json)
+    _report_job(job, f"no dead or pending outbox job {job_id}", "dropped", as_json)
 
 
-def _report_job(view: JobView | None, job_id: int, done: str, as_json: bool) -> None:
+def _report_job(view: JobView | None, missing: str, done: str, as_json: bool) -> None:
     if view is None:
-        fail(f"no such outbox job: {job_id}")
+        not_found(f"{missing} (see: ticketbridge outbox list --state dead)")
     job = job_body(view)
     if as_json:
         print_json(job.model_dump(mode="json"))
@@ -199,7 +191,7 @@ def explain(
     """Why an alert got (or did not get) a ticket: state, decision, reasons, ticket."""
     view = bootstrap.run(operations.get_alert(_settings(), alert_id, source))
     if view is None:
-        fail(f"no alert {alert_id!r}")
+        not_found(f"no alert {alert_id!r} (see: GET /v1/alerts)")
     alert = alert_body(view)
     if as_json:
         print_json(alert.model_dump(mode="json"))

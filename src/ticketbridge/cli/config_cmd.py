@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from pydantic import ValidationError
 
 from ticketbridge import bootstrap
+from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.cli import operations
 from ticketbridge.cli.common import (
     Exit,
@@ -19,12 +21,13 @@ from ticketbridge.cli.common import (
     err_console,
     fail,
     print_json,
+    report_error,
     translate_errors,
 )
 from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
 
 __all__ = ["config_app"]
 
@@ -79,44 +82,106 @@ def config_jira(
             "--allow-plain-http", help="Allow http:// to a remote host (credentials in clear)."
         ),
     ] = False,
-    test: Annotated[bool, typer.Option("--test", help="Test the connection.")] = False,
+    test: Annotated[
+        bool,
+        typer.Option(
+            "--test",
+            help="Test the connection (and its projects) first; save it only when the test passes.",
+        ),
+    ] = False,
+    save_anyway: Annotated[
+        bool, typer.Option("--save-anyway", help="With --test: save even when the test fails.")
+    ] = False,
     config: ConfigPath = None,
     as_json: JsonOption = False,
 ) -> None:
     """Store the Jira connection (secrets encrypted), and/or test it (--test).
 
+    With --test a new connection is tested before it is saved, and saved only when the test
+    passes (or with --save-anyway): a failing test never replaces a working connection.
     Secrets come from TICKETBRIDGE_JIRA_API_TOKEN / _PAT / _PASSWORD or a hidden prompt."""
     settings = _settings(config)
     _warn_secrets_on_command_line(ctx)
     options = _ConnectionOptions(cloud_url, email, api_token, server_url, pat, username, password)
-    connection = _connection_from_options(options, allow_private, allow_plain_http)
-    if connection is not None:
-        refused = bootstrap.jira_url_problem(connection, settings.outbound_allow)
+    jira = _connection_from_options(options, allow_private, allow_plain_http)
+    if jira is None and not test:
+        fail("give --cloud-url … or --server-url … to store a connection, or --test", Exit.USAGE)
+    if save_anyway and not test:
+        fail("--save-anyway goes with --test", Exit.USAGE)
+    connection = None
+    if jira is not None:
+        refused = bootstrap.jira_url_problem(jira, settings.outbound_allow)
         if refused is not None:
             flag = "--cloud-url" if cloud_url else "--server-url"
             raise ConfigError("the Jira URL is refused", [Problem(flag, refused.message)])
-        bootstrap.connection_store(settings).save(connection, project_key)
-        if not as_json:
-            where = bootstrap.connection_store(settings).path
-            console.print(f"[green]✓[/green] Jira connection saved to {where} (secrets encrypted)")
-    elif not test:
-        fail("give --cloud-url … or --server-url … to store a connection, or --test", Exit.USAGE)
-    if test:
-        _test_connection(settings, as_json)
-    elif as_json:
-        print_json({"saved": True})
+        connection = StoredConnection(jira, project_key)
+    if not test:
+        assert connection is not None
+        _save(settings, connection, as_json)
+        if as_json:
+            print_json({"saved": True})
+        return
+    _test_then_save(settings, connection, project_key, save_anyway, as_json)
 
 
-def _test_connection(settings: Settings, as_json: bool) -> None:
-    report = bootstrap.run(operations.check_jira_connection(settings))
+def _test_then_save(
+    settings: Settings,
+    connection: StoredConnection | None,
+    project_key: str | None,
+    save_anyway: bool,
+    as_json: bool,
+) -> None:
+    """Test `connection` (None: the one configured, with `project_key` when given) and save it
+    when the test passes, or fails with `save_anyway`."""
+    candidate = connection or _configured(settings, project_key)
+    try:
+        report = bootstrap.run(operations.check_jira_connection(settings, candidate))
+    except (TicketBridgeError, httpx.HTTPError) as error:
+        code = report_error(error)
+        saved = connection is not None and save_anyway
+        if connection is not None:
+            if saved:
+                _save(settings, connection, as_json=True)  # quiet: the verdict follows
+            err_console.print(_verdict(settings, saved))
+        if as_json:
+            print_json({"connected": False, "saved": saved})
+        raise typer.Exit(int(code)) from None
+    if connection is not None:
+        _save(settings, connection, as_json)
     if as_json:
-        print_json(report.model_dump())
+        print_json(report.model_dump() | {"saved": connection is not None})
         return
     console.print("[green]✓ Connected successfully to Jira[/green]")
     console.print(f"  user:     {report.user}")
     console.print(f"  flavour:  {report.flavor} ({report.deployment})")
     console.print(f"  API:      REST v{report.api_version}, Jira {report.version}")
     console.print(f"  projects: {', '.join(report.projects) or '(none visible)'}")
+
+
+def _configured(settings: Settings, project_key: str | None) -> StoredConnection | None:
+    """The connection in effect, its default project replaced by `project_key` when given."""
+    current = bootstrap.effective_jira(settings, bootstrap.load_configured(settings))
+    if current is None or project_key is None:
+        return current
+    return replace(current, project_key=project_key)
+
+
+def _save(settings: Settings, connection: StoredConnection, as_json: bool) -> None:
+    store = bootstrap.connection_store(settings)
+    store.save(connection)
+    if not as_json:
+        console.print(f"[green]✓[/green] Jira connection saved to {store.path} (secrets encrypted)")
+
+
+def _verdict(settings: Settings, saved: bool) -> str:
+    if saved:
+        return "[yellow]![/yellow] saved anyway (--save-anyway), although the test failed"
+    kept = bootstrap.connection_store(settings).path
+    in_use = str(kept) if kept.exists() else "none"
+    return (
+        f"[yellow]![/yellow] not saved: the test failed, so the connection in use ({in_use}) "
+        "is unchanged; fix it, or add --save-anyway"
+    )
 
 
 def _warn_secrets_on_command_line(ctx: typer.Context) -> None:

@@ -1,12 +1,15 @@
 """`ticketbridge dev` (what `make run` calls): everything a new user needs, on one machine.
 
 It starts `serve` with SQLite under ./var and, when no Jira is configured, the Jira emulator as a
-child process (Cloud flavour, projects OPS, AIGOV, COMPLIANCE, SEC, INFRA) with a webhook back to
-the service; it creates a dev API key and prints the URLs and a curl that creates a ticket.
-Ctrl-C stops the server, the workers and the emulator.
+child process (Cloud flavour, projects OPS, AIGOV, COMPLIANCE, SEC, INFRA, or what `--seed`
+says) with a webhook back to the service; it creates a dev API key and prints the URLs and a
+curl that creates a ticket. Ctrl-C stops the server, the workers and the emulator. Busy ports
+stop it before anything starts (`dev_emulator`).
 
-The emulator keeps its issues in memory, so with the emulator dev mode uses its own database
-(`<data_dir>/dev.db`), emptied at start: the local store never points at issues that vanished.
+The emulator is the fallback connection: one saved meanwhile (`config jira`, the API) is used
+instead, from the next Jira call. The emulator keeps its issues in memory, so with it dev mode
+uses its own database (`<data_dir>/dev.db`), emptied at start: the local store never points at
+issues that vanished; the other commands find it while dev runs (`dev_session`).
 """
 
 from __future__ import annotations
@@ -15,35 +18,29 @@ import json
 import os
 import secrets
 import shlex
-import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from ticketbridge import bootstrap
-from ticketbridge.api.jira_connection import StoredConnection, write_private
-from ticketbridge.cli import server
+from ticketbridge.api.jira_connection import StoredConnection
+from ticketbridge.cli import dev_session, server
 from ticketbridge.cli.common import Exit, console, fail, translate_errors
+from ticketbridge.cli.dev_emulator import (
+    EMULATOR_EMAIL,
+    EMULATOR_TOKEN,
+    Emulator,
+    ensure_free,
+    start_emulator,
+)
 from ticketbridge.cli.logs import configure_logging
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 
 __all__ = ["EMULATOR_EMAIL", "EMULATOR_TOKEN", "demo_curl", "dev"]
 
-EMULATOR_EMAIL = "admin@example.com"
-EMULATOR_TOKEN = "emulator-token"  # noqa: S105 - the emulator's documented demo credential
-_WEBHOOK_EVENTS = [
-    "jira:issue_created",
-    "jira:issue_updated",
-    "jira:issue_deleted",
-    "comment_created",
-    "comment_updated",
-]
 _DEMO_ALERT = {
     "source": "generic",
     "id": "demo-1",
@@ -55,26 +52,19 @@ _DEMO_ALERT = {
 }
 
 
-@dataclass
-class _Emulator:
-    process: subprocess.Popen[bytes]
-    url: str
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 @translate_errors
 def dev(
     port: Annotated[int | None, typer.Option(help="API port (default TICKETBRIDGE_PORT).")] = None,
     emulator_port: Annotated[int, typer.Option(help="Port of the Jira emulator.")] = 8081,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    seed: Annotated[
+        Path | None,
+        typer.Option(
+            help="Seed the emulator (YAML/JSON: projects, components, issue types, workflows).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Run ticketbridge for development: serve + workers (+ the Jira emulator)."""
     settings = bootstrap.load_settings()
@@ -82,11 +72,19 @@ def dev(
     configure_logging(settings.log_level, json_logs=False)
     config = bootstrap.load_configured(settings)
     bootstrap.warn_inactive(config, settings)  # the user's file, before the emulator is added
-    emulator: _Emulator | None = None
-    if bootstrap.effective_jira(settings, config) is None:
+    configured = bootstrap.effective_jira(settings, config)
+    if configured is not None and seed is not None:
+        fail("--seed seeds the emulator, and a Jira is configured: dev starts none", Exit.USAGE)
+    ensure_free(host, settings.port, "API", "ticketbridge dev --port 8090 (make run PORT=8090)")
+    emulator: Emulator | None = None
+    fallback: StoredConnection | None = None
+    if configured is None:
+        how = "ticketbridge dev --emulator-port 8091 (make run EMULATOR_PORT=8091)"
+        ensure_free("127.0.0.1", emulator_port, "Jira emulator", how)
         secret = secrets.token_urlsafe(24)
-        emulator = _start_emulator(settings, emulator_port, secret)
-        config = config.model_copy(update={"jira": _emulator_jira(emulator.url, secret)})
+        hook = f"http://{settings.host}:{settings.port}/v1/jira/webhook"
+        emulator = start_emulator(settings.data_dir, emulator_port, hook, secret, seed)
+        fallback = StoredConnection(_emulator_jira(emulator.url, secret), None)
         settings = _fresh_dev_database(settings)
     try:
         bootstrap.run(
@@ -94,41 +92,13 @@ def dev(
                 settings,
                 config=config,
                 on_ready=lambda container: _announce(container, settings, emulator),
+                jira_fallback=fallback,
             )
         )
     finally:
+        dev_session.clear(settings.data_dir)
         if emulator is not None:
             emulator.stop()
-
-
-def _start_emulator(settings: Settings, port: int, webhook_secret: str) -> _Emulator:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    seed = settings.data_dir / "dev-emulator-seed.json"
-    hook_url = f"http://{settings.host}:{settings.port}/v1/jira/webhook"
-    webhook = {"name": "ticketbridge-dev", "url": hook_url, "events": _WEBHOOK_EVENTS}
-    write_private(seed, json.dumps({"webhooks": [webhook | {"secret": webhook_secret}]}, indent=2))
-    command = [sys.executable, "-m", "jira_emulator", "--port", str(port), "--flavor", "cloud"]
-    process = subprocess.Popen([*command, "--seed", str(seed)])  # noqa: S603 - our own module
-    emulator = _Emulator(process, f"http://127.0.0.1:{port}")
-    _wait_for_emulator(emulator)
-    return emulator
-
-
-def _wait_for_emulator(emulator: _Emulator, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    auth = (EMULATOR_EMAIL, EMULATOR_TOKEN)
-    while time.monotonic() < deadline:
-        if emulator.process.poll() is not None:
-            fail(f"the Jira emulator exited (code {emulator.process.returncode})", Exit.JIRA)
-        try:
-            response = httpx.get(f"{emulator.url}/rest/api/3/myself", auth=auth, timeout=1.0)
-            if response.status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    emulator.stop()
-    fail(f"the Jira emulator did not answer on {emulator.url} within {timeout:.0f}s", Exit.JIRA)
 
 
 def _emulator_jira(url: str, webhook_secret: str) -> JiraConfig:
@@ -150,11 +120,13 @@ def _fresh_dev_database(settings: Settings) -> Settings:
     db = settings.data_dir / "dev.db"
     for path in (db, db.with_name("dev.db-wal"), db.with_name("dev.db-shm")):
         path.unlink(missing_ok=True)
-    return settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{db.as_posix()}"})
+    url = f"sqlite+aiosqlite:///{db.as_posix()}"
+    dev_session.record(settings.data_dir, url, f"http://{settings.host}:{settings.port}")
+    return settings.model_copy(update={"database_url": url})
 
 
 async def _announce(
-    container: bootstrap.Container, settings: Settings, emulator: _Emulator | None
+    container: bootstrap.Container, settings: Settings, emulator: Emulator | None
 ) -> None:
     token = await _dev_api_key(container, settings.data_dir)
     base = f"http://{settings.host}:{settings.port}"
@@ -169,9 +141,7 @@ async def _announce(
         )
         console.print(f"  Issues     {emulator.url}/rest/api/3/search/jql?jql=project%3DOPS")
     else:
-        connection = bootstrap.effective_jira(settings, container.config)
-        assert isinstance(connection, StoredConnection)
-        console.print(f"  Jira       {connection.jira.url}")
+        console.print(f"  Jira       {container.jira.current().url}")
     console.print(f"  API key    {token}  (admin; saved in {settings.data_dir / 'dev-api-key'})")
     console.print()
     console.print("Create a ticket:")

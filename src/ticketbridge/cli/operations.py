@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 import httpx
 
 from ticketbridge import bootstrap
+from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.schemas import JiraTestReport
+from ticketbridge.bootstrap.jira import projects_to_check
+from ticketbridge.cli import dev_session
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.domain.records import ApiKey
@@ -30,8 +33,9 @@ __all__ = [
 
 @asynccontextmanager
 async def _migrated(settings: Settings) -> AsyncIterator[bootstrap.Container]:
-    """The container, once the database is known to be at the code's schema."""
-    async with bootstrap.open_container(settings) as container:
+    """The container, once the database is known to be at the code's schema (the database of
+    a running `ticketbridge dev` when none was chosen)."""
+    async with bootstrap.open_container(dev_session.following_dev(settings)) as container:
         checks = {c.name: c for c in await container.health.readiness()}
         for name in ("database", "migrations"):
             check = checks.get(name)
@@ -81,10 +85,15 @@ async def get_alert(settings: Settings, alert_id: str, source: str | None) -> Al
 
 
 async def check_jira_connection(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    candidate: StoredConnection | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> JiraTestReport:
-    """Who we are on the configured Jira, its flavour, version and visible projects."""
-    connection = bootstrap.effective_jira(settings, bootstrap.load_configured(settings))
+    """Who we are on Jira (`candidate`, else the configured one), its flavour, version and
+    visible projects; the default project and `defaults.project` must be among them."""
+    config = bootstrap.load_configured(settings)
+    connection = candidate or bootstrap.effective_jira(settings, config)
     if connection is None:
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
-    return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow)
+    wanted = projects_to_check(connection, config.defaults.project)
+    return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow, wanted)

@@ -12,6 +12,7 @@ from typing import Protocol
 import structlog
 import uvicorn
 
+from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.bootstrap import (
     Container,
     build_app,
@@ -27,6 +28,11 @@ __all__ = ["run_worker", "serve"]
 
 log = structlog.get_logger("ticketbridge")
 
+_NO_JIRA_YET = (
+    "no Jira configured: alerts are stored and decided; their tickets are written as soon as "
+    "a connection is saved (`ticketbridge config jira`, PUT /v1/integrations/jira)"
+)
+
 
 async def serve(
     settings: Settings,
@@ -38,16 +44,19 @@ async def serve(
     on_ready: Callable[[Container], Awaitable[None]] | None = None,
     limits: ReadLimits | None = None,
     stop: asyncio.Event | None = None,
+    jira_fallback: StoredConnection | None = None,
 ) -> None:
     """`ticketbridge serve`: migrations, the API on uvicorn and the in-process workers, until
     SIGINT/SIGTERM (or `stop` is set); then the server drains and the workers finish their
     current job. `limits`: how long a request may take to arrive (`cli.guarded_http`;
-    default 10 s for the headers, 60 s for the body)."""
+    default 10 s for the headers, 60 s for the body). `jira_fallback`: the Jira when none is
+    configured or stored (`dev`'s emulator)."""
     await upgrade_database(settings.database_url)
     count = settings.workers if workers is None else workers
-    async with open_container(settings, config, workers=count) as container:
-        if count and not container.dispatchers:
-            log.warning("no_jira", detail="no Jira configured: alerts are stored, not ticketed")
+    opened = open_container(settings, config, workers=count, jira_fallback=jira_fallback)
+    async with opened as container:
+        if count and not container.jira.current().configured:
+            log.warning("no_jira", detail=_NO_JIRA_YET)
         server = _GracefulServer(
             uvicorn.Config(
                 build_app(container),
@@ -132,7 +141,7 @@ async def run_worker(settings: Settings, config: Config | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with open_container(settings, config, workers=1) as container:
-        if not container.dispatchers:
-            log.warning("no_jira", detail="no Jira configured: alerts are decided, not ticketed")
+        if not container.jira.current().configured:
+            log.warning("no_jira", detail=_NO_JIRA_YET)
         settle_heap()
         await asyncio.gather(*(each.run_forever(stop) for each in _loops(container)))

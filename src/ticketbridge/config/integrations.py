@@ -206,7 +206,7 @@ class CallbackConfig(StrictModel):
 
 
 class AuditConfig(StrictModel):
-    link_pattern: str = r"[A-Z][A-Z0-9]+-[0-9]+"
+    link_pattern: str = r"[A-Z][A-Z0-9_]+-[0-9]+"  # matched at token boundaries only
     capture_fields: list[str] = Field(
         default_factory=lambda: ["summary", "status", "priority", "assignee", "resolution"]
     )

@@ -41,34 +41,38 @@ class DelegatingProvider:
     def __init__(self, inner: Provider) -> None:
         self._inner = inner
 
+    def _target(self) -> Provider:
+        """The provider this call goes to (a subclass may choose it per call)."""
+        return self._inner
+
     async def _around(self, call: Awaitable[T]) -> T:
         """Every forwarded call (but `aclose`) is awaited here: override to observe them all."""
         return await call
 
     @property
     def capabilities(self) -> Capabilities:
-        return self._inner.capabilities
+        return self._target().capabilities
 
     async def create_issue(self, draft: IssueDraft) -> IssueRef:
-        return await self._around(self._inner.create_issue(draft))
+        return await self._around(self._target().create_issue(draft))
 
     async def create_issues(self, drafts: Sequence[IssueDraft]) -> BulkResult:
-        return await self._around(self._inner.create_issues(drafts))
+        return await self._around(self._target().create_issues(drafts))
 
     async def get_issue(self, key: str) -> Issue:
-        return await self._around(self._inner.get_issue(key))
+        return await self._around(self._target().get_issue(key))
 
     async def update_issue(self, key: str, update: IssueUpdate) -> None:
-        await self._around(self._inner.update_issue(key, update))
+        await self._around(self._target().update_issue(key, update))
 
     async def add_comment(self, key: str, body: Document) -> Comment:
-        return await self._around(self._inner.add_comment(key, body))
+        return await self._around(self._target().add_comment(key, body))
 
     async def edit_comment(self, key: str, comment_id: str, body: Document) -> Comment:
-        return await self._around(self._inner.edit_comment(key, comment_id, body))
+        return await self._around(self._target().edit_comment(key, comment_id, body))
 
     async def list_transitions(self, key: str) -> tuple[Transition, ...]:
-        return await self._around(self._inner.list_transitions(key))
+        return await self._around(self._target().list_transitions(key))
 
     async def transition(
         self,
@@ -79,59 +83,59 @@ class DelegatingProvider:
         comment: Document | None = None,
     ) -> None:
         await self._around(
-            self._inner.transition(key, transition_id, resolution=resolution, comment=comment)
+            self._target().transition(key, transition_id, resolution=resolution, comment=comment)
         )
 
     async def link_issues(self, link_type: str, inward_key: str, outward_key: str) -> None:
-        await self._around(self._inner.link_issues(link_type, inward_key, outward_key))
+        await self._around(self._target().link_issues(link_type, inward_key, outward_key))
 
     async def add_remote_link(self, key: str, url: str, title: str) -> None:
-        await self._around(self._inner.add_remote_link(key, url, title))
+        await self._around(self._target().add_remote_link(key, url, title))
 
     async def find_by_marker(
         self, marker: Marker, *, known_ids: Sequence[str] = ()
     ) -> tuple[IssueRef, ...]:
-        return await self._around(self._inner.find_by_marker(marker, known_ids=known_ids))
+        return await self._around(self._target().find_by_marker(marker, known_ids=known_ids))
 
     async def search(
         self, jql: str, *, page_token: str | None = None, page_size: int = 50
     ) -> SearchPage:
         return await self._around(
-            self._inner.search(jql, page_token=page_token, page_size=page_size)
+            self._target().search(jql, page_token=page_token, page_size=page_size)
         )
 
     async def server_info(self) -> ServerInfo:
-        return await self._around(self._inner.server_info())
+        return await self._around(self._target().server_info())
 
     async def site_id(self) -> str:
-        return await self._around(self._inner.site_id())
+        return await self._around(self._target().site_id())
 
     async def myself(self) -> User:
-        return await self._around(self._inner.myself())
+        return await self._around(self._target().myself())
 
     async def projects(self) -> tuple[Project, ...]:
-        return await self._around(self._inner.projects())
+        return await self._around(self._target().projects())
 
     async def issue_types(self, project: str) -> tuple[IssueType, ...]:
-        return await self._around(self._inner.issue_types(project))
+        return await self._around(self._target().issue_types(project))
 
     async def priorities(self) -> tuple[Priority, ...]:
-        return await self._around(self._inner.priorities())
+        return await self._around(self._target().priorities())
 
     async def statuses(self) -> tuple[Status, ...]:
-        return await self._around(self._inner.statuses())
+        return await self._around(self._target().statuses())
 
     async def fields(self) -> tuple[FieldDef, ...]:
-        return await self._around(self._inner.fields())
+        return await self._around(self._target().fields())
 
     async def create_meta(self, project: str, issue_type: str) -> tuple[CreateMetaField, ...]:
-        return await self._around(self._inner.create_meta(project, issue_type))
+        return await self._around(self._target().create_meta(project, issue_type))
 
     async def find_user(self, query: str) -> User | None:
-        return await self._around(self._inner.find_user(query))
+        return await self._around(self._target().find_user(query))
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        await self._target().aclose()
 
 
 def _conforms(provider: DelegatingProvider) -> Provider:

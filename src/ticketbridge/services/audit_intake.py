@@ -15,7 +15,7 @@ by the audit trail, later; this service only makes sure no push is lost or doubl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -65,12 +65,13 @@ class AuditIntake:
         clock: Clock,
         *,
         github: SourceConfig | None = None,
-        link_pattern: str = DEFAULT_KEY_PATTERN,
+        link_pattern: Callable[[], str] = lambda: DEFAULT_KEY_PATTERN,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._github = github  # `sources.github`: how GitHub authenticates
-        self._link_pattern = link_pattern  # `audit.link_pattern`: the Jira keys in messages
+        # `audit.link_pattern` in effect (the YAML's, else a stored connection's): Jira keys
+        self._link_pattern = link_pattern
 
     def open(self, headers: Mapping[str, str], query: Mapping[str, str]) -> Delivery:
         """The delivery's headers checked before its body is read: `SourceAuthError` when they
@@ -91,7 +92,7 @@ class AuditIntake:
         delivery.body_verified(body, self._clock)
         parse = SOURCES["github"].parse_push
         assert parse is not None, "the github source parses pushes"
-        push = parse(body, received_at=self._clock(), key_pattern=self._link_pattern)
+        push = parse(body, received_at=self._clock(), key_pattern=self._link_pattern())
         if push is None:
             return GitHubDelivery(event="ping")
         result = await self.record_push(push, delivery_id=_delivery_id(delivery, body))

@@ -2,7 +2,9 @@
 
 A push becomes a `PushEvent`: repository, ref, before/after, pusher, compare URL, and its
 commits (id, message, author, url, timestamp) each with the Jira keys its message mentions,
-found by `key_pattern` (the config's `audit.link_pattern`, default `[A-Z][A-Z0-9]+-[0-9]+`).
+found by `key_pattern` (the config's `audit.link_pattern`, default `[A-Z][A-Z0-9_]+-[0-9]+`)
+at token boundaries only: never inside a longer word or hyphenated key, so `AI-GOV-142` does not
+yield `GOV-142` and `CVE-2024-1234` does not yield `CVE-2024`.
 GitHub's `ping` (sent when the webhook is created) parses to `None`: acknowledged, nothing to
 record. The push's other keys (`sender`, `created`, `forced`, ...) are kept in `attributes`.
 """
@@ -29,7 +31,12 @@ from ticketbridge.sources.model import Commit, PushEvent
 __all__ = ["DEFAULT_KEY_PATTERN", "SOURCE", "GitHubPush", "find_jira_keys", "parse"]
 
 SOURCE = "github"
-DEFAULT_KEY_PATTERN = r"[A-Z][A-Z0-9]+-[0-9]+"
+DEFAULT_KEY_PATTERN = r"[A-Z][A-Z0-9_]+-[0-9]+"  # Jira project keys: a letter, letters, digits, _
+
+# A key stands alone: no word character touches it, and no hyphen joins it to an upper-case
+# letter or a digit on either side ("AI-GOV-142", "CVE-2024-1234" are one token each); a
+# lower-case word after a hyphen is a branch name's tail ("OPS-12-add-login") and may follow.
+_BOUNDED = r"(?<!\w)(?<![A-Z0-9_]-)(?:{})(?!\w)(?!-[A-Z0-9])"
 
 
 class _Author(NativeModel):
@@ -67,18 +74,28 @@ class GitHubPush(NativeModel):
 
 
 def find_jira_keys(text: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
-    """The keys `pattern` finds in `text`, in order of first mention, without repeats."""
-    return tuple(dict.fromkeys(match.group(0) for match in pattern.finditer(text)))
+    """The keys `pattern` finds in `text` at token boundaries, in order of first mention,
+    without repeats."""
+    return _keys(text, _compile(pattern))
+
+
+def _keys(text: str, bounded: re.Pattern[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(match.group(0) for match in bounded.finditer(text)))
 
 
 def _compile(key_pattern: str | re.Pattern[str]) -> re.Pattern[str]:
-    if isinstance(key_pattern, re.Pattern):
-        return key_pattern
+    """`key_pattern` held to token boundaries."""
+    source, flags = (
+        (key_pattern.pattern, key_pattern.flags)
+        if isinstance(key_pattern, re.Pattern)
+        else (key_pattern, 0)
+    )
     try:
-        return re.compile(key_pattern)
+        re.compile(source, flags)  # alone first: "[A-Z" must not borrow the wrapper's "]"
     except re.error as exc:
         problem = Problem(path="audit.link_pattern", message=f"not a regular expression: {exc}")
         raise ConfigError("invalid Jira key pattern", [problem]) from None
+    return re.compile(_BOUNDED.format(source), flags)
 
 
 def parse(
@@ -110,7 +127,7 @@ def _is_ping(data: Any) -> bool:
     return isinstance(data, dict) and "zen" in data and "hook_id" in data and "ref" not in data
 
 
-def _commit(commit: _Commit, pattern: re.Pattern[str]) -> Commit:
+def _commit(commit: _Commit, pattern: re.Pattern[str]) -> Commit:  # pattern: bounded
     return Commit(
         id=commit.id,
         message=commit.message,
@@ -119,5 +136,5 @@ def _commit(commit: _Commit, pattern: re.Pattern[str]) -> Commit:
         author_username=commit.author.username,
         url=commit.url,
         timestamp=to_utc(commit.timestamp) if commit.timestamp else None,
-        jira_keys=find_jira_keys(commit.message, pattern),
+        jira_keys=_keys(commit.message, pattern),
     )

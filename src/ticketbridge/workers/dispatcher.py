@@ -10,6 +10,7 @@ claims are leased and guarded, so each job runs in one place at a time. With a `
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import structlog
 
@@ -29,10 +30,14 @@ class Dispatcher:
         processor: OutboxProcessor,
         settings: WorkerSettings,
         watch: JiraWatch | None = None,
+        ready: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`ready`: whether jobs can run now (a Jira is configured); until then none is
+        claimed, so jobs wait instead of failing, and run once a connection is saved."""
         self._processor = processor
         self._settings = settings
         self._watch = watch
+        self._ready = ready
         self._wake = asyncio.Event()
         self._had_work = False
 
@@ -50,6 +55,8 @@ class Dispatcher:
         Returns the number of jobs claimed. Jobs scheduled later (backoff, settle) remain."""
         total = 0
         for _ in range(max_rounds):
+            if not self._ready():
+                break
             claimed = await self._round()
             if claimed == 0:
                 break
@@ -61,7 +68,7 @@ class Dispatcher:
         pause = self._settings.idle_sleep.total_seconds()
         while not stop.is_set():
             try:
-                claimed = await self._round()
+                claimed = await self._round() if self._ready() else 0
                 if not claimed:  # housekeeping while idle, at most once per `purge_every`
                     await self._processor.purge_done_if_due()
             except Exception:  # the worker loop: log, pause, keep going

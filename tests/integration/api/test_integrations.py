@@ -37,6 +37,9 @@ async def test_put_stores_the_connection_encrypted_and_never_returns_the_secret(
         "auth_type": "token",
         "user": "ops@acme.com",
         "project_key": "OPS",
+        "projects": [],
+        "link_pattern": None,
+        "capture_fields": None,
     }
     stored = (tmp_path / "jira-connection.json").read_text()
     assert "s3cret-token" not in stored

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from ticketbridge import bootstrap
@@ -29,6 +30,12 @@ def invoke(runner: CliRunner, *args: str) -> tuple[int, str]:
 
     result = runner.invoke(app, list(args))
     return result.exit_code, result.output
+
+
+def cli_app() -> typer.Typer:
+    from ticketbridge.cli import app
+
+    return app
 
 
 def settings() -> Settings:
@@ -80,7 +87,7 @@ def test_explain_shows_decision_and_reasons(runner: CliRunner) -> None:
     assert "min_severity" in out
     code, out = invoke(runner, "explain", "a-1", "--json")
     assert json.loads(out)["state"] == "ignored"
-    assert invoke(runner, "explain", "nope")[0] == 1
+    assert invoke(runner, "explain", "nope")[0] == 2
 
 
 def test_outbox_list_retry_drop(runner: CliRunner) -> None:
@@ -90,11 +97,11 @@ def test_outbox_list_retry_drop(runner: CliRunner) -> None:
     assert code == 0, out
     [job] = json.loads(out)
     assert (job["kind"], job["state"]) == ("create_issue", "pending")
-    assert invoke(runner, "outbox", "retry", str(job["id"]))[0] == 1  # only dead jobs retry
+    assert invoke(runner, "outbox", "retry", str(job["id"]))[0] == 2  # only dead jobs retry
     assert invoke(runner, "outbox", "drop", str(job["id"]))[0] == 0
     code, out = invoke(runner, "outbox", "list", "--state", "pending", "--json")
     assert json.loads(out) == []
-    assert invoke(runner, "outbox", "drop", "999")[0] == 1
+    assert invoke(runner, "outbox", "drop", "999")[0] == 2
 
 
 @pytest.mark.parametrize(
@@ -134,3 +141,55 @@ def test_an_unmigrated_database_is_a_config_error_not_a_trace(
     assert code == 2
     assert "ticketbridge db upgrade" in out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["explain", "no-such-alert"], "no alert 'no-such-alert'"),
+        (["explain", "no-such-alert", "--json"], "no alert 'no-such-alert'"),
+        (["outbox", "retry", "999"], "no dead outbox job 999"),
+        (["outbox", "drop", "999"], "no dead or pending outbox job 999"),
+        (["apikey", "revoke", "999"], "no API key with id 999"),
+    ],
+)
+def test_an_id_that_names_nothing_exits_2_in_every_command(
+    runner: CliRunner, command: list[str], message: str
+) -> None:
+    invoke(runner, "db", "upgrade")
+    code, out = invoke(runner, *command)
+    assert (code, message in out) == (2, True), out
+
+
+JIRA_SAID = (
+    "Jira refused the issue (400): field 'priority': Field 'priority' cannot be set. It is "
+    "not on the appropriate screen, or unknown."
+)
+HINT = "field 'priority' is not on the create screen of OPS/Task: add it to the screen"
+
+
+async def kill_every_job(error: str, hint: str) -> None:
+    """The outbox as after Jira refused its jobs for good (what a dispatcher records)."""
+    from sqlalchemy import update
+
+    from ticketbridge.storage.tables import outbox_jobs
+
+    dead = {"state": "dead", "attempts": 5, "last_error": error, "hint": hint}
+    async with (
+        bootstrap.open_container(settings()) as container,
+        container.database.engine.begin() as connection,
+    ):
+        await connection.execute(update(outbox_jobs).values(**dead))
+
+
+def test_outbox_list_fits_80_columns_with_whole_messages(runner: CliRunner) -> None:
+    invoke(runner, "db", "upgrade")
+    asyncio.run(ingest({"source": "generic", "id": "a-1", "title": "t", "severity": "high"}))
+    asyncio.run(kill_every_job(JIRA_SAID, HINT))
+    result = runner.invoke(cli_app(), ["outbox", "list"], terminal_width=80, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80, result.output
+    words = " ".join(result.output.split())
+    assert JIRA_SAID in words  # wrapped at spaces, never cut
+    assert HINT in words

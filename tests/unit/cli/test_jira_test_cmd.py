@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from jira_emulator import Emulator
 from support.processes import free_port
+from ticketbridge.api.jira_connection import ConnectionStore
 from ticketbridge.cli import app
 
 
@@ -97,3 +98,71 @@ def test_no_jira_configured_is_a_config_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["config", "jira", "--test"])
     assert result.exit_code == 2
     assert "no Jira is configured" in result.output
+
+
+def stored_token() -> str | None:
+    """The API token of the connection stored in ./var (what `serve` would use)."""
+    stored = ConnectionStore(Path("var"), "test-secret").load()
+    if stored is None:
+        return None
+    assert stored.jira.auth.type == "token"
+    return stored.jira.auth.api_token.get_secret_value()
+
+
+def test_a_failing_test_never_replaces_a_working_connection(runner: CliRunner, cloud: str) -> None:
+    site = ["--cloud-url", cloud, "--email", "admin@example.com", "--allow-private"]
+    working = runner.invoke(app, ["config", "jira", *site, "--api-token", "emulator-token"])
+    assert working.exit_code == 0, working.output
+
+    wrong = runner.invoke(app, ["config", "jira", *site, "--api-token", "wrong", "--test"])
+    assert wrong.exit_code == 3
+    assert "Jira answered 401 to GET myself" in wrong.output
+    assert "not saved" in wrong.output
+    assert stored_token() == "emulator-token"
+    assert runner.invoke(app, ["config", "jira", "--test"]).exit_code == 0
+
+
+def test_save_anyway_saves_a_connection_whose_test_fails(runner: CliRunner, cloud: str) -> None:
+    args = ["--cloud-url", cloud, "--email", "admin@example.com", "--allow-private"]
+    args += ["--api-token", "not-yet-valid", "--test", "--save-anyway"]
+    result = runner.invoke(app, ["config", "jira", *args])
+    assert result.exit_code == 3
+    assert "saved anyway" in result.output
+    assert stored_token() == "not-yet-valid"
+
+
+def test_a_new_connection_is_saved_only_once_its_test_passed(runner: CliRunner, cloud: str) -> None:
+    args = ["--cloud-url", cloud, "--email", "admin@example.com", "--allow-private"]
+    result = runner.invoke(app, ["config", "jira", *args, "--api-token", "wrong", "--test"])
+    assert result.exit_code == 3
+    assert stored_token() is None
+    result = runner.invoke(
+        app, ["config", "jira", *args, "--api-token", "emulator-token", "--test", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"saved": true' in result.output
+    assert stored_token() == "emulator-token"
+
+
+def test_the_default_project_is_checked(runner: CliRunner, cloud: str) -> None:
+    args = ["--cloud-url", cloud, "--email", "admin@example.com", "--allow-private"]
+    args += ["--api-token", "emulator-token", "--test"]
+    result = runner.invoke(app, ["config", "jira", *args, "--project-key", "NOPE"])
+    assert result.exit_code == 2
+    assert "project_key" in result.output
+    assert "'NOPE'" in result.output
+    assert stored_token() is None
+
+    Path("ticketbridge.yaml").write_text("defaults:\n  project: GONE\n")
+    result = runner.invoke(app, ["config", "jira", *args, "--project-key", "SEC"])
+    assert result.exit_code == 2
+    assert "defaults.project" in result.output
+    assert "'GONE'" in result.output
+
+
+def test_save_anyway_needs_test(runner: CliRunner, cloud: str) -> None:
+    args = ["--cloud-url", cloud, "--email", "a@b.c", "--api-token", "t", "--save-anyway"]
+    result = runner.invoke(app, ["config", "jira", *args])
+    assert result.exit_code == 2
+    assert "--save-anyway goes with --test" in result.output
+    assert stored_token() is None

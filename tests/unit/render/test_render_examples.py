@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from support.realworld import REPO
-from ticketbridge.config import Config, load_config
+from ticketbridge.bootstrap import load_config
+from ticketbridge.config import Config
 from ticketbridge.domain import Alert
 from ticketbridge.render import to_adf, to_wiki
-from ticketbridge.render.builtin import BUILTIN_TEMPLATES, builtin_names
+from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.services import parse_alerts
 from ticketbridge.services.templated import TemplateComposer, template_context
 
@@ -44,7 +45,7 @@ ALERTS: dict[str, dict[str, Any]] = {
 def example_config(path: Path) -> Config:
     text = path.read_text(encoding="utf-8")
     env = dict.fromkeys(re.findall(r"\$\{(\w+)\}", text), "secret")
-    return load_config(path, env=env, known_templates=builtin_names())
+    return load_config(path, env=env)
 
 
 def alert(name: str) -> Alert:

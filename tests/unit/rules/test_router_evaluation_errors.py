@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rules_alerts import alert
 
-from ticketbridge.config import load_config
+from ticketbridge.bootstrap import load_config
 from ticketbridge.rules import Router
 
 ROUTES = """\

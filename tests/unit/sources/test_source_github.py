@@ -72,6 +72,19 @@ def test_ping_is_acknowledged_with_nothing_to_record() -> None:
         (r"[A-Z][A-Z0-9]+-[0-9]+", "lowercase ops-1 is not a key", ()),
         (r"AI-[0-9]+", "feat: threshold [AI-142] (not OPS-9)", ("AI-142",)),
         (re.compile(r"\bAIGOV-\d+"), "AIGOV-1 XAIGOV-2", ("AIGOV-1",)),
+        # At token boundaries only. Audital's example is one token, not GOV-142 inside it:
+        (r"[A-Z][A-Z0-9_]+-[0-9]+", "feat: update decision threshold to 0.72 [AI-GOV-142]", ()),
+        (r"GOV-[0-9]+", "AI-GOV-142 but GOV-7", ("GOV-7",)),
+        (r"AI-GOV-[0-9]+", "feat: update decision threshold to 0.72 [AI-GOV-142]", ("AI-GOV-142",)),
+        (r"AI-[0-9]+", "[AI-GOV-142] and XAI-9 are not AI keys; AI-3 is", ("AI-3",)),
+        (r"[A-Z][A-Z0-9_]+-[0-9]+", "patch CVE-2024-1234 now", ()),
+        (r"[A-Z][A-Z0-9_]+-[0-9]+", "Merge branch 'bugfix/OPS-12-add-login'", ("OPS-12",)),
+        (
+            r"[A-Z][A-Z0-9_]+-[0-9]+",
+            "MY_PROJ-12 (OPS-3). SEC-4: done",
+            ("MY_PROJ-12", "OPS-3", "SEC-4"),
+        ),
+        (r"[A-Z]+-[0-9]+", "OPS-123X OPS-1234", ("OPS-1234",)),
     ],
 )
 def test_jira_keys_follow_the_configured_pattern(
