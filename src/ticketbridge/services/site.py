@@ -50,6 +50,7 @@ class SiteBinding:
         current = await self._provider.site_id()
         async with self._uow() as uow:
             counts = await uow.tickets.sites()
+        # `sites` leaves detached tickets out: kept apart is decided, not waiting.
         others = {site: n for site, n in counts.items() if site is not None and site != current}
         return SiteReport(current, counts.get(current, 0), others, counts.get(None, 0))
 

@@ -204,7 +204,8 @@ class SqlTickets:
             .where(tickets.c.status != TicketStatus.DETACHED.value)
             .group_by(tickets.c.site)
         )
-        return {site: count for site, count in (await self._conn.execute(query)).all()}
+        rows = (await self._conn.execute(query)).all()
+        return {site: int(count) for site, count in rows}
 
     async def adopt_unbound(self, site: str) -> int:
         """Tickets with an issue but no site (made before sites were recorded) → `site`."""
@@ -230,13 +231,14 @@ class SqlTickets:
 
     async def detach_all_but(self, site: str) -> int:
         """Every other site's tickets are kept apart: never written to again (their next alert
-        gets a fresh issue on `site`)."""
+        gets a fresh issue on `site`). Their keys are let go (keys are unique in the store, and
+        `site` has its own OPS-1); `issue_url` still names the other site's issue."""
         result = await self._conn.execute(
             update(tickets)
             .where(tickets.c.site.is_not(None))
             .where(tickets.c.site != site)
             .where(tickets.c.status != TicketStatus.DETACHED.value)
-            .values(status=TicketStatus.DETACHED.value)
+            .values(status=TicketStatus.DETACHED.value, issue_key=None)
         )
         return result.rowcount or 0
 
