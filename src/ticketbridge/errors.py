@@ -6,6 +6,8 @@ layers above branch on meaning, never on a library's exception or an HTTP status
 
     TicketBridgeError
     ├── ConfigError                 the configuration is refused; .problems lists every one
+    │   └── SiteChanged             Jira is another site than the one the store's tickets
+    │                               belong to: nothing is written until the user decides
     ├── InputError                  an alert or payload is refused; .problems name the fields
     ├── SourceNotGranted            the caller may not speak for an alert's source (403)
     ├── SourceAuthError             a source request failed authentication (401)
@@ -25,6 +27,7 @@ layers above branch on meaning, never on a library's exception or an HTTP status
             ├── Conflict            409
             ├── DestinationRefused  the target is refused before any request (SSRF guard:
             │                       a private, loopback or metadata address, plain http)
+            ├── WrongSite           the ticket's issue is on another Jira site: not written
             └── FieldErrors         400 with Jira's per-field messages and a hint that names the
                                     project, issue type and field
 
@@ -52,12 +55,14 @@ __all__ = [
     "PermanentError",
     "Problem",
     "RateLimited",
+    "SiteChanged",
     "SourceAuthError",
     "SourceNotGranted",
     "TicketBridgeError",
     "Timeout",
     "TransientError",
     "Unavailable",
+    "WrongSite",
 ]
 
 
@@ -89,6 +94,28 @@ class _ProblemsError(TicketBridgeError):
 
 class ConfigError(_ProblemsError):
     """The configuration is refused whole; `problems` lists every error with path and line."""
+
+
+class SiteChanged(ConfigError):
+    """The Jira we talk to is another site than the one the store's tickets belong to (a test
+    site then production, a restored or migrated site): an issue key means nothing across
+    sites, so nothing is written until `ticketbridge site rebind` or `site separate`."""
+
+    def __init__(self, current: str, others: Mapping[str, int]) -> None:
+        counted = ", ".join(f"{count} on {site}" for site, count in sorted(others.items()))
+        super().__init__(
+            f"the Jira site changed: the connection is {current}, but tickets belong to "
+            f"another site ({counted}); nothing is written until you decide",
+            [
+                Problem(
+                    "jira",
+                    "`ticketbridge site rebind` if the issues moved here with their keys (a "
+                    "migration), `ticketbridge site separate` to keep the sites apart",
+                )
+            ],
+        )
+        self.current = current
+        self.others = dict(others)
 
 
 class InputError(_ProblemsError):
@@ -162,6 +189,11 @@ class Conflict(PermanentError):
 
 class DestinationRefused(PermanentError):
     """The outbound guard refused the target (`providers.outbound`); nothing was sent."""
+
+
+class WrongSite(PermanentError):
+    """The ticket's issue is on another Jira site than the connection's: writing its key here
+    would write into an unrelated issue."""
 
 
 class FieldErrors(PermanentError):

@@ -91,6 +91,10 @@ COMMANDS = [
     "replay",
     "send",
     "serve",
+    "site",
+    "site rebind",
+    "site separate",
+    "site status",
     "worker",
 ]
 

@@ -48,6 +48,7 @@ from ticketbridge.bootstrap.wiring import (
     pipeline_settings,
     routing,
     run,
+    uow_factory,
     worker_settings_from,
 )
 
@@ -77,6 +78,7 @@ __all__ = [
     "routing",
     "run",
     "settle_heap",
+    "uow_factory",
     "upgrade_database",
     "warn_inactive",
     "worker_settings_from",

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge import bootstrap
 from ticketbridge.api.metrics import Metrics
-from ticketbridge.cli import config_cmd
+from ticketbridge.cli import config_cmd, operations
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 from ticketbridge.config import Config, RouteConfig
+from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Severity
-from ticketbridge.errors import Problem
+from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.providers.base import IssueDraft, Marker, Provider
 from ticketbridge.render import Document
 from ticketbridge.services.planning import draft_warnings
@@ -59,6 +61,7 @@ def config_check(
         fail("no Jira is configured: add `jira:` or run `ticketbridge config jira`", Exit.USAGE)
     provider = bootstrap.build_provider(connection.jira, Metrics(), allowed=settings.outbound_allow)
     problems = bootstrap.run(_checked(loaded, provider))
+    problems += _site_problems(settings.model_copy(update={"config": path}))
     if as_json:
         print_json(
             {
@@ -79,6 +82,24 @@ def config_check(
         )
     if problems:
         raise typer.Exit(int(Exit.USAGE))
+
+
+def _site_problems(settings: Settings) -> list[Problem]:
+    """Whether the store's tickets belong to another Jira site (`ticketbridge site`); nothing
+    to say where there is no store yet."""
+    try:
+        report = bootstrap.run(operations.site_report(settings))
+    except (ConfigError, SQLAlchemyError):
+        return []
+    return [
+        Problem(
+            "jira",
+            f"the Jira site changed: {count} ticket(s) belong to {site}, not to "
+            f"{report.current}; nothing is written until `ticketbridge site rebind --yes` or "
+            "`ticketbridge site separate --yes`",
+        )
+        for site, count in sorted(report.others.items())
+    ]
 
 
 async def _checked(config: Config, provider: Provider) -> list[Problem]:

@@ -18,6 +18,7 @@ from ticketbridge.domain.records import ApiKey
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
 from ticketbridge.services.api_keys import IssuedKey
+from ticketbridge.services.site import SiteBinding, SiteReport
 
 __all__ = [
     "check_jira_connection",
@@ -32,10 +33,11 @@ __all__ = [
 
 
 @asynccontextmanager
-async def _migrated(settings: Settings) -> AsyncIterator[bootstrap.Container]:
+async def _migrated(settings: Settings, workers: int = 0) -> AsyncIterator[bootstrap.Container]:
     """The container, once the database is known to be at the code's schema (the database of
-    a running `ticketbridge dev` when none was chosen)."""
-    async with bootstrap.open_container(dev_session.following_dev(settings)) as container:
+    a running `ticketbridge dev` when none was chosen); with `workers`, its Jira too."""
+    following = dev_session.following_dev(settings)
+    async with bootstrap.open_container(following, workers=workers) as container:
         checks = {c.name: c for c in await container.health.readiness()}
         for name in ("database", "migrations"):
             check = checks.get(name)
@@ -97,3 +99,29 @@ async def check_jira_connection(
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
     wanted = projects_to_check(connection, config.defaults.project)
     return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow, wanted)
+
+
+async def site_report(settings: Settings) -> SiteReport:
+    async with _site(settings) as site:
+        return await site.report()
+
+
+async def site_rebind(settings: Settings) -> tuple[str, int]:
+    async with _site(settings) as site:
+        return await site.rebind()
+
+
+async def site_separate(settings: Settings) -> tuple[str, int]:
+    async with _site(settings) as site:
+        return await site.separate()
+
+
+@asynccontextmanager
+async def _site(settings: Settings) -> AsyncIterator[SiteBinding]:
+    async with _migrated(settings, workers=1) as container:
+        if container.provider is None:
+            raise ConfigError(
+                "no Jira is configured",
+                [Problem("jira", "add `jira:` or run `ticketbridge config jira`")],
+            )
+        yield SiteBinding(bootstrap.uow_factory(container.database), container.provider)

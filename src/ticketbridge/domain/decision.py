@@ -83,6 +83,8 @@ def decide(
         return Decision(DecisionKind.CREATE, ("no ticket for this fingerprint yet",))
     if ticket.status is TicketStatus.DEAD:
         return Decision(DecisionKind.CREATE, _fresh_after_dead(ticket))
+    if ticket.status is TicketStatus.DETACHED:
+        return Decision(DecisionKind.CREATE, _fresh_after_detached(ticket))
     if not ticket.is_done:
         where = ticket.issue_key or "its pending issue"
         return Decision(
@@ -103,6 +105,13 @@ def _fresh_after_dead(ticket: Ticket) -> tuple[str, ...]:
     )
 
 
+def _fresh_after_detached(ticket: Ticket) -> tuple[str, ...]:
+    return (
+        f"{ticket.issue_key or 'its issue'} is on another Jira site ({ticket.site}), kept apart "
+        "(`ticketbridge site separate`): a fresh issue is created on the current site",
+    )
+
+
 def _decide_resolved(ticket: Ticket | None) -> Decision:
     if ticket is None:
         return Decision(DecisionKind.IGNORE, ("source resolved an alert that has no ticket",))
@@ -110,6 +119,11 @@ def _decide_resolved(ticket: Ticket | None) -> Decision:
         return Decision(
             DecisionKind.IGNORE,
             ("source resolved; the issue's create is dead: nothing to resolve",),
+        )
+    if ticket.status is TicketStatus.DETACHED:
+        return Decision(
+            DecisionKind.IGNORE,
+            (f"source resolved; {ticket.issue_key} is on another Jira site, kept apart",),
         )
     if ticket.is_done:
         return Decision(

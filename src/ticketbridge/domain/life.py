@@ -141,6 +141,7 @@ class IssueCreated:
     issue_id: str
     issue_key: str
     issue_url: str
+    site: str | None = None  # the Jira site that holds it (Provider.site_id)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def after_write(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
             issue_id=result.issue_id,
             issue_key=result.issue_key,
             issue_url=result.issue_url,
+            site=result.site,
             status=TicketStatus.LINKED,
             status_category=ticket.status_category or "new",
         )

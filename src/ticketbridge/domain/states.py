@@ -25,6 +25,10 @@ class TicketStatus(StrEnum):
     PENDING = "pending"
     LINKED = "linked"
     DEAD = "dead"
+    # Its issue is on another Jira site than the one we now talk to, and the user chose to keep
+    # the sites apart (`ticketbridge site separate`): never written to again; the next alert
+    # of its fingerprint gets a fresh issue on the current site.
+    DETACHED = "detached"
 
 
 class JobKind(StrEnum):

@@ -47,6 +47,9 @@ class Ticket:
     parent_id: int | None = None  # the epic's ticket: this issue goes under the epic's issue
     group_key: str | None = None  # set on an epic's ticket: the group key it stands for
     links: tuple[IssueLink, ...] = ()  # made once the issue exists (a `link_issues` job)
+    # The Jira site that holds the issue, as Jira names itself (Provider.site_id): an issue
+    # key means nothing on another site, so nothing is written there under this ticket.
+    site: str | None = None
 
     @property
     def marker_key(self) -> str:

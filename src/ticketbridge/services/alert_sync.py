@@ -22,6 +22,7 @@ from ticketbridge.errors import InputError, PermanentError, Problem, Unavailable
 from ticketbridge.providers.base import Issue, IssueUpdate, Provider
 from ticketbridge.services.ingest import IngestResult
 from ticketbridge.services.ports import Clock, IssueComposer, RouteSeam, UnitOfWorkFactory
+from ticketbridge.services.site import SiteBinding
 from ticketbridge.sources import SOURCES
 
 Ingest = Callable[[Sequence[Alert]], Awaitable[list[IngestResult]]]
@@ -83,6 +84,8 @@ class AlertSync:
     async def ingest(self, alerts: Sequence[Alert]) -> list[IngestResult]:
         """Stored, decided, and the Jira writes due now done; the results carry each alert's
         issue key (None when ignored, or still queued after a failure)."""
+        # A store made against another Jira site would hand out its keys: say so first.
+        await SiteBinding(self._uow, self._provider).current()
         results = await self._accept_and_decide(alerts)
         await self._drain()
         tickets = await self._tickets([r.fingerprint for r in results])

@@ -31,7 +31,9 @@ from ticketbridge.errors import (
     JiraError,
     OutcomeUnknown,
     PermanentError,
+    SiteChanged,
     TransientError,
+    WrongSite,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
 from ticketbridge.services.deciding import new_job
@@ -48,6 +50,7 @@ from ticketbridge.services.ports import (
     UnitOfWorkFactory,
 )
 from ticketbridge.services.settings import PipelineSettings, WorkerSettings
+from ticketbridge.services.site import SiteBinding
 from ticketbridge.services.writes import FollowUpWriter
 
 __all__ = ["OutboxProcessor"]
@@ -88,9 +91,15 @@ class OutboxProcessor:
         self._limit = asyncio.Semaphore(_CONCURRENCY)
         self._outcomes = JobOutcomes(uow_factory, worker, settings.policy, clock, owner)
         self._next_purge: datetime | None = None
+        self._site = SiteBinding(uow_factory, provider)
+        self._site_refused: str | None = None  # the refusal last logged (said once)
 
     async def run_once(self) -> int:
-        """Claim one batch of runnable jobs and execute them; returns how many were claimed."""
+        """Claim one batch of runnable jobs and execute them; returns how many were claimed.
+        Nothing is claimed while the site is unknown (Jira not answering) or changed."""
+        site = await self._site_or_none()
+        if site is None:
+            return 0
         now = self._clock()
         async with self._uow() as uow:
             jobs = await uow.outbox.claim(
@@ -102,12 +111,45 @@ class OutboxProcessor:
             return 0
         for job, error in broken:
             await self._outcomes.crashed(job, None, error)
+        loaded = await self._of_this_site(loaded, site)
         singles, groups = self._plan(loaded)
         await asyncio.gather(
             *(self._guarded([item], self._run_one(item)) for item in singles),
             *(self._guarded(group, self._create_bulk(group)) for group in groups),
         )
         return len(jobs)
+
+    async def _site_or_none(self) -> str | None:
+        try:
+            site = await self._site.current()
+        except SiteChanged as refused:
+            if str(refused) != self._site_refused:
+                log.error("jira_site_changed", error=str(refused), hint=refused.problems[0].message)
+                self._site_refused = str(refused)
+            return None
+        except JiraError:
+            return None  # Jira not answering: the watch says so; nothing is written meanwhile
+        if self._site_refused is not None:
+            log.info("jira_site_settled", site=site)
+            self._site_refused = None
+        return site
+
+    async def _of_this_site(self, loaded: list[_Loaded], site: str) -> list[_Loaded]:
+        """The jobs whose tickets may be written on `site`; the others (a ticket kept apart,
+        or bound to another site since) are dead-lettered: their issue keys name other issues
+        here."""
+        kept: list[_Loaded] = []
+        for item in loaded:
+            ticket = item.ticket
+            if ticket.status is not TicketStatus.DETACHED and ticket.site in (None, site):
+                kept.append(item)
+                continue
+            error = WrongSite(
+                f"{ticket.issue_key or 'the issue'} is on the Jira site {ticket.site}, not on "
+                f"the connection's {site}: not written"
+            )
+            await self._fail(item, error, keep_attempted=False)
+        return kept
 
     async def purge_done_if_due(self) -> int:
         """Delete done jobs older than `done_retention`, at most once per `purge_every`
@@ -324,7 +366,8 @@ class OutboxProcessor:
                 if not await uow.outbox.complete(item.job.id, self.owner, now):
                     continue
                 if ref is not None:
-                    await self._apply(uow, item, IssueCreated(ref.id, ref.key, ref.url), now)
+                    created = IssueCreated(ref.id, ref.key, ref.url, await self._site.current())
+                    await self._apply(uow, item, created, now)
                 await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
             await uow.commit()
 

@@ -195,6 +195,53 @@ class SqlTickets:
             query = query.where(tickets.c.id < before_id)
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
+    async def sites(self) -> dict[str | None, int]:
+        """How many tickets with an issue each Jira site holds (None: not bound yet), the
+        ones kept apart (`detached`) left out."""
+        query = (
+            select(tickets.c.site, func.count())
+            .where(tickets.c.issue_key.is_not(None))
+            .where(tickets.c.status != TicketStatus.DETACHED.value)
+            .group_by(tickets.c.site)
+        )
+        rows = (await self._conn.execute(query)).all()
+        return {site: int(count) for site, count in rows}
+
+    async def adopt_unbound(self, site: str) -> int:
+        """Tickets with an issue but no site (made before sites were recorded) → `site`."""
+        result = await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.site.is_(None))
+            .where(tickets.c.issue_key.is_not(None))
+            .values(site=site)
+        )
+        return result.rowcount or 0
+
+    async def rebind_to(self, site: str) -> int:
+        """Every other site's tickets (not kept apart) now belong to `site`: the issues moved
+        there with their keys (a migration)."""
+        result = await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.site.is_not(None))
+            .where(tickets.c.site != site)
+            .where(tickets.c.status != TicketStatus.DETACHED.value)
+            .values(site=site)
+        )
+        return result.rowcount or 0
+
+    async def detach_all_but(self, site: str) -> int:
+        """Every other site's tickets are kept apart: never written to again (their next alert
+        gets a fresh issue on `site`). Their keys are let go (keys are unique in the store, and
+        `site` has its own OPS-1); `issue_url` still names the other site's issue."""
+        result = await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.site.is_not(None))
+            .where(tickets.c.site != site)
+            .where(tickets.c.status != TicketStatus.DETACHED.value)
+            .values(status=TicketStatus.DETACHED.value, issue_key=None)
+        )
+        return result.rowcount or 0
+
     async def acquire_lease(
         self, fingerprint: str, owner: str, now: datetime, until: datetime
     ) -> bool:

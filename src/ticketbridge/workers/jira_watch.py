@@ -95,6 +95,16 @@ class JiraWatch:
         self._note(epoch, answered=True)
         return result
 
+    async def observe_failure(self, call: Awaitable[T]) -> T:
+        """Await a call that is usually answered from a cache: only its failure says
+        something about Jira now."""
+        epoch = self._epoch
+        try:
+            return await call
+        except JiraError as error:
+            self._note(epoch, answered=not unanswered(error), error=error)
+            raise
+
     async def report(self) -> None:
         """Log the changes seen since the last report (the dispatcher calls this after each
         round). The backlog is counted only when there is something to say."""
@@ -144,3 +154,8 @@ class _Watched(DelegatingProvider):
 
     async def _around(self, call: Awaitable[T]) -> T:
         return await self._watch.observe(call)
+
+    async def site_id(self) -> str:
+        # Asked before every round and answered from the provider's cache once known: only a
+        # failed ask (Jira down when the process starts) tells whether Jira answers.
+        return await self._watch.observe_failure(self._inner.site_id())
