@@ -7,6 +7,8 @@ layers above branch on meaning, never on a library's exception or an HTTP status
     TicketBridgeError
     ├── ConfigError                 the configuration is refused; .problems lists every one
     ├── InputError                  an alert or payload is refused; .problems name the fields
+    │   └── StoredValueRefused      the database refused a value parsing let through (a bound
+    │                               missing at parsing; the transaction is rolled back)
     ├── SourceAuthError             a source request failed authentication (401)
     └── JiraError                   anything Jira (or the way to it) said or did
         ├── TransientError          worth retrying later, with backoff       (.transient = True)
@@ -49,6 +51,7 @@ __all__ = [
     "Problem",
     "RateLimited",
     "SourceAuthError",
+    "StoredValueRefused",
     "TicketBridgeError",
     "Timeout",
     "TransientError",
@@ -88,6 +91,16 @@ class ConfigError(_ProblemsError):
 
 class InputError(_ProblemsError):
     """An alert or native payload is refused; `problems` name the offending fields."""
+
+
+class StoredValueRefused(InputError):
+    """The database (or its driver) refused a value of the input: nothing of the transaction is
+    kept. Parsing bounds every value the store cannot take, so this is the net under a bound
+    that is missing; its cause is chained, never put into the message (it holds the value)."""
+
+    def __init__(self) -> None:
+        problem = Problem("$", "a value cannot be stored (out of range or not storable text)")
+        super().__init__("the database refused a value", [problem])
 
 
 class SourceAuthError(TicketBridgeError):

@@ -23,7 +23,7 @@ from support.processes import free_port
 from support.requirements import postgres_bin, require
 from ticketbridge.storage import Database
 
-__all__ = ["PostgresServer", "database", "postgres_server", "start_postgres"]
+__all__ = ["PostgresServer", "database", "database_url", "postgres_server", "start_postgres"]
 
 
 @dataclass
@@ -102,6 +102,16 @@ def start_postgres() -> Iterator[PostgresServer]:
 def postgres_server() -> Iterator[PostgresServer]:
     """Import into a conftest (or test module) to use; one server per importing location."""
     yield from start_postgres()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL to an empty database (not migrated): SQLite in a temp dir, then a fresh
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -36,6 +38,8 @@ from ticketbridge.domain import (
 from ticketbridge.errors import InputError, Problem
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "MAX_BATCH",
     "MAX_LENGTHS",
     "NUL_FREE",
@@ -50,9 +54,11 @@ __all__ = [
     "SeverityName",
     "SeverityWord",
     "StatusWord",
+    "Timestamp",
     "batch_entries",
     "derive_id",
     "event_id",
+    "in_range_numbers",
     "invalid",
     "join_path",
     "load_json",
@@ -103,6 +109,21 @@ MAX_LENGTHS = {"id": 255, "source": 64, "kind": 64, "fingerprint": 255}
 NUL_MESSAGE = "must not contain NUL characters (U+0000)"
 NUL_FREE = r"^[^\x00]*$"
 
+# Timestamps the pipeline can count from: an SLA or a window added to one stays inside Python's
+# calendar (year 1 to 9999), and its conversion to UTC cannot leave it (`0001-01-01T00:00+01:00`
+# is before year 1 in UTC). Anything outside is a sender's zero value or a unit mistake.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+_TIMESTAMP_RANGE = f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)"
+# JSON numbers beyond a double's range: the parser makes `1e400` an infinity, which neither
+# PostgreSQL's JSON nor CEL takes; integers that large would overflow CEL's conversion to float.
+_NUMBER_LIMIT = sys.float_info.max
+_NUMBER_RANGE = f"number out of range (at most {_NUMBER_LIMIT:.4g} in magnitude)"
+# Only literals with a 3-digit exponent or a 200-digit run can reach that range (a 2-digit
+# exponent needs 210 digits before it): a body without either skips the walk over its values.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LARGE_NUMBER_HINTS = (b"e000", b"E000", b"e+000", b"E+000", b"0" * 200)
+
 
 class NativeModel(BaseModel):
     """Base of the per-source payload models: unknown keys are kept (`model_extra`), numbers
@@ -119,6 +140,47 @@ class NativeModel(BaseModel):
         return dict(self.model_extra or {})
 
 
+def _timestamp(moment: datetime) -> datetime:
+    try:
+        utc = to_utc(moment)
+    except OverflowError:  # the offset moves it past year 1 or 9999
+        raise ValueError(_TIMESTAMP_RANGE) from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(_TIMESTAMP_RANGE)
+    return utc
+
+
+Timestamp = Annotated[datetime, AfterValidator(_timestamp)]
+"""A sender's timestamp, as aware UTC within [EARLIEST, LATEST); else a problem at its path."""
+
+
+def in_range_numbers(data: Any, path: str = "") -> None:
+    """InputError naming every number in `data` (parsed JSON) beyond a double's range, NaN or
+    infinite; nothing when there is none. Walks with its own stack: nesting depth is the
+    sender's."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend((item, (*loc, str(key))) for key, item in value.items())
+        elif kind is list or kind is tuple:
+            stack.extend((item, (*loc, index)) for index, item in enumerate(value))
+        elif (kind is float and not math.isfinite(value)) or (
+            kind is int and not -_NUMBER_LIMIT <= value <= _NUMBER_LIMIT
+        ):
+            problems.append(Problem(join_path(path, *loc), _NUMBER_RANGE))
+    if problems:
+        problems.reverse()  # the stack walks backwards: report in document order
+        raise InputError("invalid payload", problems)
+
+
+def _may_hold_large_numbers(raw: bytes) -> bool:
+    masked = raw.translate(_DIGITS_AS_ZERO)
+    return any(hint in masked for hint in _LARGE_NUMBER_HINTS)
+
+
 def invalid(path: str, message: str) -> InputError:
     return InputError("invalid payload", [Problem(path=path, message=message)])
 
@@ -127,20 +189,26 @@ def load_json(payload: RawPayload) -> Any:
     """The payload as JSON values: bytes and text are decoded (UTF-8, strict JSON), parsed
     mappings and lists are taken as they are."""
     if isinstance(payload, bytes | bytearray):
+        raw = bytes(payload)
         try:
-            text = bytes(payload).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise invalid(ROOT, f"body is not UTF-8 (byte {exc.start})") from None
     elif isinstance(payload, str):
         text = payload
+        raw = payload.encode("utf-8", "surrogatepass")
     else:
+        in_range_numbers(payload)  # parsed by the caller: any float is possible
         return payload
     try:
         # pydantic-core's parser (jiter): strict JSON (no NaN/Infinity), several times faster
         # than the json module on the 1,000-alert bodies of the ingest hot path.
-        return from_json(text, allow_inf_nan=False, cache_strings=False)
+        data = from_json(text, allow_inf_nan=False, cache_strings=False)
     except ValueError as exc:  # its message says where: "… at line 1 column 7"
         raise invalid(ROOT, f"body is not JSON: {exc}") from None
+    if _may_hold_large_numbers(raw):
+        in_range_numbers(data)
+    return data
 
 
 def validate(model: type[ModelT], data: Any, *, path: str = "") -> ModelT:

@@ -28,12 +28,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from source_fixtures import FIXTURES, parse_any
 
-from support.postgres import PostgresServer, postgres_server
+from support.postgres import database_url, postgres_server
 from ticketbridge.config.schema import Config
 from ticketbridge.errors import InputError
 from ticketbridge.sources import SOURCES
 
-__all__ = ["postgres_server"]  # the fixture, imported for this module
+__all__ = ["database_url", "postgres_server"]  # the fixtures, imported for this module
 
 FUZZ = settings(max_examples=40, deadline=None)
 TOKEN = "fuzz-source-token"
@@ -164,14 +164,6 @@ class Target:
         if source != "github":  # state follows the ticket, which later alerts may move
             items = [{k: v for k, v in item.items() if k != "state"} for item in items]
         return items
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.create_database()
 
 
 @contextmanager
