@@ -22,7 +22,7 @@ from ticketbridge.api.schemas import (
 )
 from ticketbridge.domain import Alert, JobState
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
-from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage
+from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage, Page
 
 __all__ = [
     "AlertQueries",
@@ -95,9 +95,9 @@ class AlertQueries(Protocol):
         self, *, limit: int = 100, cursor: str | None = None, where: AlertFilter = NO_FILTER
     ) -> AlertPage: ...
 
-    async def tickets(
-        self, *, limit: int = 100, before_id: int | None = None
-    ) -> Sequence[TicketView]: ...
+    async def ticket_page(
+        self, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[TicketView]: ...
 
 
 class Outbox(Protocol):
@@ -106,6 +106,10 @@ class Outbox(Protocol):
     async def jobs(
         self, state: JobState | None = JobState.DEAD, limit: int = 100
     ) -> Sequence[JobView]: ...
+
+    async def page(
+        self, *, state: JobState | None = JobState.DEAD, limit: int = 100, cursor: str | None = None
+    ) -> Page[JobView]: ...
 
     async def counts(self) -> Mapping[JobState, int]: ...
 
