@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ticketbridge.api.ports import ApiKeyRecord, Ingest, NativeRequest
 from ticketbridge.config.schema import Config
 from ticketbridge.domain import Alert
-from ticketbridge.services import IngestResult, IngestService, UnitOfWorkFactory
+from ticketbridge.services import Clock, IngestResult, IngestService, UnitOfWorkFactory
 from ticketbridge.sources import SOURCES, SourceAuthConfig, verify
 from ticketbridge.workers import DecisionLoop
 
@@ -21,8 +21,9 @@ __all__ = ["AcceptingIngest", "ApiKeyService", "GroupCommit", "NativeSources"]
 class ApiKeyService:
     """`api.ports.ApiKeyStore` over the unit of work's API-key repository."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
+        self._clock = clock
 
     async def find_by_hash(self, token_hash: str) -> ApiKeyRecord | None:
         async with self._uow_factory() as uow:
@@ -38,7 +39,7 @@ class ApiKeyService:
 
     async def create(self, *, name: str, scopes: frozenset[str], token_hash: str) -> ApiKeyRecord:
         async with self._uow_factory() as uow:
-            key = await uow.api_keys.add(name, token_hash, sorted(scopes), datetime.now(UTC))
+            key = await uow.api_keys.add(name, token_hash, sorted(scopes), self._clock())
             await uow.commit()
         return ApiKeyRecord(str(key.id), key.name, frozenset(key.scopes), key.revoked)
 
@@ -46,9 +47,10 @@ class ApiKeyService:
 class NativeSources:
     """`api.ports.SourceIngest`: verify, parse with the source's adapter, ingest."""
 
-    def __init__(self, ingest: Ingest, config: Config) -> None:
+    def __init__(self, ingest: Ingest, config: Config, clock: Clock) -> None:
         self._ingest = ingest
         self._config = config
+        self._clock = clock
 
     async def ingest_native(self, request: NativeRequest) -> Sequence[IngestResult]:
         adapter = SOURCES.get(request.source)
@@ -56,7 +58,7 @@ class NativeSources:
             known = ", ".join(sorted(n for n, a in SOURCES.items() if a.parse_alerts))
             raise LookupError(f"alert sources are: {known}")
         configured = self._config.sources.get(request.source)
-        now = datetime.now(UTC)
+        now = self._clock()
         auth = SourceAuthConfig.from_config(request.source, configured)
         verify(auth, request.headers, request.query, request.body, now)  # before any parsing
         fields = configured.fingerprint if configured else None

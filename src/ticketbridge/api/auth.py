@@ -13,10 +13,11 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ticketbridge.api.ports import ApiKeyRecord, ApiKeyStore
 
@@ -31,6 +32,12 @@ __all__ = [
 ]
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a public prefix, not a secret
+# Declares the scheme in the OpenAPI (`apiKey`, with each route's scope); checking stays ours.
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key: `Authorization: Bearer tb_…` (`ticketbridge apikey create`).",
+)
 
 
 class Scope(StrEnum):
@@ -91,11 +98,13 @@ class Authenticator:
         self,
         store: ApiKeyStore,
         *,
+        now: Callable[[], datetime],
         ttl: float = 5.0,
         touch_every: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
+        self._now = now  # when a use is recorded
         self._ttl = ttl
         self._touch_every = touch_every
         self._clock = clock
@@ -126,12 +135,16 @@ class Authenticator:
         if len(self._touched) > 10_000:
             self._touched.clear()
         self._touched[key_id] = now  # before the write: concurrent requests do not all write
-        await self._store.touch(key_id, datetime.now(UTC))
+        await self._store.touch(key_id, self._now())
 
-    def require(self, scope: Scope) -> Callable[[Request], Awaitable[ApiKeyRecord]]:
+    def require(self, scope: Scope) -> Callable[..., Awaitable[ApiKeyRecord]]:
         """A FastAPI dependency: the caller's key, which must hold `scope` (or admin)."""
 
-        async def dependency(request: Request) -> ApiKeyRecord:
+        declared = Security(_BEARER, scopes=[scope.value])  # a default: annotations are text
+
+        async def dependency(
+            request: Request, _declared: HTTPAuthorizationCredentials | None = declared
+        ) -> ApiKeyRecord:
             record = await self.authenticate(request.headers.get("authorization"))
             if scope.value not in record.scopes and Scope.ADMIN.value not in record.scopes:
                 raise AuthError(403, "forbidden", f"this API key lacks the {scope.value!r} scope")

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from ticketbridge.api.audit_routes import GitHubDelivery
 from ticketbridge.api.ports import NativeRequest
 from ticketbridge.config.schema import Config
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.errors import InputError, Problem
+from ticketbridge.services import Clock
 from ticketbridge.services.audit_intake import AuditIntake
 from ticketbridge.sources import SOURCES, SourceAuthConfig, verify
 
@@ -33,12 +33,13 @@ def delivery_id_of(request: NativeRequest) -> str:
 
 
 class GitHubPushes:
-    def __init__(self, intake: AuditIntake, config: Config) -> None:
+    def __init__(self, intake: AuditIntake, config: Config, clock: Clock) -> None:
         self._intake = intake
         self._config = config
+        self._clock = clock
 
     async def receive(self, request: NativeRequest) -> GitHubDelivery:
-        now = datetime.now(UTC)
+        now = self._clock()
         auth = SourceAuthConfig.from_config("github", self._config.sources.get("github"))
         verify(auth, request.headers, request.query, request.body, now)  # before any parsing
         event = request.headers.get(EVENT_HEADER, "push")

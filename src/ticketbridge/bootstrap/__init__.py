@@ -34,6 +34,7 @@ from ticketbridge.bootstrap.jira import (
 from ticketbridge.bootstrap.wiring import (
     Container,
     build_app,
+    build_metrics_app,
     load_config_file,
     load_configured,
     load_settings,
@@ -52,6 +53,7 @@ __all__ = [
     "JiraIntegrationService",
     "NotBuiltYet",
     "build_app",
+    "build_metrics_app",
     "build_provider",
     "check_jira",
     "connection_store",

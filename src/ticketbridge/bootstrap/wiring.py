@@ -26,6 +26,7 @@ from fastapi import FastAPI
 
 from ticketbridge.api import create_app
 from ticketbridge.api.adapters import AcceptingIngest, ApiKeyService, NativeSources
+from ticketbridge.api.app import MetricsExposure, create_metrics_app
 from ticketbridge.api.github_audit import GitHubPushes
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.database import DatabaseHealth
@@ -58,6 +59,7 @@ from ticketbridge.services.grouping import (
 )
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
+from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher
@@ -65,6 +67,7 @@ from ticketbridge.workers import DecisionLoop, Dispatcher
 __all__ = [
     "Container",
     "build_app",
+    "build_metrics_app",
     "load_config_file",
     "load_configured",
     "load_settings",
@@ -157,7 +160,7 @@ class Container:
     fingerprint_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return _clock()
 
 
 def _uow_factory(database: Database) -> UnitOfWorkFactory:
@@ -203,7 +206,7 @@ async def open_container(
     carries (TICKETBRIDGE_JOB_*).
     """
     config = config if config is not None else load_configured(settings)
-    metrics = Metrics()
+    metrics = Metrics(sources={*SOURCES, *config.sources})  # any other source counts as other
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
     uow = _uow_factory(database)
@@ -248,14 +251,14 @@ async def open_container(
             config=config,
             database=database,
             metrics=metrics,
-            api_keys=ApiKeyService(uow),
+            api_keys=ApiKeyService(uow, _clock),
             ingest=ingest,
-            sources=NativeSources(ingest, config),
+            sources=NativeSources(ingest, config, _clock),
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, _clock),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, config, jira_transport),
-            audit=GitHubPushes(AuditIntake(uow), config),
+            audit=GitHubPushes(AuditIntake(uow), config, _clock),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -268,7 +271,20 @@ async def open_container(
 
 
 def build_app(container: Container) -> FastAPI:
-    """The HTTP app: the API, plus the admin UI placeholder."""
-    app = create_app(container, audit=container.audit)
+    """The HTTP app: the API, plus the admin UI placeholder; `/metrics` as the settings say
+    (`TICKETBRIDGE_METRICS_*`)."""
+    settings = container.settings
+    exposure = MetricsExposure(
+        on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
+    )
+    app = create_app(container, audit=container.audit, metrics=exposure)
     app.include_router(ui_router())
     return app
+
+
+def build_metrics_app(container: Container) -> FastAPI | None:
+    """`/metrics` alone, for `TICKETBRIDGE_METRICS_PORT`; None when it is served by the API."""
+    settings = container.settings
+    if settings.metrics_port is None:
+        return None
+    return create_metrics_app(container, require_key=settings.metrics_require_key)

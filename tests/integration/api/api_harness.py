@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +13,7 @@ import httpx
 from ticketbridge import bootstrap
 from ticketbridge.api.auth import hash_token, new_token
 from ticketbridge.config.schema import Config
-from ticketbridge.config.settings import Settings
+from ticketbridge.config.settings import load_settings
 from ticketbridge.services import WorkerSettings
 
 
@@ -46,10 +46,13 @@ async def open_api(
     workers: int = 0,
     transport: httpx.AsyncBaseTransport | None = None,
     database_url: str | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Api]:
-    """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope."""
+    """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope;
+    `environment`: more `TICKETBRIDGE_*` settings, as the process environment gives them."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
-    settings = Settings(database_url=url, data_dir=tmp_path)
+    base = {"TICKETBRIDGE_DATABASE_URL": url, "TICKETBRIDGE_DATA_DIR": str(tmp_path)}
+    settings = load_settings({**base, **(environment or {})})
     await bootstrap.upgrade_database(url)
     settle = WorkerSettings(settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10))
     async with bootstrap.open_container(

@@ -144,7 +144,7 @@ def test_a_server_that_cached_the_key_refuses_it_once_the_ttl_is_over(runner: Cl
     async def before_and_after() -> list[str]:
         seen = []
         async with bootstrap.open_container(settings()) as container:
-            auth = Authenticator(container.api_keys, clock=clock)
+            auth = Authenticator(container.api_keys, clock=clock, now=container.now)
             for step in (0.0, 0.0, 4.9, 0.1):  # the revoke comes after the first request
                 clock.now += step
                 try:
@@ -168,7 +168,7 @@ def test_last_used_is_written_at_most_once_a_minute_per_key(runner: CliRunner) -
     async def uses() -> list[datetime | None]:
         written = []
         async with bootstrap.open_container(settings()) as container:
-            auth = Authenticator(container.api_keys, clock=clock)
+            auth = Authenticator(container.api_keys, clock=clock, now=container.now)
             for step in (0.0, 1.0, 58.9, 0.1):
                 clock.now += step
                 await auth.authenticate(f"Bearer {token}")
