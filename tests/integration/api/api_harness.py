@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -68,3 +70,22 @@ async def open_api(
         transport = httpx.ASGITransport(app=bootstrap.build_app(container))
         async with httpx.AsyncClient(transport=transport, base_url="http://tb.test") as client:
             yield Api(client, container, keys)
+
+
+@contextmanager
+def api_on_loop(
+    runner: asyncio.Runner,
+    tmp_path: Path,
+    config: Config,
+    database_url: str | None = None,
+    **options: Any,
+) -> Iterator[Api]:
+    """`open_api` (with `options`) held open on `runner`'s loop, for a synchronous test
+    (hypothesis runs its examples synchronously; each request is `runner.run(api.client.…)`)."""
+    stack = AsyncExitStack()
+    opened = open_api(tmp_path, config, database_url=database_url, **options)
+    api = runner.run(stack.enter_async_context(opened))
+    try:
+        yield api
+    finally:
+        runner.run(stack.aclose())
