@@ -40,6 +40,7 @@ from ticketbridge.render.builtin import builtin_names
 from ticketbridge.rules import Router, check_conditions
 from ticketbridge.services import (
     AlertQueries,
+    Clock,
     DecideRound,
     IngestService,
     IssueComposer,
@@ -138,6 +139,10 @@ def worker_settings_from(settings: Settings) -> WorkerSettings:
     return WorkerSettings.from_settings(settings)
 
 
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Container:
     """The wired object graph of one process; satisfies `ticketbridge.api.ApiContainer`."""
@@ -158,9 +163,10 @@ class Container:
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
     fingerprint_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    clock: Clock = _clock
 
     def now(self) -> datetime:
-        return _clock()
+        return self.clock()
 
 
 def _uow_factory(database: Database) -> UnitOfWorkFactory:
@@ -168,10 +174,6 @@ def _uow_factory(database: Database) -> UnitOfWorkFactory:
     # its repositories as plain (mutable, hence invariant) attributes, which mypy cannot match
     # with the concrete repository types; the cast states the structural fit in one place.
     return cast(UnitOfWorkFactory, database.unit_of_work)
-
-
-def _clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def _after_round(
@@ -197,13 +199,15 @@ async def open_container(
     workers: int | None = None,
     jira_transport: httpx.AsyncBaseTransport | None = None,
     worker_settings: WorkerSettings | None = None,
+    clock: Clock = _clock,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 
     `workers` dispatchers are built (default: none — only `serve` and `worker` run them) when a
     Jira is configured, and with any workers the decision loop; `jira_transport` replaces the
     network (tests: the emulator in process); `worker_settings` replaces the ones `settings`
-    carries (TICKETBRIDGE_JOB_*).
+    carries (TICKETBRIDGE_JOB_*); `clock` is what every service and the API read the time
+    from (tests: a virtual one).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics(sources={*SOURCES, *config.sources})  # any other source counts as other
@@ -223,7 +227,7 @@ async def open_container(
                 composer,
                 pipeline,
                 worker,
-                _clock,
+                clock,
                 owner=f"{socket.gethostname()}:{os.getpid()}:{n}",
             ),
             worker,
@@ -231,7 +235,7 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
-    service = IngestService(uow, router, pipeline, _clock, _after_round(metrics, dispatchers))
+    service = IngestService(uow, router, pipeline, clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
     decisions = (
@@ -251,18 +255,19 @@ async def open_container(
             config=config,
             database=database,
             metrics=metrics,
-            api_keys=ApiKeyService(uow, _clock),
+            api_keys=ApiKeyService(uow, clock),
             ingest=ingest,
-            sources=NativeSources(ingest, config, _clock),
+            sources=NativeSources(ingest, config, clock),
             alerts=AlertQueries(uow),
-            outbox=OutboxAdmin(uow, _clock),
+            outbox=OutboxAdmin(uow, clock),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, config, jira_transport),
-            audit=GitHubPushes(AuditIntake(uow), config, _clock),
+            audit=GitHubPushes(AuditIntake(uow), config, clock),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
             fingerprint_fields=pipeline.fingerprint_fields,
+            clock=clock,
         )
     finally:
         if provider is not None:

@@ -16,7 +16,7 @@ from ticketbridge import bootstrap
 from ticketbridge.api.auth import hash_token, new_token
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import load_settings
-from ticketbridge.services import WorkerSettings
+from ticketbridge.services import Clock, WorkerSettings
 
 
 @dataclass
@@ -49,6 +49,7 @@ async def open_api(
     transport: httpx.AsyncBaseTransport | None = None,
     database_url: str | None = None,
     environment: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Api]:
     """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope;
     `environment`: more `TICKETBRIDGE_*` settings, as the process environment gives them."""
@@ -57,8 +58,14 @@ async def open_api(
     settings = load_settings({**base, **(environment or {})})
     await bootstrap.upgrade_database(url)
     settle = WorkerSettings(settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10))
+    timing = {"clock": clock} if clock is not None else {}
     async with bootstrap.open_container(
-        settings, config, workers=workers, jira_transport=transport, worker_settings=settle
+        settings,
+        config,
+        workers=workers,
+        jira_transport=transport,
+        worker_settings=settle,
+        **timing,
     ) as container:
         keys = {}
         for scope in ("ingest", "read", "admin"):
