@@ -24,7 +24,9 @@ GOOD = {"id": "good-1", "title": "the good one", "severity": "high"}
 
 @pytest.fixture
 async def api(tmp_path: Path, database_url: str) -> AsyncIterator[Api]:
-    config = Config.model_validate({"sources": {"generic": {"token": "generic-token"}}})
+    config = Config.model_validate(
+        {"sources": {"generic": {"token": "generic-token"}, "keeptrusts": {"secret": "kt"}}}
+    )
     async with open_api(tmp_path, config, database_url=database_url) as handle:
         yield handle
 
@@ -145,3 +147,15 @@ async def test_nul_characters_in_query_and_path_text_are_4xx(
 ) -> None:
     response = await api.client.get(path, params=params, headers=api.auth("read"))
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
+
+
+@pytest.mark.parametrize("digits", [13, 400, 5000])
+async def test_an_absurdly_long_signature_timestamp_is_401(api: Api, digits: int) -> None:
+    signature = f"t={'9' * digits},v1={'0' * 64}"
+    response = await api.client.post(
+        "/v1/sources/keeptrusts",
+        content=b"{}",
+        headers={"X-TicketBridge-Signature": signature, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 401, response.text
+    assert await _stored_ids(api) == []

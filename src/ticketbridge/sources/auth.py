@@ -138,7 +138,9 @@ def _parse_signature(value: str) -> tuple[int, list[str]]:
     candidates: list[str] = []
     for part in value.split(","):
         key, _, item = part.strip().partition("=")
-        if key == "t" and item.isascii() and item.isdigit():
+        # Unix seconds have at most 12 digits for millennia; a longer run is no timestamp (and
+        # past 4,300 digits int() itself refuses it).
+        if key == "t" and item.isascii() and item.isdigit() and len(item) <= 12:
             timestamp = int(item)
         elif key == "v1" and item:
             candidates.append(item)
