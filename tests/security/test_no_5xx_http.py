@@ -55,7 +55,10 @@ class Sync:
 
 @pytest.fixture
 def app(tmp_path: Path, database_url: str) -> Iterator[Sync]:
-    config = Config.model_validate({"sources": {name: {"token": TOKEN} for name in SOURCES}})
+    sources: dict[str, Any] = {name: {"token": TOKEN} for name in SOURCES}
+    sources["keeptrusts"] = {"token": TOKEN, "secret": "no-5xx-secret"}
+    sources["github"] = {"token": TOKEN, "secret": "no-5xx-secret"}
+    config = Config.model_validate({"sources": sources})
     with asyncio.Runner() as runner, api_on_loop(runner, tmp_path, config, database_url) as api:
         yield Sync(runner, api)
 
@@ -150,3 +153,32 @@ def test_hostile_outbox_job_ids_are_answered_below_500(app: Sync) -> None:
         _below_500(app.request("POST", url, headers=app.api.auth("admin")))
 
     retry()
+
+
+header_text = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=300
+) | st.sampled_from(["t=" + "9" * 5000 + ",v1=00", "t=-1,v1=", "sha256=", "t=1e400,v1=x"])
+
+
+@pytest.mark.parametrize("source", ["keeptrusts", "github"])
+def test_hostile_authentication_headers_are_answered_below_500(app: Sync, source: str) -> None:
+    body = json.dumps(fixture_of(source)).encode()
+
+    @NO_5XX
+    @given(
+        signature=header_text,
+        github_signature=header_text,
+        delivery=header_text,
+        event=st.sampled_from(["push", "ping"]) | header_text,
+    )
+    def post(signature: str, github_signature: str, delivery: str, event: str) -> None:
+        headers = {  # bytes: any Latin-1 a client can put on the wire
+            "Content-Type": b"application/json",
+            "X-TicketBridge-Signature": signature.encode("latin-1"),
+            "X-Hub-Signature-256": github_signature.encode("latin-1"),
+            "X-GitHub-Delivery": delivery.encode("latin-1"),
+            "X-GitHub-Event": event.encode("latin-1"),
+        }
+        _below_500(app.request("POST", f"/v1/sources/{source}", content=body, headers=headers))
+
+    post()
