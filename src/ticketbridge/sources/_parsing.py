@@ -1,5 +1,6 @@
 """What every adapter needs: JSON decoding, pydantic errors translated into `InputError` with a
-field path, severity words, deterministic ids and fingerprints, and UTC timestamps.
+field path, severity words, deterministic ids and fingerprints, and UTC timestamps; the bounds
+of what the store can keep are `sources._bounds`' (re-exported here).
 
 Every failure leaves here as `ticketbridge.errors.InputError` whose problems name the field
 (`alerts[0].severity`; `$` is the payload itself), never as a pydantic or json exception.
@@ -9,12 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import (
@@ -36,6 +34,20 @@ from ticketbridge.domain import (
     fingerprint_fields_for,
 )
 from ticketbridge.errors import InputError, Problem
+from ticketbridge.sources._bounds import (
+    EARLIEST,
+    LATEST,
+    MAX_LENGTHS,
+    NUL_FREE,
+    NUL_MESSAGE,
+    ROOT,
+    Timestamp,
+    in_range_numbers,
+    join_path,
+    may_hold_large_numbers,
+    storable,
+    to_utc,
+)
 
 __all__ = [
     "EARLIEST",
@@ -73,14 +85,12 @@ __all__ = [
     "with_fingerprint",
 ]
 
-ROOT = "$"
 MAX_BATCH = 1000
 RawPayload = bytes | bytearray | str | Mapping[str, Any] | Sequence[Any]
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Words sources use beyond Severity.parse's synonyms (seed 003's `urgent`, Jira's own names,
 # P1..P5 as on-call tools number them).
 _EXTRA_SEVERITY_WORDS = {
@@ -101,29 +111,6 @@ _EXTRA_SEVERITY_WORDS = {
 _SEVERITY_WORDS = ", ".join(s.value for s in Severity)
 _SEVERITY_BY_VALUE = {s.value: s for s in Severity}
 
-# What the store keeps: longer values, and NUL characters (PostgreSQL text cannot hold U+0000),
-# are refused at parsing naming the field, not by the database with a 500 (found by the HTTP
-# fuzz of the sources on PostgreSQL). Our Alert JSON checks them in its model (`NUL_FREE` is
-# its pattern, reported as NUL_MESSAGE), the other sources on the alert they built (`storable`).
-MAX_LENGTHS = {"id": 255, "source": 64, "kind": 64, "fingerprint": 255}
-NUL_MESSAGE = "must not contain NUL characters (U+0000)"
-NUL_FREE = r"^[^\x00]*$"
-
-# Timestamps the pipeline can count from: an SLA or a window added to one stays inside Python's
-# calendar (year 1 to 9999), and its conversion to UTC cannot leave it (`0001-01-01T00:00+01:00`
-# is before year 1 in UTC). Anything outside is a sender's zero value or a unit mistake.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-_TIMESTAMP_RANGE = f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)"
-# JSON numbers beyond a double's range: the parser makes `1e400` an infinity, which neither
-# PostgreSQL's JSON nor CEL takes; integers that large would overflow CEL's conversion to float.
-_NUMBER_LIMIT = sys.float_info.max
-_NUMBER_RANGE = f"number out of range (at most {_NUMBER_LIMIT:.4g} in magnitude)"
-# Only literals with a 3-digit exponent or a 200-digit run can reach that range (a 2-digit
-# exponent needs 210 digits before it): a body without either skips the walk over its values.
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LARGE_NUMBER_HINTS = (b"e000", b"E000", b"e+000", b"E+000", b"0" * 200)
-
 
 class NativeModel(BaseModel):
     """Base of the per-source payload models: unknown keys are kept (`model_extra`), numbers
@@ -138,47 +125,6 @@ class NativeModel(BaseModel):
 
     def extras(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
-
-
-def _timestamp(moment: datetime) -> datetime:
-    try:
-        utc = to_utc(moment)
-    except OverflowError:  # the offset moves it past year 1 or 9999
-        raise ValueError(_TIMESTAMP_RANGE) from None
-    if not EARLIEST <= utc < LATEST:
-        raise ValueError(_TIMESTAMP_RANGE)
-    return utc
-
-
-Timestamp = Annotated[datetime, AfterValidator(_timestamp)]
-"""A sender's timestamp, as aware UTC within [EARLIEST, LATEST); else a problem at its path."""
-
-
-def in_range_numbers(data: Any, path: str = "") -> None:
-    """InputError naming every number in `data` (parsed JSON) beyond a double's range, NaN or
-    infinite; nothing when there is none. Walks with its own stack: nesting depth is the
-    sender's."""
-    problems: list[Problem] = []
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-    while stack:
-        value, loc = stack.pop()
-        kind = type(value)
-        if kind is dict:
-            stack.extend((item, (*loc, str(key))) for key, item in value.items())
-        elif kind is list or kind is tuple:
-            stack.extend((item, (*loc, index)) for index, item in enumerate(value))
-        elif (kind is float and not math.isfinite(value)) or (
-            kind is int and not -_NUMBER_LIMIT <= value <= _NUMBER_LIMIT
-        ):
-            problems.append(Problem(join_path(path, *loc), _NUMBER_RANGE))
-    if problems:
-        problems.reverse()  # the stack walks backwards: report in document order
-        raise InputError("invalid payload", problems)
-
-
-def _may_hold_large_numbers(raw: bytes) -> bool:
-    masked = raw.translate(_DIGITS_AS_ZERO)
-    return any(hint in masked for hint in _LARGE_NUMBER_HINTS)
 
 
 def invalid(path: str, message: str) -> InputError:
@@ -206,7 +152,7 @@ def load_json(payload: RawPayload) -> Any:
         data = from_json(text, allow_inf_nan=False, cache_strings=False)
     except ValueError as exc:  # its message says where: "… at line 1 column 7"
         raise invalid(ROOT, f"body is not JSON: {exc}") from None
-    if _may_hold_large_numbers(raw):
+    if may_hold_large_numbers(raw):
         in_range_numbers(data)
     return data
 
@@ -233,19 +179,6 @@ def _message(error: Mapping[str, Any]) -> str:
     if error["type"] == "value_error" and "error" in error.get("ctx", {}):
         return str(error["ctx"]["error"])  # our own message, without pydantic's prefix
     return str(error["msg"])
-
-
-def join_path(prefix: str, *loc: str | int) -> str:
-    """`join_path("alerts", 0, "severity")` → `alerts[0].severity`; nothing → `$`."""
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            path += f".{part}" if path else part
-        else:
-            path += f"[{json.dumps(part)}]"
-    return path or ROOT
 
 
 def severity_from_word(value: object) -> Severity:
@@ -302,13 +235,6 @@ class LinkModel(NativeModel):
 
     title: Annotated[str, AfterValidator(_link_title)] = "Link"  # blank: a link still needs text
     url: NonEmptyStr
-
-
-def to_utc(moment: datetime) -> datetime:
-    """Aware UTC; a timestamp without an offset is taken as UTC (what the sources mean)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _digest(*parts: object) -> str:
@@ -379,27 +305,6 @@ def parse_each(
     if problems:
         raise InputError("invalid payload", problems)
     return results
-
-
-_TEXT_FIELDS = ("id", "source", "kind", "title", "description", "fingerprint")
-
-
-def storable(alert: Alert, path: str = "") -> Alert:
-    """The alert, if the store can keep its text fields (`MAX_LENGTHS`, no NUL); else
-    InputError naming each one (the alert's own field names, under the entry's `path`)."""
-    problems: list[Problem] = []
-    for name in _TEXT_FIELDS:
-        value: str = getattr(alert, name)
-        if "\x00" in value:
-            problems.append(Problem(join_path(path, name), NUL_MESSAGE))
-        limit = MAX_LENGTHS.get(name)
-        if limit is not None and len(value) > limit:
-            problems.append(
-                Problem(join_path(path, name), f"at most {limit} characters, got {len(value)}")
-            )
-    if problems:
-        raise InputError("invalid payload", problems)
-    return alert
 
 
 def with_fingerprint(
