@@ -9,6 +9,8 @@ layers above branch on meaning, never on a library's exception or an HTTP status
     │   └── SiteChanged             Jira is another site than the one the store's tickets
     │                               belong to: nothing is written until the user decides
     ├── InputError                  an alert or payload is refused; .problems name the fields
+    │   └── StoredValueRefused      the database refused a value parsing let through (a bound
+    │                               missing at parsing; the transaction is rolled back)
     ├── SourceNotGranted            the caller may not speak for an alert's source (403)
     ├── SourceAuthError             a source request failed authentication (401)
     └── JiraError                   anything Jira (or the way to it) said or did
@@ -58,6 +60,7 @@ __all__ = [
     "SiteChanged",
     "SourceAuthError",
     "SourceNotGranted",
+    "StoredValueRefused",
     "TicketBridgeError",
     "Timeout",
     "TransientError",
@@ -124,6 +127,16 @@ class InputError(_ProblemsError):
 
 class SourceNotGranted(_ProblemsError):
     """An alert names a source its caller was not granted; `problems` name each `source`."""
+
+
+class StoredValueRefused(InputError):
+    """The database (or its driver) refused a value of the input: nothing of the transaction is
+    kept. Parsing bounds every value the store cannot take, so this is the net under a bound
+    that is missing; its cause is chained, never put into the message (it holds the value)."""
+
+    def __init__(self) -> None:
+        problem = Problem("$", "a value cannot be stored (out of range or not storable text)")
+        super().__init__("the database refused a value", [problem])
 
 
 class SourceAuthError(TicketBridgeError):

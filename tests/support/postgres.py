@@ -23,7 +23,14 @@ from support.processes import free_port
 from support.requirements import postgres_bin, require
 from ticketbridge.storage import Database
 
-__all__ = ["PostgresServer", "database", "empty_database_url", "postgres_server", "start_postgres"]
+__all__ = [
+    "PostgresServer",
+    "database",
+    "database_url",
+    "empty_database_url",
+    "postgres_server",
+    "start_postgres",
+]
 
 
 @dataclass
@@ -108,6 +115,16 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """For a fixture parametrized ["sqlite", "postgres"]: the URL of a new, empty database."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/tb.db"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL to an empty database (not migrated): SQLite in a temp dir, then a fresh
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.create_database()
 

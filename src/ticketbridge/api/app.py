@@ -1,18 +1,21 @@
-"""`create_app(container)`: the FastAPI application (OpenAPI at /docs)."""
+"""`create_app(container)`: the FastAPI application (OpenAPI at /docs, served without a CDN);
+`create_metrics_app(container)`: `/metrics` alone, for a listen address of its own."""
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from dataclasses import dataclass
 
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ticketbridge.api.audit_routes import PushAudit, audit_router
 from ticketbridge.api.auth import Authenticator
+from ticketbridge.api.auth import Scope as KeyScope
 from ticketbridge.api.bodies import (
     DEFAULT_MAX_BODY,
     JsonTooLarge,
@@ -21,17 +24,29 @@ from ticketbridge.api.bodies import (
 )
 from ticketbridge.api.errors import install_error_handlers
 from ticketbridge.api.github_audit import github_router
-from ticketbridge.api.ingest_routes import ALERT_IN_SCHEMA, ingest_router
+from ticketbridge.api.ingest_routes import ingest_router
 from ticketbridge.api.integration_routes import integration_router
 from ticketbridge.api.metrics import CONTENT_TYPE, Metrics
+from ticketbridge.api.openapi import document_openapi
 from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.query_routes import query_router
-from ticketbridge.api.schemas import ReadinessReport
+from ticketbridge.api.schemas import ErrorBody, ReadinessReport
 
-__all__ = ["create_app"]
+__all__ = ["MetricsExposure", "create_app", "create_metrics_app"]
 
 log = structlog.get_logger("ticketbridge.api")
 _access = logging.getLogger("ticketbridge.api")
+_DOCS_STATIC = "/docs/static"  # Swagger UI and ReDoc files, from the fastapi-offline package
+
+
+@dataclass(frozen=True)
+class MetricsExposure:
+    """Where `GET /metrics` is served: on the API (`on_api`, the default) or only by
+    `create_metrics_app` on an address of its own; `require_key`: an API key with the read
+    scope is needed, wherever it is served."""
+
+    on_api: bool = True
+    require_key: bool = False
 
 
 def create_app(
@@ -40,16 +55,20 @@ def create_app(
     title: str = "ticketbridge",
     audit: PushAudit | None = None,
     unverified_reads: UnverifiedReads | None = None,
+    metrics: MetricsExposure = MetricsExposure(),
 ) -> FastAPI:
     """`unverified_reads` bounds the bodies read before their sender is proven (default: 8 at
-    once, waiting up to 10 s for a turn)."""
-    app = _App(
+    once, waiting up to 10 s for a turn); `metrics` says where `/metrics` is served."""
+    app = FastAPIOffline(
         title=title,
         summary="Alerts in, exactly one Jira issue out.",
         version="0.1.0",
-        docs_url="/docs",
+        static_url=_DOCS_STATIC,
+        # Swagger UI would otherwise send the OpenAPI's URL to validator.swagger.io for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
         max_body_size=DEFAULT_MAX_BODY,  # the intake routes allow more, once authenticated
     )
+    _json_when_too_large(app)
     auth = Authenticator(container.api_keys)
     reads = unverified_reads or UnverifiedReads()
     app.state.container = container
@@ -63,16 +82,33 @@ def create_app(
     app.include_router(query_router(container, auth))
     app.include_router(integration_router(container, auth))
     _add_operational_routes(app, container)
+    if metrics.on_api:
+        app.include_router(_metrics_router(container, auth, metrics.require_key))
     app.add_middleware(RequireJson)
     app.add_middleware(_Timing, metrics=container.metrics)
-    _add_alert_schema(app)
+    document_openapi(app)
     return app
 
 
-class _App(FastAPI):
-    def build_middleware_stack(self) -> ASGIApp:
-        # Outside Starlette's body limit, which answers with plain text (api.bodies)
-        return JsonTooLarge(super().build_middleware_stack())
+def create_metrics_app(container: ApiContainer, *, require_key: bool = False) -> FastAPI:
+    """`GET /metrics` and nothing else (no docs, no OpenAPI): what a private listen address
+    serves when `/metrics` is kept off the API's."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(app)
+    auth = Authenticator(container.api_keys)
+    app.include_router(_metrics_router(container, auth, require_key))
+    return app
+
+
+def _json_when_too_large(app: FastAPI) -> None:
+    """`JsonTooLarge` outside the whole stack, Starlette's body limit included (it answers
+    with plain text; api.bodies). FastAPIOffline builds the app, so this wraps its builder."""
+    build = app.build_middleware_stack
+
+    def outermost() -> ASGIApp:
+        return JsonTooLarge(build())
+
+    app.build_middleware_stack = outermost  # type: ignore[method-assign]
 
 
 def _add_operational_routes(app: FastAPI, container: ApiContainer) -> None:
@@ -92,27 +128,27 @@ def _add_operational_routes(app: FastAPI, container: ApiContainer) -> None:
         report = ReadinessReport(ready=all(c.ok for c in checks), checks=checks)
         return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+
+def _metrics_router(container: ApiContainer, auth: Authenticator, require_key: bool) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    keyed = [Depends(auth.require(KeyScope.READ))] if require_key else []
+    errors: dict[int | str, dict[str, object]] = (
+        {401: {"model": ErrorBody}, 403: {"model": ErrorBody}} if require_key else {}
+    )
+
+    @router.get(
+        "/metrics",
+        dependencies=keyed,
+        responses=errors,
+        response_class=Response,
+        summary="Prometheus metrics",
+    )
     async def metrics() -> Response:
         counts = await container.outbox.counts()
         container.metrics.set_job_counts({k.value: v for k, v in counts.items()})
         return Response(container.metrics.render(), media_type=CONTENT_TYPE)
 
-
-def _add_alert_schema(app: FastAPI) -> None:
-    """Register `AlertIn` (the raw-body schema of POST /v1/alerts) in the OpenAPI components."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = original()
-            schema.setdefault("components", {}).setdefault("schemas", {})["AlertIn"] = (
-                ALERT_IN_SCHEMA
-            )
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    return router
 
 
 class _Timing:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
 
 from ticketbridge.api.auth import Authenticator, Scope
+from ticketbridge.api.params import Cursor, PageLimit, search_text
 from ticketbridge.api.schemas import ErrorBody
 from ticketbridge.domain.pushes import RecordedCommit, RecordedPush
+from ticketbridge.services.queries import decode_cursor, page_of
 
 __all__ = [
     "CommitOut",
@@ -66,8 +68,10 @@ class PushOut(BaseModel):
 
 
 class PushList(BaseModel):
-    items: list[PushOut]
-    next_before: int | None = None
+    items: list[PushOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next (older) page; null: last page."
+    )
 
 
 def _commit_out(commit: RecordedCommit) -> CommitOut:
@@ -104,6 +108,7 @@ def push_out(push: RecordedPush) -> PushOut:
 _READ_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
+    422: {"model": ErrorBody},
 }
 
 
@@ -118,15 +123,18 @@ def audit_router(audit: PushAudit, auth: Authenticator) -> APIRouter:
         summary="GitHub pushes kept for the audit trail, newest first",
     )
     async def list_pushes(
-        limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
-        before: Annotated[int | None, Query(description="`next_before` of the last page.")] = None,
-        repository: Annotated[str | None, Query(description="owner/name only.")] = None,
-        key: Annotated[str | None, Query(description="Only pushes mentioning this key.")] = None,
+        limit: PageLimit = 100,
+        cursor: Cursor = None,
+        repository: Annotated[str | None, search_text("owner/name only.")] = None,
+        key: Annotated[str | None, search_text("Only pushes mentioning this key.")] = None,
     ) -> PushList:
-        pushes = list(
-            await audit.pushes(limit=limit, before_id=before, repository=repository, jira_key=key)
+        pushes = await audit.pushes(
+            limit=limit + 1,  # one more: is there a next page at all?
+            before_id=decode_cursor(cursor),
+            repository=repository,
+            jira_key=key,
         )
-        more = pushes[-1].id if len(pushes) == limit else None
-        return PushList(items=[push_out(p) for p in pushes], next_before=more)
+        page = page_of(pushes, limit, lambda push: push.id)
+        return PushList(items=[push_out(p) for p in page.items], next_cursor=page.next_cursor)
 
     return router

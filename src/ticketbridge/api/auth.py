@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ticketbridge.api.ports import ApiKeyAuth
 from ticketbridge.domain.records import ApiKey
 from ticketbridge.services.api_keys import TOKEN_PREFIX, Scope
 
 __all__ = ["AuthError", "Authenticator", "Scope", "caller"]
+
+# Declares the scheme in the OpenAPI (`apiKey`, with each route's scope); checking stays ours.
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key: `Authorization: Bearer tb_…` (`ticketbridge apikey create`).",
+)
 
 
 class AuthError(Exception):
@@ -37,10 +45,14 @@ class Authenticator:
             raise AuthError(401, "unauthorized", "unknown or revoked API key")
         return key
 
-    def require(self, scope: Scope) -> Callable[[Request], Awaitable[ApiKey]]:
+    def require(self, scope: Scope) -> Callable[..., Awaitable[ApiKey]]:
         """A FastAPI dependency: the caller's key, which must hold `scope` (or admin)."""
 
-        async def dependency(request: Request) -> ApiKey:
+        declared = Security(_BEARER, scopes=[scope.value])  # a default: annotations are text
+
+        async def dependency(
+            request: Request, _declared: HTTPAuthorizationCredentials | None = declared
+        ) -> ApiKey:
             key = await self.authenticate(request.headers.get("authorization"))
             if scope.value not in key.scopes and Scope.ADMIN.value not in key.scopes:
                 raise AuthError(403, "forbidden", f"this API key lacks the {scope.value!r} scope")

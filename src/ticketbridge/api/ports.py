@@ -23,7 +23,7 @@ from ticketbridge.domain.records import ApiKey
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
 from ticketbridge.services.audit_intake import GitHubDelivery
 from ticketbridge.services.native_intake import Delivery
-from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage
+from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage, Page
 
 __all__ = [
     "AlertIntake",
@@ -91,9 +91,9 @@ class AlertQueries(Protocol):
         self, *, limit: int = 100, cursor: str | None = None, where: AlertFilter = NO_FILTER
     ) -> AlertPage: ...
 
-    async def tickets(
-        self, *, limit: int = 100, before_id: int | None = None
-    ) -> Sequence[TicketView]: ...
+    async def ticket_page(
+        self, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[TicketView]: ...
 
 
 class Outbox(Protocol):
@@ -102,6 +102,10 @@ class Outbox(Protocol):
     async def jobs(
         self, state: JobState | None = JobState.DEAD, limit: int = 100
     ) -> Sequence[JobView]: ...
+
+    async def page(
+        self, *, state: JobState | None = JobState.DEAD, limit: int = 100, cursor: str | None = None
+    ) -> Page[JobView]: ...
 
     async def counts(self) -> Mapping[JobState, int]: ...
 

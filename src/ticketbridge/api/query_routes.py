@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from ticketbridge.api.auth import Authenticator, Scope
 from ticketbridge.api.errors import error_response
+from ticketbridge.api.params import Cursor, PageLimit, RowId, StoredKey, search_text
 from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.schemas import (
     AlertList,
@@ -24,17 +25,12 @@ from ticketbridge.services.queries import PENDING, AlertFilter
 
 __all__ = ["DecisionParam", "query_router"]
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="At most this many.")]
 _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
 }
 _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
-_ALERT_LIST_ERRORS: dict[int | str, dict[str, object]] = {422: {"model": ErrorBody}}
-
-
-def _text_filter(description: str) -> Any:  # a Query() marker (FastAPI types it Any)
-    return Query(min_length=1, max_length=255, description=description)
+_BAD_QUERY: dict[int | str, dict[str, object]] = {422: {"model": ErrorBody}}
 
 
 class DecisionParam(StrEnum):
@@ -66,23 +62,21 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         response_model=AlertList,
         tags=["alerts"],
         dependencies=read,
-        responses=_ALERT_LIST_ERRORS,
+        responses=_BAD_QUERY,
         summary="Alerts, newest first, a page at a time (filters combine)",
     )
     async def list_alerts(
         status: Annotated[
             AlertState | None, Query(description="Only alerts in this state.")
         ] = None,
-        source: Annotated[str | None, _text_filter("Only alerts of this source.")] = None,
-        fingerprint: Annotated[str | None, _text_filter("Only alerts of this fingerprint.")] = None,
+        source: Annotated[str | None, search_text("Only alerts of this source.")] = None,
+        fingerprint: Annotated[str | None, search_text("Only alerts of this fingerprint.")] = None,
         decision: Annotated[
             DecisionParam | None,
             Query(description="Only alerts decided so; `pending`: not decided yet."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=500, description="At most this many.")] = 100,
-        cursor: Annotated[
-            str | None, Query(max_length=200, description="`next_cursor` of the last page.")
-        ] = None,
+        cursor: Cursor = None,
     ) -> AlertList:
         where = AlertFilter(source, fingerprint, status, _decision(decision))
         page = await container.alerts.page(limit=limit, cursor=cursor, where=where)
@@ -93,12 +87,12 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         response_model=AlertView,
         tags=["alerts"],
         dependencies=read,
-        responses=_NOT_FOUND,
+        responses={**_NOT_FOUND, **_BAD_QUERY},
         summary="One alert: state, decision and its reasons, ticket key and URL",
     )
     async def get_alert(
-        alert_id: str,
-        source: Annotated[str | None, Query(description="When ids collide across sources.")] = None,
+        alert_id: StoredKey,
+        source: Annotated[str | None, search_text("When ids collide across sources.")] = None,
     ) -> object:
         view = await container.alerts.get(alert_id, source)
         if view is None:
@@ -110,41 +104,40 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         response_model=TicketList,
         tags=["tickets"],
         dependencies=read,
-        summary="Tickets (one per fingerprint and generation), newest first",
+        responses=_BAD_QUERY,
+        summary="Tickets (one per fingerprint and generation), newest first, a page at a time",
     )
-    async def list_tickets(
-        limit: Limit = 100,
-        before: Annotated[int | None, Query(description="`next_before` of the last page.")] = None,
-    ) -> TicketList:
-        views = list(await container.alerts.tickets(limit=limit, before_id=before))
-        more = views[-1].id if len(views) == limit else None
-        return TicketList(items=[ticket_body(v) for v in views], next_before=more)
+    async def list_tickets(limit: PageLimit = 100, cursor: Cursor = None) -> TicketList:
+        page = await container.alerts.ticket_page(limit=limit, cursor=cursor)
+        return TicketList(items=[ticket_body(v) for v in page.items], next_cursor=page.next_cursor)
 
     @router.get(
         "/v1/outbox",
         response_model=OutboxList,
         tags=["outbox"],
         dependencies=read,
-        summary="Outbox jobs; ?state=dead lists the dead letters with Jira's messages",
+        responses=_BAD_QUERY,
+        summary="Outbox jobs, oldest first; ?state=dead: the dead letters with Jira's messages",
     )
     async def list_outbox(
         state: Annotated[
-            JobState | None, Query(description="pending, running, done, dead.")
+            JobState | None, Query(description="pending, running, done, dead; absent: any.")
         ] = None,
-        limit: Limit = 100,
+        limit: PageLimit = 100,
+        cursor: Cursor = None,
     ) -> OutboxList:
-        views = await container.outbox.jobs(state=state, limit=limit)
-        return OutboxList(items=[job_body(v) for v in views])
+        page = await container.outbox.page(state=state, limit=limit, cursor=cursor)
+        return OutboxList(items=[job_body(v) for v in page.items], next_cursor=page.next_cursor)
 
     @router.post(
         "/v1/outbox/{job_id}/retry",
         response_model=OutboxJobView,
         tags=["outbox"],
         dependencies=admin,
-        responses=_NOT_FOUND,
+        responses={**_NOT_FOUND, **_BAD_QUERY},
         summary="Make a dead job due again (after fixing what Jira refused)",
     )
-    async def retry_job(job_id: int) -> object:
+    async def retry_job(job_id: RowId) -> object:
         view = await container.outbox.retry(job_id)
         if view is None:
             return error_response(404, "not_found", f"no dead outbox job {job_id}")

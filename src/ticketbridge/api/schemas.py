@@ -111,8 +111,10 @@ class TicketView(BaseModel):
 
 
 class TicketList(BaseModel):
-    items: list[TicketView]
-    next_before: int | None = Field(description="Pass as `before` for the next (older) page.")
+    items: list[TicketView] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next (older) page; null: last page."
+    )
 
 
 class OutboxJobView(BaseModel):
@@ -128,7 +130,10 @@ class OutboxJobView(BaseModel):
 
 
 class OutboxList(BaseModel):
-    items: list[OutboxJobView]
+    items: list[OutboxJobView] = Field(description="Oldest first.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next (newer) page; null: last page."
+    )
 
 
 class ReadinessCheck(BaseModel):

@@ -41,6 +41,7 @@ from ticketbridge.bootstrap.library import LibraryServices, library_settings, op
 from ticketbridge.bootstrap.wiring import (
     Container,
     build_app,
+    build_metrics_app,
     load_config,
     load_configured,
     load_settings,
@@ -60,6 +61,7 @@ __all__ = [
     "LibraryServices",
     "NotBuiltYet",
     "build_app",
+    "build_metrics_app",
     "build_provider",
     "check_jira",
     "connection_store",

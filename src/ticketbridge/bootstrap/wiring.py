@@ -25,6 +25,7 @@ import structlog
 from fastapi import FastAPI
 
 from ticketbridge.api import create_app
+from ticketbridge.api.app import MetricsExposure, create_metrics_app
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
@@ -41,6 +42,7 @@ from ticketbridge.render.builtin import builtin_names
 from ticketbridge.rules import Router, check_conditions
 from ticketbridge.services import (
     AlertQueries,
+    Clock,
     DecideRound,
     IngestService,
     IssueComposer,
@@ -59,6 +61,7 @@ from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
+from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
@@ -66,6 +69,7 @@ from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
 __all__ = [
     "Container",
     "build_app",
+    "build_metrics_app",
     "load_config",
     "load_configured",
     "load_settings",
@@ -143,6 +147,10 @@ def worker_settings_from(settings: Settings) -> WorkerSettings:
     return WorkerSettings.from_settings(settings)
 
 
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Container:
     """The wired object graph of one process; satisfies `ticketbridge.api.ApiContainer`."""
@@ -163,6 +171,7 @@ class Container:
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
+    clock: Clock = _clock
 
     @property
     def github(self) -> AuditIntake:
@@ -170,7 +179,7 @@ class Container:
         return self.audit
 
     def now(self) -> datetime:
-        return _clock()
+        return self.clock()
 
 
 def uow_factory(database: Database) -> UnitOfWorkFactory:
@@ -178,10 +187,6 @@ def uow_factory(database: Database) -> UnitOfWorkFactory:
     # its repositories as plain (mutable, hence invariant) attributes, which mypy cannot match
     # with the concrete repository types; the cast states the structural fit in one place.
     return cast(UnitOfWorkFactory, database.unit_of_work)
-
-
-def _clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def _after_round(
@@ -209,6 +214,7 @@ async def open_container(
     worker_settings: WorkerSettings | None = None,
     seams: tuple[RouteSeam, IssueComposer] | None = None,
     jira_fallback: StoredConnection | None = None,
+    clock: Clock = _clock,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 
@@ -217,10 +223,11 @@ async def open_container(
     network (tests: the emulator in process); `worker_settings` replaces the ones `settings`
     carries (TICKETBRIDGE_JOB_*); `seams` replaces the configuration's routing and templates
     (the library's: the call's target, its own templates); `jira_fallback` is the Jira when
-    neither ticketbridge.yaml nor a stored connection names one (`ticketbridge dev`'s emulator).
+    neither ticketbridge.yaml nor a stored connection names one (`ticketbridge dev`'s emulator);
+    `clock` is what every service and the API read the time from (tests: a virtual one).
     """
     config = config if config is not None else load_configured(settings)
-    metrics = Metrics()
+    metrics = Metrics(sources={*SOURCES, *config.sources})  # any other source counts as other
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
     uow = uow_factory(database)
@@ -228,7 +235,7 @@ async def open_container(
     live = LiveConnection(settings, config, jira_fallback)
     provider = _live_provider(live, settings, metrics, jira_transport) if workers else None
     worker = worker_settings or worker_settings_from(settings)
-    watch = JiraWatch(uow, _clock)  # one per process: one warning per outage, not per worker
+    watch = JiraWatch(uow, clock)  # one per process: one warning per outage, not per worker
     dispatchers = [
         Dispatcher(
             OutboxProcessor(
@@ -238,7 +245,7 @@ async def open_container(
                 composer,
                 pipeline,
                 worker,
-                _clock,
+                clock,
                 # unique per container too: a lease's owner may take it again (two library
                 # handlers in one process are two containers)
                 owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:{n}",
@@ -250,7 +257,7 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
-    service = IngestService(uow, router, pipeline, _clock, _after_round(metrics, dispatchers))
+    service = IngestService(uow, router, pipeline, clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
     decisions = (
@@ -270,23 +277,24 @@ async def open_container(
             config=config,
             database=database,
             metrics=metrics,
-            api_keys=ApiKeys(uow, _clock),
+            api_keys=ApiKeys(uow, clock),
             ingest=ingest,
-            intake=AlertIntake(ingest, _clock, fingerprint_fields=pipeline.fingerprint_fields),
-            sources=NativeIntake(ingest, config.sources, _clock),
+            intake=AlertIntake(ingest, clock, fingerprint_fields=pipeline.fingerprint_fields),
+            sources=NativeIntake(ingest, config.sources, clock),
             alerts=AlertQueries(uow),
-            outbox=OutboxAdmin(uow, _clock),
+            outbox=OutboxAdmin(uow, clock),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, live, jira_transport, config.defaults.project),
             audit=AuditIntake(
                 uow,
-                _clock,
+                clock,
                 github=config.sources.get("github"),
                 link_pattern=_link_pattern(config, live),
             ),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
+            clock=clock,
         )
     finally:
         if provider is not None:
@@ -325,7 +333,20 @@ def _link_pattern(config: Config, live: LiveConnection) -> Callable[[], str]:
 
 
 def build_app(container: Container) -> FastAPI:
-    """The HTTP app: the API, plus the admin UI placeholder."""
-    app = create_app(container, audit=container.audit)
+    """The HTTP app: the API, plus the admin UI placeholder; `/metrics` as the settings say
+    (`TICKETBRIDGE_METRICS_*`)."""
+    settings = container.settings
+    exposure = MetricsExposure(
+        on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
+    )
+    app = create_app(container, audit=container.audit, metrics=exposure)
     app.include_router(ui_router())
     return app
+
+
+def build_metrics_app(container: Container) -> FastAPI | None:
+    """`/metrics` alone, for `TICKETBRIDGE_METRICS_PORT`; None when it is served by the API."""
+    settings = container.settings
+    if settings.metrics_port is None:
+        return None
+    return create_metrics_app(container, require_key=settings.metrics_require_key)

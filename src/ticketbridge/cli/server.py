@@ -16,6 +16,7 @@ from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.bootstrap import (
     Container,
     build_app,
+    build_metrics_app,
     open_container,
     settle_heap,
     upgrade_database,
@@ -71,6 +72,9 @@ async def serve(
         )
         done = asyncio.Event()
         tasks = [asyncio.create_task(loop.run_forever(done)) for loop in _loops(container)]
+        metrics = _metrics_server(container, settings)
+        if metrics is not None:
+            tasks.append(asyncio.create_task(metrics.serve()))
         if on_ready is not None:
             tasks.append(asyncio.create_task(_when_started(server, container, on_ready)))
         if stop is not None:
@@ -82,7 +86,22 @@ async def serve(
             done.set()
             if stop is not None:
                 stop.set()  # ends _exit_when
+            if metrics is not None:
+                metrics.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _metrics_server(container: Container, settings: Settings) -> uvicorn.Server | None:
+    """`/metrics` on `TICKETBRIDGE_METRICS_PORT`, beside the API; stopped with it."""
+    app = build_metrics_app(container)
+    if app is None or settings.metrics_port is None:
+        return None
+    host = settings.metrics_host or settings.host
+    config = uvicorn.Config(
+        app, host=host, port=settings.metrics_port, log_config=None, access_log=False,
+        lifespan="off",
+    )  # fmt: skip
+    return _CompanionServer(config)
 
 
 class _GracefulServer(uvicorn.Server):
@@ -102,6 +121,14 @@ class _GracefulServer(uvicorn.Server):
         finally:
             for sig, handler in originals.items():
                 signal.signal(sig, handler)
+
+
+class _CompanionServer(uvicorn.Server):
+    """A second server in the process: the main one owns the stop signals and stops this one."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def _when_started(

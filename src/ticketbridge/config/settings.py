@@ -52,6 +52,17 @@ class Settings(BaseSettings):
         description="networks every outbound request may reach besides public addresses, "
         "comma-separated CIDRs (TICKETBRIDGE_OUTBOUND_ALLOW=127.0.0.1/32,10.20.0.0/16)",
     )
+    # GET /metrics: open on the API's address by default (what Prometheus expects); behind an
+    # API key, or only on an address of its own that the network keeps private.
+    metrics_require_key: bool = Field(
+        default=False, description="GET /metrics needs an API key with the read scope"
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="serve /metrics on this port only"
+    )
+    metrics_host: str | None = Field(
+        default=None, description="the address of metrics_port (default: TICKETBRIDGE_HOST)"
+    )
     # The outbox workers. The lease must outlast a slow request (30 s read timeout): below 5 s
     # two workers would run one job; shorter than the default only for drills.
     job_lease_seconds: float = Field(
@@ -76,7 +87,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "job_lease_seconds", "job_crash_limit", "done_job_retention_days", mode="before"
+        "job_lease_seconds",
+        "job_crash_limit",
+        "done_job_retention_days",
+        "metrics_require_key",
+        "metrics_port",
+        "metrics_host",
+        mode="before",
     )
     @classmethod
     def _blank_is_default(cls, value: object) -> object:

@@ -75,7 +75,8 @@ class GroupCommit:
     SQLite has one writer at a time; without this, concurrent single-alert requests queue on the
     database lock one transaction each. On PostgreSQL it saves a transaction per request as
     well. Nobody waits for a batch to fill: a group is whatever queued up during the previous
-    commit, so an idle server commits a lone alert at once.
+    commit, so an idle server commits a lone alert at once. A group whose transaction fails is
+    committed again request by request: only the request that caused it gets the error.
     """
 
     def __init__(self, accept: Accept, max_batch: int = 1000) -> None:
@@ -93,20 +94,28 @@ class GroupCommit:
 
     async def _drain(self) -> None:
         while self._queue:
-            group = self._take_group()
-            combined = [alert for alerts, _ in group for alert in alerts]
-            try:
-                results = await self._accept(combined)
-            except Exception as exc:  # noqa: BLE001 - a drain loop: the error goes to its requests
-                for _, future in group:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            start = 0
-            for alerts, future in group:
-                if not future.done():  # a caller that went away still had its alerts committed
-                    future.set_result(results[start : start + len(alerts)])
-                start += len(alerts)
+            await self._commit(self._take_group())
+
+    async def _commit(
+        self, group: list[tuple[Sequence[Alert], asyncio.Future[list[IngestResult]]]]
+    ) -> None:
+        combined = [alert for alerts, _ in group for alert in alerts]
+        try:
+            results = await self._accept(combined)
+        except Exception as exc:  # noqa: BLE001 - a drain loop: the error goes to its requests
+            if len(group) > 1:  # one request's alerts never cost the others theirs: each alone
+                for request in group:
+                    await self._commit([request])
+                return
+            for _, future in group:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        start = 0
+        for alerts, future in group:
+            if not future.done():  # a caller that went away still had its alerts committed
+                future.set_result(results[start : start + len(alerts)])
+            start += len(alerts)
 
     def _take_group(self) -> list[tuple[Sequence[Alert], asyncio.Future[list[IngestResult]]]]:
         group = [self._queue.pop(0)]

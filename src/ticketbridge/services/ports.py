@@ -204,7 +204,11 @@ class OutboxRepository(Protocol):
         self, job_id: int, owner: str, *, error: str, hint: str | None, now: datetime
     ) -> bool: ...
 
-    async def list(self, *, state: JobState | None, limit: int) -> list[Job]: ...
+    async def list(
+        self, *, state: JobState | None, limit: int, after_id: int | None = None
+    ) -> list[Job]:
+        """Oldest first; `after_id` pages."""
+        ...
 
     async def retry(self, job_id: int, now: datetime) -> Job | None:
         """A dead job back to pending, due now, attempts reset."""

@@ -1,14 +1,19 @@
 """Read side for the outside (API, CLI, UI): alerts with their decision and ticket, tickets,
-and the outbox's dead-letter list with retry and drop."""
+and the outbox's dead-letter list with retry and drop.
+
+Every list pages the same way (keyset): a page carries `next_cursor`, an opaque token for the
+position of its last item, which the next request passes back as `cursor`; None on the last
+page. Items arriving while a client pages never shift or repeat items.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final, Literal
+from typing import Final, Generic, Literal, TypeVar
 
 from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState, Ticket, TicketStatus
 from ticketbridge.domain.life import revive
@@ -24,10 +29,15 @@ __all__ = [
     "AlertView",
     "JobView",
     "OutboxAdmin",
+    "Page",
     "TicketView",
     "decode_cursor",
     "encode_cursor",
+    "page_of",
 ]
+
+T = TypeVar("T")
+MAX_POSITION = 2**63 - 1  # ids are 64-bit on every database: a cursor never points past one
 
 
 @dataclass(frozen=True)
@@ -65,9 +75,14 @@ NO_FILTER = AlertFilter()
 
 
 @dataclass(frozen=True)
-class AlertPage:
-    items: list[AlertView]
+class Page(Generic[T]):
+    """One page of a list; pass `next_cursor` back as `cursor` for the next one."""
+
+    items: list[T]
     next_cursor: str | None  # None: this is the last page
+
+
+AlertPage = Page[AlertView]
 
 
 @dataclass(frozen=True)
@@ -171,9 +186,9 @@ class AlertQueries:
     async def page(
         self, *, limit: int = 100, cursor: str | None = None, where: AlertFilter = NO_FILTER
     ) -> AlertPage:
-        """One page of alerts, newest first, filtered in the database; pass `next_cursor` back
-        for the next (older) page. InputError (path "cursor") for a cursor we did not issue."""
-        before = decode_cursor(cursor) if cursor is not None else None
+        """One page of alerts, newest first, filtered in the database. InputError (path
+        "cursor") for a cursor we did not issue."""
+        before = decode_cursor(cursor)
         async with self._uow_factory() as uow:
             rows = await uow.alerts.list(
                 limit=limit + 1,  # one more: is there a next page at all?
@@ -183,16 +198,21 @@ class AlertQueries:
                 state=where.state,
                 decision=where.decision,
             )
-            views = await _views(uow, rows[:limit])
-        more = len(rows) > limit
-        return AlertPage(views, encode_cursor(rows[limit - 1].pk) if more else None)
+            page = page_of(rows, limit, lambda row: row.pk)
+            views = await _views(uow, page.items)
+        return Page(views, page.next_cursor)
 
-    async def tickets(self, *, limit: int = 100, before_id: int | None = None) -> list[TicketView]:
-        """Newest first."""
+    async def tickets(self, *, limit: int = 100) -> list[TicketView]:
+        """The newest `limit` tickets."""
+        return (await self.ticket_page(limit=limit)).items
+
+    async def ticket_page(self, *, limit: int = 100, cursor: str | None = None) -> Page[TicketView]:
+        """One page of tickets, newest first."""
+        before = decode_cursor(cursor)
         async with self._uow_factory() as uow:
-            return [
-                ticket_view(t) for t in await uow.tickets.list(limit=limit, before_id=before_id)
-            ]
+            rows = await uow.tickets.list(limit=limit + 1, before_id=before)
+        views = [ticket_view(t) for t in rows]
+        return page_of(views, limit, lambda view: view.id)
 
 
 async def _views(uow: UnitOfWork, rows: Sequence[StoredAlert]) -> list[AlertView]:
@@ -202,24 +222,35 @@ async def _views(uow: UnitOfWork, rows: Sequence[StoredAlert]) -> list[AlertView
     return [_alert_view(r, tickets.get(r.ticket_id) if r.ticket_id else None) for r in rows]
 
 
-def encode_cursor(before_pk: int) -> str:
-    """Opaque to clients: the page continues below this alert pk (keyset paging)."""
-    raw = json.dumps({"v": 1, "before": before_pk}, separators=(",", ":")).encode()
+def page_of(rows: Sequence[T], limit: int, position: Callable[[T], int]) -> Page[T]:
+    """The page of `rows` (fetched with `limit + 1`: the extra one says whether another page
+    follows), its cursor at the position of its last item."""
+    if len(rows) <= limit:
+        return Page(list(rows), None)
+    return Page(list(rows[:limit]), encode_cursor(position(rows[limit - 1])))
+
+
+def encode_cursor(position: int) -> str:
+    """Opaque to clients: the page continues past the item at `position` (its id)."""
+    raw = json.dumps({"v": 1, "after": position}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
-    """The pk a cursor continues below; InputError naming "cursor" for anything else."""
+def decode_cursor(cursor: str | None) -> int | None:
+    """The position a cursor continues past (None: from the start); InputError naming "cursor"
+    for anything we did not issue, a position beyond 64 bits included."""
+    if cursor is None:
+        return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
     except (ValueError, TypeError):  # binascii.Error and JSONDecodeError are ValueErrors
         data = None
-    before = data.get("before") if isinstance(data, dict) and data.get("v") == 1 else None
-    if type(before) is not int or before < 1:
+    position = data.get("after") if isinstance(data, dict) and data.get("v") == 1 else None
+    if type(position) is not int or not 1 <= position <= MAX_POSITION:
         problem = Problem("cursor", "not a cursor from this API: pass `next_cursor` as it is")
         raise InputError("invalid query", [problem])
-    return before
+    return position
 
 
 class OutboxAdmin:
@@ -230,8 +261,17 @@ class OutboxAdmin:
         self._clock = clock
 
     async def jobs(self, state: JobState | None = JobState.DEAD, limit: int = 100) -> list[JobView]:
+        """The oldest `limit` jobs (in `state`; None: any)."""
+        return (await self.page(state=state, limit=limit)).items
+
+    async def page(
+        self, *, state: JobState | None = JobState.DEAD, limit: int = 100, cursor: str | None = None
+    ) -> Page[JobView]:
+        """One page of jobs, oldest first (the order they run in)."""
+        after = decode_cursor(cursor)
         async with self._uow_factory() as uow:
-            return [job_view(j) for j in await uow.outbox.list(state=state, limit=limit)]
+            rows = await uow.outbox.list(state=state, limit=limit + 1, after_id=after)
+        return page_of([job_view(j) for j in rows], limit, lambda view: view.id)
 
     async def counts(self) -> dict[JobState, int]:
         async with self._uow_factory() as uow:

@@ -1,5 +1,6 @@
 """What every adapter needs: JSON decoding, pydantic errors translated into `InputError` with a
-field path, severity words, deterministic ids and fingerprints, and UTC timestamps.
+field path, severity words, deterministic ids and fingerprints, and UTC timestamps; the bounds
+of what the store can keep are `sources._bounds`' (re-exported here).
 
 Every failure leaves here as `ticketbridge.errors.InputError` whose problems name the field
 (`alerts[0].severity`; `$` is the payload itself), never as a pydantic or json exception.
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import (
@@ -34,8 +34,24 @@ from ticketbridge.domain import (
     fingerprint_fields_for,
 )
 from ticketbridge.errors import InputError, Problem
+from ticketbridge.sources._bounds import (
+    EARLIEST,
+    LATEST,
+    MAX_LENGTHS,
+    NUL_FREE,
+    NUL_MESSAGE,
+    ROOT,
+    Timestamp,
+    in_range_numbers,
+    join_path,
+    may_hold_large_numbers,
+    storable,
+    to_utc,
+)
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "MAX_BATCH",
     "MAX_LENGTHS",
     "NUL_FREE",
@@ -50,9 +66,11 @@ __all__ = [
     "SeverityName",
     "SeverityWord",
     "StatusWord",
+    "Timestamp",
     "batch_entries",
     "derive_id",
     "event_id",
+    "in_range_numbers",
     "invalid",
     "join_path",
     "load_json",
@@ -67,14 +85,12 @@ __all__ = [
     "with_fingerprint",
 ]
 
-ROOT = "$"
 MAX_BATCH = 1000
 RawPayload = bytes | bytearray | str | Mapping[str, Any] | Sequence[Any]
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Words sources use beyond Severity.parse's synonyms (seed 003's `urgent`, Jira's own names,
 # P1..P5 as on-call tools number them).
 _EXTRA_SEVERITY_WORDS = {
@@ -94,14 +110,6 @@ _EXTRA_SEVERITY_WORDS = {
 }
 _SEVERITY_WORDS = ", ".join(s.value for s in Severity)
 _SEVERITY_BY_VALUE = {s.value: s for s in Severity}
-
-# What the store keeps: longer values, and NUL characters (PostgreSQL text cannot hold U+0000),
-# are refused at parsing naming the field, not by the database with a 500 (found by the HTTP
-# fuzz of the sources on PostgreSQL). Our Alert JSON checks them in its model (`NUL_FREE` is
-# its pattern, reported as NUL_MESSAGE), the other sources on the alert they built (`storable`).
-MAX_LENGTHS = {"id": 255, "source": 64, "kind": 64, "fingerprint": 255}
-NUL_MESSAGE = "must not contain NUL characters (U+0000)"
-NUL_FREE = r"^[^\x00]*$"
 
 
 class NativeModel(BaseModel):
@@ -127,20 +135,26 @@ def load_json(payload: RawPayload) -> Any:
     """The payload as JSON values: bytes and text are decoded (UTF-8, strict JSON), parsed
     mappings and lists are taken as they are."""
     if isinstance(payload, bytes | bytearray):
+        raw = bytes(payload)
         try:
-            text = bytes(payload).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise invalid(ROOT, f"body is not UTF-8 (byte {exc.start})") from None
     elif isinstance(payload, str):
         text = payload
+        raw = payload.encode("utf-8", "surrogatepass")
     else:
+        in_range_numbers(payload)  # parsed by the caller: any float is possible
         return payload
     try:
         # pydantic-core's parser (jiter): strict JSON (no NaN/Infinity), several times faster
         # than the json module on the 1,000-alert bodies of the ingest hot path.
-        return from_json(text, allow_inf_nan=False, cache_strings=False)
+        data = from_json(text, allow_inf_nan=False, cache_strings=False)
     except ValueError as exc:  # its message says where: "… at line 1 column 7"
         raise invalid(ROOT, f"body is not JSON: {exc}") from None
+    if may_hold_large_numbers(raw):
+        in_range_numbers(data)
+    return data
 
 
 def validate(model: type[ModelT], data: Any, *, path: str = "") -> ModelT:
@@ -165,19 +179,6 @@ def _message(error: Mapping[str, Any]) -> str:
     if error["type"] == "value_error" and "error" in error.get("ctx", {}):
         return str(error["ctx"]["error"])  # our own message, without pydantic's prefix
     return str(error["msg"])
-
-
-def join_path(prefix: str, *loc: str | int) -> str:
-    """`join_path("alerts", 0, "severity")` → `alerts[0].severity`; nothing → `$`."""
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            path += f".{part}" if path else part
-        else:
-            path += f"[{json.dumps(part)}]"
-    return path or ROOT
 
 
 def severity_from_word(value: object) -> Severity:
@@ -234,13 +235,6 @@ class LinkModel(NativeModel):
 
     title: Annotated[str, AfterValidator(_link_title)] = "Link"  # blank: a link still needs text
     url: NonEmptyStr
-
-
-def to_utc(moment: datetime) -> datetime:
-    """Aware UTC; a timestamp without an offset is taken as UTC (what the sources mean)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _digest(*parts: object) -> str:
@@ -311,27 +305,6 @@ def parse_each(
     if problems:
         raise InputError("invalid payload", problems)
     return results
-
-
-_TEXT_FIELDS = ("id", "source", "kind", "title", "description", "fingerprint")
-
-
-def storable(alert: Alert, path: str = "") -> Alert:
-    """The alert, if the store can keep its text fields (`MAX_LENGTHS`, no NUL); else
-    InputError naming each one (the alert's own field names, under the entry's `path`)."""
-    problems: list[Problem] = []
-    for name in _TEXT_FIELDS:
-        value: str = getattr(alert, name)
-        if "\x00" in value:
-            problems.append(Problem(join_path(path, name), NUL_MESSAGE))
-        limit = MAX_LENGTHS.get(name)
-        if limit is not None and len(value) > limit:
-            problems.append(
-                Problem(join_path(path, name), f"at most {limit} characters, got {len(value)}")
-            )
-    if problems:
-        raise InputError("invalid payload", problems)
-    return alert
 
 
 def with_fingerprint(

@@ -31,6 +31,7 @@ from ticketbridge.sources._parsing import (
     NonEmptyStr,
     RawPayload,
     StatusWord,
+    Timestamp,
     event_id,
     invalid,
     load_json,
@@ -54,7 +55,7 @@ class AlertmanagerAlert(NativeModel):
     status: StatusWord | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime | None = None
+    startsAt: Timestamp | None = None
     endsAt: datetime | None = None
     generatorURL: str | None = None
     fingerprint: NonEmptyStr | None = None

@@ -25,6 +25,7 @@ from ticketbridge.sources._parsing import (
     NonEmptyStr,
     RawPayload,
     SeverityWord,
+    Timestamp,
     derive_id,
     invalid,
     load_json,
@@ -80,7 +81,7 @@ class ComplianceResult(NativeModel):
     check_id: NonEmptyStr | None = _aliases(
         "checkRunId", "check_run_id", "checkId", "check_id", "runId", "run_id", "id"
     )
-    checked_at: datetime | None = _aliases(
+    checked_at: Timestamp | None = _aliases(
         "timestamp", "checkedAt", "checked_at", "detectedAt", "detected_at"
     )
 

@@ -7,8 +7,9 @@ Every rule is here once:
 - Defaults: `source` `generic`, `kind` `alert`, `status` `firing`, `occurred_at` = arrival.
 - An entry without `id` gets one derived from the entry (`derive_id`): a retried delivery keeps
   its id, so ingest, idempotent on (source, id), stores it once.
-- Timestamps end up aware UTC (no offset = UTC); a sender's `received_at` is ignored (ours is
-  the arrival time). Numbers are accepted where text is expected (`"id": 123`).
+- Timestamps end up aware UTC (no offset = UTC), between 1970 and 9000 (`Timestamp`); a
+  sender's `received_at` is ignored (ours is the arrival time). Numbers are accepted where text
+  is expected (`"id": 123`); numbers beyond a double's range (`1e400`) are refused anywhere.
 - Unknown keys are kept in `attributes`; an explicit `attributes` key wins on a clash.
 - Text the store cannot keep (NUL, over-long id/source/kind/fingerprint) is refused naming the
   field, with every other problem of every entry.
@@ -38,8 +39,10 @@ from ticketbridge.sources._parsing import (
     RawPayload,
     SeverityName,
     StatusWord,
+    Timestamp,
     batch_entries,
     derive_id,
+    in_range_numbers,
     load_json,
     parse_each,
     to_utc,
@@ -94,7 +97,7 @@ class GenericAlert(NativeModel):
     status: StatusWord = AlertStatus.FIRING
     fingerprint: StoredId | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
-    occurred_at: datetime | None = None
+    occurred_at: Timestamp | None = None
     received_at: datetime | None = None  # ours is the arrival time; a sender's is ignored
     links: list[LinkModel] = Field(default_factory=list)
 
@@ -175,6 +178,7 @@ def alert_from_entry(
     id_for_missing: IdFor = derive_id,
 ) -> Alert:
     """One entry → `Alert`, or `InputError` naming its bad fields under `path`."""
+    in_range_numbers(entry, path)  # a parsed entry (the library's) may hold any float
     model = validate(GenericAlert, entry, path=path)
     return _alert(model, entry, to_utc(received_at), fields_for, id_for_missing)
 
@@ -200,7 +204,7 @@ def _alert(
         status=model.status,
         fingerprint=given or "",
         attributes={**extras, **model.attributes} if extras else model.attributes,
-        occurred_at=to_utc(model.occurred_at) if model.occurred_at else received,
+        occurred_at=model.occurred_at or received,
         received_at=received,
         links=tuple(AlertLink(link.title, link.url) for link in model.links) if model.links else (),
     )

@@ -22,6 +22,7 @@ from ticketbridge.sources._parsing import (
     NativeModel,
     NonEmptyStr,
     RawPayload,
+    Timestamp,
     load_json,
     to_utc,
     validate,
@@ -48,7 +49,7 @@ class _Author(NativeModel):
 class _Commit(NativeModel):
     id: NonEmptyStr
     message: str
-    timestamp: datetime | None = None
+    timestamp: Timestamp | None = None
     url: str = ""
     author: _Author = Field(default_factory=_Author)
 

@@ -31,6 +31,7 @@ from ticketbridge.sources._parsing import (
     NonEmptyStr,
     RawPayload,
     SeverityWord,
+    Timestamp,
     load_json,
     storable,
     to_utc,
@@ -66,7 +67,7 @@ class KeeptrustsEscalation(NativeModel):
     llm_model: NonEmptyStr | None = _aliases("model", "model_name", "modelName")
     gateway_id: NonEmptyStr | None = _aliases("gateway_id", "gatewayId")
     user_id: NonEmptyStr | None = _aliases("user_id", "userId")
-    timestamp: datetime | None = _aliases("timestamp", "created_at", "createdAt")
+    timestamp: Timestamp | None = _aliases("timestamp", "created_at", "createdAt")
     severity: SeverityWord | None = None
     kind: NonEmptyStr | None = None
     reason: str | None = _aliases("reason", "description", "message")

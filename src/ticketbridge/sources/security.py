@@ -29,6 +29,7 @@ from ticketbridge.sources._parsing import (
     NonEmptyStr,
     RawPayload,
     SeverityWord,
+    Timestamp,
     derive_id,
     event_id,
     parse_batch,
@@ -126,7 +127,7 @@ class SecurityAlert(NativeModel):
     )
     status: NonEmptyStr | None = None
     url: NonEmptyStr | None = _aliases("url", "link", "alertUrl", "alert_url")
-    timestamp: datetime | None = _aliases("timestamp", "createdAt", "created_at", "detectedAt")
+    timestamp: Timestamp | None = _aliases("timestamp", "createdAt", "created_at", "detectedAt")
     fingerprint: NonEmptyStr | None = None
     mitre: Mitre = Field(default_factory=Mitre)
     evidence: list[Evidence] = Field(default_factory=list)

@@ -29,6 +29,7 @@ from ticketbridge.sources._parsing import (
     NonEmptyStr,
     RawPayload,
     SeverityWord,
+    Timestamp,
     derive_id,
     event_id,
     parse_batch,
@@ -68,7 +69,7 @@ class TruthVouchAlert(NativeModel):
     policy_violation: bool | None = _aliases("policy_violation", "policyViolation")
     status: NonEmptyStr | None = None
     fingerprint: NonEmptyStr | None = None
-    detected_at: datetime | None = _aliases(
+    detected_at: Timestamp | None = _aliases(
         "detected_at", "detectedAt", "created", "created_at", "createdAt", "timestamp"
     )
     links: list[LinkModel] = Field(default_factory=list)

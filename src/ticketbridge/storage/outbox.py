@@ -184,10 +184,14 @@ class SqlOutbox:
             updated_at=now,
         )
 
-    async def list(self, *, state: JobState | None, limit: int) -> list[Job]:
+    async def list(
+        self, *, state: JobState | None, limit: int, after_id: int | None = None
+    ) -> list[Job]:
         query = select(jobs).order_by(jobs.c.id).limit(limit)
         if state is not None:
             query = query.where(jobs.c.state == state.value)
+        if after_id is not None:
+            query = query.where(jobs.c.id > after_id)
         return [_job(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def retry(self, job_id: int, now: datetime) -> Job | None:

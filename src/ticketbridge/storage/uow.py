@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
+import structlog
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ticketbridge.errors import StoredValueRefused
 from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
 from ticketbridge.storage.outbox import SqlOutbox
@@ -19,6 +22,8 @@ from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
 
 __all__ = ["SqlUnitOfWork"]
+
+log = structlog.get_logger("ticketbridge.storage")
 
 
 class SqlUnitOfWork:
@@ -68,6 +73,10 @@ class SqlUnitOfWork:
                 await conn.close()
             finally:
                 self._release()
+        if exc is not None and _refused_value(exc):
+            # The kind only: the driver's message quotes the value, which may be anything.
+            log.warning("storage_refused_value", error=type(exc).__name__, sqlstate=_sqlstate(exc))
+            raise StoredValueRefused from exc
 
     def _release(self) -> None:
         if self._writer_lock is not None and self._writer_lock.locked():
@@ -80,3 +89,18 @@ class SqlUnitOfWork:
     async def rollback(self) -> None:
         assert self._conn is not None, "rollback outside `async with`"
         await self._conn.rollback()
+
+
+def _refused_value(exc: BaseException) -> bool:
+    """A value the database or its driver cannot take: PostgreSQL's data exceptions (SQLSTATE
+    class 22: out of range, invalid text or JSON, NUL), SQLite's, and the drivers' own
+    conversions (an integer beyond 64 bits, a lone surrogate)."""
+    if isinstance(exc, DataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return _sqlstate(exc).startswith("22")
+    return isinstance(exc, OverflowError | UnicodeEncodeError)
+
+
+def _sqlstate(exc: BaseException) -> str:
+    return str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")

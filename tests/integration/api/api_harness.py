@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from ticketbridge import bootstrap
 from ticketbridge.config.schema import Config
-from ticketbridge.config.settings import Settings
-from ticketbridge.services import WorkerSettings
+from ticketbridge.config.settings import load_settings
+from ticketbridge.services import Clock, WorkerSettings
 
 
 @dataclass
@@ -51,17 +53,27 @@ async def open_api(
     transport: httpx.AsyncBaseTransport | None = None,
     database_url: str | None = None,
     worker: WorkerSettings | None = None,
+    environment: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Api]:
     """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope; its
-    workers settle at once unless `worker` says otherwise."""
+    workers settle at once unless `worker` says otherwise; `environment`: more
+    `TICKETBRIDGE_*` settings, as the process environment gives them."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
-    settings = Settings(database_url=url, data_dir=tmp_path)
+    base = {"TICKETBRIDGE_DATABASE_URL": url, "TICKETBRIDGE_DATA_DIR": str(tmp_path)}
+    settings = load_settings({**base, **(environment or {})})
     await bootstrap.upgrade_database(url)
     settle = worker or WorkerSettings(
         settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10)
     )
+    timing = {"clock": clock} if clock is not None else {}
     async with bootstrap.open_container(
-        settings, config, workers=workers, jira_transport=transport, worker_settings=settle
+        settings,
+        config,
+        workers=workers,
+        jira_transport=transport,
+        worker_settings=settle,
+        **timing,
     ) as container:
         keys = {}
         for scope in ("ingest", "read", "admin"):  # each speaks for `generic` (the default)
@@ -69,3 +81,22 @@ async def open_api(
         transport = httpx.ASGITransport(app=bootstrap.build_app(container))
         async with httpx.AsyncClient(transport=transport, base_url="http://tb.test") as client:
             yield Api(client, container, keys)
+
+
+@contextmanager
+def api_on_loop(
+    runner: asyncio.Runner,
+    tmp_path: Path,
+    config: Config,
+    database_url: str | None = None,
+    **options: Any,
+) -> Iterator[Api]:
+    """`open_api` (with `options`) held open on `runner`'s loop, for a synchronous test
+    (hypothesis runs its examples synchronously; each request is `runner.run(api.client.…)`)."""
+    stack = AsyncExitStack()
+    opened = open_api(tmp_path, config, database_url=database_url, **options)
+    api = runner.run(stack.enter_async_context(opened))
+    try:
+        yield api
+    finally:
+        runner.run(stack.aclose())

@@ -17,23 +17,23 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from api_harness import Api, open_api
+from api_harness import Api, api_on_loop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from source_fixtures import FIXTURES, parse_any
 
-from support.postgres import PostgresServer, postgres_server
+from support.postgres import database_url, postgres_server
 from ticketbridge.config.schema import Config
 from ticketbridge.errors import InputError
 from ticketbridge.sources import SOURCES
 
-__all__ = ["postgres_server"]  # the fixture, imported for this module
+__all__ = ["database_url", "postgres_server"]  # the fixtures, imported for this module
 
 FUZZ = settings(max_examples=40, deadline=None)
 TOKEN = "fuzz-source-token"
@@ -168,25 +168,11 @@ class Target:
         return items
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.create_database()
-
-
 @contextmanager
 def target(tmp_path: Path, database_url: str) -> Iterator[Target]:
     config = Config.model_validate({"sources": {name: {"token": TOKEN} for name in SOURCES}})
-    with asyncio.Runner() as runner:
-        stack = AsyncExitStack()
-        opened = open_api(tmp_path, config, database_url=database_url)
-        api = runner.run(stack.enter_async_context(opened))
-        try:
-            yield Target(runner, api)
-        finally:
-            runner.run(stack.aclose())
+    with asyncio.Runner() as runner, api_on_loop(runner, tmp_path, config, database_url) as api:
+        yield Target(runner, api)
 
 
 def test_every_source_has_a_valid_fixture_here() -> None:

@@ -1,0 +1,75 @@
+"""What the OpenAPI says beyond what FastAPI derives from the routes: the raw-body schema of
+`POST /v1/alerts`, and how the native sources authenticate.
+
+API keys are declared by the routes themselves (`api.auth`: the `apiKey` bearer scheme with
+each route's scope). The native source routes read their body raw and check the source's own
+credential, so their schemes are declared here: a signature header, a bearer token or
+`?token=`, any one of them (as `sources.<name>` configures), and GitHub's signature for its
+push webhook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from ticketbridge.api.ingest_routes import ALERT_IN_SCHEMA
+
+__all__ = ["SOURCE_SCHEMES", "document_openapi"]
+
+SOURCE_SCHEMES: dict[str, dict[str, str]] = {
+    "sourceSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-TicketBridge-Signature",
+        "description": '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the '
+        "source's `secret`; accepted within 5 minutes of now.",
+    },
+    "sourceToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The source's `token` (not an API key): `Authorization: Bearer <token>`.",
+    },
+    "sourceTokenQuery": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "The source's `token`, for senders that cannot set headers.",
+    },
+    "githubSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Hub-Signature-256",
+        "description": "GitHub's `sha256=<hex HMAC-SHA256 of the body>` with the webhook secret.",
+    },
+}
+_SOURCE_SECURITY: list[dict[str, list[str]]] = [
+    {"sourceSignature": []},
+    {"sourceToken": []},
+    {"sourceTokenQuery": []},
+]
+_ROUTE_SECURITY = {
+    ("/v1/sources/{source}", "post"): _SOURCE_SECURITY,
+    ("/v1/sources/github", "post"): [{"githubSignature": []}, *_SOURCE_SECURITY],
+}
+
+
+def document_openapi(app: FastAPI) -> None:
+    """Complete the app's OpenAPI once, when it is first asked for."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            components = schema.setdefault("components", {})
+            components.setdefault("schemas", {})["AlertIn"] = ALERT_IN_SCHEMA
+            components.setdefault("securitySchemes", {}).update(SOURCE_SCHEMES)
+            for (path, method), security in _ROUTE_SECURITY.items():
+                operation = schema.get("paths", {}).get(path, {}).get(method)
+                if operation is not None:
+                    operation["security"] = security
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
