@@ -92,7 +92,10 @@ class Service:
 
 
 def nonsense_jira(request: httpx.Request) -> httpx.Response:
-    """A Jira that answers 200 with something no Jira would send."""
+    """A Jira that answers 200 with something no Jira would send (but says which site it is,
+    so the workers go on to send what it cannot answer)."""
+    if request.url.path == "/_edge/tenant_info":
+        return httpx.Response(200, json={"cloudId": "acme-cloud-id"})
     return httpx.Response(200, json=["not", {"what": "Jira sends"}])
 
 

@@ -34,7 +34,10 @@ async def test_a_signature_is_fresh_by_the_clock_given(api: Api) -> None:
     response = await api.client.post(
         "/v1/sources/keeptrusts",
         content=body,
-        headers={"X-TicketBridge-Signature": sign(SECRET, body, THEN)},
+        headers={
+            "X-TicketBridge-Signature": sign(SECRET, body, THEN),
+            "Content-Type": "application/json",
+        },
     )
     assert response.status_code == 202, response.text
     listed = await api.client.get("/v1/alerts", headers=api.auth("read"))
@@ -47,7 +50,11 @@ async def test_a_push_arrives_at_the_clocks_time(api: Api) -> None:
     kept = await api.client.post(
         "/v1/sources/github",
         json=push,
-        headers={"Authorization": "Bearer gh-token", "X-GitHub-Event": "push"},
+        headers={
+            "Authorization": "Bearer gh-token",
+            "X-GitHub-Event": "push",
+            "Content-Type": "application/json",
+        },
     )
     assert kept.status_code == 202, kept.text
     assert datetime.fromisoformat(kept.json()["push"]["received_at"]) == THEN

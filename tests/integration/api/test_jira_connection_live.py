@@ -13,7 +13,9 @@ from api_harness import Api, open_api
 from test_github_audit import github_headers
 
 from jira_emulator import Emulator
+from ticketbridge.bootstrap import uow_factory
 from ticketbridge.config.schema import Config
+from ticketbridge.services.site import SiteBinding
 
 B_FIRST_ISSUE = {
     "fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "x"}
@@ -77,7 +79,7 @@ async def test_a_connection_saved_while_running_is_used_at_once(
     alert = (await api.client.get("/v1/alerts/a-1", headers=api.auth("read"))).json()
     assert alert["ticket"]["key"] == "OPS-1"
 
-    # Another site: its keys must differ from A's (the store knows tickets by key alone).
+    # Another site, with an issue of its own at A's key.
     async with site_b.client() as jira:
         made = await jira.post("/rest/api/2/issue", json=B_FIRST_ISSUE)
         assert made.status_code == 201, made.text
@@ -87,6 +89,11 @@ async def test_a_connection_saved_while_running_is_used_at_once(
     assert put.status_code == 200, put.text
     other = ALERT | {"id": "a-2", "title": "Another model, another leak"}
     await api.client.post("/v1/alerts", json=other, headers=api.auth("ingest"))
+    await api.drain()
+    assert keys(site_b) == ["OPS-1"]  # A's ticket waits for a decision: nothing is written
+    assert api.container.provider is not None
+    site = SiteBinding(uow_factory(api.container.database), api.container.provider)
+    assert (await site.separate())[1] == 1  # keep the sites apart (`ticketbridge site separate`)
     await api.drain()
     assert keys(site_a) == ["OPS-1"]
     assert keys(site_b) == ["OPS-1", "OPS-2"]
