@@ -22,9 +22,14 @@ from pydantic_settings import (
 
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["DATABASE_URL", "LIBRARY_DATABASE_URL", "Settings", "load_settings"]
 
 _PREFIX = "TICKETBRIDGE_"
+
+DATABASE_URL = "sqlite+aiosqlite:///./var/ticketbridge.db"
+"""The service's store when TICKETBRIDGE_DATABASE_URL is unset."""
+LIBRARY_DATABASE_URL = "sqlite+aiosqlite:///./var/library.db"
+"""The library's store unless the script names one (kept apart from the service's)."""
 
 
 class Settings(BaseSettings):
@@ -34,7 +39,7 @@ class Settings(BaseSettings):
         env_prefix=_PREFIX, extra="ignore", frozen=True, case_sensitive=False
     )
 
-    database_url: str = "sqlite+aiosqlite:///./var/ticketbridge.db"
+    database_url: str = DATABASE_URL
     config: Path = Path("ticketbridge.yaml")
     data_dir: Path = Path("./var")
     secret_key: SecretStr | None = Field(

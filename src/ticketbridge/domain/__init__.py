@@ -1,6 +1,7 @@
 """ticketbridge.domain: the pure vocabulary of the pipeline (alerts, tickets, decisions, states)
 and the ticket's life (`domain.life`)."""
 
+from ticketbridge.domain import defaults
 from ticketbridge.domain.alert import Alert, AlertLink, AlertStatus
 from ticketbridge.domain.decision import Decision, DecisionKind, RepeatMode, TicketPolicy, decide
 from ticketbridge.domain.fingerprint import (
@@ -10,11 +11,19 @@ from ticketbridge.domain.fingerprint import (
 )
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.severity import Severity
-from ticketbridge.domain.states import AlertState, JobKind, JobState, TicketStatus
+from ticketbridge.domain.states import (
+    JIRA_OUTCOMES,
+    AlertState,
+    JobKind,
+    JobState,
+    StatusCategory,
+    TicketStatus,
+)
 from ticketbridge.domain.ticket import Ticket, marker_key
 
 __all__ = [
     "DEFAULT_FINGERPRINT_FIELDS",
+    "JIRA_OUTCOMES",
     "Alert",
     "AlertLink",
     "AlertState",
@@ -27,10 +36,12 @@ __all__ = [
     "JobState",
     "RepeatMode",
     "Severity",
+    "StatusCategory",
     "Ticket",
     "TicketPolicy",
     "TicketStatus",
     "decide",
+    "defaults",
     "derive_fingerprint",
     "fingerprint_fields_for",
     "marker_key",
