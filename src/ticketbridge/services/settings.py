@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from ticketbridge.backoff import Backoff
 from ticketbridge.config import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import AlertState, Severity, TicketPolicy
@@ -83,6 +84,7 @@ class WorkerSettings:
     lease: timedelta = timedelta(seconds=120)
     # Wait this long after an unknown create before the marker lookup (search index lag).
     settle_delay: timedelta = timedelta(seconds=5)
+    # A failed job waits `Backoff(backoff_base, backoff_max)`: Jira may be down for a while.
     backoff_base: timedelta = timedelta(seconds=1)
     backoff_max: timedelta = timedelta(minutes=5)
     batch: int = 50
@@ -94,6 +96,11 @@ class WorkerSettings:
     # checked by each dispatcher at most once per `purge_every`.
     done_retention: timedelta = timedelta(days=7)
     purge_every: timedelta = timedelta(minutes=10)
+
+    @property
+    def backoff(self) -> Backoff:
+        """How long a job that failed transiently waits before its next attempt."""
+        return Backoff(base=self.backoff_base, cap=self.backoff_max)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerSettings:

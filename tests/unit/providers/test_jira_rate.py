@@ -108,7 +108,22 @@ async def test_backoff_is_exponential_with_jitter_and_stops_after_four_retries()
     assert len(vt.slept) == 4
     for n, waited in enumerate(vt.slept):
         base = 0.5 * 2**n
-        assert 0.7 * base <= waited <= 1.3 * base
+        assert 0.8 * base <= waited <= 1.2 * base
+
+
+async def test_a_late_retry_after_does_not_shorten_the_backoff() -> None:
+    """Retry-After is a floor on the backoff, not a replacement for it: after three 503s, a
+    429 asking for 1 s still waits the fourth step (4 s, jittered 0.8-1.2)."""
+    vt = VirtualTime()
+    answers = [httpx.Response(503)] * 3 + [httpx.Response(429, headers={"Retry-After": "1"})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else httpx.Response(200, json={"key": "OPS-1"})
+
+    client = client_for(handler, vt)
+    assert await client.get_issue("OPS-1") == {"key": "OPS-1"}
+    assert len(vt.slept) >= 4
+    assert 0.8 * 4.0 <= vt.slept[3] <= 1.2 * 4.0
 
 
 async def test_create_is_never_retried_after_a_5xx_or_lost_answer() -> None:
