@@ -16,7 +16,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -29,6 +29,7 @@ from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider, effective_jira
+from ticketbridge.clock import system_clock
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
@@ -167,7 +168,7 @@ class Container:
         return self.audit
 
     def now(self) -> datetime:
-        return _clock()
+        return system_clock()
 
 
 def uow_factory(database: Database) -> UnitOfWorkFactory:
@@ -175,10 +176,6 @@ def uow_factory(database: Database) -> UnitOfWorkFactory:
     # its repositories as plain (mutable, hence invariant) attributes, which mypy cannot match
     # with the concrete repository types; the cast states the structural fit in one place.
     return cast(UnitOfWorkFactory, database.unit_of_work)
-
-
-def _clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def _after_round(
@@ -227,7 +224,7 @@ async def open_container(
         else None
     )
     worker = worker_settings or worker_settings_from(settings)
-    watch = JiraWatch(uow, _clock)  # one per process: one warning per outage, not per worker
+    watch = JiraWatch(uow, system_clock)  # one per process: one warning per outage, not per worker
     dispatchers = [
         Dispatcher(
             OutboxProcessor(
@@ -237,7 +234,7 @@ async def open_container(
                 composer,
                 pipeline,
                 worker,
-                _clock,
+                system_clock,
                 # unique per container too: a lease's owner may take it again (two library
                 # handlers in one process are two containers)
                 owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:{n}",
@@ -248,7 +245,7 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
-    service = IngestService(uow, router, pipeline, _clock, _after_round(metrics, dispatchers))
+    service = IngestService(uow, router, pipeline, system_clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
     decisions = (
@@ -268,17 +265,19 @@ async def open_container(
             config=config,
             database=database,
             metrics=metrics,
-            api_keys=ApiKeys(uow, _clock),
+            api_keys=ApiKeys(uow, system_clock),
             ingest=ingest,
-            intake=AlertIntake(ingest, _clock, fingerprint_fields=pipeline.fingerprint_fields),
-            sources=NativeIntake(ingest, config.sources, _clock),
+            intake=AlertIntake(
+                ingest, system_clock, fingerprint_fields=pipeline.fingerprint_fields
+            ),
+            sources=NativeIntake(ingest, config.sources, system_clock),
             alerts=AlertQueries(uow),
-            outbox=OutboxAdmin(uow, _clock),
+            outbox=OutboxAdmin(uow, system_clock),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, config, jira_transport),
             audit=AuditIntake(
                 uow,
-                _clock,
+                system_clock,
                 github=config.sources.get("github"),
                 link_pattern=config.audit.link_pattern,
             ),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from ticketbridge import bootstrap
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 from ticketbridge.cli.send_cmd import load_alerts
+from ticketbridge.clock import system_clock
 from ticketbridge.config import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Alert
@@ -114,7 +114,7 @@ def _alerts(file: str, source: str, config: Config) -> list[Alert]:
                 "cannot read alerts", [Problem(file, exc.strerror or str(exc))]
             ) from exc
     items = load_alerts(text)
-    now = datetime.now(UTC)
+    now = system_clock()
     fields = PipelineSettings.from_config(config).fingerprint_fields
     if source == "generic":
         return parse_alerts(items, now=now, fingerprint_fields=fields, max_batch=len(items))

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,6 +31,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from ticketbridge.bootstrap import LibraryServices, library_settings, load_config, open_library
+from ticketbridge.clock import system_clock
 from ticketbridge.config import Config, Defaults, load_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import LIBRARY_DATABASE_URL, Settings
@@ -226,7 +226,7 @@ class Bridge(JiraCalls):
         given = isinstance(payload, Mapping) and bool(payload.get("fingerprint"))
         if fields is None and not given and name in _LIBRARY_FINGERPRINTS:
             fields = _BY_ID if keyed_by_id else _LIBRARY_FINGERPRINTS[name]
-        return parse_native(name, payload, now=datetime.now(UTC), fingerprint_fields=fields)
+        return parse_native(name, payload, now=system_clock(), fingerprint_fields=fields)
 
     async def ingest(
         self,

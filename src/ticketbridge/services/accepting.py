@@ -30,9 +30,14 @@ class AcceptingIngest:
     """
 
     def __init__(
-        self, service: IngestService, decisions: Wakeable | None, max_batch: int = 1000
+        self,
+        service: IngestService,
+        decisions: Wakeable | None,
+        max_batch: int = 1000,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._service = service
+        self._monotonic = monotonic
         self._decisions = decisions
         self._group = GroupCommit(service.accept, max_batch)
         self._accepting = 0
@@ -44,7 +49,7 @@ class AcceptingIngest:
         never yields the event loop, so nothing else runs meanwhile.)"""
         if self._accepting:
             return 0.0
-        return time.monotonic() - self._last_accept
+        return self._monotonic() - self._last_accept
 
     async def ingest(self, alerts: Sequence[Alert], *, wait: bool = False) -> list[IngestResult]:
         self._accepting += 1
@@ -52,7 +57,7 @@ class AcceptingIngest:
             results = await self._group.submit(alerts)
         finally:
             self._accepting -= 1
-            self._last_accept = time.monotonic()
+            self._last_accept = self._monotonic()
         if self._decisions is not None:
             self._decisions.wake()
         if not wait:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import (
     Alert,
     AlertState,
@@ -43,8 +44,6 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,21 @@
+"""The one reading of the wall clock.
+
+Everything that needs the time of day is given a `Clock` (a callable answering an aware UTC
+datetime): the services, the workers, the Jira client (an HTTP-date Retry-After), the fakes.
+`system_clock` is the one bootstrap passes in production and the default of the low-level
+parts tests build directly; tests pass a virtual clock instead. (Durations — rate limits,
+leases, render budgets — use injectable monotonic clocks of their own.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+__all__ = ["Clock", "system_clock"]
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
