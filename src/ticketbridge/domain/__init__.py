@@ -10,6 +10,7 @@ from ticketbridge.domain.fingerprint import (
     fingerprint_fields_for,
 )
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
+from ticketbridge.domain.route import DEFAULTS_ROUTE, Route
 from ticketbridge.domain.severity import Severity
 from ticketbridge.domain.states import (
     JIRA_OUTCOMES,
@@ -22,6 +23,7 @@ from ticketbridge.domain.states import (
 from ticketbridge.domain.ticket import Ticket, marker_key
 
 __all__ = [
+    "DEFAULTS_ROUTE",
     "DEFAULT_FINGERPRINT_FIELDS",
     "JIRA_OUTCOMES",
     "Alert",
@@ -35,6 +37,7 @@ __all__ = [
     "JobKind",
     "JobState",
     "RepeatMode",
+    "Route",
     "Severity",
     "StatusCategory",
     "Ticket",

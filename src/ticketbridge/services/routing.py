@@ -23,18 +23,4 @@ class RulesRouter:
         self._router = router
 
     def route(self, alert: Alert) -> Route:
-        plan = self._router.route(alert)
-        return Route(
-            name=plan.route,
-            project=plan.project,
-            issue_type=plan.issue_type,
-            action=plan.action,
-            priority=plan.priority,
-            labels=plan.labels,
-            components=plan.components,
-            assignee=plan.assignee,
-            due=plan.due_date,
-            template=plan.template,
-            fields=dict(plan.fields),
-            reasons=plan.reasons,
-        )
+        return self._router.route(alert)
