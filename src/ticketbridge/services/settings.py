@@ -15,7 +15,12 @@ from typing import Any
 
 from ticketbridge.backoff import Backoff
 from ticketbridge.config import Config
-from ticketbridge.config.settings import Settings
+from ticketbridge.config.settings import (
+    DONE_JOB_RETENTION_DAYS,
+    JOB_CRASH_LIMIT,
+    JOB_LEASE_SECONDS,
+    Settings,
+)
 from ticketbridge.domain import AlertState, Severity, TicketPolicy
 
 __all__ = ["PipelineSettings", "WorkerSettings"]
@@ -81,7 +86,7 @@ class WorkerSettings:
 
     # Much longer than any request's timeout (30 s read): a job whose worker died runs again
     # after this. Shorter only for drills (TICKETBRIDGE_JOB_LEASE_SECONDS).
-    lease: timedelta = timedelta(seconds=120)
+    lease: timedelta = timedelta(seconds=JOB_LEASE_SECONDS)
     # Wait this long after an unknown create before the marker lookup (search index lag).
     settle_delay: timedelta = timedelta(seconds=5)
     # A failed job waits `Backoff(backoff_base, backoff_max)`: Jira may be down for a while.
@@ -91,10 +96,10 @@ class WorkerSettings:
     idle_sleep: timedelta = timedelta(milliseconds=200)
     bulk_min: int = 2  # at least this many creates for one project go through /issue/bulk
     # A job failing this many times in a row on an unexpected error (a bug) is dead-lettered.
-    crash_limit: int = 5
+    crash_limit: int = JOB_CRASH_LIMIT
     # Done jobs are deleted after this long (the outbox is a queue; alerts keep the history),
     # checked by each dispatcher at most once per `purge_every`.
-    done_retention: timedelta = timedelta(days=7)
+    done_retention: timedelta = timedelta(days=DONE_JOB_RETENTION_DAYS)
     purge_every: timedelta = timedelta(minutes=10)
 
     @property
