@@ -9,12 +9,16 @@ leases, render budgets — use injectable monotonic clocks of their own.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-__all__ = ["Clock", "system_clock"]
+__all__ = ["Clock", "Monotonic", "Sleep", "system_clock"]
 
 Clock = Callable[[], datetime]
+Monotonic = Callable[[], float]
+"""Seconds on a clock that never goes back (`time.monotonic`): for durations and deadlines."""
+Sleep = Callable[[float], Awaitable[None]]
+"""Waits that many seconds (`asyncio.sleep`); tests pass one that moves a virtual clock."""
 
 
 def system_clock() -> datetime:

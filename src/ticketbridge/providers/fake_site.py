@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 
-from ticketbridge.clock import Clock, system_clock
+from ticketbridge.clock import Clock, Monotonic, system_clock
 from ticketbridge.errors import FieldErrors, JiraError, NotFound, OutcomeUnknown
 from ticketbridge.providers.base import (
     Capabilities,
@@ -54,7 +54,7 @@ class FakeSite:
         flavor: Flavor = "cloud",
         base_url: str = "https://fake.atlassian.net",
         search_lag: float = 0.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Monotonic = time.monotonic,
         now: Clock = system_clock,
         fields: Sequence[FieldDef] = FIELDS,
         users: Sequence[User] = USERS,

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from ticketbridge.clock import Monotonic
 from ticketbridge.domain import Alert
 from ticketbridge.services.ingest import IngestResult, IngestService
 
@@ -34,7 +35,7 @@ class AcceptingIngest:
         service: IngestService,
         decisions: Wakeable | None,
         max_batch: int = 1000,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self._service = service
         self._monotonic = monotonic

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from ticketbridge.clock import Clock, system_clock
+from ticketbridge.clock import Clock, Sleep, system_clock
 from ticketbridge.errors import ConfigError, Problem, RateLimited
 from ticketbridge.providers.jira.errors import Where, translate_response, translate_transport
 from ticketbridge.providers.jira.ratelimit import RateGovernor
@@ -92,7 +92,7 @@ class JiraClient:
         timeout: httpx.Timeout,
         governor: RateGovernor | None = None,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
         now: Clock = system_clock,
     ) -> None:
         self.http = http

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from ticketbridge.backoff import Backoff
+from ticketbridge.clock import Sleep
 from ticketbridge.errors import JiraError, RateLimited, TransientError
 
 __all__ = ["CLIENT_BACKOFF", "RetryPolicy", "with_retries"]
@@ -46,7 +47,7 @@ async def with_retries(
     *,
     policy: RetryPolicy,
     idempotent: bool,
-    sleep: Callable[[float], Awaitable[None]],
+    sleep: Sleep,
 ) -> T:
     attempt = 0
     while True:
