@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from ticketbridge.config.durations import Duration
 from ticketbridge.config.models import StrictModel
-from ticketbridge.domain import JIRA_OUTCOMES, AlertState, StatusCategory, defaults
+from ticketbridge.domain import JIRA_OUTCOMES, AlertState, Flavor, StatusCategory, defaults
 
 __all__ = [
     "ApprovalsConfig",
@@ -112,7 +112,7 @@ class JiraWebhookConfig(StrictModel):
 
 
 class JiraConfig(StrictModel):
-    flavor: Literal["cloud", "datacenter"] = "cloud"
+    flavor: Flavor = "cloud"
     url: AnyHttpUrl
     auth: JiraAuth
     ca_bundle: Path | None = Field(default=None, description="extra CA bundle; TLS stays on")

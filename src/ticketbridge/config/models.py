@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from ticketbridge.config.durations import Duration
-from ticketbridge.domain import defaults
+from ticketbridge.domain import RecurAfterDone, RepeatMode, RouteAction, defaults
 from ticketbridge.domain.severity import Severity
 
 __all__ = [
@@ -61,12 +61,12 @@ DueSetting = Annotated[
 class DedupConfig(StrictModel):
     """What a repeat of an already ticketed fingerprint does (SPEC §4.3)."""
 
-    repeat: Literal["digest", "comment", "update", "none"] = "digest"
+    repeat: RepeatMode = defaults.REPEAT
     digest_interval: Duration = Field(
         default=defaults.DIGEST_INTERVAL,
         description="the digest comment is edited at most once per interval",
     )
-    recur_after_done: Literal["reopen", "new"] = "reopen"
+    recur_after_done: RecurAfterDone = defaults.RECUR_AFTER_DONE
     reopen_within: Duration = defaults.REOPEN_WITHIN
 
 
@@ -107,14 +107,14 @@ class TemplateConfig(StrictModel):
 class Defaults(StrictModel):
     """What every ticket gets unless the matching route says otherwise."""
 
-    project: str = Field(default="OPS", min_length=1)
-    issue_type: str = Field(default="Task", min_length=1)
+    project: str = Field(default=defaults.PROJECT, min_length=1)
+    issue_type: str = Field(default=defaults.ISSUE_TYPE, min_length=1)
     labels: list[str] = Field(default_factory=list)
     components: list[str] = Field(default_factory=list)
     assignee: str | None = None
     fields: dict[str, FieldValue] = Field(default_factory=dict)
     template: str | None = None
-    min_severity: Severity = Severity.MEDIUM
+    min_severity: Severity = defaults.MIN_SEVERITY
     priority: dict[Severity, str] = Field(default_factory=lambda: dict(defaults.PRIORITY))
     priority_by_action: dict[str, str] = Field(
         default_factory=lambda: dict(defaults.PRIORITY_BY_ACTION),
@@ -152,7 +152,7 @@ class RouteConfig(StrictModel):
 
     name: str = Field(min_length=1)
     when: str = Field(default="true", min_length=1, description="CEL over the alert")
-    action: Literal["ticket", "ignore"] = "ticket"
+    action: RouteAction = "ticket"
     project: str | None = None
     issue_type: str | None = None
     priority: str | None = None

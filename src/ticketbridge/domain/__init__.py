@@ -3,18 +3,26 @@ and the ticket's life (`domain.life`)."""
 
 from ticketbridge.domain import defaults
 from ticketbridge.domain.alert import Alert, AlertLink, AlertStatus
-from ticketbridge.domain.decision import Decision, DecisionKind, RepeatMode, TicketPolicy, decide
+from ticketbridge.domain.decision import (
+    Decision,
+    DecisionKind,
+    RecurAfterDone,
+    RepeatMode,
+    TicketPolicy,
+    decide,
+)
 from ticketbridge.domain.fingerprint import (
     DEFAULT_FINGERPRINT_FIELDS,
     derive_fingerprint,
     fingerprint_fields_for,
 )
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
-from ticketbridge.domain.route import DEFAULTS_ROUTE, Route
+from ticketbridge.domain.route import DEFAULTS_ROUTE, Route, RouteAction
 from ticketbridge.domain.severity import Severity
 from ticketbridge.domain.states import (
     JIRA_OUTCOMES,
     AlertState,
+    Flavor,
     JobKind,
     JobState,
     StatusCategory,
@@ -33,11 +41,14 @@ __all__ = [
     "Decision",
     "DecisionKind",
     "EpicGroup",
+    "Flavor",
     "IssueLink",
     "JobKind",
     "JobState",
+    "RecurAfterDone",
     "RepeatMode",
     "Route",
+    "RouteAction",
     "Severity",
     "StatusCategory",
     "Ticket",

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
+from ticketbridge.domain.decision import RecurAfterDone, RepeatMode
 from ticketbridge.domain.severity import Severity
 from ticketbridge.domain.states import AlertState, StatusCategory
 
@@ -17,13 +18,23 @@ __all__ = [
     "DIGEST_INTERVAL",
     "DUE",
     "FALSE_POSITIVE_SUPPRESS",
+    "ISSUE_TYPE",
     "ISSUE_TYPE_BY_ACTION",
     "JIRA_RESOLUTIONS",
     "JIRA_STATUS_CATEGORIES",
+    "MIN_SEVERITY",
     "PRIORITY",
     "PRIORITY_BY_ACTION",
+    "PROJECT",
+    "RECUR_AFTER_DONE",
     "REOPEN_WITHIN",
+    "REPEAT",
 ]
+
+PROJECT = "OPS"
+ISSUE_TYPE = "Task"
+MIN_SEVERITY = Severity.MEDIUM
+"""Alerts below it are kept without a ticket."""
 
 # Seed 003 (SentinelIQ) and seed 004 (Kushim) translate severities this way.
 PRIORITY: Mapping[Severity, str] = MappingProxyType(
@@ -50,6 +61,8 @@ DUE: Mapping[Severity, timedelta] = MappingProxyType(
     }
 )
 
+REPEAT: RepeatMode = "digest"
+RECUR_AFTER_DONE: RecurAfterDone = "reopen"
 REOPEN_WITHIN = timedelta(days=7)
 """A done issue whose alert recurs within this is reopened (`recur_after_done: reopen`)."""
 FALSE_POSITIVE_SUPPRESS = timedelta(days=30)

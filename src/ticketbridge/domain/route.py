@@ -14,10 +14,12 @@ from typing import Any, Literal
 
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 
-__all__ = ["DEFAULTS_ROUTE", "Route"]
+__all__ = ["DEFAULTS_ROUTE", "Route", "RouteAction"]
 
 DEFAULTS_ROUTE = "defaults"
 """The name of the route of an alert no configured route matched."""
+RouteAction = Literal["ticket", "ignore"]
+"""A route makes a ticket, or keeps the alert without one (`action: ignore`)."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Route:
     name: str
     project: str
     issue_type: str
-    action: Literal["ticket", "ignore"] = "ticket"
+    action: RouteAction = "ticket"
     priority: str | None = None
     assignee: str | None = None
     labels: tuple[str, ...] = ()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from ticketbridge.domain import StatusCategory
+from ticketbridge.domain import Flavor, StatusCategory
 from ticketbridge.render.document import Document
 
 __all__ = [
@@ -40,8 +40,6 @@ __all__ = [
     "Transition",
     "User",
 ]
-
-Flavor = Literal["cloud", "datacenter"]
 
 
 @dataclass(frozen=True)

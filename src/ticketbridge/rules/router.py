@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from ticketbridge.config import AssignmentRule, Config, Defaults, RouteConfig, format_path
 from ticketbridge.domain.alert import Alert
-from ticketbridge.domain.route import DEFAULTS_ROUTE, Route
+from ticketbridge.domain.route import DEFAULTS_ROUTE, Route, RouteAction
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
@@ -259,7 +259,7 @@ class Router:
 
     def _action(
         self, route: RouteConfig | None, severity: Severity, reasons: list[str]
-    ) -> Literal["ticket", "ignore"]:
+    ) -> RouteAction:
         if route is not None and route.action == "ignore":
             reasons.append(f"action ignore from route '{route.name}'")
             return "ignore"
