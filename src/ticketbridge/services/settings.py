@@ -21,7 +21,7 @@ from ticketbridge.config.settings import (
     JOB_LEASE_SECONDS,
     Settings,
 )
-from ticketbridge.domain import AlertState, Severity, TicketPolicy
+from ticketbridge.domain import Severity, TicketPolicy
 
 __all__ = ["PipelineSettings", "WorkerSettings"]
 
@@ -67,7 +67,7 @@ class PipelineSettings:
                 false_positive_suppress=sync.false_positive_suppress,
                 digest_interval=defaults.dedup.digest_interval,
                 resolve_transition=sync.on_source_resolved.transition,
-                resolutions={name: AlertState(state) for name, state in sync.resolutions.items()},
+                resolutions=dict(sync.resolutions),
             ),
             resolve_comment=sync.on_source_resolved.comment,
             fingerprint_fields={
