@@ -17,9 +17,10 @@ import tempfile
 import time
 from datetime import UTC, datetime
 
+from ticketbridge.bootstrap import routing
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.config import Config
-from ticketbridge.services import DefaultsRouter, IngestService, PipelineSettings, parse_alerts
+from ticketbridge.services import IngestService, PipelineSettings, parse_alerts
 from ticketbridge.storage import Database
 
 
@@ -41,10 +42,10 @@ def payloads(count: int, fingerprints: int, offset: int = 0) -> list[dict[str, o
 async def run(url: str, alerts: int, batch: int, fingerprints: int) -> None:
     db = Database(url)
     await db.upgrade()
-    settings = PipelineSettings.from_config(Config())
-    service = IngestService(
-        db.unit_of_work, DefaultsRouter(settings), settings, lambda: datetime.now(UTC)
-    )
+    config = Config()
+    settings = PipelineSettings.from_config(config)
+    router, _ = routing(config)
+    service = IngestService(db.unit_of_work, router, settings, lambda: datetime.now(UTC))
     now = datetime.now(UTC)
     batches = [
         parse_alerts(payloads(batch, fingerprints, start), now=now)

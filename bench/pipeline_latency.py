@@ -19,12 +19,11 @@ from datetime import UTC, datetime
 
 from pipeline_ingest import payloads
 
+from ticketbridge.bootstrap import routing
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.config import Config
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.services import (
-    DefaultComposer,
-    DefaultsRouter,
     IngestService,
     OutboxProcessor,
     PipelineSettings,
@@ -48,9 +47,9 @@ async def run(url: str, rate: int, seconds: int) -> None:
     await db.upgrade()
     settings, worker = PipelineSettings.from_config(Config()), WorkerSettings()
     jira = FakeProvider()
-    router = DefaultsRouter(settings)
+    router, composer = routing(Config())
     processor = OutboxProcessor(
-        db.unit_of_work, jira, router, DefaultComposer(), settings, worker, clock, "bench"
+        db.unit_of_work, jira, router, composer, settings, worker, clock, "bench"
     )
     dispatcher = Dispatcher(processor, worker)
     ingest = IngestService(

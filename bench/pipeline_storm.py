@@ -34,14 +34,13 @@ from pipeline_ingest import payloads
 from provider_create import emulator, free_port
 from storm_jira import Bound, EmulatorJira, RequestLog
 
+from ticketbridge.bootstrap import routing
 from ticketbridge.bootstrap import run as run_command  # uvloop, as `serve` runs
 from ticketbridge.config import Config
 from ticketbridge.domain import JobState
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.services import (
-    DefaultComposer,
-    DefaultsRouter,
     IngestService,
     OutboxAdmin,
     OutboxProcessor,
@@ -129,9 +128,9 @@ async def storm(
     exists with no job running. Returns the timeline and the digests left scheduled."""
     settings = PipelineSettings.from_config(Config())
     worker = replace(WorkerSettings(), bulk_min=args.bulk_min)
-    router = DefaultsRouter(settings)
+    router, composer = routing(Config())
     processor = OutboxProcessor(
-        db.unit_of_work, jira, router, DefaultComposer(), settings, worker, clock, "bench"
+        db.unit_of_work, jira, router, composer, settings, worker, clock, "bench"
     )
     dispatcher = Dispatcher(processor, worker)
     ingest = IngestService(

@@ -26,11 +26,11 @@ from typing import Any
 
 from ticketbridge.bootstrap import routing
 from ticketbridge.config import Config, Defaults, RouteConfig, TemplateConfig
-from ticketbridge.domain import Ticket, TicketStatus
+from ticketbridge.domain import Route, Ticket, TicketStatus
 from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
 from ticketbridge.render import TemplateEngine, to_adf
-from ticketbridge.rules import RoutePlan, Router
+from ticketbridge.rules import Router
 from ticketbridge.services.templated import TemplateComposer
 
 # The SPEC §3 example template (as examples/ticketbridge.yaml has it: a blank line ends the table
@@ -96,7 +96,7 @@ def make_renderer() -> Any:
     engine.compile("bug.summary", TEMPLATE.summary)
     engine.compile("bug.description", TEMPLATE.description)
 
-    def render(alert: Alert | dict[str, Any], plan: RoutePlan) -> None:
+    def render(alert: Alert | dict[str, Any], plan: Route) -> None:
         context = {"alert": alert.as_mapping() if isinstance(alert, Alert) else alert}
         engine.render("bug.summary", context)
         to_adf(engine.render_document("bug.description", context))
@@ -175,7 +175,7 @@ def main() -> None:
                 counts[name] = counts.get(name, 0) + 1
                 continue
             plan = router.route(alert)
-            counts[plan.route] = counts.get(plan.route, 0) + 1
+            counts[plan.name] = counts.get(plan.name, 0) + 1
             if render is not None:
                 render(alert, plan)
         runs.append(time.process_time() - cpu_started)

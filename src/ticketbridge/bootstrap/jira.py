@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network
 from typing import TypeVar
 
@@ -33,7 +35,7 @@ from ticketbridge.errors import (
 )
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
-from ticketbridge.providers.jira.retry import RetryPolicy
+from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
 from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, url_refusal
 
 __all__ = [
@@ -132,7 +134,7 @@ async def check_jira(
     A failure says what was asked, the status and a fixed hint, never what the target answered:
     whoever can set the URL must not be able to read another service's answers through it."""
     # One quick retry: someone is waiting for the answer, and a down Jira stays down.
-    quick = RetryPolicy(max_retries=1, base_delay=0.2)
+    quick = RetryPolicy(max_retries=1, backoff=replace(CLIENT_BACKOFF, base=timedelta(seconds=0.2)))
     provider = build_provider(jira, Metrics(), transport, retry=quick, allowed=allowed)
     try:
         me = await _step("GET myself", provider.myself)

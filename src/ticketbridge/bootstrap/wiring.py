@@ -16,7 +16,7 @@ from collections.abc import (
 )
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -32,6 +32,7 @@ from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
+from ticketbridge.clock import system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
@@ -147,10 +148,6 @@ def worker_settings_from(settings: Settings) -> WorkerSettings:
     return WorkerSettings.from_settings(settings)
 
 
-def _clock() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Container:
     """The wired object graph of one process; satisfies `ticketbridge.api.ApiContainer`."""
@@ -171,7 +168,7 @@ class Container:
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
-    clock: Clock = _clock
+    clock: Clock = system_clock
 
     @property
     def github(self) -> AuditIntake:
@@ -214,7 +211,7 @@ async def open_container(
     worker_settings: WorkerSettings | None = None,
     seams: tuple[RouteSeam, IssueComposer] | None = None,
     jira_fallback: StoredConnection | None = None,
-    clock: Clock = _clock,
+    clock: Clock = system_clock,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 

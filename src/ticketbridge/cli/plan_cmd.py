@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from ticketbridge import bootstrap
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 from ticketbridge.cli.send_cmd import load_alerts
+from ticketbridge.clock import system_clock
 from ticketbridge.config import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Alert
@@ -30,8 +30,8 @@ from ticketbridge.errors import InputError, Problem
 from ticketbridge.providers.base import Flavor, Provider
 from ticketbridge.render import to_adf, to_wiki
 from ticketbridge.services import PipelineSettings, parse_alerts
+from ticketbridge.services.alert_sync import alert_sources, parse_native
 from ticketbridge.services.planning import PlannedIssue, Planner, ReplayStats
-from ticketbridge.sources import SOURCES
 
 __all__ = ["plan", "replay"]
 
@@ -99,8 +99,8 @@ def _configuration(path: Path | None) -> tuple[Settings, Config]:
 
 
 def _alerts(file: str, source: str, config: Config) -> list[Alert]:
-    if source not in SOURCES or SOURCES[source].parse_alerts is None:
-        known = ", ".join(sorted(n for n, s in SOURCES.items() if s.parse_alerts))
+    if source not in alert_sources():
+        known = ", ".join(alert_sources())
         raise InputError(
             "unknown source", [Problem("--source", f"'{source}'; use one of: {known}")]
         )
@@ -114,17 +114,13 @@ def _alerts(file: str, source: str, config: Config) -> list[Alert]:
                 "cannot read alerts", [Problem(file, exc.strerror or str(exc))]
             ) from exc
     items = load_alerts(text)
-    now = datetime.now(UTC)
+    now = system_clock()
     fields = PipelineSettings.from_config(config).fingerprint_fields
     if source == "generic":
         return parse_alerts(items, now=now, fingerprint_fields=fields, max_batch=len(items))
-    parse = SOURCES[source].parse_alerts
-    assert parse is not None
     alerts: list[Alert] = []
     for item in items:
-        alerts.extend(
-            parse(json.dumps(item), received_at=now, fingerprint_fields=fields.get(source))
-        )
+        alerts.extend(parse_native(source, item, now=now, fingerprint_fields=fields.get(source)))
     return alerts
 
 

@@ -12,7 +12,6 @@ read at import time.
 from ticketbridge.config.document import ConfigDocument, format_path
 from ticketbridge.config.durations import Duration, format_duration, parse_duration
 from ticketbridge.config.integrations import (
-    AlertState,
     ApprovalsConfig,
     AuditConfig,
     BasicAuth,
@@ -31,10 +30,6 @@ from ticketbridge.config.integrations import (
 )
 from ticketbridge.config.loader import ConfigCheck
 from ticketbridge.config.models import (
-    DEFAULT_DUE,
-    DEFAULT_ISSUE_TYPE_BY_ACTION,
-    DEFAULT_PRIORITY,
-    DEFAULT_PRIORITY_BY_ACTION,
     AssignmentRule,
     DedupConfig,
     Defaults,
@@ -49,11 +44,6 @@ from ticketbridge.config.schema import Config, Location
 from ticketbridge.config.settings import Settings, load_settings
 
 __all__ = [
-    "DEFAULT_DUE",
-    "DEFAULT_ISSUE_TYPE_BY_ACTION",
-    "DEFAULT_PRIORITY",
-    "DEFAULT_PRIORITY_BY_ACTION",
-    "AlertState",
     "ApprovalsConfig",
     "AssignmentRule",
     "AuditConfig",

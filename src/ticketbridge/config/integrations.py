@@ -15,12 +15,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ticketbridge.config.durations import Duration
 from ticketbridge.config.models import StrictModel
+from ticketbridge.domain import JIRA_OUTCOMES, AlertState, Flavor, StatusCategory, defaults
 
 __all__ = [
-    "AlertState",
     "ApprovalsConfig",
     "AuditConfig",
     "BasicAuth",
@@ -35,7 +36,6 @@ __all__ = [
     "PatAuth",
     "SourceConfig",
     "SourceResolvedConfig",
-    "StatusCategory",
     "SyncConfig",
     "TokenAuth",
 ]
@@ -48,8 +48,22 @@ def _blank_is_none(value: Any) -> Any:
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_is_none)]
 """A secret that may be absent; `${VAR:-}` (empty) counts as absent."""
 
-AlertState = Literal["open", "in_progress", "resolved", "false_positive", "accepted"]
-"""Alert states a Jira status or resolution can move an alert to (SPEC §6)."""
+
+_OUTCOMES = [state.value for state in AlertState if state in JIRA_OUTCOMES]
+_EXPECTED = ", ".join(repr(v) for v in _OUTCOMES[:-1]) + f" or {_OUTCOMES[-1]!r}"
+
+
+def _jira_outcome(value: Any) -> Any:
+    # Refused before the enum sees it, so the message lists the states allowed here only.
+    if isinstance(value, str) and value not in _OUTCOMES:
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": _EXPECTED}
+        )
+    return value
+
+
+JiraOutcome = Annotated[AlertState, BeforeValidator(_jira_outcome)]
+"""An alert state a Jira status or resolution can move an alert to (SPEC §6)."""
 
 
 class TokenAuth(StrictModel):
@@ -98,7 +112,7 @@ class JiraWebhookConfig(StrictModel):
 
 
 class JiraConfig(StrictModel):
-    flavor: Literal["cloud", "datacenter"] = "cloud"
+    flavor: Flavor = "cloud"
     url: AnyHttpUrl
     auth: JiraAuth
     ca_bundle: Path | None = Field(default=None, description="extra CA bundle; TLS stays on")
@@ -162,23 +176,16 @@ class NotifyConfig(StrictModel):
     slack_webhook: OptionalSecret = None
 
 
-StatusCategory = Literal["new", "indeterminate", "done"]
-
-
-def _default_status_map() -> dict[StatusCategory, AlertState]:
-    return {"new": "open", "indeterminate": "in_progress", "done": "resolved"}
-
-
-def _default_resolutions() -> dict[str, AlertState]:
-    return {"False Positive": "false_positive", "Won't Fix": "accepted"}
-
-
 class SyncConfig(StrictModel):
     """Jira → alert: statuses by statusCategory.key, resolutions by name (SPEC §6)."""
 
-    status: dict[StatusCategory, AlertState] = Field(default_factory=_default_status_map)
-    resolutions: dict[str, AlertState] = Field(default_factory=_default_resolutions)
-    false_positive_suppress: Duration = timedelta(days=30)
+    status: dict[StatusCategory, JiraOutcome] = Field(
+        default_factory=lambda: dict(defaults.JIRA_STATUS_CATEGORIES)
+    )
+    resolutions: dict[str, JiraOutcome] = Field(
+        default_factory=lambda: dict(defaults.JIRA_RESOLUTIONS)
+    )
+    false_positive_suppress: Duration = defaults.FALSE_POSITIVE_SUPPRESS
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     on_source_resolved: SourceResolvedConfig = Field(default_factory=SourceResolvedConfig)
     escalate: EscalateConfig | None = None
@@ -190,7 +197,7 @@ class CallbackConfig(StrictModel):
     """Tell a source what became of its alert; signed, retried through the outbox (SPEC §6)."""
 
     source: str = Field(min_length=1)
-    on: list[AlertState] = Field(min_length=1)
+    on: list[JiraOutcome] = Field(min_length=1)
     url: str = Field(min_length=1, description="Jinja2 template of the URL")
     secret: OptionalSecret = None
     allow_private: bool = Field(

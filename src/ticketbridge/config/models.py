@@ -6,7 +6,6 @@ layer compiles and type-checks the expressions, the render layer compiles the te
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,13 +20,10 @@ from pydantic import (
 )
 
 from ticketbridge.config.durations import Duration
+from ticketbridge.domain import RecurAfterDone, RepeatMode, RouteAction, defaults
 from ticketbridge.domain.severity import Severity
 
 __all__ = [
-    "DEFAULT_DUE",
-    "DEFAULT_ISSUE_TYPE_BY_ACTION",
-    "DEFAULT_PRIORITY",
-    "DEFAULT_PRIORITY_BY_ACTION",
     "AssignmentRule",
     "DedupConfig",
     "Defaults",
@@ -47,30 +43,6 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-# Seed 003 (SentinelIQ) and seed 004 (Kushim) translate severities this way.
-DEFAULT_PRIORITY: dict[Severity, str] = {
-    Severity.CRITICAL: "Highest",
-    Severity.HIGH: "High",
-    Severity.MEDIUM: "Medium",
-    Severity.LOW: "Low",
-    Severity.INFO: "Lowest",
-}
-# Seed 001 (Keeptrusts): the gateway's action decides priority and issue type.
-DEFAULT_PRIORITY_BY_ACTION: dict[str, str] = {
-    "block": "Highest",
-    "escalate": "High",
-    "redact": "Medium",
-    "log": "Low",
-}
-DEFAULT_ISSUE_TYPE_BY_ACTION: dict[str, str] = {"block": "Bug"}
-# Seed 004 (Kushim) SLA table, calendar days from detection.
-DEFAULT_DUE: dict[Severity, timedelta] = {
-    Severity.CRITICAL: timedelta(days=1),
-    Severity.HIGH: timedelta(days=7),
-    Severity.MEDIUM: timedelta(days=30),
-    Severity.LOW: timedelta(days=90),
-}
-
 FieldValue = str | bool | int | float | list[str]
 """A field value as written in YAML; strings are Jinja2 templates rendered per alert."""
 
@@ -89,13 +61,13 @@ DueSetting = Annotated[
 class DedupConfig(StrictModel):
     """What a repeat of an already ticketed fingerprint does (SPEC §4.3)."""
 
-    repeat: Literal["digest", "comment", "update", "none"] = "digest"
+    repeat: RepeatMode = defaults.REPEAT
     digest_interval: Duration = Field(
-        default=timedelta(minutes=5),
+        default=defaults.DIGEST_INTERVAL,
         description="the digest comment is edited at most once per interval",
     )
-    recur_after_done: Literal["reopen", "new"] = "reopen"
-    reopen_within: Duration = timedelta(days=7)
+    recur_after_done: RecurAfterDone = defaults.RECUR_AFTER_DONE
+    reopen_within: Duration = defaults.REOPEN_WITHIN
 
 
 class GroupConfig(StrictModel):
@@ -135,23 +107,23 @@ class TemplateConfig(StrictModel):
 class Defaults(StrictModel):
     """What every ticket gets unless the matching route says otherwise."""
 
-    project: str = Field(default="OPS", min_length=1)
-    issue_type: str = Field(default="Task", min_length=1)
+    project: str = Field(default=defaults.PROJECT, min_length=1)
+    issue_type: str = Field(default=defaults.ISSUE_TYPE, min_length=1)
     labels: list[str] = Field(default_factory=list)
     components: list[str] = Field(default_factory=list)
     assignee: str | None = None
     fields: dict[str, FieldValue] = Field(default_factory=dict)
     template: str | None = None
-    min_severity: Severity = Severity.MEDIUM
-    priority: dict[Severity, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITY))
+    min_severity: Severity = defaults.MIN_SEVERITY
+    priority: dict[Severity, str] = Field(default_factory=lambda: dict(defaults.PRIORITY))
     priority_by_action: dict[str, str] = Field(
-        default_factory=lambda: dict(DEFAULT_PRIORITY_BY_ACTION),
+        default_factory=lambda: dict(defaults.PRIORITY_BY_ACTION),
         description="attributes.action → priority; wins over the severity map",
     )
     issue_type_by_action: dict[str, str] = Field(
-        default_factory=lambda: dict(DEFAULT_ISSUE_TYPE_BY_ACTION)
+        default_factory=lambda: dict(defaults.ISSUE_TYPE_BY_ACTION)
     )
-    due: dict[Severity, Duration] = Field(default_factory=lambda: dict(DEFAULT_DUE))
+    due: dict[Severity, Duration] = Field(default_factory=lambda: dict(defaults.DUE))
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     timezone: str = Field(
         default="UTC", description="IANA zone whose calendar the due dates are in"
@@ -180,7 +152,7 @@ class RouteConfig(StrictModel):
 
     name: str = Field(min_length=1)
     when: str = Field(default="true", min_length=1, description="CEL over the alert")
-    action: Literal["ticket", "ignore"] = "ticket"
+    action: RouteAction = "ticket"
     project: str | None = None
     issue_type: str | None = None
     priority: str | None = None

@@ -22,9 +22,26 @@ from pydantic_settings import (
 
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["Settings", "load_settings"]
+__all__ = [
+    "DATABASE_URL",
+    "DONE_JOB_RETENTION_DAYS",
+    "JOB_CRASH_LIMIT",
+    "JOB_LEASE_SECONDS",
+    "LIBRARY_DATABASE_URL",
+    "Settings",
+    "load_settings",
+]
 
 _PREFIX = "TICKETBRIDGE_"
+
+DATABASE_URL = "sqlite+aiosqlite:///./var/ticketbridge.db"
+"""The service's store when TICKETBRIDGE_DATABASE_URL is unset."""
+LIBRARY_DATABASE_URL = "sqlite+aiosqlite:///./var/library.db"
+"""The library's store unless the script names one (kept apart from the service's)."""
+# The outbox workers' defaults (services.WorkerSettings has them from here).
+JOB_LEASE_SECONDS = 120.0
+JOB_CRASH_LIMIT = 5
+DONE_JOB_RETENTION_DAYS = 7.0
 
 
 class Settings(BaseSettings):
@@ -34,7 +51,7 @@ class Settings(BaseSettings):
         env_prefix=_PREFIX, extra="ignore", frozen=True, case_sensitive=False
     )
 
-    database_url: str = "sqlite+aiosqlite:///./var/ticketbridge.db"
+    database_url: str = DATABASE_URL
     config: Path = Path("ticketbridge.yaml")
     data_dir: Path = Path("./var")
     secret_key: SecretStr | None = Field(
@@ -66,20 +83,20 @@ class Settings(BaseSettings):
     # The outbox workers. The lease must outlast a slow request (30 s read timeout): below 5 s
     # two workers would run one job; shorter than the default only for drills.
     job_lease_seconds: float = Field(
-        default=120.0,
+        default=JOB_LEASE_SECONDS,
         ge=5,
         le=86_400,
         allow_inf_nan=False,
         description="a job whose worker died runs again after this",
     )
     job_crash_limit: int = Field(
-        default=5,
+        default=JOB_CRASH_LIMIT,
         ge=1,
         le=1_000,
         description="unexpected failures in a row before a job is dead-lettered",
     )
     done_job_retention_days: float = Field(
-        default=7.0,
+        default=DONE_JOB_RETENTION_DAYS,
         ge=0,
         le=3_650,
         allow_inf_nan=False,

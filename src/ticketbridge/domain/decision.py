@@ -12,9 +12,12 @@ from ticketbridge.domain.alert import Alert, AlertStatus
 from ticketbridge.domain.states import AlertState, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
-__all__ = ["Decision", "DecisionKind", "RepeatMode", "TicketPolicy", "decide"]
+__all__ = ["Decision", "DecisionKind", "RecurAfterDone", "RepeatMode", "TicketPolicy", "decide"]
 
 RepeatMode = Literal["digest", "comment", "update", "none"]
+"""What a repeat of a ticketed fingerprint does (`defaults.dedup.repeat`, SPEC §4.3)."""
+RecurAfterDone = Literal["reopen", "new"]
+"""What an alert recurring after its issue is done gets (`defaults.dedup.recur_after_done`)."""
 
 
 class DecisionKind(StrEnum):
@@ -48,7 +51,7 @@ class TicketPolicy:
     what jobs do. No defaults here: built from the configuration (`PipelineSettings`)."""
 
     repeat: RepeatMode
-    recur_after_done: Literal["reopen", "new"]
+    recur_after_done: RecurAfterDone
     reopen_within: timedelta
     false_positive_suppress: timedelta
     # The digest comment is edited at most once per interval (SPEC §4.3 "rate-limited").

@@ -1,10 +1,26 @@
-"""Alert states (SPEC §6) and outbox job kinds/states: the vocabulary of the alert's life."""
+"""Alert states (SPEC §6), Jira's status categories and outbox job kinds/states: the vocabulary
+of the alert's life. The configuration (`sync.status`, `sync.resolutions`, `callbacks.on`)
+refers to these; nothing else defines them."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
-__all__ = ["AlertState", "JobKind", "JobState", "TicketStatus"]
+__all__ = [
+    "JIRA_OUTCOMES",
+    "AlertState",
+    "Flavor",
+    "JobKind",
+    "JobState",
+    "StatusCategory",
+    "TicketStatus",
+]
+
+Flavor = Literal["cloud", "datacenter"]
+"""Which Jira: Cloud (REST v3, ADF) or Data Center (REST v2, wiki markup)."""
+StatusCategory = Literal["new", "indeterminate", "done"]
+"""Jira's `statusCategory.key`: statuses are mapped by their category, never by name (SPEC §6)."""
 
 
 class AlertState(StrEnum):
@@ -17,6 +33,19 @@ class AlertState(StrEnum):
     SUPPRESSED = "suppressed"  # recurred within the false-positive window
     IGNORED = "ignored"  # below min_severity, `action: ignore`, or nothing to act on
     DEAD = "dead"  # its Jira write failed permanently (dead-letter list)
+
+
+JIRA_OUTCOMES = frozenset(
+    {
+        AlertState.OPEN,
+        AlertState.IN_PROGRESS,
+        AlertState.RESOLVED,
+        AlertState.FALSE_POSITIVE,
+        AlertState.ACCEPTED,
+    }
+)
+"""The alert states a Jira status or resolution can move an alert to (`sync.status`,
+`sync.resolutions`, the states a callback may be sent `on`)."""
 
 
 class TicketStatus(StrEnum):

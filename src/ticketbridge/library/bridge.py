@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,9 +31,10 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from ticketbridge.bootstrap import LibraryServices, library_settings, load_config, open_library
+from ticketbridge.clock import system_clock
 from ticketbridge.config import Config, Defaults, load_settings
 from ticketbridge.config.integrations import JiraConfig
-from ticketbridge.config.settings import Settings
+from ticketbridge.config.settings import LIBRARY_DATABASE_URL, Settings
 from ticketbridge.domain import Alert, Severity
 from ticketbridge.errors import ConfigError, InputError, Problem
 from ticketbridge.library.connection import connect
@@ -46,7 +46,7 @@ from ticketbridge.rules import route_from_rule
 from ticketbridge.services import IngestResult, PipelineSettings, WorkerSettings
 from ticketbridge.services.alert_sync import AlertSync, alert_sources, parse_native
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/library.db"
+DEFAULT_DATABASE_URL = LIBRARY_DATABASE_URL  # the library's public name for it
 # What makes two alerts "the same" for a script. The service's truthvouch default (kind, policy,
 # model) folds every hallucination into one ticket, which suits a monitoring stream but not a
 # script that names its alerts: here an alert's `id` is its identity (seed 000's `alert_123`
@@ -226,7 +226,7 @@ class Bridge(JiraCalls):
         given = isinstance(payload, Mapping) and bool(payload.get("fingerprint"))
         if fields is None and not given and name in _LIBRARY_FINGERPRINTS:
             fields = _BY_ID if keyed_by_id else _LIBRARY_FINGERPRINTS[name]
-        return parse_native(name, payload, now=datetime.now(UTC), fingerprint_fields=fields)
+        return parse_native(name, payload, now=system_clock(), fingerprint_fields=fields)
 
     async def ingest(
         self,

@@ -17,12 +17,12 @@ from dataclasses import replace
 from typing import Any
 
 from ticketbridge.config import Config, RouteConfig
-from ticketbridge.domain import Alert, Ticket
+from ticketbridge.domain import DEFAULTS_ROUTE, Alert, Ticket
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.library.fieldmap import draft_from_fields
 from ticketbridge.library.templates import find_template, template_context
 from ticketbridge.providers.base import IssueDraft, Marker
-from ticketbridge.rules import DEFAULTS_ROUTE, Router
+from ticketbridge.rules import Router
 from ticketbridge.services import RulesRouter
 from ticketbridge.services.ports import Route
 from ticketbridge.services.templated import TemplateComposer
@@ -105,7 +105,7 @@ class LibraryComposer:
             labels=tuple(dict.fromkeys([*route.labels, *draft.labels])),
             components=draft.components or route.components,
             assignee=route.assignee or draft.assignee,
-            due_date=route.due or draft.due_date,
+            due_date=route.due_date or draft.due_date,
             parent=draft.parent,
             fields={**route.fields, **draft.fields},
         )

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ticketbridge.errors import ConfigError, Problem
-from ticketbridge.render import Document, TemplateEngine
+from ticketbridge.render import Document, TemplateEngine, TemplateFormat
 
 TemplateFormatChoice = Literal["markdown", "wiki", "auto"]
 _WIKI_SYNTAX = re.compile(
@@ -77,7 +77,7 @@ class JiraTemplate:
         return value if isinstance(value, str) else None
 
     @property
-    def description_format(self) -> Literal["markdown", "wiki"]:
+    def description_format(self) -> TemplateFormat:
         if self.format != "auto":
             return self.format
         text = self.description_source or ""

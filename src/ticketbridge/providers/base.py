@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from ticketbridge.domain import Flavor, StatusCategory
 from ticketbridge.render.document import Document
 
 __all__ = [
@@ -36,13 +37,9 @@ __all__ = [
     "SearchPage",
     "ServerInfo",
     "Status",
-    "StatusCategory",
     "Transition",
     "User",
 ]
-
-Flavor = Literal["cloud", "datacenter"]
-StatusCategory = Literal["new", "indeterminate", "done"]
 
 
 @dataclass(frozen=True)

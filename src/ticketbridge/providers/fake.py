@@ -19,7 +19,6 @@ raise `error`; `drop_next_create()` lets the next create commit and then raises
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from functools import partial
 
 import structlog
@@ -142,12 +141,12 @@ class FakeProvider(FakeSite):
                 log.warning("field dropped: Jira has no such field", field=name)
                 continue
             issue.fields[fdef.id] = self._shaped(fdef, value)
-        issue.updated = datetime.now(UTC)
+        issue.updated = self.now()
 
     async def add_comment(self, key: str, body: Document) -> Comment:
         self._enter("add_comment")
         issue = self._get(key)
-        now = datetime.now(UTC)
+        now = self.now()
         comment = FakeComment(str(next(self._ids)), body, self.users[0], now, now)
         issue.comments.append(comment)
         issue.updated = now
@@ -159,7 +158,7 @@ class FakeProvider(FakeSite):
         for comment in issue.comments:
             if comment.id == comment_id:
                 comment.body = body
-                comment.updated = datetime.now(UTC)
+                comment.updated = self.now()
                 return public_comment(comment)
         raise NotFound(f"Can not find a comment for the id: {comment_id}.")
 
@@ -190,9 +189,9 @@ class FakeProvider(FakeSite):
         done = target.to.category == "done"
         issue.resolution = (resolution or "Done") if done else None
         if comment is not None:
-            now = datetime.now(UTC)
+            now = self.now()
             issue.comments.append(FakeComment(str(next(self._ids)), comment, None, now, now))
-        issue.updated = datetime.now(UTC)
+        issue.updated = self.now()
 
     async def link_issues(self, link_type: str, inward_key: str, outward_key: str) -> None:
         self._enter("link_issues")

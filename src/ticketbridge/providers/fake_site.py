@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 
+from ticketbridge.clock import Clock, Monotonic, system_clock
 from ticketbridge.errors import FieldErrors, JiraError, NotFound, OutcomeUnknown
 from ticketbridge.providers.base import (
     Capabilities,
@@ -54,7 +54,8 @@ class FakeSite:
         flavor: Flavor = "cloud",
         base_url: str = "https://fake.atlassian.net",
         search_lag: float = 0.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Monotonic = time.monotonic,
+        now: Clock = system_clock,
         fields: Sequence[FieldDef] = FIELDS,
         users: Sequence[User] = USERS,
         projects: Sequence[Project] = PROJECTS,
@@ -65,6 +66,7 @@ class FakeSite:
         self.site = site_id or f"{flavor}:{self.base_url}"
         self.search_lag = search_lag
         self.clock = clock
+        self.now = now  # the time of day issues and comments are stamped with
         self.issues: dict[str, FakeIssue] = {}
         self.users = list(users)
         self._flavor: Flavor = flavor
@@ -122,7 +124,7 @@ class FakeSite:
     def _store(self, draft: IssueDraft) -> IssueRef:
         self._check_create(draft)
         extra = self._on_screen(draft)
-        now = datetime.now(UTC)
+        now = self.now()
         seq = self._seq.setdefault(draft.project, itertools.count(1))
         issue = FakeIssue(
             id=str(next(self._ids)),

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from ticketbridge.config import AssignmentRule, Config, Defaults, RouteConfig, format_path
 from ticketbridge.domain.alert import Alert
+from ticketbridge.domain.route import DEFAULTS_ROUTE, Route, RouteAction
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
@@ -30,7 +31,6 @@ from ticketbridge.rules.expressions import (
 )
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
-from ticketbridge.rules.plan import DEFAULTS_ROUTE, RoutePlan
 
 __all__ = ["Router"]
 
@@ -167,7 +167,7 @@ class Router:
     def config(self) -> Config:
         return self._config
 
-    def route(self, alert: Alert | Mapping[str, Any]) -> RoutePlan:
+    def route(self, alert: Alert | Mapping[str, Any]) -> Route:
         """The plan for one alert: the first matching route, else the defaults."""
         values = alert_values(alert, skip=self._unused)
         severity = parse_severity(values["severity"])
@@ -229,7 +229,7 @@ class Router:
         values: Mapping[str, Any],
         activation: _Activation,
         reasons: list[str],
-    ) -> RoutePlan:
+    ) -> Route:
         defaults, route = self._config.defaults, statics.route
         action = self._action(route, severity, reasons)
         priority, why_priority = priority_for(route, defaults, severity, values)
@@ -242,8 +242,8 @@ class Router:
         )
         assignee = self._assignee(route, values, rank, activation, reasons)
         reasons.extend(r for r in (why_priority, why_type, why_due) if r is not None)
-        return RoutePlan(
-            route=statics.name,
+        return Route(
+            name=statics.name,
             action=action,
             project=statics.project,
             issue_type=issue_type,
@@ -254,14 +254,12 @@ class Router:
             fields=statics.fields,
             template=statics.template,
             due_at=due_at,
-            group=route.group if route else None,
-            link=tuple(route.link) if route else (),
             reasons=tuple(reasons),
         )
 
     def _action(
         self, route: RouteConfig | None, severity: Severity, reasons: list[str]
-    ) -> Literal["ticket", "ignore"]:
+    ) -> RouteAction:
         if route is not None and route.action == "ignore":
             reasons.append(f"action ignore from route '{route.name}'")
             return "ignore"

@@ -10,7 +10,7 @@ The outside (api, cli, ui) builds on:
 - `OutboxProcessor` (run by `workers.Dispatcher`) executes the Jira writes;
 
 `bootstrap` wires them with `storage.Database.unit_of_work`, a provider, a `RouteSeam` and an
-`IssueComposer` (defaults: `DefaultsRouter`, `DefaultComposer`).
+`IssueComposer` (`bootstrap.routing(config)`: the CEL rules and the templates).
 """
 
 from ticketbridge.services.compose import DefaultComposer
@@ -30,7 +30,7 @@ from ticketbridge.services.ports import (
     UnitOfWorkFactory,
 )
 from ticketbridge.services.queries import AlertQueries, AlertView, JobView, OutboxAdmin, TicketView
-from ticketbridge.services.routing import DefaultsRouter, RulesRouter
+from ticketbridge.services.routing import RulesRouter
 from ticketbridge.services.settings import PipelineSettings, WorkerSettings
 
 __all__ = [
@@ -42,7 +42,6 @@ __all__ = [
     "DecideRound",
     "Decider",
     "DefaultComposer",
-    "DefaultsRouter",
     "IngestResult",
     "IngestService",
     "IssueComposer",

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from ticketbridge.clock import Monotonic
 from ticketbridge.domain import Alert
 from ticketbridge.services.ingest import IngestResult, IngestService
 
@@ -30,9 +31,14 @@ class AcceptingIngest:
     """
 
     def __init__(
-        self, service: IngestService, decisions: Wakeable | None, max_batch: int = 1000
+        self,
+        service: IngestService,
+        decisions: Wakeable | None,
+        max_batch: int = 1000,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self._service = service
+        self._monotonic = monotonic
         self._decisions = decisions
         self._group = GroupCommit(service.accept, max_batch)
         self._accepting = 0
@@ -44,7 +50,7 @@ class AcceptingIngest:
         never yields the event loop, so nothing else runs meanwhile.)"""
         if self._accepting:
             return 0.0
-        return time.monotonic() - self._last_accept
+        return self._monotonic() - self._last_accept
 
     async def ingest(self, alerts: Sequence[Alert], *, wait: bool = False) -> list[IngestResult]:
         self._accepting += 1
@@ -52,7 +58,7 @@ class AcceptingIngest:
             results = await self._group.submit(alerts)
         finally:
             self._accepting -= 1
-            self._last_accept = time.monotonic()
+            self._last_accept = self._monotonic()
         if self._decisions is not None:
             self._decisions.wake()
         if not wait:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from ticketbridge.clock import Sleep
 from ticketbridge.domain import Alert, DecisionKind, JobState, Ticket
 from ticketbridge.domain.records import Job
 from ticketbridge.errors import InputError, PermanentError, Problem, Unavailable
@@ -27,7 +28,6 @@ from ticketbridge.sources import SOURCES
 
 Ingest = Callable[[Sequence[Alert]], Awaitable[list[IngestResult]]]
 Drain = Callable[[], Awaitable[int]]
-Sleep = Callable[[float], Awaitable[None]]
 
 _UPDATES = (DecisionKind.REPEAT, DecisionKind.REOPEN)
 _NO_TICKET = (DecisionKind.IGNORE, DecisionKind.SUPPRESS)

@@ -89,7 +89,7 @@ class DefaultComposer:
             labels=tuple(dict.fromkeys(route.labels)),
             components=route.components,
             assignee=route.assignee,
-            due_date=route.due,
+            due_date=route.due_date,
             fields=dict(route.fields),
             marker=Marker(ticket.marker_key),
         )

@@ -8,14 +8,13 @@ unexpected exception — a bug. The last is retried with backoff like a transien
 
 from __future__ import annotations
 
-import random
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 
 from ticketbridge.domain import JobKind, TicketPolicy
 from ticketbridge.domain.life import JobDied, after_write
-from ticketbridge.errors import JiraError, OutcomeUnknown, PermanentError, RateLimited
+from ticketbridge.errors import JiraError, OutcomeUnknown, PermanentError
 from ticketbridge.services.failures import CRASH_HINT, crash_count, describe_crash, describe_error
 from ticketbridge.services.ports import Clock, Job, UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import WorkerSettings
@@ -137,14 +136,7 @@ class JobOutcomes:
     def _retry_at(self, job: Job, error: JiraError) -> datetime:
         if isinstance(error, OutcomeUnknown):
             return self._clock() + self._worker.settle_delay
-        at = self._backoff(job)
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            at = max(at, self._clock() + timedelta(seconds=error.retry_after))
-        return at
+        return self._backoff(job, error)
 
-    def _backoff(self, job: Job) -> datetime:
-        base = self._worker.backoff_base.total_seconds()
-        exponent = min(max(job.attempts - 1, 0), 20)
-        delay = min(base * 2**exponent, self._worker.backoff_max.total_seconds())
-        delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-        return self._clock() + timedelta(seconds=delay)
+    def _backoff(self, job: Job, error: JiraError | None = None) -> datetime:
+        return self._clock() + self._worker.backoff.wait(job.attempts, error)

@@ -169,7 +169,7 @@ class Replay:
                 self.tickets[fingerprint] = after
 
     def _count(self, route: Route, kind: DecisionKind) -> None:
-        stats, name = self.stats, route.name or "defaults"
+        stats, name = self.stats, route.name
         stats.alerts += 1
         stats.decisions[kind.value] += 1
         stats.alerts_per_route[name] += 1

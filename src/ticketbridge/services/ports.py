@@ -7,19 +7,18 @@ between entering it and `commit()` happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import (
     Alert,
     AlertState,
     DecisionKind,
-    EpicGroup,
-    IssueLink,
     JobState,
+    Route,
     Ticket,
 )
 from ticketbridge.domain.pushes import RecordedPush
@@ -43,33 +42,6 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]
-
-Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where and how an alert becomes an issue: the answer of the routing seam.
-
-    `action="ignore"` keeps the alert without a ticket (routing applies `min_severity`).
-    `due` is the Jira due date, already computed (SLA from occurred_at). `group` and `links`
-    are the route's `group` and `link` options rendered for the alert (services/grouping.py).
-    """
-
-    name: str | None
-    project: str
-    issue_type: str
-    action: Literal["ticket", "ignore"] = "ticket"
-    priority: str | None = None
-    labels: tuple[str, ...] = ()
-    components: tuple[str, ...] = ()
-    assignee: str | None = None
-    due: date | None = None
-    template: str | None = None
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    group: EpicGroup | None = None  # the epic the issue goes under
-    links: tuple[IssueLink, ...] = ()  # the links the issue gets once created
-    reasons: tuple[str, ...] = ()  # why this route (and why ignored, when it is)
 
 
 class RouteSeam(Protocol):

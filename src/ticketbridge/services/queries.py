@@ -12,7 +12,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final, Generic, Literal, TypeVar
 
 from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState, Ticket, TicketStatus
@@ -296,11 +296,3 @@ class OutboxAdmin:
             job = await uow.outbox.drop(job_id)
             await uow.commit()
             return job_view(job) if job else None
-
-    async def purge_done(self, older_than: timedelta = timedelta(days=7)) -> int:
-        """Forget done jobs older than `older_than` (the outbox is a queue, not the audit
-        trail; alerts and tickets keep the history). Returns how many were deleted."""
-        async with self._uow_factory() as uow:
-            purged = await uow.outbox.purge_done(self._clock() - older_than)
-            await uow.commit()
-            return purged

@@ -13,9 +13,15 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from ticketbridge.backoff import Backoff
 from ticketbridge.config import Config
-from ticketbridge.config.settings import Settings
-from ticketbridge.domain import AlertState, Severity, TicketPolicy
+from ticketbridge.config.settings import (
+    DONE_JOB_RETENTION_DAYS,
+    JOB_CRASH_LIMIT,
+    JOB_LEASE_SECONDS,
+    Settings,
+)
+from ticketbridge.domain import Severity, TicketPolicy
 
 __all__ = ["PipelineSettings", "WorkerSettings"]
 
@@ -61,7 +67,7 @@ class PipelineSettings:
                 false_positive_suppress=sync.false_positive_suppress,
                 digest_interval=defaults.dedup.digest_interval,
                 resolve_transition=sync.on_source_resolved.transition,
-                resolutions={name: AlertState(state) for name, state in sync.resolutions.items()},
+                resolutions=dict(sync.resolutions),
             ),
             resolve_comment=sync.on_source_resolved.comment,
             fingerprint_fields={
@@ -80,20 +86,26 @@ class WorkerSettings:
 
     # Much longer than any request's timeout (30 s read): a job whose worker died runs again
     # after this. Shorter only for drills (TICKETBRIDGE_JOB_LEASE_SECONDS).
-    lease: timedelta = timedelta(seconds=120)
+    lease: timedelta = timedelta(seconds=JOB_LEASE_SECONDS)
     # Wait this long after an unknown create before the marker lookup (search index lag).
     settle_delay: timedelta = timedelta(seconds=5)
+    # A failed job waits `Backoff(backoff_base, backoff_max)`: Jira may be down for a while.
     backoff_base: timedelta = timedelta(seconds=1)
     backoff_max: timedelta = timedelta(minutes=5)
     batch: int = 50
     idle_sleep: timedelta = timedelta(milliseconds=200)
     bulk_min: int = 2  # at least this many creates for one project go through /issue/bulk
     # A job failing this many times in a row on an unexpected error (a bug) is dead-lettered.
-    crash_limit: int = 5
+    crash_limit: int = JOB_CRASH_LIMIT
     # Done jobs are deleted after this long (the outbox is a queue; alerts keep the history),
     # checked by each dispatcher at most once per `purge_every`.
-    done_retention: timedelta = timedelta(days=7)
+    done_retention: timedelta = timedelta(days=DONE_JOB_RETENTION_DAYS)
     purge_every: timedelta = timedelta(minutes=10)
+
+    @property
+    def backoff(self) -> Backoff:
+        """How long a job that failed transiently waits before its next attempt."""
+        return Backoff(base=self.backoff_base, cap=self.backoff_max)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerSettings:

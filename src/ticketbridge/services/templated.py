@@ -112,7 +112,7 @@ class TemplateComposer:
             labels=tuple(dict.fromkeys(route.labels)),
             components=route.components,
             assignee=route.assignee,
-            due_date=route.due,
+            due_date=route.due_date,
             fields=fields,
             marker=Marker(ticket.marker_key),
         )

@@ -10,16 +10,10 @@ from datetime import datetime
 
 import structlog
 
-from ticketbridge.domain import Alert, JobKind, Ticket
+from ticketbridge.domain import Alert, JobKind, StatusCategory, Ticket
 from ticketbridge.domain.life import DigestWritten, IssueMoved, Written
 from ticketbridge.errors import ConfigError, FieldErrors, InputError, NotFound, PermanentError
-from ticketbridge.providers.base import (
-    IssueDraft,
-    IssueUpdate,
-    Provider,
-    StatusCategory,
-    Transition,
-)
+from ticketbridge.providers.base import IssueDraft, IssueUpdate, Provider, Transition
 from ticketbridge.render import clip_summary
 from ticketbridge.render.document import Block, Document, Paragraph, Text
 from ticketbridge.services.compose import alert_table

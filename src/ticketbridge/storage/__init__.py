@@ -4,7 +4,7 @@
 applies the Alembic migrations (`ticketbridge db upgrade`, and `serve` at start).
 """
 
-from ticketbridge.storage.database import DEFAULT_URL, Database, create_engine, upgrade
+from ticketbridge.storage.database import Database, create_engine, upgrade
 from ticketbridge.storage.uow import SqlUnitOfWork
 
-__all__ = ["DEFAULT_URL", "Database", "SqlUnitOfWork", "create_engine", "upgrade"]
+__all__ = ["Database", "SqlUnitOfWork", "create_engine", "upgrade"]

@@ -21,9 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ticketbridge.storage.sqlite_inline import Checkpointer, connector
 from ticketbridge.storage.uow import SqlUnitOfWork
 
-__all__ = ["DEFAULT_URL", "Database", "create_engine", "upgrade"]
-
-DEFAULT_URL = "sqlite+aiosqlite:///./var/ticketbridge.db"
+__all__ = ["Database", "create_engine", "upgrade"]
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_S = 30.0
 
@@ -90,7 +88,7 @@ async def upgrade(url: str) -> None:
 class Database:
     """One database: `unit_of_work()` satisfies `services.ports.UnitOfWorkFactory`."""
 
-    def __init__(self, url: str = DEFAULT_URL) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         self._checkpointer = _checkpointer_for(url)
         self.engine = create_engine(url, self._checkpointer)

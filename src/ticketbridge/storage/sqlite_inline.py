@@ -32,11 +32,11 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from ticketbridge.clock import Monotonic, Sleep
+
 __all__ = ["Checkpointer", "InlineConnection", "connector"]
 
 _T = TypeVar("_T")
-Clock = Callable[[], float]  # monotonic seconds; tests pass a virtual one
-Sleep = Callable[[float], Awaitable[None]]
 _SQLITE_BUSY = 5  # and its extended codes (BUSY_RECOVERY, BUSY_TIMEOUT) but one:
 _SQLITE_BUSY_SNAPSHOT = 517  # a read snapshot too old to write from: a retry cannot help
 _FIRST_BACKOFF_S = 0.001
@@ -126,7 +126,7 @@ class InlineConnection:
         self,
         connection: sqlite3.Connection,
         busy_timeout_s: float,
-        clock: Clock = time.monotonic,
+        clock: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._conn = connection
@@ -234,7 +234,7 @@ def connector(
     busy_timeout_s: float,
     checkpointer: Checkpointer | None = None,
     *,
-    clock: Clock = time.monotonic,
+    clock: Monotonic = time.monotonic,
     sleep: Sleep = asyncio.sleep,
 ) -> Callable[[], Awaitable[InlineConnection]]:
     """The `async_creator` for SQLAlchemy's `sqlite+aiosqlite` dialect; with a `checkpointer`,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import structlog
 
+from ticketbridge.clock import Monotonic, Sleep
 from ticketbridge.services import Decider
 from ticketbridge.services.settings import WorkerSettings
 from ticketbridge.workers.idle import idle
@@ -59,8 +60,8 @@ class DecisionLoop:
         intake_idle_for: Callable[[], float] = _always_idle,
         outbox_busy: Callable[[], bool] = _never_busy,
         *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._decider = decider
         self._settings = settings

@@ -251,3 +251,24 @@ async def test_rate_limited_create_waits_at_least_retry_after(database: Database
     pipe.clock.advance(seconds=30)
     await pipe.dispatchers[0].run_until_idle()
     assert list(jira.issues) == ["OPS-1"]
+
+
+async def test_a_failing_create_is_retried_on_the_backoff_schedule(database: Database) -> None:
+    """The outbox's schedule (FAST: base 1 s, cap 30 s, jitter 0.8-1.2), on the virtual clock:
+    1, 2, 4, 8, 16, then 30 s, each within its jitter."""
+    from ticketbridge.errors import Unavailable
+
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira)
+    jira.fail_next("create_issue", Unavailable("503"), times=6)
+    await pipe.send(alert(id="a1", fingerprint="fp-1"))
+    waits = []
+    for _ in range(6):
+        await pipe.dispatchers[0].run_until_idle()
+        [waiting] = await pipe.admin.jobs(state=JobState.PENDING)
+        waits.append((waiting.next_attempt_at - pipe.clock()).total_seconds())
+        pipe.clock.advance(seconds=waits[-1])
+    for wait, nominal in zip(waits, [1, 2, 4, 8, 16, 30], strict=True):
+        assert 0.8 * nominal <= wait <= 1.2 * nominal
+    await pipe.dispatchers[0].run_until_idle()
+    assert list(jira.issues) == ["OPS-1"]

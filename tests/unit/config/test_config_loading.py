@@ -17,6 +17,7 @@ from ticketbridge.config import (
     TokenAuth,
 )
 from ticketbridge.config.loader import parse_config
+from ticketbridge.domain import AlertState
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 
@@ -386,3 +387,28 @@ def test_anchors_merge_keys_and_extension_keys() -> None:
 def test_action_mappings_ignore_case() -> None:
     config = load_config(text="defaults: {priority_by_action: {Block: Highest}}\n", env={})
     assert config.defaults.priority_by_action == {"block": "Highest"}
+
+
+def test_sync_states_are_the_domains_alert_states() -> None:
+    """`sync` and `callbacks` speak the domain's vocabulary: one AlertState, not a copy."""
+    config = load_config(
+        text="sync: {resolutions: {Duplicate: false_positive}}\n"
+        "callbacks: [{source: keeptrusts, on: [accepted], url: 'https://cb.example.com/x'}]\n",
+        env={},
+    )
+    assert config.sync.resolutions["Duplicate"] is AlertState.FALSE_POSITIVE
+    assert config.sync.status["done"] is AlertState.RESOLVED
+    assert config.callbacks[0].on == [AlertState.ACCEPTED]
+    assert isinstance(config.callbacks[0].on[0], AlertState)
+
+
+def test_sync_refuses_states_jira_cannot_move_an_alert_to() -> None:
+    """`dead` and `suppressed` are alert states of ours, never what a Jira status means."""
+    assert problems_of("sync: {status: {done: dead}}\n") == [
+        Problem(
+            "sync.status.done",
+            "Input should be 'open', 'in_progress', 'resolved', 'false_positive' or "
+            "'accepted' (got 'dead')",
+            1,
+        )
+    ]

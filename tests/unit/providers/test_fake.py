@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from ticketbridge.errors import FieldErrors, OutcomeUnknown, RateLimited
@@ -66,3 +68,14 @@ async def test_a_marker_needs_labels_on_the_create_screen() -> None:
     with pytest.raises(FieldErrors):
         await fake.create_issue(_draft())
     assert fake.issues == {}
+
+
+async def test_issues_and_comments_are_stamped_by_the_fakes_clock() -> None:
+    moments = iter(datetime(2031, 5, 1, hour, tzinfo=UTC) for hour in range(9, 24))
+    fake = FakeProvider(now=lambda: next(moments))
+    ref = await fake.create_issue(_draft())
+    comment = await fake.add_comment(ref.key, Document.plain("seen again"))
+    issue = fake.issues[ref.key]
+    assert issue.created == datetime(2031, 5, 1, 9, tzinfo=UTC)
+    assert comment.created == datetime(2031, 5, 1, 10, tzinfo=UTC)
+    assert issue.updated == datetime(2031, 5, 1, 10, tzinfo=UTC)

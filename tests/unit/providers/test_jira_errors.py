@@ -31,6 +31,7 @@ from ticketbridge.providers.jira.errors import (
 READ = Where("GET", "/rest/api/3/issue/OPS-1")
 CREATE = Where("POST", "/rest/api/3/issue", "OPS", "Bug", idempotent=False)
 JSON = {"content-type": "application/json"}
+NOW = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 RESPONSES = [
     # (where, status, headers, body, expected type, text the message must hold)
@@ -74,7 +75,7 @@ RESPONSES = [
 def test_response_bodies_translate(
     where: Where, status: int, headers: dict[str, str], body: str, kind: type, text: str
 ) -> None:
-    error = translate_response(httpx.Response(status, headers=headers, text=body), where)
+    error = translate_response(httpx.Response(status, headers=headers, text=body), where, NOW)
     assert type(error) is kind
     assert text in str(error)
     assert error.status == status
@@ -85,7 +86,7 @@ def test_field_errors_carry_jira_messages_and_a_hint_naming_project_type_and_fie
         '{"errorMessages":["bad"],"errors":{"priority":"Field \'priority\' cannot be set. It is '
         'not on the appropriate screen, or unknown.","customfield_10014":"must be a number"}}'
     )
-    error = translate_response(httpx.Response(400, headers=JSON, text=body), CREATE)
+    error = translate_response(httpx.Response(400, headers=JSON, text=body), CREATE, NOW)
     assert isinstance(error, FieldErrors)
     assert error.messages == ("bad",)
     assert set(error.fields) == {"priority", "customfield_10014"}
@@ -94,7 +95,6 @@ def test_field_errors_carry_jira_messages_and_a_hint_naming_project_type_and_fie
     assert "field 'customfield_10014' of OPS/Bug: must be a number" in error.hint
 
 
-NOW = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
 RETRY_AFTER = [
     ({"retry-after": "2"}, 2.0),
     ({"retry-after": "Tue, 01 Jan 2030 12:00:05 GMT"}, 5.0),
@@ -114,7 +114,7 @@ def test_429_carries_retry_after_and_reason() -> None:
     response = httpx.Response(
         429, headers={"Retry-After": "3", "RateLimit-Reason": "jira-quota-tenant-based"}
     )
-    error = translate_response(response, READ)
+    error = translate_response(response, READ, NOW)
     assert isinstance(error, RateLimited)
     assert (error.retry_after, error.reason, error.transient) == (
         3.0,

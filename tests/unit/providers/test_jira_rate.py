@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -108,7 +110,43 @@ async def test_backoff_is_exponential_with_jitter_and_stops_after_four_retries()
     assert len(vt.slept) == 4
     for n, waited in enumerate(vt.slept):
         base = 0.5 * 2**n
-        assert 0.7 * base <= waited <= 1.3 * base
+        assert 0.8 * base <= waited <= 1.2 * base
+
+
+async def test_a_late_retry_after_does_not_shorten_the_backoff() -> None:
+    """Retry-After is a floor on the backoff, not a replacement for it: after three 503s, a
+    429 asking for 1 s still waits the fourth step (4 s, jittered 0.8-1.2)."""
+    vt = VirtualTime()
+    answers = [httpx.Response(503)] * 3 + [httpx.Response(429, headers={"Retry-After": "1"})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else httpx.Response(200, json={"key": "OPS-1"})
+
+    client = client_for(handler, vt)
+    assert await client.get_issue("OPS-1") == {"key": "OPS-1"}
+    assert len(vt.slept) >= 4
+    assert 0.8 * 4.0 <= vt.slept[3] <= 1.2 * 4.0
+
+
+async def test_an_http_date_retry_after_is_counted_from_the_clients_clock() -> None:
+    """Retry-After as a date means "not before then" by the clock the client is given (here
+    a fixed one, far from the machine's): 30 s after it, never sooner."""
+    vt = VirtualTime()
+    given = datetime(2031, 5, 1, 12, 0, 0, tzinfo=UTC)
+    answers = [
+        httpx.Response(
+            429,
+            headers={"Retry-After": format_datetime(given + timedelta(seconds=30), usegmt=True)},
+        )
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else httpx.Response(200, json={"key": "OPS-1"})
+
+    client = client_for(handler, vt)
+    client.now = lambda: given
+    assert await client.get_issue("OPS-1") == {"key": "OPS-1"}
+    assert 30.0 <= vt.slept[0] <= 1.2 * 30.0
 
 
 async def test_create_is_never_retried_after_a_5xx_or_lost_answer() -> None:

@@ -59,13 +59,13 @@ def test_seed_000_rules_route_like_the_seed_says() -> None:
     hallucination = router.route({**base, "kind": "hallucination", "confidence": 0.05})
     violation = router.route({**base, "kind": "policy_violation"})
 
-    assert (hallucination.route, hallucination.project, hallucination.priority) == (
+    assert (hallucination.name, hallucination.project, hallucination.priority) == (
         "Critical Hallucinations → Jira",
         "OPS",
         "Highest",
     )
     assert (hallucination.issue_type, hallucination.template) == ("Bug", "hallucination_bug")
-    assert (violation.route, violation.project, violation.assignee) == (
+    assert (violation.name, violation.project, violation.assignee) == (
         "Policy Violation → Jira",
         "COMPLIANCE",
         "compliance-team",

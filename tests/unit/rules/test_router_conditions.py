@@ -111,7 +111,7 @@ def test_condition_features(
     routes: str, incoming: dict[str, Any], expected: tuple[str, str]
 ) -> None:
     plan = router_for(routes).route(incoming)
-    assert (plan.route, plan.project) == expected
+    assert (plan.name, plan.project) == expected
 
 
 def test_non_boolean_result_is_explained() -> None:
@@ -151,7 +151,7 @@ def test_missing_occurred_at_means_no_due_date() -> None:
 
 def test_unknown_severity_is_treated_as_info_and_explained() -> None:
     plan = router_for("  - {name: r, when: 'sev(severity) >= 0'}").route(alert(severity="meh"))
-    assert plan.route == "defaults"
+    assert plan.name == "defaults"
     assert plan.action == "ignore"
     assert "unknown severity 'meh': treated as info" in plan.reasons
 
@@ -174,7 +174,7 @@ def test_attribute_values_cel_cannot_take_do_not_poison_the_others(
         "  - {name: other, when: 'has(attributes.y) && attributes.y == 1', project: SEC}"
     )
     plan = router.route(alert(attributes={"x": value, "y": 1}))
-    assert (plan.route, plan.project) == ("other", "SEC")
+    assert (plan.name, plan.project) == ("other", "SEC")
     assert alert_values(alert(attributes={"x": value}))["attributes"]["x"] == seen_as
 
 
@@ -188,7 +188,7 @@ def test_deeply_nested_attributes_are_routed_not_crashed() -> None:
         "  - {name: other, when: 'has(attributes.y) && attributes.y == 1', project: SEC}"
     )
     plan = router.route(alert(attributes={"deep": deep, "y": 1}))
-    assert (plan.route, plan.project) == ("other", "SEC")
+    assert (plan.name, plan.project) == ("other", "SEC")
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ def router(request: pytest.FixtureRequest) -> Router:
 def test_a_list_past_cels_iteration_budget_falls_through_to_the_next_route(router: Router) -> None:
     # 10,000 tags made CEL raise "Iteration budget exceeded": the critical alert went dead.
     plan = router.route(alert(severity="critical", attributes={"tags": ["a"] * 10_000}))
-    assert (plan.route, plan.project, plan.priority) == ("critical", "PAGE", "Highest")
+    assert (plan.name, plan.project, plan.priority) == ("critical", "PAGE", "Highest")
     assert plan.reasons[0] == (
         "route 'tagged' did not match: could not be evaluated: CEL's budget of 10,000 iterations"
         " per condition was exceeded (a list in the alert is too long for this condition)"
@@ -53,7 +53,7 @@ def test_an_assignment_that_cannot_be_evaluated_gives_way_to_the_next(router: Ro
 def test_a_string_cel_cannot_take_is_a_reason_not_a_raise(router: Router) -> None:
     # A lone surrogate (valid in JSON as "\ud800") made cel-cpp throw from the evaluation.
     plan = router.route(alert(severity="critical", attributes={"tags": ["\ud800"]}))
-    assert plan.route == "critical"
+    assert plan.name == "critical"
     assert plan.reasons[0].startswith("route 'tagged' did not match: could not be evaluated")
 
 
@@ -62,6 +62,6 @@ def test_the_reason_quotes_a_bounded_part_of_the_alert() -> None:
     routes = ROUTES.replace('attributes.tags.exists(t, t == "x")', "attributes[title] == 1")
     router = Router(load_config(text=routes, env={}))
     plan = router.route(alert(severity="critical", title="t" * 100_000))
-    assert plan.route == "critical"
+    assert plan.name == "critical"
     assert plan.reasons[0].startswith("route 'tagged' did not match: no key \"ttt")
     assert len(plan.reasons[0]) <= len("route 'tagged' did not match: ") + 300

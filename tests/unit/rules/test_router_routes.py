@@ -11,9 +11,10 @@ import pytest
 from rules_alerts import OCCURRED, alert
 
 from ticketbridge.bootstrap import load_config
+from ticketbridge.domain import Route
 from ticketbridge.domain.alert import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
-from ticketbridge.rules import RoutePlan, Router
+from ticketbridge.rules import Router
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "ticketbridge.yaml"
 ENV = dict.fromkeys(
@@ -207,7 +208,7 @@ CASES = [
 def test_spec_routes(spec_router: Router, incoming: dict[str, Any], expected: Expect) -> None:
     plan = spec_router.route(incoming)
 
-    assert (plan.route, plan.action, plan.project, plan.issue_type, plan.priority) == (
+    assert (plan.name, plan.action, plan.project, plan.issue_type, plan.priority) == (
         expected.route,
         expected.action,
         expected.project,
@@ -229,8 +230,7 @@ def test_route_carries_unrendered_fields_group_template(spec_router: Router) -> 
         "Escalation ID": "{{ alert.id }}",
         "customfield_10100": "{{ alert.attributes.model | default('unknown') }}",
     }
-    assert plan.group is not None
-    assert plan.group.epic == "{{ alert.attributes.policy_name }}"
+    assert plan.group is None  # rendered by the grouping seam (services.grouping), not here
     assert plan.due_date == (OCCURRED + timedelta(days=2)).date()
 
 
@@ -251,11 +251,11 @@ def test_domain_alert_routes_like_its_mapping(spec_router: Router) -> None:
     from_mapping = spec_router.route(domain_alert.as_mapping())
 
     assert from_alert == from_mapping
-    assert from_alert.route == "keeptrusts-block"
+    assert from_alert.name == "keeptrusts-block"
 
 
-def test_route_plan_is_a_value(spec_router: Router) -> None:
+def test_route_is_a_value(spec_router: Router) -> None:
     plan = spec_router.route(alert())
-    assert isinstance(plan, RoutePlan)
+    assert isinstance(plan, Route)
     with pytest.raises(AttributeError):
         plan.project = "X"  # type: ignore[misc]

@@ -77,7 +77,7 @@ def test_seed_001_keeptrusts_example(
             attributes={"action": action, "policy_name": "pii"},
         )
     )
-    assert (plan.route, plan.action, plan.project) == (route, "ticket", "AIGOV")
+    assert (plan.name, plan.action, plan.project) == (route, "ticket", "AIGOV")
     assert (plan.priority, plan.issue_type) == (priority, issue_type)
     assert plan.due_at == OCCURRED + due
     assert plan.template == "ai_escalation"
@@ -122,7 +122,7 @@ def test_seed_004_compliance_example(
     )
     route, action, project, team, days = expected
     assignee = f"{team}@acme-corp.com"
-    assert (plan.route, plan.action, plan.project, plan.assignee) == (
+    assert (plan.name, plan.action, plan.project, plan.assignee) == (
         route,
         action,
         project,
@@ -160,7 +160,7 @@ def test_seed_000_truthvouch_example(
 ) -> None:
     plan = example_router("truthvouch.yaml").route(incoming)
     route, project, issue_type, priority, due = expected
-    assert (plan.route, plan.project, plan.issue_type, plan.priority) == (
+    assert (plan.name, plan.project, plan.issue_type, plan.priority) == (
         route,
         project,
         issue_type,
@@ -170,11 +170,11 @@ def test_seed_000_truthvouch_example(
 
 
 def test_seed_000_hallucinations_grouped_under_an_epic() -> None:
-    plan = example_router("truthvouch.yaml").route(
-        alert(kind="hallucination", severity="critical", confidence=0.1)
-    )
-    assert plan.group is not None
-    assert plan.group.epic.startswith("Hallucinations: ")
+    router = example_router("truthvouch.yaml")
+    plan = router.route(alert(kind="hallucination", severity="critical", confidence=0.1))
+    [route] = [r for r in router.config.routes if r.name == plan.name]
+    assert route.group is not None
+    assert route.group.epic.startswith("Hallucinations: ")
     assert plan.labels == ("ai-governance", "hallucination", "ai-safety")
     assert plan.assignee == "oncall@company.com"
 
@@ -185,9 +185,9 @@ def test_seed_003_critical_security_alert_is_an_incident() -> None:
     evidence = router.route(
         alert(kind="security_alert", severity="high", attributes={"custody": {"log": []}})
     )
-    assert (critical.route, critical.issue_type, critical.project) == (
+    assert (critical.name, critical.issue_type, critical.project) == (
         "critical-incidents",
         "Incident",
         "SEC",
     )
-    assert (evidence.route, evidence.components) == ("with-evidence", ("Forensics",))
+    assert (evidence.name, evidence.components) == ("with-evidence", ("Forensics",))

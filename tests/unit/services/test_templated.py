@@ -76,7 +76,7 @@ def test_route_template_gives_summary_description_and_route_statics() -> None:
             labels=("ai", "ai", "hallucination"),
             components=("AI-Engine",),
             assignee="oncall@example.com",
-            due=date(2026, 11, 22),
+            due_at=datetime(2026, 11, 22, 9, 30, tzinfo=UTC),
             fields={"Model": "{{ alert.attributes.model }}", "Story Points": 3, "Plain": "x"},
         ),
         TICKET,

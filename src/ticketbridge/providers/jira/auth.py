@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ticketbridge.clock import Monotonic
 from ticketbridge.errors import AuthFailed, ConfigError, Problem
 
 __all__ = [
@@ -82,7 +83,7 @@ class OAuth2ThreeLegged(httpx.Auth):
         access_token: str | None = None,
         expires_at: float = 0.0,
         on_rotate: Callable[[str], Awaitable[None]] | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Monotonic = time.monotonic,
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret

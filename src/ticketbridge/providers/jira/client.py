@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from ticketbridge.clock import Clock, Sleep, system_clock
 from ticketbridge.errors import ConfigError, Problem, RateLimited
 from ticketbridge.providers.jira.errors import Where, translate_response, translate_transport
 from ticketbridge.providers.jira.ratelimit import RateGovernor
@@ -91,9 +92,11 @@ class JiraClient:
         timeout: httpx.Timeout,
         governor: RateGovernor | None = None,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
+        now: Clock = system_clock,
     ) -> None:
         self.http = http
+        self.now = now
         self.api_root = api_root.rstrip("/")
         self.timeout = timeout
         self.governor = governor or RateGovernor(sleep=sleep)
@@ -134,7 +137,7 @@ class JiraClient:
                 self.governor.on_near_limit(method, _remaining(response))
             if response.is_success or response.status_code in answer_statuses:
                 return response.json() if response.content else None
-            error = translate_response(response, where)
+            error = translate_response(response, where, self.now())
             if isinstance(error, RateLimited):
                 self.governor.on_rate_limited(method, issue, error.retry_after, error.reason)
             raise error

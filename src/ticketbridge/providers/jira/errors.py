@@ -108,9 +108,9 @@ def _html_summary(html: str) -> str:
     return " ".join(unescape(text).split())[:200] or "HTML error page"
 
 
-def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset` (ISO)."""
-    now = now or datetime.now(UTC)
+def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset` (ISO),
+    the dates counted from `now` (the client's clock)."""
     raw = headers.get("retry-after")
     if raw:
         try:
@@ -150,10 +150,8 @@ def _hint(where: Where, fields: Mapping[str, str]) -> str | None:
     return "; ".join(hints)
 
 
-def translate_response(
-    response: httpx.Response, where: Where, now: datetime | None = None
-) -> JiraError:
-    """The error for a non-2xx answer."""
+def translate_response(response: httpx.Response, where: Where, now: datetime) -> JiraError:
+    """The error for a non-2xx answer; `now` dates an HTTP-date Retry-After."""
     status = response.status_code
     body = parse_body(response.text, response.headers.get("content-type", ""))
     message = _summary(where, status, body)

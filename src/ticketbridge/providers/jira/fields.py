@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from ticketbridge.clock import Monotonic
 from ticketbridge.errors import FieldErrors, NotFound, PermanentError
 from ticketbridge.providers.base import (
     CreateMetaField,
@@ -48,7 +49,7 @@ class TtlCache(Generic[K, V]):
     """Values (or remembered permanent errors) that expire; `clock` is injectable. One load per
     key at a time: callers that miss while it runs wait for it and share its outcome."""
 
-    clock: Callable[[], float] = time.monotonic
+    clock: Monotonic = time.monotonic
     _items: dict[K, tuple[float, V | None, PermanentError | None]] = field(default_factory=dict)
     _loading: dict[K, asyncio.Task[V]] = field(default_factory=dict)
 
@@ -111,7 +112,7 @@ class Metadata:
         dialect: Dialect,
         *,
         ttls: CacheTtls | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Monotonic = time.monotonic,
     ) -> None:
         self.client = client
         self.dialect = dialect

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import structlog
 
+from ticketbridge.clock import Clock, Monotonic, Sleep, system_clock
 from ticketbridge.errors import FieldErrors, JiraError
 from ticketbridge.providers.base import (
     BulkResult,
@@ -74,8 +75,9 @@ class JiraProvider:
         rate: RateSettings | None = None,
         retry: RetryPolicy | None = None,
         ttls: CacheTtls | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        now: Clock = system_clock,
     ) -> None:
         settings = http or HttpSettings(base_url=base_url, auth=auth, ca_bundle=ca_bundle)
         self.dialect = dialect_for(flavor)
@@ -90,6 +92,7 @@ class JiraProvider:
             governor=governor,
             retry=retry,
             sleep=sleep,
+            now=now,
         )
         self.metadata = Metadata(self.client, self.dialect, ttls=ttls, clock=clock)
         self.bodies = Bodies(self.metadata, self.dialect)

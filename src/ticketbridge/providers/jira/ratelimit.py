@@ -20,13 +20,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Clock", "RateGovernor", "RateSettings", "Sleep", "TokenBucket", "endpoint_class"]
+from ticketbridge.clock import Monotonic, Sleep
 
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
+__all__ = ["RateGovernor", "RateSettings", "TokenBucket", "endpoint_class"]
+
 
 _SLOWDOWN_SECONDS = 30.0  # how long a burst 429 halves a class's rate
 _EPSILON = 1e-9
@@ -78,7 +77,7 @@ class TokenBucket:
 @dataclass
 class RateGovernor:
     settings: RateSettings = field(default_factory=RateSettings)
-    clock: Clock = time.monotonic
+    clock: Monotonic = time.monotonic
     sleep: Sleep = asyncio.sleep
     paused_until: float = 0.0
     _buckets: dict[str, TokenBucket] = field(default_factory=dict)

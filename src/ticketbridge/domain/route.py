@@ -1,0 +1,55 @@
+"""Where and how an alert becomes an issue: the answer of routing, in one type.
+
+The rules engine (`rules.Router`) decides it from the configuration; the services' routing seam
+(`services.routing.RulesRouter`, `services.grouping.GroupingRouter`) hands it on, with the
+route's epic group and links rendered for the alert; the composer drafts the issue from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ticketbridge.domain.grouping import EpicGroup, IssueLink
+
+__all__ = ["DEFAULTS_ROUTE", "Route", "RouteAction"]
+
+DEFAULTS_ROUTE = "defaults"
+"""The name of the route of an alert no configured route matched."""
+RouteAction = Literal["ticket", "ignore"]
+"""A route makes a ticket, or keeps the alert without one (`action: ignore`)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """`action="ignore"` keeps the alert without a ticket (routing applies `min_severity`).
+    Strings in `fields` are still Jinja2 templates; the composer renders them. `due_at` is the
+    SLA counted from occurred_at, in `defaults.timezone`. `group` and `links` are the route's
+    `group` and `link` options rendered for the alert (services/grouping.py), empty until then.
+    """
+
+    name: str
+    project: str
+    issue_type: str
+    action: RouteAction = "ticket"
+    priority: str | None = None
+    assignee: str | None = None
+    labels: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    template: str | None = None
+    due_at: datetime | None = None
+    group: EpicGroup | None = None  # the epic the issue goes under
+    links: tuple[IssueLink, ...] = ()  # the links the issue gets once created
+    reasons: tuple[str, ...] = ()  # why this route (and why ignored, when it is)
+
+    @property
+    def due_date(self) -> date | None:
+        """Jira's `duedate`: the calendar date of `due_at`."""
+        return self.due_at.date() if self.due_at is not None else None
+
+    @property
+    def creates_ticket(self) -> bool:
+        return self.action == "ticket"
