@@ -151,7 +151,7 @@ def test_templates_issues_and_connect_keep_their_shapes() -> None:
         "issue_type=None, fields=<factory>"
     )
     assert [f.name for f in dataclasses.fields(library.IssueView)] == ["id", "key", "url", "fields"]
-    assert shape(library.connect) == f"*, {CONNECTION}"
+    assert shape(library.connect) == f"*, {CONNECTION}, allow_private=True, allow_plain_http=False"
 
 
 def test_the_cli_command_tree() -> None:
