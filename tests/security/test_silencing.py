@@ -18,21 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_harness import Api, open_api
+from api_harness import Api
+from emulated_api import alert_body, api_on_emulator
 
 from jira_emulator import Emulator
 from ticketbridge.bootstrap import load_config, routing
-from ticketbridge.config.schema import Config
 from ticketbridge.render import adf_to_text
 from ticketbridge.services import PipelineSettings
 from ticketbridge.services.planning import Planner
 from ticketbridge.sources import SOURCES
 
-JIRA = {
-    "flavor": "cloud",
-    "url": "http://jira.test",
-    "auth": {"type": "token", "email": "admin@example.com", "api_token": "emulator-token"},
-}
 TEMPLATES = {
     "evidence": {
         "summary": "Control failed: {{ alert.attributes.control_id }}",
@@ -62,16 +57,13 @@ def emulator() -> Emulator:
 
 @pytest.fixture
 async def api(tmp_path: Path, emulator: Emulator) -> AsyncIterator[Api]:
-    config = Config.model_validate(
-        {
-            "jira": JIRA,
-            "defaults": {"project": "OPS", "issue_type": "Task", "min_severity": "info"},
-            "templates": TEMPLATES,
-            "routes": ROUTES,
-            "sources": {"compliance": {"allow_unauthenticated": True}},
-        }
-    )
-    async with open_api(tmp_path, config, workers=1, transport=emulator.transport()) as handle:
+    config = {
+        "defaults": {"project": "OPS", "issue_type": "Task", "min_severity": "info"},
+        "templates": TEMPLATES,
+        "routes": ROUTES,
+        "sources": {"compliance": {"allow_unauthenticated": True}},
+    }
+    async with api_on_emulator(tmp_path, emulator, config) as handle:
         yield handle
 
 
@@ -96,10 +88,7 @@ async def post(api: Api, result: dict[str, Any]) -> None:
 
 
 async def alert(api: Api, alert_id: str) -> dict[str, Any]:
-    answer = await api.client.get(f"/v1/alerts/{alert_id}", headers=api.auth("read"))
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+    return await alert_body(api, alert_id, "compliance")
 
 
 async def dead_jobs(api: Api) -> list[Any]:

@@ -7,6 +7,7 @@ from ticketbridge.domain.fingerprint import (
     DEFAULT_FINGERPRINT_FIELDS,
     derive_fingerprint,
     fingerprint_fields_for,
+    scoped_fingerprint,
 )
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.severity import Severity
@@ -34,4 +35,5 @@ __all__ = [
     "derive_fingerprint",
     "fingerprint_fields_for",
     "marker_key",
+    "scoped_fingerprint",
 ]
