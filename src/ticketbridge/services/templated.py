@@ -28,7 +28,7 @@ from ticketbridge.config import Config
 from ticketbridge.config.models import TemplateConfig
 from ticketbridge.domain import Alert, Ticket
 from ticketbridge.errors import ConfigError, PermanentError
-from ticketbridge.providers.base import IssueDraft
+from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render import (
     DESCRIPTION_LIMIT,
     CompiledTemplate,
@@ -39,7 +39,7 @@ from ticketbridge.render import (
 )
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.render.document import Panel, Paragraph, Text
-from ticketbridge.services.compose import DefaultComposer
+from ticketbridge.services.compose import DefaultComposer, default_summary, describe
 from ticketbridge.services.ports import Route
 
 __all__ = ["RenderedIssue", "TemplateComposer", "template_context"]
@@ -107,34 +107,50 @@ class TemplateComposer:
         context = template_context(alert)
         failed: list[str] = []
         fields = self._fields_or_left_out(route.fields, context, failed)
-        default = replace(self._fallback.draft(alert, route, ticket), fields=fields)
-        if route.template is not None:
-            default = self._templated(default, route.template, context, failed)
+        if route.template is None:
+            draft = replace(self._fallback.draft(alert, route, ticket), fields=fields)
+        else:
+            summary, description = self._templated(alert, route.template, context, failed)
+            draft = IssueDraft(
+                project=route.project,
+                issue_type=route.issue_type,
+                summary=summary,
+                description=description,
+                priority=route.priority,
+                labels=tuple(dict.fromkeys(route.labels)),
+                components=route.components,
+                assignee=route.assignee,
+                due_date=route.due,
+                fields=fields,
+                marker=Marker(ticket.marker_key),
+            )
         if not failed:
-            return default
-        description = default.description or Document(())
+            return draft
+        description = draft.description or Document(())
         note = Panel("warning", tuple(Paragraph((Text(line),)) for line in failed))
         return replace(
-            default,
+            draft,
             description=truncate(Document((note, *description.blocks))),
             warnings=tuple(failed),
         )
 
     def _templated(
-        self, default: IssueDraft, name: str, context: Mapping[str, Any], failed: list[str]
-    ) -> IssueDraft:
-        """`default` with template `name`'s summary and description; a part that fails for
-        this alert keeps the default's, and `failed` says so."""
-        summary, description = default.summary, default.description
+        self, alert: Alert, name: str, context: Mapping[str, Any], failed: list[str]
+    ) -> tuple[str, Document]:
+        """Template `name`'s summary and description; a part that fails for this alert is
+        the default's (`DefaultComposer`), and `failed` says so."""
+        template = self._get(name)
         try:
-            summary = self._summary(self._get(name), context)
+            summary = self._summary(template, context)
         except ConfigError as error:
             failed.append(_failure(name, error, "the default summary is used"))
+            summary = default_summary(alert)
         try:
-            description = self._description(self._get(name), context)
+            description = self._description(template, context)
         except ConfigError as error:
             failed.append(_failure(name, error, "the default description is used"))
-        return replace(default, summary=summary, description=description)
+            description = truncate(describe(alert))
+        return summary, description
 
     def _fields_or_left_out(
         self, fields: Mapping[str, Any], context: Mapping[str, Any], failed: list[str]
