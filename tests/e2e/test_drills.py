@@ -142,7 +142,7 @@ def test_kill_9_of_serve_under_load_then_restart(stack: Stack) -> None:
     stack.serve(port)
     wait_drained(url, token)
     issues = stack.issues_by_marker()
-    accepted_fingerprints = {f"drill-fp-{i.split('-f')[1]}" for i in accepted}
+    accepted_fingerprints = {f"generic:drill-fp-{i.split('-f')[1]}" for i in accepted}
     assert all(issues[marker(fp)] == 1 for fp in accepted_fingerprints), issues
     assert all(count == 1 for count in issues.values()), issues
     headers = {"Authorization": f"Bearer {token}"}
@@ -174,7 +174,7 @@ def test_two_workers_on_postgres_make_exactly_one_issue_per_fingerprint(
         stack.stop_all()
     assert len(issues) == FINGERPRINTS
     assert set(issues.values()) == {1}
-    assert set(issues) == {marker(f"drill-fp-{f}") for f in range(FINGERPRINTS)}
+    assert set(issues) == {marker(f"generic:drill-fp-{f}") for f in range(FINGERPRINTS)}
 
 
 async def ingest_rounds(settings: Settings) -> None:

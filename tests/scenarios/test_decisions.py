@@ -28,6 +28,7 @@ from ticketbridge.services.planning import Replay
 from ticketbridge.storage import Database
 
 FP = {"fingerprint": "fp-1"}
+STORED_FP = "generic:fp-1"  # stored scoped by the alert's source (domain.fingerprint)
 
 
 @dataclass(frozen=True)
@@ -364,22 +365,22 @@ async def test_planner_replay_decides_as_the_pipeline(row: Row, database: Databa
 async def learned_from_jira(pipe: Pipeline, replay: Replay) -> None:
     """What the pipeline's jobs learned about fp-1's issue, told to the replay."""
     async with pipe.db.unit_of_work() as uow:
-        stored = (await uow.tickets.current(["fp-1"])).get("fp-1")
-    predicted = replay.tickets.get("fp-1")
+        stored = (await uow.tickets.current([STORED_FP])).get(STORED_FP)
+    predicted = replay.tickets.get(STORED_FP)
     if stored is None or predicted is None:
         return
     if stored.status is TicketStatus.DEAD and predicted.status is not TicketStatus.DEAD:
-        replay.learn("fp-1", JobDied(JobKind.CREATE_ISSUE))
+        replay.learn(STORED_FP, JobDied(JobKind.CREATE_ISSUE))
     if stored.issue_key is not None and predicted.issue_key is None:
         assert stored.issue_id is not None
         assert stored.issue_url is not None
-        replay.learn("fp-1", IssueCreated(stored.issue_id, stored.issue_key, stored.issue_url))
+        replay.learn(STORED_FP, IssueCreated(stored.issue_id, stored.issue_key, stored.issue_url))
     if (stored.status_category, stored.resolution) != (
         predicted.status_category,
         predicted.resolution,
     ):
         moved = IssueMoved(stored.status_category or "new", stored.resolution, pipe.clock())
-        replay.learn("fp-1", moved)
+        replay.learn(STORED_FP, moved)
 
 
 async def test_created_issue_carries_priority_due_labels_and_marker(database: Database) -> None:
@@ -393,7 +394,7 @@ async def test_created_issue_carries_priority_due_labels_and_marker(database: Da
     assert str(issue.due_date) == "2026-03-02"  # critical: 1d from occurred_at
     assert "ai-governance" in issue.labels
     assert any(label.startswith("tb-") for label in issue.labels)
-    assert issue.properties["ticketbridge"]["fingerprint"] == "fp-1"
+    assert issue.properties["ticketbridge"]["fingerprint"] == STORED_FP
     view = await pipe.alert("a1")
     assert view.ticket_key == "AIGOV-1"
     assert view.ticket_url is not None

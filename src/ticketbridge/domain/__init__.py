@@ -15,6 +15,7 @@ from ticketbridge.domain.fingerprint import (
     DEFAULT_FINGERPRINT_FIELDS,
     derive_fingerprint,
     fingerprint_fields_for,
+    scoped_fingerprint,
 )
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.route import DEFAULTS_ROUTE, Route, RouteAction
@@ -59,4 +60,5 @@ __all__ = [
     "derive_fingerprint",
     "fingerprint_fields_for",
     "marker_key",
+    "scoped_fingerprint",
 ]

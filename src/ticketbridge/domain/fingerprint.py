@@ -2,6 +2,12 @@
 
 A derived fingerprint is a stable hash (SHA-256 of canonical JSON) of the values at the
 configured dotted paths, so the same inputs give the same key in every process and release.
+
+The key is stored scoped by the alert's source, `<source>:<key>` (`scoped_fingerprint`): an
+alert's source is its authenticated caller's, so a caller can fold alerts only into tickets of
+the sources it speaks for. Without the scope, a key granted `generic` could post a decoy with
+a Keeptrusts alert's fingerprint (anyone can compute a derived one) and the genuine alert would
+become a repeat on the decoy's ticket.
 """
 
 from __future__ import annotations
@@ -11,7 +17,14 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_FINGERPRINT_FIELDS", "derive_fingerprint", "fingerprint_fields_for", "lookup"]
+__all__ = [
+    "DEFAULT_FINGERPRINT_FIELDS",
+    "MAX_FINGERPRINT",
+    "derive_fingerprint",
+    "fingerprint_fields_for",
+    "lookup",
+    "scoped_fingerprint",
+]
 
 # Why these: one ticket per thing a human would fix once. A policy violated by one model
 # through one gateway is one problem; a compliance control is one problem until it passes;
@@ -28,6 +41,7 @@ DEFAULT_FINGERPRINT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "github": ("source", "id"),
 }
 _FALLBACK_FIELDS = ("source", "kind", "title")
+MAX_FINGERPRINT = 255  # the stored column's width
 
 
 def fingerprint_fields_for(
@@ -54,3 +68,14 @@ def derive_fingerprint(alert_data: Mapping[str, Any], fields: Sequence[str]) -> 
     values = [[path, lookup(alert_data, path)] for path in fields]
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def scoped_fingerprint(source: str, key: str) -> str:
+    """The stored dedup key of `source`'s alert keyed `key`: `<source>:<key>`, always (a key
+    that already looks scoped is scoped again: two sources never meet). A scoped key over the
+    column's width keeps its source and a hash of the key. Migration 0006 applies the same rule
+    to what was stored before."""
+    scoped = f"{source}:{key}"
+    if len(scoped) <= MAX_FINGERPRINT:
+        return scoped
+    return f"{source}:sha256:{hashlib.sha256(key.encode()).hexdigest()[:32]}"

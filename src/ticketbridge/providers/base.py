@@ -107,6 +107,9 @@ class IssueDraft:
     parent: str | None = None  # epic / parent issue key
     fields: Mapping[str, Any] = field(default_factory=dict)
     marker: Marker | None = None
+    # What the composer could not render for this alert and replaced with the default (a
+    # template that failed): never sent as a field; the outbox records it on the alert.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ticketbridge.render.document import (
 )
 from ticketbridge.services.ports import Route
 
-__all__ = ["DefaultComposer", "alert_table", "describe"]
+__all__ = ["DefaultComposer", "alert_table", "default_summary", "describe"]
 
 
 def _cell(text: str, header: bool = False) -> TableCell:
@@ -76,6 +76,10 @@ def describe(alert: Alert) -> Document:
     return Document(tuple(blocks))
 
 
+def default_summary(alert: Alert) -> str:
+    return clip_summary(f"[{alert.severity.value}] {alert.title}")
+
+
 class DefaultComposer:
     """Satisfies `IssueComposer` with the plain default rendering."""
 
@@ -83,7 +87,7 @@ class DefaultComposer:
         return IssueDraft(
             project=route.project,
             issue_type=route.issue_type,
-            summary=clip_summary(f"[{alert.severity.value}] {alert.title}"),
+            summary=default_summary(alert),
             description=truncate(describe(alert)),
             priority=route.priority,
             labels=tuple(dict.fromkeys(route.labels)),

@@ -28,7 +28,7 @@ from typing import Any
 import structlog
 
 from ticketbridge.config import Config, GroupConfig, LinkOption
-from ticketbridge.domain import Alert, EpicGroup, IssueLink, Ticket
+from ticketbridge.domain import Alert, EpicGroup, IssueLink, Ticket, scoped_fingerprint
 from ticketbridge.errors import ConfigError
 from ticketbridge.providers.base import Flavor, IssueDraft, Marker
 from ticketbridge.render import CompiledTemplate, Document, TemplateEngine, clip_summary
@@ -94,7 +94,7 @@ class GroupingRouter(RulesRouter):
         context = template_context(alert)
         reasons = list(route.reasons)
         group = self._group(compiled, route.project, context, reasons)
-        links = self._links(compiled, context, reasons)
+        links = self._links(compiled, context, reasons, alert.source)
         return replace(route, group=group, links=links, reasons=tuple(reasons))
 
     def _group(
@@ -121,8 +121,10 @@ class GroupingRouter(RulesRouter):
         return group
 
     def _links(
-        self, compiled: _Compiled, context: dict[str, Any], reasons: list[str]
+        self, compiled: _Compiled, context: dict[str, Any], reasons: list[str], source: str
     ) -> tuple[IssueLink, ...]:
+        """A fingerprint target names a fingerprint of the alert's own source (fingerprints
+        are stored scoped by source: `domain.fingerprint.scoped_fingerprint`)."""
         links = []
         for option, template in compiled.links:
             try:
@@ -135,7 +137,8 @@ class GroupingRouter(RulesRouter):
             elif option.issue is not None:
                 links.append(IssueLink(option.type, issue=target))
             else:
-                links.append(IssueLink(option.type, fingerprint=target))
+                scoped = scoped_fingerprint(source, target)
+                links.append(IssueLink(option.type, fingerprint=scoped))
         return tuple(links)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -65,6 +65,7 @@ class _Loaded:
     ticket: Ticket
     alert: Alert | None
     epic: Ticket | None = None  # a create's epic (grouping), as the store has it
+    warnings: tuple[str, ...] = ()  # what its draft could not render (recorded on the alert)
 
 
 class OutboxProcessor:
@@ -270,7 +271,7 @@ class OutboxProcessor:
         except JiraError as error:
             await self._fail(item, error, keep_attempted=isinstance(error, OutcomeUnknown))
             return
-        await self._link_all([(item, ref)])
+        await self._link_all([(replace(item, warnings=draft.warnings), ref)])
 
     async def _create_bulk(self, group: list[_Loaded]) -> None:
         if not await self._take_leases(group, mark=True):
@@ -285,6 +286,7 @@ class OutboxProcessor:
             if draft is None:  # this one cannot be drafted: it failed alone
                 group.remove(item)
             else:
+                group[group.index(item)] = replace(item, warnings=draft.warnings)
                 drafts.append(draft)
         if not group:
             return
@@ -368,6 +370,7 @@ class OutboxProcessor:
                 if ref is not None:
                     created = IssueCreated(ref.id, ref.key, ref.url, await self._site.current())
                     await self._apply(uow, item, created, now)
+                await _record_warnings(uow, item)
                 await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
             await uow.commit()
 
@@ -428,3 +431,15 @@ class OutboxProcessor:
         await self._outcomes.fail(
             item.job, item.ticket.fingerprint, error, keep_attempted=keep_attempted
         )
+
+
+async def _record_warnings(uow: UnitOfWork, item: _Loaded) -> None:
+    """What the create's draft could not render (a template that failed for the alert, the
+    default used instead) joins the alert's reasons: `explain` and the API show it."""
+    if not item.warnings:
+        return
+    stored = await uow.alerts.get(item.job.payload["source"], item.job.payload["alert_id"])
+    if stored is not None:
+        new = tuple(w for w in item.warnings if w not in stored.reasons)
+        await uow.alerts.record([replace(stored, reasons=(*stored.reasons, *new))])
+    log.warning("template failed for an alert", job=item.job.id, warnings=list(item.warnings))

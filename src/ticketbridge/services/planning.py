@@ -111,9 +111,9 @@ class Planner:
             draft = self._composer.draft(alert, route, step.ticket)
         except JiraError as error:  # a template that fails for this alert
             return PlannedIssue(alert, route, decision.kind, reasons, None, error=str(error))
-        warnings: tuple[str, ...] = ()
+        warnings = draft.warnings  # a template that failed for this alert: the default used
         if self._provider is not None:
-            warnings = tuple(await draft_warnings(self._provider, draft, route.group))
+            warnings += tuple(await draft_warnings(self._provider, draft, route.group))
         return PlannedIssue(alert, route, decision.kind, reasons, draft, warnings)
 
     def replay(self, alerts: Iterable[Alert]) -> ReplayStats:

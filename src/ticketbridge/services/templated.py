@@ -9,9 +9,13 @@ outbox puts a grouped issue under its epic when it sends it (services/grouping.p
 A route without a template gets `DefaultComposer`'s plain issue, with the route's fields
 rendered.
 
-Templates are compiled once, at construction, so a syntax error is a `ConfigError` at start; a
-render that fails for one alert (an undefined name, a sandbox refusal) is a `PermanentError`
-naming the template, so the outbox dead-letters that job with the reason instead of retrying it.
+Templates are compiled once, at construction, so a syntax error is a `ConfigError` at start
+(`config check` refuses it). A render that fails for one alert (an undefined name because the
+alert lacks an attribute, a sandbox refusal) never costs the alert its issue: whoever controls
+an alert's content could otherwise suppress its ticket. The part that failed falls back to
+`DefaultComposer`'s (summary, description; a field is left out), the description opens with a
+warning panel naming the template and the error, and the draft's `warnings` say the same (the
+outbox records them with the alert; `plan` lists them).
 """
 
 from __future__ import annotations
@@ -34,12 +38,14 @@ from ticketbridge.render import (
     truncate,
 )
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
-from ticketbridge.services.compose import DefaultComposer
+from ticketbridge.render.document import Panel, Paragraph, Text
+from ticketbridge.services.compose import DefaultComposer, default_summary, describe
 from ticketbridge.services.ports import Route
 
 __all__ = ["RenderedIssue", "TemplateComposer", "template_context"]
 
 _JINJA_MARKS = ("{{", "{%", "{#")
+_MAX_ERROR = 300  # a render error can quote the alert's data: the note keeps the start
 
 
 def template_context(alert: Alert) -> dict[str, Any]:
@@ -99,38 +105,87 @@ class TemplateComposer:
 
     def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
         context = template_context(alert)
-        fields = self.render_fields(route.fields, context)
+        failed: list[str] = []
+        fields = self._fields_or_left_out(route.fields, context, failed)
         if route.template is None:
-            return replace(self._fallback.draft(alert, route, ticket), fields=fields)
-        summary, description = self.render_template(route.template, context)
-        return IssueDraft(
-            project=route.project,
-            issue_type=route.issue_type,
-            summary=summary,
-            description=description,
-            priority=route.priority,
-            labels=tuple(dict.fromkeys(route.labels)),
-            components=route.components,
-            assignee=route.assignee,
-            due_date=route.due_date,
-            fields=fields,
-            marker=Marker(ticket.marker_key),
+            draft = replace(self._fallback.draft(alert, route, ticket), fields=fields)
+        else:
+            summary, description = self._templated(alert, route.template, context, failed)
+            draft = IssueDraft(
+                project=route.project,
+                issue_type=route.issue_type,
+                summary=summary,
+                description=description,
+                priority=route.priority,
+                labels=tuple(dict.fromkeys(route.labels)),
+                components=route.components,
+                assignee=route.assignee,
+                due_date=route.due_date,
+                fields=fields,
+                marker=Marker(ticket.marker_key),
+            )
+        if not failed:
+            return draft
+        description = draft.description or Document(())
+        note = Panel("warning", tuple(Paragraph((Text(line),)) for line in failed))
+        return replace(
+            draft,
+            description=truncate(Document((note, *description.blocks))),
+            warnings=tuple(failed),
         )
 
+    def _templated(
+        self, alert: Alert, name: str, context: Mapping[str, Any], failed: list[str]
+    ) -> tuple[str, Document]:
+        """Template `name`'s summary and description; a part that fails for this alert is
+        the default's (`DefaultComposer`), and `failed` says so."""
+        template = self._get(name)
+        try:
+            summary = self._summary(template, context)
+        except ConfigError as error:
+            failed.append(_failure(name, error, "the default summary is used"))
+            summary = default_summary(alert)
+        try:
+            description = self._description(template, context)
+        except ConfigError as error:
+            failed.append(_failure(name, error, "the default description is used"))
+            description = truncate(describe(alert))
+        return summary, description
+
+    def _fields_or_left_out(
+        self, fields: Mapping[str, Any], context: Mapping[str, Any], failed: list[str]
+    ) -> dict[str, Any]:
+        """`render_fields`, but a field whose template fails for this alert is left out."""
+        rendered: dict[str, Any] = {}
+        for name, value in fields.items():
+            try:
+                rendered[name] = self._render_value(name, value, context)
+            except PermanentError as error:
+                failed.append(_failure(f"fields.{name}", error, "the field is left out"))
+        return rendered
+
     def render_template(self, name: str, context: Mapping[str, Any]) -> tuple[str, Document]:
-        """The clipped one-line summary and the truncated description of template `name`."""
+        """The clipped one-line summary and the truncated description of template `name`;
+        a ConfigError when it fails for this context."""
+        template = self._get(name)
+        return self._summary(template, context), self._description(template, context)
+
+    def _get(self, name: str) -> RenderedIssue:
         template = self._templates.get(name)
-        if template is None:
+        if template is None:  # a configuration error (`config check`), not the alert's
             known = ", ".join(sorted(self._templates)) or "none"
             raise PermanentError(f"template {name!r} is not defined (defined: {known})")
-        try:
-            summary = " ".join(self._engine.render(template.summary, context).split())
-            description, length = self._engine.render_measured(template.description, context)
-        except ConfigError as error:
-            raise PermanentError(str(error)) from error
+        return template
+
+    def _summary(self, template: RenderedIssue, context: Mapping[str, Any]) -> str:
+        summary = " ".join(self._engine.render(template.summary, context).split())
+        return clip_summary(summary or "(no summary)")
+
+    def _description(self, template: RenderedIssue, context: Mapping[str, Any]) -> Document:
+        description, length = self._engine.render_measured(template.description, context)
         if length is None or length > DESCRIPTION_LIMIT:  # else truncate would keep it as is
             description = truncate(description)
-        return clip_summary(summary or "(no summary)"), description
+        return description
 
     def render_fields(
         self, fields: Mapping[str, Any], context: Mapping[str, Any]
@@ -157,3 +212,11 @@ class TemplateComposer:
     def _compile_field(self, name: str, source: str) -> CompiledTemplate:
         compiled = self._fields[(name, source)] = self._engine.compile(f"fields.{name}", source)
         return compiled
+
+
+def _failure(template: str, error: Exception, instead: str) -> str:
+    """The note of a template that failed for this alert: which, why, what was used instead."""
+    message = " ".join(str(error).split())
+    if len(message) > _MAX_ERROR:
+        message = message[:_MAX_ERROR] + "…"
+    return f"ticketbridge: the template {template!r} failed for this alert ({message}); {instead}."

@@ -32,6 +32,7 @@ from ticketbridge.domain import (
     Severity,
     derive_fingerprint,
     fingerprint_fields_for,
+    scoped_fingerprint,
 )
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.sources._bounds import (
@@ -318,14 +319,19 @@ def with_fingerprint(
     some (their explicit choice wins), else the one the source gave, else derived from the
     per-source default fields of `domain.fingerprint`. `identity` is the id the source gave
     the alert itself, which the derivation sees as `id` (an `event_id` is one delivery about
-    it, and must not split the alert's fingerprint)."""
+    it, and must not split the alert's fingerprint). The key is stored scoped by the alert's
+    source (`scoped_fingerprint`): no source's alert folds into another source's ticket."""
     if not configured and given:
-        return alert if alert.fingerprint == given else replace(alert, fingerprint=given)
-    fields = tuple(configured) if configured else fingerprint_fields_for(alert.source)
-    data = alert.as_mapping()
-    if identity is not None:
-        data["id"] = identity
-    return replace(alert, fingerprint=derive_fingerprint(data, fields))
+        key = given
+    else:
+        fields = tuple(configured) if configured else fingerprint_fields_for(alert.source)
+        data = alert.as_mapping()
+        if identity is not None:
+            data["id"] = identity
+        key = derive_fingerprint(data, fields)
+    if len(key) > MAX_LENGTHS["fingerprint"]:  # a given one: `storable` refuses it, by path
+        return replace(alert, fingerprint=key)
+    return replace(alert, fingerprint=scoped_fingerprint(alert.source, key))
 
 
 class Built(NamedTuple):

@@ -88,7 +88,7 @@ tickets = Table(
     Column("parent_id", Id, ForeignKey("tickets.id", name="fk_tickets_parent")),
     Column("group_key", String(255)),
     Column("links", JSON, nullable=False),
-    # The Jira site that holds the issue (migration 0006s): nothing is written to another.
+    # The Jira site that holds the issue (migration 0007): nothing is written to another.
     Column("site", String(255)),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
 )

@@ -197,8 +197,8 @@ async def test_pages_stay_stable_while_alerts_arrive(api: Api) -> None:
         ("?status=open&decision=create", ["a-2", "a-0"]),
         ("?status=ticketed", []),
         ("?source=falco", ["a-2"]),
-        ("?fingerprint=fp-0", ["a-0"]),
-        ("?fingerprint=fp-0&source=falco", []),
+        ("?fingerprint=generic:fp-0", ["a-0"]),  # the stored, scoped key
+        ("?fingerprint=generic:fp-0&source=falco", []),
     ],
 )
 async def test_filters_over_http(api: Api, query: str, ids: list[str]) -> None:

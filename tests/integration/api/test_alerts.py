@@ -33,7 +33,7 @@ async def test_one_alert_is_committed_before_202_and_decided_after(api: Api) -> 
         "index": 0,
         "source": "generic",
         "id": "a-1",
-        "fingerprint": "fp-1",
+        "fingerprint": "generic:fp-1",  # scoped by source (domain.fingerprint)
         "decision": None,  # committed; the decider decides it after
         "reasons": [],
         "state": "open",
@@ -155,7 +155,7 @@ async def test_tickets_are_listed(api: Api) -> None:
         "/v1/alerts?wait=true", json=[alert(1), alert(2)], headers=api.auth("ingest")
     )
     body = (await api.client.get("/v1/tickets", headers=api.auth("read"))).json()
-    assert sorted(t["fingerprint"] for t in body["items"]) == ["fp-1", "fp-2"]
+    assert sorted(t["fingerprint"] for t in body["items"]) == ["generic:fp-1", "generic:fp-2"]
     assert all(t["ticket"] is None and t["state"] == "open" for t in body["items"])
 
 

@@ -98,7 +98,10 @@ async def test_alertmanager_with_its_token_is_ingested(sourced: Api, auth: dict[
     response = await sourced.client.post(path, json=ALERTMANAGER, headers=auth)
     assert response.status_code == 202, response.text
     [result] = response.json()["results"]
-    assert (result["source"], result["fingerprint"]) == ("alertmanager", "c0ffee0000000001")
+    assert (result["source"], result["fingerprint"]) == (
+        "alertmanager",
+        "alertmanager:c0ffee0000000001",
+    )
     [stored] = (await sourced.container.alerts.page()).items
     assert stored.severity == "critical"
 

@@ -98,7 +98,11 @@ async def test_undraftable_alert_in_a_bulk_dies_alone_with_a_route_hint(
     assert sorted(i.summary for i in jira.issues.values()) == ["[high] First", "[high] Second"]
     assert jira.calls["create_issues"] == 1  # the rest of the group went as one bulk
     [dead] = await pipe.admin.jobs()
-    assert (dead.state, dead.ordering_key, dead.last_error) == (JobState.DEAD, "fp-2", str(error))
+    assert (dead.state, dead.ordering_key, dead.last_error) == (
+        JobState.DEAD,
+        "generic:fp-2",
+        str(error),
+    )
     assert dead.hint is not None
     assert "template 'hallucination'" in dead.hint
     assert "route 'ai-alerts'" in dead.hint
@@ -178,9 +182,11 @@ async def test_a_job_that_cannot_be_loaded_is_dead_lettered_and_blocks_no_other(
     await pipe.send(alert(id="a", fingerprint="fp-a"))
     await pipe.drain()
     async with database.unit_of_work() as uow:  # a payload this version cannot read
-        ticket = (await uow.tickets.current(["fp-a"]))["fp-a"]
+        ticket = (await uow.tickets.current(["generic:fp-a"]))["generic:fp-a"]
         assert ticket.id is not None
-        await uow.outbox.enqueue([NewJob(JobKind.COMMENT, "fp-a", ticket.id, {})], pipe.clock())
+        await uow.outbox.enqueue(
+            [NewJob(JobKind.COMMENT, "generic:fp-a", ticket.id, {})], pipe.clock()
+        )
         await uow.commit()
     await pipe.send(alert(id="b", fingerprint="fp-b"))
     await pipe.drain()  # before the fix: the KeyError failed every round, forever

@@ -184,7 +184,7 @@ async def test_two_dispatchers_race_200_fingerprints_x10(database: Database) -> 
     await asyncio.gather(*workers)
     assert len(jira.issues) == 200
     assert sorted(markers_of(jira).values()) == [1] * 200
-    assert Marker("fp-0").label in markers_of(jira)
+    assert Marker("generic:fp-0").label in markers_of(jira)
     assert FAST.settle_delay > worker.settle_delay
 
 

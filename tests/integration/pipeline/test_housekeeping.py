@@ -57,8 +57,11 @@ async def _remaining(pipe: Pipeline) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("purge_every", "after_a_week_more"),
     [
-        (timedelta(minutes=10), [("fp-dead", "dead")]),
-        (timedelta(days=30), [("fp-dead", "dead"), ("fp-new", "done")]),  # not due again yet
+        (timedelta(minutes=10), [("generic:fp-dead", "dead")]),
+        (
+            timedelta(days=30),
+            [("generic:fp-dead", "dead"), ("generic:fp-new", "done")],
+        ),  # not due again yet
     ],
 )
 async def test_dispatcher_purges_old_done_jobs(
@@ -77,8 +80,8 @@ async def test_dispatcher_purges_old_done_jobs(
     await pipe.drain()
     assert [s for _, s in await _remaining(pipe)] == ["dead", "done", "done"]
 
-    purged = [("fp-dead", "dead"), ("fp-new", "done")]
+    purged = [("generic:fp-dead", "dead"), ("generic:fp-new", "done")]
     assert await _loop(pipe, purged) == purged
 
     pipe.clock.advance(days=8)  # fp-new is 8 days old now
-    assert await _loop(pipe, [("fp-dead", "dead")]) == after_a_week_more
+    assert await _loop(pipe, [("generic:fp-dead", "dead")]) == after_a_week_more

@@ -104,7 +104,7 @@ async def test_tickets_from_before_sites_were_recorded_are_adopted(database: Dat
     pipe = Pipeline(database, provider_for(site), REPEATS_COMMENT)
     await pipe.send(alert(id="a-1", fingerprint="fp-1"))
     await pipe.drain()
-    async with database.engine.begin() as conn:  # as migration 0006s leaves older tickets
+    async with database.engine.begin() as conn:  # as migration 0007 leaves older tickets
         await conn.execute(text("UPDATE tickets SET site = NULL"))
     again = Pipeline(database, provider_for(site), REPEATS_COMMENT)
     await again.send(alert(id="a-2", fingerprint="fp-1"))

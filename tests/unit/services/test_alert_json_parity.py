@@ -87,7 +87,11 @@ CASES: list[tuple[str, Any, Answer]] = [
         {**BASE, "received_at": "2020-01-01T00:00:00Z"},
         {"received_at": NOW, "occurred_at": NOW, "attributes": {}},
     ),
-    ("fingerprint given is kept", {**BASE, "fingerprint": " fp "}, {"fingerprint": "fp"}),
+    (
+        "fingerprint given is kept, scoped by source",
+        {**BASE, "fingerprint": " fp "},
+        {"fingerprint": "generic:fp"},
+    ),
     # was: generic reported a NUL only once every other field of the entry was valid
     ("NUL in title", {"title": "a\x00b", "severity": "low"}, [("title", NUL)]),
     (
@@ -172,7 +176,7 @@ def test_the_full_alert_is_the_same_from_both() -> None:
     [other] = generic.parse(payload, received_at=NOW)
     assert replace(one, id=other.id) == other  # the id of an entry without one: see below
     fields = fingerprint_fields_for("generic")
-    assert one.fingerprint == derive_fingerprint(one.as_mapping(), fields)
+    assert one.fingerprint == "generic:" + derive_fingerprint(one.as_mapping(), fields)
     assert (one.kind, one.confidence, dict(one.attributes)) == (
         "policy_violation",
         0.5,

@@ -127,13 +127,30 @@ def test_summary_is_one_line_and_clipped() -> None:
         ("{{ alert.__class__ }}", "sandbox"),
     ],
 )
-def test_a_failing_render_is_a_permanent_error_naming_the_template(
+def test_a_render_failing_for_an_alert_falls_back_to_the_default_with_a_note(
     summary: str, message: str
 ) -> None:
     composer = TemplateComposer({"bad": TemplateConfig(summary=summary, description="d")})
-    with pytest.raises(PermanentError, match="bad") as caught:
-        composer.draft(make_alert(), route(template="bad"), TICKET)
-    assert message in str(caught.value)
+    draft = composer.draft(make_alert(), route(template="bad"), TICKET)
+    assert draft.summary.startswith("[high] ")  # the default summary
+    [warning] = draft.warnings
+    assert "'bad'" in warning
+    assert message in warning
+    assert draft.description is not None
+    assert warning in adf_to_text(to_adf(draft.description))  # visible in the issue
+
+
+def test_an_undefined_template_is_still_an_error() -> None:
+    with pytest.raises(PermanentError, match="not defined"):
+        TemplateComposer({}).draft(make_alert(), route(template="nope"), TICKET)
+
+
+def test_a_field_failing_for_an_alert_is_left_out_with_a_note() -> None:
+    fields = {"Model": "{{ alert.attributes.missing }}", "Team": "ops"}
+    draft = TemplateComposer().draft(make_alert(), route(fields=fields), TICKET)
+    assert draft.fields == {"Team": "ops"}
+    [warning] = draft.warnings
+    assert "fields.Model" in warning
 
 
 def test_template_syntax_error_is_refused_at_construction() -> None:

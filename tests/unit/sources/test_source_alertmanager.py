@@ -17,7 +17,7 @@ def test_firing_then_resolved_share_the_fingerprint_not_the_event_id() -> None:
     (firing,) = parse(fixture_bytes("alertmanager", "real-0.25.0-firing"), received_at=RECEIVED)
     (resolved,) = parse(fixture_bytes("alertmanager", "real-0.25.0-resolved"), received_at=RECEIVED)
     assert (firing.status, resolved.status) == (AlertStatus.FIRING, AlertStatus.RESOLVED)
-    assert firing.fingerprint == resolved.fingerprint == "178e895cfd3d2ccc"
+    assert firing.fingerprint == resolved.fingerprint == "alertmanager:178e895cfd3d2ccc"
     # Ingest is idempotent on (source, id): the resolve is its own event, not a duplicate.
     assert resolved.id == f"{firing.id}:resolved"
     assert firing.id == "178e895cfd3d2ccc@2026-11-22T05:28:30+00:00"
@@ -37,7 +37,9 @@ def _webhook(**alert: Any) -> dict[str, Any]:
 
 def test_entry_without_fingerprint_gets_alertmanagers_own() -> None:
     (alert,) = parse(_webhook(status="firing"), received_at=RECEIVED)
-    assert alert.fingerprint == label_fingerprint({"alertname": "DiskFull", "instance": "db-1"})
+    assert alert.fingerprint == "alertmanager:" + label_fingerprint(
+        {"alertname": "DiskFull", "instance": "db-1"}
+    )
     assert alert.title == "DiskFull"
 
 

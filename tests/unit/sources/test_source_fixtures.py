@@ -49,7 +49,7 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
                 "source": "generic",
                 "kind": "policy_violation",
                 "severity": Severity.HIGH,
-                "fingerprint": "pii-gw-eu-1",
+                "fingerprint": "generic:pii-gw-eu-1",
                 "occurred_at": at("2026-03-02T09:00:00+00:00"),
                 "status": FIRING,
             },
@@ -279,7 +279,7 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
                 "id": "a1f2c3d4e5f60718@2026-03-02T14:10:00.123000+00:00",
                 "source": "alertmanager",
                 "kind": "alert",
-                "fingerprint": "a1f2c3d4e5f60718",
+                "fingerprint": "alertmanager:a1f2c3d4e5f60718",
                 "title": "Instance node-1:9100 down",
                 "description": "node-1:9100 of job node has been down for more than 5 minutes.",
                 "severity": Severity.CRITICAL,
@@ -304,7 +304,7 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
                 ),
             },
             {
-                "fingerprint": "0b1c2d3e4f506172",
+                "fingerprint": "alertmanager:0b1c2d3e4f506172",
                 "status": RESOLVED,
                 "description": "",
                 "attributes": {
@@ -319,7 +319,7 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
         "real-0.25.0-firing",
         [
             {
-                "fingerprint": "178e895cfd3d2ccc",
+                "fingerprint": "alertmanager:178e895cfd3d2ccc",
                 "status": FIRING,
                 "title": "High error rate on api-1",
                 "description": "5xx ratio above 5% for 10 minutes",

@@ -91,7 +91,9 @@ def test_keeptrusts_created_and_resolved_share_the_escalations_fingerprint() -> 
 
 def test_given_fingerprint_is_kept_and_configured_fields_replace_the_default() -> None:
     payload = {"title": "t", "severity": "low", "fingerprint": "mine"}
-    assert generic.parse(payload, received_at=RECEIVED)[0].fingerprint == "mine"
+    assert (
+        generic.parse(payload, received_at=RECEIVED)[0].fingerprint == "generic:mine"
+    )  # scoped by source
     one = {"title": "a", "severity": "low", "attributes": {"team": "x"}}
     two = {"title": "b", "severity": "low", "attributes": {"team": "x"}}
     default = [generic.parse(p, received_at=RECEIVED)[0].fingerprint for p in (one, two)]

@@ -3,8 +3,8 @@
 Tickets made before this revision have no site: the first site an upgraded process talks to
 adopts them (services.site), as the only site they can have been made on.
 
-Revision ID: 0006s
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006s"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
