@@ -9,8 +9,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jira_emulator.transport import DROPPED_ERRORS
 
-__all__ = ["main", "serve"]
-
 
 def _abort_on_drop(app: ASGIApp) -> ASGIApp:
     """Over a real socket, a dropped-after-commit answer must look like a dead connection:

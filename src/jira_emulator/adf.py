@@ -17,8 +17,6 @@ import jsonschema_rs
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
-__all__ = ["ADF_ERROR_MESSAGE", "adf_error", "is_adf_document", "validate_adf"]
-
 #: What Jira Cloud says, per field, when a v3 rich-text field gets a plain string (or any value
 #: that is not an ADF document): `{"errorMessages":[],"errors":{"description":"Operation value
 #: must be an Atlassian Document (see the Atlassian Document Format)"}}` with status 400.

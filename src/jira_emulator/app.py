@@ -35,8 +35,6 @@ from jira_emulator.strict import StrictMiddleware, StrictValidator
 from jira_emulator.transport import EmulatorTransport
 from jira_emulator.webhooks import Delivery, WebhookDispatcher
 
-__all__ = ["Emulator", "LoggedRequest"]
-
 
 @dataclass
 class LoggedRequest:

@@ -10,8 +10,6 @@ from jira_emulator.fieldvalues import FieldProblem, parse_value
 from jira_emulator.model import Comment, Issue
 from jira_emulator.service_core import Event, ServiceCore
 
-__all__ = ["CommentOps"]
-
 
 class CommentOps(ServiceCore):
     def _comment_ops(self, operations: Any, api: str, errors: dict[str, str]) -> list[Any]:

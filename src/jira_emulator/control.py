@@ -30,8 +30,6 @@ from jira_emulator.richtext import plain_text
 if TYPE_CHECKING:
     from jira_emulator.app import Emulator
 
-__all__ = ["control_router"]
-
 
 def _body_text(raw: bytes) -> str:
     try:

@@ -8,21 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = [
-    "CATEGORY_COLORS",
-    "CATEGORY_IDS",
-    "CATEGORY_NAMES",
-    "CUSTOM_TYPES",
-    "DATACENTER_SOFTWARE_FIELDS",
-    "DEFAULT_CUSTOM_FIELDS",
-    "DEFAULT_PROJECTS",
-    "DEFAULT_USERS",
-    "DEFAULT_WORKFLOW",
-    "EPIC_NAME_PLUGIN",
-    "SYSTEM_FIELDS",
-    "SYSTEM_ON_SCREEN",
-]
-
 CATEGORY_IDS = {"undefined": 1, "new": 2, "done": 3, "indeterminate": 4}
 CATEGORY_NAMES = {"undefined": "No Category", "new": "To Do", "done": "Done"}
 CATEGORY_NAMES["indeterminate"] = "In Progress"

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ISSUE_NOT_FOUND", "JiraError", "bad_request", "not_found"]
-
 ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
 
 

@@ -32,8 +32,6 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["KINDS", "DroppedConnection", "FaultInjector", "FaultMiddleware", "FaultRule"]
-
 KINDS = frozenset(("latency", "status", "hang", "drop_after_commit"))
 HANG_CAP = 3600.0
 _PLACEHOLDER = re.compile(r"\{[^}/]*\}")

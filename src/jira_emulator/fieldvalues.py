@@ -10,8 +10,6 @@ from jira_emulator import adf
 from jira_emulator.model import FieldDef, Project, State
 from jira_emulator.richtext import plain_text
 
-__all__ = ["FieldProblem", "change_strings", "parse_value"]
-
 MAX_LABEL = 255
 MAX_SUMMARY = 255
 MAX_TEXT = 32767

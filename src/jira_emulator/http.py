@@ -18,16 +18,6 @@ from jira_emulator.model import State, User
 from jira_emulator.render_issue import IssueRenderer
 from jira_emulator.service import IssueService
 
-__all__ = [
-    "Host",
-    "JiraJSON",
-    "anonymous",
-    "authenticate",
-    "error_response",
-    "json_body",
-    "rest_routes",
-]
-
 Handler = Callable[[Request, str], Awaitable[Response]]
 
 CLOUD_401 = "Client must be authenticated to access this resource."

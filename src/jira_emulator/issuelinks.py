@@ -15,8 +15,6 @@ from jira_emulator.errors import ISSUE_NOT_FOUND
 from jira_emulator.fieldvalues import FieldProblem
 from jira_emulator.model import IssueLink, LinkType, State
 
-__all__ = ["LinkRequest", "link_payload", "make_link", "parse_link_operations"]
-
 
 @dataclass(frozen=True)
 class LinkRequest:

@@ -32,18 +32,6 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = [
-    "BURST",
-    "PER_ISSUE",
-    "RATE_LIMITED_BODY",
-    "TENANT_QUOTA",
-    "Decision",
-    "RateLimitMiddleware",
-    "RateLimiter",
-    "endpoint_template",
-    "issue_of",
-]
-
 BURST = "jira-burst-based"
 PER_ISSUE = "jira-per-issue-on-write"
 TENANT_QUOTA = "jira-quota-tenant-based"

@@ -12,28 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-__all__ = [
-    "ChangeGroup",
-    "ChangeItem",
-    "Comment",
-    "FieldDef",
-    "Flavor",
-    "Issue",
-    "IssueLink",
-    "IssueType",
-    "LinkType",
-    "Priority",
-    "Project",
-    "RemoteLink",
-    "Resolution",
-    "State",
-    "StatusDef",
-    "TransitionDef",
-    "User",
-    "Webhook",
-    "Workflow",
-]
-
 Flavor = Literal["cloud", "datacenter"]
 FieldKind = Literal[
     "system",

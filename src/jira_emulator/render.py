@@ -21,8 +21,6 @@ from jira_emulator.model import (
 )
 from jira_emulator.richtext import as_adf, as_text
 
-__all__ = ["Renderer", "jira_time"]
-
 
 def jira_time(moment: datetime | None) -> str | None:
     """Jira's timestamp format: `2025-07-25T21:06:34.639+0200`."""

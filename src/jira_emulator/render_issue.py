@@ -8,8 +8,6 @@ from typing import Any
 from jira_emulator.model import ChangeGroup, Comment, FieldDef, Issue, IssueLink
 from jira_emulator.render import Renderer, jira_time
 
-__all__ = ["IssueRenderer", "create_meta_field"]
-
 _OPERATIONS = {
     "components": ["add", "set", "remove"],
     "fixVersions": ["set", "add", "remove"],

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["as_adf", "as_text", "plain_text"]
-
 _BLOCKS = {"paragraph", "heading", "codeBlock", "blockquote", "listItem", "rule", "panel"}
 
 

@@ -23,8 +23,6 @@ from jira_emulator.model import Comment, Issue
 from jira_emulator.render_issue import create_meta_field
 from jira_emulator.workflow import available_transitions, do_transition
 
-__all__ = ["issue_routes", "lookup_issue"]
-
 MAX_BULK = 50
 
 

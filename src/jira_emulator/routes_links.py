@@ -14,9 +14,7 @@ from jira_emulator.http import Host, JiraJSON, actor, json_body, renderer, rest_
 from jira_emulator.issuelinks import LinkRequest, make_link
 from jira_emulator.model import Issue, RemoteLink, State
 from jira_emulator.routes_issues import lookup_issue
-from jira_emulator.service import Event
-
-__all__ = ["link_routes"]
+from jira_emulator.service_core import Event
 
 MAX_PROPERTY_BYTES = 32768
 

@@ -22,8 +22,6 @@ from jira_emulator.model import IssueType, Project, State
 from jira_emulator.render import jira_time
 from jira_emulator.render_issue import IssueRenderer, create_meta_field
 
-__all__ = ["meta_routes"]
-
 
 def meta_routes(host: Host, apis: list[str]) -> list[Route]:
     def state() -> State:  # swapped on restore/reset: always read through the host

@@ -15,8 +15,6 @@ from jira_emulator.http import Host, JiraJSON, actor, json_body, require_admin, 
 from jira_emulator.model import Webhook
 from jira_emulator.render import jira_time
 
-__all__ = ["webhook_routes"]
-
 KNOWN_EVENTS = {
     "jira:issue_created",
     "jira:issue_updated",

@@ -28,8 +28,6 @@ from jira_emulator.http import (
 from jira_emulator.model import Issue, State, User
 from jira_emulator.richtext import plain_text
 
-__all__ = ["compile_jql", "search_doc", "search_routes"]
-
 REMOVED = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql "
     "API. A full migration guideline is available at "

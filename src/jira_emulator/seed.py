@@ -69,8 +69,6 @@ from jira_emulator.model import (
     Workflow,
 )
 
-__all__ = ["SeedError", "build_state", "load_seed_file"]
-
 
 class SeedError(ValueError):
     """A seed file that cannot be loaded; the message names the entry and field."""

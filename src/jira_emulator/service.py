@@ -21,8 +21,6 @@ from jira_emulator.issuelinks import LinkRequest, make_link, parse_link_operatio
 from jira_emulator.model import ChangeGroup, ChangeItem, Issue, Project
 from jira_emulator.service_core import Event, not_on_screen
 
-__all__ = ["Event", "IssueService", "not_on_screen"]
-
 
 class IssueService(CommentOps):
     def _screen_field(self, project: Project, type_name: str, field_id: str) -> Any:

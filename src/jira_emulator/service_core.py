@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 
 from jira_emulator.model import ChangeGroup, Comment, Issue, IssueLink, State
 
-__all__ = ["Event", "ServiceCore", "not_on_screen"]
-
 
 def not_on_screen(field_id: str) -> str:
     return f"Field '{field_id}' cannot be set. It is not on the appropriate screen, or unknown."

@@ -35,8 +35,6 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DEFAULT_SPEC", "StrictMiddleware", "StrictValidator"]
-
 DEFAULT_SPEC = "jira-cloud-v3.json"
 _URI = "urn:jira-cloud-v3"
 _CHECKED_PREFIX = "/rest/api/3/"

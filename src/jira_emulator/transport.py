@@ -15,8 +15,6 @@ from starlette.types import ASGIApp
 
 from jira_emulator.faults import DroppedConnection
 
-__all__ = ["DROPPED_ERRORS", "EmulatorTransport"]
-
 #: Exception types that mean "the server closed the connection without an answer".
 DROPPED_ERRORS: tuple[type[BaseException], ...] = (DroppedConnection, ConnectionResetError)
 

@@ -18,9 +18,7 @@ import httpx
 from jira_emulator.issuelinks import link_payload
 from jira_emulator.model import State, Webhook
 from jira_emulator.render_issue import IssueRenderer
-from jira_emulator.service import Event
-
-__all__ = ["Delivery", "WebhookDispatcher", "build_payload", "sign"]
+from jira_emulator.service_core import Event
 
 ISSUE_EVENTS = {"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"}
 COMMENT_EVENTS = {"comment_created", "comment_updated", "comment_deleted"}

@@ -8,9 +8,8 @@ from jira_emulator.errors import bad_request
 from jira_emulator.fieldvalues import FieldProblem
 from jira_emulator.issuelinks import LinkRequest
 from jira_emulator.model import ChangeItem, Issue, TransitionDef
-from jira_emulator.service import IssueService, not_on_screen
-
-__all__ = ["available_transitions", "do_transition"]
+from jira_emulator.service import IssueService
+from jira_emulator.service_core import not_on_screen
 
 
 def available_transitions(service: IssueService, issue: Issue) -> list[TransitionDef]:

@@ -17,8 +17,6 @@ from datetime import timedelta
 
 from ticketbridge.errors import RateLimited
 
-__all__ = ["Backoff"]
-
 _MAX_EXPONENT = 30  # 2**30 × any base is far past every cap: stop doubling there
 _RANDOM = random.Random()  # noqa: S311 - jitter, not security
 

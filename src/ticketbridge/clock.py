@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-__all__ = ["Clock", "Monotonic", "Sleep", "system_clock"]
-
 Clock = Callable[[], datetime]
 Monotonic = Callable[[], float]
 """Seconds on a clock that never goes back (`time.monotonic`): for durations and deadlines."""

@@ -42,32 +42,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-__all__ = [
-    "AuthFailed",
-    "ConfigError",
-    "Conflict",
-    "DestinationRefused",
-    "FieldErrors",
-    "Forbidden",
-    "Gone",
-    "InputError",
-    "JiraError",
-    "NotFound",
-    "OutcomeUnknown",
-    "PermanentError",
-    "Problem",
-    "RateLimited",
-    "SiteChanged",
-    "SourceAuthError",
-    "SourceNotGranted",
-    "StoredValueRefused",
-    "TicketBridgeError",
-    "Timeout",
-    "TransientError",
-    "Unavailable",
-    "WrongSite",
-]
-
 
 @dataclass(frozen=True)
 class Problem:

@@ -20,7 +20,7 @@ import pytest
 from integration.pipeline.pipeline_harness import Pipeline
 from support.requirements import require
 from ticketbridge.config import Config
-from ticketbridge.providers.base import Flavor
+from ticketbridge.domain.states import Flavor
 from ticketbridge.providers.jira import JiraProvider, api_token, personal_access_token
 from ticketbridge.services import IngestResult
 from ticketbridge.sources import SOURCES

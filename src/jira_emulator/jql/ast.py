@@ -4,21 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = [
-    "And",
-    "Clause",
-    "Empty",
-    "FieldRef",
-    "Function",
-    "ListOperand",
-    "Literal",
-    "Not",
-    "Operand",
-    "Or",
-    "Sort",
-    "Terminal",
-]
-
 
 @dataclass(frozen=True)
 class Literal:

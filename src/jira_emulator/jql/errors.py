@@ -12,14 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = [
-    "OPERATORS_HINT",
-    "PREFIX",
-    "UNBOUNDED_MESSAGE",
-    "JqlError",
-    "at",
-]
-
 PREFIX = "Error in the JQL Query: "
 OPERATORS_HINT = (
     "The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', "

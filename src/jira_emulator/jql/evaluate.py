@@ -34,8 +34,6 @@ from jira_emulator.jql.fields import FieldKind, kind_of
 from jira_emulator.jql.text import text_matches
 from jira_emulator.jql.values import Context, call_function, parse_date, to_datetime
 
-__all__ = ["KEY_PATTERN", "Predicate", "compile_clause", "document_values", "flatten"]
-
 Doc = Mapping[str, Any]
 Predicate = Callable[[Doc], bool]
 

@@ -6,15 +6,6 @@ import re
 from collections.abc import Collection, Mapping
 from enum import Enum
 
-__all__ = [
-    "ALIASES",
-    "SYSTEM_FIELDS",
-    "FieldKind",
-    "FieldNames",
-    "kind_of",
-    "operators_for",
-]
-
 
 class FieldKind(Enum):
     TEXT = "text"  # searched with ~ / !~

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 
 from jira_emulator.jql.errors import at
 
-__all__ = ["RESERVED_CHARS", "RESERVED_WORDS", "Token", "is_control", "tokenize"]
-
 RESERVED_CHARS = frozenset("{}*/%+^$#@?;")
 _STOP = frozenset("\"'=!<>()~,[]|&") | RESERVED_CHARS
 _WHITESPACE = frozenset(" \t\r\n")

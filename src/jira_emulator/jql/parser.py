@@ -30,8 +30,6 @@ from jira_emulator.jql.ast import (
 from jira_emulator.jql.errors import OPERATORS_HINT, JqlError, at
 from jira_emulator.jql.lexer import Token, tokenize
 
-__all__ = ["parse"]
-
 _COMPARISONS = frozenset(("=", "!=", "<", ">", "<=", ">=", "~", "!~"))
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _VALUE_KINDS = frozenset(("string", "number"))

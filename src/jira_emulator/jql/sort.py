@@ -18,8 +18,6 @@ from jira_emulator.jql.evaluate import KEY_PATTERN as _KEY
 from jira_emulator.jql.evaluate import document_values
 from jira_emulator.jql.values import to_datetime
 
-__all__ = ["sort_docs", "sort_key"]
-
 _PRIORITIES = {
     name: rank
     for scheme in (

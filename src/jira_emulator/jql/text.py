@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["search_terms", "text_matches"]
-
 _WORD = re.compile(r"\w+")
 _INFLECTIONS = ("", "s", "es", "ed", "ing", "er", "ers")
 

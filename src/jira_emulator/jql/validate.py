@@ -29,8 +29,6 @@ from jira_emulator.jql.values import (
     parse_date,
 )
 
-__all__ = ["problems"]
-
 _LIST_OPERATORS = frozenset(("in", "not in"))
 _NO_EMPTY_SEARCH = frozenset(("comment", "text"))
 

@@ -13,15 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from jira_emulator.jql.ast import Function
 
-__all__ = [
-    "DATE_FORMATS_HINT",
-    "Context",
-    "FunctionProblem",
-    "call_function",
-    "parse_date",
-    "to_datetime",
-]
-
 DATE_FORMATS_HINT = (
     "Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', "
     "'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."

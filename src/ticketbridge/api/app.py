@@ -15,7 +15,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ticketbridge.api.audit_routes import PushAudit, audit_router
 from ticketbridge.api.auth import Authenticator
-from ticketbridge.api.auth import Scope as KeyScope
 from ticketbridge.api.bodies import (
     DEFAULT_MAX_BODY,
     JsonTooLarge,
@@ -31,8 +30,7 @@ from ticketbridge.api.openapi import document_openapi
 from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.query_routes import query_router
 from ticketbridge.api.schemas import ErrorBody, ReadinessReport
-
-__all__ = ["MetricsExposure", "create_app", "create_metrics_app"]
+from ticketbridge.services.api_keys import Scope as KeyScope
 
 log = structlog.get_logger("ticketbridge.api")
 _access = logging.getLogger("ticketbridge.api")

@@ -10,20 +10,12 @@ from typing import Annotated, Protocol
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from ticketbridge.api.auth import Authenticator, Scope
+from ticketbridge.api.auth import Authenticator
 from ticketbridge.api.params import Cursor, PageLimit, search_text
 from ticketbridge.api.schemas import ErrorBody
 from ticketbridge.domain.pushes import RecordedCommit, RecordedPush
+from ticketbridge.services.api_keys import Scope
 from ticketbridge.services.queries import decode_cursor, page_of
-
-__all__ = [
-    "CommitOut",
-    "PushAudit",
-    "PushList",
-    "PushOut",
-    "audit_router",
-    "push_out",
-]
 
 
 class PushAudit(Protocol):

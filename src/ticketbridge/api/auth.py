@@ -13,8 +13,6 @@ from ticketbridge.api.ports import ApiKeyAuth
 from ticketbridge.domain.records import ApiKey
 from ticketbridge.services.api_keys import TOKEN_PREFIX, Scope
 
-__all__ = ["AuthError", "Authenticator", "Scope", "caller"]
-
 # Declares the scheme in the OpenAPI (`apiKey`, with each route's scope); checking stays ours.
 _BEARER = HTTPBearer(
     auto_error=False,

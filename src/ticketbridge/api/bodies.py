@@ -28,15 +28,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ticketbridge.api.errors import error_response
 from ticketbridge.errors import Problem
 
-__all__ = [
-    "DEFAULT_MAX_BODY",
-    "MAX_INTAKE_BODY",
-    "JsonTooLarge",
-    "RequireJson",
-    "UnverifiedReads",
-    "read_body",
-]
-
 DEFAULT_MAX_BODY = 64 * 1024  # a Jira connection, a form: a few hundred bytes
 MAX_INTAKE_BODY = 16 * 1024 * 1024  # 1,000 rich alerts fit many times over
 

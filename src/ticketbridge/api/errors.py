@@ -30,8 +30,6 @@ from ticketbridge.errors import (
     TransientError,
 )
 
-__all__ = ["error_response", "install_error_handlers", "loc_to_path"]
-
 log = structlog.get_logger("ticketbridge.api")
 
 

@@ -20,8 +20,6 @@ from ticketbridge.api.bodies import MAX_INTAKE_BODY, UnverifiedReads, read_body
 from ticketbridge.api.ports import GitHubIntake
 from ticketbridge.api.schemas import ErrorBody
 
-__all__ = ["PushReceipt", "github_router"]
-
 
 class PushReceipt(BaseModel):
     event: Literal["push", "ping"]

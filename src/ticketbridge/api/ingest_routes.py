@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from ticketbridge.api.auth import Authenticator, Scope, caller
+from ticketbridge.api.auth import Authenticator, caller
 from ticketbridge.api.bodies import MAX_INTAKE_BODY, UnverifiedReads, read_body
 from ticketbridge.api.errors import error_response
 from ticketbridge.api.metrics import Metrics
@@ -25,10 +25,8 @@ from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.schemas import ErrorBody, IngestResponse
 from ticketbridge.api.views import ingest_dict
 from ticketbridge.services import IngestResult
+from ticketbridge.services.api_keys import Scope
 from ticketbridge.services.intake import MAX_BATCH
-
-__all__ = ["ALERT_IN_SCHEMA", "ingest_router"]
-
 
 _ALERTS_BODY = {
     "required": True,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from ticketbridge.api.auth import Authenticator, Scope
+from ticketbridge.api.auth import Authenticator
 from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.schemas import (
     ErrorBody,
@@ -20,8 +20,7 @@ from ticketbridge.api.schemas import (
     JiraTestReport,
 )
 from ticketbridge.errors import InputError, Problem
-
-__all__ = ["AuditalRegistration", "integration_router"]
+from ticketbridge.services.api_keys import Scope
 
 _Key = Field(min_length=1, max_length=255)
 

@@ -29,8 +29,6 @@ from pydantic import SecretStr, ValidationError
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["ConnectionStore", "StoredConnection", "fernet_from_secret", "write_private"]
-
 _ENCRYPTED = "fernet:"
 _EXTRAS = "ticketbridge"  # what is ours, not the `jira:` section: default project, audit linking
 

@@ -18,16 +18,6 @@ from typing import Generic, TypeVar
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = [
-    "CONTENT_TYPE",
-    "HTTP_METHODS",
-    "OTHER",
-    "BoundedLabels",
-    "MeteredTransport",
-    "Metrics",
-    "endpoint_class",
-]
-
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OTHER = "other"
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

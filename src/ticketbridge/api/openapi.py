@@ -16,8 +16,6 @@ from fastapi import FastAPI
 
 from ticketbridge.api.ingest_routes import ALERT_IN_SCHEMA
 
-__all__ = ["SOURCE_SCHEMES", "document_openapi"]
-
 SOURCE_SCHEMES: dict[str, dict[str, str]] = {
     "sourceSignature": {
         "type": "apiKey",

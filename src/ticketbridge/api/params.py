@@ -10,8 +10,6 @@ from fastapi import Path, Query
 
 from ticketbridge.services.queries import MAX_POSITION
 
-__all__ = ["MAX_PAGE", "Cursor", "PageLimit", "RowId", "StoredKey", "search_text"]
-
 MAX_PAGE = 1000
 _NUL_FREE = r"^[^\x00]*$"
 

@@ -25,18 +25,6 @@ from ticketbridge.services.audit_intake import GitHubDelivery
 from ticketbridge.services.native_intake import Delivery
 from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage, Page
 
-__all__ = [
-    "AlertIntake",
-    "AlertQueries",
-    "ApiContainer",
-    "ApiKeyAuth",
-    "GitHubIntake",
-    "Health",
-    "JiraIntegration",
-    "NativeIntake",
-    "Outbox",
-]
-
 
 class ApiKeyAuth(Protocol):
     """`services.api_keys.ApiKeys`."""

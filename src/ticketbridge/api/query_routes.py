@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from ticketbridge.api.auth import Authenticator, Scope
+from ticketbridge.api.auth import Authenticator
 from ticketbridge.api.errors import error_response
 from ticketbridge.api.params import Cursor, PageLimit, RowId, StoredKey, search_text
 from ticketbridge.api.ports import ApiContainer
@@ -21,9 +21,8 @@ from ticketbridge.api.schemas import (
 )
 from ticketbridge.api.views import alert_body, job_body, ticket_body
 from ticketbridge.domain import AlertState, DecisionKind, JobState
+from ticketbridge.services.api_keys import Scope
 from ticketbridge.services.queries import PENDING, AlertFilter
-
-__all__ = ["DecisionParam", "query_router"]
 
 _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody},

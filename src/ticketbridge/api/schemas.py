@@ -10,25 +10,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-__all__ = [
-    "AlertList",
-    "AlertView",
-    "ErrorBody",
-    "IngestResponse",
-    "IngestResult",
-    "JiraConnectionIn",
-    "JiraConnectionView",
-    "JiraTestReport",
-    "OutboxJobView",
-    "OutboxList",
-    "ProblemBody",
-    "ReadinessCheck",
-    "ReadinessReport",
-    "TicketList",
-    "TicketRef",
-    "TicketView",
-]
-
 
 class ProblemBody(BaseModel):
     path: str = Field(description="Where: a dotted path into the request, `[i]` for list items.")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from ticketbridge.api import schemas
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
 
-__all__ = ["alert_body", "ingest_dict", "job_body", "ticket_body"]
-
 
 def _ref(key: str | None, url: str | None) -> schemas.TicketRef | None:
     return schemas.TicketRef(key=key, url=url) if key else None

@@ -27,16 +27,15 @@ from ticketbridge.bootstrap.database import (
 )
 from ticketbridge.bootstrap.heap import settle_heap
 from ticketbridge.bootstrap.jira import (
-    NO_JIRA,
     JiraIntegrationService,
     NotBuiltYet,
     build_provider,
     check_jira,
-    connection_store,
     effective_jira,
     jira_url_problem,
     outbound_policy,
 )
+from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
 from ticketbridge.bootstrap.library import LibraryServices, library_settings, open_library
 from ticketbridge.bootstrap.wiring import (
     Container,
@@ -44,7 +43,6 @@ from ticketbridge.bootstrap.wiring import (
     build_metrics_app,
     load_config,
     load_configured,
-    load_settings,
     open_container,
     pipeline_settings,
     routing,
@@ -52,6 +50,7 @@ from ticketbridge.bootstrap.wiring import (
     uow_factory,
     worker_settings_from,
 )
+from ticketbridge.config.settings import load_settings
 
 __all__ = [
     "NO_JIRA",

@@ -29,8 +29,6 @@ from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.sources import SOURCES
 
-__all__ = ["built_problems", "check_sources", "warn_inactive"]
-
 _TEMPLATES = "templates."
 log = structlog.get_logger("ticketbridge")
 

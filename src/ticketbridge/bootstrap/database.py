@@ -16,8 +16,6 @@ from ticketbridge import storage
 from ticketbridge.api.schemas import ReadinessCheck
 from ticketbridge.storage import Database, upgrade
 
-__all__ = ["DatabaseHealth", "current_revision", "head_revision", "upgrade_database"]
-
 
 def head_revision() -> str | None:
     """The newest migration the code ships."""

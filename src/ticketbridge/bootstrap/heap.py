@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import gc
 
-__all__ = ["YOUNG_THRESHOLD", "settle_heap"]
-
 YOUNG_THRESHOLD = 10_000
 
 

@@ -38,19 +38,6 @@ from ticketbridge.providers.jira.client import HttpSettings
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
 from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, url_refusal
 
-__all__ = [
-    "NO_JIRA",
-    "JiraIntegrationService",
-    "NotBuiltYet",
-    "build_provider",
-    "check_jira",
-    "connection_store",
-    "effective_jira",
-    "jira_url_problem",
-    "outbound_policy",
-    "projects_to_check",
-]
-
 Networks = Sequence[IPv4Network | IPv6Network]
 T = TypeVar("T")
 

@@ -23,8 +23,6 @@ from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.delegating import DelegatingProvider
 
-__all__ = ["NO_JIRA", "LiveConnection", "ReloadingProvider", "connection_store"]
-
 log = structlog.get_logger("ticketbridge")
 
 NO_JIRA = Problem("jira", "run `ticketbridge config jira --cloud-url …` or add `jira:`")

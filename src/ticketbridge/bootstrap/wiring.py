@@ -67,21 +67,6 @@ from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
 
-__all__ = [
-    "Container",
-    "build_app",
-    "build_metrics_app",
-    "load_config",
-    "load_configured",
-    "load_settings",
-    "open_container",
-    "pipeline_settings",
-    "routing",
-    "run",
-    "uow_factory",
-    "worker_settings_from",
-]
-
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
 

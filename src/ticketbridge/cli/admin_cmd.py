@@ -31,8 +31,6 @@ from ticketbridge.domain.records import ApiKey
 from ticketbridge.services import JobView
 from ticketbridge.services.api_keys import parse_scopes, parse_sources
 
-__all__ = ["apikey_app", "db_app", "explain", "outbox_app"]
-
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys (Authorization: Bearer tb_…).", no_args_is_help=True)
 outbox_app = typer.Typer(help="The durable queue of Jira writes.", no_args_is_help=True)

@@ -16,8 +16,6 @@ from ticketbridge.cli import (
 )
 from ticketbridge.cli import emulator as emulator_cmd
 
-__all__ = ["app", "main"]
-
 app = typer.Typer(
     name="ticketbridge",
     help="Turn governance, security and compliance alerts into Jira issues.",

@@ -30,8 +30,6 @@ from ticketbridge.render import Document
 from ticketbridge.services.planning import draft_warnings
 from ticketbridge.services.templated import TemplateComposer
 
-__all__ = ["config_check", "live_problems"]
-
 _JINJA_MARKS = ("{{", "{%")
 
 

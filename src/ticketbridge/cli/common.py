@@ -33,21 +33,6 @@ from ticketbridge.errors import (
     TransientError,
 )
 
-__all__ = [
-    "Exit",
-    "JsonOption",
-    "console",
-    "err_console",
-    "fail",
-    "not_found",
-    "print_json",
-    "print_problems",
-    "report_error",
-    "run_async",
-    "translate_errors",
-    "wrapping_table",
-]
-
 P = ParamSpec("P")
 T = TypeVar("T")
 

@@ -29,8 +29,6 @@ from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
 
-__all__ = ["config_app"]
-
 config_app = typer.Typer(help="Configure and check ticketbridge.", no_args_is_help=True)
 
 ConfigPath = Annotated[

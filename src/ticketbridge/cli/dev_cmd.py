@@ -39,8 +39,6 @@ from ticketbridge.cli.logs import configure_logging
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 
-__all__ = ["EMULATOR_EMAIL", "EMULATOR_TOKEN", "demo_curl", "dev"]
-
 _DEMO_ALERT = {
     "source": "generic",
     "id": "demo-1",

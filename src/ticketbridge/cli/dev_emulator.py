@@ -29,8 +29,6 @@ from jira_emulator.seed import build_state, load_seed_file
 from ticketbridge.api.jira_connection import write_private
 from ticketbridge.cli.common import Exit, fail
 
-__all__ = ["EMULATOR_EMAIL", "EMULATOR_TOKEN", "Emulator", "ensure_free", "start_emulator"]
-
 EMULATOR_EMAIL = "admin@example.com"
 EMULATOR_TOKEN = "emulator-token"  # noqa: S105 - the emulator's documented demo credential
 _WEBHOOK_EVENTS = [

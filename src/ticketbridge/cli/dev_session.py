@@ -17,8 +17,6 @@ from ticketbridge.api.jira_connection import write_private
 from ticketbridge.cli.common import err_console
 from ticketbridge.config.settings import Settings
 
-__all__ = ["DevSession", "clear", "following_dev", "record", "running"]
-
 _FILE = "dev-session.json"
 
 

@@ -20,8 +20,6 @@ from typing import Any, ClassVar, Literal
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["ReadLimits", "guarded_protocol"]
-
 
 @dataclass(frozen=True)
 class ReadLimits:

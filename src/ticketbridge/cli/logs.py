@@ -27,8 +27,6 @@ from structlog.types import EventDict, Processor, WrappedLogger
 
 from ticketbridge.config.redact import redact_event, redact_text
 
-__all__ = ["LogWriter", "configure_logging"]
-
 
 def configure_logging(
     level: str = "INFO",

@@ -20,17 +20,6 @@ from ticketbridge.services import AlertView, JobView
 from ticketbridge.services.api_keys import IssuedKey
 from ticketbridge.services.site import SiteBinding, SiteReport
 
-__all__ = [
-    "check_jira_connection",
-    "create_api_key",
-    "drop_job",
-    "get_alert",
-    "list_api_keys",
-    "list_jobs",
-    "retry_job",
-    "revoke_api_key",
-]
-
 
 @asynccontextmanager
 async def _migrated(settings: Settings, workers: int = 0) -> AsyncIterator[bootstrap.Container]:

@@ -14,8 +14,6 @@ from rich.text import Text
 
 from ticketbridge.api.schemas import OutboxJobView
 
-__all__ = ["job_blocks"]
-
 
 def job_blocks(jobs: Sequence[OutboxJobView]) -> RenderableType:
     """Each job: a header line (id, kind, state, attempts, fingerprint), then its error and

@@ -26,14 +26,13 @@ from ticketbridge.clock import system_clock
 from ticketbridge.config import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Alert
+from ticketbridge.domain.states import Flavor
 from ticketbridge.errors import InputError, Problem
-from ticketbridge.providers.base import Flavor, Provider
+from ticketbridge.providers.base import Provider
 from ticketbridge.render import to_adf, to_wiki
 from ticketbridge.services import PipelineSettings, parse_alerts
 from ticketbridge.services.alert_sync import alert_sources, parse_native
 from ticketbridge.services.planning import PlannedIssue, Planner, ReplayStats
-
-__all__ = ["plan", "replay"]
 
 FileArg = Annotated[
     str, typer.Argument(help="Alerts: a JSON object, list or JSON Lines; - for stdin.")

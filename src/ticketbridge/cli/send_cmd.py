@@ -22,8 +22,6 @@ from rich.progress import Progress
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 from ticketbridge.errors import InputError, Problem
 
-__all__ = ["load_alerts", "send"]
-
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 

@@ -11,8 +11,6 @@ from ticketbridge.cli import server
 from ticketbridge.cli.common import translate_errors
 from ticketbridge.cli.logs import configure_logging
 
-__all__ = ["serve", "worker"]
-
 
 @translate_errors
 def serve(

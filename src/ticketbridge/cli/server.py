@@ -25,8 +25,6 @@ from ticketbridge.cli.guarded_http import ReadLimits, guarded_protocol
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 
-__all__ = ["run_worker", "serve"]
-
 log = structlog.get_logger("ticketbridge")
 
 _NO_JIRA_YET = (

@@ -12,8 +12,6 @@ from ticketbridge import bootstrap
 from ticketbridge.cli import operations
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 
-__all__ = ["site_app"]
-
 site_app = typer.Typer(
     help="The Jira site the tickets belong to (after moving to another site).",
     no_args_is_help=True,

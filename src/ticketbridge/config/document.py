@@ -18,8 +18,6 @@ from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
 from ticketbridge.errors import Problem
 
-__all__ = ["ConfigDocument", "format_path", "nearest_line", "parse_document"]
-
 Location = tuple[str | int, ...]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -12,8 +12,6 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
-__all__ = ["Duration", "format_duration", "parse_duration"]
-
 _UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
 _DURATION = re.compile(r"^\+?((?:\d+[wdhms])+)$")
 _PART = re.compile(r"(\d+)([wdhms])")

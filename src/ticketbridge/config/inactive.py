@@ -13,8 +13,6 @@ from ticketbridge.config.schema import Config, Location
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import Problem
 
-__all__ = ["INACTIVE", "inactive_settings"]
-
 _ENV = "TICKETBRIDGE_"
 
 INACTIVE: dict[Location, str] = {

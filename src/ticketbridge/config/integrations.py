@@ -21,25 +21,6 @@ from ticketbridge.config.durations import Duration
 from ticketbridge.config.models import StrictModel
 from ticketbridge.domain import JIRA_OUTCOMES, AlertState, Flavor, StatusCategory, defaults
 
-__all__ = [
-    "ApprovalsConfig",
-    "AuditConfig",
-    "BasicAuth",
-    "CallbackConfig",
-    "EscalateConfig",
-    "JiraAuth",
-    "JiraConfig",
-    "JiraWebhookConfig",
-    "NotifyConfig",
-    "OAuth2Auth",
-    "OptionalSecret",
-    "PatAuth",
-    "SourceConfig",
-    "SourceResolvedConfig",
-    "SyncConfig",
-    "TokenAuth",
-]
-
 
 def _blank_is_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value

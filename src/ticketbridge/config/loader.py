@@ -22,8 +22,6 @@ from ticketbridge.config.document import ConfigDocument, parse_document
 from ticketbridge.config.schema import Config, Location
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["EXTENSION_PREFIX", "ConfigCheck", "parse_config"]
-
 ConfigCheck = Callable[[ConfigDocument], Iterable[Problem]]
 """An extra check over the parsed document (the rules layer type-checks CEL this way)."""
 

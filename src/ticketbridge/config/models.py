@@ -23,19 +23,6 @@ from ticketbridge.config.durations import Duration
 from ticketbridge.domain import RecurAfterDone, RepeatMode, RouteAction, defaults
 from ticketbridge.domain.severity import Severity
 
-__all__ = [
-    "AssignmentRule",
-    "DedupConfig",
-    "Defaults",
-    "DueSetting",
-    "FieldValue",
-    "GroupConfig",
-    "LinkOption",
-    "RouteConfig",
-    "StrictModel",
-    "TemplateConfig",
-]
-
 
 class StrictModel(BaseModel):
     """Base of every config model: unknown keys are errors, values are immutable once loaded."""

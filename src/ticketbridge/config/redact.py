@@ -23,8 +23,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "is_secret_name", "redact_event", "redact_text"]
-
 REDACTED = "[REDACTED]"
 
 _HEADERS = (

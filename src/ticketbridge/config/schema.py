@@ -20,8 +20,6 @@ from ticketbridge.config.models import (
     TemplateConfig,
 )
 
-__all__ = ["Config", "Location"]
-
 Location = tuple[str | int, ...]
 """A place in the document: ("routes", 2, "when")."""
 

@@ -22,16 +22,6 @@ from pydantic_settings import (
 
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = [
-    "DATABASE_URL",
-    "DONE_JOB_RETENTION_DAYS",
-    "JOB_CRASH_LIMIT",
-    "JOB_LEASE_SECONDS",
-    "LIBRARY_DATABASE_URL",
-    "Settings",
-    "load_settings",
-]
-
 _PREFIX = "TICKETBRIDGE_"
 
 DATABASE_URL = "sqlite+aiosqlite:///./var/ticketbridge.db"

@@ -10,8 +10,6 @@ from typing import Any
 
 from ticketbridge.domain.severity import Severity
 
-__all__ = ["Alert", "AlertLink", "AlertStatus"]
-
 
 class AlertStatus(StrEnum):
     """The source's view of its alert: still happening, or over (a control passing again)."""

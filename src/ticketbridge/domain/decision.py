@@ -12,8 +12,6 @@ from ticketbridge.domain.alert import Alert, AlertStatus
 from ticketbridge.domain.states import AlertState, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
-__all__ = ["Decision", "DecisionKind", "RecurAfterDone", "RepeatMode", "TicketPolicy", "decide"]
-
 RepeatMode = Literal["digest", "comment", "update", "none"]
 """What a repeat of a ticketed fingerprint does (`defaults.dedup.repeat`, SPEC §4.3)."""
 RecurAfterDone = Literal["reopen", "new"]

@@ -14,23 +14,6 @@ from ticketbridge.domain.decision import RecurAfterDone, RepeatMode
 from ticketbridge.domain.severity import Severity
 from ticketbridge.domain.states import AlertState, StatusCategory
 
-__all__ = [
-    "DIGEST_INTERVAL",
-    "DUE",
-    "FALSE_POSITIVE_SUPPRESS",
-    "ISSUE_TYPE",
-    "ISSUE_TYPE_BY_ACTION",
-    "JIRA_RESOLUTIONS",
-    "JIRA_STATUS_CATEGORIES",
-    "MIN_SEVERITY",
-    "PRIORITY",
-    "PRIORITY_BY_ACTION",
-    "PROJECT",
-    "RECUR_AFTER_DONE",
-    "REOPEN_WITHIN",
-    "REPEAT",
-]
-
 PROJECT = "OPS"
 ISSUE_TYPE = "Task"
 MIN_SEVERITY = Severity.MEDIUM

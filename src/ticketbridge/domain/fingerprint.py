@@ -17,15 +17,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = [
-    "DEFAULT_FINGERPRINT_FIELDS",
-    "MAX_FINGERPRINT",
-    "derive_fingerprint",
-    "fingerprint_fields_for",
-    "lookup",
-    "scoped_fingerprint",
-]
-
 # Why these: one ticket per thing a human would fix once. A policy violated by one model
 # through one gateway is one problem; a compliance control is one problem until it passes;
 # an escalation or a GitHub event is its own thing. Alertmanager sends its own fingerprint.

@@ -24,22 +24,6 @@ from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.states import AlertState, JobKind, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
-__all__ = [
-    "DigestWritten",
-    "IssueCreated",
-    "IssueMoved",
-    "JobDied",
-    "Opening",
-    "PlannedJob",
-    "Step",
-    "Written",
-    "advance",
-    "after_write",
-    "attached",
-    "epic_for",
-    "revive",
-]
-
 _OPENING = (DecisionKind.CREATE, DecisionKind.NEW_LINKED)
 
 

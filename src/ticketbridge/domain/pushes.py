@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["RecordedCommit", "RecordedPush"]
-
 
 @dataclass(frozen=True)
 class RecordedCommit:

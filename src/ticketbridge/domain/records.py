@@ -13,8 +13,6 @@ from ticketbridge.domain.decision import DecisionKind
 from ticketbridge.domain.states import AlertState, JobKind, JobState
 from ticketbridge.domain.ticket import Ticket
 
-__all__ = ["ApiKey", "Job", "NewJob", "StoredAlert"]
-
 
 @dataclass(frozen=True)
 class StoredAlert:

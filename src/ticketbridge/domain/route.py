@@ -14,8 +14,6 @@ from typing import Any, Literal
 
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 
-__all__ = ["DEFAULTS_ROUTE", "Route", "RouteAction"]
-
 DEFAULTS_ROUTE = "defaults"
 """The name of the route of an alert no configured route matched."""
 RouteAction = Literal["ticket", "ignore"]

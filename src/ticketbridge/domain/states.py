@@ -7,16 +7,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-__all__ = [
-    "JIRA_OUTCOMES",
-    "AlertState",
-    "Flavor",
-    "JobKind",
-    "JobState",
-    "StatusCategory",
-    "TicketStatus",
-]
-
 Flavor = Literal["cloud", "datacenter"]
 """Which Jira: Cloud (REST v3, ADF) or Data Center (REST v2, wiki markup)."""
 StatusCategory = Literal["new", "indeterminate", "done"]

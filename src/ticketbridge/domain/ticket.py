@@ -13,8 +13,6 @@ from datetime import datetime
 from ticketbridge.domain.grouping import IssueLink
 from ticketbridge.domain.states import AlertState, TicketStatus
 
-__all__ = ["Ticket", "marker_key"]
-
 
 def marker_key(fingerprint: str, generation: int) -> str:
     """The string the create marker is derived from: unique per fingerprint *and* generation,

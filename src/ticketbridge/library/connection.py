@@ -27,8 +27,6 @@ from pydantic import ValidationError
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.errors import ConfigError, Problem
 
-__all__ = ["connect"]
-
 
 def connect(
     *,

@@ -18,13 +18,13 @@ from typing import Any
 
 from ticketbridge.config import Config, RouteConfig
 from ticketbridge.domain import DEFAULTS_ROUTE, Alert, Ticket
+from ticketbridge.domain.route import Route
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.library.fieldmap import draft_from_fields
 from ticketbridge.library.templates import find_template, template_context
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.rules import Router
 from ticketbridge.services import RulesRouter
-from ticketbridge.services.ports import Route
 from ticketbridge.services.templated import TemplateComposer
 
 TARGET_PROJECT = "jira_project_key"

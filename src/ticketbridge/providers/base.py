@@ -18,29 +18,6 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from ticketbridge.domain import Flavor, StatusCategory
 from ticketbridge.render.document import Document
 
-__all__ = [
-    "BulkResult",
-    "Capabilities",
-    "Comment",
-    "CreateMetaField",
-    "FieldDef",
-    "Flavor",
-    "Issue",
-    "IssueDraft",
-    "IssueRef",
-    "IssueType",
-    "IssueUpdate",
-    "Marker",
-    "Priority",
-    "Project",
-    "Provider",
-    "SearchPage",
-    "ServerInfo",
-    "Status",
-    "Transition",
-    "User",
-]
-
 
 @dataclass(frozen=True)
 class Capabilities:

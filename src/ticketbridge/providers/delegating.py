@@ -30,8 +30,6 @@ from ticketbridge.providers.base import (
 )
 from ticketbridge.render.document import Document
 
-__all__ = ["DelegatingProvider"]
-
 T = TypeVar("T")
 
 

@@ -44,7 +44,7 @@ from ticketbridge.providers.base import (
     Transition,
     User,
 )
-from ticketbridge.providers.fake_site import FIELDS, PROJECTS, USERS, FakeSite
+from ticketbridge.providers.fake_site import FakeSite
 from ticketbridge.providers.fake_store import (
     FakeComment,
     FakeIssue,
@@ -56,16 +56,6 @@ from ticketbridge.providers.fake_store import (
 from ticketbridge.providers.jira import defaults as jd
 from ticketbridge.providers.jira import jql
 from ticketbridge.render import Document, clip_summary
-
-__all__ = [
-    "FIELDS",
-    "PROJECTS",
-    "USERS",
-    "FakeComment",
-    "FakeIssue",
-    "FakeProvider",
-    "FakeSite",
-]
 
 log = structlog.get_logger(__name__)
 

@@ -20,11 +20,11 @@ from typing import Any
 import structlog
 
 from ticketbridge.clock import Clock, Monotonic, system_clock
+from ticketbridge.domain.states import Flavor
 from ticketbridge.errors import FieldErrors, JiraError, NotFound, OutcomeUnknown
 from ticketbridge.providers.base import (
     Capabilities,
     FieldDef,
-    Flavor,
     IssueDraft,
     IssueRef,
     Marker,
@@ -37,8 +37,6 @@ from ticketbridge.providers.jira.bodies import marker_needs_labels
 from ticketbridge.providers.jira.dialect import dialect_for
 from ticketbridge.providers.jira.shaping import shape_value
 from ticketbridge.render import clip_summary
-
-__all__ = ["FIELDS", "PROJECTS", "USERS", "FakeSite"]
 
 log = structlog.get_logger("ticketbridge.providers.fake")
 

@@ -11,17 +11,6 @@ from ticketbridge.errors import FieldErrors
 from ticketbridge.providers.base import Comment, Marker, Status, User
 from ticketbridge.render import Document, to_text, truncate
 
-__all__ = [
-    "FakeComment",
-    "FakeIssue",
-    "as_text",
-    "description_text",
-    "jql_values",
-    "marker_labels",
-    "public_comment",
-    "sort_key",
-]
-
 
 @dataclass
 class FakeComment:

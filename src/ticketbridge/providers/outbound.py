@@ -36,16 +36,6 @@ import httpx
 
 from ticketbridge.errors import DestinationRefused
 
-__all__ = [
-    "GuardedTransport",
-    "OutboundPolicy",
-    "Resolver",
-    "literal_address",
-    "refusal",
-    "system_resolver",
-    "url_refusal",
-]
-
 IPAddress = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]

@@ -46,8 +46,6 @@ from ticketbridge.render.document import (
 )
 from ticketbridge.render.safety import safe_href
 
-__all__ = ["adf_and_size", "adf_size", "adf_to_text", "clean_text", "to_adf"]
-
 Node = dict[str, Any]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -21,8 +21,6 @@ from types import MappingProxyType
 
 from ticketbridge.config.models import TemplateConfig
 
-__all__ = ["BUILTIN_PREFIX", "BUILTIN_TEMPLATES", "builtin_names"]
-
 BUILTIN_PREFIX = "builtin/"
 _CAP = 50  # entries shown per list of the alert (links, MITRE, evidence, custody)
 

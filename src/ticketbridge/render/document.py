@@ -11,35 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
-__all__ = [
-    "Block",
-    "BlockQuote",
-    "BulletList",
-    "CodeBlock",
-    "Document",
-    "HardBreak",
-    "Heading",
-    "Inline",
-    "LazyDocument",
-    "Link",
-    "ListItem",
-    "Mark",
-    "Mention",
-    "OrderedList",
-    "Panel",
-    "PanelKind",
-    "Paragraph",
-    "PreparedAdf",
-    "Rule",
-    "Table",
-    "TableCell",
-    "TableRow",
-    "Text",
-    "all_inlines",
-    "map_inlines",
-    "merge_inlines",
-]
-
 SimpleMark = Literal["strong", "em", "code", "strike"]
 PanelKind = Literal["info", "note", "warning", "success", "error"]
 

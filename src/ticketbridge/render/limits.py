@@ -36,19 +36,6 @@ from ticketbridge.render.document import (
 from ticketbridge.render.text import to_text
 from ticketbridge.render.wiki import to_wiki
 
-__all__ = [
-    "DESCRIPTION_LIMIT",
-    "SUMMARY_LIMIT",
-    "TRUNCATION_MARKER",
-    "Measure",
-    "adf_measure",
-    "clip_summary",
-    "jira_length",
-    "text_measure",
-    "truncate",
-    "wiki_measure",
-]
-
 DESCRIPTION_LIMIT = 32_767
 SUMMARY_LIMIT = 255
 TRUNCATION_MARKER = "… truncated by ticketbridge: {omitted:,} characters omitted"

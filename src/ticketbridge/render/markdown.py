@@ -52,14 +52,6 @@ from ticketbridge.render.document import (
 )
 from ticketbridge.render.safety import MARKDOWN_MENTION, allowed_href
 
-__all__ = [
-    "PolicedMarkdownIt",
-    "configure_parser",
-    "document_of_tokens",
-    "md_escape",
-    "parse_markdown",
-]
-
 _MENTION = MARKDOWN_MENTION
 _ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION|INFO|SUCCESS|ERROR)\][ \t]*", re.I)
 _ALERT_KINDS: dict[str, PanelKind] = {

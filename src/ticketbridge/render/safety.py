@@ -33,16 +33,6 @@ from ticketbridge.render.document import (
     map_inlines,
 )
 
-__all__ = [
-    "ALLOWED_SCHEMES",
-    "MARKDOWN_MENTION",
-    "PLAIN_URL",
-    "WIKI_MENTION",
-    "allowed_href",
-    "keep_mentions",
-    "safe_href",
-]
-
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 # URLs markdown-it's normalizeLink returns unchanged and the policy allows (a lower-case ASCII
 # host, unreserved path/query characters): the common case skips mdurl's parse.

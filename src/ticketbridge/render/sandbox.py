@@ -47,21 +47,6 @@ from ticketbridge.render.markdown import md_escape
 from ticketbridge.render.safety import PLAIN_URL
 from ticketbridge.render.wiki import wiki_escape
 
-__all__ = [
-    "ITERATION_FILTER",
-    "PLACEHOLDER_CLOSE",
-    "PLACEHOLDER_OPEN",
-    "Budget",
-    "Escape",
-    "Escaped",
-    "OutputRecorder",
-    "Sandbox",
-    "SandboxLimitError",
-    "active_budget",
-    "active_escape",
-    "active_recorder",
-]
-
 MAX_RANGE = 100_000
 MAX_INT_BITS = 100_000
 MAX_FORMAT_WIDTH = 1_000

@@ -38,7 +38,6 @@ from ticketbridge.render.skeleton_compile import Compiler, Fill
 from ticketbridge.render.skeleton_values import (
     HREF,
     PLACEHOLDER,
-    PLAIN_URL,
     TEXT,
     NotFillable,
     escaped_insert,
@@ -48,16 +47,6 @@ from ticketbridge.render.skeleton_values import (
     skeleton_parser,
 )
 from ticketbridge.render.text import to_text
-
-__all__ = [
-    "MAX_SKELETON",
-    "PLAIN_URL",
-    "fill_markdown",
-    "fill_measured",
-    "normalized_link",
-    "placed_values",
-    "real_text",
-]
 
 MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): planned again per render
 _RISKY_BEFORE = re.compile(f"(?:&[#A-Za-z0-9]*|\\\\){OPEN}")

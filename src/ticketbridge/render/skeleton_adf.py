@@ -36,8 +36,6 @@ from ticketbridge.render.limits import jira_length
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
 
-__all__ = ["AdfPlan", "adf_plan"]
-
 _PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 Path = tuple[str | int, ...]
 # An allowed URL no template writes (a random part per process), unchanged by normalization.

@@ -47,8 +47,6 @@ from ticketbridge.render.skeleton_values import (
     normalized_link,
 )
 
-__all__ = ["Compiler", "Fill"]
-
 Fill = Callable[[Sequence[str]], Any]
 
 

@@ -39,21 +39,6 @@ from ticketbridge.render.safety import PLAIN_URL, allowed_href
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
 
-__all__ = [
-    "BLOCK",
-    "CODE",
-    "HREF",
-    "PLACEHOLDER",
-    "PLAIN_URL",
-    "TEXT",
-    "NotFillable",
-    "escaped_insert",
-    "insert_for",
-    "normalized_link",
-    "placed",
-    "skeleton_parser",
-]
-
 PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 _UNSAFE_ALWAYS = "\\x00-\\x1f\\x7f-\\x9f\\ue000-\\uf8ff\\ud800-\\udfff\\u2028\\u2029"
 # Runs of plain characters or escapes; possessive, so a refusal never backtracks.

@@ -61,8 +61,6 @@ from ticketbridge.render.skeleton import fill_measured, placed_values, real_text
 from ticketbridge.render.wiki import wiki_escape
 from ticketbridge.render.wiki_in import parse_wiki
 
-__all__ = ["LIMIT_MARKER", "CompiledTemplate", "TemplateEngine", "TemplateFormat"]
-
 TemplateFormat = Literal["markdown", "wiki"]
 _FORMATS: tuple[TemplateFormat, ...] = ("markdown", "wiki")
 _ESCAPES: dict[TemplateFormat, Escape] = {"markdown": md_escape, "wiki": wiki_escape}

@@ -22,8 +22,6 @@ from ticketbridge.render.document import (
     Text,
 )
 
-__all__ = ["inline_text", "to_text"]
-
 
 def to_text(doc: Document) -> str:
     """Plain text: blocks separated by a blank line, lists with `- `/`1. `, quotes with `> `."""

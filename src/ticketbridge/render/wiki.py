@@ -48,8 +48,6 @@ from ticketbridge.render.text import to_text
 from ticketbridge.render.wiki_in import parse_wiki
 from ticketbridge.render.wiki_inline import URL
 
-__all__ = ["to_wiki", "wiki_escape", "wiki_to_text"]
-
 _SPECIAL = re.compile(r"[*_\-+^~{}\[\]|!#]")
 # Fast path: most values (ids, names, dates) contain nothing that could become markup.
 _NEEDS_ESCAPE = re.compile(r"[*_\-+^~?#{}\[\]|!\\&\n]|^\s*(?:h[1-6]|bq)\.", re.M)

@@ -36,8 +36,6 @@ from ticketbridge.render.document import (
 )
 from ticketbridge.render.wiki_inline import parse_inlines
 
-__all__ = ["parse_wiki"]
-
 _MACRO = re.compile(r"\{(code|noformat|quote|panel|info|warning|note|tip)(?::([^}]*))?\}", re.I)
 _HEADING = re.compile(r"^\s*h([1-6])\.\s*(.*)$")
 _QUOTE_LINE = re.compile(r"^\s*bq\.\s(.*)$")

@@ -17,8 +17,6 @@ from collections.abc import Iterator
 from ticketbridge.render.document import HardBreak, Inline, Link, Mark, Mention, Text, merge_inlines
 from ticketbridge.render.safety import safe_href
 
-__all__ = ["URL", "parse_inlines"]
-
 # Bare URLs are links in Jira and carry no markup; to_wiki leaves exactly these unescaped.
 URL = re.compile(r"(?<![A-Za-z0-9])https?://[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
 _ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")

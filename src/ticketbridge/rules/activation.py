@@ -11,8 +11,6 @@ from typing import Any
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.severity import Severity
 
-__all__ = ["UNKNOWN_TIME", "alert_values", "cel_safe", "cel_safe_mapping", "parse_severity"]
-
 _PLAIN: frozenset[type] = frozenset({str, bool, float, bytes, type(None)})
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _TEXT_FIELDS = ("id", "source", "kind", "title", "description", "status", "fingerprint")

@@ -7,8 +7,6 @@ from ticketbridge.config import ConfigDocument
 from ticketbridge.errors import Problem
 from ticketbridge.rules.expressions import ConditionCompiler
 
-__all__ = ["check_conditions"]
-
 
 def check_conditions(document: ConfigDocument) -> list[Problem]:
     """Type-check every `routes[*].when` and `assignments[*].when` written in the document."""

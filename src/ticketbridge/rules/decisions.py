@@ -34,8 +34,6 @@ from typing import Any
 from ticketbridge.rules.expressions import severity_rank
 from ticketbridge.rules.guards import enforced, top_level_conjuncts
 
-__all__ = ["Judge", "judge_for"]
-
 Judge = Callable[[Mapping[str, Any]], bool | None]
 """Given an alert's CEL values: False when the condition is certainly false, True when it is
 certainly true (neither without an error), None when only CEL can tell."""

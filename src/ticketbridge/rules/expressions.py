@@ -30,18 +30,6 @@ from cel_expr_python.ext.ext_strings import ExtStrings  # type: ignore[import-un
 
 from ticketbridge.domain.severity import Severity
 
-__all__ = [
-    "ALERT_VARIABLES",
-    "EVALUATION_ERRORS",
-    "CelError",
-    "Condition",
-    "ConditionCompiler",
-    "Outcome",
-    "raised_reason",
-    "referenced_variables",
-    "severity_rank",
-]
-
 _T = cel.Type
 _VARIABLES: dict[str, Any] = {
     "id": _T.STRING,

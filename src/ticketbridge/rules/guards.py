@@ -20,8 +20,6 @@ from typing import Any
 
 from ticketbridge.rules.expressions import severity_rank
 
-__all__ = ["Guard", "enforced", "guard_for", "top_level_conjuncts"]
-
 _EQUALS = re.compile(r"""^(kind|source|status)\s*==\s*(?:"([\w .:/-]*)"|'([\w .:/-]*)')$""")
 _SEVERITY = re.compile(r"""^sev\(severity\)\s*(>=|>|==)\s*sev\((?:"(\w+)"|'(\w+)')\)$""")
 _HAS = re.compile(r"^has\(attributes\.(\w+)\)$")

@@ -23,8 +23,6 @@ from ticketbridge.config import RouteConfig
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.expressions import ALERT_VARIABLES
 
-__all__ = ["route_from_rule", "trigger_to_cel"]
-
 _KIND_FLAG = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*==?\s*true\s*$")
 _SINGLE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
 _STRING = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""")

@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo
 from ticketbridge.config import Defaults, RouteConfig
 from ticketbridge.domain.severity import Severity
 
-__all__ = ["due_for", "issue_type_for", "merged_labels", "priority_for"]
-
 Choice = tuple[Any, str | None]
 """A value and the reason it was chosen (None: nothing to say)."""
 

@@ -32,8 +32,6 @@ from ticketbridge.rules.expressions import (
 from ticketbridge.rules.guards import Guard, guard_for
 from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
 
-__all__ = ["Router"]
-
 Location = tuple[str | int, ...]
 _MAX_CACHED_COMBINATIONS = 4096
 _MAX_PRESENCE_PATTERNS = 256  # per combination: attribute-presence patterns cached

@@ -13,18 +13,17 @@ The outside (api, cli, ui) builds on:
 `IssueComposer` (`bootstrap.routing(config)`: the CEL rules and the templates).
 """
 
+from ticketbridge.clock import Clock
+from ticketbridge.domain.records import ApiKey, Job
+from ticketbridge.domain.route import Route
 from ticketbridge.services.compose import DefaultComposer
 from ticketbridge.services.deciding import Decider, DecideRound
 from ticketbridge.services.ingest import IngestResult, IngestService
 from ticketbridge.services.intake import parse_alert, parse_alerts
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.ports import (
-    ApiKey,
     ApiKeyRepository,
-    Clock,
     IssueComposer,
-    Job,
-    Route,
     RouteSeam,
     UnitOfWork,
     UnitOfWorkFactory,

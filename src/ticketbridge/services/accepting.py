@@ -13,8 +13,6 @@ from ticketbridge.clock import Monotonic
 from ticketbridge.domain import Alert
 from ticketbridge.services.ingest import IngestResult, IngestService
 
-__all__ = ["AcceptingIngest", "GroupCommit", "Wakeable"]
-
 
 class Wakeable(Protocol):
     """The decision loop (`workers.DecisionLoop`): told when there is something to decide."""

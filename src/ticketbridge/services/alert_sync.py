@@ -16,13 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from ticketbridge.clock import Sleep
+from ticketbridge.clock import Clock, Sleep
 from ticketbridge.domain import Alert, DecisionKind, JobState, Ticket
 from ticketbridge.domain.records import Job
 from ticketbridge.errors import InputError, PermanentError, Problem, Unavailable
 from ticketbridge.providers.base import Issue, IssueUpdate, Provider
 from ticketbridge.services.ingest import IngestResult
-from ticketbridge.services.ports import Clock, IssueComposer, RouteSeam, UnitOfWorkFactory
+from ticketbridge.services.ports import IssueComposer, RouteSeam, UnitOfWorkFactory
 from ticketbridge.services.site import SiteBinding
 from ticketbridge.sources import SOURCES
 

@@ -19,21 +19,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain.records import ApiKey
 from ticketbridge.errors import InputError, Problem
-from ticketbridge.services.ports import Clock, UnitOfWorkFactory
-
-__all__ = [
-    "DEFAULT_SOURCES",
-    "TOKEN_PREFIX",
-    "ApiKeys",
-    "IssuedKey",
-    "Scope",
-    "hash_token",
-    "new_token",
-    "parse_scopes",
-    "parse_sources",
-]
+from ticketbridge.services.ports import UnitOfWorkFactory
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a public prefix, not a secret
 DEFAULT_SOURCES = ("generic",)

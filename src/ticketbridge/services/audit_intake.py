@@ -19,21 +19,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ticketbridge.clock import Clock
 from ticketbridge.config import SourceConfig
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.services.native_intake import Delivery, open_delivery
-from ticketbridge.services.ports import Clock, UnitOfWorkFactory
+from ticketbridge.services.ports import UnitOfWorkFactory
 from ticketbridge.sources import SOURCES, PushEvent
 from ticketbridge.sources.github import DEFAULT_KEY_PATTERN
-
-__all__ = [
-    "EVENT_HEADER",
-    "MAX_DELIVERY_ID",
-    "AuditIntake",
-    "GitHubDelivery",
-    "PushIntakeResult",
-]
 
 MAX_DELIVERY_ID = 128  # GitHub's are 36-character GUIDs; the column holds 128
 EVENT_HEADER = "x-github-event"

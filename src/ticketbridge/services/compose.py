@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from ticketbridge.domain import Alert, Ticket
+from ticketbridge.domain.route import Route
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render import clip_summary, truncate
 from ticketbridge.render.document import (
@@ -26,9 +27,6 @@ from ticketbridge.render.document import (
     TableRow,
     Text,
 )
-from ticketbridge.services.ports import Route
-
-__all__ = ["DefaultComposer", "alert_table", "default_summary", "describe"]
 
 
 def _cell(text: str, header: bool = False) -> TableCell:

@@ -18,21 +18,14 @@ from typing import Any
 
 import structlog
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import Alert, AlertState, DecisionKind, JobKind, Ticket, decide
 from ticketbridge.domain.decision import Decision
 from ticketbridge.domain.life import Opening, PlannedJob, Step, advance, attached, epic_for
-from ticketbridge.services.ports import (
-    Clock,
-    NewJob,
-    Route,
-    RouteSeam,
-    StoredAlert,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from ticketbridge.domain.records import NewJob, StoredAlert
+from ticketbridge.domain.route import Route
+from ticketbridge.services.ports import RouteSeam, UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import PipelineSettings
-
-__all__ = ["DecideRound", "Decider", "new_job"]
 
 log = structlog.get_logger(__name__)
 

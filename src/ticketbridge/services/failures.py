@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ticketbridge.domain.records import Job
+from ticketbridge.domain.route import Route
 from ticketbridge.errors import (
     AuthFailed,
     FieldErrors,
@@ -17,15 +19,6 @@ from ticketbridge.errors import (
     NotFound,
     PermanentError,
 )
-from ticketbridge.services.ports import Job, Route
-
-__all__ = [
-    "CRASH_HINT",
-    "crash_count",
-    "describe_crash",
-    "describe_error",
-    "draft_hint",
-]
 
 _CRASH = re.compile(r"^unexpected error \((\d+) of \d+\): ")
 _MAX_MESSAGE = 500  # an exception's message can be huge (a repr of a payload): keep the start

@@ -29,22 +29,15 @@ import structlog
 
 from ticketbridge.config import Config, GroupConfig, LinkOption
 from ticketbridge.domain import Alert, EpicGroup, IssueLink, Ticket, scoped_fingerprint
+from ticketbridge.domain.route import Route
+from ticketbridge.domain.states import Flavor
 from ticketbridge.errors import ConfigError
-from ticketbridge.providers.base import Flavor, IssueDraft, Marker
+from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render import CompiledTemplate, Document, TemplateEngine, clip_summary
 from ticketbridge.rules import Router
-from ticketbridge.services.ports import IssueComposer, Route
+from ticketbridge.services.ports import IssueComposer
 from ticketbridge.services.routing import RulesRouter
 from ticketbridge.services.templated import template_context
-
-__all__ = [
-    "EPIC_ISSUE_TYPE",
-    "EPIC_LINK_FIELD",
-    "GroupingComposer",
-    "GroupingRouter",
-    "placed",
-    "uses_grouping",
-]
 
 log = structlog.get_logger(__name__)
 

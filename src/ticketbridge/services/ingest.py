@@ -15,17 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import Alert, AlertState, DecisionKind, Ticket
+from ticketbridge.domain.records import StoredAlert
 from ticketbridge.services.deciding import Decider, DecideRound
-from ticketbridge.services.ports import (
-    Clock,
-    RouteSeam,
-    StoredAlert,
-    UnitOfWorkFactory,
-)
+from ticketbridge.services.ports import RouteSeam, UnitOfWorkFactory
 from ticketbridge.services.settings import PipelineSettings
-
-__all__ = ["IngestResult", "IngestService", "result_for"]
 
 _DECIDE_BATCH = 1000
 

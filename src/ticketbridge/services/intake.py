@@ -22,14 +22,14 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import Alert
 from ticketbridge.errors import Problem, SourceNotGranted
 from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.ingest import IngestResult
-from ticketbridge.services.ports import Clock
-from ticketbridge.sources.generic import MAX_BATCH, alert_from_entry, load_json, parse_alert_json
-
-__all__ = ["MAX_BATCH", "AlertIntake", "check_granted", "parse_alert", "parse_alerts"]
+from ticketbridge.sources._parsing import MAX_BATCH as MAX_BATCH  # the API's batch limit too
+from ticketbridge.sources._parsing import load_json
+from ticketbridge.sources.generic import alert_from_entry, parse_alert_json
 
 _NO_FIELDS: Mapping[str, Sequence[str]] = {}
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ticketbridge.clock import Clock
 from ticketbridge.config import SourceConfig
 from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.ingest import IngestResult
 from ticketbridge.services.intake import check_granted
-from ticketbridge.services.ports import Clock
 from ticketbridge.sources import SOURCES, SourceAuthConfig, precheck, verify
-
-__all__ = ["Delivery", "NativeIntake", "open_delivery"]
 
 
 @dataclass(frozen=True)

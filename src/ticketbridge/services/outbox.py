@@ -23,8 +23,11 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
 from ticketbridge.domain.life import IssueCreated, Written, after_write
+from ticketbridge.domain.records import Job
+from ticketbridge.domain.route import Route
 from ticketbridge.errors import (
     ConfigError,
     InputError,
@@ -40,20 +43,10 @@ from ticketbridge.services.deciding import new_job
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.grouping import placed
 from ticketbridge.services.outbox_outcomes import JobOutcomes
-from ticketbridge.services.ports import (
-    Clock,
-    IssueComposer,
-    Job,
-    Route,
-    RouteSeam,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from ticketbridge.services.ports import IssueComposer, RouteSeam, UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import PipelineSettings, WorkerSettings
 from ticketbridge.services.site import SiteBinding
 from ticketbridge.services.writes import FollowUpWriter
-
-__all__ = ["OutboxProcessor"]
 
 log = structlog.get_logger(__name__)
 _CONCURRENCY = 8

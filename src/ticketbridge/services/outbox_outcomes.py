@@ -12,14 +12,14 @@ from datetime import datetime
 
 import structlog
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import JobKind, TicketPolicy
 from ticketbridge.domain.life import JobDied, after_write
+from ticketbridge.domain.records import Job
 from ticketbridge.errors import JiraError, OutcomeUnknown, PermanentError
 from ticketbridge.services.failures import CRASH_HINT, crash_count, describe_crash, describe_error
-from ticketbridge.services.ports import Clock, Job, UnitOfWork, UnitOfWorkFactory
+from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import WorkerSettings
-
-__all__ = ["JobOutcomes"]
 
 log = structlog.get_logger(__name__)
 

@@ -19,13 +19,12 @@ from typing import Any
 from ticketbridge.domain import Alert, DecisionKind, EpicGroup, Ticket, TicketPolicy, decide
 from ticketbridge.domain.decision import Decision
 from ticketbridge.domain.life import Opening, Written, advance, after_write, epic_for
+from ticketbridge.domain.route import Route
 from ticketbridge.errors import JiraError, NotFound
 from ticketbridge.providers.base import CreateMetaField, FieldDef, IssueDraft, Provider
 from ticketbridge.services.grouping import EPIC_ISSUE_TYPE, EPIC_LINK_FIELD
-from ticketbridge.services.ports import IssueComposer, Route, RouteSeam
+from ticketbridge.services.ports import IssueComposer, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
-
-__all__ = ["PlannedIssue", "Planner", "Replay", "ReplayStats", "draft_warnings"]
 
 _TICKETING = (DecisionKind.CREATE, DecisionKind.NEW_LINKED)
 # Set by the create itself (or by Jira): never "required but missing" in a plan.

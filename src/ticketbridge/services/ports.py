@@ -12,7 +12,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import Literal, Protocol
 
-from ticketbridge.clock import Clock
 from ticketbridge.domain import (
     Alert,
     AlertState,
@@ -24,24 +23,6 @@ from ticketbridge.domain import (
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
 from ticketbridge.providers.base import IssueDraft
-
-__all__ = [
-    "AlertRepository",
-    "ApiKey",
-    "ApiKeyRepository",
-    "Clock",
-    "IssueComposer",
-    "Job",
-    "NewJob",
-    "OutboxRepository",
-    "PushEventRepository",
-    "Route",
-    "RouteSeam",
-    "StoredAlert",
-    "TicketRepository",
-    "UnitOfWork",
-    "UnitOfWorkFactory",
-]
 
 
 class RouteSeam(Protocol):

@@ -15,26 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Generic, Literal, TypeVar
 
+from ticketbridge.clock import Clock
 from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState, Ticket, TicketStatus
 from ticketbridge.domain.life import revive
+from ticketbridge.domain.records import Job, StoredAlert
 from ticketbridge.errors import InputError, Problem
-from ticketbridge.services.ports import Clock, Job, StoredAlert, UnitOfWork, UnitOfWorkFactory
-
-__all__ = [
-    "NO_FILTER",
-    "PENDING",
-    "AlertFilter",
-    "AlertPage",
-    "AlertQueries",
-    "AlertView",
-    "JobView",
-    "OutboxAdmin",
-    "Page",
-    "TicketView",
-    "decode_cursor",
-    "encode_cursor",
-    "page_of",
-]
+from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
 
 T = TypeVar("T")
 MAX_POSITION = 2**63 - 1  # ids are 64-bit on every database: a cursor never points past one

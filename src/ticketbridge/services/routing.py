@@ -7,10 +7,8 @@ With no routes the rules engine still applies every default; routing applies `mi
 from __future__ import annotations
 
 from ticketbridge.domain import Alert
+from ticketbridge.domain.route import Route
 from ticketbridge.rules import Router
-from ticketbridge.services.ports import Route
-
-__all__ = ["RulesRouter"]
 
 
 class RulesRouter:

@@ -23,8 +23,6 @@ from ticketbridge.config.settings import (
 )
 from ticketbridge.domain import Severity, TicketPolicy
 
-__all__ = ["PipelineSettings", "WorkerSettings"]
-
 
 @dataclass(frozen=True)
 class PipelineSettings:

@@ -23,8 +23,6 @@ from ticketbridge.errors import SiteChanged
 from ticketbridge.providers.base import Provider
 from ticketbridge.services.ports import UnitOfWorkFactory
 
-__all__ = ["SiteBinding", "SiteReport"]
-
 
 @dataclass(frozen=True)
 class SiteReport:

@@ -27,6 +27,7 @@ from typing import Any
 from ticketbridge.config import Config
 from ticketbridge.config.models import TemplateConfig
 from ticketbridge.domain import Alert, Ticket
+from ticketbridge.domain.route import Route
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render import (
@@ -40,9 +41,6 @@ from ticketbridge.render import (
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.render.document import Panel, Paragraph, Text
 from ticketbridge.services.compose import DefaultComposer, default_summary, describe
-from ticketbridge.services.ports import Route
-
-__all__ = ["RenderedIssue", "TemplateComposer", "template_context"]
 
 _JINJA_MARKS = ("{{", "{%", "{#")
 _MAX_ERROR = 300  # a render error can quote the alert's data: the note keeps the start

@@ -12,16 +12,15 @@ import structlog
 
 from ticketbridge.domain import Alert, JobKind, StatusCategory, Ticket
 from ticketbridge.domain.life import DigestWritten, IssueMoved, Written
+from ticketbridge.domain.route import Route
 from ticketbridge.errors import ConfigError, FieldErrors, InputError, NotFound, PermanentError
 from ticketbridge.providers.base import IssueDraft, IssueUpdate, Provider, Transition
 from ticketbridge.render import clip_summary
 from ticketbridge.render.document import Block, Document, Paragraph, Text
 from ticketbridge.services.compose import alert_table
 from ticketbridge.services.failures import DraftFailed, draft_hint
-from ticketbridge.services.ports import IssueComposer, Route, RouteSeam
+from ticketbridge.services.ports import IssueComposer, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
-
-__all__ = ["FollowUpWriter"]
 
 log = structlog.get_logger(__name__)
 

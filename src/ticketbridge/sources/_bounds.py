@@ -20,21 +20,6 @@ from pydantic import AfterValidator
 from ticketbridge.domain import Alert
 from ticketbridge.errors import InputError, Problem
 
-__all__ = [
-    "EARLIEST",
-    "LATEST",
-    "MAX_LENGTHS",
-    "NUL_FREE",
-    "NUL_MESSAGE",
-    "ROOT",
-    "Timestamp",
-    "in_range_numbers",
-    "join_path",
-    "may_hold_large_numbers",
-    "storable",
-    "to_utc",
-]
-
 ROOT = "$"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -36,55 +36,15 @@ from ticketbridge.domain import (
 )
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.sources._bounds import (
-    EARLIEST,
-    LATEST,
     MAX_LENGTHS,
     NUL_FREE,
     NUL_MESSAGE,
     ROOT,
-    Timestamp,
     in_range_numbers,
     join_path,
     may_hold_large_numbers,
     storable,
-    to_utc,
 )
-
-__all__ = [
-    "EARLIEST",
-    "LATEST",
-    "MAX_BATCH",
-    "MAX_LENGTHS",
-    "NUL_FREE",
-    "NUL_MESSAGE",
-    "ROOT",
-    "Built",
-    "Confidence",
-    "LinkModel",
-    "NativeModel",
-    "NonEmptyStr",
-    "RawPayload",
-    "SeverityName",
-    "SeverityWord",
-    "StatusWord",
-    "Timestamp",
-    "batch_entries",
-    "derive_id",
-    "event_id",
-    "in_range_numbers",
-    "invalid",
-    "join_path",
-    "load_json",
-    "parse_batch",
-    "parse_each",
-    "parse_severity",
-    "severity_from_name",
-    "severity_from_word",
-    "storable",
-    "to_utc",
-    "validate",
-    "with_fingerprint",
-]
 
 MAX_BATCH = 1000
 RawPayload = bytes | bytearray | str | Mapping[str, Any] | Sequence[Any]

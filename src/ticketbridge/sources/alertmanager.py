@@ -26,23 +26,20 @@ from pydantic import Field
 
 from ticketbridge.domain import Alert, AlertLink
 from ticketbridge.domain.severity import Severity
+from ticketbridge.sources._bounds import Timestamp, to_utc
 from ticketbridge.sources._parsing import (
     NativeModel,
     NonEmptyStr,
     RawPayload,
     StatusWord,
-    Timestamp,
     event_id,
     invalid,
     load_json,
     parse_each,
     severity_from_word,
-    to_utc,
     validate,
     with_fingerprint,
 )
-
-__all__ = ["SOURCE", "AlertmanagerAlert", "AlertmanagerWebhook", "label_fingerprint", "parse"]
 
 SOURCE = "alertmanager"
 _FNV64_OFFSET = 14695981039346656037

@@ -28,17 +28,6 @@ from pydantic import SecretStr
 from ticketbridge.config import SourceConfig
 from ticketbridge.errors import SourceAuthError
 
-__all__ = [
-    "GITHUB_SIGNATURE_HEADER",
-    "REPLAY_WINDOW_SECONDS",
-    "SIGNATURE_HEADER",
-    "AuthMethod",
-    "SourceAuthConfig",
-    "precheck",
-    "sign",
-    "verify",
-]
-
 SIGNATURE_HEADER = "X-TicketBridge-Signature"
 GITHUB_SIGNATURE_HEADER = "X-Hub-Signature-256"
 REPLAY_WINDOW_SECONDS = 300

@@ -20,22 +20,19 @@ from pydantic import AliasChoices, BeforeValidator, Field
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.domain.severity import Severity
+from ticketbridge.sources._bounds import Timestamp, to_utc
 from ticketbridge.sources._parsing import (
     NativeModel,
     NonEmptyStr,
     RawPayload,
     SeverityWord,
-    Timestamp,
     derive_id,
     invalid,
     load_json,
     parse_each,
-    to_utc,
     validate,
     with_fingerprint,
 )
-
-__all__ = ["SOURCE", "ComplianceResult", "parse"]
 
 SOURCE = "compliance"
 _OUTCOMES = {

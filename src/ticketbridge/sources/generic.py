@@ -29,37 +29,22 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
+from ticketbridge.sources._bounds import MAX_LENGTHS, NUL_FREE, Timestamp, in_range_numbers, to_utc
 from ticketbridge.sources._parsing import (
     MAX_BATCH,
-    MAX_LENGTHS,
-    NUL_FREE,
     Confidence,
     LinkModel,
     NativeModel,
     RawPayload,
     SeverityName,
     StatusWord,
-    Timestamp,
     batch_entries,
     derive_id,
-    in_range_numbers,
     load_json,
     parse_each,
-    to_utc,
     validate,
     with_fingerprint,
 )
-
-__all__ = [
-    "MAX_BATCH",
-    "SOURCE",
-    "FieldsFor",
-    "GenericAlert",
-    "alert_from_entry",
-    "load_json",
-    "parse",
-    "parse_alert_json",
-]
 
 SOURCE = "generic"
 FieldsFor = Callable[[str], Sequence[str] | None]

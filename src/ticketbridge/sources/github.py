@@ -18,18 +18,9 @@ from typing import Any
 from pydantic import Field
 
 from ticketbridge.errors import ConfigError, Problem
-from ticketbridge.sources._parsing import (
-    NativeModel,
-    NonEmptyStr,
-    RawPayload,
-    Timestamp,
-    load_json,
-    to_utc,
-    validate,
-)
+from ticketbridge.sources._bounds import Timestamp, to_utc
+from ticketbridge.sources._parsing import NativeModel, NonEmptyStr, RawPayload, load_json, validate
 from ticketbridge.sources.model import Commit, PushEvent
-
-__all__ = ["DEFAULT_KEY_PATTERN", "SOURCE", "GitHubPush", "find_jira_keys", "parse"]
 
 SOURCE = "github"
 DEFAULT_KEY_PATTERN = r"[A-Z][A-Z0-9_]+-[0-9]+"  # Jira project keys: a letter, letters, digits, _

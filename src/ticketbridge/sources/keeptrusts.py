@@ -26,20 +26,16 @@ from pydantic import AliasChoices, Field
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.domain.severity import Severity
+from ticketbridge.sources._bounds import Timestamp, storable, to_utc
 from ticketbridge.sources._parsing import (
     NativeModel,
     NonEmptyStr,
     RawPayload,
     SeverityWord,
-    Timestamp,
     load_json,
-    storable,
-    to_utc,
     validate,
     with_fingerprint,
 )
-
-__all__ = ["CONSOLE_URL", "SOURCE", "KeeptrustsEscalation", "parse"]
 
 SOURCE = "keeptrusts"
 CONSOLE_URL = "https://console.keeptrusts.com/escalations/{id}"

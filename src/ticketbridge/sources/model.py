@@ -10,9 +10,6 @@ from typing import Any
 
 from ticketbridge.domain.pushes import RecordedCommit
 
-__all__ = ["Commit", "PushEvent"]
-
-
 Commit = RecordedCommit
 """One commit of a push, with the Jira keys its message mentions (in order, no repeats): the
 record `domain.pushes` defines, so the audit intake stores what the parser made as it is."""

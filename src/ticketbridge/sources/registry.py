@@ -27,8 +27,6 @@ from ticketbridge.sources import (
 from ticketbridge.sources._parsing import RawPayload
 from ticketbridge.sources.model import PushEvent
 
-__all__ = ["SOURCES", "AlertParser", "PushParser", "SourceAdapter"]
-
 
 class AlertParser(Protocol):
     def __call__(

@@ -23,21 +23,18 @@ from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.domain.severity import Severity
+from ticketbridge.sources._bounds import Timestamp, to_utc
 from ticketbridge.sources._parsing import (
     Built,
     NativeModel,
     NonEmptyStr,
     RawPayload,
     SeverityWord,
-    Timestamp,
     derive_id,
     event_id,
     parse_batch,
-    to_utc,
     validate,
 )
-
-__all__ = ["SOURCE", "SecurityAlert", "parse"]
 
 SOURCE = "security"
 _TACTIC_ID = re.compile(r"^TA\d{4}$")

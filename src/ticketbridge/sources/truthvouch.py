@@ -21,6 +21,7 @@ from pydantic import AliasChoices, Field
 
 from ticketbridge.domain import Alert, AlertLink, AlertStatus
 from ticketbridge.domain.severity import Severity
+from ticketbridge.sources._bounds import Timestamp, to_utc
 from ticketbridge.sources._parsing import (
     Built,
     Confidence,
@@ -29,15 +30,11 @@ from ticketbridge.sources._parsing import (
     NonEmptyStr,
     RawPayload,
     SeverityWord,
-    Timestamp,
     derive_id,
     event_id,
     parse_batch,
-    to_utc,
     validate,
 )
-
-__all__ = ["SOURCE", "TruthVouchAlert", "parse"]
 
 SOURCE = "truthvouch"
 DASHBOARD_LINK_TITLE = "View in TruthVouch"

@@ -36,8 +36,6 @@ from ticketbridge.storage.repositories import DECIDER_LOCK
 from ticketbridge.storage.sqlite_values import json_text, json_value, moment, moment_text
 from ticketbridge.storage.tables import alerts, tickets
 
-__all__ = ["SqlAlerts", "in_state", "ticket_state_sql"]
-
 
 def _alert_row(stored: StoredAlert) -> dict[str, Any]:
     alert = stored.alert

@@ -11,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketbridge.domain.records import ApiKey
 from ticketbridge.storage.tables import api_keys
 
-__all__ = ["SqlApiKeys"]
-
 
 def _key(row: RowMapping) -> ApiKey:
     return ApiKey(

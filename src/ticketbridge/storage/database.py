@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ticketbridge.storage.sqlite_inline import Checkpointer, connector
 from ticketbridge.storage.uow import SqlUnitOfWork
 
-__all__ = ["Database", "create_engine", "upgrade"]
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_S = 30.0
 

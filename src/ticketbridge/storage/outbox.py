@@ -22,8 +22,6 @@ from ticketbridge.domain.records import Job, NewJob
 from ticketbridge.storage.tables import outbox_jobs as jobs
 from ticketbridge.storage.tables import tickets
 
-__all__ = ["SqlOutbox"]
-
 _PENDING, _RUNNING, _DONE, _DEAD = (s.value for s in JobState)
 
 

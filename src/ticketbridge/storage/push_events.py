@@ -21,8 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketbridge.domain.pushes import RecordedCommit, RecordedPush
 from ticketbridge.storage.tables import Id, UtcDateTime, metadata
 
-__all__ = ["SqlPushEvents", "push_events"]
-
 push_events = Table(
     "push_events",
     metadata,

@@ -20,8 +20,6 @@ from ticketbridge.domain import AlertState, IssueLink, Ticket, TicketStatus
 from ticketbridge.storage.sqlite_values import json_text, json_value, maybe_moment, moment_text
 from ticketbridge.storage.tables import fingerprint_leases, tickets
 
-__all__ = ["DECIDER_LOCK", "LOCK_BUCKETS", "SqlTickets", "lock_ids"]
-
 # Advisory locks are hashed into this many buckets so one 1,000-alert batch never needs more
 # than this many lock-table slots; a collision only serializes two unrelated fingerprints.
 LOCK_BUCKETS = 256

@@ -34,8 +34,6 @@ from typing import Any, TypeVar
 
 from ticketbridge.clock import Monotonic, Sleep
 
-__all__ = ["Checkpointer", "InlineConnection", "connector"]
-
 _T = TypeVar("_T")
 _SQLITE_BUSY = 5  # and its extended codes (BUSY_RECOVERY, BUSY_TIMEOUT) but one:
 _SQLITE_BUSY_SNAPSHOT = 517  # a read snapshot too old to write from: a retry cannot help

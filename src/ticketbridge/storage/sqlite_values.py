@@ -15,8 +15,6 @@ from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
-__all__ = ["json_text", "json_value", "maybe_moment", "moment", "moment_text"]
-
 
 def moment_text(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

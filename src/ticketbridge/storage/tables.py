@@ -25,18 +25,6 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = [
-    "GENERIC_ONLY",
-    "Id",
-    "UtcDateTime",
-    "alerts",
-    "api_keys",
-    "fingerprint_leases",
-    "metadata",
-    "outbox_jobs",
-    "tickets",
-]
-
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out; SQLite keeps them as naive UTC text."""

@@ -21,8 +21,6 @@ from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
 
-__all__ = ["SqlUnitOfWork"]
-
 log = structlog.get_logger("ticketbridge.storage")
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-__all__ = ["ui_router"]
-
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ticketbridge</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">

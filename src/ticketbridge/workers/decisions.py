@@ -19,8 +19,6 @@ from ticketbridge.services import Decider
 from ticketbridge.services.settings import WorkerSettings
 from ticketbridge.workers.idle import idle
 
-__all__ = ["DecisionLoop"]
-
 log = structlog.get_logger(__name__)
 
 # Alerts per transaction once intake has been idle a while: large enough to amortise a round's

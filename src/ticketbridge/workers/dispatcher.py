@@ -19,8 +19,6 @@ from ticketbridge.services.settings import WorkerSettings
 from ticketbridge.workers.idle import idle
 from ticketbridge.workers.jira_watch import JiraWatch
 
-__all__ = ["Dispatcher"]
-
 log = structlog.get_logger(__name__)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-__all__ = ["idle"]
-
 
 async def idle(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]

@@ -35,8 +35,6 @@ from ticketbridge.providers.base import BulkResult, Provider
 from ticketbridge.providers.delegating import DelegatingProvider
 from ticketbridge.services import OutboxAdmin, UnitOfWorkFactory
 
-__all__ = ["JiraWatch", "unanswered"]
-
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 GATEWAY_STATUSES = frozenset({502, 503, 504})

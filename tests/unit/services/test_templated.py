@@ -12,11 +12,11 @@ from ticketbridge.bootstrap import load_config
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.models import TemplateConfig
 from ticketbridge.domain import Alert, Severity, Ticket, TicketStatus
+from ticketbridge.domain.route import Route
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import Marker
 from ticketbridge.render import SUMMARY_LIMIT, adf_to_text, to_adf, to_wiki
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
-from ticketbridge.services.ports import Route
 from ticketbridge.services.templated import TemplateComposer
 
 WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -24,17 +24,6 @@ import httpx
 from ticketbridge.clock import Monotonic
 from ticketbridge.errors import AuthFailed, ConfigError, Problem
 
-__all__ = [
-    "ACCESSIBLE_RESOURCES_URL",
-    "TOKEN_URL",
-    "BearerToken",
-    "OAuth2ThreeLegged",
-    "api_token",
-    "basic",
-    "oauth_base_url",
-    "personal_access_token",
-]
-
 TOKEN_URL = "https://auth.atlassian.com/oauth/token"  # noqa: S105 - a URL, not a secret
 ACCESSIBLE_RESOURCES_URL = "https://api.atlassian.com/oauth/token/accessible-resources"
 GATEWAY = "https://api.atlassian.com/ex/jira/"

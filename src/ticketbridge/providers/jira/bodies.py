@@ -30,8 +30,6 @@ from ticketbridge.providers.jira.fields import Metadata, status_from
 from ticketbridge.providers.jira.shaping import shape_value
 from ticketbridge.render import clip_summary
 
-__all__ = ["Bodies", "comment_from", "issue_from", "marker_needs_labels", "transition_from"]
-
 log = structlog.get_logger(__name__)
 
 # Cloud accountIds: "5b10a2844c20165700ede21g" (24 hex-ish) or "712020:<uuid>".

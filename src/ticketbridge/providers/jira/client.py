@@ -22,8 +22,6 @@ from ticketbridge.providers.jira.errors import Where, translate_response, transl
 from ticketbridge.providers.jira.ratelimit import RateGovernor
 from ticketbridge.providers.jira.retry import RetryPolicy, with_retries
 
-__all__ = ["HttpSettings", "JiraClient", "make_http"]
-
 Json = Any
 
 

@@ -16,21 +16,6 @@ from ticketbridge.providers.base import (
     User,
 )
 
-__all__ = [
-    "FIELDS",
-    "HIDDEN",
-    "ISSUE_TYPES",
-    "LINK_TYPES",
-    "PRIORITIES",
-    "PROJECTS",
-    "RESOLUTIONS",
-    "STATUSES",
-    "SYSTEM_FIELDS",
-    "USERS",
-    "WORKFLOW",
-    "transitions_from",
-]
-
 TO_DO = Status("10000", "To Do", "new")
 IN_PROGRESS = Status("3", "In Progress", "indeterminate")
 UNDER_REVIEW = Status("10001", "Under Review", "indeterminate")

@@ -27,13 +27,6 @@ from ticketbridge.render import (
     wiki_measure,
 )
 
-__all__ = [
-    "CloudDialect",
-    "DataCenterDialect",
-    "Dialect",
-    "dialect_for",
-]
-
 _SEARCH_FIELDS = ("*all",)
 
 

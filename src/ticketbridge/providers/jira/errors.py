@@ -44,15 +44,6 @@ from ticketbridge.errors import (
     Unavailable,
 )
 
-__all__ = [
-    "ErrorBody",
-    "Where",
-    "parse_body",
-    "retry_after_seconds",
-    "translate_response",
-    "translate_transport",
-]
-
 _SCREEN = re.compile(r"cannot be set|not on the appropriate screen|unknown", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")

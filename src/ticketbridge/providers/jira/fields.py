@@ -29,8 +29,6 @@ from ticketbridge.providers.base import (
 from ticketbridge.providers.jira.client import JiraClient
 from ticketbridge.providers.jira.dialect import Dialect
 
-__all__ = ["CacheTtls", "Metadata", "TtlCache", "field_def", "status_from"]
-
 K = TypeVar("K")
 V = TypeVar("V")
 

@@ -20,24 +20,6 @@ from dataclasses import dataclass
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.providers.base import Marker
 
-__all__ = [
-    "And",
-    "Clause",
-    "Node",
-    "Not",
-    "Or",
-    "Query",
-    "and_",
-    "eq",
-    "evaluate",
-    "field_name",
-    "in_",
-    "marker_jql",
-    "parse",
-    "quote",
-    "unquote",
-]
-
 _CUSTOM_FIELD_REF = re.compile(r"^cf\[\d+\]$")
 _SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Jira reserves ~180 words (`date`, `user`, `count`, `index`, …) that may not stand bare as a

@@ -19,6 +19,7 @@ import httpx
 import structlog
 
 from ticketbridge.clock import Clock, Monotonic, Sleep, system_clock
+from ticketbridge.domain.states import Flavor
 from ticketbridge.errors import FieldErrors, JiraError
 from ticketbridge.providers.base import (
     BulkResult,
@@ -26,7 +27,6 @@ from ticketbridge.providers.base import (
     Comment,
     CreateMetaField,
     FieldDef,
-    Flavor,
     Issue,
     IssueDraft,
     IssueRef,
@@ -52,8 +52,6 @@ from ticketbridge.providers.jira.fields import CacheTtls, Metadata
 from ticketbridge.providers.jira.ratelimit import RateGovernor, RateSettings
 from ticketbridge.providers.jira.retry import RetryPolicy
 from ticketbridge.render.document import Document
-
-__all__ = ["JiraProvider"]
 
 log = structlog.get_logger(__name__)
 

@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 
 from ticketbridge.clock import Monotonic, Sleep
 
-__all__ = ["RateGovernor", "RateSettings", "TokenBucket", "endpoint_class"]
-
-
 _SLOWDOWN_SECONDS = 30.0  # how long a burst 429 halves a class's rate
 _EPSILON = 1e-9
 _MIN_SLEEP = 0.001  # never spin on waits too small to move a clock

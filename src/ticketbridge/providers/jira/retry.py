@@ -17,8 +17,6 @@ from ticketbridge.backoff import Backoff
 from ticketbridge.clock import Sleep
 from ticketbridge.errors import JiraError, RateLimited, TransientError
 
-__all__ = ["CLIENT_BACKOFF", "RetryPolicy", "with_retries"]
-
 T = TypeVar("T")
 
 

@@ -17,8 +17,6 @@ from ticketbridge.errors import FieldErrors
 from ticketbridge.providers.base import FieldDef
 from ticketbridge.render import clip_summary
 
-__all__ = ["TEXTAREA", "TextRenderer", "is_textarea", "shape_value"]
-
 TEXTAREA = "com.atlassian.jira.plugin.system.customfieldtypes:textarea"
 TextRenderer = Callable[[Any], Any]  # str | Document -> ADF dict (v3) or wiki str (v2)
 
