@@ -20,7 +20,7 @@ from typing import Any
 
 from ticketbridge.rules.expressions import severity_rank
 
-__all__ = ["Guard", "enforced", "guard_for", "top_level_conjuncts"]
+__all__ = ["Guard", "guard_for", "top_level_conjuncts"]
 
 _EQUALS = re.compile(r"""^(kind|source|status)\s*==\s*(?:"([\w .:/-]*)"|'([\w .:/-]*)')$""")
 _SEVERITY = re.compile(r"""^sev\(severity\)\s*(>=|>|==)\s*sev\((?:"(\w+)"|'(\w+)')\)$""")
@@ -91,16 +91,6 @@ def guard_for(expression: str) -> Guard:
         tuple(dict.fromkeys(attributes)),
         tuple(a for a in dict.fromkeys(selected) if a not in attributes),
     )
-
-
-def enforced(conjunct: str) -> bool:
-    """Whether the guard of a conjunction holding `conjunct` admits only alerts for which the
-    conjunct is true (the kind/source/status equalities and the severity ranks `guard_for`
-    reads): for a route the guard admitted, it need not be evaluated."""
-    if _EQUALS.match(conjunct):
-        return True
-    match = _SEVERITY.match(conjunct)
-    return match is not None and _rank(match) is not None
 
 
 def _rank(match: re.Match[str]) -> int | None:
