@@ -1,4 +1,4 @@
-"""The fast path of Markdown templates: parse each template's structure once, fill values per alert.
+"""How Markdown templates render: parse each template's structure once, fill values per alert.
 
 The engine renders a template with every `{{ … }}` output replaced by a placeholder
 (`\\ue000<n>\\ue001`, private-use characters markdown-it reads as plain letters) and the output
@@ -6,14 +6,14 @@ texts recorded. The text with placeholders, the *skeleton*, is the same for ever
 takes the same branches and loop counts; it is parsed once (LRU cache) and each alert's values
 are put where their placeholders landed. The result must be exactly the `Document` that parsing
 the real text gives, so a value is put in only where that is certain, and `fill_markdown`
-returns None otherwise (the engine then parses the real text, as without the fast path).
+returns None otherwise (the engine then parses the real text).
 
 This module holds the entry points and the plan of a skeleton (`_plan`: parse, compile, the
 place of each value, the ADF plan) with its per-alert fill. The parts live next to it:
 - render/skeleton_values.py: where a placeholder may land and what a value must look like
   there (the rules, checked per value), and link destinations with values in;
-- render/skeleton_compile.py: the skeleton Document compiled into a function of the inserts;
-- render/skeleton_adf.py: the filled Document's ADF straight from the skeleton's.
+- render/skeleton_compile.py: the skeleton Document compiled into a function of the inserts.
+The filled Document goes to ADF by `to_adf`, as every Document does.
 A skeleton with `<` anywhere (autolinks, raw HTML), link reference definitions, a backslash or
 an unfinished entity (`&amp`) just before a placeholder, or a placeholder in a block quote's
 first text (it could spell a GitHub alert panel `[!NOTE]`) is never filled.
@@ -28,12 +28,11 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from ticketbridge.render.document import Document, LazyDocument, Mention, all_inlines
+from ticketbridge.render.document import Document, Mention, all_inlines
 from ticketbridge.render.limits import jira_length
 from ticketbridge.render.markdown import document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
-from ticketbridge.render.skeleton_adf import AdfPlan, adf_plan
 from ticketbridge.render.skeleton_compile import Compiler, Fill
 from ticketbridge.render.skeleton_values import (
     HREF,
@@ -113,18 +112,16 @@ def _plan_of(skeleton: str, count: int) -> _Plan | None:
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("adf", "base_length", "build", "document", "has_href", "mentions", "slots")
+    __slots__ = ("base_length", "build", "document", "has_href", "mentions", "slots")
 
     def __init__(
         self,
         document: Document,
         build: Fill | None,
         slots: list[tuple[int, str, str]],
-        adf: AdfPlan | None,
     ):
         self.document = document
         self.build = build
-        self.adf = adf  # the filled Document's ADF from the skeleton's (skeleton_adf.py)
         self.slots = slots  # per value: (kind, skeleton character before, character after)
         placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != HREF)
         self.base_length = jira_length(to_text(document)) - placeholders
@@ -150,16 +147,10 @@ class _Plan:
         length = self.base_length + jira_length("".join(texts))
         if self.build is None:
             return self.document, length
-        build = self.build
         try:
-            if self.adf is None:
-                return Document(build(inserts)), length
-            # The ADF straight from the skeleton's; the blocks only if someone reads them
-            # (hrefs are normalized now: one markdown-it refuses means no fill).
-            prepared = self.adf.prepared(inserts)
-        except NotFillable:
+            return Document(self.build(inserts)), length
+        except NotFillable:  # an href markdown-it refuses: the real text has no link there
             return None
-        return LazyDocument(lambda: build(inserts), prepared), length
 
 
 @lru_cache(maxsize=512)
@@ -184,10 +175,7 @@ def _plan(skeleton: str) -> _Plan | None:
         before = skeleton[match.start() - 1] if match.start() else ""
         after = skeleton[match.end() : match.end() + 1]
         slots.append((compiler.kinds[int(match.group(1))], before, after))
-    adf = None
-    if build is not None and not compiler.merge_hazard:
-        adf = adf_plan(document, compiler.kinds, HREF, normalized_link)
-    return _Plan(document, build, slots, adf)
+    return _Plan(document, build, slots)
 
 
 def _in_indented_code(tokens: Sequence[Token]) -> bool:
