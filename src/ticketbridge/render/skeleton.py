@@ -40,7 +40,6 @@ from ticketbridge.render.skeleton_values import (
     PLAIN_URL,
     TEXT,
     NotFillable,
-    escaped_insert,
     insert_for,
     normalized_link,
     placed,
@@ -134,10 +133,7 @@ class _Plan:
         """The Document of the real text `placed_values` makes of `values`, and its length."""
         inserts: list[str] = []
         for value, keep, (kind, before, after) in zip(values, as_is, self.slots, strict=True):
-            if keep:
-                insert = insert_for(value, kind, before, after)
-            else:
-                insert = escaped_insert(value, kind, before, after)
+            insert = insert_for(value if keep else placed(kind, value), kind, before, after)
             if insert is None:
                 return None
             inserts.append(insert)

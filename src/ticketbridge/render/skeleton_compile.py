@@ -1,4 +1,4 @@
-"""The once-per-skeleton compile of the fast path (render/skeleton.py): the skeleton's
+"""The once-per-skeleton compile of the skeleton fill (render/skeleton.py): the skeleton's
 Document turned into a recipe, a function from the values' inserts to the filled blocks.
 
 Only the parts holding a placeholder are rebuilt per alert; constant blocks, items, rows and
