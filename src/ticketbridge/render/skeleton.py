@@ -29,13 +29,11 @@ from typing import Any
 from markdown_it.token import Token
 
 from ticketbridge.render.document import Document, Mention, all_inlines
-from ticketbridge.render.limits import jira_length
 from ticketbridge.render.markdown import document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
 from ticketbridge.render.skeleton_compile import Compiler, Fill
 from ticketbridge.render.skeleton_values import (
-    HREF,
     PLACEHOLDER,
     PLAIN_URL,
     TEXT,
@@ -45,13 +43,11 @@ from ticketbridge.render.skeleton_values import (
     placed,
     skeleton_parser,
 )
-from ticketbridge.render.text import to_text
 
 __all__ = [
     "MAX_SKELETON",
     "PLAIN_URL",
     "fill_markdown",
-    "fill_measured",
     "normalized_link",
     "placed_values",
     "real_text",
@@ -69,12 +65,6 @@ def real_text(skeleton: str, values: Sequence[str]) -> str | None:
     return PLACEHOLDER.sub(lambda match: values[int(match.group(1))], skeleton)
 
 
-def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
-    """The Document of the real text, from the cached parse of `skeleton`; None when unsure."""
-    filled = fill_measured(skeleton, values)
-    return None if filled is None else filled[0]
-
-
 def placed_values(skeleton: str, values: Sequence[str], as_is: Sequence[bool]) -> list[str]:
     """Each value as the real text has it: as it is where `as_is`, else as its place in the
     skeleton wants it (`placed`: code as it is where nothing in it can end the code, the rest
@@ -84,17 +74,15 @@ def placed_values(skeleton: str, values: Sequence[str], as_is: Sequence[bool]) -
     return [v if keep else placed(k, v) for v, keep, k in zip(values, as_is, kinds, strict=True)]
 
 
-def fill_measured(
+def fill_markdown(
     skeleton: str,
     values: Sequence[str],
     as_is: Sequence[bool] | None = None,
     mentions: frozenset[str] = frozenset(),
-) -> tuple[Document, int] | None:
-    """`fill_markdown`'s Document and its `jira_length(to_text(…))`: the skeleton's, with each
-    text/code placeholder's length swapped for its insert's (each is written once by to_text;
-    an insert is never empty and holds no newline, so no line or block turns empty). None too
-    when the skeleton mentions an account id not in `mentions` (the template's own: the engine
-    turns other mentions into text, render/safety.py)."""
+) -> Document | None:
+    """The Document of the real text, from the cached parse of `skeleton`; None when unsure,
+    and when the skeleton mentions an account id not in `mentions` (the template's own: the
+    engine turns other mentions into text, render/safety.py)."""
     plan = _plan_of(skeleton, len(values))
     if plan is None or not plan.mentions <= mentions:
         return None
@@ -111,7 +99,7 @@ def _plan_of(skeleton: str, count: int) -> _Plan | None:
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("base_length", "build", "document", "has_href", "mentions", "slots")
+    __slots__ = ("build", "document", "mentions", "slots")
 
     def __init__(
         self,
@@ -122,29 +110,22 @@ class _Plan:
         self.document = document
         self.build = build
         self.slots = slots  # per value: (kind, skeleton character before, character after)
-        placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != HREF)
-        self.base_length = jira_length(to_text(document)) - placeholders
-        self.has_href = any(kind == HREF for kind, _, _ in slots)
         self.mentions = frozenset(
             i.account_id for i in all_inlines(document.blocks) if isinstance(i, Mention)
         )
 
-    def fill(self, values: Sequence[str], as_is: Sequence[bool]) -> tuple[Document, int] | None:
-        """The Document of the real text `placed_values` makes of `values`, and its length."""
+    def fill(self, values: Sequence[str], as_is: Sequence[bool]) -> Document | None:
+        """The Document of the real text `placed_values` makes of `values`."""
         inserts: list[str] = []
         for value, keep, (kind, before, after) in zip(values, as_is, self.slots, strict=True):
             insert = insert_for(value if keep else placed(kind, value), kind, before, after)
             if insert is None:
                 return None
             inserts.append(insert)
-        texts = inserts
-        if self.has_href:  # an href is not text
-            texts = [i for i, slot in zip(inserts, self.slots, strict=True) if slot[0] != HREF]
-        length = self.base_length + jira_length("".join(texts))
         if self.build is None:
-            return self.document, length
+            return self.document
         try:
-            return Document(self.build(inserts)), length
+            return Document(self.build(inserts))
         except NotFillable:  # an href markdown-it refuses: the real text has no link there
             return None
 

@@ -59,7 +59,7 @@ from ticketbridge.render.sandbox import (
     active_escape,
     active_recorder,
 )
-from ticketbridge.render.skeleton import fill_measured, placed_values, real_text
+from ticketbridge.render.skeleton import fill_markdown, placed_values, real_text
 from ticketbridge.render.wiki import wiki_escape
 from ticketbridge.render.wiki_in import parse_wiki
 
@@ -177,27 +177,16 @@ class TemplateEngine:
         context: Mapping[str, Any],
         fmt: TemplateFormat | None = None,
     ) -> Document:
-        """Jinja, then the parser of the template's format (or `fmt`)."""
-        return self.render_measured(template, context, fmt)[0]
-
-    def render_measured(
-        self,
-        template: str | CompiledTemplate,
-        context: Mapping[str, Any],
-        fmt: TemplateFormat | None = None,
-    ) -> tuple[Document, int | None]:
-        """`render_document`, and the Document's `text_measure` when the skeleton's fill knows
-        it without a pass over the Document (None otherwise)."""
+        """Jinja, then the parser of the template's format (or `fmt`); a Markdown template's
+        skeleton is filled where that gives the parse's Document with certainty."""
         compiled = self.get(template) if isinstance(template, str) else template
         fmt = fmt or compiled.fmt
         if fmt == "markdown" and compiled.fillable:
             return self._render_placed(compiled, context)
         output = self._run(compiled, context, None, _ESCAPES[fmt])
-        return self._document(compiled, fmt, output.text, output.stopped), None
+        return self._document(compiled, fmt, output.text, output.stopped)
 
-    def _render_placed(
-        self, compiled: CompiledTemplate, context: Mapping[str, Any]
-    ) -> tuple[Document, int | None]:
+    def _render_placed(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> Document:
         """A Markdown template whose outputs are only written out: the values are recorded
         and each is written as its place in the document wants it (`placed_values`: code as it
         is, the rest escaped), filled into the skeleton's cached parse where certain."""
@@ -205,7 +194,7 @@ class TemplateEngine:
         output = self._run(compiled, context, recorder, md_escape)
         values, as_is = recorder.values, recorder.as_is
         if output.stopped is None:
-            filled = fill_measured(output.text, values, as_is, compiled.mentions)
+            filled = fill_markdown(output.text, values, as_is, compiled.mentions)
             if filled is not None:
                 return filled
         text = real_text(output.text, placed_values(output.text, values, as_is))
@@ -214,7 +203,7 @@ class TemplateEngine:
             text = output.text
         elif output.stopped is not None:
             text = text[: self.max_output]
-        return self._document(compiled, "markdown", text, output.stopped), None
+        return self._document(compiled, "markdown", text, output.stopped)
 
     def _document(
         self, compiled: CompiledTemplate, fmt: TemplateFormat, text: str, stopped: str | None

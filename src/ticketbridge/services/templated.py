@@ -26,7 +26,6 @@ from ticketbridge.domain import Alert, Ticket
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render import (
-    DESCRIPTION_LIMIT,
     CompiledTemplate,
     Document,
     TemplateEngine,
@@ -125,12 +124,10 @@ class TemplateComposer:
             raise PermanentError(f"template {name!r} is not defined (defined: {known})")
         try:
             summary = " ".join(self._engine.render(template.summary, context).split())
-            description, length = self._engine.render_measured(template.description, context)
+            description = self._engine.render_document(template.description, context)
         except ConfigError as error:
             raise PermanentError(str(error)) from error
-        if length is None or length > DESCRIPTION_LIMIT:  # else truncate would keep it as is
-            description = truncate(description)
-        return clip_summary(summary or "(no summary)"), description
+        return clip_summary(summary or "(no summary)"), truncate(description)
 
     def render_fields(
         self, fields: Mapping[str, Any], context: Mapping[str, Any]

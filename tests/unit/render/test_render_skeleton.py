@@ -1,7 +1,7 @@
 """Markdown templates render by filling a skeleton (render/skeleton.py): each template's
 structure is parsed once and each alert's values are put where their placeholders landed, or,
 where that is not certain, the real text is parsed. What it gives for given inputs: hand-written
-Documents and ADF, and properties any alert must meet (valid ADF, the reported length)."""
+Documents and ADF, and what any alert must give (valid ADF)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from ticketbridge.render import (
     TemplateEngine,
     Text,
     parse_markdown,
-    text_measure,
     to_adf,
 )
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
@@ -162,11 +161,8 @@ BUILTINS = {name: config.description for name, config in BUILTIN_TEMPLATES.items
 
 
 def render(source: str, context: dict[str, Any], **limits: Any) -> Document:
-    """The Document, checked against the length the engine reports with it."""
     engine = TemplateEngine(**limits)
-    document, length = engine.render_measured(engine.compile("t", source), context)
-    assert length is None or length == text_measure(document)
-    return document
+    return engine.render_document(engine.compile("t", source), context)
 
 
 @pytest.mark.parametrize("name", [*BUILTINS, "spec-example"])
@@ -365,24 +361,6 @@ def test_a_filled_document_holds_the_values_as_written(
         )
     else:
         assert filled == expected[skeleton]
-
-
-@pytest.mark.parametrize(
-    ("source", "value"),
-    [
-        ("## Issue\n{{ v }}\n\n| a | b |\n|---|---|\n| x | `{{ v }}` |\n", "value 🙂 x"),
-        ("1. {{ v }}\n2. [link](https://x.test/{{ v }})\n\n> quoted\n> more {{ v }}\n", "ab-c"),
-        ("Escapes: {{ v }} and *{{ v }}*\n", "ab\\_c"),
-        ("- {{ v }}\n  - **{{ v }}**\n\n```\n{{ v }}\n```\n", "𝔘nicode"),
-    ],
-)
-def test_the_fill_reports_the_documents_text_length(source: str, value: str) -> None:
-    """The length comes from the skeleton's measure plus the values (UTF-16, escapes
-    resolved), never from a pass over the Document; it must be what that pass gives."""
-    engine = TemplateEngine()
-    document, length = engine.render_measured(engine.compile("t", source), {"v": value})
-    assert length is not None
-    assert length == text_measure(document)
 
 
 def test_fill_refuses_a_skeleton_whose_text_holds_placeholder_characters() -> None:
