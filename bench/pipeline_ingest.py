@@ -52,24 +52,33 @@ async def run(url: str, alerts: int, batch: int, fingerprints: int) -> None:
         for start in range(0, alerts, batch)
     ]
     latencies = []
+    cpu = time.process_time()
     started = time.perf_counter()
     for alerts_batch in batches:
         t0 = time.perf_counter()
         await service.accept(alerts_batch)
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
+    ingest_cpu, cpu = time.process_time() - cpu, time.process_time()
     started = time.perf_counter()
     decided = await service.decide_all()
     deciding = time.perf_counter() - started
+    deciding_cpu = time.process_time() - cpu
     await db.aclose()
     p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) > 1 else latencies[0]
     print(f"database: {url.split(':')[0]}")
     print(f"alerts: {alerts} in batches of {batch}, {fingerprints} fingerprints")
-    print(f"ingest: {alerts / elapsed:,.0f} alerts/s (committed)")
+    print(
+        f"ingest: {alerts / elapsed:,.0f} alerts/s (committed), "
+        f"{ingest_cpu / alerts * 1e6:.1f} µs CPU each"
+    )
     print(
         f"batch latency: p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
     )
-    print(f"decide: {decided:,} alerts in {deciding:.2f} s, {decided / deciding:,.0f} alerts/s")
+    print(
+        f"decide: {decided:,} alerts in {deciding:.2f} s, {decided / deciding:,.0f} alerts/s, "
+        f"{deciding_cpu / max(decided, 1) * 1e6:.1f} µs CPU each"
+    )
 
 
 def main() -> None:

@@ -1,15 +1,12 @@
 """Template rendering throughput, per stage, on one core.
 
-    .venv/bin/python bench/render_throughput.py [--alerts 5000] [--slow]
+    .venv/bin/python bench/render_throughput.py [--alerts 5000]
 
 For a Markdown template (a field table, a list, a link, a code span) and a wiki template
 (seed 000's hallucination bug), each alert is rendered through the stages a ticket goes
 through: sandboxed Jinja → parse (markdown-it-py / wiki parser) → ADF (Cloud) or wiki (DC).
-Prints alerts per second for each cumulative stage. Markdown templates take the engine's fast
-path (the skeleton parsed once, values filled in); `--slow` measures `TemplateEngine(fast=False)`,
-which parses every rendered text. On the fast path a filled Document builds its blocks on first
-use and carries its ADF prepared from the skeleton's, so "parse" leaves the blocks out (the
-"blocks" line builds them), "ADF" never builds them and "wiki" does.
+Prints alerts per second for each cumulative stage. Markdown templates fill their skeleton
+(parsed once per shape, values put in: render/skeleton.py); wiki templates parse every text.
 """
 
 from __future__ import annotations
@@ -79,18 +76,13 @@ def measure(
     print(f"{label:<44} {count / elapsed:>10,.0f} alerts/s  ({elapsed * 1e6 / count:,.0f} µs each)")
 
 
-def run(
-    name: str, source: str, fmt: TemplateFormat, ctx: list[dict[str, Any]], *, fast: bool
-) -> None:
-    engine = TemplateEngine(fast=fast)
+def run(name: str, source: str, fmt: TemplateFormat, ctx: list[dict[str, Any]]) -> None:
+    engine = TemplateEngine()
     template = engine.compile(name, source, fmt)
     count = len(ctx)
     print(f"-- {name} ({fmt})")
     measure("jinja (sandboxed)", count, lambda c: engine.render(template, c), ctx)
     measure("jinja + parse", count, lambda c: engine.render_document(template, c), ctx)
-    measure(
-        "jinja + parse + blocks", count, lambda c: engine.render_document(template, c).blocks, ctx
-    )
     measure(
         "jinja + parse + ADF", count, lambda c: to_adf(engine.render_document(template, c)), ctx
     )
@@ -102,11 +94,10 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--alerts", type=int, default=5000)
-    parser.add_argument("--slow", action="store_true", help="TemplateEngine(fast=False)")
     args = parser.parse_args()
     ctx = contexts(args.alerts)
-    run("markdown_table", MARKDOWN, "markdown", ctx, fast=not args.slow)
-    run("seed000_wiki", WIKI, "wiki", ctx, fast=not args.slow)
+    run("markdown_table", MARKDOWN, "markdown", ctx)
+    run("seed000_wiki", WIKI, "wiki", ctx)
 
 
 if __name__ == "__main__":

@@ -74,15 +74,11 @@ def clean_text(text: str) -> str:
 def to_adf(doc: Document) -> Node:
     """The ADF value of `doc`: always valid against the ADF v1 schema. A fresh value each
     call (the caller may change it)."""
-    if doc.prepared is not None:  # the template fast path's: the same value, built faster
-        return doc.prepared.adf()
     return {"version": 1, "type": "doc", "content": _blocks(doc.blocks, _DOC)}
 
 
 def adf_and_size(doc: Document) -> tuple[Node, int]:
-    """`to_adf(doc)` and its `adf_size` (from the fast path without serialising, if it can)."""
-    if doc.prepared is not None:
-        return doc.prepared.adf(), doc.prepared.adf_size()
+    """`to_adf(doc)` and its `adf_size`."""
     adf = to_adf(doc)
     return adf, adf_size(adf)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 SimpleMark = Literal["strong", "em", "code", "strike"]
 PanelKind = Literal["info", "note", "warning", "success", "error"]
@@ -119,66 +119,15 @@ Block = (
 )
 
 
-class PreparedAdf(Protocol):
-    """A faster way to this Document's ADF, exactly what `to_adf` builds from its blocks (the
-    template fast path sets it: the skeleton's ADF with the alert's values put in)."""
-
-    def adf(self) -> dict[str, Any]:
-        """A fresh ADF value (the caller owns it)."""
-
-    def adf_size(self) -> int:
-        """`adf_size` of that value."""
-
-
 @dataclass(frozen=True)
 class Document:
     blocks: tuple[Block, ...] = field(default_factory=tuple)
-    # Not part of the value (equality, repr, replace): set once by the render fast path.
-    prepared: PreparedAdf | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def plain(cls, text: str) -> Document:
         """A document of plain paragraphs, one per blank-line-separated chunk of `text`."""
         chunks = [c for c in text.split("\n\n") if c.strip()]
         return cls(tuple(Paragraph((Text(c),)) for c in chunks))
-
-
-class LazyDocument(Document):
-    """A Document whose blocks are built on first use: the template fast path's, with its
-    ADF prepared, so a Cloud create (which needs only the ADF) never builds them. Equal to,
-    hashed, shown, copied and pickled as the Document of the same blocks."""
-
-    def __init__(
-        self,
-        build: Callable[[], tuple[Block, ...]] | None = None,
-        prepared: PreparedAdf | None = None,
-        *,
-        blocks: tuple[Block, ...] | None = None,
-    ) -> None:
-        """`blocks` given: a plain Document of them (what `dataclasses.replace` passes)."""
-        object.__setattr__(self, "_build", build)
-        object.__setattr__(self, "_blocks", blocks)
-        object.__setattr__(self, "prepared", prepared if blocks is None else None)
-
-    @property
-    def blocks(self) -> tuple[Block, ...]:
-        blocks: tuple[Block, ...] | None = self.__dict__["_blocks"]
-        if blocks is None:
-            blocks = self.__dict__["_build"]() if self.__dict__["_build"] else ()
-            object.__setattr__(self, "_blocks", blocks)
-        return blocks
-
-    def __eq__(self, other: object) -> bool:
-        return self.blocks == other.blocks if isinstance(other, Document) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.blocks,))
-
-    def __repr__(self) -> str:
-        return f"Document(blocks={self.blocks!r})"
-
-    def __reduce__(self) -> tuple[type[Document], tuple[tuple[Block, ...]]]:
-        return Document, (self.blocks,)
 
 
 def merge_inlines(inlines: Iterable[Inline]) -> tuple[Inline, ...]:

@@ -1,4 +1,4 @@
-"""The fast path of Markdown templates: parse each template's structure once, fill values per alert.
+"""How Markdown templates render: parse each template's structure once, fill values per alert.
 
 The engine renders a template with every `{{ … }}` output replaced by a placeholder
 (`\\ue000<n>\\ue001`, private-use characters markdown-it reads as plain letters) and the output
@@ -6,14 +6,14 @@ texts recorded. The text with placeholders, the *skeleton*, is the same for ever
 takes the same branches and loop counts; it is parsed once (LRU cache) and each alert's values
 are put where their placeholders landed. The result must be exactly the `Document` that parsing
 the real text gives, so a value is put in only where that is certain, and `fill_markdown`
-returns None otherwise (the engine then parses the real text, as without the fast path).
+returns None otherwise (the engine then parses the real text).
 
 This module holds the entry points and the plan of a skeleton (`_plan`: parse, compile, the
 place of each value, the ADF plan) with its per-alert fill. The parts live next to it:
 - render/skeleton_values.py: where a placeholder may land and what a value must look like
   there (the rules, checked per value), and link destinations with values in;
-- render/skeleton_compile.py: the skeleton Document compiled into a function of the inserts;
-- render/skeleton_adf.py: the filled Document's ADF straight from the skeleton's.
+- render/skeleton_compile.py: the skeleton Document compiled into a function of the inserts.
+The filled Document goes to ADF by `to_adf`, as every Document does.
 A skeleton with `<` anywhere (autolinks, raw HTML), link reference definitions, a backslash or
 an unfinished entity (`&amp`) just before a placeholder, or a placeholder in a block quote's
 first text (it could spell a GitHub alert panel `[!NOTE]`) is never filled.
@@ -28,25 +28,19 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from ticketbridge.render.document import Document, LazyDocument, Mention, all_inlines
-from ticketbridge.render.limits import jira_length
+from ticketbridge.render.document import Document, Mention, all_inlines
 from ticketbridge.render.markdown import document_of_tokens
 from ticketbridge.render.sandbox import PLACEHOLDER_CLOSE as CLOSE
 from ticketbridge.render.sandbox import PLACEHOLDER_OPEN as OPEN
-from ticketbridge.render.skeleton_adf import AdfPlan, adf_plan
 from ticketbridge.render.skeleton_compile import Compiler, Fill
 from ticketbridge.render.skeleton_values import (
-    HREF,
     PLACEHOLDER,
     TEXT,
     NotFillable,
-    escaped_insert,
     insert_for,
-    normalized_link,
     placed,
     skeleton_parser,
 )
-from ticketbridge.render.text import to_text
 
 MAX_SKELETON = 32_000  # longer skeletons are not cached (memory): planned again per render
 _RISKY_BEFORE = re.compile(f"(?:&[#A-Za-z0-9]*|\\\\){OPEN}")
@@ -60,12 +54,6 @@ def real_text(skeleton: str, values: Sequence[str]) -> str | None:
     return PLACEHOLDER.sub(lambda match: values[int(match.group(1))], skeleton)
 
 
-def fill_markdown(skeleton: str, values: Sequence[str]) -> Document | None:
-    """The Document of the real text, from the cached parse of `skeleton`; None when unsure."""
-    filled = fill_measured(skeleton, values)
-    return None if filled is None else filled[0]
-
-
 def placed_values(skeleton: str, values: Sequence[str], as_is: Sequence[bool]) -> list[str]:
     """Each value as the real text has it: as it is where `as_is`, else as its place in the
     skeleton wants it (`placed`: code as it is where nothing in it can end the code, the rest
@@ -75,17 +63,15 @@ def placed_values(skeleton: str, values: Sequence[str], as_is: Sequence[bool]) -
     return [v if keep else placed(k, v) for v, keep, k in zip(values, as_is, kinds, strict=True)]
 
 
-def fill_measured(
+def fill_markdown(
     skeleton: str,
     values: Sequence[str],
     as_is: Sequence[bool] | None = None,
     mentions: frozenset[str] = frozenset(),
-) -> tuple[Document, int] | None:
-    """`fill_markdown`'s Document and its `jira_length(to_text(…))`: the skeleton's, with each
-    text/code placeholder's length swapped for its insert's (each is written once by to_text;
-    an insert is never empty and holds no newline, so no line or block turns empty). None too
-    when the skeleton mentions an account id not in `mentions` (the template's own: the engine
-    turns other mentions into text, render/safety.py)."""
+) -> Document | None:
+    """The Document of the real text, from the cached parse of `skeleton`; None when unsure,
+    and when the skeleton mentions an account id not in `mentions` (the template's own: the
+    engine turns other mentions into text, render/safety.py)."""
     plan = _plan_of(skeleton, len(values))
     if plan is None or not plan.mentions <= mentions:
         return None
@@ -102,53 +88,35 @@ def _plan_of(skeleton: str, count: int) -> _Plan | None:
 class _Plan:
     """A parsed skeleton: what kind of place each value goes to, and how to rebuild."""
 
-    __slots__ = ("adf", "base_length", "build", "document", "has_href", "mentions", "slots")
+    __slots__ = ("build", "document", "mentions", "slots")
 
     def __init__(
         self,
         document: Document,
         build: Fill | None,
         slots: list[tuple[int, str, str]],
-        adf: AdfPlan | None,
     ):
         self.document = document
         self.build = build
-        self.adf = adf  # the filled Document's ADF from the skeleton's (skeleton_adf.py)
         self.slots = slots  # per value: (kind, skeleton character before, character after)
-        placeholders = sum(len(f"{OPEN}{i}{CLOSE}") for i, s in enumerate(slots) if s[0] != HREF)
-        self.base_length = jira_length(to_text(document)) - placeholders
-        self.has_href = any(kind == HREF for kind, _, _ in slots)
         self.mentions = frozenset(
             i.account_id for i in all_inlines(document.blocks) if isinstance(i, Mention)
         )
 
-    def fill(self, values: Sequence[str], as_is: Sequence[bool]) -> tuple[Document, int] | None:
-        """The Document of the real text `placed_values` makes of `values`, and its length."""
+    def fill(self, values: Sequence[str], as_is: Sequence[bool]) -> Document | None:
+        """The Document of the real text `placed_values` makes of `values`."""
         inserts: list[str] = []
         for value, keep, (kind, before, after) in zip(values, as_is, self.slots, strict=True):
-            if keep:
-                insert = insert_for(value, kind, before, after)
-            else:
-                insert = escaped_insert(value, kind, before, after)
+            insert = insert_for(value if keep else placed(kind, value), kind, before, after)
             if insert is None:
                 return None
             inserts.append(insert)
-        texts = inserts
-        if self.has_href:  # an href is not text
-            texts = [i for i, slot in zip(inserts, self.slots, strict=True) if slot[0] != HREF]
-        length = self.base_length + jira_length("".join(texts))
         if self.build is None:
-            return self.document, length
-        build = self.build
+            return self.document
         try:
-            if self.adf is None:
-                return Document(build(inserts)), length
-            # The ADF straight from the skeleton's; the blocks only if someone reads them
-            # (hrefs are normalized now: one markdown-it refuses means no fill).
-            prepared = self.adf.prepared(inserts)
-        except NotFillable:
+            return Document(self.build(inserts))
+        except NotFillable:  # an href markdown-it refuses: the real text has no link there
             return None
-        return LazyDocument(lambda: build(inserts), prepared), length
 
 
 @lru_cache(maxsize=512)
@@ -173,10 +141,7 @@ def _plan(skeleton: str) -> _Plan | None:
         before = skeleton[match.start() - 1] if match.start() else ""
         after = skeleton[match.end() : match.end() + 1]
         slots.append((compiler.kinds[int(match.group(1))], before, after))
-    adf = None
-    if build is not None and not compiler.merge_hazard:
-        adf = adf_plan(document, compiler.kinds, HREF, normalized_link)
-    return _Plan(document, build, slots, adf)
+    return _Plan(document, build, slots)
 
 
 def _in_indented_code(tokens: Sequence[Token]) -> bool:

@@ -1,12 +1,11 @@
-"""The once-per-skeleton compile of the fast path (render/skeleton.py): the skeleton's
+"""The once-per-skeleton compile of the skeleton fill (render/skeleton.py): the skeleton's
 Document turned into a recipe, a function from the values' inserts to the filled blocks.
 
 Only the parts holding a placeholder are rebuilt per alert; constant blocks, items, rows and
 inlines are shared. Compiling also records what kind of place each placeholder landed in
 (`Compiler.kinds`, the rules of render/skeleton_values.py) and refuses, with `NotFillable`,
 the places no value may go (a code-block language, a mention, a block quote's first text, a
-placeholder split or used twice). Whether filled link hrefs could join neighbouring texts is
-noted as `merge_hazard` (render/skeleton_adf.py then makes no ADF plan).
+placeholder split or used twice).
 """
 
 from __future__ import annotations
@@ -56,7 +55,6 @@ class Compiler:
 
     def __init__(self) -> None:
         self.kinds: dict[int, int] = {}
-        self.merge_hazard = False  # filled hrefs could join neighbouring texts (no ADF plan)
 
     def blocks(self, blocks: Sequence[Block], *, top: bool = False) -> Fill | None:
         """`top`: the document's own blocks, where a code block's values are `BLOCK`s."""
@@ -128,8 +126,6 @@ class Compiler:
         if not recipes:
             return None
         constant = [inline for inline, _ in parts]
-        if merge and any(map(_may_join, constant, constant[1:])):
-            self.merge_hazard = True
 
         def fill(ins: Sequence[str]) -> tuple[Inline, ...]:
             out = constant.copy()
@@ -211,18 +207,6 @@ def _sequence(items: Sequence[Any], compile_one: Callable[[Any], Fill | None]) -
         return tuple(out)
 
     return fill
-
-
-def _may_join(first: Inline, second: Inline) -> bool:
-    """Neighbouring texts whose marks could become equal once link hrefs are filled."""
-    if not (isinstance(first, Text) and isinstance(second, Text)):
-        return False
-    if len(first.marks) != len(second.marks):
-        return False
-    return all(
-        a == b or (isinstance(a, Link) and isinstance(b, Link))
-        for a, b in zip(first.marks, second.marks, strict=True)
-    )
 
 
 def _refuse_alert_head(quote: BlockQuote) -> None:

@@ -1,4 +1,4 @@
-"""The per-value rules of the skeleton fast path (render/skeleton.py): what a value may be where
+"""The per-value rules of the skeleton fill (render/skeleton.py): what a value may be where
 its placeholder landed, and what it contributes there.
 
 These are the checks run for every value of every alert (`insert`, `normalized_link`), apart
@@ -28,7 +28,6 @@ to hold it as written (conservative on purpose; anything else makes the fill fal
 from __future__ import annotations
 
 import re
-import string
 from functools import lru_cache
 from operator import itemgetter
 
@@ -74,44 +73,6 @@ def placed(kind: int, raw: str) -> str:
     if kind == BLOCK and "\r" not in raw and not _FENCE_LINE.search(raw):
         return raw
     return md_escape(raw)
-
-
-def escaped_insert(raw: str, kind: int, before: str, after: str) -> str | None:
-    """`insert_for(placed(kind, raw), kind, before, after)`, without escaping `raw` where the
-    answer is known from it: `md_escape` puts a backslash before every ASCII punctuation
-    character, and an escape is resolved to its character again, so in text and link
-    destinations the insert is `raw` itself when its escaped form passes the rules (property-
-    tested against escaping it)."""
-    if kind == TEXT:
-        return raw if _escaped_text_fills(raw, before, after) else None
-    if kind == HREF:
-        return raw if _ESCAPED_HREF.fullmatch(raw) else None
-    return insert_for(placed(kind, raw), kind, before, after)
-
-
-# What `md_escape` escapes is every ASCII punctuation character; of those, escapes of these are
-# refused in text (`_TEXT_VALUE`) and link destinations (`_HREF_VALUE`).
-_ESCAPED_TEXT_REFUSED = re.compile(f"[{_UNSAFE_ALWAYS}`<>|]")
-_ESCAPED_HREF = re.compile(f"[^{_UNSAFE_ALWAYS} `|]*+")
-_ASCII_PUNCTUATION = frozenset(string.punctuation)
-
-
-def _escaped_text_fills(raw: str, before: str, after: str) -> bool:
-    """Whether `md_escape(raw)` passes `_checked_insert`'s text rules (read on `raw`: its
-    escaped form starts with a backslash where `raw` starts with punctuation)."""
-    if not raw or _ESCAPED_TEXT_REFUSED.search(raw):
-        return False
-    if raw.isdigit() and (before in _DIGIT_BEFORE or after in _DIGIT_AFTER):
-        return False
-    first, last = raw[0], raw[-1]
-    if last.isspace() or last == "#":
-        return False
-    if not (first.isalnum() or first in _ASCII_PUNCTUATION):
-        return False
-    return not (
-        (before in _DELIMITERS and not first.isalnum())
-        or (after in _DELIMITERS and not last.isalnum())
-    )
 
 
 class NotFillable(Exception):

@@ -14,16 +14,18 @@ iterations, renders past `max_seconds`, and any value the sandbox would refuse t
 size end the render where they are reached; what was written is kept, followed by the marker
 "… truncated by ticketbridge: <which limit>". So no alert, however large, makes a create fail.
 
-`render_document` of a Markdown template takes a fast path (`skeleton.py`): Jinja runs with
+`render_document` of a Markdown template fills a skeleton (`skeleton.py`): Jinja runs with
 placeholders for the `{{ … }}` outputs, the text with placeholders is parsed once per shape and
 the values are filled in where that gives exactly the Document parsing the real text gives;
-otherwise the real text is parsed. `TemplateEngine(fast=False)` always parses (the reference the
-fast path is tested against). Templates that capture output (`{% set %}…{% endset %}`, macros,
-call/filter blocks, blocks, recursive loops, autoescape blocks) always parse.
+otherwise (a value that could change the Markdown structure, a budget that stopped the render)
+the real text is parsed. Parsing every render was 3,000 issues/s with the SPEC template, under
+the 5,000/s Jira can take (bench/RESULTS.md "One path per job"). Templates that capture output
+(`{% set %}…{% endset %}`, macros, call/filter blocks, blocks, recursive loops, autoescape
+blocks), and wiki templates, are parsed.
 The real text is the skeleton with each value written as its place wants it (`placed_values`,
 from the skeleton's parse): in a code span or a top-level fenced code block as it is, when
 nothing in it can end the code, everywhere else escaped. Templates that capture output, and
-skeletons the fast path cannot plan, escape every value (code then shows the escapes).
+skeletons that cannot be planned, escape every value (code then shows the escapes).
 
 Every failure is a `ConfigError` whose problem path is `templates.<name>`, with the line in the
 template where Jinja knows it: syntax errors at `compile`, undefined names and sandbox violations
@@ -57,7 +59,7 @@ from ticketbridge.render.sandbox import (
     active_escape,
     active_recorder,
 )
-from ticketbridge.render.skeleton import fill_measured, placed_values, real_text
+from ticketbridge.render.skeleton import fill_markdown, placed_values, real_text
 from ticketbridge.render.wiki import wiki_escape
 from ticketbridge.render.wiki_in import parse_wiki
 
@@ -73,7 +75,7 @@ _MENTION_START: dict[TemplateFormat, str] = {"markdown": "@[", "wiki": "[~"}
 LIMIT_MARKER = "… truncated by ticketbridge: {reason}"
 """Ends a render a budget stopped (`{reason}` names the limit)."""
 # Nodes whose output is captured into a value (not written out): placeholders there would be
-# seen by the template's own code, so such templates never take the fast path.
+# seen by the template's own code, so such templates are always parsed.
 _CAPTURING = (
     nodes.Macro,
     nodes.CallBlock,
@@ -103,7 +105,7 @@ class CompiledTemplate:
     name: str
     fmt: TemplateFormat
     template: Template
-    fillable: bool = False  # outputs are only written out: the fast path may record them
+    fillable: bool = False  # outputs are only written out: the skeleton fill may record them
     mentions: frozenset[str] = field(default=frozenset())  # the ids its own text mentions
 
     @property
@@ -120,10 +122,8 @@ class TemplateEngine:
         max_output: int = 200_000,
         max_iterations: int = 100_000,
         max_seconds: float = 2.0,
-        fast: bool = True,
     ) -> None:
         self._env = Sandbox()
-        self.fast = fast
         self._templates: dict[str, CompiledTemplate] = {}
         self.max_output = max_output
         self.max_iterations = max_iterations
@@ -175,35 +175,24 @@ class TemplateEngine:
         context: Mapping[str, Any],
         fmt: TemplateFormat | None = None,
     ) -> Document:
-        """Jinja, then the parser of the template's format (or `fmt`)."""
-        return self.render_measured(template, context, fmt)[0]
-
-    def render_measured(
-        self,
-        template: str | CompiledTemplate,
-        context: Mapping[str, Any],
-        fmt: TemplateFormat | None = None,
-    ) -> tuple[Document, int | None]:
-        """`render_document`, and the Document's `text_measure` when the fast path knows it
-        without a pass over the Document (None otherwise)."""
+        """Jinja, then the parser of the template's format (or `fmt`); a Markdown template's
+        skeleton is filled where that gives the parse's Document with certainty."""
         compiled = self.get(template) if isinstance(template, str) else template
         fmt = fmt or compiled.fmt
         if fmt == "markdown" and compiled.fillable:
             return self._render_placed(compiled, context)
         output = self._run(compiled, context, None, _ESCAPES[fmt])
-        return self._document(compiled, fmt, output.text, output.stopped), None
+        return self._document(compiled, fmt, output.text, output.stopped)
 
-    def _render_placed(
-        self, compiled: CompiledTemplate, context: Mapping[str, Any]
-    ) -> tuple[Document, int | None]:
+    def _render_placed(self, compiled: CompiledTemplate, context: Mapping[str, Any]) -> Document:
         """A Markdown template whose outputs are only written out: the values are recorded
         and each is written as its place in the document wants it (`placed_values`: code as it
-        is, the rest escaped); the fast path fills the cached parse of the skeleton."""
+        is, the rest escaped), filled into the skeleton's cached parse where certain."""
         recorder = OutputRecorder()
         output = self._run(compiled, context, recorder, md_escape)
         values, as_is = recorder.values, recorder.as_is
-        if self.fast and output.stopped is None:
-            filled = fill_measured(output.text, values, as_is, compiled.mentions)
+        if output.stopped is None:
+            filled = fill_markdown(output.text, values, as_is, compiled.mentions)
             if filled is not None:
                 return filled
         text = real_text(output.text, placed_values(output.text, values, as_is))
@@ -212,7 +201,7 @@ class TemplateEngine:
             text = output.text
         elif output.stopped is not None:
             text = text[: self.max_output]
-        return self._document(compiled, "markdown", text, output.stopped), None
+        return self._document(compiled, "markdown", text, output.stopped)
 
     def _document(
         self, compiled: CompiledTemplate, fmt: TemplateFormat, text: str, stopped: str | None

@@ -91,16 +91,6 @@ def guard_for(expression: str) -> Guard:
     )
 
 
-def enforced(conjunct: str) -> bool:
-    """Whether the guard of a conjunction holding `conjunct` admits only alerts for which the
-    conjunct is true (the kind/source/status equalities and the severity ranks `guard_for`
-    reads): for a route the guard admitted, it need not be evaluated."""
-    if _EQUALS.match(conjunct):
-        return True
-    match = _SEVERITY.match(conjunct)
-    return match is not None and _rank(match) is not None
-
-
 def _rank(match: re.Match[str]) -> int | None:
     try:
         return severity_rank(match.group(2) or match.group(3))

@@ -20,7 +20,6 @@ from ticketbridge.domain.route import DEFAULTS_ROUTE, Route, RouteAction
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
-from ticketbridge.rules.decisions import Judge, judge_for
 from ticketbridge.rules.expressions import (
     EVALUATION_ERRORS,
     Condition,
@@ -39,12 +38,11 @@ _MAX_PRESENCE_PATTERNS = 256  # per combination: attribute-presence patterns cac
 
 @dataclass(frozen=True)
 class _Rule:
-    """A compiled condition with its guard; `target` is the route or assignment it decides."""
+    """A compiled condition with its guard (guards.py: what skips CEL where it cannot match)."""
 
     label: str
     condition: Condition
     guard: Guard
-    judge: Judge | None  # decides the condition for an alert without CEL, if it can (decisions.py)
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ class _Statics:
         )
 
 
-Step = tuple[Judge | None, _Rule, _Statics, str | None]
+Step = tuple[_Rule, _Statics, str | None]
 
 
 class _Candidates:
@@ -87,8 +85,8 @@ class _Candidates:
         self._steps: dict[frozenset[str], list[Step]] = {}
 
     def steps(self, values: Mapping[str, Any], rank: int) -> list[Step]:
-        """In order: each route to try (reason None) or the guard's reason it cannot match,
-        with its judge; the routes a guard rules out without a reason are left out."""
+        """In order: each route to try (reason None) or the guard's reason it cannot match;
+        the routes a guard rules out without a reason are left out."""
         attributes = values["attributes"]
         present = self._names.intersection(attributes)
         steps = self._steps.get(present)
@@ -98,14 +96,14 @@ class _Candidates:
                 excluded = rule.guard.excludes(attributes, rank)
                 if excluded != "":
                     reason = f"{rule.label} did not match: {excluded}" if excluded else None
-                    steps.append((rule.judge, rule, statics, reason))
+                    steps.append((rule, statics, reason))
             if len(self._steps) < _MAX_PRESENCE_PATTERNS:
                 self._steps[present] = steps
         return steps
 
 
 class _Activation:
-    """An alert's CEL variables, converted on first use (most alerts need none: decisions.py)."""
+    """An alert's CEL variables, converted on first use (the guards spare many alerts all CEL)."""
 
     __slots__ = ("_activation", "_compiler", "_used", "_values")
 
@@ -129,16 +127,10 @@ class _Activation:
 class Router:
     """Routes alerts for one Config; safe to share between threads (its caches, of routes per
     kind/source/status/rank and of guard verdicts per attribute presence, are filled
-    idempotently).
+    idempotently)."""
 
-    `prove=False` runs CEL for every condition the guards admit (the reference the Python
-    decisions of `decisions.py` are tested against: the plans are the same)."""
-
-    def __init__(
-        self, config: Config, *, compiler: ConditionCompiler | None = None, prove: bool = True
-    ) -> None:
+    def __init__(self, config: Config, *, compiler: ConditionCompiler | None = None) -> None:
         self._config = config
-        self._prove = prove
         self._compiler = compiler or ConditionCompiler()
         problems: list[Problem] = []
         self._routes: list[tuple[_Rule, _Statics]] = []
@@ -181,17 +173,11 @@ class Router:
     def _first_match(
         self, values: Mapping[str, Any], rank: int, activation: _Activation, reasons: list[str]
     ) -> _Statics:
-        for judge, rule, statics, excluded in self._candidates_for(values, rank).steps(
-            values, rank
-        ):
+        for rule, statics, excluded in self._candidates_for(values, rank).steps(values, rank):
             if excluded is not None:  # the guard's reason: it would be an evaluation error
                 reasons.append(excluded)
                 continue
-            verdict = judge(values) if judge is not None else None
-            if verdict is None:  # only CEL can tell (and say why it fails, if it does)
-                matched, error = activation.evaluate(rule.condition)
-            else:  # certain, and CEL would say the same without an error
-                matched, error = verdict, None
+            matched, error = activation.evaluate(rule.condition)
             if matched:
                 reasons.append(f"matched {rule.label}: {rule.condition.source}")
                 return statics
@@ -282,11 +268,9 @@ class Router:
                 continue
             if rule.guard.excludes(values["attributes"], rank) is not None:
                 continue
-            verdict = rule.judge(values) if rule.judge is not None else None
-            if verdict is None:
-                verdict, error = activation.evaluate(rule.condition)
-                if error is not None:
-                    reasons.append(f"{rule.label} did not match: {error}")
+            verdict, error = activation.evaluate(rule.condition)
+            if error is not None:
+                reasons.append(f"{rule.label} did not match: {error}")
             if verdict:
                 reasons.append(f"assignee {assignment.assignee} from {rule.label}")
                 return assignment.assignee
@@ -303,5 +287,4 @@ class Router:
                 Problem(format_path(where), f"{label}: {e.describe()}", line) for e in errors
             )
             return None
-        judge = judge_for(expression, guarded=True) if self._prove else None
-        return _Rule(label, self._compiler.compile(expression), guard_for(expression), judge)
+        return _Rule(label, self._compiler.compile(expression), guard_for(expression))

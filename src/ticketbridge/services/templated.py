@@ -31,7 +31,6 @@ from ticketbridge.domain.route import Route
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render import (
-    DESCRIPTION_LIMIT,
     CompiledTemplate,
     Document,
     TemplateEngine,
@@ -180,10 +179,7 @@ class TemplateComposer:
         return clip_summary(summary or "(no summary)")
 
     def _description(self, template: RenderedIssue, context: Mapping[str, Any]) -> Document:
-        description, length = self._engine.render_measured(template.description, context)
-        if length is None or length > DESCRIPTION_LIMIT:  # else truncate would keep it as is
-            description = truncate(description)
-        return description
+        return truncate(self._engine.render_document(template.description, context))
 
     def render_fields(
         self, fields: Mapping[str, Any], context: Mapping[str, Any]

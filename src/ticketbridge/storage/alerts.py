@@ -3,7 +3,7 @@ undecided, the pending ones taken in ingest order by the decider, their decision
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -37,6 +37,21 @@ from ticketbridge.storage.sqlite_values import json_text, json_value, moment, mo
 from ticketbridge.storage.tables import alerts, tickets
 
 
+def _links_data(alert: Alert) -> list[dict[str, str]]:
+    return [{"title": link.title, "url": link.url} for link in alert.links]
+
+
+def _decision_values(stored: StoredAlert) -> dict[str, Any]:
+    """What deciding writes to an alert's row (both databases, both ways in)."""
+    return {
+        "decision": stored.decision.value if stored.decision else None,
+        "reasons": list(stored.reasons),
+        "route": stored.route,
+        "own_state": stored.own_state.value if stored.own_state else None,
+        "ticket_id": stored.ticket_id,
+    }
+
+
 def _alert_row(stored: StoredAlert) -> dict[str, Any]:
     alert = stored.alert
     return {
@@ -50,14 +65,10 @@ def _alert_row(stored: StoredAlert) -> dict[str, Any]:
         "status": alert.status.value,
         "fingerprint": alert.fingerprint,
         "attributes": dict(alert.attributes),
-        "links": [{"title": link.title, "url": link.url} for link in alert.links],
+        "links": _links_data(alert),
         "occurred_at": alert.occurred_at,
         "received_at": alert.received_at,
-        "ticket_id": stored.ticket_id,
-        "decision": stored.decision.value if stored.decision else None,
-        "reasons": list(stored.reasons),
-        "route": stored.route,
-        "own_state": stored.own_state.value if stored.own_state else None,
+        **_decision_values(stored),
     }
 
 
@@ -66,61 +77,70 @@ def _new_alert_row(alert: Alert) -> dict[str, Any]:
 
 
 # The hot insert of ingest on SQLite, at the driver: SQLAlchemy's per-row parameter processing
-# cost more than the insert itself. Values are stored exactly as the table's types store them
-# (JSON text; naive UTC "YYYY-MM-DD HH:MM:SS.ffffff"), so reads go through the
-# table's types unchanged; tests/integration/storage reads them back on both databases.
+# cost more than the insert itself (bench/RESULTS.md "One path per job"). Values are stored as
+# the table's types store them (storage.sqlite_values, which those types use too), so either
+# way in reads what the other wrote; tests/integration/storage reads them back on both databases.
+_ALERT_COLUMNS = (
+    "source",
+    "alert_id",
+    "kind",
+    "title",
+    "description",
+    "severity",
+    "confidence",
+    "status",
+    "fingerprint",
+    "attributes",
+    "links",
+    "occurred_at",
+    "received_at",
+)
+_DECISION_COLUMNS = ("decision", "reasons", "route", "own_state", "ticket_id")  # _decision_values
+# Column names are ours and every value is bound: no input in the text.
+_COLUMNS = ", ".join(_ALERT_COLUMNS)
+_MARKS = ", ".join("?" * len(_ALERT_COLUMNS))
 _SQLITE_APPEND = (
-    "INSERT INTO alerts (source, alert_id, kind, title, description, severity, confidence, "
-    "status, fingerprint, attributes, links, occurred_at, received_at, reasons) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]') "
+    f"INSERT INTO alerts ({_COLUMNS}, reasons) VALUES ({_MARKS}, '[]') "  # noqa: S608
     "ON CONFLICT (source, alert_id) DO NOTHING"
 )
-
-
-_SQLITE_PENDING = (
-    "SELECT pk, source, alert_id, kind, title, description, severity, confidence, status, "
-    "fingerprint, attributes, links, occurred_at, received_at FROM alerts "
-    "WHERE decision IS NULL ORDER BY pk LIMIT ?"
-)
+_SQLITE_PENDING = f"SELECT pk, {_COLUMNS} FROM alerts WHERE decision IS NULL ORDER BY pk LIMIT ?"  # noqa: S608
+_SETS = ", ".join(f"{c} = ?" for c in _DECISION_COLUMNS)
+_SQLITE_RECORD = f"UPDATE alerts SET {_SETS} WHERE pk = ?"  # noqa: S608
 
 
 def _sqlite_pending(row: Sequence[Any]) -> StoredAlert:
     """A row of `_SQLITE_PENDING` (undecided: no decision, reasons, route, state or ticket)."""
-    (pk, source, alert_id, kind, title, description, severity, confidence, status) = row[:9]
-    fingerprint, attributes, links, occurred_at, received_at = row[9:]
-    alert = Alert(
-        id=alert_id,
-        source=source,
-        kind=kind,
-        title=title,
-        description=description,
-        severity=Severity(severity),
-        confidence=confidence,
-        status=AlertStatus(status),
-        fingerprint=fingerprint,
-        attributes=json_value(attributes),
-        occurred_at=moment(occurred_at),
-        received_at=moment(received_at),
-        links=tuple(AlertLink(link["title"], link["url"]) for link in json_value(links)),
+    values = dict(zip(_ALERT_COLUMNS, row[1:], strict=True))
+    values["attributes"] = json_value(values["attributes"])
+    values["links"] = json_value(values["links"])
+    values["occurred_at"] = moment(values["occurred_at"])
+    values["received_at"] = moment(values["received_at"])
+    return StoredAlert(row[0], _alert(values), None, (), None, None, None)
+
+
+def _alert(values: Mapping[str, Any] | RowMapping) -> Alert:
+    """An alert from its columns' values (JSON decoded, moments aware)."""
+    return Alert(
+        id=values["alert_id"],
+        source=values["source"],
+        kind=values["kind"],
+        title=values["title"],
+        description=values["description"],
+        severity=Severity(values["severity"]),
+        confidence=values["confidence"],
+        status=AlertStatus(values["status"]),
+        fingerprint=values["fingerprint"],
+        attributes=values["attributes"],
+        occurred_at=values["occurred_at"],
+        received_at=values["received_at"],
+        links=tuple(AlertLink(link["title"], link["url"]) for link in values["links"]),
     )
-    return StoredAlert(pk, alert, None, (), None, None, None)
-
-
-_SQLITE_RECORD = (
-    "UPDATE alerts SET decision = ?, reasons = ?, route = ?, own_state = ?, ticket_id = ? "
-    "WHERE pk = ?"
-)
 
 
 def _sqlite_decision(stored: StoredAlert) -> tuple[object, ...]:
-    return (
-        stored.decision.value if stored.decision else None,
-        json_text(list(stored.reasons)),
-        stored.route,
-        stored.own_state.value if stored.own_state else None,
-        stored.ticket_id,
-        stored.pk,
-    )
+    values = _decision_values(stored)
+    values["reasons"] = json_text(values["reasons"])
+    return (*values.values(), stored.pk)
 
 
 def _sqlite_rows(new: Sequence[Alert]) -> list[tuple[object, ...]]:
@@ -136,7 +156,8 @@ def _sqlite_rows(new: Sequence[Alert]) -> list[tuple[object, ...]]:
 
 
 def _sqlite_values(alert: Alert, times: dict[datetime, str]) -> tuple[object, ...]:
-    links = [{"title": link.title, "url": link.url} for link in alert.links] if alert.links else []
+    """The values of `_SQLITE_APPEND`, in `_ALERT_COLUMNS` order."""
+    links = _links_data(alert) if alert.links else []
     return (
         alert.source,
         alert.id,
@@ -155,24 +176,9 @@ def _sqlite_values(alert: Alert, times: dict[datetime, str]) -> tuple[object, ..
 
 
 def _stored(row: RowMapping) -> StoredAlert:
-    alert = Alert(
-        id=row["alert_id"],
-        source=row["source"],
-        kind=row["kind"],
-        title=row["title"],
-        description=row["description"],
-        severity=Severity(row["severity"]),
-        confidence=row["confidence"],
-        status=AlertStatus(row["status"]),
-        fingerprint=row["fingerprint"],
-        attributes=row["attributes"],
-        occurred_at=row["occurred_at"],
-        received_at=row["received_at"],
-        links=tuple(AlertLink(link["title"], link["url"]) for link in row["links"]),
-    )
     return StoredAlert(
         pk=row["pk"],
-        alert=alert,
+        alert=_alert(row),
         decision=DecisionKind(row["decision"]) if row["decision"] else None,
         reasons=tuple(row["reasons"]),
         route=row["route"],
@@ -238,25 +244,9 @@ class SqlAlerts:
         statement = (
             update(alerts)
             .where(alerts.c.pk == bindparam("_pk"))
-            .values(
-                decision=bindparam("decision"),
-                reasons=bindparam("reasons"),
-                route=bindparam("route"),
-                own_state=bindparam("own_state"),
-                ticket_id=bindparam("ticket_id"),
-            )
+            .values({c: bindparam(c) for c in _DECISION_COLUMNS})
         )
-        rows = [
-            {
-                "_pk": s.pk,
-                "decision": s.decision.value if s.decision else None,
-                "reasons": list(s.reasons),
-                "route": s.route,
-                "own_state": s.own_state.value if s.own_state else None,
-                "ticket_id": s.ticket_id,
-            }
-            for s in decided
-        ]
+        rows = [{"_pk": s.pk, **_decision_values(s)} for s in decided]
         await self._conn.execute(statement, rows)
 
     async def find(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:

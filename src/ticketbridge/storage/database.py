@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ticketbridge.storage.sqlite_inline import Checkpointer, connector
+from ticketbridge.storage.sqlite_values import json_text, json_value
 from ticketbridge.storage.uow import SqlUnitOfWork
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -48,11 +49,14 @@ def create_engine(url: str, checkpointer: Checkpointer | None = None) -> AsyncEn
     if parsed.database and parsed.database != ":memory:":
         _create_private(Path(parsed.database))
     # Plain executemany: the C loop of sqlite3 beats rendering multi-row VALUES statements.
-    # On the loop's thread, not aiosqlite's (storage.sqlite_inline says why).
+    # On the loop's thread, not aiosqlite's (storage.sqlite_inline says why). JSON columns are
+    # written and read as the driver-level statements write and read them (sqlite_values).
     engine = create_async_engine(
         url,
         async_creator=connector(parsed.database or ":memory:", _BUSY_TIMEOUT_S, checkpointer),
         use_insertmanyvalues=False,
+        json_serializer=json_text,
+        json_deserializer=json_value,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _begin_immediate)

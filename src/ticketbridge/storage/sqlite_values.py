@@ -1,10 +1,12 @@
-"""Values as SQLite stores them, for the hot paths that skip SQLAlchemy's per-row processing
-(accept's insert, the decider's reads and writes): the same text the table's types write and
-read, so either path reads what the other wrote (tests/integration/storage checks both ways).
+"""Values as SQLite stores them, defined once for both ways in: the statements at the driver
+(accept's insert, the decider's reads and writes, which skip SQLAlchemy's per-row processing:
+bench/RESULTS.md "One path per job") and SQLAlchemy's (the table's types use these too).
 
-- moments: naive UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy's SQLite DATETIME format);
-- JSON: text, read back with the json module (it accepts everything we may have written,
-  lone surrogates included).
+- moments: naive UTC (`utc_naive`, what `tables.UtcDateTime` binds on SQLite), as the text
+  "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy's SQLite DATETIME format);
+- JSON: `json_text`/`json_value`, also the SQLite engine's JSON serializer and deserializer
+  (storage.database), read back with the json module (it accepts everything we may have
+  written, lone surrogates included).
 """
 
 from __future__ import annotations
@@ -16,13 +18,23 @@ from typing import Any
 from pydantic_core import PydanticSerializationError, to_json
 
 
+def utc_naive(value: datetime) -> datetime:
+    """An aware datetime as SQLite keeps it: naive, in UTC."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_aware(value: datetime) -> datetime:
+    """A stored datetime back as an aware UTC one (naive ones are UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def moment_text(value: datetime) -> str:
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return utc_naive(value).isoformat(" ", "microseconds")
 
 
 def moment(text: str) -> datetime:
     """Stored text → aware UTC datetime."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return utc_aware(datetime.fromisoformat(text))
 
 
 def maybe_moment(text: str | None) -> datetime | None:

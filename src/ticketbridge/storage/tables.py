@@ -25,6 +25,8 @@ from sqlalchemy import (
     text,
 )
 
+from ticketbridge.storage.sqlite_values import utc_aware, utc_naive
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out; SQLite keeps them as naive UTC text."""
@@ -35,13 +37,12 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return utc_naive(value) if dialect.name == "sqlite" else value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc_aware(value)
 
 
 # BIGINT on PostgreSQL; INTEGER on SQLite so the column is the rowid (autoincrement).

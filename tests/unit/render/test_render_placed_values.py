@@ -1,14 +1,8 @@
-"""How a value to escape is written where it lands (render/skeleton_values.py `placed`), and the
-fast path's shortcut that reads the insert off the value without escaping it (`escaped_insert`),
-which must agree with escaping it and applying the fill's rules (`insert_for`)."""
+"""How a value to escape is written where it lands (render/skeleton_values.py `placed`)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from ticketbridge.render import md_escape
 from ticketbridge.render.skeleton_values import (
@@ -16,35 +10,8 @@ from ticketbridge.render.skeleton_values import (
     CODE,
     HREF,
     TEXT,
-    escaped_insert,
-    insert_for,
     placed,
 )
-
-SETTINGS = settings(
-    max_examples=int(os.environ.get("TICKETBRIDGE_HYPOTHESIS_EXAMPLES", "400")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-ALPHABET = [*"abcXYZ019 .-:/\\`*_{}[]()#+!|<>~&@$%^=;\"',?\n\t\r", "é", "—", "😀", "\u00a0"]
-ALPHABET += ["\u2028", "\ue000", "\x00"]
-VALUE = st.text(alphabet=st.one_of(st.sampled_from(ALPHABET), st.characters()), max_size=20)
-NEIGHBOUR = st.sampled_from(["", " ", "\n", "*", "_", "~", "1", ")", ".", "a", "(", "\ue001"])
-
-
-@SETTINGS
-@given(
-    raw=VALUE,
-    kind=st.sampled_from([TEXT, CODE, HREF, BLOCK]),
-    before=NEIGHBOUR,
-    after=NEIGHBOUR,
-)
-def test_the_shortcut_agrees_with_escaping_the_value(
-    raw: str, kind: int, before: str, after: str
-) -> None:
-    assert escaped_insert(raw, kind, before, after) == insert_for(
-        placed(kind, raw), kind, before, after
-    )
 
 
 @pytest.mark.parametrize(

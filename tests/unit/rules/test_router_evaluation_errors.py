@@ -7,6 +7,7 @@ import pytest
 from rules_alerts import alert
 
 from ticketbridge.bootstrap import load_config
+from ticketbridge.config import Config, RouteConfig
 from ticketbridge.rules import Router
 
 ROUTES = """\
@@ -25,9 +26,9 @@ assignments:
 """
 
 
-@pytest.fixture(params=[True, False], ids=["decisions", "cel-only"])
-def router(request: pytest.FixtureRequest) -> Router:
-    return Router(load_config(text=ROUTES, env={}), prove=request.param)
+@pytest.fixture
+def router() -> Router:
+    return Router(load_config(text=ROUTES, env={}))
 
 
 def test_a_list_past_cels_iteration_budget_falls_through_to_the_next_route(router: Router) -> None:
@@ -65,3 +66,25 @@ def test_the_reason_quotes_a_bounded_part_of_the_alert() -> None:
     assert plan.name == "critical"
     assert plan.reasons[0].startswith("route 'tagged' did not match: no key \"ttt")
     assert len(plan.reasons[0]) <= len("route 'tagged' did not match: ") + 300
+
+
+@pytest.mark.parametrize(
+    ("title", "route", "reason"),
+    [
+        ("x", "defaults", None),  # the title is not "y": false whatever confidence is
+        (
+            "y",
+            "defaults",
+            "route 'r' did not match: no matching overload for _<_(null_type, double)",
+        ),
+    ],
+)
+def test_a_false_conjunct_skips_a_route_without_a_reason(
+    title: str, route: str, reason: str | None
+) -> None:
+    """With null confidence `confidence < 0.5` is an error, but `false && error` is false."""
+    router = Router(Config(routes=[RouteConfig(name="r", when='title == "y" && confidence < 0.5')]))
+    plan = router.route(alert(title=title, confidence=None))
+    assert plan.route == route
+    reasons = [r for r in plan.reasons if "route 'r'" in r]
+    assert reasons == ([reason] if reason else [])
