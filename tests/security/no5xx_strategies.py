@@ -27,8 +27,7 @@ from hypothesis import strategies as st
 
 from ticketbridge.domain import Alert
 from ticketbridge.rules.activation import alert_values
-from ticketbridge.sources._bounds import MAX_LENGTHS, storable
-from ticketbridge.sources._parsing import EARLIEST, LATEST
+from ticketbridge.sources._bounds import EARLIEST, LATEST, MAX_LENGTHS, storable
 from ticketbridge.sources.model import PushEvent
 
 __all__ = [

@@ -31,7 +31,8 @@ from ticketbridge.render import (
     to_adf,
 )
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
-from ticketbridge.render.skeleton import PLAIN_URL, fill_markdown, real_text
+from ticketbridge.render.safety import PLAIN_URL
+from ticketbridge.render.skeleton import fill_markdown, real_text
 
 EXAMPLES = int(os.environ.get("TICKETBRIDGE_HYPOTHESIS_EXAMPLES", "150"))
 SETTINGS = settings(
