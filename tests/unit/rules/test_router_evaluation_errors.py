@@ -85,6 +85,6 @@ def test_a_false_conjunct_skips_a_route_without_a_reason(
     """With null confidence `confidence < 0.5` is an error, but `false && error` is false."""
     router = Router(Config(routes=[RouteConfig(name="r", when='title == "y" && confidence < 0.5')]))
     plan = router.route(alert(title=title, confidence=None))
-    assert plan.route == route
+    assert plan.name == route
     reasons = [r for r in plan.reasons if "route 'r'" in r]
     assert reasons == ([reason] if reason else [])
