@@ -68,7 +68,7 @@ def test_a_connection_saved_by_the_cli_reaches_running_processes_on_postgres(
         issues = wait_for_issues(stack, timeout=60)
     finally:
         stack.stop_all()
-    assert issues == {marker("hot"): 1}
+    assert issues == {marker("generic:hot"): 1}  # fingerprints are scoped by source
 
 
 def wait_for_issues(stack: Stack, timeout: float) -> dict[str, int]:

@@ -252,7 +252,7 @@ def test_no_alert_text_adds_a_link_mention_or_heading(text: str, url: str) -> No
             "title": text.strip() or "t",  # a blank title is refused (422), not rendered
             "severity": "high",
             "description": text,
-            "links": [{"title": text, "url": url or "u"}],
+            "links": [{"title": text, "url": url.strip() or "u"}],  # a blank url is a 422
             "attributes": dict.fromkeys(["query", "policy_name", "control_id", "action"], text),
         },
         now=datetime(2026, 11, 20, tzinfo=UTC),
