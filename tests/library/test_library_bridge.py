@@ -13,7 +13,7 @@ import pytest
 from jira_emulator import Emulator
 from ticketbridge.config import load_settings
 from ticketbridge.errors import ConfigError, FieldErrors, InputError, PermanentError
-from ticketbridge.library import Bridge
+from ticketbridge.library import Bridge, JiraTemplate
 from ticketbridge.services import WorkerSettings
 
 ALERT = {"id": "a-1", "title": "Prompt injection", "severity": "high", "count": 1}
@@ -149,6 +149,28 @@ async def test_bad_rules_are_refused_naming_the_part(
         bridge.configure_rule("bad", trigger, action)
 
     assert any(path in problem.path for problem in refused.value.problems), refused.value
+
+
+async def test_an_alert_its_template_fails_for_still_gets_its_issue(
+    bridge: Bridge, emu: Emulator
+) -> None:
+    """Issue 11, item 3, for library templates: the alert's data (no `evidence_id`) must not
+    cost the ticket; the default issue says which template failed."""
+    JiraTemplate(
+        name="evidence",
+        summary="Evidence {{ alert.attributes.evidence_id }}",
+        description="Evidence: {{ alert.attributes.evidence_id }}",
+    )
+    bridge.configure_rule(
+        "templated", "true", {"type": "create_jira_issue", "template": "evidence"}
+    )
+
+    issue = await bridge.sync_alert(ALERT, "OPS", "Task")
+
+    assert issue is not None
+    assert summaries(emu) == {issue.key: "[high] Prompt injection"}
+    description = str(emu.issue(issue.key).fields["description"])
+    assert "the template 'evidence' failed for this alert" in description
 
 
 async def test_a_missing_template_dead_letters_with_its_name(bridge: Bridge, emu: Emulator) -> None:

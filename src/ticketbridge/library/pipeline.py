@@ -25,7 +25,7 @@ from ticketbridge.library.templates import find_template, template_context
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.rules import Router
 from ticketbridge.services import RulesRouter
-from ticketbridge.services.templated import TemplateComposer
+from ticketbridge.services.templated import TemplateComposer, failure_note, with_failure_note
 
 TARGET_PROJECT = "jira_project_key"
 TARGET_ISSUE_TYPE = "jira_issue_type"
@@ -81,8 +81,8 @@ class LibraryComposer:
     """Satisfies `services.IssueComposer`. A route's template is the configuration's (or a
     `builtin/…` one), rendered by `services.TemplateComposer` as `serve` renders it, else a
     `JiraTemplate` by name or slug; no template: the default issue. A template that is missing
-    or fails to render is a `PermanentError` naming it: the create's job dead-letters with the
-    reason, which the library call raises."""
+    is a `PermanentError` naming it (the create's job dead-letters, the library call raises);
+    one that fails for an alert's data gives the default issue with a note naming it."""
 
     def __init__(self, config: Config) -> None:
         self._templated = TemplateComposer.from_config(config)
@@ -94,9 +94,17 @@ class LibraryComposer:
             return self._templated.draft(alert, route, ticket)
         context = template_context(_template_data(alert))
         try:
-            rendered = find_template(route.template).render_fields(context)
-        except ConfigError as error:
+            template = find_template(route.template)
+        except ConfigError as error:  # the script's mistake, not the alert's
             raise PermanentError(f"template {route.template!r}: {error}") from None
+        try:
+            rendered = template.render_fields(context)
+        except ConfigError as error:
+            # The alert's data made it fail: whoever controls that data must not be able to
+            # cost the ticket (issue 11, item 3). The default issue, with a note saying so.
+            plain = self._templated.draft(alert, replace(route, template=None), ticket)
+            note = failure_note(route.template, error, "the default issue is used")
+            return with_failure_note(plain, [note])
         marker = Marker(ticket.marker_key)
         draft = draft_from_fields(route.project, route.issue_type, rendered, marker=marker)
         return replace(

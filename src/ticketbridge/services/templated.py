@@ -20,7 +20,7 @@ outbox records them with the alert; `plan` lists them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -121,15 +121,7 @@ class TemplateComposer:
                 fields=fields,
                 marker=Marker(ticket.marker_key),
             )
-        if not failed:
-            return draft
-        description = draft.description or Document(())
-        note = Panel("warning", tuple(Paragraph((Text(line),)) for line in failed))
-        return replace(
-            draft,
-            description=truncate(Document((note, *description.blocks))),
-            warnings=tuple(failed),
-        )
+        return with_failure_note(draft, failed)
 
     def _templated(
         self, alert: Alert, name: str, context: Mapping[str, Any], failed: list[str]
@@ -140,12 +132,12 @@ class TemplateComposer:
         try:
             summary = self._summary(template, context)
         except ConfigError as error:
-            failed.append(_failure(name, error, "the default summary is used"))
+            failed.append(failure_note(name, error, "the default summary is used"))
             summary = default_summary(alert)
         try:
             description = self._description(template, context)
         except ConfigError as error:
-            failed.append(_failure(name, error, "the default description is used"))
+            failed.append(failure_note(name, error, "the default description is used"))
             description = truncate(describe(alert))
         return summary, description
 
@@ -158,7 +150,7 @@ class TemplateComposer:
             try:
                 rendered[name] = self._render_value(name, value, context)
             except PermanentError as error:
-                failed.append(_failure(f"fields.{name}", error, "the field is left out"))
+                failed.append(failure_note(f"fields.{name}", error, "the field is left out"))
         return rendered
 
     def render_template(self, name: str, context: Mapping[str, Any]) -> tuple[str, Document]:
@@ -208,7 +200,22 @@ class TemplateComposer:
         return compiled
 
 
-def _failure(template: str, error: Exception, instead: str) -> str:
+def with_failure_note(draft: IssueDraft, failed: Sequence[str]) -> IssueDraft:
+    """`draft` with the notes of the templates that failed for its alert: a warning panel
+    first in the description (text nodes: alert data never becomes markup) and the draft's
+    warnings, which `explain` shows. No note: `draft` itself."""
+    if not failed:
+        return draft
+    description = draft.description or Document(())
+    note = Panel("warning", tuple(Paragraph((Text(line),)) for line in failed))
+    return replace(
+        draft,
+        description=truncate(Document((note, *description.blocks))),
+        warnings=tuple(failed),
+    )
+
+
+def failure_note(template: str, error: Exception, instead: str) -> str:
     """The note of a template that failed for this alert: which, why, what was used instead."""
     message = " ".join(str(error).split())
     if len(message) > _MAX_ERROR:
