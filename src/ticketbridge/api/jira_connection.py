@@ -64,12 +64,14 @@ class ConnectionStore:
     def save(self, connection: StoredConnection) -> None:
         fernet = self._fernet(create=True)
         jira = connection.jira
-        auth = {
-            name: _encrypt(fernet, value) if isinstance(value, SecretStr) else value
-            for name, value in dict(jira.auth).items()
-        }
-        document = jira.model_dump(mode="json", exclude={"auth"}, exclude_none=True)
-        document["auth"] = auth
+        document = jira.model_dump(mode="json", exclude={"auth", "webhook"}, exclude_none=True)
+        # Every secret encrypted, the webhook's too (a dump would write them as '**********').
+        for section, values in (("auth", dict(jira.auth)), ("webhook", dict(jira.webhook))):
+            document[section] = {
+                name: _encrypt(fernet, value) if isinstance(value, SecretStr) else value
+                for name, value in values.items()
+                if value is not None
+            }
         document[_EXTRAS] = {
             "project_key": connection.project_key,
             "projects": list(connection.projects),
@@ -100,10 +102,11 @@ class ConnectionStore:
                 f"{self.path} is not a valid Jira connection", [Problem("file", "not an object")]
             )
         extras = document.pop(_EXTRAS, None) or {"project_key": document.pop("project_key", None)}
-        auth = document.get("auth", {})
-        if any(isinstance(v, str) and v.startswith(_ENCRYPTED) for v in auth.values()):
-            fernet = self._fernet(create=False)
-            document["auth"] = {k: _decrypt(fernet, k, v) for k, v in auth.items()}
+        for section in ("auth", "webhook"):
+            values = document.get(section) or {}
+            if any(isinstance(v, str) and v.startswith(_ENCRYPTED) for v in values.values()):
+                fernet = self._fernet(create=False)
+                document[section] = {k: _decrypt(fernet, k, v) for k, v in values.items()}
         try:
             jira = JiraConfig.model_validate(document)
         except ValidationError as exc:

@@ -26,6 +26,9 @@ from ticketbridge.services.ports import UnitOfWorkFactory
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a public prefix, not a secret
 DEFAULT_SOURCES = ("generic",)
+# An epic's ticket is keyed `epic:<project>:<group>` (domain.grouping), and an alert's key is
+# `<source>:<key>`: a source named `epic` could write into an epic's key.
+_RESERVED_SOURCES = frozenset({"epic"})
 _MAX_NAME = 255  # the column's width
 _MAX_SOURCE = 64  # an alert's `source` is at most this long (sources._parsing.MAX_LENGTHS)
 _CACHE_LIMIT = 10_000
@@ -73,6 +76,9 @@ def parse_sources(values: Iterable[str]) -> frozenset[str]:
     for name in names:
         if len(name) > _MAX_SOURCE or not name.isprintable():
             problem = f"{name[:40]!r} is not a source name (printable, at most {_MAX_SOURCE})"
+            raise InputError("invalid sources", [Problem("source", problem)])
+        if name.lower() in _RESERVED_SOURCES:
+            problem = f"{name!r} is reserved (epic tickets are keyed 'epic:…')"
             raise InputError("invalid sources", [Problem("source", problem)])
     return frozenset(names)
 

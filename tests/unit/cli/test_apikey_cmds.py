@@ -100,6 +100,7 @@ def test_a_key_speaks_for_generic_unless_granted_sources(runner: CliRunner) -> N
     [
         ("--source", "s" * 65, "source"),
         ("--source", "tab\there", "source"),
+        ("--source", "epic", "source"),  # its keys would meet epic tickets' `epic:…` keys
         ("--name", " ", "name"),
     ],
 )

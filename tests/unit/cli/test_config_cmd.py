@@ -248,3 +248,28 @@ def test_a_stored_name_resolving_to_loopback_is_refused_when_used(runner: CliRun
     assert "not connecting: jira.url: localhost resolves to" in result.output
     assert "is a loopback address" in result.output  # 127.0.0.1 or ::1, as the host says
     assert "--allow-private" in result.output
+
+
+def test_a_stored_webhook_secret_is_kept_encrypted_not_masked(tmp_path: Path) -> None:
+    """The connection file kept the webhook's secret as '**********' (a dump of a SecretStr):
+    encrypted like the auth secrets, it reads back whole."""
+    from ticketbridge.api.jira_connection import StoredConnection
+    from ticketbridge.config.integrations import JiraConfig
+
+    jira = JiraConfig.model_validate(
+        {
+            "url": "https://acme.atlassian.net",
+            "auth": {"type": "token", "email": "ops@acme.com", "api_token": "jira-token-1"},
+            "webhook": {"secret": "hook-secret-2"},
+        }
+    )
+    store = ConnectionStore(tmp_path, "a-long-random-server-secret")
+    store.save(StoredConnection(jira, "OPS"))
+    text = store.path.read_text()
+    assert "hook-secret-2" not in text
+    assert "**********" not in text
+    loaded = store.load()
+    assert loaded is not None
+    assert loaded.jira.webhook.secret is not None
+    assert loaded.jira.webhook.secret.get_secret_value() == "hook-secret-2"
+    assert loaded.jira.auth.api_token.get_secret_value() == "jira-token-1"  # type: ignore[union-attr]
