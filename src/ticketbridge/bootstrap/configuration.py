@@ -97,6 +97,8 @@ def _template_location(compiled: str, config: Config) -> Location | None:
     services.grouping for the names)."""
     if compiled.startswith("fields."):
         return _field_location(compiled.removeprefix("fields."), config)
+    if compiled in _ROUTE_VALUES:
+        return _value_location(compiled, config)
     if compiled.startswith("routes."):
         rest = compiled.removeprefix("routes.")
         for index, route in enumerate(config.routes):
@@ -107,6 +109,21 @@ def _template_location(compiled: str, config: Config) -> Location | None:
         return None
     name, _, part = compiled.rpartition(".")
     return ("templates", name, part) if name in config.templates else None
+
+
+_ROUTE_VALUES = ("labels", "components", "assignee", "due")
+
+
+def _value_location(key: str, config: Config) -> Location | None:
+    """The first block whose `key` (labels, components, assignee, due) holds a template."""
+    blocks: list[tuple[Location, Any]] = [(("defaults",), config.defaults)]
+    blocks += [(("routes", i), route) for i, route in enumerate(config.routes)]
+    blocks += [(("assignments", i), rule) for i, rule in enumerate(config.assignments)]
+    for block, values in blocks:
+        value = getattr(values, key, None)
+        if any(mark in str(value) for mark in ("{{", "{%", "{#")):
+            return (*block, key)
+    return None
 
 
 def _field_location(field: str, config: Config) -> Location | None:

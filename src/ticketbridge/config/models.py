@@ -35,14 +35,19 @@ FieldValue = str | bool | int | float | list[str]
 
 
 def _due_form(value: Any) -> str:
+    if isinstance(value, str) and any(mark in value for mark in ("{{", "{%")):
+        return "template"
     return "per_severity" if isinstance(value, dict) else "offset"
 
 
 DueSetting = Annotated[
-    Annotated[Duration, Tag("offset")] | Annotated[dict[Severity, Duration], Tag("per_severity")],
+    Annotated[Duration, Tag("offset")]
+    | Annotated[dict[Severity, Duration], Tag("per_severity")]
+    | Annotated[str, Tag("template")],
     Discriminator(_due_form),
 ]
-"""`+2d` (one offset) or `{critical: 1d, high: 7d}` (per severity), counted from occurred_at."""
+"""`+2d` (one offset) or `{critical: 1d, high: 7d}` (per severity), counted from occurred_at,
+or a Jinja2 template rendering an ISO date or such an offset per alert."""
 
 
 class DedupConfig(StrictModel):

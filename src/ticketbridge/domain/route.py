@@ -23,8 +23,9 @@ RouteAction = Literal["ticket", "ignore"]
 @dataclass(frozen=True)
 class Route:
     """`action="ignore"` keeps the alert without a ticket (routing applies `min_severity`).
-    Strings in `fields` are still Jinja2 templates; the composer renders them. `due_at` is the
-    SLA counted from occurred_at, in `defaults.timezone`. `group` and `links` are the route's
+    Strings in `fields`, `labels`, `components` and `assignee` are still Jinja2 templates, and
+    so is `due_template`; the composer renders them. `due_at` is the SLA counted from
+    occurred_at, in `defaults.timezone`. `group` and `links` are the route's
     `group` and `link` options rendered for the alert (services/grouping.py), empty until then.
     """
 
@@ -39,6 +40,8 @@ class Route:
     fields: Mapping[str, Any] = field(default_factory=dict)
     template: str | None = None
     due_at: datetime | None = None
+    due_template: str | None = None  # a templated `due`: the composer renders it per alert
+    due_from: datetime | None = None  # occurred_at in the zone: what a rendered `+2d` counts from
     group: EpicGroup | None = None  # the epic the issue goes under
     links: tuple[IssueLink, ...] = ()  # the links the issue gets once created
     reasons: tuple[str, ...] = ()  # why this route (and why ignored, when it is)

@@ -25,7 +25,8 @@ from ticketbridge.library.templates import find_template, template_context
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.rules import Router
 from ticketbridge.services import RulesRouter
-from ticketbridge.services.templated import TemplateComposer, failure_note, with_failure_note
+from ticketbridge.services.route_values import failure_note
+from ticketbridge.services.templated import TemplateComposer, with_failure_note
 
 TARGET_PROJECT = "jira_project_key"
 TARGET_ISSUE_TYPE = "jira_issue_type"

@@ -5,6 +5,8 @@ Precedence (first that applies wins):
               → defaults.priority[severity] (seeds 003, 004)
 - issue type: route.issue_type → defaults.issue_type_by_action[attributes.action] → defaults
 - due:        route.due (an offset, or per severity) → defaults.due[severity]; from occurred_at
+              (a templated route.due is rendered by the composer: `due_from`)
+Labels, components and the assignee may be Jinja2 templates too; the composer renders them.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ def due_for(
 ) -> Choice:
     offset: timedelta | None = None
     why = ""
+    if route is not None and isinstance(route.due, str):
+        return None, f"due date from the template of route '{route.name}'"
     if route is not None and isinstance(route.due, timedelta):
         offset, why = route.due, f"route '{route.name}'"
     elif route is not None and isinstance(route.due, dict) and severity in route.due:
@@ -75,6 +79,15 @@ def due_for(
         return None, None
     due = (occurred_at + offset).astimezone(_zone(defaults.timezone))
     return due, f"due {due.date().isoformat()} ({why}, from occurred_at)"
+
+
+def due_from(
+    route: RouteConfig | None, defaults: Defaults, occurred_at: datetime
+) -> datetime | None:
+    """What a templated due date's duration counts from: occurred_at in the calendar's zone."""
+    if route is None or not isinstance(route.due, str):
+        return None
+    return occurred_at.astimezone(_zone(defaults.timezone))
 
 
 @functools.cache

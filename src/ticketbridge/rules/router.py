@@ -29,7 +29,13 @@ from ticketbridge.rules.expressions import (
     referenced_variables,
 )
 from ticketbridge.rules.guards import Guard, guard_for
-from ticketbridge.rules.mapping import due_for, issue_type_for, merged_labels, priority_for
+from ticketbridge.rules.mapping import (
+    due_for,
+    due_from,
+    issue_type_for,
+    merged_labels,
+    priority_for,
+)
 
 Location = tuple[str | int, ...]
 _MAX_CACHED_COMBINATIONS = 4096
@@ -219,10 +225,11 @@ class Router:
         priority, why_priority = priority_for(route, defaults, severity, values)
         issue_type, why_type = issue_type_for(route, defaults, values)
         occurred_at: datetime = values["occurred_at"]
+        known = occurred_at != UNKNOWN_TIME
         due_at, why_due = (
-            (None, "no due date: occurred_at unknown")
-            if occurred_at == UNKNOWN_TIME
-            else due_for(route, defaults, severity, occurred_at)
+            due_for(route, defaults, severity, occurred_at)
+            if known
+            else (None, "no due date: occurred_at unknown")
         )
         assignee = self._assignee(route, values, rank, activation, reasons)
         reasons.extend(r for r in (why_priority, why_type, why_due) if r is not None)
@@ -238,6 +245,8 @@ class Router:
             fields=statics.fields,
             template=statics.template,
             due_at=due_at,
+            due_template=route.due if route and isinstance(route.due, str) else None,
+            due_from=due_from(route, defaults, occurred_at) if known else None,
             reasons=tuple(reasons),
         )
 

@@ -3,9 +3,11 @@
 The route's template (config `templates:` or a built-in) gives the summary (clipped to Jira's 255
 characters, one line) and the description (Markdown or Jira wiki markup → `Document`, truncated
 to Jira's limit; the provider renders it to ADF on Cloud, wiki markup on Data Center). Every
-string value of the route's `fields` is a Jinja2 template too. Everything else (priority,
-labels, components, assignee, due date, marker) comes from the route as routing decided; the
-outbox puts a grouped issue under its epic when it sends it (services/grouping.py).
+string value of the route's `fields`, and its labels, components, assignee and templated due
+date, is a Jinja2 template too (services/route_values.py); a value that renders empty is left
+out with a warning (`plan` shows it), never sent as `''`. Priority, issue type and marker come
+from the route as routing decided; the outbox puts a grouped issue under its epic when it sends
+it (services/grouping.py).
 A route without a template gets `DefaultComposer`'s plain issue, with the route's fields
 rendered.
 
@@ -40,9 +42,9 @@ from ticketbridge.render import (
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.render.document import Panel, Paragraph, Text
 from ticketbridge.services.compose import DefaultComposer, default_summary, describe
+from ticketbridge.services.route_values import RouteValues, failure_note, templated_values
 
 _JINJA_MARKS = ("{{", "{%", "{#")
-_MAX_ERROR = 300  # a render error can quote the alert's data: the note keeps the start
 
 
 def template_context(alert: Alert) -> dict[str, Any]:
@@ -77,7 +79,7 @@ class TemplateComposer:
         self._templates = {
             name: RenderedIssue(name, config, self._engine) for name, config in every.items()
         }
-        self._fields: dict[tuple[str, str], CompiledTemplate] = {}
+        self._values: dict[tuple[str, str], CompiledTemplate] = {}
         self._fallback = DefaultComposer()
 
     @classmethod
@@ -87,13 +89,9 @@ class TemplateComposer:
         """Compile the configuration's templates and every templated field value of its
         defaults and routes now: a syntax error is a ConfigError at start, not a dead job."""
         composer = cls(config.templates, engine=engine)
-        blocks = [("defaults", config.defaults.fields)]
-        blocks += [(f"routes.{r.name}", r.fields) for r in config.routes]
-        for _, fields in blocks:
-            for name, value in fields.items():
-                for text in value if isinstance(value, list) else [value]:
-                    if isinstance(text, str) and any(m in text for m in _JINJA_MARKS):
-                        composer._compile_field(name, text)
+        for where, value in templated_values(config):
+            if isinstance(value, str) and any(m in value for m in _JINJA_MARKS):
+                composer._compile_value(where, value)
         return composer
 
     @property
@@ -103,9 +101,10 @@ class TemplateComposer:
     def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
         context = template_context(alert)
         failed: list[str] = []
-        fields = self._fields_or_left_out(route.fields, context, failed)
+        values = RouteValues(self._render_text, context, failed)
+        fields = values.fields(route.fields)
         if route.template is None:
-            draft = replace(self._fallback.draft(alert, route, ticket), fields=fields)
+            draft = self._fallback.draft(alert, route, ticket)
         else:
             summary, description = self._templated(alert, route.template, context, failed)
             draft = IssueDraft(
@@ -114,14 +113,17 @@ class TemplateComposer:
                 summary=summary,
                 description=description,
                 priority=route.priority,
-                labels=tuple(dict.fromkeys(route.labels)),
-                components=route.components,
-                assignee=route.assignee,
-                due_date=route.due_date,
-                fields=fields,
                 marker=Marker(ticket.marker_key),
             )
-        return with_failure_note(draft, failed)
+        draft = replace(
+            draft,
+            labels=values.labels(route.labels),
+            components=values.components(route.components),
+            assignee=values.assignee(route.assignee),
+            due_date=values.due_date(route),
+            fields=fields,
+        )
+        return with_failure_note(draft, failed, values.omitted)
 
     def _templated(
         self, alert: Alert, name: str, context: Mapping[str, Any], failed: list[str]
@@ -140,18 +142,6 @@ class TemplateComposer:
             failed.append(failure_note(name, error, "the default description is used"))
             description = truncate(describe(alert))
         return summary, description
-
-    def _fields_or_left_out(
-        self, fields: Mapping[str, Any], context: Mapping[str, Any], failed: list[str]
-    ) -> dict[str, Any]:
-        """`render_fields`, but a field whose template fails for this alert is left out."""
-        rendered: dict[str, Any] = {}
-        for name, value in fields.items():
-            try:
-                rendered[name] = self._render_value(name, value, context)
-            except PermanentError as error:
-                failed.append(failure_note(f"fields.{name}", error, "the field is left out"))
-        return rendered
 
     def render_template(self, name: str, context: Mapping[str, Any]) -> tuple[str, Document]:
         """The clipped one-line summary and the truncated description of template `name`;
@@ -181,43 +171,40 @@ class TemplateComposer:
 
     def _render_value(self, name: str, value: Any, context: Mapping[str, Any]) -> Any:
         if isinstance(value, str):
-            return self._render_text(name, value, context)
+            return self._render_text(f"fields.{name}", value, context)
         if isinstance(value, list | tuple):
             return [self._render_value(name, item, context) for item in value]
         return value
 
-    def _render_text(self, name: str, source: str, context: Mapping[str, Any]) -> str:
+    def _render_text(self, where: str, source: str, context: Mapping[str, Any]) -> str:
+        """`source` rendered (stripped) when it is a template, else itself; `where` names it
+        (`fields.Team`, `labels`)."""
         if not any(mark in source for mark in _JINJA_MARKS):
             return source  # a literal: no template to run
         try:
-            compiled = self._fields.get((name, source)) or self._compile_field(name, source)
+            compiled = self._values.get((where, source)) or self._compile_value(where, source)
             return self._engine.render(compiled, context).strip()
         except ConfigError as error:
             raise PermanentError(str(error)) from error
 
-    def _compile_field(self, name: str, source: str) -> CompiledTemplate:
-        compiled = self._fields[(name, source)] = self._engine.compile(f"fields.{name}", source)
+    def _compile_value(self, where: str, source: str) -> CompiledTemplate:
+        compiled = self._values[(where, source)] = self._engine.compile(where, source)
         return compiled
 
 
-def with_failure_note(draft: IssueDraft, failed: Sequence[str]) -> IssueDraft:
+def with_failure_note(
+    draft: IssueDraft, failed: Sequence[str], omitted: Sequence[str] = ()
+) -> IssueDraft:
     """`draft` with the notes of the templates that failed for its alert: a warning panel
     first in the description (text nodes: alert data never becomes markup) and the draft's
-    warnings, which `explain` shows. No note: `draft` itself."""
+    warnings, which `explain` shows. `omitted` (values that rendered empty) are warnings only:
+    an optional value is no failure worth a panel in the issue. No note: `draft` itself."""
     if not failed:
-        return draft
+        return replace(draft, warnings=tuple(omitted)) if omitted else draft
     description = draft.description or Document(())
     note = Panel("warning", tuple(Paragraph((Text(line),)) for line in failed))
     return replace(
         draft,
         description=truncate(Document((note, *description.blocks))),
-        warnings=tuple(failed),
+        warnings=(*failed, *omitted),
     )
-
-
-def failure_note(template: str, error: Exception, instead: str) -> str:
-    """The note of a template that failed for this alert: which, why, what was used instead."""
-    message = " ".join(str(error).split())
-    if len(message) > _MAX_ERROR:
-        message = message[:_MAX_ERROR] + "…"
-    return f"ticketbridge: the template {template!r} failed for this alert ({message}); {instead}."

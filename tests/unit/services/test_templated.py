@@ -17,6 +17,7 @@ from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import Marker
 from ticketbridge.render import SUMMARY_LIMIT, adf_to_text, to_adf, to_wiki
 from ticketbridge.render.builtin import BUILTIN_TEMPLATES
+from ticketbridge.rules import Router
 from ticketbridge.services.templated import TemplateComposer
 
 WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -179,3 +180,94 @@ def test_every_builtin_renders_an_alert_without_attributes(name: str) -> None:
     assert draft.summary
     assert draft.description is not None
     assert to_adf(draft.description)["content"]
+
+
+# Per-alert route values (issue 13 item 2): templated labels, components, assignee and due
+# date; a value that renders empty is left out with a warning, never sent as `''`.
+
+
+def draft_for(config_text: str, alert: Alert) -> Any:
+    config = load_config(text=config_text)
+    route: Route = Router(config).route(alert)
+    return TemplateComposer.from_config(config).draft(alert, route, TICKET)
+
+
+ROUTE = """
+defaults:
+  labels: [ticketbridge, "{{ alert.attributes.policy_name }}"]
+routes:
+  - name: r
+    when: "true"
+    template: builtin/security_alert
+    labels: ["{{ alert.attributes.category | default('') }}"]
+    components: ["{{ alert.attributes.system }}", Core]
+    assignee: "{{ alert.attributes.assignedTo | default('') }}"
+    fields:
+      Risk: "{{ alert.attributes.risk | default('') }}"
+      Team: ops
+"""
+
+
+def test_labels_components_and_assignee_are_rendered_per_alert() -> None:
+    alert = make_alert(
+        policy_name="PII Guard", category="data leak", system="Gateway", assignedTo="ann", risk="9"
+    )
+    draft = draft_for(ROUTE, alert)
+    assert draft.labels == ("ticketbridge", "PII-Guard", "data-leak")  # no spaces in Jira
+    assert draft.components == ("Gateway", "Core")
+    assert draft.assignee == "ann"
+    assert draft.warnings == ()
+
+
+def test_values_that_render_empty_are_left_out_with_a_warning_not_sent_empty() -> None:
+    draft = draft_for(ROUTE, make_alert(policy_name="pii", system="Gateway"))
+    assert draft.labels == ("ticketbridge", "pii")
+    assert draft.assignee is None
+    assert draft.fields == {"Team": "ops"}  # not {"Risk": ""}
+    assert len(draft.warnings) == 3
+    assert any("fields.Risk" in w and "rendered empty" in w for w in draft.warnings)
+    assert draft.description is not None  # a warning only: no panel in the issue
+    assert "rendered empty" not in adf_to_text(to_adf(draft.description))
+
+
+def test_a_value_failing_for_an_alert_is_left_out_with_a_note() -> None:
+    draft = draft_for(ROUTE, make_alert(policy_name="pii"))  # no `system`: undefined
+    assert draft.components == ("Core",)
+    assert any("'components' failed" in w for w in draft.warnings)
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("2026-12-24", date(2026, 12, 24)),
+        ("2026-12-24T23:30:00-05:00", date(2026, 12, 25)),  # its date in defaults.timezone
+        ("+2d", date(2026, 11, 22)),  # a duration counts from occurred_at, as an SLA does
+        ("", None),
+    ],
+)
+def test_a_templated_due_date_is_an_iso_date_or_a_duration(due: str, expected: date | None) -> None:
+    text = 'routes:\n  - name: r\n    due: "{{ alert.attributes.dueDate }}"\n'
+    assert draft_for(text, make_alert(dueDate=due)).due_date == expected
+
+
+def test_a_due_date_that_is_neither_is_left_out_with_a_note() -> None:
+    text = 'routes:\n  - name: r\n    due: "{{ alert.attributes.dueDate }}"\n'
+    draft = draft_for(text, make_alert(dueDate="soon"))
+    assert draft.due_date is None
+    assert any("neither an ISO date nor a duration" in w for w in draft.warnings)
+
+
+@pytest.mark.parametrize(
+    ("block", "key"),
+    [
+        ("defaults:\n  labels: ['{{ alert.title ']\n", "defaults.labels"),
+        ("routes:\n  - {name: r, components: ['{% if %}']}\n", "routes[0].components"),
+        ("routes:\n  - {name: r, assignee: '{{ alert. }}'}\n", "routes[0].assignee"),
+        ("routes:\n  - {name: r, due: '{{ alert.attributes.x '}\n", "routes[0].due"),
+    ],
+)
+def test_config_check_refuses_a_syntax_error_in_a_templated_value(block: str, key: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(text=block)
+    [problem] = raised.value.problems
+    assert (problem.path, problem.message.split(":")[0]) == (key, "syntax error")
