@@ -439,3 +439,27 @@ def test_sync_alert_on_jira_server(datacenter: JiraServer) -> None:
     assert "6 occurrences" in fields["description"]
     assert "||Field||Value||" in fields["description"]
     assert [i["key"] for i in datacenter.issues()] == ["OPS-1"]
+
+
+def test_a_rule_with_a_library_template_renders_a_templated_assignee(cloud: JiraServer) -> None:
+    handler = _handler(cloud)
+    handler.configure_rule(
+        name="Owned hallucinations",
+        trigger="confidence < 0.5",
+        action={
+            "type": "create_jira_issue",
+            "project_key": "OPS",
+            "assignee": "{{ alert.attributes.owner }}",  # issue 13 item 2: per-alert values
+            "template": "hallucination_bug",
+        },
+    )
+    _define_seed_template()
+    made = handler.create_issue_from_alert(
+        alert={**_ALERT_DATA, "owner": "admin@example.com"}, project_key="SEC"
+    )
+    handler.close()
+
+    assert made is not None
+    assignee = cloud.issue(made.key)["fields"]["assignee"]
+    assert assignee is not None
+    assert assignee["emailAddress"] == "admin@example.com"

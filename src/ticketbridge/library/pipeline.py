@@ -98,25 +98,28 @@ class LibraryComposer:
             template = find_template(route.template)
         except ConfigError as error:  # the script's mistake, not the alert's
             raise PermanentError(f"template {route.template!r}: {error}") from None
+        # The route's own values (labels, assignee, fields…: templates too) rendered as `serve`
+        # renders them; the default issue when the library template fails for this alert.
+        plain = self._templated.draft(alert, replace(route, template=None), ticket)
         try:
             rendered = template.render_fields(context)
         except ConfigError as error:
             # The alert's data made it fail: whoever controls that data must not be able to
             # cost the ticket (issue 11, item 3). The default issue, with a note saying so.
-            plain = self._templated.draft(alert, replace(route, template=None), ticket)
             note = failure_note(route.template, error, "the default issue is used")
-            return with_failure_note(plain, [note])
+            return with_failure_note(plain, [note], plain.warnings)
         marker = Marker(ticket.marker_key)
         draft = draft_from_fields(route.project, route.issue_type, rendered, marker=marker)
         return replace(
             draft,
             priority=route.priority or draft.priority,
-            labels=tuple(dict.fromkeys([*route.labels, *draft.labels])),
-            components=draft.components or route.components,
-            assignee=route.assignee or draft.assignee,
-            due_date=route.due_date or draft.due_date,
+            labels=tuple(dict.fromkeys([*plain.labels, *draft.labels])),
+            components=draft.components or plain.components,
+            assignee=plain.assignee or draft.assignee,
+            due_date=plain.due_date or draft.due_date,
             parent=draft.parent,
-            fields={**route.fields, **draft.fields},
+            fields={**plain.fields, **draft.fields},
+            warnings=plain.warnings,
         )
 
 
