@@ -123,6 +123,7 @@ def test_make_run_flow(dev: tuple[DevProcess, int, int], tmp_path: Path) -> None
     assert pasted.returncode == 0, pasted.stderr
     answer = json.loads(pasted.stdout)
     assert answer["results"][0]["decision"] == "create"
+    assert answer["results"][0]["ticket"]["key"] == "OPS-1"  # ?wait=ticket: the demo shows it
     assert emulator_issues(emulator_port, expected=1) == ["OPS-1"]
 
     alerts = [

@@ -1,10 +1,11 @@
 """`POST /v1/alerts` and `POST /v1/sources/{source}`: the ways alerts come in.
 
 Both answer 202 only after the alerts are committed; the decider decides them after (with
-`?wait=true` on `/v1/alerts`, before the answer). The caller is authenticated before a byte
-of the body is read (`api.bodies`); the body is read raw (not through a FastAPI body model):
-the intake services own alert validation (field paths like `[3].severity`), and alerts keep
-unknown keys whole.
+`?wait=true`, before the answer; with `?wait=ticket`, the answer also waits, for up to 10 s,
+until each ticket's issue key exists: `services.ticket_wait`). The caller is authenticated
+before a byte of the body is read (`api.bodies`); the body is read raw (not through a FastAPI
+body model): the intake services own alert validation (field paths like `[3].severity`), and
+alerts keep unknown keys whole.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 from pydantic_core import to_json
 
 from ticketbridge.api.auth import Authenticator, caller
@@ -27,6 +29,7 @@ from ticketbridge.api.views import ingest_dict
 from ticketbridge.services import IngestResult
 from ticketbridge.services.api_keys import Scope
 from ticketbridge.services.intake import MAX_BATCH
+from ticketbridge.services.ticket_wait import Answer, Wait
 
 _ALERTS_BODY = {
     "required": True,
@@ -90,6 +93,34 @@ ALERT_IN_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 
+_TRUE = frozenset(("true", "1", "yes", "on", "t", "y"))
+_FALSE = frozenset(("false", "0", "no", "off", "f", "n"))
+
+
+def _wait_value(value: object) -> object:
+    """`?wait=` took a boolean before `ticket` existed: its spellings keep their meaning."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return Wait.DECISIONS
+        if lowered in _FALSE:
+            return Wait.COMMIT
+        return lowered
+    return value
+
+
+_WaitQuery = Annotated[
+    Wait,
+    BeforeValidator(_wait_value),
+    Query(
+        description="`false` (default): answer at the commit; the decision follows "
+        "(GET /v1/alerts/{id}). `true`: answer once the alerts are decided (decision, reasons, "
+        "ticket if it exists). `ticket`: also wait, for up to 10 s, until each ticket's issue "
+        "key exists (or its create failed: `ticket_error`); `waited.complete` is false when "
+        "the bound came first."
+    ),
+]
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody},
     403: {"model": ErrorBody},
@@ -104,14 +135,17 @@ def ingest_router(
 ) -> APIRouter:
     router = APIRouter(tags=["alerts"])
 
-    def respond(results: Sequence[IngestResult]) -> Response:
+    def respond(answer: Answer) -> Response:
+        results = answer.results
         _count(metrics, results)
         duplicates = sum(1 for r in results if r.duplicate)
-        body = {
+        body: dict[str, object] = {
             "accepted": len(results) - duplicates,
             "duplicates": duplicates,
             "results": [ingest_dict(i, r) for i, r in enumerate(results)],
         }
+        if answer.wait is Wait.TICKET:
+            body["waited"] = _waited(answer)
         # pydantic-core's serializer: ~3x the json module on answers of 1,000 results
         return Response(to_json(body), status_code=202, media_type="application/json")
 
@@ -129,14 +163,7 @@ def ingest_router(
     )
     async def post_alerts(
         request: Request,
-        wait: Annotated[
-            bool,
-            Query(
-                description="Answer once the alerts are decided (decision, reasons, ticket); "
-                "without it the answer comes at the commit and the decision follows "
-                "(GET /v1/alerts/{id})."
-            ),
-        ] = False,
+        wait: _WaitQuery = Wait.COMMIT,
     ) -> Response:
         body = await read_body(request, authenticated=True, reads=reads)
         granted = caller(request).sources
@@ -153,15 +180,30 @@ def ingest_router(
         "alert is in the source's own name (a `generic` delivery naming another source: 403).",
         max_body_size=MAX_INTAKE_BODY,
     )
-    async def post_native(source: str, request: Request) -> Response:
+    async def post_native(
+        source: str, request: Request, wait: _WaitQuery = Wait.COMMIT
+    ) -> Response:
         try:
             delivery = container.sources.open(source, request.headers, dict(request.query_params))
         except LookupError as exc:
             return error_response(404, "unknown_source", f"unknown source {source!r}: {exc}")
         body = await read_body(request, authenticated=delivery.authenticated, reads=reads)
-        return respond(await container.sources.ingest(delivery, body))
+        return respond(await container.sources.ingest(delivery, body, wait))
 
     return router
+
+
+def _waited(answer: Answer) -> dict[str, object]:
+    """`?wait=ticket`: whether every issue key (or the error of a dead create) is in the answer,
+    or the bound came first (the creates go on in the outbox)."""
+    limit = answer.limit.total_seconds()
+    note = (
+        "every ticket's issue exists, or its error is given"
+        if answer.complete
+        else f"stopped waiting after {limit:g} s: issues still being created are not in this "
+        "answer (GET /v1/alerts/{id} shows them once created)"
+    )
+    return {"for": answer.wait.value, "complete": answer.complete, "note": note}
 
 
 def _count(metrics: Metrics, results: Sequence[IngestResult]) -> None:

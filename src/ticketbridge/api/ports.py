@@ -20,10 +20,11 @@ from ticketbridge.api.schemas import (
 )
 from ticketbridge.domain import JobState
 from ticketbridge.domain.records import ApiKey
-from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
+from ticketbridge.services import AlertView, JobView, TicketView
 from ticketbridge.services.audit_intake import GitHubDelivery
 from ticketbridge.services.native_intake import Delivery
 from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage, Page
+from ticketbridge.services.ticket_wait import Answer, Wait
 
 
 class ApiKeyAuth(Protocol):
@@ -38,8 +39,8 @@ class AlertIntake(Protocol):
     """`services.intake.AlertIntake`: `POST /v1/alerts`."""
 
     async def post(
-        self, body: bytes, *, granted: Collection[str], wait: bool = False
-    ) -> Sequence[IngestResult]:
+        self, body: bytes, *, granted: Collection[str], wait: Wait = Wait.COMMIT
+    ) -> Answer:
         """Parse, check the caller speaks for each alert's source, accept. Raises
         `InputError` or `SourceNotGranted`; nothing is stored then."""
         ...
@@ -52,7 +53,7 @@ class NativeIntake(Protocol):
         """Before the body: `LookupError` (unknown source) or `SourceAuthError`."""
         ...
 
-    async def ingest(self, delivery: Delivery, body: bytes) -> Sequence[IngestResult]:
+    async def ingest(self, delivery: Delivery, body: bytes, wait: Wait = Wait.COMMIT) -> Answer:
         """Verify, parse, ingest. Raises `SourceAuthError` (nothing stored), `InputError` or
         `SourceNotGranted`."""
         ...

@@ -45,12 +45,22 @@ class IngestResult(BaseModel):
     duplicate: bool = Field(
         default=False, description="True when (source, id) was already stored: nothing changed."
     )
+    ticket_error: str | None = Field(
+        default=None, description="`?wait=ticket`: why the issue was not created (dead create)."
+    )
+
+
+class Waited(BaseModel):
+    for_: str = Field(alias="for", description="What the answer waited for: `ticket`.")
+    complete: bool = Field(description="False: the bound (10 s) came before every issue key.")
+    note: str
 
 
 class IngestResponse(BaseModel):
     accepted: int
     duplicates: int
     results: list[IngestResult]
+    waited: Waited | None = Field(default=None, description="Only with `?wait=ticket`.")
 
 
 class AlertView(BaseModel):

@@ -14,7 +14,7 @@ def ingest_dict(index: int, result: IngestResult) -> dict[str, object]:
     """One element of POST /v1/alerts' answer (`schemas.IngestResult`, documented in OpenAPI),
     built as a plain dict: the hot path answers up to 1,000 of these per request."""
     key = result.ticket_key
-    return {
+    answer: dict[str, object] = {
         "index": index,
         "source": result.source,
         "id": result.alert_id,
@@ -25,6 +25,9 @@ def ingest_dict(index: int, result: IngestResult) -> dict[str, object]:
         "ticket": {"key": key, "url": result.ticket_url} if key else None,
         "duplicate": result.duplicate,
     }
+    if result.ticket_error is not None:  # `?wait=ticket` only: the key will not come
+        answer["ticket_error"] = result.ticket_error
+    return answer
 
 
 def alert_body(view: AlertView) -> schemas.AlertView:

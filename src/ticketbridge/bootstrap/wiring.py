@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from collections.abc import (
     AsyncIterator,
     Callable,
@@ -32,7 +33,7 @@ from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
-from ticketbridge.clock import system_clock
+from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
@@ -62,6 +63,7 @@ from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.templated import TemplateComposer
+from ticketbridge.services.ticket_wait import WaitingIngest
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
@@ -197,6 +199,7 @@ async def open_container(
     seams: tuple[RouteSeam, IssueComposer] | None = None,
     jira_fallback: StoredConnection | None = None,
     clock: Clock = system_clock,
+    ticket_wait: tuple[Monotonic, Sleep] | None = None,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 
@@ -206,7 +209,8 @@ async def open_container(
     carries (TICKETBRIDGE_JOB_*); `seams` replaces the configuration's routing and templates
     (the library's: the call's target, its own templates); `jira_fallback` is the Jira when
     neither ticketbridge.yaml nor a stored connection names one (`ticketbridge dev`'s emulator);
-    `clock` is what every service and the API read the time from (tests: a virtual one).
+    `clock` is what every service and the API read the time from (tests: a virtual one);
+    `ticket_wait`: the monotonic clock and sleep `?wait=ticket` is bounded with (tests: virtual).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics(sources={*SOURCES, *config.sources})  # any other source counts as other
@@ -253,6 +257,8 @@ async def open_container(
         else None
     )
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
+    monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
+    waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
     try:
         yield Container(
             settings=settings,
@@ -261,8 +267,8 @@ async def open_container(
             metrics=metrics,
             api_keys=ApiKeys(uow, clock),
             ingest=ingest,
-            intake=AlertIntake(ingest, clock, fingerprint_fields=pipeline.fingerprint_fields),
-            sources=NativeIntake(ingest, config.sources, clock),
+            intake=AlertIntake(waiting, clock, fingerprint_fields=pipeline.fingerprint_fields),
+            sources=NativeIntake(waiting, config.sources, clock),
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, clock),
             health=DatabaseHealth(database),

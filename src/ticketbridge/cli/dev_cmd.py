@@ -152,7 +152,7 @@ async def _announce(
 def demo_curl(base_url: str, token: str) -> str:
     body = json.dumps(_DEMO_ALERT, separators=(",", ":"))
     return (
-        f"curl -sS -X POST '{base_url}/v1/alerts?wait=true'"
+        f"curl -sS -X POST '{base_url}/v1/alerts?wait=ticket'"
         f" -H {shlex.quote('Authorization: Bearer ' + token)}"
         f" -H 'Content-Type: application/json' -d {shlex.quote(body)}"
     )

@@ -39,6 +39,7 @@ class IngestResult:
     ticket_key: str | None
     ticket_url: str | None
     duplicate: bool  # True: seen before, nothing was changed
+    ticket_error: str | None = None  # `?wait=ticket`: why the issue will not come
 
 
 class IngestService:

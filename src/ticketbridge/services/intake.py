@@ -25,8 +25,7 @@ from typing import Any
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Alert
 from ticketbridge.errors import Problem, SourceNotGranted
-from ticketbridge.services.accepting import AcceptingIngest
-from ticketbridge.services.ingest import IngestResult
+from ticketbridge.services.ticket_wait import Answer, Wait, WaitingIngest
 from ticketbridge.sources._parsing import MAX_BATCH as MAX_BATCH  # the API's batch limit too
 from ticketbridge.sources._parsing import load_json
 from ticketbridge.sources.generic import alert_from_entry, parse_alert_json
@@ -99,7 +98,7 @@ class AlertIntake:
 
     def __init__(
         self,
-        accepting: AcceptingIngest,
+        accepting: WaitingIngest,
         clock: Clock,
         *,
         fingerprint_fields: Mapping[str, Sequence[str]],
@@ -111,13 +110,13 @@ class AlertIntake:
         self._max_batch = max_batch
 
     async def post(
-        self, body: bytes, *, granted: Collection[str], wait: bool = False
-    ) -> list[IngestResult]:
+        self, body: bytes, *, granted: Collection[str], wait: Wait = Wait.COMMIT
+    ) -> Answer:
         """Parse (`InputError` naming every bad field), check the sources
-        (`SourceNotGranted`), accept; with `wait`, answer with the decisions."""
+        (`SourceNotGranted`), accept; answer once what `wait` waits for is there."""
         data = load_json(body)
         alerts = parse_alerts(
             data, now=self._clock(), fingerprint_fields=self._fields, max_batch=self._max_batch
         )
         check_granted(alerts, granted, listed=isinstance(data, list))
-        return await self._accepting.ingest(alerts, wait=wait)
+        return await self._accepting.ingest(alerts, wait)

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 
 from ticketbridge.clock import Clock
 from ticketbridge.config import SourceConfig
-from ticketbridge.services.accepting import AcceptingIngest
-from ticketbridge.services.ingest import IngestResult
 from ticketbridge.services.intake import check_granted
+from ticketbridge.services.ticket_wait import Answer, Wait, WaitingIngest
 from ticketbridge.sources import SOURCES, SourceAuthConfig, precheck, verify
 
 
@@ -59,7 +58,7 @@ def open_delivery(
 
 class NativeIntake:
     def __init__(
-        self, accepting: AcceptingIngest, sources: Mapping[str, SourceConfig], clock: Clock
+        self, accepting: WaitingIngest, sources: Mapping[str, SourceConfig], clock: Clock
     ) -> None:
         self._accepting = accepting
         self._sources = sources
@@ -74,9 +73,10 @@ class NativeIntake:
             raise LookupError(f"alert sources are: {known}")
         return open_delivery(source, self._sources.get(source), headers, query, self._clock)
 
-    async def ingest(self, delivery: Delivery, body: bytes) -> list[IngestResult]:
+    async def ingest(self, delivery: Delivery, body: bytes, wait: Wait = Wait.COMMIT) -> Answer:
         """Verify (`SourceAuthError`: nothing stored), parse (`InputError` naming the field),
-        check every alert is in the source's name (`SourceNotGranted`), accept."""
+        check every alert is in the source's name (`SourceNotGranted`), accept; answer once
+        what `wait` waits for is there."""
         delivery.body_verified(body, self._clock)
         parse = SOURCES[delivery.source].parse_alerts
         assert parse is not None, "open() admits alert sources only"
@@ -84,4 +84,4 @@ class NativeIntake:
         fields = configured.fingerprint if configured else None
         alerts = parse(body, received_at=self._clock(), fingerprint_fields=fields)
         check_granted(alerts, {delivery.source}, listed=len(alerts) > 1)  # [i]: the i-th alert
-        return list(await self._accepting.ingest(alerts)) if alerts else []
+        return await self._accepting.ingest(alerts, wait) if alerts else Answer([], wait)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from ticketbridge import bootstrap
+from ticketbridge.clock import Monotonic, Sleep
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import load_settings
 from ticketbridge.services import Clock, WorkerSettings
@@ -55,10 +56,12 @@ async def open_api(
     worker: WorkerSettings | None = None,
     environment: Mapping[str, str] | None = None,
     clock: Clock | None = None,
+    ticket_wait: tuple[Monotonic, Sleep] | None = None,
 ) -> AsyncIterator[Api]:
     """The app on `database_url` (default: SQLite in `tmp_path`), with one key per scope; its
     workers settle at once unless `worker` says otherwise; `environment`: more
-    `TICKETBRIDGE_*` settings, as the process environment gives them."""
+    `TICKETBRIDGE_*` settings, as the process environment gives them; `ticket_wait`: the
+    monotonic clock and sleep bounding `?wait=ticket` (a `VirtualTime` and its sleep)."""
     url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}"
     base = {"TICKETBRIDGE_DATABASE_URL": url, "TICKETBRIDGE_DATA_DIR": str(tmp_path)}
     settings = load_settings({**base, **(environment or {})})
@@ -66,7 +69,9 @@ async def open_api(
     settle = worker or WorkerSettings(
         settle_delay=timedelta(0), idle_sleep=timedelta(milliseconds=10)
     )
-    timing = {"clock": clock} if clock is not None else {}
+    timing: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    if ticket_wait is not None:
+        timing["ticket_wait"] = ticket_wait
     async with bootstrap.open_container(
         settings,
         config,
