@@ -93,9 +93,13 @@ def _route_stdlib_to(writer: LogWriter, level: str) -> None:
     root.setLevel(level)
     # uvicorn's own logging set-up (when something ran it with its defaults) would write its
     # records itself, unredacted: they come through ours instead.
+    # A dictConfig before us may also have disabled them or raised their level: undone too.
     for server in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(server).handlers.clear()
-        logging.getLogger(server).propagate = True
+        logger = logging.getLogger(server)
+        logger.handlers.clear()
+        logger.propagate = True
+        logger.disabled = False
+        logger.setLevel(logging.NOTSET)
     # Per-request lines of the HTTP client and migration chatter drown what matters.
     for noisy in ("httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -61,3 +61,15 @@ def test_records_are_written_by_the_writer_thread_not_by_the_caller() -> None:
         logs.text()
     assert stream.writers
     assert threading.current_thread().name not in stream.writers
+
+
+def test_uvicorn_records_arrive_even_after_a_set_up_that_silenced_them() -> None:
+    """A configuration before ours may have disabled uvicorn's error logger or raised its
+    level: its "Exception in ASGI application" records must still reach (redacted) our log."""
+    server = logging.getLogger("uvicorn.error")
+    server.disabled = True
+    server.setLevel(logging.CRITICAL)
+    with captured_logs("json") as logs:
+        server.error("Exception in ASGI application")
+        text = logs.text()
+    assert "Exception in ASGI application" in text
