@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from support.processes import free_port
+from support.processes import clean_env, free_port, running
 from ticketbridge.storage import Database
 
 OLD_SITE = "cloud:5b10a2844c20165700ede21g-test-site"
@@ -26,23 +23,13 @@ OLD_SITE = "cloud:5b10a2844c20165700ede21g-test-site"
 def production(tmp_path: Path) -> Iterator[str]:
     """A Cloud emulator served by a process of its own: the site the connection now names."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jira_emulator", "--port", str(port), "--cloud-id", "prod-1"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "jira_emulator", "--port", str(port), "--cloud-id", "prod-1"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{url}/_emulator/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    ready = f"{url}/_emulator/health"
+    with running(
+        command, ready_url=ready, env=clean_env({}), cwd=tmp_path, log=tmp_path / "emu.log"
+    ):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture
