@@ -361,7 +361,9 @@ class OutboxProcessor:
                 if not await uow.outbox.complete(item.job.id, self.owner, now):
                     continue
                 if ref is not None:
-                    created = IssueCreated(ref.id, ref.key, ref.url, await self._site.current())
+                    # The site this round checked before it wrote: no request or second
+                    # transaction inside this one.
+                    created = IssueCreated(ref.id, ref.key, ref.url, self._site.checked)
                     await self._apply(uow, item, created, now)
                 await _record_warnings(uow, item)
                 await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)

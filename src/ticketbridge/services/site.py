@@ -44,6 +44,11 @@ class SiteBinding:
         self._provider = provider
         self._checked: str | None = None
 
+    @property
+    def checked(self) -> str | None:
+        """The site `current()` last found the store's tickets to belong to (no I/O)."""
+        return self._checked
+
     async def report(self) -> SiteReport:
         current = await self._provider.site_id()
         async with self._uow() as uow:
