@@ -20,6 +20,7 @@ from ticketbridge.domain import (
     Route,
     Ticket,
 )
+from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
 from ticketbridge.providers.base import IssueDraft
@@ -258,3 +259,16 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class ObservationSink(Protocol):
+    """Applies what Jira said about our issues (two-way sync): the one entry point for webhook
+    deliveries and reconcile alike. Implemented in `services` (issue 14); each observation is
+    applied in order of its watermark, stale ones are recorded and skipped, and the result
+    says per observation what happened."""
+
+    async def observe(self, observations: Sequence[IssueObservation]) -> list[ObservedOutcome]: ...
+
+
+ObservedOutcome = Literal["applied", "stale", "echo", "unknown_issue", "unchanged"]
+"""What applying one observation did (the delivery log shows it)."""
