@@ -6,7 +6,7 @@ layer compiles and type-checks the expressions, the render layer compiles the te
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -22,6 +22,7 @@ from pydantic import (
 from ticketbridge.config.durations import Duration
 from ticketbridge.domain import RecurAfterDone, RepeatMode, RouteAction, defaults
 from ticketbridge.domain.severity import Severity
+from ticketbridge.domain.states import TemplateFormat
 
 
 class StrictModel(BaseModel):
@@ -93,7 +94,7 @@ class TemplateConfig(StrictModel):
 
     summary: str = "{{ alert.title }}"
     description: str = "{{ alert.description }}"
-    format: Literal["markdown", "wiki"] = "markdown"
+    format: TemplateFormat = "markdown"
 
 
 class Defaults(StrictModel):

@@ -21,7 +21,7 @@ from datetime import datetime
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.decision import Decision, DecisionKind, TicketPolicy
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
-from ticketbridge.domain.states import AlertState, JobKind, TicketStatus
+from ticketbridge.domain.states import AlertState, JobKind, StatusCategory, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
 _OPENING = (DecisionKind.CREATE, DecisionKind.NEW_LINKED)
@@ -149,7 +149,7 @@ class IssueMoved:
     """What Jira says the issue's status is: read by a reopen or resolve write, or (two-way
     sync) told by Jira. `resolution` as Jira spells it, None when not done."""
 
-    status_category: str
+    status_category: StatusCategory
     resolution: str | None
     at: datetime
 
@@ -256,7 +256,11 @@ def _digested(ticket: Ticket, written: DigestWritten, policy: TicketPolicy) -> S
 
 
 def _moved(
-    ticket: Ticket, category: str, resolution: str | None, at: datetime, policy: TicketPolicy
+    ticket: Ticket,
+    category: StatusCategory,
+    resolution: str | None,
+    at: datetime,
+    policy: TicketPolicy,
 ) -> Ticket:
     """The issue is in a status of `category` (new | indeterminate | done) with `resolution`:
     done means an outcome (`sync.resolutions`) and a done time (kept when it already was)."""

@@ -11,6 +11,8 @@ Flavor = Literal["cloud", "datacenter"]
 """Which Jira: Cloud (REST v3, ADF) or Data Center (REST v2, wiki markup)."""
 StatusCategory = Literal["new", "indeterminate", "done"]
 """Jira's `statusCategory.key`: statuses are mapped by their category, never by name (SPEC §6)."""
+TemplateFormat = Literal["markdown", "wiki"]
+"""The markup a template is written in: markdown (rendered to ADF or wiki) or Jira wiki markup."""
 
 
 class AlertState(StrEnum):

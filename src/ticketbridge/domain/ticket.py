@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ticketbridge.domain.grouping import IssueLink
-from ticketbridge.domain.states import AlertState, TicketStatus
+from ticketbridge.domain.states import AlertState, StatusCategory, TicketStatus
 
 
 def marker_key(fingerprint: str, generation: int) -> str:
@@ -33,7 +33,7 @@ class Ticket:
     issue_id: str | None = None
     issue_key: str | None = None
     issue_url: str | None = None
-    status_category: str | None = None  # Jira statusCategory.key: new | indeterminate | done
+    status_category: StatusCategory | None = None
     resolution: str | None = None  # Jira's resolution name, as Jira spells it
     outcome: AlertState | None = None  # resolved | false_positive | accepted once done
     done_at: datetime | None = None

@@ -5,6 +5,7 @@ into the `Document` model, which `to_adf` turns into schema-valid ADF and `to_wi
 wiki markup.
 """
 
+from ticketbridge.domain.states import TemplateFormat
 from ticketbridge.render.adf import adf_and_size, adf_size, adf_to_text, to_adf
 from ticketbridge.render.document import (
     Block,
@@ -41,7 +42,7 @@ from ticketbridge.render.limits import (
     wiki_measure,
 )
 from ticketbridge.render.markdown import md_escape, parse_markdown
-from ticketbridge.render.templates import CompiledTemplate, TemplateEngine, TemplateFormat
+from ticketbridge.render.templates import CompiledTemplate, TemplateEngine
 from ticketbridge.render.text import to_text
 from ticketbridge.render.wiki import to_wiki, wiki_escape, wiki_to_text
 from ticketbridge.render.wiki_in import parse_wiki

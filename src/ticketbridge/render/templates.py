@@ -38,12 +38,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.environment import Template
 from jinja2.exceptions import SecurityError
 
+from ticketbridge.domain.states import TemplateFormat
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.render.document import Document, Paragraph, Text
 from ticketbridge.render.markdown import md_escape, parse_markdown
@@ -63,7 +64,6 @@ from ticketbridge.render.skeleton import fill_markdown, placed_values, real_text
 from ticketbridge.render.wiki import wiki_escape
 from ticketbridge.render.wiki_in import parse_wiki
 
-TemplateFormat = Literal["markdown", "wiki"]
 _FORMATS: tuple[TemplateFormat, ...] = ("markdown", "wiki")
 _ESCAPES: dict[TemplateFormat, Escape] = {"markdown": md_escape, "wiki": wiki_escape}
 # How a mention is written in each format (a mention the template does not write goes back to it).
