@@ -16,7 +16,6 @@ from ticketbridge.errors import Problem
 _ENV = "TICKETBRIDGE_"
 
 INACTIVE: dict[Location, str] = {
-    ("sync", "status"): "Jira status changes are not synced back to alerts yet",
     ("sync", "approvals"): "approvals in Jira are not read yet",
     ("sync", "escalate"): "stale tickets are not escalated yet",
     ("sync", "notify"): "no Slack (or other) notification is sent yet",
@@ -24,7 +23,6 @@ INACTIVE: dict[Location, str] = {
     ("callbacks",): "sources are not called back yet",
     ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
     ("audit", "change_risk_field"): "change risk is not read from Jira yet",
-    ("jira", "webhook"): "Jira webhooks are not received yet (no /v1/jira/webhook)",
     ("PUBLIC_URL",): "nothing is registered at the public URL yet",
 }
 """Location in ticketbridge.yaml (or, one upper-case part, TICKETBRIDGE_<part>) → what does not
