@@ -7,8 +7,8 @@ between entering it and `commit()` happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Literal, Protocol
 
@@ -23,6 +23,19 @@ from ticketbridge.domain import (
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
+from ticketbridge.domain.reports import (
+    DayCount,
+    DedupRow,
+    Dimension,
+    Drill,
+    DurationRow,
+    Period,
+    PeriodName,
+    ReportFilter,
+    ReportRow,
+    RouteCounts,
+    TotalRow,
+)
 from ticketbridge.providers.base import IssueDraft
 
 
@@ -224,6 +237,41 @@ class PushEventRepository(Protocol):
         ...
 
 
+class ReportRepository(Protocol):
+    """The report figures, aggregated in the database (`storage.reports`, docs/metrics.md)."""
+
+    async def route_counts(
+        self, period: Period, where: ReportFilter, sla: Mapping[str, timedelta]
+    ) -> list[RouteCounts]: ...
+
+    async def per_day(self, period: Period, where: ReportFilter) -> list[DayCount]: ...
+
+    async def durations(
+        self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
+    ) -> list[DurationRow]: ...
+
+    async def totals(
+        self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
+    ) -> list[TotalRow]: ...
+
+    async def dedup(self, period: Period, where: ReportFilter) -> list[DedupRow]: ...
+
+    async def dead_letters(self, period: Period, where: ReportFilter) -> dict[PeriodName, int]: ...
+
+    async def rows(
+        self,
+        drill: Drill,
+        period: Period,
+        where: ReportFilter,
+        sla: Mapping[str, timedelta],
+        *,
+        limit: int,
+        before: int | None = None,
+    ) -> list[ReportRow]:
+        """The rows behind one figure, newest first (position < `before`)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -243,6 +291,9 @@ class UnitOfWork(Protocol):
 
     @property
     def push_events(self) -> PushEventRepository: ...
+
+    @property
+    def reports(self) -> ReportRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

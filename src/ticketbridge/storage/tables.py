@@ -80,6 +80,9 @@ tickets = Table(
     # The Jira site that holds the issue (migration 0007): nothing is written to another.
     Column("site", String(255)),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
+    # Reports (migration 0012): the periods' ranges.
+    Index("ix_tickets_first_seen", "first_seen"),
+    Index("ix_tickets_done_at", "done_at"),
 )
 
 alerts = Table(
@@ -113,6 +116,18 @@ alerts = Table(
         sqlite_where=text("decision IS NULL"),
         postgresql_where=text("decision IS NULL"),
     ),
+    # Reports (migration 0012): each ticket's opening alert, covered; the received range.
+    Index(
+        "ix_alerts_opening",
+        "ticket_id",
+        "severity",
+        "source",
+        "kind",
+        "route",
+        sqlite_where=text("decision IN ('create', 'new_linked')"),
+        postgresql_where=text("decision IN ('create', 'new_linked')"),
+    ),
+    Index("ix_alerts_received", "received_at"),
 )
 
 outbox_jobs = Table(
@@ -136,6 +151,12 @@ outbox_jobs = Table(
     Column("hint", Text),
     Index("ix_outbox_state_due", "state", "next_attempt_at"),
     Index("ix_outbox_ordering", "ordering_key", "id"),
+    Index(  # reports (migration 0012): jobs that died in a period
+        "ix_outbox_dead_updated",
+        "updated_at",
+        sqlite_where=text("state = 'dead'"),
+        postgresql_where=text("state = 'dead'"),
+    ),
 )
 
 fingerprint_leases = Table(
