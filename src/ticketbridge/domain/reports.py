@@ -107,6 +107,20 @@ BUCKET_BOUNDS: dict[Bucket, tuple[timedelta | None, timedelta | None]] = {
 }
 """Age bounds (older than, at most): a ticket 5 days and 1 hour old is in 6-10."""
 
+COUNTED: tuple[tuple[Metric, Bucket | None], ...] = (
+    (Metric.CREATED, None),
+    (Metric.RESOLVED, None),
+    (Metric.BACKLOG, None),
+    *((Metric.BACKLOG, b) for b in Bucket),
+    *((m, None) for m in TICKET_COUNTS[3:]),
+)
+"""Every ticket count of a summary (a backlog per age bucket too), in the order shown."""
+
+
+def count_key(metric: Metric, bucket: Bucket | None) -> str:
+    return metric.value if bucket is None else f"{metric.value}:{bucket.value}"
+
+
 PeriodName = Literal["current", "previous"]
 
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Severity
 from ticketbridge.domain.reports import (
+    COUNTED,
     DAY,
     DURATION_DIMENSIONS,
     MAX_DAYS,
@@ -34,12 +35,14 @@ from ticketbridge.domain.reports import (
     ReportFilter,
     RouteCounts,
     Spread,
+    count_key,
 )
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.services.ports import UnitOfWorkFactory
 from ticketbridge.services.queries import Page, decode_cursor, page_of
 
 EXPORT_PAGE = 1000
+VERIFICATION = (Dimension.STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
 
 
 @dataclass(frozen=True)
@@ -198,27 +201,27 @@ class ReportService:
                 return out.getvalue()
             cursor = page.next_cursor
 
-    async def verification_report(
+    async def totals_report(
         self,
         days: int = 7,
         where: ReportFilter = ReportFilter(),  # noqa: B008 (frozen: never mutated)
+        dimensions: Sequence[Dimension] = VERIFICATION,
     ) -> dict[str, object]:
-        """The TruthVouch seed's `generate_jira_verification_report(days)`: tickets created in
-        the last `days` days, totalled by status, priority and assignee (one statement)."""
+        """Tickets created in the last `days` days, totalled per dimension (one statement).
+        By status, priority and assignee it is the TruthVouch seed's
+        `generate_jira_verification_report(days)`, key for key."""
         period = period_for(days, self._clock())
-        chosen = (Dimension.STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
         async with self._uow_factory() as uow:
-            rows = await uow.reports.totals(period, where, chosen)
-        by: dict[Dimension, dict[str, int]] = {d: {} for d in chosen}
-        for row in rows:
+            rows = await uow.reports.totals(period, where, dimensions)
+        by: dict[Dimension, dict[str, int]] = {d: {} for d in dimensions}
+        for row in sorted(rows, key=lambda r: (-r.count, r.key)):
             if row.period == "current":
                 by[row.dimension][row.key] = row.count
+        total = sum(next(iter(by.values()), {}).values())
         return {
             "period": f"Last {days} days",
-            "total_issues": sum(by[Dimension.STATUS].values()),
-            "by_status": by[Dimension.STATUS],
-            "by_priority": by[Dimension.PRIORITY],
-            "by_assignee": by[Dimension.ASSIGNEE],
+            "total_issues": total,
+            **{f"by_{d.value}": counts for d, counts in by.items()},
         }
 
 
@@ -228,8 +231,8 @@ def _view(period: Period) -> PeriodView:
 
 
 def _counts(routes: Sequence[RouteCounts], dead: Mapping[PeriodName, int]) -> list[Count]:
-    current: dict[str, int] = defaultdict(int)
-    previous: dict[str, int] = defaultdict(int)
+    current = dict.fromkeys((count_key(m, b) for m, b in COUNTED), 0)
+    previous = dict(current)
     for route in routes:
         for key, value in route.current.items():
             current[key] += value

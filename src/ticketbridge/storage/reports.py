@@ -22,9 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain.reports import (
+    COUNTED,
     ROWS,
-    TICKET_COUNTS,
-    Bucket,
     DayCount,
     DedupRow,
     Dimension,
@@ -38,6 +37,7 @@ from ticketbridge.domain.reports import (
     RouteCounts,
     Spread,
     TotalRow,
+    count_key,
 )
 from ticketbridge.storage.report_queries import (
     PERIODS,
@@ -52,12 +52,6 @@ from ticketbridge.storage.report_queries import (
 )
 from ticketbridge.storage.report_spread import spread_query
 from ticketbridge.storage.tables import alerts, outbox_jobs
-
-_COUNTED = [(m, None) for m in TICKET_COUNTS] + [(Metric.BACKLOG, b) for b in Bucket]
-
-
-def count_key(metric: Metric, bucket: Bucket | None) -> str:
-    return metric.value if bucket is None else f"{metric.value}:{bucket.value}"
 
 
 def _count(condition: ColumnElement[bool]) -> Any:
@@ -82,14 +76,14 @@ class SqlReports:
         columns = [
             _count(self._conditions(f, period, which, sla).of(m, b)).label(f"c{n}")
             for which in PERIODS
-            for n, (m, b) in enumerate(_COUNTED)
+            for n, (m, b) in enumerate(COUNTED)
         ]
         result = await self._conn.execute(select(f.c.route, *columns).group_by(f.c.route))
         counted: list[RouteCounts] = []
         for row in result:
             values = [int(v or 0) for v in row[1:]]
-            half = len(_COUNTED)
-            keys = [count_key(m, b) for m, b in _COUNTED]
+            half = len(COUNTED)
+            keys = [count_key(m, b) for m, b in COUNTED]
             counted.append(
                 RouteCounts(
                     row.route,

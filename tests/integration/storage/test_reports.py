@@ -119,7 +119,7 @@ async def test_filters_narrow_every_figure(loaded: Database) -> None:
 
 
 async def test_verification_report_reproduces_the_seed(loaded: Database) -> None:
-    report = await _service(loaded).verification_report(7, ReportFilter(project="OPS"))
+    report = await _service(loaded).totals_report(7, ReportFilter(project="OPS"))
     assert report == {
         "period": "Last 7 days",
         "total_issues": 3,
@@ -156,6 +156,7 @@ async def _all_rows(service: ReportService, drill: Drill) -> list[dict[str, obje
 
 async def test_no_data_gives_zeros_and_empty_spreads(database: Database) -> None:
     summary = await _service(database).summary(30)
+    assert len(summary.counts) == len(EXPECTED)  # every figure, each at 0
     assert all((c.current, c.previous) == (0, 0) for c in summary.counts)
     assert summary.durations[0].current.median is None
     assert [r.current for r in summary.rates if r.route == ""] == [None, None, None]
