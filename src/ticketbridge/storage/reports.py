@@ -4,6 +4,7 @@ rows behind any figure a page at a time (keyset, newest first). Conditions: repo
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -78,7 +80,16 @@ class SqlReports:
             for which in PERIODS
             for n, (m, b) in enumerate(COUNTED)
         ]
-        result = await self._conn.execute(select(f.c.route, *columns).group_by(f.c.route))
+        since = at(period.previous_start)
+        relevant = or_(  # what any count can include: recent, done recently, or open
+            f.c.first_seen >= since,
+            f.c.done_at >= since,
+            f.c.status_category.is_(None),
+            f.c.status_category != "done",
+            f.c.reopens_current + f.c.reopens_previous > 0,
+        )
+        query = select(f.c.route, *columns).where(relevant).group_by(f.c.route)
+        result = await self._conn.execute(query)
         counted: list[RouteCounts] = []
         for row in result:
             values = [int(v or 0) for v in row[1:]]
@@ -113,17 +124,28 @@ class SqlReports:
         self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
     ) -> list[DurationRow]:
         """Time to resolution (done_at − occurred_at of the first alert): median and p90 of the
-        tickets resolved in each period, overall and per dimension (one statement)."""
+        tickets resolved in each period, overall and per dimension (one statement: the
+        resolved tickets read once, then ranked per breakdown)."""
         f = facts(period, where)
         current = self._conditions(f, period, "current", {}).of(Metric.RESOLVED)
         previous = self._conditions(f, period, "previous", {}).of(Metric.RESOLVED)
-        which = case((current, "current"), else_="previous").label("period")
-        secs = self._dialect.seconds(f.c.done_at, f.c.first_seen).label("secs")
-        overall: tuple[str, ColumnElement[str]] = ("all", literal("", String))
-        groups = [overall, *((d.value, dimension_key(f.c, d)) for d in dimensions)]
+        resolved = (
+            select(
+                *(dimension_key(f.c, d).label(d.value) for d in dimensions),
+                case((current, "current"), else_="previous").label("period"),
+                self._dialect.seconds(f.c.done_at, f.c.first_seen).label("secs"),
+            )
+            .where(_spanning(f.c.done_at, period), current | previous)
+            .cte("resolved")
+        )
+        overall: tuple[str, Any] = ("all", literal("", String))
+        groups = [overall, *((d.value, resolved.c[d.value]) for d in dimensions)]
         parts = [
-            select(literal(name, String).label("dimension"), key.label("key"), which, secs).where(
-                current | previous
+            select(
+                literal(name, String).label("dimension"),
+                key.label("key"),
+                resolved.c.period,
+                resolved.c.secs,
             )
             for name, key in groups
         ]
@@ -139,24 +161,24 @@ class SqlReports:
     async def totals(
         self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
     ) -> list[TotalRow]:
-        """Tickets created in each period per value of each dimension (one statement)."""
+        """Tickets created in each period per value of each dimension (one statement: the
+        tickets counted once per combination of values, summed per dimension here)."""
+        if not dimensions:
+            return []
         f = facts(period, where)
         current = self._conditions(f, period, "current", {}).of(Metric.CREATED)
         previous = self._conditions(f, period, "previous", {}).of(Metric.CREATED)
-        which = case((current, "current"), else_="previous")
-        parts = [
-            select(
-                literal(dimension.value, String).label("dimension"),
-                dimension_key(f.c, dimension).label("key"),
-                which.label("period"),
-            ).where(current | previous)
-            for dimension in dimensions
-        ]
-        if not parts:
-            return []
-        query = _counted(union_all(*parts), "dimension", "key", "period")
-        result = await self._conn.execute(query)
-        return [TotalRow(Dimension(d), str(k), p, int(n)) for d, k, p, n in result]
+        created = select(
+            *(dimension_key(f.c, d).label(d.value) for d in dimensions),
+            case((current, "current"), else_="previous").label("period"),
+        ).where(_spanning(f.c.first_seen, period), current | previous)
+        query = _counted(created, *(d.value for d in dimensions), "period")
+        totals: dict[tuple[Dimension, str, PeriodName], int] = defaultdict(int)
+        for row in await self._conn.execute(query):
+            *keys, which, count = row
+            for dimension, key in zip(dimensions, keys, strict=True):
+                totals[(dimension, str(key), which)] += int(count)
+        return [TotalRow(d, k, p, n) for (d, k, p), n in totals.items()]
 
     async def dedup(self, period: Period, where: ReportFilter) -> list[DedupRow]:
         """Alerts that went to a ticket and the distinct tickets they went to, per route and
@@ -265,6 +287,12 @@ class SqlReports:
         )
         result = await self._conn.execute(query)
         return [ReportRow(int(r.id), _plain(r._mapping)) for r in result]
+
+
+def _spanning(column: Any, period: Period) -> ColumnElement[bool]:
+    """Both periods at once: a range an index serves (the periods' own conditions, ORed, do
+    not reach it)."""
+    return and_(column >= at(period.previous_start), column < at(period.end))
 
 
 def _counted(rows: Any, *keys: str) -> Any:

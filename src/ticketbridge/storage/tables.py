@@ -127,7 +127,14 @@ alerts = Table(
         sqlite_where=text("decision IN ('create', 'new_linked')"),
         postgresql_where=text("decision IN ('create', 'new_linked')"),
     ),
-    Index("ix_alerts_received", "received_at"),
+    Index("ix_alerts_received", "received_at", "route", "ticket_id"),  # covers dedup
+    Index(
+        "ix_alerts_reopens",
+        "received_at",
+        "ticket_id",
+        sqlite_where=text("decision = 'reopen'"),
+        postgresql_where=text("decision = 'reopen'"),
+    ),
 )
 
 outbox_jobs = Table(
