@@ -29,10 +29,10 @@ from typing import Any
 
 from sqlalchemy import event, insert, text
 
-from ticketbridge.bootstrap import uow_factory
 from ticketbridge.domain import defaults
 from ticketbridge.services.reports import ReportService
 from ticketbridge.storage import Database
+from ticketbridge.storage.reports import report_reader
 from ticketbridge.storage.tables import alerts, outbox_jobs, tickets
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
@@ -143,7 +143,7 @@ async def measure(db: Database, days: int, runs: int) -> tuple[list[float], int,
         statements.append(statement)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    service = ReportService(uow_factory(db), lambda: NOW, defaults.DUE)
+    service = ReportService(report_reader(db), lambda: NOW, defaults.DUE)
     timings = []
     try:
         await service.summary(days)  # warm: caches, pool

@@ -67,6 +67,7 @@ from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
+from ticketbridge.storage.reports import report_reader
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
 
@@ -273,7 +274,7 @@ async def open_container(
             sources=NativeIntake(waiting, config.sources, clock),
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, clock),
-            reports=ReportService(uow, clock, config.defaults.due),
+            reports=ReportService(report_reader(database), clock, config.defaults.due),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, live, jira_transport, config.defaults.project),
             audit=AuditIntake(

@@ -8,6 +8,7 @@ between entering it and `commit()` happens whole or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Literal, Protocol
@@ -292,9 +293,6 @@ class UnitOfWork(Protocol):
     @property
     def push_events(self) -> PushEventRepository: ...
 
-    @property
-    def reports(self) -> ReportRepository: ...
-
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -310,6 +308,8 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+ReportReader = Callable[[], AbstractAsyncContextManager[ReportRepository]]
+"""Reports on one read snapshot, outside the writers' queue (storage.reports.report_reader)."""
 
 
 class ObservationSink(Protocol):

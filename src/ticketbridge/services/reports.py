@@ -38,7 +38,7 @@ from ticketbridge.domain.reports import (
     count_key,
 )
 from ticketbridge.errors import InputError, Problem
-from ticketbridge.services.ports import UnitOfWorkFactory
+from ticketbridge.services.ports import ReportReader
 from ticketbridge.services.queries import Page, decode_cursor, page_of
 
 EXPORT_PAGE = 1000
@@ -128,9 +128,9 @@ class ReportService:
     """`GET /v1/reports/summary`, `GET /v1/reports/{metric}`, `ticketbridge report`."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, sla: Mapping[Severity, timedelta]
+        self, reader: ReportReader, clock: Clock, sla: Mapping[Severity, timedelta]
     ) -> None:
-        self._uow_factory = uow_factory
+        self._reader = reader
         self._clock = clock
         self._sla = {severity.value: target for severity, target in sla.items()}
 
@@ -141,8 +141,7 @@ class ReportService:
         dimensions: Sequence[Dimension] = TOTAL_DIMENSIONS,
     ) -> Summary:
         period = period_for(days, self._clock())
-        async with self._uow_factory() as uow:
-            reports = uow.reports
+        async with self._reader() as reports:
             routes = await reports.route_counts(period, where, self._sla)
             days_counted = await reports.per_day(period, where)
             durations = await reports.durations(period, where, DURATION_DIMENSIONS)
@@ -173,8 +172,8 @@ class ReportService:
         """The rows behind one number of the summary with the same `days` and filters."""
         period = period_for(days, self._clock())
         before = decode_cursor(cursor)
-        async with self._uow_factory() as uow:
-            found = await uow.reports.rows(
+        async with self._reader() as reports:
+            found = await reports.rows(
                 drill, period, where, self._sla, limit=limit + 1, before=before
             )
         page = page_of(found, limit, lambda row: row.position)
@@ -211,8 +210,8 @@ class ReportService:
         By status, priority and assignee it is the TruthVouch seed's
         `generate_jira_verification_report(days)`, key for key."""
         period = period_for(days, self._clock())
-        async with self._uow_factory() as uow:
-            rows = await uow.reports.totals(period, where, dimensions)
+        async with self._reader() as reports:
+            rows = await reports.totals(period, where, dimensions)
         by: dict[Dimension, dict[str, int]] = {d: {} for d in dimensions}
         for row in sorted(rows, key=lambda r: (-r.count, r.key)):
             if row.period == "current":

@@ -5,7 +5,8 @@ rows behind any figure a page at a time (keyset, newest first). Conditions: repo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,7 @@ from ticketbridge.domain.reports import (
     TotalRow,
     count_key,
 )
+from ticketbridge.storage.database import Database
 from ticketbridge.storage.report_queries import (
     PERIODS,
     Conditions,
@@ -316,3 +318,14 @@ def _float(value: object) -> float | None:
 
 def _plain(row: RowMapping) -> dict[str, object]:
     return {str(key): value for key, value in row.items()}
+
+
+def report_reader(database: Database) -> Callable[[], AbstractAsyncContextManager[SqlReports]]:
+    """The `services.ports.ReportReader` of `database`: reports on a read snapshot."""
+
+    @asynccontextmanager
+    async def reader() -> AsyncIterator[SqlReports]:
+        async with database.snapshot() as conn:
+            yield SqlReports(conn, postgres=database.dialect == "postgresql")
+
+    return reader

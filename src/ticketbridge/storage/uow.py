@@ -19,7 +19,6 @@ from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
 from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
-from ticketbridge.storage.reports import SqlReports
 from ticketbridge.storage.repositories import SqlTickets
 
 log = structlog.get_logger("ticketbridge.storage")
@@ -31,7 +30,6 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     api_keys: SqlApiKeys
     push_events: SqlPushEvents
-    reports: SqlReports
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -54,7 +52,6 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(conn, postgres=postgres)
         self.api_keys = SqlApiKeys(conn)
         self.push_events = SqlPushEvents(conn, postgres=postgres)
-        self.reports = SqlReports(conn, postgres=postgres)
         return self
 
     async def __aexit__(

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from report_data import NOW, SLA, load
 
-from ticketbridge.bootstrap import uow_factory
 from ticketbridge.domain import Severity
 from ticketbridge.services.report_charts import Chart, charts, report_html
 from ticketbridge.services.reports import ReportService, Summary
 from ticketbridge.storage import Database
+from ticketbridge.storage.reports import report_reader
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "reports"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -28,7 +28,7 @@ async def summary(tmp_path: Path) -> Summary:
     try:
         await load(db)
         service = ReportService(
-            uow_factory(db), lambda: NOW, {Severity(k): v for k, v in SLA.items()}
+            report_reader(db), lambda: NOW, {Severity(k): v for k, v in SLA.items()}
         )
         return await service.summary(7)
     finally:

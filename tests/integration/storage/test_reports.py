@@ -5,6 +5,7 @@ it and to its CSV."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -12,11 +13,11 @@ import itertools
 import pytest
 from report_data import NOW, SLA, T, add_tickets, day, load
 
-from ticketbridge.bootstrap import uow_factory
 from ticketbridge.domain import AlertState, Severity, Ticket, TicketStatus
-from ticketbridge.domain.reports import Bucket, Dimension, Drill, Metric, ReportFilter
+from ticketbridge.domain.reports import Bucket, Dimension, Drill, Metric, Period, ReportFilter
 from ticketbridge.services.reports import ReportService
 from ticketbridge.storage import Database
+from ticketbridge.storage.reports import SqlReports, report_reader
 
 SEVERITY_SLA = {Severity(k): v for k, v in SLA.items()}
 
@@ -39,7 +40,7 @@ EXPECTED: dict[tuple[Metric, Bucket | None], tuple[int, int]] = {
 
 
 def _service(db: Database) -> ReportService:
-    return ReportService(uow_factory(db), lambda: NOW, SEVERITY_SLA)
+    return ReportService(report_reader(db), lambda: NOW, SEVERITY_SLA)
 
 
 @pytest.fixture
@@ -198,3 +199,20 @@ async def test_the_sql_alert_state_is_the_tickets(database: Database) -> None:
         expected = ticket.alert_state().value
         page = await service.rows(Drill(Metric.CREATED), 1, ReportFilter(state=expected), limit=500)
         assert f"S{n}-a0" in {r["alert_id"] for r in page.items}, (status, category, outcome)
+
+
+async def test_a_report_reads_a_snapshot_and_never_holds_up_writers(loaded: Database) -> None:
+    """While a report reads, a writer commits (SQLite: no write lock held by the reader); the
+    report's statements all see the data as it was when it began."""
+    before = await _service(loaded).summary(7)
+    async with loaded.snapshot() as conn:
+        reports = SqlReports(conn, postgres=loaded.dialect == "postgresql")
+        period = Period.ending_today(7, NOW)
+        first = await reports.route_counts(period, ReportFilter(), SLA)
+        late = T("LATE", "r1", "high", "generic", "k", day(3, 10, 11))
+        await asyncio.wait_for(add_tickets(loaded, (late,)), timeout=10)
+        second = await reports.route_counts(period, ReportFilter(), SLA)
+    assert first == second
+    after = await _service(loaded).summary(7)
+    created = after.count(Metric.CREATED).current
+    assert created == before.count(Metric.CREATED).current + 1
