@@ -89,6 +89,7 @@ COMMANDS = [
     "outbox retry",
     "plan",
     "replay",
+    "report",
     "send",
     "serve",
     "site",

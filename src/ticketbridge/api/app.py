@@ -30,6 +30,7 @@ from ticketbridge.api.metrics import CONTENT_TYPE, Metrics
 from ticketbridge.api.openapi import document_openapi
 from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.query_routes import query_router
+from ticketbridge.api.report_routes import report_router
 from ticketbridge.api.schemas import ErrorBody, ReadinessReport
 from ticketbridge.services.api_keys import Scope as KeyScope
 
@@ -82,6 +83,7 @@ def create_app(
     if jira_sync is not None:  # two-way sync: POST /v1/jira/webhook, GET /v1/jira/deliveries
         app.include_router(jira_router(jira_sync, auth, reads))
     app.include_router(query_router(container, auth))
+    app.include_router(report_router(container.reports, auth))
     app.include_router(integration_router(container, auth))
     _add_operational_routes(app, container)
     if metrics.on_api:

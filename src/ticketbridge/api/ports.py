@@ -20,10 +20,12 @@ from ticketbridge.api.schemas import (
 )
 from ticketbridge.domain import JobState
 from ticketbridge.domain.records import ApiKey
+from ticketbridge.domain.reports import Drill, ReportFilter
 from ticketbridge.services import AlertView, JobView, TicketView
 from ticketbridge.services.audit_intake import GitHubDelivery
 from ticketbridge.services.native_intake import Delivery
 from ticketbridge.services.queries import NO_FILTER, AlertFilter, AlertPage, Page
+from ticketbridge.services.reports import Summary
 from ticketbridge.services.ticket_wait import Answer, Wait
 
 
@@ -103,6 +105,33 @@ class Outbox(Protocol):
     async def drop(self, job_id: int) -> JobView | None: ...
 
 
+class Reports(Protocol):
+    """`services.reports.ReportService`."""
+
+    async def summary(
+        self,
+        days: int = 7,
+        where: ReportFilter = ReportFilter(),  # noqa: B008 (frozen)
+    ) -> Summary: ...
+
+    async def rows(
+        self,
+        drill: Drill,
+        days: int = 7,
+        where: ReportFilter = ReportFilter(),  # noqa: B008 (frozen)
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[dict[str, object]]: ...
+
+    async def csv(
+        self,
+        drill: Drill,
+        days: int = 7,
+        where: ReportFilter = ReportFilter(),  # noqa: B008 (frozen)
+    ) -> str: ...
+
+
 class JiraIntegration(Protocol):
     def current(self) -> JiraConnectionView: ...
 
@@ -134,6 +163,8 @@ class ApiContainer(Protocol):
     def alerts(self) -> AlertQueries: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def reports(self) -> Reports: ...
     @property
     def health(self) -> Health: ...
     @property

@@ -64,10 +64,12 @@ from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, use
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
+from ticketbridge.services.reports import ReportService
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
+from ticketbridge.storage.reports import report_reader
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
 
@@ -151,6 +153,7 @@ class Container:
     sources: NativeIntake
     alerts: AlertQueries
     outbox: OutboxAdmin
+    reports: ReportService
     health: DatabaseHealth
     jira: JiraIntegrationService
     audit: AuditIntake
@@ -277,6 +280,7 @@ async def open_container(
             sources=NativeIntake(waiting, config.sources, clock),
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, clock),
+            reports=ReportService(report_reader(database), clock, config.defaults.due),
             health=DatabaseHealth(database),
             jira=JiraIntegrationService(settings, live, jira_transport, config.defaults.project),
             audit=AuditIntake(

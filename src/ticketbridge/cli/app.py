@@ -10,6 +10,7 @@ from ticketbridge.cli import (
     config_cmd,
     dev_cmd,
     plan_cmd,
+    report_cmd,
     send_cmd,
     serve_cmd,
     site_cmd,
@@ -31,6 +32,7 @@ app.command("send")(send_cmd.send)
 app.command("explain")(admin_cmd.explain)
 app.command("plan")(plan_cmd.plan)
 app.command("replay")(plan_cmd.replay)
+app.command("report")(report_cmd.report)
 # `config check` with `--live` (check_live delegates to config_cmd's check without it).
 config_cmd.config_app.command("check")(check_live.config_check)
 app.add_typer(config_cmd.config_app, name="config")

@@ -18,6 +18,7 @@ from ticketbridge.domain.records import ApiKey
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
 from ticketbridge.services.api_keys import IssuedKey
+from ticketbridge.services.reports import ReportService
 from ticketbridge.services.site import SiteBinding, SiteReport
 
 
@@ -114,3 +115,10 @@ async def _site(settings: Settings) -> AsyncIterator[SiteBinding]:
                 [Problem("jira", "add `jira:` or run `ticketbridge config jira`")],
             )
         yield SiteBinding(bootstrap.uow_factory(container.database), container.provider)
+
+
+@asynccontextmanager
+async def reports(settings: Settings) -> AsyncIterator[ReportService]:
+    """The report service on the migrated database (`ticketbridge report`)."""
+    async with _migrated(settings) as container:
+        yield container.reports

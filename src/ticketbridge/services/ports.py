@@ -7,8 +7,9 @@ between entering it and `commit()` happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Literal, Protocol
 
@@ -24,6 +25,19 @@ from ticketbridge.domain.deliveries import JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
+from ticketbridge.domain.reports import (
+    DayCount,
+    DedupRow,
+    Dimension,
+    Drill,
+    DurationRow,
+    Period,
+    PeriodName,
+    ReportFilter,
+    ReportRow,
+    RouteCounts,
+    TotalRow,
+)
 from ticketbridge.providers.base import IssueDraft
 
 
@@ -253,6 +267,41 @@ class JiraDeliveryRepository(Protocol):
     async def count(self) -> int: ...
 
 
+class ReportRepository(Protocol):
+    """The report figures, aggregated in the database (`storage.reports`, docs/metrics.md)."""
+
+    async def route_counts(
+        self, period: Period, where: ReportFilter, sla: Mapping[str, timedelta]
+    ) -> list[RouteCounts]: ...
+
+    async def per_day(self, period: Period, where: ReportFilter) -> list[DayCount]: ...
+
+    async def durations(
+        self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
+    ) -> list[DurationRow]: ...
+
+    async def totals(
+        self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
+    ) -> list[TotalRow]: ...
+
+    async def dedup(self, period: Period, where: ReportFilter) -> list[DedupRow]: ...
+
+    async def dead_letters(self, period: Period, where: ReportFilter) -> dict[PeriodName, int]: ...
+
+    async def rows(
+        self,
+        drill: Drill,
+        period: Period,
+        where: ReportFilter,
+        sla: Mapping[str, timedelta],
+        *,
+        limit: int,
+        before: int | None = None,
+    ) -> list[ReportRow]:
+        """The rows behind one figure, newest first (position < `before`)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -291,6 +340,8 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+ReportReader = Callable[[], AbstractAsyncContextManager[ReportRepository]]
+"""Reports on one read snapshot, outside the writers' queue (storage.reports.report_reader)."""
 
 
 class ObservationSink(Protocol):

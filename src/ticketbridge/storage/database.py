@@ -9,6 +9,8 @@ on the event loop's thread with another process's lock waited for in async sleep
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ticketbridge.storage.sqlite_inline import Checkpointer, connector
 from ticketbridge.storage.sqlite_values import json_text, json_value
@@ -40,9 +42,16 @@ def _begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, checkpointer: Checkpointer | None = None) -> AsyncEngine:
+def _begin_deferred(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")  # a read snapshot (WAL): takes no lock writers wait for
+
+
+def create_engine(
+    url: str, checkpointer: Checkpointer | None = None, *, reader: bool = False
+) -> AsyncEngine:
     """An async engine for `url`, with SQLite's pragmas and transaction mode when it is SQLite
-    (checkpointed by `checkpointer` when one is given)."""
+    (checkpointed by `checkpointer` when one is given; a `reader`'s transactions are deferred
+    snapshots, for long reads that must not hold the write lock)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -59,7 +68,7 @@ def create_engine(url: str, checkpointer: Checkpointer | None = None) -> AsyncEn
         json_deserializer=json_value,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    event.listen(engine.sync_engine, "begin", _begin_deferred if reader else _begin_immediate)
     return engine
 
 
@@ -97,14 +106,34 @@ class Database:
         self.engine = create_engine(url, self._checkpointer)
         self.dialect = self.engine.dialect.name
         self._writer_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._reader: AsyncEngine | None = None  # SQLite's snapshot engine, made when needed
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self._writer_lock)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction on one consistent snapshot, outside the writers' queue:
+        reports read for a second or two without holding up ingest. SQLite: a deferred
+        transaction on a connection of its own engine; PostgreSQL: REPEATABLE READ, READ ONLY."""
+        if self.dialect == "sqlite":
+            if self._reader is None:
+                self._reader = create_engine(self.url, reader=True)
+            async with self._reader.begin() as conn:
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with conn.begin():
+                await conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                yield conn
 
     async def upgrade(self) -> None:
         await upgrade(self.url)
 
     async def aclose(self) -> None:
+        if self._reader is not None:
+            await self._reader.dispose()
         await self.engine.dispose()
         if self._checkpointer is not None:
             self._checkpointer.stop()

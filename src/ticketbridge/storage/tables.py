@@ -91,6 +91,9 @@ tickets = Table(
     Column("deleted_at", UtcDateTime),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
     Index("ix_tickets_issue_id", "issue_id"),
+    # Reports (migration 0012): the periods' ranges.
+    Index("ix_tickets_first_seen", "first_seen"),
+    Index("ix_tickets_done_at", "done_at"),
 )
 
 alerts = Table(
@@ -124,6 +127,25 @@ alerts = Table(
         sqlite_where=text("decision IS NULL"),
         postgresql_where=text("decision IS NULL"),
     ),
+    # Reports (migration 0012): each ticket's opening alert, covered; the received range.
+    Index(
+        "ix_alerts_opening",
+        "ticket_id",
+        "severity",
+        "source",
+        "kind",
+        "route",
+        sqlite_where=text("decision IN ('create', 'new_linked')"),
+        postgresql_where=text("decision IN ('create', 'new_linked')"),
+    ),
+    Index("ix_alerts_received", "received_at", "route", "ticket_id"),  # covers dedup
+    Index(
+        "ix_alerts_reopens",
+        "received_at",
+        "ticket_id",
+        sqlite_where=text("decision = 'reopen'"),
+        postgresql_where=text("decision = 'reopen'"),
+    ),
 )
 
 outbox_jobs = Table(
@@ -147,6 +169,12 @@ outbox_jobs = Table(
     Column("hint", Text),
     Index("ix_outbox_state_due", "state", "next_attempt_at"),
     Index("ix_outbox_ordering", "ordering_key", "id"),
+    Index(  # reports (migration 0012): jobs that died in a period
+        "ix_outbox_dead_updated",
+        "updated_at",
+        sqlite_where=text("state = 'dead'"),
+        postgresql_where=text("state = 'dead'"),
+    ),
 )
 
 fingerprint_leases = Table(

@@ -1,0 +1,331 @@
+"""The report repository (satisfies `services.ports.ReportRepository`): every figure of a
+summary in six statements, aggregated in the database whatever the number of rows, and the
+rows behind any figure a page at a time (keyset, newest first). Conditions: report_queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ticketbridge.domain.reports import (
+    COUNTED,
+    ROWS,
+    DayCount,
+    DedupRow,
+    Dimension,
+    Drill,
+    DurationRow,
+    Metric,
+    Period,
+    PeriodName,
+    ReportFilter,
+    ReportRow,
+    RouteCounts,
+    Spread,
+    TotalRow,
+    count_key,
+)
+from ticketbridge.storage.database import Database
+from ticketbridge.storage.report_queries import (
+    PERIODS,
+    Conditions,
+    Dialect,
+    alert_condition,
+    at,
+    day_bounds,
+    dead_condition,
+    dimension_key,
+    facts,
+)
+from ticketbridge.storage.report_spread import spread_query
+from ticketbridge.storage.tables import alerts, outbox_jobs
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+class SqlReports:
+    def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
+        self._conn = conn
+        self._dialect = Dialect(postgres)
+
+    def _conditions(
+        self, f: Any, period: Period, which: PeriodName, sla: Mapping[str, timedelta]
+    ) -> Conditions:
+        return Conditions(f.c, period, which, sla, self._dialect)
+
+    async def route_counts(
+        self, period: Period, where: ReportFilter, sla: Mapping[str, timedelta]
+    ) -> list[RouteCounts]:
+        """Every ticket count of both periods, per route of the opening alert (one statement)."""
+        f = facts(period, where)
+        columns = [
+            _count(self._conditions(f, period, which, sla).of(m, b)).label(f"c{n}")
+            for which in PERIODS
+            for n, (m, b) in enumerate(COUNTED)
+        ]
+        since = at(period.previous_start)
+        relevant = or_(  # what any count can include: recent, done recently, or open
+            f.c.first_seen >= since,
+            f.c.done_at >= since,
+            f.c.status_category.is_(None),
+            f.c.status_category != "done",
+            f.c.reopens_current + f.c.reopens_previous > 0,
+        )
+        query = select(f.c.route, *columns).where(relevant).group_by(f.c.route)
+        result = await self._conn.execute(query)
+        counted: list[RouteCounts] = []
+        for row in result:
+            values = [int(v or 0) for v in row[1:]]
+            half = len(COUNTED)
+            keys = [count_key(m, b) for m, b in COUNTED]
+            counted.append(
+                RouteCounts(
+                    row.route,
+                    dict(zip(keys, values[:half], strict=True)),
+                    dict(zip(keys, values[half:], strict=True)),
+                )
+            )
+        return counted
+
+    async def per_day(self, period: Period, where: ReportFilter) -> list[DayCount]:
+        """Created and resolved per UTC day of the current period (one statement)."""
+        f = facts(period, where)
+        when = self._conditions(f, period, "current", {})
+        parts = [
+            select(literal(metric.value, String).label("metric"), day.label("day")).where(
+                when.of(metric)
+            )
+            for metric, day in (
+                (Metric.CREATED, self._dialect.day(f.c.first_seen)),
+                (Metric.RESOLVED, self._dialect.day(f.c.done_at)),
+            )
+        ]
+        result = await self._conn.execute(_counted(union_all(*parts), "metric", "day"))
+        return [DayCount(Metric(m), str(d), int(n)) for m, d, n in result]
+
+    async def durations(
+        self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
+    ) -> list[DurationRow]:
+        """Time to resolution (done_at − occurred_at of the first alert): median and p90 of the
+        tickets resolved in each period, overall and per dimension (one statement: the
+        resolved tickets read once, then ranked per breakdown)."""
+        f = facts(period, where)
+        current = self._conditions(f, period, "current", {}).of(Metric.RESOLVED)
+        previous = self._conditions(f, period, "previous", {}).of(Metric.RESOLVED)
+        resolved = (
+            select(
+                *(dimension_key(f.c, d).label(d.value) for d in dimensions),
+                case((current, "current"), else_="previous").label("period"),
+                self._dialect.seconds(f.c.done_at, f.c.first_seen).label("secs"),
+            )
+            .where(_spanning(f.c.done_at, period), current | previous)
+            .cte("resolved")
+        )
+        overall: tuple[str, Any] = ("all", literal("", String))
+        groups = [overall, *((d.value, resolved.c[d.value]) for d in dimensions)]
+        parts = [
+            select(
+                literal(name, String).label("dimension"),
+                key.label("key"),
+                resolved.c.period,
+                resolved.c.secs,
+            )
+            for name, key in groups
+        ]
+        spread = union_all(*parts).subquery("durations")
+        keys = [spread.c.dimension, spread.c.key, spread.c.period]
+        query = spread_query(spread, keys, postgres=self._dialect.postgres)
+        result = await self._conn.execute(query)
+        return [
+            DurationRow(d, k, p, Spread(int(n), _float(q0), _float(q1)))
+            for d, k, p, n, q0, q1 in result
+        ]
+
+    async def totals(
+        self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
+    ) -> list[TotalRow]:
+        """Tickets created in each period per value of each dimension (one statement: the
+        tickets counted once per combination of values, summed per dimension here)."""
+        if not dimensions:
+            return []
+        f = facts(period, where)
+        current = self._conditions(f, period, "current", {}).of(Metric.CREATED)
+        previous = self._conditions(f, period, "previous", {}).of(Metric.CREATED)
+        created = select(
+            *(dimension_key(f.c, d).label(d.value) for d in dimensions),
+            case((current, "current"), else_="previous").label("period"),
+        ).where(_spanning(f.c.first_seen, period), current | previous)
+        query = _counted(created, *(d.value for d in dimensions), "period")
+        totals: dict[tuple[Dimension, str, PeriodName], int] = defaultdict(int)
+        for row in await self._conn.execute(query):
+            *keys, which, count = row
+            for dimension, key in zip(dimensions, keys, strict=True):
+                totals[(dimension, str(key), which)] += int(count)
+        return [TotalRow(d, k, p, n) for (d, k, p), n in totals.items()]
+
+    async def dedup(self, period: Period, where: ReportFilter) -> list[DedupRow]:
+        """Alerts that went to a ticket and the distinct tickets they went to, per route and
+        period (one statement)."""
+        current = alert_condition(period, "current", where)
+        previous = alert_condition(period, "previous", where)
+        which = case((current, "current"), else_="previous")
+        inner = select(alerts.c.route, which.label("period"), alerts.c.ticket_id).where(
+            current | previous
+        )
+        rows = inner.subquery("received")
+        query = select(
+            rows.c.route, rows.c.period, func.count(), func.count(rows.c.ticket_id.distinct())
+        ).group_by(rows.c.route, rows.c.period)
+        result = await self._conn.execute(query)
+        return [DedupRow(r, p, int(a), int(t)) for r, p, a, t in result]
+
+    async def dead_letters(self, period: Period, where: ReportFilter) -> dict[PeriodName, int]:
+        """Jobs dead now that died in each period (one statement)."""
+        scope = facts(period, where) if _narrows_tickets(where) else None
+        current = dead_condition(period, "current", where, scope)
+        previous = dead_condition(period, "previous", where, scope)
+        row = (await self._conn.execute(select(_count(current), _count(previous)))).one()
+        return {"current": int(row[0] or 0), "previous": int(row[1] or 0)}
+
+    async def rows(
+        self,
+        drill: Drill,
+        period: Period,
+        where: ReportFilter,
+        sla: Mapping[str, timedelta],
+        *,
+        limit: int,
+        before: int | None = None,
+    ) -> list[ReportRow]:
+        """The rows behind one figure, newest first, `limit` of them below position `before`."""
+        kind = ROWS[drill.metric]
+        if kind == "alerts":
+            return await self._alert_rows(drill, period, where, limit, before)
+        if kind == "jobs":
+            return await self._job_rows(drill, period, where, limit, before)
+        return await self._ticket_rows(drill, period, where, sla, limit, before)
+
+    async def _ticket_rows(
+        self,
+        drill: Drill,
+        period: Period,
+        where: ReportFilter,
+        sla: Mapping[str, timedelta],
+        limit: int,
+        before: int | None,
+    ) -> list[ReportRow]:
+        f = facts(period, where)
+        when = self._conditions(f, period, drill.period, sla)
+        condition = when.of(drill.metric, drill.bucket)
+        bounds = day_bounds(drill)
+        if bounds is not None:
+            moment = f.c.done_at if drill.metric is Metric.RESOLVED else f.c.first_seen
+            condition = and_(condition, moment >= at(bounds[0]), moment < at(bounds[1]))
+        if before is not None:
+            condition = and_(condition, f.c.id < before)
+        secs = self._dialect.seconds(f.c.done_at, f.c.first_seen)
+        columns = [c for c in f.c if not c.key.startswith("reopens_")]
+        query = (
+            select(*columns, f.c.reopens_current.label("reopens"), secs.label("resolution_s"))
+            .where(condition)
+            .order_by(f.c.id.desc())
+            .limit(limit)
+        )
+        if drill.metric in (Metric.SLA_MET, Metric.SLA_BREACHED, Metric.SLA_AT_RISK):
+            query = query.add_columns(when.target().label("sla_target_s"))
+        result = await self._conn.execute(query)
+        return [ReportRow(int(r.id), _plain(r._mapping)) for r in result]
+
+    async def _alert_rows(
+        self, drill: Drill, period: Period, where: ReportFilter, limit: int, before: int | None
+    ) -> list[ReportRow]:
+        a = alerts.c
+        condition = alert_condition(period, drill.period, where)
+        if before is not None:
+            condition = and_(condition, a.pk < before)
+        columns = (a.pk, a.source, a.alert_id, a.kind, a.severity, a.route, a.decision)
+        query = (
+            select(*columns, a.ticket_id, a.occurred_at, a.received_at)
+            .where(condition)
+            .order_by(a.pk.desc())
+            .limit(limit)
+        )
+        result = await self._conn.execute(query)
+        return [ReportRow(int(r.pk), _plain(r._mapping)) for r in result]
+
+    async def _job_rows(
+        self, drill: Drill, period: Period, where: ReportFilter, limit: int, before: int | None
+    ) -> list[ReportRow]:
+        j = outbox_jobs.c
+        scope = facts(period, where) if _narrows_tickets(where) else None
+        condition = dead_condition(period, drill.period, where, scope)
+        if before is not None:
+            condition = and_(condition, j.id < before)
+        columns = (j.id, j.kind, j.ordering_key, j.ticket_id, j.project, j.attempts)
+        query = (
+            select(*columns, j.created_at, j.updated_at, j.last_error, j.hint)
+            .where(condition)
+            .order_by(j.id.desc())
+            .limit(limit)
+        )
+        result = await self._conn.execute(query)
+        return [ReportRow(int(r.id), _plain(r._mapping)) for r in result]
+
+
+def _spanning(column: Any, period: Period) -> ColumnElement[bool]:
+    """Both periods at once: a range an index serves (the periods' own conditions, ORed, do
+    not reach it)."""
+    return and_(column >= at(period.previous_start), column < at(period.end))
+
+
+def _counted(rows: Any, *keys: str) -> Any:
+    """Rows counted per `keys`: grouped outside the statement that computes them, as
+    PostgreSQL will not match a grouped expression that carries bound values."""
+    inner = rows.subquery("counted")
+    columns = [inner.c[k] for k in keys]
+    return select(*columns, func.count()).group_by(*columns)
+
+
+def _narrows_tickets(where: ReportFilter) -> bool:
+    return any(
+        value is not None
+        for value in (where.route, where.source, where.kind, where.severity, where.state)
+    )
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _plain(row: RowMapping) -> dict[str, object]:
+    return {str(key): value for key, value in row.items()}
+
+
+def report_reader(database: Database) -> Callable[[], AbstractAsyncContextManager[SqlReports]]:
+    """The `services.ports.ReportReader` of `database`: reports on a read snapshot."""
+
+    @asynccontextmanager
+    async def reader() -> AsyncIterator[SqlReports]:
+        async with database.snapshot() as conn:
+            yield SqlReports(conn, postgres=database.dialect == "postgresql")
+
+    return reader
