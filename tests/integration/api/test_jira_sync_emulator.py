@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from api_harness import Api, open_api
-from sync_harness import SECRET, alert_state, deliveries
+from sync_harness import SECRET, alert_state, deliveries, post_delivery
 
 from jira_emulator import Emulator
 from ticketbridge import bootstrap
@@ -112,3 +112,37 @@ async def test_a_deleted_issue_is_never_recreated(synced: tuple[Api, Emulator]) 
     assert await alert_state(api, "a-2") == "suppressed"
     creates = [r for r in emulator.requests if r.method == "POST" and r.path.endswith("/issue")]
     assert len(creates) == 1  # the first create only
+
+
+async def test_a_thin_delivery_is_completed_by_one_get_of_our_issue_only(
+    synced: tuple[Api, Emulator],
+) -> None:
+    """Data Center deliveries without the issue's fields: one GET of the issue (through the
+    provider's rate governor) completes them; a foreign issue is never fetched."""
+    api, emulator = synced
+    await post_alert(api)
+    await api.drain()
+    await settle(api, emulator)
+    [created] = await deliveries(api)
+    key = created["issue_key"]
+    for webhook in emulator.state.webhooks.values():
+        webhook.enabled = False  # this change's own delivery is lost…
+    await as_alice(
+        emulator, "POST", f"/rest/api/3/issue/{key}/transitions", {"transition": {"id": "11"}}
+    )
+    assert await alert_state(api, "a-1") == "ticketed"
+    before = len(emulator.requests)
+    for n, thin_key in enumerate((key, "ELSE-1")):
+        thin = {
+            "webhookEvent": "jira:issue_updated",
+            "timestamp": 1896621950860,
+            "user": {"name": "alice"},
+            "issue": {"id": "", "key": thin_key},
+        }
+        await post_delivery(api, thin, f"thin-{n}")  # …and a thin one arrives instead
+    await api.container.sync.loop.run_until_idle()  # type: ignore[union-attr]
+    fetched = [r.path for r in emulator.requests[before:] if r.method == "GET"]
+    assert [p for p in fetched if "/issue/" in p] == [f"/rest/api/3/issue/{key}"]
+    assert await alert_state(api, "a-1") == "in_progress"
+    outcomes = [(d["issue_key"], d["outcome"]) for d in await deliveries(api)][-2:]
+    assert outcomes == [(key, "applied"), ("ELSE-1", "unknown_issue")]
