@@ -205,14 +205,23 @@ def observed(
       changes: the next older delivery must find it).
     - `ours` (caused by our own account: the echo guard): Jira's assignee, priority and status
       are kept for display, but the alerts' state does not move and nothing is triggered.
-    - Deleted: the alerts are `ticket_deleted` from then on.
+    - Deleted: the alerts are `ticket_deleted` from then on, whenever the deletion arrives.
     """
     if not observation.has_state:
         return ticket, "unchanged"  # a comment event, or a thin delivery not completed
-    if ticket.watermark is not None and observation.watermark < ticket.watermark:
+    newer = ticket.watermark is None or observation.watermark >= ticket.watermark
+    if not newer and not observation.deleted:
         return ticket, "stale"
-    marked = replace(
-        ticket, watermark_at=observation.updated, watermark_changelog=observation.changelog_id
+    # A deletion is final (nothing happens to a deleted issue after it): never stale, and
+    # the watermark never goes back.
+    marked = (
+        replace(
+            ticket,
+            watermark_at=observation.updated,
+            watermark_changelog=observation.changelog_id,
+        )
+        if newer
+        else ticket
     )
     if observation.deleted:
         if ticket.deleted_at is not None:

@@ -21,7 +21,7 @@ from typing import Any
 import structlog
 
 from ticketbridge.clock import Clock
-from ticketbridge.domain.deliveries import DeliveryOutcome, JiraDelivery
+from ticketbridge.domain.deliveries import DeliveryOutcome, DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.errors import ConfigError, InputError, JiraError
 from ticketbridge.services.observing import ObservationApplier
@@ -67,8 +67,8 @@ class DeliveryApplier:
         self._clock = clock
         self._counted = counted  # each outcome, for metrics (unknown issues among them)
 
-    async def apply_pending(self, limit: int = 100) -> list[JiraDelivery]:
-        """One round; the deliveries it applied, with their outcomes."""
+    async def apply_pending(self, limit: int = 100) -> list[DeliveryResult]:
+        """One round; what each delivery it applied did."""
         async with self._uow_factory() as uow:
             batch = await uow.jira_deliveries.pending(limit, max_attempts=MAX_ATTEMPTS)
             parsed = [await _parsed(uow, self._parse, d) for d in batch]
@@ -76,19 +76,20 @@ class DeliveryApplier:
             return []
         prepared = [await self._completed(item) for item in parsed]
         ours = await self._applier.our_account()
-        done: list[JiraDelivery] = []
+        done: list[DeliveryResult] = []
         async with self._uow_factory() as uow:
             for item in prepared:
                 if item.failed is not None:
                     assert item.delivery.id is not None
                     await uow.jira_deliveries.failed(item.delivery.id, item.failed)
                     continue
-                finished = await self._apply(uow, item, ours)
-                if await uow.jira_deliveries.finish(finished, self._clock()):
-                    done.append(finished)
+                assert item.delivery.id is not None
+                result = await self._apply(uow, item, ours)
+                if await uow.jira_deliveries.finish(item.delivery.id, result, self._clock()):
+                    done.append(result)
             await uow.commit()
-        for finished in done:
-            self._counted(str(finished.outcome))
+        for result in done:
+            self._counted(result.outcome.value)
         return done
 
     async def apply_all(self, limit: int = 100) -> int:
@@ -107,18 +108,17 @@ class DeliveryApplier:
             log.warning("thin_delivery_not_completed", error=type(error).__name__)
             return replace(item, failed=f"completing it from Jira failed: {error}"[:200])
 
-    async def _apply(self, uow: UnitOfWork, item: _Prepared, ours: str | None) -> JiraDelivery:
-        delivery, observation = item.delivery, item.observation
+    async def _apply(self, uow: UnitOfWork, item: _Prepared, ours: str | None) -> DeliveryResult:
+        observation = item.observation
         if observation is None:
+            assert item.outcome is not None
             reason = (item.reason or "")[:_REASON_LIMIT]
-            return replace(delivery, outcome=item.outcome, reason=reason, event=item.event)
+            return DeliveryResult(item.outcome, event=item.event, reason=reason)
         applied = await self._applier.apply_in(uow, observation, ours)
         ticket = applied.ticket
-        return replace(
-            delivery,
+        return DeliveryResult(
+            DeliveryOutcome(applied.outcome),
             event=item.event,
-            outcome=DeliveryOutcome(applied.outcome),
-            reason=None,
             issue_key=(ticket.issue_key if ticket else None) or observation.issue_key or None,
             ticket_id=ticket.id if ticket else None,
             alert=applied.alert,

@@ -21,7 +21,7 @@ from ticketbridge.domain import (
     Route,
     Ticket,
 )
-from ticketbridge.domain.deliveries import JiraDelivery
+from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
@@ -254,7 +254,7 @@ class JiraDeliveryRepository(Protocol):
         """Oldest first; held by this transaction (other appliers skip them)."""
         ...
 
-    async def finish(self, done: JiraDelivery, now: datetime) -> bool:
+    async def finish(self, delivery_id: int, result: DeliveryResult, now: datetime) -> bool:
         """Record its outcome; False when it was applied already."""
         ...
 

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ticketbridge.domain.deliveries import DeliveryOutcome, JiraDelivery
+from ticketbridge.domain.deliveries import DeliveryOutcome, DeliveryResult, JiraDelivery
 from ticketbridge.storage.tables import Id, UtcDateTime, metadata
 
 jira_deliveries = Table(
@@ -117,24 +117,24 @@ class SqlJiraDeliveries:
             query = query.with_for_update(skip_locked=True)
         return [_delivery(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def finish(self, done: JiraDelivery, now: datetime) -> bool:
+    async def finish(self, delivery_id: int, result: DeliveryResult, now: datetime) -> bool:
         """Record what applying it did; False when it was applied already (by another)."""
-        result = await self._conn.execute(
+        outcome = await self._conn.execute(
             update(jira_deliveries)
-            .where(jira_deliveries.c.id == done.id)
+            .where(jira_deliveries.c.id == delivery_id)
             .where(jira_deliveries.c.applied.is_(False))
             .values(
                 applied=True,
                 applied_at=now,
-                event=done.event,
-                outcome=done.outcome.value if done.outcome else None,
-                reason=done.reason,
-                issue_key=done.issue_key,
-                ticket_id=done.ticket_id,
-                alert=done.alert,
+                event=result.event,
+                outcome=result.outcome.value,
+                reason=result.reason,
+                issue_key=result.issue_key,
+                ticket_id=result.ticket_id,
+                alert=result.alert,
             )
         )
-        return bool(result.rowcount)
+        return bool(outcome.rowcount)
 
     async def failed(self, delivery_id: int, reason: str) -> None:
         """Applying it failed (Jira unreachable for a thin delivery's GET): tried again later."""
