@@ -33,7 +33,6 @@ class DeliveryResult:
     reason: str | None = None
     issue_key: str | None = None
     ticket_id: int | None = None
-    alert: str | None = None  # "source/id" of the ticket's latest alert
 
 
 @dataclass(frozen=True)
@@ -54,4 +53,4 @@ class JiraDelivery:
     reason: str | None = None
     issue_key: str | None = None
     ticket_id: int | None = None
-    alert: str | None = None  # "source/id" of the ticket's latest alert
+    alert: str | None = None  # "source/id" of the ticket's latest alert, as the log reads it
