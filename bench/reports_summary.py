@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -135,8 +136,9 @@ async def build(db: Database, alert_count: int, ticket_count: int, seed: int = 1
         await conn.execute(text("ANALYZE"))
 
 
-async def measure(db: Database, days: int, runs: int) -> tuple[list[float], int, int]:
-    """Seconds per summary; statements per request (and those that are BEGIN/COMMIT)."""
+async def measure(db: Database, days: int, runs: int) -> tuple[list[float], list[float], int, int]:
+    """Seconds per summary (wall, and this process's CPU: all of SQLite's work, none of
+    PostgreSQL's); statements per request (and those that are BEGIN/COMMIT)."""
     statements: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -144,18 +146,19 @@ async def measure(db: Database, days: int, runs: int) -> tuple[list[float], int,
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     service = ReportService(report_reader(db), lambda: NOW, defaults.DUE)
-    timings = []
+    timings, cpu = [], []
     try:
         await service.summary(days)  # warm: caches, pool
         for _ in range(runs):
             statements.clear()
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             await service.summary(days)
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     control = sum(1 for s in statements if s.split()[0].upper() in {"BEGIN", "COMMIT"})
-    return timings, len(statements), control
+    return timings, cpu, len(statements), control
 
 
 def _p95(values: list[float]) -> float:
@@ -170,10 +173,12 @@ async def main(args: argparse.Namespace, url: str) -> None:
     print(f"database: {db.dialect}  alerts: {args.alerts:,}  tickets: {args.tickets:,}  "
           f"built in {time.perf_counter() - started:.0f} s")  # fmt: skip
     for days in (int(d) for d in args.days.split(",")):
-        timings, statements, control = await measure(db, days, args.runs)
+        timings, cpu, statements, control = await measure(db, days, args.runs)
         print(f"summary days={days}: p50 {statistics.median(timings) * 1000:.0f} ms  "
               f"p95 {_p95(timings) * 1000:.0f} ms  max {max(timings) * 1000:.0f} ms  "
+              f"cpu p50 {statistics.median(cpu) * 1000:.0f} ms  "
               f"statements/request {statements} ({statements - control} queries)")  # fmt: skip
+    print(f"load average: {os.getloadavg()[0]:.1f}")
     await db.aclose()
 
 

@@ -25,11 +25,13 @@ def spread_query(durations: Any, keys: list[Any], *, postgres: bool) -> Select[A
                 for i, q in enumerate(QUANTILES)
             ),
         ).group_by(*keys)
+    # One window for both (same partition and order, the count over the whole partition).
+    window: dict[str, Any] = {"partition_by": keys, "order_by": durations.c.secs}
     ranked = select(
         *keys,
         durations.c.secs,
-        (func.row_number().over(partition_by=keys, order_by=durations.c.secs) - 1).label("rn"),
-        func.count().over(partition_by=keys).label("n"),
+        (func.row_number().over(**window) - 1).label("rn"),
+        func.count().over(**window, rows=(None, None)).label("n"),
     ).subquery("ranked")
     grouped = [ranked.c[k.key] for k in keys]
     return select(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -140,18 +141,21 @@ class SqlReports:
             .where(_spanning(f.c.done_at, period), current | previous)
             .cte("resolved")
         )
-        overall: tuple[str, Any] = ("all", literal("", String))
-        groups = [overall, *((d.value, resolved.c[d.value]) for d in dimensions)]
-        parts = [
-            select(
-                literal(name, String).label("dimension"),
-                key.label("key"),
-                resolved.c.period,
-                resolved.c.secs,
-            )
-            for name, key in groups
-        ]
-        spread = union_all(*parts).subquery("durations")
+        # Each resolved ticket once per breakdown: a join with the breakdowns' names (a union
+        # of one select per breakdown made SQLite compute `resolved` once per select).
+        names = ["all", *(d.value for d in dimensions)]
+        breakdowns = union_all(*(select(literal(n, String).label("dimension")) for n in names)).cte(
+            "breakdowns"
+        )
+        key = case(
+            *((breakdowns.c.dimension == d.value, resolved.c[d.value]) for d in dimensions),
+            else_=literal("", String),
+        )
+        spread = (
+            select(breakdowns.c.dimension, key.label("key"), resolved.c.period, resolved.c.secs)
+            .select_from(resolved.join(breakdowns, true()))
+            .subquery("durations")
+        )
         keys = [spread.c.dimension, spread.c.key, spread.c.period]
         query = spread_query(spread, keys, postgres=self._dialect.postgres)
         result = await self._conn.execute(query)

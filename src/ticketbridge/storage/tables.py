@@ -131,6 +131,7 @@ alerts = Table(
     Index(
         "ix_alerts_opening",
         "ticket_id",
+        "decision",  # in the index too, or SQLite reads the row to check it
         "severity",
         "source",
         "kind",

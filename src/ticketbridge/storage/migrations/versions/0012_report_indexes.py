@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_alerts_opening",
         "alerts",
-        ["ticket_id", "severity", "source", "kind", "route"],
+        ["ticket_id", "decision", "severity", "source", "kind", "route"],
         sqlite_where=OPENING,
         postgresql_where=OPENING,
     )
