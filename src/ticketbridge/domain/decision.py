@@ -56,10 +56,26 @@ class TicketPolicy:
     digest_interval: timedelta
     resolve_transition: bool  # sync.on_source_resolved.transition
     resolutions: Mapping[str, AlertState]  # Jira resolution name → the alerts' outcome
+    # The source's resolution (`attributes.resolution`) → the Jira resolution a resolve sets
+    # (`sync.on_source_resolved.resolutions`, over the names of `sync.resolutions`).
+    source_resolutions: Mapping[str, str]
 
     def outcome(self, resolution: str | None) -> AlertState:
         """A done issue's meaning, from its resolution name (`sync.resolutions`)."""
         return self.resolutions.get(resolution or "", AlertState.RESOLVED)
+
+    def jira_resolution(self, alert: Alert | None) -> str | None:
+        """The Jira resolution a source's resolve of `alert` asks for: its `resolution`
+        attribute mapped (any case); None (the workflow's own, Done) when it has none or
+        the mapping does not name it."""
+        given = alert.attributes.get("resolution") if alert is not None else None
+        if not isinstance(given, str) or not given.strip():
+            return None
+        wanted = given.strip().casefold()
+        return next(
+            (jira for name, jira in self.source_resolutions.items() if name.casefold() == wanted),
+            None,
+        )
 
 
 def decide(

@@ -66,6 +66,10 @@ class PipelineSettings:
                 digest_interval=defaults.dedup.digest_interval,
                 resolve_transition=sync.on_source_resolved.transition,
                 resolutions=dict(sync.resolutions),
+                source_resolutions={
+                    **{name: name for name in sync.resolutions},
+                    **sync.on_source_resolved.resolutions,
+                },
             ),
             resolve_comment=sync.on_source_resolved.comment,
             fingerprint_fields={

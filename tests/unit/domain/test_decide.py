@@ -62,6 +62,7 @@ def policy(**overrides: object) -> TicketPolicy:
         "digest_interval": timedelta(minutes=5),
         "resolve_transition": True,
         "resolutions": {"False Positive": AlertState.FALSE_POSITIVE},
+        "source_resolutions": {"False Positive": "False Positive"},
     }
     return TicketPolicy(**{**values, **overrides})  # type: ignore[arg-type]
 
