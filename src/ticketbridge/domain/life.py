@@ -188,6 +188,12 @@ def after_write(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
     return Step(_moved(ticket, result.status_category, result.resolution, result.at, policy))
 
 
+def refingerprinted(ticket: Ticket, fingerprint: str) -> Ticket:
+    """The open ticket under the key its first alert has with the source's new fingerprint
+    fields (`tickets refingerprint`): the next alerts fold into it instead of forking."""
+    return replace(ticket, fingerprint=fingerprint)
+
+
 def revive(ticket: Ticket) -> Ticket:
     """An operator retries the ticket's dead job: it is pending again (linked if it has its
     issue)."""

@@ -224,6 +224,31 @@ class PushEventRepository(Protocol):
         ...
 
 
+class FingerprintRepository(Protocol):
+    """The fingerprint fields each source's open tickets were made with (`sources.<name>.
+    fingerprint`), and the moves of open tickets to new keys (`tickets refingerprint`)."""
+
+    async def recorded(self) -> dict[str, tuple[str, ...]]: ...
+
+    async def record(self, source: str, fields: Sequence[str], at: datetime) -> None: ...
+
+    async def open_count(self, source: str) -> int: ...
+
+    async def open_tickets(self, source: str) -> list[Ticket]:
+        """Open tickets of `source` (pending or linked, not done), oldest first."""
+        ...
+
+    async def first_alert(self, ticket_id: int) -> StoredAlert | None: ...
+
+    async def taken(self, fingerprint: str) -> bool:
+        """Some ticket (any generation) has this fingerprint."""
+        ...
+
+    async def move(self, ticket: Ticket) -> None:
+        """The ticket's row and its alerts under `ticket.fingerprint`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -243,6 +268,9 @@ class UnitOfWork(Protocol):
 
     @property
     def push_events(self) -> PushEventRepository: ...
+
+    @property
+    def fingerprints(self) -> FingerprintRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 
