@@ -16,6 +16,7 @@ from typing import Any
 from ticketbridge.config import Config, Defaults, RouteConfig
 from ticketbridge.config.durations import parse_duration
 from ticketbridge.domain.route import Route
+from ticketbridge.domain.teams import Team, resolve_assignee
 from ticketbridge.errors import PermanentError
 
 Render = Callable[[str, str, Mapping[str, Any]], str]
@@ -40,11 +41,22 @@ def templated_values(config: Config) -> Iterator[tuple[str, Any]]:
 
 class RouteValues:
     """Renders one alert's route values; `failed` collects notes of templates that failed,
-    `omitted` the warnings of values left out because they rendered empty."""
+    `omitted` the warnings of values left out because they rendered empty, `resolved` which
+    user a templated assignee's team stands for (`teams:`, at `at`: the alert's arrival)."""
 
-    def __init__(self, render: Render, context: Mapping[str, Any], failed: list[str]) -> None:
+    def __init__(
+        self,
+        render: Render,
+        context: Mapping[str, Any],
+        failed: list[str],
+        *,
+        teams: Mapping[str, Team] | None = None,
+        at: datetime | None = None,
+    ) -> None:
         self._render, self._context, self._failed = render, context, failed
+        self._teams, self._at = teams or {}, at
         self.omitted: list[str] = []
+        self.resolved: list[str] = []
 
     def fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         rendered: dict[str, Any] = {}
@@ -74,7 +86,14 @@ class RouteValues:
         return tuple(dict.fromkeys(text for text in rendered if text))
 
     def assignee(self, assignee: str | None) -> str | None:
-        return None if assignee is None else self._text("assignee", assignee)
+        """The rendered assignee; a team's name (`{{ alert.attributes.assignee }}` rendering
+        `compliance-team`) becomes its user. A literal team was resolved by routing."""
+        text = None if assignee is None else self._text("assignee", assignee)
+        if text is None or text not in self._teams or self._at is None:
+            return text
+        user, why = resolve_assignee(text, self._teams, self._at)
+        self.resolved.append(f"assignee: {why}")
+        return user
 
     def due_date(self, route: Route) -> date | None:
         """The route's due date; a templated one renders an ISO date (or date-time: its
