@@ -25,6 +25,7 @@ SEED = {
         {"id": "customfield_10200", "name": "Policy Name", "type": "text"},
         {"id": "customfield_10201", "name": "Model", "type": "text"},
         {"id": "customfield_10202", "name": "Gateway ID", "type": "text"},
+        {"id": "customfield_10203", "name": "Console URL", "type": "text"},
     ]
 }
 

@@ -81,8 +81,18 @@ def test_seed_001_keeptrusts_example(
     assert (plan.priority, plan.issue_type) == (priority, issue_type)
     assert plan.due_at == OCCURRED + due
     assert plan.template == "ai_escalation"
-    assert set(plan.fields) == {"Escalation ID", "Policy Name", "Model", "Gateway ID"}
-    assert plan.labels == ("ai-governance", "keeptrusts")
+    assert set(plan.fields) == {
+        "Escalation ID",
+        "Policy Name",
+        "Model",
+        "Gateway ID",
+        "Console URL",
+    }
+    assert plan.labels == (
+        "ai-governance",
+        "keeptrusts",
+        "{{ alert.attributes.policy_name | default('') }}",  # rendered by the composer
+    )
 
 
 # Seeds 003 and 004: severity → priority (SentinelIQ's table; Kushim's mapping screen).
