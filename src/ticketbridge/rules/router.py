@@ -235,7 +235,8 @@ class Router:
             else (None, "no due date: occurred_at unknown")
         )
         assignee = self._assignee(route, values, rank, activation, reasons)
-        assignee = self._on_duty(assignee, values, reasons)
+        assignee, on_duty = self._on_duty(assignee, values)
+        reasons.extend(r for r in (on_duty,) if r is not None)
         reasons.extend(r for r in (why_priority, why_type, why_due) if r is not None)
         return Route(
             name=statics.name,
@@ -252,6 +253,7 @@ class Router:
             due_template=route.due if route and isinstance(route.due, str) else None,
             due_from=due_from(route, defaults, occurred_at) if known else None,
             reasons=tuple(reasons),
+            assignee_reason=on_duty,
         )
 
     def _action(
@@ -290,18 +292,14 @@ class Router:
         return self._config.defaults.assignee
 
     def _on_duty(
-        self, assignee: str | None, values: Mapping[str, Any], reasons: list[str]
-    ) -> str | None:
-        """A team's user for the moment the alert arrived (a templated assignee is rendered,
-        and its team resolved, by the composer)."""
-        if assignee is None or assignee not in self._teams:
-            return assignee
+        self, assignee: str | None, values: Mapping[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """A team's user for the moment the alert arrived, and why (a templated assignee is
+        rendered, and its team resolved, by the composer)."""
         at: datetime = values["received_at"]
-        user, why = resolve_assignee(
+        return resolve_assignee(
             assignee, self._teams, at if at != UNKNOWN_TIME else values["occurred_at"]
         )
-        reasons.append(why or "")
-        return user
 
     def _compile(
         self, location: Location, label: str, expression: str, problems: list[Problem]
