@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from support.postgres import database, postgres_server
+from support.postgres import database, database_url, postgres_server
 
-__all__ = ["database", "postgres_server"]
+__all__ = ["database", "database_url", "postgres_server"]
