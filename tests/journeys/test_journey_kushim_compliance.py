@@ -19,7 +19,7 @@ from journey_harness import ADMIN, FIXTURES, Journey, example, journey, person
 from ticketbridge.domain import DecisionKind
 from ticketbridge.storage import Database
 
-ENV = {"JIRA_API_TOKEN": "t", "COMPLIANCE_WEBHOOK_SECRET": "s"}
+ENV = {"COMPLIANCE_TOKEN": "s"}
 SEED = {
     "users": [
         ADMIN,
