@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from integration.pipeline.pipeline_harness import Pipeline
 from scenarios.seed_scenario import ADMIN, Scenario, emulator, example
 from ticketbridge.domain.states import Flavor
@@ -23,9 +25,16 @@ from ticketbridge.services import AlertView, IngestResult
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 
-__all__ = ["ADMIN", "FIXTURES", "Journey", "example", "journey", "person"]
+__all__ = ["ADMIN", "FIXTURES", "Journey", "example", "jira_seed", "journey", "person"]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
+JIRA_SEEDS = Path(__file__).resolve().parents[2] / "examples" / "jira-seeds"
+
+
+def jira_seed(name: str) -> dict[str, Any]:
+    """The emulator seed the README gives for an example (examples/jira-seeds/<name>.yaml)."""
+    loaded: dict[str, Any] = yaml.safe_load((JIRA_SEEDS / f"{name}.yaml").read_text())
+    return loaded
 
 
 def person(name: str, email: str) -> dict[str, Any]:

@@ -12,21 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from journey_harness import FIXTURES, example, journey
+from journey_harness import FIXTURES, example, jira_seed, journey
 
 from ticketbridge.storage import Database
 
 ENV = dict.fromkeys(
     ["JIRA_API_TOKEN", "KEEPTRUSTS_WEBHOOK_SECRET", "KEEPTRUSTS_CALLBACK_SECRET"], "s"
 )
-SEED = {
-    "customFields": [  # the document's five ("Escalation ID" is in the emulator's defaults)
-        {"id": "customfield_10200", "name": "Policy Name", "type": "text"},
-        {"id": "customfield_10201", "name": "Model", "type": "text"},
-        {"id": "customfield_10202", "name": "Gateway ID", "type": "text"},
-        {"id": "customfield_10203", "name": "Console URL", "type": "text"},  # no URL type here
-    ]
-}
+SEED = jira_seed("keeptrusts")  # examples/jira-seeds/keeptrusts.yaml, as the README gives it
 # action → (issue type, priority, due date: the SLA from 2026-03-02T22:30Z)
 TABLE = {
     "block": ("Bug", "Highest", "2026-03-02"),  # 1h

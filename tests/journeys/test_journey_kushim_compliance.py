@@ -14,25 +14,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from journey_harness import ADMIN, FIXTURES, Journey, example, journey, person
+from journey_harness import FIXTURES, Journey, example, jira_seed, journey
 
 from ticketbridge.domain import DecisionKind
 from ticketbridge.storage import Database
 
 ENV = {"COMPLIANCE_TOKEN": "s"}
-SEED = {
-    "users": [
-        ADMIN,
-        person("cloud", "cloud-team@acme-corp.com"),
-        person("dev", "dev-team@acme-corp.com"),
-        person("lead", "compliance-lead@acme-corp.com"),
-    ],
-    "customFields": [
-        {"id": "customfield_10001", "name": "Control ID", "type": "text"},
-        {"id": "customfield_10002", "name": "Framework", "type": "text"},
-    ],
-    "projects": [{"key": "COMPLIANCE", "name": "Compliance"}, {"key": "INFRA", "name": "Infra"}],
-}
+SEED = jira_seed("compliance")  # examples/jira-seeds/compliance.yaml, as the README gives it
 SUMMARY = "[AWS_IAM_MFA] IAM MFA Enforcement - Compliance Failure"
 
 

@@ -10,20 +10,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from journey_harness import ADMIN, FIXTURES, example, journey, person
+from journey_harness import FIXTURES, example, jira_seed, journey
 
 from ticketbridge.render import adf_to_text
 from ticketbridge.storage import Database
 
 ENV = {"JIRA_API_TOKEN": "t", "SECURITY_WEBHOOK_TOKEN": "s"}
-SEED = {
-    "users": [
-        ADMIN,
-        person("jane", "analyst.jane@acme.com"),
-        person("raj", "analyst.raj@acme.com"),
-    ],
-    "projects": [{"key": "SEC", "name": "Security", "components": ["Forensics"]}],
-}
+SEED = jira_seed("security")  # examples/jira-seeds/security.yaml, as the README gives it
 
 
 def aegis(**changes: Any) -> dict[str, Any]:

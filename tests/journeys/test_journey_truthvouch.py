@@ -10,23 +10,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from journey_harness import ADMIN, FIXTURES, example, journey, person
+from journey_harness import FIXTURES, example, jira_seed, journey
 
 from ticketbridge.storage import Database
 
 ENV = {"JIRA_API_TOKEN": "t", "TRUTHVOUCH_WEBHOOK_SECRET": "s"}
-SEED = {
-    "users": [
-        ADMIN,
-        person("oncall", "oncall@company.com"),
-        person("ops", "ops@company.com"),
-        person("compliance", "compliance-team@company.com"),
-    ],
-    "projects": [
-        {"key": "OPS", "name": "Operations", "components": ["AI-Engine", "support-chatbot"]},
-        {"key": "COMPLIANCE", "name": "Compliance"},
-    ],
-}
+SEED = jira_seed("truthvouch")  # examples/jira-seeds/truthvouch.yaml, as the README gives it
 
 
 def fixture(name: str, **changes: Any) -> dict[str, Any]:
