@@ -173,11 +173,23 @@ async def test_an_alert_its_template_fails_for_still_gets_its_issue(
     assert "the template 'evidence' failed for this alert" in description
 
 
-async def test_a_missing_template_dead_letters_with_its_name(bridge: Bridge, emu: Emulator) -> None:
+async def test_a_missing_template_is_named_when_an_alert_would_use_it(
+    bridge: Bridge, emu: Emulator
+) -> None:
+    """Issue 13: the rule may come before its template (seed 000's order); an alert sent while
+    it is still missing fails at once, naming the template (never "Jira refused the issue"),
+    and leaves nothing queued: once defined, the same alert gets its issue."""
     bridge.configure_rule(
-        "templated", "true", {"type": "create_jira_issue", "template": "never_defined"}
+        "templated", "true", {"type": "create_jira_issue", "template": "defined_later"}
     )
 
-    with pytest.raises(PermanentError, match="never_defined"):
+    with pytest.raises(ConfigError) as missing:
         await bridge.sync_alert(ALERT, "OPS", "Task")
+    assert "template 'defined_later' is not defined" in str(missing.value.problems[0])
+    assert "refused" not in str(missing.value)
     assert summaries(emu) == {}
+
+    JiraTemplate(name="defined later", summary="Later: {{ alert.title }}")
+    issue = await bridge.sync_alert(ALERT, "OPS", "Task")
+    assert issue is not None
+    assert summaries(emu) == {issue.key: "Later: Prompt injection"}

@@ -28,7 +28,7 @@ SEED = {
         {"name": "compliance", "email": "compliance-team@company.com", "displayName": "CT"},
     ],
     "projects": [
-        {"key": "OPS", "name": "Operations", "components": ["AI-Engine"]},
+        {"key": "OPS", "name": "Operations", "components": ["AI-Engine", "support-chatbot"]},
         {"key": "COMPLIANCE", "name": "Compliance"},
     ],
 }
@@ -37,9 +37,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "project": "OPS",
         "issuetype": "Bug",
         "priority": "Highest",
-        "labels": ["ai-governance", "ai-safety", "hallucination"],
-        "components": ["AI-Engine"],
-        "assignee": "oncall@company.com",
+        "labels": ["ai-governance", "ai-safety", "hallucination", "science"],  # + category
+        "components": ["AI-Engine", "support-chatbot"],  # + affected_system
+        "assignee": "oncall@company.com",  # on-call-rotation's first week (from 2026-02-23)
         "duedate": "2026-03-03",  # defaults.due critical: 1d from occurred_at
         "summary": "Hallucination: Hallucination Detected",
     },
@@ -49,7 +49,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "priority": "High",
         "labels": ["ai-governance"],
         "components": [],
-        "assignee": "compliance-team@company.com",
+        "assignee": "compliance-team@company.com",  # the team compliance-team
         "duedate": "2026-03-03",  # due: +2d
         "summary": "[high] Medical advice given without disclaimer",  # no template: default
     },

@@ -28,6 +28,7 @@ SEED = {
         {"id": "customfield_10200", "name": "Policy Name", "type": "text"},
         {"id": "customfield_10201", "name": "Model", "type": "text"},
         {"id": "customfield_10202", "name": "Gateway ID", "type": "text"},
+        {"id": "customfield_10203", "name": "Console URL", "type": "text"},  # URL: no such type
     ]
 }
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -35,19 +36,19 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "project": "AIGOV",
         "issuetype": "Bug",
         "priority": "Highest",
-        "labels": ["ai-governance", "keeptrusts"],
         "components": [],
         "assignee": None,
         "duedate": "2026-03-02",  # block: 1h
+        "labels": ["ai-governance", "keeptrusts", "pii-detection"],
     },
     "esc_01HZX3KA00": {  # action escalate, 2026-03-02T15:00:00Z
         "project": "AIGOV",
         "issuetype": "Task",
         "priority": "High",
-        "labels": ["ai-governance", "keeptrusts"],
         "components": [],
         "assignee": None,
         "duedate": "2026-03-02",  # escalate: 4h
+        "labels": ["ai-governance", "keeptrusts", "medical-advice"],
     },
 }
 CUSTOM = {

@@ -23,7 +23,7 @@ from ticketbridge.storage import Database
 __all__ = ["scenario_db"]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources" / "compliance"
-ENV = {"JIRA_API_TOKEN": "t", "COMPLIANCE_WEBHOOK_SECRET": "s"}
+ENV = {"COMPLIANCE_TOKEN": "s"}
 
 
 def person(name: str, email: str) -> dict[str, Any]:

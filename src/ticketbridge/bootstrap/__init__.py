@@ -25,6 +25,7 @@ from ticketbridge.bootstrap.database import (
     head_revision,
     upgrade_database,
 )
+from ticketbridge.bootstrap.fingerprints import fingerprint_settings, warn_fingerprint_drift
 from ticketbridge.bootstrap.heap import settle_heap
 from ticketbridge.bootstrap.jira import (
     JiraIntegrationService,
@@ -66,6 +67,7 @@ __all__ = [
     "connection_store",
     "current_revision",
     "effective_jira",
+    "fingerprint_settings",
     "head_revision",
     "jira_url_problem",
     "library_settings",
@@ -81,6 +83,7 @@ __all__ = [
     "settle_heap",
     "uow_factory",
     "upgrade_database",
+    "warn_fingerprint_drift",
     "warn_inactive",
     "worker_settings_from",
 ]

@@ -15,6 +15,7 @@ from ticketbridge.cli import (
     serve_cmd,
     site_cmd,
     sync_cmd,
+    tickets_cmd,
 )
 from ticketbridge.cli import emulator as emulator_cmd
 
@@ -42,6 +43,7 @@ app.add_typer(admin_cmd.apikey_app, name="apikey")
 app.add_typer(admin_cmd.outbox_app, name="outbox")
 app.add_typer(site_cmd.site_app, name="site")
 app.add_typer(sync_cmd.sync_app, name="sync")
+app.add_typer(tickets_cmd.tickets_app, name="tickets")
 
 
 def main() -> None:

@@ -281,14 +281,24 @@ def config_check(
         "jira": loaded.jira.flavor if loaded.jira else None,
     }
     inactive = inactive_settings(loaded, settings)
+    stored = operations.stored_database(settings)
+    drifts = (bootstrap.run(operations.fingerprint_drift(stored, loaded)) if stored else None) or []
+    changed = [
+        Problem(f"sources.{d.source}.fingerprint", d.message, loaded.line_of("sources", d.source))
+        for d in drifts
+    ]
     if as_json:
-        print_json(summary | {"inactive": [vars(p) for p in inactive]})
+        print_json(
+            summary
+            | {"inactive": [vars(p) for p in inactive]}
+            | {"fingerprint_changes": [vars(p) for p in changed]}
+        )
         return
     console.print(
         f"[green]✓[/green] {path} is valid: {summary['routes']} route(s), "
         f"{summary['templates']} template(s), jira: {summary['jira'] or 'not configured'}"
     )
-    for problem in inactive:
+    for problem in [*inactive, *changed]:
         err_console.print(f"[yellow]![/yellow] {problem}", highlight=False)
 
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.schemas import JiraTestReport
 from ticketbridge.bootstrap.jira import projects_to_check
 from ticketbridge.cli import dev_session
+from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.domain.deliveries import JiraDelivery
@@ -19,6 +24,7 @@ from ticketbridge.domain.records import ApiKey
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
 from ticketbridge.services.api_keys import IssuedKey
+from ticketbridge.services.fingerprints import Drift, Refingerprinted
 from ticketbridge.services.reports import ReportService
 from ticketbridge.services.site import SiteBinding, SiteReport
 
@@ -128,3 +134,33 @@ async def reports(settings: Settings) -> AsyncIterator[ReportService]:
     """The report service on the migrated database (`ticketbridge report`)."""
     async with _migrated(settings) as container:
         yield container.reports
+
+
+async def refingerprint(
+    settings: Settings, source: str | None, dry_run: bool
+) -> list[Refingerprinted]:
+    async with _migrated(settings) as container:
+        return await bootstrap.fingerprint_settings(container).refingerprint(
+            source, dry_run=dry_run
+        )
+
+
+def stored_database(settings: Settings) -> Settings | None:
+    """The settings of the database the other commands would use (dev's while it runs), when
+    it exists; None for a SQLite file not made yet (`config check` creates none)."""
+    following = dev_session.following_dev(settings)
+    url = make_url(following.database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return None
+    return following
+
+
+async def fingerprint_drift(following: Settings, config: Config) -> list[Drift] | None:
+    """`config check`: the sources whose open tickets `config` would fork (nothing recorded);
+    None when the database is not reachable or not migrated (nothing to compare with)."""
+    try:
+        async with _migrated(following) as container:
+            checked = replace(container, config=config)
+            return await bootstrap.fingerprint_settings(checked).drift(record=False)
+    except (ConfigError, SQLAlchemyError, OSError):
+        return None  # not reachable or not migrated: nothing to compare with

@@ -20,6 +20,7 @@ from ticketbridge.bootstrap import (
     open_container,
     settle_heap,
     upgrade_database,
+    warn_fingerprint_drift,
 )
 from ticketbridge.cli.guarded_http import ReadLimits, guarded_protocol
 from ticketbridge.config.schema import Config
@@ -54,6 +55,7 @@ async def serve(
     count = settings.workers if workers is None else workers
     opened = open_container(settings, config, workers=count, jira_fallback=jira_fallback)
     async with opened as container:
+        await warn_fingerprint_drift(container)
         if count and not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         server = _GracefulServer(
@@ -168,6 +170,7 @@ async def run_worker(settings: Settings, config: Config | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with open_container(settings, config, workers=1) as container:
+        await warn_fingerprint_drift(container)
         if not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         settle_heap()

@@ -142,6 +142,19 @@ class SourceResolvedConfig(StrictModel):
 
     comment: bool = True
     transition: bool = True
+    resolutions: dict[str, str] = Field(
+        default_factory=dict,
+        description="the source's resolution (attributes.resolution) → the Jira resolution the "
+        "transition sets; the names in sync.resolutions map to themselves; others get Done",
+    )
+
+    @field_validator("resolutions")
+    @classmethod
+    def _names_given(cls, value: dict[str, str]) -> dict[str, str]:
+        for source, jira in value.items():
+            if not source.strip() or not jira.strip():
+                raise ValueError("a resolution name may not be blank")
+        return value
 
 
 class EscalateConfig(StrictModel):

@@ -19,6 +19,7 @@ from ticketbridge.config.models import (
     StrictModel,
     TemplateConfig,
 )
+from ticketbridge.config.teams import TeamSetting
 
 Location = tuple[str | int, ...]
 """A place in the document: ("routes", 2, "when")."""
@@ -34,6 +35,9 @@ class Config(StrictModel):
     templates: dict[str, TemplateConfig] = Field(default_factory=dict)
     routes: list[RouteConfig] = Field(default_factory=list, description="first match wins")
     assignments: list[AssignmentRule] = Field(default_factory=list)
+    teams: dict[str, TeamSetting] = Field(
+        default_factory=dict, description="assignee names that are a user, rotation or schedule"
+    )
     sync: SyncConfig = Field(default_factory=SyncConfig)
     callbacks: list[CallbackConfig] = Field(default_factory=list)
     audit: AuditConfig = Field(default_factory=AuditConfig)

@@ -63,6 +63,9 @@ class TicketPolicy:
     accepted_for: timedelta | None  # sync.accepted_for: how long an accepted risk holds
     accepted_reraise: RecurAfterDone  # sync.accepted_reraise: reopen, or a new linked issue
     recreate_on_delete: bool  # sync.recreate_on_delete: a deleted issue's alert gets a new one
+    # The source's resolution (`attributes.resolution`) → the Jira resolution a resolve sets
+    # (`sync.on_source_resolved.resolutions`, over the names of `sync.resolutions`).
+    source_resolutions: Mapping[str, str]
 
     def outcome(self, resolution: str | None) -> AlertState:
         """A done issue's meaning, from its resolution name (`sync.resolutions`)."""
@@ -77,6 +80,19 @@ class TicketPolicy:
         if category == "done" and resolution and resolution in self.resolutions:
             return self.resolutions[resolution]
         return state
+
+    def jira_resolution(self, alert: Alert | None) -> str | None:
+        """The Jira resolution a source's resolve of `alert` asks for: its `resolution`
+        attribute mapped (any case); None (the workflow's own, Done) when it has none or
+        the mapping does not name it."""
+        given = alert.attributes.get("resolution") if alert is not None else None
+        if not isinstance(given, str) or not given.strip():
+            return None
+        wanted = given.strip().casefold()
+        return next(
+            (jira for name, jira in self.source_resolutions.items() if name.casefold() == wanted),
+            None,
+        )
 
 
 def decide(

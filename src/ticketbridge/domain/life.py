@@ -94,9 +94,13 @@ def advance(
         reopened = _moved(_seen(current, alert.occurred_at), "new", None, now, policy)
         return Step(reopened, (PlannedJob(JobKind.REOPEN),))
     if kind is DecisionKind.RESOLVE:
-        # With `on_source_resolved.transition` the job moves the issue to done.
+        # With `on_source_resolved.transition` the job moves the issue to done, with the
+        # Jira resolution the source's own maps to (a false positive stays one).
+        resolution = policy.jira_resolution(alert)
         resolved = (
-            _moved(current, "done", None, now, policy) if policy.resolve_transition else current
+            _moved(current, "done", resolution, now, policy)
+            if policy.resolve_transition
+            else current
         )
         return Step(resolved, (PlannedJob(JobKind.RESOLVE),))
     return Step(_seen(current, alert.occurred_at))  # SUPPRESS: counted, nothing written
@@ -263,6 +267,12 @@ def _visible(ticket: Ticket) -> tuple[object, ...]:
         ticket.assignee_id,
         ticket.priority,
     )
+
+
+def refingerprinted(ticket: Ticket, fingerprint: str) -> Ticket:
+    """The open ticket under the key its first alert has with the source's new fingerprint
+    fields (`tickets refingerprint`): the next alerts fold into it instead of forking."""
+    return replace(ticket, fingerprint=fingerprint)
 
 
 def revive(ticket: Ticket) -> Ticket:

@@ -45,6 +45,7 @@ class Route:
     group: EpicGroup | None = None  # the epic the issue goes under
     links: tuple[IssueLink, ...] = ()  # the links the issue gets once created
     reasons: tuple[str, ...] = ()  # why this route (and why ignored, when it is)
+    assignee_reason: str | None = None  # which user a team stood for (`teams:`), and why
 
     @property
     def due_date(self) -> date | None:

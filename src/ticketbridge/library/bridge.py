@@ -237,7 +237,10 @@ class Bridge(JiraCalls):
     ) -> list[IngestResult]:
         """Through the pipeline: stored, decided, and the Jira writes due now done; the results
         carry each alert's issue key (None when ignored or still queued after a failure)."""
-        return await self._pipeline.ingest([targeted(a, project_key, issue_type) for a in alerts])
+        aimed = [targeted(a, project_key, issue_type) for a in alerts]
+        for one in aimed:
+            self._check_template(one)
+        return await self._pipeline.ingest(aimed)
 
     async def sync_alert(
         self,
@@ -251,6 +254,7 @@ class Bridge(JiraCalls):
         fingerprint, across calls, handlers and processes sharing the store. None when routing
         ignored the alert."""
         one = targeted(self._one(alert, source), project_key, issue_type)
+        self._check_template(one)
         return _view(await self._pipeline.sync(one, update=True))
 
     async def create_issue_from_alert(
@@ -264,7 +268,24 @@ class Bridge(JiraCalls):
         """The alert's issue, created through the pipeline (a repeat finds the same issue and
         leaves it as it is). None when routing ignored the alert."""
         one = targeted(self._one(alert, source), project_key, issue_type)
+        self._check_template(one)
         return _view(await self._pipeline.sync(one, update=False))
+
+    def _check_template(self, alert: Alert) -> None:
+        """A rule may name a template defined after it (seed 000's order), so the template is
+        looked for when an alert would use it: missing, the call fails here, naming it, and
+        nothing is stored or queued (never a dead create reported as Jira's refusal)."""
+        route = self._router.route(alert)
+        missing = self._composer.missing_template(route)
+        if missing is None:
+            return
+        message = (
+            f"template {missing!r} is not defined: define JiraTemplate(name={missing!r}, …) "
+            f"before sending alerts that rule {route.name!r} matches"
+        )
+        raise ConfigError(
+            "template not defined", [Problem(f"rules.{route.name}.template", message)]
+        )
 
     def _one(self, alert: Mapping[str, Any] | Alert, source: str | None) -> Alert:
         if isinstance(alert, Alert):

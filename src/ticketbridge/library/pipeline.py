@@ -89,6 +89,19 @@ class LibraryComposer:
         self._templated = TemplateComposer.from_config(config)
         self._names = frozenset(self._templated.template_names)
 
+    def missing_template(self, route: Route) -> str | None:
+        """The route's template when nothing defines it (neither the configuration, a built-in
+        nor a `JiraTemplate`): checked before an alert is sent, because a rule may name a
+        template the script defines later (seed 000 does), and not after it was queued."""
+        name = route.template
+        if route.action != "ticket" or name is None or name in self._names:
+            return None
+        try:
+            find_template(name)
+        except ConfigError:
+            return name
+        return None
+
     def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
         alert = without_target(alert)
         if route.template is None or route.template in self._names:

@@ -67,14 +67,18 @@ def due_for(
 ) -> Choice:
     offset: timedelta | None = None
     why = ""
-    if route is not None and isinstance(route.due, str):
-        return None, f"due date from the template of route '{route.name}'"
+    templated = route is not None and isinstance(route.due, str)
     if route is not None and isinstance(route.due, timedelta):
         offset, why = route.due, f"route '{route.name}'"
     elif route is not None and isinstance(route.due, dict) and severity in route.due:
         offset, why = route.due[severity], f"route '{route.name}' SLA for {severity}"
     elif severity is not None and severity in defaults.due:
         offset, why = defaults.due[severity], f"SLA for {severity.value}"
+    if templated:  # the template's date; the SLA when it renders none (services/route_values)
+        assert route is not None
+        sla = f", else the SLA for {severity.value}" if offset and severity else ""
+        due = (occurred_at + offset).astimezone(_zone(defaults.timezone)) if offset else None
+        return due, f"due date from the template of route '{route.name}'{sla}"
     if offset is None:
         return None, None
     due = (occurred_at + offset).astimezone(_zone(defaults.timezone))

@@ -15,9 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from ticketbridge.config import AssignmentRule, Config, Defaults, RouteConfig, format_path
+from ticketbridge.config.teams import teams_of
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.route import DEFAULTS_ROUTE, Route, RouteAction
 from ticketbridge.domain.severity import Severity
+from ticketbridge.domain.teams import resolve_assignee
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.activation import UNKNOWN_TIME, alert_values, parse_severity
 from ticketbridge.rules.expressions import (
@@ -153,6 +155,7 @@ class Router:
         if problems:
             raise ConfigError(f"{len(problems)} routing conditions are invalid", problems)
         self._defaults = _Statics.of(config.defaults, None)
+        self._teams = teams_of(config.teams)
         # Only the variables some condition names go into the activation (fewer conversions).
         texts = [r.when for r in config.routes] + [a.when for a in config.assignments]
         self._used = referenced_variables(texts)
@@ -232,6 +235,8 @@ class Router:
             else (None, "no due date: occurred_at unknown")
         )
         assignee = self._assignee(route, values, rank, activation, reasons)
+        assignee, on_duty = self._on_duty(assignee, values)
+        reasons.extend(r for r in (on_duty,) if r is not None)
         reasons.extend(r for r in (why_priority, why_type, why_due) if r is not None)
         return Route(
             name=statics.name,
@@ -248,6 +253,7 @@ class Router:
             due_template=route.due if route and isinstance(route.due, str) else None,
             due_from=due_from(route, defaults, occurred_at) if known else None,
             reasons=tuple(reasons),
+            assignee_reason=on_duty,
         )
 
     def _action(
@@ -284,6 +290,16 @@ class Router:
                 reasons.append(f"assignee {assignment.assignee} from {rule.label}")
                 return assignment.assignee
         return self._config.defaults.assignee
+
+    def _on_duty(
+        self, assignee: str | None, values: Mapping[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """A team's user for the moment the alert arrived, and why (a templated assignee is
+        rendered, and its team resolved, by the composer)."""
+        at: datetime = values["received_at"]
+        return resolve_assignee(
+            assignee, self._teams, at if at != UNKNOWN_TIME else values["occurred_at"]
+        )
 
     def _compile(
         self, location: Location, label: str, expression: str, problems: list[Problem]

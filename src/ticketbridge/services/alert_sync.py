@@ -132,7 +132,7 @@ class AlertSync:
             dead = [job for job in jobs if job.state is JobState.DEAD]
             if dead:
                 hint = f" ({dead[-1].hint})" if dead[-1].hint else ""
-                raise PermanentError(f"Jira refused the issue: {dead[-1].last_error}{hint}")
+                raise PermanentError(f"the issue's create failed: {dead[-1].last_error}{hint}")
             pause = _pause(jobs, self._clock(), deadline)
             if pause is None:
                 errors = [job.last_error for job in jobs if job.last_error]

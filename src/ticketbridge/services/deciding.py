@@ -148,6 +148,9 @@ class Decider:
         ignore = route.reasons if route.action == "ignore" else None
         current = plan.tickets.get(alert.fingerprint)
         decision = decide(alert, current, policy, now, route_ignore=ignore)
+        if decision.kind in _OPENING and route.assignee_reason is not None:
+            # who a team stood for is part of why the issue looks as it does (`explain`)
+            decision = replace(decision, reasons=(*decision.reasons, route.assignee_reason))
         parent: Ticket | None = None
         parent_key: TicketKey | None = None
         if decision.kind in _OPENING and route.group is not None:  # the epic first, once

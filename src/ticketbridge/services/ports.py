@@ -305,6 +305,30 @@ class ReportRepository(Protocol):
         before: int | None = None,
     ) -> list[ReportRow]:
         """The rows behind one figure, newest first (position < `before`)."""
+
+
+class FingerprintRepository(Protocol):
+    """The fingerprint fields each source's open tickets were made with (`sources.<name>.
+    fingerprint`), and the moves of open tickets to new keys (`tickets refingerprint`)."""
+
+    async def recorded(self) -> dict[str, tuple[str, ...]]: ...
+
+    async def record(self, source: str, fields: Sequence[str], at: datetime) -> None: ...
+
+    async def open_count(self, source: str) -> int: ...
+
+    async def open_tickets(self, source: str) -> list[Ticket]:
+        """Open tickets of `source` (pending or linked, not done), oldest first."""
+        ...
+
+    async def first_alert(self, ticket_id: int) -> StoredAlert | None: ...
+
+    async def taken(self, fingerprint: str) -> bool:
+        """Some ticket (any generation) has this fingerprint."""
+        ...
+
+    async def move(self, ticket: Ticket) -> None:
+        """The ticket's row and its alerts under `ticket.fingerprint`."""
         ...
 
 
@@ -330,6 +354,9 @@ class UnitOfWork(Protocol):
 
     @property
     def jira_deliveries(self) -> JiraDeliveryRepository: ...
+
+    @property
+    def fingerprints(self) -> FingerprintRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -16,6 +16,7 @@ from typing import Any
 from ticketbridge.config import Config, Defaults, RouteConfig
 from ticketbridge.config.durations import parse_duration
 from ticketbridge.domain.route import Route
+from ticketbridge.domain.teams import Team, resolve_assignee
 from ticketbridge.errors import PermanentError
 
 Render = Callable[[str, str, Mapping[str, Any]], str]
@@ -40,11 +41,22 @@ def templated_values(config: Config) -> Iterator[tuple[str, Any]]:
 
 class RouteValues:
     """Renders one alert's route values; `failed` collects notes of templates that failed,
-    `omitted` the warnings of values left out because they rendered empty."""
+    `omitted` the warnings of values left out because they rendered empty, `resolved` which
+    user a templated assignee's team stands for (`teams:`, at `at`: the alert's arrival)."""
 
-    def __init__(self, render: Render, context: Mapping[str, Any], failed: list[str]) -> None:
+    def __init__(
+        self,
+        render: Render,
+        context: Mapping[str, Any],
+        failed: list[str],
+        *,
+        teams: Mapping[str, Team] | None = None,
+        at: datetime | None = None,
+    ) -> None:
         self._render, self._context, self._failed = render, context, failed
+        self._teams, self._at = teams or {}, at
         self.omitted: list[str] = []
+        self.resolved: list[str] = []
 
     def fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         rendered: dict[str, Any] = {}
@@ -66,41 +78,63 @@ class RouteValues:
         return rendered
 
     def labels(self, labels: tuple[str, ...]) -> tuple[str, ...]:
-        rendered = (self._text("labels", label) for label in labels)
-        return tuple(dict.fromkeys("-".join(text.split()) for text in rendered if text))
+        rendered = (name for label in labels for name in self._names("labels", label))
+        return tuple(dict.fromkeys("-".join(name.split()) for name in rendered))
 
     def components(self, components: tuple[str, ...]) -> tuple[str, ...]:
-        rendered = (self._text("components", component) for component in components)
-        return tuple(dict.fromkeys(text for text in rendered if text))
+        rendered = (name for c in components for name in self._names("components", c))
+        return tuple(dict.fromkeys(rendered))
+
+    def _names(self, where: str, source: str) -> list[str]:
+        """The names one label or component gives: a template rendering a comma-separated
+        list gives one per item (`{{ alert.attributes.labels | join(',') }}`: the alert's
+        own list); a literal is one name as written."""
+        text = self._text(where, source)
+        if not text:
+            return []
+        if not any(mark in source for mark in _MARKS):
+            return [text]
+        return [name.strip() for name in text.split(",") if name.strip()]
 
     def assignee(self, assignee: str | None) -> str | None:
-        return None if assignee is None else self._text("assignee", assignee)
+        """The rendered assignee; a team's name (`{{ alert.attributes.assignee }}` rendering
+        `compliance-team`) becomes its user. A literal team was resolved by routing."""
+        text = None if assignee is None else self._text("assignee", assignee)
+        if text is None or text not in self._teams or self._at is None:
+            return text
+        user, why = resolve_assignee(text, self._teams, self._at)
+        self.resolved.append(f"assignee: {why}")
+        return user
 
     def due_date(self, route: Route) -> date | None:
         """The route's due date; a templated one renders an ISO date (or date-time: its
-        calendar date) or a duration such as `+2d`, counted from occurred_at like an SLA."""
+        calendar date) or a duration such as `+2d`, counted from occurred_at like an SLA.
+        One that renders none (SentinelIQ's alert without a `dueDate`) or fails gives the SLA
+        by severity (`defaults.due`), which routing put in `route.due_at`."""
         if route.due_template is None:
             return route.due_date
-        text = self._text("due", route.due_template)
+        sla = "the SLA's due date is used" if route.due_at else "no due date is set"
+        text = self._text("due", route.due_template, sla)
         if text is None:
-            return None
+            return route.due_date
         try:
             return _due(text, route.due_from)
         except ValueError as error:
-            self._failed.append(_note("due", f"{error}", "no due date is set"))
-            return None
+            self._failed.append(_note("due", f"{error}", sla))
+            return route.due_date
 
-    def _text(self, where: str, source: str) -> str | None:
-        """`source` rendered; None (with a note or a warning) when it fails or is empty."""
+    def _text(self, where: str, source: str, instead: str = "left out") -> str | None:
+        """`source` rendered; None (with a note or a warning saying what is done `instead`)
+        when it fails or is empty."""
         try:
             text = self._render(where, source, self._context)
         except PermanentError as error:
-            instead = "the field is left out" if where.startswith("fields.") else "left out"
-            self._failed.append(_note(where, str(error), instead))
+            failed = "the field is left out" if where.startswith("fields.") else instead
+            self._failed.append(_note(where, str(error), failed))
             return None
         if text or not any(mark in source for mark in _MARKS):
             return text
-        self.omitted.append(f"{where}: the template {source!r} rendered empty; left out")
+        self.omitted.append(f"{where}: the template {source!r} rendered empty; {instead}")
         return None
 
 

@@ -71,6 +71,10 @@ class PipelineSettings:
                 accepted_for=sync.accepted_for,
                 accepted_reraise=sync.accepted_reraise,
                 recreate_on_delete=sync.recreate_on_delete,
+                source_resolutions={
+                    **{name: name for name in sync.resolutions},
+                    **sync.on_source_resolved.resolutions,
+                },
             ),
             resolve_comment=sync.on_source_resolved.comment,
             fingerprint_fields={

@@ -28,8 +28,10 @@ from typing import Any
 
 from ticketbridge.config import Config
 from ticketbridge.config.models import TemplateConfig
+from ticketbridge.config.teams import teams_of
 from ticketbridge.domain import Alert, Ticket
 from ticketbridge.domain.route import Route
+from ticketbridge.domain.teams import Team
 from ticketbridge.errors import ConfigError, PermanentError
 from ticketbridge.providers.base import IssueDraft, Marker
 from ticketbridge.render import (
@@ -81,6 +83,7 @@ class TemplateComposer:
         }
         self._values: dict[tuple[str, str], CompiledTemplate] = {}
         self._fallback = DefaultComposer()
+        self._teams: dict[str, Team] = {}
 
     @classmethod
     def from_config(
@@ -89,6 +92,7 @@ class TemplateComposer:
         """Compile the configuration's templates and every templated field value of its
         defaults and routes now: a syntax error is a ConfigError at start, not a dead job."""
         composer = cls(config.templates, engine=engine)
+        composer._teams = teams_of(config.teams)
         for where, value in templated_values(config):
             if isinstance(value, str) and any(m in value for m in _JINJA_MARKS):
                 composer._compile_value(where, value)
@@ -101,7 +105,9 @@ class TemplateComposer:
     def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
         context = template_context(alert)
         failed: list[str] = []
-        values = RouteValues(self._render_text, context, failed)
+        values = RouteValues(
+            self._render_text, context, failed, teams=self._teams, at=alert.received_at
+        )
         fields = values.fields(route.fields)
         if route.template is None:
             draft = self._fallback.draft(alert, route, ticket)
@@ -123,7 +129,7 @@ class TemplateComposer:
             due_date=values.due_date(route),
             fields=fields,
         )
-        return with_failure_note(draft, failed, values.omitted)
+        return with_failure_note(draft, failed, [*values.omitted, *values.resolved])
 
     def _templated(
         self, alert: Alert, name: str, context: Mapping[str, Any], failed: list[str]

@@ -145,9 +145,12 @@ class FollowUpWriter:
         return IssueMoved(chosen.to.category, None, now)
 
     async def _resolve(self, key: str, alert: Alert | None, now: datetime) -> Written | None:
+        policy = self._settings.policy
+        resolution = policy.jira_resolution(alert)
         when = _when(alert.occurred_at) if alert else _when(now)
-        note = Document((_para(f"The source reports this alert resolved at {when}."),))
-        if not self._settings.policy.resolve_transition:
+        said = f" as {resolution}" if resolution else ""
+        note = Document((_para(f"The source reports this alert resolved{said} at {when}."),))
+        if not policy.resolve_transition:
             if self._settings.resolve_comment:
                 await self._provider.add_comment(key, note)
             return None
@@ -158,8 +161,19 @@ class FollowUpWriter:
                 await self._provider.add_comment(key, comment)
             return IssueMoved("done", issue.resolution, now)  # a person's verdict counts
         chosen = _pick(await self._provider.list_transitions(key), ("done",))
-        await self._provider.transition(key, chosen.id, comment=comment)
-        return IssueMoved("done", None, now)
+        if resolution is None:
+            await self._provider.transition(key, chosen.id, comment=comment)
+            return IssueMoved("done", None, now)
+        try:
+            await self._provider.transition(key, chosen.id, resolution=resolution, comment=comment)
+        except FieldErrors as error:
+            if "resolution" not in error.fields:
+                raise
+            # The mapping names a resolution this Jira lacks: closed all the same, as Done.
+            log.warning("resolution refused", issue=key, resolution=resolution, error=str(error))
+            await self._provider.transition(key, chosen.id, comment=comment)
+        moved = await self._provider.get_issue(key)  # what Jira kept (a screen may drop it)
+        return IssueMoved(moved.status.category, moved.resolution, now)
 
     async def _link(self, key: str, ticket: Ticket, targets: Mapping[str, str | None]) -> None:
         """The route's links, from this issue. A target that does not exist (no issue for the

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketbridge.errors import StoredValueRefused
 from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
+from ticketbridge.storage.fingerprint_settings import SqlFingerprints
 from ticketbridge.storage.jira_deliveries import SqlJiraDeliveries
 from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     api_keys: SqlApiKeys
     push_events: SqlPushEvents
     jira_deliveries: SqlJiraDeliveries
+    fingerprints: SqlFingerprints
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(conn)
         self.push_events = SqlPushEvents(conn, postgres=postgres)
         self.jira_deliveries = SqlJiraDeliveries(conn, postgres=postgres)
+        self.fingerprints = SqlFingerprints(conn)
         return self
 
     async def __aexit__(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ticketbridge.bootstrap import load_config
+from ticketbridge.render.builtin import BUILTIN_TEMPLATES
 from ticketbridge.render.templates import TemplateEngine
 from ticketbridge.rules import Router
 
@@ -76,7 +77,8 @@ def test_example_loads_and_renders(name: str) -> None:
     plan = router.route(alert)
     assert plan.action == "ticket"
     assert plan.template is not None
-    template = router.config.templates[plan.template]
+    every = {**BUILTIN_TEMPLATES, **router.config.templates}  # security.yaml: a built-in
+    template = every[plan.template]
     engine.compile("summary", template.summary, template.format)
     engine.compile("description", template.description, template.format)
     summary = engine.render("summary", {"alert": alert})

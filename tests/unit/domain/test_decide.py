@@ -67,6 +67,7 @@ def policy(**overrides: object) -> TicketPolicy:
         "accepted_for": None,
         "accepted_reraise": "reopen",
         "recreate_on_delete": False,
+        "source_resolutions": {"False Positive": "False Positive"},
     }
     return TicketPolicy(**{**values, **overrides})  # type: ignore[arg-type]
 

@@ -81,8 +81,18 @@ def test_seed_001_keeptrusts_example(
     assert (plan.priority, plan.issue_type) == (priority, issue_type)
     assert plan.due_at == OCCURRED + due
     assert plan.template == "ai_escalation"
-    assert set(plan.fields) == {"Escalation ID", "Policy Name", "Model", "Gateway ID"}
-    assert plan.labels == ("ai-governance", "keeptrusts")
+    assert set(plan.fields) == {
+        "Escalation ID",
+        "Policy Name",
+        "Model",
+        "Gateway ID",
+        "Console URL",
+    }
+    assert plan.labels == (
+        "ai-governance",
+        "keeptrusts",
+        "{{ alert.attributes.policy_name | default('') }}",  # rendered by the composer
+    )
 
 
 # Seeds 003 and 004: severity → priority (SentinelIQ's table; Kushim's mapping screen).
@@ -175,8 +185,9 @@ def test_seed_000_hallucinations_grouped_under_an_epic() -> None:
     [route] = [r for r in router.config.routes if r.name == plan.name]
     assert route.group is not None
     assert route.group.epic.startswith("Hallucinations: ")
-    assert plan.labels == ("ai-governance", "hallucination", "ai-safety")
-    assert plan.assignee == "oncall@company.com"
+    assert plan.labels[:3] == ("ai-governance", "hallucination", "ai-safety")
+    assert plan.assignee == "oncall@company.com"  # on-call-rotation, week 38: its first member
+    assert any("'on-call-rotation' is a rotation: oncall@company.com" in r for r in plan.reasons)
 
 
 def test_seed_003_critical_security_alert_is_an_incident() -> None:

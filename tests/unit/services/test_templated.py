@@ -242,7 +242,7 @@ def test_a_value_failing_for_an_alert_is_left_out_with_a_note() -> None:
         ("2026-12-24", date(2026, 12, 24)),
         ("2026-12-24T23:30:00-05:00", date(2026, 12, 25)),  # its date in defaults.timezone
         ("+2d", date(2026, 11, 22)),  # a duration counts from occurred_at, as an SLA does
-        ("", None),
+        ("", date(2026, 11, 27)),  # none given: the SLA by severity (high: 7d), issue 13
     ],
 )
 def test_a_templated_due_date_is_an_iso_date_or_a_duration(due: str, expected: date | None) -> None:
@@ -250,11 +250,12 @@ def test_a_templated_due_date_is_an_iso_date_or_a_duration(due: str, expected: d
     assert draft_for(text, make_alert(dueDate=due)).due_date == expected
 
 
-def test_a_due_date_that_is_neither_is_left_out_with_a_note() -> None:
+def test_a_due_date_that_is_neither_gives_the_sla_with_a_note() -> None:
     text = 'routes:\n  - name: r\n    due: "{{ alert.attributes.dueDate }}"\n'
     draft = draft_for(text, make_alert(dueDate="soon"))
-    assert draft.due_date is None
+    assert draft.due_date == date(2026, 11, 27)  # high: 7d from occurred_at
     assert any("neither an ISO date nor a duration" in w for w in draft.warnings)
+    assert any("the SLA's due date is used" in w for w in draft.warnings)
 
 
 @pytest.mark.parametrize(
