@@ -96,6 +96,10 @@ COMMANDS = [
     "site rebind",
     "site separate",
     "site status",
+    "sync",
+    "sync deliveries",
+    "tickets",
+    "tickets refingerprint",
     "worker",
 ]
 
