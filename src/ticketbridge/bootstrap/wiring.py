@@ -58,6 +58,8 @@ from ticketbridge.services import (
 from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
+from ticketbridge.services.callback_requests import CallbackTargets
+from ticketbridge.services.callbacks import CallbackSender
 from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
@@ -100,7 +102,7 @@ def load_config(
     checks = (check_conditions, check_sources)
     config = parse_config(path, text=text, env=env, checks=checks, known_templates=builtin_names())
     allowed = (settings if settings is not None else load_settings(env)).outbound_allow
-    problems = built_problems(config, allowed, routing)
+    problems = built_problems(config, allowed, _built)
     if problems:
         where = config.origin or "configuration"
         raise ConfigError(f"{where} is invalid ({len(problems)} problems)", problems)
@@ -123,6 +125,12 @@ def routing(config: Config) -> tuple[RouteSeam, IssueComposer]:
         composer = GroupingComposer(TemplateComposer.from_config(config), config)
         return GroupingRouter(Router(config)), composer
     return RulesRouter(Router(config)), TemplateComposer.from_config(config)
+
+
+def _built(config: Config) -> None:
+    """What a process builds from `config` that can refuse it: routing, templates, callbacks."""
+    routing(config)
+    CallbackTargets(config.callbacks)
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -200,6 +208,7 @@ async def open_container(
     jira_fallback: StoredConnection | None = None,
     clock: Clock = system_clock,
     ticket_wait: tuple[Monotonic, Sleep] | None = None,
+    callback_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 
@@ -210,7 +219,8 @@ async def open_container(
     (the library's: the call's target, its own templates); `jira_fallback` is the Jira when
     neither ticketbridge.yaml nor a stored connection names one (`ticketbridge dev`'s emulator);
     `clock` is what every service and the API read the time from (tests: a virtual one);
-    `ticket_wait`: the monotonic clock and sleep `?wait=ticket` is bounded with (tests: virtual).
+    `ticket_wait`: the monotonic clock and sleep `?wait=ticket` is bounded with (tests: virtual);
+    `callback_transport` replaces the network below the callbacks' SSRF guard (tests).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics(sources={*SOURCES, *config.sources})  # any other source counts as other
@@ -222,6 +232,19 @@ async def open_container(
     provider = _live_provider(live, settings, metrics, jira_transport) if workers else None
     worker = worker_settings or worker_settings_from(settings)
     watch = JiraWatch(uow, clock)  # one per process: one warning per outage, not per worker
+    targets = CallbackTargets(config.callbacks)
+    senders = [
+        CallbackSender(
+            uow,
+            targets,
+            worker,
+            pipeline.policy,
+            clock,
+            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:callbacks",
+            transport=callback_transport,
+        )
+        for _ in range(1 if workers and config.callbacks else 0)
+    ]
     dispatchers = [
         Dispatcher(
             OutboxProcessor(
@@ -239,6 +262,7 @@ async def open_container(
             worker,
             watch,
             ready=provider.ready,
+            senders=senders if n == 0 else (),
         )
         for n in range(workers or 0)
         if provider is not None
@@ -285,6 +309,8 @@ async def open_container(
             clock=clock,
         )
     finally:
+        for sender in senders:
+            await sender.aclose()
         if provider is not None:
             await provider.aclose()
         await database.aclose()

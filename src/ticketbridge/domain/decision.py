@@ -44,6 +44,16 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class CallbackRule:
+    """A `callbacks:` entry as the ticket's life sees it: the alert states it is sent `on`,
+    for alerts of `source`; `name` finds its URL and body when the job is sent."""
+
+    name: str
+    source: str
+    on: frozenset[AlertState]
+
+
+@dataclass(frozen=True)
 class TicketPolicy:
     """How a ticket lives: `defaults.dedup` and the parts of `sync` that steer decisions and
     what jobs do. No defaults here: built from the configuration (`PipelineSettings`)."""
@@ -56,6 +66,7 @@ class TicketPolicy:
     digest_interval: timedelta
     resolve_transition: bool  # sync.on_source_resolved.transition
     resolutions: Mapping[str, AlertState]  # Jira resolution name → the alerts' outcome
+    callbacks: tuple[CallbackRule, ...] = ()  # `callbacks:`: jobs on the states they name
 
     def outcome(self, resolution: str | None) -> AlertState:
         """A done issue's meaning, from its resolution name (`sync.resolutions`)."""

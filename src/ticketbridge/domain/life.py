@@ -11,6 +11,11 @@ Two transitions, both pure:
 
 An operator's retry of a dead job is `revive`. Nothing outside `domain` assigns a ticket's
 fields: it reads them and asks these functions for the next ticket.
+
+Callbacks (`callbacks:`): a transition that changes the state of the ticket's alerts asks for a
+`callback` job per rule that names the new state (`callbacks_for`, state before → state
+after). `advance` and `after_write` include them; a transition added elsewhere (two-way sync's)
+calls `callbacks_for` with the ticket before and after.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ticketbridge.domain.alert import Alert
-from ticketbridge.domain.decision import Decision, DecisionKind, TicketPolicy
+from ticketbridge.domain.decision import CallbackRule, Decision, DecisionKind, TicketPolicy
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.states import AlertState, JobKind, TicketStatus
 from ticketbridge.domain.ticket import Ticket
@@ -33,6 +38,10 @@ class PlannedJob:
 
     kind: JobKind
     not_before: datetime | None = None
+    # What the job needs besides its alert, added to its payload (a callback's name and state).
+    detail: tuple[tuple[str, str], ...] = ()
+    # Asked for alerts of this source only (a callback): dropped for an alert of another.
+    only_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,18 @@ def advance(
 ) -> Step:
     """What `decision` on `alert` does to the fingerprint's `current` ticket. Optimistic: the
     ticket is left as the jobs will leave it, so the next alert decides on what will be."""
+    step = _advanced(current, decision, alert, now, policy, opening)
+    return with_callbacks(None if step.opened else current, step, policy)
+
+
+def _advanced(
+    current: Ticket | None,
+    decision: Decision,
+    alert: Alert,
+    now: datetime,
+    policy: TicketPolicy,
+    opening: Opening,
+) -> Step:
     kind = decision.kind
     if kind in _OPENING:
         parent = opening.parent
@@ -159,7 +180,11 @@ Written = IssueCreated | JobDied | DigestWritten | IssueMoved
 
 def after_write(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
     """`ticket` (as it is now: the decider may have moved it since the job was queued) after
-    a job's outcome, with the job that outcome asks for (another digest)."""
+    a job's outcome, with the jobs that outcome asks for (another digest, callbacks)."""
+    return with_callbacks(ticket, _written(ticket, result, policy), policy)
+
+
+def _written(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
     if isinstance(result, IssueCreated):
         if ticket.issue_key is not None:  # linked by an earlier attempt
             return Step(ticket)
@@ -182,6 +207,31 @@ def after_write(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
     if isinstance(result, DigestWritten):
         return _digested(ticket, result, policy)
     return Step(_moved(ticket, result.status_category, result.resolution, result.at, policy))
+
+
+def callbacks_for(
+    before: Ticket | None, after: Ticket | None, policy: TicketPolicy
+) -> tuple[PlannedJob, ...]:
+    """The callback jobs a ticket's change from `before` (None: a new ticket) to `after` asks
+    for: one per rule whose `on` names the state its alerts are in now, when that state is new.
+    An epic's ticket stands for no alert of its own: it calls no source back."""
+    if after is None or after.is_epic or not policy.callbacks:
+        return ()
+    state = after.alert_state()
+    if before is not None and before.alert_state() is state:
+        return ()
+    return tuple(_callback(rule, state) for rule in policy.callbacks if state in rule.on)
+
+
+def with_callbacks(before: Ticket | None, step: Step, policy: TicketPolicy) -> Step:
+    """`step` with the callback jobs of its ticket's change from `before`."""
+    extra = callbacks_for(before, step.ticket, policy)
+    return replace(step, jobs=(*step.jobs, *extra)) if extra else step
+
+
+def _callback(rule: CallbackRule, state: AlertState) -> PlannedJob:
+    detail = (("callback", rule.name), ("state", state.value))
+    return PlannedJob(JobKind.CALLBACK, detail=detail, only_source=rule.source)
 
 
 def revive(ticket: Ticket) -> Ticket:

@@ -28,6 +28,7 @@ from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
 from ticketbridge.domain.life import IssueCreated, Written, after_write
 from ticketbridge.domain.records import Job
 from ticketbridge.domain.route import Route
+from ticketbridge.domain.states import OUTWARD_KINDS
 from ticketbridge.errors import (
     ConfigError,
     InputError,
@@ -39,7 +40,7 @@ from ticketbridge.errors import (
     WrongSite,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
-from ticketbridge.services.deciding import new_job
+from ticketbridge.services.deciding import alert_payload, new_jobs
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.grouping import placed
 from ticketbridge.services.outbox_outcomes import JobOutcomes
@@ -50,6 +51,7 @@ from ticketbridge.services.writes import FollowUpWriter
 
 log = structlog.get_logger(__name__)
 _CONCURRENCY = 8
+_JIRA_KINDS = frozenset(JobKind) - OUTWARD_KINDS  # callbacks and Slack: services.callbacks
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class OutboxProcessor:
         now = self._clock()
         async with self._uow() as uow:
             jobs = await uow.outbox.claim(
-                self.owner, now, now + self._worker.lease, self._worker.batch
+                self.owner, now, now + self._worker.lease, self._worker.batch, _JIRA_KINDS
             )
             loaded, broken = await self._load(uow, jobs)
             await uow.commit()
@@ -419,7 +421,7 @@ class OutboxProcessor:
         if step.ticket is not None and step.ticket != current:
             await uow.tickets.save_many([step.ticket])
         if step.jobs and step.ticket is not None:
-            again = [new_job(job, step.ticket, item.job.payload) for job in step.jobs]
+            again = new_jobs(step.jobs, step.ticket, alert_payload(item.job.payload))
             await uow.outbox.enqueue(again, now)
 
     async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:

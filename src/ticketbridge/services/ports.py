@@ -7,7 +7,7 @@ between entering it and `commit()` happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Literal, Protocol
@@ -16,6 +16,7 @@ from ticketbridge.domain import (
     Alert,
     AlertState,
     DecisionKind,
+    JobKind,
     JobState,
     Route,
     Ticket,
@@ -128,11 +129,17 @@ class OutboxRepository(Protocol):
     async def enqueue(self, jobs: Sequence[NewJob], now: datetime) -> None: ...
 
     async def claim(
-        self, owner: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        kinds: Collection[JobKind] | None = None,
     ) -> list[Job]:
         """Lease up to `limit` runnable jobs: due and pending, or running with an expired lease,
         and first of their ordering key (an earlier pending/running job, or a dead create,
-        holds the key). Safe with any number of concurrent claimers."""
+        holds the key), of `kinds` only when given. Safe with any number of concurrent
+        claimers."""
         ...
 
     async def get(self, job_id: int) -> Job | None: ...

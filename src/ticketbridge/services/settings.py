@@ -22,6 +22,7 @@ from ticketbridge.config.settings import (
     Settings,
 )
 from ticketbridge.domain import Severity, TicketPolicy
+from ticketbridge.domain.decision import CallbackRule
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class PipelineSettings:
                 digest_interval=defaults.dedup.digest_interval,
                 resolve_transition=sync.on_source_resolved.transition,
                 resolutions=dict(sync.resolutions),
+                callbacks=tuple(
+                    CallbackRule(c.label, c.source, frozenset(c.on)) for c in config.callbacks
+                ),
             ),
             resolve_comment=sync.on_source_resolved.comment,
             fingerprint_fields={

@@ -20,10 +20,9 @@ defaults: {project: OPS}
 sync:
   escalate: {stale_after: 24h}
   notify: {slack_webhook: 'https://hooks.slack.com/services/x'}
-callbacks:
-  - {source: keeptrusts, on: [resolved], url: 'https://api.keeptrusts.example/r'}
+  reconcile_every: 5m
 """
-NAMED = {"sync.escalate": 3, "sync.notify": 4, "callbacks": 5}
+NAMED = {"sync.escalate": 3, "sync.notify": 4, "sync.reconcile_every": 5}
 
 
 @pytest.fixture
