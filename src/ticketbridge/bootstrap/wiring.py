@@ -64,12 +64,13 @@ from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, use
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
+from ticketbridge.services.periodic import Periodic, ScheduleStatus, done_job_purge
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
-from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
+from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch, Scheduler
 
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
@@ -133,6 +134,14 @@ def _built(config: Config) -> None:
     CallbackTargets(config.callbacks)
 
 
+def periodic_jobs(uow: UnitOfWorkFactory, clock: Clock, worker: WorkerSettings) -> list[Periodic]:
+    """Every periodic job a worker process runs (each in one process at a time: the
+    scheduler's lease rows). Reconcile, escalation and the SLA scan register here."""
+    return [
+        done_job_purge(uow, clock, retention=worker.done_retention, every=worker.purge_every),
+    ]
+
+
 def pipeline_settings(config: Config) -> PipelineSettings:
     """The services' settings from the YAML (`defaults`, `sync`, `sources`)."""
     return PipelineSettings.from_config(config)
@@ -163,6 +172,8 @@ class Container:
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
+    scheduler: Scheduler | None = None  # built with workers: the periodic jobs
+    schedules: ScheduleStatus | None = None  # what the periodic jobs did (any process)
     clock: Clock = system_clock
 
     @property
@@ -267,6 +278,16 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
+    scheduler = (
+        Scheduler(
+            uow,
+            periodic_jobs(uow, clock, worker),
+            clock,
+            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
+        )
+        if workers
+        else None
+    )
     service = IngestService(uow, router, pipeline, clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
@@ -306,6 +327,8 @@ async def open_container(
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
+            scheduler=scheduler,
+            schedules=ScheduleStatus(uow),
             clock=clock,
         )
     finally:

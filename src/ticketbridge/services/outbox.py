@@ -86,7 +86,6 @@ class OutboxProcessor:
         self._writer = FollowUpWriter(provider, router, composer, settings)
         self._limit = asyncio.Semaphore(_CONCURRENCY)
         self._outcomes = JobOutcomes(uow_factory, worker, settings.policy, clock, owner)
-        self._next_purge: datetime | None = None
         self._site = SiteBinding(uow_factory, provider)
         self._site_refused: str | None = None  # the refusal last logged (said once)
 
@@ -146,20 +145,6 @@ class OutboxProcessor:
             )
             await self._fail(item, error, keep_attempted=False)
         return kept
-
-    async def purge_done_if_due(self) -> int:
-        """Delete done jobs older than `done_retention`, at most once per `purge_every`
-        (the dispatcher calls this when idle). Returns how many were deleted."""
-        now = self._clock()
-        if self._next_purge is not None and now < self._next_purge:
-            return 0
-        self._next_purge = now + self._worker.purge_every
-        async with self._uow() as uow:
-            purged = await uow.outbox.purge_done(now - self._worker.done_retention)
-            await uow.commit()
-        if purged:
-            log.info("purged done outbox jobs", count=purged, owner=self.owner)
-        return purged
 
     async def _guarded(self, items: Sequence[_Loaded], work: Awaitable[None]) -> None:
         async with self._limit:

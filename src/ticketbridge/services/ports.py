@@ -23,7 +23,7 @@ from ticketbridge.domain import (
 )
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
-from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
+from ticketbridge.domain.records import ApiKey, Job, NewJob, ScheduleRecord, StoredAlert
 from ticketbridge.providers.base import IssueDraft
 
 
@@ -231,6 +231,22 @@ class PushEventRepository(Protocol):
         ...
 
 
+class ScheduleRepository(Protocol):
+    """Periodic jobs' lease rows (workers/scheduler.py)."""
+
+    async def ensure(self, name: str, first_due: datetime) -> None: ...
+
+    async def acquire(self, name: str, owner: str, now: datetime, lease_until: datetime) -> bool:
+        """Take the job's lease when it is due and nobody holds an unexpired one."""
+        ...
+
+    async def finish(
+        self, name: str, owner: str, *, now: datetime, ok: bool, outcome: str, next_due: datetime
+    ) -> bool: ...
+
+    async def list(self) -> list[ScheduleRecord]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -250,6 +266,9 @@ class UnitOfWork(Protocol):
 
     @property
     def push_events(self) -> PushEventRepository: ...
+
+    @property
+    def schedules(self) -> ScheduleRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -100,7 +100,7 @@ class WorkerSettings:
     # A job failing this many times in a row on an unexpected error (a bug) is dead-lettered.
     crash_limit: int = JOB_CRASH_LIMIT
     # Done jobs are deleted after this long (the outbox is a queue; alerts keep the history),
-    # checked by each dispatcher at most once per `purge_every`.
+    # by the scheduler's `purge_done_jobs`, once per `purge_every` across all processes.
     done_retention: timedelta = timedelta(days=DONE_JOB_RETENTION_DAYS)
     purge_every: timedelta = timedelta(minutes=10)
 

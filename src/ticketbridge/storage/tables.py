@@ -161,3 +161,19 @@ api_keys = Table(
     # the alert sources the key may speak for; keys from before 0004 speak for generic only
     Column("sources", JSON, nullable=False, server_default=text(GENERIC_ONLY)),
 )
+
+# One row per periodic job (workers/scheduler.py): the lease that lets one process at a time
+# run it, when it is next due, and what its last run did.
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(128)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("next_due_at", UtcDateTime, nullable=False),
+    Column("last_started_at", UtcDateTime),
+    Column("last_finished_at", UtcDateTime),
+    Column("last_ok", Boolean),
+    Column("last_outcome", Text),
+    Column("runs", Integer, nullable=False),
+)

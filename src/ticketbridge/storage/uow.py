@@ -20,6 +20,7 @@ from ticketbridge.storage.api_keys import SqlApiKeys
 from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
+from ticketbridge.storage.schedules import SqlSchedules
 
 log = structlog.get_logger("ticketbridge.storage")
 
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     api_keys: SqlApiKeys
     push_events: SqlPushEvents
+    schedules: SqlSchedules
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(conn, postgres=postgres)
         self.api_keys = SqlApiKeys(conn)
         self.push_events = SqlPushEvents(conn, postgres=postgres)
+        self.schedules = SqlSchedules(conn, postgres=postgres)
         return self
 
     async def __aexit__(

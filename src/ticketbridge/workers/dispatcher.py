@@ -1,5 +1,5 @@
-"""The outbox dispatcher: runs the `OutboxProcessor` in a loop, and when idle deletes done jobs
-older than `WorkerSettings.done_retention` (at most once per `purge_every`).
+"""The outbox dispatcher: runs the `OutboxProcessor` (and the callback sender) in a loop. Done
+jobs are deleted by the scheduler's `purge_done_jobs` (workers/scheduler.py).
 
 `serve` runs one in-process (call `wake()` after an ingest for low latency); `ticketbridge
 worker` runs it alone. Any number of dispatchers, in tasks or processes, may share a database:
@@ -75,8 +75,6 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 claimed = await self._round()
-                if not claimed:  # housekeeping while idle, at most once per `purge_every`
-                    await self._processor.purge_done_if_due()
             except Exception:  # the worker loop: log, pause, keep going
                 log.exception("dispatcher round failed", owner=self._processor.owner)
                 claimed = 0
