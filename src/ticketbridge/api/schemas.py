@@ -77,6 +77,8 @@ class AlertView(BaseModel):
     route: str | None = None
     ticket: TicketRef | None = None
     received_at: datetime
+    escalations: int = Field(default=0, description="its ticket's stale escalations so far")
+    escalated_at: datetime | None = Field(default=None, description="the last escalation")
 
 
 class AlertList(BaseModel):
@@ -99,6 +101,8 @@ class TicketView(BaseModel):
     first_seen: datetime
     last_seen: datetime
     previous_issue_key: str | None = None
+    escalations: int = Field(default=0, description="stale escalations so far (sync.escalate)")
+    escalated_at: datetime | None = Field(default=None, description="the last escalation")
 
 
 class TicketList(BaseModel):

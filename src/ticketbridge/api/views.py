@@ -45,6 +45,8 @@ def alert_body(view: AlertView) -> schemas.AlertView:
         route=view.route,
         ticket=_ref(view.ticket_key, view.ticket_url),
         received_at=view.received_at,
+        escalations=view.escalations,
+        escalated_at=view.escalated_at,
     )
 
 
@@ -62,6 +64,8 @@ def ticket_body(view: TicketView) -> schemas.TicketView:
         first_seen=view.first_seen,
         last_seen=view.last_seen,
         previous_issue_key=view.previous_issue_key,
+        escalations=view.escalations,
+        escalated_at=view.escalated_at,
     )
 
 

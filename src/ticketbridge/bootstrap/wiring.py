@@ -60,6 +60,7 @@ from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
 from ticketbridge.services.callback_requests import CallbackTargets
 from ticketbridge.services.callbacks import CallbackSender
+from ticketbridge.services.escalation import escalation_scan
 from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
@@ -134,12 +135,17 @@ def _built(config: Config) -> None:
     CallbackTargets(config.callbacks)
 
 
-def periodic_jobs(uow: UnitOfWorkFactory, clock: Clock, worker: WorkerSettings) -> list[Periodic]:
+def periodic_jobs(
+    uow: UnitOfWorkFactory, clock: Clock, worker: WorkerSettings, pipeline: PipelineSettings
+) -> list[Periodic]:
     """Every periodic job a worker process runs (each in one process at a time: the
-    scheduler's lease rows). Reconcile, escalation and the SLA scan register here."""
-    return [
+    scheduler's lease rows). Reconcile and the SLA scan register here too."""
+    jobs = [
         done_job_purge(uow, clock, retention=worker.done_retention, every=worker.purge_every),
     ]
+    if pipeline.escalation is not None:
+        jobs.append(escalation_scan(uow, clock, pipeline.escalation))
+    return jobs
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -252,9 +258,13 @@ async def open_container(
             pipeline.policy,
             clock,
             owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:callbacks",
+            escalation=pipeline.escalation,
+            slack_webhook=config.sync.notify.slack_webhook,
             transport=callback_transport,
         )
-        for _ in range(1 if workers and config.callbacks else 0)
+        for _ in range(
+            1 if workers and (config.callbacks or config.sync.notify.slack_webhook) else 0
+        )
     ]
     dispatchers = [
         Dispatcher(
@@ -281,7 +291,7 @@ async def open_container(
     scheduler = (
         Scheduler(
             uow,
-            periodic_jobs(uow, clock, worker),
+            periodic_jobs(uow, clock, worker, pipeline),
             clock,
             owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
         )

@@ -209,6 +209,9 @@ def _print_alert(alert: AlertView) -> None:
         console.print(f"    • {reason}", markup=False)
     ticket = f"{alert.ticket.key}  {alert.ticket.url}" if alert.ticket else "(none yet)"
     console.print(f"  ticket:      {ticket}")
+    if alert.escalated_at:
+        when = alert.escalated_at.isoformat(timespec="seconds")
+        console.print(f"  escalated:   {alert.escalations} time(s), last {when} (sync.escalate)")
 
 
 def _safe_url(url: str) -> str:

@@ -18,8 +18,6 @@ _ENV = "TICKETBRIDGE_"
 INACTIVE: dict[Location, str] = {
     ("sync", "status"): "Jira status changes are not synced back to alerts yet",
     ("sync", "approvals"): "approvals in Jira are not read yet",
-    ("sync", "escalate"): "stale tickets are not escalated yet",
-    ("sync", "notify"): "no Slack (or other) notification is sent yet",
     ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
     ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
     ("audit", "change_risk_field"): "change risk is not read from Jira yet",

@@ -21,7 +21,7 @@ calls `callbacks_for` with the ticket before and after.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.decision import CallbackRule, Decision, DecisionKind, TicketPolicy
@@ -232,6 +232,40 @@ def with_callbacks(before: Ticket | None, step: Step, policy: TicketPolicy) -> S
 def _callback(rule: CallbackRule, state: AlertState) -> PlannedJob:
     detail = (("callback", rule.name), ("state", state.value))
     return PlannedJob(JobKind.CALLBACK, detail=detail, only_source=rule.source)
+
+
+# --- stale escalation ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """`sync.escalate` as the ticket's life needs it; `notify`: a Slack message as well."""
+
+    stale_after: timedelta
+    notify: bool = False
+
+
+def stale_since(ticket: Ticket) -> datetime:
+    """Since when nobody but ticketbridge has touched the issue, as far as the ticket knows:
+    its first alert, or our last escalation (our own writes never count as an update). Until
+    two-way sync stores when Jira's issue was last updated by someone else, that is all the
+    ticket knows; that moment joins the `max` here."""
+    return max(ticket.first_seen, ticket.escalated_at or ticket.first_seen)
+
+
+def escalate(ticket: Ticket, now: datetime, escalation: Escalation) -> Step:
+    """A stale ticket (open issue, quiet for `stale_after`) escalated once more: the Jira
+    write (priority, labels, a comment saying why) and the Slack message. Anything else, or
+    a ticket already escalated this stale period, is left as it is."""
+    open_issue = ticket.status is TicketStatus.LINKED and not ticket.is_done
+    if not open_issue or ticket.is_epic or now - stale_since(ticket) < escalation.stale_after:
+        return Step(ticket)
+    quiet = (("stale_since", stale_since(ticket).isoformat()),)
+    jobs = [PlannedJob(JobKind.ESCALATE, detail=quiet)]
+    if escalation.notify:
+        jobs.append(PlannedJob(JobKind.NOTIFY, detail=quiet))
+    escalated = replace(ticket, escalated_at=now, escalations=ticket.escalations + 1)
+    return Step(escalated, tuple(jobs))
 
 
 def revive(ticket: Ticket) -> Ticket:

@@ -48,6 +48,10 @@ class Ticket:
     # The Jira site that holds the issue, as Jira names itself (Provider.site_id): an issue
     # key means nothing on another site, so nothing is written there under this ticket.
     site: str | None = None
+    # Stale escalation (`sync.escalate`): when we last escalated the issue and how often. Our
+    # own escalation is no update: the next one comes a stale period after this one.
+    escalated_at: datetime | None = None
+    escalations: int = 0
 
     @property
     def marker_key(self) -> str:

@@ -164,6 +164,12 @@ class CallbackTargets:
         return value
 
 
+def slack_request(webhook_url: str, body: Mapping[str, Any]) -> CallbackRequest:
+    """A Slack incoming-webhook POST (its URL is the credential: no other header)."""
+    headers = {"Content-Type": "application/json"}
+    return CallbackRequest("POST", webhook_url, _json_bytes(body), headers)
+
+
 def _json_bytes(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 

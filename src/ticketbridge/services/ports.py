@@ -103,6 +103,10 @@ class TicketRepository(Protocol):
 
     async def by_issue_key(self, issue_key: str) -> Ticket | None: ...
 
+    async def stale(self, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Open issues with no activity since `cutoff` (stale escalation), oldest id first."""
+        ...
+
     async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
 
     async def acquire_lease(

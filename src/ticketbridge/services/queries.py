@@ -42,6 +42,8 @@ class AlertView:
     route: str | None
     ticket_key: str | None
     ticket_url: str | None
+    escalations: int = 0  # its ticket's stale escalations (`sync.escalate`)
+    escalated_at: datetime | None = None
 
 
 PENDING: Final = "pending"  # `decision=pending`: accepted, not decided yet
@@ -86,6 +88,8 @@ class TicketView:
     first_seen: datetime
     last_seen: datetime
     previous_issue_key: str | None
+    escalations: int = 0
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ def _alert_view(stored: StoredAlert, ticket: Ticket | None) -> AlertView:
         route=stored.route,
         ticket_key=ticket.issue_key if ticket else None,
         ticket_url=ticket.issue_url if ticket else None,
+        escalations=ticket.escalations if ticket else 0,
+        escalated_at=ticket.escalated_at if ticket else None,
     )
 
 
@@ -137,6 +143,8 @@ def ticket_view(ticket: Ticket) -> TicketView:
         first_seen=ticket.first_seen,
         last_seen=ticket.last_seen,
         previous_issue_key=ticket.previous_issue_key,
+        escalations=ticket.escalations,
+        escalated_at=ticket.escalated_at,
     )
 
 

@@ -23,6 +23,23 @@ from ticketbridge.config.settings import (
 )
 from ticketbridge.domain import Severity, TicketPolicy
 from ticketbridge.domain.decision import CallbackRule
+from ticketbridge.domain.life import Escalation
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    """`sync.escalate` (and whether `sync.notify.slack_webhook` is set): what a stale issue
+    gets, once per `stale_after` without an update from anyone but us."""
+
+    stale_after: timedelta
+    priority: str | None
+    labels: tuple[str, ...]
+    comment: bool
+    slack: bool
+
+    @property
+    def life(self) -> Escalation:
+        return Escalation(self.stale_after, notify=self.slack)
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,7 @@ class PipelineSettings:
     fingerprint_fields: Mapping[str, tuple[str, ...]]
     link_type: str  # the link between a recurrence and the done issue before it
     max_batch: int
+    escalation: EscalationSettings | None = None  # sync.escalate; None: not configured
 
     @classmethod
     def from_config(cls, config: Config) -> PipelineSettings:
@@ -79,7 +97,21 @@ class PipelineSettings:
             },
             link_type="Relates",
             max_batch=1000,
+            escalation=_escalation(config),
         )
+
+
+def _escalation(config: Config) -> EscalationSettings | None:
+    escalate = config.sync.escalate
+    if escalate is None:
+        return None
+    return EscalationSettings(
+        stale_after=escalate.stale_after,
+        priority=escalate.priority,
+        labels=tuple(escalate.labels),
+        comment=escalate.comment,
+        slack=config.sync.notify.slack_webhook is not None,
+    )
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,9 @@ tickets = Table(
     Column("links", JSON, nullable=False),
     # The Jira site that holds the issue (migration 0007): nothing is written to another.
     Column("site", String(255)),
+    # Stale escalation (migration 0010): the last one, and how many so far.
+    Column("escalated_at", UtcDateTime),
+    Column("escalations", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
 )
 

@@ -77,6 +77,8 @@ class CallbackPipeline:
             pipeline.settings.policy,
             pipeline.clock,
             "callbacks-1",
+            escalation=pipeline.settings.escalation,
+            slack_webhook=pipeline.config.sync.notify.slack_webhook,
             transport=httpx.MockTransport(receiver.handle),
             resolver=self.dns,
         )

@@ -1,4 +1,5 @@
-"""schedules: one lease row per periodic job (reconcile, the done-job purge, escalation, SLA)
+"""schedules: one lease row per periodic job (reconcile, the done-job purge, escalation, SLA);
+tickets.escalated_at and tickets.escalations (stale escalation)
 
 A process runs a periodic job only while it holds the job's row (owner, lease_expires_at), so
 one process at a time runs it on SQLite and PostgreSQL alike; the row also says when it is next
@@ -34,7 +35,14 @@ def upgrade() -> None:
         sa.Column("last_outcome", sa.Text),
         sa.Column("runs", sa.Integer, nullable=False),
     )
+    op.add_column("tickets", sa.Column("escalated_at", UtcDateTime))
+    op.add_column(
+        "tickets",
+        sa.Column("escalations", sa.Integer, nullable=False, server_default=sa.text("0")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("tickets", "escalations")
+    op.drop_column("tickets", "escalated_at")
     op.drop_table("schedules")
