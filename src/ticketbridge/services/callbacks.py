@@ -220,7 +220,7 @@ class CallbackSender:
         async with self._uow() as uow:
             if await uow.outbox.complete(job.id, self.owner, self._clock()):
                 await uow.commit()
-        log.info("callback sent", job=job.id, callback=job.payload.get("callback"))
+        log.debug("outward job sent", job=job.id, kind=job.kind.value)
 
     async def _fail(self, job: Job, error: JiraError) -> None:
         await self._outcomes.fail(job, None, error, keep_attempted=False)
