@@ -27,6 +27,7 @@ from ticketbridge.cli.common import (
 from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
+from ticketbridge.config.sla_check import due_after_resolution
 from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
 
 config_app = typer.Typer(help="Configure and check ticketbridge.", no_args_is_help=True)
@@ -281,14 +282,16 @@ def config_check(
         "jira": loaded.jira.flavor if loaded.jira else None,
     }
     inactive = inactive_settings(loaded, settings)
+    warnings = due_after_resolution(loaded)
     if as_json:
-        print_json(summary | {"inactive": [vars(p) for p in inactive]})
+        listed = {"inactive": [vars(p) for p in inactive], "warnings": [vars(p) for p in warnings]}
+        print_json(summary | listed)
         return
     console.print(
         f"[green]✓[/green] {path} is valid: {summary['routes']} route(s), "
         f"{summary['templates']} template(s), jira: {summary['jira'] or 'not configured'}"
     )
-    for problem in inactive:
+    for problem in [*inactive, *warnings]:
         err_console.print(f"[yellow]![/yellow] {problem}", highlight=False)
 
 
