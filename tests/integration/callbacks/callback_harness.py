@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 from pipeline_harness import Pipeline
@@ -40,9 +38,6 @@ class Receiver:
             raise httpx.ConnectError("connection refused", request=request)
         self.requests.append(request)
         return self.answers.pop(0) if self.answers else httpx.Response(200, json={"ok": True})
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r.content) for r in self.requests]
 
 
 @dataclass
