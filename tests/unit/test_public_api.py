@@ -96,6 +96,7 @@ COMMANDS = [
     "site rebind",
     "site separate",
     "site status",
+    "status",
     "sync",
     "sync deliveries",
     "tickets",

@@ -150,6 +150,8 @@ def _metrics_router(container: ApiContainer, auth: Authenticator, require_key: b
     async def metrics() -> Response:
         counts = await container.outbox.counts()
         container.metrics.set_job_counts({k.value: v for k, v in counts.items()})
+        if container.schedules is not None:
+            container.metrics.set_schedules(await container.schedules.rows())
         return Response(container.metrics.render(), media_type=CONTENT_TYPE)
 
     return router

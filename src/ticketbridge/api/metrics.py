@@ -12,11 +12,13 @@ not grow with what arrives (30,000 invented sources once made it 6.6 MiB).
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Generic, TypeVar
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from ticketbridge.domain.records import ScheduleRecord
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OTHER = "other"
@@ -77,6 +79,21 @@ class Metrics:
         self.jobs = Gauge(
             "ticketbridge_outbox_jobs", "Outbox jobs by state.", ["state"], registry=r
         )
+        self.schedule_last_run = Gauge(
+            "ticketbridge_schedule_last_run_timestamp_seconds",
+            "When each periodic job's last run ended (Unix time; 0: never).",
+            ["job"],
+            registry=r,
+        )
+        self.schedule_last_ok = Gauge(
+            "ticketbridge_schedule_last_run_ok",
+            "Whether each periodic job's last run succeeded (1) or failed (0).",
+            ["job"],
+            registry=r,
+        )
+        self.schedule_runs = Gauge(
+            "ticketbridge_schedule_runs", "Runs of each periodic job so far.", ["job"], registry=r
+        )
         self.jira_requests = Counter(
             "ticketbridge_jira_requests", "Calls to Jira.", ["operation"], registry=r
         )
@@ -114,6 +131,14 @@ class Metrics:
             ),
             method=HTTP_METHODS,
         )
+
+    def set_schedules(self, rows: Sequence[ScheduleRecord]) -> None:
+        """Each periodic job's last run, as its row in the database has it (any process)."""
+        for row in rows:
+            finished = row.last_finished_at.timestamp() if row.last_finished_at else 0
+            self.schedule_last_run.labels(job=row.name).set(finished)
+            self.schedule_last_ok.labels(job=row.name).set(1 if row.last_ok else 0)
+            self.schedule_runs.labels(job=row.name).set(row.runs)
 
     def set_job_counts(self, counts: Mapping[str, int]) -> None:
         for state in ("pending", "running", "done", "dead", *counts):

@@ -19,7 +19,7 @@ from ticketbridge.api.schemas import (
     ReadinessCheck,
 )
 from ticketbridge.domain import JobState
-from ticketbridge.domain.records import ApiKey
+from ticketbridge.domain.records import ApiKey, ScheduleRecord
 from ticketbridge.domain.reports import Drill, ReportFilter
 from ticketbridge.services import AlertView, JobView, TicketView
 from ticketbridge.services.audit_intake import GitHubDelivery
@@ -148,6 +148,12 @@ class Health(Protocol):
     async def readiness(self) -> Sequence[ReadinessCheck]: ...
 
 
+class Schedules(Protocol):
+    """`services.periodic.ScheduleStatus`."""
+
+    async def rows(self) -> Sequence[ScheduleRecord]: ...
+
+
 class ApiContainer(Protocol):
     """Everything `create_app` needs; `ticketbridge.bootstrap.Container` satisfies it."""
 
@@ -169,5 +175,7 @@ class ApiContainer(Protocol):
     def health(self) -> Health: ...
     @property
     def metrics(self) -> Metrics: ...
+    @property
+    def schedules(self) -> Schedules | None: ...
     @property
     def jira(self) -> JiraIntegration: ...

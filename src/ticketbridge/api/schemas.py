@@ -92,6 +92,8 @@ class AlertView(BaseModel):
     ticket: TicketRef | None = None
     jira: JiraState | None = None
     received_at: datetime
+    escalations: int = Field(default=0, description="its ticket's stale escalations so far")
+    escalated_at: datetime | None = Field(default=None, description="the last escalation")
 
 
 class AlertList(BaseModel):
@@ -115,6 +117,8 @@ class TicketView(BaseModel):
     last_seen: datetime
     previous_issue_key: str | None = None
     jira: JiraState | None = None
+    escalations: int = Field(default=0, description="stale escalations so far (sync.escalate)")
+    escalated_at: datetime | None = Field(default=None, description="the last escalation")
 
 
 class TicketList(BaseModel):

@@ -47,6 +47,8 @@ def alert_body(view: AlertView) -> schemas.AlertView:
         ticket=_ref(view.ticket_key, view.ticket_url),
         jira=_jira(view.jira),
         received_at=view.received_at,
+        escalations=view.escalations,
+        escalated_at=view.escalated_at,
     )
 
 
@@ -65,6 +67,8 @@ def ticket_body(view: TicketView) -> schemas.TicketView:
         last_seen=view.last_seen,
         previous_issue_key=view.previous_issue_key,
         jira=_jira(view.jira),
+        escalations=view.escalations,
+        escalated_at=view.escalated_at,
     )
 
 

@@ -60,10 +60,14 @@ from ticketbridge.services import (
 from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
+from ticketbridge.services.callback_requests import CallbackTargets
+from ticketbridge.services.callbacks import CallbackSender
+from ticketbridge.services.escalation import escalation_scan
 from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
+from ticketbridge.services.periodic import Periodic, ScheduleStatus, done_job_purge
 from ticketbridge.services.reports import ReportService
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
@@ -71,7 +75,7 @@ from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.storage.reports import report_reader
 from ticketbridge.ui import ui_router
-from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
+from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch, Scheduler
 
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
@@ -104,7 +108,7 @@ def load_config(
     checks = (check_conditions, check_sources)
     config = parse_config(path, text=text, env=env, checks=checks, known_templates=builtin_names())
     allowed = (settings if settings is not None else load_settings(env)).outbound_allow
-    problems = built_problems(config, allowed, routing)
+    problems = built_problems(config, allowed, _built)
     if problems:
         where = config.origin or "configuration"
         raise ConfigError(f"{where} is invalid ({len(problems)} problems)", problems)
@@ -127,6 +131,25 @@ def routing(config: Config) -> tuple[RouteSeam, IssueComposer]:
         composer = GroupingComposer(TemplateComposer.from_config(config), config)
         return GroupingRouter(Router(config)), composer
     return RulesRouter(Router(config)), TemplateComposer.from_config(config)
+
+
+def _built(config: Config) -> None:
+    """What a process builds from `config` that can refuse it: routing, templates, callbacks."""
+    routing(config)
+    CallbackTargets(config.callbacks)
+
+
+def periodic_jobs(
+    uow: UnitOfWorkFactory, clock: Clock, worker: WorkerSettings, pipeline: PipelineSettings
+) -> list[Periodic]:
+    """Every periodic job a worker process runs (each in one process at a time: the
+    scheduler's lease rows). Reconcile and the SLA scan register here too."""
+    jobs = [
+        done_job_purge(uow, clock, retention=worker.done_retention, every=worker.purge_every),
+    ]
+    if pipeline.escalation is not None:
+        jobs.append(escalation_scan(uow, clock, pipeline.escalation))
+    return jobs
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -161,6 +184,8 @@ class Container:
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
+    scheduler: Scheduler | None = None  # built with workers: the periodic jobs
+    schedules: ScheduleStatus | None = None  # what the periodic jobs did (any process)
     clock: Clock = system_clock
 
     @property
@@ -206,6 +231,7 @@ async def open_container(
     jira_fallback: StoredConnection | None = None,
     clock: Clock = system_clock,
     ticket_wait: tuple[Monotonic, Sleep] | None = None,
+    callback_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Container]:
     """Build everything for `settings`; close the database and the provider on exit.
 
@@ -216,7 +242,8 @@ async def open_container(
     (the library's: the call's target, its own templates); `jira_fallback` is the Jira when
     neither ticketbridge.yaml nor a stored connection names one (`ticketbridge dev`'s emulator);
     `clock` is what every service and the API read the time from (tests: a virtual one);
-    `ticket_wait`: the monotonic clock and sleep `?wait=ticket` is bounded with (tests: virtual).
+    `ticket_wait`: the monotonic clock and sleep `?wait=ticket` is bounded with (tests: virtual);
+    `callback_transport` replaces the network below the callbacks' SSRF guard (tests).
     """
     config = config if config is not None else load_configured(settings)
     metrics = Metrics(sources={*SOURCES, *config.sources})  # any other source counts as other
@@ -228,6 +255,23 @@ async def open_container(
     provider = _live_provider(live, settings, metrics, jira_transport) if workers else None
     worker = worker_settings or worker_settings_from(settings)
     watch = JiraWatch(uow, clock)  # one per process: one warning per outage, not per worker
+    targets = CallbackTargets(config.callbacks)
+    senders = [
+        CallbackSender(
+            uow,
+            targets,
+            worker,
+            pipeline.policy,
+            clock,
+            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:callbacks",
+            escalation=pipeline.escalation,
+            slack_webhook=config.sync.notify.slack_webhook,
+            transport=callback_transport,
+        )
+        for _ in range(
+            1 if workers and (config.callbacks or config.sync.notify.slack_webhook) else 0
+        )
+    ]
     dispatchers = [
         Dispatcher(
             OutboxProcessor(
@@ -245,10 +289,21 @@ async def open_container(
             worker,
             watch,
             ready=provider.ready,
+            senders=senders if n == 0 else (),
         )
         for n in range(workers or 0)
         if provider is not None
     ]
+    scheduler = (
+        Scheduler(
+            uow,
+            periodic_jobs(uow, clock, worker, pipeline),
+            clock,
+            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
+        )
+        if workers
+        else None
+    )
     service = IngestService(uow, router, pipeline, clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
@@ -293,9 +348,13 @@ async def open_container(
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
+            scheduler=scheduler,
+            schedules=ScheduleStatus(uow),
             clock=clock,
         )
     finally:
+        for sender in senders:
+            await sender.aclose()
         if provider is not None:
             await provider.aclose()
         await database.aclose()

@@ -219,6 +219,9 @@ def _print_alert(alert: AlertView) -> None:
             f"               assignee: {jira.assignee or '-'}  priority: {jira.priority or '-'}",
             markup=False,
         )
+    if alert.escalated_at:
+        when = alert.escalated_at.isoformat(timespec="seconds")
+        console.print(f"  escalated:   {alert.escalations} time(s), last {when} (sync.escalate)")
 
 
 def _safe_url(url: str) -> str:

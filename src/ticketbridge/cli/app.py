@@ -14,6 +14,7 @@ from ticketbridge.cli import (
     send_cmd,
     serve_cmd,
     site_cmd,
+    status_cmd,
     sync_cmd,
     tickets_cmd,
 )
@@ -32,6 +33,7 @@ app.command("dev")(dev_cmd.dev)
 app.command("emulator", help="Run the local Jira emulator.")(emulator_cmd.emulator)
 app.command("send")(send_cmd.send)
 app.command("explain")(admin_cmd.explain)
+app.command("status")(status_cmd.status)
 app.command("plan")(plan_cmd.plan)
 app.command("replay")(plan_cmd.replay)
 app.command("report")(report_cmd.report)

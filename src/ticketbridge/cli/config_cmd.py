@@ -27,6 +27,7 @@ from ticketbridge.cli.common import (
 from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
+from ticketbridge.config.sla_check import due_after_resolution
 from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
 
 config_app = typer.Typer(help="Configure and check ticketbridge.", no_args_is_help=True)
@@ -287,18 +288,20 @@ def config_check(
         Problem(f"sources.{d.source}.fingerprint", d.message, loaded.line_of("sources", d.source))
         for d in drifts
     ]
+    warnings = due_after_resolution(loaded)
     if as_json:
-        print_json(
-            summary
-            | {"inactive": [vars(p) for p in inactive]}
-            | {"fingerprint_changes": [vars(p) for p in changed]}
-        )
+        listed = {
+            "inactive": [vars(p) for p in inactive],
+            "fingerprint_changes": [vars(p) for p in changed],
+            "warnings": [vars(p) for p in warnings],
+        }
+        print_json(summary | listed)
         return
     console.print(
         f"[green]✓[/green] {path} is valid: {summary['routes']} route(s), "
         f"{summary['templates']} template(s), jira: {summary['jira'] or 'not configured'}"
     )
-    for problem in [*inactive, *changed]:
+    for problem in [*inactive, *changed, *warnings]:
         err_console.print(f"[yellow]![/yellow] {problem}", highlight=False)
 
 

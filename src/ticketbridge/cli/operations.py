@@ -20,7 +20,7 @@ from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.domain.deliveries import JiraDelivery
-from ticketbridge.domain.records import ApiKey
+from ticketbridge.domain.records import ApiKey, ScheduleRecord
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
 from ticketbridge.services.api_keys import IssuedKey
@@ -66,6 +66,14 @@ async def revoke_api_key(settings: Settings, key_id: int) -> ApiKey | None:
 async def list_jobs(settings: Settings, state: JobState | None, limit: int) -> list[JobView]:
     async with _migrated(settings) as container:
         return list(await container.outbox.jobs(state=state, limit=limit))
+
+
+async def status(settings: Settings) -> tuple[dict[JobState, int], list[ScheduleRecord]]:
+    """The outbox's jobs by state and each periodic job's row (`ticketbridge status`)."""
+    async with _migrated(settings) as container:
+        counts = dict(await container.outbox.counts())
+        rows = await container.schedules.rows() if container.schedules is not None else []
+        return counts, rows
 
 
 async def retry_job(settings: Settings, job_id: int) -> JobView | None:

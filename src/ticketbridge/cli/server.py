@@ -147,18 +147,22 @@ async def _exit_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
 
 
 class _Loop(Protocol):
-    """`workers.DecisionLoop` and `workers.Dispatcher`, as a process runs them."""
+    """`workers.DecisionLoop`, `workers.Dispatcher` and `workers.Scheduler`, as a process
+    runs them."""
 
     async def run_forever(self, stop: asyncio.Event) -> None: ...
 
 
 def _loops(container: Container) -> list[_Loop]:
-    """The loops a process runs: the decision loop first, then the outbox dispatchers."""
+    """The loops a process runs: the decision loop first, then the outbox dispatchers, then
+    the scheduler."""
     loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
     if container.sync.loop is not None:  # Jira's deliveries, applied
         loops.append(container.sync.loop)
+    if container.scheduler is not None:
+        loops.append(container.scheduler)
     return loops
 
 

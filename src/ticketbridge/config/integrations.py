@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from ticketbridge.config.durations import Duration
 from ticketbridge.config.models import StrictModel
 from ticketbridge.domain import JIRA_OUTCOMES, AlertState, Flavor, StatusCategory, defaults
+from ticketbridge.domain.states import CALLBACK_STATES
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -30,21 +31,26 @@ OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_is_none)]
 """A secret that may be absent; `${VAR:-}` (empty) counts as absent."""
 
 
-_OUTCOMES = [state.value for state in AlertState if state in JIRA_OUTCOMES]
-_EXPECTED = ", ".join(repr(v) for v in _OUTCOMES[:-1]) + f" or {_OUTCOMES[-1]!r}"
+def _states_check(allowed: frozenset[AlertState]) -> Any:
+    """A validator refusing a state outside `allowed` before the enum sees it, so the message
+    lists the states allowed here only."""
+    values = [state.value for state in AlertState if state in allowed]
+    expected = ", ".join(repr(v) for v in values[:-1]) + f" or {values[-1]!r}"
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value not in values:
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            )
+        return value
+
+    return BeforeValidator(check)
 
 
-def _jira_outcome(value: Any) -> Any:
-    # Refused before the enum sees it, so the message lists the states allowed here only.
-    if isinstance(value, str) and value not in _OUTCOMES:
-        raise PydanticCustomError(
-            "literal_error", "Input should be {expected}", {"expected": _EXPECTED}
-        )
-    return value
-
-
-JiraOutcome = Annotated[AlertState, BeforeValidator(_jira_outcome)]
+JiraOutcome = Annotated[AlertState, _states_check(JIRA_OUTCOMES)]
 """An alert state a Jira status or resolution can move an alert to (SPEC §6)."""
+CallbackState = Annotated[AlertState, _states_check(CALLBACK_STATES)]
+"""An alert state a callback can be sent on: one a ticket's alerts can move to."""
 
 
 class TokenAuth(StrictModel):
@@ -201,16 +207,38 @@ class SyncConfig(StrictModel):
     reconcile_every: Duration = timedelta(minutes=10)
 
 
+BuiltinBody = Literal["keeptrusts_resolve", "truthvouch_acknowledge", "compliance_recheck"]
+"""The bodies ticketbridge knows for the seeds' ways back (services/callback_requests.py)."""
+
+
 class CallbackConfig(StrictModel):
     """Tell a source what became of its alert; signed, retried through the outbox (SPEC §6)."""
 
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="names the callback in jobs and messages (default: the source)",
+    )
     source: str = Field(min_length=1)
-    on: list[JiraOutcome] = Field(min_length=1)
+    on: list[CallbackState] = Field(min_length=1, description="the alert states it is sent on")
     url: str = Field(min_length=1, description="Jinja2 template of the URL")
-    secret: OptionalSecret = None
+    method: Literal["POST", "PUT", "PATCH"] = "POST"
+    body: BuiltinBody | dict[str, Any] | None = Field(
+        default=None,
+        description="a built-in body, or a JSON object whose string values are Jinja2 "
+        "templates (default: alert_id, source, state, issue_key, issue_url, resolution)",
+    )
+    secret: OptionalSecret = Field(default=None, description="signs X-TicketBridge-Signature")
+    token: OptionalSecret = Field(default=None, description="sent as Authorization: Bearer")
+    timeout: float = Field(default=10.0, gt=0, le=60, description="seconds per request")
     allow_private: bool = Field(
         default=False, description="allow private/loopback targets (SSRF guard off for this URL)"
     )
+
+    @property
+    def label(self) -> str:
+        return self.name or self.source
 
     @field_validator("url")
     @classmethod

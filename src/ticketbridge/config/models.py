@@ -97,6 +97,21 @@ class TemplateConfig(StrictModel):
     format: TemplateFormat = "markdown"
 
 
+class SlaConfig(StrictModel):
+    """SLA clocks (issue 15 item 3), per severity, counted from the alert's `occurred_at`:
+    first response (first assignment, first transition out of the new category, or the first
+    comment by an account other than ours) and resolution (the issue done)."""
+
+    first_response: dict[Severity, Duration] = Field(default_factory=dict)
+    resolution: dict[Severity, Duration] = Field(default_factory=dict)
+    pause: list[str] = Field(
+        default_factory=list, description="status names in which both clocks stop"
+    )
+    at_risk: float = Field(
+        default=0.75, gt=0, lt=1, description="share of a budget elapsed that counts as at risk"
+    )
+
+
 class Defaults(StrictModel):
     """What every ticket gets unless the matching route says otherwise."""
 
@@ -117,6 +132,7 @@ class Defaults(StrictModel):
         default_factory=lambda: dict(defaults.ISSUE_TYPE_BY_ACTION)
     )
     due: dict[Severity, Duration] = Field(default_factory=lambda: dict(defaults.DUE))
+    sla: SlaConfig | None = None
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     timezone: str = Field(
         default="UTC", description="IANA zone whose calendar the due dates are in"
@@ -157,6 +173,7 @@ class RouteConfig(StrictModel):
     )
     template: str | None = None
     due: DueSetting | None = None
+    sla: SlaConfig | None = Field(default=None, description="replaces the defaults' sla")
     min_severity: Severity | None = None
     group: GroupConfig | None = None
     link: list[LinkOption] = Field(default_factory=list)

@@ -44,6 +44,16 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class CallbackRule:
+    """A `callbacks:` entry as the ticket's life sees it: the alert states it is sent `on`,
+    for alerts of `source`; `name` finds its URL and body when the job is sent."""
+
+    name: str
+    source: str
+    on: frozenset[AlertState]
+
+
+@dataclass(frozen=True)
 class TicketPolicy:
     """How a ticket lives: `defaults.dedup` and the parts of `sync` that steer decisions and
     what jobs do. No defaults here: built from the configuration (`PipelineSettings`)."""
@@ -66,6 +76,7 @@ class TicketPolicy:
     # The source's resolution (`attributes.resolution`) → the Jira resolution a resolve sets
     # (`sync.on_source_resolved.resolutions`, over the names of `sync.resolutions`).
     source_resolutions: Mapping[str, str]
+    callbacks: tuple[CallbackRule, ...] = ()  # `callbacks:`: jobs on the states they name
 
     def outcome(self, resolution: str | None) -> AlertState:
         """A done issue's meaning, from its resolution name (`sync.resolutions`)."""

@@ -12,16 +12,21 @@ Two transitions, both pure:
 What Jira tells about the issue (two-way sync) is `observed(ticket, observation, policy, ours)`.
 An operator's retry of a dead job is `revive`. Nothing outside `domain` assigns a ticket's
 fields: it reads them and asks these functions for the next ticket.
+
+Callbacks (`callbacks:`): a transition that changes the state of the ticket's alerts asks for a
+`callback` job per rule that names the new state (`callbacks_for`, state before → state
+after). `advance` and `after_write` include them; a transition added elsewhere (two-way sync's)
+calls `callbacks_for` with the ticket before and after.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from ticketbridge.domain.alert import Alert
-from ticketbridge.domain.decision import Decision, DecisionKind, TicketPolicy
+from ticketbridge.domain.decision import CallbackRule, Decision, DecisionKind, TicketPolicy
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.states import AlertState, JobKind, StatusCategory, TicketStatus
@@ -36,6 +41,10 @@ class PlannedJob:
 
     kind: JobKind
     not_before: datetime | None = None
+    # What the job needs besides its alert, added to its payload (a callback's name and state).
+    detail: tuple[tuple[str, str], ...] = ()
+    # Asked for alerts of this source only (a callback): dropped for an alert of another.
+    only_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,18 @@ def advance(
 ) -> Step:
     """What `decision` on `alert` does to the fingerprint's `current` ticket. Optimistic: the
     ticket is left as the jobs will leave it, so the next alert decides on what will be."""
+    step = _advanced(current, decision, alert, now, policy, opening)
+    return with_callbacks(None if step.opened else current, step, policy)
+
+
+def _advanced(
+    current: Ticket | None,
+    decision: Decision,
+    alert: Alert,
+    now: datetime,
+    policy: TicketPolicy,
+    opening: Opening,
+) -> Step:
     kind = decision.kind
     if kind in _OPENING:
         parent = opening.parent
@@ -166,7 +187,11 @@ Written = IssueCreated | JobDied | DigestWritten | IssueMoved
 
 def after_write(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
     """`ticket` (as it is now: the decider may have moved it since the job was queued) after
-    a job's outcome, with the job that outcome asks for (another digest)."""
+    a job's outcome, with the jobs that outcome asks for (another digest, callbacks)."""
+    return with_callbacks(ticket, _written(ticket, result, policy), policy)
+
+
+def _written(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
     if isinstance(result, IssueCreated):
         if ticket.issue_key is not None:  # linked by an earlier attempt
             return Step(ticket)
@@ -273,6 +298,65 @@ def refingerprinted(ticket: Ticket, fingerprint: str) -> Ticket:
     """The open ticket under the key its first alert has with the source's new fingerprint
     fields (`tickets refingerprint`): the next alerts fold into it instead of forking."""
     return replace(ticket, fingerprint=fingerprint)
+
+
+def callbacks_for(
+    before: Ticket | None, after: Ticket | None, policy: TicketPolicy
+) -> tuple[PlannedJob, ...]:
+    """The callback jobs a ticket's change from `before` (None: a new ticket) to `after` asks
+    for: one per rule whose `on` names the state its alerts are in now, when that state is new.
+    An epic's ticket stands for no alert of its own: it calls no source back."""
+    if after is None or after.is_epic or not policy.callbacks:
+        return ()
+    state = after.alert_state()
+    if before is not None and before.alert_state() is state:
+        return ()
+    return tuple(_callback(rule, state) for rule in policy.callbacks if state in rule.on)
+
+
+def with_callbacks(before: Ticket | None, step: Step, policy: TicketPolicy) -> Step:
+    """`step` with the callback jobs of its ticket's change from `before`."""
+    extra = callbacks_for(before, step.ticket, policy)
+    return replace(step, jobs=(*step.jobs, *extra)) if extra else step
+
+
+def _callback(rule: CallbackRule, state: AlertState) -> PlannedJob:
+    detail = (("callback", rule.name), ("state", state.value))
+    return PlannedJob(JobKind.CALLBACK, detail=detail, only_source=rule.source)
+
+
+# --- stale escalation ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """`sync.escalate` as the ticket's life needs it; `notify`: a Slack message as well."""
+
+    stale_after: timedelta
+    notify: bool = False
+
+
+def stale_since(ticket: Ticket) -> datetime:
+    """Since when nobody but ticketbridge has touched the issue, as far as the ticket knows:
+    its first alert, or our last escalation (our own writes never count as an update). Until
+    two-way sync stores when Jira's issue was last updated by someone else, that is all the
+    ticket knows; that moment joins the `max` here."""
+    return max(ticket.first_seen, ticket.escalated_at or ticket.first_seen)
+
+
+def escalate(ticket: Ticket, now: datetime, escalation: Escalation) -> Step:
+    """A stale ticket (open issue, quiet for `stale_after`) escalated once more: the Jira
+    write (priority, labels, a comment saying why) and the Slack message. Anything else, or
+    a ticket already escalated this stale period, is left as it is."""
+    open_issue = ticket.status is TicketStatus.LINKED and not ticket.is_done
+    if not open_issue or ticket.is_epic or now - stale_since(ticket) < escalation.stale_after:
+        return Step(ticket)
+    quiet = (("stale_since", stale_since(ticket).isoformat()),)
+    jobs = [PlannedJob(JobKind.ESCALATE, detail=quiet)]
+    if escalation.notify:
+        jobs.append(PlannedJob(JobKind.NOTIFY, detail=quiet))
+    escalated = replace(ticket, escalated_at=now, escalations=ticket.escalations + 1)
+    return Step(escalated, tuple(jobs))
 
 
 def revive(ticket: Ticket) -> Ticket:

@@ -73,3 +73,19 @@ class ApiKey:
     last_used_at: datetime | None = None
     revoked: bool = False
     sources: tuple[str, ...] = ()  # the alert sources it may speak for (SPEC §2)
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    """A periodic job's row: who runs it now (if anyone), when it is next due, what its last
+    run did."""
+
+    name: str
+    next_due_at: datetime
+    runs: int
+    owner: str | None = None
+    lease_expires_at: datetime | None = None
+    last_started_at: datetime | None = None
+    last_finished_at: datetime | None = None
+    last_ok: bool | None = None
+    last_outcome: str | None = None

@@ -43,6 +43,11 @@ JIRA_OUTCOMES = frozenset(
 `sync.resolutions`, the states a callback may be sent `on`)."""
 
 
+CALLBACK_STATES = frozenset(AlertState) - {AlertState.SUPPRESSED, AlertState.IGNORED}
+"""The states a ticket's alerts can move to (`Ticket.alert_state`): what `callbacks.on` names.
+Suppressed and ignored are an alert's own, with no ticket to follow."""
+
+
 class TicketStatus(StrEnum):
     """Where our side of a ticket is: the create pending, the issue known, or the create dead."""
 
@@ -56,7 +61,8 @@ class TicketStatus(StrEnum):
 
 
 class JobKind(StrEnum):
-    """Every Jira write the pipeline makes is one outbox job of one of these kinds."""
+    """Every write the pipeline makes — to Jira, back to a source, to Slack — is one outbox job
+    of one of these kinds."""
 
     CREATE_ISSUE = "create_issue"
     LINK_PREVIOUS = "link_previous"  # a new issue `relates to` the done one it follows
@@ -66,6 +72,14 @@ class JobKind(StrEnum):
     UPDATE_ISSUE = "update_issue"  # a repeat refreshing summary/description
     REOPEN = "reopen"  # transition a done issue back to a not-done status
     RESOLVE = "resolve"  # the source resolved: comment and optionally transition to done
+    ESCALATE = "escalate"  # stale: priority raised, labels added, a comment saying why
+    CALLBACK = "callback"  # tell the source what became of its alert (`callbacks:`)
+    NOTIFY = "notify"  # a Slack message (`sync.notify.slack_webhook`)
+
+
+OUTWARD_KINDS = frozenset({JobKind.CALLBACK, JobKind.NOTIFY})
+"""The jobs sent to someone other than Jira: the outbox's Jira worker leaves them to the
+callback sender (they neither wait for Jira nor hold its writes)."""
 
 
 class JobState(StrEnum):

@@ -62,6 +62,10 @@ class Ticket:
     # status (None: not observed since our own last write, which `status_category` tells).
     synced_state: AlertState | None = None
     deleted_at: datetime | None = None  # the issue was deleted in Jira
+    # Stale escalation (`sync.escalate`): when we last escalated the issue and how often. Our
+    # own escalation is no update: the next one comes a stale period after this one.
+    escalated_at: datetime | None = None
+    escalations: int = 0
 
     @property
     def marker_key(self) -> str:

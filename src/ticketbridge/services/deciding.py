@@ -24,6 +24,7 @@ from ticketbridge.domain.decision import Decision
 from ticketbridge.domain.life import Opening, PlannedJob, Step, advance, attached, epic_for
 from ticketbridge.domain.records import NewJob, StoredAlert
 from ticketbridge.domain.route import Route
+from ticketbridge.domain.states import OUTWARD_KINDS
 from ticketbridge.services.ports import RouteSeam, UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import PipelineSettings
 
@@ -185,7 +186,8 @@ class Decider:
                 )
             )
         await uow.alerts.record(decided)
-        await uow.outbox.enqueue([self._job(j, by_key, plan) for j in plan.jobs], now)
+        wanted = [j for j in plan.jobs if concerns(j[0], j[2].source)]
+        await uow.outbox.enqueue([self._job(j, by_key, plan) for j in wanted], now)
         return decided
 
     @staticmethod
@@ -216,16 +218,38 @@ class Decider:
         return new_job(planned, ticket, {"source": alert.source, "alert_id": alert.id})
 
 
+def alert_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a job's payload that names its alert (a follow-up job's payload starts
+    from it; a callback's name and state are its own)."""
+    return {"source": payload.get("source"), "alert_id": payload.get("alert_id")}
+
+
+def concerns(planned: PlannedJob, source: str | None) -> bool:
+    """Whether a planned job applies to an alert of `source` (a callback names its source)."""
+    return planned.only_source is None or planned.only_source == source
+
+
+def new_jobs(
+    planned: Sequence[PlannedJob], ticket: Ticket, payload: Mapping[str, Any]
+) -> list[NewJob]:
+    """The outbox rows of the jobs a transition asked for about the alert `payload` names."""
+    source = payload.get("source")
+    return [new_job(job, ticket, payload) for job in planned if concerns(job, source)]
+
+
 def new_job(planned: PlannedJob, ticket: Ticket, payload: Mapping[str, Any]) -> NewJob:
     """The outbox row of a job a transition asked for. Jobs of one ticket (one generation of
-    a fingerprint) run one at a time in order: a dead create holds only its own generation."""
+    a fingerprint) run one at a time in order: a dead create holds only its own generation.
+    Jobs to others than Jira (callbacks, Slack) keep their own order per ticket, apart: a
+    source that is down holds neither the ticket's Jira writes nor the other way round."""
     assert ticket.id is not None, "a job names its ticket's row"
     create = planned.kind is JobKind.CREATE_ISSUE
+    lane = f"{planned.kind.value}:" if planned.kind in OUTWARD_KINDS else ""
     return NewJob(
         kind=planned.kind,
-        ordering_key=ticket.marker_key,
+        ordering_key=lane + ticket.marker_key,
         ticket_id=ticket.id,
-        payload=payload,  # the alert the job is about
+        payload={**payload, **dict(planned.detail)},  # the alert the job is about
         project=ticket.project if create else None,  # creates are batched per project
         not_before=planned.not_before,
     )

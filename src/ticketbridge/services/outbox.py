@@ -28,6 +28,7 @@ from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
 from ticketbridge.domain.life import IssueCreated, Written, after_write
 from ticketbridge.domain.records import Job
 from ticketbridge.domain.route import Route
+from ticketbridge.domain.states import OUTWARD_KINDS
 from ticketbridge.errors import (
     ConfigError,
     InputError,
@@ -39,7 +40,7 @@ from ticketbridge.errors import (
     WrongSite,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
-from ticketbridge.services.deciding import new_job
+from ticketbridge.services.deciding import alert_payload, new_jobs
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.grouping import placed
 from ticketbridge.services.outbox_outcomes import JobOutcomes
@@ -50,6 +51,7 @@ from ticketbridge.services.writes import FollowUpWriter
 
 log = structlog.get_logger(__name__)
 _CONCURRENCY = 8
+_JIRA_KINDS = frozenset(JobKind) - OUTWARD_KINDS  # callbacks and Slack: services.callbacks
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,6 @@ class OutboxProcessor:
         self._writer = FollowUpWriter(provider, router, composer, settings)
         self._limit = asyncio.Semaphore(_CONCURRENCY)
         self._outcomes = JobOutcomes(uow_factory, worker, settings.policy, clock, owner)
-        self._next_purge: datetime | None = None
         self._site = SiteBinding(uow_factory, provider)
         self._site_refused: str | None = None  # the refusal last logged (said once)
 
@@ -97,7 +98,7 @@ class OutboxProcessor:
         now = self._clock()
         async with self._uow() as uow:
             jobs = await uow.outbox.claim(
-                self.owner, now, now + self._worker.lease, self._worker.batch
+                self.owner, now, now + self._worker.lease, self._worker.batch, _JIRA_KINDS
             )
             loaded, broken = await self._load(uow, jobs)
             await uow.commit()
@@ -144,20 +145,6 @@ class OutboxProcessor:
             )
             await self._fail(item, error, keep_attempted=False)
         return kept
-
-    async def purge_done_if_due(self) -> int:
-        """Delete done jobs older than `done_retention`, at most once per `purge_every`
-        (the dispatcher calls this when idle). Returns how many were deleted."""
-        now = self._clock()
-        if self._next_purge is not None and now < self._next_purge:
-            return 0
-        self._next_purge = now + self._worker.purge_every
-        async with self._uow() as uow:
-            purged = await uow.outbox.purge_done(now - self._worker.done_retention)
-            await uow.commit()
-        if purged:
-            log.info("purged done outbox jobs", count=purged, owner=self.owner)
-        return purged
 
     async def _guarded(self, items: Sequence[_Loaded], work: Awaitable[None]) -> None:
         async with self._limit:
@@ -419,7 +406,7 @@ class OutboxProcessor:
         if step.ticket is not None and step.ticket != current:
             await uow.tickets.save_many([step.ticket])
         if step.jobs and step.ticket is not None:
-            again = [new_job(job, step.ticket, item.job.payload) for job in step.jobs]
+            again = new_jobs(step.jobs, step.ticket, alert_payload(item.job.payload))
             await uow.outbox.enqueue(again, now)
 
     async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:

@@ -17,6 +17,7 @@ from ticketbridge.domain import JobKind, TicketPolicy
 from ticketbridge.domain.life import JobDied, after_write
 from ticketbridge.domain.records import Job
 from ticketbridge.errors import JiraError, OutcomeUnknown, PermanentError
+from ticketbridge.services.deciding import alert_payload, new_jobs
 from ticketbridge.services.failures import CRASH_HINT, crash_count, describe_crash, describe_error
 from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import WorkerSettings
@@ -44,7 +45,7 @@ class JobOutcomes:
     async def fail(
         self,
         job: Job,
-        fingerprint: str,
+        fingerprint: str | None,
         error: JiraError,
         *,
         keep_attempted: bool,
@@ -129,9 +130,12 @@ class JobOutcomes:
         current = await uow.tickets.get(job.ticket_id)
         if current is None:
             return
-        after = after_write(current, JobDied(job.kind), self._policy).ticket
-        if after is not None and after != current:
-            await uow.tickets.save_many([after])
+        step = after_write(current, JobDied(job.kind), self._policy)
+        if step.ticket is not None and step.ticket != current:
+            await uow.tickets.save_many([step.ticket])
+        if step.jobs and step.ticket is not None:  # the callbacks of a dead create
+            again = new_jobs(step.jobs, step.ticket, alert_payload(job.payload))
+            await uow.outbox.enqueue(again, self._clock())
 
     def _retry_at(self, job: Job, error: JiraError) -> datetime:
         if isinstance(error, OutcomeUnknown):

@@ -7,7 +7,7 @@ between entering it and `commit()` happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -17,6 +17,7 @@ from ticketbridge.domain import (
     Alert,
     AlertState,
     DecisionKind,
+    JobKind,
     JobState,
     Route,
     Ticket,
@@ -24,7 +25,7 @@ from ticketbridge.domain import (
 from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
-from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
+from ticketbridge.domain.records import ApiKey, Job, NewJob, ScheduleRecord, StoredAlert
 from ticketbridge.domain.reports import (
     DayCount,
     DedupRow,
@@ -121,6 +122,9 @@ class TicketRepository(Protocol):
         """The ticket of a Jira issue by its id, else its key (either may be ""); its
         fingerprint locked (as `lock_fingerprints`) until the transaction ends, and the ticket
         read after the lock."""
+
+    async def stale(self, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Open issues with no activity since `cutoff` (stale escalation), oldest id first."""
         ...
 
     async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
@@ -149,11 +153,17 @@ class OutboxRepository(Protocol):
     async def enqueue(self, jobs: Sequence[NewJob], now: datetime) -> None: ...
 
     async def claim(
-        self, owner: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        kinds: Collection[JobKind] | None = None,
     ) -> list[Job]:
         """Lease up to `limit` runnable jobs: due and pending, or running with an expired lease,
         and first of their ordering key (an earlier pending/running job, or a dead create,
-        holds the key). Safe with any number of concurrent claimers."""
+        holds the key), of `kinds` only when given. Safe with any number of concurrent
+        claimers."""
         ...
 
     async def get(self, job_id: int) -> Job | None: ...
@@ -332,6 +342,22 @@ class FingerprintRepository(Protocol):
         ...
 
 
+class ScheduleRepository(Protocol):
+    """Periodic jobs' lease rows (workers/scheduler.py)."""
+
+    async def ensure(self, name: str, first_due: datetime) -> None: ...
+
+    async def acquire(self, name: str, owner: str, now: datetime, lease_until: datetime) -> bool:
+        """Take the job's lease when it is due and nobody holds an unexpired one."""
+        ...
+
+    async def finish(
+        self, name: str, owner: str, *, now: datetime, ok: bool, outcome: str, next_due: datetime
+    ) -> bool: ...
+
+    async def list(self) -> list[ScheduleRecord]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -357,6 +383,9 @@ class UnitOfWork(Protocol):
 
     @property
     def fingerprints(self) -> FingerprintRepository: ...
+
+    @property
+    def schedules(self) -> ScheduleRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -76,6 +76,8 @@ class AlertView:
     ticket_key: str | None
     ticket_url: str | None
     jira: JiraView | None = None
+    escalations: int = 0  # its ticket's stale escalations (`sync.escalate`)
+    escalated_at: datetime | None = None
 
 
 PENDING: Final = "pending"  # `decision=pending`: accepted, not decided yet
@@ -121,6 +123,8 @@ class TicketView:
     last_seen: datetime
     previous_issue_key: str | None
     jira: JiraView | None = None
+    escalations: int = 0
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,8 @@ def _alert_view(stored: StoredAlert, ticket: Ticket | None) -> AlertView:
         ticket_key=ticket.issue_key if ticket else None,
         ticket_url=ticket.issue_url if ticket else None,
         jira=jira_view(ticket),
+        escalations=ticket.escalations if ticket else 0,
+        escalated_at=ticket.escalated_at if ticket else None,
     )
 
 
@@ -174,6 +180,8 @@ def ticket_view(ticket: Ticket) -> TicketView:
         last_seen=ticket.last_seen,
         previous_issue_key=ticket.previous_issue_key,
         jira=jira_view(ticket),
+        escalations=ticket.escalations,
+        escalated_at=ticket.escalated_at,
     )
 
 

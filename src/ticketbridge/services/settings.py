@@ -22,6 +22,24 @@ from ticketbridge.config.settings import (
     Settings,
 )
 from ticketbridge.domain import Severity, TicketPolicy
+from ticketbridge.domain.decision import CallbackRule
+from ticketbridge.domain.life import Escalation
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    """`sync.escalate` (and whether `sync.notify.slack_webhook` is set): what a stale issue
+    gets, once per `stale_after` without an update from anyone but us."""
+
+    stale_after: timedelta
+    priority: str | None
+    labels: tuple[str, ...]
+    comment: bool
+    slack: bool
+
+    @property
+    def life(self) -> Escalation:
+        return Escalation(self.stale_after, notify=self.slack)
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class PipelineSettings:
     fingerprint_fields: Mapping[str, tuple[str, ...]]
     link_type: str  # the link between a recurrence and the done issue before it
     max_batch: int
+    escalation: EscalationSettings | None = None  # sync.escalate; None: not configured
 
     @classmethod
     def from_config(cls, config: Config) -> PipelineSettings:
@@ -75,6 +94,9 @@ class PipelineSettings:
                     **{name: name for name in sync.resolutions},
                     **sync.on_source_resolved.resolutions,
                 },
+                callbacks=tuple(
+                    CallbackRule(c.label, c.source, frozenset(c.on)) for c in config.callbacks
+                ),
             ),
             resolve_comment=sync.on_source_resolved.comment,
             fingerprint_fields={
@@ -84,7 +106,21 @@ class PipelineSettings:
             },
             link_type="Relates",
             max_batch=1000,
+            escalation=_escalation(config),
         )
+
+
+def _escalation(config: Config) -> EscalationSettings | None:
+    escalate = config.sync.escalate
+    if escalate is None:
+        return None
+    return EscalationSettings(
+        stale_after=escalate.stale_after,
+        priority=escalate.priority,
+        labels=tuple(escalate.labels),
+        comment=escalate.comment,
+        slack=config.sync.notify.slack_webhook is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -105,7 +141,7 @@ class WorkerSettings:
     # A job failing this many times in a row on an unexpected error (a bug) is dead-lettered.
     crash_limit: int = JOB_CRASH_LIMIT
     # Done jobs are deleted after this long (the outbox is a queue; alerts keep the history),
-    # checked by each dispatcher at most once per `purge_every`.
+    # by the scheduler's `purge_done_jobs`, once per `purge_every` across all processes.
     done_retention: timedelta = timedelta(days=DONE_JOB_RETENTION_DAYS)
     purge_every: timedelta = timedelta(minutes=10)
 

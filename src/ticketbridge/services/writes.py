@@ -18,6 +18,7 @@ from ticketbridge.providers.base import IssueDraft, IssueUpdate, Provider, Trans
 from ticketbridge.render import clip_summary
 from ticketbridge.render.document import Block, Document, Paragraph, Text
 from ticketbridge.services.compose import alert_table
+from ticketbridge.services.escalation import write_escalation
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.ports import IssueComposer, RouteSeam
 from ticketbridge.services.settings import PipelineSettings
@@ -92,7 +93,9 @@ class FollowUpWriter:
             return await self._reopen(key, alert, now)
         if kind is JobKind.RESOLVE:
             return await self._resolve(key, alert, now)
-        if kind is JobKind.COMMENT and alert is not None:
+        if kind is JobKind.ESCALATE:
+            await write_escalation(self._provider, key, ticket, self._settings.escalation)
+        elif kind is JobKind.COMMENT and alert is not None:
             body = Document((_para(f"Occurred again: {alert.title}"), alert_table(alert)))
             await self._provider.add_comment(key, body)
         elif kind is JobKind.UPDATE_ISSUE and alert is not None:

@@ -10,7 +10,7 @@ holds the write lock (BEGIN IMMEDIATE) and the UPDATE is guarded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -94,9 +94,16 @@ class SqlOutbox:
         await self._conn.execute(insert(jobs), rows)
 
     async def claim(
-        self, owner: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        kinds: Collection[JobKind] | None = None,
     ) -> list[Job]:
         query = select(jobs.c.id).where(_runnable(now)).order_by(jobs.c.id).limit(limit)
+        if kinds is not None:
+            query = query.where(jobs.c.kind.in_(sorted(kind.value for kind in kinds)))
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=jobs)
         ids = [row[0] for row in await self._conn.execute(query)]

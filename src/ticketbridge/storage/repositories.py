@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,7 +38,15 @@ _TICKET_FIELDS = [f.name for f in fields(Ticket)]
 _TICKET_COLUMNS = ", ".join(_TICKET_FIELDS)
 _SAVED_FIELDS = [c for c in _TICKET_FIELDS if c not in ("id", "fingerprint", "generation")]
 _MOMENTS = frozenset(
-    {"first_seen", "last_seen", "done_at", "last_digest_at", "watermark_at", "deleted_at"}
+    {
+        "first_seen",
+        "last_seen",
+        "done_at",
+        "last_digest_at",
+        "watermark_at",
+        "deleted_at",
+        "escalated_at",
+    }
 )
 
 # The decider's reads and writes of tickets on SQLite, at the driver (values as
@@ -215,6 +223,21 @@ class SqlTickets:
         query = select(tickets).where(tickets.c.issue_key == issue_key)
         row = (await self._conn.execute(query)).mappings().first()
         return _ticket(row) if row else None
+
+    async def stale(self, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Open issues (linked, not done, not an epic) with no activity since `cutoff`: first
+        seen then or before and not escalated since (`domain.life.stale_since`)."""
+        quiet_since = func.coalesce(tickets.c.escalated_at, tickets.c.first_seen)
+        query = (
+            select(tickets)
+            .where(tickets.c.status == TicketStatus.LINKED.value)
+            .where(or_(tickets.c.status_category.is_(None), tickets.c.status_category != "done"))
+            .where(tickets.c.group_key.is_(None))
+            .where(quiet_since <= cutoff)
+            .order_by(tickets.c.id)
+            .limit(limit)
+        )
+        return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]:
         query = select(tickets).order_by(tickets.c.id.desc()).limit(limit)

@@ -89,6 +89,9 @@ tickets = Table(
     Column("watermark_changelog", BigInteger),
     Column("synced_state", String(16)),
     Column("deleted_at", UtcDateTime),
+    # Stale escalation (migration 0010): the last one, and how many so far.
+    Column("escalated_at", UtcDateTime),
+    Column("escalations", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
     Index("ix_tickets_issue_id", "issue_id"),
     # Reports (migration 0012): the periods' ranges.
@@ -200,4 +203,20 @@ api_keys = Table(
     Column("revoked", Boolean, nullable=False),
     # the alert sources the key may speak for; keys from before 0004 speak for generic only
     Column("sources", JSON, nullable=False, server_default=text(GENERIC_ONLY)),
+)
+
+# One row per periodic job (workers/scheduler.py): the lease that lets one process at a time
+# run it, when it is next due, and what its last run did.
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(128)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("next_due_at", UtcDateTime, nullable=False),
+    Column("last_started_at", UtcDateTime),
+    Column("last_finished_at", UtcDateTime),
+    Column("last_ok", Boolean),
+    Column("last_outcome", Text),
+    Column("runs", Integer, nullable=False),
 )

@@ -22,6 +22,7 @@ from ticketbridge.storage.jira_deliveries import SqlJiraDeliveries
 from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
+from ticketbridge.storage.schedules import SqlSchedules
 
 log = structlog.get_logger("ticketbridge.storage")
 
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     push_events: SqlPushEvents
     jira_deliveries: SqlJiraDeliveries
     fingerprints: SqlFingerprints
+    schedules: SqlSchedules
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.push_events = SqlPushEvents(conn, postgres=postgres)
         self.jira_deliveries = SqlJiraDeliveries(conn, postgres=postgres)
         self.fingerprints = SqlFingerprints(conn)
+        self.schedules = SqlSchedules(conn, postgres=postgres)
         return self
 
     async def __aexit__(

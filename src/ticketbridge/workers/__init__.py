@@ -1,8 +1,9 @@
-"""ticketbridge.workers: the decision loop and the outbox dispatcher (and, later, schedulers)."""
+"""ticketbridge.workers: the decision loop and the outbox dispatcher and the scheduler."""
 
 from ticketbridge.workers.decisions import DecisionLoop
 from ticketbridge.workers.dispatcher import Dispatcher
 from ticketbridge.workers.jira_deliveries import DeliveryLoop
 from ticketbridge.workers.jira_watch import JiraWatch
+from ticketbridge.workers.scheduler import Scheduler
 
-__all__ = ["DecisionLoop", "DeliveryLoop", "Dispatcher", "JiraWatch"]
+__all__ = ["DecisionLoop", "DeliveryLoop", "Dispatcher", "JiraWatch", "Scheduler"]

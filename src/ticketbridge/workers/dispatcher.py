@@ -1,5 +1,5 @@
-"""The outbox dispatcher: runs the `OutboxProcessor` in a loop, and when idle deletes done jobs
-older than `WorkerSettings.done_retention` (at most once per `purge_every`).
+"""The outbox dispatcher: runs the `OutboxProcessor` (and the callback sender) in a loop. Done
+jobs are deleted by the scheduler's `purge_done_jobs` (workers/scheduler.py).
 
 `serve` runs one in-process (call `wake()` after an ingest for low latency); `ticketbridge
 worker` runs it alone. Any number of dispatchers, in tasks or processes, may share a database:
@@ -10,7 +10,8 @@ claims are leased and guarded, so each job runs in one place at a time. With a `
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import structlog
 
@@ -22,6 +23,12 @@ from ticketbridge.workers.jira_watch import JiraWatch
 log = structlog.get_logger(__name__)
 
 
+class Runner(Protocol):
+    """Another kind of outbox job run in the same rounds (the callback sender)."""
+
+    async def run_once(self) -> int: ...
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -29,10 +36,13 @@ class Dispatcher:
         settings: WorkerSettings,
         watch: JiraWatch | None = None,
         ready: Callable[[], bool] = lambda: True,
+        senders: Sequence[Runner] = (),
     ) -> None:
-        """`ready`: whether jobs can run now (a Jira is configured); until then none is
-        claimed, so jobs wait instead of failing, and run once a connection is saved."""
+        """`ready`: whether Jira jobs can run now (a Jira is configured); until then none is
+        claimed, so jobs wait instead of failing, and run once a connection is saved.
+        `senders` run the jobs to others than Jira (callbacks) in every round, ready or not."""
         self._processor = processor
+        self._senders = tuple(senders)
         self._settings = settings
         self._watch = watch
         self._ready = ready
@@ -53,8 +63,6 @@ class Dispatcher:
         Returns the number of jobs claimed. Jobs scheduled later (backoff, settle) remain."""
         total = 0
         for _ in range(max_rounds):
-            if not self._ready():
-                break
             claimed = await self._round()
             if claimed == 0:
                 break
@@ -66,9 +74,7 @@ class Dispatcher:
         pause = self._settings.idle_sleep.total_seconds()
         while not stop.is_set():
             try:
-                claimed = await self._round() if self._ready() else 0
-                if not claimed:  # housekeeping while idle, at most once per `purge_every`
-                    await self._processor.purge_done_if_due()
+                claimed = await self._round()
             except Exception:  # the worker loop: log, pause, keep going
                 log.exception("dispatcher round failed", owner=self._processor.owner)
                 claimed = 0
@@ -79,7 +85,11 @@ class Dispatcher:
             await idle(stop, self._wake, pause)
 
     async def _round(self) -> int:
-        claimed = await self._processor.run_once()
-        if self._watch is not None:
-            await self._watch.report()
+        claimed = 0
+        if self._ready():
+            claimed = await self._processor.run_once()
+            if self._watch is not None:
+                await self._watch.report()
+        for sender in self._senders:
+            claimed += await sender.run_once()
         return claimed

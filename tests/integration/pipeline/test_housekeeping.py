@@ -1,52 +1,20 @@
-"""The dispatcher loop deletes done jobs older than `done_retention`, at most once per
-`purge_every`; dead and younger jobs stay (issue 4 follow-up). "Not purged" is judged after the
-dispatcher has run enough rounds, counted on its clock, not after some wall-clock time."""
+"""The scheduler's `purge_done_jobs` deletes done jobs older than `done_retention`, at most once
+per `purge_every` (across processes: its lease row); dead and younger jobs stay (issue 4
+follow-up, issue 15 item 5). Each run is the scheduler's own, on the pipeline's virtual clock."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
-from pipeline_harness import FAST, FakeClock, Pipeline, alert
+from pipeline_harness import FAST, Pipeline, alert
 
 from ticketbridge.errors import FieldErrors
 from ticketbridge.providers.fake import FakeProvider
+from ticketbridge.services.periodic import PURGE_DONE_JOBS, done_job_purge
 from ticketbridge.storage import Database
-
-
-@dataclass
-class CountingClock(FakeClock):
-    """The pipeline's clock, counting its reads: every dispatcher round reads it (to claim, and
-    when idle to see whether a purge is due), so the reads say how many rounds have run."""
-
-    reads: int = 0
-
-    def __call__(self) -> datetime:
-        self.reads += 1
-        return self.now
-
-
-_ROUNDS = 20  # reads: at least ten idle rounds, where one purges whatever is due
-
-
-async def _loop(pipe: Pipeline, expected: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The dispatcher's real loop (its idle rounds do the housekeeping) until the jobs left
-    are `expected`, or it has run enough rounds to have purged them; returns the jobs left."""
-    clock = pipe.clock
-    assert isinstance(clock, CountingClock)
-    stop = asyncio.Event()
-    running = asyncio.create_task(pipe.dispatchers[0].run_forever(stop))
-    start = clock.reads
-    while True:
-        left = await _remaining(pipe)
-        if left == expected or clock.reads - start >= _ROUNDS:
-            break
-        await asyncio.sleep(0.02)  # the rounds run on the dispatcher's idle timer; look between
-    stop.set()
-    await running
-    return left
+from ticketbridge.workers import Scheduler
 
 
 async def _remaining(pipe: Pipeline) -> list[tuple[str, str]]:
@@ -64,12 +32,16 @@ async def _remaining(pipe: Pipeline) -> list[tuple[str, str]]:
         ),  # not due again yet
     ],
 )
-async def test_dispatcher_purges_old_done_jobs(
+async def test_scheduler_purges_old_done_jobs(
     database: Database, purge_every: timedelta, after_a_week_more: list[tuple[str, str]]
 ) -> None:
     jira = FakeProvider()
-    worker = replace(FAST, idle_sleep=timedelta(milliseconds=10), purge_every=purge_every)
-    pipe = Pipeline(database, jira, worker=worker, clock=CountingClock())
+    worker = replace(FAST, purge_every=purge_every)
+    pipe = Pipeline(database, jira, worker=worker)
+    purge = done_job_purge(
+        database.unit_of_work, pipe.clock, retention=worker.done_retention, every=purge_every
+    )
+    scheduler = Scheduler(database.unit_of_work, [purge], pipe.clock, "proc-1")
     jira.fail_next("create_issue", FieldErrors("Jira refused the issue", fields={"x": "bad"}))
     await pipe.send(alert(id="dead", fingerprint="fp-dead"))
     await pipe.drain()
@@ -80,8 +52,9 @@ async def test_dispatcher_purges_old_done_jobs(
     await pipe.drain()
     assert [s for _, s in await _remaining(pipe)] == ["dead", "done", "done"]
 
-    purged = [("generic:fp-dead", "dead"), ("generic:fp-new", "done")]
-    assert await _loop(pipe, purged) == purged
+    assert await scheduler.run_due() == [PURGE_DONE_JOBS]
+    assert await _remaining(pipe) == [("generic:fp-dead", "dead"), ("generic:fp-new", "done")]
 
     pipe.clock.advance(days=8)  # fp-new is 8 days old now
-    assert await _loop(pipe, [("generic:fp-dead", "dead")]) == after_a_week_more
+    await scheduler.run_due()
+    assert await _remaining(pipe) == after_a_week_more

@@ -18,12 +18,11 @@ TICKETBRIDGE = str(Path(sys.executable).with_name("ticketbridge"))
 CONFIG = """\
 defaults: {project: OPS}
 sync:
-  escalate: {stale_after: 24h}
-  notify: {slack_webhook: 'https://hooks.slack.com/services/x'}
-callbacks:
-  - {source: keeptrusts, on: [resolved], url: 'https://api.keeptrusts.example/r'}
+  approvals: {statuses: [Approved]}
+  reconcile_every: 5m
+audit: {change_risk_field: customfield_10042}
 """
-NAMED = {"sync.escalate": 3, "sync.notify": 4, "callbacks": 5}
+NAMED = {"sync.approvals": 3, "sync.reconcile_every": 4, "audit.change_risk_field": 5}
 
 
 @pytest.fixture

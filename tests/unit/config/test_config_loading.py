@@ -307,8 +307,8 @@ BAD_YAML = [
         [
             Problem(
                 "callbacks[0].on[1]",
-                "Input should be 'open', 'in_progress', 'resolved', 'false_positive' or "
-                "'accepted' (got 'done')",
+                "Input should be 'open', 'ticketed', 'in_progress', 'resolved', "
+                "'false_positive', 'accepted' or 'dead' (got 'done')",
                 3,
             ),
             Problem("callbacks[0].url", "must be an http(s) URL", 4),

@@ -1,0 +1,61 @@
+"""`ticketbridge status`: what the workers are doing — the outbox's jobs by state, and each
+periodic job (workers/scheduler.py): when it last ran, whether it succeeded, what it did, who
+runs it now and when it is next due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.markup import escape
+
+from ticketbridge import bootstrap
+from ticketbridge.cli import operations
+from ticketbridge.cli.common import JsonOption, console, print_json, translate_errors
+from ticketbridge.domain.records import ScheduleRecord
+
+
+@translate_errors
+def status(as_json: JsonOption = False) -> None:
+    """Outbox jobs by state, and when each periodic job last ran and what it did."""
+    counts, rows = bootstrap.run(operations.status(bootstrap.load_settings()))
+    if as_json:
+        print_json(
+            {
+                "outbox": {state.value: count for state, count in counts.items()},
+                "schedules": [_row(row) for row in rows],
+            }
+        )
+        return
+    console.print("outbox: " + ", ".join(f"{s.value} {n}" for s, n in counts.items()))
+    if not rows:
+        console.print("periodic jobs: none has run yet (they run in `serve` and `worker`)")
+    for row in rows:
+        console.print(_line(row))
+
+
+def _row(row: ScheduleRecord) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "last_started_at": row.last_started_at,
+        "last_finished_at": row.last_finished_at,
+        "last_ok": row.last_ok,
+        "last_outcome": row.last_outcome,
+        "runs": row.runs,
+        "running_in": row.owner,
+        "next_due_at": row.next_due_at,
+    }
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "never"
+
+
+def _line(row: ScheduleRecord) -> str:
+    result = {True: "ok", False: "FAILED", None: "-"}[row.last_ok]
+    running = f", running in {escape(row.owner)}" if row.owner else ""
+    outcome = escape(row.last_outcome or "")
+    return (
+        f"[bold]{escape(row.name)}[/bold]  last run {_when(row.last_finished_at)} {result}"
+        f" ({row.runs} runs{running}), next due {_when(row.next_due_at)}\n    {outcome}"
+    )
