@@ -32,7 +32,8 @@ from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
-from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
+from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider, connection_store
+from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
@@ -219,7 +220,8 @@ async def open_container(
     uow = uow_factory(database)
     router, composer = seams or routing(config)
     live = LiveConnection(settings, config, jira_fallback)
-    provider = _live_provider(live, settings, metrics, jira_transport) if workers else None
+    oauth = OAuthTokens(database, connection_store(settings).cipher)
+    provider = _live_provider(live, settings, metrics, jira_transport, oauth) if workers else None
     worker = worker_settings or worker_settings_from(settings)
     watch = JiraWatch(uow, clock)  # one per process: one warning per outage, not per worker
     dispatchers = [
@@ -295,13 +297,15 @@ def _live_provider(
     settings: Settings,
     metrics: Metrics,
     transport: httpx.AsyncBaseTransport | None,
+    oauth: OAuthTokens,
 ) -> ReloadingProvider:
     """The workers' provider, following the connection in effect. A stored connection that
     cannot be used stops the start (ConfigError), as a bad ticketbridge.yaml does."""
     live.read()
 
     def build(jira: JiraConfig) -> Provider:
-        return build_provider(jira, metrics, transport, allowed=settings.outbound_allow)
+        allowed = settings.outbound_allow
+        return build_provider(jira, metrics, transport, allowed=allowed, oauth=oauth)
 
     return ReloadingProvider(live, build)
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketbridge.errors import StoredValueRefused
 from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
+from ticketbridge.storage.credentials import SqlAuthorizations, SqlCredentials
 from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
@@ -30,6 +31,8 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     api_keys: SqlApiKeys
     push_events: SqlPushEvents
+    credentials: SqlCredentials
+    authorizations: SqlAuthorizations
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -52,6 +55,8 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(conn, postgres=postgres)
         self.api_keys = SqlApiKeys(conn)
         self.push_events = SqlPushEvents(conn, postgres=postgres)
+        self.credentials = SqlCredentials(conn)
+        self.authorizations = SqlAuthorizations(conn)
         return self
 
     async def __aexit__(
