@@ -18,10 +18,11 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jira_emulator.http import GATEWAY_USER
 from jira_emulator.oauth import AuthorizationServer, Principal
@@ -64,7 +65,21 @@ class Gateway:
         state = dict(scope.get("state") or {}) | {GATEWAY_USER: principal.user}
         inner_scope = dict(scope)
         inner_scope.update(path=path, raw_path=path.encode(), headers=headers, state=state)
-        await self._inner(inner_scope, receive, send)
+        entry: dict[str, Any] = {
+            "method": scope["method"],
+            "path": path,
+            "cloud_id": cloud_id,
+            "scheme": Headers(scope=scope).get("authorization", "").partition(" ")[0],
+            "status": None,
+        }
+        self._oauth.gateway_log.append(entry)
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        await self._inner(inner_scope, receive, noting)
 
     def _principal(self, header: str) -> Principal | None:
         scheme, _, value = header.partition(" ")

@@ -20,7 +20,10 @@ POST /_emulator/oauth/clients        {"client_id", "client_secret", "redirect_ur
 POST /_emulator/oauth/scoped-tokens  {"email", "scopes": [...]} → {"token"} (a scoped API token)
 POST /_emulator/oauth/revoke-grants  {"client_id"}: every grant of the app ends
 GET  /_emulator/oauth                counters: codes, refreshes, spent_reuses, revoked grants
-PUT  /_emulator/oauth/clock          {"advance": seconds}: access tokens age without waiting
+GET  /_emulator/oauth/gateway        requests served through the gateway: method, path, status,
+                                     cloud id, scheme (Bearer or Basic)
+PUT  /_emulator/oauth/settings       {"advance": s} ages every token without waiting;
+                                     {"leeway": s}, {"access_ttl": s} change those
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ class AuthorizationServer:
         self._access: dict[str, _Access] = {}
         self.scoped: dict[str, ScopedToken] = {}
         self.stats: dict[str, int] = {"codes": 0, "refreshes": 0, "spent_reuses": 0}
+        self.gateway_log: list[dict[str, Any]] = []  # appended by jira_emulator.gateway
 
     def now(self) -> float:
         return self._wall() + self.skew
@@ -195,8 +199,9 @@ class AuthorizationServer:
                 Route("/_emulator/oauth/clients", self._add_client, methods=["POST"]),
                 Route("/_emulator/oauth/scoped-tokens", self._add_scoped, methods=["POST"]),
                 Route("/_emulator/oauth/revoke-grants", self._revoke_grants, methods=["POST"]),
-                Route("/_emulator/oauth/clock", self._advance, methods=["PUT"]),
+                Route("/_emulator/oauth/settings", self._settings, methods=["PUT"]),
                 Route("/_emulator/oauth", self._stats, methods=["GET"]),
+                Route("/_emulator/oauth/gateway", self._gateway_log, methods=["GET"]),
             ]
         )
 
@@ -321,15 +326,20 @@ class AuthorizationServer:
     # -- control handlers --------------------------------------------------------------------
     async def _add_client(self, request: Request) -> Response:
         body = await _form_or_json(request)
+        if not body.get("client_id") or not body.get("client_secret"):
+            return JSONResponse({"errorMessages": ["client_id and client_secret expected"]}, 400)
+        uris = body.get("redirect_uris")
         client = self.register(
-            str(body["client_id"]), str(body["client_secret"]), body.get("redirect_uris")
+            str(body["client_id"]),
+            str(body["client_secret"]),
+            uris if isinstance(uris, list) else [],
         )
         return JSONResponse({"client_id": client.client_id}, 201)
 
     async def _add_scoped(self, request: Request) -> Response:
         body = await _form_or_json(request)
         try:
-            token = self.scoped_token(str(body["email"]), list(body.get("scopes") or []))
+            token = self.scoped_token(str(body.get("email")), list(body.get("scopes") or []))
         except KeyError:
             return JSONResponse({"errorMessages": ["no such user"]}, 400)
         return JSONResponse({"token": token}, 201)
@@ -338,10 +348,19 @@ class AuthorizationServer:
         body = await _form_or_json(request)
         return JSONResponse({"revoked": self.revoke_client(str(body.get("client_id", "")))})
 
-    async def _advance(self, request: Request) -> Response:
+    async def _settings(self, request: Request) -> Response:
         body = await _form_or_json(request)
-        self.skew += float(body.get("advance", 0))
-        return JSONResponse({"skew": self.skew})
+        try:
+            self.skew += float(body.get("advance", 0))
+            self.leeway = float(body.get("leeway", self.leeway))
+            self.access_ttl = float(body.get("access_ttl", self.access_ttl))
+        except (TypeError, ValueError):
+            return JSONResponse({"errorMessages": ["numbers of seconds expected"]}, 400)
+        settings = {"skew": self.skew, "leeway": self.leeway, "access_ttl": self.access_ttl}
+        return JSONResponse(settings)
+
+    async def _gateway_log(self, request: Request) -> Response:
+        return JSONResponse(self.gateway_log)
 
     async def _stats(self, request: Request) -> Response:
         revoked = sum(1 for g in self.grants.values() if g.revoked)

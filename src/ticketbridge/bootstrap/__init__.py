@@ -36,6 +36,12 @@ from ticketbridge.bootstrap.jira import (
     outbound_policy,
 )
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
+from ticketbridge.bootstrap.jira_oauth_connect import (
+    CALLBACK_PATH,
+    CONNECTED,
+    OAuthConnector,
+    PendingConnection,
+)
 from ticketbridge.bootstrap.library import LibraryServices, library_settings, open_library
 from ticketbridge.bootstrap.wiring import (
     Container,
@@ -53,12 +59,16 @@ from ticketbridge.bootstrap.wiring import (
 from ticketbridge.config.settings import load_settings
 
 __all__ = [
+    "CALLBACK_PATH",
+    "CONNECTED",
     "NO_JIRA",
     "Container",
     "DatabaseHealth",
     "JiraIntegrationService",
     "LibraryServices",
     "NotBuiltYet",
+    "OAuthConnector",
+    "PendingConnection",
     "build_app",
     "build_metrics_app",
     "build_provider",

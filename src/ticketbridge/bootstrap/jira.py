@@ -22,6 +22,7 @@ from ticketbridge.api.metrics import MeteredTransport, Metrics
 from ticketbridge.api.schemas import JiraConnectionIn, JiraConnectionView, JiraTestReport
 from ticketbridge.bootstrap.jira_live import NO_JIRA, LiveConnection, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
+from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
 from ticketbridge.config.integrations import AuditConfig, JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
@@ -155,6 +156,7 @@ async def check_jira(
     transport: httpx.AsyncBaseTransport | None = None,
     allowed: Networks = (),
     projects: Mapping[str, str] | None = None,
+    oauth: OAuthTokens | None = None,
 ) -> JiraTestReport:
     """Who we are on this Jira, its flavour, version and visible projects (JiraError if not);
     ConfigError naming the setting when one of `projects` (setting → key) is not visible.
@@ -163,7 +165,7 @@ async def check_jira(
     whoever can set the URL must not be able to read another service's answers through it."""
     # One quick retry: someone is waiting for the answer, and a down Jira stays down.
     quick = RetryPolicy(max_retries=1, backoff=replace(CLIENT_BACKOFF, base=timedelta(seconds=0.2)))
-    provider = build_provider(jira, Metrics(), transport, retry=quick, allowed=allowed)
+    provider = build_provider(jira, Metrics(), transport, retry=quick, allowed=allowed, oauth=oauth)
     try:
         me = await _step("GET myself", provider.myself)
         info = await _step("GET serverInfo", provider.server_info)
@@ -237,11 +239,16 @@ class JiraIntegrationService:
         live: LiveConnection,
         transport: httpx.AsyncBaseTransport | None,
         default_project: str | None = None,
+        *,
+        oauth: OAuthTokens | None = None,
+        connector: OAuthConnector | None = None,
     ) -> None:
         self._settings = settings
         self._live = live
         self._transport = transport
         self._default_project = default_project
+        self._oauth = oauth
+        self._connector = connector
 
     def current(self) -> JiraConnectionView:
         connection = self._live.read()
@@ -295,7 +302,12 @@ class JiraIntegrationService:
             raise ConfigError("no Jira is configured", [NO_JIRA])
         wanted = projects_to_check(connection, self._default_project)
         allowed = self._settings.outbound_allow
-        return await check_jira(connection.jira, self._transport, allowed, wanted)
+        return await check_jira(connection.jira, self._transport, allowed, wanted, self._oauth)
+
+    async def complete_oauth(self, state: str, code: str | None, error: str | None) -> str:
+        if self._connector is None:
+            raise ConfigError("OAuth callbacks need the database", [NO_JIRA])
+        return await self._connector.complete(state, code, error)
 
 
 def projects_to_check(connection: StoredConnection, default_project: str | None) -> dict[str, str]:

@@ -34,6 +34,7 @@ from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
+from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
@@ -220,7 +221,7 @@ async def open_container(
     uow = uow_factory(database)
     router, composer = seams or routing(config)
     live = LiveConnection(settings, config, jira_fallback)
-    oauth = OAuthTokens(database, connection_store(settings).cipher)
+    oauth = OAuthTokens(database, connection_store(settings).cipher, lambda: clock().timestamp())
     provider = _live_provider(live, settings, metrics, jira_transport, oauth) if workers else None
     worker = worker_settings or worker_settings_from(settings)
     watch = JiraWatch(uow, clock)  # one per process: one warning per outage, not per worker
@@ -274,7 +275,20 @@ async def open_container(
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, clock),
             health=DatabaseHealth(database),
-            jira=JiraIntegrationService(settings, live, jira_transport, config.defaults.project),
+            jira=JiraIntegrationService(
+                settings,
+                live,
+                jira_transport,
+                config.defaults.project,
+                oauth=oauth,
+                connector=OAuthConnector(
+                    database,
+                    connection_store(settings),
+                    allowed=settings.outbound_allow,
+                    transport=jira_transport,
+                    clock=lambda: clock().timestamp(),
+                ),
+            ),
             audit=AuditIntake(
                 uow,
                 clock,

@@ -114,3 +114,30 @@ async def _site(settings: Settings) -> AsyncIterator[SiteBinding]:
                 [Problem("jira", "add `jira:` or run `ticketbridge config jira`")],
             )
         yield SiteBinding(bootstrap.uow_factory(container.database), container.provider)
+
+
+def _connector(settings: Settings, container: bootstrap.Container) -> bootstrap.OAuthConnector:
+    store = bootstrap.connection_store(settings)
+    return bootstrap.OAuthConnector(container.database, store, allowed=settings.outbound_allow)
+
+
+async def start_oauth(settings: Settings, pending: bootstrap.PendingConnection) -> str:
+    """The Atlassian URL to open; the authorization waits in the database for its callback."""
+    async with _migrated(settings) as container:
+        return await _connector(settings, container).start(pending)
+
+
+async def wait_oauth(settings: Settings, authorization_url: str) -> str:
+    """What became of the authorization (the callback `serve` received): its outcome."""
+    async with _migrated(settings) as container:
+        return await _connector(settings, container).wait(authorization_url)
+
+
+async def finish_oauth(settings: Settings, callback_url: str) -> str:
+    """Finish from the URL the browser was sent back to (when no `serve` received it)."""
+    params = httpx.URL(callback_url).params
+    async with _migrated(settings) as container:
+        connector = _connector(settings, container)
+        return await connector.complete(
+            params.get("state", ""), params.get("code"), params.get("error")
+        )
