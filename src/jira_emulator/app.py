@@ -27,6 +27,7 @@ from jira_emulator.http import JiraJSON
 from jira_emulator.limits import RateLimiter, RateLimitMiddleware
 from jira_emulator.model import Issue, State, User
 from jira_emulator.oauth import AuthorizationServer
+from jira_emulator.oauth1 import OAuth1Middleware, OAuth1Provider
 from jira_emulator.routes_issues import issue_routes
 from jira_emulator.routes_links import link_routes
 from jira_emulator.routes_meta import meta_routes
@@ -89,8 +90,11 @@ class Emulator:
         self.oauth = AuthorizationServer(
             lambda: self.state, lambda: self.clock(), lambda: self.cloud_id
         )
+        # Data Center's application links (OAuth 1.0a, RSA-SHA1): jira_emulator.oauth1
+        self.oauth1 = OAuth1Provider(lambda: self.state, lambda: self.clock())
         apis = ["2", "3"] if flavor == "cloud" else ["2"]
         routes: list[Route] = self._edge_routes()
+        routes += self.oauth1.routes() if flavor != "cloud" else []
         for build in (meta_routes, webhook_routes, search_routes, link_routes, issue_routes):
             routes += build(self, apis)
         self.router = Router(routes=routes)
@@ -135,10 +139,15 @@ class Emulator:
         control = self._control
         oauth_control = self.oauth.control()
         gateway = Gateway(inner, self.oauth, lambda: self.cloud_id)
+        oauth1_control = self.oauth1.control()
+        if self.flavor != "cloud":
+            inner = OAuth1Middleware(inner, self.oauth1)
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             path = scope["path"] if scope["type"] == "http" else ""
-            if path.startswith("/_emulator/oauth"):
+            if path.startswith("/_emulator/oauth1"):
+                await oauth1_control(scope, receive, send)
+            elif path.startswith("/_emulator/oauth"):
                 await oauth_control(scope, receive, send)
             elif path.startswith("/_emulator"):
                 await control(scope, receive, send)

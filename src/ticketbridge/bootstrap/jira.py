@@ -37,6 +37,7 @@ from ticketbridge.errors import (
 )
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
+from ticketbridge.providers.jira.oauth1 import OAuth1Signer
 from ticketbridge.providers.jira.oauth2 import AtlassianEndpoints, CloudIdRouting, GatewayBearer
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
 from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, url_refusal
@@ -136,6 +137,13 @@ def _credentials(
         return personal_access_token(auth.token.get_secret_value()), site_url, wire
     if auth.type == "basic":
         return basic(auth.username, auth.password.get_secret_value()), site_url, wire
+    if auth.type == "oauth1":
+        signer = OAuth1Signer(
+            auth.consumer_key,
+            auth.private_key.get_secret_value(),
+            auth.access_token.get_secret_value(),
+        )
+        return signer, site_url, wire
     if auth.type == "scoped_token":
         endpoints = AtlassianEndpoints(api_url=str(auth.api_url))
         scoped = api_token(auth.email, auth.api_token.get_secret_value())

@@ -105,13 +105,31 @@ class ScopedTokenAuth(StrictModel):
     api_url: AnyHttpUrl = Field(default=AnyHttpUrl(ATLASSIAN_API), description="the API gateway")
 
 
+class OAuth1Auth(StrictModel):
+    """Jira Data Center OAuth 1.0a (application link, RSA-SHA1): the link's consumer key, our
+    RSA private key (PEM) and the access token a user approved (`config jira --oauth1`)."""
+
+    type: Literal["oauth1"]
+    consumer_key: str = Field(min_length=1, max_length=255)
+    private_key: SecretStr
+    access_token: SecretStr
+
+    @field_validator("private_key")
+    @classmethod
+    def _pem(cls, value: SecretStr) -> SecretStr:
+        if "PRIVATE KEY-----" not in value.get_secret_value():
+            raise ValueError("must be an RSA private key in PEM form (-----BEGIN PRIVATE KEY-----)")
+        return value
+
+
 JiraAuth = Annotated[
-    TokenAuth | PatAuth | BasicAuth | OAuth2Auth | ScopedTokenAuth, Field(discriminator="type")
+    TokenAuth | PatAuth | BasicAuth | OAuth2Auth | ScopedTokenAuth | OAuth1Auth,
+    Field(discriminator="type"),
 ]
 
 _AUTH_BY_FLAVOR = {
     "cloud": ("token", "oauth2", "scoped_token"),
-    "datacenter": ("pat", "basic"),
+    "datacenter": ("pat", "basic", "oauth1"),
 }
 
 

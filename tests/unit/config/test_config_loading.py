@@ -219,7 +219,7 @@ BAD_YAML = [
         [
             Problem(
                 "jira",
-                "auth type 'token' does not work with flavor 'datacenter'; use 'pat' or 'basic'",
+                "auth type 'token' does not work with flavor 'datacenter'; use 'pat' or 'basic' or 'oauth1'",
                 1,
             )
         ],
@@ -247,7 +247,7 @@ BAD_YAML = [
             Problem(
                 "jira.auth",
                 "Input tag 'kerberos' found using 'type' does not match any of the expected "
-                "tags: 'token', 'pat', 'basic', 'oauth2', 'scoped_token'",
+                "tags: 'token', 'pat', 'basic', 'oauth2', 'scoped_token', 'oauth1'",
                 3,
             )
         ],
