@@ -219,7 +219,8 @@ BAD_YAML = [
         [
             Problem(
                 "jira",
-                "auth type 'token' does not work with flavor 'datacenter'; use 'pat' or 'basic' or 'oauth1'",
+                "auth type 'token' does not work with flavor 'datacenter'; "
+                "use 'pat' or 'basic' or 'oauth1'",
                 1,
             )
         ],
