@@ -36,6 +36,7 @@ from ticketbridge.bootstrap.jira import (
     outbound_policy,
 )
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
+from ticketbridge.bootstrap.jira_oauth1 import ApplicationLink, oauth1_finish, oauth1_start
 from ticketbridge.bootstrap.jira_oauth_connect import (
     CALLBACK_PATH,
     CONNECTED,
@@ -62,6 +63,7 @@ __all__ = [
     "CALLBACK_PATH",
     "CONNECTED",
     "NO_JIRA",
+    "ApplicationLink",
     "Container",
     "DatabaseHealth",
     "JiraIntegrationService",
@@ -82,6 +84,8 @@ __all__ = [
     "load_config",
     "load_configured",
     "load_settings",
+    "oauth1_finish",
+    "oauth1_start",
     "open_container",
     "open_library",
     "outbound_policy",

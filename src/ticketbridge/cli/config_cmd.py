@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
-from ticketbridge.cli import config_oauth, operations
+from ticketbridge.cli import config_oauth, config_oauth1, operations
 from ticketbridge.cli.common import (
     Exit,
     JsonOption,
@@ -96,6 +96,21 @@ def config_jira(
             help="Cloud: --api-token is a scoped API token (sent through api.atlassian.com).",
         ),
     ] = False,
+    oauth1: Annotated[
+        bool, typer.Option("--oauth1", help="Data Center: connect over OAuth 1.0a (app link).")
+    ] = False,
+    consumer_key: Annotated[
+        str | None, typer.Option(help="OAuth 1.0a: the application link's consumer key.")
+    ] = None,
+    private_key_file: Annotated[
+        Path | None, typer.Option(help="OAuth 1.0a: our RSA private key (PEM).")
+    ] = None,
+    request_token: Annotated[
+        str | None, typer.Option(help="OAuth 1.0a: the request token approved (second run).")
+    ] = None,
+    verifier: Annotated[
+        str | None, typer.Option(help="OAuth 1.0a: the verification code Jira showed.")
+    ] = None,
     auth_url: Annotated[
         str | None, typer.Option(help="OAuth 2.0: authorization server (an emulator's URL).")
     ] = None,
@@ -135,6 +150,17 @@ def config_jira(
     Secrets come from TICKETBRIDGE_JIRA_API_TOKEN / _PAT / _PASSWORD or a hidden prompt."""
     settings = _settings(config)
     _warn_secrets_on_command_line(ctx)
+    if oauth1:
+        if oauth or cloud_url or test:
+            fail(
+                "--oauth1 goes with --server-url, --consumer-key and --private-key-file", Exit.USAGE
+            )
+        link = config_oauth1.OAuth1Options(
+            server_url, consumer_key, private_key_file, request_token, verifier,
+            allow_private, allow_plain_http, project_key,
+        )  # fmt: skip
+        config_oauth1.connect(settings, link, as_json)
+        return
     if oauth or callback_url:
         if test or server_url or email or api_token or scoped:
             fail("--oauth goes with --client-id, --client-secret and --cloud-url only", Exit.USAGE)
