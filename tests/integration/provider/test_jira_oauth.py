@@ -23,6 +23,7 @@ from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector, PendingCon
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.errors import AuthFailed, GrantRevoked, InputError
 from ticketbridge.providers.jira import JiraProvider
+from ticketbridge.render.document import Document
 from ticketbridge.storage import Database
 from ticketbridge.storage.database import upgrade
 from ticketbridge.storage.tables import jira_credentials
@@ -267,3 +268,17 @@ async def test_scoped_token_goes_through_the_gateway_of_the_sites_cloud_id() -> 
             await direct.myself()
     finally:
         await direct.aclose()
+
+
+async def test_a_missing_scope_is_refused_without_spending_a_refresh(setup: Setup) -> None:
+    await setup.connect()
+    # The app was granted reading only (a narrower consent than the one given above).
+    for grant in setup.emu.oauth.grants.values():
+        grant.scopes = frozenset({"read:jira-work", "read:jira-user", "offline_access"})
+    provider = setup.provider()
+    try:
+        with pytest.raises(AuthFailed):
+            await provider.add_comment("OPS-1", Document.plain("hello"))
+    finally:
+        await provider.aclose()
+    assert setup.emu.oauth.stats["refreshes"] == 0

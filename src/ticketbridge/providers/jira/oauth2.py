@@ -202,7 +202,8 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 
 class GatewayBearer(httpx.Auth):
-    """Bearer access tokens from a `TokenSource`; one retry with a newer token after a 401."""
+    """Bearer access tokens from a `TokenSource`; one retry with a newer token after a 401,
+    unless the gateway said the grant lacks a scope (a new token would not have it either)."""
 
     def __init__(self, tokens: TokenSource) -> None:
         self._tokens = tokens
@@ -214,6 +215,9 @@ class GatewayBearer(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code != 401:
+            return
+        await response.aread()  # to tell "scope does not match" from an expired token
+        if "scope does not match" in response.text:
             return
         newer = await self._tokens.access_token(refused=token)
         if newer != token:
