@@ -209,6 +209,7 @@ def test_the_full_dance_then_serve_writes_through_the_gateway(stack: OAuthStack)
     stack.serve()
     said = stack.connect()
     assert "Connected to Jira" in said
+    assert "Connected successfully" in stack.cli("config", "jira", "--test")
 
     _send_alert(stack)
     _wait_for(lambda: len(_gateway_creates(stack)) == 1)

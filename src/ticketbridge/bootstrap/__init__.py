@@ -36,6 +36,7 @@ from ticketbridge.bootstrap.jira import (
     outbound_policy,
 )
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
+from ticketbridge.bootstrap.jira_oauth import stored_tokens
 from ticketbridge.bootstrap.jira_oauth1 import ApplicationLink, oauth1_finish, oauth1_start
 from ticketbridge.bootstrap.jira_oauth_connect import (
     CALLBACK_PATH,
@@ -93,6 +94,7 @@ __all__ = [
     "routing",
     "run",
     "settle_heap",
+    "stored_tokens",
     "uow_factory",
     "upgrade_database",
     "warn_inactive",

@@ -28,7 +28,8 @@ import json
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -36,7 +37,9 @@ import httpx
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
 
+from ticketbridge.bootstrap.jira_live import connection_store
 from ticketbridge.config.integrations import OAuth2Auth
+from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, GrantRevoked, JiraError, Problem, Unavailable
 from ticketbridge.providers.jira.oauth2 import (
     AtlassianEndpoints,
@@ -273,3 +276,14 @@ class OAuthTokens:
         return StoredTokens(
             self._database, self._cipher(), client, transport, seed=seed, clock=self._clock
         )
+
+
+@asynccontextmanager
+async def stored_tokens(settings: Settings) -> AsyncIterator[OAuthTokens]:
+    """The OAuth tokens of `settings`' database, for a one-shot command (`config jira --test`);
+    the database is opened only if an OAuth connection asks for a token."""
+    database = Database(settings.database_url)
+    try:
+        yield OAuthTokens(database, connection_store(settings).cipher)
+    finally:
+        await database.aclose()

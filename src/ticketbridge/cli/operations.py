@@ -87,7 +87,9 @@ async def check_jira_connection(
     if connection is None:
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
     wanted = projects_to_check(connection, config.defaults.project)
-    return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow, wanted)
+    allowed = settings.outbound_allow
+    async with bootstrap.stored_tokens(settings) as oauth:  # an OAuth 2.0 connection's tokens
+        return await bootstrap.check_jira(connection.jira, transport, allowed, wanted, oauth)
 
 
 async def site_report(settings: Settings) -> SiteReport:
