@@ -7,17 +7,17 @@ token here (its leeway is 0: any reuse would revoke the grant)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from e2e_processes import BIN, wait_until_ok
+from e2e_processes import BIN, Stack, wait_until_ok
 
 from support.processes import free_port
 
@@ -47,17 +47,11 @@ asyncio.run(main())
 """
 
 
-class OAuthStack:
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.emulator_port = free_port()
-        self.serve_port = free_port()
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.database_url = f"sqlite+aiosqlite:///{workdir}/var/ticketbridge.db"
+@dataclass
+class OAuthStack(Stack):
+    """The Cloud emulator with an OAuth app registered, and no Jira in ticketbridge.yaml."""
 
-    @property
-    def emulator_url(self) -> str:
-        return f"http://127.0.0.1:{self.emulator_port}"
+    serve_port: int = field(default_factory=free_port)
 
     @property
     def serve_url(self) -> str:
@@ -65,12 +59,8 @@ class OAuthStack:
 
     @property
     def env(self) -> dict[str, str]:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("TICKETBRIDGE_")}
-        return clean | {
+        return super().env | {
             "PYTHONPATH": str(SRC),
-            "TICKETBRIDGE_CONFIG": str(self.workdir / "ticketbridge.yaml"),
-            "TICKETBRIDGE_DATABASE_URL": self.database_url,
-            "TICKETBRIDGE_DATA_DIR": str(self.workdir / "var"),
             "TICKETBRIDGE_SECRET_KEY": "e2e-secret-key",
             "TICKETBRIDGE_LOG_LEVEL": "INFO",
             "TICKETBRIDGE_JIRA_CLIENT_SECRET": CLIENT["client_secret"],
@@ -102,33 +92,6 @@ class OAuthStack:
         stats: dict[str, int] = httpx.get(f"{self.emulator_url}/_emulator/oauth").json()
         return stats
 
-    def spawn(self, command: list[str], log: str) -> subprocess.Popen[bytes]:
-        with (self.workdir / log).open("ab") as out:
-            process = subprocess.Popen(
-                command, cwd=self.workdir, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.processes.append(process)
-        return process
-
-    def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [str(BIN / "ticketbridge"), *args],
-            cwd=self.workdir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    def serve(self) -> subprocess.Popen[bytes]:
-        process = self.spawn(
-            [str(BIN / "ticketbridge"), "serve", "--port", str(self.serve_port)], "serve.log"
-        )
-        wait_until_ok(f"{self.serve_url}/readyz")
-        return process
-
     def connect(self) -> str:
         """`config jira --oauth` started; the browser's round trip; the command's output."""
         command = subprocess.Popen(
@@ -153,21 +116,10 @@ class OAuthStack:
     def logs(self) -> str:
         return "".join(p.read_text(errors="replace") for p in self.workdir.glob("*.log"))
 
-    def stop_all(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[OAuthStack]:
-    made = OAuthStack(tmp_path)
+    made = OAuthStack(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/var/ticketbridge.db")
     try:
         made.start()
         yield made
@@ -206,7 +158,7 @@ def _send_alert(stack: OAuthStack) -> None:
 
 
 def test_the_full_dance_then_serve_writes_through_the_gateway(stack: OAuthStack) -> None:
-    stack.serve()
+    stack.serve(stack.serve_port)
     said = stack.connect()
     assert "Connected to Jira" in said
     assert "Connected successfully" in stack.cli("config", "jira", "--test")
@@ -221,7 +173,7 @@ def test_the_full_dance_then_serve_writes_through_the_gateway(stack: OAuthStack)
 def test_a_rotated_refresh_token_survives_a_kill_right_after_the_exchange(
     stack: OAuthStack,
 ) -> None:
-    serve = stack.serve()
+    serve = stack.serve(stack.serve_port)
     stack.connect()
     serve.send_signal(signal.SIGTERM)  # nobody else refreshes
     serve.wait(timeout=20)
@@ -247,7 +199,7 @@ def test_a_rotated_refresh_token_survives_a_kill_right_after_the_exchange(
 def test_a_revoked_grant_dead_letters_the_job_with_the_reconnect_hint(
     stack: OAuthStack,
 ) -> None:
-    stack.serve()
+    stack.serve(stack.serve_port)
     stack.connect()
     revoked = httpx.post(f"{stack.emulator_url}/_emulator/oauth/revoke-grants", json=CLIENT)
     assert revoked.json() == {"revoked": 1}  # the user removed the app from "Connected apps"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from jira_emulator import Emulator
+from support.keys import rsa_pem_pair
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.jira import build_provider
 from ticketbridge.config.integrations import JiraConfig
@@ -21,24 +20,9 @@ from ticketbridge.providers.jira.oauth1 import (
 )
 
 
-def _key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
-    return _key_pair()
+    return rsa_pem_pair()
 
 
 @pytest.fixture
@@ -109,7 +93,7 @@ async def test_a_tampered_signature_is_refused(dc: Emulator, keys: tuple[str, st
 async def test_a_key_the_application_link_does_not_know_is_refused(
     dc: Emulator, keys: tuple[str, str]
 ) -> None:
-    other_private, _ = _key_pair()
+    other_private, _ = rsa_pem_pair()
     token = dc.oauth1.grant("ticketbridge", "admin")
     async with httpx.AsyncClient(transport=dc.transport(), base_url=dc.base_url) as http:
         forged = await http.get(

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
+from support.keys import rsa_pem_pair
 from support.processes import clean_env, free_port, running
 from ticketbridge.api.jira_connection import ConnectionStore
 from ticketbridge.cli import app
@@ -54,23 +53,10 @@ def cloud_url(tmp_path: Path) -> Iterator[str]:
     yield from _emulator("cloud", tmp_path)
 
 
-def _pem_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
 def test_oauth1_connects_in_two_runs_and_the_connection_works(
     runner: CliRunner, dc_url: str, tmp_path: Path
 ) -> None:
-    private, public = _pem_pair()
+    private, public = rsa_pem_pair()
     httpx.post(
         f"{dc_url}/_emulator/oauth1/consumers",
         json={"consumer_key": "ticketbridge", "public_key": public},
@@ -101,7 +87,7 @@ def test_oauth1_connects_in_two_runs_and_the_connection_works(
 def test_oauth1_with_a_key_the_link_does_not_know_saves_nothing(
     runner: CliRunner, dc_url: str, tmp_path: Path
 ) -> None:
-    (tmp_path / "tb.pem").write_text(_pem_pair()[0])
+    (tmp_path / "tb.pem").write_text(rsa_pem_pair()[0])
     result = runner.invoke(
         app,
         ["config", "jira", "--oauth1", "--server-url", dc_url, "--consumer-key", "unknown",
