@@ -162,6 +162,7 @@ def test_the_full_dance_then_serve_writes_through_the_gateway(stack: OAuthStack)
     said = stack.connect()
     assert "Connected to Jira" in said
     assert "Connected successfully" in stack.cli("config", "jira", "--test")
+    assert "is valid against the live Jira" in stack.cli("config", "check", "--live")
 
     _send_alert(stack)
     _wait_for(lambda: len(_gateway_creates(stack)) == 1)
