@@ -41,7 +41,8 @@ async def main() -> None:
     current = await source.access_token()
     await source.access_token(refused=current)  # rotate now
     print("rotated", flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)  # no clean shutdown of anything
+    if sys.argv[4:] == ["die"]:
+        os.kill(os.getpid(), signal.SIGKILL)  # no clean shutdown of anything
 
 asyncio.run(main())
 """
@@ -180,7 +181,7 @@ def test_a_rotated_refresh_token_survives_a_kill_right_after_the_exchange(
     serve.wait(timeout=20)
     rotated = subprocess.run(
         [sys.executable, "-c", ROTATE_AND_DIE, stack.database_url,
-         str(stack.workdir / "var"), "e2e-secret-key"],
+         str(stack.workdir / "var"), "e2e-secret-key", "die"],
         cwd=stack.workdir, env=stack.env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert rotated.returncode == -signal.SIGKILL, rotated.stderr
@@ -189,7 +190,7 @@ def test_a_rotated_refresh_token_survives_a_kill_right_after_the_exchange(
 
     again = subprocess.run(  # a new process rotates from what the killed one stored
         [sys.executable, "-c", ROTATE_AND_DIE, stack.database_url,
-         str(stack.workdir / "var"), "e2e-secret-key"],
+         str(stack.workdir / "var"), "e2e-secret-key", "die"],
         cwd=stack.workdir, env=stack.env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert again.stdout.splitlines()[-1] == "rotated", again.stderr
@@ -216,3 +217,21 @@ def test_a_revoked_grant_dead_letters_the_job_with_the_reconnect_hint(
     assert "reconnect: ticketbridge config jira --oauth" in str(job["last_error"])
     assert "reconnect: ticketbridge config jira --oauth" in str(job["hint"])
     assert _gateway_creates(stack) == []
+
+
+def test_processes_rotating_at_once_never_send_a_spent_refresh_token(stack: OAuthStack) -> None:
+    serve = stack.serve(stack.serve_port)
+    stack.connect()
+    serve.send_signal(signal.SIGTERM)
+    serve.wait(timeout=20)
+    command = [sys.executable, "-c", ROTATE_AND_DIE, stack.database_url,
+               str(stack.workdir / "var"), "e2e-secret-key"]  # fmt: skip
+    rotating = [
+        subprocess.Popen(command, cwd=stack.workdir, env=stack.env, stdout=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120)[0].decode() for process in rotating]
+    assert all(out.splitlines()[-1] == "rotated" for out in outputs), outputs
+    stats = stack.oauth_stats()
+    assert stats["refreshes"] >= 1
+    assert (stats["spent_reuses"], stats["revoked_grants"]) == (0, 0)
