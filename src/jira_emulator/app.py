@@ -21,9 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jira_emulator.control import control_router
 from jira_emulator.errors import JiraError
 from jira_emulator.faults import FaultInjector, FaultMiddleware
+from jira_emulator.gateway import PREFIX as GATEWAY_PREFIX
+from jira_emulator.gateway import Gateway
 from jira_emulator.http import JiraJSON
 from jira_emulator.limits import RateLimiter, RateLimitMiddleware
 from jira_emulator.model import Issue, State, User
+from jira_emulator.oauth import AuthorizationServer
+from jira_emulator.oauth1 import OAuth1Middleware, OAuth1Provider
 from jira_emulator.routes_issues import issue_routes
 from jira_emulator.routes_links import link_routes
 from jira_emulator.routes_meta import meta_routes
@@ -82,8 +86,15 @@ class Emulator:
         self.service.listeners.append(self.webhooks.on_event)
         self.requests: list[LoggedRequest] = []
         self.counters: Counter[str] = Counter()
+        # auth.atlassian.com and api.atlassian.com of this site (Cloud): jira_emulator.oauth
+        self.oauth = AuthorizationServer(
+            lambda: self.state, lambda: self.clock(), lambda: self.cloud_id
+        )
+        # Data Center's application links (OAuth 1.0a, RSA-SHA1): jira_emulator.oauth1
+        self.oauth1 = OAuth1Provider(lambda: self.state, lambda: self.clock())
         apis = ["2", "3"] if flavor == "cloud" else ["2"]
         routes: list[Route] = self._edge_routes()
+        routes += self.oauth1.routes() if flavor != "cloud" else []
         for build in (meta_routes, webhook_routes, search_routes, link_routes, issue_routes):
             routes += build(self, apis)
         self.router = Router(routes=routes)
@@ -104,7 +115,7 @@ class Emulator:
         async def tenant_info(request: Any) -> JiraJSON:
             return JiraJSON({"cloudId": self.cloud_id})
 
-        return [Route("/_edge/tenant_info", tenant_info, methods=["GET"])]
+        return [Route("/_edge/tenant_info", tenant_info, methods=["GET"]), *self.oauth.routes()]
 
     def _stack(self, routes: ASGIApp) -> ASGIApp:
         """Outermost first: request log, strict, rate limits, faults, routes."""
@@ -126,10 +137,22 @@ class Emulator:
 
     def _dispatch(self, inner: ASGIApp) -> ASGIApp:
         control = self._control
+        oauth_control = self.oauth.control()
+        gateway = Gateway(inner, self.oauth, lambda: self.cloud_id)
+        oauth1_control = self.oauth1.control()
+        if self.flavor != "cloud":
+            inner = OAuth1Middleware(inner, self.oauth1)
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http" and scope["path"].startswith("/_emulator"):
+            path = scope["path"] if scope["type"] == "http" else ""
+            if path.startswith("/_emulator/oauth1"):
+                await oauth1_control(scope, receive, send)
+            elif path.startswith("/_emulator/oauth"):
+                await oauth_control(scope, receive, send)
+            elif path.startswith("/_emulator"):
                 await control(scope, receive, send)
+            elif path.startswith(GATEWAY_PREFIX) and self.flavor == "cloud":
+                await gateway(scope, receive, send)
             else:
                 await inner(scope, receive, send)
 

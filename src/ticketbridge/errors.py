@@ -23,6 +23,8 @@ layers above branch on meaning, never on a library's exception or an HTTP status
         │                           marker up first (SPEC §4.5)                (.transient = False)
         └── PermanentError          retrying the same request cannot help    (.transient = False)
             ├── AuthFailed          401
+            │   └── GrantRevoked    the OAuth grant is gone (revoked, expired, a spent refresh
+            │                       token): no retry helps; the message says how to reconnect
             ├── Forbidden           403
             ├── NotFound            404
             ├── Gone                410 (e.g. the removed /rest/api/3/search)
@@ -156,6 +158,18 @@ class PermanentError(JiraError):
 
 class AuthFailed(PermanentError):
     pass
+
+
+RECONNECT_HINT = "reconnect: ticketbridge config jira --oauth"
+
+
+class GrantRevoked(AuthFailed):
+    """Atlassian refused the OAuth grant itself (`invalid_grant`: the app was removed from the
+    user's connected apps, the refresh token expired or was reused): only a new consent helps,
+    so jobs dead-letter with the way to give it instead of retrying."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"the Jira OAuth grant is no longer valid ({why}); {RECONNECT_HINT}")
 
 
 class Forbidden(PermanentError):

@@ -24,7 +24,7 @@ from ticketbridge.api.bodies import (
 from ticketbridge.api.errors import install_error_handlers
 from ticketbridge.api.github_audit import github_router
 from ticketbridge.api.ingest_routes import ingest_router
-from ticketbridge.api.integration_routes import integration_router
+from ticketbridge.api.integration_routes import integration_router, oauth_callback_router
 from ticketbridge.api.jira_routes import JiraSync, jira_router
 from ticketbridge.api.metrics import CONTENT_TYPE, Metrics
 from ticketbridge.api.openapi import document_openapi
@@ -85,6 +85,7 @@ def create_app(
     app.include_router(query_router(container, auth))
     app.include_router(report_router(container.reports, auth))
     app.include_router(integration_router(container, auth))
+    app.include_router(oauth_callback_router(container))
     _add_operational_routes(app, container)
     if metrics.on_api:
         app.include_router(_metrics_router(container, auth, metrics.require_key))

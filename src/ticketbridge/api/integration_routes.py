@@ -8,7 +8,10 @@ a Cloud connection, the first project as the default one, the pattern for commit
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from ticketbridge.api.auth import Authenticator
@@ -113,5 +116,26 @@ def integration_router(container: ApiContainer, auth: Authenticator) -> APIRoute
     )
     async def test_jira() -> JiraTestReport:
         return await container.jira.test()
+
+    return router
+
+
+def oauth_callback_router(container: ApiContainer) -> APIRouter:
+    """Atlassian sends the user's browser here after consent: no API key (a browser carries
+    none); the state, unguessable, used once and expiring, is the proof."""
+    router = APIRouter(tags=["integrations"], responses={400: {"model": ErrorBody}})
+
+    @router.get(
+        "/v1/integrations/jira/oauth/callback",
+        response_class=PlainTextResponse,
+        summary="OAuth 2.0 (3LO) callback: finishes `ticketbridge config jira --oauth`",
+    )
+    async def oauth_callback(
+        state: Annotated[str, Query(min_length=1, max_length=512)],
+        code: Annotated[str | None, Query(max_length=4096)] = None,
+        error: Annotated[str | None, Query(max_length=255)] = None,
+    ) -> PlainTextResponse:
+        site = await container.jira.complete_oauth(state, code, error)
+        return PlainTextResponse(f"ticketbridge is connected to Jira {site}. You can close this.")
 
     return router

@@ -66,10 +66,11 @@ class ConnectionStore:
         jira = connection.jira
         document = jira.model_dump(mode="json", exclude={"auth", "webhook"}, exclude_none=True)
         # Every secret encrypted, the webhook's too (a dump would write them as '**********').
-        for section, values in (("auth", dict(jira.auth)), ("webhook", dict(jira.webhook))):
+        for section, model in (("auth", jira.auth), ("webhook", jira.webhook)):
+            plain = model.model_dump(mode="json")  # URLs as text (OAuth's auth_url, api_url)
             document[section] = {
-                name: _encrypt(fernet, value) if isinstance(value, SecretStr) else value
-                for name, value in values.items()
+                name: _encrypt(fernet, value) if isinstance(value, SecretStr) else plain[name]
+                for name, value in dict(model).items()
                 if value is not None
             }
         document[_EXTRAS] = {
@@ -120,6 +121,11 @@ class ConnectionStore:
             extras.get("link_pattern"),
             tuple(fields) if fields is not None else None,
         )
+
+    def cipher(self) -> Fernet:
+        """The key every stored secret is encrypted with (the OAuth tokens in the database
+        too), created on first use as for the connection file."""
+        return self._fernet(create=True)
 
     def _fernet(self, *, create: bool) -> Fernet:
         if self._secret_key:

@@ -35,6 +35,14 @@ SOURCE_SCHEMES: dict[str, dict[str, str]] = {
         "name": "token",
         "description": "The source's `token`, for senders that cannot set headers.",
     },
+    "oauthState": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "state",
+        "description": "The state `ticketbridge config jira --oauth` started the authorization "
+        "with (a browser coming back from Atlassian carries no API key): known, used once, "
+        "valid ten minutes.",
+    },
     "githubSignature": {
         "type": "apiKey",
         "in": "header",
@@ -50,6 +58,7 @@ _SOURCE_SECURITY: list[dict[str, list[str]]] = [
 _ROUTE_SECURITY = {
     ("/v1/sources/{source}", "post"): _SOURCE_SECURITY,
     ("/v1/sources/github", "post"): [{"githubSignature": []}, *_SOURCE_SECURITY],
+    ("/v1/integrations/jira/oauth/callback", "get"): [{"oauthState": []}],
 }
 
 

@@ -143,6 +143,11 @@ class JiraIntegration(Protocol):
         """Who we are on Jira; JiraError when it is unreachable or refuses us."""
         ...
 
+    async def complete_oauth(self, state: str, code: str | None, error: str | None) -> str:
+        """Finish an OAuth 2.0 authorization `ticketbridge config jira --oauth` started: the
+        site now connected; InputError naming the parameter when the callback is refused."""
+        ...
+
 
 class Health(Protocol):
     async def readiness(self) -> Sequence[ReadinessCheck]: ...

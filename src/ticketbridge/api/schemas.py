@@ -181,8 +181,9 @@ class JiraConnectionIn(BaseModel):
     flavor: str = "cloud"
     url: str
     auth: dict[str, str] = Field(
-        description="{type: token, email, api_token} | {type: pat, token} | "
-        "{type: basic, username, password}"
+        description="{type: token, email, api_token} | {type: scoped_token, email, api_token} "
+        "| {type: pat, token} | {type: basic, username, password} | {type: oauth1, "
+        "consumer_key, private_key, access_token}; OAuth 2.0: `ticketbridge config jira --oauth`"
     )
     project_key: str | None = None
     projects: list[str] = Field(

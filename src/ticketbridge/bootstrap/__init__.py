@@ -37,6 +37,14 @@ from ticketbridge.bootstrap.jira import (
     outbound_policy,
 )
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
+from ticketbridge.bootstrap.jira_oauth import stored_tokens
+from ticketbridge.bootstrap.jira_oauth1 import ApplicationLink, oauth1_finish, oauth1_start
+from ticketbridge.bootstrap.jira_oauth_connect import (
+    CALLBACK_PATH,
+    CONNECTED,
+    OAuthConnector,
+    PendingConnection,
+)
 from ticketbridge.bootstrap.library import LibraryServices, library_settings, open_library
 from ticketbridge.bootstrap.wiring import (
     Container,
@@ -54,12 +62,17 @@ from ticketbridge.bootstrap.wiring import (
 from ticketbridge.config.settings import load_settings
 
 __all__ = [
+    "CALLBACK_PATH",
+    "CONNECTED",
     "NO_JIRA",
+    "ApplicationLink",
     "Container",
     "DatabaseHealth",
     "JiraIntegrationService",
     "LibraryServices",
     "NotBuiltYet",
+    "OAuthConnector",
+    "PendingConnection",
     "build_app",
     "build_metrics_app",
     "build_provider",
@@ -74,6 +87,8 @@ __all__ = [
     "load_config",
     "load_configured",
     "load_settings",
+    "oauth1_finish",
+    "oauth1_start",
     "open_container",
     "open_library",
     "outbound_policy",
@@ -81,6 +96,7 @@ __all__ = [
     "routing",
     "run",
     "settle_heap",
+    "stored_tokens",
     "uow_factory",
     "upgrade_database",
     "warn_fingerprint_drift",

@@ -66,13 +66,10 @@ def built_problems(
     problems: list[Problem] = []
     jira = config.jira
     if jira is not None:
-        if jira.auth.type == "oauth2":
-            where: Location = ("jira", "auth", "type")
-            message = "OAuth 2.0 connections are not wired in this build yet; use a token"
-            problems.append(Problem(format_path(where), message, config.line_of(*where)))
         refused = jira_url_problem(jira, allowed)
         if refused is not None:
-            problems.append(Problem(refused.path, refused.message, config.line_of("jira", "url")))
+            where = tuple(refused.path.split("."))
+            problems.append(Problem(refused.path, refused.message, config.line_of(*where)))
     try:
         build(config)
     except ConfigError as error:

@@ -21,6 +21,8 @@ from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
 from ticketbridge.api.schemas import JiraConnectionIn, JiraConnectionView, JiraTestReport
 from ticketbridge.bootstrap.jira_live import NO_JIRA, LiveConnection, connection_store
+from ticketbridge.bootstrap.jira_oauth import OAuthTokens
+from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
 from ticketbridge.config.integrations import AuditConfig, JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
@@ -35,6 +37,8 @@ from ticketbridge.errors import (
 )
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
+from ticketbridge.providers.jira.oauth1 import OAuth1Signer
+from ticketbridge.providers.jira.oauth2 import AtlassianEndpoints, CloudIdRouting, GatewayBearer
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
 from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, url_refusal
 
@@ -63,9 +67,23 @@ def outbound_policy(jira: JiraConfig, allowed: Networks = ()) -> OutboundPolicy:
 
 
 def jira_url_problem(jira: JiraConfig, allowed: Networks = ()) -> Problem | None:
-    """What is wrong with the connection's URL before any DNS (scheme, an IP literal)."""
-    reason = url_refusal(str(jira.url), outbound_policy(jira, allowed))
-    return Problem("jira.url", reason) if reason is not None else None
+    """What is wrong with the connection's URLs before any DNS (scheme, an IP literal): the
+    site's, and the authorization server's and gateway's of OAuth and scoped tokens."""
+    policy = outbound_policy(jira, allowed)
+    for path, url in _urls(jira):
+        reason = url_refusal(url, policy)
+        if reason is not None:
+            return Problem(path, reason)
+    return None
+
+
+def _urls(jira: JiraConfig) -> list[tuple[str, str]]:
+    urls = [("jira.url", str(jira.url))]
+    for name in ("auth_url", "api_url"):
+        url = getattr(jira.auth, name, None)
+        if url is not None:
+            urls.append((f"jira.auth.{name}", str(url)))
+    return urls
 
 
 def build_provider(
@@ -75,19 +93,12 @@ def build_provider(
     *,
     retry: RetryPolicy | None = None,
     allowed: Networks = (),
+    oauth: OAuthTokens | None = None,
 ) -> JiraProvider:
     """The Jira client for a connection; every request on the wire is metered and, on the
-    real network, guarded. `transport` replaces the network (tests, an emulator in process)."""
-    auth = jira.auth
-    if auth.type == "token":
-        credentials = api_token(auth.email, auth.api_token.get_secret_value())
-    elif auth.type == "pat":
-        credentials = personal_access_token(auth.token.get_secret_value())
-    elif auth.type == "basic":
-        credentials = basic(auth.username, auth.password.get_secret_value())
-    else:
-        raise NotBuiltYet("OAuth 2.0 connections are not wired in this build yet; use a token")
-    base_url = str(jira.url).rstrip("/")
+    real network, guarded. `transport` replaces the network (tests, an emulator in process).
+    OAuth 2.0 connections take their tokens from `oauth` (the database)."""
+    site_url = str(jira.url).rstrip("/")
     ca_bundle = str(jira.ca_bundle) if jira.ca_bundle else None
     inner = transport or GuardedTransport(
         httpx.AsyncHTTPTransport(
@@ -96,6 +107,8 @@ def build_provider(
         ),
         outbound_policy(jira, allowed),
     )
+    wire: httpx.AsyncBaseTransport = MeteredTransport(inner, metrics)
+    credentials, base_url, wire = _credentials(jira, site_url, wire, oauth)
     http = HttpSettings(
         base_url=base_url, auth=credentials, ca_bundle=ca_bundle, read_timeout=jira.timeout
     )
@@ -103,10 +116,47 @@ def build_provider(
         flavor=jira.flavor,
         base_url=base_url,
         auth=credentials,
-        transport=MeteredTransport(inner, metrics),
+        transport=wire,
+        browse_url=site_url,
         http=http,
         retry=retry,
     )
+
+
+def _credentials(
+    jira: JiraConfig,
+    site_url: str,
+    wire: httpx.AsyncBaseTransport,
+    oauth: OAuthTokens | None,
+) -> tuple[httpx.Auth, str, httpx.AsyncBaseTransport]:
+    """The auth, the URL requests go to, and the transport they go through."""
+    auth = jira.auth
+    if auth.type == "token":
+        return api_token(auth.email, auth.api_token.get_secret_value()), site_url, wire
+    if auth.type == "pat":
+        return personal_access_token(auth.token.get_secret_value()), site_url, wire
+    if auth.type == "basic":
+        return basic(auth.username, auth.password.get_secret_value()), site_url, wire
+    if auth.type == "oauth1":
+        signer = OAuth1Signer(
+            auth.consumer_key,
+            auth.private_key.get_secret_value(),
+            auth.access_token.get_secret_value(),
+        )
+        return signer, site_url, wire
+    if auth.type == "scoped_token":
+        endpoints = AtlassianEndpoints(api_url=str(auth.api_url))
+        scoped = api_token(auth.email, auth.api_token.get_secret_value())
+        if auth.cloud_id:
+            return scoped, endpoints.gateway(auth.cloud_id), wire
+        return scoped, site_url, CloudIdRouting(wire, site_url, endpoints)
+    if oauth is None:
+        raise ConfigError(
+            "an OAuth 2.0 connection keeps its tokens in the database",
+            [Problem("jira.auth", "this command cannot use it; use `ticketbridge serve`")],
+        )
+    endpoints = AtlassianEndpoints(str(auth.auth_url), str(auth.api_url))
+    return GatewayBearer(oauth.source(auth, site_url, wire)), endpoints.gateway(auth.cloud_id), wire
 
 
 async def check_jira(
@@ -114,6 +164,7 @@ async def check_jira(
     transport: httpx.AsyncBaseTransport | None = None,
     allowed: Networks = (),
     projects: Mapping[str, str] | None = None,
+    oauth: OAuthTokens | None = None,
 ) -> JiraTestReport:
     """Who we are on this Jira, its flavour, version and visible projects (JiraError if not);
     ConfigError naming the setting when one of `projects` (setting → key) is not visible.
@@ -122,7 +173,7 @@ async def check_jira(
     whoever can set the URL must not be able to read another service's answers through it."""
     # One quick retry: someone is waiting for the answer, and a down Jira stays down.
     quick = RetryPolicy(max_retries=1, backoff=replace(CLIENT_BACKOFF, base=timedelta(seconds=0.2)))
-    provider = build_provider(jira, Metrics(), transport, retry=quick, allowed=allowed)
+    provider = build_provider(jira, Metrics(), transport, retry=quick, allowed=allowed, oauth=oauth)
     try:
         me = await _step("GET myself", provider.myself)
         info = await _step("GET serverInfo", provider.server_info)
@@ -196,11 +247,16 @@ class JiraIntegrationService:
         live: LiveConnection,
         transport: httpx.AsyncBaseTransport | None,
         default_project: str | None = None,
+        *,
+        oauth: OAuthTokens | None = None,
+        connector: OAuthConnector | None = None,
     ) -> None:
         self._settings = settings
         self._live = live
         self._transport = transport
         self._default_project = default_project
+        self._oauth = oauth
+        self._connector = connector
 
     def current(self) -> JiraConnectionView:
         connection = self._live.read()
@@ -254,7 +310,12 @@ class JiraIntegrationService:
             raise ConfigError("no Jira is configured", [NO_JIRA])
         wanted = projects_to_check(connection, self._default_project)
         allowed = self._settings.outbound_allow
-        return await check_jira(connection.jira, self._transport, allowed, wanted)
+        return await check_jira(connection.jira, self._transport, allowed, wanted, self._oauth)
+
+    async def complete_oauth(self, state: str, code: str | None, error: str | None) -> str:
+        if self._connector is None:
+            raise ConfigError("OAuth callbacks need the database", [NO_JIRA])
+        return await self._connector.complete(state, code, error)
 
 
 def projects_to_check(connection: StoredConnection, default_project: str | None) -> dict[str, str]:

@@ -33,7 +33,9 @@ from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
-from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
+from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider, connection_store
+from ticketbridge.bootstrap.jira_oauth import OAuthTokens
+from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
 from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
@@ -252,7 +254,8 @@ async def open_container(
     uow = uow_factory(database)
     router, composer = seams or routing(config)
     live = LiveConnection(settings, config, jira_fallback)
-    provider = _live_provider(live, settings, metrics, jira_transport) if workers else None
+    oauth = OAuthTokens(database, connection_store(settings).cipher, lambda: clock().timestamp())
+    provider = _live_provider(live, settings, metrics, jira_transport, oauth) if workers else None
     worker = worker_settings or worker_settings_from(settings)
     watch = JiraWatch(uow, clock)  # one per process: one warning per outage, not per worker
     targets = CallbackTargets(config.callbacks)
@@ -337,7 +340,20 @@ async def open_container(
             outbox=OutboxAdmin(uow, clock),
             reports=ReportService(report_reader(database), clock, config.defaults.due),
             health=DatabaseHealth(database),
-            jira=JiraIntegrationService(settings, live, jira_transport, config.defaults.project),
+            jira=JiraIntegrationService(
+                settings,
+                live,
+                jira_transport,
+                config.defaults.project,
+                oauth=oauth,
+                connector=OAuthConnector(
+                    database,
+                    connection_store(settings),
+                    allowed=settings.outbound_allow,
+                    transport=jira_transport,
+                    clock=lambda: clock().timestamp(),
+                ),
+            ),
             audit=AuditIntake(
                 uow,
                 clock,
@@ -365,13 +381,15 @@ def _live_provider(
     settings: Settings,
     metrics: Metrics,
     transport: httpx.AsyncBaseTransport | None,
+    oauth: OAuthTokens,
 ) -> ReloadingProvider:
     """The workers' provider, following the connection in effect. A stored connection that
     cannot be used stops the start (ConfigError), as a bad ticketbridge.yaml does."""
     live.read()
 
     def build(jira: JiraConfig) -> Provider:
-        return build_provider(jira, metrics, transport, allowed=settings.outbound_allow)
+        allowed = settings.outbound_allow
+        return build_provider(jira, metrics, transport, allowed=allowed, oauth=oauth)
 
     return ReloadingProvider(live, build)
 

@@ -22,6 +22,7 @@ from ticketbridge.api.metrics import Metrics
 from ticketbridge.cli import config_cmd, operations
 from ticketbridge.cli.common import Exit, JsonOption, console, fail, print_json, translate_errors
 from ticketbridge.config import Config, RouteConfig
+from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Severity
 from ticketbridge.errors import ConfigError, Problem
@@ -57,8 +58,7 @@ def config_check(
     connection = bootstrap.effective_jira(settings.model_copy(update={"config": path}), loaded)
     if connection is None:
         fail("no Jira is configured: add `jira:` or run `ticketbridge config jira`", Exit.USAGE)
-    provider = bootstrap.build_provider(connection.jira, Metrics(), allowed=settings.outbound_allow)
-    problems = bootstrap.run(_checked(loaded, provider))
+    problems = bootstrap.run(_checked(loaded, connection.jira, settings))
     problems += _site_problems(settings.model_copy(update={"config": path}))
     if as_json:
         print_json(
@@ -100,11 +100,14 @@ def _site_problems(settings: Settings) -> list[Problem]:
     ]
 
 
-async def _checked(config: Config, provider: Provider) -> list[Problem]:
-    try:
-        return await live_problems(config, provider)
-    finally:
-        await provider.aclose()
+async def _checked(config: Config, jira: JiraConfig, settings: Settings) -> list[Problem]:
+    async with bootstrap.stored_tokens(settings) as oauth:  # an OAuth 2.0 connection's tokens
+        allowed = settings.outbound_allow
+        provider = bootstrap.build_provider(jira, Metrics(), allowed=allowed, oauth=oauth)
+        try:
+            return await live_problems(config, provider)
+        finally:
+            await provider.aclose()
 
 
 async def live_problems(config: Config, provider: Provider) -> list[Problem]:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
-from ticketbridge.cli import operations
+from ticketbridge.cli import config_oauth, config_oauth1, operations
 from ticketbridge.cli.common import (
     Exit,
     JsonOption,
@@ -46,6 +46,7 @@ _SECRETS = {  # option → (variable, what the prompt asks for)
     "api_token": ("TICKETBRIDGE_JIRA_API_TOKEN", "Jira API token"),
     "pat": ("TICKETBRIDGE_JIRA_PAT", "Jira personal access token"),
     "password": ("TICKETBRIDGE_JIRA_PASSWORD", "Jira password"),
+    "client_secret": ("TICKETBRIDGE_JIRA_CLIENT_SECRET", "OAuth 2.0 client secret"),
 }
 
 
@@ -68,6 +69,55 @@ def config_jira(
     username: Annotated[str | None, typer.Option(help="Data Center: username.")] = None,
     password: Annotated[str | None, _secret_option("password", "Data Center: password")] = None,
     project_key: Annotated[str | None, typer.Option(help="Default project, e.g. OPS.")] = None,
+    oauth: Annotated[
+        bool, typer.Option("--oauth", help="Cloud: connect over OAuth 2.0 (3LO) in a browser.")
+    ] = False,
+    client_id: Annotated[str | None, typer.Option(help="OAuth 2.0: the app's client id.")] = None,
+    client_secret: Annotated[
+        str | None, _secret_option("client_secret", "OAuth 2.0: the app's client secret")
+    ] = None,
+    redirect_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="OAuth 2.0: the app's callback URL (default: serve's, from "
+            "TICKETBRIDGE_PUBLIC_URL or host and port)."
+        ),
+    ] = None,
+    callback_url: Annotated[
+        str | None,
+        typer.Option(help="OAuth 2.0: finish with the URL the browser was sent back to."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option(help="OAuth 2.0: wait for the callback after printing the URL.")
+    ] = True,
+    scoped: Annotated[
+        bool,
+        typer.Option(
+            "--scoped",
+            help="Cloud: --api-token is a scoped API token (sent through api.atlassian.com).",
+        ),
+    ] = False,
+    oauth1: Annotated[
+        bool, typer.Option("--oauth1", help="Data Center: connect over OAuth 1.0a (app link).")
+    ] = False,
+    consumer_key: Annotated[
+        str | None, typer.Option(help="OAuth 1.0a: the application link's consumer key.")
+    ] = None,
+    private_key_file: Annotated[
+        Path | None, typer.Option(help="OAuth 1.0a: our RSA private key (PEM).")
+    ] = None,
+    request_token: Annotated[
+        str | None, typer.Option(help="OAuth 1.0a: the request token approved (second run).")
+    ] = None,
+    verifier: Annotated[
+        str | None, typer.Option(help="OAuth 1.0a: the verification code Jira showed.")
+    ] = None,
+    auth_url: Annotated[
+        str | None, typer.Option(help="OAuth 2.0: authorization server (an emulator's URL).")
+    ] = None,
+    api_url: Annotated[
+        str | None, typer.Option(help="OAuth 2.0, scoped tokens: API gateway (an emulator's URL).")
+    ] = None,
     allow_private: Annotated[
         bool,
         typer.Option(
@@ -101,7 +151,30 @@ def config_jira(
     Secrets come from TICKETBRIDGE_JIRA_API_TOKEN / _PAT / _PASSWORD or a hidden prompt."""
     settings = _settings(config)
     _warn_secrets_on_command_line(ctx)
-    options = _ConnectionOptions(cloud_url, email, api_token, server_url, pat, username, password)
+    if oauth1:
+        if oauth or cloud_url or test:
+            fail(
+                "--oauth1 goes with --server-url, --consumer-key and --private-key-file", Exit.USAGE
+            )
+        link = config_oauth1.OAuth1Options(
+            server_url, consumer_key, private_key_file, request_token, verifier,
+            allow_private, allow_plain_http, project_key,
+        )  # fmt: skip
+        config_oauth1.connect(settings, link, as_json)
+        return
+    if oauth or callback_url:
+        if test or server_url or email or api_token or scoped:
+            fail("--oauth goes with --client-id, --client-secret and --cloud-url only", Exit.USAGE)
+        secret = client_secret or (None if callback_url else _prompt_secret("client_secret"))
+        given = config_oauth.OAuthOptions(
+            client_id, secret, cloud_url, redirect_uri, auth_url, api_url, callback_url, wait,
+            allow_private, allow_plain_http, project_key,
+        )  # fmt: skip
+        config_oauth.connect(settings, given, as_json)
+        return
+    options = _ConnectionOptions(
+        cloud_url, email, api_token, server_url, pat, username, password, scoped, api_url
+    )
     jira = _connection_from_options(options, allow_private, allow_plain_http)
     if jira is None and not test:
         fail("give --cloud-url … or --server-url … to store a connection, or --test", Exit.USAGE)
@@ -204,6 +277,8 @@ class _ConnectionOptions:
     pat: str | None
     username: str | None
     password: str | None
+    scoped: bool = False
+    api_url: str | None = None
 
 
 def _connection_from_options(
@@ -215,6 +290,10 @@ def _connection_from_options(
         _need(("--email", given.email))
         token = given.api_token or _prompt_secret("api_token")
         auth: dict[str, object] = {"type": "token", "email": given.email, "api_token": token}
+        if given.scoped:
+            auth["type"] = "scoped_token"
+            if given.api_url:
+                auth["api_url"] = given.api_url
         data: dict[str, object] = {"flavor": "cloud", "url": given.cloud_url, "auth": auth}
     elif given.server_url:
         if given.pat and (given.username or given.password):

@@ -108,7 +108,9 @@ async def check_jira_connection(
     if connection is None:
         raise ConfigError("no Jira is configured", [bootstrap.NO_JIRA])
     wanted = projects_to_check(connection, config.defaults.project)
-    return await bootstrap.check_jira(connection.jira, transport, settings.outbound_allow, wanted)
+    allowed = settings.outbound_allow
+    async with bootstrap.stored_tokens(settings) as oauth:  # an OAuth 2.0 connection's tokens
+        return await bootstrap.check_jira(connection.jira, transport, allowed, wanted, oauth)
 
 
 async def site_report(settings: Settings) -> SiteReport:
@@ -172,3 +174,30 @@ async def fingerprint_drift(following: Settings, config: Config) -> list[Drift] 
             return await bootstrap.fingerprint_settings(checked).drift(record=False)
     except (ConfigError, SQLAlchemyError, OSError):
         return None  # not reachable or not migrated: nothing to compare with
+
+
+def _connector(settings: Settings, container: bootstrap.Container) -> bootstrap.OAuthConnector:
+    store = bootstrap.connection_store(settings)
+    return bootstrap.OAuthConnector(container.database, store, allowed=settings.outbound_allow)
+
+
+async def start_oauth(settings: Settings, pending: bootstrap.PendingConnection) -> str:
+    """The Atlassian URL to open; the authorization waits in the database for its callback."""
+    async with _migrated(settings) as container:
+        return await _connector(settings, container).start(pending)
+
+
+async def wait_oauth(settings: Settings, authorization_url: str) -> str:
+    """What became of the authorization (the callback `serve` received): its outcome."""
+    async with _migrated(settings) as container:
+        return await _connector(settings, container).wait(authorization_url)
+
+
+async def finish_oauth(settings: Settings, callback_url: str) -> str:
+    """Finish from the URL the browser was sent back to (when no `serve` received it)."""
+    params = httpx.URL(callback_url).params
+    async with _migrated(settings) as container:
+        connector = _connector(settings, container)
+        return await connector.complete(
+            params.get("state", ""), params.get("code"), params.get("error")
+        )

@@ -133,17 +133,19 @@ async def _plan_all(
     settings: Settings, config: Config, alerts: list[Alert], offline: bool
 ) -> list[PlannedIssue]:
     connection = None if offline else bootstrap.effective_jira(settings, config)
-    provider = (
-        bootstrap.build_provider(connection.jira, Metrics(), allowed=settings.outbound_allow)
-        if connection
-        else None
-    )
-    try:
-        planner = _planner(config, provider)
-        return [await planner.plan(alert) for alert in alerts]
-    finally:
-        if provider is not None:
-            await provider.aclose()
+    async with bootstrap.stored_tokens(settings) as oauth:  # an OAuth 2.0 connection's tokens
+        allowed = settings.outbound_allow
+        provider = (
+            bootstrap.build_provider(connection.jira, Metrics(), allowed=allowed, oauth=oauth)
+            if connection
+            else None
+        )
+        try:
+            planner = _planner(config, provider)
+            return [await planner.plan(alert) for alert in alerts]
+        finally:
+            if provider is not None:
+                await provider.aclose()
 
 
 # --- output ----------------------------------------------------------------------------------

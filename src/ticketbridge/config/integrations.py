@@ -76,19 +76,67 @@ class BasicAuth(StrictModel):
     password: SecretStr
 
 
+ATLASSIAN_AUTH = "https://auth.atlassian.com"
+ATLASSIAN_API = "https://api.atlassian.com"
+OAUTH_SCOPES = ("read:jira-work", "write:jira-work", "read:jira-user", "offline_access")
+
+
 class OAuth2Auth(StrictModel):
-    """Jira Cloud OAuth 2.0 (3LO): refreshed access tokens against api.atlassian.com."""
+    """Jira Cloud OAuth 2.0 (3LO): access tokens refreshed at `auth_url`, requests sent to
+    `api_url`/ex/jira/{cloud_id}. The tokens live in the database (encrypted, rotated there);
+    `refresh_token` is only a first one to start from, used once while the database has none."""
 
     type: Literal["oauth2"]
-    client_id: str = Field(min_length=1)
+    client_id: str = Field(min_length=1, max_length=255)
     client_secret: SecretStr
-    refresh_token: SecretStr
-    cloud_id: str = Field(min_length=1)
+    cloud_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    refresh_token: OptionalSecret = None
+    auth_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl(ATLASSIAN_AUTH), description="the authorization server"
+    )
+    api_url: AnyHttpUrl = Field(default=AnyHttpUrl(ATLASSIAN_API), description="the API gateway")
 
 
-JiraAuth = Annotated[TokenAuth | PatAuth | BasicAuth | OAuth2Auth, Field(discriminator="type")]
+class ScopedTokenAuth(StrictModel):
+    """Jira Cloud scoped API token: basic `email:token`, accepted only through the gateway
+    `api_url`/ex/jira/{cloudId}; the cloud id is asked from the site (`/_edge/tenant_info`)
+    when not given."""
 
-_AUTH_BY_FLAVOR = {"cloud": ("token", "oauth2"), "datacenter": ("pat", "basic")}
+    type: Literal["scoped_token"]
+    email: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
+    api_token: SecretStr
+    cloud_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$"
+    )
+    api_url: AnyHttpUrl = Field(default=AnyHttpUrl(ATLASSIAN_API), description="the API gateway")
+
+
+class OAuth1Auth(StrictModel):
+    """Jira Data Center OAuth 1.0a (application link, RSA-SHA1): the link's consumer key, our
+    RSA private key (PEM) and the access token a user approved (`config jira --oauth1`)."""
+
+    type: Literal["oauth1"]
+    consumer_key: str = Field(min_length=1, max_length=255)
+    private_key: SecretStr
+    access_token: SecretStr
+
+    @field_validator("private_key")
+    @classmethod
+    def _pem(cls, value: SecretStr) -> SecretStr:
+        if "PRIVATE KEY-----" not in value.get_secret_value():
+            raise ValueError("must be an RSA private key in PEM form (-----BEGIN PRIVATE KEY-----)")
+        return value
+
+
+JiraAuth = Annotated[
+    TokenAuth | PatAuth | BasicAuth | OAuth2Auth | ScopedTokenAuth | OAuth1Auth,
+    Field(discriminator="type"),
+]
+
+_AUTH_BY_FLAVOR = {
+    "cloud": ("token", "oauth2", "scoped_token"),
+    "datacenter": ("pat", "basic", "oauth1"),
+}
 
 
 class JiraWebhookConfig(StrictModel):

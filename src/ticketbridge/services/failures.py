@@ -12,9 +12,11 @@ import re
 from ticketbridge.domain.records import Job
 from ticketbridge.domain.route import Route
 from ticketbridge.errors import (
+    RECONNECT_HINT,
     AuthFailed,
     FieldErrors,
     Forbidden,
+    GrantRevoked,
     JiraError,
     NotFound,
     PermanentError,
@@ -48,6 +50,8 @@ def describe_error(error: JiraError) -> tuple[str, str | None]:
         parts.extend(f"{name}: {message}" for name, message in error.fields.items())
         return "; ".join(parts), error.hint
     hints = {
+        GrantRevoked: f"Atlassian ended the OAuth grant; {RECONNECT_HINT}, then "
+        "`ticketbridge outbox retry` the dead jobs",
         AuthFailed: "Jira refused the credentials: check jira.auth (`ticketbridge config jira`)",
         Forbidden: "the Jira user lacks a permission on this project (browse/create/edit)",
         NotFound: "the issue, project or link type does not exist (deleted or renamed?)",

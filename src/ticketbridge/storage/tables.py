@@ -220,3 +220,38 @@ schedules = Table(
     Column("last_outcome", Text),
     Column("runs", Integer, nullable=False),
 )
+
+# Credentials that change while running (OAuth 2.0 tokens Atlassian rotates), one row per Jira
+# connection: `tokens` is Fernet ciphertext (the database never sees a token); `version` moves
+# on every write, so a refresh is claimed by compare-and-swap and only one process spends a
+# refresh token; `lease_*` say who is refreshing until when (a crashed refresher's lease ends).
+jira_credentials = Table(
+    "jira_credentials",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("cloud_id", String(64), nullable=False),
+    Column("site_url", String(2048), nullable=False),
+    Column("tokens", Text, nullable=False),
+    Column("access_expires_at", Float, nullable=False),  # epoch seconds
+    Column("version", Integer, nullable=False),
+    Column("lease_owner", String(128)),
+    Column("lease_until", Float),
+    Column("revoked", String(255)),  # why the grant ended; NULL while it works
+    Column("seeded_from", String(64)),  # sha256 of the configured refresh token it started from
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Authorizations started by `ticketbridge config jira --oauth` and finished by the callback:
+# found by the hash of their state, used once, expiring; the PKCE verifier and client secret
+# encrypted. `outcome` tells the waiting command what became of it.
+oauth_authorizations = Table(
+    "oauth_authorizations",
+    metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("request", Text, nullable=False),  # Fernet ciphertext of the pending connection
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("outcome", Text),
+)

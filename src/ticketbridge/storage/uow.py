@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketbridge.errors import StoredValueRefused
 from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
+from ticketbridge.storage.credentials import SqlAuthorizations, SqlCredentials
 from ticketbridge.storage.fingerprint_settings import SqlFingerprints
 from ticketbridge.storage.jira_deliveries import SqlJiraDeliveries
 from ticketbridge.storage.outbox import SqlOutbox
@@ -36,6 +37,8 @@ class SqlUnitOfWork:
     jira_deliveries: SqlJiraDeliveries
     fingerprints: SqlFingerprints
     schedules: SqlSchedules
+    credentials: SqlCredentials
+    authorizations: SqlAuthorizations
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -61,6 +64,8 @@ class SqlUnitOfWork:
         self.jira_deliveries = SqlJiraDeliveries(conn, postgres=postgres)
         self.fingerprints = SqlFingerprints(conn)
         self.schedules = SqlSchedules(conn, postgres=postgres)
+        self.credentials = SqlCredentials(conn)
+        self.authorizations = SqlAuthorizations(conn)
         return self
 
     async def __aexit__(

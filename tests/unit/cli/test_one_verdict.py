@@ -46,7 +46,7 @@ routes:
     "oauth2": """\
 jira:
   url: https://acme.atlassian.net
-  auth: {type: oauth2, client_id: c, client_secret: s, refresh_token: r, cloud_id: x}
+  auth: {type: oauth2, client_id: c, client_secret: s, cloud_id: x, auth_url: "http://auth.acme.com"}
 """,
     "plain http": """\
 jira:
@@ -58,7 +58,7 @@ EXPECTED = {
     "template syntax": "templates.incident.description (line 4): syntax error:",
     "templated field": "routes[0].fields.Model (line 3): syntax error:",
     "group key": "routes[0].group.epic (line 3): syntax error:",
-    "oauth2": "jira.auth.type (line 3): OAuth 2.0 connections are not wired",
+    "oauth2": "jira.auth.auth_url (line 3): plain http:// would send the credentials in clear",
     "plain http": "jira.url (line 2): plain http:// would send the credentials in clear",
 }
 

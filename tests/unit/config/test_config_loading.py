@@ -16,7 +16,6 @@ from ticketbridge.config import (
     PatAuth,
     TokenAuth,
 )
-from ticketbridge.config.loader import parse_config
 from ticketbridge.domain import AlertState
 from ticketbridge.domain.severity import Severity
 from ticketbridge.errors import ConfigError, Problem
@@ -104,18 +103,17 @@ def test_each_auth_variant(auth_yaml: str, flavor: str, expected_type: type) -> 
     assert isinstance(config.jira.auth, expected_type)
 
 
-def test_oauth2_is_read_but_refused_until_this_build_can_use_it() -> None:
-    """`serve` cannot connect with it yet, so loading refuses it (config check says so too)."""
+def test_oauth2_is_accepted_and_its_atlassian_urls_are_guarded() -> None:
+    """`serve` connects with it (the tokens live in the database); the authorization server
+    and gateway URLs pass the same outbound guard as the site's."""
     oauth = "{type: oauth2, client_id: c, client_secret: s, refresh_token: r, cloud_id: x}"
     text = f"jira:\n  url: 'https://jira.example.com'\n  auth: {oauth}\n"
-    assert isinstance(parse_config(text=text, env={}).jira.auth, OAuth2Auth)  # type: ignore[union-attr]
-    assert problems_of(text) == [
-        Problem(
-            "jira.auth.type",
-            "OAuth 2.0 connections are not wired in this build yet; use a token",
-            3,
-        )
-    ]
+    loaded = load_config(text=text, env={}).jira
+    assert loaded is not None
+    assert isinstance(loaded.auth, OAuth2Auth)
+    private = oauth.replace("cloud_id: x", "cloud_id: x, api_url: 'https://10.0.0.5'")
+    refused = problems_of(f"jira:\n  url: 'https://jira.example.com'\n  auth: {private}\n")
+    assert [p.path for p in refused] == ["jira.auth.api_url"]
 
 
 BAD_YAML = [
@@ -221,7 +219,8 @@ BAD_YAML = [
         [
             Problem(
                 "jira",
-                "auth type 'token' does not work with flavor 'datacenter'; use 'pat' or 'basic'",
+                "auth type 'token' does not work with flavor 'datacenter'; "
+                "use 'pat' or 'basic' or 'oauth1'",
                 1,
             )
         ],
@@ -249,7 +248,7 @@ BAD_YAML = [
             Problem(
                 "jira.auth",
                 "Input tag 'kerberos' found using 'type' does not match any of the expected "
-                "tags: 'token', 'pat', 'basic', 'oauth2'",
+                "tags: 'token', 'pat', 'basic', 'oauth2', 'scoped_token', 'oauth1'",
                 3,
             )
         ],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -43,7 +43,6 @@ from ticketbridge.providers.base import (
     User,
 )
 from ticketbridge.providers.jira import jql
-from ticketbridge.providers.jira.auth import OAuth2ThreeLegged, oauth_base_url
 from ticketbridge.providers.jira.bodies import Bodies, comment_from, issue_from, transition_from
 from ticketbridge.providers.jira.client import HttpSettings, JiraClient, make_http
 from ticketbridge.providers.jira.dialect import dialect_for
@@ -94,39 +93,6 @@ class JiraProvider:
         )
         self.metadata = Metadata(self.client, self.dialect, ttls=ttls, clock=clock)
         self.bodies = Bodies(self.metadata, self.dialect)
-
-    @classmethod
-    async def over_oauth(
-        cls,
-        *,
-        site_url: str,
-        client_id: str,
-        client_secret: str,
-        refresh_token: str,
-        on_rotate: Callable[[str], Awaitable[None]] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        ca_bundle: str | None = None,
-    ) -> JiraProvider:
-        """A Cloud provider over OAuth 2.0 (3LO): requests go to api.atlassian.com/ex/jira/
-        {cloudId} (the cloudId of `site_url` from accessible-resources), browse links to the site.
-        `on_rotate` receives every new refresh token; store it, the old one is dead."""
-        oauth = OAuth2ThreeLegged(
-            client_id=client_id,
-            client_secret=client_secret,
-            refresh_token=refresh_token,
-            on_rotate=on_rotate,
-        )
-        probe = HttpSettings(base_url=site_url, ca_bundle=ca_bundle)
-        async with make_http(probe, transport) as http:
-            base_url = await oauth_base_url(http, oauth, site_url)
-        return cls(
-            flavor="cloud",
-            base_url=base_url,
-            auth=oauth,
-            transport=transport,
-            browse_url=site_url,
-            ca_bundle=ca_bundle,
-        )
 
     @property
     def capabilities(self) -> Capabilities:
