@@ -307,7 +307,7 @@ BAD_YAML = [
             Problem(
                 "callbacks[0].on[1]",
                 "Input should be 'open', 'ticketed', 'in_progress', 'resolved', "
-                "'false_positive', 'accepted' or 'dead' (got 'done')",
+                "'false_positive', 'accepted', 'dead' or 'ticket_deleted' (got 'done')",
                 3,
             ),
             Problem("callbacks[0].url", "must be an http(s) URL", 4),
