@@ -95,6 +95,8 @@ COMMANDS = [
     "site rebind",
     "site separate",
     "site status",
+    "tickets",
+    "tickets refingerprint",
     "worker",
 ]
 
