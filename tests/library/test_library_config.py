@@ -118,3 +118,27 @@ async def test_the_environment_is_read_when_the_caller_asks(
     assert (workdir / "env.db").is_file()
     assert (workdir / "var" / "ticketbridge.db").is_file()
     assert asked.key != defaulted.key  # two stores: each made the alert's issue once
+
+
+async def test_a_rules_team_assignee_is_its_user(cloud: JiraServer, workdir: Path) -> None:
+    """Seed 000's `configure_rule(…, {"assignee": "compliance-team"})`: with `teams:` in the
+    configuration the issue goes to the team's user (issue 13: it stayed unassigned)."""
+    path = workdir / "ticketbridge.yaml"
+    teams = "teams:\n  compliance-team: admin@example.com\n"
+    path.write_text(YAML.format(url=cloud.url) + teams)
+    settings = load_settings({"TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/tb.db"})
+
+    async with Bridge.from_config(path, settings) as bridge:
+        bridge.configure_rule(
+            "policy",
+            "policy_violation = true",
+            {"type": "create_jira_issue", "project": "OPS", "assignee": "compliance-team"},
+        )
+        issue = await bridge.sync_alert(
+            {"title": "Medical advice", "severity": "high", "policy_violation": True}
+        )
+
+    assert issue is not None
+    assignee = cloud.issue(issue.key)["fields"]["assignee"]
+    assert assignee is not None
+    assert assignee["emailAddress"] == "admin@example.com"
