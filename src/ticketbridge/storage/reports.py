@@ -193,7 +193,7 @@ class SqlReports:
         previous = alert_condition(period, "previous", where)
         which = case((current, "current"), else_="previous")
         inner = select(alerts.c.route, which.label("period"), alerts.c.ticket_id).where(
-            current | previous
+            _spanning(alerts.c.received_at, period), current | previous
         )
         rows = inner.subquery("received")
         query = select(
