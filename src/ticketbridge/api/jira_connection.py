@@ -121,6 +121,10 @@ class ConnectionStore:
             tuple(fields) if fields is not None else None,
         )
 
+    def secrets_fernet(self) -> Fernet:
+        """The key every stored secret is encrypted with (the audit signing key's too)."""
+        return self._fernet(create=True)
+
     def _fernet(self, *, create: bool) -> Fernet:
         if self._secret_key:
             return fernet_from_secret(self._secret_key)

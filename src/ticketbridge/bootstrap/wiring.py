@@ -29,6 +29,7 @@ from ticketbridge.api import create_app
 from ticketbridge.api.app import MetricsExposure, create_metrics_app
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import Metrics
+from ticketbridge.bootstrap.audit import audit_trail
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
@@ -58,6 +59,7 @@ from ticketbridge.services import (
 from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
+from ticketbridge.services.audit_service import AuditTrail
 from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
@@ -68,6 +70,7 @@ from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
+from ticketbridge.workers.audit_loop import AuditLoop
 
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
@@ -152,9 +155,11 @@ class Container:
     health: DatabaseHealth
     jira: JiraIntegrationService
     audit: AuditIntake
+    trail: AuditTrail
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
+    audit_loop: AuditLoop | None = None  # built with workers: checkpoints, CONFIG_CHANGE
     clock: Clock = system_clock
 
     @property
@@ -259,6 +264,7 @@ async def open_container(
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
+    trail = audit_trail(uow, clock, settings, config)
     try:
         yield Container(
             settings=settings,
@@ -279,6 +285,8 @@ async def open_container(
                 github=config.sources.get("github"),
                 link_pattern=_link_pattern(config, live),
             ),
+            trail=trail,
+            audit_loop=AuditLoop(trail.checkpointer) if workers else None,
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -327,7 +335,7 @@ def build_app(container: Container) -> FastAPI:
     exposure = MetricsExposure(
         on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
     )
-    app = create_app(container, audit=container.audit, metrics=exposure)
+    app = create_app(container, audit=container.audit, trail=container.trail, metrics=exposure)
     app.include_router(ui_router())
     return app
 

@@ -155,6 +155,8 @@ def _loops(container: Container) -> list[_Loop]:
     loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
+    if container.audit_loop is not None:
+        loops.append(container.audit_loop)
     return loops
 
 
