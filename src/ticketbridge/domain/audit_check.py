@@ -15,7 +15,7 @@ import base64
 import hashlib
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +121,7 @@ class LogChecker:
         *,
         first: int = 0,
         prefix: Sequence[bytes] = (),
+        held_later: Callable[[int], bool] | None = None,
     ) -> None:
         self._by_size: dict[int, list[HeldCheckpoint]] = {}
         for item in held:
@@ -129,6 +130,8 @@ class LogChecker:
         if len(prefix) != first.bit_count():
             raise ValueError(f"a tree of {first} leaves has {first.bit_count()} subtree roots")
         self._prev: str | None = GENESIS if first == 0 else None
+        # Whether a position skipped over comes later (moved) or not at all (deleted).
+        self._held_later = held_later
         self.report = Report(first_position=first)
         self._broken = False
         self._check_size()
@@ -159,6 +162,9 @@ class LogChecker:
 
     def _problem(self, expected: int, position: int, body: bytes, stored: str) -> Finding | None:
         if position > expected:
+            if self._held_later is not None and self._held_later(expected):
+                moved = f"position {expected} comes after {position}: reordered"
+                return Finding("reordered", moved, position=expected)
             missing = f"position {expected} is missing (next stored is {position}): deleted"
             return Finding("missing", missing, position=expected)
         if position < expected:
@@ -216,32 +222,44 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
 
-def check_pack(pack: Path) -> Report:
-    """Everything in an `audit export` directory: events, checkpoints, consistency proofs."""
+def check_pack(
+    pack: Path, vkey: str | None = None, extra: Sequence[tuple[str, str]] = ()
+) -> Report:
+    """Everything in an `audit export` directory: events, checkpoints, consistency proofs.
+    `vkey`: the key the auditor knows (`ticketbridge audit key`), else the pack's own;
+    `extra`: (label, note) checkpoints kept elsewhere (the sink's file)."""
     manifest = json.loads((pack / "manifest.json").read_text())
-    vkey = (pack / "public_key.txt").read_text().strip()
+    vkey = vkey or (pack / "public_key.txt").read_text().strip()
     notes = split_notes((pack / "checkpoints.txt").read_text())
-    held, findings = open_notes(
-        [(f"checkpoints.txt#{i + 1}", n) for i, n in enumerate(notes)], vkey, manifest["origin"]
-    )
+    labelled = [(f"checkpoints.txt#{i + 1}", n) for i, n in enumerate(notes)] + list(extra)
+    held, findings = open_notes(labelled, vkey, manifest["origin"])
     first = int(manifest["first_position"])
+    end = int(manifest["tree_size"])
     prefix = [bytes.fromhex(h) for h in manifest["prefix"]]
-    end = first + int(manifest["count"])
-    checker = LogChecker([h for h in held if first < h.checkpoint.size <= end], first=first,
-                         prefix=prefix)  # fmt: skip
+    inside = [h for h in held if first < h.checkpoint.size <= end]
     with (pack / "events.jsonl").open("rb") as lines:
-        for number, line in enumerate(lines, start=1):
-            try:
-                doc = json.loads(line)
-                stored = doc.pop("hash")
-                position = doc["position"]
-            except (ValueError, KeyError, TypeError, AttributeError):
-                position, stored, doc = first + number - 1, "", None
-            checker.add(position, canonical(doc), stored)
+        events = [_pack_event(line, first + number) for number, line in enumerate(lines)]
+    positions = {position for position, _, _ in events}
+    checker = LogChecker(inside, first=first, prefix=prefix, held_later=positions.__contains__)
+    for position, body, stored in events:
+        checker.add(position, body, stored)
     report = checker.finish()
     report.findings[:0] = findings + forks(held)
+    if not any(h.checkpoint.size == end for h in held):
+        message = f"no checkpoint signed by the key covers the pack's {end} events"
+        report.findings.append(Finding("signature", message, checkpoint="manifest"))
     report.findings.extend(_outside(held, first, end, report.root, manifest.get("proofs", {})))
     return report
+
+
+def _pack_event(line: bytes, expected: int) -> tuple[int, bytes, str]:
+    """(position, canonical body, hash) of one events.jsonl line."""
+    try:
+        doc = json.loads(line)
+        stored = doc.pop("hash")
+        return int(doc["position"]), canonical(doc), str(stored)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return expected, b"not an event", ""
 
 
 def _outside(
@@ -268,9 +286,15 @@ def _outside(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Verify a ticketbridge audit evidence pack.")
     parser.add_argument("pack", nargs="?", default=str(Path(__file__).resolve().parent))
+    parser.add_argument("--key", help="the verifier key you know (ticketbridge audit key)")
+    parser.add_argument("--checkpoints", help="a file of checkpoints kept outside (the sink)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    report = check_pack(Path(args.pack))
+    extra: list[tuple[str, str]] = []
+    if args.checkpoints:
+        kept = split_notes(Path(args.checkpoints).read_text(encoding="utf-8"))
+        extra = [(f"{Path(args.checkpoints).name}#{i + 1}", n) for i, n in enumerate(kept)]
+    report = check_pack(Path(args.pack), args.key, extra)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:

@@ -57,7 +57,7 @@ class Verifier:
 
 
 def parse_verifier_key(vkey: str) -> Verifier:
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # the key's base64 may hold "+" too
     if len(parts) != 3:
         raise NoteError("a verifier key is <name>+<hash>+<key>")
     name, hash_hex, encoded = parts

@@ -94,7 +94,10 @@ class AuditExport:
             )
         signer = await self._keys.signing()
         sizes = {c.size for c in state.checkpoints}
-        leaves = await self._verifier.leaves(max([end, *sizes]))
+        leaves = await self._verifier.leaves(max([size, *sizes]))
+        if len(leaves) != size or Frontier().extend(leaves).root() != state.head.frontier.root():
+            problem = Problem("log", "the events do not match the log's head")
+            raise InputError("not exported: run `ticketbridge audit verify`", [problem])
         range_root = Frontier().extend(leaves[:end]).root()
         notes = [c.note for c in state.checkpoints]
         if end not in sizes:  # a checkpoint of exactly the range, signed now
