@@ -17,9 +17,12 @@ from ticketbridge.config import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.providers.audit_sink import HttpSink, SinkRefused
+from ticketbridge.providers.base import Provider
 from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer, CheckpointSink
+from ticketbridge.services.audit_commits import CaptureSettings, CommitTrail
 from ticketbridge.services.audit_service import AuditTrail
 from ticketbridge.services.ports import UnitOfWorkFactory
+from ticketbridge.workers.audit_loop import AuditLoop
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,16 @@ def audit_trail(
     keys = AuditKeys(uow, clock, FernetCipher(store))
     checkpointer = Checkpointer(uow, keys, clock, checkpoint_sink(config, settings, sink_transport))
     return AuditTrail(uow, clock, keys, checkpointer)
+
+
+def audit_loop(
+    trail: AuditTrail,
+    uow: UnitOfWorkFactory,
+    provider: Provider | None,
+    clock: Clock,
+    config: Config,
+) -> AuditLoop:
+    """Checkpoints, and with a Jira the pushes turned into CONFIG_CHANGE events."""
+    capture = CaptureSettings(tuple(config.audit.capture_fields), config.audit.change_risk_field)
+    commits = CommitTrail(uow, provider, clock, capture) if provider is not None else None
+    return AuditLoop(trail.checkpointer, commits.run_once if commits is not None else None)

@@ -29,7 +29,7 @@ from ticketbridge.api import create_app
 from ticketbridge.api.app import MetricsExposure, create_metrics_app
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import Metrics
-from ticketbridge.bootstrap.audit import audit_trail
+from ticketbridge.bootstrap.audit import audit_loop, audit_trail
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
@@ -286,7 +286,9 @@ async def open_container(
                 link_pattern=_link_pattern(config, live),
             ),
             trail=trail,
-            audit_loop=AuditLoop(trail.checkpointer) if workers else None,
+            audit_loop=audit_loop(trail, uow, provider and watch.provider(provider), clock, config)
+            if workers
+            else None,
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,

@@ -22,8 +22,6 @@ INACTIVE: dict[Location, str] = {
     ("sync", "notify"): "no Slack (or other) notification is sent yet",
     ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
     ("callbacks",): "sources are not called back yet",
-    ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
-    ("audit", "change_risk_field"): "change risk is not read from Jira yet",
     ("jira", "webhook"): "Jira webhooks are not received yet (no /v1/jira/webhook)",
     ("PUBLIC_URL",): "nothing is registered at the public URL yet",
 }

@@ -46,6 +46,9 @@ from ticketbridge.domain.audit import (
     seal,
 )
 from ticketbridge.domain.audit_merkle import Frontier
+from ticketbridge.domain.pushes import RecordedPush
+from ticketbridge.storage.push_events import _push as push_record
+from ticketbridge.storage.push_events import push_events
 from ticketbridge.storage.repositories import DECIDER_LOCK
 from ticketbridge.storage.tables import Id, UtcDateTime, metadata
 
@@ -262,14 +265,25 @@ class SqlAuditLog:
 
     # --- pushes turned into CONFIG_CHANGE events --------------------------------------------
 
-    async def pushes_done(self, push_ids: Sequence[int]) -> set[int]:
-        query = select(audit_pushes_done.c.push_id).where(
-            audit_pushes_done.c.push_id.in_(list(push_ids))
+    async def pending_pushes(self, limit: int) -> list[RecordedPush]:
+        """The oldest stored pushes not yet turned into CONFIG_CHANGE events (by id, but
+        never by a watermark: a push committed late under a lower id is not skipped)."""
+        done = select(audit_pushes_done.c.push_id).where(
+            audit_pushes_done.c.push_id == push_events.c.id
         )
-        return {int(r[0]) for r in await self._conn.execute(query)}
+        query = select(push_events).where(~done.exists()).order_by(push_events.c.id).limit(limit)
+        return [push_record(row) for row in (await self._conn.execute(query)).mappings()]
 
-    async def mark_push_done(self, push_id: int, now: datetime) -> None:
-        await self._conn.execute(insert(audit_pushes_done).values(push_id=push_id, done_at=now))
+    async def mark_push_done(self, push_id: int, now: datetime) -> bool:
+        """False when another process turned it into events first (nothing written)."""
+        dialect_insert = pg_insert if self._postgres else sqlite_insert
+        statement = (
+            dialect_insert(audit_pushes_done)
+            .values(push_id=push_id, done_at=now)
+            .on_conflict_do_nothing()
+            .returning(audit_pushes_done.c.push_id)
+        )
+        return (await self._conn.execute(statement)).first() is not None
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:
