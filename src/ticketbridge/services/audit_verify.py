@@ -12,7 +12,6 @@ lock is never held for the whole run.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -85,7 +84,7 @@ class AuditVerifier:
 
     async def prove(self, event_id: str) -> str | None:
         """The event, its inclusion proof and a signed checkpoint that covers it, as a C2SP
-        tlog-proof (the event's JSON base64 in the `extra` line); None: no such event."""
+        tlog-proof (the event's stored JSON, base64, in the `extra` line); None: no such event."""
         async with self._uow() as uow:
             event = await uow.audit.event(event_id)
         if event is None:
@@ -106,8 +105,9 @@ class AuditVerifier:
                 "the log does not match its checkpoint: run `ticketbridge audit verify`",
                 [Problem("event_id", str(err))],
             ) from err
-        document = base64.b64encode(json.dumps(event.document(), sort_keys=True).encode())
-        lines = [PROOF_HEADER, f"extra {document.decode()}", f"index {event.position}"]
+        # `extra`: the event's stored bytes (all but `hash`), the leaf is SHA-256(0x00 ‖ them)
+        body = base64.b64encode(event.body).decode()
+        lines = [PROOF_HEADER, f"extra {body}", f"index {event.position}"]
         lines += [base64.b64encode(h).decode() for h in proof]
         return "\n".join(lines) + "\n\n" + latest.note
 

@@ -50,6 +50,7 @@ from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.storage.push_events import _push as push_record
 from ticketbridge.storage.push_events import push_events
 from ticketbridge.storage.repositories import DECIDER_LOCK
+from ticketbridge.storage.sqlite_values import json_text, moment_text
 from ticketbridge.storage.tables import Id, UtcDateTime, metadata
 
 AUDIT_LOCK = DECIDER_LOCK + 1  # one sequencer at a time (held to the end of its transaction)
@@ -68,7 +69,6 @@ audit_events = Table(
     Index("ix_audit_events_type", "type", "position"),
     Index("ix_audit_events_alert", "alert", "position"),
     Index("ix_audit_events_ticket", "ticket_key", "position"),
-    Index("ix_audit_events_ts", "ts", "position"),
 )
 
 audit_head = Table(
@@ -151,12 +151,18 @@ class SqlAuditLog:
             item = seal(event, head.size + offset, prev)
             sealed.append(item)
             prev, frontier = item.hash, frontier.append(item.leaf)
-        await self._conn.execute(insert(audit_events), [_row(e) for e in sealed])
-        await self._conn.execute(
-            update(audit_head)
-            .where(audit_head.c.id == 1)
-            .values(size=frontier.size, last_hash=prev, frontier=[n.hex() for n in frontier.nodes])
-        )
+        nodes = [n.hex() for n in frontier.nodes]
+        if self._postgres:
+            await self._conn.execute(insert(audit_events), [_row(e) for e in sealed])
+            await self._conn.execute(
+                update(audit_head)
+                .where(audit_head.c.id == 1)
+                .values(size=frontier.size, last_hash=prev, frontier=nodes)
+            )
+            return sealed
+        # SQLite at the driver (as the alerts' statements): this runs twice for every alert.
+        await self._conn.exec_driver_sql(_SQLITE_INSERT, [_sqlite_row(e) for e in sealed])
+        await self._conn.exec_driver_sql(_SQLITE_HEAD, (frontier.size, prev, json_text(nodes)))
         return sealed
 
     async def head(self) -> Head:
@@ -284,6 +290,26 @@ class SqlAuditLog:
             .returning(audit_pushes_done.c.push_id)
         )
         return (await self._conn.execute(statement)).first() is not None
+
+
+_SQLITE_INSERT = (
+    "INSERT INTO audit_events (position, event_id, type, ts, alert, ticket_key, body, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_HEAD = "UPDATE audit_head SET size = ?, last_hash = ?, frontier = ? WHERE id = 1"
+
+
+def _sqlite_row(event: SealedEvent) -> tuple[object, ...]:
+    return (
+        event.position,
+        event.id,
+        event.type.value,
+        moment_text(event.timestamp),
+        event.subject.alert,
+        event.subject.ticket_key,
+        event.body.decode(),
+        event.hash,
+    )
 
 
 def _checkpoint(row: Any) -> StoredCheckpoint:

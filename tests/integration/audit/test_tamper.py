@@ -181,8 +181,14 @@ def _lines(pack: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (pack / "events.jsonl").read_text().splitlines()]
 
 
+def _line(doc: dict[str, Any]) -> str:
+    """An events.jsonl line as export writes it: the body, `hash` added before its brace."""
+    body = canonical({k: v for k, v in doc.items() if k != "hash"}).decode()
+    return body[:-1] + f',"hash":"{doc["hash"]}"}}\n'
+
+
 def _write(pack: Path, docs: list[dict[str, Any]]) -> None:
-    (pack / "events.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
+    (pack / "events.jsonl").write_text("".join(_line(d) for d in docs))
 
 
 def _edit(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -33,7 +33,6 @@ def upgrade() -> None:
     op.create_index("ix_audit_events_type", "audit_events", ["type", "position"])
     op.create_index("ix_audit_events_alert", "audit_events", ["alert", "position"])
     op.create_index("ix_audit_events_ticket", "audit_events", ["ticket_key", "position"])
-    op.create_index("ix_audit_events_ts", "audit_events", ["ts", "position"])
     head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
@@ -70,6 +69,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("audit_pushes_done", "audit_keys", "audit_checkpoints", "audit_head"):
         op.drop_table(table)
-    for index in ("ts", "ticket", "alert", "type"):
+    for index in ("ticket", "alert", "type"):
         op.drop_index(f"ix_audit_events_{index}", table_name="audit_events")
     op.drop_table("audit_events")
