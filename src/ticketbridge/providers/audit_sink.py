@@ -6,7 +6,13 @@ from __future__ import annotations
 import httpx
 
 from ticketbridge.errors import DestinationRefused, TicketBridgeError
-from ticketbridge.providers.outbound import GuardedTransport, Network, OutboundPolicy
+from ticketbridge.providers.outbound import (
+    GuardedTransport,
+    Network,
+    OutboundPolicy,
+    Resolver,
+    system_resolver,
+)
 
 TIMEOUT = httpx.Timeout(10.0)
 
@@ -21,16 +27,18 @@ class HttpSink:
         url: str,
         allowed: tuple[Network, ...] = (),
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.url = url
         self._policy = OutboundPolicy(label="audit.checkpoint_sink", allowed_networks=allowed)
         self._inner = transport  # tests: the boundary; else a new connection per checkpoint
+        self._resolver = resolver
 
     async def append(self, note: str) -> None:
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         try:
             inner = self._inner or httpx.AsyncHTTPTransport()
-            guarded = GuardedTransport(inner, self._policy)
+            guarded = GuardedTransport(inner, self._policy, self._resolver)
             async with httpx.AsyncClient(transport=guarded, timeout=TIMEOUT) as client:
                 answer = await client.post(self.url, content=note.encode(), headers=headers)
         except (httpx.HTTPError, DestinationRefused) as err:
