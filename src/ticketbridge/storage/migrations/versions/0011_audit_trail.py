@@ -21,7 +21,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "audit_events",
-        sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("position", Id, primary_key=True, autoincrement=False),
         sa.Column("event_id", sa.String(40), nullable=False, unique=True),
         sa.Column("type", sa.String(32), nullable=False),
         sa.Column("ts", UtcDateTime, nullable=False),
@@ -32,7 +32,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_events_type", "audit_events", ["type", "position"])
     op.create_index("ix_audit_events_alert", "audit_events", ["alert", "position"])
-    op.create_index("ix_audit_events_ticket", "audit_events", ["ticket_key", "position"])
+    op.create_index(
+        "ix_audit_events_ticket",
+        "audit_events",
+        ["ticket_key", "position"],
+        sqlite_where=sa.text("ticket_key IS NOT NULL"),
+        postgresql_where=sa.text("ticket_key IS NOT NULL"),
+    )
     head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
