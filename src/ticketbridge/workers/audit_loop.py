@@ -35,6 +35,8 @@ class AuditLoop:
             await self._checkpointer.checkpoint(force=final)
         except TicketBridgeError as error:  # Jira or the sink: the next tick tries again
             log.warning("audit round failed", error=str(error), kind=type(error).__name__)
+        except Exception as error:  # noqa: BLE001 - the worker loop's boundary: a bug is logged
+            log.error("audit round crashed", kind=type(error).__name__, exc_info=error)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
