@@ -35,7 +35,7 @@ class AuditLoop:
             await self._checkpointer.checkpoint(force=final)
         except TicketBridgeError as error:  # Jira or the sink: the next tick tries again
             log.warning("audit round failed", error=str(error), kind=type(error).__name__)
-        except Exception as error:  # noqa: BLE001 - the worker loop's boundary: a bug is logged
+        except Exception as error:  # the worker loop's boundary: a bug is logged, the loop goes on
             log.error("audit round crashed", kind=type(error).__name__, exc_info=error)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
