@@ -149,28 +149,30 @@ class SqlAuditLog:
         if not self._pending:
             return []
         pending, self._pending = self._pending, []
-        if self._postgres:
-            await self._conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-        head = await self.head()
+        head = await self._locked_head()
         sealed: list[SealedEvent] = []
         prev, frontier = head.last_hash, head.frontier
         for offset, event in enumerate(pending):
             item = seal(event, head.size + offset, prev)
             sealed.append(item)
             prev, frontier = item.hash, frontier.append(item.leaf)
-        nodes = [n.hex() for n in frontier.nodes]
-        if self._postgres:
-            await self._conn.execute(insert(audit_events), [_row(e) for e in sealed])
-            await self._conn.execute(
-                update(audit_head)
-                .where(audit_head.c.id == 1)
-                .values(size=frontier.size, last_hash=prev, frontier=nodes)
-            )
+        nodes = json_text([n.hex() for n in frontier.nodes])
+        if self._postgres:  # the events and the head in one statement: one round trip locked
+            await self._conn.execute(_PG_APPEND, _pg_columns(sealed, frontier.size, prev, nodes))
             return sealed
         # SQLite at the driver (as the alerts' statements): this runs twice for every alert.
         await self._conn.exec_driver_sql(_SQLITE_INSERT, [_sqlite_row(e) for e in sealed])
-        await self._conn.exec_driver_sql(_SQLITE_HEAD, (frontier.size, prev, json_text(nodes)))
+        await self._conn.exec_driver_sql(_SQLITE_HEAD, (frontier.size, prev, nodes))
         return sealed
+
+    async def _locked_head(self) -> Head:
+        """The head, and the right to continue it until this transaction ends. PostgreSQL:
+        the advisory lock, then the head as the previous holder committed it (read after the
+        lock is granted: a statement that took both would read a snapshot from before)."""
+        if not self._postgres:
+            return await self.head()  # BEGIN IMMEDIATE: this connection is the one writer
+        await self._conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+        return await self.head()
 
     async def head(self) -> Head:
         row = (await self._conn.execute(select(audit_head).where(audit_head.c.id == 1))).first()
@@ -299,6 +301,35 @@ class SqlAuditLog:
         return (await self._conn.execute(statement)).first() is not None
 
 
+_PG_APPEND = text(
+    "WITH added AS (INSERT INTO audit_events "
+    "(position, event_id, type, ts, alert, ticket_key, body, hash) "
+    "SELECT * FROM unnest(CAST(:positions AS bigint[]), CAST(:ids AS varchar[]), "
+    "CAST(:types AS varchar[]), CAST(:moments AS timestamptz[]), CAST(:alerts AS text[]), "
+    "CAST(:tickets AS varchar[]), CAST(:bodies AS text[]), CAST(:hashes AS varchar[]))) "
+    "UPDATE audit_head SET size = :size, last_hash = :last, frontier = CAST(:frontier AS json) "
+    "WHERE id = 1"
+)
+
+
+def _pg_columns(
+    events: Sequence[SealedEvent], size: int, last: str, frontier: str
+) -> dict[str, object]:
+    return {
+        "positions": [e.position for e in events],
+        "ids": [e.id for e in events],
+        "types": [e.type.value for e in events],
+        "moments": [e.timestamp for e in events],
+        "alerts": [e.subject.alert for e in events],
+        "tickets": [e.subject.ticket_key for e in events],
+        "bodies": [e.body.decode() for e in events],
+        "hashes": [e.hash for e in events],
+        "size": size,
+        "last": last,
+        "frontier": frontier,
+    }
+
+
 _SQLITE_INSERT = (
     "INSERT INTO audit_events (position, event_id, type, ts, alert, ticket_key, body, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -321,16 +352,3 @@ def _sqlite_row(event: SealedEvent) -> tuple[object, ...]:
 
 def _checkpoint(row: Any) -> StoredCheckpoint:
     return StoredCheckpoint(row.id, row.size, row.note, row.created_at, row.sunk_at)
-
-
-def _row(event: SealedEvent) -> dict[str, Any]:
-    return {
-        "position": event.position,
-        "event_id": event.id,
-        "type": event.type.value,
-        "ts": event.timestamp,
-        "alert": event.subject.alert,
-        "ticket_key": event.subject.ticket_key,
-        "body": event.body.decode(),
-        "hash": event.hash,
-    }
