@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ticketbridge.api.audit_routes import PushAudit, audit_router
+from ticketbridge.api.audit_trail_routes import trail_router
 from ticketbridge.api.auth import Authenticator
 from ticketbridge.api.bodies import (
     DEFAULT_MAX_BODY,
@@ -33,6 +34,7 @@ from ticketbridge.api.query_routes import query_router
 from ticketbridge.api.report_routes import report_router
 from ticketbridge.api.schemas import ErrorBody, ReadinessReport
 from ticketbridge.services.api_keys import Scope as KeyScope
+from ticketbridge.services.audit_service import AuditTrail
 
 log = structlog.get_logger("ticketbridge.api")
 _access = logging.getLogger("ticketbridge.api")
@@ -54,6 +56,7 @@ def create_app(
     *,
     title: str = "ticketbridge",
     audit: PushAudit | None = None,
+    trail: AuditTrail | None = None,
     unverified_reads: UnverifiedReads | None = None,
     metrics: MetricsExposure = MetricsExposure(),
     jira_sync: JiraSync | None = None,
@@ -77,6 +80,8 @@ def create_app(
     install_error_handlers(app)
     if audit is not None:
         app.include_router(audit_router(audit, auth))
+    if trail is not None:
+        app.include_router(trail_router(trail, auth))
     # before ingest_router: /v1/sources/github wins over /v1/sources/{source}
     app.include_router(github_router(container.github, reads))
     app.include_router(ingest_router(container, auth, container.metrics, reads))

@@ -124,7 +124,7 @@ class ConnectionStore:
 
     def cipher(self) -> Fernet:
         """The key every stored secret is encrypted with (the OAuth tokens in the database
-        too), created on first use as for the connection file."""
+        and the audit signing key too), created on first use as for the connection file."""
         return self._fernet(create=True)
 
     def _fernet(self, *, create: bool) -> Fernet:

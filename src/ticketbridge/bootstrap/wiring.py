@@ -30,6 +30,7 @@ from ticketbridge.api.app import MetricsExposure, create_metrics_app
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.jira_routes import JiraSync
 from ticketbridge.api.metrics import Metrics
+from ticketbridge.bootstrap.audit import audit_loop, audit_trail
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
@@ -62,6 +63,7 @@ from ticketbridge.services import (
 from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
+from ticketbridge.services.audit_service import AuditTrail
 from ticketbridge.services.callback_requests import CallbackTargets
 from ticketbridge.services.callbacks import CallbackSender
 from ticketbridge.services.escalation import escalation_scan
@@ -78,6 +80,7 @@ from ticketbridge.storage import Database
 from ticketbridge.storage.reports import report_reader
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch, Scheduler
+from ticketbridge.workers.audit_loop import AuditLoop
 
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
@@ -183,11 +186,13 @@ class Container:
     jira: JiraIntegrationService
     audit: AuditIntake
     sync: Sync  # two-way sync: webhook intake, delivery log, the observation sink
+    trail: AuditTrail
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
     scheduler: Scheduler | None = None  # built with workers: the periodic jobs
     schedules: ScheduleStatus | None = None  # what the periodic jobs did (any process)
+    audit_loop: AuditLoop | None = None  # built with workers: checkpoints, CONFIG_CHANGE
     clock: Clock = system_clock
 
     @property
@@ -326,6 +331,7 @@ async def open_container(
     )
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
+    trail = audit_trail(uow, clock, settings, config)
     try:
         yield Container(
             settings=settings,
@@ -361,6 +367,10 @@ async def open_container(
                 link_pattern=_link_pattern(config, live),
             ),
             sync=sync,
+            trail=trail,
+            audit_loop=audit_loop(trail, uow, provider and watch.provider(provider), clock, config)
+            if workers
+            else None,
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -416,7 +426,13 @@ def build_app(container: Container) -> FastAPI:
         on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
     )
     sync = JiraSync(container.sync.webhook, container.sync.deliveries)
-    app = create_app(container, audit=container.audit, metrics=exposure, jira_sync=sync)
+    app = create_app(
+        container,
+        audit=container.audit,
+        trail=container.trail,
+        metrics=exposure,
+        jira_sync=sync,
+    )
     app.include_router(ui_router())
     return app
 

@@ -15,7 +15,7 @@ from rich.markup import escape
 from ticketbridge import bootstrap
 from ticketbridge.api.schemas import AlertView
 from ticketbridge.api.views import alert_body, job_body
-from ticketbridge.cli import operations
+from ticketbridge.cli import audit_cmd, operations
 from ticketbridge.cli.common import (
     JsonOption,
     console,
@@ -191,10 +191,16 @@ def explain(
     if view is None:
         not_found(f"no alert {alert_id!r} (see: GET /v1/alerts)")
     alert = alert_body(view)
+    trail = bootstrap.run(audit_cmd.alert_events(alert.source, alert.id))
     if as_json:
-        print_json(alert.model_dump(mode="json"))
+        print_json({**alert.model_dump(mode="json"), "audit_events": trail})
         return
     _print_alert(alert)
+    console.print(f"  audit trail: {len(trail)} events")
+    for event in trail:
+        console.print(
+            f"    {event['position']:>8}  {event['timestamp']}  {event['type']}  {event['id']}"
+        )
 
 
 def _print_alert(alert: AlertView) -> None:

@@ -6,6 +6,7 @@ import typer
 
 from ticketbridge.cli import (
     admin_cmd,
+    audit_cmd,
     check_live,
     config_cmd,
     dev_cmd,
@@ -46,6 +47,7 @@ app.add_typer(admin_cmd.outbox_app, name="outbox")
 app.add_typer(site_cmd.site_app, name="site")
 app.add_typer(sync_cmd.sync_app, name="sync")
 app.add_typer(tickets_cmd.tickets_app, name="tickets")
+app.add_typer(audit_cmd.audit_app, name="audit")
 
 
 def main() -> None:

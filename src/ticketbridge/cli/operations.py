@@ -45,6 +45,9 @@ async def _migrated(settings: Settings, workers: int = 0) -> AsyncIterator[boots
         yield container
 
 
+migrated = _migrated  # for the command modules that run their own operations (cli.audit_cmd)
+
+
 async def create_api_key(
     settings: Settings, name: str, scopes: Sequence[str], sources: Sequence[str]
 ) -> IssuedKey:

@@ -163,6 +163,8 @@ def _loops(container: Container) -> list[_Loop]:
         loops.append(container.sync.loop)
     if container.scheduler is not None:
         loops.append(container.scheduler)
+    if container.audit_loop is not None:
+        loops.append(container.audit_loop)
     return loops
 
 

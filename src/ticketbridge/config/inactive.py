@@ -18,8 +18,6 @@ _ENV = "TICKETBRIDGE_"
 INACTIVE: dict[Location, str] = {
     ("sync", "approvals"): "approvals in Jira are not read yet",
     ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
-    ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
-    ("audit", "change_risk_field"): "change risk is not read from Jira yet",
     ("PUBLIC_URL",): "nothing is registered at the public URL yet",
 }
 """Location in ticketbridge.yaml (or, one upper-case part, TICKETBRIDGE_<part>) → what does not

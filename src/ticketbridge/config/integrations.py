@@ -302,6 +302,10 @@ class AuditConfig(StrictModel):
         default_factory=lambda: ["summary", "status", "priority", "assignee", "resolution"]
     )
     change_risk_field: str | None = None
+    checkpoint_sink: str | None = Field(
+        default=None,
+        description="a file path, or an http(s) URL, each signed audit checkpoint is appended to",
+    )
 
     _regex = field_validator("link_pattern")(_check_regex)
 

@@ -40,6 +40,7 @@ from ticketbridge.errors import (
     WrongSite,
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
+from ticketbridge.services.audit_trail import job_events
 from ticketbridge.services.deciding import alert_payload, new_jobs
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.grouping import placed
@@ -351,7 +352,10 @@ class OutboxProcessor:
                     # The site this round checked before it wrote: no request or second
                     # transaction inside this one.
                     created = IssueCreated(ref.id, ref.key, ref.url, self._site.checked)
-                    await self._apply(uow, item, created, now)
+                    ticket = await self._apply(uow, item, created, now)
+                    uow.audit.record(
+                        job_events(item.job.kind, item.job.payload, ticket, now, created=True)
+                    )
                 await _record_warnings(uow, item)
                 await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
             await uow.commit()
@@ -377,8 +381,10 @@ class OutboxProcessor:
             now = self._clock()
             if not await uow.outbox.complete(item.job.id, self.owner, now):
                 return
+            ticket = item.ticket
             if written is not None:
-                await self._apply(uow, item, written, now)
+                ticket = await self._apply(uow, item, written, now)
+            uow.audit.record(job_events(item.job.kind, item.job.payload, ticket, now))
             await uow.commit()
 
     async def _link_targets(self, item: _Loaded) -> dict[str, str | None]:
@@ -397,9 +403,12 @@ class OutboxProcessor:
             targets[fingerprint] = ticket.issue_key if ticket is not None else None
         return targets
 
-    async def _apply(self, uow: UnitOfWork, item: _Loaded, written: Written, now: datetime) -> None:
+    async def _apply(
+        self, uow: UnitOfWork, item: _Loaded, written: Written, now: datetime
+    ) -> Ticket:
         """What the job did, onto the ticket as it is now (the decider may have moved it since
-        the job was claimed), with the jobs that asks for, in the job's transaction."""
+        the job was claimed), with the jobs that asks for, in the job's transaction; the
+        ticket as it is after."""
         current = await uow.tickets.get(item.job.ticket_id)
         assert current is not None
         step = after_write(current, written, self._settings.policy)
@@ -408,6 +417,7 @@ class OutboxProcessor:
         if step.jobs and step.ticket is not None:
             again = new_jobs(step.jobs, step.ticket, alert_payload(item.job.payload))
             await uow.outbox.enqueue(again, now)
+        return step.ticket or current
 
     async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:
         await self._outcomes.fail(

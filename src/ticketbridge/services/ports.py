@@ -7,11 +7,11 @@ between entering it and `commit()` happens whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ticketbridge.domain import (
     Alert,
@@ -22,6 +22,7 @@ from ticketbridge.domain import (
     Route,
     Ticket,
 )
+from ticketbridge.domain.audit import Head, NewEvent, SealedEvent, StoredCheckpoint
 from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
@@ -358,6 +359,63 @@ class ScheduleRepository(Protocol):
     async def list(self) -> list[ScheduleRecord]: ...
 
 
+class AuditLog(Protocol):
+    """The audit trail (SPEC §8), append-only. `record` is the one call a service makes: the
+    events are sequenced and written when its unit of work commits, with its change."""
+
+    def record(self, events: Sequence[NewEvent]) -> None: ...
+
+    async def head(self) -> Head: ...
+
+    def stream(self, first: int = 0, end: int | None = None) -> AsyncIterator[Any]:
+        """(position, body, hash) rows in position order, `first` ≤ position < `end`."""
+        ...
+
+    async def event(self, event_id: str) -> SealedEvent | None: ...
+
+    async def query(
+        self,
+        *,
+        limit: int,
+        after: int | None = None,
+        types: Sequence[str] = (),
+        alert: str | None = None,
+        ticket_key: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[SealedEvent]:
+        """In position order, keyset-paged by `after`."""
+        ...
+
+    async def add_checkpoint(self, size: int, note: str, now: datetime) -> int: ...
+
+    async def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """The checkpoint of the largest size."""
+        ...
+
+    async def checkpoints(self, *, unsunk: bool = False) -> list[StoredCheckpoint]: ...
+
+    async def mark_sunk(self, checkpoint_id: int, now: datetime, error: str | None) -> None: ...
+
+    async def signing_key(self) -> tuple[str, str, str] | None:
+        """(install id, base64 public key, encrypted private key), once made."""
+        ...
+
+    async def add_signing_key(
+        self, install_id: str, public_key: str, private_key: str, now: datetime
+    ) -> tuple[str, str, str]:
+        """Stores the key unless one is stored; returns the stored one."""
+        ...
+
+    async def pending_pushes(self, limit: int) -> list[RecordedPush]:
+        """The oldest pushes not yet turned into CONFIG_CHANGE events."""
+        ...
+
+    async def mark_push_done(self, push_id: int, now: datetime) -> bool:
+        """False when another process did it first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -386,6 +444,9 @@ class UnitOfWork(Protocol):
 
     @property
     def schedules(self) -> ScheduleRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

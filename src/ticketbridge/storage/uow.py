@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ticketbridge.errors import StoredValueRefused
 from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
+from ticketbridge.storage.audit_log import SqlAuditLog
 from ticketbridge.storage.credentials import SqlAuthorizations, SqlCredentials
 from ticketbridge.storage.fingerprint_settings import SqlFingerprints
 from ticketbridge.storage.jira_deliveries import SqlJiraDeliveries
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     schedules: SqlSchedules
     credentials: SqlCredentials
     authorizations: SqlAuthorizations
+    audit: SqlAuditLog
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.schedules = SqlSchedules(conn, postgres=postgres)
         self.credentials = SqlCredentials(conn)
         self.authorizations = SqlAuthorizations(conn)
+        self.audit = SqlAuditLog(conn, postgres=postgres)
         return self
 
     async def __aexit__(
@@ -96,6 +99,7 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside `async with`"
+        await self.audit.flush()  # the trail commits with the change it records
         await self._conn.commit()
 
     async def rollback(self) -> None:

@@ -1,0 +1,122 @@
+"""The audit events of the pipeline's decisions and Jira writes (SPEC §8), built for the unit of
+work that commits them: the decider records ALERT_RECEIVED and ROUTED/SUPPRESSED with the
+alerts' decisions, the outbox TICKET_CREATED/UPDATED/REOPENED and LINK_ADDED with the job that
+wrote them. Recording is one call, `uow.audit.record(events)`; any service may make it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ticketbridge.domain import Alert, DecisionKind, JobKind, Ticket
+from ticketbridge.domain.audit import EventType, NewEvent, Subject, alert_ref, timestamp_text
+from ticketbridge.domain.decision import Decision
+
+SELF = "TICKETBRIDGE"  # the `source` of what ticketbridge itself decided or did
+_JOB_EVENTS = {
+    JobKind.REOPEN: EventType.TICKET_REOPENED,
+    JobKind.LINK_PREVIOUS: EventType.LINK_ADDED,
+    JobKind.LINK_ISSUES: EventType.LINK_ADDED,
+}
+
+
+def event_link(event_id: str) -> dict[str, str]:
+    """A link to another event of the trail (what an event follows from)."""
+    return {"type": "AUDIT_EVENT", "externalId": event_id}
+
+
+def issue_link(key: str, url: str | None = None) -> dict[str, Any]:
+    link: dict[str, Any] = {"type": "JIRA_TICKET", "externalId": key}
+    if url:
+        link["url"] = url
+    return link
+
+
+def _alert_summary(alert: Alert) -> dict[str, Any]:
+    return {
+        "source": alert.source,
+        "id": alert.id,
+        "kind": alert.kind,
+        "title": alert.title,
+        "severity": alert.severity.value,
+        "status": alert.status.value,
+        "fingerprint": alert.fingerprint,
+        "occurred_at": timestamp_text(alert.occurred_at),
+    }
+
+
+def decision_events(
+    alert: Alert,
+    decision: Decision,
+    route: str | None,
+    ticket: Ticket | None,
+    now: datetime,
+) -> list[NewEvent]:
+    """The alert's receipt and what was decided for it."""
+    subject = Subject(alert=alert_ref(alert.source, alert.id), ticket_key=_key(ticket))
+    received = NewEvent(
+        EventType.ALERT_RECEIVED,
+        alert.source,
+        alert.received_at,
+        {"alert": _alert_summary(alert)},
+        subject=subject,
+    )
+    kind = EventType.SUPPRESSED if decision.kind is DecisionKind.SUPPRESS else EventType.ROUTED
+    payload: dict[str, Any] = {
+        "alert": {"source": alert.source, "id": alert.id},
+        "route": route,
+        "decision": decision.kind.value,
+        "reasons": list(decision.reasons),
+    }
+    if ticket is not None:
+        payload["ticket"] = _ticket_summary(ticket)
+    decided = NewEvent(kind, SELF, now, payload, [event_link(received.id)], subject=subject)
+    return [received, decided]
+
+
+def job_events(
+    kind: JobKind,
+    job_payload: Mapping[str, Any],
+    ticket: Ticket,
+    now: datetime,
+    *,
+    created: bool = False,
+) -> list[NewEvent]:
+    """What a completed Jira write did to the ticket's issue (`created`: the create linked)."""
+    if ticket.issue_key is None:
+        return []  # nothing was written to an issue
+    if created:
+        kind_of_event = EventType.TICKET_CREATED
+    else:
+        kind_of_event = _JOB_EVENTS.get(kind, EventType.TICKET_UPDATED)
+    payload: dict[str, Any] = {"job": kind.value, "ticket": _ticket_summary(ticket)}
+    source, alert_id = job_payload.get("source"), job_payload.get("alert_id")
+    alert = None
+    if isinstance(source, str) and isinstance(alert_id, str):
+        payload["alert"] = {"source": source, "id": alert_id}
+        alert = alert_ref(source, alert_id)
+    if kind is JobKind.LINK_ISSUES or kind is JobKind.LINK_PREVIOUS:
+        payload["links"] = [link.as_data() for link in ticket.links]
+        if ticket.previous_issue_key:
+            payload["previous_issue_key"] = ticket.previous_issue_key
+    links = [issue_link(ticket.issue_key, ticket.issue_url)]
+    subject = Subject(alert=alert, ticket_key=ticket.issue_key)
+    return [NewEvent(kind_of_event, SELF, now, payload, links, subject=subject)]
+
+
+def _key(ticket: Ticket | None) -> str | None:
+    return ticket.issue_key if ticket is not None else None
+
+
+def _ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "fingerprint": ticket.fingerprint,
+        "generation": ticket.generation,
+        "project": ticket.project,
+        "status": ticket.status.value,
+    }
+    if ticket.issue_key is not None:
+        summary["issue_key"] = ticket.issue_key
+    return summary
