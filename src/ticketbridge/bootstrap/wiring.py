@@ -56,6 +56,7 @@ from ticketbridge.services import (
     WorkerSettings,
 )
 from ticketbridge.services.accepting import AcceptingIngest
+from ticketbridge.services.accounts import Accounts
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
 from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
@@ -152,6 +153,7 @@ class Container:
     health: DatabaseHealth
     jira: JiraIntegrationService
     audit: AuditIntake
+    accounts: Accounts
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
@@ -279,6 +281,7 @@ async def open_container(
                 github=config.sources.get("github"),
                 link_pattern=_link_pattern(config, live),
             ),
+            accounts=Accounts(uow, clock),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,

@@ -13,6 +13,7 @@ from ticketbridge.cli import (
     send_cmd,
     serve_cmd,
     site_cmd,
+    user_cmd,
 )
 from ticketbridge.cli import emulator as emulator_cmd
 
@@ -38,6 +39,7 @@ app.add_typer(admin_cmd.db_app, name="db")
 app.add_typer(admin_cmd.apikey_app, name="apikey")
 app.add_typer(admin_cmd.outbox_app, name="outbox")
 app.add_typer(site_cmd.site_app, name="site")
+app.add_typer(user_cmd.user_app, name="user")
 
 
 def main() -> None:

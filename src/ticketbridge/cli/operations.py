@@ -14,6 +14,7 @@ from ticketbridge.bootstrap.jira import projects_to_check
 from ticketbridge.cli import dev_session
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
+from ticketbridge.domain.accounts import Role, User
 from ticketbridge.domain.records import ApiKey
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
@@ -114,3 +115,18 @@ async def _site(settings: Settings) -> AsyncIterator[SiteBinding]:
                 [Problem("jira", "add `jira:` or run `ticketbridge config jira`")],
             )
         yield SiteBinding(bootstrap.uow_factory(container.database), container.provider)
+
+
+async def create_user(settings: Settings, username: str, password: str, role: Role) -> User:
+    async with _migrated(settings) as container:
+        return await container.accounts.create_user(username, password, role)
+
+
+async def set_password(settings: Settings, username: str, password: str) -> User:
+    async with _migrated(settings) as container:
+        return await container.accounts.set_password(username, password)
+
+
+async def list_users(settings: Settings) -> list[User]:
+    async with _migrated(settings) as container:
+        return await container.accounts.users()

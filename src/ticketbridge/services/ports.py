@@ -24,6 +24,7 @@ from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
 from ticketbridge.providers.base import IssueDraft
+from ticketbridge.services.account_ports import AccountRepository
 
 
 class RouteSeam(Protocol):
@@ -243,6 +244,9 @@ class UnitOfWork(Protocol):
 
     @property
     def push_events(self) -> PushEventRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

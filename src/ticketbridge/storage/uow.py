@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ticketbridge.errors import StoredValueRefused
+from ticketbridge.storage.accounts import SqlAccounts
 from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
 from ticketbridge.storage.outbox import SqlOutbox
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     api_keys: SqlApiKeys
     push_events: SqlPushEvents
+    accounts: SqlAccounts
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(conn, postgres=postgres)
         self.api_keys = SqlApiKeys(conn)
         self.push_events = SqlPushEvents(conn, postgres=postgres)
+        self.accounts = SqlAccounts(conn)
         return self
 
     async def __aexit__(
