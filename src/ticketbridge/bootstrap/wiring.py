@@ -33,6 +33,7 @@ from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
+from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
@@ -63,11 +64,13 @@ from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, use
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
+from ticketbridge.services.planning import Planner
+from ticketbridge.services.previews import Previews
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
-from ticketbridge.ui import ui_router
+from ticketbridge.ui import install_ui
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
 
 T = TypeVar("T")
@@ -154,6 +157,8 @@ class Container:
     jira: JiraIntegrationService
     audit: AuditIntake
     accounts: Accounts
+    previews: Previews
+    ui_jira: UiJira
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
@@ -261,6 +266,7 @@ async def open_container(
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
+    jira = JiraIntegrationService(settings, live, jira_transport, config.defaults.project)
     try:
         yield Container(
             settings=settings,
@@ -274,7 +280,7 @@ async def open_container(
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, clock),
             health=DatabaseHealth(database),
-            jira=JiraIntegrationService(settings, live, jira_transport, config.defaults.project),
+            jira=jira,
             audit=AuditIntake(
                 uow,
                 clock,
@@ -282,6 +288,8 @@ async def open_container(
                 link_pattern=_link_pattern(config, live),
             ),
             accounts=Accounts(uow, clock),
+            previews=_previews(config, pipeline, router, composer, uow, clock, live),
+            ui_jira=UiJira(settings, config, live, jira, jira_transport),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -291,6 +299,27 @@ async def open_container(
         if provider is not None:
             await provider.aclose()
         await database.aclose()
+
+
+def _previews(
+    config: Config,
+    pipeline: PipelineSettings,
+    router: RouteSeam,
+    composer: IssueComposer,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    live: LiveConnection,
+) -> Previews:
+    """The admin UI's route test and template preview (`plan --offline`'s Planner)."""
+
+    def flavor() -> str:
+        connection = live.current()
+        return connection.jira.flavor if connection is not None else "cloud"
+
+    planner = Planner(router, composer, pipeline)
+    fields = pipeline.fingerprint_fields
+    names = list(config.templates)
+    return Previews(planner, config.routes, names, uow, clock, fields, flavor)
 
 
 def _live_provider(
@@ -324,14 +353,14 @@ def _link_pattern(config: Config, live: LiveConnection) -> Callable[[], str]:
 
 
 def build_app(container: Container) -> FastAPI:
-    """The HTTP app: the API, plus the admin UI placeholder; `/metrics` as the settings say
+    """The HTTP app: the API, plus the admin UI at /ui; `/metrics` as the settings say
     (`TICKETBRIDGE_METRICS_*`)."""
     settings = container.settings
     exposure = MetricsExposure(
         on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
     )
     app = create_app(container, audit=container.audit, metrics=exposure)
-    app.include_router(ui_router())
+    install_ui(app, container)
     return app
 
 
