@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +18,7 @@ from ui_harness import (
     ADMIN_PASSWORD,
     AXE,
     CHROMIUM_ARGS,
+    EMULATOR_AUTH,
     EMULATOR_PAT,
     READER,
     READER_PASSWORD,
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.browser
 PAGES = [
     "/ui",
     "/ui/jira",
+    "/ui/defaults",
     "/ui/dead-letters",
     "/ui/alerts",
     "/ui/tickets",
@@ -279,12 +280,53 @@ def test_a_dead_letter_with_jiras_field_message_is_retried_until_the_issue_exist
     assert "outbox.retry" in admin.text_content("table")
 
 
-def test_a_read_only_user_sees_pages_but_cannot_change(browser: Any, stack: Stack) -> None:
+def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
+    admin: Any, stack: Stack
+) -> None:
+    admin.goto(f"{stack.base}/ui/defaults")
+    assert admin.is_disabled("#issue_type")  # ticketbridge.yaml sets it
+    assert "ticketbridge.yaml" in admin.text_content("#mapping")
+    with admin.expect_response(lambda r: "/ui/defaults?project=INFRA" in r.url):
+        admin.select_option("#pick-project", "INFRA")  # htmx reloads the mapping form
+    admin.select_option("#priority-medium", "Lowest")  # offered by Jira's /priority
+    with admin.expect_navigation(url="**/ui/defaults?saved=1"):
+        admin.get_by_role("button", name="Save defaults").click()
+    assert "INFRA" in admin.text_content("#mapping legend")
+    _shot(admin, "defaults")
+    key = stack.api_key()
+    alert = {"source": "generic", "id": "mapped-1", "title": "Mapped", "severity": "medium"}
+    answer = httpx.post(
+        f"{stack.base}/v1/alerts?wait=ticket",
+        json=alert,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+    issue_key = answer.json()["results"][0]["ticket"]["key"]
+    assert issue_key.startswith("INFRA-")
+    issue = httpx.get(
+        f"{stack.emulator}/rest/api/2/issue/{issue_key}",
+        params={"fields": "priority,issuetype"},
+        headers=EMULATOR_AUTH,
+        timeout=10,
+    ).json()
+    assert issue["fields"]["priority"]["name"] == "Lowest"
+    assert issue["fields"]["issuetype"]["name"] == "Task"
+
+
+def test_a_read_only_user_sees_pages_but_cannot_change_anything(browser: Any, stack: Stack) -> None:
+    stack.cli("user", "create", "rob", "--role", "read", "--password-stdin", stdin=READER_PASSWORD)
     context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{stack.base}/ui/login")
-    _sign_in(page, stack.base, ADMIN, ADMIN_PASSWORD)
-    page.goto(f"{stack.base}/ui/users")
-    assert READER in page.text_content("table")
+    page = _sign_in(context.new_page(), stack.base, "rob", READER_PASSWORD)
+    page.goto(f"{stack.base}/ui/keys")
+    assert page.is_disabled("text=Create")
+    token = page.get_attribute("input[name=csrf]", "value")
+    refused = page.request.post(
+        f"{stack.base}/ui/keys",
+        form={"csrf": token, "name": "sneaky", "scopes": "admin"},
+        headers={"Origin": stack.base},
+    )
+    assert refused.status == 403
+    assert "changes need an admin" in refused.text()
+    page.goto(f"{stack.base}/ui/keys")
+    assert "sneaky" not in page.text_content("table")
     context.close()
-    assert Path(SHOTS / "jira-test-green.png").exists()

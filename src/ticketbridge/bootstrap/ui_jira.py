@@ -29,7 +29,7 @@ from ticketbridge.config.settings import Settings
 from ticketbridge.errors import InputError, JiraError, NotFound, Problem
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
-from ticketbridge.ui.ports import Check, CheckReport, ConnectionState
+from ticketbridge.ui.ports import Check, CheckReport, ConnectionState, Metadata
 
 _SECRET_FIELDS = {"token": "api_token", "pat": "token", "basic": "password"}
 _MAX_TARGETS = 3  # createmeta of at most this many route targets: a handful of calls in all
@@ -118,6 +118,26 @@ class UiJira:
             fix = "fill in the form above and save"
             return CheckReport([Check("configured", False, "no Jira connection", fix)])
         return CheckReport(await self._checks(connection))
+
+    async def metadata(self, project: str) -> Metadata:
+        connection = self._live.current()
+        if connection is None:
+            return Metadata(error="no Jira connection: connect one on the Jira page first")
+        allowed = self._settings.outbound_allow
+        provider = build_provider(connection.jira, Metrics(), self._transport, allowed=allowed)
+        try:
+            projects = [(p.key, p.name) for p in await provider.projects()]
+            keys = {key for key, _ in projects}
+            types = await provider.issue_types(project) if project in keys else ()
+            priorities = [p.name for p in await provider.priorities()]
+        except JiraError as error:
+            return Metadata(
+                error=f"Jira's metadata could not be read ({error.status or 'no answer'})"
+            )
+        finally:
+            await provider.aclose()
+        names = [t.name for t in types if not t.subtask]
+        return Metadata(projects, names, priorities)
 
     async def _checks(self, connection: StoredConnection) -> list[Check]:
         jira = connection.jira

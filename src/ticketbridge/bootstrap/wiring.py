@@ -33,6 +33,7 @@ from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
+from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
@@ -66,6 +67,7 @@ from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.planning import Planner
 from ticketbridge.services.previews import Previews
+from ticketbridge.services.stored_settings import EDITABLE, StoredDefaults
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
 from ticketbridge.sources import SOURCES
@@ -159,6 +161,7 @@ class Container:
     accounts: Accounts
     previews: Previews
     ui_jira: UiJira
+    defaults: StoredDefaults
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
@@ -224,7 +227,8 @@ async def open_container(
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
     uow = uow_factory(database)
-    router, composer = seams or routing(config)
+    switchable = SwitchableRouting(seams or routing(config))  # the UI's saved defaults
+    router, composer = switchable, switchable
     live = LiveConnection(settings, config, jira_fallback)
     provider = _live_provider(live, settings, metrics, jira_transport) if workers else None
     worker = worker_settings or worker_settings_from(settings)
@@ -290,6 +294,7 @@ async def open_container(
             accounts=Accounts(uow, clock),
             previews=_previews(config, pipeline, router, composer, uow, clock, live),
             ui_jira=UiJira(settings, config, live, jira, jira_transport),
+            defaults=_stored_defaults(settings, config, switchable, uow, clock, seams is None),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -299,6 +304,22 @@ async def open_container(
         if provider is not None:
             await provider.aclose()
         await database.aclose()
+
+
+def _stored_defaults(
+    settings: Settings,
+    config: Config,
+    switchable: SwitchableRouting,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    enabled: bool,
+) -> StoredDefaults:
+    """`defaults:` edited in the admin UI; ticketbridge.yaml's own values win."""
+    applier = ConfigApplier(settings, switchable, enabled=enabled)
+    in_yaml = config.defaults.model_fields_set & set(EDITABLE)
+    effective = {name: getattr(config.defaults, name) for name in EDITABLE}
+    effective["priority"] = {str(k): v for k, v in config.defaults.priority.items()}
+    return StoredDefaults(uow, clock, applier, in_yaml, effective)
 
 
 def _previews(

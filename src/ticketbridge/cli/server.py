@@ -54,6 +54,7 @@ async def serve(
     count = settings.workers if workers is None else workers
     opened = open_container(settings, config, workers=count, jira_fallback=jira_fallback)
     async with opened as container:
+        await container.defaults.load()  # the defaults saved in the admin UI
         if count and not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         server = _GracefulServer(
@@ -166,6 +167,7 @@ async def run_worker(settings: Settings, config: Config | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with open_container(settings, config, workers=1) as container:
+        await container.defaults.load()  # the defaults saved in the admin UI
         if not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         settle_heap()

@@ -11,7 +11,13 @@ from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain.accounts import Role, Session, UiChange, User
-from ticketbridge.storage.tables import ui_changes, ui_login_failures, ui_sessions, ui_users
+from ticketbridge.storage.tables import (
+    ui_changes,
+    ui_login_failures,
+    ui_sessions,
+    ui_settings,
+    ui_users,
+)
 
 
 def _user(row: RowMapping) -> User:
@@ -174,3 +180,26 @@ class SqlAccounts:
             UiChange(r["id"], r["at"], r["actor"], r["action"], r["target"], r["detail"])
             for r in rows
         ]
+
+    # --- settings ------------------------------------------------------------------------
+
+    async def setting(self, key: str) -> tuple[dict[str, Any], int] | None:
+        """A stored setting's value and version (None: never saved)."""
+        query = select(ui_settings.c.value, ui_settings.c.version).where(ui_settings.c.key == key)
+        row = (await self._conn.execute(query)).first()
+        return (dict(row.value), int(row.version)) if row else None
+
+    async def put_setting(
+        self, key: str, value: Mapping[str, Any], now: datetime, actor: str
+    ) -> int:
+        """Store a setting whole; its new version."""
+        current = await self.setting(key)
+        version = (current[1] if current else 0) + 1
+        values = {"value": dict(value), "version": version, "updated_at": now, "updated_by": actor}
+        if current is None:
+            await self._conn.execute(insert(ui_settings).values(key=key, **values))
+        else:
+            await self._conn.execute(
+                update(ui_settings).where(ui_settings.c.key == key).values(**values)
+            )
+        return version

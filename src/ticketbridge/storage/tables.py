@@ -206,3 +206,14 @@ ui_changes = Table(
     Column("target", String(255), nullable=False),
     Column("detail", JSON, nullable=False),
 )
+
+# Settings edited in the admin UI (migration 0013): ticketbridge.yaml wins over each of them.
+ui_settings = Table(
+    "ui_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(255), nullable=False),
+)

@@ -14,6 +14,7 @@ from ticketbridge.ui.admin_pages import admin_pages
 from ticketbridge.ui.config_pages import config_pages
 from ticketbridge.ui.operate_pages import operate_pages
 from ticketbridge.ui.ports import UiContainer
+from ticketbridge.ui.settings_pages import settings_pages
 from ticketbridge.ui.web import (
     STATIC_DIR,
     Pages,
@@ -57,6 +58,7 @@ def install_ui(app: FastAPI, container: UiContainer) -> None:
     app.include_router(operate_pages(container, pages))
     app.include_router(config_pages(container, pages))
     app.include_router(admin_pages(container, pages))
+    app.include_router(settings_pages(container, pages))
     app.include_router(_slots(pages))  # last: /ui/{slot} would shadow the pages above
 
     async def redirect(request: Request, exc: Exception) -> Response:

@@ -13,6 +13,7 @@ from ticketbridge.services import AlertQueries, OutboxAdmin
 from ticketbridge.services.accounts import Accounts
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.previews import Previews
+from ticketbridge.services.stored_settings import StoredDefaults
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ class CheckReport:
         return all(check.ok for check in self.checks)
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """What the pickers offer, as Jira lists it (`error`: why there is nothing to pick)."""
+
+    projects: list[tuple[str, str]] = field(default_factory=list)  # (key, name)
+    issue_types: list[str] = field(default_factory=list)  # of the chosen project
+    priorities: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
 class JiraPage(Protocol):
     def current(self) -> ConnectionState: ...
 
@@ -59,6 +70,10 @@ class JiraPage(Protocol):
 
     async def test(self) -> CheckReport:
         """At most a handful of read requests; each check green or red with its fix."""
+        ...
+
+    async def metadata(self, project: str) -> Metadata:
+        """Projects, the issue types of `project` and the priorities (three reads)."""
         ...
 
 
@@ -75,3 +90,5 @@ class UiContainer(Protocol):
     def api_keys(self) -> ApiKeys: ...
     @property
     def ui_jira(self) -> JiraPage: ...
+    @property
+    def defaults(self) -> StoredDefaults: ...

@@ -1,6 +1,6 @@
 """the admin UI: users (Argon2id hashes), server-side sessions (hashed ids), failed logins (the
 rate limit survives a restart and is shared by every process), changes made in the UI (until
-the audit trail turns them into CONFIG_CHANGE events)
+the audit trail turns them into CONFIG_CHANGE events), settings edited in the UI
 
 Revision ID: 0013
 Revises: 0007
@@ -56,9 +56,18 @@ def upgrade() -> None:
         sa.Column("target", sa.String(255), nullable=False),
         sa.Column("detail", sa.JSON, nullable=False),
     )
+    op.create_table(
+        "ui_settings",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.JSON, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+        sa.Column("updated_by", sa.String(255), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ui_settings")
     op.drop_table("ui_changes")
     op.drop_table("ui_login_failures")
     op.drop_table("ui_sessions")
