@@ -199,6 +199,7 @@ def test_the_saved_secret_is_never_shown_and_test_connection_is_green(
     texts = [checks.nth(n).text_content() for n in range(checks.count())]
     assert all("passed" in text for text in texts), texts
     assert any("create screen OPS/Task" in text for text in texts)
+    assert any("permissions in OPS" in t and "transition, comment, link" in t for t in texts)
     assert EMULATOR_PAT not in admin.content()
     _shot(admin, "jira-test-green")
 

@@ -28,11 +28,21 @@ from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import InputError, JiraError, NotFound, Problem
 from ticketbridge.providers.base import Provider
+from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
 from ticketbridge.ui.ports import Check, CheckReport, ConnectionState, Metadata
 
 _SECRET_FIELDS = {"token": "api_token", "pat": "token", "basic": "password"}
-_MAX_TARGETS = 3  # createmeta of at most this many route targets: a handful of calls in all
+_MAX_TARGETS = 2  # createmeta of at most this many route targets: at most 8 reads in all
+# What ticketbridge does in a project: find, create, edit, transition, comment, link issues.
+_PERMISSIONS = {
+    "BROWSE_PROJECTS": "browse",
+    "CREATE_ISSUES": "create",
+    "EDIT_ISSUES": "edit",
+    "TRANSITION_ISSUES": "transition",
+    "ADD_COMMENTS": "comment",
+    "LINK_ISSUES": "link",
+}
 _UNREACHABLE_FIX = (
     "check the URL, DNS and firewall from this server; for a private CA set jira.ca_bundle "
     "(TLS verification always stays on)"
@@ -196,6 +206,8 @@ class UiJira:
                 * bool(missing),
             )
         ]
+        if targets and targets[0][0].upper() in visible:
+            checks.append(await _permissions(provider, targets[0][0]))
         for project, issue_type in targets[:_MAX_TARGETS]:
             if project.upper() in visible:
                 checks.append(await _create_screen(provider, project, issue_type))
@@ -212,6 +224,21 @@ class UiJira:
                 if target not in targets and "{" not in "".join(target):
                     targets.append(target)
         return targets
+
+
+async def _permissions(provider: Provider, project: str) -> Check:
+    name = f"permissions in {project}"
+    if not isinstance(provider, JiraProvider):
+        return Check(name, True, "not checked for this provider")
+    try:
+        held = await provider.my_permissions(project, list(_PERMISSIONS))
+    except JiraError as error:
+        return Check(name, False, f"mypermissions answered {error.status}", "check the URL")
+    missing = [word for key, word in _PERMISSIONS.items() if not held.get(key)]
+    if missing:
+        fix = f"grant this account {', '.join(missing)} in {project}'s permission scheme"
+        return Check(name, False, f"missing: {', '.join(missing)}", fix)
+    return Check(name, True, ", ".join(_PERMISSIONS.values()))
 
 
 def _reached(jira: JiraConfig) -> Check:
