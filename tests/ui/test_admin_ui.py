@@ -120,6 +120,11 @@ def test_sign_in_is_required_and_failures_are_rate_limited(browser: Any, stack: 
     assert "too many failed sign-ins" in page.text_content("[role=alert]")
     assert "/ui/login" in page.url
     _shot(page, "login")
+    forged = page.request.post(  # no sign-in form token: a login forged from elsewhere
+        f"{stack.base}/ui/login", form={"username": ADMIN, "password": ADMIN_PASSWORD}
+    )
+    assert forged.status == 403
+    assert "sign-in form is stale" in forged.text()
     context.close()
 
 

@@ -3,6 +3,9 @@ of the pages other features fill, and the answers to a refused write or a needed
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -25,8 +28,11 @@ from ticketbridge.ui.web import (
     cookie_name,
     cross_origin_refusal,
     field,
+    is_tls,
     set_session_cookie,
 )
+
+LOGIN_COOKIE = "tb_login"  # the sign-in form's token (no session exists yet)
 
 # The pages other features bring; the lead wires each when its branch is merged.
 _SLOTS = {
@@ -84,10 +90,20 @@ def _entry(container: UiContainer, pages: Pages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     accounts = container.accounts
 
+    def login_form(request: Request, status: int = 200, **values: Any) -> Response:
+        """The sign-in form with a fresh pre-session token, in a cookie and in the form
+        (double submit: a page elsewhere can make the browser post, but cannot read either)."""
+        token = secrets.token_urlsafe(24)
+        context = {"title": "Sign in", "next": "/ui", "username": "", "login_token": token}
+        response = pages.render(request, "login.html", context | values, status=status)
+        response.set_cookie(
+            LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=is_tls(request)
+        )
+        return response
+
     @router.get("/ui/login", response_class=HTMLResponse)
     async def login_page(request: Request, next: str = "/ui") -> Response:
-        context = {"title": "Sign in", "next": _safe_next(next), "username": ""}
-        return pages.render(request, "login.html", context)
+        return login_form(request, next=_safe_next(next))
 
     @router.post("/ui/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
@@ -96,24 +112,29 @@ def _entry(container: UiContainer, pages: Pages) -> APIRouter:
             raise UiRefused(refusal)
         form = await request.form()
         username, target = field(form, "username", 255), _safe_next(field(form, "next"))
+        sent, kept = field(form, "login_token", 100), request.cookies.get(LOGIN_COOKIE, "")
+        if not sent or not secrets.compare_digest(sent.encode(), kept.encode()):
+            raise UiRefused("the sign-in form is stale; reload it and sign in again")
         try:
             signed = await accounts.sign_in(
                 username, field(form, "password", 1024), client_address(request)
             )
         except (LoginRefused, LoginThrottled) as error:
             status = 429 if isinstance(error, LoginThrottled) else 401
-            context = {
-                "title": "Sign in",
-                "next": target,
-                "username": username,
-                "problems": [Problem("sign-in", str(error))],
-                "problems_title": "Not signed in:",
-            }
-            return pages.render(request, "login.html", context, status=status)
+            problems = [Problem("sign-in", str(error))]
+            return login_form(
+                request,
+                status,
+                next=target,
+                username=username,
+                problems=problems,
+                problems_title="Not signed in:",
+            )
         # The old session (if any) ends: a new id at every sign-in.
         await accounts.sign_out(request.cookies.get(cookie_name(request)))
         response = RedirectResponse(target, status_code=303)
         set_session_cookie(response, request, signed.token)
+        response.delete_cookie(LOGIN_COOKIE, secure=is_tls(request), httponly=True)
         return response
 
     @router.post("/ui/logout")
