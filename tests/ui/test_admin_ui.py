@@ -319,6 +319,34 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert issue["fields"]["issuetype"]["name"] == "Task"
 
 
+def test_alerts_filter_and_page_by_keyset_with_the_trail_and_jira_links(
+    admin: Any, stack: Stack
+) -> None:
+    batch = [
+        {"source": "generic", "id": f"page-{n}", "title": f"Paged {n}", "severity": "low"}
+        for n in range(55)
+    ]
+    headers = {"Authorization": f"Bearer {stack.api_key()}"}
+    answer = httpx.post(f"{stack.base}/v1/alerts", json=batch, headers=headers, timeout=30)
+    assert answer.status_code == 202, answer.text
+    admin.goto(f"{stack.base}/ui/alerts")
+    first = admin.locator("tbody tr td:first-child").all_text_contents()
+    assert len(first) == 50
+    admin.get_by_role("link", name="Next page").click()
+    second = admin.locator("tbody tr td:first-child").all_text_contents()
+    assert second
+    assert not set(first) & set(second)  # keyset: no row twice
+    admin.goto(f"{stack.base}/ui/alerts?source=generic&decision=create")
+    decisions = admin.locator("tbody tr td:nth-child(5)").all_text_contents()
+    assert decisions
+    assert all(d.strip().startswith("create") for d in decisions)
+    assert admin.locator("tbody a[href*='/browse/INFRA-']").count() >= 1  # the Jira link
+    admin.locator("details summary").first.click()
+    assert "no ticket for this fingerprint yet" in admin.text_content("details ol")
+    admin.goto(f"{stack.base}/ui/alerts?state=bogus")
+    assert "unknown state 'bogus'" in admin.text_content("[role=alert]")
+
+
 def test_a_read_only_user_sees_pages_but_cannot_change_anything(browser: Any, stack: Stack) -> None:
     stack.cli("user", "create", "rob", "--role", "read", "--password-stdin", stdin=READER_PASSWORD)
     context = browser.new_context()
