@@ -156,6 +156,7 @@ def _loops(container: Container) -> list[_Loop]:
     loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
+    loops.append(container.defaults)  # follows the defaults saved in the admin UI
     return loops
 
 

@@ -5,23 +5,30 @@ shown read-only with its origin).
 A save is validated whole before anything is stored: the stored values laid over
 ticketbridge.yaml go through the config loader (`SettingsApplier.check`, every check `serve`
 makes), then stored, recorded as a UI change, and applied to the running process's routing
-without a restart (`SettingsApplier.apply`).
+without a restart (`SettingsApplier.apply`); other processes follow within seconds
+(`run_forever`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
+
+import structlog
 
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Severity
-from ticketbridge.errors import InputError, Problem
+from ticketbridge.errors import ConfigError, InputError, Problem
 from ticketbridge.services.ports import UnitOfWorkFactory
 
 DEFAULTS_KEY = "defaults"
 EDITABLE = ("project", "issue_type", "priority")  # the keys of `defaults:` the UI edits
 YAML = "ticketbridge.yaml"
+log = structlog.get_logger("ticketbridge.settings")
 
 
 class SettingsApplier(Protocol):
@@ -60,11 +67,17 @@ class StoredDefaults:
         self._applier = applier
         self._in_yaml = frozenset(in_yaml)
         self._effective = dict(effective)  # the values in use before any stored one
+        self._version = 0  # of the stored values this process routes with (0: none)
+        self._refused = 0  # a stored version that does not fit this process's file
 
     async def stored(self) -> dict[str, Any]:
+        return (await self._stored_version())[0]
+
+    async def _stored_version(self) -> tuple[dict[str, Any], int]:
         async with self._uow_factory() as uow:
             found = await uow.accounts.setting(DEFAULTS_KEY)
-        return {k: v for k, v in (found[0] if found else {}).items() if k in EDITABLE}
+        values, version = found if found else ({}, 0)
+        return {k: v for k, v in values.items() if k in EDITABLE}, version
 
     async def settings(self) -> list[Setting]:
         stored = await self.stored()
@@ -81,9 +94,42 @@ class StoredDefaults:
     async def load(self) -> None:
         """At start: apply what is stored (checked like a save; a stored value that no longer
         fits ticketbridge.yaml stops the start with the problems, as a bad file does)."""
-        stored = await self.stored()
+        stored, version = await self._stored_version()
         if stored:
             self._applier.apply(self._applier.check(stored))
+        self._version = version
+
+    async def follow(self) -> bool:
+        """Apply values another process saved since (True when something changed); values
+        that do not fit this process's ticketbridge.yaml are refused once, loudly, and the
+        routing in use stays."""
+        stored, version = await self._stored_version()
+        if version in (self._version, self._refused):
+            return False
+        try:
+            checked = self._applier.check(stored)
+        except ConfigError as error:
+            self._refused = version
+            problems = [str(p) for p in error.problems]
+            log.error("stored_defaults_refused", version=version, problems=problems)
+            return False
+        self._applier.apply(checked)
+        self._version = version
+        log.info("stored_defaults_applied", version=version)
+        return True
+
+    async def run_forever(
+        self, stop: asyncio.Event, every: timedelta = timedelta(seconds=5)
+    ) -> None:
+        """Follow the stored values until `stop`: every process that routes alerts (serve,
+        worker) uses a save made in any of them within `every`."""
+        while not stop.is_set():
+            try:
+                await self.follow()
+            except Exception:  # a worker loop (the database away): log, keep going
+                log.exception("stored_defaults_follow_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every.total_seconds())
 
     async def save(self, values: Mapping[str, Any], actor: str) -> dict[str, Any]:
         """Store `values` (some of EDITABLE) over what is stored; InputError for a key that
@@ -105,6 +151,7 @@ class StoredDefaults:
             )
             await uow.commit()
         self._applier.apply(checked)
+        self._version = version
         return merged
 
 
