@@ -240,16 +240,26 @@ def test_cel_is_checked_as_typed_and_the_route_test_shows_the_trail(
     _shot(admin, "routes-test")
 
 
-def test_template_preview_shows_adf_and_wiki_with_budgets(admin: Any, stack: Stack) -> None:
+def test_a_template_edited_is_previewed_live_with_budgets_and_sandbox_errors(
+    admin: Any, stack: Stack
+) -> None:
     admin.goto(f"{stack.base}/ui/templates")
+    admin.get_by_role("link", name="pii").click()
+    assert admin.input_value("#summary_template") == "PII: {{ alert.title }}"
     admin.click("#preview-submit")
     admin.wait_for_selector("#trail .adf")
     assert admin.text_content(".adf h5, .adf h4, .adf h3") == "What happened"
     assert admin.locator(".adf table td").count() >= 2
     assert "h2. What happened" in admin.text_content(".sidebyside pre")
-    assert "/ 255" in admin.text_content("dl.issue")
-    assert "/ 32767" in admin.text_content("#trail")
+    assert "PII: PII sent to an external model (34 / 255)" in admin.text_content("dl.issue")
+    assert "/ 32767" in admin.text_content("dl.issue")
     _shot(admin, "templates-preview")
+    admin.fill("#description_template", "line one\n{{ alert.attributes.nope.deeper }}")
+    admin.wait_for_selector("#trail [role=alert]")  # live: no submit
+    error = admin.text_content("#trail [role=alert]")
+    assert "description" in error
+    assert "line 2" in error
+    _shot(admin, "templates-error")
 
 
 def test_a_dead_letter_with_jiras_field_message_is_retried_until_the_issue_exists(

@@ -80,8 +80,9 @@ def _previews(yaml: str) -> Previews:
     router, composer = routing(config)
     pipeline = pipeline_settings(config)
     planner = Planner(router, composer, pipeline)
-    names = list(config.templates)
-    return Previews(planner, config.routes, names, lambda: None, lambda: None, {}, lambda: "cloud")  # type: ignore[arg-type]
+    return Previews(
+        planner, config.routes, config.templates, lambda: None, lambda: None, {}, lambda: "cloud"
+    )  # type: ignore[arg-type]
 
 
 def test_routes_after_an_always_true_or_identical_condition_are_marked() -> None:

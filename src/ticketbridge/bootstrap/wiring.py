@@ -339,8 +339,7 @@ def _previews(
 
     planner = Planner(router, composer, pipeline)
     fields = pipeline.fingerprint_fields
-    names = list(config.templates)
-    return Previews(planner, config.routes, names, uow, clock, fields, flavor)
+    return Previews(planner, config.routes, config.templates, uow, clock, fields, flavor)
 
 
 def _live_provider(

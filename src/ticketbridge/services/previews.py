@@ -7,26 +7,28 @@ Nothing is written."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ticketbridge.clock import Clock
-from ticketbridge.config.models import RouteConfig
+from ticketbridge.config.models import RouteConfig, TemplateConfig
 from ticketbridge.domain import Alert
-from ticketbridge.errors import InputError, Problem
-from ticketbridge.render import to_adf, to_wiki
+from ticketbridge.errors import ConfigError, InputError, Problem
+from ticketbridge.render import TemplateEngine, to_adf, to_wiki
 from ticketbridge.render.limits import (
     DESCRIPTION_LIMIT,
     SUMMARY_LIMIT,
     adf_measure,
     jira_length,
+    truncate,
     wiki_measure,
 )
 from ticketbridge.rules import ConditionCompiler
 from ticketbridge.services.intake import parse_alerts
 from ticketbridge.services.planning import PlannedIssue, Planner
 from ticketbridge.services.ports import UnitOfWorkFactory
+from ticketbridge.services.templated import template_context
 
 _MAX_PASTE = 256 * 1024
 
@@ -51,6 +53,19 @@ class Preview:
 
 
 @dataclass(frozen=True)
+class Edited:
+    """A template being edited, rendered for one alert: what Jira would get, or the
+    sandbox's errors (with the line) instead."""
+
+    summary: str = ""
+    adf: dict[str, Any] | None = None
+    wiki: str | None = None
+    summary_budget: Budget | None = None
+    description_budget: Budget | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
 class RouteRow:
     position: int
     route: RouteConfig
@@ -66,7 +81,7 @@ class Previews:
         self,
         planner: Planner,
         routes: Sequence[RouteConfig],
-        templates: Sequence[str],
+        templates: Mapping[str, TemplateConfig],
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         fingerprint_fields: Any,
@@ -74,7 +89,7 @@ class Previews:
     ) -> None:
         self._planner = planner
         self._routes = list(routes)
-        self._templates = list(templates)
+        self._templates = dict(templates)
         self._uow_factory = uow_factory
         self._clock = clock
         self._fields = fingerprint_fields
@@ -104,6 +119,31 @@ class Previews:
         return [
             (name, [r.name for r in self._routes if r.template == name]) for name in self._templates
         ]
+
+    def template(self, name: str) -> TemplateConfig:
+        """A configured template's text to start editing from (unknown: the default one)."""
+        return self._templates.get(name) or TemplateConfig()
+
+    def render_edited(self, alert: Alert, edited: TemplateConfig) -> Edited:
+        """`edited` rendered for `alert` in the sandbox, as the pipeline renders a template;
+        a fresh engine each time, so nothing of an edit outlives its preview."""
+        engine = TemplateEngine()
+        context = template_context(alert)
+        try:
+            summary_template = engine.compile("summary", edited.summary)
+            description_template = engine.compile("description", edited.description, edited.format)
+            summary = " ".join(engine.render(summary_template, context).split())
+            doc = truncate(engine.render_document(description_template, context))
+        except ConfigError as error:
+            return Edited(problems=tuple(error.problems))
+        measured = wiki_measure(doc) if self._flavor() == "datacenter" else adf_measure(doc)
+        return Edited(
+            summary,
+            to_adf(doc),
+            to_wiki(doc),
+            Budget(jira_length(summary), SUMMARY_LIMIT),
+            Budget(measured, DESCRIPTION_LIMIT),
+        )
 
     async def alert(self, pasted: str, stored: str) -> Alert:
         """The alert to preview: a stored one by `source/id` (or id), else the pasted JSON."""
