@@ -76,3 +76,28 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         answer = await client.post(path, data={"csrf": csrf, **form})
         assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
         assert "<script>alert(1)" not in answer.text
+
+
+async def test_behind_tls_the_session_cookie_is_host_prefixed_and_secure(tmp_path: Path) -> None:
+    settings = bootstrap.load_settings(
+        {
+            "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
+            "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
+        }
+    )
+    await bootstrap.upgrade_database(settings.database_url)
+    async with bootstrap.open_container(settings) as container:
+        await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
+        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url="https://tb.local") as http:
+            page = (await http.get("/ui/login")).text
+            token = page.split('name="login_token" value="')[1].split('"')[0]
+            form = {"username": "admin", "password": PASSWORD, "login_token": token}
+            signed = await http.post("/ui/login", data=form)
+            cookie = next(c for c in signed.headers.get_list("set-cookie") if "tb_session=" in c)
+            assert cookie.startswith("__Host-tb_session=")
+            attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+            assert {"secure", "httponly", "samesite", "path"} <= attributes
+            assert "domain" not in attributes
+            assert "samesite=lax" in cookie.lower()
+            assert (await http.get("/ui")).status_code == 200  # the cookie signs in
