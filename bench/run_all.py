@@ -26,6 +26,7 @@ COMMANDS: list[list[str]] = [
     ["ingest_single.py", "--mode", "serve"],
     ["pipeline_latency.py"],
     ["pipeline_storm.py"],
+    ["ui_pages.py"],
 ]
 
 

@@ -10,7 +10,7 @@ GET    /_emulator/deliveries                  webhook delivery attempts
 PUT    /_emulator/index-lag   {"seconds": s}
 PUT    /_emulator/strict      {"enabled": b}
 POST   /_emulator/faults      {"method", "path", "kind", "status", "delay", "probability",
-                               "count"};  DELETE clears
+                               "count", "body"};  DELETE clears
 PUT    /_emulator/limits      {"enabled": b, …} (forwarded to the rate limiter)
 """
 
@@ -40,6 +40,10 @@ def _body_text(raw: bytes) -> str:
 
 def _problem(message: str, status: int = 400) -> Response:
     return JSONResponse({"errorMessages": [message], "errors": {}}, status)
+
+
+# What a fault rule may set over HTTP: everything `Faults.add` takes, Jira's error body too.
+_FAULT_KEYS = ("method", "path", "kind", "status", "delay", "probability", "count", "body")
 
 
 def control_router(emu: Emulator) -> Router:
@@ -149,13 +153,7 @@ def control_router(emu: Emulator) -> Router:
             return Response(status_code=204)
         body = await json_of(request)
         try:
-            emu.faults.add(
-                **{
-                    k: v
-                    for k, v in body.items()
-                    if k in ("method", "path", "kind", "status", "delay", "probability", "count")
-                }
-            )
+            emu.faults.add(**{k: v for k, v in body.items() if k in _FAULT_KEYS})
         except (TypeError, ValueError) as exc:
             return _problem(str(exc))
         return Response(status_code=201)

@@ -15,12 +15,19 @@ from jira_emulator.http import (
     actor,
     anonymous,
     int_param,
+    query_list,
     renderer,
     rest_routes,
 )
 from jira_emulator.model import IssueType, Project, State
 from jira_emulator.render import jira_time
 from jira_emulator.render_issue import IssueRenderer, create_meta_field
+
+_PROJECT_PERMISSIONS = frozenset({
+    "ADD_COMMENTS", "ADMINISTER_PROJECTS", "ASSIGN_ISSUES", "ASSIGNABLE_USER", "BROWSE_PROJECTS",
+    "CLOSE_ISSUES", "CREATE_ISSUES", "DELETE_ISSUES", "EDIT_ISSUES", "LINK_ISSUES",
+    "RESOLVE_ISSUES", "SCHEDULE_ISSUES", "TRANSITION_ISSUES", "WORK_ON_ISSUES",
+})  # fmt: skip
 
 
 def meta_routes(host: Host, apis: list[str]) -> list[Route]:
@@ -62,6 +69,28 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         if project is None:
             raise not_found(f"No project could be found with key '{ref}'.")
         return project
+
+    async def my_permissions(request: Request, api: str) -> Response:
+        """`/mypermissions`: the emulator has no permission schemes, so every user holds every
+        project permission but ADMINISTER_PROJECTS, which admins hold too."""
+        keys = query_list(request, "permissions")
+        if not keys:
+            raise JiraError(400, messages=["The 'permissions' query parameter is required."])
+        unknown = [k for k in keys if k not in _PROJECT_PERMISSIONS]
+        if unknown:
+            raise JiraError(400, messages=[f"The permission key '{unknown[0]}' is not valid."])
+        if ref := request.query_params.get("projectKey"):
+            project_or_404(ref)
+        admin = actor(request).admin
+        return JiraJSON({
+            "permissions": {
+                key: {
+                    "id": str(n), "key": key, "name": key.replace("_", " ").title(),
+                    "type": "PROJECT", "havePermission": admin or key != "ADMINISTER_PROJECTS",
+                }
+                for n, key in enumerate(keys, start=10)
+            }
+        })  # fmt: skip
 
     async def projects(request: Request, api: str) -> Response:
         r = renderer(host, api)
@@ -253,6 +282,7 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
 
     table = [
         ("GET", "/myself", myself),
+        ("GET", "/mypermissions", my_permissions),
         ("GET", "/serverInfo", server_info),
         ("GET", "/project", projects),
         ("GET", "/project/{ref}", project),

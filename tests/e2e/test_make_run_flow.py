@@ -117,7 +117,7 @@ def test_make_run_flow(dev: tuple[DevProcess, int, int], tmp_path: Path) -> None
     curl = process.wait_for_line("curl ", timeout=60)
     wait_ready(f"http://127.0.0.1:{port}/readyz")
     for url in (f"http://127.0.0.1:{port}/docs", f"http://127.0.0.1:{port}/ui"):
-        assert httpx.get(url, timeout=5.0).status_code == 200
+        assert httpx.get(url, timeout=5.0, follow_redirects=True).status_code == 200  # /ui: sign-in
 
     pasted = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30)
     assert pasted.returncode == 0, pasted.stderr

@@ -108,6 +108,10 @@ COMMANDS = [
     "sync deliveries",
     "tickets",
     "tickets refingerprint",
+    "user",
+    "user create",
+    "user list",
+    "user passwd",
     "worker",
 ]
 

@@ -37,7 +37,9 @@ from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
+from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
 from ticketbridge.bootstrap.sync import Sync, build_sync
+from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
@@ -61,6 +63,7 @@ from ticketbridge.services import (
     WorkerSettings,
 )
 from ticketbridge.services.accepting import AcceptingIngest
+from ticketbridge.services.accounts import Accounts
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
 from ticketbridge.services.audit_service import AuditTrail
@@ -72,13 +75,16 @@ from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.periodic import Periodic, ScheduleStatus, done_job_purge
+from ticketbridge.services.planning import Planner
+from ticketbridge.services.previews import Previews
 from ticketbridge.services.reports import ReportService
+from ticketbridge.services.stored_settings import EDITABLE, StoredDefaults
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.storage.reports import report_reader
-from ticketbridge.ui import ui_router
+from ticketbridge.ui import install_ui
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch, Scheduler
 from ticketbridge.workers.audit_loop import AuditLoop
 
@@ -187,6 +193,10 @@ class Container:
     audit: AuditIntake
     sync: Sync  # two-way sync: webhook intake, delivery log, the observation sink
     trail: AuditTrail
+    accounts: Accounts
+    previews: Previews
+    ui_jira: UiJira
+    defaults: StoredDefaults
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
@@ -257,7 +267,8 @@ async def open_container(
     database = Database(settings.database_url)
     pipeline = pipeline_settings(config)
     uow = uow_factory(database)
-    router, composer = seams or routing(config)
+    switchable = SwitchableRouting(seams or routing(config))  # the UI's saved defaults
+    router, composer = switchable, switchable
     live = LiveConnection(settings, config, jira_fallback)
     oauth = OAuthTokens(database, connection_store(settings).cipher, lambda: clock().timestamp())
     provider = _live_provider(live, settings, metrics, jira_transport, oauth) if workers else None
@@ -332,6 +343,20 @@ async def open_container(
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
     trail = audit_trail(uow, clock, settings, config)
+    jira = JiraIntegrationService(
+        settings,
+        live,
+        jira_transport,
+        config.defaults.project,
+        oauth=oauth,
+        connector=OAuthConnector(
+            database,
+            connection_store(settings),
+            allowed=settings.outbound_allow,
+            transport=jira_transport,
+            clock=lambda: clock().timestamp(),
+        ),
+    )
     try:
         yield Container(
             settings=settings,
@@ -346,20 +371,7 @@ async def open_container(
             outbox=OutboxAdmin(uow, clock),
             reports=ReportService(report_reader(database), clock, config.defaults.due),
             health=DatabaseHealth(database),
-            jira=JiraIntegrationService(
-                settings,
-                live,
-                jira_transport,
-                config.defaults.project,
-                oauth=oauth,
-                connector=OAuthConnector(
-                    database,
-                    connection_store(settings),
-                    allowed=settings.outbound_allow,
-                    transport=jira_transport,
-                    clock=lambda: clock().timestamp(),
-                ),
-            ),
+            jira=jira,
             audit=AuditIntake(
                 uow,
                 clock,
@@ -371,6 +383,10 @@ async def open_container(
             audit_loop=audit_loop(trail, uow, provider and watch.provider(provider), clock, config)
             if workers
             else None,
+            accounts=Accounts(uow, clock),
+            previews=_previews(config, pipeline, router, composer, uow, clock, live),
+            ui_jira=UiJira(settings, config, live, jira, jira_transport),
+            defaults=_stored_defaults(settings, config, switchable, uow, clock, seams is None),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -384,6 +400,42 @@ async def open_container(
         if provider is not None:
             await provider.aclose()
         await database.aclose()
+
+
+def _stored_defaults(
+    settings: Settings,
+    config: Config,
+    switchable: SwitchableRouting,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    enabled: bool,
+) -> StoredDefaults:
+    """`defaults:` edited in the admin UI; ticketbridge.yaml's own values win."""
+    applier = ConfigApplier(settings, switchable, enabled=enabled)
+    in_yaml = config.defaults.model_fields_set & set(EDITABLE)
+    effective = {name: getattr(config.defaults, name) for name in EDITABLE}
+    effective["priority"] = {str(k): v for k, v in config.defaults.priority.items()}
+    return StoredDefaults(uow, clock, applier, in_yaml, effective)
+
+
+def _previews(
+    config: Config,
+    pipeline: PipelineSettings,
+    router: RouteSeam,
+    composer: IssueComposer,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    live: LiveConnection,
+) -> Previews:
+    """The admin UI's route test and template preview (`plan --offline`'s Planner)."""
+
+    def flavor() -> str:
+        connection = live.current()
+        return connection.jira.flavor if connection is not None else "cloud"
+
+    planner = Planner(router, composer, pipeline)
+    fields = pipeline.fingerprint_fields
+    return Previews(planner, config.routes, config.templates, uow, clock, fields, flavor)
 
 
 def _live_provider(
@@ -419,7 +471,7 @@ def _link_pattern(config: Config, live: LiveConnection) -> Callable[[], str]:
 
 
 def build_app(container: Container) -> FastAPI:
-    """The HTTP app: the API, plus the admin UI placeholder; `/metrics` as the settings say
+    """The HTTP app: the API, plus the admin UI at /ui; `/metrics` as the settings say
     (`TICKETBRIDGE_METRICS_*`)."""
     settings = container.settings
     exposure = MetricsExposure(
@@ -433,7 +485,7 @@ def build_app(container: Container) -> FastAPI:
         metrics=exposure,
         jira_sync=sync,
     )
-    app.include_router(ui_router())
+    install_ui(app, container)
     return app
 
 

@@ -18,6 +18,7 @@ from ticketbridge.cli import (
     status_cmd,
     sync_cmd,
     tickets_cmd,
+    user_cmd,
 )
 from ticketbridge.cli import emulator as emulator_cmd
 
@@ -48,6 +49,7 @@ app.add_typer(site_cmd.site_app, name="site")
 app.add_typer(sync_cmd.sync_app, name="sync")
 app.add_typer(tickets_cmd.tickets_app, name="tickets")
 app.add_typer(audit_cmd.audit_app, name="audit")
+app.add_typer(user_cmd.user_app, name="user")
 
 
 def main() -> None:

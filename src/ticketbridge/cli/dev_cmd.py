@@ -133,6 +133,9 @@ async def _announce(
     console.print(f"  API        {base}")
     console.print(f"  API docs   {base}/docs")
     console.print(f"  Admin UI   {base}/ui")
+    if first := await container.accounts.first_admin():
+        user, password = first
+        console.print(f"  UI login   {user} / {password}  (shown once; `ticketbridge user passwd`)")
     if emulator is not None:
         console.print(
             f"  Jira       {emulator.url}  (emulator; {EMULATOR_EMAIL} / {EMULATOR_TOKEN})"

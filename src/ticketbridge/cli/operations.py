@@ -19,6 +19,7 @@ from ticketbridge.cli import dev_session
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
+from ticketbridge.domain.accounts import Role, User
 from ticketbridge.domain.deliveries import JiraDelivery
 from ticketbridge.domain.records import ApiKey, ScheduleRecord
 from ticketbridge.errors import ConfigError, Problem
@@ -204,3 +205,18 @@ async def finish_oauth(settings: Settings, callback_url: str) -> str:
         return await connector.complete(
             params.get("state", ""), params.get("code"), params.get("error")
         )
+
+
+async def create_user(settings: Settings, username: str, password: str, role: Role) -> User:
+    async with _migrated(settings) as container:
+        return await container.accounts.create_user(username, password, role)
+
+
+async def set_password(settings: Settings, username: str, password: str) -> User:
+    async with _migrated(settings) as container:
+        return await container.accounts.set_password(username, password)
+
+
+async def list_users(settings: Settings) -> list[User]:
+    async with _migrated(settings) as container:
+        return await container.accounts.users()

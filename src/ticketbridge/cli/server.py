@@ -56,6 +56,7 @@ async def serve(
     opened = open_container(settings, config, workers=count, jira_fallback=jira_fallback)
     async with opened as container:
         await warn_fingerprint_drift(container)
+        await container.defaults.load()  # the defaults saved in the admin UI
         if count and not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         server = _GracefulServer(
@@ -165,6 +166,7 @@ def _loops(container: Container) -> list[_Loop]:
         loops.append(container.scheduler)
     if container.audit_loop is not None:
         loops.append(container.audit_loop)
+    loops.append(container.defaults)  # follows the defaults saved in the admin UI
     return loops
 
 
@@ -177,6 +179,7 @@ async def run_worker(settings: Settings, config: Config | None = None) -> None:
         loop.add_signal_handler(signum, stop.set)
     async with open_container(settings, config, workers=1) as container:
         await warn_fingerprint_drift(container)
+        await container.defaults.load()  # the defaults saved in the admin UI
         if not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         settle_heap()

@@ -41,6 +41,7 @@ from ticketbridge.domain.reports import (
     TotalRow,
 )
 from ticketbridge.providers.base import IssueDraft
+from ticketbridge.services.account_ports import AccountRepository
 
 
 class RouteSeam(Protocol):
@@ -447,6 +448,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -255,3 +255,59 @@ oauth_authorizations = Table(
     Column("used_at", UtcDateTime),
     Column("outcome", Text),
 )
+
+# The admin UI (migration 0013): people, their sessions, failed logins, the changes they made.
+ui_users = Table(
+    "ui_users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(255), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+)
+
+ui_sessions = Table(
+    "ui_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("ui_users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Index("ix_ui_sessions_user", "user_id"),
+)
+
+ui_login_failures = Table(
+    "ui_login_failures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(255), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_ui_login_failures_username_at", "username", "at"),
+    Index("ix_ui_login_failures_client_at", "client", "at"),
+)
+
+ui_changes = Table(
+    "ui_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(255), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+# Settings edited in the admin UI (migration 0013): ticketbridge.yaml wins over each of them.
+ui_settings = Table(
+    "ui_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(255), nullable=False),
+)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ticketbridge.errors import StoredValueRefused
+from ticketbridge.storage.accounts import SqlAccounts
 from ticketbridge.storage.alerts import SqlAlerts
 from ticketbridge.storage.api_keys import SqlApiKeys
 from ticketbridge.storage.audit_log import SqlAuditLog
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     credentials: SqlCredentials
     authorizations: SqlAuthorizations
     audit: SqlAuditLog
+    accounts: SqlAccounts
 
     def __init__(self, engine: AsyncEngine, writer_lock: asyncio.Lock | None = None) -> None:
         self._engine = engine
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.credentials = SqlCredentials(conn)
         self.authorizations = SqlAuthorizations(conn)
         self.audit = SqlAuditLog(conn, postgres=postgres)
+        self.accounts = SqlAccounts(conn)
         return self
 
     async def __aexit__(

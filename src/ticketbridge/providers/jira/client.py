@@ -239,6 +239,11 @@ class JiraClient:
         path = f"/issue/createmeta/{project}/issuetypes/{issue_type_id}"
         return await self._call("GET", path, params={"maxResults": 200})
 
+    async def my_permissions(self, project: str, keys: str) -> Json:
+        """`GET /mypermissions`: which of `keys` (comma-separated) the account holds there."""
+        params = {"projectKey": project, "permissions": keys}
+        return await self._call("GET", "/mypermissions", params=params)
+
     async def user_search(self, params: Mapping[str, str]) -> Json:
         return await self._call("GET", "/user/search", params=params)
 

@@ -280,6 +280,16 @@ class JiraProvider:
     async def projects(self) -> tuple[Project, ...]:
         return await self.metadata.projects()
 
+    async def my_permissions(self, project: str, keys: Sequence[str]) -> dict[str, bool]:
+        """Which project permissions (Jira's keys: CREATE_ISSUES, …) this account holds in
+        `project`; a key Jira does not list counts as not held."""
+        body = await self.client.my_permissions(project, ",".join(keys))
+        listed = body.get("permissions", {}) if isinstance(body, Mapping) else {}
+        return {
+            key: bool(isinstance(listed.get(key), Mapping) and listed[key].get("havePermission"))
+            for key in keys
+        }
+
     async def issue_types(self, project: str) -> tuple[IssueType, ...]:
         return await self.metadata.issue_types(project)
 

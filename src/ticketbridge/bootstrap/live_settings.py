@@ -1,0 +1,79 @@
+"""Settings saved in the admin UI, applied without a restart: the routing and templates of a
+process sit behind `SwitchableRouting`, and `ConfigApplier` rebuilds them from ticketbridge.yaml
+with the stored `defaults:` values laid under it (the file's own values win), checked whole by
+`load_config` — the loader every command uses — before anything changes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from ticketbridge.config.schema import Config
+from ticketbridge.config.settings import Settings
+from ticketbridge.domain import Alert, Route, Ticket
+from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.providers.base import IssueDraft
+from ticketbridge.services.ports import IssueComposer, RouteSeam
+
+Seams = tuple[RouteSeam, IssueComposer]
+
+
+class SwitchableRouting:
+    """A `RouteSeam` and `IssueComposer` whose rules and templates can be replaced while the
+    process runs; each alert is routed and drafted by whichever pair is current then."""
+
+    def __init__(self, seams: Seams) -> None:
+        self._seams = seams
+
+    def route(self, alert: Alert) -> Route:
+        return self._seams[0].route(alert)
+
+    def draft(self, alert: Alert, route: Route, ticket: Ticket) -> IssueDraft:
+        return self._seams[1].draft(alert, route, ticket)
+
+    def switch(self, seams: Seams) -> None:
+        self._seams = seams  # one assignment: no alert sees half of each
+
+
+class ConfigApplier:
+    """`services.stored_settings.SettingsApplier` over ticketbridge.yaml and the loader."""
+
+    def __init__(self, settings: Settings, routing: SwitchableRouting, *, enabled: bool) -> None:
+        self._settings = settings
+        self._routing = routing
+        self._enabled = enabled  # off when the caller chose its own seams (the library)
+
+    def check(self, overlay: Mapping[str, Any]) -> Config:
+        from ticketbridge.bootstrap.wiring import load_config  # wiring builds this module's users
+
+        return load_config(text=self._overlaid(overlay), settings=self._settings)
+
+    def apply(self, checked: object) -> None:
+        from ticketbridge.bootstrap.wiring import routing
+
+        if self._enabled and isinstance(checked, Config):
+            self._routing.switch(routing(checked))
+
+    def _overlaid(self, overlay: Mapping[str, Any]) -> str:
+        path = self._settings.config
+        yaml = YAML(typ="rt")
+        try:
+            document = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+        except OSError as error:
+            problem = Problem("(document)", error.strerror or str(error))
+            raise ConfigError(f"cannot read {path}", [problem]) from error
+        document = document if isinstance(document, CommentedMap) else CommentedMap()
+        defaults = document.get("defaults")
+        if not isinstance(defaults, CommentedMap):
+            defaults = CommentedMap()
+            document["defaults"] = defaults
+        for name, value in overlay.items():
+            if name not in defaults:  # the file wins
+                defaults[name] = dict(value) if isinstance(value, Mapping) else value
+        out = io.StringIO()
+        yaml.dump(document, out)
+        return out.getvalue()

@@ -1,0 +1,94 @@
+"""What the admin UI needs from the rest of ticketbridge. The services serve it as they are
+(`Accounts`, `Previews`, `AlertQueries`, `OutboxAdmin`, `ApiKeys`); the Jira connection comes
+through `JiraPage`, an adapter `bootstrap` builds over the same store and connection test the
+API and `ticketbridge config jira` use. The values it answers are defined here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ticketbridge.services import AlertQueries, OutboxAdmin
+from ticketbridge.services.accounts import Accounts
+from ticketbridge.services.api_keys import ApiKeys
+from ticketbridge.services.previews import Previews
+from ticketbridge.services.stored_settings import StoredDefaults
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    """The connection in effect, never its secret: `secret_hint` is its last 4 characters."""
+
+    configured: bool
+    origin: str | None = None  # "ticketbridge.yaml" wins and is read-only here
+    flavor: str = "cloud"
+    url: str = ""
+    auth_type: str = "token"
+    user: str = ""
+    secret_hint: str | None = None
+    project_key: str = ""
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of Test Connection: green or red, and what to do when red."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What the pickers offer, as Jira lists it (`error`: why there is nothing to pick)."""
+
+    projects: list[tuple[str, str]] = field(default_factory=list)  # (key, name)
+    issue_types: list[str] = field(default_factory=list)  # of the chosen project
+    priorities: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+class JiraPage(Protocol):
+    def current(self) -> ConnectionState: ...
+
+    def save(self, values: Mapping[str, str]) -> ConnectionState:
+        """Store the form's connection; a blank secret keeps the stored one. InputError or
+        ConfigError names the fields."""
+        ...
+
+    async def test(self) -> CheckReport:
+        """At most a handful of read requests; each check green or red with its fix."""
+        ...
+
+    async def metadata(self, project: str) -> Metadata:
+        """Projects, the issue types of `project` and the priorities (three reads)."""
+        ...
+
+
+class UiContainer(Protocol):
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def previews(self) -> Previews: ...
+    @property
+    def alerts(self) -> AlertQueries: ...
+    @property
+    def outbox(self) -> OutboxAdmin: ...
+    @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
+    def ui_jira(self) -> JiraPage: ...
+    @property
+    def defaults(self) -> StoredDefaults: ...

@@ -1,0 +1,68 @@
+"""Defaults and mappings: the default project, issue type and the priority of each severity,
+picked from what Jira lists (projects, the project's issue types, priorities), never typed.
+A value set in ticketbridge.yaml is shown read-only with its origin; a save is checked whole
+by the config loader and applies from the next alert, without a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ticketbridge.errors import ConfigError, InputError
+from ticketbridge.services.stored_settings import Setting, severities
+from ticketbridge.ui.ports import UiContainer
+from ticketbridge.ui.web import Pages, field
+
+
+def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
+    """The form's values for the settings that are not read-only."""
+    values: dict[str, Any] = {}
+    for name in ("project", "issue_type"):
+        value = field(form, name, 255)
+        if value and not shown[name].read_only:
+            values[name] = value
+    if not shown["priority"].read_only:
+        priority = {s: field(form, f"priority.{s}", 255) for s in severities()}
+        values["priority"] = {s: name for s, name in priority.items() if name}
+    return values
+
+
+def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    defaults, jira = container.defaults, container.ui_jira
+
+    async def context(project: str = "", **extra: Any) -> dict[str, Any]:
+        shown = {s.name: s for s in await defaults.settings()}
+        chosen = project or str(shown["project"].value or "")
+        metadata = await jira.metadata(chosen)
+        return {
+            "title": "Defaults and mappings",
+            "settings": shown,
+            "chosen_project": chosen,
+            "metadata": metadata,
+            "severities": severities(),
+            **extra,
+        }
+
+    @router.get("/ui/defaults", response_class=HTMLResponse)
+    async def page(request: Request, project: str = "", saved: str = "") -> Response:
+        active = await pages.active(request)
+        notice = "Saved: the next alert is routed with these values." if saved else None
+        values = await context(project[:255], notice=notice)
+        return pages.render(request, "defaults.html", values, active=active)
+
+    @router.post("/ui/defaults", response_class=HTMLResponse)
+    async def save(request: Request) -> Response:
+        active, form = await pages.writing(request)
+        shown = {s.name: s for s in await defaults.settings()}
+        try:
+            await defaults.save(_chosen(form, shown), active.user.username)
+        except (InputError, ConfigError) as error:
+            values = await context(field(form, "project", 255), problems=error.problems)
+            return pages.render(request, "defaults.html", values, status=422, active=active)
+        return RedirectResponse("/ui/defaults?saved=1", status_code=303)
+
+    return router

@@ -1,0 +1,103 @@
+"""Hostile values at every UI route answer 2xx-4xx, never 5xx, and a page never shows a value
+as markup (the app `serve` builds, in process over ASGI, with a signed-in admin)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from ticketbridge import bootstrap
+from ticketbridge.domain.accounts import Role
+
+PASSWORD = "hostile test password"
+NASTY = ['"><script>alert(1)</script>', "\x00", "9" * 40, "../../etc/passwd", "é" * 5000, ""]
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = bootstrap.load_settings(
+        {
+            "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
+            "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
+        }
+    )
+    await bootstrap.upgrade_database(settings.database_url)
+    async with bootstrap.open_container(settings) as container:
+        await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
+        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url="http://tb.local") as http:
+            page = (await http.get("/ui/login")).text
+            token = page.split('name="login_token" value="')[1].split('"')[0]
+            form = {"username": "admin", "password": PASSWORD, "login_token": token}
+            assert (await http.post("/ui/login", data=form)).status_code == 303
+            yield http
+
+
+async def _csrf(client: httpx.AsyncClient) -> str:
+    return (await client.get("/ui/keys")).text.split('name="csrf" value="')[1].split('"')[0]
+
+
+@pytest.mark.parametrize("value", NASTY)
+async def test_hostile_values_never_answer_5xx_nor_markup(
+    client: httpx.AsyncClient, value: str
+) -> None:
+    csrf = await _csrf(client)
+    short = value[:300]  # a URL has room for less
+    gets = [
+        ("/ui/alerts", {"source": short, "state": short, "decision": short, "cursor": short}),
+        ("/ui/tickets", {"cursor": short}),
+        ("/ui/dead-letters", {"cursor": short, "notice": short}),
+        ("/ui/defaults", {"project": short}),
+        ("/ui/templates", {"template": short}),
+        ("/ui/login", {"next": short}),
+        (f"/ui/{quote(short or 'x', safe='')}", {}),
+    ]
+    for path, params in gets:
+        answer = await client.get(path, params=params)
+        assert answer.status_code < 500, (path, answer.status_code)
+        assert "<script>alert(1)" not in answer.text
+    posts = [
+        ("/ui/jira", {"url": value, "secret": value, "flavor": value, "auth_type": value}),
+        ("/ui/defaults", {"project": value, "issue_type": value, "priority.high": value}),
+        ("/ui/keys", {"name": value, "scopes": value, "sources": value}),
+        ("/ui/users", {"username": value, "password": value, "role": value}),
+        ("/ui/routes/check", {"when": value}),
+        ("/ui/routes/test", {"alert": value, "stored": value}),
+        ("/ui/templates/preview", {"summary_template": value, "description_template": value}),
+        ("/ui/dead-letters/retry", {"job": value}),
+        ("/ui/dead-letters/99999999999999999999/drop", {}),
+        ("/ui/keys/99999999999999999999/revoke", {}),
+    ]
+    for path, form in posts:
+        answer = await client.post(path, data={"csrf": csrf, **form})
+        assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+        assert "<script>alert(1)" not in answer.text
+
+
+async def test_behind_tls_the_session_cookie_is_host_prefixed_and_secure(tmp_path: Path) -> None:
+    settings = bootstrap.load_settings(
+        {
+            "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
+            "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
+        }
+    )
+    await bootstrap.upgrade_database(settings.database_url)
+    async with bootstrap.open_container(settings) as container:
+        await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
+        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url="https://tb.local") as http:
+            page = (await http.get("/ui/login")).text
+            token = page.split('name="login_token" value="')[1].split('"')[0]
+            form = {"username": "admin", "password": PASSWORD, "login_token": token}
+            signed = await http.post("/ui/login", data=form)
+            cookie = next(c for c in signed.headers.get_list("set-cookie") if "tb_session=" in c)
+            assert cookie.startswith("__Host-tb_session=")
+            attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+            assert {"secure", "httponly", "samesite", "path"} <= attributes
+            assert "domain" not in attributes
+            assert "samesite=lax" in cookie.lower()
+            assert (await http.get("/ui")).status_code == 200  # the cookie signs in

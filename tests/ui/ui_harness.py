@@ -1,0 +1,146 @@
+"""The admin UI's test stack: the Jira emulator (Data Center) and `ticketbridge serve` (one
+in-process worker) as real processes over HTTP, an admin and a read-only user made with
+`ticketbridge user create`, and one Chromium for the whole module (Debian's, headless)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import ticketbridge
+from support.processes import clean_env, free_port, running
+from support.requirements import find_binary, require
+
+ADMIN, ADMIN_PASSWORD = "alice", "correct horse battery"
+READER, READER_PASSWORD = "rita", "reader password 1"
+EMULATOR_PAT = "emulator-pat"
+EMULATOR_AUTH = {"Authorization": f"Bearer {EMULATOR_PAT}"}
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_SRC = str(Path(ticketbridge.__file__).resolve().parents[1])  # this checkout's code
+_CLI = [sys.executable, "-c", "import sys; from ticketbridge.cli import main; main()"]
+
+CONFIG = """\
+defaults:                # no project: the test picks it in the UI
+  issue_type: Task       # set here: shown read-only in the UI
+  min_severity: info
+templates:
+  pii:
+    summary: "PII: {{ alert.title }}"
+    description: |
+      ## What happened
+      {{ alert.description }}
+
+      | Field | Value |
+      |---|---|
+      | Policy | {{ alert.attributes.policy_name }} |
+routes:
+  - name: pii-blocks
+    when: 'attributes.action == "block"'
+    template: pii
+    priority: High
+  - name: everything
+    when: "true"
+  - name: never-reached
+    when: 'severity == "critical"'
+"""
+
+
+@dataclass(frozen=True)
+class Stack:
+    base: str
+    emulator: str
+    workdir: Path
+    env: dict[str, str]
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        done = subprocess.run(
+            [*_CLI, *args],
+            input=stdin,
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def api_key(self) -> str:
+        out = self.cli("apikey", "create", "--name", "ui-test", "--scope", "admin", "--json")
+        return str(json.loads(out)["token"])
+
+    def emulator_issues(self) -> list[dict[str, Any]]:
+        answer = httpx.get(f"{self.emulator}/_emulator/issues", timeout=10)
+        answer.raise_for_status()
+        issues = answer.json()
+        return list(issues["issues"] if isinstance(issues, dict) else issues)
+
+
+def chromium_path() -> str:
+    found = find_binary("chromium", "/usr/bin/chromium*")
+    require(found is not None, "Chromium (/usr/bin/chromium)")
+    assert found is not None
+    return found
+
+
+@contextmanager
+def ui_stack(workdir: Path) -> Iterator[Stack]:
+    emulator_port, port = free_port(), free_port()
+    emulator = f"http://127.0.0.1:{emulator_port}"
+    (workdir / "ticketbridge.yaml").write_text(CONFIG)
+    env = clean_env(
+        {
+            "PYTHONPATH": _SRC,
+            "TICKETBRIDGE_CONFIG": str(workdir / "ticketbridge.yaml"),
+            "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'tb.db'}",
+            "TICKETBRIDGE_DATA_DIR": str(workdir / "var"),
+            "TICKETBRIDGE_OUTBOUND_ALLOW": "127.0.0.1/32",  # the emulator, typed into the form
+            "TICKETBRIDGE_LOG_LEVEL": "WARNING",
+            "TICKETBRIDGE_WORKERS": "1",
+        }
+    )
+    emulator_cmd = [sys.executable, "-m", "jira_emulator", "--flavor", "datacenter"]
+    with ExitStack() as stack:
+        stack.enter_context(
+            running(
+                [*emulator_cmd, "--port", str(emulator_port)],
+                ready_url=f"{emulator}/_emulator/health",
+                env=env,
+                cwd=workdir,
+                log=workdir / "emulator.log",
+            )
+        )
+        base = f"http://127.0.0.1:{port}"
+        served = Stack(base, emulator, workdir, env)
+        served.cli("db", "upgrade")
+        served.cli(
+            "user", "create", ADMIN, "--role", "admin", "--password-stdin", stdin=ADMIN_PASSWORD
+        )
+        served.cli("user", "create", READER, "--password-stdin", stdin=READER_PASSWORD)
+        stack.enter_context(
+            running(
+                [*_CLI, "serve", "--port", str(port)],
+                ready_url=f"{base}/readyz",
+                env=env,
+                cwd=workdir,
+                log=workdir / "serve.log",
+            )
+        )
+        yield served
