@@ -22,6 +22,7 @@ from ticketbridge.providers.jira.observations import (
     observation_from_delivery,
     observation_from_issue,
 )
+from ticketbridge.services.audit_reviews import ApprovalRules
 from ticketbridge.services.jira_deliveries import CompleteThin, DeliveryApplier, DeliveryLog
 from ticketbridge.services.jira_webhook import JiraWebhookIntake, WebhookCredentials
 from ticketbridge.services.observing import ObservationApplier
@@ -47,8 +48,9 @@ def build_sync(
     metrics: Metrics,
     provider: Provider | None,
     worker: WorkerSettings | None,
+    approvals: ApprovalRules | None = None,
 ) -> Sync:
-    observations = ObservationApplier(uow, policy, _OurAccount(provider))
+    observations = ObservationApplier(uow, policy, _OurAccount(provider), approvals)
     applier = DeliveryApplier(
         uow,
         observations,

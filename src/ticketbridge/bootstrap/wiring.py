@@ -66,6 +66,7 @@ from ticketbridge.services.accepting import AcceptingIngest
 from ticketbridge.services.accounts import Accounts
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
+from ticketbridge.services.audit_reviews import ApprovalRules
 from ticketbridge.services.audit_service import AuditTrail
 from ticketbridge.services.callback_requests import CallbackTargets
 from ticketbridge.services.callbacks import CallbackSender
@@ -337,8 +338,16 @@ async def open_container(
         else None
     )
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
+    approvals = config.sync.approvals
     sync = build_sync(
-        uow, clock, live, pipeline.policy, metrics, provider, worker if workers else None
+        uow,
+        clock,
+        live,
+        pipeline.policy,
+        metrics,
+        provider,
+        worker if workers else None,
+        ApprovalRules(tuple(approvals.statuses), approvals.comment),
     )
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)

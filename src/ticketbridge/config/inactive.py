@@ -16,7 +16,6 @@ from ticketbridge.errors import Problem
 _ENV = "TICKETBRIDGE_"
 
 INACTIVE: dict[Location, str] = {
-    ("sync", "approvals"): "approvals in Jira are not read yet",
     ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
     ("PUBLIC_URL",): "nothing is registered at the public URL yet",
 }

@@ -31,6 +31,7 @@ class StatusChange:
     to_status_id: str
     to_category: StatusCategory | None
     author_account_id: str | None
+    to_status_name: str | None = None  # for display and approvals by name (never to decide)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,15 @@ class ObservedComment:
     author_account_id: str | None
     text: str  # plain text (ADF or wiki flattened), bounded by the parser
     deleted: bool = False
+
+
+@dataclass(frozen=True)
+class ObservedPerson:
+    """Who an account is, as the delivery told it (the audit trail's reviewers)."""
+
+    account_id: str
+    display_name: str | None = None
+    email: str | None = None  # only where Jira gives it (Cloud hides it by default)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class IssueObservation:
     author_account_id: str | None = None
     transitions: tuple[StatusChange, ...] = ()
     comments: tuple[ObservedComment, ...] = ()
+    people: tuple[ObservedPerson, ...] = ()  # the accounts named above, as Jira described them
     thin: bool = False  # a Data Center delivery without the fields: complete it with one GET
 
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ticketbridge.domain.audit import EventType, NewEvent, Subject, timestamp_text
@@ -147,18 +147,43 @@ async def record_reviews(
     *,
     people: Mapping[str, Reviewer] | None = None,
     status_names: Mapping[str, str] | None = None,
+    earlier: Sequence[NewEvent] = (),
 ) -> list[NewEvent]:
     """Record, in `uow`, the reviews `observation` shows that the trail does not hold yet,
-    each naming the trail's other events about the issue; the events recorded."""
+    each naming the trail's other events about the issue; the events recorded. `earlier`:
+    reviews recorded in this unit of work already (not in the trail until it commits)."""
     known = await uow.audit.query(
         limit=1000, ticket_key=observation.issue_key, types=[EventType.HUMAN_REVIEW.value]
     )
-    seen = {e.document()["payload"].get("reviewKey") for e in known}
+    said = [e.document()["payload"] for e in known] + [dict(e.payload) for e in earlier]
+    seen = {p.get("reviewKey") for p in said}
     related = await uow.audit.query(limit=_RELATED, ticket_key=observation.issue_key)
     ids = [e.id for e in related if e.type is not EventType.HUMAN_REVIEW]
     events = review_events(
         observation, rules, people=people, status_names=status_names, related=ids
     )
     fresh = [e for e in events if e.payload["reviewKey"] not in seen]
+    said += [dict(e.payload) for e in fresh]
+    fresh = [_with_said_comment(e, said) for e in fresh]
     uow.audit.record(fresh)
     return fresh
+
+
+def _with_said_comment(event: NewEvent, reviews: Sequence[Mapping[str, Any]]) -> NewEvent:
+    """A transition whose delivery carried no comment names what the same reviewer said in an
+    approving comment before it (Jira delivers the comment and the transition apart)."""
+    payload = event.payload
+    if payload["via"] != "status" or payload["comment"] is not None:
+        return event
+    account = payload["reviewer"]["accountId"]
+    earlier = [
+        r
+        for r in reviews
+        if r.get("via") == "comment"
+        and r.get("reviewer", {}).get("accountId") == account
+        and str(r.get("reviewedAt")) <= payload["reviewedAt"]
+    ]
+    if not earlier:
+        return event
+    latest = max(earlier, key=lambda r: str(r.get("reviewedAt")))
+    return replace(event, payload={**payload, "comment": latest.get("comment")})

@@ -13,6 +13,7 @@ from typing import Any
 from ticketbridge.domain import Alert, DecisionKind, JobKind, Ticket
 from ticketbridge.domain.audit import EventType, NewEvent, Subject, alert_ref, timestamp_text
 from ticketbridge.domain.decision import Decision
+from ticketbridge.domain.observed import IssueObservation
 
 SELF = "TICKETBRIDGE"  # the `source` of what ticketbridge itself decided or did
 _JOB_EVENTS = {
@@ -92,11 +93,7 @@ def job_events(
     else:
         kind_of_event = _JOB_EVENTS.get(kind, EventType.TICKET_UPDATED)
     payload: dict[str, Any] = {"job": kind.value, "ticket": _ticket_summary(ticket)}
-    source, alert_id = job_payload.get("source"), job_payload.get("alert_id")
-    alert = None
-    if isinstance(source, str) and isinstance(alert_id, str):
-        payload["alert"] = {"source": source, "id": alert_id}
-        alert = alert_ref(source, alert_id)
+    alert = _job_alert(job_payload, payload)
     if kind is JobKind.LINK_ISSUES or kind is JobKind.LINK_PREVIOUS:
         payload["links"] = [link.as_data() for link in ticket.links]
         if ticket.previous_issue_key:
@@ -104,6 +101,83 @@ def job_events(
     links = [issue_link(ticket.issue_key, ticket.issue_url)]
     subject = Subject(alert=alert, ticket_key=ticket.issue_key)
     return [NewEvent(kind_of_event, SELF, now, payload, links, subject=subject)]
+
+
+def status_synced_event(before: Ticket, after: Ticket, observation: IssueObservation) -> NewEvent:
+    """What Jira's issue did to the alerts' state (two-way sync applied it): from, to, and
+    the issue's status, resolution and deletion as observed."""
+    key = observation.issue_key or after.issue_key
+    payload: dict[str, Any] = {
+        "ticket": _ticket_summary(after),
+        "from": before.alert_state().value,
+        "to": after.alert_state().value,
+        "via": observation.via.value,
+        "observedAt": timestamp_text(observation.updated),
+        "by": observation.author_account_id,
+    }
+    if observation.deleted:
+        payload["deleted"] = True
+    else:
+        payload["status"] = {
+            "id": observation.status_id,
+            "name": observation.status_name,
+            "category": observation.status_category,
+        }
+        payload["resolution"] = observation.resolution
+    if observation.changelog_id is not None:
+        payload["changelogId"] = observation.changelog_id
+    links = [issue_link(key, after.issue_url)] if key else []
+    subject = Subject(ticket_key=key or None)
+    return NewEvent(
+        EventType.STATUS_SYNCED, "JIRA", observation.updated, payload, links, subject=subject
+    )
+
+
+def callback_sent_event(
+    kind: JobKind,
+    job_payload: Mapping[str, Any],
+    ticket: Ticket,
+    target: str,
+    status_code: int,
+    now: datetime,
+) -> NewEvent:
+    """A callback (or escalation's Slack message) the target accepted (its 2xx)."""
+    payload: dict[str, Any] = {
+        "job": kind.value,
+        "target": target,  # its name and where, never a secret path or query
+        "status_code": status_code,
+        "ticket": _ticket_summary(ticket),
+    }
+    if "state" in job_payload:
+        payload["state"] = job_payload["state"]
+    alert = _job_alert(job_payload, payload)
+    links = [issue_link(ticket.issue_key, ticket.issue_url)] if ticket.issue_key else []
+    subject = Subject(alert=alert, ticket_key=ticket.issue_key)
+    return NewEvent(EventType.CALLBACK_SENT, SELF, now, payload, links, subject=subject)
+
+
+def escalated_event(
+    ticket: Ticket, job_payload: Mapping[str, Any], what: Mapping[str, Any], now: datetime
+) -> NewEvent:
+    """A stale issue escalated (`sync.escalate`): the how many-th time, and what is changed."""
+    payload: dict[str, Any] = {
+        "ticket": _ticket_summary(ticket),
+        "escalation": ticket.escalations,
+        **what,
+    }
+    alert = _job_alert(job_payload, payload)
+    links = [issue_link(ticket.issue_key, ticket.issue_url)] if ticket.issue_key else []
+    subject = Subject(alert=alert, ticket_key=ticket.issue_key)
+    return NewEvent(EventType.ESCALATED, SELF, now, payload, links, subject=subject)
+
+
+def _job_alert(job_payload: Mapping[str, Any], payload: dict[str, Any]) -> str | None:
+    """The alert a job is about (named in the event's `payload` too), if it names one."""
+    source, alert_id = job_payload.get("source"), job_payload.get("alert_id")
+    if isinstance(source, str) and isinstance(alert_id, str):
+        payload["alert"] = {"source": source, "id": alert_id}
+        return alert_ref(source, alert_id)
+    return None
 
 
 def _key(ticket: Ticket | None) -> str | None:

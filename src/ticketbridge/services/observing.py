@@ -6,6 +6,10 @@ the ticket of the issue is looked up (by issue id, else key; none: `unknown_issu
 read again, and handed to `domain.life.observed`, which compares watermarks (older: `stale`,
 recorded and skipped) and records the watermark on every accepted one, even when nothing
 else changes. What our own account caused (`echo`) moves no alert state.
+
+The audit trail is written in the same unit of work (SPEC §8): `STATUS_SYNCED` when an
+applied observation moves the alerts' state (a deletion among them), `HUMAN_REVIEW` for each
+approval it shows (`sync.approvals`; `services.audit_reviews`), never for our own account's.
 """
 
 from __future__ import annotations
@@ -13,10 +17,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from ticketbridge.domain.audit import NewEvent
 from ticketbridge.domain.decision import TicketPolicy
 from ticketbridge.domain.life import observed
 from ticketbridge.domain.observed import IssueObservation, ObservedVia
 from ticketbridge.domain.ticket import Ticket
+from ticketbridge.services.audit_reviews import (
+    ApprovalRules,
+    Reviewer,
+    record_reviews,
+    review_events,
+)
+from ticketbridge.services.audit_trail import status_synced_event
 from ticketbridge.services.ports import ObservedOutcome, UnitOfWork, UnitOfWorkFactory
 
 OurAccount = Callable[[], Awaitable[str | None]]
@@ -43,10 +55,12 @@ class ObservationApplier:
         uow_factory: UnitOfWorkFactory,
         policy: TicketPolicy,
         our_account: OurAccount = _nobody,
+        approvals: ApprovalRules | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._policy = policy
         self._our_account = our_account
+        self._approvals = approvals  # None: approvals are not reviews here
 
     async def observe(self, observations: Sequence[IssueObservation]) -> list[ObservedOutcome]:
         """Apply in one transaction of its own (reconcile's way in)."""
@@ -65,6 +79,7 @@ class ObservationApplier:
         """Apply in order inside the caller's transaction: each ticket read (and locked) once,
         taken through its observations in memory, written once."""
         tickets = _Tickets(uow)
+        reviews: list[NewEvent] = []  # recorded in this batch (the trail has them at commit)
         outcomes: list[tuple[ObservedOutcome, int | None]] = []
         for observation in observations:
             ticket = await tickets.of(observation)
@@ -75,10 +90,35 @@ class ObservationApplier:
             after, outcome = observed(ticket, observation, self._policy, ours=echo)
             tickets.changed(after)
             outcomes.append((outcome, after.id))
+            if outcome == "applied" and after.alert_state() != ticket.alert_state():
+                uow.audit.record([status_synced_event(ticket, after, observation)])
+            if not echo:
+                reviews += await self._reviews(uow, observation, reviews)
         await tickets.save()
         return [
             Applied(outcome, tickets.by_id.get(tid) if tid else None) for outcome, tid in outcomes
         ]
+
+    async def _reviews(
+        self, uow: UnitOfWork, observation: IssueObservation, earlier: Sequence[NewEvent]
+    ) -> list[NewEvent]:
+        """The approvals it shows, recorded once each (the trail is read only when it shows
+        one: most observations approve nothing)."""
+        rules = self._approvals
+        if rules is None:
+            return []
+        names = {
+            c.to_status_id: c.to_status_name for c in observation.transitions if c.to_status_name
+        }
+        if not review_events(observation, rules, status_names=names):
+            return []
+        people = {
+            p.account_id: Reviewer(p.account_id, p.display_name, p.email)
+            for p in observation.people
+        }
+        return await record_reviews(
+            uow, observation, rules, people=people, status_names=names, earlier=earlier
+        )
 
 
 class _Tickets:

@@ -22,7 +22,7 @@ sync:
   reconcile_every: 5m
 audit: {change_risk_field: customfield_10042}
 """
-NAMED = {"sync.approvals": 3, "sync.reconcile_every": 4, "audit.change_risk_field": 5}
+NAMED = {"sync.reconcile_every": 4}  # approvals and the change-risk field are active
 
 
 @pytest.fixture

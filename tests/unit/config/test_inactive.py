@@ -11,7 +11,6 @@ from ticketbridge.errors import Problem
 
 # Each inactive key of ticketbridge.yaml, as a user would write it (on line 2).
 WRITTEN = {
-    ("sync", "approvals"): "sync:\n  approvals: {statuses: [Approved]}\n",
     ("sync", "reconcile_every"): "sync:\n  reconcile_every: 5m\n",
 }
 

@@ -10,7 +10,8 @@ Server/Data Center (`name`, the timestamp sometimes a string); thin Data Center 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from ticketbridge.domain.observed import (
     IssueObservation,
     ObservedComment,
+    ObservedPerson,
     ObservedVia,
     StatusChange,
 )
@@ -82,6 +84,7 @@ def observation_from_issue(
         author_account_id=author,
         transitions=_transitions(histories, updated, status, category, author),
         comments=_issue_comments(fields),
+        people=_people(_history_and_comment_authors(histories, fields)),
     )
 
 
@@ -95,7 +98,7 @@ def observation_from_delivery(body: Mapping[str, Any]) -> IssueObservation | Non
         return None
     author = user_id(_mapping(body.get("user")))
     if event in COMMENT_EVENTS:
-        return _comment_observation(body, event, author)
+        return _with_user(_comment_observation(body, event, author), body)
     issue = body.get("issue")
     if not isinstance(issue, Mapping):
         raise InputError(f"{event} without its issue", [Problem("issue", "missing")])
@@ -108,15 +111,17 @@ def observation_from_delivery(body: Mapping[str, Any]) -> IssueObservation | Non
             via=ObservedVia.WEBHOOK,
             deleted=True,
             author_account_id=author,
+            people=_people([_mapping(body.get("user"))]),
         )
     if not _has_state(issue):
-        return _thin(issue, body, author)
-    return observation_from_issue(
+        return _with_user(_thin(issue, body, author), body)
+    observation = observation_from_issue(
         issue,
         via=ObservedVia.WEBHOOK,
         changelog=_delivery_history(body, issue),
         author_account_id=author,
     )
+    return _with_user(observation, body)
 
 
 def user_id(user: Mapping[str, Any]) -> str | None:
@@ -152,6 +157,53 @@ def moment(raw: Any, where: str) -> datetime:
 
 
 # --- parts ---------------------------------------------------------------------------------
+
+
+def _person(user: Mapping[str, Any]) -> ObservedPerson | None:
+    account = user_id(user)
+    if account is None:
+        return None
+    return ObservedPerson(account, _text(user.get("displayName")), _text(user.get("emailAddress")))
+
+
+def _people(users: Iterable[Mapping[str, Any]]) -> tuple[ObservedPerson, ...]:
+    """Each account once, as the fullest description of it says (a name, an email)."""
+    found: dict[str, ObservedPerson] = {}
+    for user in users:
+        person = _person(user)
+        if person is None:
+            continue
+        known = found.get(person.account_id)
+        found[person.account_id] = ObservedPerson(
+            person.account_id,
+            person.display_name or (known.display_name if known else None),
+            person.email or (known.email if known else None),
+        )
+    return tuple(found.values())
+
+
+def _with_user(observation: IssueObservation, body: Mapping[str, Any]) -> IssueObservation:
+    """The delivery's `user` (who caused it) among the observation's people."""
+    users = [_user_of(p) for p in observation.people] + [_mapping(body.get("user"))]
+    return replace(observation, people=_people(users))
+
+
+def _user_of(person: ObservedPerson) -> Mapping[str, Any]:
+    return {
+        "accountId": person.account_id,
+        "displayName": person.display_name,
+        "emailAddress": person.email,
+    }
+
+
+def _history_and_comment_authors(
+    histories: Sequence[Mapping[str, Any]], fields: Mapping[str, Any]
+) -> list[Mapping[str, Any]]:
+    comments = _mapping(fields.get("comment")).get("comments") or ()
+    listed = [_mapping(c) for c in comments] if isinstance(comments, list) else []
+    return [_mapping(h.get("author")) for h in histories] + [
+        _mapping(c.get("updateAuthor") or c.get("author")) for c in listed
+    ]
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -273,6 +325,7 @@ def _transitions(
                     to_status_id=to_id,
                     to_category=category if to_id == current_id else None,
                     author_account_id=author,
+                    to_status_name=_text(item.get("toString")),
                 )
             )
     return tuple(sorted(found, key=lambda c: (c.at, c.changelog_id or 0)))
@@ -327,4 +380,5 @@ def _comment_observation(
         via=ObservedVia.WEBHOOK,
         author_account_id=comment.author_account_id or author,
         comments=(comment,),
+        people=_people([_mapping(data.get("updateAuthor") or data.get("author"))]),
     )
