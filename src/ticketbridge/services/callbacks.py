@@ -43,6 +43,7 @@ from ticketbridge.providers.outbound import (
     Resolver,
     system_resolver,
 )
+from ticketbridge.services.audit_trail import callback_sent_event
 from ticketbridge.services.callback_requests import (
     CallbackRequest,
     CallbackTargets,
@@ -179,7 +180,7 @@ class CallbackSender:
         if failure is not None:
             await self._fail(job, failure)
             return
-        await self._complete(job)
+        await self._complete(item, target, response.status_code)
 
     def _target(self, item: _Loaded, alert: Alert) -> _Target:
         """What the job sends, and where the guard's settings come from; a ConfigError when
@@ -216,9 +217,19 @@ class CallbackSender:
             self._clients[target.name] = client
         return client
 
-    async def _complete(self, job: Job) -> None:
+    async def _complete(self, item: _Loaded, target: _Target, status_code: int) -> None:
+        """Done, and CALLBACK_SENT in the trail, in one transaction (a lease lost: neither)."""
+        job, now = item.job, self._clock()
         async with self._uow() as uow:
-            if await uow.outbox.complete(job.id, self.owner, self._clock()):
+            if await uow.outbox.complete(job.id, self.owner, now):
+                where = f"{target.name} {target.where}"
+                uow.audit.record(
+                    [
+                        callback_sent_event(
+                            job.kind, job.payload, item.ticket, where, status_code, now
+                        )
+                    ]
+                )
                 await uow.commit()
         log.debug("outward job sent", job=job.id, kind=job.kind.value)
 

@@ -28,6 +28,7 @@ from ticketbridge.domain import Alert, Ticket
 from ticketbridge.domain.life import escalate
 from ticketbridge.providers.base import IssueUpdate, Provider
 from ticketbridge.render.document import Document, Paragraph, Text
+from ticketbridge.services.audit_trail import escalated_event
 from ticketbridge.services.deciding import new_jobs
 from ticketbridge.services.periodic import Periodic
 from ticketbridge.services.ports import UnitOfWorkFactory
@@ -77,6 +78,7 @@ async def _escalate_batch(
             escalated.append(step.ticket)
             payload = {"source": latest.alert.source, "alert_id": latest.alert.id}
             await uow.outbox.enqueue(new_jobs(step.jobs, step.ticket, payload), now)
+            uow.audit.record([escalated_event(step.ticket, payload, _changes(settings), now)])
         await uow.tickets.save_many(escalated)
         await uow.commit()
     if escalated:
@@ -84,6 +86,16 @@ async def _escalate_batch(
     # A ticket left as it was (no alert to name) would come back in the next batch: a short
     # batch ends the run; the rest wait for the next one.
     return len(escalated)
+
+
+def _changes(settings: EscalationSettings) -> dict[str, Any]:
+    return {
+        "staleAfter": format_duration(settings.stale_after),
+        "priority": settings.priority,
+        "labels": list(settings.labels),
+        "comment": settings.comment,
+        "slack": settings.slack,
+    }
 
 
 def escalation_comment(ticket: Ticket, settings: EscalationSettings) -> Document:

@@ -52,6 +52,11 @@ async def test_source_down_two_minutes_then_each_callback_once_in_order(
     assert len(told) == 2 * alerts
     jobs = await cb.callback_jobs()
     assert {j.state for j in jobs} == {JobState.DONE}
+    async with cb.pipeline.db.unit_of_work() as uow:  # once each in the trail, as sent
+        sent = await uow.audit.query(limit=100, types=["CALLBACK_SENT"])
+    recorded = [(e.subject.alert, e.document()["payload"]["state"]) for e in sent]
+    expected = [(f"generic/{path.rsplit('/', 1)[1]}", state) for path, state in told]
+    assert sorted(recorded) == sorted(expected)
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,17 @@ async def test_escalates_once_per_stale_period_never_on_its_own_writes(
     assert {j.state for j in jobs} == {JobState.DONE}
     shown = alert_body(await cb.pipeline.alert("a-1"))  # GET /v1/alerts/{id}, `explain`
     assert (shown.escalations, shown.escalated_at) == (2, cb.pipeline.clock.now)
+    async with cb.pipeline.db.unit_of_work() as uow:  # the trail: each escalation, each message
+        escalated = await uow.audit.query(limit=10, types=["ESCALATED"])
+        sent = await uow.audit.query(limit=10, types=["CALLBACK_SENT"])
+    payloads = [e.document()["payload"] for e in escalated]
+    assert [(p["escalation"], p["priority"], p["staleAfter"]) for p in payloads] == [
+        (1, "Highest", "1d"),
+        (2, "Highest", "1d"),
+    ]
+    assert {e.subject.ticket_key for e in escalated + sent} == {issue.key}
+    assert [e.document()["payload"]["job"] for e in sent] == ["notify", "notify"]
+    assert all("secretpart" not in e.body.decode() for e in sent)  # Slack's path is a secret
 
 
 def issue_url(jira: FakeProvider, key: str) -> str:
