@@ -109,6 +109,14 @@ def _new_key() -> tuple[str, str, bytes]:
     return secrets.token_hex(8), public, private.private_bytes_raw()
 
 
+async def seal_pending(uow_factory: UnitOfWorkFactory) -> None:
+    """Seal the events recorded `later` (the decider's), in order, now: the audit loop does it
+    each tick and every reader of the trail first, so what committed is what it reads."""
+    async with uow_factory() as uow:
+        uow.audit.seal_on_commit()
+        await uow.commit()
+
+
 class Checkpointer:
     """Signs the log's head when due and sends what is signed to the sink."""
 
@@ -135,6 +143,7 @@ class Checkpointer:
         new checkpoint, or None. Then the unsent checkpoints go to the sink."""
         if self._key is None:
             self._key = await self._keys.signing()
+        await seal_pending(self._uow)
         made = await self._sign_if_due(self._key, force=force)
         await self.send_pending()
         return made

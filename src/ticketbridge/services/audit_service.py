@@ -12,7 +12,7 @@ from typing import Any
 from ticketbridge.clock import Clock
 from ticketbridge.domain.audit import EventType, NewEvent, SealedEvent, Subject
 from ticketbridge.errors import InputError, Problem
-from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer
+from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer, seal_pending
 from ticketbridge.services.audit_export import AuditExport
 from ticketbridge.services.audit_trail import SELF, event_link
 from ticketbridge.services.audit_verify import AuditVerifier
@@ -53,6 +53,7 @@ class AuditTrail:
         for name in wanted.types:
             if name not in EventType.__members__:
                 raise InputError("unknown event type", [Problem("type", f"{name!r}")])
+        await seal_pending(self._uow)
         async with self._uow() as uow:
             return await uow.audit.query(
                 limit=limit,

@@ -26,7 +26,7 @@ from ticketbridge.domain.audit_merkle import (
 )
 from ticketbridge.domain.audit_notes import open_checkpoint, parse_verifier_key
 from ticketbridge.errors import InputError, Problem
-from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer
+from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer, seal_pending
 from ticketbridge.services.ports import UnitOfWorkFactory
 
 CHUNK = 10_000  # rows per read transaction: on SQLite each holds the write lock, kept short
@@ -50,6 +50,7 @@ class AuditVerifier:
         self._checkpointer = checkpointer
 
     async def state(self) -> LogState:
+        await seal_pending(self._uow)  # what committed, sealed
         async with self._uow() as uow:
             return LogState(await uow.audit.head(), await uow.audit.checkpoints())
 
@@ -88,6 +89,7 @@ class AuditVerifier:
     async def prove(self, event_id: str) -> str | None:
         """The event, its inclusion proof and a signed checkpoint that covers it, as a C2SP
         tlog-proof (the event's stored JSON, base64, in the `extra` line); None: no such event."""
+        await seal_pending(self._uow)
         async with self._uow() as uow:
             event = await uow.audit.event(event_id)
         if event is None:

@@ -111,7 +111,7 @@ class Decider:
             await uow.alerts.record(failed)
             for dead in failed:  # the trail holds these too: routing failed, kept as dead
                 why = Decision(DecisionKind.IGNORE, dead.reasons)
-                uow.audit.record(decision_events(dead.alert, why, None, None, now))
+                uow.audit.record(decision_events(dead.alert, why, None, None, now), later=True)
             await uow.commit()
         decided_round = DecideRound(tuple(decided), len(plan.jobs))
         if self._on_round is not None:
@@ -193,7 +193,7 @@ class Decider:
                 )
             )
         await uow.alerts.record(decided)
-        uow.audit.record(events)  # committed with the decisions, or not at all
+        uow.audit.record(events, later=True)  # committed with the decisions, sealed after
         wanted = [j for j in plan.jobs if concerns(j[0], j[2].source)]
         await uow.outbox.enqueue([self._job(j, by_key, plan) for j in wanted], now)
         return decided

@@ -364,7 +364,15 @@ class AuditLog(Protocol):
     """The audit trail (SPEC §8), append-only. `record` is the one call a service makes: the
     events are sequenced and written when its unit of work commits, with its change."""
 
-    def record(self, events: Sequence[NewEvent]) -> None: ...
+    def record(self, events: Sequence[NewEvent], *, later: bool = False) -> None:
+        """`later`: written unsealed with the change, sealed after it (the decider's)."""
+        ...
+
+    def seal_on_commit(self) -> None:
+        """Seal every pending event when the unit of work commits."""
+        ...
+
+    async def pending_count(self) -> int: ...
 
     async def head(self) -> Head: ...
 

@@ -7,6 +7,16 @@ write lock (BEGIN IMMEDIATE) does the same. The head row (`audit_head`: size, la
 Merkle frontier) is read and rewritten in that batch, so positions are gap-free and the tree is
 kept without a rebuild. The events commit with the change they record, or not at all.
 
+Events recorded `later` (the decider's: two per decided alert) are written unsealed, one
+`audit_pending` row per unit of work, in the transaction of the change they record, without the
+lock: the decider never waits for the sequencer nor pays for hashing. The sequencer seals them
+(`seal` — run by every sealed flush before its own events, by the audit loop each tick and by
+every reader of the trail first): under the lock, the pending rows in id order, then the
+flush's own events, each given its position and hash, the pending rows deleted in the same
+transaction. So a committed event is sealed exactly once and never lost (a crash leaves its
+pending row), and what caused another change (a decision, then the ticket's creation) is
+sealed before it: the later change's row or flush commits after the cause's row is visible.
+
 `body` is the event's canonical JSON without `hash` (the bytes hashed); the other columns are
 an index for the trail's filters, not part of what is proven.
 """
@@ -26,6 +36,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     text,
@@ -43,7 +54,9 @@ from ticketbridge.domain.audit import (
     SealedEvent,
     StoredCheckpoint,
     Subject,
+    pending_json,
     seal,
+    unpacked,
 )
 from ticketbridge.domain.audit_merkle import Frontier
 from ticketbridge.domain.pushes import RecordedPush
@@ -85,6 +98,14 @@ audit_head = Table(
     Column("size", BigInteger, nullable=False),
     Column("last_hash", String(64), nullable=False),
     Column("frontier", JSON, nullable=False),  # hex subtree roots, largest first
+)
+
+audit_pending = Table(  # recorded with their change, not sealed yet (`later`)
+    "audit_pending",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("events", Text, nullable=False),  # JSON: [[id, type, source, ts, payload, links,
+    # alert, ticket key], …] in recording order
 )
 
 audit_checkpoints = Table(
@@ -139,31 +160,62 @@ class SqlAuditLog:
         self._conn = conn
         self._postgres = postgres
         self._pending: list[NewEvent] = []
+        self._later: list[NewEvent] = []
+        self._seal_requested = False
 
-    def record(self, events: Sequence[NewEvent]) -> None:
-        """Append `events` to the log when this unit of work commits (not before)."""
-        self._pending.extend(events)
+    def record(self, events: Sequence[NewEvent], *, later: bool = False) -> None:
+        """Append `events` to the log when this unit of work commits (not before); `later`:
+        written unsealed with the change, sealed after it by the sequencer (`seal`)."""
+        (self._later if later else self._pending).extend(events)
+
+    def seal_on_commit(self) -> None:
+        """Seal every pending event when this unit of work commits (readers, the audit loop)."""
+        self._seal_requested = True
 
     async def flush(self) -> list[SealedEvent]:
-        """Sequence the recorded events and write them (called by commit)."""
-        if not self._pending:
+        """Write the recorded events (called by commit): the `later` ones unsealed, then,
+        if there are others (or a seal was asked for), the pending ones and those sealed."""
+        if self._later:
+            later, self._later = self._later, []
+            await self._conn.execute(insert(audit_pending).values(events=pending_json(later)))
+        if not (self._pending or self._seal_requested):
             return []
-        pending, self._pending = self._pending, []
+        own, self._pending, self._seal_requested = self._pending, [], False
+        if not own and await self.pending_count() == 0:
+            return []  # a reader's seal with nothing pending: no lock taken
         head = await self._locked_head()
+        pending = await self._conn.execute(
+            select(audit_pending.c.id, audit_pending.c.events).order_by(audit_pending.c.id)
+        )
+        gone, events = [], []
+        for row in pending:
+            gone.append(row.id)
+            events += unpacked(row.events)
+        events += own
+        if not events:
+            return []
         sealed: list[SealedEvent] = []
         prev, frontier = head.last_hash, head.frontier
-        for offset, event in enumerate(pending):
+        for offset, event in enumerate(events):
             item = seal(event, head.size + offset, prev)
             sealed.append(item)
             prev, frontier = item.hash, frontier.append(item.leaf)
         nodes = json_text([n.hex() for n in frontier.nodes])
-        if self._postgres:  # the events and the head in one statement: one round trip locked
-            await self._conn.execute(_PG_APPEND, _pg_columns(sealed, frontier.size, prev, nodes))
+        if self._postgres:  # the events, the head and the pending rows in one statement
+            columns = _pg_columns(sealed, frontier.size, prev, nodes) | {"gone": gone}
+            await self._conn.execute(_PG_APPEND, columns)
             return sealed
-        # SQLite at the driver (as the alerts' statements): this runs twice for every alert.
+        # SQLite at the driver (as the alerts' statements).
         await self._conn.exec_driver_sql(_SQLITE_INSERT, [_sqlite_row(e) for e in sealed])
         await self._conn.exec_driver_sql(_SQLITE_HEAD, (frontier.size, prev, nodes))
+        if gone:
+            await self._conn.exec_driver_sql(_SQLITE_GONE, [(i,) for i in gone])
         return sealed
+
+    async def pending_count(self) -> int:
+        """Events recorded but not sealed yet (rows of them: one per unit of work)."""
+        query = select(func.count()).select_from(audit_pending)
+        return int((await self._conn.execute(query)).scalar_one())
 
     async def _locked_head(self) -> Head:
         """The head, and the right to continue it until this transaction ends. PostgreSQL:
@@ -302,7 +354,8 @@ class SqlAuditLog:
 
 
 _PG_APPEND = text(
-    "WITH added AS (INSERT INTO audit_events "
+    "WITH gone AS (DELETE FROM audit_pending WHERE id = ANY(CAST(:gone AS bigint[]))), "
+    "added AS (INSERT INTO audit_events "
     "(position, event_id, type, ts, alert, ticket_key, body, hash) "
     "SELECT * FROM unnest(CAST(:positions AS bigint[]), CAST(:ids AS varchar[]), "
     "CAST(:types AS varchar[]), CAST(:moments AS timestamptz[]), CAST(:alerts AS text[]), "
@@ -335,6 +388,7 @@ _SQLITE_INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_HEAD = "UPDATE audit_head SET size = ?, last_hash = ?, frontier = ? WHERE id = 1"
+_SQLITE_GONE = "DELETE FROM audit_pending WHERE id = ?"
 
 
 def _sqlite_row(event: SealedEvent) -> tuple[object, ...]:

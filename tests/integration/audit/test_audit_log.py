@@ -67,3 +67,27 @@ async def test_concurrent_writers_share_one_gap_free_sequence(
     report = await trail.verifier.verify()
     assert report.ok, report.findings
     assert report.events == writers * 60
+
+
+async def test_events_recorded_later_are_sealed_before_what_follows_them(
+    database: Database, tmp_path: Path
+) -> None:
+    """The decider's events commit unsealed with its decisions (no lock, no hashing); the next
+    sealed append seals them first, in order; a reader seals what is still pending."""
+    async with database.unit_of_work() as uow:
+        uow.audit.record([event(1), event(2)], later=True)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert ((await uow.audit.head()).size, await uow.audit.pending_count()) == (0, 1)
+        uow.audit.record([event(3)])
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        uow.audit.record([event(4)], later=True)
+        await uow.commit()
+    trail = trail_for(database, tmp_path)
+    events = await trail.events(EventFilter(), limit=10)  # seals event 4 first
+    assert [e.document()["payload"]["n"] for e in events] == [1, 2, 3, 4]
+    assert [e.position for e in events] == [0, 1, 2, 3]
+    async with database.unit_of_work() as uow:
+        assert await uow.audit.pending_count() == 0
+    assert (await trail.verifier.verify()).ok
