@@ -9,7 +9,9 @@ size and check time of a proof.
     python bench/audit_trail.py append [--writers 4] [--seconds 10] [--batch 1] [--url …]
         `writers` tasks, each its own connection, each committing units of work of `batch`
         events for `seconds`: events/s sustained, and the log verified after (`--batch 0`:
-        empty units of work, the host's bare transaction rate to compare with).
+        empty units of work, the host's bare transaction rate to compare with). `--later`:
+        recorded as the decider records (unsealed with the change, no lock), a sealer sealing
+        every 100 ms meanwhile as the audit loop does; the rest sealed before the verify.
 
 Default database: SQLite (WAL) in a temp dir; `--url postgresql+asyncpg://…` for PostgreSQL.
 """
@@ -31,7 +33,7 @@ from ticketbridge.bootstrap.audit import FernetCipher
 from ticketbridge.domain.audit import EventType, NewEvent, Subject
 from ticketbridge.domain.audit_merkle import leaf_hash, verify_inclusion
 from ticketbridge.domain.audit_notes import open_checkpoint, parse_verifier_key
-from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer
+from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer, seal_pending
 from ticketbridge.services.audit_service import AuditTrail, EventFilter
 from ticketbridge.services.ports import UnitOfWorkFactory
 from ticketbridge.storage import Database
@@ -113,7 +115,9 @@ def check_proof(proof: str, vkey: str) -> None:
     print(f"proof check (signature + {len(hashes)} hashes): {each * 1e6:,.0f} µs")
 
 
-async def append(url: str, writers: int, seconds: float, batch: int, data_dir: Path) -> None:
+async def append(
+    url: str, writers: int, seconds: float, batch: int, data_dir: Path, later: bool
+) -> None:
     db = Database(url)
     await db.upgrade()
     counts = [0] * writers
@@ -124,15 +128,24 @@ async def append(url: str, writers: int, seconds: float, batch: int, data_dir: P
         n = number * 10_000_000
         while time.perf_counter() < stop:
             async with db.unit_of_work() as uow:
-                uow.audit.record([event(n + i) for i in range(batch)])
+                uow.audit.record([event(n + i) for i in range(batch)], later=later)
                 await uow.commit()
             n += batch
             counts[number] += batch
             units[number] += 1
 
+    async def sealer() -> None:
+        while later and time.perf_counter() < stop:
+            await seal_pending(db.unit_of_work)
+            await asyncio.sleep(0.1)
+
     started = time.perf_counter()
-    await asyncio.gather(*(writer(n) for n in range(writers)))
+    await asyncio.gather(sealer(), *(writer(n) for n in range(writers)))
     elapsed = time.perf_counter() - started
+    sealing = time.perf_counter()
+    await seal_pending(db.unit_of_work)
+    if later:
+        print(f"sealed what was left after the writers: {time.perf_counter() - sealing:.2f} s")
     total = sum(counts)
     print(
         f"append: {writers} writers, {batch} event(s) per unit of work: {total:,} events in "
@@ -154,13 +167,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--later", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite+aiosqlite:///{tmp}/bench.db"
         if args.what == "verify":
             run_command(verify(url, args.events, Path(tmp)))
         else:
-            run_command(append(url, args.writers, args.seconds, args.batch, Path(tmp)))
+            run_command(append(url, args.writers, args.seconds, args.batch, Path(tmp), args.later))
 
 
 if __name__ == "__main__":

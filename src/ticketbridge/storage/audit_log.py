@@ -1,7 +1,7 @@
 """The audit trail's tables and repository (satisfies `services.ports.AuditLog`).
 
 Events recorded in a unit of work are held until it commits, then sequenced in one batch
-(`flush`, called by `SqlUnitOfWork.commit`): on PostgreSQL under an advisory lock held to the
+(`flush`, called by `SqlUnitOfWork.commit`): on PostgreSQL under the head row's lock held to the
 end of the transaction, so one writer sequences at a time while many append; on SQLite the
 write lock (BEGIN IMMEDIATE) does the same. The head row (`audit_head`: size, last hash, the
 Merkle frontier) is read and rewritten in that batch, so positions are gap-free and the tree is
@@ -62,11 +62,8 @@ from ticketbridge.domain.audit_merkle import Frontier
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.storage.push_events import _push as push_record
 from ticketbridge.storage.push_events import push_events
-from ticketbridge.storage.repositories import DECIDER_LOCK
 from ticketbridge.storage.sqlite_values import json_text, moment_text
 from ticketbridge.storage.tables import Id, UtcDateTime, metadata
-
-AUDIT_LOCK = DECIDER_LOCK + 1  # one sequencer at a time (held to the end of its transaction)
 
 audit_events = Table(
     "audit_events",
@@ -218,13 +215,16 @@ class SqlAuditLog:
         return int((await self._conn.execute(query)).scalar_one())
 
     async def _locked_head(self) -> Head:
-        """The head, and the right to continue it until this transaction ends. PostgreSQL:
-        the advisory lock, then the head as the previous holder committed it (read after the
-        lock is granted: a statement that took both would read a snapshot from before)."""
+        """The head, and the right to continue it until this transaction ends. PostgreSQL: the
+        head row locked (`FOR UPDATE`) — one round trip, where an advisory lock needed a second
+        statement to read the head after the grant: under READ COMMITTED a row lock that waited
+        re-reads the row as its previous holder committed it, so the head is never stale. The
+        pending rows are read by the next statement, after the lock (a fresh snapshot)."""
         if not self._postgres:
             return await self.head()  # BEGIN IMMEDIATE: this connection is the one writer
-        await self._conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-        return await self.head()
+        query = select(audit_head).where(audit_head.c.id == 1).with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return _head(row) if row is not None else Head(0, GENESIS, Frontier())
 
     async def head(self) -> Head:
         row = (await self._conn.execute(select(audit_head).where(audit_head.c.id == 1))).first()
