@@ -4,7 +4,7 @@
 
 SQLite in a temp dir; the alerts of `bench/pipeline_ingest.py` accepted in batches of 1,000,
 then `decide_all` timed (`time.process_time`). `--off`: the decider's events neither built nor
-recorded (`decision_events` and `SqlAuditLog.record` replaced in this process only), the
+recorded (`decision_record` and `SqlAuditLog.record_decisions` replaced in this process only), the
 baseline the trail's cost is measured against.
 """
 
@@ -50,8 +50,8 @@ def _off() -> None:
     def nothing(*_args: Any, **_kwargs: Any) -> list[Any]:
         return []
 
-    deciding.decision_events = nothing  # type: ignore[assignment]
-    SqlAuditLog.record = nothing  # type: ignore[assignment,method-assign]
+    deciding.decision_record = nothing  # type: ignore[assignment]
+    SqlAuditLog.record_decisions = nothing  # type: ignore[assignment,method-assign]
 
 
 def main() -> None:

@@ -32,9 +32,7 @@ __all__ = [
     "SealedEvent",
     "Subject",
     "canonical",
-    "pending_json",
     "seal",
-    "unpacked",
 ]
 
 EVENT_ID_PREFIX = "evt_"
@@ -140,52 +138,6 @@ def seal(event: NewEvent, position: int, prev_hash: str) -> SealedEvent:
         body=body,
         hash=hashlib.sha256(body).hexdigest(),
     )
-
-
-def pending_json(events: Sequence[NewEvent]) -> str:
-    """Events recorded, not sealed: what `unpacked` reads back (one JSON array, the times as
-    orjson writes an aware datetime; their canonical form is made when sealed)."""
-    rows = [
-        [
-            e.id,
-            e.type.value,
-            e.source,
-            e.timestamp,
-            e.payload,
-            e.links,
-            e.subject.alert,
-            e.subject.ticket_key,
-        ]
-        for e in events
-    ]
-    try:
-        return orjson.dumps(rows).decode()
-    except TypeError:  # a lone surrogate: the json module's escapes (as `canonical`)
-        return json.dumps(rows, default=_iso, allow_nan=False)
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(type(value).__name__)
-
-
-def unpacked(text: str) -> list[NewEvent]:
-    """The events `pending_json` wrote, in their order."""
-    return [
-        NewEvent(
-            EventType(kind),
-            source,
-            datetime.fromisoformat(moment),
-            payload,
-            links,
-            event_id,
-            Subject(alert, ticket_key),
-        )
-        for event_id, kind, source, moment, payload, links, alert, ticket_key in json.loads(text)
-    ]
 
 
 def alert_ref(source: str, alert_id: str) -> str:

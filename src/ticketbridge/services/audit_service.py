@@ -11,10 +11,10 @@ from typing import Any
 
 from ticketbridge.clock import Clock
 from ticketbridge.domain.audit import EventType, NewEvent, SealedEvent, Subject
+from ticketbridge.domain.audit_decisions import SELF, event_link
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.services.audit_checkpoints import AuditKeys, Checkpointer, seal_pending
 from ticketbridge.services.audit_export import AuditExport
-from ticketbridge.services.audit_trail import SELF, event_link
 from ticketbridge.services.audit_verify import AuditVerifier
 from ticketbridge.services.ports import UnitOfWorkFactory
 

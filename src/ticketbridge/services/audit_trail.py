@@ -1,7 +1,8 @@
 """The audit events of the pipeline's decisions and Jira writes (SPEC §8), built for the unit of
-work that commits them: the decider records ALERT_RECEIVED and ROUTED/SUPPRESSED with the
-alerts' decisions, the outbox TICKET_CREATED/UPDATED/REOPENED and LINK_ADDED with the job that
-wrote them. Recording is one call, `uow.audit.record(events)`; any service may make it.
+work that commits them: the outbox's TICKET_CREATED/UPDATED/REOPENED and LINK_ADDED with the job
+that wrote them, two-way sync's, callbacks' and escalations'. (The decider's ALERT_RECEIVED and
+ROUTED/SUPPRESSED are made from its compact records, `domain.audit_decisions`.) Recording is one
+call, `uow.audit.record(events)`; any service may make it.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ticketbridge.domain import Alert, DecisionKind, JobKind, Ticket
+from ticketbridge.domain import JobKind, Ticket
 from ticketbridge.domain.audit import EventType, NewEvent, Subject, alert_ref, timestamp_text
-from ticketbridge.domain.decision import Decision
+from ticketbridge.domain.audit_decisions import SELF, ticket_summary
 from ticketbridge.domain.observed import IssueObservation
 
-SELF = "TICKETBRIDGE"  # the `source` of what ticketbridge itself decided or did
 _JOB_EVENTS = {
     JobKind.REOPEN: EventType.TICKET_REOPENED,
     JobKind.LINK_PREVIOUS: EventType.LINK_ADDED,
@@ -23,58 +23,11 @@ _JOB_EVENTS = {
 }
 
 
-def event_link(event_id: str) -> dict[str, str]:
-    """A link to another event of the trail (what an event follows from)."""
-    return {"type": "AUDIT_EVENT", "externalId": event_id}
-
-
 def issue_link(key: str, url: str | None = None) -> dict[str, Any]:
     link: dict[str, Any] = {"type": "JIRA_TICKET", "externalId": key}
     if url:
         link["url"] = url
     return link
-
-
-def _alert_summary(alert: Alert) -> dict[str, Any]:
-    return {
-        "source": alert.source,
-        "id": alert.id,
-        "kind": alert.kind,
-        "title": alert.title,
-        "severity": alert.severity.value,
-        "status": alert.status.value,
-        "fingerprint": alert.fingerprint,
-        "occurred_at": timestamp_text(alert.occurred_at),
-    }
-
-
-def decision_events(
-    alert: Alert,
-    decision: Decision,
-    route: str | None,
-    ticket: Ticket | None,
-    now: datetime,
-) -> list[NewEvent]:
-    """The alert's receipt and what was decided for it."""
-    subject = Subject(alert=alert_ref(alert.source, alert.id), ticket_key=_key(ticket))
-    received = NewEvent(
-        EventType.ALERT_RECEIVED,
-        alert.source,
-        alert.received_at,
-        {"alert": _alert_summary(alert)},
-        subject=subject,
-    )
-    kind = EventType.SUPPRESSED if decision.kind is DecisionKind.SUPPRESS else EventType.ROUTED
-    payload: dict[str, Any] = {
-        "alert": {"source": alert.source, "id": alert.id},
-        "route": route,
-        "decision": decision.kind.value,
-        "reasons": list(decision.reasons),
-    }
-    if ticket is not None:
-        payload["ticket"] = _ticket_summary(ticket)
-    decided = NewEvent(kind, SELF, now, payload, [event_link(received.id)], subject=subject)
-    return [received, decided]
 
 
 def job_events(
@@ -92,7 +45,7 @@ def job_events(
         kind_of_event = EventType.TICKET_CREATED
     else:
         kind_of_event = _JOB_EVENTS.get(kind, EventType.TICKET_UPDATED)
-    payload: dict[str, Any] = {"job": kind.value, "ticket": _ticket_summary(ticket)}
+    payload: dict[str, Any] = {"job": kind.value, "ticket": ticket_summary(ticket)}
     alert = _job_alert(job_payload, payload)
     if kind is JobKind.LINK_ISSUES or kind is JobKind.LINK_PREVIOUS:
         payload["links"] = [link.as_data() for link in ticket.links]
@@ -108,7 +61,7 @@ def status_synced_event(before: Ticket, after: Ticket, observation: IssueObserva
     the issue's status, resolution and deletion as observed."""
     key = observation.issue_key or after.issue_key
     payload: dict[str, Any] = {
-        "ticket": _ticket_summary(after),
+        "ticket": ticket_summary(after),
         "from": before.alert_state().value,
         "to": after.alert_state().value,
         "via": observation.via.value,
@@ -146,7 +99,7 @@ def callback_sent_event(
         "job": kind.value,
         "target": target,  # its name and where, never a secret path or query
         "status_code": status_code,
-        "ticket": _ticket_summary(ticket),
+        "ticket": ticket_summary(ticket),
     }
     if "state" in job_payload:
         payload["state"] = job_payload["state"]
@@ -161,7 +114,7 @@ def escalated_event(
 ) -> NewEvent:
     """A stale issue escalated (`sync.escalate`): the how many-th time, and what is changed."""
     payload: dict[str, Any] = {
-        "ticket": _ticket_summary(ticket),
+        "ticket": ticket_summary(ticket),
         "escalation": ticket.escalations,
         **what,
     }
@@ -182,15 +135,3 @@ def _job_alert(job_payload: Mapping[str, Any], payload: dict[str, Any]) -> str |
 
 def _key(ticket: Ticket | None) -> str | None:
     return ticket.issue_key if ticket is not None else None
-
-
-def _ticket_summary(ticket: Ticket) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        "fingerprint": ticket.fingerprint,
-        "generation": ticket.generation,
-        "project": ticket.project,
-        "status": ticket.status.value,
-    }
-    if ticket.issue_key is not None:
-        summary["issue_key"] = ticket.issue_key
-    return summary

@@ -20,13 +20,12 @@ import structlog
 
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Alert, AlertState, DecisionKind, JobKind, Ticket, decide
-from ticketbridge.domain.audit import NewEvent
+from ticketbridge.domain.audit_decisions import decision_record
 from ticketbridge.domain.decision import Decision
 from ticketbridge.domain.life import Opening, PlannedJob, Step, advance, attached, epic_for
 from ticketbridge.domain.records import NewJob, StoredAlert
 from ticketbridge.domain.route import Route
 from ticketbridge.domain.states import OUTWARD_KINDS
-from ticketbridge.services.audit_trail import decision_events
 from ticketbridge.services.ports import RouteSeam, UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import PipelineSettings
 
@@ -111,7 +110,7 @@ class Decider:
             await uow.alerts.record(failed)
             for dead in failed:  # the trail holds these too: routing failed, kept as dead
                 why = Decision(DecisionKind.IGNORE, dead.reasons)
-                uow.audit.record(decision_events(dead.alert, why, None, None, now), later=True)
+                uow.audit.record_decisions([decision_record(dead.alert, why, None, None, now)])
             await uow.commit()
         decided_round = DecideRound(tuple(decided), len(plan.jobs))
         if self._on_round is not None:
@@ -175,12 +174,12 @@ class Decider:
         await uow.tickets.save_many(changed)
         by_key.update({(t.fingerprint, t.generation): t for t in changed})
         decided: list[StoredAlert] = []
-        events: list[NewEvent] = []
+        records: list[list[Any]] = []  # the trail's, compact (expanded when sealed)
         for stored, decision, route_name, key in plan.decided:
             ticket = by_key.get(key) if key else None
             if ticket is None and key is not None:
                 ticket = plan.tickets.get(key[0])
-            events += decision_events(stored.alert, decision, route_name, ticket, now)
+            records.append(decision_record(stored.alert, decision, route_name, ticket, now))
             decided.append(  # built, not `replace`d: this runs for every alert
                 StoredAlert(
                     pk=stored.pk,
@@ -193,7 +192,7 @@ class Decider:
                 )
             )
         await uow.alerts.record(decided)
-        uow.audit.record(events, later=True)  # committed with the decisions, sealed after
+        uow.audit.record_decisions(records)  # committed with the decisions, sealed after
         wanted = [j for j in plan.jobs if concerns(j[0], j[2].source)]
         await uow.outbox.enqueue([self._job(j, by_key, plan) for j in wanted], now)
         return decided

@@ -368,6 +368,10 @@ class AuditLog(Protocol):
         """`later`: written unsealed with the change, sealed after it (the decider's)."""
         ...
 
+    def record_decisions(self, records: Sequence[Sequence[Any]]) -> None:
+        """The decider's compact `domain.audit_decisions.decision_record`s, recorded `later`."""
+        ...
+
     def seal_on_commit(self) -> None:
         """Seal every pending event when the unit of work commits."""
         ...

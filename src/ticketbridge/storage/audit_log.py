@@ -54,10 +54,9 @@ from ticketbridge.domain.audit import (
     SealedEvent,
     StoredCheckpoint,
     Subject,
-    pending_json,
     seal,
-    unpacked,
 )
+from ticketbridge.domain.audit_decisions import pending_json, unpacked
 from ticketbridge.domain.audit_merkle import Frontier
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.storage.push_events import _push as push_record
@@ -158,12 +157,18 @@ class SqlAuditLog:
         self._postgres = postgres
         self._pending: list[NewEvent] = []
         self._later: list[NewEvent] = []
+        self._decisions: list[Sequence[Any]] = []
         self._seal_requested = False
 
     def record(self, events: Sequence[NewEvent], *, later: bool = False) -> None:
         """Append `events` to the log when this unit of work commits (not before); `later`:
         written unsealed with the change, sealed after it by the sequencer (`seal`)."""
         (self._later if later else self._pending).extend(events)
+
+    def record_decisions(self, records: Sequence[Sequence[Any]]) -> None:
+        """The decider's `decision_record`s: written unsealed, as `later` events, and
+        expanded into their two events each when sealed."""
+        self._decisions.extend(records)
 
     def seal_on_commit(self) -> None:
         """Seal every pending event when this unit of work commits (readers, the audit loop)."""
@@ -172,9 +177,10 @@ class SqlAuditLog:
     async def flush(self) -> list[SealedEvent]:
         """Write the recorded events (called by commit): the `later` ones unsealed, then,
         if there are others (or a seal was asked for), the pending ones and those sealed."""
-        if self._later:
-            later, self._later = self._later, []
-            await self._conn.execute(insert(audit_pending).values(events=pending_json(later)))
+        if self._later or self._decisions:
+            text = pending_json(self._later, self._decisions)
+            self._later, self._decisions = [], []
+            await self._conn.execute(insert(audit_pending).values(events=text))
         if not (self._pending or self._seal_requested):
             return []
         own, self._pending, self._seal_requested = self._pending, [], False
