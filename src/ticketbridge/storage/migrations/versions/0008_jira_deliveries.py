@@ -31,9 +31,8 @@ _TICKET_COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tickets") as batch:
-        for name, kind in _TICKET_COLUMNS:
-            batch.add_column(sa.Column(name, kind))
+    for name, kind in _TICKET_COLUMNS:
+        op.add_column("tickets", sa.Column(name, kind))
     op.create_index("ix_tickets_issue_id", "tickets", ["issue_id"])
     op.create_table(
         "jira_deliveries",
@@ -61,6 +60,7 @@ def downgrade() -> None:
     op.drop_index("ix_jira_deliveries_pending", "jira_deliveries")
     op.drop_table("jira_deliveries")
     op.drop_index("ix_tickets_issue_id", "tickets")
-    with op.batch_alter_table("tickets") as batch:
-        for name, _kind in reversed(_TICKET_COLUMNS):
-            batch.drop_column(name)
+    # Plain DROP COLUMN (SQLite ≥ 3.35): a batch copy of `tickets` would trip the alerts'
+    # foreign key to it.
+    for name, _kind in reversed(_TICKET_COLUMNS):
+        op.drop_column("tickets", name)
