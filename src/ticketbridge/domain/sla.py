@@ -35,6 +35,16 @@ class IssueEvent:
 
 
 @dataclass(frozen=True)
+class TicketEvent:
+    """An `IssueEvent` of one ticket as stored (`ticket_events`): `key` makes recording it
+    again (a delivery repeated, a snapshot applied twice) a no-op."""
+
+    ticket_id: int
+    key: str
+    event: IssueEvent
+
+
+@dataclass(frozen=True)
 class SlaPolicy:
     """The budgets that apply to one ticket (its route's `sla`, else the defaults', by
     severity); None: no such clock."""

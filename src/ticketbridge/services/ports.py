@@ -26,6 +26,7 @@ from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, ScheduleRecord, StoredAlert
+from ticketbridge.domain.sla import IssueEvent, TicketEvent
 from ticketbridge.domain.reports import (
     DayCount,
     DedupRow,
@@ -342,6 +343,14 @@ class FingerprintRepository(Protocol):
         ...
 
 
+class TicketEventRepository(Protocol):
+    """The issues' events the SLA clocks need (`domain.sla.TicketEvent`)."""
+
+    async def record(self, events: Sequence[TicketEvent]) -> None: ...
+
+    async def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[IssueEvent]]: ...
+
+
 class ScheduleRepository(Protocol):
     """Periodic jobs' lease rows (workers/scheduler.py)."""
 
@@ -386,6 +395,9 @@ class UnitOfWork(Protocol):
 
     @property
     def schedules(self) -> ScheduleRepository: ...
+
+    @property
+    def ticket_events(self) -> TicketEventRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 
