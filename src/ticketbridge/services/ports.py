@@ -26,7 +26,6 @@ from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, ScheduleRecord, StoredAlert
-from ticketbridge.domain.sla import IssueEvent, TicketEvent
 from ticketbridge.domain.reports import (
     DayCount,
     DedupRow,
@@ -40,6 +39,7 @@ from ticketbridge.domain.reports import (
     RouteCounts,
     TotalRow,
 )
+from ticketbridge.domain.sla import IssueEvent, TicketEvent
 from ticketbridge.providers.base import IssueDraft
 
 
