@@ -14,6 +14,7 @@ from ticketbridge.cli import (
     send_cmd,
     serve_cmd,
     site_cmd,
+    sla_cmd,
     status_cmd,
     sync_cmd,
     tickets_cmd,
@@ -46,6 +47,7 @@ app.add_typer(admin_cmd.outbox_app, name="outbox")
 app.add_typer(site_cmd.site_app, name="site")
 app.add_typer(sync_cmd.sync_app, name="sync")
 app.add_typer(tickets_cmd.tickets_app, name="tickets")
+app.add_typer(sla_cmd.sla_app, name="sla")
 
 
 def main() -> None:

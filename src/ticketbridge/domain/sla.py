@@ -20,6 +20,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from ticketbridge.domain.severity import Severity
+from ticketbridge.domain.ticket import Ticket
+
 EventKind = Literal["assigned", "status", "comment"]
 
 
@@ -42,6 +45,16 @@ class TicketEvent:
     ticket_id: int
     key: str
     event: IssueEvent
+
+
+@dataclass(frozen=True)
+class SlaSubject:
+    """A ticket whose clocks the scan computes, with what picks its SLA: the severity and
+    route of the alert that opened it."""
+
+    ticket: Ticket
+    severity: Severity
+    route: str | None
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from ticketbridge.domain.reports import (
     RouteCounts,
     TotalRow,
 )
-from ticketbridge.domain.sla import IssueEvent, TicketEvent
+from ticketbridge.domain.sla import IssueEvent, SlaSubject, TicketEvent
 from ticketbridge.providers.base import IssueDraft
 
 
@@ -128,7 +128,9 @@ class TicketRepository(Protocol):
         """Open issues with no activity since `cutoff` (stale escalation), oldest id first."""
         ...
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
+    async def list(
+        self, *, limit: int, before_id: int | None = None, sla: str | None = None
+    ) -> list[Ticket]: ...
 
     async def acquire_lease(
         self, fingerprint: str, owner: str, now: datetime, until: datetime
@@ -349,6 +351,10 @@ class TicketEventRepository(Protocol):
     async def record(self, events: Sequence[TicketEvent]) -> None: ...
 
     async def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[IssueEvent]]: ...
+
+    async def subjects(self, after_id: int, limit: int, *, every: bool) -> list[SlaSubject]: ...
+
+    async def save_sla(self, marked: Sequence[Ticket]) -> None: ...
 
 
 class ScheduleRepository(Protocol):

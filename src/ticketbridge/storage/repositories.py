@@ -244,10 +244,14 @@ class SqlTickets:
         )
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]:
+    async def list(
+        self, *, limit: int, before_id: int | None = None, sla: str | None = None
+    ) -> list[Ticket]:
         query = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
         if before_id is not None:
             query = query.where(tickets.c.id < before_id)
+        if sla is not None:  # the SLA scan's finding (at_risk, breached)
+            query = query.where(tickets.c.sla_state == sla)
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def sites(self) -> dict[str | None, int]:

@@ -7,13 +7,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ticketbridge.domain.sla import EventKind, IssueEvent, TicketEvent
-from ticketbridge.storage.tables import ticket_events
+from ticketbridge.domain import Severity
+from ticketbridge.domain.sla import EventKind, IssueEvent, SlaSubject, TicketEvent
+from ticketbridge.domain.states import TicketStatus
+from ticketbridge.domain.ticket import Ticket
+from ticketbridge.storage.repositories import _ticket as ticket_of
+from ticketbridge.storage.tables import alerts, ticket_events, tickets
+
+# What the scan looks at again: clocks that may still change (a met ticket reopened runs again);
+# a breach is final.
+_MAY_CHANGE = or_(
+    tickets.c.sla_state.is_(None),
+    tickets.c.sla_state.in_(("running", "at_risk")),
+    and_(tickets.c.sla_state == "met", tickets.c.status_category != "done"),
+)
 
 
 class SqlTicketEvents:
@@ -43,6 +55,52 @@ class SqlTicketEvents:
                 IssueEvent(row["at"], kind, row["by_us"], row["status"], row["category"])
             )
         return found
+
+    async def subjects(self, after_id: int, limit: int, *, every: bool) -> list[SlaSubject]:
+        """Issues (linked tickets, no epics) after `after_id` in id order, with their opening
+        alert's severity and route (the covering opening index): `every` for a recompute,
+        else only those whose clocks may still change (the scan)."""
+        opening = and_(
+            alerts.c.ticket_id == tickets.c.id, alerts.c.decision.in_(("create", "new_linked"))
+        )
+        query = (
+            select(tickets, alerts.c.severity.label("opening_severity"), alerts.c.route)
+            .join(alerts, opening)
+            .where(tickets.c.id > after_id)
+            .where(tickets.c.status == TicketStatus.LINKED.value)
+            .where(tickets.c.group_key.is_(None))
+            .order_by(tickets.c.id)
+            .limit(limit)
+        )
+        if not every:
+            query = query.where(_MAY_CHANGE)
+        rows = (await self._conn.execute(query)).mappings()
+        return [SlaSubject(ticket_of(r), Severity(r["opening_severity"]), r["route"]) for r in rows]
+
+    async def save_sla(self, marked: Sequence[Ticket]) -> None:
+        """The SLA columns only (`domain.life.sla_marked` set them): a scan never writes back
+        a ticket an observation changed meanwhile."""
+        if not marked:
+            return
+        statement = (
+            update(tickets)
+            .where(tickets.c.id == bindparam("_id"))
+            .values(
+                sla_state=bindparam("_state"),
+                sla_at_risk_at=bindparam("_at_risk"),
+                sla_breached_at=bindparam("_breached"),
+            )
+        )
+        rows = [
+            {
+                "_id": t.id,
+                "_state": t.sla_state,
+                "_at_risk": t.sla_at_risk_at,
+                "_breached": t.sla_breached_at,
+            }
+            for t in marked
+        ]
+        await self._conn.execute(statement, rows)
 
 
 def _row(stored: TicketEvent) -> dict[str, object]:
