@@ -5,7 +5,7 @@ count up in place: the scan (the scheduler's `sla_scan`, every minute) looks at 
 clocks may still change and records the worst state, when the ticket got at risk and when it
 breached (`domain.life.sla_marked`); a recompute looks at every issue again, so a new or changed
 SLA gives its answer for the whole history (which Jira Service Management cannot do). Newly
-breached tickets are logged (a warning with their count).
+breached tickets are logged by the scheduled scan (a warning with their count).
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ class SlaClocks:
 
     def periodic(self, every: timedelta = timedelta(minutes=1)) -> Periodic:
         async def run() -> str:
-            return (await self.scan()).line()
+            found = await self.scan()
+            if found.newly_breached:
+                log.warning("SLA breached", count=found.newly_breached)
+            return found.line()
 
         return Periodic(SLA_SCAN, every, run)
 
@@ -75,8 +78,6 @@ class SlaClocks:
             if len(subjects) < _BATCH:
                 break
             after = subjects[-1].ticket.id or after
-        if run.newly_breached:
-            log.warning("SLA breached", count=run.newly_breached)
         return run
 
     async def _batch(
