@@ -56,10 +56,8 @@ def test_recompute_marks_the_breach_the_history_shows(store: Path) -> None:
         "newly_breached": 1,
     }
     explained = CliRunner().invoke(app, ["explain", "a-1"])
-    assert (
-        "sla:         breached (at risk 2020-01-01T00:45:00+00:00, breached 2020-01-01T01:00:00+00:00)"
-        in explained.output
-    )
+    moments = "at risk 2020-01-01T00:45:00+00:00, breached 2020-01-01T01:00:00+00:00"
+    assert f"sla:         breached ({moments})" in explained.output
 
 
 def test_without_an_sla_it_says_so_and_exits_2(store: Path) -> None:
