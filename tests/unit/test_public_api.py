@@ -103,6 +103,8 @@ COMMANDS = [
     "site rebind",
     "site separate",
     "site status",
+    "sla",
+    "sla recompute",
     "status",
     "sync",
     "sync deliveries",

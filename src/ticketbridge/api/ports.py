@@ -83,7 +83,7 @@ class AlertQueries(Protocol):
     ) -> AlertPage: ...
 
     async def ticket_page(
-        self, *, limit: int = 100, cursor: str | None = None
+        self, *, limit: int = 100, cursor: str | None = None, sla: str | None = None
     ) -> Page[TicketView]: ...
 
 

@@ -32,6 +32,13 @@ _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
 _BAD_QUERY: dict[int | str, dict[str, object]] = {422: {"model": ErrorBody}}
 
 
+class SlaFilter(StrEnum):
+    """`GET /v1/tickets?sla=`: what the SLA scan found."""
+
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+
 class DecisionParam(StrEnum):
     """`?decision=`: a `DecisionKind`, or `pending` (accepted, not decided yet)."""
 
@@ -106,8 +113,15 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         responses=_BAD_QUERY,
         summary="Tickets (one per fingerprint and generation), newest first, a page at a time",
     )
-    async def list_tickets(limit: PageLimit = 100, cursor: Cursor = None) -> TicketList:
-        page = await container.alerts.ticket_page(limit=limit, cursor=cursor)
+    async def list_tickets(
+        limit: PageLimit = 100,
+        cursor: Cursor = None,
+        sla: Annotated[
+            SlaFilter | None, Query(description="Only tickets the SLA scan found so.")
+        ] = None,
+    ) -> TicketList:
+        wanted = sla.value if sla is not None else None
+        page = await container.alerts.ticket_page(limit=limit, cursor=cursor, sla=wanted)
         return TicketList(items=[ticket_body(v) for v in page.items], next_cursor=page.next_cursor)
 
     @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ticketbridge.api import schemas
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
-from ticketbridge.services.queries import JiraView
+from ticketbridge.services.queries import JiraView, SlaView
 
 
 def _ref(key: str | None, url: str | None) -> schemas.TicketRef | None:
@@ -49,6 +49,7 @@ def alert_body(view: AlertView) -> schemas.AlertView:
         received_at=view.received_at,
         escalations=view.escalations,
         escalated_at=view.escalated_at,
+        sla=_sla(view.sla),
     )
 
 
@@ -69,7 +70,12 @@ def ticket_body(view: TicketView) -> schemas.TicketView:
         jira=_jira(view.jira),
         escalations=view.escalations,
         escalated_at=view.escalated_at,
+        sla=_sla(view.sla),
     )
+
+
+def _sla(view: SlaView | None) -> schemas.SlaState | None:
+    return schemas.SlaState(**view.__dict__) if view is not None else None
 
 
 def _jira(view: JiraView | None) -> schemas.JiraState | None:

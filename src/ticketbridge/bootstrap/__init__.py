@@ -56,6 +56,7 @@ from ticketbridge.bootstrap.wiring import (
     pipeline_settings,
     routing,
     run,
+    sla_clocks,
     uow_factory,
     worker_settings_from,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "routing",
     "run",
     "settle_heap",
+    "sla_clocks",
     "stored_tokens",
     "uow_factory",
     "upgrade_database",

@@ -48,7 +48,7 @@ def build_sync(
     provider: Provider | None,
     worker: WorkerSettings | None,
 ) -> Sync:
-    observations = ObservationApplier(uow, policy, _OurAccount(provider))
+    observations = ObservationApplier(uow, policy, _OurAccount(provider), clock)
     applier = DeliveryApplier(
         uow,
         observations,

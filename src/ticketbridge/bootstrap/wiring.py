@@ -78,6 +78,8 @@ from ticketbridge.services.periodic import Periodic, ScheduleStatus, done_job_pu
 from ticketbridge.services.planning import Planner
 from ticketbridge.services.previews import Previews
 from ticketbridge.services.reports import ReportService
+from ticketbridge.services.sla import SlaPolicies
+from ticketbridge.services.sla_scan import SlaClocks
 from ticketbridge.services.stored_settings import EDITABLE, StoredDefaults
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
@@ -151,16 +153,29 @@ def _built(config: Config) -> None:
 
 
 def periodic_jobs(
-    uow: UnitOfWorkFactory, clock: Clock, worker: WorkerSettings, pipeline: PipelineSettings
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    worker: WorkerSettings,
+    pipeline: PipelineSettings,
+    sla: SlaClocks | None = None,
 ) -> list[Periodic]:
     """Every periodic job a worker process runs (each in one process at a time: the
-    scheduler's lease rows). Reconcile and the SLA scan register here too."""
+    scheduler's lease rows). Reconcile registers here too."""
     jobs = [
         done_job_purge(uow, clock, retention=worker.done_retention, every=worker.purge_every),
     ]
     if pipeline.escalation is not None:
         jobs.append(escalation_scan(uow, clock, pipeline.escalation))
+    if sla is not None:
+        jobs.append(sla.periodic())
     return jobs
+
+
+def sla_clocks(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> SlaClocks | None:
+    """The SLA scan and recompute, when the defaults or a route have an `sla`."""
+    if config.defaults.sla is None and not any(route.sla for route in config.routes):
+        return None
+    return SlaClocks(uow, clock, SlaPolicies(config))
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -316,7 +331,7 @@ async def open_container(
     scheduler = (
         Scheduler(
             uow,
-            periodic_jobs(uow, clock, worker, pipeline),
+            periodic_jobs(uow, clock, worker, pipeline, sla_clocks(config, uow, clock)),
             clock,
             owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
         )

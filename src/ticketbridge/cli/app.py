@@ -15,6 +15,7 @@ from ticketbridge.cli import (
     send_cmd,
     serve_cmd,
     site_cmd,
+    sla_cmd,
     status_cmd,
     sync_cmd,
     tickets_cmd,
@@ -50,6 +51,7 @@ app.add_typer(sync_cmd.sync_app, name="sync")
 app.add_typer(tickets_cmd.tickets_app, name="tickets")
 app.add_typer(audit_cmd.audit_app, name="audit")
 app.add_typer(user_cmd.user_app, name="user")
+app.add_typer(sla_cmd.sla_app, name="sla")
 
 
 def main() -> None:

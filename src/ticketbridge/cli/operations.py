@@ -28,6 +28,7 @@ from ticketbridge.services.api_keys import IssuedKey
 from ticketbridge.services.fingerprints import Drift, Refingerprinted
 from ticketbridge.services.reports import ReportService
 from ticketbridge.services.site import SiteBinding, SiteReport
+from ticketbridge.services.sla_scan import SlaRun
 
 
 @asynccontextmanager
@@ -157,6 +158,16 @@ async def refingerprint(
         return await bootstrap.fingerprint_settings(container).refingerprint(
             source, dry_run=dry_run
         )
+
+
+async def sla_recompute(settings: Settings) -> SlaRun:
+    """`sla recompute`: every issue's clocks again, from its stored events."""
+    async with _migrated(settings) as container:
+        database = bootstrap.uow_factory(container.database)
+        clocks = bootstrap.sla_clocks(container.config, database, container.clock)
+        if clocks is None:
+            raise ConfigError("no SLA is configured (sla: in defaults or in a route)")
+        return await clocks.recompute()
 
 
 def stored_database(settings: Settings) -> Settings | None:

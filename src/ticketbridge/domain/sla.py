@@ -20,6 +20,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from ticketbridge.domain.severity import Severity
+from ticketbridge.domain.ticket import Ticket
+
 EventKind = Literal["assigned", "status", "comment"]
 
 
@@ -32,6 +35,26 @@ class IssueEvent:
     by_us: bool = False  # our own account did it (our writes are never a response)
     status: str | None = None  # `status`: the status name it moved to
     category: str | None = None  # `status`: its category (new | indeterminate | done)
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """An `IssueEvent` of one ticket as stored (`ticket_events`): `key` makes recording it
+    again (a delivery repeated, a snapshot applied twice) a no-op."""
+
+    ticket_id: int
+    key: str
+    event: IssueEvent
+
+
+@dataclass(frozen=True)
+class SlaSubject:
+    """A ticket whose clocks the scan computes, with what picks its SLA: the severity and
+    route of the alert that opened it."""
+
+    ticket: Ticket
+    severity: Severity
+    route: str | None
 
 
 @dataclass(frozen=True)

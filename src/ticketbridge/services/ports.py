@@ -40,6 +40,7 @@ from ticketbridge.domain.reports import (
     RouteCounts,
     TotalRow,
 )
+from ticketbridge.domain.sla import IssueEvent, SlaSubject, TicketEvent
 from ticketbridge.providers.base import IssueDraft
 from ticketbridge.services.account_ports import AccountRepository
 
@@ -129,7 +130,9 @@ class TicketRepository(Protocol):
         """Open issues with no activity since `cutoff` (stale escalation), oldest id first."""
         ...
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
+    async def list(
+        self, *, limit: int, before_id: int | None = None, sla: str | None = None
+    ) -> list[Ticket]: ...
 
     async def acquire_lease(
         self, fingerprint: str, owner: str, now: datetime, until: datetime
@@ -344,6 +347,18 @@ class FingerprintRepository(Protocol):
         ...
 
 
+class TicketEventRepository(Protocol):
+    """The issues' events the SLA clocks need (`domain.sla.TicketEvent`)."""
+
+    async def record(self, events: Sequence[TicketEvent]) -> None: ...
+
+    async def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[IssueEvent]]: ...
+
+    async def subjects(self, after_id: int, limit: int, *, every: bool) -> list[SlaSubject]: ...
+
+    async def save_sla(self, marked: Sequence[Ticket]) -> None: ...
+
+
 class ScheduleRepository(Protocol):
     """Periodic jobs' lease rows (workers/scheduler.py)."""
 
@@ -451,6 +466,9 @@ class UnitOfWork(Protocol):
 
     @property
     def accounts(self) -> AccountRepository: ...
+
+    @property
+    def ticket_events(self) -> TicketEventRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -46,6 +46,9 @@ _MOMENTS = frozenset(
         "watermark_at",
         "deleted_at",
         "escalated_at",
+        "touched_at",
+        "sla_at_risk_at",
+        "sla_breached_at",
     }
 )
 
@@ -226,23 +229,29 @@ class SqlTickets:
 
     async def stale(self, cutoff: datetime, limit: int) -> list[Ticket]:
         """Open issues (linked, not done, not an epic) with no activity since `cutoff`: first
-        seen then or before and not escalated since (`domain.life.stale_since`)."""
-        quiet_since = func.coalesce(tickets.c.escalated_at, tickets.c.first_seen)
+        seen then or before, not escalated since and not updated by another account since
+        (`domain.life.stale_since`)."""
         query = (
             select(tickets)
             .where(tickets.c.status == TicketStatus.LINKED.value)
             .where(or_(tickets.c.status_category.is_(None), tickets.c.status_category != "done"))
             .where(tickets.c.group_key.is_(None))
-            .where(quiet_since <= cutoff)
+            .where(tickets.c.first_seen <= cutoff)
+            .where(or_(tickets.c.escalated_at.is_(None), tickets.c.escalated_at <= cutoff))
+            .where(or_(tickets.c.touched_at.is_(None), tickets.c.touched_at <= cutoff))
             .order_by(tickets.c.id)
             .limit(limit)
         )
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]:
+    async def list(
+        self, *, limit: int, before_id: int | None = None, sla: str | None = None
+    ) -> list[Ticket]:
         query = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
         if before_id is not None:
             query = query.where(tickets.c.id < before_id)
+        if sla is not None:  # the SLA scan's finding (at_risk, breached)
+            query = query.where(tickets.c.sla_state == sla)
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def sites(self) -> dict[str | None, int]:

@@ -92,6 +92,11 @@ tickets = Table(
     # Stale escalation (migration 0010): the last one, and how many so far.
     Column("escalated_at", UtcDateTime),
     Column("escalations", Integer, nullable=False, server_default=text("0")),
+    # Migration 0016: the last update by another account; the SLA scan's findings.
+    Column("touched_at", UtcDateTime),
+    Column("sla_state", String(16)),
+    Column("sla_at_risk_at", UtcDateTime),
+    Column("sla_breached_at", UtcDateTime),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
     Index("ix_tickets_issue_id", "issue_id"),
     # Reports (migration 0012): the periods' ranges.
@@ -203,6 +208,24 @@ api_keys = Table(
     Column("revoked", Boolean, nullable=False),
     # the alert sources the key may speak for; keys from before 0004 speak for generic only
     Column("sources", JSON, nullable=False, server_default=text(GENERIC_ONLY)),
+)
+
+# What happened to each issue that the SLA clocks need (migration 0016): status transitions with
+# their category, assignments, comments by other accounts; recorded as observations are applied.
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "ticket_id", Id, ForeignKey("tickets.id", name="fk_ticket_events_ticket"), nullable=False
+    ),
+    Column("key", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("by_us", Boolean, nullable=False),
+    Column("status", String(255)),
+    Column("category", String(16)),
+    UniqueConstraint("ticket_id", "key", name="uq_ticket_events_ticket_key"),
 )
 
 # One row per periodic job (workers/scheduler.py): the lease that lets one process at a time

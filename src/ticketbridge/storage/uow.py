@@ -26,6 +26,7 @@ from ticketbridge.storage.outbox import SqlOutbox
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
 from ticketbridge.storage.schedules import SqlSchedules
+from ticketbridge.storage.ticket_events import SqlTicketEvents
 
 log = structlog.get_logger("ticketbridge.storage")
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     jira_deliveries: SqlJiraDeliveries
     fingerprints: SqlFingerprints
     schedules: SqlSchedules
+    ticket_events: SqlTicketEvents
     credentials: SqlCredentials
     authorizations: SqlAuthorizations
     audit: SqlAuditLog
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
         self.jira_deliveries = SqlJiraDeliveries(conn, postgres=postgres)
         self.fingerprints = SqlFingerprints(conn)
         self.schedules = SqlSchedules(conn, postgres=postgres)
+        self.ticket_events = SqlTicketEvents(conn, postgres=postgres)
         self.credentials = SqlCredentials(conn)
         self.authorizations = SqlAuthorizations(conn)
         self.audit = SqlAuditLog(conn, postgres=postgres)
