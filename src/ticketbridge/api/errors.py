@@ -28,6 +28,7 @@ from ticketbridge.errors import (
     SourceNotGranted,
     TicketBridgeError,
     TransientError,
+    problems_of,
 )
 
 log = structlog.get_logger("ticketbridge.api")
@@ -77,7 +78,7 @@ async def _auth_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [Problem(loc_to_path(e.get("loc", ())), str(e.get("msg"))) for e in exc.errors()]
+    problems = problems_of(exc, loc_to_path)
     return error_response(422, "validation_failed", "the request is not valid", problems)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ticketbridge.config.integrations import JiraConfig
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.errors import ConfigError, Problem, problems_of
 
 
 def connect(
@@ -64,10 +64,7 @@ def connect(
     try:
         return JiraConfig.model_validate(values)
     except ValidationError as err:
-        problems = [
-            Problem(_argument(err_loc=tuple(e["loc"]), flavor=flavor), e["msg"])
-            for e in err.errors()
-        ]
+        problems = problems_of(err, lambda loc: _argument(err_loc=tuple(loc), flavor=flavor))
         raise ConfigError("cannot connect to Jira", problems) from None
 
 
