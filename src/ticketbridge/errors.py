@@ -40,6 +40,8 @@ layers above branch on meaning, never on a library's exception or an HTTP status
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -69,6 +71,24 @@ class _Detailed(Protocol):
 def dotted(loc: Sequence[int | str]) -> str:
     """pydantic's ("auth", "email") → "auth.email"."""
     return ".".join(str(part) for part in loc)
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def field_path(loc: Sequence[int | str], *, prefix: str = "", root: str = "$") -> str:
+    """The one spelling of a field's place in a document (YAML, a payload, a request):
+    ("routes", 2, "fields", "Escalation ID") → `routes[2].fields["Escalation ID"]`, after
+    `prefix` when given; nothing at all → `root`."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            path += f".{part}" if path else part
+        else:
+            path += f"[{json.dumps(part)}]"
+    return path or root
 
 
 def problems_of(

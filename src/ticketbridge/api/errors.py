@@ -28,6 +28,7 @@ from ticketbridge.errors import (
     SourceNotGranted,
     TicketBridgeError,
     TransientError,
+    field_path,
     problems_of,
 )
 
@@ -61,13 +62,7 @@ def loc_to_path(loc: Sequence[int | str]) -> str:
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
+    return field_path(parts, root="body")
 
 
 async def _auth_error(request: Request, exc: Exception) -> JSONResponse:
