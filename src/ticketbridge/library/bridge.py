@@ -234,9 +234,7 @@ class Bridge(JiraCalls):
         """Create the alert's issue, or update it when the alert was seen before: one issue per
         fingerprint, across calls, handlers and processes sharing the store. None when routing
         ignored the alert."""
-        one = targeted(self._one(alert, source), project_key, issue_type)
-        self._check_template(one)
-        return _view(await self._pipeline.sync(one, update=True))
+        return await self._through_pipeline(alert, project_key, issue_type, source, update=True)
 
     async def create_issue_from_alert(
         self,
@@ -248,9 +246,20 @@ class Bridge(JiraCalls):
     ) -> IssueView | None:
         """The alert's issue, created through the pipeline (a repeat finds the same issue and
         leaves it as it is). None when routing ignored the alert."""
+        return await self._through_pipeline(alert, project_key, issue_type, source, update=False)
+
+    async def _through_pipeline(
+        self,
+        alert: Mapping[str, Any] | Alert,
+        project_key: str | None,
+        issue_type: str | None,
+        source: str | None,
+        *,
+        update: bool,
+    ) -> IssueView | None:
         one = targeted(self._one(alert, source), project_key, issue_type)
         self._check_template(one)
-        return _view(await self._pipeline.sync(one, update=False))
+        return _view(await self._pipeline.sync(one, update=update))
 
     def _check_template(self, alert: Alert) -> None:
         """A rule may name a template defined after it (seed 000's order), so the template is
