@@ -321,7 +321,3 @@ class SourceConfig(StrictModel):
         min_length=1,
         description="alert fields to derive the fingerprint from: [kind, attributes.control_id]",
     )
-
-    @property
-    def has_credentials(self) -> bool:
-        return self.secret is not None or self.token is not None
