@@ -214,9 +214,9 @@ class SourceResolvedConfig(StrictModel):
 class EscalateConfig(StrictModel):
     """Tickets not updated for `stale_after` are escalated (seed 000: auto-escalate after 24h)."""
 
-    stale_after: Duration = timedelta(hours=24)
-    priority: str | None = "Highest"
-    labels: list[str] = Field(default_factory=lambda: ["escalated", "urgent"])
+    stale_after: Duration = defaults.ESCALATE_STALE_AFTER
+    priority: str | None = defaults.ESCALATE_PRIORITY
+    labels: list[str] = Field(default_factory=lambda: list(defaults.ESCALATE_LABELS))
     comment: bool = True
 
 
