@@ -19,7 +19,14 @@ from pydantic_core import PydanticCustomError
 
 from ticketbridge.config.durations import Duration
 from ticketbridge.config.models import StrictModel
-from ticketbridge.domain import JIRA_OUTCOMES, AlertState, Flavor, StatusCategory, defaults
+from ticketbridge.domain import (
+    JIRA_OUTCOMES,
+    AlertState,
+    Flavor,
+    RecurAfterDone,
+    StatusCategory,
+    defaults,
+)
 from ticketbridge.domain.states import CALLBACK_STATES
 
 
@@ -243,7 +250,7 @@ class SyncConfig(StrictModel):
         description="how long an accepted risk holds; then its next alert re-raises it "
         "(null: the done issue is treated like any other)",
     )
-    accepted_reraise: Literal["reopen", "new"] = "reopen"
+    accepted_reraise: RecurAfterDone = defaults.ACCEPTED_RERAISE
     recreate_on_delete: bool = Field(
         default=False,
         description="an alert whose issue was deleted in Jira gets a new issue (off: suppressed)",
