@@ -32,7 +32,6 @@ from ticketbridge.errors import (
     JiraError,
     Problem,
     RateLimited,
-    TicketBridgeError,
     validated,
 )
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
@@ -44,10 +43,6 @@ from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, ur
 
 Networks = Sequence[IPv4Network | IPv6Network]
 T = TypeVar("T")
-
-
-class NotBuiltYet(TicketBridgeError):
-    """A part this command needs is not in this build (exit 1 with the part's name)."""
 
 
 def effective_jira(settings: Settings, config: Config) -> StoredConnection | None:
