@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel
+
 from ticketbridge.api import schemas
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
-from ticketbridge.services.queries import JiraView, SlaView
+from ticketbridge.services.queries import JiraView, Page, SlaView
+
+_Listing = TypeVar("_Listing", bound=BaseModel)
+_Item = TypeVar("_Item")
+
+
+def listing(model: type[_Listing], page: Page[_Item], body: Callable[[_Item], object]) -> _Listing:
+    """A list route's answer: each item of the page as `body` shows it, and `next_cursor`."""
+    return model(items=[body(item) for item in page.items], next_cursor=page.next_cursor)
 
 
 def _ref(key: str | None, url: str | None) -> schemas.TicketRef | None:

@@ -29,7 +29,6 @@ from ticketbridge.bootstrap.fingerprints import fingerprint_settings, warn_finge
 from ticketbridge.bootstrap.heap import settle_heap
 from ticketbridge.bootstrap.jira import (
     JiraIntegrationService,
-    NotBuiltYet,
     build_provider,
     check_jira,
     effective_jira,
@@ -71,7 +70,6 @@ __all__ = [
     "DatabaseHealth",
     "JiraIntegrationService",
     "LibraryServices",
-    "NotBuiltYet",
     "OAuthConnector",
     "PendingConnection",
     "build_app",

@@ -15,7 +15,6 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import TypeVar
 
 import httpx
-from pydantic import ValidationError
 
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
@@ -33,7 +32,7 @@ from ticketbridge.errors import (
     JiraError,
     Problem,
     RateLimited,
-    TicketBridgeError,
+    validated,
 )
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
@@ -44,10 +43,6 @@ from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, ur
 
 Networks = Sequence[IPv4Network | IPv6Network]
 T = TypeVar("T")
-
-
-class NotBuiltYet(TicketBridgeError):
-    """A part this command needs is not in this build (exit 1 with the part's name)."""
 
 
 def effective_jira(settings: Settings, config: Config) -> StoredConnection | None:
@@ -284,11 +279,7 @@ class JiraIntegrationService:
                 [Problem("jira", "edit the file; a stored connection would be ignored")],
             )
         data = connection.model_dump(include={"flavor", "url", "auth"})
-        try:
-            jira = JiraConfig.model_validate(data)
-        except ValidationError as exc:
-            problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-            raise InputError("the Jira connection is not valid", problems) from exc
+        jira = validated(JiraConfig, data, "the Jira connection is not valid", InputError)
         refused = jira_url_problem(jira, self._settings.outbound_allow)
         if refused is not None:
             problem = Problem("url", refused.message)
@@ -332,11 +323,7 @@ def projects_to_check(connection: StoredConnection, default_project: str | None)
 def _audit_part(connection: JiraConnectionIn) -> AuditConfig:
     """The audit settings a connection carries, checked as ticketbridge.yaml's `audit:` is."""
     given = connection.model_dump(include={"link_pattern", "capture_fields"}, exclude_none=True)
-    try:
-        return AuditConfig.model_validate(given)
-    except ValidationError as exc:
-        problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-        raise InputError("the audit settings are not valid", problems) from exc
+    return validated(AuditConfig, given, "the audit settings are not valid", InputError)
 
 
 def _listed(values: tuple[str, ...] | None) -> list[str] | None:

@@ -111,15 +111,24 @@ def load_config(
     text: str | None = None,
     env: Mapping[str, str] | None = None,
     settings: Settings | None = None,
+    defaults_under: Mapping[str, Any] | None = None,
 ) -> Config:
     """The one way ticketbridge.yaml is loaded (every command, the API, the library, the tests):
     a file `path` or YAML `text` (neither: the defaults), `${VAR}`s from `env` (default: the
     process environment), checked for everything `serve` checks — the schema, the CEL
     conditions, the templates compiled, the sources, the Jira URL (with `settings`'
-    TICKETBRIDGE_OUTBOUND_ALLOW; default: the settings `env` holds). ConfigError lists every
-    problem with its path and line."""
+    TICKETBRIDGE_OUTBOUND_ALLOW; default: the settings `env` holds). `defaults_under`: the
+    admin UI's stored `defaults:`, under the file's. ConfigError lists every problem with its
+    path and line."""
     checks = (check_conditions, check_sources)
-    config = parse_config(path, text=text, env=env, checks=checks, known_templates=builtin_names())
+    config = parse_config(
+        path,
+        text=text,
+        env=env,
+        checks=checks,
+        known_templates=builtin_names(),
+        defaults_under=defaults_under,
+    )
     allowed = (settings if settings is not None else load_settings(env)).outbound_allow
     problems = built_problems(config, allowed, _built)
     if problems:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from pydantic import ValidationError
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
@@ -28,7 +27,7 @@ from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
 from ticketbridge.config.sla_check import due_after_resolution
-from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
+from ticketbridge.errors import ConfigError, Problem, TicketBridgeError, validated
 
 config_app = typer.Typer(help="Configure and check ticketbridge.", no_args_is_help=True)
 
@@ -307,11 +306,7 @@ def _connection_from_options(
     else:
         return None
     data |= {"allow_private": allow_private, "allow_plain_http": allow_plain_http}
-    try:
-        return JiraConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise ConfigError("the Jira connection is not valid", problems) from exc
+    return validated(JiraConfig, data, "the Jira connection is not valid")
 
 
 def _prompt_secret(name: str) -> str:

@@ -20,9 +20,8 @@ defaults: {project: OPS}
 sync:
   approvals: {statuses: [Approved]}
   reconcile_every: 5m
-audit: {change_risk_field: customfield_10042}
 """
-NAMED = {"sync.approvals": 3, "sync.reconcile_every": 4, "audit.change_risk_field": 5}
+NAMED = {"sync.approvals": 3, "sync.reconcile_every": 4}
 
 
 @pytest.fixture
