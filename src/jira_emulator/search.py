@@ -144,11 +144,11 @@ def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
     return _ordered(query, matched)
 
 
-def _token(offset: int) -> str:
+def page_token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
 
 
-def _offset(token: str | None) -> int:
+def offset_of(token: str | None) -> int:
     if not token:
         return 0
     try:
@@ -200,7 +200,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
         fields = fields.split(",") if isinstance(fields, str) else list(fields)
         id_only = set(fields) <= {"id", "key"}
         size = max(0, min(int(params.get("maxResults") or 50), 5000 if id_only else 100))
-        start = _offset(params.get("nextPageToken"))
+        start = offset_of(params.get("nextPageToken"))
         found = run_query(host, query, _ints(params.get("reconcileIssues")))
         page = found[start : start + size]
         r = renderer(host, api)
@@ -215,7 +215,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
             ]
         result: dict[str, Any] = {"issues": issues}
         if start + size < len(found):
-            result["nextPageToken"] = _token(start + size)
+            result["nextPageToken"] = page_token(start + size)
         result["isLast"] = start + size >= len(found)
         return JiraJSON(result)
 
