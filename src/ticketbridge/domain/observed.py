@@ -73,6 +73,12 @@ class IssueObservation:
     thin: bool = False  # a Data Center delivery without the fields: complete it with one GET
 
     @property
+    def has_state(self) -> bool:
+        """Whether it tells the issue's state: a comment event (no status) or a thin delivery
+        (to complete first) does not, so it never moves the watermark or the alert's state."""
+        return self.deleted or (self.status_id is not None and not self.thin)
+
+    @property
     def watermark(self) -> tuple[datetime, int]:
         """Order of observations of one issue: `updated`, then the changelog id."""
         return (self.updated, self.changelog_id or 0)
