@@ -6,8 +6,9 @@ The index lag lives in `IssueService.search_version`; JQL is emu-aux's `jira_emu
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -103,11 +104,20 @@ def search_doc(state: State, issue: Issue) -> dict[str, Any]:
     return doc
 
 
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 def compile_jql(
     state: State, text: str, now: datetime | None = None, user: User | None = None
 ) -> Any:
     custom = [f for f in state.visible_fields() if f.custom]
     me = _people(state, user.name) if user is not None else []
+    if user is not None and now is not None:
+        now = now.astimezone(_zone(user.time_zone))  # JQL dates are read in the user's zone
     try:
         return jql.parse_jql(
             text,

@@ -20,7 +20,6 @@ INACTIVE: dict[Location, str] = {
     ("sync", "approvals"): "approvals in Jira are not read yet",
     ("sync", "escalate"): "stale tickets are not escalated yet",
     ("sync", "notify"): "no Slack (or other) notification is sent yet",
-    ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
     ("callbacks",): "sources are not called back yet",
     ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
     ("audit", "change_risk_field"): "change risk is not read from Jira yet",

@@ -161,3 +161,13 @@ api_keys = Table(
     # the alert sources the key may speak for; keys from before 0004 speak for generic only
     Column("sources", JSON, nullable=False, server_default=text(GENERIC_ONLY)),
 )
+
+# Reconcile's progress per Jira site (migration 0009): saved after its observations are applied.
+reconcile_marks = Table(
+    "reconcile_marks",
+    metadata,
+    Column("site", String(255), primary_key=True),
+    Column("watermark", UtcDateTime),
+    Column("swept_at", UtcDateTime),
+    Column("recent", JSON, nullable=False),  # issue id → `updated` (ISO) inside the margin
+)

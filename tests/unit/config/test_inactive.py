@@ -15,7 +15,6 @@ WRITTEN = {
     ("sync", "approvals"): "sync:\n  approvals: {statuses: [Approved]}\n",
     ("sync", "escalate"): "sync:\n  escalate: {stale_after: 24h}\n",
     ("sync", "notify"): "sync:\n  notify: {slack_webhook: 'https://hooks.slack.com/x'}\n",
-    ("sync", "reconcile_every"): "sync:\n  reconcile_every: 5m\n",
     ("callbacks",): "\ncallbacks:\n  - {source: keeptrusts, on: [resolved], url: 'https://k/x'}\n",
     ("audit", "capture_fields"): "audit:\n  capture_fields: [summary]\n",
     ("audit", "change_risk_field"): "audit:\n  change_risk_field: customfield_10042\n",
