@@ -30,6 +30,7 @@ from ticketbridge.api.openapi import document_openapi
 from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.query_routes import query_router
 from ticketbridge.api.schemas import ErrorBody, ReadinessReport
+from ticketbridge.api.search_routes import IssueSearch, search_router
 from ticketbridge.services.api_keys import Scope as KeyScope
 
 log = structlog.get_logger("ticketbridge.api")
@@ -54,6 +55,7 @@ def create_app(
     audit: PushAudit | None = None,
     unverified_reads: UnverifiedReads | None = None,
     metrics: MetricsExposure = MetricsExposure(),
+    search: IssueSearch | None = None,
 ) -> FastAPI:
     """`unverified_reads` bounds the bodies read before their sender is proven (default: 8 at
     once, waiting up to 10 s for a turn); `metrics` says where `/metrics` is served."""
@@ -79,6 +81,8 @@ def create_app(
     app.include_router(ingest_router(container, auth, container.metrics, reads))
     app.include_router(query_router(container, auth))
     app.include_router(integration_router(container, auth))
+    if search is not None:
+        app.include_router(search_router(search, auth))
     _add_operational_routes(app, container)
     if metrics.on_api:
         app.include_router(_metrics_router(container, auth, metrics.require_key))

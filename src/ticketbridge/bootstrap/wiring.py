@@ -33,6 +33,7 @@ from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
+from ticketbridge.bootstrap.jira_reads import LiveJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
@@ -155,6 +156,7 @@ class Container:
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
+    search: LiveJira | None = None  # POST /v1/search, over the connection in effect
     clock: Clock = system_clock
 
     @property
@@ -259,6 +261,7 @@ async def open_container(
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
+    reads = LiveJira(settings, live, metrics, jira_transport)
     try:
         yield Container(
             settings=settings,
@@ -283,8 +286,10 @@ async def open_container(
             dispatchers=dispatchers,
             decisions=decisions,
             clock=clock,
+            search=reads,
         )
     finally:
+        await reads.aclose()
         if provider is not None:
             await provider.aclose()
         await database.aclose()
@@ -327,7 +332,7 @@ def build_app(container: Container) -> FastAPI:
     exposure = MetricsExposure(
         on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
     )
-    app = create_app(container, audit=container.audit, metrics=exposure)
+    app = create_app(container, audit=container.audit, metrics=exposure, search=container.search)
     app.include_router(ui_router())
     return app
 

@@ -13,6 +13,7 @@ from ticketbridge.cli import (
     send_cmd,
     serve_cmd,
     site_cmd,
+    sync_cmd,
 )
 from ticketbridge.cli import emulator as emulator_cmd
 
@@ -38,6 +39,8 @@ app.add_typer(admin_cmd.db_app, name="db")
 app.add_typer(admin_cmd.apikey_app, name="apikey")
 app.add_typer(admin_cmd.outbox_app, name="outbox")
 app.add_typer(site_cmd.site_app, name="site")
+app.command("search")(sync_cmd.search)
+app.add_typer(sync_cmd.jira_app, name="jira")
 
 
 def main() -> None:
