@@ -23,7 +23,7 @@ from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.jira import build_provider, effective_jira, projects_to_check
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
-from ticketbridge.config.integrations import JiraWebhookConfig
+from ticketbridge.config.integrations import JiraConfig, JiraWebhookConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import (
@@ -78,9 +78,21 @@ def our_url(settings: Settings, url: str | None) -> str:
     return url
 
 
-def project_jql(projects: Sequence[str]) -> str | None:
+def our_projects(config: Config, connection: StoredConnection) -> list[str] | None:
+    """The projects our issues can be in: the defaults', the routes' and epics', the stored
+    connection's; None when a route computes its project (a template): any project then."""
+    named = [r.project for r in config.routes] + [
+        r.group.project for r in config.routes if r.group is not None
+    ]
+    if any(p is not None and "{" in p for p in named):
+        return None
+    found = [*projects_to_check(connection, config.defaults.project).values()]
+    return sorted({p for p in [*found, *named] if p})
+
+
+def project_jql(projects: Sequence[str] | None) -> str | None:
     """Only our projects' issues are delivered (Jira's JQL filter); None: every issue."""
-    keys = sorted({p for p in projects if p})
+    keys = sorted({p for p in projects or () if p})
     if not keys:
         return None
     quoted = ", ".join('"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys)
@@ -135,20 +147,26 @@ async def register_webhook(
         raise ConfigError("no Jira is configured", [NO_JIRA])
     target = our_url(settings, url)
     connection, chosen = _with_secret(settings, connection, config.jira is not None, secret)
-    projects = projects_to_check(connection, config.defaults.project).values()
-    plan = WebhookPlan(target, chosen, project_jql(list(projects)))
-    provider = build_provider(
-        connection.jira, Metrics(), transport, allowed=settings.outbound_allow
-    )
+    plan = WebhookPlan(target, chosen, project_jql(our_projects(config, connection)))
+    return await register_plan(settings, connection.jira, plan, transport)
+
+
+async def register_plan(
+    settings: Settings,
+    jira: JiraConfig,
+    plan: WebhookPlan,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Registration:
+    """`plan` registered through the admin API, unless a webhook to its URL exists; the manual
+    steps when the account may not."""
+    provider = build_provider(jira, Metrics(), transport, allowed=settings.outbound_allow)
     try:
-        existing = _pointing_at(await provider.client.admin_webhooks(), target)
+        existing = _pointing_at(await provider.client.admin_webhooks(), plan.url)
         if existing is not None:
             return Registration("exists", plan, str(existing.get("self") or ""))
         created = await provider.client.register_admin_webhook(_body(plan))
     except (Forbidden, AuthFailed):
-        return Registration(
-            "not_permitted", plan, steps=manual_steps(plan, str(connection.jira.url))
-        )
+        return Registration("not_permitted", plan, steps=manual_steps(plan, str(jira.url)))
     finally:
         await provider.aclose()
     return Registration("registered", plan, str((created or {}).get("self") or ""))
