@@ -24,7 +24,6 @@ INACTIVE: dict[Location, str] = {
     ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
     ("audit", "change_risk_field"): "change risk is not read from Jira yet",
     ("jira", "webhook"): "Jira webhooks are not received yet (no /v1/jira/webhook)",
-    ("PUBLIC_URL",): "nothing is registered at the public URL yet",
 }
 """Location in ticketbridge.yaml (or, one upper-case part, TICKETBRIDGE_<part>) → what does not
 happen although it is set."""

@@ -131,3 +131,15 @@ def test_no_url_and_no_public_url_is_a_usage_error(runner: CliRunner, emulator: 
     assert "--url" in done.output
     tested = runner.invoke(app, ["config", "jira", "--test"])
     assert "no webhook delivers to us" in tested.output
+
+
+def test_the_public_url_is_the_default_target(
+    runner: CliRunner, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _connect(runner, emulator, "admin@example.com", "emulator-token")
+    monkeypatch.setenv("TICKETBRIDGE_PUBLIC_URL", "https://tb.acme.example/")
+    done = runner.invoke(app, ["jira", "webhook", "register"])
+    assert done.exit_code == 0, done.output
+    assert [h.url for h in emulator.state.webhooks.values()] == [HOOK]
+    tested = runner.invoke(app, ["config", "jira", "--test"])
+    assert f"Jira delivers to {HOOK}" in tested.output
