@@ -25,6 +25,7 @@ from ticketbridge.api.errors import install_error_handlers
 from ticketbridge.api.github_audit import github_router
 from ticketbridge.api.ingest_routes import ingest_router
 from ticketbridge.api.integration_routes import integration_router
+from ticketbridge.api.jira_routes import JiraSync, jira_router
 from ticketbridge.api.metrics import CONTENT_TYPE, Metrics
 from ticketbridge.api.openapi import document_openapi
 from ticketbridge.api.ports import ApiContainer
@@ -55,6 +56,7 @@ def create_app(
     audit: PushAudit | None = None,
     unverified_reads: UnverifiedReads | None = None,
     metrics: MetricsExposure = MetricsExposure(),
+    jira_sync: JiraSync | None = None,
     search: IssueSearch | None = None,
 ) -> FastAPI:
     """`unverified_reads` bounds the bodies read before their sender is proven (default: 8 at
@@ -79,6 +81,8 @@ def create_app(
     # before ingest_router: /v1/sources/github wins over /v1/sources/{source}
     app.include_router(github_router(container.github, reads))
     app.include_router(ingest_router(container, auth, container.metrics, reads))
+    if jira_sync is not None:  # two-way sync: POST /v1/jira/webhook, GET /v1/jira/deliveries
+        app.include_router(jira_router(jira_sync, auth, reads))
     app.include_router(query_router(container, auth))
     app.include_router(integration_router(container, auth))
     if search is not None:

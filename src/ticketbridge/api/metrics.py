@@ -90,6 +90,20 @@ class Metrics:
             buckets=_JIRA_BUCKETS,
             registry=r,
         )
+        # Two-way sync: webhook deliveries refused before anything is stored (by why), and
+        # what applying the stored ones did (applied, stale, echo, unknown_issue, …).
+        self.jira_webhooks_refused = Counter(
+            "ticketbridge_jira_webhooks_refused",
+            "Jira webhook deliveries refused (401), by reason; nothing stored.",
+            ["reason"],
+            registry=r,
+        )
+        self.jira_deliveries = Counter(
+            "ticketbridge_jira_deliveries",
+            "Jira webhook deliveries applied, by outcome.",
+            ["outcome"],
+            registry=r,
+        )
         self.http_latency = BoundedLabels(
             Histogram(
                 "ticketbridge_http_request_seconds",

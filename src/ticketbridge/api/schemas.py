@@ -63,6 +63,20 @@ class IngestResponse(BaseModel):
     waited: Waited | None = Field(default=None, description="Only with `?wait=ticket`.")
 
 
+class JiraState(BaseModel):
+    """What Jira last told about the issue (two-way sync); absent until it told anything."""
+
+    status_id: str | None = None
+    status: str | None = Field(default=None, description="The name, for display only.")
+    status_category: str | None = None
+    resolution: str | None = None
+    assignee_id: str | None = Field(default=None, description="accountId (Data Center: name)")
+    assignee: str | None = None
+    priority: str | None = None
+    updated: datetime | None = Field(default=None, description="The newest change applied.")
+    deleted_at: datetime | None = None
+
+
 class AlertView(BaseModel):
     source: str
     id: str = Field(description="The source's id; unique per source.")
@@ -76,6 +90,7 @@ class AlertView(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     route: str | None = None
     ticket: TicketRef | None = None
+    jira: JiraState | None = None
     received_at: datetime
 
 
@@ -99,6 +114,7 @@ class TicketView(BaseModel):
     first_seen: datetime
     last_seen: datetime
     previous_issue_key: str | None = None
+    jira: JiraState | None = None
 
 
 class TicketList(BaseModel):

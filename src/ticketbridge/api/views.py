@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ticketbridge.api import schemas
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
+from ticketbridge.services.queries import JiraView
 
 
 def _ref(key: str | None, url: str | None) -> schemas.TicketRef | None:
@@ -44,6 +45,7 @@ def alert_body(view: AlertView) -> schemas.AlertView:
         reasons=list(view.reasons),
         route=view.route,
         ticket=_ref(view.ticket_key, view.ticket_url),
+        jira=_jira(view.jira),
         received_at=view.received_at,
     )
 
@@ -62,7 +64,12 @@ def ticket_body(view: TicketView) -> schemas.TicketView:
         first_seen=view.first_seen,
         last_seen=view.last_seen,
         previous_issue_key=view.previous_issue_key,
+        jira=_jira(view.jira),
     )
+
+
+def _jira(view: JiraView | None) -> schemas.JiraState | None:
+    return schemas.JiraState(**view.__dict__) if view is not None else None
 
 
 def job_body(view: JobView) -> schemas.OutboxJobView:

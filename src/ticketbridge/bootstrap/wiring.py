@@ -28,12 +28,14 @@ from fastapi import FastAPI
 from ticketbridge.api import create_app
 from ticketbridge.api.app import MetricsExposure, create_metrics_app
 from ticketbridge.api.jira_connection import StoredConnection
+from ticketbridge.api.jira_routes import JiraSync
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.configuration import built_problems, check_sources
 from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
 from ticketbridge.bootstrap.jira_reads import LiveJira
+from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
@@ -153,6 +155,7 @@ class Container:
     health: DatabaseHealth
     jira: JiraIntegrationService
     audit: AuditIntake
+    sync: Sync  # two-way sync: webhook intake, delivery log, the observation sink
     provider: Provider | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
@@ -259,6 +262,9 @@ async def open_container(
         else None
     )
     ingest = AcceptingIngest(service, decisions, max_batch=pipeline.max_batch)
+    sync = build_sync(
+        uow, clock, live, pipeline.policy, metrics, provider, worker if workers else None
+    )
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
     reads = LiveJira(settings, live, metrics, jira_transport)
@@ -282,6 +288,7 @@ async def open_container(
                 github=config.sources.get("github"),
                 link_pattern=_link_pattern(config, live),
             ),
+            sync=sync,
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -332,7 +339,14 @@ def build_app(container: Container) -> FastAPI:
     exposure = MetricsExposure(
         on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
     )
-    app = create_app(container, audit=container.audit, metrics=exposure, search=container.search)
+    sync = JiraSync(container.sync.webhook, container.sync.deliveries)
+    app = create_app(
+        container,
+        audit=container.audit,
+        metrics=exposure,
+        jira_sync=sync,
+        search=container.search,
+    )
     app.include_router(ui_router())
     return app
 

@@ -155,6 +155,8 @@ def _loops(container: Container) -> list[_Loop]:
     loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
+    if container.sync.loop is not None:  # Jira's deliveries, applied
+        loops.append(container.sync.loop)
     return loops
 
 

@@ -166,7 +166,21 @@ class SyncConfig(StrictModel):
     resolutions: dict[str, JiraOutcome] = Field(
         default_factory=lambda: dict(defaults.JIRA_RESOLUTIONS)
     )
+    status_ids: dict[Annotated[str, Field(pattern=r"^[0-9]{1,18}$")], JiraOutcome] = Field(
+        default_factory=dict,
+        description="overrides of `status` for single statuses, by status id (never by name)",
+    )
     false_positive_suppress: Duration = defaults.FALSE_POSITIVE_SUPPRESS
+    accepted_for: Duration | None = Field(
+        default=defaults.ACCEPTED_FOR,
+        description="how long an accepted risk holds; then its next alert re-raises it "
+        "(null: the done issue is treated like any other)",
+    )
+    accepted_reraise: Literal["reopen", "new"] = "reopen"
+    recreate_on_delete: bool = Field(
+        default=False,
+        description="an alert whose issue was deleted in Jira gets a new issue (off: suppressed)",
+    )
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
     on_source_resolved: SourceResolvedConfig = Field(default_factory=SourceResolvedConfig)
     escalate: EscalateConfig | None = None

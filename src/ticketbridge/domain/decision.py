@@ -56,10 +56,27 @@ class TicketPolicy:
     digest_interval: timedelta
     resolve_transition: bool  # sync.on_source_resolved.transition
     resolutions: Mapping[str, AlertState]  # Jira resolution name → the alerts' outcome
+    # Two-way sync (SPEC §6): Jira's status → the alerts' state, by statusCategory.key
+    # (`sync.status`), overridden per status id (`sync.status_ids`); never by status name.
+    status: Mapping[str, AlertState]
+    status_ids: Mapping[str, AlertState]
+    accepted_for: timedelta | None  # sync.accepted_for: how long an accepted risk holds
+    accepted_reraise: RecurAfterDone  # sync.accepted_reraise: reopen, or a new linked issue
+    recreate_on_delete: bool  # sync.recreate_on_delete: a deleted issue's alert gets a new one
 
     def outcome(self, resolution: str | None) -> AlertState:
         """A done issue's meaning, from its resolution name (`sync.resolutions`)."""
         return self.resolutions.get(resolution or "", AlertState.RESOLVED)
+
+    def observed_state(
+        self, status_id: str | None, category: str | None, resolution: str | None
+    ) -> AlertState | None:
+        """The alerts' state for a Jira status: its id's override, else its category's
+        mapping; a done category's resolution refines it (`sync.resolutions`, done only)."""
+        state = self.status_ids.get(status_id or "") or self.status.get(category or "")
+        if category == "done" and resolution and resolution in self.resolutions:
+            return self.resolutions[resolution]
+        return state
 
 
 def decide(
@@ -86,6 +103,8 @@ def decide(
         return Decision(DecisionKind.CREATE, _fresh_after_dead(ticket))
     if ticket.status is TicketStatus.DETACHED:
         return Decision(DecisionKind.CREATE, _fresh_after_detached(ticket))
+    if ticket.deleted_at is not None:
+        return _decide_after_deleted(ticket, policy)
     if not ticket.is_done:
         where = ticket.issue_key or "its pending issue"
         return Decision(
@@ -126,6 +145,10 @@ def _decide_resolved(ticket: Ticket | None) -> Decision:
             DecisionKind.IGNORE,
             (f"source resolved; {ticket.issue_key} is on another Jira site, kept apart",),
         )
+    if ticket.deleted_at is not None:
+        return Decision(
+            DecisionKind.IGNORE, (f"source resolved; {ticket.issue_key} was deleted in Jira",)
+        )
     if ticket.is_done:
         return Decision(
             DecisionKind.IGNORE, (f"source resolved; {ticket.issue_key} is already done",)
@@ -147,6 +170,8 @@ def _decide_after_done(ticket: Ticket, policy: TicketPolicy, now: datetime) -> D
                 f"false_positive_suppress {_days(policy.false_positive_suppress)}",
             ),
         )
+    if ticket.outcome is AlertState.ACCEPTED and policy.accepted_for is not None:
+        return _decide_after_accepted(ticket, policy, age)
     if policy.recur_after_done == "reopen" and age <= policy.reopen_within:
         return Decision(
             DecisionKind.REOPEN,
@@ -161,6 +186,37 @@ def _decide_after_done(ticket: Ticket, policy: TicketPolicy, now: datetime) -> D
         else f"{key} is done and recur_after_done is 'new'"
     )
     return Decision(DecisionKind.NEW_LINKED, (why, f"the new issue relates to {key}"))
+
+
+def _decide_after_deleted(ticket: Ticket, policy: TicketPolicy) -> Decision:
+    key = ticket.issue_key or "its issue"
+    if policy.recreate_on_delete:
+        return Decision(
+            DecisionKind.CREATE,
+            (f"{key} was deleted in Jira; sync.recreate_on_delete: a new issue is created",),
+        )
+    return Decision(
+        DecisionKind.SUPPRESS,
+        (
+            f"{key} was deleted in Jira: it is not recreated behind the user's back "
+            "(sync.recreate_on_delete is off)",
+        ),
+    )
+
+
+def _decide_after_accepted(ticket: Ticket, policy: TicketPolicy, age: timedelta) -> Decision:
+    """An accepted risk holds for `accepted_for`; the first alert after it re-raises it."""
+    key = ticket.issue_key or "its issue"
+    held = policy.accepted_for or timedelta(0)
+    if age <= held:
+        return Decision(
+            DecisionKind.SUPPRESS,
+            (f"{key} was accepted as a risk {_days(age)} ago, held for {_days(held)}",),
+        )
+    why = f"{key}'s accepted risk expired ({_days(held)}): re-raised"
+    if policy.accepted_reraise == "reopen":
+        return Decision(DecisionKind.REOPEN, (f"{why} by reopening it",))
+    return Decision(DecisionKind.NEW_LINKED, (f"{why} as a new issue", f"which relates to {key}"))
 
 
 def _days(delta: timedelta) -> str:

@@ -50,6 +50,8 @@ REOPEN_WITHIN = timedelta(days=7)
 """A done issue whose alert recurs within this is reopened (`recur_after_done: reopen`)."""
 FALSE_POSITIVE_SUPPRESS = timedelta(days=30)
 """An alert recurring this soon after its issue was resolved as a false positive is suppressed."""
+ACCEPTED_FOR = timedelta(days=90)
+"""An issue resolved as an accepted risk holds its alert this long; the next one re-raises it."""
 DIGEST_INTERVAL = timedelta(minutes=5)
 """The occurrence digest comment is edited at most once per interval (SPEC §4.3)."""
 

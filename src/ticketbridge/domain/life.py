@@ -9,6 +9,7 @@ Two transitions, both pure:
   issue) does to the ticket as it is now: the issue created, a job dead, the digest written,
   the issue moved in Jira. The outbox calls it; two-way sync will call it with `IssueMoved`.
 
+What Jira tells about the issue (two-way sync) is `observed(ticket, observation, policy, ours)`.
 An operator's retry of a dead job is `revive`. Nothing outside `domain` assigns a ticket's
 fields: it reads them and asks these functions for the next ticket.
 """
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.decision import Decision, DecisionKind, TicketPolicy
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
+from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.states import AlertState, JobKind, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
@@ -184,6 +187,75 @@ def after_write(ticket: Ticket, result: Written, policy: TicketPolicy) -> Step:
     return Step(_moved(ticket, result.status_category, result.resolution, result.at, policy))
 
 
+# --- what Jira tells (two-way sync) --------------------------------------------------------
+
+Observed = Literal["applied", "stale", "echo", "unchanged"]
+"""What an observation did to the ticket (`services.ports.ObservedOutcome` lists them too)."""
+
+
+def observed(
+    ticket: Ticket, observation: IssueObservation, policy: TicketPolicy, *, ours: bool
+) -> tuple[Ticket, Observed]:
+    """`ticket` after what Jira said about its issue, and what that did.
+
+    - Older than the ticket's watermark: stale, the ticket unchanged (deliveries come in any
+      order; an older snapshot never wins). Equal: applied again (idempotent), so a reconcile
+      that fetched the same snapshot repairs what an echo left alone.
+    - Otherwise the watermark moves to it, whatever else happens (even when nothing else
+      changes: the next older delivery must find it).
+    - `ours` (caused by our own account: the echo guard): Jira's assignee, priority and status
+      are kept for display, but the alerts' state does not move and nothing is triggered.
+    - Deleted: the alerts are `ticket_deleted` from then on.
+    """
+    if not observation.has_state:
+        return ticket, "unchanged"  # a comment event, or a thin delivery not completed
+    if ticket.watermark is not None and observation.watermark < ticket.watermark:
+        return ticket, "stale"
+    marked = replace(
+        ticket, watermark_at=observation.updated, watermark_changelog=observation.changelog_id
+    )
+    if observation.deleted:
+        if ticket.deleted_at is not None:
+            return marked, "unchanged"
+        return replace(marked, deleted_at=observation.updated), "applied"
+    shown = replace(
+        marked,
+        status_id=observation.status_id,
+        status_name=observation.status_name,
+        assignee_id=observation.assignee_account_id,
+        assignee_name=observation.assignee_name,
+        priority=observation.priority,
+    )
+    if ours or ticket.deleted_at is not None:
+        return shown, "echo" if ours else "unchanged"
+    after = _synced(shown, observation, policy)
+    return after, "applied" if _visible(after) != _visible(ticket) else "unchanged"
+
+
+def _synced(ticket: Ticket, observation: IssueObservation, policy: TicketPolicy) -> Ticket:
+    category = observation.status_category
+    if category is None:
+        return ticket
+    moved = _moved(ticket, category, observation.resolution, observation.updated, policy)
+    state = policy.observed_state(observation.status_id, category, observation.resolution)
+    if category == "done" and state is not None:
+        moved = replace(moved, outcome=state)
+    return replace(moved, synced_state=state)
+
+
+def _visible(ticket: Ticket) -> tuple[object, ...]:
+    """What an observation may change besides the watermark."""
+    return (
+        ticket.status_id,
+        ticket.status_category,
+        ticket.resolution,
+        ticket.outcome,
+        ticket.synced_state,
+        ticket.assignee_id,
+        ticket.priority,
+    )
+
+
 def revive(ticket: Ticket) -> Ticket:
     """An operator retries the ticket's dead job: it is pending again (linked if it has its
     issue)."""
@@ -260,12 +332,24 @@ def _moved(
 ) -> Ticket:
     """The issue is in a status of `category` (new | indeterminate | done) with `resolution`:
     done means an outcome (`sync.resolutions`) and a done time (kept when it already was)."""
+    # `synced_state` is what Jira's status mapped to when last observed: a move of ours
+    # (or a fresh observation, which sets it again) makes the category tell.
     if category != "done":
         return replace(
-            ticket, status_category=category, resolution=None, outcome=None, done_at=None
+            ticket,
+            status_category=category,
+            resolution=None,
+            outcome=None,
+            done_at=None,
+            synced_state=None,
         )
     outcome: AlertState = policy.outcome(resolution)
     done_at = ticket.done_at if ticket.is_done and ticket.done_at else at
     return replace(
-        ticket, status_category="done", resolution=resolution, outcome=outcome, done_at=done_at
+        ticket,
+        status_category="done",
+        resolution=resolution,
+        outcome=outcome,
+        done_at=done_at,
+        synced_state=None,
     )

@@ -23,6 +23,9 @@ class AlertState(StrEnum):
     SUPPRESSED = "suppressed"  # recurred within the false-positive window
     IGNORED = "ignored"  # below min_severity, `action: ignore`, or nothing to act on
     DEAD = "dead"  # its Jira write failed permanently (dead-letter list)
+    # Its issue was deleted in Jira (two-way sync): never recreated behind the user's back
+    # unless `sync.recreate_on_delete` says so.
+    TICKET_DELETED = "ticket_deleted"
 
 
 JIRA_OUTCOMES = frozenset(

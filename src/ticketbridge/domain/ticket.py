@@ -48,6 +48,20 @@ class Ticket:
     # The Jira site that holds the issue, as Jira names itself (Provider.site_id): an issue
     # key means nothing on another site, so nothing is written there under this ticket.
     site: str | None = None
+    # What Jira last told about the issue (two-way sync, `domain.life.observed`): its status by
+    # id (the name for display only), assignee, priority, and the watermark of the newest
+    # observation applied — `updated` to the millisecond, then the changelog id.
+    status_id: str | None = None
+    status_name: str | None = None
+    assignee_id: str | None = None
+    assignee_name: str | None = None
+    priority: str | None = None
+    watermark_at: datetime | None = None
+    watermark_changelog: int | None = None
+    # The alerts' state as `sync.status` / `sync.status_ids` / `sync.resolutions` map Jira's
+    # status (None: not observed since our own last write, which `status_category` tells).
+    synced_state: AlertState | None = None
+    deleted_at: datetime | None = None  # the issue was deleted in Jira
 
     @property
     def marker_key(self) -> str:
@@ -58,6 +72,13 @@ class Ticket:
         return self.status_category == "done"
 
     @property
+    def watermark(self) -> tuple[datetime, int] | None:
+        """The newest observation applied (`IssueObservation.watermark`), None before any."""
+        if self.watermark_at is None:
+            return None
+        return (self.watermark_at, self.watermark_changelog or 0)
+
+    @property
     def is_epic(self) -> bool:
         return self.group_key is not None
 
@@ -65,6 +86,12 @@ class Ticket:
         """The state of the alerts this ticket stands for (SPEC §6)."""
         if self.status is TicketStatus.DEAD:
             return AlertState.DEAD
+        if self.deleted_at is not None:
+            return AlertState.TICKET_DELETED
+        if self.synced_state is not None and self.issue_key is not None:
+            # `open` in `sync.status` means "not started": the issue exists, so ticketed.
+            opened = self.synced_state is AlertState.OPEN
+            return AlertState.TICKETED if opened else self.synced_state
         if self.issue_key is None:
             return AlertState.OPEN
         if self.status_category == "indeterminate":

@@ -20,6 +20,7 @@ from ticketbridge.domain import (
     Route,
     Ticket,
 )
+from ticketbridge.domain.deliveries import JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
@@ -101,6 +102,10 @@ class TicketRepository(Protocol):
         ...
 
     async def by_issue_key(self, issue_key: str) -> Ticket | None: ...
+
+    async def by_issue(self, issue_id: str, issue_key: str) -> Ticket | None:
+        """The ticket of a Jira issue by its id, else its key (either may be "")."""
+        ...
 
     async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
 
@@ -224,6 +229,30 @@ class PushEventRepository(Protocol):
         ...
 
 
+class JiraDeliveryRepository(Protocol):
+    """Jira webhook deliveries (two-way sync): kept raw, applied once, listed."""
+
+    async def add(self, delivery: JiraDelivery) -> bool:
+        """Store unless its identifier is stored; True when this call stored it."""
+        ...
+
+    async def pending(self, limit: int, *, max_attempts: int) -> list[JiraDelivery]:
+        """Oldest first; held by this transaction (other appliers skip them)."""
+        ...
+
+    async def finish(self, done: JiraDelivery, now: datetime) -> bool:
+        """Record its outcome; False when it was applied already."""
+        ...
+
+    async def failed(self, delivery_id: int, reason: str) -> None: ...
+
+    async def list(self, *, limit: int, before_id: int | None = None) -> list[JiraDelivery]:
+        """Newest first."""
+        ...
+
+    async def count(self) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -243,6 +272,9 @@ class UnitOfWork(Protocol):
 
     @property
     def push_events(self) -> PushEventRepository: ...
+
+    @property
+    def jira_deliveries(self) -> JiraDeliveryRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -271,4 +303,5 @@ class ObservationSink(Protocol):
 
 
 ObservedOutcome = Literal["applied", "stale", "echo", "unknown_issue", "unchanged"]
+# (`domain.deliveries.DeliveryOutcome` adds what only a delivery can be: ignored, rejected)
 """What applying one observation did (the delivery log shows it)."""

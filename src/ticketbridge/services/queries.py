@@ -27,6 +27,39 @@ MAX_POSITION = 2**63 - 1  # ids are 64-bit on every database: a cursor never poi
 
 
 @dataclass(frozen=True)
+class JiraView:
+    """What Jira last told about a ticket's issue (two-way sync): the status by id (its name
+    for display), resolution, assignee, priority; when (the watermark) and whether deleted."""
+
+    status_id: str | None
+    status: str | None
+    status_category: str | None
+    resolution: str | None
+    assignee_id: str | None
+    assignee: str | None
+    priority: str | None
+    updated: datetime | None
+    deleted_at: datetime | None
+
+
+def jira_view(ticket: Ticket | None) -> JiraView | None:
+    """None until Jira told anything about the issue."""
+    if ticket is None or (ticket.watermark_at is None and ticket.status_id is None):
+        return None
+    return JiraView(
+        status_id=ticket.status_id,
+        status=ticket.status_name,
+        status_category=ticket.status_category,
+        resolution=ticket.resolution,
+        assignee_id=ticket.assignee_id,
+        assignee=ticket.assignee_name,
+        priority=ticket.priority,
+        updated=ticket.watermark_at,
+        deleted_at=ticket.deleted_at,
+    )
+
+
+@dataclass(frozen=True)
 class AlertView:
     source: str
     id: str
@@ -42,6 +75,7 @@ class AlertView:
     route: str | None
     ticket_key: str | None
     ticket_url: str | None
+    jira: JiraView | None = None
 
 
 PENDING: Final = "pending"  # `decision=pending`: accepted, not decided yet
@@ -86,6 +120,7 @@ class TicketView:
     first_seen: datetime
     last_seen: datetime
     previous_issue_key: str | None
+    jira: JiraView | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +153,7 @@ def _alert_view(stored: StoredAlert, ticket: Ticket | None) -> AlertView:
         route=stored.route,
         ticket_key=ticket.issue_key if ticket else None,
         ticket_url=ticket.issue_url if ticket else None,
+        jira=jira_view(ticket),
     )
 
 
@@ -137,6 +173,7 @@ def ticket_view(ticket: Ticket) -> TicketView:
         first_seen=ticket.first_seen,
         last_seen=ticket.last_seen,
         previous_issue_key=ticket.previous_issue_key,
+        jira=jira_view(ticket),
     )
 
 

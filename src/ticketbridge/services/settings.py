@@ -66,6 +66,11 @@ class PipelineSettings:
                 digest_interval=defaults.dedup.digest_interval,
                 resolve_transition=sync.on_source_resolved.transition,
                 resolutions=dict(sync.resolutions),
+                status={str(category): state for category, state in sync.status.items()},
+                status_ids=dict(sync.status_ids),
+                accepted_for=sync.accepted_for,
+                accepted_reraise=sync.accepted_reraise,
+                recreate_on_delete=sync.recreate_on_delete,
             ),
             resolve_comment=sync.on_source_resolved.comment,
             fingerprint_fields={

@@ -37,7 +37,9 @@ def lock_ids(names: Sequence[str]) -> list[int]:
 _TICKET_FIELDS = [f.name for f in fields(Ticket)]
 _TICKET_COLUMNS = ", ".join(_TICKET_FIELDS)
 _SAVED_FIELDS = [c for c in _TICKET_FIELDS if c not in ("id", "fingerprint", "generation")]
-_MOMENTS = frozenset({"first_seen", "last_seen", "done_at", "last_digest_at"})
+_MOMENTS = frozenset(
+    {"first_seen", "last_seen", "done_at", "last_digest_at", "watermark_at", "deleted_at"}
+)
 
 # The decider's reads and writes of tickets on SQLite, at the driver (values as
 # storage.sqlite_values stores them): SQLAlchemy's per-row processing was a third of a round.
@@ -51,6 +53,7 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
     del row["id"]
     row["status"] = ticket.status.value
     row["outcome"] = ticket.outcome.value if ticket.outcome else None
+    row["synced_state"] = ticket.synced_state.value if ticket.synced_state else None
     row["links"] = [link.as_data() for link in ticket.links] if ticket.links else []
     return row
 
@@ -83,6 +86,8 @@ def _typed(values: dict[str, Any]) -> Ticket:
     """A ticket from its column values (JSON already decoded): enums and links typed."""
     values["status"] = TicketStatus(values["status"])
     values["outcome"] = AlertState(values["outcome"]) if values["outcome"] else None
+    synced = values["synced_state"]
+    values["synced_state"] = AlertState(synced) if synced else None
     links = values["links"]
     values["links"] = tuple(IssueLink.from_data(link) for link in links) if links else ()
     return Ticket(**values)
@@ -181,6 +186,21 @@ class SqlTickets:
             for row in (await self._conn.execute(query)).mappings():
                 found[row["id"]] = _ticket(row)
         return found
+
+    async def by_issue(self, issue_id: str, issue_key: str) -> Ticket | None:
+        """The ticket of a Jira issue, by its id (stable when the issue moves to another
+        project) else its key; the newest ticket when several name it."""
+        if not issue_id and not issue_key:
+            return None
+        column = tickets.c.issue_id if issue_id else tickets.c.issue_key
+        query = (
+            select(tickets)
+            .where(column == (issue_id or issue_key))
+            .order_by(tickets.c.id.desc())
+            .limit(1)
+        )
+        row = (await self._conn.execute(query)).mappings().first()
+        return _ticket(row) if row else None
 
     async def by_issue_key(self, issue_key: str) -> Ticket | None:
         query = select(tickets).where(tickets.c.issue_key == issue_key)

@@ -79,7 +79,18 @@ tickets = Table(
     Column("links", JSON, nullable=False),
     # The Jira site that holds the issue (migration 0007): nothing is written to another.
     Column("site", String(255)),
+    # What Jira last told about the issue (migration 0008, two-way sync).
+    Column("status_id", String(64)),
+    Column("status_name", String(255)),
+    Column("assignee_id", String(128)),
+    Column("assignee_name", String(255)),
+    Column("priority", String(255)),
+    Column("watermark_at", UtcDateTime),
+    Column("watermark_changelog", BigInteger),
+    Column("synced_state", String(16)),
+    Column("deleted_at", UtcDateTime),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
+    Index("ix_tickets_issue_id", "issue_id"),
 )
 
 alerts = Table(

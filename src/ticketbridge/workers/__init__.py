@@ -2,6 +2,7 @@
 
 from ticketbridge.workers.decisions import DecisionLoop
 from ticketbridge.workers.dispatcher import Dispatcher
+from ticketbridge.workers.jira_deliveries import DeliveryLoop
 from ticketbridge.workers.jira_watch import JiraWatch
 
-__all__ = ["DecisionLoop", "Dispatcher", "JiraWatch"]
+__all__ = ["DecisionLoop", "DeliveryLoop", "Dispatcher", "JiraWatch"]

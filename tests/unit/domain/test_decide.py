@@ -62,6 +62,11 @@ def policy(**overrides: object) -> TicketPolicy:
         "digest_interval": timedelta(minutes=5),
         "resolve_transition": True,
         "resolutions": {"False Positive": AlertState.FALSE_POSITIVE},
+        "status": {"new": AlertState.OPEN, "indeterminate": AlertState.IN_PROGRESS},
+        "status_ids": {},
+        "accepted_for": None,
+        "accepted_reraise": "reopen",
+        "recreate_on_delete": False,
     }
     return TicketPolicy(**{**values, **overrides})  # type: ignore[arg-type]
 

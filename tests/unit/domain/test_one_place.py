@@ -14,7 +14,7 @@ from ticketbridge.domain import Ticket
 SRC = Path(__file__).resolve().parents[3] / "src" / "ticketbridge"
 # Names other records share (a route's links, an issue's status and resolution, …) are left
 # out so the check names only what is a ticket's.
-SHARED = {"id", "fingerprint", "project", "status", "resolution", "links"}
+SHARED = {"id", "fingerprint", "project", "status", "resolution", "links", "priority"}
 STATE = {f.name for f in fields(Ticket)} - SHARED
 
 
