@@ -35,6 +35,9 @@ class LiveJira:
         self._provider: JiraProvider | None = None
         self._retired: list[JiraProvider] = []
 
+    def configured(self) -> bool:
+        return self._live.current() is not None
+
     def provider(self) -> JiraProvider:
         connection = self._live.current()
         if connection is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import structlog
+
 from ticketbridge.bootstrap.jira_reads import LiveJira
 from ticketbridge.clock import Clock
 from ticketbridge.config.schema import Config
@@ -18,6 +20,8 @@ from ticketbridge.services.reconcile import Progress, Reconciler, ReconcileRepor
 from ticketbridge.storage import Database
 from ticketbridge.storage.reconcile_marks import SqlReconcileStore
 from ticketbridge.workers.reconciling import ReconcileLoop
+
+log = structlog.get_logger("ticketbridge")
 
 
 class ReconcileRuns:
@@ -31,6 +35,20 @@ class ReconcileRuns:
         self._sink = sink
         self._clock = clock
         self._observers: dict[int, JiraObserver] = {}
+
+    async def scheduled(self) -> ReconcileReport | None:
+        """The loop's run: none while no Jira is configured (nothing to repair from)."""
+        if not self._jira.configured():
+            return None
+        report = await self.run_once()
+        log.info(
+            "reconciled",
+            changed=report.changed,
+            deleted=report.deleted,
+            requests=report.requests,
+            outcomes=dict(report.outcomes),
+        )
+        return report
 
     async def run_once(
         self,
@@ -55,4 +73,4 @@ def reconcile_loop(config: Config, runs: ReconcileRuns) -> ReconcileLoop | None:
     """The periodic reconcile, unless `sync.mode` is `webhook` (webhooks alone)."""
     if config.sync.mode == "webhook":
         return None
-    return ReconcileLoop(runs.run_once, config.sync.reconcile_every)
+    return ReconcileLoop(runs.scheduled, config.sync.reconcile_every)

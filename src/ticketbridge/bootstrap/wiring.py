@@ -35,6 +35,7 @@ from ticketbridge.bootstrap.database import DatabaseHealth
 from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider
 from ticketbridge.bootstrap.jira_reads import LiveJira
+from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_loop
 from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
@@ -71,6 +72,7 @@ from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 from ticketbridge.ui import ui_router
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch
+from ticketbridge.workers.reconciling import ReconcileLoop
 
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
@@ -160,6 +162,8 @@ class Container:
     dispatchers: list[Dispatcher] = field(default_factory=list)
     decisions: DecisionLoop | None = None  # built with workers: decides accepted alerts
     search: LiveJira | None = None  # POST /v1/search, over the connection in effect
+    reconcile: ReconcileRuns | None = None  # `ticketbridge reconcile`, the loop's use case
+    reconcile_loop: ReconcileLoop | None = None  # built with workers, unless sync.mode: webhook
     clock: Clock = system_clock
 
     @property
@@ -268,6 +272,7 @@ async def open_container(
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
     reads = LiveJira(settings, live, metrics, jira_transport)
+    reconcile = ReconcileRuns(jira=reads, database=database, sink=sync.observations, clock=clock)
     try:
         yield Container(
             settings=settings,
@@ -294,6 +299,8 @@ async def open_container(
             decisions=decisions,
             clock=clock,
             search=reads,
+            reconcile=reconcile,
+            reconcile_loop=reconcile_loop(config, reconcile) if workers else None,
         )
     finally:
         await reads.aclose()

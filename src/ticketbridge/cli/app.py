@@ -40,6 +40,7 @@ app.add_typer(admin_cmd.apikey_app, name="apikey")
 app.add_typer(admin_cmd.outbox_app, name="outbox")
 app.add_typer(site_cmd.site_app, name="site")
 app.command("search")(sync_cmd.search)
+app.command("reconcile")(sync_cmd.reconcile)
 app.add_typer(sync_cmd.jira_app, name="jira")
 
 

@@ -157,6 +157,8 @@ def _loops(container: Container) -> list[_Loop]:
         loops.insert(0, container.decisions)
     if container.sync.loop is not None:  # Jira's deliveries, applied
         loops.append(container.sync.loop)
+    if container.reconcile_loop is not None:  # what lost deliveries missed, repaired
+        loops.append(container.reconcile_loop)
     return loops
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.progress import Progress, TaskID
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
@@ -21,13 +23,16 @@ from ticketbridge.cli.common import (
     Exit,
     JsonOption,
     console,
+    err_console,
     fail,
     print_json,
     translate_errors,
     wrapping_table,
 )
+from ticketbridge.config.durations import parse_duration
 from ticketbridge.config.settings import Settings
 from ticketbridge.providers.base import Issue
+from ticketbridge.services.reconcile import ReconcileReport
 
 jira_app = typer.Typer(help="Jira itself: the webhook that brings its changes back.")
 webhook_app = typer.Typer(help="Our webhook in Jira.", no_args_is_help=True)
@@ -172,3 +177,92 @@ def webhook_verdict(hooks: list[str] | None) -> str:
     if not hooks:
         return "✗ no webhook delivers to us: run `ticketbridge jira webhook register`"
     return "✓ Jira delivers to " + ", ".join(hooks)
+
+
+async def _reconcile(
+    settings: Settings, since: timedelta | None, dry_run: bool, sweep: bool | None, quiet: bool
+) -> ReconcileReport:
+    async with _container(settings) as container:
+        assert container.reconcile is not None
+        start = container.now() - since if since is not None else None
+        with Progress(console=err_console, transient=True, disable=quiet) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(_PHASES.get(phase, phase), total=total)
+                bar.update(tasks[phase], completed=done, total=total)
+
+            return await container.reconcile.run_once(
+                since=start, dry_run=dry_run, sweep=sweep, progress=progress
+            )
+
+
+_PHASES = {"search": "searching Jira", "apply": "applying changes", "sweep": "existence sweep"}
+
+
+@translate_errors
+def reconcile(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Look back this far (2d, 6h) instead of from the last watermark."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and report; apply and save nothing.")
+    ] = False,
+    sweep: Annotated[
+        bool | None,
+        typer.Option(
+            "--sweep/--no-sweep", help="Check every tracked issue still exists (default: daily)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Repair what lost webhooks missed: Jira's changes to our issues since the watermark."""
+    lookback = None
+    if since is not None:
+        try:
+            lookback = parse_duration(since)
+        except ValueError as exc:
+            fail(f"--since: {exc}", Exit.USAGE)
+    settings = bootstrap.load_settings()
+    report = bootstrap.run(_reconcile(settings, lookback, dry_run, sweep, quiet=as_json))
+    if as_json:
+        print_json(_report_json(report))
+        return
+    verb = "would apply" if dry_run else "applied"
+    console.print(
+        f"[green]✓[/green] {report.changed} changed issue(s), {report.deleted} deleted; "
+        f"{verb}: {dict(report.outcomes) or 'nothing'}; {report.requests} Jira request(s)"
+    )
+    for observation in report.observed:
+        state = "deleted" if observation.deleted else observation.status_category
+        console.print(f"  {observation.issue_key}  {state}  {observation.updated:%Y-%m-%d %H:%M}")
+
+
+def _report_json(report: ReconcileReport) -> dict[str, Any]:
+    return {
+        "site": report.site,
+        "jql": report.jql,
+        "since": report.since,
+        "searched": report.searched,
+        "changed": report.changed,
+        "deleted": report.deleted,
+        "swept": report.swept,
+        "dry_run": report.dry_run,
+        "outcomes": dict(report.outcomes),
+        "requests": report.requests,
+        "watermark": report.watermark,
+        "observed": [
+            {
+                "issue": o.issue_key,
+                "id": o.issue_id,
+                "updated": o.updated,
+                "status_id": o.status_id,
+                "status_category": o.status_category,
+                "resolution": o.resolution,
+                "deleted": o.deleted,
+            }
+            for o in report.observed
+        ],
+    }

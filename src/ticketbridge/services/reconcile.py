@@ -115,8 +115,8 @@ class Reconciler:
         """One reconcile; `since` overrides the watermark (and observes again what the last
         run saw), `sweep` forces (True) or skips (False) the existence sweep, which otherwise
         runs once a day. A dry run reads and reports, applies and saves nothing."""
-        site = await self._site()
         first = self.observer.requests_sent
+        site = await self._site()
         mark = await self.store.load(site) or ReconcileMark(site)
         tracked = await self.store.tracked(site)
         report = ReconcileReport(site, dry_run=dry_run, watermark=mark.watermark)

@@ -47,6 +47,7 @@ class SqlReconcileMarks:
             select(tickets.c.issue_id, tickets.c.issue_key, tickets.c.project).where(
                 tickets.c.issue_id.is_not(None),
                 tickets.c.status.not_in(_NOT_TRACKED),
+                tickets.c.deleted_at.is_(None),  # gone already: nothing to repair or sweep
                 or_(tickets.c.site.is_(None), tickets.c.site == site),
             )
         )

@@ -4,7 +4,7 @@ The watermark (the latest `updated` reconcile observed), the last existence swee
 issues observed inside the next run's margin. Saved after the observations are applied.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from ticketbridge.storage.tables import UtcDateTime
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
