@@ -13,12 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from jira_emulator import Emulator
 from support.processes import free_port
 from ticketbridge.api.jira_connection import ConnectionStore
 from ticketbridge.cli import app
+from ticketbridge.storage import Database
 
 HOOK = "https://tb.acme.example/v1/jira/webhook"
 
@@ -143,3 +145,48 @@ def test_the_public_url_is_the_default_target(
     assert [h.url for h in emulator.state.webhooks.values()] == [HOOK]
     tested = runner.invoke(app, ["config", "jira", "--test"])
     assert f"Jira delivers to {HOOK}" in tested.output
+
+
+async def _ticket_for(url: str, emu: Emulator, key: str) -> None:
+    """A ticket of ours whose issue is `key` (as the outbox leaves it once created)."""
+    database = Database(url)
+    await database.upgrade()
+    async with database.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO tickets (fingerprint, generation, project, status, first_seen, "
+                "last_seen, occurrences, digest_pending, digested_occurrences, links, issue_key, "
+                "issue_id) VALUES ('fp-1', 1, 'OPS', 'linked', '2026-12-01 00:00:00', "
+                "'2026-12-01 00:00:00', 1, 0, 1, '[]', :key, :id)"
+            ),
+            {"key": key, "id": str(emu.issue(key).id)},
+        )
+    await database.aclose()
+
+
+def test_reconcile_dry_run_then_for_real(
+    runner: CliRunner, emulator: Emulator, tmp_path: Path
+) -> None:
+    _connect(runner, emulator, "admin@example.com", "emulator-token")
+    asyncio.run(_create(emulator, "disk full"))
+    asyncio.run(_ticket_for(f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}", emulator, "OPS-1"))
+    with httpx.Client(
+        base_url=emulator.base_url, auth=("alice@example.com", "alice-token")
+    ) as jira:
+        moved = jira.post("/rest/api/3/issue/OPS-1/transitions", json={"transition": {"id": "11"}})
+        assert moved.status_code == 204
+    dry = runner.invoke(app, ["reconcile", "--since", "1h", "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    report = json.loads(dry.output)
+    assert [(o["issue"], o["status_category"]) for o in report["observed"]] == [
+        ("OPS-1", "indeterminate")
+    ]
+    assert report["outcomes"] == {}
+    done = runner.invoke(app, ["reconcile", "--json"])
+    assert json.loads(done.output)["outcomes"] == {"applied": 1}
+    again = runner.invoke(app, ["reconcile"])
+    assert again.exit_code == 0, again.output
+    assert "0 changed issue(s)" in again.output
+    bad = runner.invoke(app, ["reconcile", "--since", "yesterday"])
+    assert bad.exit_code == 2
+    assert "--since" in bad.output
