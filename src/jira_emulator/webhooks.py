@@ -217,7 +217,7 @@ class WebhookDispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def _headers(self, outgoing: Outgoing, attempt: int) -> dict[str, str]:
+    def headers(self, outgoing: Outgoing, attempt: int = 1) -> dict[str, str]:
         """Lower-case, as Jira sends them; signed when the webhook has a secret (Cloud, and
         Data Center admin webhooks with a secret alike)."""
         headers = {
@@ -250,7 +250,7 @@ class WebhookDispatcher:
 
     async def _attempt(self, client: httpx.AsyncClient, outgoing: Outgoing, attempt: int) -> bool:
         """One POST; True when Jira would try again (408, 409, 425, 429, 5xx, no answer)."""
-        headers = self._headers(outgoing, attempt)
+        headers = self.headers(outgoing, attempt)
         webhook = outgoing.webhook
         delivery = Delivery(
             webhook.id, webhook.url, outgoing.event, headers, outgoing.payload, attempt
