@@ -70,7 +70,12 @@ def bulk_routes(host: Host, apis: list[str]) -> list[Route]:
         fields = _strings(body, "fields") or ["*navigable"]
         expand = _strings(body, "expand") or []
         properties = _strings(body, "properties") or []
-        rendered = [r.issue(i, fields=fields, expand=expand, properties=properties) for i in issues]
+        if set(fields) <= {"id", "key"} and not expand and not properties:
+            rendered = [r.issue_ref(i) | {"fields": {}} for i in issues]  # existence checks
+        else:
+            rendered = [
+                r.issue(i, fields=fields, expand=expand, properties=properties) for i in issues
+            ]
         return JiraJSON({"expand": "schema,names", "issues": rendered, "issueErrors": []})
 
     async def changelog_bulkfetch(request: Request, api: str) -> Response:

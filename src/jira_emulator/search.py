@@ -141,6 +141,16 @@ def _ordered(query: Any, docs: list[tuple[Issue, dict[str, Any]]]) -> list[Issue
     return [by_id[int(doc["id"])] for doc in query.sort(newest_first)]
 
 
+def _document(host: Host, version: Issue) -> dict[str, Any]:
+    """`search_doc`, kept until the issue changes (a search reads every issue)."""
+    cached = host.service.documents.get(id(version))
+    if cached is not None and cached[0] is version and cached[1] == version.revision:
+        return cached[2]
+    doc = search_doc(host.state, version)
+    host.service.documents[id(version)] = (version, version.revision, doc)
+    return doc
+
+
 def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
     state = host.state
     matched = []
@@ -148,7 +158,7 @@ def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
         version = host.service.search_version(issue, reconcile)
         if version is None:
             continue
-        doc = search_doc(state, version)
+        doc = _document(host, version)
         if query.matches(doc):
             matched.append((version, doc))
     return _ordered(query, matched)

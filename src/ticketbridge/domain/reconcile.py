@@ -12,7 +12,7 @@ class ReconcileMark:
     """How far reconcile got on one Jira site (stored: `reconcile_marks`, migration 0009)."""
 
     site: str
-    watermark: datetime | None = None  # the latest `updated` observed (Jira's clock)
+    watermark: datetime | None = None  # Jira's clock when the last run searched
     swept_at: datetime | None = None  # the last existence sweep
     # Issues already observed at their `updated` inside the margin: the next run's search finds
     # them again (its window overlaps this one's), and they are not fetched twice.

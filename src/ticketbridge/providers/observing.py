@@ -36,6 +36,11 @@ class IssueObserver(Protocol):
         """The API user's time zone (IANA name): JQL date literals are read in it."""
         ...
 
+    async def server_time(self) -> datetime | None:
+        """Jira's own clock now (None: it does not say): the next run's window starts there, so
+        a quiet site's window does not keep its last busy minutes forever."""
+        ...
+
     async def changed(
         self, jql: str, page_token: str | None
     ) -> tuple[list[ChangedIssue], str | None]:

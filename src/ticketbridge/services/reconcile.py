@@ -4,7 +4,8 @@ One run (`Reconciler.run_once`):
 
 1. searches our tickets' projects for issues `updated >= "<watermark − 2 min>"` — the date
    written in the API user's time zone, as Jira reads JQL dates, at minute precision, hence the
-   margin — paged, keeping only issues we track and each (issue id, updated) once;
+   margin — paged, keeping only issues we track and each (issue id, updated) once; the
+   watermark is Jira's clock (`serverTime`) when the previous run's search began;
 2. reads the changed issues and their history in bulk (`IssueObserver.observe`: on Cloud
    `issue/bulkfetch` and `changelog/bulkfetch`, never one GET per ticket) and hands the
    observations to the `ObservationSink` — the one place webhooks are applied too, so a stale
@@ -122,14 +123,15 @@ class Reconciler:
         report = ReconcileReport(site, dry_run=dry_run, watermark=mark.watermark)
         now = self.clock()
         if tracked.issues:
-            start = since or mark.watermark or now - FIRST_LOOKBACK
+            jira_now = await self.observer.server_time()  # before the search: nothing is lost
+            start = since or mark.watermark or (jira_now or now) - FIRST_LOOKBACK
             report.since = start
             recent = {} if since is not None else mark.recent
             hits = await self._search(tracked, start - self.margin, recent, report, progress)
             await self._apply(hits, report, progress)
             if sweep if sweep is not None else _due(mark.swept_at, now, self.sweep_every):
                 await self._sweep(tracked, now, report, progress)
-            mark = self._advanced(mark, hits, now, report.swept)
+            mark = self._advanced(mark, hits, jira_now, now, report.swept)
             report.watermark = mark.watermark
         report.requests = self.observer.requests_sent - first
         if not dry_run and tracked.issues:
@@ -204,11 +206,16 @@ class Reconciler:
             report.outcomes.update(await self.sink.observe(observations))
 
     def _advanced(
-        self, mark: ReconcileMark, hits: Sequence[ChangedIssue], now: datetime, swept: bool
+        self,
+        mark: ReconcileMark,
+        hits: Sequence[ChangedIssue],
+        jira_now: datetime | None,
+        now: datetime,
+        swept: bool,
     ) -> ReconcileMark:
-        """The mark after this run: the latest `updated` seen (Jira's clock, not ours), and the
-        issues observed inside the next run's margin."""
-        seen = [h.updated for h in hits] + ([mark.watermark] if mark.watermark else [])
+        """The mark after this run: Jira's time when the search began (its clock, not ours),
+        else the latest `updated` seen; and the issues observed inside the next run's margin."""
+        seen = [h.updated for h in hits] + [t for t in (mark.watermark, jira_now) if t]
         watermark = max(seen) if seen else None
         recent = dict(mark.recent)
         recent.update({h.issue_id: h.updated for h in hits})

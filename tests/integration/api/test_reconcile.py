@@ -105,12 +105,13 @@ async def test_reconcile_repairs_what_no_webhook_said(api: Api, cloud: Emulator)
     ]
     assert (report.changed, report.deleted) == (2, 1)
     assert sorted(r.route for r in cloud.requests) == [
+        "GET /rest/api/3/serverInfo",  # Jira's clock: where the next run's window starts
         "POST /rest/api/3/changelog/bulkfetch",
         "POST /rest/api/3/issue/bulkfetch",  # the changed issues' fields
         "POST /rest/api/3/issue/bulkfetch",  # the existence sweep
         "POST /rest/api/3/search/jql",
     ]  # never one GET per issue
-    assert report.requests == 4
+    assert report.requests == 5
     # the date is the API user's wall clock (UTC-11), to the minute, 2 minutes before
     assert report.since is not None
     local = (report.since - timedelta(minutes=2)).astimezone(ZoneInfo(ZONE))
@@ -126,7 +127,10 @@ async def test_a_second_run_reads_only_the_search(api: Api, cloud: Emulator) -> 
     cloud.requests.clear()
     again = await api.container.reconcile.run_once()
     assert (again.changed, again.observed) == (0, [])  # each (issue, updated) once
-    assert [r.route for r in cloud.requests] == ["POST /rest/api/3/search/jql"]
+    assert [r.route for r in cloud.requests] == [
+        "GET /rest/api/3/serverInfo",
+        "POST /rest/api/3/search/jql",
+    ]
     with _person(cloud) as jira:
         _move(jira, "OPS-1", "21")
     later = await api.container.reconcile.run_once()
@@ -205,6 +209,6 @@ async def test_data_center_searches_with_the_changelog(
         sent = [r.route for r in datacenter.requests]
         assert sent.count("POST /rest/api/2/search") == 1
         assert [r.json.get("expand") for r in datacenter.requests if r.json] == [["changelog"]]
-        # serverInfo (which site), myself (its time zone), one search: nothing per issue
-        assert report.requests == 3
+        # serverInfo (which site, then its clock), myself (the time zone), one search
+        assert report.requests == 4
         assert sent.count("GET /rest/api/2/myself") == 2  # ours, and the echo guard's

@@ -104,7 +104,8 @@ async def test_a_delivery_outage_is_repaired_by_the_next_automatic_reconcile(
         assert found == wanted  # every alert repaired
         sent = sorted(r.route for r in emu.requests)
         assert sent == [
+            "GET /rest/api/3/serverInfo",
             "POST /rest/api/3/changelog/bulkfetch",
             "POST /rest/api/3/issue/bulkfetch",
             "POST /rest/api/3/search/jql",
-        ]  # 100 issues repaired in 3 requests; one GET each would be 100
+        ]  # 100 issues repaired in 4 requests; one GET each would be 100

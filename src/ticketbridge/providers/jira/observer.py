@@ -10,6 +10,7 @@ the one parser, `observations.observation_from_issue`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ticketbridge.domain.observed import IssueObservation, ObservedVia
@@ -52,6 +53,16 @@ class JiraObserver:
             zone = me.get("timeZone") if isinstance(me, Mapping) else None
             self._zone = str(zone) if isinstance(zone, str) and zone else "UTC"
         return self._zone
+
+    async def server_time(self) -> datetime | None:
+        info = await self.client.server_info()
+        raw = info.get("serverTime") if isinstance(info, Mapping) else None
+        if raw is None:
+            return None
+        try:
+            return moment(raw, "serverTime")
+        except InputError:
+            return None
 
     async def changed(
         self, jql: str, page_token: str | None
