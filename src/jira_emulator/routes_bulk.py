@@ -51,7 +51,8 @@ def _strings(body: dict[str, Any], name: str) -> list[str] | None:
 
 def _found(host: Host, refs: list[str]) -> list[Issue]:
     """The issues among `refs`, once each, in request order; missing ones left out."""
-    by_key = {issue.key: issue for issue in host.state.issues.values()}
+    keys = [ref.upper() for ref in refs if not ref.isdigit()]
+    by_key = {i.key: i for i in host.state.issues.values() if i.key in keys} if keys else {}
     seen: set[int] = set()
     found = []
     for ref in refs:
