@@ -212,3 +212,8 @@ async def test_data_center_searches_with_the_changelog(
         # serverInfo (which site, then its clock), myself (the time zone), one search
         assert report.requests == 4
         assert sent.count("GET /rest/api/2/myself") == 2  # ours, and the echo guard's
+        with _person(datacenter, ("admin", "admin")) as admin:
+            assert admin.delete("/issue/OPS-1").status_code == 204
+        swept = await api.container.reconcile.run_once(sweep=True)  # `id in (…)`, warn
+        assert swept.deleted == 1
+        assert [await alert_state(api, i) for i in ids] == ["ticket_deleted", "false_positive"]

@@ -124,9 +124,15 @@ class JiraObserver:
         numeric = [i for i in issue_ids if i.isdigit()]
         if not numeric:
             return set()
-        jql = f"id in ({', '.join(numeric)})"
-        issues, _ = await self.dialect.search(self.client, jql, None, len(numeric), fields=("id",))
-        return {str(i.get("id")) for i in issues}
+        # A missing id is an error in strict JQL validation: "warn" lets the rest be found.
+        body = {
+            "jql": f"id in ({', '.join(numeric)})",
+            "startAt": 0,
+            "maxResults": len(numeric),
+            "fields": ["id"],
+            "validateQuery": "warn",
+        }
+        return {str(i.get("id")) for i in _list(await self.client.search_legacy(body), "issues")}
 
 
 def _list(data: Any, name: str) -> list[Mapping[str, Any]]:
