@@ -95,6 +95,8 @@ COMMANDS = [
     "site rebind",
     "site separate",
     "site status",
+    "sync",
+    "sync deliveries",
     "worker",
 ]
 

@@ -209,6 +209,16 @@ def _print_alert(alert: AlertView) -> None:
         console.print(f"    • {reason}", markup=False)
     ticket = f"{alert.ticket.key}  {alert.ticket.url}" if alert.ticket else "(none yet)"
     console.print(f"  ticket:      {ticket}")
+    jira = alert.jira
+    if jira is not None:  # what Jira last told (two-way sync)
+        status = "deleted in Jira" if jira.deleted_at else f"{jira.status} ({jira.status_category})"
+        console.print(
+            f"  in Jira:     {status}  resolution: {jira.resolution or '-'}", markup=False
+        )
+        console.print(
+            f"               assignee: {jira.assignee or '-'}  priority: {jira.priority or '-'}",
+            markup=False,
+        )
 
 
 def _safe_url(url: str) -> str:

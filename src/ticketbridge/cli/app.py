@@ -9,6 +9,7 @@ from ticketbridge.cli import (
     check_live,
     config_cmd,
     dev_cmd,
+    jira_cmd,
     plan_cmd,
     send_cmd,
     serve_cmd,
@@ -39,9 +40,10 @@ app.add_typer(admin_cmd.db_app, name="db")
 app.add_typer(admin_cmd.apikey_app, name="apikey")
 app.add_typer(admin_cmd.outbox_app, name="outbox")
 app.add_typer(site_cmd.site_app, name="site")
-app.command("search")(sync_cmd.search)
-app.command("reconcile")(sync_cmd.reconcile)
-app.add_typer(sync_cmd.jira_app, name="jira")
+app.add_typer(sync_cmd.sync_app, name="sync")
+app.command("search")(jira_cmd.search)
+app.command("reconcile")(jira_cmd.reconcile)
+app.add_typer(jira_cmd.jira_app, name="jira")
 
 
 def main() -> None:

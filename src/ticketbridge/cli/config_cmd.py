@@ -24,7 +24,7 @@ from ticketbridge.cli.common import (
     report_error,
     translate_errors,
 )
-from ticketbridge.cli.sync_cmd import webhook_check, webhook_verdict
+from ticketbridge.cli.jira_cmd import webhook_check, webhook_verdict
 from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings

@@ -14,6 +14,7 @@ from ticketbridge.bootstrap.jira import projects_to_check
 from ticketbridge.cli import dev_session
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
+from ticketbridge.domain.deliveries import JiraDelivery
 from ticketbridge.domain.records import ApiKey
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
@@ -73,6 +74,11 @@ async def drop_job(settings: Settings, job_id: int) -> JobView | None:
 async def get_alert(settings: Settings, alert_id: str, source: str | None) -> AlertView | None:
     async with _migrated(settings) as container:
         return await container.alerts.get(alert_id, source)
+
+
+async def list_deliveries(settings: Settings, limit: int) -> list[JiraDelivery]:
+    async with _migrated(settings) as container:
+        return (await container.sync.deliveries.page(limit=limit)).items
 
 
 async def check_jira_connection(

@@ -16,14 +16,12 @@ from ticketbridge.errors import Problem
 _ENV = "TICKETBRIDGE_"
 
 INACTIVE: dict[Location, str] = {
-    ("sync", "status"): "Jira status changes are not synced back to alerts yet",
     ("sync", "approvals"): "approvals in Jira are not read yet",
     ("sync", "escalate"): "stale tickets are not escalated yet",
     ("sync", "notify"): "no Slack (or other) notification is sent yet",
     ("callbacks",): "sources are not called back yet",
     ("audit", "capture_fields"): "Jira field changes are not captured for the audit trail yet",
     ("audit", "change_risk_field"): "change risk is not read from Jira yet",
-    ("jira", "webhook"): "Jira webhooks are not received yet (no /v1/jira/webhook)",
 }
 """Location in ticketbridge.yaml (or, one upper-case part, TICKETBRIDGE_<part>) → what does not
 happen although it is set."""

@@ -25,6 +25,17 @@ class DeliveryOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class DeliveryResult:
+    """What applying one delivery did, as the delivery log shows it."""
+
+    outcome: DeliveryOutcome
+    event: str | None = None
+    reason: str | None = None
+    issue_key: str | None = None
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True)
 class JiraDelivery:
     identifier: str  # x-atlassian-webhook-identifier, else `sha256:<hex of the raw body>`
     received_at: datetime
@@ -42,4 +53,4 @@ class JiraDelivery:
     reason: str | None = None
     issue_key: str | None = None
     ticket_id: int | None = None
-    alert: str | None = None  # "source/id" of the ticket's latest alert
+    alert: str | None = None  # "source/id" of the ticket's latest alert, as the log reads it

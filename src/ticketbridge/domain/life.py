@@ -23,7 +23,7 @@ from typing import Literal
 from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.decision import Decision, DecisionKind, TicketPolicy
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
-from ticketbridge.domain.observed import IssueObservation, ObservedVia
+from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.states import AlertState, JobKind, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
@@ -205,21 +205,23 @@ def observed(
       changes: the next older delivery must find it).
     - `ours` (caused by our own account: the echo guard): Jira's assignee, priority and status
       are kept for display, but the alerts' state does not move and nothing is triggered.
-    - Deleted: the alerts are `ticket_deleted` from then on. The existence sweep's deletion
-      (reconcile: the issue is gone now) is never stale.
+    - Deleted: the alerts are `ticket_deleted` from then on, whenever the deletion arrives.
     """
     if not observation.has_state:
         return ticket, "unchanged"  # a comment event, or a thin delivery not completed
-    # Reconcile's existence sweep says the issue is gone *now*: newer than any snapshot, whatever
-    # our clock says against Jira's (its `updated` is ours; the ticket's watermark is Jira's).
-    gone_now = observation.deleted and observation.via is ObservedVia.RECONCILE
-    if ticket.watermark is not None and observation.watermark < ticket.watermark:
-        if not gone_now:
-            return ticket, "stale"
-        updated, changelog = ticket.watermark
-        observation = replace(observation, updated=updated, changelog_id=changelog or None)
-    marked = replace(
-        ticket, watermark_at=observation.updated, watermark_changelog=observation.changelog_id
+    newer = ticket.watermark is None or observation.watermark >= ticket.watermark
+    if not newer and not observation.deleted:
+        return ticket, "stale"
+    # A deletion is final (nothing happens to a deleted issue after it): never stale, and
+    # the watermark never goes back.
+    marked = (
+        replace(
+            ticket,
+            watermark_at=observation.updated,
+            watermark_changelog=observation.changelog_id,
+        )
+        if newer
+        else ticket
     )
     if observation.deleted:
         if ticket.deleted_at is not None:

@@ -14,17 +14,17 @@ makes that harmless); after it they are applied. Nothing is lost and nothing app
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
 
 from ticketbridge.clock import Clock
-from ticketbridge.domain.deliveries import DeliveryOutcome, JiraDelivery
+from ticketbridge.domain.deliveries import DeliveryOutcome, DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.errors import ConfigError, InputError, JiraError
-from ticketbridge.services.observing import ObservationApplier
+from ticketbridge.services.observing import Applied, ObservationApplier
 from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.queries import Page, decode_cursor, page_of
 
@@ -67,8 +67,8 @@ class DeliveryApplier:
         self._clock = clock
         self._counted = counted  # each outcome, for metrics (unknown issues among them)
 
-    async def apply_pending(self, limit: int = 100) -> list[JiraDelivery]:
-        """One round; the deliveries it applied, with their outcomes."""
+    async def apply_pending(self, limit: int = 100) -> list[DeliveryResult]:
+        """One round; what each delivery it applied did."""
         async with self._uow_factory() as uow:
             batch = await uow.jira_deliveries.pending(limit, max_attempts=MAX_ATTEMPTS)
             parsed = [await _parsed(uow, self._parse, d) for d in batch]
@@ -76,20 +76,19 @@ class DeliveryApplier:
             return []
         prepared = [await self._completed(item) for item in parsed]
         ours = await self._applier.our_account()
-        done: list[JiraDelivery] = []
         async with self._uow_factory() as uow:
-            for item in prepared:
+            claimed = await uow.jira_deliveries.claim([i.delivery.id or 0 for i in prepared])
+            mine = [i for i in prepared if i.delivery.id in claimed]
+            for item in mine:
                 if item.failed is not None:
-                    assert item.delivery.id is not None
-                    await uow.jira_deliveries.failed(item.delivery.id, item.failed)
-                    continue
-                finished = await self._apply(uow, item, ours)
-                if await uow.jira_deliveries.finish(finished, self._clock()):
-                    done.append(finished)
+                    await uow.jira_deliveries.failed(item.delivery.id or 0, item.failed)
+            usable = [i for i in mine if i.failed is None]
+            done = await self._apply(uow, usable, ours)
+            await uow.jira_deliveries.finish(done, self._clock())
             await uow.commit()
-        for finished in done:
-            self._counted(str(finished.outcome))
-        return done
+        for _id, result in done:
+            self._counted(result.outcome.value)
+        return [result for _id, result in done]
 
     async def apply_all(self, limit: int = 100) -> int:
         """Rounds until none is pending (tests, drills)."""
@@ -107,26 +106,38 @@ class DeliveryApplier:
             log.warning("thin_delivery_not_completed", error=type(error).__name__)
             return replace(item, failed=f"completing it from Jira failed: {error}"[:200])
 
-    async def _apply(self, uow: UnitOfWork, item: _Prepared, ours: str | None) -> JiraDelivery:
-        delivery, observation = item.delivery, item.observation
-        if observation is None:
-            reason = (item.reason or "")[:_REASON_LIMIT]
-            return replace(delivery, outcome=item.outcome, reason=reason, event=item.event)
-        applied = await self._applier.apply_in(uow, observation, ours)
-        ticket = applied.ticket
-        return replace(
-            delivery,
-            event=item.event,
-            outcome=DeliveryOutcome(applied.outcome),
-            reason=None,
-            issue_key=(ticket.issue_key if ticket else None) or observation.issue_key or None,
-            ticket_id=ticket.id if ticket else None,
-            alert=applied.alert,
+    async def _apply(
+        self, uow: UnitOfWork, items: Sequence[_Prepared], ours: str | None
+    ) -> list[tuple[int, DeliveryResult]]:
+        observed = [i for i in items if i.observation is not None]
+        applied = await self._applier.apply_in(
+            uow, [i.observation for i in observed if i.observation is not None], ours
         )
+        by_delivery = {id(item): a for item, a in zip(observed, applied, strict=True)}
+        results: list[tuple[int, DeliveryResult]] = []
+        for item in items:
+            one = by_delivery.get(id(item))
+            results.append((item.delivery.id or 0, _result(item, one)))
+        return results
+
+
+def _result(item: _Prepared, applied: Applied | None) -> DeliveryResult:
+    if applied is None or item.observation is None:
+        assert item.outcome is not None
+        reason = (item.reason or "")[:_REASON_LIMIT]
+        return DeliveryResult(item.outcome, event=item.event, reason=reason)
+    ticket = applied.ticket
+    return DeliveryResult(
+        DeliveryOutcome(applied.outcome),
+        event=item.event,
+        issue_key=(ticket.issue_key if ticket else None) or item.observation.issue_key or None,
+        ticket_id=ticket.id if ticket else None,
+    )
 
 
 class DeliveryLog:
-    """`GET /v1/jira/deliveries`, `ticketbridge sync deliveries`: newest first, paged."""
+    """`GET /v1/jira/deliveries`, `ticketbridge sync deliveries`: newest first, paged, each with
+    the latest alert of the ticket it touched."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
@@ -135,7 +146,13 @@ class DeliveryLog:
         before = decode_cursor(cursor)
         async with self._uow_factory() as uow:
             rows = await uow.jira_deliveries.list(limit=limit + 1, before_id=before)
-        return page_of(rows, limit, lambda d: d.id or 0)
+            alerts: dict[int, str] = {}
+            for ticket_id in {r.ticket_id for r in rows if r.ticket_id is not None}:
+                latest = await uow.alerts.latest_for_ticket(ticket_id)
+                if latest is not None:
+                    alerts[ticket_id] = f"{latest.alert.source}/{latest.alert.id}"
+        named = [replace(r, alert=alerts.get(r.ticket_id or 0)) for r in rows]
+        return page_of(named, limit, lambda d: d.id or 0)
 
 
 async def _parsed(uow: UnitOfWork, parse: ParseDelivery, delivery: JiraDelivery) -> _Prepared:

@@ -29,11 +29,10 @@ async def _nobody() -> str | None:
 
 @dataclass(frozen=True)
 class Applied:
-    """What one observation did, and to which ticket and alert (the delivery log)."""
+    """What one observation did, and to which ticket (the delivery log)."""
 
     outcome: ObservedOutcome
     ticket: Ticket | None = None
-    alert: str | None = None  # "source/id" of the ticket's latest alert
 
 
 class ObservationApplier:
@@ -53,7 +52,7 @@ class ObservationApplier:
         """Apply in one transaction of its own (reconcile's way in)."""
         ours = await self._our_account()
         async with self._uow_factory() as uow:
-            applied = [await self.apply_in(uow, o, ours) for o in observations]
+            applied = await self.apply_in(uow, observations, ours)
             await uow.commit()
         return [a.outcome for a in applied]
 
@@ -61,24 +60,55 @@ class ObservationApplier:
         return await self._our_account()
 
     async def apply_in(
-        self, uow: UnitOfWork, observation: IssueObservation, ours: str | None
-    ) -> Applied:
-        """Apply one observation inside the caller's transaction."""
-        found = await uow.tickets.by_issue(observation.issue_id, observation.issue_key)
-        if found is None:
-            return Applied("unknown_issue")
-        # The same lock the decider takes for this fingerprint, then the ticket as it is now.
-        await uow.tickets.lock_fingerprints([found.fingerprint])
-        ticket = await uow.tickets.get(found.id) if found.id is not None else None
-        if ticket is None:
-            return Applied("unknown_issue")
-        echo = _is_echo(observation, ours)
-        after, outcome = observed(ticket, observation, self._policy, ours=echo)
-        if after != ticket:
-            await uow.tickets.save_many([after])
-        latest = await uow.alerts.latest_for_ticket(ticket.id) if ticket.id else None
-        alert = f"{latest.alert.source}/{latest.alert.id}" if latest is not None else None
-        return Applied(outcome, after, alert)
+        self, uow: UnitOfWork, observations: Sequence[IssueObservation], ours: str | None
+    ) -> list[Applied]:
+        """Apply in order inside the caller's transaction: each ticket read (and locked) once,
+        taken through its observations in memory, written once."""
+        tickets = _Tickets(uow)
+        outcomes: list[tuple[ObservedOutcome, int | None]] = []
+        for observation in observations:
+            ticket = await tickets.of(observation)
+            if ticket is None:
+                outcomes.append(("unknown_issue", None))
+                continue
+            echo = _is_echo(observation, ours)
+            after, outcome = observed(ticket, observation, self._policy, ours=echo)
+            tickets.changed(after)
+            outcomes.append((outcome, after.id))
+        await tickets.save()
+        return [
+            Applied(outcome, tickets.by_id.get(tid) if tid else None) for outcome, tid in outcomes
+        ]
+
+
+class _Tickets:
+    """The tickets one batch of observations touches, as they are now in this transaction."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._issues: dict[tuple[str, str], int | None] = {}
+        self.by_id: dict[int, Ticket] = {}
+        self._changed: set[int] = set()
+
+    async def of(self, observation: IssueObservation) -> Ticket | None:
+        key = (observation.issue_id, observation.issue_key)
+        if key not in self._issues:
+            # Locked as the decider locks its fingerprint, and read after the lock.
+            found = await self._uow.tickets.by_issue(*key)
+            self._issues[key] = found.id if found is not None else None
+            if found is not None and found.id is not None:
+                self.by_id.setdefault(found.id, found)
+        ticket_id = self._issues[key]
+        return self.by_id.get(ticket_id) if ticket_id is not None else None
+
+    def changed(self, ticket: Ticket) -> None:
+        assert ticket.id is not None
+        if ticket != self.by_id[ticket.id]:
+            self.by_id[ticket.id] = ticket
+            self._changed.add(ticket.id)
+
+    async def save(self) -> None:
+        await self._uow.tickets.save_many([self.by_id[i] for i in sorted(self._changed)])
 
 
 def _is_echo(observation: IssueObservation, ours: str | None) -> bool:

@@ -20,7 +20,7 @@ from ticketbridge.domain import (
     Route,
     Ticket,
 )
-from ticketbridge.domain.deliveries import JiraDelivery
+from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
 from ticketbridge.domain.records import ApiKey, Job, NewJob, StoredAlert
@@ -104,7 +104,9 @@ class TicketRepository(Protocol):
     async def by_issue_key(self, issue_key: str) -> Ticket | None: ...
 
     async def by_issue(self, issue_id: str, issue_key: str) -> Ticket | None:
-        """The ticket of a Jira issue by its id, else its key (either may be "")."""
+        """The ticket of a Jira issue by its id, else its key (either may be ""); its
+        fingerprint locked (as `lock_fingerprints`) until the transaction ends, and the ticket
+        read after the lock."""
         ...
 
     async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
@@ -237,11 +239,15 @@ class JiraDeliveryRepository(Protocol):
         ...
 
     async def pending(self, limit: int, *, max_attempts: int) -> list[JiraDelivery]:
-        """Oldest first; held by this transaction (other appliers skip them)."""
+        """Oldest first, not applied yet (nor given up after `max_attempts`)."""
         ...
 
-    async def finish(self, done: JiraDelivery, now: datetime) -> bool:
-        """Record its outcome; False when it was applied already."""
+    async def claim(self, ids: Sequence[int]) -> set[int]:
+        """Those not applied yet, held by this transaction."""
+        ...
+
+    async def finish(self, results: Sequence[tuple[int, DeliveryResult]], now: datetime) -> None:
+        """Record what applying each claimed delivery did."""
         ...
 
     async def failed(self, delivery_id: int, reason: str) -> None: ...

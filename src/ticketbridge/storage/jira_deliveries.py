@@ -9,6 +9,7 @@ before the commit leaves it pending (applied again, once), after it leaves it ap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     select,
     update,
@@ -31,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ticketbridge.domain.deliveries import DeliveryOutcome, JiraDelivery
+from ticketbridge.domain.deliveries import DeliveryOutcome, DeliveryResult, JiraDelivery
 from ticketbridge.storage.tables import Id, UtcDateTime, metadata
 
 jira_deliveries = Table(
@@ -53,7 +55,6 @@ jira_deliveries = Table(
     Column("reason", Text),
     Column("issue_key", String(64)),
     Column("ticket_id", Id),
-    Column("alert", String(320)),
     Index("ix_jira_deliveries_pending", "applied", "id"),
 )
 
@@ -76,7 +77,6 @@ def _delivery(row: RowMapping) -> JiraDelivery:
         reason=row["reason"],
         issue_key=row["issue_key"],
         ticket_id=row["ticket_id"],
-        alert=row["alert"],
     )
 
 
@@ -104,8 +104,7 @@ class SqlJiraDeliveries:
 
     async def pending(self, limit: int, *, max_attempts: int) -> list[JiraDelivery]:
         """The oldest deliveries not applied yet (those that failed `max_attempts` times are
-        left for an operator), in arrival order; on PostgreSQL the rows are locked until the
-        transaction ends and other appliers skip them."""
+        left for an operator), in arrival order. Read only: `claim` takes them."""
         query = (
             select(jira_deliveries)
             .where(jira_deliveries.c.applied.is_(False))
@@ -113,28 +112,51 @@ class SqlJiraDeliveries:
             .order_by(jira_deliveries.c.id)
             .limit(limit)
         )
-        if self._postgres:
-            query = query.with_for_update(skip_locked=True)
         return [_delivery(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def finish(self, done: JiraDelivery, now: datetime) -> bool:
-        """Record what applying it did; False when it was applied already (by another)."""
-        result = await self._conn.execute(
-            update(jira_deliveries)
-            .where(jira_deliveries.c.id == done.id)
+    async def claim(self, ids: Sequence[int]) -> set[int]:
+        """Those of `ids` not applied yet, held until the transaction ends (PostgreSQL: rows
+        locked, another applier waits and then finds them applied; SQLite: the write lock)."""
+        if not ids:
+            return set()
+        query = (
+            select(jira_deliveries.c.id)
+            .where(jira_deliveries.c.id.in_(list(ids)))
             .where(jira_deliveries.c.applied.is_(False))
+        )
+        if self._postgres:
+            query = query.with_for_update()
+        return {row[0] for row in await self._conn.execute(query)}
+
+    async def finish(self, results: Sequence[tuple[int, DeliveryResult]], now: datetime) -> None:
+        """Record what applying each claimed delivery did."""
+        if not results:
+            return
+        statement = (
+            update(jira_deliveries)
+            .where(jira_deliveries.c.id == bindparam("_id"))
             .values(
                 applied=True,
                 applied_at=now,
-                event=done.event,
-                outcome=done.outcome.value if done.outcome else None,
-                reason=done.reason,
-                issue_key=done.issue_key,
-                ticket_id=done.ticket_id,
-                alert=done.alert,
+                event=bindparam("_event"),
+                outcome=bindparam("_outcome"),
+                reason=bindparam("_reason"),
+                issue_key=bindparam("_issue_key"),
+                ticket_id=bindparam("_ticket_id"),
             )
         )
-        return bool(result.rowcount)
+        rows = [
+            {
+                "_id": delivery_id,
+                "_event": result.event,
+                "_outcome": result.outcome.value,
+                "_reason": result.reason,
+                "_issue_key": result.issue_key,
+                "_ticket_id": result.ticket_id,
+            }
+            for delivery_id, result in results
+        ]
+        await self._conn.execute(statement, rows)
 
     async def failed(self, delivery_id: int, reason: str) -> None:
         """Applying it failed (Jira unreachable for a thin delivery's GET): tried again later."""

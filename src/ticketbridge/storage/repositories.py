@@ -189,18 +189,27 @@ class SqlTickets:
 
     async def by_issue(self, issue_id: str, issue_key: str) -> Ticket | None:
         """The ticket of a Jira issue, by its id (stable when the issue moves to another
-        project) else its key; the newest ticket when several name it."""
+        project) else its key; the newest ticket when several name it. Locked for the rest of
+        the transaction as `lock_fingerprints` locks it (SQLite: the write lock holds), and
+        read after the lock."""
         if not issue_id and not issue_key:
             return None
+        name, value = ("issue_id", issue_id) if issue_id else ("issue_key", issue_key)
+        if not self._postgres:  # at the driver, like `current` (two-way sync's hot path)
+            result = await self._conn.exec_driver_sql(
+                f"SELECT {_TICKET_COLUMNS} FROM tickets "  # noqa: S608
+                f"WHERE {name} = ? ORDER BY id DESC LIMIT 1",
+                (value,),
+            )
+            row = result.first()
+            return _sqlite_ticket(row) if row is not None else None
         column = tickets.c.issue_id if issue_id else tickets.c.issue_key
-        query = (
-            select(tickets)
-            .where(column == (issue_id or issue_key))
-            .order_by(tickets.c.id.desc())
-            .limit(1)
-        )
-        row = (await self._conn.execute(query)).mappings().first()
-        return _ticket(row) if row else None
+        query = select(tickets.c.id, tickets.c.fingerprint).where(column == value)
+        found = (await self._conn.execute(query.order_by(tickets.c.id.desc()).limit(1))).first()
+        if found is None:
+            return None
+        await self.lock_fingerprints([found.fingerprint])
+        return await self.get(found.id)
 
     async def by_issue_key(self, issue_key: str) -> Ticket | None:
         query = select(tickets).where(tickets.c.issue_key == issue_key)

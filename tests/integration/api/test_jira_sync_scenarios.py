@@ -198,6 +198,14 @@ SCENARIOS: dict[str, Row] = {
     "deleted": Row(
         [], [ev(1, event="jira:issue_deleted")], "ticket_deleted", None, None, "applied"
     ),
+    "a deletion delivered late still deletes (it is final)": Row(
+        [ev(3, category="indeterminate")],
+        [ev(2, event="jira:issue_deleted")],
+        "ticket_deleted",
+        "In Progress",
+        None,
+        "applied",
+    ),
     "an update older than the deletion is stale": Row(
         [ev(2, event="jira:issue_deleted")],
         [ev(1, category="indeterminate")],

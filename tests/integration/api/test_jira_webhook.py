@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from api_harness import Api, open_api
+from sqlalchemy import text
 from sync_harness import (
     SECRET,
     deliveries,
@@ -166,3 +167,20 @@ async def test_the_delivery_log_pages_with_a_cursor(api: Api) -> None:
 async def test_the_delivery_log_needs_a_key(api: Api) -> None:
     response = await api.client.get("/v1/jira/deliveries")
     assert response.status_code == 401
+
+
+async def test_a_body_over_the_intake_limit_is_refused_and_nothing_stored(api: Api) -> None:
+    huge = b'{"webhookEvent": "jira:issue_updated", "pad": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    response = await api.client.post("/v1/jira/webhook", content=huge, headers=signed(huge))
+    assert response.status_code == 413
+    assert await deliveries(api) == []
+
+
+async def test_only_an_unavailable_store_answers_5xx(api: Api) -> None:
+    """Jira retries a 5xx (and never a 4xx): a store that cannot take the delivery is 503."""
+    async with api.container.database.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE jira_deliveries"))
+    response = await api.client.post("/v1/jira/webhook", content=BODY, headers=signed(BODY))
+    assert response.status_code == 503
+    assert response.json()["error"] == "store_unavailable"
+    assert response.headers["retry-after"] == "5"

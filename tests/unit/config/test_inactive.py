@@ -11,16 +11,12 @@ from ticketbridge.errors import Problem
 
 # Each inactive key of ticketbridge.yaml, as a user would write it (on line 2).
 WRITTEN = {
-    ("sync", "status"): "sync:\n  status: {done: resolved}\n",
     ("sync", "approvals"): "sync:\n  approvals: {statuses: [Approved]}\n",
     ("sync", "escalate"): "sync:\n  escalate: {stale_after: 24h}\n",
     ("sync", "notify"): "sync:\n  notify: {slack_webhook: 'https://hooks.slack.com/x'}\n",
     ("callbacks",): "\ncallbacks:\n  - {source: keeptrusts, on: [resolved], url: 'https://k/x'}\n",
     ("audit", "capture_fields"): "audit:\n  capture_fields: [summary]\n",
     ("audit", "change_risk_field"): "audit:\n  change_risk_field: customfield_10042\n",
-    ("jira", "webhook"): "jira:\n  webhook: {secret: s}\n"
-    "  url: https://acme.atlassian.net\n"
-    "  auth: {type: token, email: a@b.co, api_token: t}\n",
 }
 
 
@@ -43,6 +39,13 @@ def test_defaults_and_disabled_values_name_nothing() -> None:
     assert inactive_settings(load_config(text="sync: {escalate: null}\ncallbacks: []\n")) == []
     resolved = "sync: {on_source_resolved: {comment: false}, resolutions: {Done: resolved}}\n"
     assert inactive_settings(load_config(text=resolved, env={})) == []  # these are active
+    synced = "sync: {status: {done: resolved}, status_ids: {'10001': in_progress}}\n"
+    assert inactive_settings(load_config(text=synced, env={})) == []  # two-way sync (issue 14)
+    webhook = (
+        "jira:\n  webhook: {secret: s}\n  url: https://acme.atlassian.net\n"
+        "  auth: {type: token, email: a@b.co, api_token: t}\n"
+    )
+    assert inactive_settings(load_config(text=webhook, env={})) == []
 
 
 def test_the_public_url_is_active() -> None:

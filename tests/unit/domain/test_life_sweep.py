@@ -1,5 +1,5 @@
-"""The existence sweep's deletion (reconcile: the issue is gone now) is never stale, while a
-deletion delivered by a webhook is ordered by its time like any observation."""
+"""The existence sweep's deletion (reconcile: the issue is gone now, stamped with our clock) is
+never stale against a watermark from Jira's clock ahead of ours."""
 
 from __future__ import annotations
 
@@ -25,10 +25,3 @@ def test_the_sweeps_deletion_wins_over_a_newer_watermark() -> None:
     assert outcome == "applied"
     assert after.alert_state() is AlertState.TICKET_DELETED
     assert after.watermark == (JIRA_AHEAD, 7)  # the watermark never goes back
-
-
-def test_an_older_deletion_delivery_is_stale() -> None:
-    ticket = replace(OPEN, watermark_at=JIRA_AHEAD, watermark_changelog=7)
-    after, outcome = observed(ticket, _gone(ObservedVia.WEBHOOK), DEFAULT, ours=False)
-    assert outcome == "stale"
-    assert after == ticket

@@ -155,7 +155,7 @@ EXPECTED: dict[str, tuple[Any, ...]] = {
     "osbot-jira-cloud-issue_deleted.json": (
         "10977",
         "TASK-23",
-        _utc("2020-01-29T02:42:10.538-06:00"),
+        datetime(2020, 1, 29, 8, 45, 23, 796000, tzinfo=UTC),  # its timestamp
         None,
         None,
         None,

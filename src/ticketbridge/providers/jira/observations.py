@@ -104,7 +104,7 @@ def observation_from_delivery(body: Mapping[str, Any]) -> IssueObservation | Non
         return IssueObservation(
             issue_id=issue_id,
             issue_key=issue_key,
-            updated=_delivered_at(body, issue),
+            updated=_delivered_at(body, issue, envelope_first=True),
             via=ObservedVia.WEBHOOK,
             deleted=True,
             author_account_id=author,
@@ -206,13 +206,19 @@ def _thin(
     )
 
 
-def _delivered_at(body: Mapping[str, Any], issue: Mapping[str, Any]) -> datetime:
-    """When a delivery without fields.updated happened: the envelope's `timestamp` (epoch ms;
-    some Server deliveries carry a string in a locale's format) else the issue's `updated`."""
-    for raw, where in (
+def _delivered_at(
+    body: Mapping[str, Any], issue: Mapping[str, Any], *, envelope_first: bool = False
+) -> datetime:
+    """When the delivered change happened: the issue's `updated`, else the envelope's
+    `timestamp` (epoch ms; some Server deliveries carry a string in a locale's format). A
+    deletion is dated by the envelope first: its issue still shows its last update."""
+    candidates = [
         (_mapping(issue.get("fields")).get("updated"), "issue.fields.updated"),
         (body.get("timestamp"), "timestamp"),
-    ):
+    ]
+    if envelope_first:
+        candidates.reverse()
+    for raw, where in candidates:
         if raw is None:
             continue
         try:

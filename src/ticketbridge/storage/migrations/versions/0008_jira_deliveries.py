@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text),
         sa.Column("issue_key", sa.String(64)),
         sa.Column("ticket_id", Id),
-        sa.Column("alert", sa.String(320)),
     )
     op.create_index("ix_jira_deliveries_pending", "jira_deliveries", ["applied", "id"])
 
