@@ -188,7 +188,8 @@ MOVES_EVENTS = (
 )
 
 
-@pytest.mark.timeout(1200)  # ~2 minutes alone; the shared machine's load can triple it
+# ~2 minutes alone for 1,000; the shared machine's load can triple it (the bench sets its own)
+@pytest.mark.timeout(int(os.environ.get("TB_CONVERGENCE_TIMEOUT", "1200")))
 def test_every_schedule_of_deliveries_converges_after_one_reconcile(tmp_path: Path) -> None:
     clock = JiraClock()
     emu = Emulator("cloud", clock=clock)
