@@ -37,7 +37,9 @@ from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
+from ticketbridge.bootstrap.jira_reads import LiveJira
 from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
+from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_loop
 from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
@@ -89,6 +91,7 @@ from ticketbridge.storage.reports import report_reader
 from ticketbridge.ui import install_ui
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch, Scheduler
 from ticketbridge.workers.audit_loop import AuditLoop
+from ticketbridge.workers.reconciling import ReconcileLoop
 
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
@@ -227,6 +230,9 @@ class Container:
     scheduler: Scheduler | None = None  # built with workers: the periodic jobs
     schedules: ScheduleStatus | None = None  # what the periodic jobs did (any process)
     audit_loop: AuditLoop | None = None  # built with workers: checkpoints, CONFIG_CHANGE
+    search: LiveJira | None = None  # POST /v1/search, over the connection in effect
+    reconcile: ReconcileRuns | None = None  # `ticketbridge reconcile`, the loop's use case
+    reconcile_loop: ReconcileLoop | None = None  # built with workers, unless sync.mode: webhook
     clock: Clock = system_clock
 
     @property
@@ -381,6 +387,8 @@ async def open_container(
             clock=lambda: clock().timestamp(),
         ),
     )
+    reads = LiveJira(settings, live, metrics, jira_transport)
+    reconcile = ReconcileRuns(jira=reads, database=database, sink=sync.observations, clock=clock)
     try:
         yield Container(
             settings=settings,
@@ -417,10 +425,14 @@ async def open_container(
             scheduler=scheduler,
             schedules=ScheduleStatus(uow),
             clock=clock,
+            search=reads,
+            reconcile=reconcile,
+            reconcile_loop=reconcile_loop(config, reconcile) if workers else None,
         )
     finally:
         for sender in senders:
             await sender.aclose()
+        await reads.aclose()
         if provider is not None:
             await provider.aclose()
         await database.aclose()
@@ -508,6 +520,7 @@ def build_app(container: Container) -> FastAPI:
         trail=container.trail,
         metrics=exposure,
         jira_sync=sync,
+        search=container.search,
     )
     install_ui(app, container)
     return app

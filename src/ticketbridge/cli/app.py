@@ -10,6 +10,7 @@ from ticketbridge.cli import (
     check_live,
     config_cmd,
     dev_cmd,
+    jira_cmd,
     plan_cmd,
     report_cmd,
     send_cmd,
@@ -52,6 +53,9 @@ app.add_typer(tickets_cmd.tickets_app, name="tickets")
 app.add_typer(audit_cmd.audit_app, name="audit")
 app.add_typer(user_cmd.user_app, name="user")
 app.add_typer(sla_cmd.sla_app, name="sla")
+app.command("search")(jira_cmd.search)
+app.command("reconcile")(jira_cmd.reconcile)
+app.add_typer(jira_cmd.jira_app, name="jira")
 
 
 def main() -> None:

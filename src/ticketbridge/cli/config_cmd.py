@@ -23,6 +23,7 @@ from ticketbridge.cli.common import (
     report_error,
     translate_errors,
 )
+from ticketbridge.cli.jira_cmd import webhook_check, webhook_verdict
 from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
@@ -219,14 +220,16 @@ def _test_then_save(
         raise typer.Exit(int(code)) from None
     if connection is not None:
         _save(settings, connection, as_json)
+    hooks = webhook_check(settings, candidate)
     if as_json:
-        print_json(report.model_dump() | {"saved": connection is not None})
+        print_json(report.model_dump() | {"saved": connection is not None, "webhooks": hooks})
         return
     console.print("[green]✓ Connected successfully to Jira[/green]")
     console.print(f"  user:     {report.user}")
     console.print(f"  flavour:  {report.flavor} ({report.deployment})")
     console.print(f"  API:      REST v{report.api_version}, Jira {report.version}")
     console.print(f"  projects: {', '.join(report.projects) or '(none visible)'}")
+    console.print(f"  webhook:  {webhook_verdict(hooks)}", markup=False)
 
 
 def _configured(settings: Settings, project_key: str | None) -> StoredConnection | None:

@@ -167,6 +167,8 @@ def _loops(container: Container) -> list[_Loop]:
     if container.audit_loop is not None:
         loops.append(container.audit_loop)
     loops.append(container.defaults)  # follows the defaults saved in the admin UI
+    if container.reconcile_loop is not None:  # what lost deliveries missed, repaired
+        loops.append(container.reconcile_loop)
     return loops
 
 

@@ -17,8 +17,6 @@ _ENV = "TICKETBRIDGE_"
 
 INACTIVE: dict[Location, str] = {
     ("sync", "approvals"): "approvals in Jira are not read yet",
-    ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
-    ("PUBLIC_URL",): "nothing is registered at the public URL yet",
 }
 """Location in ticketbridge.yaml (or, one upper-case part, TICKETBRIDGE_<part>) → what does not
 happen although it is set."""

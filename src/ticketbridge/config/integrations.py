@@ -259,7 +259,14 @@ class SyncConfig(StrictModel):
     on_source_resolved: SourceResolvedConfig = Field(default_factory=SourceResolvedConfig)
     escalate: EscalateConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
-    reconcile_every: Duration = timedelta(minutes=10)
+    reconcile_every: Duration = Field(
+        default=timedelta(minutes=5), description="how often reconcile runs (mode poll, both)"
+    )
+    mode: Literal["webhook", "poll", "both"] = Field(
+        default="both",
+        description="how Jira's changes come back: webhooks, a periodic reconcile (for sites "
+        "where no webhook can be registered), or both (reconcile repairs lost deliveries)",
+    )
 
 
 BuiltinBody = Literal["keeptrusts_resolve", "truthvouch_acknowledge", "compliance_recheck"]

@@ -334,3 +334,13 @@ ui_settings = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", String(255), nullable=False),
 )
+
+# Reconcile's progress per Jira site (migration 0009): saved after its observations are applied.
+reconcile_marks = Table(
+    "reconcile_marks",
+    metadata,
+    Column("site", String(255), primary_key=True),
+    Column("watermark", UtcDateTime),
+    Column("swept_at", UtcDateTime),
+    Column("recent", JSON, nullable=False),  # issue id → `updated` (ISO) inside the margin
+)

@@ -103,6 +103,12 @@ class SqlUnitOfWork:
         if self._writer_lock is not None and self._writer_lock.locked():
             self._writer_lock.release()
 
+    @property
+    def connection(self) -> AsyncConnection:
+        """This unit's connection, for a store outside the services' ports (reconcile's)."""
+        assert self._conn is not None, "connection outside `async with`"
+        return self._conn
+
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside `async with`"
         await self.audit.flush()  # the trail commits with the change it records
