@@ -247,8 +247,24 @@ class SqlOutbox:
         found = {JobState(state): count for state, count in await self._conn.execute(query)}
         return {state: found.get(state, 0) for state in JobState}
 
-    async def purge_done(self, before: datetime) -> int:
-        result = await self._conn.execute(
-            delete(jobs).where(jobs.c.state == _DONE, jobs.c.updated_at < before)
+    async def oldest_pending(self) -> datetime | None:
+        # ix_outbox_open_id: the first unfinished job by id, not a scan of the done ones.
+        query = (
+            select(jobs.c.created_at)
+            .where(jobs.c.state.in_((_PENDING, _RUNNING)))
+            .order_by(jobs.c.id)
+            .limit(1)
         )
+        return (await self._conn.execute(query)).scalar()
+
+    async def purge_done(self, before: datetime, limit: int) -> int:
+        # A bounded batch per transaction: a long-lived outbox's millions of done rows are not
+        # deleted (and locked, and written to the WAL) in one statement.
+        batch = (
+            select(jobs.c.id)
+            .where(jobs.c.state == _DONE, jobs.c.updated_at < before)
+            .order_by(jobs.c.id)
+            .limit(limit)
+        )
+        result = await self._conn.execute(delete(jobs).where(jobs.c.id.in_(batch)))
         return int(result.rowcount or 0)

@@ -21,6 +21,7 @@ from ticketbridge.storage.credentials import SqlAuthorizations, SqlCredentials
 from ticketbridge.storage.fingerprint_settings import SqlFingerprints
 from ticketbridge.storage.jira_deliveries import SqlJiraDeliveries
 from ticketbridge.storage.outbox import SqlOutbox
+from ticketbridge.storage.processes import SqlProcesses
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
 from ticketbridge.storage.schedules import SqlSchedules
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     jira_deliveries: SqlJiraDeliveries
     fingerprints: SqlFingerprints
     schedules: SqlSchedules
+    processes: SqlProcesses
     credentials: SqlCredentials
     authorizations: SqlAuthorizations
 
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.jira_deliveries = SqlJiraDeliveries(conn, postgres=postgres)
         self.fingerprints = SqlFingerprints(conn)
         self.schedules = SqlSchedules(conn, postgres=postgres)
+        self.processes = SqlProcesses(conn, postgres=postgres)
         self.credentials = SqlCredentials(conn)
         self.authorizations = SqlAuthorizations(conn)
         return self
