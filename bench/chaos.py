@@ -58,7 +58,9 @@ def done(settings: Settings, writes: int) -> bool:
 
 
 def posts(stack: Stack) -> int:
-    counters = httpx.get(f"{stack.emulator_url}/_emulator/counters", headers=EMULATOR_HEADERS)
+    counters = httpx.get(
+        f"{stack.emulator_url}/_emulator/counters", headers=EMULATOR_HEADERS, timeout=60.0
+    )  # the emulator answers late while four workers write to it
     return sum(n for route, n in counters.json().items() if route.startswith("POST"))
 
 
