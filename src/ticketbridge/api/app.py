@@ -162,6 +162,11 @@ def _metrics_router(container: ApiContainer, auth: Authenticator, require_key: b
         container.metrics.set_job_counts({k.value: v for k, v in counts.items()})
         if container.schedules is not None:
             container.metrics.set_schedules(await container.schedules.rows())
+            container.metrics.set_fleet(
+                await container.schedules.processes(),
+                await container.schedules.oldest_pending(),
+                container.now(),
+            )
         return Response(container.metrics.render(), media_type=CONTENT_TYPE)
 
     return router

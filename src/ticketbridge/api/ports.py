@@ -9,6 +9,7 @@ stack on a temp database.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from ticketbridge.api.metrics import Metrics
@@ -19,7 +20,7 @@ from ticketbridge.api.schemas import (
     ReadinessCheck,
 )
 from ticketbridge.domain import JobState
-from ticketbridge.domain.records import ApiKey, ScheduleRecord
+from ticketbridge.domain.records import ApiKey, ProcessRecord, ScheduleRecord
 from ticketbridge.domain.reports import Drill, ReportFilter
 from ticketbridge.services import AlertView, JobView, TicketView
 from ticketbridge.services.audit_intake import GitHubDelivery
@@ -158,6 +159,10 @@ class Schedules(Protocol):
 
     async def rows(self) -> Sequence[ScheduleRecord]: ...
 
+    async def processes(self) -> Sequence[ProcessRecord]: ...
+
+    async def oldest_pending(self) -> datetime | None: ...
+
 
 class ApiContainer(Protocol):
     """Everything `create_app` needs; `ticketbridge.bootstrap.Container` satisfies it."""
@@ -184,3 +189,4 @@ class ApiContainer(Protocol):
     def schedules(self) -> Schedules | None: ...
     @property
     def jira(self) -> JiraIntegration: ...
+    def now(self) -> datetime: ...

@@ -26,6 +26,7 @@ from ticketbridge.bootstrap.database import (
     upgrade_database,
 )
 from ticketbridge.bootstrap.fingerprints import fingerprint_settings, warn_fingerprint_drift
+from ticketbridge.bootstrap.fleet import heartbeat
 from ticketbridge.bootstrap.heap import settle_heap
 from ticketbridge.bootstrap.jira import (
     JiraIntegrationService,
@@ -81,6 +82,7 @@ __all__ = [
     "effective_jira",
     "fingerprint_settings",
     "head_revision",
+    "heartbeat",
     "jira_url_problem",
     "library_settings",
     "load_config",

@@ -402,7 +402,7 @@ async def open_container(
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, clock),
             reports=ReportService(report_reader(database), clock, config.defaults.due),
-            health=DatabaseHealth(database),
+            health=DatabaseHealth(database, ScheduleStatus(uow), clock),
             jira=jira,
             audit=AuditIntake(
                 uow,

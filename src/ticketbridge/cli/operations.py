@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,7 @@ from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.domain.accounts import Role, User
 from ticketbridge.domain.deliveries import JiraDelivery
-from ticketbridge.domain.records import ApiKey, ScheduleRecord
+from ticketbridge.domain.records import ApiKey, ProcessRecord, ScheduleRecord
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
 from ticketbridge.services.api_keys import IssuedKey
@@ -73,12 +74,30 @@ async def list_jobs(settings: Settings, state: JobState | None, limit: int) -> l
         return list(await container.outbox.jobs(state=state, limit=limit))
 
 
-async def status(settings: Settings) -> tuple[dict[JobState, int], list[ScheduleRecord]]:
-    """The outbox's jobs by state and each periodic job's row (`ticketbridge status`)."""
+@dataclass(frozen=True)
+class Status:
+    """`ticketbridge status`: the outbox's jobs by state and its oldest pending one, each
+    periodic job's row, each process's heartbeat row, read at `now`."""
+
+    counts: dict[JobState, int]
+    oldest_pending: datetime | None
+    schedules: list[ScheduleRecord]
+    processes: list[ProcessRecord]
+    now: datetime
+
+
+async def status(settings: Settings) -> Status:
     async with _migrated(settings) as container:
         counts = dict(await container.outbox.counts())
-        rows = await container.schedules.rows() if container.schedules is not None else []
-        return counts, rows
+        fleet = container.schedules
+        assert fleet is not None  # every container has one
+        return Status(
+            counts,
+            await fleet.oldest_pending(),
+            await fleet.rows(),
+            await fleet.processes(),
+            container.now(),
+        )
 
 
 async def retry_job(settings: Settings, job_id: int) -> JobView | None:

@@ -17,6 +17,7 @@ from ticketbridge.bootstrap import (
     Container,
     build_app,
     build_metrics_app,
+    heartbeat,
     open_container,
     settle_heap,
     upgrade_database,
@@ -72,7 +73,8 @@ async def serve(
             )
         )
         done = asyncio.Event()
-        tasks = [asyncio.create_task(loop.run_forever(done)) for loop in _loops(container)]
+        loops = _loops(container, "serve")
+        tasks = [asyncio.create_task(loop.run_forever(done)) for loop in loops]
         metrics = _metrics_server(container, settings)
         if metrics is not None:
             tasks.append(asyncio.create_task(metrics.serve()))
@@ -154,9 +156,9 @@ class _Loop(Protocol):
     async def run_forever(self, stop: asyncio.Event) -> None: ...
 
 
-def _loops(container: Container) -> list[_Loop]:
+def _loops(container: Container, role: str) -> list[_Loop]:
     """The loops a process runs: the decision loop first, then the outbox dispatchers, then
-    the scheduler."""
+    the scheduler, and the process's heartbeat."""
     loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
@@ -169,6 +171,7 @@ def _loops(container: Container) -> list[_Loop]:
     loops.append(container.defaults)  # follows the defaults saved in the admin UI
     if container.reconcile_loop is not None:  # what lost deliveries missed, repaired
         loops.append(container.reconcile_loop)
+    loops.append(heartbeat(container, role))
     return loops
 
 
@@ -185,4 +188,4 @@ async def run_worker(settings: Settings, config: Config | None = None) -> None:
         if not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         settle_heap()
-        await asyncio.gather(*(each.run_forever(stop) for each in _loops(container)))
+        await asyncio.gather(*(each.run_forever(stop) for each in _loops(container, "worker")))

@@ -26,7 +26,14 @@ from ticketbridge.domain.audit import Head, NewEvent, SealedEvent, StoredCheckpo
 from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
-from ticketbridge.domain.records import ApiKey, Job, NewJob, ScheduleRecord, StoredAlert
+from ticketbridge.domain.records import (
+    ApiKey,
+    Job,
+    NewJob,
+    ProcessRecord,
+    ScheduleRecord,
+    StoredAlert,
+)
 from ticketbridge.domain.reports import (
     DayCount,
     DedupRow,
@@ -210,8 +217,12 @@ class OutboxRepository(Protocol):
 
     async def counts(self) -> dict[JobState, int]: ...
 
-    async def purge_done(self, before: datetime) -> int:
-        """Delete done jobs last updated before `before`; returns how many."""
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest job not done yet (pending or running) was queued; None: none."""
+        ...
+
+    async def purge_done(self, before: datetime, limit: int) -> int:
+        """Delete at most `limit` done jobs last updated before `before`; returns how many."""
         ...
 
 
@@ -432,6 +443,18 @@ class AuditLog(Protocol):
         ...
 
 
+class ProcessRepository(Protocol):
+    """Running processes' heartbeat rows (workers/heartbeat.py)."""
+
+    async def beat(self, process: ProcessRecord) -> None: ...
+
+    async def leave(self, name: str) -> None: ...
+
+    async def forget(self, silent_since: datetime) -> int: ...
+
+    async def list(self) -> list[ProcessRecord]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -469,6 +492,9 @@ class UnitOfWork(Protocol):
 
     @property
     def ticket_events(self) -> TicketEventRepository: ...
+
+    @property
+    def processes(self) -> ProcessRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -178,6 +178,14 @@ outbox_jobs = Table(
     Column("hint", Text),
     Index("ix_outbox_state_due", "state", "next_attempt_at"),
     Index("ix_outbox_ordering", "ordering_key", "id"),
+    # The claim's and the backlog's scan (migration 0017): the unfinished jobs only, in id
+    # order, so the plan stays a short index walk however many done jobs the table holds.
+    Index(
+        "ix_outbox_open_id",
+        "id",
+        sqlite_where=text("state IN ('pending', 'running')"),
+        postgresql_where=text("state IN ('pending', 'running')"),
+    ),
     Index(  # reports (migration 0012): jobs that died in a period
         "ix_outbox_dead_updated",
         "updated_at",
@@ -242,6 +250,18 @@ schedules = Table(
     Column("last_ok", Boolean),
     Column("last_outcome", Text),
     Column("runs", Integer, nullable=False),
+)
+
+# One heartbeat row per running `serve`/`worker` process (migration 0017).
+processes = Table(
+    "processes",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False),
 )
 
 # Credentials that change while running (OAuth 2.0 tokens Atlassian rotates), one row per Jira

@@ -23,6 +23,7 @@ from ticketbridge.storage.credentials import SqlAuthorizations, SqlCredentials
 from ticketbridge.storage.fingerprint_settings import SqlFingerprints
 from ticketbridge.storage.jira_deliveries import SqlJiraDeliveries
 from ticketbridge.storage.outbox import SqlOutbox
+from ticketbridge.storage.processes import SqlProcesses
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
 from ticketbridge.storage.schedules import SqlSchedules
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     fingerprints: SqlFingerprints
     schedules: SqlSchedules
     ticket_events: SqlTicketEvents
+    processes: SqlProcesses
     credentials: SqlCredentials
     authorizations: SqlAuthorizations
     audit: SqlAuditLog
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
         self.fingerprints = SqlFingerprints(conn)
         self.schedules = SqlSchedules(conn, postgres=postgres)
         self.ticket_events = SqlTicketEvents(conn, postgres=postgres)
+        self.processes = SqlProcesses(conn, postgres=postgres)
         self.credentials = SqlCredentials(conn)
         self.authorizations = SqlAuthorizations(conn)
         self.audit = SqlAuditLog(conn, postgres=postgres)
