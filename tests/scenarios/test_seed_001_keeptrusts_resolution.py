@@ -30,6 +30,20 @@ SEED = {
 }
 
 
+def keeptrusts_config() -> str:
+    """The Keeptrusts example without its `callbacks:` block: these scenarios are about the
+    issue's resolution; the callback to Keeptrusts' API is tested with a real receiver in
+    tests/integration/api/test_sync_callbacks.py."""
+    text = example("keeptrusts.yaml")
+    start = text.index("\ncallbacks:\n")
+    end = next(
+        i
+        for i in range(start + 1, len(text))
+        if text[i - 1] == "\n" and text[i].isalpha() and not text.startswith("callbacks:", i)
+    )
+    return text[: start + 1] + text[end:]
+
+
 def fixture(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
     return loaded
@@ -66,7 +80,7 @@ async def test_the_sources_verdict_is_the_issues_resolution(
 ) -> None:
     payloads = [fixture("escalation-created"), resolved(verdict)]
     scenario = await run_scenario(
-        scenario_db, example("keeptrusts.yaml"), "keeptrusts", payloads, jira_seed=SEED, env=ENV
+        scenario_db, keeptrusts_config(), "keeptrusts", payloads, jira_seed=SEED, env=ENV
     )
     assert closed_with(scenario) == ("done", expected)
 
@@ -74,7 +88,7 @@ async def test_the_sources_verdict_is_the_issues_resolution(
 async def test_a_mapped_resolution_jira_lacks_still_closes_the_issue(
     scenario_db: Database,
 ) -> None:
-    config = example("keeptrusts.yaml").replace(
+    config = keeptrusts_config().replace(
         '"Accepted Risk": "Won\'t Fix"', '"Accepted Risk": "Won\'t Do"'
     )
     payloads = [fixture("escalation-created"), resolved("Accepted Risk")]
@@ -91,7 +105,7 @@ async def test_a_false_positive_suppresses_the_escalations_next_alert(
     again["event_type"] = "escalation.updated"
     payloads = [fixture("escalation-created"), resolved("False Positive"), again]
     scenario = await run_scenario(
-        scenario_db, example("keeptrusts.yaml"), "keeptrusts", payloads, jira_seed=SEED, env=ENV
+        scenario_db, keeptrusts_config(), "keeptrusts", payloads, jira_seed=SEED, env=ENV
     )
     assert len(scenario.issues()) == 1
     assert closed_with(scenario) == ("done", "False Positive")
