@@ -34,6 +34,7 @@ from ticketbridge.domain.reports import (
     AT_RISK_SHARE,
     BUCKET_BOUNDS,
     DAY,
+    MISSING_KEY,
     Bucket,
     Dimension,
     Drill,
@@ -100,6 +101,11 @@ def facts(period: Period, where: ReportFilter) -> CTE:
             tickets.c.first_seen,
             tickets.c.done_at,
             tickets.c.occurrences,
+            tickets.c.priority,
+            tickets.c.assignee_id,
+            tickets.c.assignee_name,
+            tickets.c.status_name,
+            tickets.c.deleted_at,
             origin.c.severity,
             origin.c.source,
             origin.c.kind,
@@ -136,8 +142,11 @@ def alert_state() -> ColumnElement[str]:
     """`Ticket.alert_state()` in SQL (tests/integration/storage/test_reports.py holds the two
     to the same answer for every combination)."""
     t = tickets.c
+    synced = case((t.synced_state == "open", "ticketed"), else_=t.synced_state)
     return case(
         (t.status == TicketStatus.DEAD.value, "dead"),
+        (t.deleted_at.isnot(None), "ticket_deleted"),
+        (and_(t.synced_state.isnot(None), t.issue_key.isnot(None)), synced),
         (t.issue_key.is_(None), "open"),
         (t.status_category == "indeterminate", "in_progress"),
         (t.status_category == "done", func.coalesce(t.outcome, "resolved")),
@@ -198,12 +207,13 @@ class Conditions:
         return literal(False)  # time to first response: no data yet (domain.reports.NOT_YET)
 
     def open_at(self, moment: datetime) -> ColumnElement[bool]:
-        """Live, first alert before `moment`, not done at `moment`."""
+        """Live, first alert before `moment`, not done and its issue not deleted at `moment`."""
         f = self.f
         not_done = or_(
             f.status_category.is_(None), f.status_category != "done", f.done_at >= at(moment)
         )
-        return and_(f.status.in_(LIVE), f.first_seen < at(moment), not_done)
+        there = or_(f.deleted_at.is_(None), f.deleted_at >= at(moment))
+        return and_(f.status.in_(LIVE), f.first_seen < at(moment), not_done, there)
 
     def _backlog(self, bucket: Bucket | None) -> ColumnElement[bool]:
         as_of = self.period.as_of(self.which)
@@ -239,15 +249,18 @@ class Conditions:
 
 
 def dimension_key(f: Any, dimension: Dimension) -> ColumnElement[str]:
-    """A ticket's key in a breakdown; priority and assignee are not stored yet (NOT_YET)."""
+    """A ticket's key in a breakdown. Priority and assignee are what Jira last told two-way
+    sync (the seed's spelling: the name shown, `Unknown` / `Unassigned` when Jira has told
+    none); an assignee whose name Jira hides is keyed by account id."""
     if dimension is Dimension.PRIORITY:
-        return literal("Unknown", String)
+        return func.coalesce(func.nullif(f.priority, ""), MISSING_KEY[dimension])
     if dimension is Dimension.ASSIGNEE:
-        return literal("Unassigned", String)
+        named = func.nullif(f.assignee_name, "")
+        return func.coalesce(named, func.nullif(f.assignee_id, ""), MISSING_KEY[dimension])
     if dimension is Dimension.STATUS:
         return f.state  # type: ignore[no-any-return]
     if dimension is Dimension.ROUTE:
-        return func.coalesce(f.route, "(none)")
+        return func.coalesce(f.route, MISSING_KEY[dimension])
     return getattr(f, dimension.value)  # type: ignore[no-any-return]
 
 
