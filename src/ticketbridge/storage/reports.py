@@ -20,7 +20,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -55,7 +54,7 @@ from ticketbridge.storage.report_queries import (
     dimension_key,
     facts,
 )
-from ticketbridge.storage.report_spread import spread_query
+from ticketbridge.storage.report_spread import spreads
 from ticketbridge.storage.tables import alerts, outbox_jobs
 
 
@@ -127,42 +126,26 @@ class SqlReports:
         self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
     ) -> list[DurationRow]:
         """Time to resolution (done_at − occurred_at of the first alert): median and p90 of the
-        tickets resolved in each period, overall and per dimension (one statement: the
-        resolved tickets read once, then ranked per breakdown)."""
+        tickets resolved in each period, overall and per dimension (one statement: each
+        resolved ticket read once, its duration counted in every breakdown; report_spread)."""
         f = facts(period, where)
         current = self._conditions(f, period, "current", {}).of(Metric.RESOLVED)
         previous = self._conditions(f, period, "previous", {}).of(Metric.RESOLVED)
-        resolved = (
-            select(
-                *(dimension_key(f.c, d).label(d.value) for d in dimensions),
-                case((current, "current"), else_="previous").label("period"),
-                self._dialect.seconds(f.c.done_at, f.c.first_seen).label("secs"),
-            )
-            .where(_spanning(f.c.done_at, period), current | previous)
-            .cte("resolved")
-        )
-        # Each resolved ticket once per breakdown: a join with the breakdowns' names (a union
-        # of one select per breakdown made SQLite compute `resolved` once per select).
-        names = ["all", *(d.value for d in dimensions)]
-        breakdowns = union_all(*(select(literal(n, String).label("dimension")) for n in names)).cte(
-            "breakdowns"
-        )
-        key = case(
-            *((breakdowns.c.dimension == d.value, resolved.c[d.value]) for d in dimensions),
-            else_=literal("", String),
-        )
-        spread = (
-            select(breakdowns.c.dimension, key.label("key"), resolved.c.period, resolved.c.secs)
-            .select_from(resolved.join(breakdowns, true()))
-            .subquery("durations")
-        )
-        keys = [spread.c.dimension, spread.c.key, spread.c.period]
-        query = spread_query(spread, keys, postgres=self._dialect.postgres)
+        query = select(
+            case((current, "current"), else_="previous").label("period"),
+            self._dialect.seconds(f.c.done_at, f.c.first_seen).label("secs"),
+            *(dimension_key(f.c, d).label(d.value) for d in dimensions),
+        ).where(_spanning(f.c.done_at, period), current | previous)
         result = await self._conn.execute(query)
-        return [
-            DurationRow(d, k, p, Spread(int(n), _float(q0), _float(q1)))
-            for d, k, p, n, q0, q1 in result
-        ]
+        names = [d.value for d in dimensions]
+
+        def groups(row: Any) -> tuple[tuple[str, str, PeriodName], ...]:
+            which, keys = row[0], row[2:]
+            own = ((n, str(k), which) for n, k in zip(names, keys, strict=True))
+            return (("all", "", which), *own)
+
+        found = spreads((groups(row), float(row[1])) for row in result)
+        return [DurationRow(d, k, p, Spread(*figures)) for (d, k, p), figures in found.items()]
 
     async def totals(
         self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
@@ -314,10 +297,6 @@ def _narrows_tickets(where: ReportFilter) -> bool:
         value is not None
         for value in (where.route, where.source, where.kind, where.severity, where.state)
     )
-
-
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _plain(row: RowMapping) -> dict[str, object]:
