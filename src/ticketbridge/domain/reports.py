@@ -118,6 +118,11 @@ COUNTED: tuple[tuple[Metric, Bucket | None], ...] = (
 )
 """Every ticket count of a summary (a backlog per age bucket too), in the order shown."""
 
+BACKLOG_COUNTED = tuple((m, b) for m, b in COUNTED if m is Metric.BACKLOG)
+"""Counted apart, over all routes: the backlog reads every open ticket, the others only the
+tickets of the two periods (so those are counted per route over the periods' ranges)."""
+ROUTE_COUNTED = tuple((m, b) for m, b in COUNTED if m is not Metric.BACKLOG)
+
 
 def count_key(metric: Metric, bucket: Bucket | None) -> str:
     return metric.value if bucket is None else f"{metric.value}:{bucket.value}"
@@ -183,6 +188,10 @@ class RouteCounts:
     route: str | None
     current: dict[str, int]  # Metric or "backlog:<bucket>" → count
     previous: dict[str, int]
+
+
+BacklogCounts = dict[PeriodName, dict[str, int]]
+"""The backlog of each period: "backlog" and "backlog:<bucket>" → count."""
 
 
 @dataclass(frozen=True)

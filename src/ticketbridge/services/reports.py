@@ -143,12 +143,13 @@ class ReportService:
         period = period_for(days, self._clock())
         async with self._reader() as reports:
             routes = await reports.route_counts(period, where, self._sla)
+            backlog = await reports.backlog(period, where)
             days_counted = await reports.per_day(period, where)
             durations = await reports.durations(period, where, DURATION_DIMENSIONS)
             totals = await reports.totals(period, where, dimensions)
             dedup = await reports.dedup(period, where)
             dead = await reports.dead_letters(period, where)
-        counts = _counts(routes, dead)
+        counts = _counts(routes, backlog, dead)
         return Summary(
             period=_view(period),
             filters=where,
@@ -229,9 +230,15 @@ def _view(period: Period) -> PeriodView:
     return PeriodView(period.days, period.start, period.end, period.previous_start, as_of)
 
 
-def _counts(routes: Sequence[RouteCounts], dead: Mapping[PeriodName, int]) -> list[Count]:
+def _counts(
+    routes: Sequence[RouteCounts],
+    backlog: Mapping[PeriodName, Mapping[str, int]],
+    dead: Mapping[PeriodName, int],
+) -> list[Count]:
     current = dict.fromkeys((count_key(m, b) for m, b in COUNTED), 0)
     previous = dict(current)
+    current.update(backlog["current"])
+    previous.update(backlog["previous"])
     for route in routes:
         for key, value in route.current.items():
             current[key] += value

@@ -82,12 +82,12 @@ class Dialect:
         return func.date(moment, type_=String)
 
 
-def facts(period: Period, where: ReportFilter) -> CTE:
+def facts(period: Period, where: ReportFilter, *, reopens: bool = True) -> CTE:
     """Tickets (epics left out: no alert opens them) with their opening alert's severity,
-    source, kind and route, their alert state, and how often an alert reopened them in each
-    period. Filters apply here, so every metric sees the same tickets."""
+    source, kind and route, their alert state, and (`reopens`: for the statements that count
+    or list `reopened`) how often an alert reopened them in each period. Filters apply here,
+    so every metric sees the same tickets."""
     origin = alerts.alias("origin")
-    reopens = _reopens(period)
     state = alert_state()
     query = (
         select(
@@ -112,17 +112,20 @@ def facts(period: Period, where: ReportFilter) -> CTE:
             origin.c.route,
             origin.c.alert_id,
             state.label("state"),
-            func.coalesce(reopens.c.current, 0).label("reopens_current"),
-            func.coalesce(reopens.c.previous, 0).label("reopens_previous"),
         )
         .join_from(
             tickets,
             origin,
             and_(origin.c.ticket_id == tickets.c.id, origin.c.decision.in_(OPENING)),
         )
-        .outerjoin(reopens, reopens.c.ticket_id == tickets.c.id)
         .where(tickets.c.group_key.is_(None))
     )
+    if reopens:  # an outer join with the periods' reopens: only where they are counted
+        counted = _reopens(period)
+        query = query.outerjoin(counted, counted.c.ticket_id == tickets.c.id).add_columns(
+            func.coalesce(counted.c.current, 0).label("reopens_current"),
+            func.coalesce(counted.c.previous, 0).label("reopens_previous"),
+        )
     for column, value in (
         (tickets.c.project, where.project),
         (origin.c.route, where.route),
@@ -175,6 +178,15 @@ def _reopens(period: Period) -> Any:
     )
 
 
+def reopened_ids(period: Period) -> Any:
+    """The tickets an alert reopened in either period (`Metric.REOPENED`'s candidates)."""
+    return select(alerts.c.ticket_id).where(
+        alerts.c.decision == constant(DecisionKind.REOPEN.value),
+        alerts.c.received_at >= at(period.previous_start),
+        alerts.c.received_at < at(period.end),
+    )
+
+
 def _within(column: Any, period: Period, which: PeriodName) -> ColumnElement[bool]:
     start, end = period.bounds(which)
     return and_(column >= at(start), column < at(end))
@@ -216,16 +228,25 @@ class Conditions:
         return and_(f.status.in_(LIVE), f.first_seen < at(moment), not_done, there)
 
     def _backlog(self, bucket: Bucket | None) -> ColumnElement[bool]:
+        condition = self.open_at(self.period.as_of(self.which))
+        return condition if bucket is None else and_(condition, self._aged(bucket))
+
+    def _aged(self, bucket: Bucket) -> ColumnElement[bool]:
+        """The bucket's age bounds at the period's *as of* (open or not)."""
         as_of = self.period.as_of(self.which)
-        condition = self.open_at(as_of)
-        if bucket is None:
-            return condition
         older_than, at_most = BUCKET_BOUNDS[bucket]
+        condition: ColumnElement[bool] = literal(True)
         if older_than is not None:
             condition = and_(condition, self.f.first_seen < at(as_of - older_than))
         if at_most is not None:
             condition = and_(condition, self.f.first_seen >= at(as_of - at_most))
         return condition
+
+    def backlog_bucket(self) -> Any:
+        """The ticket's backlog bucket (NULL: not in the backlog): `of(BACKLOG, b)` for each
+        bucket b as one value, so one pass counts them all (the buckets part the ages)."""
+        buckets = case(*((self._aged(b), b.value) for b in Bucket), else_=null())
+        return case((self._backlog(None), buckets), else_=null())
 
     def target(self) -> Any:
         """The ticket's SLA target in seconds (NULL: its severity has none)."""
