@@ -60,7 +60,8 @@ TICKET_COUNTS = (
 class Dimension(StrEnum):
     """What totals and durations are broken down by."""
 
-    STATUS = "status"
+    STATUS = "status"  # the alert state (SPEC §6)
+    JIRA_STATUS = "jira_status"  # Jira's status name, as two-way sync last saw it
     PRIORITY = "priority"
     ASSIGNEE = "assignee"
     SEVERITY = "severity"
@@ -85,6 +86,7 @@ The hook: `Conditions.of` answers no ticket for time to first response, and
 time to first response is one more duration read there (docs/metrics.md)."""
 
 MISSING_KEY: dict[str, str] = {
+    Dimension.JIRA_STATUS: "Unknown",
     Dimension.PRIORITY: "Unknown",
     Dimension.ASSIGNEE: "Unassigned",
     Dimension.ROUTE: "(none)",

@@ -42,7 +42,7 @@ from ticketbridge.services.ports import ReportReader
 from ticketbridge.services.queries import Page, decode_cursor, page_of
 
 EXPORT_PAGE = 1000
-VERIFICATION = (Dimension.STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
+VERIFICATION = (Dimension.JIRA_STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ class ReportService:
         dimensions: Sequence[Dimension] = VERIFICATION,
     ) -> dict[str, object]:
         """Tickets created in the last `days` days, totalled per dimension (one statement).
-        By status, priority and assignee it is the TruthVouch seed's
+        By Jira's status, priority and assignee (the default) it is the TruthVouch seed's
         `generate_jira_verification_report(days)`, key for key."""
         period = period_for(days, self._clock())
         async with self._reader() as reports:
@@ -221,8 +221,16 @@ class ReportService:
         return {
             "period": f"Last {days} days",
             "total_issues": total,
-            **{f"by_{d.value}": counts for d, counts in by.items()},
+            **{_verification_key(d, dimensions): counts for d, counts in by.items()},
         }
+
+
+def _verification_key(dimension: Dimension, dimensions: Sequence[Dimension]) -> str:
+    """`by_<dimension>`; Jira's status is the seed's `by_status` unless the alert state is
+    asked for too."""
+    if dimension is Dimension.JIRA_STATUS and Dimension.STATUS not in dimensions:
+        return "by_status"
+    return f"by_{dimension.value}"
 
 
 def _view(period: Period) -> PeriodView:

@@ -273,8 +273,9 @@ def dimension_key(f: Any, dimension: Dimension) -> ColumnElement[str]:
     """A ticket's key in a breakdown. Priority and assignee are what Jira last told two-way
     sync (the seed's spelling: the name shown, `Unknown` / `Unassigned` when Jira has told
     none); an assignee whose name Jira hides is keyed by account id."""
-    if dimension is Dimension.PRIORITY:
-        return func.coalesce(func.nullif(f.priority, ""), MISSING_KEY[dimension])
+    if dimension in (Dimension.PRIORITY, Dimension.JIRA_STATUS):
+        told = f.priority if dimension is Dimension.PRIORITY else f.status_name
+        return func.coalesce(func.nullif(told, ""), MISSING_KEY[dimension])
     if dimension is Dimension.ASSIGNEE:
         named = func.nullif(f.assignee_name, "")
         return func.coalesce(named, func.nullif(f.assignee_id, ""), MISSING_KEY[dimension])

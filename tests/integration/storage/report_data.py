@@ -41,6 +41,7 @@ class T:
     assignee_id: str | None = None
     assignee_name: str | None = None
     synced_state: str | None = None
+    status_name: str | None = None
     deleted_at: datetime | None = None
 
 
@@ -83,6 +84,7 @@ def _ticket_row(t: T) -> dict[str, Any]:
         "assignee_id": t.assignee_id,
         "assignee_name": t.assignee_name,
         "synced_state": t.synced_state,
+        "status_name": t.status_name,
         "deleted_at": t.deleted_at,
     }
 

@@ -119,8 +119,9 @@ async def test_filters_narrow_every_figure(loaded: Database) -> None:
     assert by_source.count(Metric.DEAD_LETTERS).current == 1  # T7's create
 
 
-async def test_verification_report_reproduces_the_seed(loaded: Database) -> None:
-    report = await _service(loaded).totals_report(7, ReportFilter(project="OPS"))
+async def test_verification_report_by_alert_state(loaded: Database) -> None:
+    by = (Dimension.STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
+    report = await _service(loaded).totals_report(7, ReportFilter(project="OPS"), by)
     assert report == {
         "period": "Last 7 days",
         "total_issues": 3,
@@ -238,18 +239,23 @@ async def test_totals_by_jiras_priority_and_assignee(database: Database) -> None
     assert not any("priority" in note or "assignee" in note for note in summary.notes)
 
 
-async def test_verification_report_with_jiras_priority_and_assignee(database: Database) -> None:
+async def test_verification_report_reproduces_the_seed_with_jiras_fields(
+    database: Database,
+) -> None:
+    """The seed's dict: Jira's status name, priority and assignee (`Unknown` for a status
+    Jira has not told yet)."""
+    statuses = ("In Progress", None, "To Do")
     rows = tuple(
         T(name, "r1", "high", "truthvouch", "k", day(3, 9), priority=priority,
-          assignee_id=account, assignee_name=shown)
-        for name, priority, account, shown, _, _ in MIRRORED[:3]
+          assignee_id=account, assignee_name=shown, status_name=status)
+        for (name, priority, account, shown, *_), status in zip(MIRRORED[:3], statuses, strict=True)
     )  # fmt: skip
     await add_tickets(database, rows)
     report = await _service(database).totals_report(7, ReportFilter(source="truthvouch"))
     assert report == {
         "period": "Last 7 days",
         "total_issues": 3,
-        "by_status": {"ticketed": 3},
+        "by_status": {"In Progress": 1, "To Do": 1, "Unknown": 1},
         "by_priority": {"High": 1, "Unknown": 2},
         "by_assignee": {"Ana Ops": 1, "Unassigned": 1, "acc-3": 1},
     }
