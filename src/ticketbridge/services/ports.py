@@ -306,6 +306,10 @@ class ReportRepository(Protocol):
         self, period: Period, where: ReportFilter, sla: Mapping[str, timedelta]
     ) -> list[RouteCounts]: ...
 
+    async def backlog(
+        self, period: Period, where: ReportFilter
+    ) -> dict[PeriodName, dict[str, int]]: ...
+
     async def per_day(self, period: Period, where: ReportFilter) -> list[DayCount]: ...
 
     async def durations(
