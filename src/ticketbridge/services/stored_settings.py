@@ -24,6 +24,7 @@ from ticketbridge.clock import Clock
 from ticketbridge.domain import Severity
 from ticketbridge.errors import ConfigError, InputError, Problem
 from ticketbridge.services.ports import UnitOfWorkFactory
+from ticketbridge.services.ui_changes import record_change
 
 DEFAULTS_KEY = "defaults"
 EDITABLE = ("project", "issue_type", "priority")  # the keys of `defaults:` the UI edits
@@ -146,9 +147,7 @@ class StoredDefaults:
         async with self._uow_factory() as uow:
             version = await uow.accounts.put_setting(DEFAULTS_KEY, merged, self._clock(), actor)
             detail = {"values": dict(values), "version": version}
-            await uow.accounts.add_change(
-                self._clock(), actor, "settings.defaults", "defaults", detail
-            )
+            await record_change(uow, self._clock(), actor, "settings.defaults", "defaults", detail)
             await uow.commit()
         self._applier.apply(checked)
         self._version = version
