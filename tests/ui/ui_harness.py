@@ -25,6 +25,12 @@ EMULATOR_PAT = "emulator-pat"
 EMULATOR_AUTH = {"Authorization": f"Bearer {EMULATOR_PAT}"}
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+AXE_SERIOUS = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(' | '));
+}"""
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -101,10 +107,11 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def ui_stack(workdir: Path) -> Iterator[Stack]:
+def ui_stack(workdir: Path, config: str = CONFIG) -> Iterator[Stack]:
+    """`config`: ticketbridge.yaml, `@EMULATOR@` standing for the emulator's URL."""
     emulator_port, port = free_port(), free_port()
     emulator = f"http://127.0.0.1:{emulator_port}"
-    (workdir / "ticketbridge.yaml").write_text(CONFIG)
+    (workdir / "ticketbridge.yaml").write_text(config.replace("@EMULATOR@", emulator))
     env = clean_env(
         {
             "PYTHONPATH": _SRC,

@@ -1,5 +1,6 @@
 """What the admin UI needs from the rest of ticketbridge. The services serve it as they are
-(`Accounts`, `Previews`, `AlertQueries`, `OutboxAdmin`, `ApiKeys`); the Jira connection comes
+(`Accounts`, `Previews`, `AlertQueries`, `OutboxAdmin`, `ApiKeys`, the delivery log,
+the audit trail, the reports); the Jira connection comes
 through `JiraPage`, an adapter `bootstrap` builds over the same store and connection test the
 API and `ticketbridge config jira` use. The values it answers are defined here."""
 
@@ -12,7 +13,10 @@ from typing import Protocol
 from ticketbridge.services import AlertQueries, OutboxAdmin
 from ticketbridge.services.accounts import Accounts
 from ticketbridge.services.api_keys import ApiKeys
+from ticketbridge.services.audit_service import AuditTrail
+from ticketbridge.services.jira_deliveries import DeliveryLog
 from ticketbridge.services.previews import Previews
+from ticketbridge.services.reports import ReportService
 from ticketbridge.services.stored_settings import StoredDefaults
 
 
@@ -77,6 +81,13 @@ class JiraPage(Protocol):
         ...
 
 
+class SyncParts(Protocol):
+    """Of two-way sync, the delivery log the Deliveries page lists."""
+
+    @property
+    def deliveries(self) -> DeliveryLog: ...
+
+
 class UiContainer(Protocol):
     @property
     def accounts(self) -> Accounts: ...
@@ -92,3 +103,9 @@ class UiContainer(Protocol):
     def ui_jira(self) -> JiraPage: ...
     @property
     def defaults(self) -> StoredDefaults: ...
+    @property
+    def sync(self) -> SyncParts: ...
+    @property
+    def trail(self) -> AuditTrail: ...
+    @property
+    def reports(self) -> ReportService: ...
