@@ -15,6 +15,7 @@ from ticketbridge.errors import Problem
 from ticketbridge.services.accounts import LoginRefused, LoginThrottled
 from ticketbridge.ui.admin_pages import admin_pages
 from ticketbridge.ui.config_pages import config_pages
+from ticketbridge.ui.jira_oauth_pages import jira_oauth_pages
 from ticketbridge.ui.observe_pages import observe_pages
 from ticketbridge.ui.operate_pages import operate_pages
 from ticketbridge.ui.ports import UiContainer
@@ -45,6 +46,7 @@ def install_ui(app: FastAPI, container: UiContainer) -> None:
     app.include_router(admin_pages(container, pages))
     app.include_router(settings_pages(container, pages))
     app.include_router(observe_pages(container, pages))
+    app.include_router(jira_oauth_pages(container, pages))
     app.include_router(_not_found(pages))  # last: /ui/{page} would shadow the pages above
 
     async def redirect(request: Request, exc: Exception) -> Response:
