@@ -18,14 +18,12 @@ from typing import Any
 import httpx
 import pytest
 from ui_harness import (
-    ADMIN,
-    ADMIN_PASSWORD,
     AXE,
     AXE_SERIOUS,
-    CHROMIUM_ARGS,
     EMULATOR_AUTH,
     SHOTS,
     Stack,
+    admin_page,
     chromium_path,
     ui_stack,
 )
@@ -59,28 +57,61 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def admin(stack: Stack) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, accept_downloads=True
-        )
-        page = context.new_page()
-        page.goto(f"{stack.base}/ui/login")
-        page.fill("#username", ADMIN)
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("button[type=submit]")
-        try:
-            yield page
-        finally:
-            browser.close()
+    with admin_page(stack, accept_downloads=True) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
 def ticket(stack: Stack) -> str:
     """An alert turned into an issue in the emulator: the key."""
-    alert = {"source": "generic", "id": "seen-1", "title": "Disk full", "severity": "high"}
+    return _ticket_for(stack, "seen-1")
+
+
+def _accessible(page: Any, shot: str) -> None:
+    page.evaluate(AXE.read_text())
+    assert page.evaluate(AXE_SERIOUS) == [], page.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+
+
+def _move_in_jira(stack: Stack, key: str, category: str) -> dict[str, Any]:
+    """A person moves the issue to a status of `category` in the emulator; the issue as
+    Jira now has it."""
+    issue_url = f"{stack.emulator}/rest/api/2/issue/{key}"
+    transitions = httpx.get(f"{issue_url}/transitions", headers=EMULATOR_AUTH, timeout=10)
+    chosen = next(
+        t for t in transitions.json()["transitions"] if t["to"]["statusCategory"]["key"] == category
+    )
+    moved = httpx.post(
+        f"{issue_url}/transitions",
+        json={"transition": {"id": chosen["id"]}},
+        headers={"Authorization": "Bearer bob-pat"},
+        timeout=10,
+    )
+    assert moved.status_code == 204, moved.text
+    issue: dict[str, Any] = httpx.get(issue_url, headers=EMULATOR_AUTH, timeout=10).json()
+    return issue
+
+
+def _deliver(stack: Stack, issue: dict[str, Any], identifier: str) -> None:
+    """What Jira posts to our webhook after the change."""
+    delivery = {
+        "timestamp": int(time.time() * 1000),
+        "webhookEvent": "jira:issue_updated",
+        "user": {"name": "bob"},
+        "issue": issue,
+    }
+    posted = httpx.post(
+        f"{stack.base}/v1/jira/webhook?token={HOOK_TOKEN}",
+        content=json.dumps(delivery),
+        headers={"content-type": "application/json", "x-atlassian-webhook-identifier": identifier},
+        timeout=10,
+    )
+    assert posted.status_code < 300, posted.text
+
+
+def _ticket_for(stack: Stack, alert_id: str) -> str:
+    alert = {"source": "generic", "id": alert_id, "title": "Disk full", "severity": "high"}
     answer = httpx.post(
         f"{stack.base}/v1/alerts?wait=ticket",
         json=alert,
@@ -91,55 +122,22 @@ def ticket(stack: Stack) -> str:
     return str(answer.json()["results"][0]["ticket"]["key"])
 
 
-def _accessible(page: Any, shot: str) -> None:
-    page.evaluate(AXE.read_text())
-    assert page.evaluate(AXE_SERIOUS) == [], page.url
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
-
-
-def _resolve_in_jira(stack: Stack, key: str) -> dict[str, Any]:
-    """A person moves the issue to Done in the emulator; the issue as Jira now has it."""
-    issue_url = f"{stack.emulator}/rest/api/2/issue/{key}"
-    transitions = httpx.get(f"{issue_url}/transitions", headers=EMULATOR_AUTH, timeout=10)
-    done = next(
-        t for t in transitions.json()["transitions"] if t["to"]["statusCategory"]["key"] == "done"
-    )
-    moved = httpx.post(
-        f"{issue_url}/transitions",
-        json={"transition": {"id": done["id"]}},
-        headers={"Authorization": "Bearer bob-pat"},
-        timeout=10,
-    )
-    assert moved.status_code == 204, moved.text
-    issue: dict[str, Any] = httpx.get(issue_url, headers=EMULATOR_AUTH, timeout=10).json()
-    return issue
+def _shown_after_delivery(admin: Any, url: str, row_text: str) -> Any:
+    """The row, once the delivery loop (in the background) has applied the delivery."""
+    deadline = time.monotonic() + 30
+    row = admin.locator("tbody tr", has_text=row_text)
+    while True:
+        admin.goto(url)
+        if row.count() or time.monotonic() > deadline:
+            return row
+        time.sleep(0.3)
 
 
 def test_a_delivery_posted_by_jira_is_listed_with_its_ticket_and_alert(
     admin: Any, stack: Stack, ticket: str
 ) -> None:
-    issue = _resolve_in_jira(stack, ticket)
-    delivery = {
-        "timestamp": int(time.time() * 1000),
-        "webhookEvent": "jira:issue_updated",
-        "user": {"name": "bob"},
-        "issue": issue,
-    }
-    posted = httpx.post(
-        f"{stack.base}/v1/jira/webhook?token={HOOK_TOKEN}",
-        content=json.dumps(delivery),
-        headers={"content-type": "application/json", "x-atlassian-webhook-identifier": "d-ui-1"},
-        timeout=10,
-    )
-    assert posted.status_code < 300, posted.text
-    deadline = time.monotonic() + 30
-    row = admin.locator("tbody tr", has_text="d-ui-1")
-    while True:  # the delivery loop applies it in the background
-        admin.goto(f"{stack.base}/ui/deliveries?outcome=applied")
-        if row.count() or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
+    _deliver(stack, _move_in_jira(stack, ticket, "done"), "d-ui-1")
+    row = _shown_after_delivery(admin, f"{stack.base}/ui/deliveries?outcome=applied", "d-ui-1")
     assert row.count() == 1, admin.text_content("main")
     text = row.text_content()
     assert ticket in text
@@ -202,3 +200,26 @@ def test_the_dashboard_shows_figures_against_the_previous_period_and_charts_with
         assert figure.locator("table.report-data caption").count() == 1
     assert admin.evaluate("() => [...document.images].every(i => i.naturalWidth > 0)")
     _accessible(admin, "dashboard")
+
+
+def test_a_status_mapping_picked_from_jiras_list_is_used_when_a_delivery_arrives(
+    admin: Any, stack: Stack
+) -> None:
+    statuses = httpx.get(f"{stack.emulator}/rest/api/2/status", headers=EMULATOR_AUTH, timeout=10)
+    in_progress = next(s for s in statuses.json() if s["name"] == "In Progress")
+    admin.goto(f"{stack.base}/ui/defaults")
+    picker = f"#status-{in_progress['id']}"
+    assert "In Progress" in admin.text_content(f"label[for='{picker[1:]}']")
+    admin.select_option(picker, "resolved")  # by its category it would be in_progress
+    with admin.expect_navigation(url="**/ui/defaults?saved=1"):
+        admin.get_by_role("button", name="Save defaults").click()
+    assert admin.input_value(picker) == "resolved"
+    _accessible(admin, "defaults-mappings")
+
+    key = _ticket_for(stack, "seen-2")
+    _deliver(stack, _move_in_jira(stack, key, "indeterminate"), "d-ui-2")
+    row = _shown_after_delivery(admin, f"{stack.base}/ui/deliveries?outcome=applied", "d-ui-2")
+    assert row.count() == 1, admin.text_content("main")
+    admin.goto(f"{stack.base}/ui/alerts?source=generic")
+    alert_row = admin.locator("tbody tr", has_text="generic/seen-2")
+    assert alert_row.locator("td").nth(3).text_content().strip() == "resolved"

@@ -61,6 +61,8 @@ class Metadata:
     projects: list[tuple[str, str]] = field(default_factory=list)  # (key, name)
     issue_types: list[str] = field(default_factory=list)  # of the chosen project
     priorities: list[str] = field(default_factory=list)
+    statuses: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, category)
+    resolutions: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -77,7 +79,17 @@ class JiraPage(Protocol):
         ...
 
     async def metadata(self, project: str) -> Metadata:
-        """Projects, the issue types of `project` and the priorities (three reads)."""
+        """Projects, the issue types of `project`, the priorities, the statuses and the
+        resolutions (five reads)."""
+        ...
+
+    async def start_oauth(self, values: Mapping[str, str], ui_base: str) -> str:
+        """ "Connect with Atlassian" (OAuth 2.0, 3LO): the URL to send the browser to; its
+        callback comes back to the UI. InputError names the fields."""
+        ...
+
+    async def complete_oauth(self, state: str, code: str | None, error: str | None) -> str:
+        """The site connected; InputError (a refused callback) or a Jira/HTTP error."""
         ...
 
 

@@ -1,5 +1,7 @@
 """Defaults and mappings: the default project, issue type and the priority of each severity,
-picked from what Jira lists (projects, the project's issue types, priorities), never typed.
+and two-way sync's mappings (a Jira status by id, a resolution by name → the alerts' state),
+picked from what Jira lists (projects, the project's issue types, priorities, statuses,
+resolutions), never typed.
 A value set in ticketbridge.yaml is shown read-only with its origin; a save is checked whole
 by the config loader and applies from the next alert, without a restart."""
 
@@ -11,10 +13,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from ticketbridge.domain.states import JIRA_OUTCOMES
 from ticketbridge.errors import ConfigError, InputError
 from ticketbridge.services.stored_settings import Setting, severities
 from ticketbridge.ui.ports import UiContainer
 from ticketbridge.ui.web import Pages, field
+
+OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -27,7 +32,21 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     if not shown["priority"].read_only:
         priority = {s: field(form, f"priority.{s}", 255) for s in severities()}
         values["priority"] = {s: name for s, name in priority.items() if name}
+    for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
+        if not shown[setting].read_only:
+            values[setting] = _picked(form, prefix)
     return values
+
+
+def _picked(form: FormData, prefix: str) -> dict[str, str]:
+    """`<prefix><Jira's id or name>` → an outcome; blank: not mapped (the default applies).
+    The config loader refuses what Jira's lists did not offer (a status id not numeric, an
+    outcome not among OUTCOMES)."""
+    picked: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if name.startswith(prefix) and isinstance(value, str) and value:
+            picked[name.removeprefix(prefix)[:255]] = value[:40]
+    return picked
 
 
 def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
@@ -44,6 +63,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "chosen_project": chosen,
             "metadata": metadata,
             "severities": severities(),
+            "outcomes": OUTCOMES,
             **extra,
         }
 
