@@ -52,6 +52,14 @@ _UNREACHABLE_FIX = (
 )
 
 
+def _web_url(text: str) -> bool:
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
 def _hint(secret: SecretStr | None) -> str | None:
     if secret is None:
         return None
@@ -170,9 +178,11 @@ class UiJira:
         problems += [Problem("client_secret", "required (write-only)")] * (not secret)
         auth_url = values.get("auth_url", "").strip() or ATLASSIAN_AUTH
         api_url = values.get("api_url", "").strip() or ATLASSIAN_API
-        for name, url in (("auth_url", auth_url), ("api_url", api_url)):
-            if httpx.URL(url).scheme not in ("http", "https") or not httpx.URL(url).host:
-                problems.append(Problem(name, "an http(s) URL"))
+        problems += [
+            Problem(name, "an http(s) URL")
+            for name, url in (("auth_url", auth_url), ("api_url", api_url))
+            if not _web_url(url)
+        ]
         if problems:
             raise InputError("cannot start the authorization", problems)
         base = (self._settings.public_url or ui_base).rstrip("/")

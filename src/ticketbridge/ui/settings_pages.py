@@ -33,7 +33,10 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
         priority = {s: field(form, f"priority.{s}", 255) for s in severities()}
         values["priority"] = {s: name for s, name in priority.items() if name}
     for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
-        if not shown[setting].read_only:
+        # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
+        # saved while Jira could not be read must not wipe it.
+        listed = field(form, f"listed.{prefix.rstrip('.')}", 1) == "1"
+        if listed and not shown[setting].read_only:
             values[setting] = _picked(form, prefix)
     return values
 
