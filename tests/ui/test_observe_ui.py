@@ -13,6 +13,7 @@ import sqlite3
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -111,7 +112,9 @@ def _deliver(stack: Stack, issue: dict[str, Any], identifier: str) -> None:
 
 
 def _ticket_for(stack: Stack, alert_id: str) -> str:
-    alert = {"source": "generic", "id": alert_id, "title": "Disk full", "severity": "high"}
+    """A new issue for a new alert (its own title: nothing to deduplicate it with)."""
+    title = f"Disk full on {alert_id}"
+    alert = {"source": "generic", "id": alert_id, "title": title, "severity": "high"}
     answer = httpx.post(
         f"{stack.base}/v1/alerts?wait=ticket",
         json=alert,
@@ -202,7 +205,7 @@ def test_the_dashboard_shows_figures_against_the_previous_period_and_charts_with
     _accessible(admin, "dashboard")
 
 
-def test_a_status_mapping_picked_from_jiras_list_is_used_when_a_delivery_arrives(
+def test_a_status_mapping_and_a_due_budget_picked_are_used_by_the_next_alert_and_delivery(
     admin: Any, stack: Stack
 ) -> None:
     statuses = httpx.get(f"{stack.emulator}/rest/api/2/status", headers=EMULATOR_AUTH, timeout=10)
@@ -211,12 +214,18 @@ def test_a_status_mapping_picked_from_jiras_list_is_used_when_a_delivery_arrives
     picker = f"#status-{in_progress['id']}"
     assert "In Progress" in admin.text_content(f"label[for='{picker[1:]}']")
     admin.select_option(picker, "resolved")  # by its category it would be in_progress
+    admin.select_option("#due-high", "3d")  # the SLA budget of high alerts (default 7d)
     with admin.expect_navigation(url="**/ui/defaults?saved=1"):
         admin.get_by_role("button", name="Save defaults").click()
     assert admin.input_value(picker) == "resolved"
     _accessible(admin, "defaults-mappings")
 
     key = _ticket_for(stack, "seen-2")
+    issue = httpx.get(
+        f"{stack.emulator}/rest/api/2/issue/{key}", headers=EMULATOR_AUTH, timeout=10
+    ).json()["fields"]
+    created = date.fromisoformat(issue["created"][:10])
+    assert date.fromisoformat(issue["duedate"]) - created == timedelta(days=3)
     _deliver(stack, _move_in_jira(stack, key, "indeterminate"), "d-ui-2")
     row = _shown_after_delivery(admin, f"{stack.base}/ui/deliveries?outcome=applied", "d-ui-2")
     assert row.count() == 1, admin.text_content("main")

@@ -41,6 +41,7 @@ from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRoutin
 from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
+from ticketbridge.config.durations import format_duration
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
@@ -429,6 +430,7 @@ def _stored_defaults(
         name: getattr(config.defaults, name) for name in EDITABLE if "." not in name
     }
     effective["priority"] = {str(k): v for k, v in config.defaults.priority.items()}
+    effective["due"] = {str(k): format_duration(v) for k, v in config.defaults.due.items()}
     effective["sync.status_ids"] = {k: v.value for k, v in config.sync.status_ids.items()}
     effective["sync.resolutions"] = {k: v.value for k, v in config.sync.resolutions.items()}
     return StoredDefaults(uow, clock, applier, in_yaml, effective)

@@ -1,9 +1,9 @@
-"""Defaults and mappings: the default project, issue type and the priority of each severity,
-and two-way sync's mappings (a Jira status by id, a resolution by name → the alerts' state),
-picked from what Jira lists (projects, the project's issue types, priorities, statuses,
-resolutions), never typed.
-A value set in ticketbridge.yaml is shown read-only with its origin; a save is checked whole
-by the config loader and applies from the next alert, without a restart."""
+"""Defaults and mappings: the default project, issue type, the priority and the SLA budget
+(due date) of each severity, and two-way sync's mappings (a Jira status by id, a resolution
+by name → the alerts' state), picked from what Jira lists (projects, the project's issue
+types, priorities, statuses, resolutions) or from a list of budgets, never typed. A value set
+in ticketbridge.yaml is shown read-only with its origin; a save is checked whole by the config
+loader and applies from the next alert (and Jira delivery), without a restart."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from ticketbridge.ui.ports import UiContainer
 from ticketbridge.ui.web import Pages, field
 
 OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
+# The SLA budgets offered (`defaults.due`, the config loader's duration form); a stored or
+# configured value not among them is offered as well.
+DUE_CHOICES = ("4h", "8h", "1d", "3d", "7d", "14d", "30d", "90d")
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -32,6 +35,9 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     if not shown["priority"].read_only:
         priority = {s: field(form, f"priority.{s}", 255) for s in severities()}
         values["priority"] = {s: name for s, name in priority.items() if name}
+    if not shown["due"].read_only:
+        due = {s: field(form, f"due.{s}", 20) for s in severities()}
+        values["due"] = {s: budget for s, budget in due.items() if budget}
     for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
         # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
         # saved while Jira could not be read must not wipe it.
@@ -67,6 +73,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "metadata": metadata,
             "severities": severities(),
             "outcomes": OUTCOMES,
+            "due_choices": DUE_CHOICES,
             **extra,
         }
 
