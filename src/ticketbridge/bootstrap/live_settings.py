@@ -1,16 +1,18 @@
 """Settings saved in the admin UI, applied without a restart: the routing and templates of a
 process sit behind `SwitchableRouting`, and `ConfigApplier` rebuilds them from ticketbridge.yaml
-with the stored `defaults:` values laid under it (the file's own values win), checked whole by
+with the stored `defaults:` (and `sync:` mappings) values laid under it (the file's own values
+win), checked whole by
 `load_config` — the loader every command uses — before anything changes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Alert, Route, Ticket
+from ticketbridge.domain.decision import TicketPolicy
 from ticketbridge.providers.base import IssueDraft
 from ticketbridge.services.ports import IssueComposer, RouteSeam
 
@@ -37,10 +39,18 @@ class SwitchableRouting:
 class ConfigApplier:
     """`services.stored_settings.SettingsApplier` over ticketbridge.yaml and the loader."""
 
-    def __init__(self, settings: Settings, routing: SwitchableRouting, *, enabled: bool) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        routing: SwitchableRouting,
+        *,
+        enabled: bool,
+        use_policy: Callable[[TicketPolicy], None] | None = None,
+    ) -> None:
         self._settings = settings
         self._routing = routing
         self._enabled = enabled  # off when the caller chose its own seams (the library)
+        self._use_policy = use_policy  # two-way sync's mappings (`sync.status_ids`, …)
 
     def check(self, overlay: Mapping[str, Any]) -> Config:
         from ticketbridge.bootstrap.wiring import load_config  # wiring builds this module's users
@@ -51,7 +61,9 @@ class ConfigApplier:
         )
 
     def apply(self, checked: object) -> None:
-        from ticketbridge.bootstrap.wiring import routing
+        from ticketbridge.bootstrap.wiring import pipeline_settings, routing
 
         if self._enabled and isinstance(checked, Config):
             self._routing.switch(routing(checked))
+        if self._use_policy is not None and isinstance(checked, Config):
+            self._use_policy(pipeline_settings(checked).policy)

@@ -43,6 +43,7 @@ from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_loop
 from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
+from ticketbridge.config.durations import format_duration
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
@@ -75,6 +76,7 @@ from ticketbridge.services.escalation import escalation_scan
 from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
+from ticketbridge.services.observing import ObservationApplier
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.periodic import Periodic, ScheduleStatus, done_job_purge
 from ticketbridge.services.planning import Planner
@@ -373,19 +375,20 @@ async def open_container(
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
     trail = audit_trail(uow, clock, settings, config)
+    connector = OAuthConnector(
+        database,
+        connection_store(settings),
+        allowed=settings.outbound_allow,
+        transport=jira_transport,
+        clock=lambda: clock().timestamp(),
+    )
     jira = JiraIntegrationService(
         settings,
         live,
         jira_transport,
         config.defaults.project,
         oauth=oauth,
-        connector=OAuthConnector(
-            database,
-            connection_store(settings),
-            allowed=settings.outbound_allow,
-            transport=jira_transport,
-            clock=lambda: clock().timestamp(),
-        ),
+        connector=connector,
     )
     reads = LiveJira(settings, live, metrics, jira_transport)
     reconcile = ReconcileRuns(jira=reads, database=database, sink=sync.observations, clock=clock)
@@ -417,8 +420,12 @@ async def open_container(
             else None,
             accounts=Accounts(uow, clock),
             previews=_previews(config, pipeline, router, composer, uow, clock, live),
-            ui_jira=UiJira(settings, config, live, jira, jira_transport),
-            defaults=_stored_defaults(settings, config, switchable, uow, clock, seams is None),
+            ui_jira=UiJira(
+                settings, config, live, jira, jira_transport, oauth=oauth, connector=connector
+            ),
+            defaults=_stored_defaults(
+                settings, config, switchable, uow, clock, seams is None, sync.observations
+            ),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
@@ -445,12 +452,23 @@ def _stored_defaults(
     uow: UnitOfWorkFactory,
     clock: Clock,
     enabled: bool,
+    observations: ObservationApplier,
 ) -> StoredDefaults:
-    """`defaults:` edited in the admin UI; ticketbridge.yaml's own values win."""
-    applier = ConfigApplier(settings, switchable, enabled=enabled)
-    in_yaml = config.defaults.model_fields_set & set(EDITABLE)
-    effective = {name: getattr(config.defaults, name) for name in EDITABLE}
+    """`defaults:` and two-way sync's mappings edited in the admin UI; ticketbridge.yaml's
+    own values win."""
+    applier = ConfigApplier(
+        settings, switchable, enabled=enabled, use_policy=observations.use_policy
+    )
+    in_yaml = (
+        config.defaults.model_fields_set | {f"sync.{n}" for n in config.sync.model_fields_set}
+    ) & set(EDITABLE)
+    effective: dict[str, Any] = {
+        name: getattr(config.defaults, name) for name in EDITABLE if "." not in name
+    }
     effective["priority"] = {str(k): v for k, v in config.defaults.priority.items()}
+    effective["due"] = {str(k): format_duration(v) for k, v in config.defaults.due.items()}
+    effective["sync.status_ids"] = {k: v.value for k, v in config.sync.status_ids.items()}
+    effective["sync.resolutions"] = {k: v.value for k, v in config.sync.resolutions.items()}
     return StoredDefaults(uow, clock, applier, in_yaml, effective)
 
 

@@ -78,16 +78,18 @@ def parse_config(
 
 
 def _lay_under(document: ConfigDocument, values: Mapping[str, Any]) -> None:
-    """`values` as `defaults:` entries wherever the file does not set them (a file whose
-    `defaults:` is not a mapping keeps it, and the schema names it)."""
+    """`values` laid under the file's wherever it does not set them: a plain name is a
+    `defaults:` entry, a dotted one (`sync.status_ids`) an entry of its section. A file whose
+    section is not a mapping keeps it, and the schema names it."""
     if not isinstance(document.data, dict):
         return
-    defaults = document.data.setdefault("defaults", {})
-    if defaults is None:
-        defaults = document.data["defaults"] = {}
-    if isinstance(defaults, dict):
-        for name, value in values.items():
-            defaults.setdefault(name, dict(value) if isinstance(value, Mapping) else value)
+    for dotted, value in values.items():
+        section_name, _, name = dotted.rpartition(".")
+        section = document.data.setdefault(section_name or "defaults", {})
+        if section is None:
+            section = document.data[section_name or "defaults"] = {}
+        if isinstance(section, dict):
+            section.setdefault(name, dict(value) if isinstance(value, Mapping) else value)
 
 
 def _validate(document: ConfigDocument, problems: list[Problem]) -> Config | None:

@@ -57,6 +57,11 @@ class ObservationApplier:
         self._our_account = our_account
         self._clock = clock
 
+    def use_policy(self, policy: TicketPolicy) -> None:
+        """The mappings saved in the admin UI (`sync.status_ids`, `sync.resolutions`), from
+        the next observation on: one assignment, no observation sees half of each."""
+        self._policy = policy
+
     async def observe(self, observations: Sequence[IssueObservation]) -> list[ObservedOutcome]:
         """Apply in one transaction of its own (reconcile's way in)."""
         ours = await self._our_account()

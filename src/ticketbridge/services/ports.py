@@ -292,8 +292,10 @@ class JiraDeliveryRepository(Protocol):
 
     async def failed(self, delivery_id: int, reason: str) -> None: ...
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[JiraDelivery]:
-        """Newest first."""
+    async def list(
+        self, *, limit: int, before_id: int | None = None, outcome: str | None = None
+    ) -> list[JiraDelivery]:
+        """Newest first; with `outcome`, only those."""
         ...
 
     async def count(self) -> int: ...

@@ -249,6 +249,9 @@ class JiraClient:
     async def statuses(self) -> Json:
         return await self._call("GET", "/status")
 
+    async def resolutions(self) -> Json:
+        return await self._call("GET", "/resolution")
+
     async def fields(self) -> Json:
         return await self._call("GET", "/field")
 
