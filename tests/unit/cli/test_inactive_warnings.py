@@ -21,7 +21,7 @@ sync:
   approvals: {statuses: [Approved]}
   reconcile_every: 5m
 """
-NAMED = {"sync.approvals": 3, "sync.reconcile_every": 4}
+NAMED = {"sync.approvals": 3}  # reconcile_every (line 4) is active: not named
 
 
 @pytest.fixture
