@@ -27,7 +27,7 @@ from ticketbridge.cli.jira_cmd import webhook_check, webhook_verdict
 from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
-from ticketbridge.config.sla_check import due_after_resolution
+from ticketbridge.config.sla_check import due_after_resolution, on_breach_without_settings
 from ticketbridge.errors import ConfigError, Problem, TicketBridgeError, validated
 
 config_app = typer.Typer(help="Configure and check ticketbridge.", no_args_is_help=True)
@@ -365,7 +365,7 @@ def config_check(
         Problem(f"sources.{d.source}.fingerprint", d.message, loaded.line_of("sources", d.source))
         for d in drifts
     ]
-    warnings = due_after_resolution(loaded)
+    warnings = [*due_after_resolution(loaded), *on_breach_without_settings(loaded)]
     if as_json:
         listed = {
             "inactive": [vars(p) for p in inactive],

@@ -29,6 +29,7 @@ from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.decision import CallbackRule, Decision, DecisionKind, TicketPolicy
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.observed import IssueObservation
+from ticketbridge.domain.sla import BreachActions
 from ticketbridge.domain.states import AlertState, JobKind, StatusCategory, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
@@ -392,6 +393,24 @@ def escalate(ticket: Ticket, now: datetime, escalation: Escalation) -> Step:
         jobs.append(PlannedJob(JobKind.NOTIFY, detail=quiet))
     escalated = replace(ticket, escalated_at=now, escalations=ticket.escalations + 1)
     return Step(escalated, tuple(jobs))
+
+
+def sla_breached(before: Ticket, marked: Ticket, now: datetime, actions: BreachActions) -> Step:
+    """A ticket the SLA scan found breached (`marked`: as `sla_marked` left it; `before`: as
+    it was): once per breach, for an open issue, what `sla.on_breach` asks for — the stale
+    escalation's Jira write (which counts as an escalation: the stale clock restarts) and its
+    Slack message. A breach already recorded, or a done issue, asks for nothing."""
+    breached_at = marked.sla_breached_at
+    open_issue = marked.status is TicketStatus.LINKED and not (marked.is_done or marked.is_epic)
+    if breached_at is None or before.sla_breached_at is not None or not open_issue:
+        return Step(marked)
+    why = (("reason", "sla_breached"), ("breached_at", breached_at.isoformat()))
+    wanted = ((JobKind.ESCALATE, actions.escalate), (JobKind.NOTIFY, actions.notify))
+    jobs = tuple(PlannedJob(kind, detail=why) for kind, asked in wanted if asked)
+    if not actions.escalate:
+        return Step(marked, jobs)
+    escalated = replace(marked, escalated_at=now, escalations=marked.escalations + 1)
+    return Step(escalated, jobs)
 
 
 def sla_marked(

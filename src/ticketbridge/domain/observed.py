@@ -31,6 +31,9 @@ class StatusChange:
     to_status_id: str
     to_category: StatusCategory | None
     author_account_id: str | None
+    # The changelog's `toString`: SLA pauses are configured by status name, and a transition
+    # into a pause status counts from its own moment even when the issue has left it since.
+    to_status_name: str | None = None
 
 
 @dataclass(frozen=True)

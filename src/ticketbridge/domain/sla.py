@@ -58,6 +58,14 @@ class SlaSubject:
 
 
 @dataclass(frozen=True)
+class BreachActions:
+    """What a breach asks for besides being recorded (`sla.on_breach`)."""
+
+    escalate: bool = False  # the stale escalation's Jira write
+    notify: bool = False  # its Slack message
+
+
+@dataclass(frozen=True)
 class SlaPolicy:
     """The budgets that apply to one ticket (its route's `sla`, else the defaults', by
     severity); None: no such clock."""
@@ -66,6 +74,7 @@ class SlaPolicy:
     resolution: timedelta | None
     pause: frozenset[str] = frozenset()
     at_risk: float = 0.75
+    on_breach: BreachActions = BreachActions()
 
 
 class ClockState(StrEnum):

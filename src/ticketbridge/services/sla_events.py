@@ -44,7 +44,7 @@ def _status_events(
             change.at,
             "status",
             by_us=ours is not None and change.author_account_id == ours,
-            status=observation.status_name if now else None,
+            status=change.to_status_name or (observation.status_name if now else None),
             category=category,
         )
         mark = change.changelog_id if change.changelog_id is not None else change.at.isoformat()

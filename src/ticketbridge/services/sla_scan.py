@@ -5,7 +5,9 @@ count up in place: the scan (the scheduler's `sla_scan`, every minute) looks at 
 clocks may still change and records the worst state, when the ticket got at risk and when it
 breached (`domain.life.sla_marked`); a recompute looks at every issue again, so a new or changed
 SLA gives its answer for the whole history (which Jira Service Management cannot do). Newly
-breached tickets are logged by the scheduled scan (a warning with their count).
+breached tickets are logged by the scheduled scan (a warning with their count); with
+`sla.on_breach`, each new breach of an open issue is escalated and/or notified once, through
+the same `escalate` / `notify` outbox jobs as a stale issue (`domain.life.sla_breached`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import structlog
 
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Ticket
-from ticketbridge.domain.life import sla_marked
-from ticketbridge.domain.sla import IssueEvent, SlaStatus, SlaSubject, sla_status
+from ticketbridge.domain.life import Step, sla_breached, sla_marked
+from ticketbridge.domain.sla import IssueEvent, SlaPolicy, SlaStatus, SlaSubject, sla_status
+from ticketbridge.services.escalation import enqueue_about_latest
 from ticketbridge.services.periodic import Periodic
 from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.sla import SlaPolicies
@@ -86,26 +89,43 @@ class SlaClocks:
         ids = [s.ticket.id for s in subjects if s.ticket.id is not None]
         events = await uow.ticket_events.of_tickets(ids)
         marked: list[Ticket] = []
+        breaches: list[Step] = []
         for subject in subjects:
             ticket = subject.ticket
-            after = self.marked(subject, events.get(ticket.id or 0, []), now)
+            policy = self._policies.policy(subject.route, subject.severity)
+            after = _marked(ticket, policy, events.get(ticket.id or 0, []), now)
             run.looked += 1
             run.at_risk += after.sla_state == "at_risk"
             run.breached += after.sla_state == "breached"
             run.newly_breached += after.sla_state == "breached" != ticket.sla_state
             if after != ticket:
                 marked.append(after)
+            if policy is not None:
+                step = sla_breached(ticket, after, now, policy.on_breach)
+                breaches += [step] if step.jobs else []
         await uow.ticket_events.save_sla(marked)
+        await _act_on_breaches(uow, breaches, now)
 
-    def marked(self, subject: SlaSubject, events: Sequence[IssueEvent], now: datetime) -> Ticket:
-        """The subject's ticket with its clocks at `now` (none: no SLA applies)."""
-        ticket = subject.ticket
-        policy = self._policies.policy(subject.route, subject.severity)
-        if policy is None:
-            return sla_marked(ticket, None, None, None)
-        status = sla_status(ticket.first_seen, events, now, policy)
-        worst = status.worst
-        return sla_marked(ticket, worst.value if worst else None, *_moments(status))
+
+async def _act_on_breaches(uow: UnitOfWork, breaches: Sequence[Step], now: datetime) -> None:
+    """`sla.on_breach`: the escalation and Slack jobs of each new breach, in the scan's
+    transaction (so once per breach), and the escalation recorded on the ticket."""
+    escalated = [step.ticket for step in breaches if step.ticket is not None]
+    await uow.tickets.lock_fingerprints([t.fingerprint for t in escalated])
+    for step in breaches:
+        await enqueue_about_latest(uow, step, now)
+    await uow.tickets.save_many(escalated)
+
+
+def _marked(
+    ticket: Ticket, policy: SlaPolicy | None, events: Sequence[IssueEvent], now: datetime
+) -> Ticket:
+    """The ticket with its clocks at `now` (no policy: no SLA applies)."""
+    if policy is None:
+        return sla_marked(ticket, None, None, None)
+    status = sla_status(ticket.first_seen, events, now, policy)
+    worst = status.worst
+    return sla_marked(ticket, worst.value if worst else None, *_moments(status))
 
 
 def _moments(status: SlaStatus) -> tuple[datetime | None, datetime | None]:

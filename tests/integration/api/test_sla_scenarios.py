@@ -20,6 +20,7 @@ from test_jira_sync_scenarios import JIRA, OURS, applier
 from support.postgres import database_url, postgres_server
 from ticketbridge import bootstrap
 from ticketbridge.config.schema import Config
+from ticketbridge.domain import JobKind
 
 __all__ = ["database_url", "postgres_server"]
 
@@ -225,3 +226,53 @@ async def test_a_bad_sla_filter_is_refused_naming_the_field(tmp_path: Path) -> N
         response = await api.client.get("/v1/tickets?sla=late", headers=api.auth("read"))
         assert response.status_code == 422
         assert "sla" in response.text
+
+
+def on_breach_config() -> Config:
+    """The SLA above, escalating and notifying on breach (`sync.escalate` says how)."""
+    sla = {**SLA, "on_breach": {"escalate": True, "notify": True}}
+    sync = {
+        "escalate": {"stale_after": "24h"},
+        "notify": {"slack_webhook": "https://hooks.slack.test/services/T0/B0/x"},
+    }
+    return Config.model_validate({"jira": JIRA, "defaults": {"sla": sla}, "sync": sync})
+
+
+async def breach_jobs(api: Api) -> list[tuple[str, Any, Any]]:
+    async with bootstrap.uow_factory(api.container.database)() as uow:
+        jobs = await uow.outbox.list(state=None, limit=100)
+    wanted = (JobKind.ESCALATE, JobKind.NOTIFY)
+    found = [j for j in jobs if j.kind in wanted]
+    return sorted(
+        (j.kind.value, j.payload.get("reason"), j.payload.get("breached_at")) for j in found
+    )
+
+
+async def test_a_breach_escalates_and_notifies_once(tmp_path: Path) -> None:
+    """`sla.on_breach`: at risk asks for nothing; the scan that finds the first response
+    breached (no response within the hour) queues one `escalate` and one `notify` job naming
+    the breach and counts an escalation on the ticket; later scans of that breach queue
+    nothing more."""
+    clock, config = Moment(), on_breach_config()
+    async with open_api(tmp_path, config, clock=clock) as api:
+        alert_id = await linked_ticket(api, 1, "OPS-1")
+        await scan(api, config, clock, 50 * 60)
+        assert await breach_jobs(api) == []
+        for at in (2 * HOUR, 3 * HOUR, 5 * HOUR):
+            await scan(api, config, clock, at)
+        breached = later(HOUR).isoformat()
+        assert await breach_jobs(api) == [
+            ("escalate", "sla_breached", breached),
+            ("notify", "sla_breached", breached),
+        ]
+        response = await api.client.get(f"/v1/alerts/{alert_id}", headers=api.auth("read"))
+        shown = response.json()
+        assert (shown["escalations"], seconds(shown["escalated_at"])) == (1, 2 * HOUR)
+
+
+async def test_without_on_breach_a_breach_queues_nothing(tmp_path: Path) -> None:
+    clock, config = Moment(), configured(SLA)
+    async with open_api(tmp_path, config, clock=clock) as api:
+        await linked_ticket(api, 1, "OPS-1")
+        await scan(api, config, clock, 2 * HOUR)
+        assert await breach_jobs(api) == []
