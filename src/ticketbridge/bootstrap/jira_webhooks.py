@@ -23,6 +23,7 @@ from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.jira import build_provider, effective_jira, projects_to_check
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
+from ticketbridge.bootstrap.jira_oauth import stored_tokens
 from ticketbridge.config.integrations import JiraConfig, JiraWebhookConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
@@ -159,16 +160,19 @@ async def register_plan(
 ) -> Registration:
     """`plan` registered through the admin API, unless a webhook to its URL exists; the manual
     steps when the account may not."""
-    provider = build_provider(jira, Metrics(), transport, allowed=settings.outbound_allow)
-    try:
-        existing = _pointing_at(await provider.client.admin_webhooks(), plan.url)
-        if existing is not None:
-            return Registration("exists", plan, str(existing.get("self") or ""))
-        created = await provider.client.register_admin_webhook(_body(plan))
-    except (Forbidden, AuthFailed):
-        return Registration("not_permitted", plan, steps=manual_steps(plan, str(jira.url)))
-    finally:
-        await provider.aclose()
+    async with stored_tokens(settings) as oauth:  # an OAuth 2.0 connection's tokens
+        provider = build_provider(
+            jira, Metrics(), transport, allowed=settings.outbound_allow, oauth=oauth
+        )
+        try:
+            existing = _pointing_at(await provider.client.admin_webhooks(), plan.url)
+            if existing is not None:
+                return Registration("exists", plan, str(existing.get("self") or ""))
+            created = await provider.client.register_admin_webhook(_body(plan))
+        except (Forbidden, AuthFailed):
+            return Registration("not_permitted", plan, steps=manual_steps(plan, str(jira.url)))
+        finally:
+            await provider.aclose()
     return Registration("registered", plan, str((created or {}).get("self") or ""))
 
 
@@ -177,15 +181,16 @@ async def webhooks_pointing_at_us(
 ) -> list[str] | None:
     """The admin webhooks that deliver to us (our public URL, else any `/v1/jira/webhook`);
     None when the account may not list them."""
-    provider = build_provider(
-        connection.jira, Metrics(), transport, allowed=settings.outbound_allow
-    )
-    try:
-        listed = await provider.client.admin_webhooks()
-    except PermanentError:  # not an administrator (403), no admin API (404): cannot tell
-        return None
-    finally:
-        await provider.aclose()
+    async with stored_tokens(settings) as oauth:  # an OAuth 2.0 connection's tokens
+        provider = build_provider(
+            connection.jira, Metrics(), transport, allowed=settings.outbound_allow, oauth=oauth
+        )
+        try:
+            listed = await provider.client.admin_webhooks()
+        except PermanentError:  # not an administrator (403), no admin API (404): cannot tell
+            return None
+        finally:
+            await provider.aclose()
     ours = settings.public_url.rstrip("/") + WEBHOOK_PATH if settings.public_url else None
     return [
         str(hook.get("url"))
