@@ -136,8 +136,9 @@ class Reports(Protocol):
 class JiraIntegration(Protocol):
     def current(self) -> JiraConnectionView: ...
 
-    def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
-        """Validate and store (secrets encrypted); ConfigError names the bad fields."""
+    async def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        """Validate and store (secrets encrypted); ConfigError names the bad fields, InputError
+        an OAuth 2.0 connection with no tokens stored."""
         ...
 
     async def test(self) -> JiraTestReport:

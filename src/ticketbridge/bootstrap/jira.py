@@ -22,7 +22,7 @@ from ticketbridge.api.schemas import JiraConnectionIn, JiraConnectionView, JiraT
 from ticketbridge.bootstrap.jira_live import NO_JIRA, LiveConnection, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
-from ticketbridge.config.integrations import AuditConfig, JiraConfig
+from ticketbridge.config.integrations import AuditConfig, JiraConfig, OAuth2Auth
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import (
@@ -272,7 +272,24 @@ class JiraIntegrationService:
             capture_fields=_listed(connection.capture_fields),
         )
 
-    def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+    async def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        """The API's PUT: an OAuth 2.0 connection only with tokens behind it (a grant stored by
+        `config jira --oauth`, or a refresh token to start from), else every call would fail."""
+        jira = self._validated(connection)
+        if isinstance(jira.auth, OAuth2Auth) and not await self._has_tokens(jira.auth):
+            raise InputError("no OAuth 2.0 tokens are stored", [NO_OAUTH_GRANT])
+        return self._stored(connection, jira)
+
+    async def _has_tokens(self, auth: OAuth2Auth) -> bool:
+        if auth.refresh_token is not None:  # stored as the first grant at the first call
+            return True
+        return self._oauth is not None and await self._oauth.granted()
+
+    def store(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        """The admin UI's form (token, PAT or basic: never OAuth)."""
+        return self._stored(connection, self._validated(connection))
+
+    def _validated(self, connection: JiraConnectionIn) -> JiraConfig:
         if self._live.fixed:
             raise ConfigError(
                 "ticketbridge.yaml defines the Jira connection",
@@ -284,6 +301,9 @@ class JiraIntegrationService:
         if refused is not None:
             problem = Problem("url", refused.message)
             raise InputError("the Jira URL is refused", [problem])
+        return jira
+
+    def _stored(self, connection: JiraConnectionIn, jira: JiraConfig) -> JiraConnectionView:
         audit = _audit_part(connection)
         stored = StoredConnection(
             jira,
@@ -307,6 +327,13 @@ class JiraIntegrationService:
         if self._connector is None:
             raise ConfigError("OAuth callbacks need the database", [NO_JIRA])
         return await self._connector.complete(state, code, error)
+
+
+NO_OAUTH_GRANT = Problem(
+    "auth.refresh_token",
+    "no OAuth 2.0 tokens are stored: run `ticketbridge config jira --oauth` (or Connect in the "
+    "admin UI) to authorize, or give a refresh_token to start from",
+)
 
 
 def projects_to_check(connection: StoredConnection, default_project: str | None) -> dict[str, str]:

@@ -125,7 +125,7 @@ class UiJira:
             auth=auth,
             project_key=values.get("project_key") or None,
         )
-        self._service.save(connection)
+        self._service.store(connection)
         return self.current()
 
     def _stored_secret(self, auth_type: str) -> str:

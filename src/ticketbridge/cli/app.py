@@ -23,6 +23,7 @@ from ticketbridge.cli import (
     user_cmd,
 )
 from ticketbridge.cli import emulator as emulator_cmd
+from ticketbridge.cli.logs import configure_logging
 
 app = typer.Typer(
     name="ticketbridge",
@@ -31,6 +32,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _log_to_stderr(ctx: typer.Context) -> None:
+    # Before any command: structlog's defaults print to stdout, where `--json` output goes.
+    # Warnings and worse, redacted, on stderr; `serve`, `worker`, `dev` set their own level.
+    writer = configure_logging("WARNING")
+    ctx.call_on_close(writer.stop)  # written before the command's streams close
+
+
 app.command("serve")(serve_cmd.serve)
 app.command("worker")(serve_cmd.worker)
 app.command("dev")(dev_cmd.dev)

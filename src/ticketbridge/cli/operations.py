@@ -38,14 +38,20 @@ async def _migrated(settings: Settings, workers: int = 0) -> AsyncIterator[boots
     a running `ticketbridge dev` when none was chosen); with `workers`, its Jira too."""
     following = dev_session.following_dev(settings)
     async with bootstrap.open_container(following, workers=workers) as container:
-        checks = {c.name: c for c in await container.health.readiness()}
-        for name in ("database", "migrations"):
-            check = checks.get(name)
-            if check is not None and not check.ok:
-                raise ConfigError(
-                    "the database is not ready", [Problem(f"database.{name}", check.detail)]
-                )
+        await require_ready(container)
         yield container
+
+
+async def require_ready(container: bootstrap.Container) -> None:
+    """ConfigError (exit 2) when the database does not answer or is below the code's migration
+    head (its detail says to run `ticketbridge db upgrade`), before anything reads a table."""
+    checks = {c.name: c for c in await container.health.readiness()}
+    for name in ("database", "migrations"):
+        check = checks.get(name)
+        if check is not None and not check.ok:
+            raise ConfigError(
+                "the database is not ready", [Problem(f"database.{name}", check.detail)]
+            )
 
 
 migrated = _migrated  # for the command modules that run their own operations (cli.audit_cmd)

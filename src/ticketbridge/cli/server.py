@@ -24,6 +24,7 @@ from ticketbridge.bootstrap import (
     warn_fingerprint_drift,
 )
 from ticketbridge.cli.guarded_http import ReadLimits, guarded_protocol
+from ticketbridge.cli.operations import require_ready
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 
@@ -183,6 +184,7 @@ async def run_worker(settings: Settings, config: Config | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with open_container(settings, config, workers=1) as container:
+        await require_ready(container)  # `serve` migrates; a worker only runs on a migrated one
         await warn_fingerprint_drift(container)
         await container.defaults.load()  # the defaults saved in the admin UI
         if not container.jira.current().configured:
