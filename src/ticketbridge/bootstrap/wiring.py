@@ -39,7 +39,7 @@ from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
 from ticketbridge.bootstrap.jira_reads import LiveJira
 from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
-from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_loop
+from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_job
 from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
@@ -93,7 +93,6 @@ from ticketbridge.storage.reports import report_reader
 from ticketbridge.ui import install_ui
 from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch, Scheduler
 from ticketbridge.workers.audit_loop import AuditLoop
-from ticketbridge.workers.reconciling import ReconcileLoop
 
 T = TypeVar("T")
 log = structlog.get_logger("ticketbridge")
@@ -172,9 +171,10 @@ def periodic_jobs(
     worker: WorkerSettings,
     pipeline: PipelineSettings,
     sla: SlaClocks | None = None,
+    reconcile: Periodic | None = None,
 ) -> list[Periodic]:
     """Every periodic job a worker process runs (each in one process at a time: the
-    scheduler's lease rows). Reconcile registers here too."""
+    scheduler's lease rows)."""
     jobs = [
         done_job_purge(uow, clock, retention=worker.done_retention, every=worker.purge_every),
     ]
@@ -182,6 +182,8 @@ def periodic_jobs(
         jobs.append(escalation_scan(uow, clock, pipeline.escalation))
     if sla is not None:
         jobs.append(sla.periodic())
+    if reconcile is not None:  # what lost deliveries missed, repaired
+        jobs.append(reconcile)
     return jobs
 
 
@@ -233,8 +235,7 @@ class Container:
     schedules: ScheduleStatus | None = None  # what the periodic jobs did (any process)
     audit_loop: AuditLoop | None = None  # built with workers: checkpoints, CONFIG_CHANGE
     search: LiveJira | None = None  # POST /v1/search, over the connection in effect
-    reconcile: ReconcileRuns | None = None  # `ticketbridge reconcile`, the loop's use case
-    reconcile_loop: ReconcileLoop | None = None  # built with workers, unless sync.mode: webhook
+    reconcile: ReconcileRuns | None = None  # `ticketbridge reconcile`, the periodic job's use case
     clock: Clock = system_clock
 
     @property
@@ -345,16 +346,6 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
-    scheduler = (
-        Scheduler(
-            uow,
-            periodic_jobs(uow, clock, worker, pipeline, sla_clocks(config, uow, clock)),
-            clock,
-            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
-        )
-        if workers
-        else None
-    )
     service = IngestService(uow, router, pipeline, clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
@@ -392,6 +383,24 @@ async def open_container(
     )
     reads = LiveJira(settings, live, metrics, jira_transport)
     reconcile = ReconcileRuns(jira=reads, database=database, sink=sync.observations, clock=clock)
+    jobs = periodic_jobs(
+        uow,
+        clock,
+        worker,
+        pipeline,
+        sla_clocks(config, uow, clock),
+        reconcile_job(config, reconcile),
+    )
+    scheduler = (
+        Scheduler(
+            uow,
+            jobs,
+            clock,
+            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
+        )
+        if workers
+        else None
+    )
     try:
         yield Container(
             settings=settings,
@@ -434,7 +443,6 @@ async def open_container(
             clock=clock,
             search=reads,
             reconcile=reconcile,
-            reconcile_loop=reconcile_loop(config, reconcile) if workers else None,
         )
     finally:
         for sender in senders:

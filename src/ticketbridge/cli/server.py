@@ -170,8 +170,6 @@ def _loops(container: Container, role: str) -> list[_Loop]:
     if container.audit_loop is not None:
         loops.append(container.audit_loop)
     loops.append(container.defaults)  # follows the defaults saved in the admin UI
-    if container.reconcile_loop is not None:  # what lost deliveries missed, repaired
-        loops.append(container.reconcile_loop)
     loops.append(heartbeat(container, role))
     return loops
 

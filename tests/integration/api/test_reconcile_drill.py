@@ -4,18 +4,18 @@ repairs every alert, in a handful of Jira requests (DefectDojo's way costs one G
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 from api_harness import open_api
+from pipeline_harness import FakeClock
 from sync_harness import SECRET, alert_state
 
 from jira_emulator import Emulator
 from ticketbridge import bootstrap
 from ticketbridge.bootstrap.jira_webhooks import WebhookPlan, register_plan
 from ticketbridge.config.schema import Config
-from ticketbridge.workers.reconciling import ReconcileLoop
+from ticketbridge.services.periodic import ScheduleStatus
 
 ISSUES = 100
 HOOK = "http://tb.test/v1/jira/webhook"
@@ -30,19 +30,12 @@ def _config() -> Config:
     return Config.model_validate({"jira": jira})
 
 
-async def _runs(loop: ReconcileLoop, count: int) -> None:
-    for _ in range(10_000):  # the loop's runs are events; this only bounds a broken loop
-        if loop.runs >= count:
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"reconcile ran {loop.runs} times, not {count}")
-
-
 async def test_a_delivery_outage_is_repaired_by_the_next_automatic_reconcile(
     tmp_path: Path,
 ) -> None:
-    emu = Emulator("cloud")
-    async with open_api(tmp_path, _config(), workers=1, transport=emu.transport()) as api:
+    emu, clock = Emulator("cloud"), FakeClock()
+    config = _config()
+    async with open_api(tmp_path, config, workers=1, transport=emu.transport(), clock=clock) as api:
         app = bootstrap.build_app(api.container)
         emu.webhooks.transport = httpx.ASGITransport(app=app)
         emu.webhooks.backoff = 0.0
@@ -68,11 +61,9 @@ async def test_a_delivery_outage_is_repaired_by_the_next_automatic_reconcile(
         assert {d.status for d in emu.deliveries} == {200}  # the webhook works
         await api.container.sync.applier.apply_all()
 
-        loop = api.container.reconcile_loop
-        assert loop is not None
-        stop = asyncio.Event()
-        running = asyncio.create_task(loop.run_forever(stop))
-        await _runs(loop, 1)  # the run at start
+        scheduler = api.container.scheduler
+        assert scheduler is not None
+        assert "reconcile" in await scheduler.run_due()  # the run at start
 
         emu.webhooks.switch.drop = 1.0  # Jira stops delivering
         keys = sorted(i.key for i in emu.state.issues.values())
@@ -91,10 +82,15 @@ async def test_a_delivery_outage_is_repaired_by_the_next_automatic_reconcile(
         assert await alert_state(api, "a-1") == "ticketed"  # nothing told us
 
         emu.requests.clear()
-        loop.wake()  # the next tick, without waiting five minutes
-        await _runs(loop, 2)
-        stop.set()
-        await running
+        clock.now += config.sync.reconcile_every  # the next period, without waiting five minutes
+        assert "reconcile" in await scheduler.run_due()
+        rows = {
+            row.name: row
+            for row in await ScheduleStatus(api.container.database.unit_of_work).rows()
+        }
+        assert rows["reconcile"].last_outcome == (
+            f"{ISSUES} changed, 0 deleted, 4 Jira requests; applied {ISSUES}"
+        )
 
         wanted = {key: "false_positive" if n % 2 else "in_progress" for n, key in enumerate(keys)}
         found = {}
