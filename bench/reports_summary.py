@@ -5,7 +5,10 @@ SQL statements each request runs. Targets: p95 ≤ 500 ms on PostgreSQL, ≤ 2 s
 
     PYTHONPATH=src .venv/bin/python bench/reports_summary.py [--alerts 1000000]
         [--tickets 200000] [--runs 20] [--days 7,30,90] [--postgres | --database-url URL]
+        [--reuse]
 
+`--reuse` with `--database-url`: measure the data a previous run built there (migrated to
+head first), so before/after compare the same rows.
 `--postgres` starts a throwaway server (tests/support/postgres.py, needs initdb). The data:
 tickets opened uniformly over 90 days across 8 routes, 4 sources, 5 severities and 3 projects;
 60 % done (10 % of those false positive) after an exponential time to resolution (mean 3
@@ -42,6 +45,8 @@ ROUTES = [f"route-{n}" for n in range(8)]
 SOURCES = ["truthvouch", "keeptrusts", "security", "compliance"]
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 PROJECTS = ["OPS", "AIGOV", "SEC"]
+PRIORITIES = ["Highest", "High", "Medium", "Low", None]  # None: Jira has not told us
+ASSIGNEES = [("acc-1", "Ana Ops"), ("acc-2", "Ben Sec"), ("acc-3", None), (None, None)]
 BATCH = 20_000
 
 
@@ -67,7 +72,20 @@ def _ticket_rows(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
             "digest_pending": False,
             "digested_occurrences": 1,
             "links": [],
+            **_mirror(n, done),
         }
+
+
+def _mirror(n: int, done: bool) -> dict[str, Any]:
+    """What Jira told about the issue (two-way sync's columns), for the totals."""
+    assignee_id, assignee_name = ASSIGNEES[n % len(ASSIGNEES)]
+    return {
+        "priority": PRIORITIES[n % len(PRIORITIES)],
+        "assignee_id": assignee_id,
+        "assignee_name": assignee_name,
+        "status_name": "Done" if done else "To Do",
+        "deleted_at": NOW - timedelta(days=1) if n % 500 == 7 else None,
+    }
 
 
 def _alert(
@@ -133,7 +151,6 @@ async def build(db: Database, alert_count: int, ticket_count: int, seed: int = 1
     async with db.engine.begin() as conn:
         if jobs:
             await conn.execute(insert(outbox_jobs), jobs)
-    await _settle(db)
 
 
 async def _settle(db: Database) -> None:
@@ -173,6 +190,11 @@ async def measure(db: Database, days: int, runs: int) -> tuple[list[float], list
     return timings, cpu, len(statements), control
 
 
+async def _built(db: Database) -> bool:
+    async with db.engine.connect() as conn:
+        return bool((await conn.execute(text("SELECT count(*) FROM tickets"))).scalar())
+
+
 def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
@@ -181,7 +203,9 @@ async def main(args: argparse.Namespace, url: str) -> None:
     db = Database(url)
     await db.upgrade()
     started = time.perf_counter()
-    await build(db, args.alerts, args.tickets)
+    if not (args.reuse and await _built(db)):
+        await build(db, args.alerts, args.tickets)
+    await _settle(db)  # statistics of the tables as they are now (new tables: migrations)
     print(f"database: {db.dialect}  alerts: {args.alerts:,}  tickets: {args.tickets:,}  "
           f"built in {time.perf_counter() - started:.0f} s")  # fmt: skip
     for days in (int(d) for d in args.days.split(",")):
@@ -202,6 +226,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--days", default="7,30,90")
     parser.add_argument("--database-url")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data already in --database-url"
+    )
     return parser.parse_args()
 
 

@@ -28,6 +28,7 @@ from jira_emulator.limits import RateLimiter, RateLimitMiddleware
 from jira_emulator.model import Issue, State, User
 from jira_emulator.oauth import AuthorizationServer
 from jira_emulator.oauth1 import OAuth1Middleware, OAuth1Provider
+from jira_emulator.routes_bulk import bulk_routes
 from jira_emulator.routes_issues import issue_routes
 from jira_emulator.routes_links import link_routes
 from jira_emulator.routes_meta import meta_routes
@@ -35,9 +36,10 @@ from jira_emulator.routes_webhooks import webhook_routes
 from jira_emulator.search import compile_jql, search_doc, search_routes
 from jira_emulator.seed import SeedError, build_state, load_seed_file
 from jira_emulator.service import IssueService
+from jira_emulator.service_core import Event
 from jira_emulator.strict import StrictMiddleware, StrictValidator
 from jira_emulator.transport import EmulatorTransport
-from jira_emulator.webhooks import Delivery, WebhookDispatcher
+from jira_emulator.webhooks import Delivery, DeliverySwitch, WebhookDispatcher
 
 
 @dataclass
@@ -84,6 +86,9 @@ class Emulator:
             lambda: self.state, self._webhook_matches, transport=webhook_transport
         )
         self.service.listeners.append(self.webhooks.on_event)
+        # Who changed what: the echo drill counts the changes the integration's own account made.
+        self.changes: Counter[tuple[str, str]] = Counter()
+        self.service.listeners.append(self._count_change)
         self.requests: list[LoggedRequest] = []
         self.counters: Counter[str] = Counter()
         # auth.atlassian.com and api.atlassian.com of this site (Cloud): jira_emulator.oauth
@@ -95,7 +100,14 @@ class Emulator:
         apis = ["2", "3"] if flavor == "cloud" else ["2"]
         routes: list[Route] = self._edge_routes()
         routes += self.oauth1.routes() if flavor != "cloud" else []
-        for build in (meta_routes, webhook_routes, search_routes, link_routes, issue_routes):
+        for build in (
+            meta_routes,
+            webhook_routes,
+            search_routes,
+            bulk_routes,
+            link_routes,
+            issue_routes,
+        ):
             routes += build(self, apis)
         self.router = Router(routes=routes)
         self.limits: RateLimiter
@@ -215,6 +227,17 @@ class Emulator:
         self.counters[route] += 1
         return entry
 
+    def _count_change(self, event: Event) -> None:
+        self.changes[(event.actor, event.event_type or event.webhook_event)] += 1
+        if event.changelog is not None and any(
+            item.field_id == "status" for item in event.changelog.items
+        ):
+            self.changes[(event.actor, "status")] += 1
+
+    def changes_by(self, actor: str) -> dict[str, int]:
+        """The changes `actor` (a user name) caused, by kind (`status` counts status changes)."""
+        return {kind: n for (who, kind), n in self.changes.items() if who == actor}
+
     def _check_webhook_filters(self) -> None:
         for index, webhook in enumerate(self.state.webhooks.values()):
             if not webhook.jql:
@@ -274,6 +297,10 @@ class Emulator:
         self.requests.clear()
         self.counters.clear()
         self.webhooks.deliveries.clear()
+        self.webhooks.held.clear()
+        self.webhooks.dropped.clear()
+        self.webhooks.switch = DeliverySwitch()
+        self.changes.clear()
         self.faults.clear()
         self.limits.reset()
 

@@ -12,6 +12,10 @@ PUT    /_emulator/strict      {"enabled": b}
 POST   /_emulator/faults      {"method", "path", "kind", "status", "delay", "probability",
                                "count", "body"};  DELETE clears
 PUT    /_emulator/limits      {"enabled": b, …} (forwarded to the rate limiter)
+PUT    /_emulator/webhooks/switch   {"drop": p, "duplicate": n, "delay": s, "jitter": s,
+                                     "hold": b} (webhooks.DeliverySwitch; {} switches it off)
+POST   /_emulator/webhooks/release  {"order": "fifo" | "reverse" | "shuffle"}: send held ones
+GET    /_emulator/changes           {"<user>": {"<event type>" | "status": n}}: who changed what
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from starlette.routing import Route, Router
 
 from jira_emulator.model import State
 from jira_emulator.richtext import plain_text
+from jira_emulator.webhooks import DeliverySwitch
 
 if TYPE_CHECKING:
     from jira_emulator.app import Emulator
@@ -166,6 +171,29 @@ def control_router(emu: Emulator) -> Router:
             return _problem(str(exc))
         return Response(status_code=204)
 
+    async def webhook_switch(request: Request) -> Response:
+        body = await json_of(request)
+        names = ("drop", "duplicate", "delay", "jitter", "hold")
+        try:
+            emu.webhooks.switch = DeliverySwitch(**{k: v for k, v in body.items() if k in names})
+        except (TypeError, ValueError) as exc:
+            return _problem(str(exc))
+        return JSONResponse({k: getattr(emu.webhooks.switch, k) for k in names})
+
+    async def webhook_release(request: Request) -> Response:
+        body = await json_of(request)
+        try:
+            released = emu.webhooks.release(str(body.get("order", "fifo")))
+        except ValueError as exc:
+            return _problem(str(exc))
+        return JSONResponse({"released": released})
+
+    async def changes(request: Request) -> Response:
+        by_actor: dict[str, dict[str, int]] = {}
+        for (actor, kind), count in emu.changes.items():
+            by_actor.setdefault(actor, {})[kind] = count
+        return JSONResponse(by_actor)
+
     return Router(
         routes=[
             Route("/_emulator/health", health, methods=["GET"]),
@@ -180,5 +208,8 @@ def control_router(emu: Emulator) -> Router:
             Route("/_emulator/strict", strict, methods=["PUT"]),
             Route("/_emulator/faults", faults, methods=["POST", "DELETE"]),
             Route("/_emulator/limits", limits, methods=["PUT"]),
+            Route("/_emulator/webhooks/switch", webhook_switch, methods=["PUT"]),
+            Route("/_emulator/webhooks/release", webhook_release, methods=["POST"]),
+            Route("/_emulator/changes", changes, methods=["GET"]),
         ]
     )

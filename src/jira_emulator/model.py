@@ -184,6 +184,7 @@ class Issue:
     changed_at: float = 0.0  # clock time of the last change (for the index lag)
     indexed: Issue | None = None  # the version search sees while the last change is unindexed
     ever_indexed: bool = False
+    revision: int = 0  # bumped by every change (search keeps its documents by it)
 
 
 @dataclass

@@ -6,8 +6,9 @@ The index lag lives in `IssueService.search_version`; JQL is emu-aux's `jira_emu
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -103,11 +104,20 @@ def search_doc(state: State, issue: Issue) -> dict[str, Any]:
     return doc
 
 
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
 def compile_jql(
     state: State, text: str, now: datetime | None = None, user: User | None = None
 ) -> Any:
     custom = [f for f in state.visible_fields() if f.custom]
     me = _people(state, user.name) if user is not None else []
+    if user is not None and now is not None:
+        now = now.astimezone(_zone(user.time_zone))  # JQL dates are read in the user's zone
     try:
         return jql.parse_jql(
             text,
@@ -131,6 +141,16 @@ def _ordered(query: Any, docs: list[tuple[Issue, dict[str, Any]]]) -> list[Issue
     return [by_id[int(doc["id"])] for doc in query.sort(newest_first)]
 
 
+def _document(host: Host, version: Issue) -> dict[str, Any]:
+    """`search_doc`, kept until the issue changes (a search reads every issue)."""
+    cached = host.service.documents.get(id(version))
+    if cached is not None and cached[0] is version and cached[1] == version.revision:
+        return cached[2]
+    doc = search_doc(host.state, version)
+    host.service.documents[id(version)] = (version, version.revision, doc)
+    return doc
+
+
 def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
     state = host.state
     matched = []
@@ -138,17 +158,17 @@ def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
         version = host.service.search_version(issue, reconcile)
         if version is None:
             continue
-        doc = search_doc(state, version)
+        doc = _document(host, version)
         if query.matches(doc):
             matched.append((version, doc))
     return _ordered(query, matched)
 
 
-def _token(offset: int) -> str:
+def page_token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
 
 
-def _offset(token: str | None) -> int:
+def offset_of(token: str | None) -> int:
     if not token:
         return 0
     try:
@@ -200,7 +220,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
         fields = fields.split(",") if isinstance(fields, str) else list(fields)
         id_only = set(fields) <= {"id", "key"}
         size = max(0, min(int(params.get("maxResults") or 50), 5000 if id_only else 100))
-        start = _offset(params.get("nextPageToken"))
+        start = offset_of(params.get("nextPageToken"))
         found = run_query(host, query, _ints(params.get("reconcileIssues")))
         page = found[start : start + size]
         r = renderer(host, api)
@@ -215,7 +235,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
             ]
         result: dict[str, Any] = {"issues": issues}
         if start + size < len(found):
-            result["nextPageToken"] = _token(start + size)
+            result["nextPageToken"] = page_token(start + size)
         result["isLast"] = start + size >= len(found)
         return JiraJSON(result)
 

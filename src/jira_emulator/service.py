@@ -251,6 +251,7 @@ class IssueService(CommentOps):
         if "properties" in body and isinstance(body["properties"], list):
             for prop in body["properties"]:
                 issue.properties[str(prop.get("key"))] = prop.get("value")
+            issue.revision += 1
 
     def _commit(
         self,

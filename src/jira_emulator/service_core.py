@@ -7,6 +7,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from jira_emulator.model import ChangeGroup, Comment, Issue, IssueLink, State
 
@@ -35,6 +36,8 @@ class ServiceCore:
         self.clock = clock
         self.lag = lag
         self.listeners: list[Callable[[Event], None]] = []
+        # Search documents by issue version: (the version, its revision, the document).
+        self.documents: dict[int, tuple[Issue, int, dict[str, Any]]] = {}
 
     # -- time and the index ------------------------------------------------------------------
     def now(self) -> datetime:
@@ -48,6 +51,7 @@ class ServiceCore:
             issue.indexed = copy.deepcopy(snapshot)
 
     def _after_change(self, issue: Issue) -> None:
+        issue.revision += 1
         issue.changed_at = self.clock()
         issue.ever_indexed = True
         if self.lag() <= 0:

@@ -1,4 +1,5 @@
-"""The one retry/backoff policy: how long to wait after a transient failure.
+"""The one retry/backoff policy: how long to wait after a transient failure, and the one reading
+of a Retry-After (or X-RateLimit-Reset) answer (`retry_after_seconds`).
 
 Used by the Jira client between its retries of one request (`providers.jira.retry`) and by the
 outbox when it puts a failed job back (`services.outbox_outcomes`), with their own base and cap.
@@ -12,8 +13,10 @@ that moment; that is pacing, not a retry.)
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from ticketbridge.errors import RateLimited
 
@@ -39,3 +42,27 @@ class Backoff:
             floor = max(0.0, error.retry_after) * rng.uniform(1.0, self.jitter[1])
             seconds = max(seconds, floor)
         return timedelta(seconds=seconds)
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset` (ISO),
+    the dates counted from `now` (the client's clock)."""
+    raw = headers.get("retry-after")
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            try:
+                return max(0.0, (parsedate_to_datetime(raw) - now).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    reset = headers.get("x-ratelimit-reset")
+    if reset:
+        try:
+            moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, (moment - now).total_seconds())
+    return None

@@ -40,9 +40,13 @@ layers above branch on meaning, never on a library's exception or an HTTP status
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,60 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path} (line {self.line})" if self.line is not None else self.path
         return f"{where}: {self.message}"
+
+
+class _Detailed(Protocol):
+    """pydantic's `ValidationError`, FastAPI's `RequestValidationError`: a list of details."""
+
+    def errors(self) -> Sequence[Any]: ...
+
+
+def dotted(loc: Sequence[int | str]) -> str:
+    """pydantic's ("auth", "email") → "auth.email"."""
+    return ".".join(str(part) for part in loc)
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def field_path(loc: Sequence[int | str], *, prefix: str = "", root: str = "$") -> str:
+    """The one spelling of a field's place in a document (YAML, a payload, a request):
+    ("routes", 2, "fields", "Escalation ID") → `routes[2].fields["Escalation ID"]`, after
+    `prefix` when given; nothing at all → `root`."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            path += f".{part}" if path else part
+        else:
+            path += f"[{json.dumps(part)}]"
+    return path or root
+
+
+def problems_of(
+    err: _Detailed, path: Callable[[Sequence[int | str]], str] = dotted
+) -> list[Problem]:
+    """The one translation of pydantic's error details into `Problem`s; `path` names a detail's
+    location in the caller's terms (a dotted path, an environment variable, an argument)."""
+    return [Problem(path(tuple(e.get("loc", ()))), str(e.get("msg"))) for e in err.errors()]
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validated(
+    model: type[_Model],
+    data: object,
+    message: str,
+    refusal: type[_ProblemsError] | None = None,
+) -> _Model:
+    """`model` from `data`, or `refusal` (default `ConfigError`) with `message` and a problem per
+    field pydantic refused."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise (refusal or ConfigError)(message, problems_of(err)) from err
 
 
 class TicketBridgeError(Exception):

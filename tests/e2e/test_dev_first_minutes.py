@@ -141,6 +141,12 @@ def test_dev_with_a_seed_and_the_commands_beside_it(
     curl = process.wait_for_line("curl ", timeout=60)
     api = f"http://127.0.0.1:{port}"
     wait_ready(f"{api}/readyz")
+    hooks = httpx.get(
+        f"http://127.0.0.1:{emulator_port}/rest/webhooks/1.0/webhook",
+        auth=EMULATOR_AUTH,
+        timeout=10,
+    ).json()
+    assert [h["url"] for h in hooks] == [f"{api}/v1/jira/webhook"]  # registered, with a secret
     jira = f"http://127.0.0.1:{emulator_port}/rest/api/3"
     meta = httpx.get(f"{jira}/issue/createmeta/GOV/issuetypes", auth=EMULATOR_AUTH, timeout=10)
     assert [t["name"] for t in meta.json()["issueTypes"]] == ["Task", "Service Request"]

@@ -28,7 +28,6 @@ pytestmark = pytest.mark.slow
 SECRET = "drill-webhook-secret"
 ISSUES = 20
 ROUNDS = 60  # deliveries per issue: 1,200 in all, the last one of each In Progress
-BASE = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 class SyncStack(Stack):
@@ -51,10 +50,10 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         stack.stop_all()
 
 
-def delivery(key: str, n: int) -> bytes:
+def delivery(key: str, n: int, base: datetime) -> bytes:
     last = n == ROUNDS - 1
     category = "indeterminate" if last else ("done" if n % 2 else "new")
-    at = BASE + timedelta(seconds=n)
+    at = base + timedelta(seconds=n)
     body: dict[str, Any] = {
         "timestamp": int(at.timestamp() * 1000),
         "webhookEvent": "jira:issue_updated",
@@ -95,8 +94,10 @@ def wait_for_issues(url: str, headers: dict[str, str]) -> list[str]:
 
 async def send_all(url: str, keys: list[str], answered: set[str], enough: int, pid: int) -> None:
     """Send every delivery (rounds in order, 8 at a time), kill -9 the server once `enough`
-    were answered 200; the identifiers answered 200 gather in `answered`."""
-    queue = [(f"{key}-{n}", delivery(key, n)) for n in range(ROUNDS) for key in keys]
+    were answered 200; the identifiers answered 200 gather in `answered`. The deliveries are
+    dated after now, as Jira's are after the issue was created (older ones are stale)."""
+    base = datetime.now(UTC) + timedelta(seconds=1)
+    queue = [(f"{key}-{n}", delivery(key, n, base)) for n in range(ROUNDS) for key in keys]
     killed = False
 
     async def sender(client: httpx.AsyncClient) -> None:

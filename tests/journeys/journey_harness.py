@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from integration.pipeline.pipeline_harness import Pipeline
-from scenarios.seed_scenario import ADMIN, Scenario, emulator, example
+from scenarios.seed_scenario import ADMIN, Scenario, emulator, example, without_callbacks
 from ticketbridge.domain.states import Flavor
 from ticketbridge.providers.jira import JiraProvider, api_token, personal_access_token
 from ticketbridge.render import adf_to_text
@@ -25,7 +25,16 @@ from ticketbridge.services import AlertView, IngestResult
 from ticketbridge.sources import SOURCES
 from ticketbridge.storage import Database
 
-__all__ = ["ADMIN", "FIXTURES", "Journey", "example", "jira_seed", "journey", "person"]
+__all__ = [
+    "ADMIN",
+    "FIXTURES",
+    "Journey",
+    "example",
+    "jira_seed",
+    "journey",
+    "person",
+    "without_callbacks",
+]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
 JIRA_SEEDS = Path(__file__).resolve().parents[2] / "examples" / "jira-seeds"

@@ -113,6 +113,18 @@ def example(name: str) -> str:
     return (EXAMPLES / name).read_text(encoding="utf-8")
 
 
+def without_callbacks(text: str) -> str:
+    """An example's text without its `callbacks:` block. The seed harnesses drain the Jira
+    jobs only (no callback sender, no source API to call); the callbacks themselves are tested
+    against a real receiver (tests/integration/api/test_sync_callbacks.py)."""
+    lines = text.splitlines(keepends=True)
+    if "callbacks:\n" not in lines:
+        return text
+    start = lines.index("callbacks:\n")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i][:1].isalpha()), len(lines))
+    return "".join(lines[:start] + lines[end:])
+
+
 def _names(values: Any) -> list[str]:
     items = values or []
     return sorted(v["name"] if isinstance(v, dict) else str(v) for v in items)

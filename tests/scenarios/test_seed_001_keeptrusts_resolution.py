@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from scenarios.seed_scenario import Scenario, example, run_scenario, scenario_db
+from scenarios.seed_scenario import (
+    Scenario,
+    example,
+    run_scenario,
+    scenario_db,
+    without_callbacks,
+)
 from ticketbridge.storage import Database
 
 __all__ = ["scenario_db"]
@@ -28,6 +34,8 @@ SEED = {
         {"id": "customfield_10203", "name": "Console URL", "type": "text"},
     ]
 }
+# The example without its callbacks: the harness drains Jira jobs only (see without_callbacks).
+CONFIG = without_callbacks(example("keeptrusts.yaml"))
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -66,7 +74,12 @@ async def test_the_sources_verdict_is_the_issues_resolution(
 ) -> None:
     payloads = [fixture("escalation-created"), resolved(verdict)]
     scenario = await run_scenario(
-        scenario_db, example("keeptrusts.yaml"), "keeptrusts", payloads, jira_seed=SEED, env=ENV
+        scenario_db,
+        CONFIG,
+        "keeptrusts",
+        payloads,
+        jira_seed=SEED,
+        env=ENV,
     )
     assert closed_with(scenario) == ("done", expected)
 
@@ -74,9 +87,7 @@ async def test_the_sources_verdict_is_the_issues_resolution(
 async def test_a_mapped_resolution_jira_lacks_still_closes_the_issue(
     scenario_db: Database,
 ) -> None:
-    config = example("keeptrusts.yaml").replace(
-        '"Accepted Risk": "Won\'t Fix"', '"Accepted Risk": "Won\'t Do"'
-    )
+    config = CONFIG.replace('"Accepted Risk": "Won\'t Fix"', '"Accepted Risk": "Won\'t Do"')
     payloads = [fixture("escalation-created"), resolved("Accepted Risk")]
     scenario = await run_scenario(
         scenario_db, config, "keeptrusts", payloads, jira_seed=SEED, env=ENV
@@ -91,7 +102,12 @@ async def test_a_false_positive_suppresses_the_escalations_next_alert(
     again["event_type"] = "escalation.updated"
     payloads = [fixture("escalation-created"), resolved("False Positive"), again]
     scenario = await run_scenario(
-        scenario_db, example("keeptrusts.yaml"), "keeptrusts", payloads, jira_seed=SEED, env=ENV
+        scenario_db,
+        CONFIG,
+        "keeptrusts",
+        payloads,
+        jira_seed=SEED,
+        env=ENV,
     )
     assert len(scenario.issues()) == 1
     assert closed_with(scenario) == ("done", "False Positive")

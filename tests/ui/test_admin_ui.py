@@ -17,6 +17,7 @@ from ui_harness import (
     ADMIN,
     ADMIN_PASSWORD,
     AXE,
+    AXE_SERIOUS,
     CHROMIUM_ARGS,
     EMULATOR_AUTH,
     EMULATOR_PAT,
@@ -46,12 +47,6 @@ PAGES = [
     "/ui/users",
     "/ui/changes",
 ]
-_AXE_SERIOUS = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
-  return result.violations
-    .filter(v => v.impact === 'serious' || v.impact === 'critical')
-    .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(' | '));
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +151,7 @@ def test_every_page_has_a_nonce_csp_and_no_serious_accessibility_violation(admin
         assert "unsafe-inline" not in policy
         nonces.add(policy.split("'nonce-")[1].split("'")[0])
         admin.evaluate(AXE.read_text())
-        assert admin.evaluate(_AXE_SERIOUS) == [], path
+        assert admin.evaluate(AXE_SERIOUS) == [], path
         _shot(admin, path.strip("/").replace("/", "-") or "ui")
     assert len(nonces) == len(PAGES)  # a fresh nonce per page
 

@@ -5,6 +5,7 @@ the process that saved them at once, in another process sharing the database on 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from ticketbridge import bootstrap
 from ticketbridge.bootstrap import Container
 from ticketbridge.errors import ConfigError, InputError
+from ticketbridge.services.audit_service import EventFilter
 from ticketbridge.services.previews import Previews
 
 ALERT = '{"source": "generic", "id": "a-1", "title": "T", "severity": "medium"}'
@@ -56,9 +58,21 @@ async def test_a_save_routes_the_next_alert_here_and_in_the_other_process(
     assert await _project_and_priority(there.previews) == ("INFRA", "Lowest")
     assert await there.defaults.follow() is False  # nothing new
     shown = {s.name: s.origin for s in await there.defaults.settings()}
-    assert shown == {"project": "stored", "issue_type": "ticketbridge.yaml", "priority": "stored"}
+    assert shown == {
+        "project": "stored",
+        "issue_type": "ticketbridge.yaml",
+        "priority": "stored",
+        "due": "default",
+        "sync.status_ids": "default",
+        "sync.resolutions": "default",
+    }
     changes = await here.accounts.changes()
     assert [(c.actor, c.action) for c in changes] == [("alice", "settings.defaults")]
+    events = await here.trail.events(EventFilter(types=("CONFIG_CHANGE",)), limit=10)
+    assert [json.loads(e.body)["payload"]["actor"] for e in events] == ["alice"]
+    payload = json.loads(events[0].body)["payload"]
+    assert (payload["via"], payload["action"]) == ("admin-ui", "settings.defaults")
+    assert payload["detail"]["values"]["project"] == "INFRA"
 
 
 async def test_yaml_values_win_and_an_invalid_whole_is_not_stored(
@@ -70,5 +84,9 @@ async def test_yaml_values_win_and_an_invalid_whole_is_not_stored(
     assert fixed.value.problems[0].path == "defaults.issue_type"
     with pytest.raises(ConfigError):  # the loader refuses a priority for no severity
         await here.defaults.save({"priority": {"urgent": "Highest"}}, "alice")
+    with pytest.raises(ConfigError) as named:  # a status by name, never by id: refused whole
+        await here.defaults.save({"sync.status_ids": {"In Progress": "resolved"}}, "alice")
+    assert any(p.path.startswith("sync.status_ids") for p in named.value.problems)
     assert await here.defaults.stored() == {}
     assert await _project_and_priority(here.previews) == ("OPS", "Medium")
+    assert await here.trail.events(EventFilter(types=("CONFIG_CHANGE",)), limit=10) == []

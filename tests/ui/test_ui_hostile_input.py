@@ -14,6 +14,7 @@ from ticketbridge import bootstrap
 from ticketbridge.domain.accounts import Role
 
 PASSWORD = "hostile test password"
+AUDIT_FILTERS = ("type", "alert", "ticket", "since", "until", "cursor")
 NASTY = ['"><script>alert(1)</script>', "\x00", "9" * 40, "../../etc/passwd", "é" * 5000, ""]
 
 
@@ -54,6 +55,13 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/defaults", {"project": short}),
         ("/ui/templates", {"template": short}),
         ("/ui/login", {"next": short}),
+        ("/ui/deliveries", {"outcome": short, "cursor": short}),
+        (
+            "/ui/audit",
+            dict.fromkeys(AUDIT_FILTERS, short),
+        ),
+        ("/ui/dashboard", {"days": short}),
+        ("/ui/jira/oauth/callback", {"state": short, "code": short, "error": short}),
         (f"/ui/{quote(short or 'x', safe='')}", {}),
     ]
     for path, params in gets:
@@ -69,6 +77,11 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/routes/test", {"alert": value, "stored": value}),
         ("/ui/templates/preview", {"summary_template": value, "description_template": value}),
         ("/ui/dead-letters/retry", {"job": value}),
+        ("/ui/defaults", {"listed.status": "1", "status.1": value, f"status.{value}": "open"}),
+        ("/ui/defaults", {"listed.resolution": "1", f"resolution.{value}": value}),
+        ("/ui/jira/oauth", dict.fromkeys(("client_id", "client_secret", "auth_url", "url"), value)),
+        ("/ui/audit/verify", {}),
+        ("/ui/audit/export", {}),
         ("/ui/dead-letters/99999999999999999999/drop", {}),
         ("/ui/keys/99999999999999999999/revoke", {}),
     ]
@@ -101,3 +114,16 @@ async def test_behind_tls_the_session_cookie_is_host_prefixed_and_secure(tmp_pat
             assert "domain" not in attributes
             assert "samesite=lax" in cookie.lower()
             assert (await http.get("/ui")).status_code == 200  # the cookie signs in
+
+
+async def test_a_save_without_jiras_lists_keeps_the_status_and_resolution_mappings(
+    client: httpx.AsyncClient,
+) -> None:
+    """No Jira to list statuses and resolutions: the form has no pickers, and saving it must
+    not replace the mappings with nothing."""
+    csrf = await _csrf(client)
+    saved = await client.post("/ui/defaults", data={"csrf": csrf, "priority.high": "High"})
+    assert saved.status_code == 303
+    page = (await client.get("/ui/defaults")).text
+    assert "Jira resolution → alert state <small>(default)</small>" in page
+    assert "Jira status → alert state <small>(default)</small>" in page

@@ -25,6 +25,12 @@ EMULATOR_PAT = "emulator-pat"
 EMULATOR_AUTH = {"Authorization": f"Bearer {EMULATOR_PAT}"}
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+AXE_SERIOUS = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(' | '));
+}"""
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -101,10 +107,11 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def ui_stack(workdir: Path) -> Iterator[Stack]:
+def ui_stack(workdir: Path, config: str = CONFIG, flavor: str = "datacenter") -> Iterator[Stack]:
+    """`config`: ticketbridge.yaml, `@EMULATOR@` standing for the emulator's URL."""
     emulator_port, port = free_port(), free_port()
     emulator = f"http://127.0.0.1:{emulator_port}"
-    (workdir / "ticketbridge.yaml").write_text(CONFIG)
+    (workdir / "ticketbridge.yaml").write_text(config.replace("@EMULATOR@", emulator))
     env = clean_env(
         {
             "PYTHONPATH": _SRC,
@@ -116,7 +123,7 @@ def ui_stack(workdir: Path) -> Iterator[Stack]:
             "TICKETBRIDGE_WORKERS": "1",
         }
     )
-    emulator_cmd = [sys.executable, "-m", "jira_emulator", "--flavor", "datacenter"]
+    emulator_cmd = [sys.executable, "-m", "jira_emulator", "--flavor", flavor]
     with ExitStack() as stack:
         stack.enter_context(
             running(
@@ -144,3 +151,21 @@ def ui_stack(workdir: Path) -> Iterator[Stack]:
             )
         )
         yield served
+
+
+@contextmanager
+def admin_page(stack: Stack, **options: Any) -> Iterator[Any]:
+    """Its own Chromium, one page signed in as the admin (a module's whole browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, **options).new_page()
+        page.goto(f"{stack.base}/ui/login")
+        page.fill("#username", ADMIN)
+        page.fill("#password", ADMIN_PASSWORD)
+        page.click("button[type=submit]")
+        try:
+            yield page
+        finally:
+            browser.close()

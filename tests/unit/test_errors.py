@@ -30,3 +30,22 @@ def test_problems_are_listed_in_the_message_with_path_and_line() -> None:
         [errors.Problem("routes[0].when", "unknown name 'kindd'", line=12)],
     )
     assert "routes[0].when (line 12): unknown name 'kindd'" in str(err)
+
+
+def test_validated_names_each_refused_field_in_the_callers_error() -> None:
+    from pydantic import BaseModel
+
+    from ticketbridge.errors import InputError, validated
+
+    class Auth(BaseModel):
+        email: str
+
+    class Connection(BaseModel):
+        auth: Auth
+        timeout: float
+
+    with pytest.raises(InputError) as caught:
+        validated(Connection, {"auth": {}, "timeout": "soon"}, "not valid", InputError)
+
+    assert [p.path for p in caught.value.problems] == ["auth.email", "timeout"]
+    assert str(caught.value).startswith("not valid: auth.email: Field required")

@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 import typer.main
 
 from ticketbridge import library
 from ticketbridge.cli import app
+from ticketbridge.library.connection import Connection
 
 EXPORTS = [
     "DEFAULT_DATABASE_URL",
@@ -49,7 +50,7 @@ CALLS = {
     "update_issue": "key, fields",
 }
 HANDLER = {
-    "__init__": f"*, {CONNECTION}, database_url={STORE!r}, source='truthvouch', transport=None",
+    "__init__": f"*, database_url={STORE!r}, source='truthvouch', transport=None, **connection",
     **CALLS,
     "close": "",
     "create_issue_from_alert": "alert, project_key=None, issue_type=None",
@@ -60,7 +61,7 @@ BRIDGE = {
     "worker=None",
     **CALLS,
     "aclose": "",
-    "connect": f"*, {CONNECTION}, database_url={STORE!r}, transport=None, source='truthvouch'",
+    "connect": f"*, database_url={STORE!r}, transport=None, source='truthvouch', **connection",
     "create_issue_from_alert": "alert, project_key=None, issue_type=None, *, source=None",
     "from_config": "config=None, settings=None, *, transport=None, source='truthvouch'",
     "ingest": "alerts, *, project_key=None, issue_type=None",
@@ -90,19 +91,26 @@ COMMANDS = [
     "dev",
     "emulator",
     "explain",
+    "jira",
+    "jira webhook",
+    "jira webhook register",
     "outbox",
     "outbox drop",
     "outbox list",
     "outbox retry",
     "plan",
+    "reconcile",
     "replay",
     "report",
+    "search",
     "send",
     "serve",
     "site",
     "site rebind",
     "site separate",
     "site status",
+    "sla",
+    "sla recompute",
     "status",
     "sync",
     "sync deliveries",
@@ -124,6 +132,9 @@ def shape(call: Callable[..., Any]) -> str:
             continue
         if parameter.kind is parameter.KEYWORD_ONLY and "*" not in parts:
             parts.append("*")
+        if parameter.kind is parameter.VAR_KEYWORD:
+            parts.append(f"**{parameter.name}")
+            continue
         default = parameter.default
         parts.append(
             parameter.name if default is parameter.empty else f"{parameter.name}={default!r}"
@@ -169,6 +180,14 @@ def test_templates_issues_and_connect_keep_their_shapes() -> None:
     )
     assert [f.name for f in dataclasses.fields(library.IssueView)] == ["id", "key", "url", "fields"]
     assert shape(library.connect) == f"*, {CONNECTION}, allow_private=True, allow_plain_http=False"
+
+
+def test_the_handlers_and_the_bridge_forward_exactly_the_connection_keywords() -> None:
+    """`**connection` of the handlers and `Bridge.connect` is typed by `Connection`: its keys are
+    the connection keywords of `connect`, so a script's keywords reach `connect` as written."""
+    keywords = [part.split("=")[0] for part in CONNECTION.split(", ")]
+
+    assert list(get_type_hints(Connection)) == keywords
 
 
 def test_the_cli_command_tree() -> None:

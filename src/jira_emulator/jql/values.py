@@ -51,7 +51,8 @@ def to_datetime(value: object) -> datetime | None:
 
 
 def parse_date(text: str, now: datetime, *, number: bool = False) -> datetime | None:
-    """A JQL date literal: absolute, a period relative to now, or epoch millis; None if invalid."""
+    """A JQL date literal: absolute (read in `now`'s time zone: the searching user's), a period
+    relative to now, or epoch millis; None if invalid."""
     text = text.strip()
     if number:
         return datetime.fromtimestamp(int(text) / 1000, UTC)
@@ -59,7 +60,12 @@ def parse_date(text: str, now: datetime, *, number: bool = False) -> datetime | 
         year, month, day, hour, minute = match.groups()
         try:
             return datetime(
-                int(year), int(month), int(day), int(hour or 0), int(minute or 0), tzinfo=UTC
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                tzinfo=now.tzinfo or UTC,
             )
         except ValueError:
             return None

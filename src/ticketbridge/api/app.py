@@ -33,6 +33,7 @@ from ticketbridge.api.ports import ApiContainer
 from ticketbridge.api.query_routes import query_router
 from ticketbridge.api.report_routes import report_router
 from ticketbridge.api.schemas import ErrorBody, ReadinessReport
+from ticketbridge.api.search_routes import IssueSearch, search_router
 from ticketbridge.services.api_keys import Scope as KeyScope
 from ticketbridge.services.audit_service import AuditTrail
 
@@ -60,6 +61,7 @@ def create_app(
     unverified_reads: UnverifiedReads | None = None,
     metrics: MetricsExposure = MetricsExposure(),
     jira_sync: JiraSync | None = None,
+    search: IssueSearch | None = None,
 ) -> FastAPI:
     """`unverified_reads` bounds the bodies read before their sender is proven (default: 8 at
     once, waiting up to 10 s for a turn); `metrics` says where `/metrics` is served."""
@@ -91,6 +93,8 @@ def create_app(
     app.include_router(report_router(container.reports, auth))
     app.include_router(integration_router(container, auth))
     app.include_router(oauth_callback_router(container))
+    if search is not None:
+        app.include_router(search_router(search, auth))
     _add_operational_routes(app, container)
     if metrics.on_api:
         app.include_router(_metrics_router(container, auth, metrics.require_key))
@@ -158,6 +162,11 @@ def _metrics_router(container: ApiContainer, auth: Authenticator, require_key: b
         container.metrics.set_job_counts({k.value: v for k, v in counts.items()})
         if container.schedules is not None:
             container.metrics.set_schedules(await container.schedules.rows())
+            container.metrics.set_fleet(
+                await container.schedules.processes(),
+                await container.schedules.oldest_pending(),
+                container.now(),
+            )
         return Response(container.metrics.render(), media_type=CONTENT_TYPE)
 
     return router

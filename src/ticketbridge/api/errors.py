@@ -28,6 +28,8 @@ from ticketbridge.errors import (
     SourceNotGranted,
     TicketBridgeError,
     TransientError,
+    field_path,
+    problems_of,
 )
 
 log = structlog.get_logger("ticketbridge.api")
@@ -60,13 +62,7 @@ def loc_to_path(loc: Sequence[int | str]) -> str:
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
+    return field_path(parts, root="body")
 
 
 async def _auth_error(request: Request, exc: Exception) -> JSONResponse:
@@ -77,7 +73,7 @@ async def _auth_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [Problem(loc_to_path(e.get("loc", ())), str(e.get("msg"))) for e in exc.errors()]
+    problems = problems_of(exc, loc_to_path)
     return error_response(422, "validation_failed", "the request is not valid", problems)
 
 

@@ -92,7 +92,7 @@ def integration_router(container: ApiContainer, auth: Authenticator) -> APIRoute
         summary="Store the Jira connection (ticketbridge.yaml's `jira:` wins when present)",
     )
     async def put_jira(body: JiraConnectionIn) -> JiraConnectionView:
-        return container.jira.save(body)
+        return await container.jira.save(body)
 
     @router.post(
         "/v1/integrations/jira",
@@ -103,7 +103,7 @@ def integration_router(container: ApiContainer, auth: Authenticator) -> APIRoute
     )
     async def register_jira(body: AuditalRegistration) -> JiraConnectionView:
         try:
-            return container.jira.save(body.as_connection())
+            return await container.jira.save(body.as_connection())
         except InputError as error:
             problems = [_in_audital_terms(p) for p in error.problems]
             raise InputError("the Jira registration is not valid", problems) from None

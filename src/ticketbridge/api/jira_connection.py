@@ -24,10 +24,10 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from ticketbridge.config.integrations import JiraConfig
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.errors import ConfigError, Problem, validated
 
 _ENCRYPTED = "fernet:"
 _EXTRAS = "ticketbridge"  # what is ours, not the `jira:` section: default project, audit linking
@@ -108,11 +108,7 @@ class ConnectionStore:
             if any(isinstance(v, str) and v.startswith(_ENCRYPTED) for v in values.values()):
                 fernet = self._fernet(create=False)
                 document[section] = {k: _decrypt(fernet, k, v) for k, v in values.items()}
-        try:
-            jira = JiraConfig.model_validate(document)
-        except ValidationError as exc:
-            problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-            raise ConfigError(f"{self.path} is not a valid Jira connection", problems) from exc
+        jira = validated(JiraConfig, document, f"{self.path} is not a valid Jira connection")
         fields = extras.get("capture_fields")
         return StoredConnection(
             jira,

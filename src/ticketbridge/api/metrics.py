@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Generic, TypeVar
 
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from ticketbridge.domain.records import ScheduleRecord
+from ticketbridge.domain.records import ProcessRecord, ScheduleRecord
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OTHER = "other"
@@ -94,6 +95,18 @@ class Metrics:
         self.schedule_runs = Gauge(
             "ticketbridge_schedule_runs", "Runs of each periodic job so far.", ["job"], registry=r
         )
+        # The fleet (workers/heartbeat.py): each process's heartbeat, the backlog's oldest job.
+        self.process_heartbeat_age = Gauge(
+            "ticketbridge_process_heartbeat_age_seconds",
+            "Seconds since each serve/worker process's last heartbeat.",
+            ["process", "role"],
+            registry=r,
+        )
+        self.outbox_oldest_pending_age = Gauge(
+            "ticketbridge_outbox_oldest_pending_age_seconds",
+            "Age of the oldest outbox job not done yet (0: none).",
+            registry=r,
+        )
         self.jira_requests = Counter(
             "ticketbridge_jira_requests", "Calls to Jira.", ["operation"], registry=r
         )
@@ -139,6 +152,17 @@ class Metrics:
             self.schedule_last_run.labels(job=row.name).set(finished)
             self.schedule_last_ok.labels(job=row.name).set(1 if row.last_ok else 0)
             self.schedule_runs.labels(job=row.name).set(row.runs)
+
+    def set_fleet(
+        self, processes: Sequence[ProcessRecord], oldest_pending: datetime | None, now: datetime
+    ) -> None:
+        """The heartbeat rows as the database has them now (a process gone is dropped)."""
+        self.process_heartbeat_age.clear()
+        for process in processes:
+            age = (now - process.heartbeat_at).total_seconds()
+            self.process_heartbeat_age.labels(process=process.name, role=process.role).set(age)
+        waited = (now - oldest_pending).total_seconds() if oldest_pending else 0.0
+        self.outbox_oldest_pending_age.set(max(waited, 0.0))
 
     def set_job_counts(self, counts: Mapping[str, int]) -> None:
         for state in ("pending", "running", "done", "dead", *counts):

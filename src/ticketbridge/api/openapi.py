@@ -4,8 +4,8 @@
 API keys are declared by the routes themselves (`api.auth`: the `apiKey` bearer scheme with
 each route's scope). The native source routes read their body raw and check the source's own
 credential, so their schemes are declared here: a signature header, a bearer token or
-`?token=`, any one of them (as `sources.<name>` configures), and GitHub's signature for its
-push webhook.
+`?token=`, any one of them (as `sources.<name>` configures), GitHub's signature for its
+push webhook, and Jira's signature or token for its webhook.
 """
 
 from __future__ import annotations
@@ -49,6 +49,19 @@ SOURCE_SCHEMES: dict[str, dict[str, str]] = {
         "name": "X-Hub-Signature-256",
         "description": "GitHub's `sha256=<hex HMAC-SHA256 of the body>` with the webhook secret.",
     },
+    "jiraSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Hub-Signature",
+        "description": "Jira's `sha256=<hex HMAC of the raw body>` (sha384, sha512 too) with "
+        "`jira.webhook.secret`.",
+    },
+    "jiraTokenQuery": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "`jira.webhook.token`: Data Center webhooks without a secret.",
+    },
 }
 _SOURCE_SECURITY: list[dict[str, list[str]]] = [
     {"sourceSignature": []},
@@ -59,6 +72,7 @@ _ROUTE_SECURITY = {
     ("/v1/sources/{source}", "post"): _SOURCE_SECURITY,
     ("/v1/sources/github", "post"): [{"githubSignature": []}, *_SOURCE_SECURITY],
     ("/v1/integrations/jira/oauth/callback", "get"): [{"oauthState": []}],
+    ("/v1/jira/webhook", "post"): [{"jiraSignature": []}, {"jiraTokenQuery": []}],
 }
 
 

@@ -9,6 +9,7 @@ stack on a temp database.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from ticketbridge.api.metrics import Metrics
@@ -19,7 +20,7 @@ from ticketbridge.api.schemas import (
     ReadinessCheck,
 )
 from ticketbridge.domain import JobState
-from ticketbridge.domain.records import ApiKey, ScheduleRecord
+from ticketbridge.domain.records import ApiKey, ProcessRecord, ScheduleRecord
 from ticketbridge.domain.reports import Drill, ReportFilter
 from ticketbridge.services import AlertView, JobView, TicketView
 from ticketbridge.services.audit_intake import GitHubDelivery
@@ -83,7 +84,7 @@ class AlertQueries(Protocol):
     ) -> AlertPage: ...
 
     async def ticket_page(
-        self, *, limit: int = 100, cursor: str | None = None
+        self, *, limit: int = 100, cursor: str | None = None, sla: str | None = None
     ) -> Page[TicketView]: ...
 
 
@@ -135,8 +136,9 @@ class Reports(Protocol):
 class JiraIntegration(Protocol):
     def current(self) -> JiraConnectionView: ...
 
-    def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
-        """Validate and store (secrets encrypted); ConfigError names the bad fields."""
+    async def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        """Validate and store (secrets encrypted); ConfigError names the bad fields, InputError
+        an OAuth 2.0 connection with no tokens stored."""
         ...
 
     async def test(self) -> JiraTestReport:
@@ -157,6 +159,10 @@ class Schedules(Protocol):
     """`services.periodic.ScheduleStatus`."""
 
     async def rows(self) -> Sequence[ScheduleRecord]: ...
+
+    async def processes(self) -> Sequence[ProcessRecord]: ...
+
+    async def oldest_pending(self) -> datetime | None: ...
 
 
 class ApiContainer(Protocol):
@@ -184,3 +190,4 @@ class ApiContainer(Protocol):
     def schedules(self) -> Schedules | None: ...
     @property
     def jira(self) -> JiraIntegration: ...
+    def now(self) -> datetime: ...

@@ -19,7 +19,7 @@ from ticketbridge.api.schemas import (
     OutboxList,
     TicketList,
 )
-from ticketbridge.api.views import alert_body, job_body, ticket_body
+from ticketbridge.api.views import alert_body, job_body, listing, ticket_body
 from ticketbridge.domain import AlertState, DecisionKind, JobState
 from ticketbridge.services.api_keys import Scope
 from ticketbridge.services.queries import PENDING, AlertFilter
@@ -30,6 +30,13 @@ _AUTH_ERRORS: dict[int | str, dict[str, object]] = {
 }
 _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorBody}}
 _BAD_QUERY: dict[int | str, dict[str, object]] = {422: {"model": ErrorBody}}
+
+
+class SlaFilter(StrEnum):
+    """`GET /v1/tickets?sla=`: what the SLA scan found."""
+
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
 
 
 class DecisionParam(StrEnum):
@@ -79,7 +86,7 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
     ) -> AlertList:
         where = AlertFilter(source, fingerprint, status, _decision(decision))
         page = await container.alerts.page(limit=limit, cursor=cursor, where=where)
-        return AlertList(items=[alert_body(v) for v in page.items], next_cursor=page.next_cursor)
+        return listing(AlertList, page, alert_body)
 
     @router.get(
         "/v1/alerts/{alert_id}",
@@ -106,9 +113,16 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         responses=_BAD_QUERY,
         summary="Tickets (one per fingerprint and generation), newest first, a page at a time",
     )
-    async def list_tickets(limit: PageLimit = 100, cursor: Cursor = None) -> TicketList:
-        page = await container.alerts.ticket_page(limit=limit, cursor=cursor)
-        return TicketList(items=[ticket_body(v) for v in page.items], next_cursor=page.next_cursor)
+    async def list_tickets(
+        limit: PageLimit = 100,
+        cursor: Cursor = None,
+        sla: Annotated[
+            SlaFilter | None, Query(description="Only tickets the SLA scan found so.")
+        ] = None,
+    ) -> TicketList:
+        wanted = sla.value if sla is not None else None
+        page = await container.alerts.ticket_page(limit=limit, cursor=cursor, sla=wanted)
+        return listing(TicketList, page, ticket_body)
 
     @router.get(
         "/v1/outbox",
@@ -126,7 +140,7 @@ def query_router(container: ApiContainer, auth: Authenticator) -> APIRouter:
         cursor: Cursor = None,
     ) -> OutboxList:
         page = await container.outbox.page(state=state, limit=limit, cursor=cursor)
-        return OutboxList(items=[job_body(v) for v in page.items], next_cursor=page.next_cursor)
+        return listing(OutboxList, page, job_body)
 
     @router.post(
         "/v1/outbox/{job_id}/retry",

@@ -77,6 +77,14 @@ class JiraState(BaseModel):
     deleted_at: datetime | None = None
 
 
+class SlaState(BaseModel):
+    """The ticket's SLA clocks as the scheduler's last SLA scan found them."""
+
+    state: str = Field(description="the worst clock: running, at_risk, breached or met")
+    at_risk_at: datetime | None = Field(default=None, description="when it got at risk")
+    breached_at: datetime | None = Field(default=None, description="when a budget was spent")
+
+
 class AlertView(BaseModel):
     source: str
     id: str = Field(description="The source's id; unique per source.")
@@ -94,6 +102,7 @@ class AlertView(BaseModel):
     received_at: datetime
     escalations: int = Field(default=0, description="its ticket's stale escalations so far")
     escalated_at: datetime | None = Field(default=None, description="the last escalation")
+    sla: SlaState | None = Field(default=None, description="its ticket's SLA clocks")
 
 
 class AlertList(BaseModel):
@@ -119,6 +128,7 @@ class TicketView(BaseModel):
     jira: JiraState | None = None
     escalations: int = Field(default=0, description="stale escalations so far (sync.escalate)")
     escalated_at: datetime | None = Field(default=None, description="the last escalation")
+    sla: SlaState | None = Field(default=None, description="SLA clocks; null: no SLA applies")
 
 
 class TicketList(BaseModel):

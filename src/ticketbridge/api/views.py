@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel
+
 from ticketbridge.api import schemas
 from ticketbridge.services import AlertView, IngestResult, JobView, TicketView
-from ticketbridge.services.queries import JiraView
+from ticketbridge.services.queries import JiraView, Page, SlaView
+
+_Listing = TypeVar("_Listing", bound=BaseModel)
+_Item = TypeVar("_Item")
+
+
+def listing(model: type[_Listing], page: Page[_Item], body: Callable[[_Item], object]) -> _Listing:
+    """A list route's answer: each item of the page as `body` shows it, and `next_cursor`."""
+    return model(items=[body(item) for item in page.items], next_cursor=page.next_cursor)
 
 
 def _ref(key: str | None, url: str | None) -> schemas.TicketRef | None:
@@ -49,6 +62,7 @@ def alert_body(view: AlertView) -> schemas.AlertView:
         received_at=view.received_at,
         escalations=view.escalations,
         escalated_at=view.escalated_at,
+        sla=_sla(view.sla),
     )
 
 
@@ -69,7 +83,12 @@ def ticket_body(view: TicketView) -> schemas.TicketView:
         jira=_jira(view.jira),
         escalations=view.escalations,
         escalated_at=view.escalated_at,
+        sla=_sla(view.sla),
     )
+
+
+def _sla(view: SlaView | None) -> schemas.SlaState | None:
+    return schemas.SlaState(**view.__dict__) if view is not None else None
 
 
 def _jira(view: JiraView | None) -> schemas.JiraState | None:

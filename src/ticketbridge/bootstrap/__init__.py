@@ -26,10 +26,10 @@ from ticketbridge.bootstrap.database import (
     upgrade_database,
 )
 from ticketbridge.bootstrap.fingerprints import fingerprint_settings, warn_fingerprint_drift
+from ticketbridge.bootstrap.fleet import heartbeat
 from ticketbridge.bootstrap.heap import settle_heap
 from ticketbridge.bootstrap.jira import (
     JiraIntegrationService,
-    NotBuiltYet,
     build_provider,
     check_jira,
     effective_jira,
@@ -56,6 +56,7 @@ from ticketbridge.bootstrap.wiring import (
     pipeline_settings,
     routing,
     run,
+    sla_clocks,
     uow_factory,
     worker_settings_from,
 )
@@ -70,7 +71,6 @@ __all__ = [
     "DatabaseHealth",
     "JiraIntegrationService",
     "LibraryServices",
-    "NotBuiltYet",
     "OAuthConnector",
     "PendingConnection",
     "build_app",
@@ -82,6 +82,7 @@ __all__ = [
     "effective_jira",
     "fingerprint_settings",
     "head_revision",
+    "heartbeat",
     "jira_url_problem",
     "library_settings",
     "load_config",
@@ -96,6 +97,7 @@ __all__ = [
     "routing",
     "run",
     "settle_heap",
+    "sla_clocks",
     "stored_tokens",
     "uow_factory",
     "upgrade_database",

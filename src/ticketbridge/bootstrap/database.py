@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ticketbridge import storage
 from ticketbridge.api.schemas import ReadinessCheck
+from ticketbridge.clock import Clock
+from ticketbridge.services.periodic import ScheduleStatus
 from ticketbridge.storage import Database, upgrade
 
 
@@ -45,8 +47,12 @@ async def upgrade_database(database_url: str) -> str:
 class DatabaseHealth:
     """`/readyz`: the database answers and its schema is at the code's migration head."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, fleet: ScheduleStatus | None = None, clock: Clock | None = None
+    ) -> None:
         self._database = database
+        self._fleet = fleet
+        self._clock = clock
 
     async def readiness(self) -> Sequence[ReadinessCheck]:
         try:
@@ -54,7 +60,7 @@ class DatabaseHealth:
         except (SQLAlchemyError, OSError) as exc:  # the server or file is not reachable
             return [ReadinessCheck(name="database", ok=False, detail=type(exc).__name__)]
         head = head_revision()
-        return [
+        checks = [
             ReadinessCheck(name="database", ok=True, detail=self._database.dialect),
             ReadinessCheck(
                 name="migrations",
@@ -62,4 +68,29 @@ class DatabaseHealth:
                 detail=f"at {current or 'nothing'}, code wants {head}"
                 + ("" if current == head else "; run `ticketbridge db upgrade`"),
             ),
+        ]
+        if current == head:
+            checks.extend(await self._fleet_checks())
+        return checks
+
+    async def _fleet_checks(self) -> list[ReadinessCheck]:
+        """What the fleet looks like (informational: another process's silence does not make
+        this one unready): each process's role and heartbeat age, the backlog's oldest job."""
+        if self._fleet is None or self._clock is None:
+            return []
+        now = self._clock()
+        processes = await self._fleet.processes()
+        beats = "; ".join(
+            f"{p.role} {p.name} beat {(now - p.heartbeat_at).total_seconds():.0f}s ago"
+            for p in processes
+        )
+        oldest = await self._fleet.oldest_pending()
+        backlog = (
+            f"oldest pending job queued {(now - oldest).total_seconds():.0f}s ago"
+            if oldest
+            else "no pending job"
+        )
+        return [
+            ReadinessCheck(name="processes", ok=True, detail=beats or "no process has beaten"),
+            ReadinessCheck(name="backlog", ok=True, detail=backlog),
         ]

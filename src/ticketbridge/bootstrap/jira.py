@@ -15,7 +15,6 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import TypeVar
 
 import httpx
-from pydantic import ValidationError
 
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.metrics import MeteredTransport, Metrics
@@ -23,7 +22,7 @@ from ticketbridge.api.schemas import JiraConnectionIn, JiraConnectionView, JiraT
 from ticketbridge.bootstrap.jira_live import NO_JIRA, LiveConnection, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
-from ticketbridge.config.integrations import AuditConfig, JiraConfig
+from ticketbridge.config.integrations import AuditConfig, JiraConfig, OAuth2Auth
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import (
@@ -33,7 +32,7 @@ from ticketbridge.errors import (
     JiraError,
     Problem,
     RateLimited,
-    TicketBridgeError,
+    validated,
 )
 from ticketbridge.providers.jira import JiraProvider, api_token, basic, personal_access_token
 from ticketbridge.providers.jira.client import HttpSettings
@@ -44,10 +43,6 @@ from ticketbridge.providers.outbound import GuardedTransport, OutboundPolicy, ur
 
 Networks = Sequence[IPv4Network | IPv6Network]
 T = TypeVar("T")
-
-
-class NotBuiltYet(TicketBridgeError):
-    """A part this command needs is not in this build (exit 1 with the part's name)."""
 
 
 def effective_jira(settings: Settings, config: Config) -> StoredConnection | None:
@@ -277,22 +272,38 @@ class JiraIntegrationService:
             capture_fields=_listed(connection.capture_fields),
         )
 
-    def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+    async def save(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        """The API's PUT: an OAuth 2.0 connection only with tokens behind it (a grant stored by
+        `config jira --oauth`, or a refresh token to start from), else every call would fail."""
+        jira = self._validated(connection)
+        if isinstance(jira.auth, OAuth2Auth) and not await self._has_tokens(jira.auth):
+            raise InputError("no OAuth 2.0 tokens are stored", [NO_OAUTH_GRANT])
+        return self._stored(connection, jira)
+
+    async def _has_tokens(self, auth: OAuth2Auth) -> bool:
+        if auth.refresh_token is not None:  # stored as the first grant at the first call
+            return True
+        return self._oauth is not None and await self._oauth.granted()
+
+    def store(self, connection: JiraConnectionIn) -> JiraConnectionView:
+        """The admin UI's form (token, PAT or basic: never OAuth)."""
+        return self._stored(connection, self._validated(connection))
+
+    def _validated(self, connection: JiraConnectionIn) -> JiraConfig:
         if self._live.fixed:
             raise ConfigError(
                 "ticketbridge.yaml defines the Jira connection",
                 [Problem("jira", "edit the file; a stored connection would be ignored")],
             )
         data = connection.model_dump(include={"flavor", "url", "auth"})
-        try:
-            jira = JiraConfig.model_validate(data)
-        except ValidationError as exc:
-            problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-            raise InputError("the Jira connection is not valid", problems) from exc
+        jira = validated(JiraConfig, data, "the Jira connection is not valid", InputError)
         refused = jira_url_problem(jira, self._settings.outbound_allow)
         if refused is not None:
             problem = Problem("url", refused.message)
             raise InputError("the Jira URL is refused", [problem])
+        return jira
+
+    def _stored(self, connection: JiraConnectionIn, jira: JiraConfig) -> JiraConnectionView:
         audit = _audit_part(connection)
         stored = StoredConnection(
             jira,
@@ -318,6 +329,13 @@ class JiraIntegrationService:
         return await self._connector.complete(state, code, error)
 
 
+NO_OAUTH_GRANT = Problem(
+    "auth.refresh_token",
+    "no OAuth 2.0 tokens are stored: run `ticketbridge config jira --oauth` (or Connect in the "
+    "admin UI) to authorize, or give a refresh_token to start from",
+)
+
+
 def projects_to_check(connection: StoredConnection, default_project: str | None) -> dict[str, str]:
     """The projects a connection test must find, by the setting that names them: the stored
     default project and Audital's `projects`, and the configuration's `defaults.project`."""
@@ -332,11 +350,7 @@ def projects_to_check(connection: StoredConnection, default_project: str | None)
 def _audit_part(connection: JiraConnectionIn) -> AuditConfig:
     """The audit settings a connection carries, checked as ticketbridge.yaml's `audit:` is."""
     given = connection.model_dump(include={"link_pattern", "capture_fields"}, exclude_none=True)
-    try:
-        return AuditConfig.model_validate(given)
-    except ValidationError as exc:
-        problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-        raise InputError("the audit settings are not valid", problems) from exc
+    return validated(AuditConfig, given, "the audit settings are not valid", InputError)
 
 
 def _listed(values: tuple[str, ...] | None) -> list[str] | None:

@@ -263,6 +263,12 @@ class OAuthTokens:
         self._cipher = cipher  # asked when an OAuth connection is used, not before
         self._clock = clock
 
+    async def granted(self) -> bool:
+        """Whether the database holds a grant not revoked (`config jira --oauth` completed)."""
+        async with self._database.unit_of_work() as uow:
+            row = await uow.credentials.get(CONNECTION)
+        return row is not None and row.revoked is None
+
     def source(
         self, auth: OAuth2Auth, site_url: str, transport: httpx.AsyncBaseTransport
     ) -> StoredTokens:

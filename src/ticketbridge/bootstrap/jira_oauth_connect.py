@@ -23,12 +23,11 @@ from ipaddress import IPv4Network, IPv6Network
 
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
-from pydantic import ValidationError
 
 from ticketbridge.api.jira_connection import ConnectionStore, StoredConnection
 from ticketbridge.bootstrap.jira_oauth import credentials_row
 from ticketbridge.config.integrations import OAUTH_SCOPES, JiraConfig
-from ticketbridge.errors import ConfigError, InputError, Problem, TicketBridgeError
+from ticketbridge.errors import ConfigError, InputError, Problem, TicketBridgeError, validated
 from ticketbridge.providers.jira.oauth2 import (
     AtlassianEndpoints,
     OAuthClient,
@@ -223,11 +222,7 @@ def _connection(pending: PendingConnection, site: Site) -> JiraConfig:
         "allow_private": pending.allow_private,
         "allow_plain_http": pending.allow_plain_http,
     }
-    try:
-        return JiraConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-        raise InputError("the connection the grant gives is not valid", problems) from exc
+    return validated(JiraConfig, data, "the connection the grant gives is not valid", InputError)
 
 
 def _utc(epoch: float) -> datetime:

@@ -1,21 +1,18 @@
 """Settings saved in the admin UI, applied without a restart: the routing and templates of a
 process sit behind `SwitchableRouting`, and `ConfigApplier` rebuilds them from ticketbridge.yaml
-with the stored `defaults:` values laid under it (the file's own values win), checked whole by
+with the stored `defaults:` (and `sync:` mappings) values laid under it (the file's own values
+win), checked whole by
 `load_config` — the loader every command uses — before anything changes."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
 
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Alert, Route, Ticket
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.domain.decision import TicketPolicy
 from ticketbridge.providers.base import IssueDraft
 from ticketbridge.services.ports import IssueComposer, RouteSeam
 
@@ -42,38 +39,31 @@ class SwitchableRouting:
 class ConfigApplier:
     """`services.stored_settings.SettingsApplier` over ticketbridge.yaml and the loader."""
 
-    def __init__(self, settings: Settings, routing: SwitchableRouting, *, enabled: bool) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        routing: SwitchableRouting,
+        *,
+        enabled: bool,
+        use_policy: Callable[[TicketPolicy], None] | None = None,
+    ) -> None:
         self._settings = settings
         self._routing = routing
         self._enabled = enabled  # off when the caller chose its own seams (the library)
+        self._use_policy = use_policy  # two-way sync's mappings (`sync.status_ids`, …)
 
     def check(self, overlay: Mapping[str, Any]) -> Config:
         from ticketbridge.bootstrap.wiring import load_config  # wiring builds this module's users
 
-        return load_config(text=self._overlaid(overlay), settings=self._settings)
+        path = self._settings.config
+        return load_config(
+            path if path.exists() else None, defaults_under=overlay, settings=self._settings
+        )
 
     def apply(self, checked: object) -> None:
-        from ticketbridge.bootstrap.wiring import routing
+        from ticketbridge.bootstrap.wiring import pipeline_settings, routing
 
         if self._enabled and isinstance(checked, Config):
             self._routing.switch(routing(checked))
-
-    def _overlaid(self, overlay: Mapping[str, Any]) -> str:
-        path = self._settings.config
-        yaml = YAML(typ="rt")
-        try:
-            document = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
-        except OSError as error:
-            problem = Problem("(document)", error.strerror or str(error))
-            raise ConfigError(f"cannot read {path}", [problem]) from error
-        document = document if isinstance(document, CommentedMap) else CommentedMap()
-        defaults = document.get("defaults")
-        if not isinstance(defaults, CommentedMap):
-            defaults = CommentedMap()
-            document["defaults"] = defaults
-        for name, value in overlay.items():
-            if name not in defaults:  # the file wins
-                defaults[name] = dict(value) if isinstance(value, Mapping) else value
-        out = io.StringIO()
-        yaml.dump(document, out)
-        return out.getvalue()
+        if self._use_policy is not None and isinstance(checked, Config):
+            self._use_policy(pipeline_settings(checked).policy)

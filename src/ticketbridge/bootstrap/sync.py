@@ -50,7 +50,9 @@ def build_sync(
     worker: WorkerSettings | None,
     approvals: ApprovalRules | None = None,
 ) -> Sync:
-    observations = ObservationApplier(uow, policy, _OurAccount(provider), approvals)
+    observations = ObservationApplier(
+        uow, policy, _OurAccount(provider), clock, approvals=approvals
+    )
     applier = DeliveryApplier(
         uow,
         observations,
@@ -59,7 +61,13 @@ def build_sync(
         clock,
         counted=lambda outcome: metrics.jira_deliveries.labels(outcome=outcome).inc(),
     )
-    loop = DeliveryLoop(applier, worker) if worker is not None else None
+    # Each needs the other: the loop asks intake whether it is busy (the lambda reads
+    # `webhook` when called), intake wakes the loop after storing a delivery.
+    loop = (
+        DeliveryLoop(applier, worker, intake_idle_for=lambda: webhook.idle_for())
+        if worker is not None
+        else None
+    )
     webhook = JiraWebhookIntake(
         uow,
         clock,

@@ -23,15 +23,18 @@ from ticketbridge.bootstrap.jira import (
     jira_url_problem,
 )
 from ticketbridge.bootstrap.jira_live import LiveConnection
-from ticketbridge.config.integrations import JiraConfig
+from ticketbridge.bootstrap.jira_oauth import OAuthTokens
+from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector, PendingConnection
+from ticketbridge.config.integrations import ATLASSIAN_API, ATLASSIAN_AUTH, JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.errors import InputError, JiraError, NotFound, Problem
+from ticketbridge.errors import ConfigError, InputError, JiraError, NotFound, Problem
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
 from ticketbridge.ui.ports import Check, CheckReport, ConnectionState, Metadata
 
+UI_CALLBACK_PATH = "/ui/jira/oauth/callback"  # the API's own callback serves the CLI
 _SECRET_FIELDS = {"token": "api_token", "pat": "token", "basic": "password"}
 _MAX_TARGETS = 2  # createmeta of at most this many route targets: at most 8 reads in all
 # What ticketbridge does in a project: find, create, edit, transition, comment, link issues.
@@ -49,6 +52,14 @@ _UNREACHABLE_FIX = (
 )
 
 
+def _web_url(text: str) -> bool:
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL:
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
 def _hint(secret: SecretStr | None) -> str | None:
     if secret is None:
         return None
@@ -64,12 +75,17 @@ class UiJira:
         live: LiveConnection,
         service: JiraIntegrationService,
         transport: httpx.AsyncBaseTransport | None,
+        *,
+        oauth: OAuthTokens | None = None,
+        connector: OAuthConnector | None = None,
     ) -> None:
         self._settings = settings
         self._config = config
         self._live = live
         self._service = service
         self._transport = transport
+        self._oauth = oauth  # an OAuth 2.0 connection's tokens (Test Connection, pickers)
+        self._connector = connector
 
     def current(self) -> ConnectionState:
         connection = self._live.current()
@@ -109,7 +125,7 @@ class UiJira:
             auth=auth,
             project_key=values.get("project_key") or None,
         )
-        self._service.save(connection)
+        self._service.store(connection)
         return self.current()
 
     def _stored_secret(self, auth_type: str) -> str:
@@ -133,13 +149,15 @@ class UiJira:
         connection = self._live.current()
         if connection is None:
             return Metadata(error="no Jira connection: connect one on the Jira page first")
-        allowed = self._settings.outbound_allow
-        provider = build_provider(connection.jira, Metrics(), self._transport, allowed=allowed)
+        provider = self._provider(connection.jira)
         try:
             projects = [(p.key, p.name) for p in await provider.projects()]
             keys = {key for key, _ in projects}
             types = await provider.issue_types(project) if project in keys else ()
             priorities = [p.name for p in await provider.priorities()]
+            statuses = [(s.id, s.name, str(s.category)) for s in await provider.statuses()]
+            listed = await provider.client.resolutions()
+            resolutions = [str(r["name"]) for r in listed if isinstance(r, dict) and "name" in r]
         except JiraError as error:
             return Metadata(
                 error=f"Jira's metadata could not be read ({error.status or 'no answer'})"
@@ -147,7 +165,49 @@ class UiJira:
         finally:
             await provider.aclose()
         names = [t.name for t in types if not t.subtask]
-        return Metadata(projects, names, priorities)
+        return Metadata(projects, names, priorities, statuses, resolutions)
+
+    async def start_oauth(self, values: Mapping[str, str], ui_base: str) -> str:
+        """ "Connect with Atlassian": the authorization URL to send the browser to; the
+        callback comes back to the UI (`/ui/jira/oauth/callback`, under
+        TICKETBRIDGE_PUBLIC_URL when set, else the address the UI was reached at)."""
+        if self._connector is None:
+            raise ConfigError("OAuth needs the database", [Problem("oauth", "not available")])
+        client_id, secret = values.get("client_id", "").strip(), values.get("client_secret", "")
+        problems = [Problem("client_id", "required")] * (not client_id)
+        problems += [Problem("client_secret", "required (write-only)")] * (not secret)
+        auth_url = values.get("auth_url", "").strip() or ATLASSIAN_AUTH
+        api_url = values.get("api_url", "").strip() or ATLASSIAN_API
+        problems += [
+            Problem(name, "an http(s) URL")
+            for name, url in (("auth_url", auth_url), ("api_url", api_url))
+            if not _web_url(url)
+        ]
+        if problems:
+            raise InputError("cannot start the authorization", problems)
+        base = (self._settings.public_url or ui_base).rstrip("/")
+        pending = PendingConnection(
+            client_id=client_id[:255],
+            client_secret=secret,
+            verifier="",  # made by start
+            redirect_uri=base + UI_CALLBACK_PATH,
+            auth_url=auth_url,
+            api_url=api_url,
+            site_url=values.get("url", "").strip().rstrip("/") or None,
+            allow_private=values.get("allow_private") == "on",
+            project_key=values.get("project_key", "").strip() or None,
+        )
+        return await self._connector.start(pending)
+
+    async def complete_oauth(self, state: str, code: str | None, error: str | None) -> str:
+        """The site connected (the same `OAuthConnector.complete` as the API's callback)."""
+        return await self._service.complete_oauth(state, code, error)
+
+    def _provider(self, jira: JiraConfig, retry: RetryPolicy | None = None) -> JiraProvider:
+        allowed = self._settings.outbound_allow
+        return build_provider(
+            jira, Metrics(), self._transport, retry=retry, allowed=allowed, oauth=self._oauth
+        )
 
     async def _checks(self, connection: StoredConnection) -> list[Check]:
         jira = connection.jira
@@ -157,8 +217,7 @@ class UiJira:
         quick = RetryPolicy(
             max_retries=0, backoff=replace(CLIENT_BACKOFF, base=timedelta(seconds=0.2))
         )
-        allowed = self._settings.outbound_allow
-        provider = build_provider(jira, Metrics(), self._transport, retry=quick, allowed=allowed)
+        provider = self._provider(jira, retry=quick)
         try:
             return await self._steps(provider, jira, connection)
         finally:

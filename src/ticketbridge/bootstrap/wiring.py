@@ -37,10 +37,13 @@ from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
+from ticketbridge.bootstrap.jira_reads import LiveJira
 from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
+from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_job
 from ticketbridge.bootstrap.sync import Sync, build_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
+from ticketbridge.config.durations import format_duration
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
@@ -74,11 +77,14 @@ from ticketbridge.services.escalation import escalation_scan
 from ticketbridge.services.grouping import GroupingComposer, GroupingRouter, uses_grouping
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
+from ticketbridge.services.observing import ObservationApplier
 from ticketbridge.services.outbox import OutboxProcessor
 from ticketbridge.services.periodic import Periodic, ScheduleStatus, done_job_purge
 from ticketbridge.services.planning import Planner
 from ticketbridge.services.previews import Previews
 from ticketbridge.services.reports import ReportService
+from ticketbridge.services.sla import SlaPolicies
+from ticketbridge.services.sla_scan import SlaClocks
 from ticketbridge.services.stored_settings import EDITABLE, StoredDefaults
 from ticketbridge.services.templated import TemplateComposer
 from ticketbridge.services.ticket_wait import WaitingIngest
@@ -110,15 +116,24 @@ def load_config(
     text: str | None = None,
     env: Mapping[str, str] | None = None,
     settings: Settings | None = None,
+    defaults_under: Mapping[str, Any] | None = None,
 ) -> Config:
     """The one way ticketbridge.yaml is loaded (every command, the API, the library, the tests):
     a file `path` or YAML `text` (neither: the defaults), `${VAR}`s from `env` (default: the
     process environment), checked for everything `serve` checks — the schema, the CEL
     conditions, the templates compiled, the sources, the Jira URL (with `settings`'
-    TICKETBRIDGE_OUTBOUND_ALLOW; default: the settings `env` holds). ConfigError lists every
-    problem with its path and line."""
+    TICKETBRIDGE_OUTBOUND_ALLOW; default: the settings `env` holds). `defaults_under`: the
+    admin UI's stored `defaults:`, under the file's. ConfigError lists every problem with its
+    path and line."""
     checks = (check_conditions, check_sources)
-    config = parse_config(path, text=text, env=env, checks=checks, known_templates=builtin_names())
+    config = parse_config(
+        path,
+        text=text,
+        env=env,
+        checks=checks,
+        known_templates=builtin_names(),
+        defaults_under=defaults_under,
+    )
     allowed = (settings if settings is not None else load_settings(env)).outbound_allow
     problems = built_problems(config, allowed, _built)
     if problems:
@@ -152,16 +167,32 @@ def _built(config: Config) -> None:
 
 
 def periodic_jobs(
-    uow: UnitOfWorkFactory, clock: Clock, worker: WorkerSettings, pipeline: PipelineSettings
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    worker: WorkerSettings,
+    pipeline: PipelineSettings,
+    sla: SlaClocks | None = None,
+    reconcile: Periodic | None = None,
 ) -> list[Periodic]:
     """Every periodic job a worker process runs (each in one process at a time: the
-    scheduler's lease rows). Reconcile and the SLA scan register here too."""
+    scheduler's lease rows)."""
     jobs = [
         done_job_purge(uow, clock, retention=worker.done_retention, every=worker.purge_every),
     ]
     if pipeline.escalation is not None:
         jobs.append(escalation_scan(uow, clock, pipeline.escalation))
+    if sla is not None:
+        jobs.append(sla.periodic())
+    if reconcile is not None:  # what lost deliveries missed, repaired
+        jobs.append(reconcile)
     return jobs
+
+
+def sla_clocks(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> SlaClocks | None:
+    """The SLA scan and recompute, when the defaults or a route have an `sla`."""
+    if config.defaults.sla is None and not any(route.sla for route in config.routes):
+        return None
+    return SlaClocks(uow, clock, SlaPolicies(config))
 
 
 def pipeline_settings(config: Config) -> PipelineSettings:
@@ -204,6 +235,8 @@ class Container:
     scheduler: Scheduler | None = None  # built with workers: the periodic jobs
     schedules: ScheduleStatus | None = None  # what the periodic jobs did (any process)
     audit_loop: AuditLoop | None = None  # built with workers: checkpoints, CONFIG_CHANGE
+    search: LiveJira | None = None  # POST /v1/search, over the connection in effect
+    reconcile: ReconcileRuns | None = None  # `ticketbridge reconcile`, the periodic job's use case
     clock: Clock = system_clock
 
     @property
@@ -314,16 +347,6 @@ async def open_container(
         for n in range(workers or 0)
         if provider is not None
     ]
-    scheduler = (
-        Scheduler(
-            uow,
-            periodic_jobs(uow, clock, worker, pipeline),
-            clock,
-            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
-        )
-        if workers
-        else None
-    )
     service = IngestService(uow, router, pipeline, clock, _after_round(metrics, dispatchers))
     # Each needs the other: the loop asks the intake whether it is busy (the lambda reads
     # `ingest` when called, after the next line), the intake wakes the loop after an accept.
@@ -352,19 +375,40 @@ async def open_container(
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(ingest, service, uow, monotonic=monotonic, sleep=sleep)
     trail = audit_trail(uow, clock, settings, config)
+    connector = OAuthConnector(
+        database,
+        connection_store(settings),
+        allowed=settings.outbound_allow,
+        transport=jira_transport,
+        clock=lambda: clock().timestamp(),
+    )
     jira = JiraIntegrationService(
         settings,
         live,
         jira_transport,
         config.defaults.project,
         oauth=oauth,
-        connector=OAuthConnector(
-            database,
-            connection_store(settings),
-            allowed=settings.outbound_allow,
-            transport=jira_transport,
-            clock=lambda: clock().timestamp(),
-        ),
+        connector=connector,
+    )
+    reads = LiveJira(settings, live, metrics, jira_transport)
+    reconcile = ReconcileRuns(jira=reads, database=database, sink=sync.observations, clock=clock)
+    jobs = periodic_jobs(
+        uow,
+        clock,
+        worker,
+        pipeline,
+        sla_clocks(config, uow, clock),
+        reconcile_job(config, reconcile),
+    )
+    scheduler = (
+        Scheduler(
+            uow,
+            jobs,
+            clock,
+            owner=f"{socket.gethostname()}:{os.getpid()}:{id(database):x}:scheduler",
+        )
+        if workers
+        else None
     )
     try:
         yield Container(
@@ -379,7 +423,7 @@ async def open_container(
             alerts=AlertQueries(uow),
             outbox=OutboxAdmin(uow, clock),
             reports=ReportService(report_reader(database), clock, config.defaults.due),
-            health=DatabaseHealth(database),
+            health=DatabaseHealth(database, ScheduleStatus(uow), clock),
             jira=jira,
             audit=AuditIntake(
                 uow,
@@ -394,18 +438,25 @@ async def open_container(
             else None,
             accounts=Accounts(uow, clock),
             previews=_previews(config, pipeline, router, composer, uow, clock, live),
-            ui_jira=UiJira(settings, config, live, jira, jira_transport),
-            defaults=_stored_defaults(settings, config, switchable, uow, clock, seams is None),
+            ui_jira=UiJira(
+                settings, config, live, jira, jira_transport, oauth=oauth, connector=connector
+            ),
+            defaults=_stored_defaults(
+                settings, config, switchable, uow, clock, seams is None, sync.observations
+            ),
             provider=provider,
             dispatchers=dispatchers,
             decisions=decisions,
             scheduler=scheduler,
             schedules=ScheduleStatus(uow),
             clock=clock,
+            search=reads,
+            reconcile=reconcile,
         )
     finally:
         for sender in senders:
             await sender.aclose()
+        await reads.aclose()
         if provider is not None:
             await provider.aclose()
         await database.aclose()
@@ -418,12 +469,23 @@ def _stored_defaults(
     uow: UnitOfWorkFactory,
     clock: Clock,
     enabled: bool,
+    observations: ObservationApplier,
 ) -> StoredDefaults:
-    """`defaults:` edited in the admin UI; ticketbridge.yaml's own values win."""
-    applier = ConfigApplier(settings, switchable, enabled=enabled)
-    in_yaml = config.defaults.model_fields_set & set(EDITABLE)
-    effective = {name: getattr(config.defaults, name) for name in EDITABLE}
+    """`defaults:` and two-way sync's mappings edited in the admin UI; ticketbridge.yaml's
+    own values win."""
+    applier = ConfigApplier(
+        settings, switchable, enabled=enabled, use_policy=observations.use_policy
+    )
+    in_yaml = (
+        config.defaults.model_fields_set | {f"sync.{n}" for n in config.sync.model_fields_set}
+    ) & set(EDITABLE)
+    effective: dict[str, Any] = {
+        name: getattr(config.defaults, name) for name in EDITABLE if "." not in name
+    }
     effective["priority"] = {str(k): v for k, v in config.defaults.priority.items()}
+    effective["due"] = {str(k): format_duration(v) for k, v in config.defaults.due.items()}
+    effective["sync.status_ids"] = {k: v.value for k, v in config.sync.status_ids.items()}
+    effective["sync.resolutions"] = {k: v.value for k, v in config.sync.resolutions.items()}
     return StoredDefaults(uow, clock, applier, in_yaml, effective)
 
 
@@ -493,6 +555,7 @@ def build_app(container: Container) -> FastAPI:
         trail=container.trail,
         metrics=exposure,
         jira_sync=sync,
+        search=container.search,
     )
     install_ui(app, container)
     return app

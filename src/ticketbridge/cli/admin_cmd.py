@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from ticketbridge import bootstrap
-from ticketbridge.api.schemas import AlertView
+from ticketbridge.api.schemas import AlertView, SlaState
 from ticketbridge.api.views import alert_body, job_body
 from ticketbridge.cli import audit_cmd, operations
 from ticketbridge.cli.common import (
@@ -228,6 +228,18 @@ def _print_alert(alert: AlertView) -> None:
     if alert.escalated_at:
         when = alert.escalated_at.isoformat(timespec="seconds")
         console.print(f"  escalated:   {alert.escalations} time(s), last {when} (sync.escalate)")
+    if alert.sla is not None:
+        console.print(f"  sla:         {_sla_line(alert.sla)}")
+
+
+def _sla_line(sla: SlaState) -> str:
+    """The SLA scan's finding: the worst clock and when it got at risk / breached."""
+    moments = [
+        f"{label} {at.isoformat(timespec='seconds')}"
+        for label, at in (("at risk", sla.at_risk_at), ("breached", sla.breached_at))
+        if at is not None
+    ]
+    return sla.state + (f" ({', '.join(moments)})" if moments else "")
 
 
 def _safe_url(url: str) -> str:

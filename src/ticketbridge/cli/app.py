@@ -10,17 +10,20 @@ from ticketbridge.cli import (
     check_live,
     config_cmd,
     dev_cmd,
+    jira_cmd,
     plan_cmd,
     report_cmd,
     send_cmd,
     serve_cmd,
     site_cmd,
+    sla_cmd,
     status_cmd,
     sync_cmd,
     tickets_cmd,
     user_cmd,
 )
 from ticketbridge.cli import emulator as emulator_cmd
+from ticketbridge.cli.logs import configure_logging
 
 app = typer.Typer(
     name="ticketbridge",
@@ -29,6 +32,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _log_to_stderr(ctx: typer.Context) -> None:
+    # Before any command: structlog's defaults print to stdout, where `--json` output goes.
+    # Warnings and worse, redacted, on stderr; `serve`, `worker`, `dev` set their own level.
+    writer = configure_logging("WARNING")
+    ctx.call_on_close(writer.stop)  # written before the command's streams close
+
+
 app.command("serve")(serve_cmd.serve)
 app.command("worker")(serve_cmd.worker)
 app.command("dev")(dev_cmd.dev)
@@ -50,6 +63,10 @@ app.add_typer(sync_cmd.sync_app, name="sync")
 app.add_typer(tickets_cmd.tickets_app, name="tickets")
 app.add_typer(audit_cmd.audit_app, name="audit")
 app.add_typer(user_cmd.user_app, name="user")
+app.add_typer(sla_cmd.sla_app, name="sla")
+app.command("search")(jira_cmd.search)
+app.command("reconcile")(jira_cmd.reconcile)
+app.add_typer(jira_cmd.jira_app, name="jira")
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ from ticketbridge.cli.common import (
     print_json,
     translate_errors,
 )
-from ticketbridge.cli.logs import configure_logging
 from ticketbridge.cli.operations import migrated
 from ticketbridge.domain.audit_check import Report
 from ticketbridge.domain.audit_notes import split_notes
@@ -37,13 +36,9 @@ _EVENT_ID = re.compile(r"^evt_[0-9a-f]{1,36}$")
 
 @asynccontextmanager
 async def _trail() -> AsyncIterator[AuditTrail]:
-    # Warnings only, and on stderr: stdout carries the proof, the JSON, the key.
-    writer = configure_logging("WARNING")
-    try:
-        async with migrated(bootstrap.load_settings()) as container:
-            yield container.trail
-    finally:
-        writer.stop()
+    # Logs go to stderr (the app's callback): stdout carries the proof, the JSON, the key.
+    async with migrated(bootstrap.load_settings()) as container:
+        yield container.trail
 
 
 @audit_app.command("key")

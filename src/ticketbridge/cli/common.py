@@ -8,10 +8,9 @@ Errors of `ticketbridge.errors` are translated here, once, so commands just rais
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -114,10 +113,6 @@ def _described(exc: TicketBridgeError | httpx.HTTPError | SQLAlchemyError) -> tu
         return f"HTTP request failed: {exc!r}", Exit.FAILED
     # the database said no: its own words, no trace
     return f"database error: {getattr(exc, 'orig', None) or type(exc).__name__}", Exit.FAILED
-
-
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
 
 
 def _head(exc: Exception, problems: tuple[Problem, ...]) -> str:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from pydantic import ValidationError
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
@@ -24,11 +23,12 @@ from ticketbridge.cli.common import (
     report_error,
     translate_errors,
 )
+from ticketbridge.cli.jira_cmd import webhook_check, webhook_verdict
 from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
-from ticketbridge.config.sla_check import due_after_resolution
-from ticketbridge.errors import ConfigError, Problem, TicketBridgeError
+from ticketbridge.config.sla_check import due_after_resolution, on_breach_without_settings
+from ticketbridge.errors import ConfigError, Problem, TicketBridgeError, validated
 
 config_app = typer.Typer(help="Configure and check ticketbridge.", no_args_is_help=True)
 
@@ -220,14 +220,16 @@ def _test_then_save(
         raise typer.Exit(int(code)) from None
     if connection is not None:
         _save(settings, connection, as_json)
+    hooks = webhook_check(settings, candidate)
     if as_json:
-        print_json(report.model_dump() | {"saved": connection is not None})
+        print_json(report.model_dump() | {"saved": connection is not None, "webhooks": hooks})
         return
     console.print("[green]✓ Connected successfully to Jira[/green]")
     console.print(f"  user:     {report.user}")
     console.print(f"  flavour:  {report.flavor} ({report.deployment})")
     console.print(f"  API:      REST v{report.api_version}, Jira {report.version}")
     console.print(f"  projects: {', '.join(report.projects) or '(none visible)'}")
+    console.print(f"  webhook:  {webhook_verdict(hooks)}", markup=False)
 
 
 def _configured(settings: Settings, project_key: str | None) -> StoredConnection | None:
@@ -307,11 +309,7 @@ def _connection_from_options(
     else:
         return None
     data |= {"allow_private": allow_private, "allow_plain_http": allow_plain_http}
-    try:
-        return JiraConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise ConfigError("the Jira connection is not valid", problems) from exc
+    return validated(JiraConfig, data, "the Jira connection is not valid")
 
 
 def _prompt_secret(name: str) -> str:
@@ -367,7 +365,7 @@ def config_check(
         Problem(f"sources.{d.source}.fingerprint", d.message, loaded.line_of("sources", d.source))
         for d in drifts
     ]
-    warnings = due_after_resolution(loaded)
+    warnings = [*due_after_resolution(loaded), *on_breach_without_settings(loaded)]
     if as_json:
         listed = {
             "inactive": [vars(p) for p in inactive],

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.cli.common import Exit, console, err_console, fail, print_json
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import Settings
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.errors import validated
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,4 @@ def _connection(given: OAuth1Options, private_key: str, access: str) -> JiraConf
         "allow_private": given.allow_private,
         "allow_plain_http": given.allow_plain_http,
     }
-    try:
-        return JiraConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise ConfigError("the Jira connection is not valid", problems) from exc
+    return validated(JiraConfig, data, "the Jira connection is not valid")

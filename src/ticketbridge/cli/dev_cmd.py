@@ -26,6 +26,13 @@ import typer
 
 from ticketbridge import bootstrap
 from ticketbridge.api.jira_connection import StoredConnection
+from ticketbridge.bootstrap.jira_webhooks import (
+    WEBHOOK_PATH,
+    WebhookPlan,
+    our_projects,
+    project_jql,
+    register_plan,
+)
 from ticketbridge.cli import dev_session, server
 from ticketbridge.cli.common import Exit, console, fail, translate_errors
 from ticketbridge.cli.dev_emulator import (
@@ -37,7 +44,9 @@ from ticketbridge.cli.dev_emulator import (
 )
 from ticketbridge.cli.logs import configure_logging
 from ticketbridge.config.integrations import JiraConfig
+from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
+from ticketbridge.errors import TicketBridgeError
 
 _DEMO_ALERT = {
     "source": "generic",
@@ -80,9 +89,9 @@ def dev(
         how = "ticketbridge dev --emulator-port 8091 (make run EMULATOR_PORT=8091)"
         ensure_free("127.0.0.1", emulator_port, "Jira emulator", how)
         secret = secrets.token_urlsafe(24)
-        hook = f"http://{settings.host}:{settings.port}/v1/jira/webhook"
-        emulator = start_emulator(settings.data_dir, emulator_port, hook, secret, seed)
+        emulator = start_emulator(settings.data_dir, emulator_port, seed)
         fallback = StoredConnection(_emulator_jira(emulator.url, secret), None)
+        _register_webhook(settings, config, fallback, secret, emulator)
         settings = _fresh_dev_database(settings)
     try:
         bootstrap.run(
@@ -97,6 +106,28 @@ def dev(
         dev_session.clear(settings.data_dir)
         if emulator is not None:
             emulator.stop()
+
+
+def _register_webhook(
+    settings: Settings,
+    config: Config,
+    emulator_jira: StoredConnection,
+    secret: str,
+    emulator: Emulator,
+) -> None:
+    """The emulator's webhook back to us, signed with `secret` (the one the fallback connection
+    verifies deliveries with): registered as `ticketbridge jira webhook register` does, so the
+    demo is two-way out of the box."""
+    hook = f"http://{settings.host}:{settings.port}{WEBHOOK_PATH}"
+    plan = WebhookPlan(hook, secret, project_jql(our_projects(config, emulator_jira)))
+    try:
+        done = bootstrap.run(register_plan(settings, emulator_jira.jira, plan))
+    except TicketBridgeError:
+        emulator.stop()
+        raise
+    if done.outcome == "not_permitted":  # the emulator's admin always may: a broken seed
+        emulator.stop()
+        fail("the emulator refused to register the webhook back to ticketbridge", Exit.JIRA)
 
 
 def _emulator_jira(url: str, webhook_secret: str) -> JiraConfig:

@@ -7,7 +7,8 @@ a cloud id of its own, and `dev` waits until *that* site answers on the port: a 
 
 The emulator's seed is the user's `--seed FILE` (components, issue types such as "Service
 Request", workflows with statuses such as "Approved" — see `jira_emulator.seed`), checked here
-first, plus the webhook back to the service.
+first. `dev` then registers the webhook back to the service as a user would
+(`bootstrap.jira_webhooks`, through Jira's admin REST API, with a secret).
 """
 
 from __future__ import annotations
@@ -31,13 +32,6 @@ from ticketbridge.cli.common import Exit, fail
 
 EMULATOR_EMAIL = "admin@example.com"
 EMULATOR_TOKEN = "emulator-token"  # noqa: S105 - the emulator's documented demo credential
-_WEBHOOK_EVENTS = [
-    "jira:issue_created",
-    "jira:issue_updated",
-    "jira:issue_deleted",
-    "comment_created",
-    "comment_updated",
-]
 # A seed file is the user's: jira_emulator.seed trusts its shapes (a list where a list is due),
 # so a wrong shape surfaces as one of these, reported like any bad seed.
 _BAD_SEED = (ValueError, TypeError, KeyError, AttributeError, YAMLError)
@@ -78,12 +72,10 @@ def ensure_free(host: str, port: int, what: str, how: str) -> None:
             )
 
 
-def start_emulator(
-    data_dir: Path, port: int, webhook_url: str, webhook_secret: str, seed: Path | None
-) -> Emulator:
+def start_emulator(data_dir: Path, port: int, seed: Path | None) -> Emulator:
     """The emulator on 127.0.0.1:`port`, seeded, answering as its own site."""
     url = f"http://127.0.0.1:{port}"
-    document = _seed_document(seed, url, webhook_url, webhook_secret)
+    document = _seed_document(seed, url)
     data_dir.mkdir(parents=True, exist_ok=True)
     seed_file = data_dir / "dev-emulator-seed.json"
     write_private(seed_file, json.dumps(document, indent=2))
@@ -96,19 +88,14 @@ def start_emulator(
     return emulator
 
 
-def _seed_document(
-    seed: Path | None, url: str, webhook_url: str, webhook_secret: str
-) -> dict[str, Any]:
-    webhook = {"name": "ticketbridge-dev", "url": webhook_url, "events": _WEBHOOK_EVENTS}
+def _seed_document(seed: Path | None, url: str) -> dict[str, Any]:
     try:
         document = load_seed_file(seed) if seed is not None else {}
-        document["webhooks"] = [*(document.get("webhooks") or []), webhook]
         build_state("cloud", url, document)  # every problem now, not in the child's log
     except OSError as exc:
         fail(f"cannot read the seed {seed}: {exc.strerror}", Exit.USAGE)
     except _BAD_SEED as exc:
         fail(f"the seed {seed} is not valid: {exc}", Exit.USAGE)
-    document["webhooks"][-1] |= {"secret": webhook_secret}
     return document
 
 

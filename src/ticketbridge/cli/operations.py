@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -21,13 +22,14 @@ from ticketbridge.config.settings import Settings
 from ticketbridge.domain import JobState
 from ticketbridge.domain.accounts import Role, User
 from ticketbridge.domain.deliveries import JiraDelivery
-from ticketbridge.domain.records import ApiKey, ScheduleRecord
+from ticketbridge.domain.records import ApiKey, ProcessRecord, ScheduleRecord
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.services import AlertView, JobView
 from ticketbridge.services.api_keys import IssuedKey
 from ticketbridge.services.fingerprints import Drift, Refingerprinted
 from ticketbridge.services.reports import ReportService
 from ticketbridge.services.site import SiteBinding, SiteReport
+from ticketbridge.services.sla_scan import SlaRun
 
 
 @asynccontextmanager
@@ -36,14 +38,20 @@ async def _migrated(settings: Settings, workers: int = 0) -> AsyncIterator[boots
     a running `ticketbridge dev` when none was chosen); with `workers`, its Jira too."""
     following = dev_session.following_dev(settings)
     async with bootstrap.open_container(following, workers=workers) as container:
-        checks = {c.name: c for c in await container.health.readiness()}
-        for name in ("database", "migrations"):
-            check = checks.get(name)
-            if check is not None and not check.ok:
-                raise ConfigError(
-                    "the database is not ready", [Problem(f"database.{name}", check.detail)]
-                )
+        await require_ready(container)
         yield container
+
+
+async def require_ready(container: bootstrap.Container) -> None:
+    """ConfigError (exit 2) when the database does not answer or is below the code's migration
+    head (its detail says to run `ticketbridge db upgrade`), before anything reads a table."""
+    checks = {c.name: c for c in await container.health.readiness()}
+    for name in ("database", "migrations"):
+        check = checks.get(name)
+        if check is not None and not check.ok:
+            raise ConfigError(
+                "the database is not ready", [Problem(f"database.{name}", check.detail)]
+            )
 
 
 migrated = _migrated  # for the command modules that run their own operations (cli.audit_cmd)
@@ -72,12 +80,30 @@ async def list_jobs(settings: Settings, state: JobState | None, limit: int) -> l
         return list(await container.outbox.jobs(state=state, limit=limit))
 
 
-async def status(settings: Settings) -> tuple[dict[JobState, int], list[ScheduleRecord]]:
-    """The outbox's jobs by state and each periodic job's row (`ticketbridge status`)."""
+@dataclass(frozen=True)
+class Status:
+    """`ticketbridge status`: the outbox's jobs by state and its oldest pending one, each
+    periodic job's row, each process's heartbeat row, read at `now`."""
+
+    counts: dict[JobState, int]
+    oldest_pending: datetime | None
+    schedules: list[ScheduleRecord]
+    processes: list[ProcessRecord]
+    now: datetime
+
+
+async def status(settings: Settings) -> Status:
     async with _migrated(settings) as container:
         counts = dict(await container.outbox.counts())
-        rows = await container.schedules.rows() if container.schedules is not None else []
-        return counts, rows
+        fleet = container.schedules
+        assert fleet is not None  # every container has one
+        return Status(
+            counts,
+            await fleet.oldest_pending(),
+            await fleet.rows(),
+            await fleet.processes(),
+            container.now(),
+        )
 
 
 async def retry_job(settings: Settings, job_id: int) -> JobView | None:
@@ -157,6 +183,16 @@ async def refingerprint(
         return await bootstrap.fingerprint_settings(container).refingerprint(
             source, dry_run=dry_run
         )
+
+
+async def sla_recompute(settings: Settings) -> SlaRun:
+    """`sla recompute`: every issue's clocks again, from its stored events."""
+    async with _migrated(settings) as container:
+        database = bootstrap.uow_factory(container.database)
+        clocks = bootstrap.sla_clocks(container.config, database, container.clock)
+        if clocks is None:
+            raise ConfigError("no SLA is configured (sla: in defaults or in a route)")
+        return await clocks.recompute()
 
 
 def stored_database(settings: Settings) -> Settings | None:

@@ -17,12 +17,14 @@ from ticketbridge.bootstrap import (
     Container,
     build_app,
     build_metrics_app,
+    heartbeat,
     open_container,
     settle_heap,
     upgrade_database,
     warn_fingerprint_drift,
 )
 from ticketbridge.cli.guarded_http import ReadLimits, guarded_protocol
+from ticketbridge.cli.operations import require_ready
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 
@@ -72,7 +74,8 @@ async def serve(
             )
         )
         done = asyncio.Event()
-        tasks = [asyncio.create_task(loop.run_forever(done)) for loop in _loops(container)]
+        loops = _loops(container, "serve")
+        tasks = [asyncio.create_task(loop.run_forever(done)) for loop in loops]
         metrics = _metrics_server(container, settings)
         if metrics is not None:
             tasks.append(asyncio.create_task(metrics.serve()))
@@ -154,9 +157,9 @@ class _Loop(Protocol):
     async def run_forever(self, stop: asyncio.Event) -> None: ...
 
 
-def _loops(container: Container) -> list[_Loop]:
+def _loops(container: Container, role: str) -> list[_Loop]:
     """The loops a process runs: the decision loop first, then the outbox dispatchers, then
-    the scheduler."""
+    the scheduler, and the process's heartbeat."""
     loops: list[_Loop] = list(container.dispatchers)
     if container.decisions is not None:
         loops.insert(0, container.decisions)
@@ -167,6 +170,7 @@ def _loops(container: Container) -> list[_Loop]:
     if container.audit_loop is not None:
         loops.append(container.audit_loop)
     loops.append(container.defaults)  # follows the defaults saved in the admin UI
+    loops.append(heartbeat(container, role))
     return loops
 
 
@@ -178,9 +182,10 @@ async def run_worker(settings: Settings, config: Config | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with open_container(settings, config, workers=1) as container:
+        await require_ready(container)  # `serve` migrates; a worker only runs on a migrated one
         await warn_fingerprint_drift(container)
         await container.defaults.load()  # the defaults saved in the admin UI
         if not container.jira.current().configured:
             log.warning("no_jira", detail=_NO_JIRA_YET)
         settle_heap()
-        await asyncio.gather(*(each.run_forever(stop) for each in _loops(container)))
+        await asyncio.gather(*(each.run_forever(stop) for each in _loops(container, "worker")))

@@ -16,11 +16,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
-from ticketbridge.errors import Problem
+from ticketbridge.errors import Problem, field_path
 
 Location = tuple[str | int, ...]
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # `$${X}` is an escaped literal `${X}`; `${X:-fallback}` has a default.
 _ENV_REF = re.compile(r"\$(\$?)\{([^}\n]*)\}")
 # References are swapped for plain-word placeholders before parsing, because `${X}` is not a
@@ -31,15 +30,7 @@ _ENV_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
 
 def format_path(location: Location) -> str:
     """("routes", 2, "fields", "Escalation ID") → routes[2].fields["Escalation ID"]."""
-    text = ""
-    for part in location:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            text += f".{part}" if text else part
-        else:
-            text += f'["{part}"]'
-    return text or "(top level)"
+    return field_path(location, root="(top level)")
 
 
 def nearest_line(lines: Mapping[Location, int], location: Location) -> int | None:

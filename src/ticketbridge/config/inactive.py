@@ -15,10 +15,7 @@ from ticketbridge.errors import Problem
 
 _ENV = "TICKETBRIDGE_"
 
-INACTIVE: dict[Location, str] = {
-    ("sync", "reconcile_every"): "tickets are not reconciled with Jira on a schedule yet",
-    ("PUBLIC_URL",): "nothing is registered at the public URL yet",
-}
+INACTIVE: dict[Location, str] = {}
 """Location in ticketbridge.yaml (or, one upper-case part, TICKETBRIDGE_<part>) → what does not
 happen although it is set."""
 

@@ -19,7 +19,14 @@ from pydantic_core import PydanticCustomError
 
 from ticketbridge.config.durations import Duration
 from ticketbridge.config.models import StrictModel
-from ticketbridge.domain import JIRA_OUTCOMES, AlertState, Flavor, StatusCategory, defaults
+from ticketbridge.domain import (
+    JIRA_OUTCOMES,
+    AlertState,
+    Flavor,
+    RecurAfterDone,
+    StatusCategory,
+    defaults,
+)
 from ticketbridge.domain.states import CALLBACK_STATES
 
 
@@ -214,9 +221,9 @@ class SourceResolvedConfig(StrictModel):
 class EscalateConfig(StrictModel):
     """Tickets not updated for `stale_after` are escalated (seed 000: auto-escalate after 24h)."""
 
-    stale_after: Duration = timedelta(hours=24)
-    priority: str | None = "Highest"
-    labels: list[str] = Field(default_factory=lambda: ["escalated", "urgent"])
+    stale_after: Duration = defaults.ESCALATE_STALE_AFTER
+    priority: str | None = defaults.ESCALATE_PRIORITY
+    labels: list[str] = Field(default_factory=lambda: list(defaults.ESCALATE_LABELS))
     comment: bool = True
 
 
@@ -243,7 +250,7 @@ class SyncConfig(StrictModel):
         description="how long an accepted risk holds; then its next alert re-raises it "
         "(null: the done issue is treated like any other)",
     )
-    accepted_reraise: Literal["reopen", "new"] = "reopen"
+    accepted_reraise: RecurAfterDone = defaults.ACCEPTED_RERAISE
     recreate_on_delete: bool = Field(
         default=False,
         description="an alert whose issue was deleted in Jira gets a new issue (off: suppressed)",
@@ -252,7 +259,14 @@ class SyncConfig(StrictModel):
     on_source_resolved: SourceResolvedConfig = Field(default_factory=SourceResolvedConfig)
     escalate: EscalateConfig | None = None
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
-    reconcile_every: Duration = timedelta(minutes=10)
+    reconcile_every: Duration = Field(
+        default=timedelta(minutes=5), description="how often reconcile runs (mode poll, both)"
+    )
+    mode: Literal["webhook", "poll", "both"] = Field(
+        default="both",
+        description="how Jira's changes come back: webhooks, a periodic reconcile (for sites "
+        "where no webhook can be registered), or both (reconcile repairs lost deliveries)",
+    )
 
 
 BuiltinBody = Literal["keeptrusts_resolve", "truthvouch_acknowledge", "compliance_recheck"]
@@ -321,7 +335,3 @@ class SourceConfig(StrictModel):
         min_length=1,
         description="alert fields to derive the fingerprint from: [kind, attributes.control_id]",
     )
-
-    @property
-    def has_credentials(self) -> bool:
-        return self.secret is not None or self.token is not None

@@ -36,12 +36,14 @@ def parse_config(
     env: Mapping[str, str] | None = None,
     checks: Sequence[ConfigCheck] = (),
     known_templates: Collection[str] = (),
+    defaults_under: Mapping[str, Any] | None = None,
 ) -> Config:
     """Load and validate `ticketbridge.yaml` from a path, or YAML `text`; no source → defaults.
 
     `env` defaults to the process environment (read now, never at import). `known_templates`
     are template names defined elsewhere (the built-in ones) that routes may refer to.
-    Raises ConfigError listing every problem, each with its path and line.
+    `defaults_under`: `defaults:` values laid under the file's (the file's own win; the admin
+    UI's stored defaults). Raises ConfigError listing every problem, each with its path and line.
     """
     if path is not None and text is not None:
         raise ValueError("give a path or text, not both")
@@ -55,10 +57,14 @@ def parse_config(
                 f"cannot read {origin}", [Problem("(document)", err.strerror or str(err))]
             ) from err
     if text is None:
-        return Config()
+        if not defaults_under:
+            return Config()
+        text = ""
     document, problems = parse_document(text, os.environ if env is None else env, origin)
     if document.data is None and not problems:
         document.data = {}  # an empty file is the defaults
+    if defaults_under:
+        _lay_under(document, defaults_under)
     config = _validate(document, problems)
     problems.extend(_cross_reference_problems(document, known_templates))
     for check in checks:
@@ -69,6 +75,21 @@ def parse_config(
     config._lines = dict(document.lines)
     config._origin = origin
     return config
+
+
+def _lay_under(document: ConfigDocument, values: Mapping[str, Any]) -> None:
+    """`values` laid under the file's wherever it does not set them: a plain name is a
+    `defaults:` entry, a dotted one (`sync.status_ids`) an entry of its section. A file whose
+    section is not a mapping keeps it, and the schema names it."""
+    if not isinstance(document.data, dict):
+        return
+    for dotted, value in values.items():
+        section_name, _, name = dotted.rpartition(".")
+        section = document.data.setdefault(section_name or "defaults", {})
+        if section is None:
+            section = document.data[section_name or "defaults"] = {}
+        if isinstance(section, dict):
+            section.setdefault(name, dict(value) if isinstance(value, Mapping) else value)
 
 
 def _validate(document: ConfigDocument, problems: list[Problem]) -> Config | None:

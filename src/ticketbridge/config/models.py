@@ -97,6 +97,15 @@ class TemplateConfig(StrictModel):
     format: TemplateFormat = "markdown"
 
 
+class SlaBreachConfig(StrictModel):
+    """What a breach does besides being recorded, once per breach: the stale escalation's
+    Jira write (`sync.escalate`'s priority, labels, a comment saying which clock breached)
+    and its Slack message (`sync.notify.slack_webhook`)."""
+
+    escalate: bool = False
+    notify: bool = False
+
+
 class SlaConfig(StrictModel):
     """SLA clocks (issue 15 item 3), per severity, counted from the alert's `occurred_at`:
     first response (first assignment, first transition out of the new category, or the first
@@ -110,6 +119,7 @@ class SlaConfig(StrictModel):
     at_risk: float = Field(
         default=0.75, gt=0, lt=1, description="share of a budget elapsed that counts as at risk"
     )
+    on_breach: SlaBreachConfig = Field(default_factory=SlaBreachConfig)
 
 
 class Defaults(StrictModel):

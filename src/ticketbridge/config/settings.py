@@ -20,7 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.errors import ConfigError, problems_of
 
 _PREFIX = "TICKETBRIDGE_"
 
@@ -155,8 +155,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             {k: v for k, v in values.items() if k in Settings.model_fields}
         )
     except ValidationError as err:
-        problems = [
-            Problem(_PREFIX + "_".join(str(p) for p in e["loc"]).upper(), e["msg"])
-            for e in err.errors()
-        ]
+        problems = problems_of(err, lambda loc: _PREFIX + "_".join(map(str, loc)).upper())
         raise ConfigError("environment settings are invalid", problems) from err

@@ -23,6 +23,25 @@ def due_after_resolution(config: Config) -> list[Problem]:
     return found
 
 
+def on_breach_without_settings(config: Config) -> list[Problem]:
+    """A warning per `sla.on_breach` that asks for what is not configured: `escalate` writes
+    `sync.escalate`'s priority and labels (without it, nothing), `notify` posts to
+    `sync.notify.slack_webhook` (without it, the job is dead-lettered)."""
+    blocks = [("defaults", config.defaults.sla)]
+    blocks += [(f"routes[{i}]", route.sla) for i, route in enumerate(config.routes)]
+    missing = {
+        "escalate": "sync.escalate" if config.sync.escalate is None else None,
+        "notify": "sync.notify.slack_webhook" if config.sync.notify.slack_webhook is None else None,
+    }
+    found = []
+    for where, sla in blocks:
+        for action, setting in missing.items():
+            if sla is not None and setting is not None and getattr(sla.on_breach, action):
+                message = f"{where}.sla.on_breach.{action} is on but {setting} is not configured"
+                found.append(Problem(f"{where}.sla.on_breach.{action}", message))
+    return found
+
+
 def _route_due(defaults: Defaults, route: RouteConfig) -> dict[Severity, timedelta]:
     if route.due is None:
         return dict(defaults.due)

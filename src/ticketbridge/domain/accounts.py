@@ -47,9 +47,9 @@ class Session:
 
 @dataclass(frozen=True)
 class UiChange:
-    """One change made through the UI, kept until the audit trail records CONFIG_CHANGE
-    events: who, what (`action`, e.g. `jira.connection.save`), on what, and the values
-    changed (secrets never: only that they were replaced)."""
+    """One change made through the UI, the UI's own list (the same change is a CONFIG_CHANGE
+    audit event, recorded with it): who, what (`action`, e.g. `jira.connection.save`), on
+    what, and the values changed (secrets never: only that they were replaced)."""
 
     id: int
     at: datetime

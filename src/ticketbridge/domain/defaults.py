@@ -52,8 +52,15 @@ FALSE_POSITIVE_SUPPRESS = timedelta(days=30)
 """An alert recurring this soon after its issue was resolved as a false positive is suppressed."""
 ACCEPTED_FOR = timedelta(days=90)
 """An issue resolved as an accepted risk holds its alert this long; the next one re-raises it."""
+ACCEPTED_RERAISE: RecurAfterDone = "reopen"
+"""How an accepted risk's alert is re-raised after ACCEPTED_FOR: reopen, or a new linked issue."""
 DIGEST_INTERVAL = timedelta(minutes=5)
 """The occurrence digest comment is edited at most once per interval (SPEC §4.3)."""
+ESCALATE_STALE_AFTER = timedelta(hours=24)
+"""`sync.escalate`: an open issue not updated for this long is escalated (seed 000: 24h)."""
+ESCALATE_PRIORITY = "Highest"
+ESCALATE_LABELS = ("escalated", "urgent")
+"""What an escalation sets on the issue unless `sync.escalate` says otherwise."""
 
 # SPEC §6: Jira → alert, statuses by statusCategory.key, resolutions by name.
 JIRA_STATUS_CATEGORIES: Mapping[StatusCategory, AlertState] = MappingProxyType(

@@ -29,6 +29,7 @@ from ticketbridge.domain.alert import Alert
 from ticketbridge.domain.decision import CallbackRule, Decision, DecisionKind, TicketPolicy
 from ticketbridge.domain.grouping import EpicGroup, IssueLink
 from ticketbridge.domain.observed import IssueObservation
+from ticketbridge.domain.sla import BreachActions
 from ticketbridge.domain.states import AlertState, JobKind, StatusCategory, TicketStatus
 from ticketbridge.domain.ticket import Ticket
 
@@ -223,7 +224,12 @@ Observed = Literal["applied", "stale", "echo", "unchanged"]
 
 
 def observed(
-    ticket: Ticket, observation: IssueObservation, policy: TicketPolicy, *, ours: bool
+    ticket: Ticket,
+    observation: IssueObservation,
+    policy: TicketPolicy,
+    *,
+    ours: bool,
+    by_us: bool = False,
 ) -> tuple[Ticket, Observed]:
     """`ticket` after what Jira said about its issue, and what that did.
 
@@ -235,6 +241,8 @@ def observed(
     - `ours` (caused by our own account: the echo guard): Jira's assignee, priority and status
       are kept for display, but the alerts' state does not move and nothing is triggered.
     - Deleted: the alerts are `ticket_deleted` from then on, whenever the deletion arrives.
+    - Not `by_us` (its author is not our account, whichever way it came): the issue was
+      updated by someone else then (`touched_at`, which restarts the stale clock).
     """
     if not observation.has_state:
         return ticket, "unchanged"  # a comment event, or a thin delivery not completed
@@ -266,8 +274,33 @@ def observed(
     )
     if ours or ticket.deleted_at is not None:
         return shown, "echo" if ours else "unchanged"
-    after = _synced(shown, observation, policy)
+    after = _touched(_synced(shown, observation, policy), observation, by_us)
     return after, "applied" if _visible(after) != _visible(ticket) else "unchanged"
+
+
+def observed_step(
+    ticket: Ticket,
+    observation: IssueObservation,
+    policy: TicketPolicy,
+    *,
+    ours: bool,
+    by_us: bool = False,
+) -> tuple[Step, Observed]:
+    """`observed`, with the callback jobs of the alerts' state change it made (a person's
+    change in Jira: in_progress, resolved, false_positive, accepted, ticket_deleted). An echo
+    of our own write, a stale or unchanged observation calls no source back."""
+    after, outcome = observed(ticket, observation, policy, ours=ours, by_us=by_us)
+    if outcome != "applied":
+        return Step(after), outcome
+    return with_callbacks(ticket, Step(after), policy), outcome
+
+
+def _touched(ticket: Ticket, observation: IssueObservation, by_us: bool) -> Ticket:
+    """The issue updated by someone other than our account at `observation.updated`."""
+    if by_us:
+        return ticket
+    touched = max(ticket.touched_at or observation.updated, observation.updated)
+    return replace(ticket, touched_at=touched)
 
 
 def _synced(ticket: Ticket, observation: IssueObservation, policy: TicketPolicy) -> Ticket:
@@ -337,11 +370,14 @@ class Escalation:
 
 
 def stale_since(ticket: Ticket) -> datetime:
-    """Since when nobody but ticketbridge has touched the issue, as far as the ticket knows:
-    its first alert, or our last escalation (our own writes never count as an update). Until
-    two-way sync stores when Jira's issue was last updated by someone else, that is all the
-    ticket knows; that moment joins the `max` here."""
-    return max(ticket.first_seen, ticket.escalated_at or ticket.first_seen)
+    """Since when nobody but ticketbridge has touched the issue: its first alert, our last
+    escalation (our own writes never count as an update) or the last update of Jira's issue
+    by another account (two-way sync's applied, non-echo observations), the latest of them."""
+    return max(
+        ticket.first_seen,
+        ticket.escalated_at or ticket.first_seen,
+        ticket.touched_at or ticket.first_seen,
+    )
 
 
 def escalate(ticket: Ticket, now: datetime, escalation: Escalation) -> Step:
@@ -357,6 +393,32 @@ def escalate(ticket: Ticket, now: datetime, escalation: Escalation) -> Step:
         jobs.append(PlannedJob(JobKind.NOTIFY, detail=quiet))
     escalated = replace(ticket, escalated_at=now, escalations=ticket.escalations + 1)
     return Step(escalated, tuple(jobs))
+
+
+def sla_breached(before: Ticket, marked: Ticket, now: datetime, actions: BreachActions) -> Step:
+    """A ticket the SLA scan found breached (`marked`: as `sla_marked` left it; `before`: as
+    it was): once per breach, for an open issue, what `sla.on_breach` asks for — the stale
+    escalation's Jira write (which counts as an escalation: the stale clock restarts) and its
+    Slack message. A breach already recorded, or a done issue, asks for nothing."""
+    breached_at = marked.sla_breached_at
+    open_issue = marked.status is TicketStatus.LINKED and not (marked.is_done or marked.is_epic)
+    if breached_at is None or before.sla_breached_at is not None or not open_issue:
+        return Step(marked)
+    why = (("reason", "sla_breached"), ("breached_at", breached_at.isoformat()))
+    wanted = ((JobKind.ESCALATE, actions.escalate), (JobKind.NOTIFY, actions.notify))
+    jobs = tuple(PlannedJob(kind, detail=why) for kind, asked in wanted if asked)
+    if not actions.escalate:
+        return Step(marked, jobs)
+    escalated = replace(marked, escalated_at=now, escalations=marked.escalations + 1)
+    return Step(escalated, jobs)
+
+
+def sla_marked(
+    ticket: Ticket, state: str | None, at_risk_at: datetime | None, breached_at: datetime | None
+) -> Ticket:
+    """The ticket's SLA as the scan (or `sla recompute`) computed it from the issue's events:
+    the worst clock's state and when it got at risk / breached (None: not)."""
+    return replace(ticket, sla_state=state, sla_at_risk_at=at_risk_at, sla_breached_at=breached_at)
 
 
 def revive(ticket: Ticket) -> Ticket:

@@ -31,7 +31,10 @@ class StatusChange:
     to_status_id: str
     to_category: StatusCategory | None
     author_account_id: str | None
-    to_status_name: str | None = None  # for display and approvals by name (never to decide)
+    # The changelog's `toString`: SLA pauses are configured by status name, and a transition
+    # into a pause status counts from its own moment even when the issue has left it since;
+    # approvals may be named too (`sync.approvals.statuses`). Never used to decide a state.
+    to_status_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,19 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class ProcessRecord:
+    """A running process's heartbeat row (`ticketbridge status`, /readyz, /metrics): who it is,
+    what it runs, when its loops last showed they were alive."""
+
+    name: str
+    role: str
+    host: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+
+
+@dataclass(frozen=True)
 class ScheduleRecord:
     """A periodic job's row: who runs it now (if anyone), when it is next due, what its last
     run did."""

@@ -30,7 +30,7 @@ class Metric(StrEnum):
     SLA_BREACHED = "sla_breached"  # created in the period, done late or open past the target
     SLA_AT_RISK = "sla_at_risk"  # created in the period, open, >= 75 % of the target elapsed
     TIME_TO_RESOLUTION = "time_to_resolution"  # resolved in the period, done_at − occurred_at
-    TIME_TO_FIRST_RESPONSE = "time_to_first_response"  # needs status transitions (issue 14)
+    TIME_TO_FIRST_RESPONSE = "time_to_first_response"  # needs the SLA events (NOT_YET)
     ALERTS = "alerts"  # alerts received in the period that went to a ticket (dedup)
     DEAD_LETTERS = "dead_letters"  # outbox jobs that died in the period
 
@@ -60,7 +60,8 @@ TICKET_COUNTS = (
 class Dimension(StrEnum):
     """What totals and durations are broken down by."""
 
-    STATUS = "status"
+    STATUS = "status"  # the alert state (SPEC §6)
+    JIRA_STATUS = "jira_status"  # Jira's status name, as two-way sync last saw it
     PRIORITY = "priority"
     ASSIGNEE = "assignee"
     SEVERITY = "severity"
@@ -74,15 +75,18 @@ DURATION_DIMENSIONS = (Dimension.SEVERITY, Dimension.ROUTE, Dimension.SOURCE, Di
 TOTAL_DIMENSIONS = tuple(Dimension)
 
 NOT_YET: dict[str, str] = {
-    Dimension.PRIORITY: "priority is not stored yet: two-way sync (issue 14) adds it to tickets",
-    Dimension.ASSIGNEE: "assignee is not stored yet: two-way sync (issue 14) adds it to tickets",
     Metric.TIME_TO_FIRST_RESPONSE: (
-        "time to first response needs the status transitions two-way sync (issue 14) records"
+        "time to first response is not recorded yet: it needs the SLA events (first response,"
+        " transitions) the SLA clocks record"
     ),
 }
-"""Figures whose data does not exist yet, and the issue that supplies it (shown in reports)."""
+"""Figures whose data does not exist yet, and what supplies it (shown in reports' notes).
+The hook: `Conditions.of` answers no ticket for time to first response, and
+`SqlReports.durations` computes time to resolution only; once the SLA events are stored,
+time to first response is one more duration read there (docs/metrics.md)."""
 
 MISSING_KEY: dict[str, str] = {
+    Dimension.JIRA_STATUS: "Unknown",
     Dimension.PRIORITY: "Unknown",
     Dimension.ASSIGNEE: "Unassigned",
     Dimension.ROUTE: "(none)",
@@ -115,6 +119,11 @@ COUNTED: tuple[tuple[Metric, Bucket | None], ...] = (
     *((m, None) for m in TICKET_COUNTS[3:]),
 )
 """Every ticket count of a summary (a backlog per age bucket too), in the order shown."""
+
+BACKLOG_COUNTED = tuple((m, b) for m, b in COUNTED if m is Metric.BACKLOG)
+"""Counted apart, over all routes: the backlog reads every open ticket, the others only the
+tickets of the two periods (so those are counted per route over the periods' ranges)."""
+ROUTE_COUNTED = tuple((m, b) for m, b in COUNTED if m is not Metric.BACKLOG)
 
 
 def count_key(metric: Metric, bucket: Bucket | None) -> str:
@@ -181,6 +190,10 @@ class RouteCounts:
     route: str | None
     current: dict[str, int]  # Metric or "backlog:<bucket>" → count
     previous: dict[str, int]
+
+
+BacklogCounts = dict[PeriodName, dict[str, int]]
+"""The backlog of each period: "backlog" and "backlog:<bucket>" → count."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from ticketbridge.domain.severity import Severity
+from ticketbridge.domain.ticket import Ticket
+
 EventKind = Literal["assigned", "status", "comment"]
 
 
@@ -35,6 +38,34 @@ class IssueEvent:
 
 
 @dataclass(frozen=True)
+class TicketEvent:
+    """An `IssueEvent` of one ticket as stored (`ticket_events`): `key` makes recording it
+    again (a delivery repeated, a snapshot applied twice) a no-op."""
+
+    ticket_id: int
+    key: str
+    event: IssueEvent
+
+
+@dataclass(frozen=True)
+class SlaSubject:
+    """A ticket whose clocks the scan computes, with what picks its SLA: the severity and
+    route of the alert that opened it."""
+
+    ticket: Ticket
+    severity: Severity
+    route: str | None
+
+
+@dataclass(frozen=True)
+class BreachActions:
+    """What a breach asks for besides being recorded (`sla.on_breach`)."""
+
+    escalate: bool = False  # the stale escalation's Jira write
+    notify: bool = False  # its Slack message
+
+
+@dataclass(frozen=True)
 class SlaPolicy:
     """The budgets that apply to one ticket (its route's `sla`, else the defaults', by
     severity); None: no such clock."""
@@ -43,6 +74,7 @@ class SlaPolicy:
     resolution: timedelta | None
     pause: frozenset[str] = frozenset()
     at_risk: float = 0.75
+    on_breach: BreachActions = BreachActions()
 
 
 class ClockState(StrEnum):

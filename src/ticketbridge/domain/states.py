@@ -5,12 +5,21 @@ refers to these; nothing else defines them."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, get_args
 
 Flavor = Literal["cloud", "datacenter"]
 """Which Jira: Cloud (REST v3, ADF) or Data Center (REST v2, wiki markup)."""
 StatusCategory = Literal["new", "indeterminate", "done"]
 """Jira's `statusCategory.key`: statuses are mapped by their category, never by name (SPEC §6)."""
+STATUS_CATEGORIES: tuple[StatusCategory, ...] = get_args(StatusCategory)
+
+
+def status_category(key: object) -> StatusCategory | None:
+    """Jira's `statusCategory.key` as a `StatusCategory`; None for anything else (`undefined`
+    in some old Data Center answers, a missing key)."""
+    return next((c for c in STATUS_CATEGORIES if c == key), None)
+
+
 TemplateFormat = Literal["markdown", "wiki"]
 """The markup a template is written in: markdown (rendered to ADF or wiki) or Jira wiki markup."""
 

@@ -66,6 +66,14 @@ class Ticket:
     # own escalation is no update: the next one comes a stale period after this one.
     escalated_at: datetime | None = None
     escalations: int = 0
+    # The last time Jira's issue was updated by an account other than ours (applied, non-echo
+    # observations): a person's change restarts the stale clock (`domain.life.stale_since`).
+    touched_at: datetime | None = None
+    # SLA clocks (`domain.sla`) as the last scan found them: the worst clock's state
+    # (running | at_risk | breached | met) and when the ticket got at risk / breached.
+    sla_state: str | None = None
+    sla_at_risk_at: datetime | None = None
+    sla_breached_at: datetime | None = None
 
     @property
     def marker_key(self) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -37,7 +37,7 @@ from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.settings import LIBRARY_DATABASE_URL, Settings
 from ticketbridge.domain import Alert, Severity
 from ticketbridge.errors import ConfigError, InputError, Problem
-from ticketbridge.library.connection import connect
+from ticketbridge.library.connection import Connection, connect
 from ticketbridge.library.jira_calls import JiraCalls
 from ticketbridge.library.pipeline import LibraryComposer, LibraryRouter, targeted
 from ticketbridge.library.views import IssueView
@@ -109,33 +109,14 @@ class Bridge(JiraCalls):
     def connect(
         cls,
         *,
-        cloud_url: str | None = None,
-        server_url: str | None = None,
-        email: str | None = None,
-        api_token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        pat: str | None = None,
-        verify: bool | str | Path = True,
-        ca_bundle: str | Path | None = None,
-        timeout: float = 30.0,
         database_url: str = DEFAULT_DATABASE_URL,
         transport: httpx.AsyncBaseTransport | None = None,
         source: str = "truthvouch",
+        **connection: Unpack[Connection],
     ) -> Bridge:
-        """From the seeds' connection arguments (see `library.connection.connect`)."""
-        jira = connect(
-            cloud_url=cloud_url,
-            server_url=server_url,
-            email=email,
-            api_token=api_token,
-            username=username,
-            password=password,
-            pat=pat,
-            verify=verify,
-            ca_bundle=ca_bundle,
-            timeout=timeout,
-        )
+        """From the seeds' connection arguments (`cloud_url=`, `email=`, … as
+        `library.connection.connect` takes them, with its defaults)."""
+        jira = connect(**connection)
         settings = library_settings(database_url)
         return cls(jira, settings=settings, transport=transport, source=source)
 
@@ -253,9 +234,7 @@ class Bridge(JiraCalls):
         """Create the alert's issue, or update it when the alert was seen before: one issue per
         fingerprint, across calls, handlers and processes sharing the store. None when routing
         ignored the alert."""
-        one = targeted(self._one(alert, source), project_key, issue_type)
-        self._check_template(one)
-        return _view(await self._pipeline.sync(one, update=True))
+        return await self._through_pipeline(alert, project_key, issue_type, source, update=True)
 
     async def create_issue_from_alert(
         self,
@@ -267,9 +246,20 @@ class Bridge(JiraCalls):
     ) -> IssueView | None:
         """The alert's issue, created through the pipeline (a repeat finds the same issue and
         leaves it as it is). None when routing ignored the alert."""
+        return await self._through_pipeline(alert, project_key, issue_type, source, update=False)
+
+    async def _through_pipeline(
+        self,
+        alert: Mapping[str, Any] | Alert,
+        project_key: str | None,
+        issue_type: str | None,
+        source: str | None,
+        *,
+        update: bool,
+    ) -> IssueView | None:
         one = targeted(self._one(alert, source), project_key, issue_type)
         self._check_template(one)
-        return _view(await self._pipeline.sync(one, update=False))
+        return _view(await self._pipeline.sync(one, update=update))
 
     def _check_template(self, alert: Alert) -> None:
         """A rule may name a template defined after it (seed 000's order), so the template is

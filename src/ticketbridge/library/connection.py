@@ -20,12 +20,29 @@ metadata addresses are refused always, and plain http to another host needs
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import ValidationError
 
 from ticketbridge.config.integrations import JiraConfig
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.errors import ConfigError, Problem, problems_of
+
+
+class Connection(TypedDict, total=False):
+    """The connection keywords `connect` takes, forwarded as they are by `Bridge.connect` and the
+    handlers (`**connection: Unpack[Connection]`): the names are written here and in `connect`'s
+    signature (with their defaults) only."""
+
+    cloud_url: str | None
+    server_url: str | None
+    email: str | None
+    api_token: str | None
+    username: str | None
+    password: str | None
+    pat: str | None
+    verify: bool | str | Path
+    ca_bundle: str | Path | None
+    timeout: float
 
 
 def connect(
@@ -64,10 +81,7 @@ def connect(
     try:
         return JiraConfig.model_validate(values)
     except ValidationError as err:
-        problems = [
-            Problem(_argument(err_loc=tuple(e["loc"]), flavor=flavor), e["msg"])
-            for e in err.errors()
-        ]
+        problems = problems_of(err, lambda loc: _argument(err_loc=tuple(loc), flavor=flavor))
         raise ConfigError("cannot connect to Jira", problems) from None
 
 

@@ -17,14 +17,14 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Coroutine, Mapping
-from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.library.bridge import DEFAULT_DATABASE_URL, Bridge
+from ticketbridge.library.connection import Connection
 from ticketbridge.library.templates import JiraTemplate
 from ticketbridge.library.views import IssueView
 from ticketbridge.providers.base import Comment, User
@@ -77,34 +77,14 @@ class JiraIssueHandler:
     def __init__(
         self,
         *,
-        cloud_url: str | None = None,
-        server_url: str | None = None,
-        email: str | None = None,
-        api_token: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        pat: str | None = None,
-        verify: bool | str | Path = True,
-        ca_bundle: str | Path | None = None,
-        timeout: float = 30.0,
         database_url: str = DEFAULT_DATABASE_URL,
         source: str = "truthvouch",
         transport: httpx.AsyncBaseTransport | None = None,
+        **connection: Unpack[Connection],
     ) -> None:
+        """`connection`: the keywords of `library.connection.connect` (`cloud_url=`, …)."""
         bridge = Bridge.connect(
-            cloud_url=cloud_url,
-            server_url=server_url,
-            email=email,
-            api_token=api_token,
-            username=username,
-            password=password,
-            pat=pat,
-            verify=verify,
-            ca_bundle=ca_bundle,
-            timeout=timeout,
-            database_url=database_url,
-            transport=transport,
-            source=source,
+            database_url=database_url, transport=transport, source=source, **connection
         )
         self._bridge = bridge
         self._loop = _LoopThread()

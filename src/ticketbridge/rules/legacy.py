@@ -17,10 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
 from ticketbridge.config import RouteConfig
-from ticketbridge.errors import ConfigError, Problem
+from ticketbridge.errors import ConfigError, Problem, validated
 from ticketbridge.rules.expressions import ALERT_VARIABLES
 
 _KIND_FLAG = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*==?\s*true\s*$")
@@ -71,10 +69,4 @@ def route_from_rule(name: str, trigger: str, action: Mapping[str, Any]) -> Route
             problems.append(Problem(f"action.{key}", f"unknown key '{key}'"))
     if problems:
         raise ConfigError(f"rule '{name}' is invalid", problems)
-    try:
-        return RouteConfig.model_validate(values)
-    except ValidationError as err:
-        raise ConfigError(
-            f"rule '{name}' is invalid",
-            [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in err.errors()],
-        ) from err
+    return validated(RouteConfig, values, f"rule '{name}' is invalid")

@@ -11,8 +11,9 @@ restart): more than `per_user` failures for one username or `per_client` from on
 address within `window` refuse further attempts until the oldest ages out — before the
 password is even checked, so a locked account cannot be probed.
 
-Changes: `record` keeps who changed what through the UI (`ui_changes`) until the audit trail
-turns them into CONFIG_CHANGE events; secrets are never part of a change's detail.
+Changes: `record` keeps who changed what through the UI (`ui_changes`, the UI's own list) and
+records it as a CONFIG_CHANGE audit event in the same unit of work (`services.ui_changes`);
+secrets are never part of a change's detail.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ticketbridge.clock import Clock
 from ticketbridge.domain.accounts import Role, Session, UiChange, User
 from ticketbridge.errors import InputError, Problem, TicketBridgeError
 from ticketbridge.services.ports import UnitOfWorkFactory
+from ticketbridge.services.ui_changes import record_change
 
 _USERNAME_CHARS = frozenset(string.ascii_letters + string.digits + "._@+-")
 MIN_PASSWORD = 12
@@ -234,7 +236,7 @@ class Accounts:
         self, actor: str, action: str, target: str, detail: Mapping[str, Any] | None = None
     ) -> None:
         async with self._uow_factory() as uow:
-            await uow.accounts.add_change(self._clock(), actor, action, target, detail or {})
+            await record_change(uow, self._clock(), actor, action, target, detail or {})
             await uow.commit()
 
     async def changes(self, limit: int = 100) -> list[UiChange]:

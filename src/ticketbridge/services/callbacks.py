@@ -191,7 +191,7 @@ class CallbackSender:
             if escalation is None or webhook is None:
                 gone = Problem("sync.notify.slack_webhook", "no Slack webhook configured any more")
                 raise ConfigError("Slack message not sent", [gone])
-            body = slack_message(item.ticket, alert, escalation)
+            body = slack_message(item.ticket, alert, escalation, job.payload.get("breached_at"))
             request = slack_request(webhook.get_secret_value(), body)
             return _Target(SLACK, request, allow_private=False, timeout=10.0, secret_path=True)
         name, state = str(job.payload["callback"]), AlertState(job.payload["state"])

@@ -25,13 +25,13 @@ import structlog
 from ticketbridge.clock import Clock
 from ticketbridge.config.durations import format_duration
 from ticketbridge.domain import Alert, Ticket
-from ticketbridge.domain.life import escalate
+from ticketbridge.domain.life import Step, escalate
 from ticketbridge.providers.base import IssueUpdate, Provider
 from ticketbridge.render.document import Document, Paragraph, Text
 from ticketbridge.services.audit_trail import escalated_event
 from ticketbridge.services.deciding import new_jobs
 from ticketbridge.services.periodic import Periodic
-from ticketbridge.services.ports import UnitOfWorkFactory
+from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import EscalationSettings
 
 log = structlog.get_logger(__name__)
@@ -70,15 +70,12 @@ async def _escalate_batch(
         await uow.tickets.lock_fingerprints([t.fingerprint for t in stale])
         escalated = []
         for ticket in stale:
-            assert ticket.id is not None
             step = escalate(ticket, now, settings.life)
-            latest = await uow.alerts.latest_for_ticket(ticket.id)
-            if step.ticket is None or step.ticket == ticket or latest is None:
-                continue
-            escalated.append(step.ticket)
-            payload = {"source": latest.alert.source, "alert_id": latest.alert.id}
-            await uow.outbox.enqueue(new_jobs(step.jobs, step.ticket, payload), now)
-            uow.audit.record([escalated_event(step.ticket, payload, _changes(settings), now)])
+            changed = step.ticket is not None and step.ticket != ticket
+            about = await enqueue_about_latest(uow, step, now) if changed else None
+            if step.ticket is not None and about is not None:
+                escalated.append(step.ticket)
+                uow.audit.record([escalated_event(step.ticket, about, _changes(settings), now)])
         await uow.tickets.save_many(escalated)
         await uow.commit()
     if escalated:
@@ -98,8 +95,25 @@ def _changes(settings: EscalationSettings) -> dict[str, Any]:
     }
 
 
-def escalation_comment(ticket: Ticket, settings: EscalationSettings) -> Document:
-    """Why the issue was escalated, and what was changed."""
+async def enqueue_about_latest(uow: UnitOfWork, step: Step, now: datetime) -> dict[str, str] | None:
+    """The step's jobs, about the ticket's newest alert (an escalation tells of the issue, not
+    one alert): that alert's reference, None when the ticket has no alert to name."""
+    ticket = step.ticket
+    assert ticket is not None
+    assert ticket.id is not None
+    latest = await uow.alerts.latest_for_ticket(ticket.id)
+    if latest is None:
+        return None
+    payload = {"source": latest.alert.source, "alert_id": latest.alert.id}
+    await uow.outbox.enqueue(new_jobs(step.jobs, ticket, payload), now)
+    return payload
+
+
+def escalation_comment(
+    ticket: Ticket, settings: EscalationSettings, breached_at: str | None = None
+) -> Document:
+    """Why the issue was escalated (stale, or `breached_at`: its SLA breached, with
+    `sla.on_breach.escalate`), and what was changed."""
     quiet = format_duration(settings.stale_after)
     changed = []
     if settings.priority:
@@ -107,33 +121,46 @@ def escalation_comment(ticket: Ticket, settings: EscalationSettings) -> Document
     if settings.labels:
         changed.append(f"labels {', '.join(settings.labels)} added")
     done = f" ({'; '.join(changed)})" if changed else ""
-    text = (
-        f"ticketbridge: escalated{done}: nobody has updated this issue for {quiet} while it "
-        f"is not done (escalation {ticket.escalations}; sync.escalate.stale_after is {quiet})."
+    why = (
+        f"its SLA was breached at {breached_at} (escalation {ticket.escalations}; "
+        "sla.on_breach.escalate)"
+        if breached_at
+        else f"nobody has updated this issue for {quiet} while it is not done (escalation "
+        f"{ticket.escalations}; sync.escalate.stale_after is {quiet})"
     )
+    text = f"ticketbridge: escalated{done}: {why}."
     return Document((Paragraph((Text(text),)),))
 
 
 async def write_escalation(
-    provider: Provider, key: str, ticket: Ticket, settings: EscalationSettings | None
+    provider: Provider,
+    key: str,
+    ticket: Ticket,
+    settings: EscalationSettings | None,
+    breached_at: str | None = None,
 ) -> None:
     """The Jira write of an `escalate` job: priority and labels in one edit, then the comment.
-    With `sync.escalate` removed since the job was queued, nothing is written."""
+    Without `sync.escalate` (removed since the job was queued, or never there for an SLA
+    breach's), nothing is written."""
     if settings is None:
         return
     if settings.priority or settings.labels:
         update = IssueUpdate(priority=settings.priority, add_labels=settings.labels)
         await provider.update_issue(key, update)
     if settings.comment:
-        await provider.add_comment(key, escalation_comment(ticket, settings))
+        await provider.add_comment(key, escalation_comment(ticket, settings, breached_at))
 
 
-def slack_message(ticket: Ticket, alert: Alert, settings: EscalationSettings) -> dict[str, Any]:
-    """Slack's incoming-webhook JSON: the issue's link and summary, and why."""
+def slack_message(
+    ticket: Ticket, alert: Alert, settings: EscalationSettings, breached_at: str | None = None
+) -> dict[str, Any]:
+    """Slack's incoming-webhook JSON: the issue's link and summary, and why (stale, or
+    `breached_at`: its SLA breached then)."""
     link = f"<{_slack_escape(ticket.issue_url or '')}|{_slack_escape(ticket.issue_key or '')}>"
     summary = _slack_escape(" ".join(alert.title.split())[:_SLACK_SUMMARY])
     quiet = format_duration(settings.stale_after)
-    text = f":rotating_light: Escalated {link}: {summary} — not updated for {quiet}"
+    why = f"SLA breached at {breached_at}" if breached_at else f"not updated for {quiet}"
+    text = f":rotating_light: Escalated {link}: {summary} — {why}"
     detail = f"{text}\nEscalation {ticket.escalations} · project {_slack_escape(ticket.project)}"
     if settings.priority:
         detail += f" · priority {_slack_escape(settings.priority)}"

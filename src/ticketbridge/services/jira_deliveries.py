@@ -142,10 +142,17 @@ class DeliveryLog:
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow_factory = uow_factory
 
-    async def page(self, *, limit: int = 100, cursor: str | None = None) -> Page[JiraDelivery]:
+    async def page(
+        self,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        outcome: DeliveryOutcome | None = None,
+    ) -> Page[JiraDelivery]:
         before = decode_cursor(cursor)
+        wanted = outcome.value if outcome is not None else None
         async with self._uow_factory() as uow:
-            rows = await uow.jira_deliveries.list(limit=limit + 1, before_id=before)
+            rows = await uow.jira_deliveries.list(limit=limit + 1, before_id=before, outcome=wanted)
             alerts: dict[int, str] = {}
             for ticket_id in {r.ticket_id for r in rows if r.ticket_id is not None}:
                 latest = await uow.alerts.latest_for_ticket(ticket_id)

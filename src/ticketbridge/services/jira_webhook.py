@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import SecretStr
 
-from ticketbridge.clock import Clock
+from ticketbridge.clock import Clock, Monotonic
 from ticketbridge.domain.deliveries import JiraDelivery, SignatureVerdict
 from ticketbridge.errors import SourceAuthError
 from ticketbridge.services.ports import UnitOfWorkFactory
@@ -78,12 +79,23 @@ class JiraWebhookIntake:
         *,
         refused: Callable[[str], None] = lambda _reason: None,
         stored: Callable[[], None] = lambda: None,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._credentials = credentials  # read per delivery: a saved connection applies at once
         self._refused = refused  # counts each refusal by reason (metrics)
         self._stored = stored  # a new delivery is committed: wake the delivery loop
+        self._monotonic = monotonic
+        self._receiving = 0
+        self._last = float("-inf")  # monotonic: when the last delivery was stored
+
+    def idle_for(self) -> float:
+        """Seconds since the last delivery was stored; 0 while one is being stored. The
+        delivery loop lets intake go first by it (Jira waits for our 200)."""
+        if self._receiving:
+            return 0.0
+        return self._monotonic() - self._last
 
     def open(self, headers: Mapping[str, str], query: Mapping[str, str]) -> OpenedDelivery:
         """What the headers and query can prove before the body is read; `SourceAuthError`
@@ -124,9 +136,14 @@ class JiraWebhookIntake:
             retry=_retry(headers.get(RETRY_HEADER)),
             flow=(headers.get(FLOW_HEADER) or "")[:32] or None,
         )
-        async with self._uow_factory() as uow:
-            added = await uow.jira_deliveries.add(delivery)
-            await uow.commit()
+        self._receiving += 1
+        try:
+            async with self._uow_factory() as uow:
+                added = await uow.jira_deliveries.add(delivery)
+                await uow.commit()
+        finally:
+            self._receiving -= 1
+            self._last = self._monotonic()
         if added:
             self._stored()
         return Received(identifier=identifier, duplicate=not added)

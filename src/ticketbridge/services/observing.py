@@ -5,7 +5,10 @@ in one transaction with whatever else the caller records (a delivery marked appl
 the ticket of the issue is looked up (by issue id, else key; none: `unknown_issue`), locked,
 read again, and handed to `domain.life.observed`, which compares watermarks (older: `stale`,
 recorded and skipped) and records the watermark on every accepted one, even when nothing
-else changes. What our own account caused (`echo`) moves no alert state.
+else changes. What our own account caused (`echo`) moves no alert state. A person's change of
+the alerts' state asks for the callbacks of that state (`domain.life.observed_step`), about the
+ticket's opening alert (Keeptrusts' escalation, TruthVouch's alert), in the same transaction;
+the issue's events the SLA clocks need (`ticket_events`) are recorded there too.
 
 The audit trail is written in the same unit of work (SPEC §8): `STATUS_SYNCED` when an
 applied observation moves the alerts' state (a deletion among them), `HUMAN_REVIEW` for each
@@ -17,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from ticketbridge.clock import Clock, system_clock
 from ticketbridge.domain.audit import NewEvent
 from ticketbridge.domain.decision import TicketPolicy
-from ticketbridge.domain.life import observed
+from ticketbridge.domain.life import PlannedJob, observed_step
 from ticketbridge.domain.observed import IssueObservation, ObservedVia
+from ticketbridge.domain.sla import TicketEvent
 from ticketbridge.domain.ticket import Ticket
 from ticketbridge.services.audit_reviews import (
     ApprovalRules,
@@ -29,7 +34,9 @@ from ticketbridge.services.audit_reviews import (
     review_events,
 )
 from ticketbridge.services.audit_trail import status_synced_event
+from ticketbridge.services.deciding import new_jobs
 from ticketbridge.services.ports import ObservedOutcome, UnitOfWork, UnitOfWorkFactory
+from ticketbridge.services.sla_events import issue_events
 
 OurAccount = Callable[[], Awaitable[str | None]]
 """Who we are on Jira (`accountId`, or the Data Center user name); None when unknown."""
@@ -55,12 +62,19 @@ class ObservationApplier:
         uow_factory: UnitOfWorkFactory,
         policy: TicketPolicy,
         our_account: OurAccount = _nobody,
+        clock: Clock = system_clock,
         approvals: ApprovalRules | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._policy = policy
         self._our_account = our_account
         self._approvals = approvals  # None: approvals are not reviews here
+        self._clock = clock
+
+    def use_policy(self, policy: TicketPolicy) -> None:
+        """The mappings saved in the admin UI (`sync.status_ids`, `sync.resolutions`), from
+        the next observation on: one assignment, no observation sees half of each."""
+        self._policy = policy
 
     async def observe(self, observations: Sequence[IssueObservation]) -> list[ObservedOutcome]:
         """Apply in one transaction of its own (reconcile's way in)."""
@@ -81,20 +95,26 @@ class ObservationApplier:
         tickets = _Tickets(uow)
         reviews: list[NewEvent] = []  # recorded in this batch (the trail has them at commit)
         outcomes: list[tuple[ObservedOutcome, int | None]] = []
+        events: list[TicketEvent] = []
         for observation in observations:
             ticket = await tickets.of(observation)
             if ticket is None:
                 outcomes.append(("unknown_issue", None))
                 continue
             echo = _is_echo(observation, ours)
-            after, outcome = observed(ticket, observation, self._policy, ours=echo)
+            by_us = ours is not None and observation.author_account_id == ours
+            step, outcome = observed_step(ticket, observation, self._policy, ours=echo, by_us=by_us)
+            after = step.ticket or ticket
+            events.extend(issue_events(ticket, observation, ours))
             tickets.changed(after)
+            await self._call_back(uow, after, step.jobs)
             outcomes.append((outcome, after.id))
             if outcome == "applied" and after.alert_state() != ticket.alert_state():
                 uow.audit.record([status_synced_event(ticket, after, observation)])
             if not echo:
                 reviews += await self._reviews(uow, observation, reviews)
         await tickets.save()
+        await uow.ticket_events.record(events)
         return [
             Applied(outcome, tickets.by_id.get(tid) if tid else None) for outcome, tid in outcomes
         ]
@@ -119,6 +139,17 @@ class ObservationApplier:
         return await record_reviews(
             uow, observation, rules, people=people, status_names=names, earlier=earlier
         )
+
+    async def _call_back(self, uow: UnitOfWork, ticket: Ticket, jobs: Sequence[PlannedJob]) -> None:
+        """The callbacks a person's change asks for, about the ticket's opening alert (the
+        one the source knows: Keeptrusts' escalation id, TruthVouch's alert_id)."""
+        if not jobs or ticket.id is None:
+            return
+        opening = await uow.fingerprints.first_alert(ticket.id)
+        if opening is None:
+            return
+        payload = {"source": opening.alert.source, "alert_id": opening.alert.id}
+        await uow.outbox.enqueue(new_jobs(jobs, ticket, payload), self._clock())
 
 
 class _Tickets:

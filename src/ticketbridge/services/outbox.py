@@ -371,7 +371,7 @@ class OutboxProcessor:
         try:
             targets = await self._link_targets(item)
             written = await self._writer.write(
-                item.job.kind, item.ticket, item.alert, self._clock(), targets
+                item.job.kind, item.ticket, item.alert, self._clock(), targets, item.job.payload
             )
         except JiraError as error:
             await self._fail(item, error, keep_attempted=False)

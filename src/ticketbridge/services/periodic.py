@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ticketbridge.clock import Clock
-from ticketbridge.domain.records import ScheduleRecord
+from ticketbridge.domain.records import ProcessRecord, ScheduleRecord
 from ticketbridge.services.ports import UnitOfWorkFactory
 
 PURGE_DONE_JOBS = "purge_done_jobs"
+PURGE_BATCH = 5_000  # done jobs deleted per transaction
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,14 @@ def done_job_purge(
     the history), once per `every`."""
 
     async def purge() -> str:
-        async with uow_factory() as uow:
-            purged = await uow.outbox.purge_done(clock() - retention)
-            await uow.commit()
-        return f"{purged} done jobs older than {retention} deleted"
+        before, purged = clock() - retention, 0
+        while True:  # batches, each its own short transaction, until one comes back short
+            async with uow_factory() as uow:
+                deleted = await uow.outbox.purge_done(before, PURGE_BATCH)
+                await uow.commit()
+            purged += deleted
+            if deleted < PURGE_BATCH:
+                return f"{purged} done jobs older than {retention} deleted"
 
     return Periodic(PURGE_DONE_JOBS, every, purge)
 
@@ -46,3 +51,13 @@ class ScheduleStatus:
     async def rows(self) -> list[ScheduleRecord]:
         async with self._uow() as uow:
             return await uow.schedules.list()
+
+    async def processes(self) -> list[ProcessRecord]:
+        """Every `serve`/`worker` process's heartbeat row (workers/heartbeat.py)."""
+        async with self._uow() as uow:
+            return await uow.processes.list()
+
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest outbox job not done yet was queued (None: the backlog is empty)."""
+        async with self._uow() as uow:
+            return await uow.outbox.oldest_pending()

@@ -26,7 +26,14 @@ from ticketbridge.domain.audit import Head, NewEvent, SealedEvent, StoredCheckpo
 from ticketbridge.domain.deliveries import DeliveryResult, JiraDelivery
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.domain.pushes import RecordedPush
-from ticketbridge.domain.records import ApiKey, Job, NewJob, ScheduleRecord, StoredAlert
+from ticketbridge.domain.records import (
+    ApiKey,
+    Job,
+    NewJob,
+    ProcessRecord,
+    ScheduleRecord,
+    StoredAlert,
+)
 from ticketbridge.domain.reports import (
     DayCount,
     DedupRow,
@@ -40,6 +47,7 @@ from ticketbridge.domain.reports import (
     RouteCounts,
     TotalRow,
 )
+from ticketbridge.domain.sla import IssueEvent, SlaSubject, TicketEvent
 from ticketbridge.providers.base import IssueDraft
 from ticketbridge.services.account_ports import AccountRepository
 
@@ -129,7 +137,9 @@ class TicketRepository(Protocol):
         """Open issues with no activity since `cutoff` (stale escalation), oldest id first."""
         ...
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]: ...
+    async def list(
+        self, *, limit: int, before_id: int | None = None, sla: str | None = None
+    ) -> list[Ticket]: ...
 
     async def acquire_lease(
         self, fingerprint: str, owner: str, now: datetime, until: datetime
@@ -207,8 +217,12 @@ class OutboxRepository(Protocol):
 
     async def counts(self) -> dict[JobState, int]: ...
 
-    async def purge_done(self, before: datetime) -> int:
-        """Delete done jobs last updated before `before`; returns how many."""
+    async def oldest_pending(self) -> datetime | None:
+        """When the oldest job not done yet (pending or running) was queued; None: none."""
+        ...
+
+    async def purge_done(self, before: datetime, limit: int) -> int:
+        """Delete at most `limit` done jobs last updated before `before`; returns how many."""
         ...
 
 
@@ -278,8 +292,10 @@ class JiraDeliveryRepository(Protocol):
 
     async def failed(self, delivery_id: int, reason: str) -> None: ...
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[JiraDelivery]:
-        """Newest first."""
+    async def list(
+        self, *, limit: int, before_id: int | None = None, outcome: str | None = None
+    ) -> list[JiraDelivery]:
+        """Newest first; with `outcome`, only those."""
         ...
 
     async def count(self) -> int: ...
@@ -291,6 +307,10 @@ class ReportRepository(Protocol):
     async def route_counts(
         self, period: Period, where: ReportFilter, sla: Mapping[str, timedelta]
     ) -> list[RouteCounts]: ...
+
+    async def backlog(
+        self, period: Period, where: ReportFilter
+    ) -> dict[PeriodName, dict[str, int]]: ...
 
     async def per_day(self, period: Period, where: ReportFilter) -> list[DayCount]: ...
 
@@ -342,6 +362,18 @@ class FingerprintRepository(Protocol):
     async def move(self, ticket: Ticket) -> None:
         """The ticket's row and its alerts under `ticket.fingerprint`."""
         ...
+
+
+class TicketEventRepository(Protocol):
+    """The issues' events the SLA clocks need (`domain.sla.TicketEvent`)."""
+
+    async def record(self, events: Sequence[TicketEvent]) -> None: ...
+
+    async def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[IssueEvent]]: ...
+
+    async def subjects(self, after_id: int, limit: int, *, every: bool) -> list[SlaSubject]: ...
+
+    async def save_sla(self, marked: Sequence[Ticket]) -> None: ...
 
 
 class ScheduleRepository(Protocol):
@@ -429,6 +461,18 @@ class AuditLog(Protocol):
         ...
 
 
+class ProcessRepository(Protocol):
+    """Running processes' heartbeat rows (workers/heartbeat.py)."""
+
+    async def beat(self, process: ProcessRecord) -> None: ...
+
+    async def leave(self, name: str) -> None: ...
+
+    async def forget(self, silent_since: datetime) -> int: ...
+
+    async def list(self) -> list[ProcessRecord]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. `async with factory() as uow: ...; await uow.commit()`; leaving the
     block without commit rolls back."""
@@ -463,6 +507,12 @@ class UnitOfWork(Protocol):
 
     @property
     def accounts(self) -> AccountRepository: ...
+
+    @property
+    def ticket_events(self) -> TicketEventRepository: ...
+
+    @property
+    def processes(self) -> ProcessRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -42,6 +42,23 @@ class JiraView:
     deleted_at: datetime | None
 
 
+@dataclass(frozen=True)
+class SlaView:
+    """The ticket's SLA clocks as the last scan (or `sla recompute`) found them: the worst
+    clock's state (running | at_risk | breached | met) and when it got at risk / breached."""
+
+    state: str
+    at_risk_at: datetime | None
+    breached_at: datetime | None
+
+
+def sla_view(ticket: Ticket | None) -> SlaView | None:
+    """None while no SLA applies (or the scan has not looked at the ticket yet)."""
+    if ticket is None or ticket.sla_state is None:
+        return None
+    return SlaView(ticket.sla_state, ticket.sla_at_risk_at, ticket.sla_breached_at)
+
+
 def jira_view(ticket: Ticket | None) -> JiraView | None:
     """None until Jira told anything about the issue."""
     if ticket is None or (ticket.watermark_at is None and ticket.status_id is None):
@@ -78,6 +95,7 @@ class AlertView:
     jira: JiraView | None = None
     escalations: int = 0  # its ticket's stale escalations (`sync.escalate`)
     escalated_at: datetime | None = None
+    sla: SlaView | None = None
 
 
 PENDING: Final = "pending"  # `decision=pending`: accepted, not decided yet
@@ -125,6 +143,7 @@ class TicketView:
     jira: JiraView | None = None
     escalations: int = 0
     escalated_at: datetime | None = None
+    sla: SlaView | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,7 @@ def _alert_view(stored: StoredAlert, ticket: Ticket | None) -> AlertView:
         jira=jira_view(ticket),
         escalations=ticket.escalations if ticket else 0,
         escalated_at=ticket.escalated_at if ticket else None,
+        sla=sla_view(ticket),
     )
 
 
@@ -182,6 +202,7 @@ def ticket_view(ticket: Ticket) -> TicketView:
         jira=jira_view(ticket),
         escalations=ticket.escalations,
         escalated_at=ticket.escalated_at,
+        sla=sla_view(ticket),
     )
 
 
@@ -237,11 +258,13 @@ class AlertQueries:
         """The newest `limit` tickets."""
         return (await self.ticket_page(limit=limit)).items
 
-    async def ticket_page(self, *, limit: int = 100, cursor: str | None = None) -> Page[TicketView]:
-        """One page of tickets, newest first."""
+    async def ticket_page(
+        self, *, limit: int = 100, cursor: str | None = None, sla: str | None = None
+    ) -> Page[TicketView]:
+        """One page of tickets, newest first; `sla`: only those the SLA scan found so."""
         before = decode_cursor(cursor)
         async with self._uow_factory() as uow:
-            rows = await uow.tickets.list(limit=limit + 1, before_id=before)
+            rows = await uow.tickets.list(limit=limit + 1, before_id=before, sla=sla)
         views = [ticket_view(t) for t in rows]
         return page_of(views, limit, lambda view: view.id)
 

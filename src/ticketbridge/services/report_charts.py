@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from ticketbridge.domain.reports import NOT_YET, Bucket, Dimension, Metric
+from ticketbridge.domain.reports import Bucket, Dimension, Metric
 from ticketbridge.services.reports import Summary
 
 WIDTH, HEIGHT = 640, 240
@@ -169,9 +169,10 @@ def _sla(summary: Summary) -> _Series:
 
 def _priority(summary: Summary) -> _Series:
     totals = [t for t in summary.totals if t.dimension is Dimension.PRIORITY]
-    desc = "Tickets created in the period by Jira priority, beside the period before."
-    if Dimension.PRIORITY in NOT_YET:
-        desc += f" Note: {NOT_YET[Dimension.PRIORITY]}."
+    desc = (
+        "Tickets created in the period by Jira priority (Unknown: Jira has told none),"
+        " beside the period before."
+    )
     return _Series(
         "priority",
         "Priority distribution",

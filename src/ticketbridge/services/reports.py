@@ -42,7 +42,7 @@ from ticketbridge.services.ports import ReportReader
 from ticketbridge.services.queries import Page, decode_cursor, page_of
 
 EXPORT_PAGE = 1000
-VERIFICATION = (Dimension.STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
+VERIFICATION = (Dimension.JIRA_STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
 
 
 @dataclass(frozen=True)
@@ -143,12 +143,13 @@ class ReportService:
         period = period_for(days, self._clock())
         async with self._reader() as reports:
             routes = await reports.route_counts(period, where, self._sla)
+            backlog = await reports.backlog(period, where)
             days_counted = await reports.per_day(period, where)
             durations = await reports.durations(period, where, DURATION_DIMENSIONS)
             totals = await reports.totals(period, where, dimensions)
             dedup = await reports.dedup(period, where)
             dead = await reports.dead_letters(period, where)
-        counts = _counts(routes, dead)
+        counts = _counts(routes, backlog, dead)
         return Summary(
             period=_view(period),
             filters=where,
@@ -207,7 +208,7 @@ class ReportService:
         dimensions: Sequence[Dimension] = VERIFICATION,
     ) -> dict[str, object]:
         """Tickets created in the last `days` days, totalled per dimension (one statement).
-        By status, priority and assignee it is the TruthVouch seed's
+        By Jira's status, priority and assignee (the default) it is the TruthVouch seed's
         `generate_jira_verification_report(days)`, key for key."""
         period = period_for(days, self._clock())
         async with self._reader() as reports:
@@ -220,8 +221,16 @@ class ReportService:
         return {
             "period": f"Last {days} days",
             "total_issues": total,
-            **{f"by_{d.value}": counts for d, counts in by.items()},
+            **{_verification_key(d, dimensions): counts for d, counts in by.items()},
         }
+
+
+def _verification_key(dimension: Dimension, dimensions: Sequence[Dimension]) -> str:
+    """`by_<dimension>`; Jira's status is the seed's `by_status` unless the alert state is
+    asked for too."""
+    if dimension is Dimension.JIRA_STATUS and Dimension.STATUS not in dimensions:
+        return "by_status"
+    return f"by_{dimension.value}"
 
 
 def _view(period: Period) -> PeriodView:
@@ -229,9 +238,15 @@ def _view(period: Period) -> PeriodView:
     return PeriodView(period.days, period.start, period.end, period.previous_start, as_of)
 
 
-def _counts(routes: Sequence[RouteCounts], dead: Mapping[PeriodName, int]) -> list[Count]:
+def _counts(
+    routes: Sequence[RouteCounts],
+    backlog: Mapping[PeriodName, Mapping[str, int]],
+    dead: Mapping[PeriodName, int],
+) -> list[Count]:
     current = dict.fromkeys((count_key(m, b) for m, b in COUNTED), 0)
     previous = dict(current)
+    current.update(backlog["current"])
+    previous.update(backlog["previous"])
     for route in routes:
         for key, value in route.current.items():
             current[key] += value

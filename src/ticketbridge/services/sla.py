@@ -7,7 +7,7 @@ from __future__ import annotations
 from ticketbridge.config import Config
 from ticketbridge.config.models import SlaConfig
 from ticketbridge.domain import Severity
-from ticketbridge.domain.sla import SlaPolicy
+from ticketbridge.domain.sla import BreachActions, SlaPolicy
 
 
 class SlaPolicies:
@@ -27,4 +27,5 @@ def _policy(sla: SlaConfig, severity: Severity) -> SlaPolicy | None:
     first, resolution = sla.first_response.get(severity), sla.resolution.get(severity)
     if first is None and resolution is None:
         return None
-    return SlaPolicy(first, resolution, frozenset(sla.pause), sla.at_risk)
+    on_breach = BreachActions(sla.on_breach.escalate, sla.on_breach.notify)
+    return SlaPolicy(first, resolution, frozenset(sla.pause), sla.at_risk, on_breach)

@@ -24,9 +24,11 @@ from ticketbridge.clock import Clock
 from ticketbridge.domain import Severity
 from ticketbridge.errors import ConfigError, InputError, Problem
 from ticketbridge.services.ports import UnitOfWorkFactory
+from ticketbridge.services.ui_changes import record_change
 
 DEFAULTS_KEY = "defaults"
-EDITABLE = ("project", "issue_type", "priority")  # the keys of `defaults:` the UI edits
+# What the UI edits: keys of `defaults:`, and two-way sync's mappings under `sync:` (dotted)
+EDITABLE = ("project", "issue_type", "priority", "due", "sync.status_ids", "sync.resolutions")
 YAML = "ticketbridge.yaml"
 log = structlog.get_logger("ticketbridge.settings")
 
@@ -136,7 +138,7 @@ class StoredDefaults:
         ticketbridge.yaml sets, ConfigError when the whole no longer validates."""
         fixed = sorted(k for k in values if k in self._in_yaml)
         if fixed:
-            problems = [Problem(f"defaults.{k}", f"set in {YAML}, which wins") for k in fixed]
+            problems = [Problem(_path(k), f"set in {YAML}, which wins") for k in fixed]
             raise InputError(f"edit {YAML} for these", problems)
         unknown = sorted(k for k in values if k not in EDITABLE)
         if unknown:
@@ -146,13 +148,15 @@ class StoredDefaults:
         async with self._uow_factory() as uow:
             version = await uow.accounts.put_setting(DEFAULTS_KEY, merged, self._clock(), actor)
             detail = {"values": dict(values), "version": version}
-            await uow.accounts.add_change(
-                self._clock(), actor, "settings.defaults", "defaults", detail
-            )
+            await record_change(uow, self._clock(), actor, "settings.defaults", "defaults", detail)
             await uow.commit()
         self._applier.apply(checked)
         self._version = version
         return merged
+
+
+def _path(name: str) -> str:
+    return name if name.startswith("sync.") else f"defaults.{name}"
 
 
 def severities() -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -83,8 +84,10 @@ class FollowUpWriter:
         alert: Alert | None,
         now: datetime,
         targets: Mapping[str, str | None] | None = None,
+        payload: Mapping[str, Any] | None = None,
     ) -> Written | None:
-        """`targets`: for `link_issues`, each fingerprint link's issue key (None: no issue)."""
+        """`targets`: for `link_issues`, each fingerprint link's issue key (None: no issue);
+        `payload`: the job's (an `escalate` job's reason: stale, or an SLA breached)."""
         key = ticket.issue_key
         assert key is not None, "follow-ups run after their create (ordering key)"
         if kind is JobKind.DIGEST:
@@ -94,7 +97,9 @@ class FollowUpWriter:
         if kind is JobKind.RESOLVE:
             return await self._resolve(key, alert, now)
         if kind is JobKind.ESCALATE:
-            await write_escalation(self._provider, key, ticket, self._settings.escalation)
+            breached = (payload or {}).get("breached_at")
+            settings = self._settings.escalation
+            await write_escalation(self._provider, key, ticket, settings, breached)
         elif kind is JobKind.COMMENT and alert is not None:
             body = Document((_para(f"Occurred again: {alert.title}"), alert_table(alert)))
             await self._provider.add_comment(key, body)

@@ -8,9 +8,7 @@ and an SLA counted from a timestamp near 9999 does too.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -18,10 +16,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 
 from ticketbridge.domain import Alert
-from ticketbridge.errors import InputError, Problem
+from ticketbridge.errors import InputError, Problem, field_path
 
 ROOT = "$"
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # What the store keeps: longer values, and NUL characters (PostgreSQL text cannot hold U+0000),
 # are refused at parsing naming the field, not by the database with a 500 (found by the HTTP
@@ -99,15 +96,7 @@ def may_hold_large_numbers(raw: bytes) -> bool:
 
 def join_path(prefix: str, *loc: str | int) -> str:
     """`join_path("alerts", 0, "severity")` → `alerts[0].severity`; nothing → `$`."""
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif _IDENTIFIER.match(part):
-            path += f".{part}" if path else part
-        else:
-            path += f"[{json.dumps(part)}]"
-    return path or ROOT
+    return field_path(loc, prefix=prefix, root=ROOT)
 
 
 _TEXT_FIELDS = ("id", "source", "kind", "title", "description", "fingerprint")

@@ -87,6 +87,13 @@ class NativeModel(BaseModel):
     def extras(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
+    def attributes_with(
+        self, known: Mapping[str, Any], under: Mapping[str, Any] = {}
+    ) -> dict[str, Any]:
+        """An alert's `attributes`: `under`, then the payload's unknown fields, then the `known`
+        fields that are set (None: left out)."""
+        return {**under, **self.extras(), **{k: v for k, v in known.items() if v is not None}}
+
 
 def invalid(path: str, message: str) -> InputError:
     return InputError("invalid payload", [Problem(path=path, message=message)])

@@ -147,7 +147,7 @@ def _attributes(model: ComplianceResult) -> dict[str, Any]:
         "control_url": model.control_url,
         "check_id": model.check_id,
     }
-    return {**model.extras(), **{k: v for k, v in known.items() if v is not None}}
+    return model.attributes_with(known)
 
 
 def _links(model: ComplianceResult) -> tuple[AlertLink, ...]:

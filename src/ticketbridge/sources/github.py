@@ -65,13 +65,8 @@ class GitHubPush(NativeModel):
     commits: list[_Commit] = Field(default_factory=list)
 
 
-def find_jira_keys(text: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
-    """The keys `pattern` finds in `text` at token boundaries, in order of first mention,
-    without repeats."""
-    return _keys(text, _compile(pattern))
-
-
 def _keys(text: str, bounded: re.Pattern[str]) -> tuple[str, ...]:
+    """The keys `bounded` finds in `text`, in order of first mention, without repeats."""
     return tuple(dict.fromkeys(match.group(0) for match in bounded.finditer(text)))
 
 

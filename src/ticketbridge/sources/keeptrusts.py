@@ -171,5 +171,4 @@ def _attributes(
         "console_url": model.console_url,
         "event": event,
     }
-    kept = {**envelope, **model.extras()}
-    return {**kept, **{k: v for k, v in known.items() if v is not None}}
+    return model.attributes_with(known, under=envelope)

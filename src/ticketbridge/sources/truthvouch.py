@@ -137,7 +137,7 @@ def _attributes(model: TruthVouchAlert) -> dict[str, Any]:
         "policy_violation": model.policy_violation,
         "status": model.status,
     }
-    return {**model.extras(), **{k: v for k, v in known.items() if v is not None}}
+    return model.attributes_with(known)
 
 
 def _links(model: TruthVouchAlert) -> tuple[AlertLink, ...]:

@@ -11,15 +11,11 @@ from sqlalchemy import (
     ColumnElement,
     RowMapping,
     and_,
-    bindparam,
     case,
     func,
     or_,
     select,
-    text,
-    update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain import (
@@ -32,6 +28,7 @@ from ticketbridge.domain import (
     TicketStatus,
 )
 from ticketbridge.domain.records import StoredAlert
+from ticketbridge.storage.postgres_driver import driver
 from ticketbridge.storage.repositories import DECIDER_LOCK
 from ticketbridge.storage.sqlite_values import json_text, json_value, moment, moment_text
 from ticketbridge.storage.tables import alerts, tickets
@@ -50,30 +47,6 @@ def _decision_values(stored: StoredAlert) -> dict[str, Any]:
         "own_state": stored.own_state.value if stored.own_state else None,
         "ticket_id": stored.ticket_id,
     }
-
-
-def _alert_row(stored: StoredAlert) -> dict[str, Any]:
-    alert = stored.alert
-    return {
-        "source": alert.source,
-        "alert_id": alert.id,
-        "kind": alert.kind,
-        "title": alert.title,
-        "description": alert.description,
-        "severity": alert.severity.value,
-        "confidence": alert.confidence,
-        "status": alert.status.value,
-        "fingerprint": alert.fingerprint,
-        "attributes": dict(alert.attributes),
-        "links": _links_data(alert),
-        "occurred_at": alert.occurred_at,
-        "received_at": alert.received_at,
-        **_decision_values(stored),
-    }
-
-
-def _new_alert_row(alert: Alert) -> dict[str, Any]:
-    return _alert_row(StoredAlert(0, alert, None, (), None, None, None))
 
 
 # The hot insert of ingest on SQLite, at the driver: SQLAlchemy's per-row parameter processing
@@ -107,6 +80,27 @@ _SQLITE_PENDING = f"SELECT pk, {_COLUMNS} FROM alerts WHERE decision IS NULL ORD
 _SETS = ", ".join(f"{c} = ?" for c in _DECISION_COLUMNS)
 _SQLITE_RECORD = f"UPDATE alerts SET {_SETS} WHERE pk = ?"  # noqa: S608
 
+# The same three on PostgreSQL, at asyncpg (storage.postgres_driver): the batch's columns as
+# arrays, one round trip; JSON as text cast by the server.
+_PG_TYPES = (
+    "text", "text", "text", "text", "text", "text", "float8", "text", "text",
+    "text", "text", "timestamptz", "timestamptz",
+)  # fmt: skip
+_PG_CASTS = ", ".join(
+    f"v.{c}::json" if c in ("attributes", "links") else f"v.{c}" for c in _ALERT_COLUMNS
+)
+_PG_ARRAYS = ", ".join(f"${i}::{t}[]" for i, t in enumerate(_PG_TYPES, start=1))
+_PG_APPEND = (
+    f"INSERT INTO alerts ({_COLUMNS}, reasons) "  # noqa: S608
+    f"SELECT {_PG_CASTS}, '[]'::json FROM unnest({_PG_ARRAYS}) AS v({_COLUMNS}) "
+    "ON CONFLICT (source, alert_id) DO NOTHING RETURNING source, alert_id"
+)
+_PG_PENDING = f"SELECT pk, {_COLUMNS} FROM alerts WHERE decision IS NULL ORDER BY pk LIMIT $1"  # noqa: S608
+_PG_RECORD = (
+    "UPDATE alerts SET decision = $1, reasons = $2::json, route = $3, own_state = $4, "
+    "ticket_id = $5 WHERE pk = $6"
+)
+
 
 def _sqlite_pending(row: Sequence[Any]) -> StoredAlert:
     """A row of `_SQLITE_PENDING` (undecided: no decision, reasons, route, state or ticket)."""
@@ -116,6 +110,35 @@ def _sqlite_pending(row: Sequence[Any]) -> StoredAlert:
     values["occurred_at"] = moment(values["occurred_at"])
     values["received_at"] = moment(values["received_at"])
     return StoredAlert(row[0], _alert(values), None, (), None, None, None)
+
+
+def _pg_pending(row: Sequence[Any]) -> StoredAlert:
+    """A row of `_PG_PENDING` (JSON decoded by the connection's codec, moments aware)."""
+    values = dict(zip(_ALERT_COLUMNS, row[1:], strict=True))
+    return StoredAlert(row[0], _alert(values), None, (), None, None, None)
+
+
+def _pg_columns(new: Sequence[Alert]) -> list[list[object]]:
+    """`_PG_APPEND`'s arrays: one list per column of `_ALERT_COLUMNS`."""
+    rows = [
+        (
+            a.source,
+            a.id,
+            a.kind,
+            a.title,
+            a.description,
+            a.severity.value,
+            a.confidence,
+            a.status.value,
+            a.fingerprint,
+            json_text(a.attributes),
+            json_text(_links_data(a)) if a.links else "[]",
+            a.occurred_at,
+            a.received_at,
+        )
+        for a in new
+    ]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _alert(values: Mapping[str, Any] | RowMapping) -> Alert:
@@ -137,7 +160,7 @@ def _alert(values: Mapping[str, Any] | RowMapping) -> Alert:
     )
 
 
-def _sqlite_decision(stored: StoredAlert) -> tuple[object, ...]:
+def _decision_row(stored: StoredAlert) -> tuple[object, ...]:
     values = _decision_values(stored)
     values["reasons"] = json_text(values["reasons"])
     return (*values.values(), stored.pk)
@@ -198,13 +221,8 @@ class SqlAlerts:
         if not new:
             return set()
         if self._postgres:  # a concurrent insert of a key waits for its commit, then skips
-            statement = (
-                pg_insert(alerts)
-                .on_conflict_do_nothing(index_elements=["source", "alert_id"])
-                .returning(alerts.c.source, alerts.c.alert_id)
-            )
-            result = await self._conn.execute(statement, [_new_alert_row(a) for a in new])
-            return {(row[0], row[1]) for row in result}
+            rows = await (await driver(self._conn)).fetch(_PG_APPEND, *_pg_columns(new))
+            return {(row[0], row[1]) for row in rows}
         values = _sqlite_rows(new)
         result = await self._conn.exec_driver_sql(_SQLITE_APPEND, values)
         inserted = result.rowcount
@@ -224,11 +242,9 @@ class SqlAlerts:
         """The oldest undecided alerts, in ingest order. Deciders take turns: on PostgreSQL this
         holds the decider lock until the transaction ends (SQLite: the write lock does)."""
         if self._postgres:
-            await self._conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": DECIDER_LOCK})
-            query = (
-                select(alerts).where(alerts.c.decision.is_(None)).order_by(alerts.c.pk).limit(limit)
-            )
-            return [_stored(r) for r in (await self._conn.execute(query)).mappings()]
+            pg = await driver(self._conn)
+            await pg.execute("SELECT pg_advisory_xact_lock($1)", DECIDER_LOCK)
+            return [_pg_pending(row) for row in await pg.fetch(_PG_PENDING, limit)]
         # SQLite: at the driver, as `append`; SQLAlchemy's row processing was a fifth of a round.
         rows = await self._conn.exec_driver_sql(_SQLITE_PENDING, (limit,))
         return [_sqlite_pending(row) for row in rows]
@@ -238,16 +254,11 @@ class SqlAlerts:
         if not decided:
             return
         if not self._postgres:  # at the driver, as `append`: this runs for every alert
-            values = [_sqlite_decision(s) for s in decided]
+            values = [_decision_row(s) for s in decided]
             await self._conn.exec_driver_sql(_SQLITE_RECORD, values)
             return
-        statement = (
-            update(alerts)
-            .where(alerts.c.pk == bindparam("_pk"))
-            .values({c: bindparam(c) for c in _DECISION_COLUMNS})
-        )
-        rows = [{"_pk": s.pk, **_decision_values(s)} for s in decided]
-        await self._conn.execute(statement, rows)
+        values = [_decision_row(s) for s in decided]  # the same values, $n marks
+        await (await driver(self._conn)).executemany(_PG_RECORD, values)
 
     async def find(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:
         found: dict[tuple[str, str], StoredAlert] = {}

@@ -54,7 +54,15 @@ def create_engine(
     snapshots, for long reads that must not hold the write lock)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # JSON in and out as the driver-level statements read it (storage.postgres_driver).
+        return create_async_engine(
+            url,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,
+            json_serializer=json_text,
+            json_deserializer=json_value,
+        )
     if parsed.database and parsed.database != ":memory:":
         _create_private(Path(parsed.database))
     # Plain executemany: the C loop of sqlite3 beats rendering multi-row VALUES statements.

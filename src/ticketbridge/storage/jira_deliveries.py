@@ -166,11 +166,15 @@ class SqlJiraDeliveries:
             .values(attempts=jira_deliveries.c.attempts + 1, reason=reason)
         )
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[JiraDelivery]:
-        """Newest first."""
+    async def list(
+        self, *, limit: int, before_id: int | None = None, outcome: str | None = None
+    ) -> list[JiraDelivery]:
+        """Newest first; with `outcome`, only those (a DeliveryOutcome value)."""
         query = select(jira_deliveries).order_by(jira_deliveries.c.id.desc()).limit(limit)
         if before_id is not None:
             query = query.where(jira_deliveries.c.id < before_id)
+        if outcome is not None:
+            query = query.where(jira_deliveries.c.outcome == outcome)
         return [_delivery(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def count(self) -> int:

@@ -19,10 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain import JobKind, JobState, TicketStatus
 from ticketbridge.domain.records import Job, NewJob
+from ticketbridge.storage.postgres_driver import driver
+from ticketbridge.storage.sqlite_values import json_text
 from ticketbridge.storage.tables import outbox_jobs as jobs
 from ticketbridge.storage.tables import tickets
 
 _PENDING, _RUNNING, _DONE, _DEAD = (s.value for s in JobState)
+# The decider's enqueue on PostgreSQL, at asyncpg (storage.postgres_driver): one pipelined
+# executemany instead of SQLAlchemy's per-row bind processing.
+_PG_ENQUEUE = (
+    "INSERT INTO outbox_jobs (kind, ordering_key, ticket_id, payload, project, state, attempts,"
+    " next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4::json, $5, 'pending', 0,"
+    " $6, $7, $7)"
+)
 
 
 def _job(row: RowMapping) -> Job:
@@ -75,6 +84,21 @@ class SqlOutbox:
 
     async def enqueue(self, new: Sequence[NewJob], now: datetime) -> None:
         if not new:
+            return
+        if self._postgres:
+            values = [
+                (
+                    j.kind.value,
+                    j.ordering_key,
+                    j.ticket_id,
+                    json_text(dict(j.payload)),
+                    j.project,
+                    max(j.not_before, now) if j.not_before else now,
+                    now,
+                )
+                for j in new
+            ]
+            await (await driver(self._conn)).executemany(_PG_ENQUEUE, values)
             return
         rows = [
             {
@@ -223,8 +247,24 @@ class SqlOutbox:
         found = {JobState(state): count for state, count in await self._conn.execute(query)}
         return {state: found.get(state, 0) for state in JobState}
 
-    async def purge_done(self, before: datetime) -> int:
-        result = await self._conn.execute(
-            delete(jobs).where(jobs.c.state == _DONE, jobs.c.updated_at < before)
+    async def oldest_pending(self) -> datetime | None:
+        # ix_outbox_open_id: the first unfinished job by id, not a scan of the done ones.
+        query = (
+            select(jobs.c.created_at)
+            .where(jobs.c.state.in_((_PENDING, _RUNNING)))
+            .order_by(jobs.c.id)
+            .limit(1)
         )
+        return (await self._conn.execute(query)).scalar()
+
+    async def purge_done(self, before: datetime, limit: int) -> int:
+        # A bounded batch per transaction: a long-lived outbox's millions of done rows are not
+        # deleted (and locked, and written to the WAL) in one statement.
+        batch = (
+            select(jobs.c.id)
+            .where(jobs.c.state == _DONE, jobs.c.updated_at < before)
+            .order_by(jobs.c.id)
+            .limit(limit)
+        )
+        result = await self._conn.execute(delete(jobs).where(jobs.c.id.in_(batch)))
         return int(result.rowcount or 0)

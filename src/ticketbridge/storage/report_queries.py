@@ -34,6 +34,7 @@ from ticketbridge.domain.reports import (
     AT_RISK_SHARE,
     BUCKET_BOUNDS,
     DAY,
+    MISSING_KEY,
     Bucket,
     Dimension,
     Drill,
@@ -81,12 +82,12 @@ class Dialect:
         return func.date(moment, type_=String)
 
 
-def facts(period: Period, where: ReportFilter) -> CTE:
+def facts(period: Period, where: ReportFilter, *, reopens: bool = True) -> CTE:
     """Tickets (epics left out: no alert opens them) with their opening alert's severity,
-    source, kind and route, their alert state, and how often an alert reopened them in each
-    period. Filters apply here, so every metric sees the same tickets."""
+    source, kind and route, their alert state, and (`reopens`: for the statements that count
+    or list `reopened`) how often an alert reopened them in each period. Filters apply here,
+    so every metric sees the same tickets."""
     origin = alerts.alias("origin")
-    reopens = _reopens(period)
     state = alert_state()
     query = (
         select(
@@ -100,23 +101,31 @@ def facts(period: Period, where: ReportFilter) -> CTE:
             tickets.c.first_seen,
             tickets.c.done_at,
             tickets.c.occurrences,
+            tickets.c.priority,
+            tickets.c.assignee_id,
+            tickets.c.assignee_name,
+            tickets.c.status_name,
+            tickets.c.deleted_at,
             origin.c.severity,
             origin.c.source,
             origin.c.kind,
             origin.c.route,
             origin.c.alert_id,
             state.label("state"),
-            func.coalesce(reopens.c.current, 0).label("reopens_current"),
-            func.coalesce(reopens.c.previous, 0).label("reopens_previous"),
         )
         .join_from(
             tickets,
             origin,
             and_(origin.c.ticket_id == tickets.c.id, origin.c.decision.in_(OPENING)),
         )
-        .outerjoin(reopens, reopens.c.ticket_id == tickets.c.id)
         .where(tickets.c.group_key.is_(None))
     )
+    if reopens:  # an outer join with the periods' reopens: only where they are counted
+        counted = _reopens(period)
+        query = query.outerjoin(counted, counted.c.ticket_id == tickets.c.id).add_columns(
+            func.coalesce(counted.c.current, 0).label("reopens_current"),
+            func.coalesce(counted.c.previous, 0).label("reopens_previous"),
+        )
     for column, value in (
         (tickets.c.project, where.project),
         (origin.c.route, where.route),
@@ -136,8 +145,11 @@ def alert_state() -> ColumnElement[str]:
     """`Ticket.alert_state()` in SQL (tests/integration/storage/test_reports.py holds the two
     to the same answer for every combination)."""
     t = tickets.c
+    synced = case((t.synced_state == "open", "ticketed"), else_=t.synced_state)
     return case(
         (t.status == TicketStatus.DEAD.value, "dead"),
+        (t.deleted_at.isnot(None), "ticket_deleted"),
+        (and_(t.synced_state.isnot(None), t.issue_key.isnot(None)), synced),
         (t.issue_key.is_(None), "open"),
         (t.status_category == "indeterminate", "in_progress"),
         (t.status_category == "done", func.coalesce(t.outcome, "resolved")),
@@ -163,6 +175,15 @@ def _reopens(period: Period) -> Any:
         .where(alerts.c.received_at < at(period.end))
         .group_by(alerts.c.ticket_id)
         .subquery("reopens")
+    )
+
+
+def reopened_ids(period: Period) -> Any:
+    """The tickets an alert reopened in either period (`Metric.REOPENED`'s candidates)."""
+    return select(alerts.c.ticket_id).where(
+        alerts.c.decision == constant(DecisionKind.REOPEN.value),
+        alerts.c.received_at >= at(period.previous_start),
+        alerts.c.received_at < at(period.end),
     )
 
 
@@ -198,24 +219,34 @@ class Conditions:
         return literal(False)  # time to first response: no data yet (domain.reports.NOT_YET)
 
     def open_at(self, moment: datetime) -> ColumnElement[bool]:
-        """Live, first alert before `moment`, not done at `moment`."""
+        """Live, first alert before `moment`, not done and its issue not deleted at `moment`."""
         f = self.f
         not_done = or_(
             f.status_category.is_(None), f.status_category != "done", f.done_at >= at(moment)
         )
-        return and_(f.status.in_(LIVE), f.first_seen < at(moment), not_done)
+        there = or_(f.deleted_at.is_(None), f.deleted_at >= at(moment))
+        return and_(f.status.in_(LIVE), f.first_seen < at(moment), not_done, there)
 
     def _backlog(self, bucket: Bucket | None) -> ColumnElement[bool]:
+        condition = self.open_at(self.period.as_of(self.which))
+        return condition if bucket is None else and_(condition, self._aged(bucket))
+
+    def _aged(self, bucket: Bucket) -> ColumnElement[bool]:
+        """The bucket's age bounds at the period's *as of* (open or not)."""
         as_of = self.period.as_of(self.which)
-        condition = self.open_at(as_of)
-        if bucket is None:
-            return condition
         older_than, at_most = BUCKET_BOUNDS[bucket]
+        condition: ColumnElement[bool] = literal(True)
         if older_than is not None:
             condition = and_(condition, self.f.first_seen < at(as_of - older_than))
         if at_most is not None:
             condition = and_(condition, self.f.first_seen >= at(as_of - at_most))
         return condition
+
+    def backlog_bucket(self) -> Any:
+        """The ticket's backlog bucket (NULL: not in the backlog): `of(BACKLOG, b)` for each
+        bucket b as one value, so one pass counts them all (the buckets part the ages)."""
+        buckets = case(*((self._aged(b), b.value) for b in Bucket), else_=null())
+        return case((self._backlog(None), buckets), else_=null())
 
     def target(self) -> Any:
         """The ticket's SLA target in seconds (NULL: its severity has none)."""
@@ -239,15 +270,19 @@ class Conditions:
 
 
 def dimension_key(f: Any, dimension: Dimension) -> ColumnElement[str]:
-    """A ticket's key in a breakdown; priority and assignee are not stored yet (NOT_YET)."""
-    if dimension is Dimension.PRIORITY:
-        return literal("Unknown", String)
+    """A ticket's key in a breakdown. Priority and assignee are what Jira last told two-way
+    sync (the seed's spelling: the name shown, `Unknown` / `Unassigned` when Jira has told
+    none); an assignee whose name Jira hides is keyed by account id."""
+    if dimension in (Dimension.PRIORITY, Dimension.JIRA_STATUS):
+        told = f.priority if dimension is Dimension.PRIORITY else f.status_name
+        return func.coalesce(func.nullif(told, ""), MISSING_KEY[dimension])
     if dimension is Dimension.ASSIGNEE:
-        return literal("Unassigned", String)
+        named = func.nullif(f.assignee_name, "")
+        return func.coalesce(named, func.nullif(f.assignee_id, ""), MISSING_KEY[dimension])
     if dimension is Dimension.STATUS:
         return f.state  # type: ignore[no-any-return]
     if dimension is Dimension.ROUTE:
-        return func.coalesce(f.route, "(none)")
+        return func.coalesce(f.route, MISSING_KEY[dimension])
     return getattr(f, dimension.value)  # type: ignore[no-any-return]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -20,14 +20,15 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain.reports import (
-    COUNTED,
+    BACKLOG_COUNTED,
+    ROUTE_COUNTED,
     ROWS,
+    Bucket,
     DayCount,
     DedupRow,
     Dimension,
@@ -45,6 +46,7 @@ from ticketbridge.domain.reports import (
 )
 from ticketbridge.storage.database import Database
 from ticketbridge.storage.report_queries import (
+    LIVE,
     PERIODS,
     Conditions,
     Dialect,
@@ -54,8 +56,9 @@ from ticketbridge.storage.report_queries import (
     dead_condition,
     dimension_key,
     facts,
+    reopened_ids,
 )
-from ticketbridge.storage.report_spread import spread_query
+from ticketbridge.storage.report_spread import spreads
 from ticketbridge.storage.tables import alerts, outbox_jobs
 
 
@@ -76,40 +79,65 @@ class SqlReports:
     async def route_counts(
         self, period: Period, where: ReportFilter, sla: Mapping[str, timedelta]
     ) -> list[RouteCounts]:
-        """Every ticket count of both periods, per route of the opening alert (one statement)."""
+        """Every ticket count of both periods but the backlog, per route of the opening alert
+        (one statement over the tickets of the periods' ranges: their indexes serve it)."""
         f = facts(period, where)
         columns = [
             _count(self._conditions(f, period, which, sla).of(m, b)).label(f"c{n}")
             for which in PERIODS
-            for n, (m, b) in enumerate(COUNTED)
+            for n, (m, b) in enumerate(ROUTE_COUNTED)
         ]
         since = at(period.previous_start)
-        relevant = or_(  # what any count can include: recent, done recently, or open
+        relevant = or_(  # what any of these counts can include: recent or done recently
             f.c.first_seen >= since,
             f.c.done_at >= since,
-            f.c.status_category.is_(None),
-            f.c.status_category != "done",
-            f.c.reopens_current + f.c.reopens_previous > 0,
+            f.c.id.in_(reopened_ids(period)),
         )
         query = select(f.c.route, *columns).where(relevant).group_by(f.c.route)
         result = await self._conn.execute(query)
+        keys = [count_key(m, b) for m, b in ROUTE_COUNTED]
+        half = len(keys)
         counted: list[RouteCounts] = []
         for row in result:
             values = [int(v or 0) for v in row[1:]]
-            half = len(COUNTED)
-            keys = [count_key(m, b) for m, b in COUNTED]
-            counted.append(
-                RouteCounts(
-                    row.route,
-                    dict(zip(keys, values[:half], strict=True)),
-                    dict(zip(keys, values[half:], strict=True)),
+            current = dict(zip(keys, values[:half], strict=True))
+            previous = dict(zip(keys, values[half:], strict=True))
+            counted.append(RouteCounts(row.route, current, previous))
+        return counted
+
+    async def backlog(
+        self, period: Period, where: ReportFilter
+    ) -> dict[PeriodName, dict[str, int]]:
+        """The open backlog of both periods, in total and per age bucket (one statement: the
+        live tickets read once, each labelled with its bucket in each period)."""
+        f = facts(period, where, reopens=False)
+        labels = (
+            select(
+                *(
+                    self._conditions(f, period, which, {}).backlog_bucket().label(which)
+                    for which in PERIODS
                 )
             )
-        return counted
+            .where(f.c.status.in_(LIVE), _not_done_before(f.c, period.previous_start))
+            .subquery("labelled")
+        )
+        query = select(labels.c.current, labels.c.previous, func.count()).group_by(
+            labels.c.current, labels.c.previous
+        )
+        found: dict[PeriodName, dict[str, int]] = {
+            which: dict.fromkeys((count_key(m, b) for m, b in BACKLOG_COUNTED), 0)
+            for which in PERIODS
+        }
+        for *buckets, count in await self._conn.execute(query):
+            for which, bucket in zip(PERIODS, buckets, strict=True):
+                if bucket is not None:
+                    found[which][count_key(Metric.BACKLOG, None)] += int(count)
+                    found[which][count_key(Metric.BACKLOG, Bucket(bucket))] += int(count)
+        return found
 
     async def per_day(self, period: Period, where: ReportFilter) -> list[DayCount]:
         """Created and resolved per UTC day of the current period (one statement)."""
-        f = facts(period, where)
+        f = facts(period, where, reopens=False)
         when = self._conditions(f, period, "current", {})
         parts = [
             select(literal(metric.value, String).label("metric"), day.label("day")).where(
@@ -127,42 +155,26 @@ class SqlReports:
         self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
     ) -> list[DurationRow]:
         """Time to resolution (done_at − occurred_at of the first alert): median and p90 of the
-        tickets resolved in each period, overall and per dimension (one statement: the
-        resolved tickets read once, then ranked per breakdown)."""
-        f = facts(period, where)
+        tickets resolved in each period, overall and per dimension (one statement: each
+        resolved ticket read once, its duration counted in every breakdown; report_spread)."""
+        f = facts(period, where, reopens=False)
         current = self._conditions(f, period, "current", {}).of(Metric.RESOLVED)
         previous = self._conditions(f, period, "previous", {}).of(Metric.RESOLVED)
-        resolved = (
-            select(
-                *(dimension_key(f.c, d).label(d.value) for d in dimensions),
-                case((current, "current"), else_="previous").label("period"),
-                self._dialect.seconds(f.c.done_at, f.c.first_seen).label("secs"),
-            )
-            .where(_spanning(f.c.done_at, period), current | previous)
-            .cte("resolved")
-        )
-        # Each resolved ticket once per breakdown: a join with the breakdowns' names (a union
-        # of one select per breakdown made SQLite compute `resolved` once per select).
-        names = ["all", *(d.value for d in dimensions)]
-        breakdowns = union_all(*(select(literal(n, String).label("dimension")) for n in names)).cte(
-            "breakdowns"
-        )
-        key = case(
-            *((breakdowns.c.dimension == d.value, resolved.c[d.value]) for d in dimensions),
-            else_=literal("", String),
-        )
-        spread = (
-            select(breakdowns.c.dimension, key.label("key"), resolved.c.period, resolved.c.secs)
-            .select_from(resolved.join(breakdowns, true()))
-            .subquery("durations")
-        )
-        keys = [spread.c.dimension, spread.c.key, spread.c.period]
-        query = spread_query(spread, keys, postgres=self._dialect.postgres)
+        query = select(
+            case((current, "current"), else_="previous").label("period"),
+            self._dialect.seconds(f.c.done_at, f.c.first_seen).label("secs"),
+            *(dimension_key(f.c, d).label(d.value) for d in dimensions),
+        ).where(_spanning(f.c.done_at, period), current | previous)
         result = await self._conn.execute(query)
-        return [
-            DurationRow(d, k, p, Spread(int(n), _float(q0), _float(q1)))
-            for d, k, p, n, q0, q1 in result
-        ]
+        names = [d.value for d in dimensions]
+
+        def groups(row: Any) -> tuple[tuple[str, str, PeriodName], ...]:
+            which, keys = row[0], row[2:]
+            own = ((n, str(k), which) for n, k in zip(names, keys, strict=True))
+            return (("all", "", which), *own)
+
+        found = spreads((groups(row), float(row[1])) for row in result)
+        return [DurationRow(d, k, p, Spread(*figures)) for (d, k, p), figures in found.items()]
 
     async def totals(
         self, period: Period, where: ReportFilter, dimensions: Sequence[Dimension]
@@ -171,7 +183,7 @@ class SqlReports:
         tickets counted once per combination of values, summed per dimension here)."""
         if not dimensions:
             return []
-        f = facts(period, where)
+        f = facts(period, where, reopens=False)
         current = self._conditions(f, period, "current", {}).of(Metric.CREATED)
         previous = self._conditions(f, period, "previous", {}).of(Metric.CREATED)
         created = select(
@@ -204,7 +216,7 @@ class SqlReports:
 
     async def dead_letters(self, period: Period, where: ReportFilter) -> dict[PeriodName, int]:
         """Jobs dead now that died in each period (one statement)."""
-        scope = facts(period, where) if _narrows_tickets(where) else None
+        scope = facts(period, where, reopens=False) if _narrows_tickets(where) else None
         current = dead_condition(period, "current", where, scope)
         previous = dead_condition(period, "previous", where, scope)
         row = (await self._conn.execute(select(_count(current), _count(previous)))).one()
@@ -280,7 +292,7 @@ class SqlReports:
         self, drill: Drill, period: Period, where: ReportFilter, limit: int, before: int | None
     ) -> list[ReportRow]:
         j = outbox_jobs.c
-        scope = facts(period, where) if _narrows_tickets(where) else None
+        scope = facts(period, where, reopens=False) if _narrows_tickets(where) else None
         condition = dead_condition(period, drill.period, where, scope)
         if before is not None:
             condition = and_(condition, j.id < before)
@@ -301,6 +313,12 @@ def _spanning(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= at(period.previous_start), column < at(period.end))
 
 
+def _not_done_before(f: Any, moment: datetime) -> ColumnElement[bool]:
+    """What can be open at `moment` or later (a prefilter on the ticket's own columns, read
+    before its opening alert is joined)."""
+    return or_(f.status_category.is_(None), f.status_category != "done", f.done_at >= at(moment))
+
+
 def _counted(rows: Any, *keys: str) -> Any:
     """Rows counted per `keys`: grouped outside the statement that computes them, as
     PostgreSQL will not match a grouped expression that carries bound values."""
@@ -314,10 +332,6 @@ def _narrows_tickets(where: ReportFilter) -> bool:
         value is not None
         for value in (where.route, where.source, where.kind, where.severity, where.state)
     )
-
-
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _plain(row: RowMapping) -> dict[str, object]:

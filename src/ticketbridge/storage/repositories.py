@@ -9,14 +9,13 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, func, insert, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import BigInteger
 
 from ticketbridge.domain import AlertState, IssueLink, Ticket, TicketStatus
+from ticketbridge.storage.postgres_driver import driver
 from ticketbridge.storage.sqlite_values import json_text, json_value, maybe_moment, moment_text
 from ticketbridge.storage.tables import fingerprint_leases, tickets
 
@@ -46,6 +45,9 @@ _MOMENTS = frozenset(
         "watermark_at",
         "deleted_at",
         "escalated_at",
+        "touched_at",
+        "sla_at_risk_at",
+        "sla_breached_at",
     }
 )
 
@@ -54,6 +56,25 @@ _MOMENTS = frozenset(
 # Column names come from the Ticket dataclass and every value is bound: no input in the text.
 _SETS = ", ".join(f"{c} = ?" for c in _SAVED_FIELDS)
 _SQLITE_SAVE = f"UPDATE tickets SET {_SETS} WHERE id = ?"  # noqa: S608
+# PostgreSQL's, at asyncpg (storage.postgres_driver): JSON as text cast by the server.
+_PG_SETS = ", ".join(
+    f"{c} = ${i}::json" if c == "links" else f"{c} = ${i}"
+    for i, c in enumerate(_SAVED_FIELDS, start=1)
+)
+_PG_SAVE = f"UPDATE tickets SET {_PG_SETS} WHERE id = ${len(_SAVED_FIELDS) + 1}"  # noqa: S608
+_PG_CURRENT = (
+    f"SELECT {_TICKET_COLUMNS} FROM tickets "  # noqa: S608
+    "WHERE fingerprint = ANY($1::text[]) ORDER BY generation"
+)
+_INSERTED_FIELDS = [c for c in _TICKET_FIELDS if c != "id"]
+_PG_INSERT = (
+    f"INSERT INTO tickets (id, {', '.join(_INSERTED_FIELDS)}) VALUES ("  # noqa: S608
+    + ", ".join(
+        f"${i}::json" if c == "links" else f"${i}"
+        for i, c in enumerate(["id", *_INSERTED_FIELDS], start=1)
+    )
+    + ")"
+)
 
 
 def _ticket_row(ticket: Ticket) -> dict[str, Any]:
@@ -64,6 +85,23 @@ def _ticket_row(ticket: Ticket) -> dict[str, Any]:
     row["synced_state"] = ticket.synced_state.value if ticket.synced_state else None
     row["links"] = [link.as_data() for link in ticket.links] if ticket.links else []
     return row
+
+
+def _pg_saved(ticket: Ticket) -> tuple[object, ...]:
+    row = _ticket_row(ticket)
+    row["links"] = json_text(row["links"]) if row["links"] else "[]"
+    return (*(row[c] for c in _SAVED_FIELDS), ticket.id)
+
+
+def _pg_inserted(ticket: Ticket, ticket_id: int) -> tuple[object, ...]:
+    row = _ticket_row(ticket)
+    row["links"] = json_text(row["links"]) if row["links"] else "[]"
+    return (ticket_id, *(row[c] for c in _INSERTED_FIELDS))
+
+
+def _pg_ticket(row: Sequence[Any]) -> Ticket:
+    """A row of `_PG_CURRENT` (JSON decoded by the connection's codec, moments aware)."""
+    return _typed(dict(zip(_TICKET_FIELDS, row, strict=True)))
 
 
 def _sqlite_saved(ticket: Ticket) -> tuple[object, ...]:
@@ -110,10 +148,10 @@ class SqlTickets:
         # SQLite: BEGIN IMMEDIATE already holds the one database write lock.
         if not self._postgres or not fingerprints:
             return
-        statement = text(
-            "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(:keys) AS k ORDER BY k) AS s"
-        ).bindparams(bindparam("keys", type_=ARRAY(BigInteger)))
-        await self._conn.execute(statement, {"keys": lock_ids(fingerprints)})
+        await (await driver(self._conn)).execute(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY k) s",
+            lock_ids(fingerprints),
+        )
 
     async def current(self, fingerprints: Sequence[str]) -> dict[str, Ticket]:
         found: dict[str, Ticket] = {}
@@ -131,21 +169,21 @@ class SqlTickets:
                     ticket = _sqlite_ticket(values)
                     found[ticket.fingerprint] = ticket  # the last generation wins
                 continue
-            query = (
-                select(tickets)
-                .where(tickets.c.fingerprint.in_(chunk))
-                .order_by(tickets.c.generation)
-            )
-            for row in (await self._conn.execute(query)).mappings():
-                found[row["fingerprint"]] = _ticket(row)  # the last generation wins
+            for row in await (await driver(self._conn)).fetch(_PG_CURRENT, chunk):
+                ticket = _pg_ticket(row)
+                found[ticket.fingerprint] = ticket  # the last generation wins
         return found
 
     async def insert_many(self, new: Sequence[Ticket]) -> list[Ticket]:
         if not new:
             return []
         ids = await self._allocate_ids(len(new))
-        rows = [{**_ticket_row(t), "id": i} for t, i in zip(new, ids, strict=True)]
-        await self._conn.execute(insert(tickets), rows)
+        if self._postgres:
+            inserted = [_pg_inserted(t, i) for t, i in zip(new, ids, strict=True)]
+            await (await driver(self._conn)).executemany(_PG_INSERT, inserted)
+        else:
+            rows = [{**_ticket_row(t), "id": i} for t, i in zip(new, ids, strict=True)]
+            await self._conn.execute(insert(tickets), rows)
         return [Ticket(**{**t.__dict__, "id": i}) for t, i in zip(new, ids, strict=True)]
 
     async def _allocate_ids(self, count: int) -> list[int]:
@@ -153,11 +191,11 @@ class SqlTickets:
         ordered results is slow). PostgreSQL: the sequence; SQLite: after max(id), which is
         safe because BEGIN IMMEDIATE holds the one write lock for this transaction."""
         if self._postgres:
-            query = text(
+            query = (
                 "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) "
-                "FROM generate_series(1, :n)"
+                "FROM generate_series(1, $1)"
             )
-            return [row[0] for row in await self._conn.execute(query, {"n": count})]
+            return [row[0] for row in await (await driver(self._conn)).fetch(query, count)]
         top = (await self._conn.execute(select(func.coalesce(func.max(tickets.c.id), 0)))).scalar()
         start = int(top or 0) + 1
         return list(range(start, start + count))
@@ -168,15 +206,7 @@ class SqlTickets:
         if not self._postgres:
             await self._conn.exec_driver_sql(_SQLITE_SAVE, [_sqlite_saved(t) for t in changed])
             return
-        statement = (
-            update(tickets)
-            .where(tickets.c.id == bindparam("_id"))
-            .values({c: bindparam(c) for c in _SAVED_FIELDS})
-        )
-        rows = [{**_ticket_row(t), "_id": t.id} for t in changed]
-        for row in rows:
-            del row["fingerprint"], row["generation"]
-        await self._conn.execute(statement, rows)
+        await (await driver(self._conn)).executemany(_PG_SAVE, [_pg_saved(t) for t in changed])
 
     async def get(self, ticket_id: int) -> Ticket | None:
         row = (
@@ -226,23 +256,29 @@ class SqlTickets:
 
     async def stale(self, cutoff: datetime, limit: int) -> list[Ticket]:
         """Open issues (linked, not done, not an epic) with no activity since `cutoff`: first
-        seen then or before and not escalated since (`domain.life.stale_since`)."""
-        quiet_since = func.coalesce(tickets.c.escalated_at, tickets.c.first_seen)
+        seen then or before, not escalated since and not updated by another account since
+        (`domain.life.stale_since`)."""
         query = (
             select(tickets)
             .where(tickets.c.status == TicketStatus.LINKED.value)
             .where(or_(tickets.c.status_category.is_(None), tickets.c.status_category != "done"))
             .where(tickets.c.group_key.is_(None))
-            .where(quiet_since <= cutoff)
+            .where(tickets.c.first_seen <= cutoff)
+            .where(or_(tickets.c.escalated_at.is_(None), tickets.c.escalated_at <= cutoff))
+            .where(or_(tickets.c.touched_at.is_(None), tickets.c.touched_at <= cutoff))
             .order_by(tickets.c.id)
             .limit(limit)
         )
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def list(self, *, limit: int, before_id: int | None = None) -> list[Ticket]:
+    async def list(
+        self, *, limit: int, before_id: int | None = None, sla: str | None = None
+    ) -> list[Ticket]:
         query = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
         if before_id is not None:
             query = query.where(tickets.c.id < before_id)
+        if sla is not None:  # the SLA scan's finding (at_risk, breached)
+            query = query.where(tickets.c.sla_state == sla)
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def sites(self) -> dict[str | None, int]:

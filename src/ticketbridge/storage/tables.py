@@ -92,6 +92,11 @@ tickets = Table(
     # Stale escalation (migration 0010): the last one, and how many so far.
     Column("escalated_at", UtcDateTime),
     Column("escalations", Integer, nullable=False, server_default=text("0")),
+    # Migration 0016: the last update by another account; the SLA scan's findings.
+    Column("touched_at", UtcDateTime),
+    Column("sla_state", String(16)),
+    Column("sla_at_risk_at", UtcDateTime),
+    Column("sla_breached_at", UtcDateTime),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
     Index("ix_tickets_issue_id", "issue_id"),
     # Reports (migration 0012): the periods' ranges.
@@ -173,6 +178,14 @@ outbox_jobs = Table(
     Column("hint", Text),
     Index("ix_outbox_state_due", "state", "next_attempt_at"),
     Index("ix_outbox_ordering", "ordering_key", "id"),
+    # The claim's and the backlog's scan (migration 0017): the unfinished jobs only, in id
+    # order, so the plan stays a short index walk however many done jobs the table holds.
+    Index(
+        "ix_outbox_open_id",
+        "id",
+        sqlite_where=text("state IN ('pending', 'running')"),
+        postgresql_where=text("state IN ('pending', 'running')"),
+    ),
     Index(  # reports (migration 0012): jobs that died in a period
         "ix_outbox_dead_updated",
         "updated_at",
@@ -205,6 +218,24 @@ api_keys = Table(
     Column("sources", JSON, nullable=False, server_default=text(GENERIC_ONLY)),
 )
 
+# What happened to each issue that the SLA clocks need (migration 0016): status transitions with
+# their category, assignments, comments by other accounts; recorded as observations are applied.
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "ticket_id", Id, ForeignKey("tickets.id", name="fk_ticket_events_ticket"), nullable=False
+    ),
+    Column("key", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("by_us", Boolean, nullable=False),
+    Column("status", String(255)),
+    Column("category", String(16)),
+    UniqueConstraint("ticket_id", "key", name="uq_ticket_events_ticket_key"),
+)
+
 # One row per periodic job (workers/scheduler.py): the lease that lets one process at a time
 # run it, when it is next due, and what its last run did.
 schedules = Table(
@@ -219,6 +250,18 @@ schedules = Table(
     Column("last_ok", Boolean),
     Column("last_outcome", Text),
     Column("runs", Integer, nullable=False),
+)
+
+# One heartbeat row per running `serve`/`worker` process (migration 0017).
+processes = Table(
+    "processes",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False),
 )
 
 # Credentials that change while running (OAuth 2.0 tokens Atlassian rotates), one row per Jira
@@ -310,4 +353,14 @@ ui_settings = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", String(255), nullable=False),
+)
+
+# Reconcile's progress per Jira site (migration 0009): saved after its observations are applied.
+reconcile_marks = Table(
+    "reconcile_marks",
+    metadata,
+    Column("site", String(255), primary_key=True),
+    Column("watermark", UtcDateTime),
+    Column("swept_at", UtcDateTime),
+    Column("recent", JSON, nullable=False),  # issue id → `updated` (ISO) inside the margin
 )

@@ -23,9 +23,11 @@ from ticketbridge.storage.credentials import SqlAuthorizations, SqlCredentials
 from ticketbridge.storage.fingerprint_settings import SqlFingerprints
 from ticketbridge.storage.jira_deliveries import SqlJiraDeliveries
 from ticketbridge.storage.outbox import SqlOutbox
+from ticketbridge.storage.processes import SqlProcesses
 from ticketbridge.storage.push_events import SqlPushEvents
 from ticketbridge.storage.repositories import SqlTickets
 from ticketbridge.storage.schedules import SqlSchedules
+from ticketbridge.storage.ticket_events import SqlTicketEvents
 
 log = structlog.get_logger("ticketbridge.storage")
 
@@ -39,6 +41,8 @@ class SqlUnitOfWork:
     jira_deliveries: SqlJiraDeliveries
     fingerprints: SqlFingerprints
     schedules: SqlSchedules
+    ticket_events: SqlTicketEvents
+    processes: SqlProcesses
     credentials: SqlCredentials
     authorizations: SqlAuthorizations
     audit: SqlAuditLog
@@ -68,6 +72,8 @@ class SqlUnitOfWork:
         self.jira_deliveries = SqlJiraDeliveries(conn, postgres=postgres)
         self.fingerprints = SqlFingerprints(conn)
         self.schedules = SqlSchedules(conn, postgres=postgres)
+        self.ticket_events = SqlTicketEvents(conn, postgres=postgres)
+        self.processes = SqlProcesses(conn, postgres=postgres)
         self.credentials = SqlCredentials(conn)
         self.authorizations = SqlAuthorizations(conn)
         self.audit = SqlAuditLog(conn, postgres=postgres)
@@ -99,6 +105,12 @@ class SqlUnitOfWork:
     def _release(self) -> None:
         if self._writer_lock is not None and self._writer_lock.locked():
             self._writer_lock.release()
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """This unit's connection, for a store outside the services' ports (reconcile's)."""
+        assert self._conn is not None, "connection outside `async with`"
+        return self._conn
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside `async with`"

@@ -1,5 +1,5 @@
-"""`install_ui(app, container)`: the static files, the pages, sign-in and sign-out, the slots
-of the pages other features fill, and the answers to a refused write or a needed sign-in."""
+"""`install_ui(app, container)`: the static files, the pages, sign-in and sign-out, and the
+answers to a refused write, a needed sign-in or an unknown page."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from ticketbridge.errors import Problem
 from ticketbridge.services.accounts import LoginRefused, LoginThrottled
 from ticketbridge.ui.admin_pages import admin_pages
 from ticketbridge.ui.config_pages import config_pages
+from ticketbridge.ui.jira_oauth_pages import jira_oauth_pages
+from ticketbridge.ui.observe_pages import observe_pages
 from ticketbridge.ui.operate_pages import operate_pages
 from ticketbridge.ui.ports import UiContainer
 from ticketbridge.ui.settings_pages import settings_pages
@@ -34,28 +36,6 @@ from ticketbridge.ui.web import (
 
 LOGIN_COOKIE = "tb_login"  # the sign-in form's token (no session exists yet)
 
-# The pages other features bring; the lead wires each when its branch is merged.
-_SLOTS = {
-    "deliveries": (
-        "Webhook deliveries",
-        "the inbound Jira webhook deliveries two-way sync logs (GET /v1/jira/deliveries)",
-        "h/sync-core",
-        "ticketbridge sync deliveries",
-    ),
-    "audit": (
-        "Audit",
-        "the audit events, their verification and export",
-        "h/audit",
-        "ticketbridge audit verify|export",
-    ),
-    "dashboard": (
-        "Dashboard",
-        "the reports' charts and figures",
-        "h/reports",
-        "ticketbridge report",
-    ),
-}
-
 
 def install_ui(app: FastAPI, container: UiContainer) -> None:
     pages = Pages(container.accounts)
@@ -65,7 +45,9 @@ def install_ui(app: FastAPI, container: UiContainer) -> None:
     app.include_router(config_pages(container, pages))
     app.include_router(admin_pages(container, pages))
     app.include_router(settings_pages(container, pages))
-    app.include_router(_slots(pages))  # last: /ui/{slot} would shadow the pages above
+    app.include_router(observe_pages(container, pages))
+    app.include_router(jira_oauth_pages(container, pages))
+    app.include_router(_not_found(pages))  # last: /ui/{page} would shadow the pages above
 
     async def redirect(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UiRedirect)
@@ -156,17 +138,13 @@ def _entry(container: UiContainer, pages: Pages) -> APIRouter:
     return router
 
 
-def _slots(pages: Pages) -> APIRouter:
+def _not_found(pages: Pages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    @router.get("/ui/{slot}", response_class=HTMLResponse)
-    async def slot(request: Request, slot: str) -> Response:
+    @router.get("/ui/{page}", response_class=HTMLResponse)
+    async def not_found(request: Request, page: str) -> Response:
         active = await pages.active(request)
-        if slot not in _SLOTS:
-            context = {"title": "Not found", "message": "No such page.", "back": "/ui"}
-            return pages.render(request, "message.html", context, status=404, active=active)
-        title, feature, branch, meanwhile = _SLOTS[slot]
-        context = {"title": title, "feature": feature, "branch": branch, "meanwhile": meanwhile}
-        return pages.render(request, "slot.html", context, active=active)
+        context = {"title": "Not found", "message": "No such page.", "back": "/ui"}
+        return pages.render(request, "message.html", context, status=404, active=active)
 
     return router

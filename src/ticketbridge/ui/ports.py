@@ -1,5 +1,6 @@
 """What the admin UI needs from the rest of ticketbridge. The services serve it as they are
-(`Accounts`, `Previews`, `AlertQueries`, `OutboxAdmin`, `ApiKeys`); the Jira connection comes
+(`Accounts`, `Previews`, `AlertQueries`, `OutboxAdmin`, `ApiKeys`, the delivery log,
+the audit trail, the reports); the Jira connection comes
 through `JiraPage`, an adapter `bootstrap` builds over the same store and connection test the
 API and `ticketbridge config jira` use. The values it answers are defined here."""
 
@@ -12,7 +13,10 @@ from typing import Protocol
 from ticketbridge.services import AlertQueries, OutboxAdmin
 from ticketbridge.services.accounts import Accounts
 from ticketbridge.services.api_keys import ApiKeys
+from ticketbridge.services.audit_service import AuditTrail
+from ticketbridge.services.jira_deliveries import DeliveryLog
 from ticketbridge.services.previews import Previews
+from ticketbridge.services.reports import ReportService
 from ticketbridge.services.stored_settings import StoredDefaults
 
 
@@ -57,6 +61,8 @@ class Metadata:
     projects: list[tuple[str, str]] = field(default_factory=list)  # (key, name)
     issue_types: list[str] = field(default_factory=list)  # of the chosen project
     priorities: list[str] = field(default_factory=list)
+    statuses: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, category)
+    resolutions: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -73,8 +79,25 @@ class JiraPage(Protocol):
         ...
 
     async def metadata(self, project: str) -> Metadata:
-        """Projects, the issue types of `project` and the priorities (three reads)."""
+        """Projects, the issue types of `project`, the priorities, the statuses and the
+        resolutions (five reads)."""
         ...
+
+    async def start_oauth(self, values: Mapping[str, str], ui_base: str) -> str:
+        """ "Connect with Atlassian" (OAuth 2.0, 3LO): the URL to send the browser to; its
+        callback comes back to the UI. InputError names the fields."""
+        ...
+
+    async def complete_oauth(self, state: str, code: str | None, error: str | None) -> str:
+        """The site connected; InputError (a refused callback) or a Jira/HTTP error."""
+        ...
+
+
+class SyncParts(Protocol):
+    """Of two-way sync, the delivery log the Deliveries page lists."""
+
+    @property
+    def deliveries(self) -> DeliveryLog: ...
 
 
 class UiContainer(Protocol):
@@ -92,3 +115,9 @@ class UiContainer(Protocol):
     def ui_jira(self) -> JiraPage: ...
     @property
     def defaults(self) -> StoredDefaults: ...
+    @property
+    def sync(self) -> SyncParts: ...
+    @property
+    def trail(self) -> AuditTrail: ...
+    @property
+    def reports(self) -> ReportService: ...

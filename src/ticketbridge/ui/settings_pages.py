@@ -1,7 +1,9 @@
-"""Defaults and mappings: the default project, issue type and the priority of each severity,
-picked from what Jira lists (projects, the project's issue types, priorities), never typed.
-A value set in ticketbridge.yaml is shown read-only with its origin; a save is checked whole
-by the config loader and applies from the next alert, without a restart."""
+"""Defaults and mappings: the default project, issue type, the priority and the SLA budget
+(due date) of each severity, and two-way sync's mappings (a Jira status by id, a resolution
+by name → the alerts' state), picked from what Jira lists (projects, the project's issue
+types, priorities, statuses, resolutions) or from a list of budgets, never typed. A value set
+in ticketbridge.yaml is shown read-only with its origin; a save is checked whole by the config
+loader and applies from the next alert (and Jira delivery), without a restart."""
 
 from __future__ import annotations
 
@@ -11,10 +13,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from ticketbridge.domain.states import JIRA_OUTCOMES
 from ticketbridge.errors import ConfigError, InputError
 from ticketbridge.services.stored_settings import Setting, severities
 from ticketbridge.ui.ports import UiContainer
 from ticketbridge.ui.web import Pages, field
+
+OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
+# The SLA budgets offered (`defaults.due`, the config loader's duration form); a stored or
+# configured value not among them is offered as well.
+DUE_CHOICES = ("4h", "8h", "1d", "3d", "7d", "14d", "30d", "90d")
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -27,7 +35,27 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     if not shown["priority"].read_only:
         priority = {s: field(form, f"priority.{s}", 255) for s in severities()}
         values["priority"] = {s: name for s, name in priority.items() if name}
+    if not shown["due"].read_only:
+        due = {s: field(form, f"due.{s}", 20) for s in severities()}
+        values["due"] = {s: budget for s, budget in due.items() if budget}
+    for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
+        # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
+        # saved while Jira could not be read must not wipe it.
+        listed = field(form, f"listed.{prefix.rstrip('.')}", 1) == "1"
+        if listed and not shown[setting].read_only:
+            values[setting] = _picked(form, prefix)
     return values
+
+
+def _picked(form: FormData, prefix: str) -> dict[str, str]:
+    """`<prefix><Jira's id or name>` → an outcome; blank: not mapped (the default applies).
+    The config loader refuses what Jira's lists did not offer (a status id not numeric, an
+    outcome not among OUTCOMES)."""
+    picked: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if name.startswith(prefix) and isinstance(value, str) and value:
+            picked[name.removeprefix(prefix)[:255]] = value[:40]
+    return picked
 
 
 def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
@@ -44,6 +72,8 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "chosen_project": chosen,
             "metadata": metadata,
             "severities": severities(),
+            "outcomes": OUTCOMES,
+            "due_choices": DUE_CHOICES,
             **extra,
         }
 

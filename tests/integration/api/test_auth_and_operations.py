@@ -61,7 +61,8 @@ async def test_healthz_and_readyz(api: Api) -> None:
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["ready"] is True
-    assert {c["name"] for c in ready.json()["checks"]} == {"database", "migrations"}
+    names = {c["name"] for c in ready.json()["checks"]}
+    assert names == {"database", "migrations", "processes", "backlog"}
 
 
 async def test_readyz_is_503_on_an_unmigrated_database(tmp_path: Path) -> None:

@@ -75,3 +75,26 @@ async def test_connection_test_against_the_emulator(api_with_jira: Api) -> None:
     assert current["origin"] == "ticketbridge.yaml"
     refused = await api.client.put("/v1/integrations/jira", json=CLOUD, headers=api.auth("admin"))
     assert refused.status_code == 409
+
+
+OAUTH2 = CLOUD | {
+    "auth": {"type": "oauth2", "client_id": "app", "client_secret": "app-secret", "cloud_id": "c1"}
+}
+
+
+async def test_put_refuses_oauth2_with_no_tokens_behind_it(api: Api) -> None:
+    response = await api.client.put("/v1/integrations/jira", json=OAUTH2, headers=api.auth("admin"))
+    assert response.status_code == 422, response.text
+    problems = response.json()["problems"]
+    assert [p["path"] for p in problems] == ["auth.refresh_token"]
+    assert "ticketbridge config jira --oauth" in problems[0]["message"]
+    assert "app-secret" not in response.text
+    current = (await api.client.get("/v1/integrations/jira", headers=api.auth("admin"))).json()
+    assert current["configured"] is False
+
+
+async def test_put_takes_oauth2_with_a_refresh_token_to_start_from(api: Api) -> None:
+    seeded = OAUTH2 | {"auth": OAUTH2["auth"] | {"refresh_token": "first-refresh"}}
+    response = await api.client.put("/v1/integrations/jira", json=seeded, headers=api.auth("admin"))
+    assert response.status_code == 200, response.text
+    assert response.json()["auth_type"] == "oauth2"

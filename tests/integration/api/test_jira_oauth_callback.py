@@ -77,6 +77,19 @@ async def test_the_callback_connects_once(api: Api, emulator: Emulator) -> None:
     assert replayed.json()["problems"][0]["path"] == "state"
 
 
+async def test_put_of_oauth2_is_taken_once_tokens_are_stored(api: Api, emulator: Emulator) -> None:
+    auth = {"type": "oauth2", "client_id": "app", "client_secret": "app-secret", "cloud_id": "c1"}
+    body = {"flavor": "cloud", "url": "https://acme.atlassian.net", "auth": auth}
+    body["project_key"] = "SEC"
+    put = {"url": "/v1/integrations/jira", "json": body, "headers": api.auth("admin")}
+    assert (await api.client.put(**put)).status_code == 422  # nothing behind it yet
+    landed = await api.client.get(await _consent(emulator, await _start(api, emulator)))
+    assert landed.status_code == 200, landed.text
+    saved = await api.client.put(**put)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["project_key"] == "SEC"
+
+
 @pytest.mark.parametrize(
     "query",
     [

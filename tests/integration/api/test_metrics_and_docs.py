@@ -157,6 +157,7 @@ async def test_the_openapi_declares_how_each_route_authenticates(tmp_path: Path)
     assert operations[("GET", "/metrics")]["security"] == [{"apiKey": ["read"]}]
     assert {"sourceToken": []} in operations[("POST", "/v1/sources/{source}")]["security"]
     assert {"githubSignature": []} in operations[("POST", "/v1/sources/github")]["security"]
+    assert {"jiraSignature": []} in operations[("POST", "/v1/jira/webhook")]["security"]
     public = {("GET", "/healthz"), ("GET", "/readyz")}
     for key, operation in operations.items():
         declared = operation.get("security")

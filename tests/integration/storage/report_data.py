@@ -36,6 +36,13 @@ class T:
     done_at: datetime | None = None
     outcome: str | None = None
     project: str = "OPS"
+    # What Jira last told two-way sync (None: not told).
+    priority: str | None = None
+    assignee_id: str | None = None
+    assignee_name: str | None = None
+    synced_state: str | None = None
+    status_name: str | None = None
+    deleted_at: datetime | None = None
 
 
 DATA = (
@@ -73,6 +80,12 @@ def _ticket_row(t: T) -> dict[str, Any]:
         "digest_pending": False,
         "digested_occurrences": 1,
         "links": [],
+        "priority": t.priority,
+        "assignee_id": t.assignee_id,
+        "assignee_name": t.assignee_name,
+        "synced_state": t.synced_state,
+        "status_name": t.status_name,
+        "deleted_at": t.deleted_at,
     }
 
 

@@ -119,8 +119,9 @@ async def test_filters_narrow_every_figure(loaded: Database) -> None:
     assert by_source.count(Metric.DEAD_LETTERS).current == 1  # T7's create
 
 
-async def test_verification_report_reproduces_the_seed(loaded: Database) -> None:
-    report = await _service(loaded).totals_report(7, ReportFilter(project="OPS"))
+async def test_verification_report_by_alert_state(loaded: Database) -> None:
+    by = (Dimension.STATUS, Dimension.PRIORITY, Dimension.ASSIGNEE)
+    report = await _service(loaded).totals_report(7, ReportFilter(project="OPS"), by)
     assert report == {
         "period": "Last 7 days",
         "total_issues": 3,
@@ -175,30 +176,109 @@ async def test_one_alert(database: Database) -> None:
 
 
 async def test_the_sql_alert_state_is_the_tickets(database: Database) -> None:
-    """storage.report_queries.alert_state mirrors Ticket.alert_state for every combination."""
+    """storage.report_queries.alert_state mirrors Ticket.alert_state for every combination,
+    two-way sync's synced state and deletion included."""
     combos = list(
         itertools.product(
             ["pending", "linked", "dead", "detached"],
             [None, "new", "indeterminate", "done"],
             [None, "false_positive", "accepted"],
+            [None, "open", "in_progress", "resolved"],
+            [None, day(3, 10, 1)],
         )
     )
     rows = tuple(
         T(f"S{n}", None, "low", "generic", "k", day(3, 10), status=status, category=category,
-          outcome=outcome)
-        for n, (status, category, outcome) in enumerate(combos)
+          outcome=outcome, synced_state=synced, deleted_at=deleted)
+        for n, (status, category, outcome, synced, deleted) in enumerate(combos)
     )  # fmt: skip
     await add_tickets(database, rows)
     service = _service(database)
-    for n, (status, category, outcome) in enumerate(combos):
+    for n, (status, category, outcome, synced, deleted) in enumerate(combos):
         ticket = Ticket(
             f"S{n}", 1, "OPS", TicketStatus(status), NOW, NOW,
             issue_key=None if status == "dead" else f"OPS-S{n}",
             status_category=category, outcome=AlertState(outcome) if outcome else None,
+            synced_state=AlertState(synced) if synced else None, deleted_at=deleted,
         )  # fmt: skip
         expected = ticket.alert_state().value
-        page = await service.rows(Drill(Metric.CREATED), 1, ReportFilter(state=expected), limit=500)
-        assert f"S{n}-a0" in {r["alert_id"] for r in page.items}, (status, category, outcome)
+        page = await service.rows(
+            Drill(Metric.CREATED), 1, ReportFilter(state=expected), limit=1000
+        )
+        assert f"S{n}-a0" in {r["alert_id"] for r in page.items}, combos[n]
+
+
+# What Jira told two-way sync → the ticket's key in the totals (the TruthVouch seed's
+# spelling: `Unknown` / `Unassigned` only when Jira has told none).
+MIRRORED = (
+    # name, priority, assignee account id, assignee display name → priority key, assignee key
+    ("M1", "High", "acc-1", "Ana Ops", "High", "Ana Ops"),
+    ("M2", None, None, None, "Unknown", "Unassigned"),  # never observed, or told none
+    ("M3", "", "acc-3", None, "Unknown", "acc-3"),  # the name hidden: its account id
+    ("M4", "Highest", "acc-4", "", "Highest", "acc-4"),
+    ("M5", "High", "acc-5", "Ana Ops", "High", "Ana Ops"),  # same name, another account
+)
+
+
+async def test_totals_by_jiras_priority_and_assignee(database: Database) -> None:
+    rows = tuple(
+        T(name, "r1", "high", "truthvouch", "k", day(3, 9), priority=priority,
+          assignee_id=account, assignee_name=shown)
+        for name, priority, account, shown, _, _ in MIRRORED
+    )  # fmt: skip
+    gone = T("M6", "r1", "high", "truthvouch", "k", day(3, 9), priority="Low",
+             assignee_id="acc-1", assignee_name="Ana Ops", deleted_at=day(3, 10, 1))  # fmt: skip
+    await add_tickets(database, (*rows, gone))
+    summary = await _service(database).summary(7)
+    totals = {(t.dimension, t.key): t.current for t in summary.totals}
+    by_priority = {k: n for (d, k), n in totals.items() if d is Dimension.PRIORITY}
+    by_assignee = {k: n for (d, k), n in totals.items() if d is Dimension.ASSIGNEE}
+    assert by_priority == {"High": 2, "Unknown": 2, "Highest": 1, "Low": 1}
+    assert by_assignee == {"Ana Ops": 3, "Unassigned": 1, "acc-3": 1, "acc-4": 1}
+    assert totals[(Dimension.STATUS, "ticket_deleted")] == 1
+    assert not any("priority" in note or "assignee" in note for note in summary.notes)
+
+
+async def test_verification_report_reproduces_the_seed_with_jiras_fields(
+    database: Database,
+) -> None:
+    """The seed's dict: Jira's status name, priority and assignee (`Unknown` for a status
+    Jira has not told yet)."""
+    statuses = ("In Progress", None, "To Do")
+    rows = tuple(
+        T(name, "r1", "high", "truthvouch", "k", day(3, 9), priority=priority,
+          assignee_id=account, assignee_name=shown, status_name=status)
+        for (name, priority, account, shown, *_), status in zip(MIRRORED[:3], statuses, strict=True)
+    )  # fmt: skip
+    await add_tickets(database, rows)
+    report = await _service(database).totals_report(7, ReportFilter(source="truthvouch"))
+    assert report == {
+        "period": "Last 7 days",
+        "total_issues": 3,
+        "by_status": {"In Progress": 1, "To Do": 1, "Unknown": 1},
+        "by_priority": {"High": 1, "Unknown": 2},
+        "by_assignee": {"Ana Ops": 1, "Unassigned": 1, "acc-3": 1},
+    }
+
+
+async def test_a_deleted_issue_leaves_the_backlog_when_deleted(database: Database) -> None:
+    """Deleted in Jira on 03-06: open at the previous period's end (03-04), not now; neither
+    resolved nor judged by SLA; counted as created, under status `ticket_deleted`."""
+    gone = T("D1", "r1", "critical", "generic", "k", day(3, 1), deleted_at=day(3, 6))
+    later = T("D2", "r1", "critical", "generic", "k", day(3, 5), deleted_at=day(3, 6))
+    await add_tickets(database, (gone, later))
+    summary = await _service(database).summary(7)
+    assert (summary.count(Metric.BACKLOG).current, summary.count(Metric.BACKLOG).previous) == (
+        0,
+        1,
+    )
+    assert summary.count(Metric.CREATED).current == 1
+    assert summary.count(Metric.RESOLVED).current == 0
+    assert summary.count(Metric.SLA_BREACHED).current == 0
+    state = await _service(database).rows(
+        Drill(Metric.CREATED), 7, ReportFilter(state="ticket_deleted")
+    )
+    assert [r["issue_key"] for r in state.items] == ["OPS-2"]
 
 
 async def test_a_report_reads_a_snapshot_and_never_holds_up_writers(loaded: Database) -> None:

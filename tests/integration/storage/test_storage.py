@@ -248,8 +248,8 @@ async def test_purge_forgets_only_old_done_jobs(database: Database) -> None:
         await uow.outbox.complete(ids[0], "w", NOW)
         await uow.commit()
     async with database.unit_of_work() as uow:
-        assert await uow.outbox.purge_done(NOW) == 0  # not older than the cut
-        assert await uow.outbox.purge_done(NOW + timedelta(seconds=1)) == 1
+        assert await uow.outbox.purge_done(NOW, 100) == 0  # not older than the cut
+        assert await uow.outbox.purge_done(NOW + timedelta(seconds=1), 100) == 1
         await uow.commit()
         left = await uow.outbox.list(state=None, limit=10)
     assert [(j.id, j.state) for j in left] == [(ids[1], JobState.RUNNING)]

@@ -9,14 +9,13 @@ from ticketbridge.config.inactive import INACTIVE, inactive_settings
 from ticketbridge.config.settings import load_settings
 from ticketbridge.errors import Problem
 
-# Each inactive key of ticketbridge.yaml, as a user would write it (on line 2).
-WRITTEN = {
-    ("sync", "reconcile_every"): "sync:\n  reconcile_every: 5m\n",
-}
+# Each inactive key of ticketbridge.yaml, as a user would write it (on line 2). None now:
+# sync.approvals became active with the audit trail's HUMAN_REVIEW events.
+WRITTEN: dict[tuple[str, ...], str] = {}
 
 
 def test_every_inactive_key_of_the_file_has_a_case_here() -> None:
-    assert set(WRITTEN) == {location for location in INACTIVE if location != ("PUBLIC_URL",)}
+    assert set(WRITTEN) == set(INACTIVE)
 
 
 @pytest.mark.parametrize("location", sorted(WRITTEN), ids=".".join)
@@ -45,9 +44,13 @@ def test_defaults_and_disabled_values_name_nothing() -> None:
     assert inactive_settings(load_config(text=audit, env={})) == []  # the audit trail reads them
 
 
-def test_the_public_url_variable_is_named() -> None:
+def test_approvals_are_active() -> None:
+    """`sync.approvals` makes HUMAN_REVIEW events of the trail (issue 16)."""
+    approvals = "sync:\n  approvals: {statuses: [Approved], comment: '(?i)^approved'}\n"
+    assert inactive_settings(load_config(text=approvals, env={})) == []
+
+
+def test_the_public_url_is_active() -> None:
+    """TICKETBRIDGE_PUBLIC_URL is where `jira webhook register` points Jira by default."""
     settings = load_settings({"TICKETBRIDGE_PUBLIC_URL": "https://tb.acme.com"})
-    (problem,) = inactive_settings(load_config(text="", env={}), settings)
-    assert problem.path == "TICKETBRIDGE_PUBLIC_URL"
-    assert problem.message.startswith("not active yet:")
-    assert inactive_settings(load_config(text="", env={}), load_settings({})) == []
+    assert inactive_settings(load_config(text="", env={}), settings) == []

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ticketbridge.bootstrap import load_config
 from ticketbridge.cli import app
-from ticketbridge.config.sla_check import due_after_resolution
+from ticketbridge.config.sla_check import due_after_resolution, on_breach_without_settings
 from ticketbridge.domain import Severity
 from ticketbridge.errors import ConfigError
 from ticketbridge.services.sla import SlaPolicies
@@ -97,3 +97,17 @@ def test_the_route_or_the_defaults_give_the_budgets_of_the_severity(
         return
     assert policy is not None
     assert (policy.first_response, policy.resolution) == (first, resolution)
+
+
+def test_on_breach_without_its_settings_is_named() -> None:
+    """`escalate` needs sync.escalate, `notify` the Slack webhook: each missing one named."""
+    text = CONFIG.replace("    pause:", "    on_breach: {escalate: true, notify: true}\n    pause:")
+    found = on_breach_without_settings(load_config(text=text, env={}))
+    assert [p.path for p in found] == [
+        "defaults.sla.on_breach.escalate",
+        "defaults.sla.on_breach.notify",
+    ]
+    configured = (
+        text + "sync: {escalate: {stale_after: 1d}, notify: {slack_webhook: https://h.test/x}}\n"
+    )
+    assert on_breach_without_settings(load_config(text=configured, env={})) == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from ticketbridge.backoff import retry_after_seconds
 from ticketbridge.errors import (
     AuthFailed,
     Conflict,
@@ -23,7 +24,6 @@ from ticketbridge.errors import (
 )
 from ticketbridge.providers.jira.errors import (
     Where,
-    retry_after_seconds,
     translate_response,
     translate_transport,
 )

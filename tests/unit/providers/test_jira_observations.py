@@ -242,6 +242,7 @@ def test_a_status_change_is_a_transition_with_its_ids_and_category() -> None:
         "indeterminate",
     )
     assert change.changelog_id == 34911
+    assert change.to_status_name == "In Progress"  # the changelog's toString
     assert change.author_account_id == "5bcede20b3e37a158c364fef"
 
 
@@ -309,7 +310,7 @@ def test_an_issue_from_rest_takes_its_watermark_and_author_from_the_changelog() 
     }
     histories = [
         {"id": "120", "created": "2024-12-29T03:10:00.000+0000", "author": {"accountId": "a1"},
-         "items": [{"fieldId": "status", "from": "1", "to": "2"}]},
+         "items": [{"fieldId": "status", "from": "1", "to": "2", "toString": "Warten"}]},
         {"id": "121", "created": "2024-12-29T03:13:45.214+0000", "author": {"accountId": "a2"},
          "items": [{"field": "Status", "from": "2", "to": "3"}]},
     ]  # fmt: skip
@@ -323,10 +324,10 @@ def test_an_issue_from_rest_takes_its_watermark_and_author_from_the_changelog() 
         "Won't Fix",
     )
     assert seen.assignee_account_id is None
-    assert [(t.to_status_id, t.to_category, t.author_account_id) for t in seen.transitions] == [
-        ("2", None, "a1"),
-        ("3", "done", "a2"),
-    ]
+    assert [
+        (t.to_status_id, t.to_status_name, t.to_category, t.author_account_id)
+        for t in seen.transitions
+    ] == [("2", "Warten", None, "a1"), ("3", None, "done", "a2")]
 
 
 @pytest.mark.parametrize(

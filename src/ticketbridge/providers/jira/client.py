@@ -23,6 +23,7 @@ from ticketbridge.providers.jira.ratelimit import RateGovernor
 from ticketbridge.providers.jira.retry import RetryPolicy, with_retries
 
 Json = Any
+ADMIN_WEBHOOKS = "/rest/webhooks/1.0/webhook"
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,25 @@ class JiraClient:
         where = Where("POST", "/search", idempotent=True)
         return await self._call("POST", "/search", json=body, where=where)
 
+    async def bulkfetch_issues(self, body: Json) -> Json:
+        """Cloud: POST /issue/bulkfetch (≤ 100 ids or keys; missing issues are left out)."""
+        where = Where("POST", "/issue/bulkfetch", idempotent=True)
+        return await self._call("POST", "/issue/bulkfetch", json=body, where=where)
+
+    async def bulkfetch_changelogs(self, body: Json) -> Json:
+        """Cloud: POST /changelog/bulkfetch (≤ 1,000 issues, paged by nextPageToken)."""
+        where = Where("POST", "/changelog/bulkfetch", idempotent=True)
+        return await self._call("POST", "/changelog/bulkfetch", json=body, where=where)
+
+    # --- webhooks (the admin REST API both flavours have; Jira administrators only) --------
+
+    async def admin_webhooks(self) -> Json:
+        return await self._call("GET", ADMIN_WEBHOOKS, absolute=True)
+
+    async def register_admin_webhook(self, body: Json) -> Json:
+        where = Where("POST", ADMIN_WEBHOOKS, idempotent=False)
+        return await self._call("POST", ADMIN_WEBHOOKS, json=body, where=where, absolute=True)
+
     # --- metadata ---------------------------------------------------------------------------
 
     async def server_info(self) -> Json:
@@ -228,6 +248,9 @@ class JiraClient:
 
     async def statuses(self) -> Json:
         return await self._call("GET", "/status")
+
+    async def resolutions(self) -> Json:
+        return await self._call("GET", "/resolution")
 
     async def fields(self) -> Json:
         return await self._call("GET", "/field")

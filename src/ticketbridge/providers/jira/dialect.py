@@ -93,6 +93,7 @@ class Dialect:
         page_size: int,
         reconcile_ids: Sequence[str] = (),
         fields: Sequence[str] = _SEARCH_FIELDS,
+        expand: Sequence[str] = (),
     ) -> tuple[list[Mapping[str, Any]], str | None]:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -114,10 +115,13 @@ class CloudDialect(Dialect):
         page_size: int,
         reconcile_ids: Sequence[str] = (),
         fields: Sequence[str] = _SEARCH_FIELDS,
+        expand: Sequence[str] = (),
     ) -> tuple[list[Mapping[str, Any]], str | None]:
         body: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": list(fields)}
         if page_token:
             body["nextPageToken"] = page_token
+        if expand:
+            body["expand"] = ",".join(expand)  # a comma-separated string on /search/jql
         ids = jsonable_ids(reconcile_ids)
         if ids:
             body["reconcileIssues"] = ids
@@ -150,9 +154,17 @@ class DataCenterDialect(Dialect):
         page_size: int,
         reconcile_ids: Sequence[str] = (),
         fields: Sequence[str] = _SEARCH_FIELDS,
+        expand: Sequence[str] = (),
     ) -> tuple[list[Mapping[str, Any]], str | None]:
         start = int(page_token or 0)
-        body = {"jql": jql, "startAt": start, "maxResults": page_size, "fields": list(fields)}
+        body: dict[str, Any] = {
+            "jql": jql,
+            "startAt": start,
+            "maxResults": page_size,
+            "fields": list(fields),
+        }
+        if expand:
+            body["expand"] = list(expand)
         data = await client.search_legacy(body)
         issues = list(data.get("issues", []))
         nxt = start + len(issues)

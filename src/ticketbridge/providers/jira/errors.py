@@ -22,13 +22,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from html import unescape
 from typing import Any
 
 import httpx
 
+from ticketbridge.backoff import retry_after_seconds
 from ticketbridge.errors import (
     AuthFailed,
     Conflict,
@@ -97,30 +97,6 @@ def _html_summary(html: str) -> str:
     title = _TITLE.search(html)
     text = title.group(1) if title else _TAGS.sub(" ", html)
     return " ".join(unescape(text).split())[:200] or "HTML error page"
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset` (ISO),
-    the dates counted from `now` (the client's clock)."""
-    raw = headers.get("retry-after")
-    if raw:
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(raw) - now).total_seconds())
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("x-ratelimit-reset")
-    if reset:
-        try:
-            moment = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return max(0.0, (moment - now).total_seconds())
-    return None
 
 
 def _summary(where: Where, status: int, body: ErrorBody) -> str:

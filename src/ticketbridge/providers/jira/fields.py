@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ticketbridge.clock import Monotonic
+from ticketbridge.domain.states import status_category
 from ticketbridge.errors import FieldErrors, NotFound, PermanentError
 from ticketbridge.providers.base import (
     CreateMetaField,
@@ -97,9 +98,8 @@ def field_def(data: Mapping[str, Any]) -> FieldDef:
 
 
 def status_from(data: Mapping[str, Any]) -> Status:
-    category = (data.get("statusCategory") or {}).get("key", "indeterminate")
-    if category not in ("new", "indeterminate", "done"):
-        category = "indeterminate"  # "undefined" in some old DC answers
+    key = (data.get("statusCategory") or {}).get("key")
+    category = status_category(key) or "indeterminate"  # "undefined" in some old DC answers
     return Status(str(data.get("id", "")), str(data.get("name", "")), category)
 
 
@@ -116,9 +116,6 @@ class Metadata:
         self.dialect = dialect
         self.ttls = ttls or CacheTtls()
         self._cache: TtlCache[tuple[str, ...], Any] = TtlCache(clock)
-
-    def invalidate(self) -> None:
-        self._cache.clear()
 
     async def projects(self) -> tuple[Project, ...]:
         async def load() -> tuple[Project, ...]:

@@ -23,18 +23,13 @@ from ticketbridge.domain.observed import (
     ObservedVia,
     StatusChange,
 )
-from ticketbridge.domain.states import StatusCategory
+from ticketbridge.domain.states import StatusCategory, status_category
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.render import adf_to_text
 
 ISSUE_EVENTS = frozenset({"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"})
 COMMENT_EVENTS = frozenset({"comment_created", "comment_updated", "comment_deleted"})
 COMMENT_TEXT_LIMIT = 4000  # a comment's text kept for approvals and first response
-_CATEGORIES: dict[str, StatusCategory] = {
-    "new": "new",
-    "indeterminate": "indeterminate",
-    "done": "done",
-}
 # `…/rest/api/2/issue/26313/comment/31039`: Server's comment deliveries name their issue here only.
 _COMMENT_ISSUE = re.compile(r"/issue/([^/\s]+)/comment/")
 
@@ -233,8 +228,7 @@ def _issue_ids(issue: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _category(status: Mapping[str, Any]) -> StatusCategory | None:
-    key = _text(_mapping(status.get("statusCategory")).get("key"))
-    return _CATEGORIES.get(key or "")
+    return status_category(_mapping(status.get("statusCategory")).get("key"))
 
 
 def _has_state(issue: Mapping[str, Any]) -> bool:

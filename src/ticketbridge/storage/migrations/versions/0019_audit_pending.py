@@ -2,7 +2,7 @@
 the one sequencer, in order)
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from ticketbridge.storage.tables import Id
 
 revision = "0019"
-down_revision = "0013"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

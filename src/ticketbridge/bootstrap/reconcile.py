@@ -1,0 +1,80 @@
+"""Reconcile wired: the use case over the Jira connection in effect, and its periodic job.
+
+Each run reads through the client of the connection in effect (`LiveJira`: a connection saved
+meanwhile is used from the next run); the store is the database's `reconcile_marks`.
+The job (`reconcile`) runs under the scheduler's lease (workers/scheduler.py), so one process
+of many runs it at a time, when `sync.mode` is `poll` or `both`, every `sync.reconcile_every`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ticketbridge.bootstrap.jira_reads import LiveJira
+from ticketbridge.clock import Clock
+from ticketbridge.config.schema import Config
+from ticketbridge.providers.jira.observer import JiraObserver
+from ticketbridge.services.periodic import Periodic
+from ticketbridge.services.ports import ObservationSink
+from ticketbridge.services.reconcile import Progress, Reconciler, ReconcileReport
+from ticketbridge.storage import Database
+from ticketbridge.storage.reconcile_marks import SqlReconcileStore
+
+RECONCILE = "reconcile"
+
+
+class ReconcileRuns:
+    """`run_once` over the connection in effect: what the periodic job, the CLI and tests
+    call."""
+
+    def __init__(
+        self, *, jira: LiveJira, database: Database, sink: ObservationSink, clock: Clock
+    ) -> None:
+        self._jira = jira
+        self._store = SqlReconcileStore(database.unit_of_work)
+        self._sink = sink
+        self._clock = clock
+        self._observers: dict[int, JiraObserver] = {}
+
+    async def scheduled(self) -> str:
+        """The periodic job's run, in one line: none while no Jira is configured (nothing to
+        repair from)."""
+        if not self._jira.configured():
+            return "no Jira configured: nothing to reconcile"
+        return summary(await self.run_once())
+
+    async def run_once(
+        self,
+        *,
+        since: datetime | None = None,
+        dry_run: bool = False,
+        sweep: bool | None = None,
+        progress: Progress | None = None,
+    ) -> ReconcileReport:
+        provider = self._jira.provider()
+        observer = self._observers.get(id(provider))
+        if observer is None:  # one per client: it keeps the user's time zone
+            observer = JiraObserver(provider.client, provider.dialect)
+            self._observers = {id(provider): observer}
+        reconciler = Reconciler(self._store, observer, self._sink, provider.site_id, self._clock)
+        return await reconciler.run_once(
+            since=since, dry_run=dry_run, sweep=sweep, progress=progress
+        )
+
+
+def summary(report: ReconcileReport) -> str:
+    """What a run did, in one line (`ticketbridge status`, the scheduler's log)."""
+    outcomes = ", ".join(f"{name} {count}" for name, count in sorted(report.outcomes.items()))
+    return (
+        f"{report.changed} changed, {report.deleted} deleted"
+        + (", swept" if report.swept else "")
+        + f", {report.requests} Jira requests"
+        + (f"; {outcomes}" if outcomes else "")
+    )
+
+
+def reconcile_job(config: Config, runs: ReconcileRuns) -> Periodic | None:
+    """The periodic reconcile, unless `sync.mode` is `webhook` (webhooks alone)."""
+    if config.sync.mode == "webhook":
+        return None
+    return Periodic(RECONCILE, config.sync.reconcile_every, runs.scheduled)

@@ -1,0 +1,50 @@
+"""The admin UI's stored `defaults:` are laid under ticketbridge.yaml by the one loader: the
+file's values win, its `${VAR}`s resolve as everywhere, and a problem names the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
+from ticketbridge.bootstrap.wiring import routing
+from ticketbridge.config import Config, load_settings
+from ticketbridge.errors import ConfigError
+
+
+def _applier(path: Path) -> ConfigApplier:
+    settings = load_settings({"TICKETBRIDGE_CONFIG": str(path)})
+    return ConfigApplier(settings, SwitchableRouting(routing(Config())), enabled=True)
+
+
+def test_stored_defaults_go_under_a_file_with_variables_in_flow_mappings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TB_TEAM", "sre")
+    path = tmp_path / "ticketbridge.yaml"
+    path.write_text("defaults: {project: OPS, labels: [${TB_TEAM}]}\n")
+
+    config = _applier(path).check({"project": "UI", "issue_type": "Incident"})
+
+    assert config.defaults.project == "OPS"  # the file wins
+    assert config.defaults.labels == ["sre"]
+    assert config.defaults.issue_type == "Incident"
+    assert config.origin == str(path)
+
+
+def test_stored_defaults_alone_when_there_is_no_file(tmp_path: Path) -> None:
+    config = _applier(tmp_path / "absent.yaml").check({"project": "UI"})
+
+    assert config.defaults.project == "UI"
+
+
+def test_a_refused_stored_value_names_its_defaults_key(tmp_path: Path) -> None:
+    path = tmp_path / "ticketbridge.yaml"
+    path.write_text("defaults: {project: OPS}\n")
+
+    with pytest.raises(ConfigError) as refused:
+        _applier(path).check({"min_severity": "loud"})
+
+    assert [p.path for p in refused.value.problems] == ["defaults.min_severity"]
+    assert str(path) in str(refused.value)
