@@ -21,7 +21,14 @@ import structlog
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Ticket
 from ticketbridge.domain.life import Step, sla_breached, sla_marked
-from ticketbridge.domain.sla import IssueEvent, SlaPolicy, SlaStatus, SlaSubject, sla_status
+from ticketbridge.domain.sla import (
+    BreachActions,
+    IssueEvent,
+    SlaPolicy,
+    SlaStatus,
+    SlaSubject,
+    sla_status,
+)
 from ticketbridge.services.escalation import enqueue_about_latest
 from ticketbridge.services.periodic import Periodic
 from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -89,7 +96,7 @@ class SlaClocks:
         ids = [s.ticket.id for s in subjects if s.ticket.id is not None]
         events = await uow.ticket_events.of_tickets(ids)
         marked: list[Ticket] = []
-        breaches: list[Step] = []
+        breaches: list[tuple[Ticket, BreachActions]] = []
         for subject in subjects:
             ticket = subject.ticket
             policy = self._policies.policy(subject.route, subject.severity)
@@ -100,20 +107,28 @@ class SlaClocks:
             run.newly_breached += after.sla_state == "breached" != ticket.sla_state
             if after != ticket:
                 marked.append(after)
-            if policy is not None:
-                step = sla_breached(ticket, after, now, policy.on_breach)
-                breaches += [step] if step.jobs else []
+            if policy is not None and sla_breached(ticket, after, now, policy.on_breach).jobs:
+                breaches.append((ticket, policy.on_breach))
         await uow.ticket_events.save_sla(marked)
         await _act_on_breaches(uow, breaches, now)
 
 
-async def _act_on_breaches(uow: UnitOfWork, breaches: Sequence[Step], now: datetime) -> None:
+async def _act_on_breaches(
+    uow: UnitOfWork, breaches: Sequence[tuple[Ticket, BreachActions]], now: datetime
+) -> None:
     """`sla.on_breach`: the escalation and Slack jobs of each new breach, in the scan's
-    transaction (so once per breach), and the escalation recorded on the ticket."""
-    escalated = [step.ticket for step in breaches if step.ticket is not None]
-    await uow.tickets.lock_fingerprints([t.fingerprint for t in escalated])
-    for step in breaches:
-        await enqueue_about_latest(uow, step, now)
+    transaction (so once per breach), and the escalation recorded on the ticket. The tickets
+    are read again under their locks: one an observation changed since the scan read it is
+    escalated as it is now (resolved meanwhile: not at all), never written back as it was."""
+    await uow.tickets.lock_fingerprints([ticket.fingerprint for ticket, _ in breaches])
+    now_held = await uow.tickets.get_many([t.id for t, _ in breaches if t.id is not None])
+    escalated: list[Ticket] = []
+    for before, actions in breaches:
+        fresh = now_held.get(before.id or 0)
+        step = sla_breached(before, fresh, now, actions) if fresh is not None else Step(None)
+        if step.jobs:
+            await enqueue_about_latest(uow, step, now)
+            escalated += [step.ticket] if step.ticket is not None else []
     await uow.tickets.save_many(escalated)
 
 
