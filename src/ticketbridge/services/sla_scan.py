@@ -22,7 +22,6 @@ from ticketbridge.clock import Clock
 from ticketbridge.domain import Ticket
 from ticketbridge.domain.life import Step, sla_breached, sla_marked
 from ticketbridge.domain.sla import (
-    BreachActions,
     IssueEvent,
     SlaPolicy,
     SlaStatus,
@@ -93,13 +92,23 @@ class SlaClocks:
     async def _batch(
         self, uow: UnitOfWork, subjects: Sequence[SlaSubject], now: datetime, run: SlaRun
     ) -> None:
-        ids = [s.ticket.id for s in subjects if s.ticket.id is not None]
-        events = await uow.ticket_events.of_tickets(ids)
+        """Mark the batch's clocks and act on new breaches. The tickets whose clocks move are
+        locked as every writer of a ticket locks them, then read and marked as they are now:
+        an observation applied meanwhile is neither written over (its fields) nor writes over
+        this (the marks), and a ticket resolved meanwhile is not escalated."""
+        events = await uow.ticket_events.of_tickets([s.ticket.id or 0 for s in subjects])
+        policies = [self._policies.policy(s.route, s.severity) for s in subjects]
+        moving = [
+            s.ticket
+            for s, policy in zip(subjects, policies, strict=True)
+            if _marked(s.ticket, policy, events.get(s.ticket.id or 0, []), now) != s.ticket
+        ]
+        await uow.tickets.lock_fingerprints([t.fingerprint for t in moving])
+        fresh = await uow.tickets.get_many([t.id or 0 for t in moving])
         marked: list[Ticket] = []
-        breaches: list[tuple[Ticket, BreachActions]] = []
-        for subject in subjects:
-            ticket = subject.ticket
-            policy = self._policies.policy(subject.route, subject.severity)
+        breaches: list[Step] = []
+        for subject, policy in zip(subjects, policies, strict=True):
+            ticket = fresh.get(subject.ticket.id or 0, subject.ticket)
             after = _marked(ticket, policy, events.get(ticket.id or 0, []), now)
             run.looked += 1
             run.at_risk += after.sla_state == "at_risk"
@@ -107,29 +116,19 @@ class SlaClocks:
             run.newly_breached += after.sla_state == "breached" != ticket.sla_state
             if after != ticket:
                 marked.append(after)
-            if policy is not None and sla_breached(ticket, after, now, policy.on_breach).jobs:
-                breaches.append((ticket, policy.on_breach))
+            if policy is not None:
+                step = sla_breached(ticket, after, now, policy.on_breach)
+                breaches += [step] if step.jobs else []
         await uow.ticket_events.save_sla(marked)
         await _act_on_breaches(uow, breaches, now)
 
 
-async def _act_on_breaches(
-    uow: UnitOfWork, breaches: Sequence[tuple[Ticket, BreachActions]], now: datetime
-) -> None:
+async def _act_on_breaches(uow: UnitOfWork, breaches: Sequence[Step], now: datetime) -> None:
     """`sla.on_breach`: the escalation and Slack jobs of each new breach, in the scan's
-    transaction (so once per breach), and the escalation recorded on the ticket. The tickets
-    are read again under their locks: one an observation changed since the scan read it is
-    escalated as it is now (resolved meanwhile: not at all), never written back as it was."""
-    await uow.tickets.lock_fingerprints([ticket.fingerprint for ticket, _ in breaches])
-    now_held = await uow.tickets.get_many([t.id for t, _ in breaches if t.id is not None])
-    escalated: list[Ticket] = []
-    for before, actions in breaches:
-        fresh = now_held.get(before.id or 0)
-        step = sla_breached(before, fresh, now, actions) if fresh is not None else Step(None)
-        if step.jobs:
-            await enqueue_about_latest(uow, step, now)
-            escalated += [step.ticket] if step.ticket is not None else []
-    await uow.tickets.save_many(escalated)
+    transaction (so once per breach), and the escalation recorded on the ticket (locked)."""
+    for step in breaches:
+        await enqueue_about_latest(uow, step, now)
+    await uow.tickets.save_many([step.ticket for step in breaches if step.ticket is not None])
 
 
 def _marked(
