@@ -11,7 +11,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from jira_emulator.errors import JiraError, bad_request, not_found
-from jira_emulator.http import Host, JiraJSON, actor, json_body, require_admin, rest_routes
+from jira_emulator.http import (
+    GATEWAY_USER,
+    Host,
+    JiraJSON,
+    actor,
+    json_body,
+    require_admin,
+    rest_routes,
+)
 from jira_emulator.model import Webhook
 from jira_emulator.render import jira_time
 
@@ -106,6 +114,7 @@ def webhook_routes(host: Host, apis: list[str]) -> list[Route]:
         return Response(status_code=204)
 
     async def dynamic_register(request: Request, api: str) -> Response:
+        _app_only(request)
         body = await json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("webhooks"), list):
             raise bad_request(messages=["'url' and 'webhooks' are required."])
@@ -134,6 +143,7 @@ def webhook_routes(host: Host, apis: list[str]) -> list[Route]:
         return JiraJSON({"webhookRegistrationResult": results})
 
     async def dynamic_list(request: Request, api: str) -> Response:
+        _app_only(request)
         expires = jira_time(host.service.now() + timedelta(days=30))
         values = [  # the spec's Webhook requires url, as the registration gave it
             {
@@ -156,6 +166,7 @@ def webhook_routes(host: Host, apis: list[str]) -> list[Route]:
         )
 
     async def dynamic_delete(request: Request, api: str) -> Response:
+        _app_only(request)
         body = await json_body(request)
         for webhook_id in (body or {}).get("webhookIds", []):
             host.state.webhooks.pop(int(webhook_id), None)
@@ -177,3 +188,11 @@ def webhook_routes(host: Host, apis: list[str]) -> list[Route]:
         ]
         routes += rest_routes(host, dynamic, apis)
     return routes
+
+
+def _app_only(request: Request) -> None:
+    """Dynamic webhooks are for Connect and OAuth 2.0 apps only (Atlassian's REST reference):
+    a bearer token through api.atlassian.com, never a user's API token or a scoped token."""
+    through_gateway = request.scope.get("state", {}).get(GATEWAY_USER) is not None
+    if not (through_gateway and request.headers.get("authorization", "").startswith("Bearer ")):
+        raise JiraError(403, messages=["Only Connect and OAuth 2.0 apps can use this operation."])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -49,3 +50,22 @@ async def create(
 ) -> httpx.Response:
     body = {"project": {"key": project}, "issuetype": {"name": "Task"}, "summary": "s"} | fields
     return await client.post(f"/rest/api/{api}/issue", json={"fields": body})
+
+
+class Receiver:
+    """The far end of the webhook: records what arrived, answers with scripted statuses."""
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        self.received: list[httpx.Request] = []
+        self.statuses = list(statuses or [])
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.received.append(request)
+        return httpx.Response(self.statuses.pop(0) if self.statuses else 200)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handler)
+
+    def payloads(self, event: str | None = None) -> list[dict[str, Any]]:
+        out = [json.loads(r.content) for r in self.received]
+        return [p for p in out if event is None or p["webhookEvent"] == event]

@@ -204,8 +204,8 @@ async def test_search_webhooks_and_errors_match_the_spec(recorder: Recorder) -> 
         ("POST /rest/api/3/issue", 201),
         ("POST /rest/api/3/search/jql", 200),
         ("GET /rest/api/3/search/jql", 200),
-        ("POST /rest/api/3/webhook", 200),
-        ("GET /rest/api/3/webhook", 200),
+        ("POST /rest/api/3/webhook", 403),  # "Returned if the caller isn't an app."
+        ("GET /rest/api/3/webhook", 403),
         ("GET /rest/api/3/issue/{key}", 404),
         ("POST /rest/api/3/issue", 400),
         ("GET /rest/api/3/search/jql", 400),

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from emu_support import CLOUD_AUTH, FakeClock
+from emu_support import CLOUD_AUTH, FakeClock, Receiver
 
 from jira_emulator import Emulator
 
@@ -182,3 +182,33 @@ async def test_unknown_client_or_secret_is_refused(http: httpx.AsyncClient) -> N
     answer = await http.post("/oauth/token", json=body)
     assert answer.status_code == 401
     assert answer.json()["error"] == "access_denied"
+
+
+async def test_an_oauth_app_registers_a_dynamic_webhook_that_delivers(clock: FakeClock) -> None:
+    receiver = Receiver()
+    emu = Emulator(
+        flavor="cloud", clock=clock, cloud_id="cloud-1", webhook_transport=receiver.transport()
+    )
+    emu.oauth.register("app", "app-secret", [REDIRECT])
+    async with httpx.AsyncClient(transport=emu.transport(), base_url=emu.base_url) as http:
+        code = await _code(http, scope=SCOPES + " manage:jira-webhook")
+        bearer = {"Authorization": f"Bearer {(await _exchange(http, code)).json()['access_token']}"}
+        api = "/ex/jira/cloud-1/rest/api/3"
+        made = await http.post(
+            f"{api}/webhook",
+            headers=bearer,
+            json={
+                "url": "http://receiver.test/dyn",
+                "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = OPS"}],
+            },
+        )
+        assert made.json() == {"webhookRegistrationResult": [{"createdWebhookId": 1}]}
+        listed = (await http.get(f"{api}/webhook", headers=bearer)).json()["values"]
+        assert [(w["id"], w["url"], w["jqlFilter"]) for w in listed] == [
+            (1, "http://receiver.test/dyn", "project = OPS")
+        ]
+        fields = {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "s"}
+        created = await http.post(f"{api}/issue", headers=bearer, json={"fields": fields})
+        assert created.status_code == 201, created.text
+    await emu.drain_webhooks()
+    assert [str(r.url) for r in receiver.received] == ["http://receiver.test/dyn"]

@@ -7,9 +7,8 @@ import hmac
 import json
 from typing import Any
 
-import httpx
 import pytest
-from emu_support import CLOUD_AUTH, DC_AUTH, adf, client_for, create
+from emu_support import CLOUD_AUTH, DC_AUTH, Receiver, adf, client_for, create
 
 from jira_emulator import Emulator
 from support.realworld import load_json
@@ -23,25 +22,6 @@ ALL_EVENTS = [
     "comment_updated",
     "comment_deleted",
 ]
-
-
-class Receiver:
-    """The far end of the webhook: records what arrived, answers with scripted statuses."""
-
-    def __init__(self, statuses: list[int] | None = None) -> None:
-        self.received: list[httpx.Request] = []
-        self.statuses = list(statuses or [])
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.received.append(request)
-        return httpx.Response(self.statuses.pop(0) if self.statuses else 200)
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handler)
-
-    def payloads(self, event: str | None = None) -> list[dict[str, Any]]:
-        out = [json.loads(r.content) for r in self.received]
-        return [p for p in out if event is None or p["webhookEvent"] == event]
 
 
 def emulator(flavor: str, receiver: Receiver, **webhook: Any) -> Emulator:
@@ -253,22 +233,13 @@ async def test_non_admin_cannot_register_and_bad_jql_refused() -> None:
         assert bad.status_code == 400
 
 
-async def test_cloud_dynamic_webhook_registration() -> None:
-    receiver = Receiver()
-    emu = Emulator(flavor="cloud", webhook_transport=receiver.transport())
+async def test_cloud_dynamic_webhooks_refuse_a_users_api_token() -> None:
+    """Dynamic webhooks are for apps (test_oauth_gateway registers one through the gateway)."""
+    emu = Emulator(flavor="cloud")
     async with client_for(emu, CLOUD_AUTH) as client:
-        made = await client.post(
-            "/rest/api/3/webhook",
-            json={
-                "url": "http://receiver.test/dyn",
-                "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = OPS"}],
-            },
-        )
-        assert made.json() == {"webhookRegistrationResult": [{"createdWebhookId": 1}]}
-        listed = (await client.get("/rest/api/3/webhook")).json()["values"]
-        assert [(w["id"], w["url"], w["jqlFilter"], w["events"]) for w in listed] == [
-            (1, "http://receiver.test/dyn", "project = OPS", ["jira:issue_created"])
-        ]
-        await create(client)
-    await emu.drain_webhooks()
-    assert [str(r.url) for r in receiver.received] == ["http://receiver.test/dyn"]
+        body = {"url": "http://receiver.test/dyn", "webhooks": [{"events": ["jira:issue_created"]}]}
+        made = await client.post("/rest/api/3/webhook", json=body)
+        assert made.status_code == 403
+        assert "OAuth 2.0 apps" in made.json()["errorMessages"][0]
+        assert (await client.get("/rest/api/3/webhook")).status_code == 403
+    assert emu.state.webhooks == {}

@@ -25,6 +25,7 @@ from ticketbridge.api.errors import error_response
 from ticketbridge.api.params import Cursor, PageLimit
 from ticketbridge.api.schemas import ErrorBody
 from ticketbridge.domain.deliveries import JiraDelivery
+from ticketbridge.errors import Problem
 from ticketbridge.services.api_keys import Scope
 from ticketbridge.services.jira_webhook import OpenedDelivery, Received
 from ticketbridge.services.queries import Page
@@ -50,6 +51,7 @@ class JiraSync:
 
     intake: WebhookIntake
     deliveries: Deliveries
+    taking: bool = True  # False with `sync.mode: poll`: reconcile alone reads Jira
 
 
 class WebhookReceipt(BaseModel):
@@ -104,7 +106,7 @@ def delivery_out(delivery: JiraDelivery) -> DeliveryOut:
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (401, 413, 415, 503)
+    status: {"model": ErrorBody} for status in (401, 404, 413, 415, 503)
 }
 _READ_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (401, 403, 422)
@@ -126,6 +128,8 @@ def jira_router(sync: JiraSync, auth: Authenticator, reads: UnverifiedReads) -> 
         max_body_size=MAX_INTAKE_BODY,
     )
     async def post_webhook(request: Request) -> JSONResponse:
+        if not sync.taking:  # nothing read, nothing stored: Jira's log shows the refusal
+            return error_response(404, "webhooks_off", "deliveries are not taken", [_POLL])
         opened = intake.open(request.headers, request.query_params)
         body = await read_body(request, authenticated=opened.method is None, reads=reads)
         try:
@@ -154,3 +158,7 @@ def jira_router(sync: JiraSync, auth: Authenticator, reads: UnverifiedReads) -> 
 
 
 _RETRY = {"Retry-After": "5"}
+_POLL = Problem(
+    "sync.mode",
+    "poll: reconcile reads Jira instead of deliveries; set both or webhook to take them",
+)

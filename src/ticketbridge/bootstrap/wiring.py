@@ -548,7 +548,8 @@ def build_app(container: Container) -> FastAPI:
     exposure = MetricsExposure(
         on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
     )
-    sync = JiraSync(container.sync.webhook, container.sync.deliveries)
+    taking = container.config.sync.mode != "poll"
+    sync = JiraSync(container.sync.webhook, container.sync.deliveries, taking)
     app = create_app(
         container,
         audit=container.audit,

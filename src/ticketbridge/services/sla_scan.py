@@ -21,7 +21,13 @@ import structlog
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Ticket
 from ticketbridge.domain.life import Step, sla_breached, sla_marked
-from ticketbridge.domain.sla import IssueEvent, SlaPolicy, SlaStatus, SlaSubject, sla_status
+from ticketbridge.domain.sla import (
+    IssueEvent,
+    SlaPolicy,
+    SlaStatus,
+    SlaSubject,
+    sla_status,
+)
 from ticketbridge.services.escalation import enqueue_about_latest
 from ticketbridge.services.periodic import Periodic
 from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -86,13 +92,23 @@ class SlaClocks:
     async def _batch(
         self, uow: UnitOfWork, subjects: Sequence[SlaSubject], now: datetime, run: SlaRun
     ) -> None:
-        ids = [s.ticket.id for s in subjects if s.ticket.id is not None]
-        events = await uow.ticket_events.of_tickets(ids)
+        """Mark the batch's clocks and act on new breaches. The tickets whose clocks move are
+        locked as every writer of a ticket locks them, then read and marked as they are now:
+        an observation applied meanwhile is neither written over (its fields) nor writes over
+        this (the marks), and a ticket resolved meanwhile is not escalated."""
+        events = await uow.ticket_events.of_tickets([s.ticket.id or 0 for s in subjects])
+        policies = [self._policies.policy(s.route, s.severity) for s in subjects]
+        moving = [
+            s.ticket
+            for s, policy in zip(subjects, policies, strict=True)
+            if _marked(s.ticket, policy, events.get(s.ticket.id or 0, []), now) != s.ticket
+        ]
+        await uow.tickets.lock_fingerprints([t.fingerprint for t in moving])
+        fresh = await uow.tickets.get_many([t.id or 0 for t in moving])
         marked: list[Ticket] = []
         breaches: list[Step] = []
-        for subject in subjects:
-            ticket = subject.ticket
-            policy = self._policies.policy(subject.route, subject.severity)
+        for subject, policy in zip(subjects, policies, strict=True):
+            ticket = fresh.get(subject.ticket.id or 0, subject.ticket)
             after = _marked(ticket, policy, events.get(ticket.id or 0, []), now)
             run.looked += 1
             run.at_risk += after.sla_state == "at_risk"
@@ -109,12 +125,10 @@ class SlaClocks:
 
 async def _act_on_breaches(uow: UnitOfWork, breaches: Sequence[Step], now: datetime) -> None:
     """`sla.on_breach`: the escalation and Slack jobs of each new breach, in the scan's
-    transaction (so once per breach), and the escalation recorded on the ticket."""
-    escalated = [step.ticket for step in breaches if step.ticket is not None]
-    await uow.tickets.lock_fingerprints([t.fingerprint for t in escalated])
+    transaction (so once per breach), and the escalation recorded on the ticket (locked)."""
     for step in breaches:
         await enqueue_about_latest(uow, step, now)
-    await uow.tickets.save_many(escalated)
+    await uow.tickets.save_many([step.ticket for step in breaches if step.ticket is not None])
 
 
 def _marked(

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from api_harness import open_api
 from pipeline_harness import FakeClock
-from sync_harness import SECRET
+from sync_harness import BASE, SECRET, deliveries, encoded, issue_event, signed
 
 from jira_emulator import Emulator
 from ticketbridge import bootstrap
 from ticketbridge.bootstrap import load_config
-from ticketbridge.config.schema import Config
+from ticketbridge.config.schema import Config, SyncConfig
 from ticketbridge.errors import ConfigError
 from ticketbridge.services.periodic import ScheduleStatus
 
@@ -100,3 +100,16 @@ async def test_two_processes_reconcile_once_per_period_between_them(tmp_path: Pa
             for _ in range(3):
                 await asyncio.gather(one.run_due(), two.run_due())
             assert [r.route for r in emu.requests].count(SEARCH) == 2
+
+
+@pytest.mark.parametrize(("mode", "taken"), [("poll", False), ("both", True), ("webhook", True)])
+async def test_poll_mode_takes_no_delivery(tmp_path: Path, mode: str, taken: bool) -> None:
+    config = _with_jira().model_copy(update={"sync": SyncConfig(mode=mode)})
+    async with open_api(tmp_path, config) as api:
+        raw = encoded(issue_event("OPS-1", at=BASE, category="done"))
+        answer = await api.client.post("/v1/jira/webhook", content=raw, headers=signed(raw, "d-1"))
+        assert answer.status_code == (200 if taken else 404), answer.text
+        if not taken:
+            assert answer.json()["error"] == "webhooks_off"
+            assert [p["path"] for p in answer.json()["problems"]] == ["sync.mode"]
+        assert len(await deliveries(api)) == (1 if taken else 0)

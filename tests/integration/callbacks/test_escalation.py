@@ -6,9 +6,12 @@ not escalated. Each ends with the fake Jira's issue, what Slack received and the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
+import asyncpg
+import pytest
 from callback_harness import CallbackPipeline, Receiver
 from pipeline_harness import START, Pipeline, alert
 
@@ -21,6 +24,7 @@ from ticketbridge.services.periodic import ScheduleStatus
 from ticketbridge.services.sla import SlaPolicies
 from ticketbridge.services.sla_scan import SlaClocks
 from ticketbridge.storage import Database
+from ticketbridge.storage.repositories import lock_ids
 from ticketbridge.workers import Scheduler
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/secretpart"
@@ -173,3 +177,45 @@ async def test_an_sla_breach_escalates_and_notifies_once(database: Database) -> 
     assert f"its SLA was breached at {breached}" in to_text(comment.body)
     [slack] = cb.receiver.requests
     assert json.loads(slack.content)["text"].endswith(f"— SLA breached at {breached}")
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)  # SQLite: one writer at a time
+async def test_a_breach_is_marked_on_the_ticket_as_another_writer_left_it(
+    database: Database,
+) -> None:
+    """The SLA scan locks a ticket before writing it, as every writer does: a writer holding
+    the lock when the scan comes (an observation being applied) is waited for, its change kept
+    (not written over with what the scan read before), and the breach marked on top of it."""
+    sla = "sla: {first_response: {high: 1h}, on_breach: {escalate: true, notify: false}}"
+    cb, _ = _pipeline(database, YAML.replace("defaults: {", f"defaults: {{{sla}, "))
+    p = cb.pipeline
+    await p.send(alert(id="a-1", fingerprint="fp-1", title="Model drift"))
+    await cb.drain()
+    p.clock.now = START + timedelta(hours=2)
+    clocks = SlaClocks(p.db.unit_of_work, p.clock, SlaPolicies(p.config))
+    other = await asyncpg.connect(database.url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        fingerprint = await other.fetchval("SELECT fingerprint FROM tickets")
+        writing = other.transaction()
+        await writing.start()
+        await other.execute("SELECT pg_advisory_xact_lock($1)", lock_ids([fingerprint])[0])
+        scan = asyncio.create_task(clocks.scan())
+        await _until_waiting_for_a_lock(other)
+        await other.execute("UPDATE tickets SET assignee_name = 'Dana'")
+        await writing.commit()
+        assert (await scan).newly_breached == 1
+        row = await other.fetchrow("SELECT assignee_name, sla_state, escalations FROM tickets")
+    finally:
+        await other.close()
+    assert dict(row) == {"assignee_name": "Dana", "sla_state": "breached", "escalations": 1}
+
+
+async def _until_waiting_for_a_lock(conn: asyncpg.Connection) -> None:
+    """Until another session waits for an advisory lock (an event; the bound only stops a
+    broken scan from hanging the suite)."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+    for _ in range(5_000):
+        if await conn.fetchval(query):
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("the scan never waited for the ticket's lock")

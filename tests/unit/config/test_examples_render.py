@@ -62,8 +62,17 @@ SAMPLES = {
 }
 
 
+NO_ALERTS = {"audital.yaml"}  # the audit trail's: GitHub pushes, no alert to render
+
+
 def test_every_example_is_covered() -> None:
-    assert {p.name for p in EXAMPLES.glob("*.yaml")} == set(SAMPLES)
+    assert {p.name for p in EXAMPLES.glob("*.yaml")} == set(SAMPLES) | NO_ALERTS
+
+
+def test_the_audit_trails_example_takes_githubs_pushes() -> None:
+    config = load_config(EXAMPLES / "audital.yaml", env={"GITHUB_WEBHOOK_SECRET": "secret"})
+    assert config.sources["github"].secret is not None
+    assert not config.routes
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
