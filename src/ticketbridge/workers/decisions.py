@@ -12,14 +12,10 @@ import asyncio
 import time
 from collections.abc import Callable
 
-import structlog
-
 from ticketbridge.clock import Monotonic, Sleep
 from ticketbridge.services import Decider
 from ticketbridge.services.settings import WorkerSettings
-from ticketbridge.workers.idle import idle
-
-log = structlog.get_logger(__name__)
+from ticketbridge.workers.rounds import IntakeFirst, always_idle, run_rounds
 
 # Alerts per transaction once intake has been idle a while: large enough to amortise a round's
 # statements. A round runs on the loop's thread (~0.05–0.1 ms per alert).
@@ -29,21 +25,15 @@ BUSY_ROUND_SIZE = 20
 
 # Intake first, measured by how long intake has been idle (`intake_idle_for`):
 # - under BUSY_GAP (an accept under way, or a client's next request surely on its way): the
-#   decider takes at most BUSY_SHARE of the event loop. After a round that took t, the next
-#   waits t × (1/share − 1) unless intake pauses first. A storm is committed at ~full speed
-#   and decided right after it; under sustained load decisions still go on.
+#   decider takes at most BUSY_SHARE of the event loop (workers.rounds): after a round that
+#   took t, the next waits t × (1/share − 1) unless intake pauses first. A storm is committed
+#   at ~full speed and decided right after it; under sustained load decisions still go on.
 # - under ACTIVE_GAP, or while the outbox is writing to Jira (`outbox_busy`): short rounds
 #   back to back, so requests and the Jira writes' next steps wait ~1–2 ms, not a full round
 #   (a storm's creates then drain at Jira's rate limit while its repeats are decided);
 # - beyond: full rounds back to back.
 BUSY_GAP = 0.002
 ACTIVE_GAP = 0.05
-BUSY_SHARE = 0.1
-_POLL = 0.001
-
-
-def _always_idle() -> float:
-    return float("inf")
 
 
 def _never_busy() -> bool:
@@ -55,7 +45,7 @@ class DecisionLoop:
         self,
         decider: Decider,
         settings: WorkerSettings,
-        intake_idle_for: Callable[[], float] = _always_idle,
+        intake_idle_for: Callable[[], float] = always_idle,
         outbox_busy: Callable[[], bool] = _never_busy,
         *,
         clock: Monotonic = time.monotonic,
@@ -65,10 +55,8 @@ class DecisionLoop:
         self._settings = settings
         self._intake_idle_for = intake_idle_for
         self._outbox_busy = outbox_busy
-        self._clock = clock  # times the rounds for the decider's share while intake is busy
-        self._sleep = sleep
+        self._pacing = IntakeFirst(intake_idle_for, BUSY_GAP, clock, sleep)
         self._wake = asyncio.Event()
-        self._next_busy_round = 0.0  # monotonic: when a round may run while intake is busy
 
     def wake(self) -> None:
         """Alerts were accepted: stop idling now."""
@@ -81,31 +69,9 @@ class DecisionLoop:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set; an unexpected error is logged and the loop goes on."""
         pause = self._settings.idle_sleep.total_seconds()
-        while not stop.is_set():
-            await self._let_intake_go_first(stop)
-            self._wake.clear()
-            started = self._clock()
-            try:
-                alone = self._intake_idle_for() >= ACTIVE_GAP and not self._outbox_busy()
-                round_size = ROUND_SIZE if alone else BUSY_ROUND_SIZE
-                decided = len((await self._decider.decide_pending(round_size)).decided)
-            except Exception:  # the worker loop: log, pause, keep going
-                log.exception("decision round failed")
-                decided = 0
-            ended = self._clock()
-            self._next_busy_round = ended + (ended - started) * (1 / BUSY_SHARE - 1)
-            if decided:
-                # Rounds run inline (SQLite on this thread) and need not suspend at all: yield,
-                # so requests that arrived meanwhile are read and reach intake between rounds.
-                await asyncio.sleep(0)
-                continue
-            await idle(stop, self._wake, pause)
+        await run_rounds(stop, self._wake, self._pacing, self._round, pause=pause, what="decision")
 
-    async def _let_intake_go_first(self, stop: asyncio.Event) -> None:
-        """Wait while intake is busy, until it pauses or the decider's share is due."""
-        # Polled: intake's state is a counter and a timestamp; an Event set and cleared on
-        # every accept would cost the hot path more than this costs a waiting decider.
-        while self._intake_idle_for() < BUSY_GAP:
-            if stop.is_set() or self._clock() >= self._next_busy_round:
-                return
-            await self._sleep(_POLL)
+    async def _round(self) -> int:
+        alone = self._intake_idle_for() >= ACTIVE_GAP and not self._outbox_busy()
+        round_size = ROUND_SIZE if alone else BUSY_ROUND_SIZE
+        return len((await self._decider.decide_pending(round_size)).decided)
