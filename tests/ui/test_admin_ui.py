@@ -300,9 +300,12 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     with admin.expect_response(lambda r: "/ui/defaults?project=INFRA" in r.url):
         admin.select_option("#pick-project", "INFRA")  # htmx reloads the mapping form
     admin.select_option("#priority-medium", "Lowest")  # offered by Jira's /priority
+    admin.fill("#assignee-query", "bo")  # htmx: Jira's assignable users, as typed
+    admin.get_by_label("Bob Builder").check()
     with admin.expect_navigation(url="**/ui/defaults?saved=1"):
         admin.get_by_role("button", name="Save defaults").click()
     assert "INFRA" in admin.text_content("#mapping legend")
+    assert "Keep Bob Builder (bob)" in admin.text_content("#assignee")  # DC: the username
     _shot(admin, "defaults")
     key = stack.api_key()
     alert = {"source": "generic", "id": "mapped-1", "title": "Mapped", "severity": "medium"}
@@ -316,12 +319,13 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert issue_key.startswith("INFRA-")
     issue = httpx.get(
         f"{stack.emulator}/rest/api/2/issue/{issue_key}",
-        params={"fields": "priority,issuetype"},
+        params={"fields": "priority,issuetype,assignee"},
         headers=EMULATOR_AUTH,
         timeout=10,
     ).json()
     assert issue["fields"]["priority"]["name"] == "Lowest"
     assert issue["fields"]["issuetype"]["name"] == "Task"
+    assert issue["fields"]["assignee"]["name"] == "bob"
 
 
 def test_alerts_filter_and_page_by_keyset_with_the_trail_and_jira_links(

@@ -63,6 +63,7 @@ async def test_a_save_routes_the_next_alert_here_and_in_the_other_process(
         "issue_type": "ticketbridge.yaml",
         "priority": "stored",
         "due": "default",
+        "assignee": "default",
         "sync.status_ids": "default",
         "sync.resolutions": "default",
     }

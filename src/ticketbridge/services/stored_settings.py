@@ -28,7 +28,15 @@ from ticketbridge.services.ui_changes import record_change
 
 DEFAULTS_KEY = "defaults"
 # What the UI edits: keys of `defaults:`, and two-way sync's mappings under `sync:` (dotted)
-EDITABLE = ("project", "issue_type", "priority", "due", "sync.status_ids", "sync.resolutions")
+EDITABLE = (
+    "project",
+    "issue_type",
+    "priority",
+    "due",
+    "assignee",
+    "sync.status_ids",
+    "sync.resolutions",
+)
 YAML = "ticketbridge.yaml"
 log = structlog.get_logger("ticketbridge.settings")
 

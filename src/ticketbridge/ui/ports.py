@@ -55,6 +55,15 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
+class JiraUser:
+    """A user to pick: `id` is what Jira references (accountId on Cloud, name on Data
+    Center), `display_name` what people read."""
+
+    id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
 class Metadata:
     """What the pickers offer, as Jira lists it (`error`: why there is nothing to pick)."""
 
@@ -63,6 +72,9 @@ class Metadata:
     priorities: list[str] = field(default_factory=list)
     statuses: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, category)
     resolutions: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)  # of the chosen project
+    labels: list[str] = field(default_factory=list)  # in use (Cloud lists them; DC: none)
+    assignee: JiraUser | None = None  # the current default assignee, as Jira names them
     error: str | None = None
 
 
@@ -78,9 +90,13 @@ class JiraPage(Protocol):
         """At most a handful of read requests; each check green or red with its fix."""
         ...
 
-    async def metadata(self, project: str) -> Metadata:
-        """Projects, the issue types of `project`, the priorities, the statuses and the
-        resolutions (five reads)."""
+    async def metadata(self, project: str, assignee: str | None = None) -> Metadata:
+        """Projects, the issue types and components of `project`, the priorities, the
+        statuses, the resolutions, the labels (Cloud) and who `assignee` (an id) is."""
+        ...
+
+    async def users(self, project: str, query: str) -> list[JiraUser]:
+        """Users assignable in `project` whose name starts with `query` (one read)."""
         ...
 
     async def start_oauth(self, values: Mapping[str, str], ui_base: str) -> str:

@@ -1,4 +1,5 @@
-"""Defaults and mappings: the default project, issue type, the priority and the SLA budget
+"""Defaults and mappings: the default project, issue type, assignee (searched among the
+users Jira lets be assigned in the project, as typed), the priority and the SLA budget
 (due date) of each severity, and two-way sync's mappings (a Jira status by id, a resolution
 by name → the alerts' state), picked from what Jira lists (projects, the project's issue
 types, priorities, statuses, resolutions) or from a list of budgets, never typed. A value set
@@ -38,6 +39,11 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     if not shown["due"].read_only:
         due = {s: field(form, f"due.{s}", 20) for s in severities()}
         values["due"] = {s: budget for s, budget in due.items() if budget}
+    picked = field(form, "assignee", 255) or None
+    if "assignee" in form and picked != shown["assignee"].value and not shown["assignee"].read_only:
+        # The id Jira references (accountId / username), as the user picker listed it;
+        # blank: nobody (the issue is left unassigned unless a route or rule names someone).
+        values["assignee"] = picked
     for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
         # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
         # saved while Jira could not be read must not wipe it.
@@ -65,7 +71,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
     async def context(project: str = "", **extra: Any) -> dict[str, Any]:
         shown = {s.name: s for s in await defaults.settings()}
         chosen = project or str(shown["project"].value or "")
-        metadata = await jira.metadata(chosen)
+        metadata = await jira.metadata(chosen, shown["assignee"].value or None)
         return {
             "title": "Defaults and mappings",
             "settings": shown,
@@ -83,6 +89,15 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         notice = "Saved: the next alert is routed with these values." if saved else None
         values = await context(project[:255], notice=notice)
         return pages.render(request, "defaults.html", values, active=active)
+
+    @router.get("/ui/defaults/users", response_class=HTMLResponse)
+    async def users(request: Request, project: str = "", assignee_query: str = "") -> Response:
+        """The user picker's choices as typed (htmx swaps them into the form)."""
+        active = await pages.active(request)
+        project, query = project[:255], assignee_query.strip()[:100]
+        found = await jira.users(project, query)
+        values = {"project": project, "query": query, "users": found}
+        return pages.render(request, "user_results.html", values, active=active)
 
     @router.post("/ui/defaults", response_class=HTMLResponse)
     async def save(request: Request) -> Response:
