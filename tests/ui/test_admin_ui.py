@@ -302,10 +302,14 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     admin.select_option("#priority-medium", "Lowest")  # offered by Jira's /priority
     admin.fill("#assignee-query", "bo")  # htmx: Jira's assignable users, as typed
     admin.get_by_label("Bob Builder").check()
+    admin.get_by_label("network").check()  # INFRA's components, as Jira lists them
+    admin.fill("#labels-new", "ui-picked team-sre")  # Data Center has no label list: typed
     with admin.expect_navigation(url="**/ui/defaults?saved=1"):
         admin.get_by_role("button", name="Save defaults").click()
     assert "INFRA" in admin.text_content("#mapping legend")
     assert "Keep Bob Builder (bob)" in admin.text_content("#assignee")  # DC: the username
+    assert admin.is_checked("#components input[value=network]")
+    assert admin.is_checked("#labels input[value=team-sre]")
     _shot(admin, "defaults")
     key = stack.api_key()
     alert = {"source": "generic", "id": "mapped-1", "title": "Mapped", "severity": "medium"}
@@ -319,13 +323,15 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert issue_key.startswith("INFRA-")
     issue = httpx.get(
         f"{stack.emulator}/rest/api/2/issue/{issue_key}",
-        params={"fields": "priority,issuetype,assignee"},
+        params={"fields": "priority,issuetype,assignee,components,labels"},
         headers=EMULATOR_AUTH,
         timeout=10,
     ).json()
     assert issue["fields"]["priority"]["name"] == "Lowest"
     assert issue["fields"]["issuetype"]["name"] == "Task"
     assert issue["fields"]["assignee"]["name"] == "bob"
+    assert [c["name"] for c in issue["fields"]["components"]] == ["network"]
+    assert {"ui-picked", "team-sre"} <= set(issue["fields"]["labels"])
 
 
 def test_alerts_filter_and_page_by_keyset_with_the_trail_and_jira_links(

@@ -64,6 +64,8 @@ async def test_a_save_routes_the_next_alert_here_and_in_the_other_process(
         "priority": "stored",
         "due": "default",
         "assignee": "default",
+        "labels": "default",
+        "components": "default",
         "sync.status_ids": "default",
         "sync.resolutions": "default",
     }

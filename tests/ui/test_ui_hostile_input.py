@@ -81,6 +81,8 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/defaults", {"listed.status": "1", "status.1": value, f"status.{value}": "open"}),
         ("/ui/defaults", {"listed.resolution": "1", f"resolution.{value}": value}),
         ("/ui/defaults", {"assignee": value}),
+        ("/ui/defaults", {"listed.labels": "1", "labels": value, "labels_new": value}),
+        ("/ui/defaults", {"listed.components": "1", "components": value}),
         ("/ui/jira/oauth", dict.fromkeys(("client_id", "client_secret", "auth_url", "url"), value)),
         ("/ui/audit/verify", {}),
         ("/ui/audit/export", {}),
@@ -129,3 +131,16 @@ async def test_a_save_without_jiras_lists_keeps_the_status_and_resolution_mappin
     page = (await client.get("/ui/defaults")).text
     assert "Jira resolution → alert state <small>(default)</small>" in page
     assert "Jira status → alert state <small>(default)</small>" in page
+
+
+async def test_typed_labels_are_split_at_spaces_and_commas_as_jira_allows_none_in_a_label(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await _csrf(client)
+    form = {"csrf": csrf, "listed.labels": "1", "labels": "kept one", "labels_new": "a,b  a"}
+    assert (await client.post("/ui/defaults", data=form)).status_code == 303
+    page = (await client.get("/ui/defaults")).text
+    fieldset = page.split('id="labels"')[1].split("</fieldset>")[0]
+    assert fieldset.count(" checked") == 4
+    for label in ("kept", "one", "a", "b"):
+        assert f'value="{label}" checked' in fieldset

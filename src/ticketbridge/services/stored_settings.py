@@ -34,6 +34,8 @@ EDITABLE = (
     "priority",
     "due",
     "assignee",
+    "labels",
+    "components",
     "sync.status_ids",
     "sync.resolutions",
 )

@@ -1,13 +1,16 @@
 """Defaults and mappings: the default project, issue type, assignee (searched among the
-users Jira lets be assigned in the project, as typed), the priority and the SLA budget
-(due date) of each severity, and two-way sync's mappings (a Jira status by id, a resolution
-by name → the alerts' state), picked from what Jira lists (projects, the project's issue
-types, priorities, statuses, resolutions) or from a list of budgets, never typed. A value set
-in ticketbridge.yaml is shown read-only with its origin; a save is checked whole by the config
-loader and applies from the next alert (and Jira delivery), without a restart."""
+users Jira lets be assigned in the project, as typed), labels (those in use suggested, new
+ones typed: Jira keeps no label catalogue), the project's components, the priority and the
+SLA budget (due date) of each severity, and two-way sync's mappings (a Jira status by id, a
+resolution by name → the alerts' state), picked from what Jira lists (projects, the
+project's issue types and components, users, priorities, statuses, resolutions) or from a
+list of budgets, never typed. A value set in ticketbridge.yaml is shown read-only with its
+origin; a save is checked whole by the config loader and applies from the next alert (and
+Jira delivery), without a restart."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +27,7 @@ OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
 # The SLA budgets offered (`defaults.due`, the config loader's duration form); a stored or
 # configured value not among them is offered as well.
 DUE_CHOICES = ("4h", "8h", "1d", "3d", "7d", "14d", "30d", "90d")
+MAX_LISTED = 50  # labels or components a form may set
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -39,11 +43,17 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     if not shown["due"].read_only:
         due = {s: field(form, f"due.{s}", 20) for s in severities()}
         values["due"] = {s: budget for s, budget in due.items() if budget}
-    picked = field(form, "assignee", 255) or None
-    if "assignee" in form and picked != shown["assignee"].value and not shown["assignee"].read_only:
-        # The id Jira references (accountId / username), as the user picker listed it;
-        # blank: nobody (the issue is left unassigned unless a route or rule names someone).
-        values["assignee"] = picked
+    # The id Jira references (accountId / username), as the user picker listed it; blank:
+    # nobody (the issue is left unassigned unless a route or an assignment rule names someone).
+    if "assignee" in form:
+        _changed(values, shown["assignee"], field(form, "assignee", 255) or None)
+    # Only a form that listed them replaces the labels (components): see the mappings below.
+    if field(form, "listed.labels", 1) == "1":  # Jira's labels hold no spaces: they separate
+        given = [*_many(form, "labels"), field(form, "labels_new", 4096)]
+        words = [w for text in given for w in re.split(r"[\s,]+", text)]
+        _changed(values, shown["labels"], _unique(words))
+    if field(form, "listed.components", 1) == "1":
+        _changed(values, shown["components"], _unique(_many(form, "components")))
     for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
         # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
         # saved while Jira could not be read must not wipe it.
@@ -51,6 +61,21 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
         if listed and not shown[setting].read_only:
             values[setting] = _picked(form, prefix)
     return values
+
+
+def _changed(values: dict[str, Any], setting: Setting, value: Any) -> None:
+    """Save `value` unless it is what is in effect (nothing to record) or read-only."""
+    if value != setting.value and not setting.read_only:
+        values[setting.name] = value
+
+
+def _many(form: FormData, name: str) -> list[str]:
+    return [v[:255] for v in form.getlist(name) if isinstance(v, str)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    """In order, blanks and repeats left out, at most MAX_LISTED."""
+    return list(dict.fromkeys(n for n in names if n))[:MAX_LISTED]
 
 
 def _picked(form: FormData, prefix: str) -> dict[str, str]:
