@@ -304,12 +304,15 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     admin.get_by_label("Bob Builder").check()
     admin.get_by_label("network").check()  # INFRA's components, as Jira lists them
     admin.fill("#labels-new", "ui-picked team-sre")  # Data Center has no label list: typed
+    admin.select_option("#field-new", label="Escalation ID")  # a custom field, by its name
+    admin.fill("#field-new-value", "{{ alert.id }}")
     with admin.expect_navigation(url="**/ui/defaults?saved=1"):
         admin.get_by_role("button", name="Save defaults").click()
     assert "INFRA" in admin.text_content("#mapping legend")
     assert "Keep Bob Builder (bob)" in admin.text_content("#assignee")  # DC: the username
     assert admin.is_checked("#components input[value=network]")
     assert admin.is_checked("#labels input[value=team-sre]")
+    assert "Escalation ID (customfield_10010)" in admin.text_content("#fields")  # kept by id
     _shot(admin, "defaults")
     key = stack.api_key()
     alert = {"source": "generic", "id": "mapped-1", "title": "Mapped", "severity": "medium"}
@@ -323,7 +326,7 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert issue_key.startswith("INFRA-")
     issue = httpx.get(
         f"{stack.emulator}/rest/api/2/issue/{issue_key}",
-        params={"fields": "priority,issuetype,assignee,components,labels"},
+        params={"fields": "priority,issuetype,assignee,components,labels,customfield_10010"},
         headers=EMULATOR_AUTH,
         timeout=10,
     ).json()
@@ -332,6 +335,7 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert issue["fields"]["assignee"]["name"] == "bob"
     assert [c["name"] for c in issue["fields"]["components"]] == ["network"]
     assert {"ui-picked", "team-sre"} <= set(issue["fields"]["labels"])
+    assert issue["fields"]["customfield_10010"] == "mapped-1"
 
 
 def test_alerts_filter_and_page_by_keyset_with_the_trail_and_jira_links(

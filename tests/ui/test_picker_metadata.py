@@ -1,7 +1,7 @@
 """What the Defaults page's pickers offer, read from the in-process emulator of each flavour:
 users kept by the id Jira references (accountId on Cloud, username on Data Center) and shown by
-display name, the project's components, and the labels in use (Cloud only: Data Center has no
-label list)."""
+display name, the project's components, the labels in use (Cloud only: Data Center has no
+label list), and the custom fields by name."""
 
 from __future__ import annotations
 
@@ -63,3 +63,5 @@ async def test_the_projects_components_and_on_cloud_the_labels_in_use(
     assert metadata.components == ["api", "frontend"]
     assert metadata.labels == (["pii"] if emu.state.flavor == "cloud" else [])
     assert (await read_metadata(provider, "OPS", None)).components == []
+    assert ("customfield_10010", "Escalation ID") in metadata.fields  # by name, kept by id
+    assert "summary" not in dict(metadata.fields)  # system fields have pickers of their own

@@ -66,6 +66,7 @@ async def test_a_save_routes_the_next_alert_here_and_in_the_other_process(
         "assignee": "default",
         "labels": "default",
         "components": "default",
+        "fields": "default",
         "sync.status_ids": "default",
         "sync.resolutions": "default",
     }

@@ -83,6 +83,8 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/defaults", {"assignee": value}),
         ("/ui/defaults", {"listed.labels": "1", "labels": value, "labels_new": value}),
         ("/ui/defaults", {"listed.components": "1", "components": value}),
+        ("/ui/defaults", {"listed.fields": "1", f"field.{value}": value, "field_new": value}),
+        ("/ui/defaults", {"listed.fields": "1", "field_new": "x", "field_new_value": value}),
         ("/ui/jira/oauth", dict.fromkeys(("client_id", "client_secret", "auth_url", "url"), value)),
         ("/ui/audit/verify", {}),
         ("/ui/audit/export", {}),

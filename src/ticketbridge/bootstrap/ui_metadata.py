@@ -1,8 +1,9 @@
 """What the admin UI's pickers offer, read from Jira over the connection in effect: projects,
 the chosen project's issue types and components, priorities, statuses, resolutions, the labels
-in use (Cloud lists them; Data Center has no such list: labels are typed there), and users
-assignable in the project (searched as typed). A user is kept by the id Jira references
-(accountId on Cloud, username on Data Center) and shown by display name."""
+in use (Cloud lists them; Data Center has no such list: labels are typed there), the custom
+fields by name (a mapping keeps the id), and users assignable in the project (searched as
+typed). A user is kept by the id Jira references (accountId on Cloud, username on Data
+Center) and shown by display name."""
 
 from __future__ import annotations
 
@@ -25,11 +26,22 @@ async def read_metadata(provider: JiraProvider, project: str, assignee: str | No
         resolutions = _names(await provider.client.resolutions())
         components = _names(await provider.client.project_components(project)) if chosen else []
         labels = await _labels(provider)
+        custom = sorted((f.name, f.id) for f in await provider.fields() if f.custom)
     except JiraError as error:
         return Metadata(error=f"Jira's metadata could not be read ({error.status or 'no answer'})")
     names = [t.name for t in types if not t.subtask]
     current = await _user(provider, assignee) if assignee else None
-    return Metadata(projects, names, priorities, statuses, resolutions, components, labels, current)
+    return Metadata(
+        projects,
+        names,
+        priorities,
+        statuses,
+        resolutions,
+        components=components,
+        labels=labels,
+        assignee=current,
+        fields=[(field_id, name) for name, field_id in custom],
+    )
 
 
 async def assignable_users(provider: JiraProvider, project: str, query: str) -> list[JiraUser]:

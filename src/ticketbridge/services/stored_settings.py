@@ -36,6 +36,7 @@ EDITABLE = (
     "assignee",
     "labels",
     "components",
+    "fields",
     "sync.status_ids",
     "sync.resolutions",
 )

@@ -75,6 +75,7 @@ class Metadata:
     components: list[str] = field(default_factory=list)  # of the chosen project
     labels: list[str] = field(default_factory=list)  # in use (Cloud lists them; DC: none)
     assignee: JiraUser | None = None  # the current default assignee, as Jira names them
+    fields: list[tuple[str, str]] = field(default_factory=list)  # custom fields (id, name)
     error: str | None = None
 
 
@@ -92,7 +93,8 @@ class JiraPage(Protocol):
 
     async def metadata(self, project: str, assignee: str | None = None) -> Metadata:
         """Projects, the issue types and components of `project`, the priorities, the
-        statuses, the resolutions, the labels (Cloud) and who `assignee` (an id) is."""
+        statuses, the resolutions, the labels (Cloud), the custom fields and who `assignee`
+        (an id) is."""
         ...
 
     async def users(self, project: str, query: str) -> list[JiraUser]:

@@ -1,12 +1,13 @@
 """Defaults and mappings: the default project, issue type, assignee (searched among the
 users Jira lets be assigned in the project, as typed), labels (those in use suggested, new
-ones typed: Jira keeps no label catalogue), the project's components, the priority and the
-SLA budget (due date) of each severity, and two-way sync's mappings (a Jira status by id, a
-resolution by name → the alerts' state), picked from what Jira lists (projects, the
-project's issue types and components, users, priorities, statuses, resolutions) or from a
-list of budgets, never typed. A value set in ticketbridge.yaml is shown read-only with its
-origin; a save is checked whole by the config loader and applies from the next alert (and
-Jira delivery), without a restart."""
+ones typed: Jira keeps no label catalogue), the project's components, custom fields picked
+by name (kept by id) with a value each, the priority and the SLA budget (due date) of each
+severity, and two-way sync's mappings (a Jira status by id, a resolution by name → the
+alerts' state), picked from what Jira lists (projects, the project's issue types and
+components, users, fields, priorities, statuses, resolutions) or from a list of budgets,
+never typed. A value set in ticketbridge.yaml is shown read-only with its origin; a save is
+checked whole by the config loader and applies from the next alert (and Jira delivery),
+without a restart."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
 # The SLA budgets offered (`defaults.due`, the config loader's duration form); a stored or
 # configured value not among them is offered as well.
 DUE_CHOICES = ("4h", "8h", "1d", "3d", "7d", "14d", "30d", "90d")
-MAX_LISTED = 50  # labels or components a form may set
+MAX_LISTED = 50  # labels, components or fields a form may set
+TEMPLATE_LIMIT = 4096  # a field's value: a template over the alert
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -54,6 +56,8 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
         _changed(values, shown["labels"], _unique(words))
     if field(form, "listed.components", 1) == "1":
         _changed(values, shown["components"], _unique(_many(form, "components")))
+    if field(form, "listed.fields", 1) == "1":
+        _changed(values, shown["fields"], _fields(form))
     for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
         # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
         # saved while Jira could not be read must not wipe it.
@@ -78,14 +82,24 @@ def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))[:MAX_LISTED]
 
 
-def _picked(form: FormData, prefix: str) -> dict[str, str]:
+def _fields(form: FormData) -> dict[str, str]:
+    """`field.<id>` → its value (a template over the alert; blank: no longer set), and the
+    field picked by name (`field_new`, its id) with `field_new_value`."""
+    mapped = _picked(form, "field.", limit=TEMPLATE_LIMIT)
+    added, value = field(form, "field_new", 255), field(form, "field_new_value", TEMPLATE_LIMIT)
+    if added and value:
+        mapped[added] = value
+    return dict(list(mapped.items())[:MAX_LISTED])
+
+
+def _picked(form: FormData, prefix: str, limit: int = 40) -> dict[str, str]:
     """`<prefix><Jira's id or name>` → an outcome; blank: not mapped (the default applies).
     The config loader refuses what Jira's lists did not offer (a status id not numeric, an
     outcome not among OUTCOMES)."""
     picked: dict[str, str] = {}
     for name, value in form.multi_items():
         if name.startswith(prefix) and isinstance(value, str) and value:
-            picked[name.removeprefix(prefix)[:255]] = value[:40]
+            picked[name.removeprefix(prefix)[:255]] = value[:limit]
     return picked
 
 
