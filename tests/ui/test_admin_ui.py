@@ -306,6 +306,10 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     admin.fill("#labels-new", "ui-picked team-sre")  # Data Center has no label list: typed
     admin.select_option("#field-new", label="Escalation ID")  # a custom field, by its name
     admin.fill("#field-new-value", "{{ alert.id }}")
+    admin.fill("#rule-new-name", "criticals")  # an assignment rule: CEL, a user from Jira
+    admin.fill("#rule-new-when", 'severity == "critical"')
+    admin.fill("#rule-query", "car")
+    admin.get_by_label("Carol Compliance").check()
     with admin.expect_navigation(url="**/ui/defaults?saved=1"):
         admin.get_by_role("button", name="Save defaults").click()
     assert "INFRA" in admin.text_content("#mapping legend")
@@ -313,29 +317,40 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert admin.is_checked("#components input[value=network]")
     assert admin.is_checked("#labels input[value=team-sre]")
     assert "Escalation ID (customfield_10010)" in admin.text_content("#fields")  # kept by id
+    assert "Rule 1 assigns to carol" in admin.text_content("#assignments")
+    admin.evaluate(AXE.read_text())
+    assert admin.evaluate(AXE_SERIOUS) == []  # with every picker filled in
     _shot(admin, "defaults")
-    key = stack.api_key()
-    alert = {"source": "generic", "id": "mapped-1", "title": "Mapped", "severity": "medium"}
+    fields = "priority,issuetype,assignee,components,labels,customfield_10010"
+    issue_key, issue = _ticketed(stack, "mapped-1", "medium", fields)
+    assert issue_key.startswith("INFRA-")
+    assert issue["priority"]["name"] == "Lowest"
+    assert issue["issuetype"]["name"] == "Task"
+    assert issue["assignee"]["name"] == "bob"
+    assert [c["name"] for c in issue["components"]] == ["network"]
+    assert {"ui-picked", "team-sre"} <= set(issue["labels"])
+    assert issue["customfield_10010"] == "mapped-1"
+    _, ruled = _ticketed(stack, "ruled-1", "critical", "assignee")
+    assert ruled["assignee"]["name"] == "carol"  # the rule wins over the default assignee
+
+
+def _ticketed(stack: Stack, alert_id: str, severity: str, fields: str) -> tuple[str, Any]:
+    """The key and `fields` of the issue a new alert gets in the emulator."""
+    alert = {"source": "generic", "id": alert_id, "title": alert_id, "severity": severity}
     answer = httpx.post(
         f"{stack.base}/v1/alerts?wait=ticket",
         json=alert,
-        headers={"Authorization": f"Bearer {key}"},
+        headers={"Authorization": f"Bearer {stack.api_key()}"},
         timeout=30,
     )
-    issue_key = answer.json()["results"][0]["ticket"]["key"]
-    assert issue_key.startswith("INFRA-")
+    key = str(answer.json()["results"][0]["ticket"]["key"])
     issue = httpx.get(
-        f"{stack.emulator}/rest/api/2/issue/{issue_key}",
-        params={"fields": "priority,issuetype,assignee,components,labels,customfield_10010"},
+        f"{stack.emulator}/rest/api/2/issue/{key}",
+        params={"fields": fields},
         headers=EMULATOR_AUTH,
         timeout=10,
-    ).json()
-    assert issue["fields"]["priority"]["name"] == "Lowest"
-    assert issue["fields"]["issuetype"]["name"] == "Task"
-    assert issue["fields"]["assignee"]["name"] == "bob"
-    assert [c["name"] for c in issue["fields"]["components"]] == ["network"]
-    assert {"ui-picked", "team-sre"} <= set(issue["fields"]["labels"])
-    assert issue["fields"]["customfield_10010"] == "mapped-1"
+    )
+    return key, issue.json()["fields"]
 
 
 def test_alerts_filter_and_page_by_keyset_with_the_trail_and_jira_links(

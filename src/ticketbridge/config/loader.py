@@ -29,6 +29,10 @@ EXTENSION_PREFIX = "x-"
 _SHOW_INPUT = {"literal_error", "enum", "bool_parsing", "int_parsing", "float_parsing"}
 
 
+TOP_LEVEL_UNDER = frozenset({"assignments"})
+"""Sections `defaults_under` may lay under the file's whole (a list has no entries to merge)."""
+
+
 def parse_config(
     path: Path | str | None = None,
     *,
@@ -79,11 +83,18 @@ def parse_config(
 
 def _lay_under(document: ConfigDocument, values: Mapping[str, Any]) -> None:
     """`values` laid under the file's wherever it does not set them: a plain name is a
-    `defaults:` entry, a dotted one (`sync.status_ids`) an entry of its section. A file whose
-    section is not a mapping keeps it, and the schema names it."""
+    `defaults:` entry (one of TOP_LEVEL_UNDER a section of its own, whole), a dotted one
+    (`sync.status_ids`) an entry of its section. A file whose section is not a mapping keeps
+    it, and the schema names it."""
     if not isinstance(document.data, dict):
         return
     for dotted, value in values.items():
+        if dotted in TOP_LEVEL_UNDER:
+            items = value if isinstance(value, list) else []
+            document.data.setdefault(
+                dotted, [dict(v) if isinstance(v, Mapping) else v for v in items]
+            )
+            continue
         section_name, _, name = dotted.rpartition(".")
         section = document.data.setdefault(section_name or "defaults", {})
         if section is None:

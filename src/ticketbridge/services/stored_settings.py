@@ -21,13 +21,15 @@ from typing import Any, Protocol
 import structlog
 
 from ticketbridge.clock import Clock
+from ticketbridge.config.loader import TOP_LEVEL_UNDER
 from ticketbridge.domain import Severity
 from ticketbridge.errors import ConfigError, InputError, Problem
 from ticketbridge.services.ports import UnitOfWorkFactory
 from ticketbridge.services.ui_changes import record_change
 
 DEFAULTS_KEY = "defaults"
-# What the UI edits: keys of `defaults:`, and two-way sync's mappings under `sync:` (dotted)
+# What the UI edits: keys of `defaults:`, the assignment rules (`assignments:`, whole), and
+# two-way sync's mappings under `sync:` (dotted)
 EDITABLE = (
     "project",
     "issue_type",
@@ -37,6 +39,7 @@ EDITABLE = (
     "labels",
     "components",
     "fields",
+    "assignments",
     "sync.status_ids",
     "sync.resolutions",
 )
@@ -167,7 +170,7 @@ class StoredDefaults:
 
 
 def _path(name: str) -> str:
-    return name if name.startswith("sync.") else f"defaults.{name}"
+    return name if name.startswith("sync.") or name in TOP_LEVEL_UNDER else f"defaults.{name}"
 
 
 def severities() -> list[str]:

@@ -30,6 +30,12 @@ OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
 DUE_CHOICES = ("4h", "8h", "1d", "3d", "7d", "14d", "30d", "90d")
 MAX_LISTED = 50  # labels, components or fields a form may set
 TEMPLATE_LIMIT = 4096  # a field's value: a template over the alert
+_RULE_KEYS = ("name", "when", "assignee")  # of an assignment rule (`assignments:`)
+# The user pickers: the search box's parameter → the radio buttons' name and container id.
+USER_PICKERS = {
+    "assignee_query": ("assignee", "assignee-results"),
+    "rule_query": ("rule_new_assignee", "rule-assignee-results"),
+}
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -58,6 +64,8 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
         _changed(values, shown["components"], _unique(_many(form, "components")))
     if field(form, "listed.fields", 1) == "1":
         _changed(values, shown["fields"], _fields(form))
+    if field(form, "listed.assignments", 1) == "1":
+        _changed(values, shown["assignments"], _rules(form))
     for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
         # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
         # saved while Jira could not be read must not wipe it.
@@ -90,6 +98,20 @@ def _fields(form: FormData) -> dict[str, str]:
     if added and value:
         mapped[added] = value
     return dict(list(mapped.items())[:MAX_LISTED])
+
+
+def _rules(form: FormData) -> list[dict[str, str]]:
+    """The assignment rules in order (`rule.<n>.when|name|assignee`, `rule.<n>.drop` to
+    remove one), then the one added (`rule_new_*`, its assignee picked from Jira's users).
+    A rule half filled in is kept, so the config loader names what it lacks."""
+    rows = [
+        {key: field(form, f"rule.{n}.{key}", TEMPLATE_LIMIT) for key in _RULE_KEYS}
+        for n in range(MAX_LISTED)
+        if f"rule.{n}.when" in form and field(form, f"rule.{n}.drop", 1) != "1"
+    ]
+    rows.append({key: field(form, f"rule_new_{key}", TEMPLATE_LIMIT) for key in _RULE_KEYS})
+    rules = [{k: v for k, v in row.items() if v} for row in rows]
+    return [rule for rule in rules if rule][:MAX_LISTED]
 
 
 def _picked(form: FormData, prefix: str, limit: int = 40) -> dict[str, str]:
@@ -130,12 +152,16 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         return pages.render(request, "defaults.html", values, active=active)
 
     @router.get("/ui/defaults/users", response_class=HTMLResponse)
-    async def users(request: Request, project: str = "", assignee_query: str = "") -> Response:
-        """The user picker's choices as typed (htmx swaps them into the form)."""
+    async def users(request: Request, project: str = "") -> Response:
+        """A user picker's choices as typed (htmx swaps them into the form): the default
+        assignee's (`assignee_query`) or the new assignment rule's (`rule_query`)."""
         active = await pages.active(request)
-        project, query = project[:255], assignee_query.strip()[:100]
-        found = await jira.users(project, query)
-        values = {"project": project, "query": query, "users": found}
+        asked = next((p for p in USER_PICKERS if p in request.query_params), "assignee_query")
+        query = request.query_params.get(asked, "").strip()[:100]
+        found = await jira.users(project[:255], query)
+        name, results = USER_PICKERS[asked]
+        values = {"project": project[:255], "query": query, "users": found}
+        values |= {"pick": name, "results": results}
         return pages.render(request, "user_results.html", values, active=active)
 
     @router.post("/ui/defaults", response_class=HTMLResponse)

@@ -48,3 +48,18 @@ def test_a_refused_stored_value_names_its_defaults_key(tmp_path: Path) -> None:
 
     assert [p.path for p in refused.value.problems] == ["defaults.min_severity"]
     assert str(path) in str(refused.value)
+
+
+def test_stored_assignment_rules_go_under_whole_unless_the_file_has_its_own(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ticketbridge.yaml"
+    path.write_text("defaults: {project: OPS}\n")
+    stored = [{"name": "crit", "when": 'severity == "critical"', "assignee": "carol"}]
+
+    config = _applier(path).check({"assignments": stored})
+    assert [(a.name, a.assignee) for a in config.assignments] == [("crit", "carol")]
+
+    path.write_text("assignments:\n  - {when: 'true', assignee: bob}\n")
+    config = _applier(path).check({"assignments": stored})
+    assert [a.assignee for a in config.assignments] == ["bob"]  # the file wins, whole
