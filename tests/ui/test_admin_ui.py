@@ -332,6 +332,13 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert issue["customfield_10010"] == "mapped-1"
     _, ruled = _ticketed(stack, "ruled-1", "critical", "assignee")
     assert ruled["assignee"]["name"] == "carol"  # the rule wins over the default assignee
+    admin.fill("#rule-new-when", 'severity == "high"')  # a second rule, to a team
+    admin.locator("#assignments").get_by_label("Team night-desk").check()
+    with admin.expect_navigation(url="**/ui/defaults?saved=1"):
+        admin.get_by_role("button", name="Save defaults").click()
+    assert "Rule 2 assigns to night-desk" in admin.text_content("#assignments")
+    _, teamed = _ticketed(stack, "ruled-2", "high", "assignee")
+    assert teamed["assignee"]["name"] == "alice"  # the team's user
 
 
 def _ticketed(stack: Stack, alert_id: str, severity: str, fields: str) -> tuple[str, Any]:

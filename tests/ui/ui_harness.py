@@ -65,6 +65,8 @@ routes:
     when: "true"
   - name: never-reached
     when: 'severity == "critical"'
+teams:
+  night-desk: alice      # offered as an assignee beside Jira's users
 """
 
 

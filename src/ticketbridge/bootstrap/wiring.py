@@ -480,7 +480,7 @@ def _stored_defaults(
     effective["due"] = {str(k): format_duration(v) for k, v in config.defaults.due.items()}
     effective["sync.status_ids"] = {k: v.value for k, v in config.sync.status_ids.items()}
     effective["sync.resolutions"] = {k: v.value for k, v in config.sync.resolutions.items()}
-    return StoredDefaults(uow, clock, applier, in_yaml, effective)
+    return StoredDefaults(uow, clock, applier, in_yaml, effective, teams=sorted(config.teams))
 
 
 def _previews(

@@ -77,8 +77,10 @@ class StoredDefaults:
         applier: SettingsApplier,
         in_yaml: Collection[str],
         effective: Mapping[str, Any],
+        teams: Collection[str] = (),
     ) -> None:
         self._uow_factory = uow_factory
+        self.teams = tuple(teams)  # `teams:` of ticketbridge.yaml: names an assignee may be
         self._clock = clock
         self._applier = applier
         self._in_yaml = frozenset(in_yaml)

@@ -141,6 +141,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "severities": severities(),
             "outcomes": OUTCOMES,
             "due_choices": DUE_CHOICES,
+            "teams": defaults.teams,
             **extra,
         }
 
