@@ -317,7 +317,7 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert admin.is_checked("#components input[value=network]")
     assert admin.is_checked("#labels input[value=team-sre]")
     assert "Escalation ID (customfield_10010)" in admin.text_content("#fields")  # kept by id
-    assert "Rule 1 assigns to carol" in admin.text_content("#assignments")
+    assert "Rule 1 assigns to Carol Compliance (carol)" in admin.text_content("#assignments")
     admin.evaluate(AXE.read_text())
     assert admin.evaluate(AXE_SERIOUS) == []  # with every picker filled in
     _shot(admin, "defaults")
@@ -336,7 +336,7 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     admin.locator("#assignments").get_by_label("Team night-desk").check()
     with admin.expect_navigation(url="**/ui/defaults?saved=1"):
         admin.get_by_role("button", name="Save defaults").click()
-    assert "Rule 2 assigns to night-desk" in admin.text_content("#assignments")
+    assert "Rule 2 assigns to team night-desk" in admin.text_content("#assignments")
     _, teamed = _ticketed(stack, "ruled-2", "high", "assignee")
     assert teamed["assignee"]["name"] == "alice"  # the team's user
 

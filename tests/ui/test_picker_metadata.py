@@ -45,10 +45,8 @@ async def test_users_are_searched_as_typed_and_kept_by_the_id_jira_references(
     emu, provider = site
     found = await assignable_users(provider, "WEB", "bo")
     assert found == [JiraUser(_id(emu, "bob"), "Bob Builder")]
-    metadata = await read_metadata(provider, "WEB", _id(emu, "bob"))
-    assert metadata.assignee == JiraUser(_id(emu, "bob"), "Bob Builder")
-    unknown = await read_metadata(provider, "WEB", "on-call-rotation")  # a team: shown as is
-    assert unknown.assignee == JiraUser("on-call-rotation", "on-call-rotation")
+    metadata = await read_metadata(provider, "WEB", [_id(emu, "bob"), "gone"])
+    assert metadata.people == {_id(emu, "bob"): "Bob Builder", "gone": "gone"}  # unknown: as is
 
 
 async def test_the_projects_components_and_on_cloud_the_labels_in_use(
@@ -58,10 +56,10 @@ async def test_the_projects_components_and_on_cloud_the_labels_in_use(
     fields = {"project": {"key": "WEB"}, "issuetype": {"name": "Task"}, "summary": "x"}
     created = Where("POST", "/issue", idempotent=False)
     await provider.client.create_issue({"fields": fields | {"labels": ["pii"]}}, created)
-    metadata = await read_metadata(provider, "WEB", None)
+    metadata = await read_metadata(provider, "WEB", [])
     assert metadata.error is None
     assert metadata.components == ["api", "frontend"]
     assert metadata.labels == (["pii"] if emu.state.flavor == "cloud" else [])
-    assert (await read_metadata(provider, "OPS", None)).components == []
+    assert (await read_metadata(provider, "OPS", [])).components == []
     assert ("customfield_10010", "Escalation ID") in metadata.fields  # by name, kept by id
     assert "summary" not in dict(metadata.fields)  # system fields have pickers of their own

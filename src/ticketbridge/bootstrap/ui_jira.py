@@ -6,7 +6,7 @@ its fix. A red check says what was asked and a fixed hint, never what the target
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -146,13 +146,13 @@ class UiJira:
             return CheckReport([Check("configured", False, "no Jira connection", fix)])
         return CheckReport(await self._checks(connection))
 
-    async def metadata(self, project: str, assignee: str | None = None) -> Metadata:
+    async def metadata(self, project: str, users: Sequence[str] = ()) -> Metadata:
         connection = self._live.current()
         if connection is None:
             return Metadata(error="no Jira connection: connect one on the Jira page first")
         provider = self._provider(connection.jira)
         try:
-            return await read_metadata(provider, project, assignee)
+            return await read_metadata(provider, project, users)
         finally:
             await provider.aclose()
 

@@ -7,6 +7,7 @@ Center) and shown by display name."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ticketbridge.errors import JiraError
@@ -14,9 +15,10 @@ from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.ui.ports import JiraUser, Metadata
 
 _MAX_LABELS = 1000  # one page of `/label`: suggestions, not a catalogue
+_MAX_USERS = 20  # assignees named by their display name (one read each)
 
 
-async def read_metadata(provider: JiraProvider, project: str, assignee: str | None) -> Metadata:
+async def read_metadata(provider: JiraProvider, project: str, users: Sequence[str]) -> Metadata:
     try:
         projects = [(p.key, p.name) for p in await provider.projects()]
         chosen = project in {key for key, _ in projects}
@@ -30,7 +32,7 @@ async def read_metadata(provider: JiraProvider, project: str, assignee: str | No
     except JiraError as error:
         return Metadata(error=f"Jira's metadata could not be read ({error.status or 'no answer'})")
     names = [t.name for t in types if not t.subtask]
-    current = await _user(provider, assignee) if assignee else None
+    people = {user_id: await _display_name(provider, user_id) for user_id in users[:_MAX_USERS]}
     return Metadata(
         projects,
         names,
@@ -39,7 +41,7 @@ async def read_metadata(provider: JiraProvider, project: str, assignee: str | No
         resolutions,
         components=components,
         labels=labels,
-        assignee=current,
+        people=people,
         fields=[(field_id, name) for name, field_id in custom],
     )
 
@@ -52,15 +54,15 @@ async def assignable_users(provider: JiraProvider, project: str, query: str) -> 
     return [JiraUser(i, u.display_name or i) for i, u in picked if i]
 
 
-async def _user(provider: JiraProvider, user_id: str) -> JiraUser:
-    """Who `user_id` is; a name Jira does not know (or a team's name) is shown as it is."""
+async def _display_name(provider: JiraProvider, user_id: str) -> str:
+    """Who `user_id` is; an id Jira does not know is shown as it is."""
     try:
         found = provider.dialect.user_from(
             await provider.client.user(provider.dialect.user_params(user_id))
         )
     except JiraError:
         found = None
-    return JiraUser(user_id, found.display_name if found else user_id)
+    return found.display_name if found and found.display_name else user_id
 
 
 async def _labels(provider: JiraProvider) -> list[str]:

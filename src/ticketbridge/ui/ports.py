@@ -6,7 +6,7 @@ API and `ticketbridge config jira` use. The values it answers are defined here."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -74,7 +74,7 @@ class Metadata:
     resolutions: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)  # of the chosen project
     labels: list[str] = field(default_factory=list)  # in use (Cloud lists them; DC: none)
-    assignee: JiraUser | None = None  # the current default assignee, as Jira names them
+    people: dict[str, str] = field(default_factory=dict)  # a user's id → display name
     fields: list[tuple[str, str]] = field(default_factory=list)  # custom fields (id, name)
     error: str | None = None
 
@@ -91,10 +91,10 @@ class JiraPage(Protocol):
         """At most a handful of read requests; each check green or red with its fix."""
         ...
 
-    async def metadata(self, project: str, assignee: str | None = None) -> Metadata:
+    async def metadata(self, project: str, users: Sequence[str] = ()) -> Metadata:
         """Projects, the issue types and components of `project`, the priorities, the
-        statuses, the resolutions, the labels (Cloud), the custom fields and who `assignee`
-        (an id) is."""
+        statuses, the resolutions, the labels (Cloud), the custom fields and who each of
+        `users` (ids: the assignees in use) is."""
         ...
 
     async def users(self, project: str, query: str) -> list[JiraUser]:

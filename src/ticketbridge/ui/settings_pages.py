@@ -114,6 +114,13 @@ def _rules(form: FormData) -> list[dict[str, str]]:
     return [rule for rule in rules if rule][:MAX_LISTED]
 
 
+def _users_named(shown: dict[str, Setting], teams: tuple[str, ...]) -> list[str]:
+    """The assignees in use that are Jira users (not teams): to show by display name."""
+    rules = shown["assignments"].value or []
+    named = [shown["assignee"].value, *(r.get("assignee") for r in rules if isinstance(r, dict))]
+    return [n for n in dict.fromkeys(named) if isinstance(n, str) and n and n not in teams]
+
+
 def _picked(form: FormData, prefix: str, limit: int = 40) -> dict[str, str]:
     """`<prefix><Jira's id or name>` → an outcome; blank: not mapped (the default applies).
     The config loader refuses what Jira's lists did not offer (a status id not numeric, an
@@ -132,7 +139,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
     async def context(project: str = "", **extra: Any) -> dict[str, Any]:
         shown = {s.name: s for s in await defaults.settings()}
         chosen = project or str(shown["project"].value or "")
-        metadata = await jira.metadata(chosen, shown["assignee"].value or None)
+        metadata = await jira.metadata(chosen, _users_named(shown, defaults.teams))
         return {
             "title": "Defaults and mappings",
             "settings": shown,
