@@ -51,11 +51,24 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     if not shown["due"].read_only:
         due = {s: field(form, f"due.{s}", 20) for s in severities()}
         values["due"] = {s: budget for s, budget in due.items() if budget}
+    values |= _assigned_and_set(form, shown)
+    for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
+        # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
+        # saved while Jira could not be read must not wipe it.
+        listed = field(form, f"listed.{prefix.rstrip('.')}", 1) == "1"
+        if listed and not shown[setting].read_only:
+            values[setting] = _picked(form, prefix)
+    return values
+
+
+def _assigned_and_set(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
+    """The assignee, labels, components, fields and assignment rules the form changes. Like
+    the mappings, only a form that listed a kind (`listed.<kind>`) replaces it."""
+    values: dict[str, Any] = {}
     # The id Jira references (accountId / username), as the user picker listed it; blank:
     # nobody (the issue is left unassigned unless a route or an assignment rule names someone).
     if "assignee" in form:
         _changed(values, shown["assignee"], field(form, "assignee", 255) or None)
-    # Only a form that listed them replaces the labels (components): see the mappings below.
     if field(form, "listed.labels", 1) == "1":  # Jira's labels hold no spaces: they separate
         given = [*_many(form, "labels"), field(form, "labels_new", 4096)]
         words = [w for text in given for w in re.split(r"[\s,]+", text)]
@@ -66,12 +79,6 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
         _changed(values, shown["fields"], _fields(form))
     if field(form, "listed.assignments", 1) == "1":
         _changed(values, shown["assignments"], _rules(form))
-    for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
-        # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
-        # saved while Jira could not be read must not wipe it.
-        listed = field(form, f"listed.{prefix.rstrip('.')}", 1) == "1"
-        if listed and not shown[setting].read_only:
-            values[setting] = _picked(form, prefix)
     return values
 
 
