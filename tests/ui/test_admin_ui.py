@@ -332,13 +332,23 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     assert issue["customfield_10010"] == "mapped-1"
     _, ruled = _ticketed(stack, "ruled-1", "critical", "assignee")
     assert ruled["assignee"]["name"] == "carol"  # the rule wins over the default assignee
-    admin.fill("#rule-new-when", 'severity == "high"')  # a second rule, to a team
+    admin.fill("#team-new-name", "night-desk")  # a rotation, its members Jira's users
+    admin.fill("#team-query", "ali")
+    admin.locator("#teams").get_by_label("Alice Analyst").check()
+    admin.select_option("#team-new-every", "7d")
+    _save_defaults(admin)
+    assert "turns of 7d among Alice Analyst (alice)" in admin.text_content("#teams")
+    admin.fill("#rule-new-when", 'severity == "high"')  # a second rule, to the team
     admin.locator("#assignments").get_by_label("Team night-desk").check()
-    with admin.expect_navigation(url="**/ui/defaults?saved=1"):
-        admin.get_by_role("button", name="Save defaults").click()
+    _save_defaults(admin)
     assert "Rule 2 assigns to team night-desk" in admin.text_content("#assignments")
     _, teamed = _ticketed(stack, "ruled-2", "high", "assignee")
-    assert teamed["assignee"]["name"] == "alice"  # the team's user
+    assert teamed["assignee"]["name"] == "alice"  # the team's member on duty
+
+
+def _save_defaults(page: Any) -> None:
+    with page.expect_navigation(url="**/ui/defaults?saved=1"):
+        page.get_by_role("button", name="Save defaults").click()
 
 
 def _ticketed(stack: Stack, alert_id: str, severity: str, fields: str) -> tuple[str, Any]:

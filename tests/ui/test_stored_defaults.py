@@ -17,6 +17,7 @@ from ticketbridge.bootstrap import Container
 from ticketbridge.errors import ConfigError, InputError
 from ticketbridge.services.audit_service import EventFilter
 from ticketbridge.services.previews import Previews
+from ticketbridge.services.stored_settings import YAML
 
 ALERT = '{"source": "generic", "id": "a-1", "title": "T", "severity": "medium"}'
 
@@ -68,6 +69,7 @@ async def test_a_save_routes_the_next_alert_here_and_in_the_other_process(
         "components": "default",
         "fields": "default",
         "assignments": "default",
+        "teams": "default",
         "sync.status_ids": "default",
         "sync.resolutions": "default",
     }
@@ -110,7 +112,15 @@ async def test_assignment_rules_saved_name_the_assignee_and_yamls_rules_win(
     planned = (await here.previews.preview(await here.previews.alert(ALERT, ""))).planned
     assert planned.draft is not None
     assert planned.draft.assignee == "carol"
-    (tmp_path / "ticketbridge.yaml").write_text("assignments:\n  - {when: 'true', assignee: bob}\n")
+    desk = {"desk": {"members": ["dan", "erin"], "every": "7d", "start": "2026-01-05"}}
+    to_desk = [rules[0] | {"assignee": "desk"}]
+    await here.defaults.save({"teams": desk, "assignments": to_desk}, "alice")
+    planned = (await here.previews.preview(await here.previews.alert(ALERT, ""))).planned
+    assert planned.draft is not None
+    assert planned.draft.assignee in ("dan", "erin")  # the rotation's member on duty
+    (tmp_path / "ticketbridge.yaml").write_text(
+        "assignments:\n  - {when: 'true', assignee: bob}\nteams:\n  desk: bob\n"
+    )
     settings = bootstrap.load_settings(
         {
             "TICKETBRIDGE_CONFIG": str(tmp_path / "ticketbridge.yaml"),
@@ -122,6 +132,7 @@ async def test_assignment_rules_saved_name_the_assignee_and_yamls_rules_win(
         shown = {s.name: s for s in await fixed.defaults.settings()}
         assert shown["assignments"].origin == "ticketbridge.yaml"
         assert shown["assignments"].value == [{"when": "true", "assignee": "bob"}]
+        assert (shown["teams"].origin, shown["teams"].value) == (YAML, {"desk": "bob"})
         with pytest.raises(InputError) as refused:
             await fixed.defaults.save({"assignments": rules}, "alice")
         assert refused.value.problems[0].path == "assignments"

@@ -65,6 +65,7 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/defaults", {"project": short}),
         ("/ui/defaults/users", {"project": short, "assignee_query": short}),
         ("/ui/defaults/users", {"project": short, "rule_query": short}),
+        ("/ui/defaults/users", {"project": short, "team_query": short}),
         ("/ui/templates", {"template": short}),
         ("/ui/login", {"next": short}),
         ("/ui/deliveries", {"outcome": short, "cursor": short}),
@@ -98,6 +99,8 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/defaults", {"listed.fields": "1", "field_new": "x", "field_new_value": value}),
         ("/ui/defaults", {"listed.assignments": "1", "rule_new_when": value, "rule.0.when": ""}),
         ("/ui/defaults", {"listed.assignments": "1", "rule_new_assignee": value}),
+        ("/ui/defaults", {"listed.teams": "1", "team_new_name": value, "team_new_every": value}),
+        ("/ui/defaults", {"listed.teams": "1", "team_new_name": "t", "team_new_start": value}),
         ("/ui/jira/oauth", dict.fromkeys(("client_id", "client_secret", "auth_url", "url"), value)),
         ("/ui/audit/verify", {}),
         ("/ui/audit/export", {}),
@@ -168,6 +171,8 @@ defaults:
   fields: {Escalation ID: "{{ alert.id }}"}
 assignments:
   - {when: 'severity == "critical"', assignee: bob}
+teams:
+  desk: {members: [carol, bob], every: 7d}
 """
 
 
@@ -176,7 +181,7 @@ async def test_assignee_labels_fields_and_rules_set_in_yaml_are_read_only_with_t
 ) -> None:
     async with _signed_in(tmp_path, YAML_SETS_THEM) as http:
         page = (await http.get("/ui/defaults")).text
-        for kind in ("assignee", "labels", "fields", "assignments"):
+        for kind in ("assignee", "labels", "fields", "assignments", "teams"):
             opening = page.split(f'<fieldset id="{kind}"')[1].split(">")[0]
             assert "disabled" in opening, kind
             legend = page.split(f'<fieldset id="{kind}"')[1].split("</legend>")[0]
@@ -186,6 +191,7 @@ async def test_assignee_labels_fields_and_rules_set_in_yaml_are_read_only_with_t
         csrf = page.split('name="csrf" value="')[1].split('"')[0]
         forged = {"csrf": csrf, "assignee": "mallory", "listed.assignments": "1"}
         forged |= {"rule_new_when": "true", "rule_new_assignee": "mallory"}
+        forged |= {"listed.teams": "1", "team_new_name": "x", "team_new_members": "mallory"}
         assert (await http.post("/ui/defaults", data=forged)).status_code == 303
         page = (await http.get("/ui/defaults")).text
         assert "mallory" not in page  # a read-only value is never replaced by a form

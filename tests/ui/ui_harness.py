@@ -65,8 +65,6 @@ routes:
     when: "true"
   - name: never-reached
     when: 'severity == "critical"'
-teams:
-  night-desk: alice      # offered as an assignee beside Jira's users
 """
 
 

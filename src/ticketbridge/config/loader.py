@@ -8,6 +8,7 @@ what `serve` refuses.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import types
@@ -29,7 +30,7 @@ EXTENSION_PREFIX = "x-"
 _SHOW_INPUT = {"literal_error", "enum", "bool_parsing", "int_parsing", "float_parsing"}
 
 
-TOP_LEVEL_UNDER = frozenset({"assignments"})
+TOP_LEVEL_UNDER = frozenset({"assignments", "teams"})
 """Sections `defaults_under` may lay under the file's whole (a list has no entries to merge)."""
 
 
@@ -90,10 +91,7 @@ def _lay_under(document: ConfigDocument, values: Mapping[str, Any]) -> None:
         return
     for dotted, value in values.items():
         if dotted in TOP_LEVEL_UNDER:
-            items = value if isinstance(value, list) else []
-            document.data.setdefault(
-                dotted, [dict(v) if isinstance(v, Mapping) else v for v in items]
-            )
+            document.data.setdefault(dotted, copy.deepcopy(value))
             continue
         section_name, _, name = dotted.rpartition(".")
         section = document.data.setdefault(section_name or "defaults", {})

@@ -28,8 +28,8 @@ from ticketbridge.services.ports import UnitOfWorkFactory
 from ticketbridge.services.ui_changes import record_change
 
 DEFAULTS_KEY = "defaults"
-# What the UI edits: keys of `defaults:`, the assignment rules (`assignments:`, whole), and
-# two-way sync's mappings under `sync:` (dotted)
+# What the UI edits: keys of `defaults:`, the assignment rules and teams (`assignments:`,
+# `teams:`, each whole), and two-way sync's mappings under `sync:` (dotted)
 EDITABLE = (
     "project",
     "issue_type",
@@ -40,6 +40,7 @@ EDITABLE = (
     "components",
     "fields",
     "assignments",
+    "teams",
     "sync.status_ids",
     "sync.resolutions",
 )
@@ -77,10 +78,8 @@ class StoredDefaults:
         applier: SettingsApplier,
         in_yaml: Collection[str],
         effective: Mapping[str, Any],
-        teams: Collection[str] = (),
     ) -> None:
         self._uow_factory = uow_factory
-        self.teams = tuple(teams)  # `teams:` of ticketbridge.yaml: names an assignee may be
         self._clock = clock
         self._applier = applier
         self._in_yaml = frozenset(in_yaml)

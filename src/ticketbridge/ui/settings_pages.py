@@ -33,9 +33,11 @@ TEMPLATE_LIMIT = 4096  # a field's value: a template over the alert
 _RULE_KEYS = ("name", "when", "assignee")  # of an assignment rule (`assignments:`)
 # The user pickers: the search box's parameter → the radio buttons' name and container id.
 USER_PICKERS = {
-    "assignee_query": ("assignee", "assignee-results"),
-    "rule_query": ("rule_new_assignee", "rule-assignee-results"),
+    "assignee_query": ("assignee", "assignee-results", "radio"),
+    "rule_query": ("rule_new_assignee", "rule-assignee-results", "radio"),
+    "team_query": ("team_new_members", "team-member-results", "checkbox"),
 }
+TURNS = ("12h", "1d", "7d", "14d")  # a rotation's turn lengths offered
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -79,6 +81,8 @@ def _assigned_and_set(form: FormData, shown: dict[str, Setting]) -> dict[str, An
         _changed(values, shown["fields"], _fields(form))
     if field(form, "listed.assignments", 1) == "1":
         _changed(values, shown["assignments"], _rules(form))
+    if field(form, "listed.teams", 1) == "1":
+        _changed(values, shown["teams"], _teams(form, shown["teams"].value or {}))
     return values
 
 
@@ -121,10 +125,29 @@ def _rules(form: FormData) -> list[dict[str, str]]:
     return [rule for rule in rules if rule][:MAX_LISTED]
 
 
-def _users_named(shown: dict[str, Setting], teams: tuple[str, ...]) -> list[str]:
-    """The assignees in use that are Jira users (not teams): to show by display name."""
-    rules = shown["assignments"].value or []
+def _teams(form: FormData, current: dict[str, Any]) -> dict[str, Any]:
+    """The teams kept (`team.<name>.drop` removes one) and the one added: one member and no
+    turn length is a user; members taking turns of `team_new_every` from
+    `team_new_start` (a date; blank: the loader's epoch) are a rotation."""
+    kept = {n: t for n, t in current.items() if field(form, f"team.{n}.drop", 1) != "1"}
+    name = field(form, "team_new_name", 64).strip()
+    members, every = _unique(_many(form, "team_new_members")), field(form, "team_new_every", 8)
+    if not name:
+        return kept
+    if not every and len(members) == 1:
+        return kept | {name: members[0]}
+    start = field(form, "team_new_start", 10)
+    rotation = {"members": members, "every": every} | ({"start": start} if start else {})
+    return kept | {name: {k: v for k, v in rotation.items() if v}}
+
+
+def _users_named(shown: dict[str, Setting]) -> list[str]:
+    """The assignees and team members in use that are Jira users (not teams): to show by
+    display name."""
+    rules, teams = shown["assignments"].value or [], shown["teams"].value or {}
     named = [shown["assignee"].value, *(r.get("assignee") for r in rules if isinstance(r, dict))]
+    for team in teams.values():
+        named += [team] if isinstance(team, str) else list(team.get("members") or ())
     return [n for n in dict.fromkeys(named) if isinstance(n, str) and n and n not in teams]
 
 
@@ -146,7 +169,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
     async def context(project: str = "", **extra: Any) -> dict[str, Any]:
         shown = {s.name: s for s in await defaults.settings()}
         chosen = project or str(shown["project"].value or "")
-        metadata = await jira.metadata(chosen, _users_named(shown, defaults.teams))
+        metadata = await jira.metadata(chosen, _users_named(shown))
         return {
             "title": "Defaults and mappings",
             "settings": shown,
@@ -155,7 +178,8 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "severities": severities(),
             "outcomes": OUTCOMES,
             "due_choices": DUE_CHOICES,
-            "teams": defaults.teams,
+            "teams": list(shown["teams"].value or {}),
+            "turns": TURNS,
             **extra,
         }
 
@@ -174,9 +198,9 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         asked = next((p for p in USER_PICKERS if p in request.query_params), "assignee_query")
         query = request.query_params.get(asked, "").strip()[:100]
         found = await jira.users(project[:255], query)
-        name, results = USER_PICKERS[asked]
+        name, results, kind = USER_PICKERS[asked]
         values = {"project": project[:255], "query": query, "users": found}
-        values |= {"pick": name, "results": results}
+        values |= {"pick": name, "results": results, "kind": kind}
         return pages.render(request, "user_results.html", values, active=active)
 
     @router.post("/ui/defaults", response_class=HTMLResponse)

@@ -10,6 +10,7 @@ import pytest
 from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
 from ticketbridge.bootstrap.wiring import routing
 from ticketbridge.config import Config, load_settings
+from ticketbridge.config.teams import team_document
 from ticketbridge.errors import ConfigError
 
 
@@ -63,3 +64,20 @@ def test_stored_assignment_rules_go_under_whole_unless_the_file_has_its_own(
     path.write_text("assignments:\n  - {when: 'true', assignee: bob}\n")
     config = _applier(path).check({"assignments": stored})
     assert [a.assignee for a in config.assignments] == ["bob"]  # the file wins, whole
+
+
+def test_teams_as_written_read_back_to_the_same_teams(tmp_path: Path) -> None:
+    path = tmp_path / "ticketbridge.yaml"
+    path.write_text(
+        "teams:\n"
+        "  sec: carol\n"
+        "  desk: {members: [a, b], every: 36h, start: 2026-01-05T08:00:00Z}\n"
+        "  nights: {members: [c], every: 7d}\n"
+        "  shifts: {schedule: [{from: '2026-03-01T20:00:00Z', user: d}]}\n"
+    )
+    config = _applier(path).check({})
+    written = {name: team_document(team) for name, team in config.teams.items()}
+    assert written["nights"] == {"members": ["c"], "every": "7d"}  # no start: the epoch
+
+    path.write_text("defaults: {project: OPS}\n")
+    assert _applier(path).check({"teams": written}).teams == config.teams
