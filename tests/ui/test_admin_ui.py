@@ -328,7 +328,10 @@ def test_assignment_rules_and_a_team_picked_assign_the_next_alerts(
 ) -> None:
     admin.goto(f"{stack.base}/ui/defaults")
     admin.fill("#rule-new-name", "criticals")  # an assignment rule: CEL, a user from Jira
+    admin.fill("#rule-new-when", 'severity == "critical" &&')
+    admin.wait_for_selector("#assignments #cel-result li.bad")  # checked as typed (htmx)
     admin.fill("#rule-new-when", 'severity == "critical"')
+    admin.wait_for_selector("#assignments #cel-result .ok")
     admin.fill("#rule-query", "car")
     admin.get_by_label("Carol Compliance").check()
     _save_defaults(admin)

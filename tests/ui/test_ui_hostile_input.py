@@ -87,6 +87,7 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/keys", {"name": value, "scopes": value, "sources": value}),
         ("/ui/users", {"username": value, "password": value, "role": value}),
         ("/ui/routes/check", {"when": value}),
+        ("/ui/defaults/check-rule", {"rule_new_when": value}),
         ("/ui/routes/test", {"alert": value, "stored": value}),
         ("/ui/templates/preview", {"summary_template": value, "description_template": value}),
         ("/ui/dead-letters/retry", {"job": value}),

@@ -203,6 +203,14 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         values |= {"pick": name, "results": results, "kind": kind}
         return pages.render(request, "user_results.html", values, active=active)
 
+    @router.post("/ui/defaults/check-rule", response_class=HTMLResponse)
+    async def check_rule(request: Request) -> Response:
+        """A new assignment rule's condition checked as typed, as the Routes page checks a
+        route's (the same compiler; nothing is saved)."""
+        active, form = await pages.writing(request, admin=False)
+        errors = container.previews.check_condition(field(form, "rule_new_when", 10_000))
+        return pages.render(request, "cel_result.html", {"cel_errors": errors}, active=active)
+
     @router.post("/ui/defaults", response_class=HTMLResponse)
     async def save(request: Request) -> Response:
         active, form = await pages.writing(request)
