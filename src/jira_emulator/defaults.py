@@ -110,9 +110,10 @@ DEFAULT_PROJECTS: list[dict[str, Any]] = [
     {"key": "COMPLIANCE", "name": "Compliance"},
     {"key": "SEC", "name": "Security"},
     # INFRA's screens carry only the system fields and Escalation ID: the project where
-    # "not on the appropriate screen" refusals can be exercised.
+    # "not on the appropriate screen" refusals can be exercised. It has components too.
     {"key": "INFRA", "name": "Infrastructure"}
-    | {"screens": {"default": [*SYSTEM_ON_SCREEN, "customfield_10010"]}},
+    | {"screens": {"default": [*SYSTEM_ON_SCREEN, "customfield_10010"]}}
+    | {"components": ["database", "network", "storage"]},
 ]
 
 DEFAULT_WORKFLOW: dict[str, Any] = {

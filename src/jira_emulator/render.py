@@ -158,6 +158,21 @@ class Renderer:
             }
         return body
 
+    def component(self, project: Project, index: int, name: str) -> dict[str, Any]:
+        """A ProjectComponent as Atlassian's reference shows it, without lead or assignee."""
+        component_id = str(10000 + index)
+        return {
+            "self": f"{self.root}/component/{component_id}",
+            "id": component_id,
+            "name": name,
+            "description": "",
+            "assigneeType": "PROJECT_DEFAULT",
+            "realAssigneeType": "PROJECT_DEFAULT",
+            "isAssigneeTypeValid": False,
+            "project": project.key,
+            "projectId": int(project.id),
+        }
+
     def project_ref(self, project: Project) -> dict[str, Any]:
         body = self.project(project)
         body.pop("expand")

@@ -133,6 +133,29 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
             ]
         )
 
+    async def project_components(request: Request, api: str) -> Response:
+        found = project_or_404(request.path_params["ref"])
+        r = renderer(host, api)
+        return JiraJSON([r.component(found, i, n) for i, n in enumerate(found.components)])
+
+    async def labels(request: Request, api: str) -> Response:
+        """Cloud's `/label`: the labels in use on the site's issues, paged (PageBeanString)."""
+        start, size = int_param(request, "startAt", 0), int_param(request, "maxResults", 1000)
+        used = sorted(
+            {str(x) for i in state().issues.values() for x in i.fields.get("labels") or ()}
+        )
+        page = used[start : start + size]
+        last = start + size >= len(used)
+        return JiraJSON(
+            {
+                "isLast": last,
+                "maxResults": size,
+                "startAt": start,
+                "total": len(used),
+                "values": page,
+            }
+        )
+
     def catalogue(kind: str) -> Any:
         async def listing(request: Request, api: str) -> Response:
             r = renderer(host, api)
@@ -266,6 +289,15 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         ]
         return JiraJSON([r.user(u) for u in found[: int_param(request, "maxResults", 50)]])
 
+    async def assignable_search(request: Request, api: str) -> Response:
+        """Every user may be assigned in every project here; the project must exist."""
+        params = request.query_params
+        if ref := params.get("project"):
+            project_or_404(ref)
+        elif not (params.get("issueKey") or params.get("issueId")):
+            raise JiraError(400, messages=["A project, issue key or issue id is required."])
+        return await user_search(request, api)
+
     async def user(request: Request, api: str) -> Response:
         params = request.query_params
         found = (
@@ -287,6 +319,7 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         ("GET", "/project", projects),
         ("GET", "/project/{ref}", project),
         ("GET", "/project/{ref}/statuses", project_statuses),
+        ("GET", "/project/{ref}/components", project_components),
         ("GET", "/issuetype", catalogue("issuetype")),
         ("GET", "/priority", catalogue("priority")),
         ("GET", "/status", catalogue("status")),
@@ -298,11 +331,12 @@ def meta_routes(host: Host, apis: list[str]) -> list[Route]:
         ("GET", "/issue/createmeta/{ref}/issuetypes", createmeta_types),
         ("GET", "/issue/createmeta/{ref}/issuetypes/{type_id}", createmeta_fields),
         ("GET", "/user/search", user_search),
-        ("GET", "/user/assignable/search", user_search),  # every user may be assigned here
+        ("GET", "/user/assignable/search", assignable_search),
         ("GET", "/user", user),
     ]
     if host.state.flavor == "cloud":
         table.append(("GET", "/project/search", project_search))
+        table.append(("GET", "/label", labels))  # Data Center has no label list
     # /project/search must win over /project/{ref}: put the literal route first.
     table.sort(key=lambda row: "{" in row[1])
     return rest_routes(host, table, apis)

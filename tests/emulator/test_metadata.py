@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from emu_support import CLOUD_AUTH, client_for
+from emu_support import CLOUD_AUTH, DC_AUTH, client_for
 
 from jira_emulator import Emulator
 
@@ -163,6 +163,44 @@ async def test_assignable_user_search_as_createmeta_advertises(
     url = assignee["autoCompleteUrl"] + "car"
     found = (await cloud_client.get(url)).json()
     assert [u["displayName"] for u in found] == ["Carol Compliance"]
+
+
+async def test_assignable_user_search_needs_a_project_that_exists(
+    dc_client: httpx.AsyncClient,
+) -> None:
+    url = "/rest/api/2/user/assignable/search"
+    found = (await dc_client.get(url, params={"project": "OPS", "username": "ali"})).json()
+    assert [u["name"] for u in found] == ["alice"]
+    assert (await dc_client.get(url, params={"username": "ali"})).status_code == 400
+    missing = await dc_client.get(url, params={"project": "NOPE", "username": "ali"})
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+async def test_project_components_as_the_reference_shows_them(flavor: str) -> None:
+    seed = {"addProjects": [{"key": "WEB", "name": "Web", "components": ["api", "frontend"]}]}
+    emu = Emulator(flavor=flavor, seed=seed)
+    async with client_for(emu, CLOUD_AUTH if flavor == "cloud" else DC_AUTH) as client:
+        listed = (await client.get("/rest/api/2/project/WEB/components")).json()
+        assert (await client.get("/rest/api/2/project/NOPE/components")).status_code == 404
+    assert [(c["name"], c["project"]) for c in listed] == [("api", "WEB"), ("frontend", "WEB")]
+    assert listed[0]["id"] == "10000"
+    assert listed[0]["self"].endswith("/component/10000")
+
+
+async def test_cloud_lists_the_labels_in_use_and_data_center_has_no_label_list(
+    cloud_client: httpx.AsyncClient, dc_client: httpx.AsyncClient
+) -> None:
+    for labels in (["security", "pii"], ["pii"]):
+        fields = {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "x"}
+        created = await cloud_client.post(
+            "/rest/api/3/issue", json={"fields": fields | {"labels": labels}}
+        )
+        assert created.status_code == 201, created.text
+    page = (await cloud_client.get("/rest/api/3/label", params={"maxResults": 1})).json()
+    assert page == {"isLast": False, "maxResults": 1, "startAt": 0, "total": 2, "values": ["pii"]}
+    assert (await cloud_client.get("/rest/api/3/label")).json()["values"] == ["pii", "security"]
+    assert (await dc_client.get("/rest/api/2/label")).status_code == 404
 
 
 async def test_datacenter_createmeta_pages_carry_values(dc_client: httpx.AsyncClient) -> None:

@@ -81,3 +81,37 @@ def test_a_replayed_callback_is_refused_on_the_page(admin: Any, stack: Stack) ->
     answer = admin.goto(f"{stack.base}/ui/jira/oauth/callback?state=not-ours&code=x")
     assert answer.status == 400
     assert "not one we started" in admin.text_content("[role=alert]")
+
+
+def test_on_cloud_the_assignee_picked_is_kept_by_account_id_and_assigns_the_next_issue(
+    admin: Any, stack: Stack
+) -> None:
+    cloud_auth = ("admin@example.com", "emulator-token")
+    [alice] = httpx.get(
+        f"{stack.emulator}/rest/api/3/user/search",
+        params={"query": "alice@example.com"},
+        auth=cloud_auth,
+        timeout=10,
+    ).json()
+    admin.goto(f"{stack.base}/ui/defaults")
+    admin.fill("#assignee-query", "ali")  # htmx: Jira's assignable users, as typed
+    admin.get_by_label("Alice Analyst").check()
+    with admin.expect_navigation(url="**/ui/defaults?saved=1"):
+        admin.get_by_role("button", name="Save defaults").click()
+    kept = admin.text_content("label[for=assignee-keep]")
+    assert f"Keep Alice Analyst ({alice['accountId']})" in " ".join(kept.split())
+    alert = {"source": "generic", "id": "cloud-1", "title": "Assigned", "severity": "high"}
+    answer = httpx.post(
+        f"{stack.base}/v1/alerts?wait=ticket",
+        json=alert,
+        headers={"Authorization": f"Bearer {stack.api_key()}"},
+        timeout=30,
+    )
+    key = answer.json()["results"][0]["ticket"]["key"]
+    issue = httpx.get(
+        f"{stack.emulator}/rest/api/3/issue/{key}",
+        params={"fields": "assignee"},
+        auth=cloud_auth,
+        timeout=10,
+    ).json()
+    assert issue["fields"]["assignee"]["accountId"] == alice["accountId"]

@@ -17,6 +17,7 @@ from ticketbridge.bootstrap import Container
 from ticketbridge.errors import ConfigError, InputError
 from ticketbridge.services.audit_service import EventFilter
 from ticketbridge.services.previews import Previews
+from ticketbridge.services.stored_settings import YAML
 
 ALERT = '{"source": "generic", "id": "a-1", "title": "T", "severity": "medium"}'
 
@@ -63,6 +64,12 @@ async def test_a_save_routes_the_next_alert_here_and_in_the_other_process(
         "issue_type": "ticketbridge.yaml",
         "priority": "stored",
         "due": "default",
+        "assignee": "default",
+        "labels": "default",
+        "components": "default",
+        "fields": "default",
+        "assignments": "default",
+        "teams": "default",
         "sync.status_ids": "default",
         "sync.resolutions": "default",
     }
@@ -87,6 +94,45 @@ async def test_yaml_values_win_and_an_invalid_whole_is_not_stored(
     with pytest.raises(ConfigError) as named:  # a status by name, never by id: refused whole
         await here.defaults.save({"sync.status_ids": {"In Progress": "resolved"}}, "alice")
     assert any(p.path.startswith("sync.status_ids") for p in named.value.problems)
+    bad_rule = [{"when": "severity ==", "assignee": "carol"}]  # CEL that does not parse
+    with pytest.raises(ConfigError) as rule:
+        await here.defaults.save({"assignments": bad_rule}, "alice")
+    assert any(p.path.startswith("assignments[0].when") for p in rule.value.problems)
     assert await here.defaults.stored() == {}
     assert await _project_and_priority(here.previews) == ("OPS", "Medium")
     assert await here.trail.events(EventFilter(types=("CONFIG_CHANGE",)), limit=10) == []
+
+
+async def test_assignment_rules_saved_name_the_assignee_and_yamls_rules_win(
+    two: tuple[Container, Container], tmp_path: Path
+) -> None:
+    here, _ = two
+    rules = [{"name": "mediums", "when": 'severity == "medium"', "assignee": "carol"}]
+    await here.defaults.save({"assignments": rules}, "alice")
+    planned = (await here.previews.preview(await here.previews.alert(ALERT, ""))).planned
+    assert planned.draft is not None
+    assert planned.draft.assignee == "carol"
+    desk = {"desk": {"members": ["dan", "erin"], "every": "7d", "start": "2026-01-05"}}
+    to_desk = [rules[0] | {"assignee": "desk"}]
+    await here.defaults.save({"teams": desk, "assignments": to_desk}, "alice")
+    planned = (await here.previews.preview(await here.previews.alert(ALERT, ""))).planned
+    assert planned.draft is not None
+    assert planned.draft.assignee in ("dan", "erin")  # the rotation's member on duty
+    (tmp_path / "ticketbridge.yaml").write_text(
+        "assignments:\n  - {when: 'true', assignee: bob}\nteams:\n  desk: bob\n"
+    )
+    settings = bootstrap.load_settings(
+        {
+            "TICKETBRIDGE_CONFIG": str(tmp_path / "ticketbridge.yaml"),
+            "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
+            "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
+        }
+    )
+    async with bootstrap.open_container(settings) as fixed:
+        shown = {s.name: s for s in await fixed.defaults.settings()}
+        assert shown["assignments"].origin == "ticketbridge.yaml"
+        assert shown["assignments"].value == [{"when": "true", "assignee": "bob"}]
+        assert (shown["teams"].origin, shown["teams"].value) == (YAML, {"desk": "bob"})
+        with pytest.raises(InputError) as refused:
+            await fixed.defaults.save({"assignments": rules}, "alice")
+        assert refused.value.problems[0].path == "assignments"

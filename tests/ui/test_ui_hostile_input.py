@@ -4,6 +4,7 @@ as markup (the app `serve` builds, in process over ASGI, with a signed-in admin)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,14 +19,17 @@ AUDIT_FILTERS = ("type", "alert", "ticket", "since", "until", "cursor")
 NASTY = ['"><script>alert(1)</script>', "\x00", "9" * 40, "../../etc/passwd", "é" * 5000, ""]
 
 
-@pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    settings = bootstrap.load_settings(
-        {
-            "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
-            "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
-        }
-    )
+@asynccontextmanager
+async def _signed_in(tmp_path: Path, config: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGI with an admin signed in; `config`: its ticketbridge.yaml."""
+    env = {
+        "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
+        "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
+    }
+    if config is not None:
+        (tmp_path / "ticketbridge.yaml").write_text(config)
+        env["TICKETBRIDGE_CONFIG"] = str(tmp_path / "ticketbridge.yaml")
+    settings = bootstrap.load_settings(env)
     await bootstrap.upgrade_database(settings.database_url)
     async with bootstrap.open_container(settings) as container:
         await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
@@ -36,6 +40,12 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
             form = {"username": "admin", "password": PASSWORD, "login_token": token}
             assert (await http.post("/ui/login", data=form)).status_code == 303
             yield http
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with _signed_in(tmp_path) as http:
+        yield http
 
 
 async def _csrf(client: httpx.AsyncClient) -> str:
@@ -53,6 +63,9 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/tickets", {"cursor": short}),
         ("/ui/dead-letters", {"cursor": short, "notice": short}),
         ("/ui/defaults", {"project": short}),
+        ("/ui/defaults/users", {"project": short, "assignee_query": short}),
+        ("/ui/defaults/users", {"project": short, "rule_query": short}),
+        ("/ui/defaults/users", {"project": short, "team_query": short}),
         ("/ui/templates", {"template": short}),
         ("/ui/login", {"next": short}),
         ("/ui/deliveries", {"outcome": short, "cursor": short}),
@@ -74,11 +87,21 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/keys", {"name": value, "scopes": value, "sources": value}),
         ("/ui/users", {"username": value, "password": value, "role": value}),
         ("/ui/routes/check", {"when": value}),
+        ("/ui/defaults/check-rule", {"rule_new_when": value}),
         ("/ui/routes/test", {"alert": value, "stored": value}),
         ("/ui/templates/preview", {"summary_template": value, "description_template": value}),
         ("/ui/dead-letters/retry", {"job": value}),
         ("/ui/defaults", {"listed.status": "1", "status.1": value, f"status.{value}": "open"}),
         ("/ui/defaults", {"listed.resolution": "1", f"resolution.{value}": value}),
+        ("/ui/defaults", {"assignee": value}),
+        ("/ui/defaults", {"listed.labels": "1", "labels": value, "labels_new": value}),
+        ("/ui/defaults", {"listed.components": "1", "components": value}),
+        ("/ui/defaults", {"listed.fields": "1", f"field.{value}": value, "field_new": value}),
+        ("/ui/defaults", {"listed.fields": "1", "field_new": "x", "field_new_value": value}),
+        ("/ui/defaults", {"listed.assignments": "1", "rule_new_when": value, "rule.0.when": ""}),
+        ("/ui/defaults", {"listed.assignments": "1", "rule_new_assignee": value}),
+        ("/ui/defaults", {"listed.teams": "1", "team_new_name": value, "team_new_every": value}),
+        ("/ui/defaults", {"listed.teams": "1", "team_new_name": "t", "team_new_start": value}),
         ("/ui/jira/oauth", dict.fromkeys(("client_id", "client_secret", "auth_url", "url"), value)),
         ("/ui/audit/verify", {}),
         ("/ui/audit/export", {}),
@@ -127,3 +150,50 @@ async def test_a_save_without_jiras_lists_keeps_the_status_and_resolution_mappin
     page = (await client.get("/ui/defaults")).text
     assert "Jira resolution → alert state <small>(default)</small>" in page
     assert "Jira status → alert state <small>(default)</small>" in page
+
+
+async def test_typed_labels_are_split_at_spaces_and_commas_as_jira_allows_none_in_a_label(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await _csrf(client)
+    form = {"csrf": csrf, "listed.labels": "1", "labels": "kept one", "labels_new": "a,b  a"}
+    assert (await client.post("/ui/defaults", data=form)).status_code == 303
+    page = (await client.get("/ui/defaults")).text
+    fieldset = page.split('id="labels"')[1].split("</fieldset>")[0]
+    assert fieldset.count(" checked") == 4
+    for label in ("kept", "one", "a", "b"):
+        assert f'value="{label}" checked' in fieldset
+
+
+YAML_SETS_THEM = """\
+defaults:
+  assignee: carol@example.com
+  labels: [from-yaml]
+  fields: {Escalation ID: "{{ alert.id }}"}
+assignments:
+  - {when: 'severity == "critical"', assignee: bob}
+teams:
+  desk: {members: [carol, bob], every: 7d}
+"""
+
+
+async def test_assignee_labels_fields_and_rules_set_in_yaml_are_read_only_with_their_origin(
+    tmp_path: Path,
+) -> None:
+    async with _signed_in(tmp_path, YAML_SETS_THEM) as http:
+        page = (await http.get("/ui/defaults")).text
+        for kind in ("assignee", "labels", "fields", "assignments", "teams"):
+            opening = page.split(f'<fieldset id="{kind}"')[1].split(">")[0]
+            assert "disabled" in opening, kind
+            legend = page.split(f'<fieldset id="{kind}"')[1].split("</legend>")[0]
+            assert "(ticketbridge.yaml)" in legend, kind
+        components = page.split('<fieldset id="components"')[1].split(">")[0]
+        assert "disabled" not in components  # not set in the file: editable
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        forged = {"csrf": csrf, "assignee": "mallory", "listed.assignments": "1"}
+        forged |= {"rule_new_when": "true", "rule_new_assignee": "mallory"}
+        forged |= {"listed.teams": "1", "team_new_name": "x", "team_new_members": "mallory"}
+        assert (await http.post("/ui/defaults", data=forged)).status_code == 303
+        page = (await http.get("/ui/defaults")).text
+        assert "mallory" not in page  # a read-only value is never replaced by a form
+        assert "assigns to bob" in page

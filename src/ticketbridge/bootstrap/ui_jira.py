@@ -6,7 +6,7 @@ its fix. A red check says what was asked and a fixed hint, never what the target
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -25,6 +25,7 @@ from ticketbridge.bootstrap.jira import (
 from ticketbridge.bootstrap.jira_live import LiveConnection
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector, PendingConnection
+from ticketbridge.bootstrap.ui_metadata import assignable_users, read_metadata
 from ticketbridge.config.integrations import ATLASSIAN_API, ATLASSIAN_AUTH, JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
@@ -32,7 +33,7 @@ from ticketbridge.errors import ConfigError, InputError, JiraError, NotFound, Pr
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
-from ticketbridge.ui.ports import Check, CheckReport, ConnectionState, Metadata
+from ticketbridge.ui.ports import Check, CheckReport, ConnectionState, JiraUser, Metadata
 
 UI_CALLBACK_PATH = "/ui/jira/oauth/callback"  # the API's own callback serves the CLI
 _SECRET_FIELDS = {"token": "api_token", "pat": "token", "basic": "password"}
@@ -145,27 +146,27 @@ class UiJira:
             return CheckReport([Check("configured", False, "no Jira connection", fix)])
         return CheckReport(await self._checks(connection))
 
-    async def metadata(self, project: str) -> Metadata:
+    async def metadata(self, project: str, users: Sequence[str] = ()) -> Metadata:
         connection = self._live.current()
         if connection is None:
             return Metadata(error="no Jira connection: connect one on the Jira page first")
         provider = self._provider(connection.jira)
         try:
-            projects = [(p.key, p.name) for p in await provider.projects()]
-            keys = {key for key, _ in projects}
-            types = await provider.issue_types(project) if project in keys else ()
-            priorities = [p.name for p in await provider.priorities()]
-            statuses = [(s.id, s.name, str(s.category)) for s in await provider.statuses()]
-            listed = await provider.client.resolutions()
-            resolutions = [str(r["name"]) for r in listed if isinstance(r, dict) and "name" in r]
-        except JiraError as error:
-            return Metadata(
-                error=f"Jira's metadata could not be read ({error.status or 'no answer'})"
-            )
+            return await read_metadata(provider, project, users)
         finally:
             await provider.aclose()
-        names = [t.name for t in types if not t.subtask]
-        return Metadata(projects, names, priorities, statuses, resolutions)
+
+    async def users(self, project: str, query: str) -> list[JiraUser]:
+        connection = self._live.current()
+        if connection is None or not project or not query:
+            return []
+        provider = self._provider(connection.jira)
+        try:
+            return await assignable_users(provider, project, query)
+        except JiraError:
+            return []
+        finally:
+            await provider.aclose()
 
     async def start_oauth(self, values: Mapping[str, str], ui_base: str) -> str:
         """ "Connect with Atlassian": the authorization URL to send the browser to; the

@@ -48,6 +48,7 @@ from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.loader import parse_config
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
+from ticketbridge.config.teams import team_document
 from ticketbridge.errors import ConfigError
 from ticketbridge.providers.base import Provider
 from ticketbridge.render.builtin import builtin_names
@@ -477,15 +478,19 @@ def _stored_defaults(
         settings, switchable, enabled=enabled, use_policy=observations.use_policy
     )
     in_yaml = (
-        config.defaults.model_fields_set | {f"sync.{n}" for n in config.sync.model_fields_set}
+        config.defaults.model_fields_set
+        | {f"sync.{n}" for n in config.sync.model_fields_set}
+        | ({"assignments", "teams"} & config.model_fields_set)
     ) & set(EDITABLE)
     effective: dict[str, Any] = {
-        name: getattr(config.defaults, name) for name in EDITABLE if "." not in name
+        name: getattr(config.defaults, name) for name in EDITABLE if hasattr(config.defaults, name)
     }
+    effective["assignments"] = [a.model_dump(exclude_none=True) for a in config.assignments]
     effective["priority"] = {str(k): v for k, v in config.defaults.priority.items()}
     effective["due"] = {str(k): format_duration(v) for k, v in config.defaults.due.items()}
     effective["sync.status_ids"] = {k: v.value for k, v in config.sync.status_ids.items()}
     effective["sync.resolutions"] = {k: v.value for k, v in config.sync.resolutions.items()}
+    effective["teams"] = {name: team_document(team) for name, team in config.teams.items()}
     return StoredDefaults(uow, clock, applier, in_yaml, effective)
 
 

@@ -8,6 +8,7 @@ what `serve` refuses.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import types
@@ -27,6 +28,10 @@ ConfigCheck = Callable[[ConfigDocument], Iterable[Problem]]
 
 EXTENSION_PREFIX = "x-"
 _SHOW_INPUT = {"literal_error", "enum", "bool_parsing", "int_parsing", "float_parsing"}
+
+
+TOP_LEVEL_UNDER = frozenset({"assignments", "teams"})
+"""Sections `defaults_under` may lay under the file's whole (a list has no entries to merge)."""
 
 
 def parse_config(
@@ -79,11 +84,15 @@ def parse_config(
 
 def _lay_under(document: ConfigDocument, values: Mapping[str, Any]) -> None:
     """`values` laid under the file's wherever it does not set them: a plain name is a
-    `defaults:` entry, a dotted one (`sync.status_ids`) an entry of its section. A file whose
-    section is not a mapping keeps it, and the schema names it."""
+    `defaults:` entry (one of TOP_LEVEL_UNDER a section of its own, whole), a dotted one
+    (`sync.status_ids`) an entry of its section. A file whose section is not a mapping keeps
+    it, and the schema names it."""
     if not isinstance(document.data, dict):
         return
     for dotted, value in values.items():
+        if dotted in TOP_LEVEL_UNDER:
+            document.data.setdefault(dotted, copy.deepcopy(value))
+            continue
         section_name, _, name = dotted.rpartition(".")
         section = document.data.setdefault(section_name or "defaults", {})
         if section is None:

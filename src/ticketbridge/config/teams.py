@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, Tag, field_validator
 
-from ticketbridge.config.durations import Duration
+from ticketbridge.config.durations import Duration, format_duration
 from ticketbridge.config.models import StrictModel
 from ticketbridge.domain.teams import Rotation, Schedule, Team
 
@@ -90,3 +90,18 @@ def teams_of(teams: Mapping[str, TeamSetting]) -> dict[str, Team]:
         else:
             found[name] = setting
     return found
+
+
+def team_document(setting: TeamSetting) -> Any:
+    """A team as ticketbridge.yaml writes it (JSON-able): a user, or a rotation or schedule
+    with its durations and times as text; `load_config` reads it back to the same team."""
+    if isinstance(setting, RotationConfig):
+        start = setting.start.isoformat()
+        return {"members": list(setting.members), "every": format_duration(setting.every)} | (
+            {"start": start} if setting.start != ROTATION_EPOCH else {}
+        )
+    if isinstance(setting, ScheduleConfig):
+        return {
+            "schedule": [{"from": s.from_.isoformat(), "user": s.user} for s in setting.schedule]
+        }
+    return setting

@@ -21,14 +21,29 @@ from typing import Any, Protocol
 import structlog
 
 from ticketbridge.clock import Clock
+from ticketbridge.config.loader import TOP_LEVEL_UNDER
 from ticketbridge.domain import Severity
 from ticketbridge.errors import ConfigError, InputError, Problem
 from ticketbridge.services.ports import UnitOfWorkFactory
 from ticketbridge.services.ui_changes import record_change
 
 DEFAULTS_KEY = "defaults"
-# What the UI edits: keys of `defaults:`, and two-way sync's mappings under `sync:` (dotted)
-EDITABLE = ("project", "issue_type", "priority", "due", "sync.status_ids", "sync.resolutions")
+# What the UI edits: keys of `defaults:`, the assignment rules and teams (`assignments:`,
+# `teams:`, each whole), and two-way sync's mappings under `sync:` (dotted)
+EDITABLE = (
+    "project",
+    "issue_type",
+    "priority",
+    "due",
+    "assignee",
+    "labels",
+    "components",
+    "fields",
+    "assignments",
+    "teams",
+    "sync.status_ids",
+    "sync.resolutions",
+)
 YAML = "ticketbridge.yaml"
 log = structlog.get_logger("ticketbridge.settings")
 
@@ -156,7 +171,7 @@ class StoredDefaults:
 
 
 def _path(name: str) -> str:
-    return name if name.startswith("sync.") else f"defaults.{name}"
+    return name if name.startswith("sync.") or name in TOP_LEVEL_UNDER else f"defaults.{name}"
 
 
 def severities() -> list[str]:

@@ -6,7 +6,7 @@ API and `ticketbridge config jira` use. The values it answers are defined here."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -55,6 +55,15 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
+class JiraUser:
+    """A user to pick: `id` is what Jira references (accountId on Cloud, name on Data
+    Center), `display_name` what people read."""
+
+    id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
 class Metadata:
     """What the pickers offer, as Jira lists it (`error`: why there is nothing to pick)."""
 
@@ -63,6 +72,10 @@ class Metadata:
     priorities: list[str] = field(default_factory=list)
     statuses: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, category)
     resolutions: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)  # of the chosen project
+    labels: list[str] = field(default_factory=list)  # in use (Cloud lists them; DC: none)
+    people: dict[str, str] = field(default_factory=dict)  # a user's id → display name
+    fields: list[tuple[str, str]] = field(default_factory=list)  # custom fields (id, name)
     error: str | None = None
 
 
@@ -78,9 +91,14 @@ class JiraPage(Protocol):
         """At most a handful of read requests; each check green or red with its fix."""
         ...
 
-    async def metadata(self, project: str) -> Metadata:
-        """Projects, the issue types of `project`, the priorities, the statuses and the
-        resolutions (five reads)."""
+    async def metadata(self, project: str, users: Sequence[str] = ()) -> Metadata:
+        """Projects, the issue types and components of `project`, the priorities, the
+        statuses, the resolutions, the labels (Cloud), the custom fields and who each of
+        `users` (ids: the assignees in use) is."""
+        ...
+
+    async def users(self, project: str, query: str) -> list[JiraUser]:
+        """Users assignable in `project` whose name starts with `query` (one read)."""
         ...
 
     async def start_oauth(self, values: Mapping[str, str], ui_base: str) -> str:

@@ -1,12 +1,17 @@
-"""Defaults and mappings: the default project, issue type, the priority and the SLA budget
-(due date) of each severity, and two-way sync's mappings (a Jira status by id, a resolution
-by name → the alerts' state), picked from what Jira lists (projects, the project's issue
-types, priorities, statuses, resolutions) or from a list of budgets, never typed. A value set
-in ticketbridge.yaml is shown read-only with its origin; a save is checked whole by the config
-loader and applies from the next alert (and Jira delivery), without a restart."""
+"""Defaults and mappings: the default project, issue type, assignee (searched among the
+users Jira lets be assigned in the project, as typed), labels (those in use suggested, new
+ones typed: Jira keeps no label catalogue), the project's components, custom fields picked
+by name (kept by id) with a value each, the priority and the SLA budget (due date) of each
+severity, and two-way sync's mappings (a Jira status by id, a resolution by name → the
+alerts' state), picked from what Jira lists (projects, the project's issue types and
+components, users, fields, priorities, statuses, resolutions) or from a list of budgets,
+never typed. A value set in ticketbridge.yaml is shown read-only with its origin; a save is
+checked whole by the config loader and applies from the next alert (and Jira delivery),
+without a restart."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,6 +28,16 @@ OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
 # The SLA budgets offered (`defaults.due`, the config loader's duration form); a stored or
 # configured value not among them is offered as well.
 DUE_CHOICES = ("4h", "8h", "1d", "3d", "7d", "14d", "30d", "90d")
+MAX_LISTED = 50  # labels, components or fields a form may set
+TEMPLATE_LIMIT = 4096  # a field's value: a template over the alert
+_RULE_KEYS = ("name", "when", "assignee")  # of an assignment rule (`assignments:`)
+# The user pickers: the search box's parameter → the radio buttons' name and container id.
+USER_PICKERS = {
+    "assignee_query": ("assignee", "assignee-results", "radio"),
+    "rule_query": ("rule_new_assignee", "rule-assignee-results", "radio"),
+    "team_query": ("team_new_members", "team-member-results", "checkbox"),
+}
+TURNS = ("12h", "1d", "7d", "14d")  # a rotation's turn lengths offered
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -38,6 +53,7 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     if not shown["due"].read_only:
         due = {s: field(form, f"due.{s}", 20) for s in severities()}
         values["due"] = {s: budget for s, budget in due.items() if budget}
+    values |= _assigned_and_set(form, shown)
     for setting, prefix in (("sync.status_ids", "status."), ("sync.resolutions", "resolution.")):
         # Only a form that listed Jira's statuses (resolutions) replaces the mapping: one
         # saved while Jira could not be read must not wipe it.
@@ -47,14 +63,102 @@ def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
     return values
 
 
-def _picked(form: FormData, prefix: str) -> dict[str, str]:
+def _assigned_and_set(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
+    """The assignee, labels, components, fields and assignment rules the form changes. Like
+    the mappings, only a form that listed a kind (`listed.<kind>`) replaces it."""
+    values: dict[str, Any] = {}
+    # The id Jira references (accountId / username), as the user picker listed it; blank:
+    # nobody (the issue is left unassigned unless a route or an assignment rule names someone).
+    if "assignee" in form:
+        _changed(values, shown["assignee"], field(form, "assignee", 255) or None)
+    if field(form, "listed.labels", 1) == "1":  # Jira's labels hold no spaces: they separate
+        given = [*_many(form, "labels"), field(form, "labels_new", 4096)]
+        words = [w for text in given for w in re.split(r"[\s,]+", text)]
+        _changed(values, shown["labels"], _unique(words))
+    if field(form, "listed.components", 1) == "1":
+        _changed(values, shown["components"], _unique(_many(form, "components")))
+    if field(form, "listed.fields", 1) == "1":
+        _changed(values, shown["fields"], _fields(form))
+    if field(form, "listed.assignments", 1) == "1":
+        _changed(values, shown["assignments"], _rules(form))
+    if field(form, "listed.teams", 1) == "1":
+        _changed(values, shown["teams"], _teams(form, shown["teams"].value or {}))
+    return values
+
+
+def _changed(values: dict[str, Any], setting: Setting, value: Any) -> None:
+    """Save `value` unless it is what is in effect (nothing to record) or read-only."""
+    if value != setting.value and not setting.read_only:
+        values[setting.name] = value
+
+
+def _many(form: FormData, name: str) -> list[str]:
+    return [v[:255] for v in form.getlist(name) if isinstance(v, str)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    """In order, blanks and repeats left out, at most MAX_LISTED."""
+    return list(dict.fromkeys(n for n in names if n))[:MAX_LISTED]
+
+
+def _fields(form: FormData) -> dict[str, str]:
+    """`field.<id>` → its value (a template over the alert; blank: no longer set), and the
+    field picked by name (`field_new`, its id) with `field_new_value`."""
+    mapped = _picked(form, "field.", limit=TEMPLATE_LIMIT)
+    added, value = field(form, "field_new", 255), field(form, "field_new_value", TEMPLATE_LIMIT)
+    if added and value:
+        mapped[added] = value
+    return dict(list(mapped.items())[:MAX_LISTED])
+
+
+def _rules(form: FormData) -> list[dict[str, str]]:
+    """The assignment rules in order (`rule.<n>.when|name|assignee`, `rule.<n>.drop` to
+    remove one), then the one added (`rule_new_*`, its assignee picked from Jira's users).
+    A rule half filled in is kept, so the config loader names what it lacks."""
+    rows = [
+        {key: field(form, f"rule.{n}.{key}", TEMPLATE_LIMIT) for key in _RULE_KEYS}
+        for n in range(MAX_LISTED)
+        if f"rule.{n}.when" in form and field(form, f"rule.{n}.drop", 1) != "1"
+    ]
+    rows.append({key: field(form, f"rule_new_{key}", TEMPLATE_LIMIT) for key in _RULE_KEYS})
+    rules = [{k: v for k, v in row.items() if v} for row in rows]
+    return [rule for rule in rules if rule][:MAX_LISTED]
+
+
+def _teams(form: FormData, current: dict[str, Any]) -> dict[str, Any]:
+    """The teams kept (`team.<name>.drop` removes one) and the one added: one member and no
+    turn length is a user; members taking turns of `team_new_every` from
+    `team_new_start` (a date; blank: the loader's epoch) are a rotation."""
+    kept = {n: t for n, t in current.items() if field(form, f"team.{n}.drop", 1) != "1"}
+    name = field(form, "team_new_name", 64).strip()
+    members, every = _unique(_many(form, "team_new_members")), field(form, "team_new_every", 8)
+    if not name:
+        return kept
+    if not every and len(members) == 1:
+        return kept | {name: members[0]}
+    start = field(form, "team_new_start", 10)
+    rotation = {"members": members, "every": every} | ({"start": start} if start else {})
+    return kept | {name: {k: v for k, v in rotation.items() if v}}
+
+
+def _users_named(shown: dict[str, Setting]) -> list[str]:
+    """The assignees and team members in use that are Jira users (not teams): to show by
+    display name."""
+    rules, teams = shown["assignments"].value or [], shown["teams"].value or {}
+    named = [shown["assignee"].value, *(r.get("assignee") for r in rules if isinstance(r, dict))]
+    for team in teams.values():
+        named += [team] if isinstance(team, str) else list(team.get("members") or ())
+    return [n for n in dict.fromkeys(named) if isinstance(n, str) and n and n not in teams]
+
+
+def _picked(form: FormData, prefix: str, limit: int = 40) -> dict[str, str]:
     """`<prefix><Jira's id or name>` → an outcome; blank: not mapped (the default applies).
     The config loader refuses what Jira's lists did not offer (a status id not numeric, an
     outcome not among OUTCOMES)."""
     picked: dict[str, str] = {}
     for name, value in form.multi_items():
         if name.startswith(prefix) and isinstance(value, str) and value:
-            picked[name.removeprefix(prefix)[:255]] = value[:40]
+            picked[name.removeprefix(prefix)[:255]] = value[:limit]
     return picked
 
 
@@ -65,7 +169,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
     async def context(project: str = "", **extra: Any) -> dict[str, Any]:
         shown = {s.name: s for s in await defaults.settings()}
         chosen = project or str(shown["project"].value or "")
-        metadata = await jira.metadata(chosen)
+        metadata = await jira.metadata(chosen, _users_named(shown))
         return {
             "title": "Defaults and mappings",
             "settings": shown,
@@ -74,6 +178,8 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "severities": severities(),
             "outcomes": OUTCOMES,
             "due_choices": DUE_CHOICES,
+            "teams": list(shown["teams"].value or {}),
+            "turns": TURNS,
             **extra,
         }
 
@@ -83,6 +189,27 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         notice = "Saved: the next alert is routed with these values." if saved else None
         values = await context(project[:255], notice=notice)
         return pages.render(request, "defaults.html", values, active=active)
+
+    @router.get("/ui/defaults/users", response_class=HTMLResponse)
+    async def users(request: Request, project: str = "") -> Response:
+        """A user picker's choices as typed (htmx swaps them into the form): the default
+        assignee's (`assignee_query`) or the new assignment rule's (`rule_query`)."""
+        active = await pages.active(request)
+        asked = next((p for p in USER_PICKERS if p in request.query_params), "assignee_query")
+        query = request.query_params.get(asked, "").strip()[:100]
+        found = await jira.users(project[:255], query)
+        name, results, kind = USER_PICKERS[asked]
+        values = {"project": project[:255], "query": query, "users": found}
+        values |= {"pick": name, "results": results, "kind": kind}
+        return pages.render(request, "user_results.html", values, active=active)
+
+    @router.post("/ui/defaults/check-rule", response_class=HTMLResponse)
+    async def check_rule(request: Request) -> Response:
+        """A new assignment rule's condition checked as typed, as the Routes page checks a
+        route's (the same compiler; nothing is saved)."""
+        active, form = await pages.writing(request, admin=False)
+        errors = container.previews.check_condition(field(form, "rule_new_when", 10_000))
+        return pages.render(request, "cel_result.html", {"cel_errors": errors}, active=active)
 
     @router.post("/ui/defaults", response_class=HTMLResponse)
     async def save(request: Request) -> Response:

@@ -10,6 +10,7 @@ import pytest
 from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
 from ticketbridge.bootstrap.wiring import routing
 from ticketbridge.config import Config, load_settings
+from ticketbridge.config.teams import team_document
 from ticketbridge.errors import ConfigError
 
 
@@ -48,3 +49,35 @@ def test_a_refused_stored_value_names_its_defaults_key(tmp_path: Path) -> None:
 
     assert [p.path for p in refused.value.problems] == ["defaults.min_severity"]
     assert str(path) in str(refused.value)
+
+
+def test_stored_assignment_rules_go_under_whole_unless_the_file_has_its_own(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ticketbridge.yaml"
+    path.write_text("defaults: {project: OPS}\n")
+    stored = [{"name": "crit", "when": 'severity == "critical"', "assignee": "carol"}]
+
+    config = _applier(path).check({"assignments": stored})
+    assert [(a.name, a.assignee) for a in config.assignments] == [("crit", "carol")]
+
+    path.write_text("assignments:\n  - {when: 'true', assignee: bob}\n")
+    config = _applier(path).check({"assignments": stored})
+    assert [a.assignee for a in config.assignments] == ["bob"]  # the file wins, whole
+
+
+def test_teams_as_written_read_back_to_the_same_teams(tmp_path: Path) -> None:
+    path = tmp_path / "ticketbridge.yaml"
+    path.write_text(
+        "teams:\n"
+        "  sec: carol\n"
+        "  desk: {members: [a, b], every: 36h, start: 2026-01-05T08:00:00Z}\n"
+        "  nights: {members: [c], every: 7d}\n"
+        "  shifts: {schedule: [{from: '2026-03-01T20:00:00Z', user: d}]}\n"
+    )
+    config = _applier(path).check({})
+    written = {name: team_document(team) for name, team in config.teams.items()}
+    assert written["nights"] == {"members": ["c"], "every": "7d"}  # no start: the epoch
+
+    path.write_text("defaults: {project: OPS}\n")
+    assert _applier(path).check({"teams": written}).teams == config.teams

@@ -270,6 +270,22 @@ class JiraClient:
     async def user_search(self, params: Mapping[str, str]) -> Json:
         return await self._call("GET", "/user/search", params=params)
 
+    async def assignable_users(self, params: Mapping[str, str]) -> Json:
+        """`GET /user/assignable/search`: users who may be assigned issues of `project`."""
+        return await self._call("GET", "/user/assignable/search", params=params)
+
+    async def user(self, params: Mapping[str, str]) -> Json:
+        """`GET /user`: one user by `accountId` (Cloud) or `username` (Data Center)."""
+        return await self._call("GET", "/user", params=params)
+
+    async def project_components(self, project: str) -> Json:
+        return await self._call("GET", f"/project/{project}/components")
+
+    async def labels_page(self, start_at: int, max_results: int = 1000) -> Json:
+        """Cloud: `GET /label` (PageBeanString); Data Center has no label list."""
+        params = {"startAt": start_at, "maxResults": max_results}
+        return await self._call("GET", "/label", params=params)
+
 
 def jsonable_ids(ids: Sequence[str]) -> list[int]:
     """reconcileIssues takes numeric issue ids."""

@@ -74,6 +74,13 @@ class Dialect:
     def user_search_params(self, query: str) -> dict[str, str]:
         return {"query": query, "maxResults": "10"}
 
+    def assignable_params(self, project: str, query: str) -> dict[str, str]:
+        return {"project": project, "query": query, "maxResults": "20"}
+
+    def user_params(self, user_id: str) -> dict[str, str]:
+        """`GET /user` of the id `user_id` gives (accountId / username)."""
+        return {"accountId": user_id}
+
     async def projects(self, client: JiraClient) -> list[Mapping[str, Any]]:
         found: list[Mapping[str, Any]] = []
         start = 0
@@ -142,6 +149,12 @@ class DataCenterDialect(Dialect):
 
     def user_search_params(self, query: str) -> dict[str, str]:
         return {"username": query, "maxResults": "10"}
+
+    def assignable_params(self, project: str, query: str) -> dict[str, str]:
+        return {"project": project, "username": query, "maxResults": "20"}
+
+    def user_params(self, user_id: str) -> dict[str, str]:
+        return {"username": user_id}
 
     async def projects(self, client: JiraClient) -> list[Mapping[str, Any]]:
         return list(await client.projects_list())
