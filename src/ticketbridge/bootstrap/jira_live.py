@@ -12,6 +12,7 @@ builds a client for the connection in effect and a new one when the connection c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
 
 import structlog
 
@@ -99,33 +100,57 @@ class LiveConnection:
         self._stored = loaded
 
 
-class ReloadingProvider(DelegatingProvider):
-    """A `Provider` over the connection in effect; a new client when it changed. Clients of
-    earlier connections may be in the middle of a call, so they are closed with this one."""
+class _Closing(Protocol):
+    async def aclose(self) -> None: ...
 
-    def __init__(self, live: LiveConnection, build: Callable[[JiraConfig], Provider]) -> None:
-        # No inner provider yet: `_target` picks one per call.
+
+C = TypeVar("C", bound=_Closing)
+
+
+class PerConnection(Generic[C]):
+    """One client while the connection in effect stays the same, another when a new one is
+    saved. Clients of earlier connections may be in the middle of a call, so they are closed
+    with this holder, not when replaced."""
+
+    def __init__(self, live: LiveConnection, build: Callable[[JiraConfig], C]) -> None:
         self._live = live
         self._build = build
         self._jira: JiraConfig | None = None
-        self._provider: Provider | None = None
-        self._retired: list[Provider] = []
+        self._client: C | None = None
+        self._retired: list[C] = []
 
-    def ready(self) -> bool:
-        """A Jira is configured: the workers may claim jobs."""
+    def configured(self) -> bool:
         return self._live.current() is not None
 
-    def _target(self) -> Provider:
+    def current(self) -> C:
         connection = self._live.current()
         if connection is None:
             raise ConfigError("no Jira is configured", [NO_JIRA])
-        if self._provider is None or connection.jira is not self._jira:
-            if self._provider is not None:
-                self._retired.append(self._provider)
-            self._provider, self._jira = self._build(connection.jira), connection.jira
-        return self._provider
+        if self._client is None or connection.jira is not self._jira:
+            if self._client is not None:
+                self._retired.append(self._client)
+            self._client, self._jira = self._build(connection.jira), connection.jira
+        return self._client
 
     async def aclose(self) -> None:
-        for provider in [*self._retired, *([self._provider] if self._provider else [])]:
-            await provider.aclose()
-        self._retired, self._provider, self._jira = [], None, None
+        for client in [*self._retired, *([self._client] if self._client else [])]:
+            await client.aclose()
+        self._retired, self._client, self._jira = [], None, None
+
+
+class ReloadingProvider(DelegatingProvider):
+    """A `Provider` over the connection in effect (`PerConnection`)."""
+
+    def __init__(self, live: LiveConnection, build: Callable[[JiraConfig], Provider]) -> None:
+        # No inner provider: `_target` picks the current one per call.
+        self._clients = PerConnection(live, build)
+
+    def ready(self) -> bool:
+        """A Jira is configured: the workers may claim jobs."""
+        return self._clients.configured()
+
+    def _target(self) -> Provider:
+        return self._clients.current()
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()

@@ -51,6 +51,7 @@ from ticketbridge.config.settings import Settings, load_settings
 from ticketbridge.config.teams import team_document
 from ticketbridge.errors import ConfigError
 from ticketbridge.providers.base import Provider
+from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.render.builtin import builtin_names
 from ticketbridge.rules import Router, check_conditions
 from ticketbridge.services import (
@@ -306,7 +307,10 @@ async def open_container(
     router, composer = switchable, switchable
     live = LiveConnection(settings, config, jira_fallback)
     oauth = OAuthTokens(database, connection_store(settings).cipher, lambda: clock().timestamp())
-    provider = _live_provider(live, settings, metrics, jira_transport, oauth) if workers else None
+    clients = _jira_clients(settings, metrics, jira_transport, oauth)
+    if workers:  # a stored connection that cannot be used stops the start, as a bad YAML does
+        live.read()
+    provider = ReloadingProvider(live, clients) if workers else None
     worker = worker_settings or worker_settings_from(settings)
     watch = JiraWatch(uow, clock)  # one per process: one warning per outage, not per worker
     targets = CallbackTargets(config.callbacks)
@@ -391,7 +395,7 @@ async def open_container(
         oauth=oauth,
         connector=connector,
     )
-    reads = LiveJira(settings, live, metrics, jira_transport)
+    reads = LiveJira(live, clients)
     reconcile = ReconcileRuns(jira=reads, database=database, sink=sync.observations, clock=clock)
     jobs = periodic_jobs(
         uow,
@@ -514,22 +518,20 @@ def _previews(
     return Previews(planner, config.routes, config.templates, uow, clock, fields, flavor)
 
 
-def _live_provider(
-    live: LiveConnection,
+def _jira_clients(
     settings: Settings,
     metrics: Metrics,
     transport: httpx.AsyncBaseTransport | None,
     oauth: OAuthTokens,
-) -> ReloadingProvider:
-    """The workers' provider, following the connection in effect. A stored connection that
-    cannot be used stops the start (ConfigError), as a bad ticketbridge.yaml does."""
-    live.read()
+) -> Callable[[JiraConfig], JiraProvider]:
+    """How this process makes a Jira client for a connection: the workers', search's and
+    reconcile's alike (guarded, metered, OAuth 2.0 tokens from the database)."""
 
-    def build(jira: JiraConfig) -> Provider:
+    def build(jira: JiraConfig) -> JiraProvider:
         allowed = settings.outbound_allow
         return build_provider(jira, metrics, transport, allowed=allowed, oauth=oauth)
 
-    return ReloadingProvider(live, build)
+    return build
 
 
 def _link_pattern(config: Config, live: LiveConnection) -> Callable[[], str]:

@@ -120,3 +120,24 @@ async def test_a_declined_consent_is_reported_and_connects_nothing(
     assert declined.json()["problems"][0]["path"] == "error"
     view = (await api.client.get("/v1/integrations/jira", headers=api.auth("admin"))).json()
     assert view["configured"] is False
+
+
+async def test_search_reads_jira_through_the_oauth_grant(api: Api, emulator: Emulator) -> None:
+    """Search and reconcile use the connection's client as the workers do: through the
+    gateway with the stored tokens, not refused for want of them."""
+    landed = await api.client.get(await _consent(emulator, await _start(api, emulator)))
+    assert landed.status_code == 200, landed.text
+    fields = {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "seen"}
+    async with httpx.AsyncClient(
+        transport=emulator.transport(),
+        base_url=emulator.base_url,
+        auth=("admin@example.com", "emulator-token"),
+    ) as person:
+        made = await person.post("/rest/api/2/issue", json={"fields": fields})
+        assert made.status_code == 201, made.text
+    found = await api.client.post(
+        "/v1/search", json={"jql": "project = OPS"}, headers=api.auth("read")
+    )
+    assert found.status_code == 200, found.text
+    assert [issue["summary"] for issue in found.json()["issues"]] == ["seen"]
+    assert emulator.requests[-1].headers["x-emulator-gateway"] == "cloud-api"
