@@ -8,6 +8,8 @@ writes each one in a file and expects the warning).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ticketbridge.config.document import format_path
 from ticketbridge.config.schema import Config, Location
 from ticketbridge.config.settings import Settings
@@ -20,10 +22,13 @@ INACTIVE: dict[Location, str] = {}
 happen although it is set."""
 
 
-def inactive_settings(config: Config, settings: Settings | None = None) -> list[Problem]:
-    """A warning for each inactive setting written in the file or the environment."""
+def inactive_settings(
+    config: Config, settings: Settings | None = None, table: Mapping[Location, str] = INACTIVE
+) -> list[Problem]:
+    """A warning for each inactive setting (`table`'s) written in the file or the
+    environment."""
     found: list[Problem] = []
-    for location, what in INACTIVE.items():
+    for location, what in table.items():
         if _is_variable(location):
             name = str(location[0]).lower()
             if settings is not None and name in settings.model_fields_set:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ticketbridge.bootstrap import load_config
 from ticketbridge.config.inactive import INACTIVE, inactive_settings
 from ticketbridge.config.settings import load_settings
@@ -18,14 +16,30 @@ def test_every_inactive_key_of_the_file_has_a_case_here() -> None:
     assert set(WRITTEN) == set(INACTIVE)
 
 
-@pytest.mark.parametrize("location", sorted(WRITTEN), ids=".".join)
-def test_an_inactive_key_set_in_the_file_is_named_with_its_line(
-    location: tuple[str, ...],
-) -> None:
-    config = load_config(text=WRITTEN[location], env={})
-    assert inactive_settings(config) == [
-        Problem(".".join(location), f"not active yet: {INACTIVE[location]}", 2)
+# The machinery, with rows of its own while the table is empty: a key in the file, a key
+# nested in a list's model, a process variable.
+ROWS: dict[tuple[str, ...], str] = {
+    ("sync", "escalate"): "stale tickets are not escalated",
+    ("jira", "webhook"): "deliveries are not taken",
+    ("PUBLIC_URL",): "nothing is registered",
+}
+TEXT = (
+    "defaults: {project: OPS}\n"
+    "sync: {escalate: {stale_after: 24h}}\n"
+    "jira:\n  webhook: {secret: s}\n  url: https://acme.atlassian.net\n"
+    "  auth: {type: token, email: a@b.co, api_token: t}\n"
+)
+
+
+def test_an_inactive_key_is_named_with_its_line_and_a_variable_by_its_name() -> None:
+    config = load_config(text=TEXT, env={})
+    settings = load_settings({"TICKETBRIDGE_PUBLIC_URL": "https://tb.acme.com"})
+    assert inactive_settings(config, settings, ROWS) == [
+        Problem("sync.escalate", "not active yet: stale tickets are not escalated", 2),
+        Problem("jira.webhook", "not active yet: deliveries are not taken", 4),
+        Problem("TICKETBRIDGE_PUBLIC_URL", "not active yet: nothing is registered"),
     ]
+    assert inactive_settings(load_config(text="", env={}), load_settings({}), ROWS) == []
 
 
 def test_defaults_and_disabled_values_name_nothing() -> None:
