@@ -124,6 +124,20 @@ def escalated_event(
     return NewEvent(EventType.ESCALATED, SELF, now, payload, links, subject=subject)
 
 
+def sla_breached_event(ticket: Ticket, now: datetime) -> NewEvent:
+    """The SLA scan found the issue's SLA breached (the first time for this breach): when,
+    and the worst clock's state, as `sla_marked` left the ticket."""
+    breached_at = ticket.sla_breached_at
+    payload: dict[str, Any] = {
+        "ticket": ticket_summary(ticket),
+        "breachedAt": timestamp_text(breached_at) if breached_at else None,
+        "atRiskAt": timestamp_text(ticket.sla_at_risk_at) if ticket.sla_at_risk_at else None,
+    }
+    links = [issue_link(ticket.issue_key, ticket.issue_url)] if ticket.issue_key else []
+    subject = Subject(ticket_key=ticket.issue_key)
+    return NewEvent(EventType.SLA_BREACHED, SELF, now, payload, links, subject=subject)
+
+
 def _job_alert(job_payload: Mapping[str, Any], payload: dict[str, Any]) -> str | None:
     """The alert a job is about (named in the event's `payload` too), if it names one."""
     source, alert_id = job_payload.get("source"), job_payload.get("alert_id")

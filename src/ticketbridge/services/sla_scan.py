@@ -28,6 +28,7 @@ from ticketbridge.domain.sla import (
     SlaSubject,
     sla_status,
 )
+from ticketbridge.services.audit_trail import escalated_event, sla_breached_event
 from ticketbridge.services.escalation import enqueue_about_latest
 from ticketbridge.services.periodic import Periodic
 from ticketbridge.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -106,6 +107,7 @@ class SlaClocks:
         await uow.tickets.lock_fingerprints([t.fingerprint for t in moving])
         fresh = await uow.tickets.get_many([t.id or 0 for t in moving])
         marked: list[Ticket] = []
+        newly_breached: list[Ticket] = []
         breaches: list[Step] = []
         for subject, policy in zip(subjects, policies, strict=True):
             ticket = fresh.get(subject.ticket.id or 0, subject.ticket)
@@ -116,19 +118,31 @@ class SlaClocks:
             run.newly_breached += after.sla_state == "breached" != ticket.sla_state
             if after != ticket:
                 marked.append(after)
+            if after.sla_breached_at is not None and ticket.sla_breached_at is None:
+                newly_breached.append(after)
             if policy is not None:
                 step = sla_breached(ticket, after, now, policy.on_breach)
                 breaches += [step] if step.jobs else []
         await uow.ticket_events.save_sla(marked)
+        uow.audit.record([sla_breached_event(ticket, now) for ticket in newly_breached])
         await _act_on_breaches(uow, breaches, now)
 
 
 async def _act_on_breaches(uow: UnitOfWork, breaches: Sequence[Step], now: datetime) -> None:
     """`sla.on_breach`: the escalation and Slack jobs of each new breach, in the scan's
-    transaction (so once per breach), and the escalation recorded on the ticket (locked)."""
+    transaction (so once per breach), and the escalation recorded on the ticket (locked) and
+    in the audit trail."""
     for step in breaches:
-        await enqueue_about_latest(uow, step, now)
+        about = await enqueue_about_latest(uow, step, now)
+        ticket = step.ticket
+        if about is not None and ticket is not None and ticket.escalated_at == now:
+            why = {"reason": "sla_breached", "breachedAt": _text(ticket.sla_breached_at)}
+            uow.audit.record([escalated_event(ticket, about, why, now)])
     await uow.tickets.save_many([step.ticket for step in breaches if step.ticket is not None])
+
+
+def _text(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _marked(

@@ -177,6 +177,16 @@ async def test_an_sla_breach_escalates_and_notifies_once(database: Database) -> 
     assert f"its SLA was breached at {breached}" in to_text(comment.body)
     [slack] = cb.receiver.requests
     assert json.loads(slack.content)["text"].endswith(f"— SLA breached at {breached}")
+    async with p.db.unit_of_work() as uow:  # the trail: the breach once, its escalation once
+        found = await uow.audit.query(limit=10, types=["SLA_BREACHED"])
+        escalated = await uow.audit.query(limit=10, types=["ESCALATED"])
+    assert [e.document()["payload"]["breachedAt"] for e in found] == [
+        (START + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    ]
+    assert [(e.document()["payload"]["reason"], e.subject.ticket_key) for e in escalated] == [
+        ("sla_breached", issue.key)
+    ]
+    assert found[0].subject.ticket_key == issue.key
 
 
 @pytest.mark.parametrize("database", ["postgres"], indirect=True)  # SQLite: one writer at a time
