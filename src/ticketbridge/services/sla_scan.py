@@ -20,6 +20,7 @@ import structlog
 
 from ticketbridge.clock import Clock
 from ticketbridge.domain import Ticket
+from ticketbridge.domain.audit import timestamp_text
 from ticketbridge.domain.life import Step, sla_breached, sla_marked
 from ticketbridge.domain.sla import (
     IssueEvent,
@@ -136,13 +137,10 @@ async def _act_on_breaches(uow: UnitOfWork, breaches: Sequence[Step], now: datet
         about = await enqueue_about_latest(uow, step, now)
         ticket = step.ticket
         if about is not None and ticket is not None and ticket.escalated_at == now:
-            why = {"reason": "sla_breached", "breachedAt": _text(ticket.sla_breached_at)}
+            breached = ticket.sla_breached_at
+            why = {"reason": "sla_breached", "breachedAt": breached and timestamp_text(breached)}
             uow.audit.record([escalated_event(ticket, about, why, now)])
     await uow.tickets.save_many([step.ticket for step in breaches if step.ticket is not None])
-
-
-def _text(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def _marked(
