@@ -56,7 +56,11 @@ class Job:
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
-    attempted_at: datetime | None = None  # set (committed) before a create request is sent
+    # None: no create was sent. Else one may have reached Jira, and none is in flight after this
+    # moment: committed before the request as the sender's deadline (it cancels the request
+    # then), lowered to the request's end when the sender saw it end. An heir looks the marker
+    # up only a settle delay after it.
+    sent_until: datetime | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     last_error: str | None = None

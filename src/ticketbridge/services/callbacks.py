@@ -234,7 +234,7 @@ class CallbackSender:
         log.debug("outward job sent", job=job.id, kind=job.kind.value)
 
     async def _fail(self, job: Job, error: JiraError) -> None:
-        await self._outcomes.fail(job, None, error, keep_attempted=False)
+        await self._outcomes.fail(job, None, error, keep_sent=False)
 
 
 def _answer_failure(target: _Target, response: httpx.Response, job: Job) -> JiraError | None:

@@ -1,9 +1,11 @@
 """The outbox processor: claims due jobs and executes them against the provider.
 
-Exactly once (SPEC §4.5): a create runs under the fingerprint's lease; `attempted_at` is
-committed before the request; when the outcome is unknown, or a job is found with
-`attempted_at` set (its worker died or lost the answer), the marker is looked up after the
-settle delay before any new create, and a failed lookup only retries later (fail closed).
+Exactly once (SPEC §4.5): a create runs under the fingerprint's lease; `sent_until`, the
+request's deadline, is committed before the request, which is cancelled if still under way
+then (no create outlives its job's lease, however slow Jira or the database is). When the
+outcome is unknown, or a job is found with `sent_until` set (its worker died or lost the
+answer), the marker is looked up a settle delay after `sent_until` before any new create, and a
+failed lookup only retries later (fail closed).
 The ticket's link to the issue is committed in the transaction that completes the job; what
 a job did reaches the ticket through `domain.life.after_write`, never by assigning its fields.
 
@@ -20,10 +22,11 @@ from collections import defaultdict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import structlog
 
-from ticketbridge.clock import Clock
+from ticketbridge.clock import Clock, Sleep
 from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
 from ticketbridge.domain.life import IssueCreated, Written, after_write
 from ticketbridge.domain.records import Job
@@ -53,6 +56,7 @@ from ticketbridge.services.writes import FollowUpWriter
 log = structlog.get_logger(__name__)
 _CONCURRENCY = 8
 _JIRA_KINDS = frozenset(JobKind) - OUTWARD_KINDS  # callbacks and Slack: services.callbacks
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,9 @@ class OutboxProcessor:
         worker: WorkerSettings,
         clock: Clock,
         owner: str,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`sleep` times the creates' deadlines (tests: one that follows their virtual clock)."""
         self._uow = uow_factory
         self._provider = provider
         self._router = router
@@ -83,6 +89,7 @@ class OutboxProcessor:
         self._settings = settings
         self._worker = worker
         self._clock = clock
+        self._sleep = sleep
         self.owner = owner
         self._writer = FollowUpWriter(provider, router, composer, settings)
         self._limit = asyncio.Semaphore(_CONCURRENCY)
@@ -144,7 +151,7 @@ class OutboxProcessor:
                 f"{ticket.issue_key or 'the issue'} is on the Jira site {ticket.site}, not on "
                 f"the connection's {site}: not written"
             )
-            await self._fail(item, error, keep_attempted=False)
+            await self._fail(item, error, keep_sent=False)
         return kept
 
     async def _guarded(self, items: Sequence[_Loaded], work: Awaitable[None]) -> None:
@@ -186,7 +193,7 @@ class OutboxProcessor:
         by_project: dict[str, list[_Loaded]] = defaultdict(list)
         singles: list[_Loaded] = []
         for item in loaded:
-            fresh_create = item.job.kind is JobKind.CREATE_ISSUE and item.job.attempted_at is None
+            fresh_create = item.job.kind is JobKind.CREATE_ISSUE and item.job.sent_until is None
             if fresh_create and caps.bulk_create and item.ticket.issue_key is None:
                 by_project[item.ticket.project].append(item)
             else:
@@ -213,49 +220,53 @@ class OutboxProcessor:
         if ticket.issue_key is not None:
             await self._link(item, None)  # linked by an earlier attempt: only finish the job
             return
-        if job.attempted_at is None:
+        if job.sent_until is None:
             await self._create_fresh(item)
             return
-        if not await self._take_leases([item]):
+        if await self._take_leases([item]) is None:
             await self._outcomes.later(job, self._clock() + timedelta(seconds=1), count=False)
             return
-        if job.attempted_at is not None:
-            settled = job.attempted_at + self._worker.settle_delay
-            if self._clock() < settled:
-                await self._outcomes.later(job, settled, count=False, keep_attempted=True)
-                return
-            try:
-                found = await self._provider.find_by_marker(Marker(ticket.marker_key))
-            except JiraError as error:  # fail closed: never create after a failed lookup
-                await self._fail(item, error, keep_attempted=True)
-                return
-            if found:
-                await self._link(item, found[0])
-                return
-        await self._send_create(item, leased=True)
+        settled = job.sent_until + self._worker.settle_delay
+        if self._clock() < settled:
+            await self._outcomes.later(job, settled, count=False, keep_sent=True)
+            return
+        try:
+            found = await self._provider.find_by_marker(Marker(ticket.marker_key))
+        except JiraError as error:  # fail closed: never create after a failed lookup
+            await self._fail(item, error, keep_sent=True)
+            return
+        if found:
+            await self._link(item, found[0])
+            return
+        await self._send_create(item, None)
 
     async def _create_fresh(self, item: _Loaded) -> None:
-        """A create never attempted: lease and attempt recorded together, then sent."""
-        if not await self._take_leases([item], mark=True):
+        """A create never sent: lease and deadline recorded together, then sent."""
+        until = await self._take_leases([item], send=True)
+        if until is None:
             await self._outcomes.later(item.job, self._clock() + timedelta(seconds=1), count=False)
             return
-        await self._send_create(item, leased=False)
+        await self._send_create(item, until)
 
-    async def _send_create(self, item: _Loaded, *, leased: bool) -> None:
+    async def _send_create(self, item: _Loaded, until: datetime | None) -> None:
+        """`until`: the deadline recorded already; None: recorded once the draft is made."""
         draft = await self._drafted(item)
         if draft is None:
             return
-        if leased and not await self._mark_attempted([item.job]):
-            return  # lost the lease; its new owner looks the marker up
+        if until is None:
+            until = await self._take_leases([item], send=True)
+            if until is None:
+                return  # lost the lease; its new owner looks the marker up
         try:
-            ref = await self._provider.create_issue(draft)
+            ref = await self._before(until, self._provider.create_issue(draft))
         except JiraError as error:
-            await self._fail(item, error, keep_attempted=isinstance(error, OutcomeUnknown))
+            await self._fail(item, error, keep_sent=isinstance(error, OutcomeUnknown))
             return
         await self._link_all([(replace(item, warnings=draft.warnings), ref)])
 
     async def _create_bulk(self, group: list[_Loaded]) -> None:
-        if not await self._take_leases(group, mark=True):
+        until = await self._take_leases(group, send=True)
+        if until is None:
             for item in group:  # one is held elsewhere: take them one by one instead
                 await self._outcomes.later(
                     item.job, self._clock() + timedelta(seconds=1), count=False
@@ -272,10 +283,10 @@ class OutboxProcessor:
         if not group:
             return
         try:
-            result = await self._provider.create_issues(drafts)
+            result = await self._before(until, self._provider.create_issues(drafts))
         except JiraError as error:
             for item in group:
-                await self._fail(item, error, keep_attempted=isinstance(error, OutcomeUnknown))
+                await self._fail(item, error, keep_sent=isinstance(error, OutcomeUnknown))
             return
         await self._link_all(
             [(item, result.created[pos]) for pos, item in enumerate(group) if pos in result.created]
@@ -285,7 +296,7 @@ class OutboxProcessor:
                 continue
             failure = result.failed.get(position)
             why = failure if isinstance(failure, JiraError) else OutcomeUnknown(str(failure))
-            await self._fail(item, why, keep_attempted=isinstance(why, OutcomeUnknown))
+            await self._fail(item, why, keep_sent=isinstance(why, OutcomeUnknown))
 
     async def _drafted(self, item: _Loaded) -> IssueDraft | None:
         """The item's draft; None when there is none, its job settled: dead when the alert,
@@ -294,7 +305,7 @@ class OutboxProcessor:
         failure: JiraError
         if item.alert is None:
             failure = PermanentError(f"alert {item.job.payload} of job {item.job.id} is gone")
-            await self._fail(item, failure, keep_attempted=item.job.attempted_at is not None)
+            await self._fail(item, failure, keep_sent=item.job.sent_until is not None)
             return None
         try:
             route = self._router.route(item.alert)
@@ -307,32 +318,44 @@ class OutboxProcessor:
         except Exception as error:  # noqa: BLE001 - the worker loop, per job: not its bulk
             await self._outcomes.crashed(item.job, item.ticket.fingerprint, error)
             return None
-        await self._fail(item, failure, keep_attempted=item.job.attempted_at is not None)
+        await self._fail(item, failure, keep_sent=item.job.sent_until is not None)
         return None
 
-    async def _take_leases(self, items: Sequence[_Loaded], *, mark: bool = False) -> bool:
-        """All the fingerprints' creator leases (and, with `mark`, the attempts recorded),
-        in one transaction; False and nothing changed when any is held elsewhere."""
+    async def _take_leases(
+        self, items: Sequence[_Loaded], *, send: bool = False
+    ) -> datetime | None:
+        """All the fingerprints' creator leases, in one transaction, until a lease from now;
+        with `send`, that moment also recorded as each job's `sent_until` (and its lease end),
+        the deadline of the create about to be sent. The deadline; None and nothing changed
+        when any is held elsewhere."""
         now = self._clock()
+        until = now + self._worker.lease
         async with self._uow() as uow:
             for item in items:
                 fingerprint = item.ticket.fingerprint
-                until = now + self._worker.lease
                 if not await uow.tickets.acquire_lease(fingerprint, self.owner, now, until):
-                    return False
-                if mark and not await uow.outbox.mark_attempted(item.job.id, self.owner, now):
-                    return False
+                    return None
+                if send and not await uow.outbox.mark_sent(item.job.id, self.owner, now, until):
+                    return None
             await uow.commit()
-        return True
+        return until
 
-    async def _mark_attempted(self, jobs: Sequence[Job]) -> bool:
-        now = self._clock()
-        async with self._uow() as uow:
-            for job in jobs:
-                if not await uow.outbox.mark_attempted(job.id, self.owner, now):
-                    return False  # rolled back: none of them is sent
-            await uow.commit()
-        return True
+    async def _before(self, until: datetime, request: Awaitable[T]) -> T:
+        """The create's answer, if it comes before `until`; else the request is cancelled
+        and its outcome unknown. An heir looks the marker up only a settle delay after
+        `until`: a create still under way then (a slow Jira, a round stalled on the
+        database) would reach Jira after the lookup had found nothing, a duplicate."""
+        call = asyncio.ensure_future(request)
+        deadline = asyncio.ensure_future(self._sleep((until - self._clock()).total_seconds()))
+        try:
+            await asyncio.wait((call, deadline), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            deadline.cancel()
+            call.cancel()  # a no-op once it is done; ours when this round itself is cancelled
+        if call.done() and not call.cancelled():
+            return call.result()
+        await asyncio.gather(call, return_exceptions=True)  # its cancellation, whatever it says
+        raise OutcomeUnknown(f"the create was still under way at its deadline {until:%H:%M:%S}")
 
     async def _link(self, item: _Loaded, ref: IssueRef | None) -> None:
         await self._link_all([(item, ref)])
@@ -374,7 +397,7 @@ class OutboxProcessor:
                 item.job.kind, item.ticket, item.alert, self._clock(), targets, item.job.payload
             )
         except JiraError as error:
-            await self._fail(item, error, keep_attempted=False)
+            await self._fail(item, error, keep_sent=False)
             return
         async with self._uow() as uow:
             await uow.tickets.lock_fingerprints([item.ticket.fingerprint])
@@ -419,10 +442,8 @@ class OutboxProcessor:
             await uow.outbox.enqueue(again, now)
         return step.ticket or current
 
-    async def _fail(self, item: _Loaded, error: JiraError, *, keep_attempted: bool) -> None:
-        await self._outcomes.fail(
-            item.job, item.ticket.fingerprint, error, keep_attempted=keep_attempted
-        )
+    async def _fail(self, item: _Loaded, error: JiraError, *, keep_sent: bool) -> None:
+        await self._outcomes.fail(item.job, item.ticket.fingerprint, error, keep_sent=keep_sent)
 
 
 async def _record_warnings(uow: UnitOfWork, item: _Loaded) -> None:

@@ -48,15 +48,19 @@ class JobOutcomes:
         fingerprint: str | None,
         error: JiraError,
         *,
-        keep_attempted: bool,
+        keep_sent: bool,
     ) -> None:
         """A Jira (or draft) error: dead when permanent, else retried after a backoff."""
         text, hint = describe_error(error)
         if isinstance(error, PermanentError):
             await self._kill(job, fingerprint, text, hint)
             return
+        # An unknown outcome is the end of this worker's own request: nothing of it is in
+        # flight any more, so the marker lookup waits a settle delay from now, not from the
+        # deadline the request had.
+        ended = self._clock() if isinstance(error, OutcomeUnknown) else None
         await self._reschedule(
-            job, fingerprint, self._retry_at(job, error), text, keep_attempted=keep_attempted
+            job, fingerprint, self._retry_at(job, error), text, keep_sent=keep_sent, ended=ended
         )
 
     async def crashed(self, job: Job, fingerprint: str | None, error: BaseException) -> None:
@@ -75,13 +79,11 @@ class JobOutcomes:
         if count >= limit:
             await self._kill(job, fingerprint, text, CRASH_HINT.format(job_id=job.id))
             return
-        # The create may have been sent before the crash: keep what `attempted_at` says, so
+        # The create may have been sent before the crash: keep what `sent_until` says, so
         # the next attempt looks the marker up first.
-        await self._reschedule(job, fingerprint, self._backoff(job), text, keep_attempted=True)
+        await self._reschedule(job, fingerprint, self._backoff(job), text, keep_sent=True)
 
-    async def later(
-        self, job: Job, at: datetime, *, count: bool, keep_attempted: bool = True
-    ) -> None:
+    async def later(self, job: Job, at: datetime, *, count: bool, keep_sent: bool = True) -> None:
         """Not failed, only not runnable yet (a lease held elsewhere, the settle delay)."""
         async with self._uow() as uow:
             await uow.outbox.reschedule(
@@ -89,7 +91,7 @@ class JobOutcomes:
                 self._owner,
                 next_attempt_at=at,
                 error=None,
-                keep_attempted=keep_attempted,
+                keep_sent=keep_sent,
                 count_attempt=count,
             )
             await uow.commit()
@@ -111,13 +113,19 @@ class JobOutcomes:
         at: datetime,
         text: str,
         *,
-        keep_attempted: bool,
+        keep_sent: bool,
+        ended: datetime | None = None,
     ) -> None:
         async with self._uow() as uow:
             if fingerprint is not None:
                 await uow.tickets.lock_fingerprints([fingerprint])
             await uow.outbox.reschedule(
-                job.id, self._owner, next_attempt_at=at, error=text, keep_attempted=keep_attempted
+                job.id,
+                self._owner,
+                next_attempt_at=at,
+                error=text,
+                keep_sent=keep_sent,
+                sent_ended=ended,
             )
             await self._release(uow, job, fingerprint)
             await uow.commit()

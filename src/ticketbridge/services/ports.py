@@ -180,7 +180,11 @@ class OutboxRepository(Protocol):
 
     async def get(self, job_id: int) -> Job | None: ...
 
-    async def mark_attempted(self, job_id: int, owner: str, at: datetime) -> bool: ...
+    async def mark_sent(self, job_id: int, owner: str, now: datetime, until: datetime) -> bool:
+        """A create of the job is about to be sent and will be over by `until` (its sender
+        cancels it then): `sent_until` and the job's lease both say so. False: not held by
+        `owner` (nothing changed)."""
+        ...
 
     async def complete(self, job_id: int, owner: str, now: datetime) -> bool:
         """Done, if `owner` still holds the lease (False: lost it, roll back)."""
@@ -193,9 +197,14 @@ class OutboxRepository(Protocol):
         *,
         next_attempt_at: datetime,
         error: str | None,
-        keep_attempted: bool,
+        keep_sent: bool,
         count_attempt: bool = True,
-    ) -> bool: ...
+        sent_ended: datetime | None = None,
+    ) -> bool:
+        """Pending again at `next_attempt_at`, if `owner` holds it. `keep_sent`: `sent_until`
+        stays (a create may have reached Jira), lowered to `sent_ended` when given (the
+        sender's request is over: nothing of it is in flight after that); else cleared."""
+        ...
 
     async def kill(
         self, job_id: int, owner: str, *, error: str, hint: str | None, now: datetime

@@ -14,7 +14,18 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    RowMapping,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain import JobKind, JobState, TicketStatus
@@ -46,7 +57,7 @@ def _job(row: RowMapping) -> Job:
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],
         created_at=row["created_at"],
-        attempted_at=row["attempted_at"],
+        sent_until=row["sent_until"],
         lease_owner=row["lease_owner"],
         lease_expires_at=row["lease_expires_at"],
         last_error=row["last_error"],
@@ -166,8 +177,16 @@ class SqlOutbox:
         )
         return bool(result.rowcount)
 
-    async def mark_attempted(self, job_id: int, owner: str, at: datetime) -> bool:
-        return await self._owned_update(job_id, owner, attempted_at=at, updated_at=at)
+    async def mark_sent(self, job_id: int, owner: str, now: datetime, until: datetime) -> bool:
+        if self._postgres:
+            # This commit must outlive a crash of the server before the create is sent, even
+            # where the server trades durability for speed (synchronous_commit = off): lost,
+            # the job would look never sent and be created again. The flush also makes every
+            # earlier commit durable (the WAL is one sequence), the decision behind the job too.
+            await self._conn.execute(text("SET LOCAL synchronous_commit TO on"))
+        return await self._owned_update(
+            job_id, owner, sent_until=until, lease_expires_at=until, updated_at=now
+        )
 
     async def complete(self, job_id: int, owner: str, now: datetime) -> bool:
         return await self._owned_update(
@@ -181,8 +200,9 @@ class SqlOutbox:
         *,
         next_attempt_at: datetime,
         error: str | None,
-        keep_attempted: bool,
+        keep_sent: bool,
         count_attempt: bool = True,
+        sent_ended: datetime | None = None,
     ) -> bool:
         values: dict[str, Any] = {
             "state": _PENDING,
@@ -193,8 +213,10 @@ class SqlOutbox:
         }
         if error is not None:
             values["last_error"] = error
-        if not keep_attempted:
-            values["attempted_at"] = None
+        if not keep_sent:
+            values["sent_until"] = None
+        elif sent_ended is not None:
+            values["sent_until"] = sent_ended
         if not count_attempt:
             values["attempts"] = jobs.c.attempts - 1
         return await self._owned_update(job_id, owner, **values)

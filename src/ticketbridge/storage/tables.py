@@ -171,7 +171,7 @@ outbox_jobs = Table(
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    Column("attempted_at", UtcDateTime),
+    Column("sent_until", UtcDateTime),  # see `Job.sent_until`
     Column("lease_owner", String(128)),
     Column("lease_expires_at", UtcDateTime),
     Column("last_error", Text),

@@ -5,6 +5,7 @@ everything else built from a `ticketbridge.yaml` text as `serve` builds it: the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,13 +46,28 @@ def settings(yaml: str = "") -> PipelineSettings:
 
 @dataclass
 class FakeClock:
+    """The virtual clock; its `sleep` ends when `advance` moves the clock past the wake-up."""
+
     now: datetime = START
+    sleepers: list[tuple[datetime, asyncio.Future[None]]] = field(default_factory=list)
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+        due = [sleeper for wake, sleeper in self.sleepers if wake <= self.now]
+        self.sleepers = [(w, s) for w, s in self.sleepers if w > self.now and not s.done()]
+        for sleeper in due:
+            if not sleeper.done():  # not cancelled meanwhile
+                sleeper.set_result(None)
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        sleeper = asyncio.get_running_loop().create_future()
+        self.sleepers.append((self.now + timedelta(seconds=seconds), sleeper))
+        await sleeper
 
 
 FAST = WorkerSettings(
@@ -103,6 +119,7 @@ class Pipeline:
             self.worker,
             self.clock,
             owner,
+            self.clock.sleep if isinstance(self.clock, FakeClock) else asyncio.sleep,
         )
         return Dispatcher(processor, self.worker, watch)
 

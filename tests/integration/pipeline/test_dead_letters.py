@@ -224,6 +224,9 @@ async def test_a_dead_workers_job_runs_again_after_the_lease_the_environment_set
     pipe.clock.advance(seconds=9)
     assert await pipe.dispatchers[1].run_until_idle() == 0  # still leased
     pipe.clock.advance(seconds=2)
+    assert await pipe.dispatchers[1].run_until_idle() == 1  # taken over: its create may be
+    assert jira.issues == {}  # under way until the lease's end, so a settle delay after it
+    pipe.clock.advance(seconds=worker.settle_delay.total_seconds())
     assert await pipe.dispatchers[1].run_until_idle() == 1
     assert [i.summary for i in jira.issues.values()] == ["[high] Model invented a citation"]
     assert (await pipe.admin.counts())[JobState.DONE] == 1

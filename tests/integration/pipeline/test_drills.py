@@ -14,7 +14,8 @@ from pipeline_harness import FAST, Pipeline, alert
 
 from ticketbridge.domain import AlertState, DecisionKind, JobKind, JobState
 from ticketbridge.errors import FieldErrors
-from ticketbridge.providers.base import Marker
+from ticketbridge.providers.base import IssueDraft, IssueRef, Marker
+from ticketbridge.providers.delegating import DelegatingProvider
 from ticketbridge.providers.fake import FakeProvider
 from ticketbridge.render import to_text
 from ticketbridge.services import WorkerSettings
@@ -91,7 +92,7 @@ async def test_worker_dies_mid_create_then_marker_lookup_finds_the_issue(
     now = pipe.clock()
     async with database.unit_of_work() as uow:
         [job] = await uow.outbox.claim("doomed", now, now + timedelta(seconds=60), 10)
-        assert await uow.outbox.mark_attempted(job.id, "doomed", now)
+        assert await uow.outbox.mark_sent(job.id, "doomed", now, now + timedelta(seconds=60))
         ticket = await uow.tickets.get(job.ticket_id)
         stored = await uow.alerts.get("generic", "a1")
         await uow.commit()
@@ -108,6 +109,53 @@ async def test_worker_dies_mid_create_then_marker_lookup_finds_the_issue(
     assert list(jira.issues) == ["OPS-1"]
     assert jira.calls.get("find_by_marker") == 1
     assert (await pipe.alert("a1")).ticket_key == "OPS-1"
+
+
+class HeldCreates(DelegatingProvider):
+    """The first create waits at a gate, a request under way until `release`; with
+    `lands_anyway`, Jira stores it even when the client gives up on it (cancels)."""
+
+    def __init__(self, inner: FakeProvider, *, lands_anyway: bool) -> None:
+        super().__init__(inner)
+        self.inner = inner
+        self.lands_anyway = lands_anyway
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def create_issue(self, draft: IssueDraft) -> IssueRef:
+        if self.held.is_set():
+            return await self.inner.create_issue(draft)
+        self.held.set()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            if self.lands_anyway:
+                await self.inner.create_issue(draft)
+            raise
+        return await self.inner.create_issue(draft)
+
+
+@pytest.mark.parametrize("lands_anyway", [False, True], ids=["cut-off", "lands-anyway"])
+async def test_a_create_slower_than_its_lease_never_makes_a_second_issue(
+    database: Database, lands_anyway: bool
+) -> None:
+    """Jira (or the worker's host) is so slow that a create is still under way when its job's
+    lease ends. Its sender cancels it at the deadline it recorded, and the heir looks the
+    marker up a settle delay after that: one issue, whether the cut-off create landed or not."""
+    jira = HeldCreates(FakeProvider(), lands_anyway=lands_anyway)
+    pipe = Pipeline(database, jira)
+    await pipe.send(alert(id="a1", fingerprint="fp-1"))
+    sender = asyncio.create_task(pipe.dispatchers[0].run_until_idle(max_rounds=1))
+    await jira.held.wait()
+    pipe.clock.advance(seconds=FAST.lease.total_seconds() + 1)  # the lease is over
+    for _ in range(10):  # the heir, while the slow create is wherever it is
+        await pipe.dispatchers[1].run_until_idle()
+        pipe.clock.advance(seconds=FAST.settle_delay.total_seconds())
+    jira.release.set()
+    await sender
+    assert list(jira.inner.issues) == ["OPS-1"]
+    assert (await pipe.alert("a1")).ticket_key == "OPS-1"
+    assert jira.inner.calls.get("find_by_marker") == 1
 
 
 async def test_failed_lookup_never_falls_back_to_create(database: Database) -> None:

@@ -189,14 +189,14 @@ async def test_expired_lease_is_reclaimed_and_the_old_owner_cannot_complete(
     [job_id] = await _jobs(database, ("k1", JobKind.CREATE_ISSUE))
     async with database.unit_of_work() as uow:
         await uow.outbox.claim("dies", NOW, LEASE, 10)
-        await uow.outbox.mark_attempted(job_id, "dies", NOW)
+        assert await uow.outbox.mark_sent(job_id, "dies", NOW, LEASE)
         await uow.commit()
     later = LEASE + timedelta(seconds=1)
     async with database.unit_of_work() as uow:
         [job] = await uow.outbox.claim("heir", later, later + timedelta(seconds=60), 10)
         assert not await uow.outbox.complete(job_id, "dies", later)
         await uow.commit()
-    assert job.attempted_at == NOW  # the heir knows a create may have happened
+    assert job.sent_until == LEASE  # the heir knows a create may have been in flight till then
     assert job.attempts == 2
 
 
