@@ -335,8 +335,9 @@ class OutboxProcessor:
                 fingerprint = item.ticket.fingerprint
                 if not await uow.tickets.acquire_lease(fingerprint, self.owner, now, until):
                     return None
-                if send and not await uow.outbox.mark_sent(item.job.id, self.owner, now, until):
-                    return None
+            ids = [item.job.id for item in items]
+            if send and not await uow.outbox.mark_sent(ids, self.owner, now, until):
+                return None
             await uow.commit()
         return until
 

@@ -180,10 +180,12 @@ class OutboxRepository(Protocol):
 
     async def get(self, job_id: int) -> Job | None: ...
 
-    async def mark_sent(self, job_id: int, owner: str, now: datetime, until: datetime) -> bool:
-        """A create of the job is about to be sent and will be over by `until` (its sender
-        cancels it then): `sent_until` and the job's lease both say so. False: not held by
-        `owner` (nothing changed)."""
+    async def mark_sent(
+        self, job_ids: Sequence[int], owner: str, now: datetime, until: datetime
+    ) -> bool:
+        """The jobs' creates are about to be sent and will be over by `until` (their sender
+        cancels them then): `sent_until` and the jobs' leases say so, durably before the
+        commit returns. False: one is not held by `owner` (roll back)."""
         ...
 
     async def complete(self, job_id: int, owner: str, now: datetime) -> bool:

@@ -177,16 +177,21 @@ class SqlOutbox:
         )
         return bool(result.rowcount)
 
-    async def mark_sent(self, job_id: int, owner: str, now: datetime, until: datetime) -> bool:
+    async def mark_sent(
+        self, job_ids: Sequence[int], owner: str, now: datetime, until: datetime
+    ) -> bool:
         if self._postgres:
             # This commit must outlive a crash of the server before the create is sent, even
             # where the server trades durability for speed (synchronous_commit = off): lost,
             # the job would look never sent and be created again. The flush also makes every
             # earlier commit durable (the WAL is one sequence), the decision behind the job too.
             await self._conn.execute(text("SET LOCAL synchronous_commit TO on"))
-        return await self._owned_update(
-            job_id, owner, sent_until=until, lease_expires_at=until, updated_at=now
+        result = await self._conn.execute(
+            update(jobs)
+            .where(jobs.c.id.in_(job_ids), jobs.c.lease_owner == owner, jobs.c.state == _RUNNING)
+            .values(sent_until=until, lease_expires_at=until, updated_at=now)
         )
+        return result.rowcount == len(set(job_ids))
 
     async def complete(self, job_id: int, owner: str, now: datetime) -> bool:
         return await self._owned_update(

@@ -92,7 +92,7 @@ async def test_worker_dies_mid_create_then_marker_lookup_finds_the_issue(
     now = pipe.clock()
     async with database.unit_of_work() as uow:
         [job] = await uow.outbox.claim("doomed", now, now + timedelta(seconds=60), 10)
-        assert await uow.outbox.mark_sent(job.id, "doomed", now, now + timedelta(seconds=60))
+        assert await uow.outbox.mark_sent([job.id], "doomed", now, now + timedelta(seconds=60))
         ticket = await uow.tickets.get(job.ticket_id)
         stored = await uow.alerts.get("generic", "a1")
         await uow.commit()

@@ -189,7 +189,7 @@ async def test_expired_lease_is_reclaimed_and_the_old_owner_cannot_complete(
     [job_id] = await _jobs(database, ("k1", JobKind.CREATE_ISSUE))
     async with database.unit_of_work() as uow:
         await uow.outbox.claim("dies", NOW, LEASE, 10)
-        assert await uow.outbox.mark_sent(job_id, "dies", NOW, LEASE)
+        assert await uow.outbox.mark_sent([job_id], "dies", NOW, LEASE)
         await uow.commit()
     later = LEASE + timedelta(seconds=1)
     async with database.unit_of_work() as uow:
@@ -198,6 +198,25 @@ async def test_expired_lease_is_reclaimed_and_the_old_owner_cannot_complete(
         await uow.commit()
     assert job.sent_until == LEASE  # the heir knows a create may have been in flight till then
     assert job.attempts == 2
+
+
+async def test_sent_until_is_marked_for_all_the_jobs_or_for_none(database: Database) -> None:
+    ids = await _jobs(database, ("k1", JobKind.CREATE_ISSUE), ("k2", JobKind.CREATE_ISSUE))
+    async with database.unit_of_work() as uow:
+        await uow.outbox.claim("w1", NOW, LEASE, 1)  # k1's job only
+        await uow.outbox.claim("w2", NOW, LEASE, 1)  # k2's
+        await uow.commit()
+    later = LEASE + timedelta(seconds=30)
+    async with database.unit_of_work() as uow:
+        assert not await uow.outbox.mark_sent(ids, "w1", NOW, later)  # k2's is not w1's
+    async with database.unit_of_work() as uow:  # the caller rolled back: neither is marked
+        assert {job.sent_until for job in await uow.outbox.list(state=None, limit=10)} == {None}
+        assert await uow.outbox.mark_sent(ids[:1], "w1", NOW, later)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        jobs = {job.id: job for job in await uow.outbox.list(state=None, limit=10)}
+    assert (jobs[ids[0]].sent_until, jobs[ids[0]].lease_expires_at) == (later, later)
+    assert (jobs[ids[1]].sent_until, jobs[ids[1]].lease_expires_at) == (None, LEASE)
 
 
 async def test_concurrent_claims_never_share_a_job(database: Database) -> None:
