@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,11 @@ import httpx
 import ticketbridge
 from support.processes import clean_env, free_port, running
 from support.requirements import find_binary, require
+from ticketbridge import bootstrap
+from ticketbridge.bootstrap import Container
+from ticketbridge.domain.accounts import Role
 
+PASSWORD = "hostile test password"  # of `signed_in`'s admin
 ADMIN, ADMIN_PASSWORD = "alice", "correct horse battery"
 READER, READER_PASSWORD = "rita", "reader password 1"
 EMULATOR_PAT = "emulator-pat"
@@ -169,3 +173,34 @@ def admin_page(stack: Stack, **options: Any) -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+
+
+@asynccontextmanager
+async def signed_in(
+    tmp_path: Path, config: str | None = None, base_url: str = "http://tb.local"
+) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
+    """The app `serve` builds, in process over ASGI, with an admin signed in, and its
+    container; `config`: its ticketbridge.yaml."""
+    env = {
+        "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
+        "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
+    }
+    if config is not None:
+        (tmp_path / "ticketbridge.yaml").write_text(config)
+        env["TICKETBRIDGE_CONFIG"] = str(tmp_path / "ticketbridge.yaml")
+    settings = bootstrap.load_settings(env)
+    await bootstrap.upgrade_database(settings.database_url)
+    async with bootstrap.open_container(settings) as container:
+        await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
+        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
+            assert (await sign_in(http)).status_code == 303
+            yield http, container
+
+
+async def sign_in(http: httpx.AsyncClient) -> httpx.Response:
+    """The login form posted as `signed_in`'s admin: its answer."""
+    page = (await http.get("/ui/login")).text
+    token = page.split('name="login_token" value="')[1].split('"')[0]
+    form = {"username": "admin", "password": PASSWORD, "login_token": token}
+    return await http.post("/ui/login", data=form)

@@ -22,6 +22,7 @@ from ticketbridge.domain.states import JIRA_OUTCOMES
 from ticketbridge.errors import ConfigError, InputError
 from ticketbridge.services.stored_settings import Setting, severities
 from ticketbridge.ui.ports import UiContainer
+from ticketbridge.ui.team_forms import picker, team_rows, teams_from
 from ticketbridge.ui.web import Pages, field
 
 OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
@@ -82,7 +83,7 @@ def _assigned_and_set(form: FormData, shown: dict[str, Setting]) -> dict[str, An
     if field(form, "listed.assignments", 1) == "1":
         _changed(values, shown["assignments"], _rules(form))
     if field(form, "listed.teams", 1) == "1":
-        _changed(values, shown["teams"], _teams(form, shown["teams"].value or {}))
+        _changed(values, shown["teams"], teams_from(form, shown["teams"].value or {}))
     return values
 
 
@@ -125,29 +126,13 @@ def _rules(form: FormData) -> list[dict[str, str]]:
     return [rule for rule in rules if rule][:MAX_LISTED]
 
 
-def _teams(form: FormData, current: dict[str, Any]) -> dict[str, Any]:
-    """The teams kept (`team.<name>.drop` removes one) and the one added: one member and no
-    turn length is a user; members taking turns of `team_new_every` from
-    `team_new_start` (a date; blank: the loader's epoch) are a rotation."""
-    kept = {n: t for n, t in current.items() if field(form, f"team.{n}.drop", 1) != "1"}
-    name = field(form, "team_new_name", 64).strip()
-    members, every = _unique(_many(form, "team_new_members")), field(form, "team_new_every", 8)
-    if not name:
-        return kept
-    if not every and len(members) == 1:
-        return kept | {name: members[0]}
-    start = field(form, "team_new_start", 10)
-    rotation = {"members": members, "every": every} | ({"start": start} if start else {})
-    return kept | {name: {k: v for k, v in rotation.items() if v}}
-
-
 def _users_named(shown: dict[str, Setting]) -> list[str]:
     """The assignees and team members in use that are Jira users (not teams): to show by
     display name."""
     rules, teams = shown["assignments"].value or [], shown["teams"].value or {}
     named = [shown["assignee"].value, *(r.get("assignee") for r in rules if isinstance(r, dict))]
-    for team in teams.values():
-        named += [team] if isinstance(team, str) else list(team.get("members") or ())
+    for row in team_rows(teams):
+        named += [*row.members, *(shift.user for shift in row.shifts or ())]
     return [n for n in dict.fromkeys(named) if isinstance(n, str) and n and n not in teams]
 
 
@@ -179,6 +164,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "outcomes": OUTCOMES,
             "due_choices": DUE_CHOICES,
             "teams": list(shown["teams"].value or {}),
+            "team_rows": team_rows(shown["teams"].value or {}),
             "turns": TURNS,
             **extra,
         }
@@ -193,12 +179,17 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
     @router.get("/ui/defaults/users", response_class=HTMLResponse)
     async def users(request: Request, project: str = "") -> Response:
         """A user picker's choices as typed (htmx swaps them into the form): the default
-        assignee's (`assignee_query`) or the new assignment rule's (`rule_query`)."""
+        assignee's (`assignee_query`), the new assignment rule's or team's (`rule_query`,
+        `team_query`), or those of a rule or team already made (`rule.<n>.query`,
+        `team.<n>.query`, `team.<n>.shift_query`)."""
         active = await pages.active(request)
         asked = next((p for p in USER_PICKERS if p in request.query_params), "assignee_query")
+        name, results, kind = USER_PICKERS[asked]
+        indexed = picker(dict(request.query_params))
+        if indexed is not None:
+            asked, name, results, kind = indexed
         query = request.query_params.get(asked, "").strip()[:100]
         found = await jira.users(project[:255], query)
-        name, results, kind = USER_PICKERS[asked]
         values = {"project": project[:255], "query": query, "users": found}
         values |= {"pick": name, "results": results, "kind": kind}
         return pages.render(request, "user_results.html", values, active=active)
