@@ -72,6 +72,25 @@ routes:
 """
 
 
+HOOK_TOKEN = "hook-token-0123456789"
+CONNECTED = f"""\
+jira:
+  flavor: datacenter
+  url: "@EMULATOR@"
+  auth: {{type: pat, token: {EMULATOR_PAT}}}
+  allow_private: true
+  webhook: {{token: {HOOK_TOKEN}}}
+defaults:
+  project: OPS
+  issue_type: Task
+  min_severity: info
+routes:
+  - name: everything
+    when: "true"
+"""
+"""ticketbridge.yaml connected to the emulator (its webhook token set): OPS, every alert."""
+
+
 @dataclass(frozen=True)
 class Stack:
     base: str
@@ -155,6 +174,31 @@ def ui_stack(workdir: Path, config: str = CONFIG, flavor: str = "datacenter") ->
             )
         )
         yield served
+
+
+def ticketed(stack: Stack, alert_id: str, severity: str, fields: str) -> tuple[str, Any]:
+    """The key and `fields` of the issue a new alert gets in the emulator."""
+    alert = {"source": "generic", "id": alert_id, "title": alert_id, "severity": severity}
+    answer = httpx.post(
+        f"{stack.base}/v1/alerts?wait=ticket",
+        json=alert,
+        headers={"Authorization": f"Bearer {stack.api_key()}"},
+        timeout=30,
+    )
+    key = str(answer.json()["results"][0]["ticket"]["key"])
+    issue = httpx.get(
+        f"{stack.emulator}/rest/api/2/issue/{key}",
+        params={"fields": fields},
+        headers=EMULATOR_AUTH,
+        timeout=10,
+    )
+    return key, issue.json()["fields"]
+
+
+def save_defaults(page: Any) -> None:
+    """Press the defaults page's Save, and wait for the page it leads to."""
+    with page.expect_navigation(url="**/ui/defaults?saved=1"):
+        page.get_by_role("button", name="Save defaults").click()
 
 
 @contextmanager
