@@ -158,3 +158,18 @@ async def test_bad_members_or_schedules_are_refused_naming_the_field_and_nothing
     assert await container.defaults.stored() == before
     events = await container.trail.events(EventFilter(types=("CONFIG_CHANGE",)), limit=10)
     assert len(events) == 1  # the seed's only
+
+
+async def test_find_without_javascript_lists_the_search_in_place_and_saves_nothing(
+    app: tuple[httpx.AsyncClient, Container],
+) -> None:
+    http, container = app
+    before = await container.defaults.stored()
+    form = {"find": "rule.0.query", "rule.0.query": "car", "listed.teams": "1"}
+    answer = await _post(http, form | {"team.0.name": "desk", "team.0.drop": "1"})
+    assert answer.status_code == 200
+    results = answer.text.split('id="rule-0-assignee-results"')[1].split("</div>")[0]
+    assert "matches “car”" in results  # no Jira here: none found, the search shown in place
+    assert await container.defaults.stored() == before
+    saved = await _post(http, {"find": "assignee_query", "team.0.name": "desk"} | _desk())
+    assert saved.status_code == 303  # Enter with no search typed: Find's button saves

@@ -8,6 +8,7 @@ the module; the tests run in file order."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from ui_harness import (
     SHOTS,
     Stack,
     admin_page,
+    admin_signed_in,
     chromium_path,
     save_defaults,
     ticketed,
@@ -113,3 +115,20 @@ def test_a_rules_assignee_replaced_through_the_picker_assigns_the_next_alert(
     admin.check("#rule-0-team-1")  # and back to desk
     save_defaults(admin)
     assert _assignee(stack, "back-high", "high") == "bob"
+
+
+def test_without_javascript_find_lists_jiras_users_to_pick_and_save(
+    admin: Any, stack: Stack
+) -> None:
+    page = admin_signed_in(admin.context.browser, stack, java_script_enabled=False)
+    with closing(page.context):
+        page.goto(f"{stack.base}/ui/defaults")
+        page.fill("#team-0-query", "ali")
+        searching = page.locator("p", has=page.locator("#team-0-query"))
+        with page.expect_navigation():
+            searching.get_by_role("button", name="Find users").click()
+        assert "Saved" not in page.text_content("main")  # Find saves nothing
+        page.locator("#team-0-member-results").get_by_label("Alice Analyst").check()
+        save_defaults(page)
+        teams = page.text_content("#teams")
+        assert "turns of 7d among Bob Builder (bob), Alice Analyst (alice)" in teams

@@ -83,6 +83,7 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
             "/ui/defaults",
             {"listed.assignments": "1", "rule.0.when": "true", "rule.0.assignee": value},
         ),
+        ("/ui/defaults", {"find": value, "rule.0.query": value, "team.9.shift_query": value}),
         ("/ui/jira/oauth", dict.fromkeys(("client_id", "client_secret", "auth_url", "url"), value)),
         ("/ui/audit/verify", {}),
         ("/ui/audit/export", {}),

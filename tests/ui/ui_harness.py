@@ -208,11 +208,7 @@ def admin_page(stack: Stack, **options: Any) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}, **options).new_page()
-        page.goto(f"{stack.base}/ui/login")
-        page.fill("#username", ADMIN)
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("button[type=submit]")
+        page = admin_signed_in(browser, stack, **options)
         try:
             yield page
         finally:
@@ -248,3 +244,13 @@ async def sign_in(http: httpx.AsyncClient) -> httpx.Response:
     token = page.split('name="login_token" value="')[1].split('"')[0]
     form = {"username": "admin", "password": PASSWORD, "login_token": token}
     return await http.post("/ui/login", data=form)
+
+
+def admin_signed_in(browser: Any, stack: Stack, **options: Any) -> Any:
+    """A page of a new context of `browser` (`options`), signed in as the admin."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, **options).new_page()
+    page.goto(f"{stack.base}/ui/login")
+    page.fill("#username", ADMIN)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    return page

@@ -22,7 +22,7 @@ from ticketbridge.domain.states import JIRA_OUTCOMES
 from ticketbridge.errors import ConfigError, InputError
 from ticketbridge.services.stored_settings import Setting, severities
 from ticketbridge.ui.ports import UiContainer
-from ticketbridge.ui.team_forms import picker, team_rows, teams_from
+from ticketbridge.ui.team_forms import indexed_picker, team_rows, teams_from
 from ticketbridge.ui.web import Pages, field
 
 OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
@@ -39,6 +39,7 @@ USER_PICKERS = {
     "team_query": ("team_new_members", "team-member-results", "checkbox"),
 }
 TURNS = ("12h", "1d", "7d", "14d")  # a rotation's turn lengths offered
+MAX_SEARCHES = 3  # user searches one press of Find (no JavaScript) makes in Jira
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -136,6 +137,12 @@ def _users_named(shown: dict[str, Setting]) -> list[str]:
     return [n for n in dict.fromkeys(named) if isinstance(n, str) and n and n not in teams]
 
 
+def _picker(asked: str) -> tuple[str, str, str] | None:
+    """The input a user picker's search box (`asked`) fills: its name, the container of its
+    choices, radio or checkbox; None when `asked` is no search box."""
+    return USER_PICKERS.get(asked) or indexed_picker(asked)
+
+
 def _picked(form: FormData, prefix: str, limit: int = 40) -> dict[str, str]:
     """`<prefix><Jira's id or name>` → an outcome; blank: not mapped (the default applies).
     The config loader refuses what Jira's lists did not offer (a status id not numeric, an
@@ -183,11 +190,8 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         `team_query`), or those of a rule or team already made (`rule.<n>.query`,
         `team.<n>.query`, `team.<n>.shift_query`)."""
         active = await pages.active(request)
-        asked = next((p for p in USER_PICKERS if p in request.query_params), "assignee_query")
-        name, results, kind = USER_PICKERS[asked]
-        indexed = picker(dict(request.query_params))
-        if indexed is not None:
-            asked, name, results, kind = indexed
+        asked = next((p for p in request.query_params if _picker(p)), "assignee_query")
+        name, results, kind = _picker(asked) or USER_PICKERS["assignee_query"]
         query = request.query_params.get(asked, "").strip()[:100]
         found = await jira.users(project[:255], query)
         values = {"project": project[:255], "query": query, "users": found}
@@ -202,14 +206,32 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         errors = container.previews.check_condition(field(form, "rule_new_when", 10_000))
         return pages.render(request, "cel_result.html", {"cel_errors": errors}, active=active)
 
+    async def searched(form: FormData, project: str) -> dict[str, dict[str, Any]]:
+        """Without JavaScript, Find (`find`) searches Jira's users for each search box typed
+        in: the choices by container id, for the page to list in place."""
+        typed = [n for n in dict.fromkeys(form) if _picker(n) and field(form, n, 100).strip()]
+        found: dict[str, dict[str, Any]] = {}
+        for asked in typed[:MAX_SEARCHES]:
+            query = field(form, asked, 100).strip()
+            _, results, _ = _picker(asked) or USER_PICKERS["assignee_query"]
+            found[results] = {"query": query, "users": await jira.users(project, query)}
+        return found
+
     @router.post("/ui/defaults", response_class=HTMLResponse)
     async def save(request: Request) -> Response:
+        """Save; or, for Find with a search box typed in (no JavaScript), the page again with
+        the users found listed to pick (nothing saved: Enter with none typed saves)."""
         active, form = await pages.writing(request)
+        project = field(form, "project", 255)
+        found = await searched(form, project) if "find" in form else {}
+        if found:
+            values = await context(project, found=found)
+            return pages.render(request, "defaults.html", values, active=active)
         shown = {s.name: s for s in await defaults.settings()}
         try:
             await defaults.save(_chosen(form, shown), active.user.username)
         except (InputError, ConfigError) as error:
-            values = await context(field(form, "project", 255), problems=error.problems)
+            values = await context(project, problems=error.problems)
             return pages.render(request, "defaults.html", values, status=422, active=active)
         return RedirectResponse("/ui/defaults?saved=1", status_code=303)
 

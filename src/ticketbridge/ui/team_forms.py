@@ -85,20 +85,18 @@ def teams_from(form: FormData, current: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def picker(params: dict[str, str]) -> tuple[str, str, str, str] | None:
-    """The query parameter of one rule's or team's user picker, and the input its choices
-    are (name, container id, radio or checkbox); None when the request names none."""
-    for asked in params:
-        found = _INDEXED_PICKER.fullmatch(asked)
-        if found is None:
-            continue
-        what, n, kind = found.groups()
-        if what == "rule":
-            return asked, f"rule.{n}.assignee", f"rule-{n}-assignee-results", "radio"
-        if kind == "query":
-            return asked, f"team.{n}.members", f"team-{n}-member-results", "checkbox"
-        return asked, f"team.{n}.shift_new.user", f"team-{n}-shift-results", "radio"
-    return None
+def indexed_picker(asked: str) -> tuple[str, str, str] | None:
+    """The input the user picker of one rule or team already made fills (`asked`: its search
+    box): name, container id, radio or checkbox; None for any other name."""
+    found = _INDEXED_PICKER.fullmatch(asked)
+    if found is None:
+        return None
+    what, n, box = found.groups()
+    if what == "rule":
+        return f"rule.{n}.assignee", f"rule-{n}-assignee-results", "radio"
+    if box == "query":
+        return f"team.{n}.members", f"team-{n}-member-results", "checkbox"
+    return f"team.{n}.shift_new.user", f"team-{n}-shift-results", "radio"
 
 
 def _new_team(form: FormData, name: str) -> Any:
