@@ -173,3 +173,13 @@ async def test_find_without_javascript_lists_the_search_in_place_and_saves_nothi
     assert await container.defaults.stored() == before
     saved = await _post(http, {"find": "assignee_query", "team.0.name": "desk"} | _desk())
     assert saved.status_code == 303  # Enter with no search typed: Find's button saves
+
+
+async def test_members_ticked_before_a_search_stay_ticked_in_its_choices(
+    app: tuple[httpx.AsyncClient, Container],
+) -> None:
+    params = {"team.0.query": "car", "team.0.members": ["bob", "<b>x</b>"]}
+    answer = await app[0].get("/ui/defaults/users", params=params)
+    assert 'id="team-0-member-results"' in answer.text
+    assert 'name="team.0.members" value="bob" checked' in answer.text
+    assert "<b>x</b>" not in answer.text

@@ -83,23 +83,26 @@ def test_teams_and_rules_made_through_the_pickers_assign_the_next_alerts(
 def test_a_teams_members_and_schedule_edited_in_place_assign_the_next_alerts(
     admin: Any, stack: Stack
 ) -> None:
-    admin.locator("#team-0-member-1").uncheck()  # desk: Alice out, Bob in, turns of 7d
+    today = datetime.now(UTC).strftime("%Y-%m-%d")  # Bob's turn first, for 7 days from today
+    admin.locator("#team-0-member-1").uncheck()  # desk: Alice out; Bob, then Carol in
     _pick(admin, "#team-0-query", "bo", "#team-0-member-results", "Bob Builder")
+    _pick(admin, "#team-0-query", "car", "#team-0-member-results", "Carol Compliance")
+    assert admin.is_checked("#team-0-member-results-kept-1")  # Bob, picked before, still is
     admin.select_option("#team-0-every", "7d")
-    admin.fill("#team-0-start", "2026-01-05")
+    admin.fill("#team-0-start", today)
     admin.fill("#team-1-shift-new-from", _days_ago(1))  # night: Carol's shift began yesterday
     _pick(admin, "#team-1-shift-query", "car", "#team-1-shift-results", "Carol Compliance")
     admin.evaluate(AXE.read_text())
     assert admin.evaluate(AXE_SERIOUS) == []  # with the pickers' choices listed
     save_defaults(admin)
     teams = admin.text_content("#teams")
-    assert "turns of 7d among Bob Builder (bob) from 2026-01-05" in teams
+    assert f"turns of 7d among Bob Builder (bob), Carol Compliance (carol) from {today}" in teams
     assert "a schedule of 2 shifts" in teams
     assert "Shift of Carol Compliance (carol) begins" in teams
-    assert admin.is_checked("#team-0-member-1")  # Bob, the one member now
+    assert admin.is_checked("#team-0-member-1")  # Bob, member 1 now
     SHOTS.mkdir(parents=True, exist_ok=True)
     admin.screenshot(path=str(SHOTS / "defaults-teams.png"), full_page=True)
-    assert _assignee(stack, "edited-high", "high") == "bob"  # desk's one member
+    assert _assignee(stack, "edited-high", "high") == "bob"  # desk's member on duty
     assert _assignee(stack, "edited-low", "low") == "carol"  # the latest shift begun
 
 
@@ -131,4 +134,4 @@ def test_without_javascript_find_lists_jiras_users_to_pick_and_save(
         page.locator("#team-0-member-results").get_by_label("Alice Analyst").check()
         save_defaults(page)
         teams = page.text_content("#teams")
-        assert "turns of 7d among Bob Builder (bob), Alice Analyst (alice)" in teams
+        assert "among Bob Builder (bob), Carol Compliance (carol), Alice Analyst (alice)" in teams

@@ -95,7 +95,11 @@ def _changed(values: dict[str, Any], setting: Setting, value: Any) -> None:
 
 
 def _many(form: FormData, name: str) -> list[str]:
-    return [v[:255] for v in form.getlist(name) if isinstance(v, str)]
+    return _many_of(form.getlist(name))
+
+
+def _many_of(values: list[Any]) -> list[str]:
+    return [v[:255] for v in values if isinstance(v, str)]
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -195,7 +199,9 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         query = request.query_params.get(asked, "").strip()[:100]
         found = await jira.users(project[:255], query)
         values = {"project": project[:255], "query": query, "users": found}
-        values |= {"pick": name, "results": results, "kind": kind}
+        values |= {"pick": name, "results": results, "kind": kind, "kept": []}
+        if kind == "checkbox":  # the members ticked before this search stay ticked
+            values["kept"] = _unique(_many_of(request.query_params.getlist(name)))
         return pages.render(request, "user_results.html", values, active=active)
 
     @router.post("/ui/defaults/check-rule", response_class=HTMLResponse)

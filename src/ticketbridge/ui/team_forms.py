@@ -2,9 +2,9 @@
 added. A user or a rotation is edited as its members (ticked; more picked from Jira's
 assignable users), each member's turn and the day turns are counted from; a schedule as its
 shifts (when each begins, in UTC; one removed; one added, its user picked from Jira's); a new
-team is a user, a rotation, or a schedule of its first shift. What
-the form holds is only shaped here: the config loader checks the whole and names what is
-wrong (`teams.<name>.members`, `teams.<name>.schedule[1].from`)."""
+team is a user, a rotation, or a schedule of its first shift. What the form holds is only
+shaped here: the config loader checks the whole and names what is wrong
+(`teams.<name>.members`, `teams.<name>.schedule[1].from`)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ from starlette.datastructures import FormData
 from ticketbridge.errors import InputError, Problem
 from ticketbridge.ui.web import field
 
-MAX_TEAMS = 50  # teams, and shifts of a schedule, a form may hold
+MAX_TEAMS = 50  # teams a form may hold, and members of a team
 _NAME = 64  # a team's name, as the form takes it
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Pickers of one rule or team (`<what>.<n>.<query>` as typed) → the inputs they fill.
 _INDEXED_PICKER = re.compile(r"(rule|team)\.(\d{1,2})\.(query|shift_query)")
 
@@ -144,7 +143,7 @@ def _schedule(form: FormData, prefix: str, was: list[dict[str, Any]]) -> list[di
     """The shifts kept (each user as it was; `shift.<k>.from` moved, `shift.<k>.drop`
     removed), then the one added (`shift_new.from` and its picked `shift_new.user`)."""
     shifts: list[dict[str, Any]] = []
-    for k, shift in enumerate(was[:MAX_TEAMS]):
+    for k, shift in enumerate(was):  # stored, all shown: none is lost to a limit
         if field(form, f"{prefix}shift.{k}.drop", 1) == "1":
             continue
         begins = field(form, f"{prefix}shift.{k}.from", 40)
@@ -162,11 +161,10 @@ def _shifts(team: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _local(value: Any) -> str:
     """A shift's start for a datetime-local input, in UTC (bare: UTC, as the loader reads)."""
-    text = str(value or "")
     try:
-        begins = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        begins = datetime.fromisoformat(str(value or "").replace("Z", "+00:00"))
     except ValueError:
-        return text[:16] if _DAY.match(text) else ""
+        return ""  # left empty, the shift keeps its start
     if begins.tzinfo is not None:
         begins = begins.astimezone(UTC)
     return begins.strftime("%Y-%m-%dT%H:%M")
