@@ -162,6 +162,8 @@ async def test_assignee_labels_fields_and_rules_set_in_yaml_are_read_only_with_t
         forged = {"csrf": csrf, "assignee": "mallory", "listed.assignments": "1"}
         forged |= {"rule_new_when": "true", "rule_new_assignee": "mallory"}
         forged |= {"listed.teams": "1", "team_new_name": "x", "team_new_members": "mallory"}
+        forged |= {"team.0.name": "desk", "team.0.members": "mallory", "rule.0.when": "true"}
+        forged |= {"rule.0.assignee": "mallory"}  # the kept rule's and team's forms, forged
         assert (await http.post("/ui/defaults", data=forged)).status_code == 303
         page = (await http.get("/ui/defaults")).text
         assert "mallory" not in page  # a read-only value is never replaced by a form

@@ -231,7 +231,8 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         project = field(form, "project", 255)
         found = await searched(form, project) if "find" in form else {}
         if found:
-            values = await context(project, found=found)
+            notice = "Users found are listed under each search: pick, then Save defaults."
+            values = await context(project, found=found, notice=notice)
             return pages.render(request, "defaults.html", values, active=active)
         shown = {s.name: s for s in await defaults.settings()}
         try:
