@@ -19,13 +19,14 @@ from ui_harness import (
     AXE,
     AXE_SERIOUS,
     CHROMIUM_ARGS,
-    EMULATOR_AUTH,
     EMULATOR_PAT,
     READER,
     READER_PASSWORD,
     SHOTS,
     Stack,
     chromium_path,
+    save_defaults,
+    ticketed,
     ui_stack,
 )
 
@@ -306,14 +307,14 @@ def test_a_mapping_picked_from_jiras_lists_is_used_by_the_next_alert(
     admin.fill("#labels-new", "ui-picked team-sre")  # Data Center has no label list: typed
     admin.select_option("#field-new", label="Escalation ID")  # a custom field, by its name
     admin.fill("#field-new-value", "{{ alert.id }}")
-    _save_defaults(admin)
+    save_defaults(admin)
     assert "INFRA" in admin.text_content("#mapping legend")
     assert "Keep Bob Builder (bob)" in admin.text_content("#assignee")  # DC: the username
     assert admin.is_checked("#components input[value=network]")
     assert admin.is_checked("#labels input[value=team-sre]")
     assert "Escalation ID (customfield_10010)" in admin.text_content("#fields")  # kept by id
     fields = "priority,issuetype,assignee,components,labels,customfield_10010"
-    issue_key, issue = _ticketed(stack, "mapped-1", "medium", fields)
+    issue_key, issue = ticketed(stack, "mapped-1", "medium", fields)
     assert issue_key.startswith("INFRA-")
     assert issue["priority"]["name"] == "Lowest"
     assert issue["issuetype"]["name"] == "Task"
@@ -334,49 +335,25 @@ def test_assignment_rules_and_a_team_picked_assign_the_next_alerts(
     admin.wait_for_selector("#assignments #cel-result .ok")
     admin.fill("#rule-query", "car")
     admin.get_by_label("Carol Compliance").check()
-    _save_defaults(admin)
+    save_defaults(admin)
     assert "Rule 1 assigns to Carol Compliance (carol)" in admin.text_content("#assignments")
     admin.fill("#team-new-name", "night-desk")  # a rotation, its members Jira's users
     admin.fill("#team-query", "ali")
     admin.locator("#teams").get_by_label("Alice Analyst").check()
     admin.select_option("#team-new-every", "7d")
-    _save_defaults(admin)
+    save_defaults(admin)
     assert "turns of 7d among Alice Analyst (alice)" in admin.text_content("#teams")
     admin.fill("#rule-new-when", 'severity == "high"')  # a second rule, to the team
-    admin.locator("#assignments").get_by_label("Team night-desk").check()
-    _save_defaults(admin)
+    admin.get_by_role("group", name="Add a rule").get_by_label("Team night-desk").check()
+    save_defaults(admin)
     assert "Rule 2 assigns to team night-desk" in admin.text_content("#assignments")
     admin.evaluate(AXE.read_text())
     assert admin.evaluate(AXE_SERIOUS) == []  # with every picker filled in
     _shot(admin, "defaults")
-    _, ruled = _ticketed(stack, "ruled-1", "critical", "assignee")
+    _, ruled = ticketed(stack, "ruled-1", "critical", "assignee")
     assert ruled["assignee"]["name"] == "carol"  # the rule wins over the default assignee
-    _, teamed = _ticketed(stack, "ruled-2", "high", "assignee")
+    _, teamed = ticketed(stack, "ruled-2", "high", "assignee")
     assert teamed["assignee"]["name"] == "alice"  # the team's member on duty
-
-
-def _save_defaults(page: Any) -> None:
-    with page.expect_navigation(url="**/ui/defaults?saved=1"):
-        page.get_by_role("button", name="Save defaults").click()
-
-
-def _ticketed(stack: Stack, alert_id: str, severity: str, fields: str) -> tuple[str, Any]:
-    """The key and `fields` of the issue a new alert gets in the emulator."""
-    alert = {"source": "generic", "id": alert_id, "title": alert_id, "severity": severity}
-    answer = httpx.post(
-        f"{stack.base}/v1/alerts?wait=ticket",
-        json=alert,
-        headers={"Authorization": f"Bearer {stack.api_key()}"},
-        timeout=30,
-    )
-    key = str(answer.json()["results"][0]["ticket"]["key"])
-    issue = httpx.get(
-        f"{stack.emulator}/rest/api/2/issue/{key}",
-        params={"fields": fields},
-        headers=EMULATOR_AUTH,
-        timeout=10,
-    )
-    return key, issue.json()["fields"]
 
 
 def test_alerts_filter_and_page_by_keyset_with_the_trail_and_jira_links(

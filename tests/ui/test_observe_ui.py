@@ -21,7 +21,9 @@ import pytest
 from ui_harness import (
     AXE,
     AXE_SERIOUS,
+    CONNECTED,
     EMULATOR_AUTH,
+    HOOK_TOKEN,
     SHOTS,
     Stack,
     admin_page,
@@ -31,28 +33,11 @@ from ui_harness import (
 
 pytestmark = pytest.mark.browser
 
-HOOK_TOKEN = "hook-token-0123456789"
-CONFIG = f"""\
-jira:
-  flavor: datacenter
-  url: "@EMULATOR@"
-  auth: {{type: pat, token: emulator-pat}}
-  allow_private: true
-  webhook: {{token: {HOOK_TOKEN}}}
-defaults:
-  project: OPS
-  issue_type: Task
-  min_severity: info
-routes:
-  - name: everything
-    when: "true"
-"""
-
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     chromium_path()
-    with ui_stack(tmp_path_factory.mktemp("ui-observe"), CONFIG) as served:
+    with ui_stack(tmp_path_factory.mktemp("ui-observe"), CONNECTED) as served:
         yield served
 
 

@@ -4,47 +4,20 @@ as markup (the app `serve` builds, in process over ASGI, with a signed-in admin)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
+from ui_harness import sign_in, signed_in
 
-from ticketbridge import bootstrap
-from ticketbridge.domain.accounts import Role
-
-PASSWORD = "hostile test password"
 AUDIT_FILTERS = ("type", "alert", "ticket", "since", "until", "cursor")
 NASTY = ['"><script>alert(1)</script>', "\x00", "9" * 40, "../../etc/passwd", "é" * 5000, ""]
 
 
-@asynccontextmanager
-async def _signed_in(tmp_path: Path, config: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
-    """The app over ASGI with an admin signed in; `config`: its ticketbridge.yaml."""
-    env = {
-        "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
-        "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
-    }
-    if config is not None:
-        (tmp_path / "ticketbridge.yaml").write_text(config)
-        env["TICKETBRIDGE_CONFIG"] = str(tmp_path / "ticketbridge.yaml")
-    settings = bootstrap.load_settings(env)
-    await bootstrap.upgrade_database(settings.database_url)
-    async with bootstrap.open_container(settings) as container:
-        await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
-        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
-        async with httpx.AsyncClient(transport=transport, base_url="http://tb.local") as http:
-            page = (await http.get("/ui/login")).text
-            token = page.split('name="login_token" value="')[1].split('"')[0]
-            form = {"username": "admin", "password": PASSWORD, "login_token": token}
-            assert (await http.post("/ui/login", data=form)).status_code == 303
-            yield http
-
-
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with _signed_in(tmp_path) as http:
+    async with signed_in(tmp_path) as (http, _):
         yield http
 
 
@@ -66,6 +39,9 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/defaults/users", {"project": short, "assignee_query": short}),
         ("/ui/defaults/users", {"project": short, "rule_query": short}),
         ("/ui/defaults/users", {"project": short, "team_query": short}),
+        ("/ui/defaults/users", {"project": short, "rule.0.query": short}),
+        ("/ui/defaults/users", {"project": short, "team.7.shift_query": short}),
+        ("/ui/defaults/users", {"project": short, f"team.{short}.query": short}),
         ("/ui/templates", {"template": short}),
         ("/ui/login", {"next": short}),
         ("/ui/deliveries", {"outcome": short, "cursor": short}),
@@ -102,6 +78,12 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
         ("/ui/defaults", {"listed.assignments": "1", "rule_new_assignee": value}),
         ("/ui/defaults", {"listed.teams": "1", "team_new_name": value, "team_new_every": value}),
         ("/ui/defaults", {"listed.teams": "1", "team_new_name": "t", "team_new_start": value}),
+        ("/ui/defaults", {"listed.teams": "1", "team.0.name": value, "team.0.members": value}),
+        (
+            "/ui/defaults",
+            {"listed.assignments": "1", "rule.0.when": "true", "rule.0.assignee": value},
+        ),
+        ("/ui/defaults", {"find": value, "rule.0.query": value, "team.9.shift_query": value}),
         ("/ui/jira/oauth", dict.fromkeys(("client_id", "client_secret", "auth_url", "url"), value)),
         ("/ui/audit/verify", {}),
         ("/ui/audit/export", {}),
@@ -115,28 +97,15 @@ async def test_hostile_values_never_answer_5xx_nor_markup(
 
 
 async def test_behind_tls_the_session_cookie_is_host_prefixed_and_secure(tmp_path: Path) -> None:
-    settings = bootstrap.load_settings(
-        {
-            "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
-            "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
-        }
-    )
-    await bootstrap.upgrade_database(settings.database_url)
-    async with bootstrap.open_container(settings) as container:
-        await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
-        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
-        async with httpx.AsyncClient(transport=transport, base_url="https://tb.local") as http:
-            page = (await http.get("/ui/login")).text
-            token = page.split('name="login_token" value="')[1].split('"')[0]
-            form = {"username": "admin", "password": PASSWORD, "login_token": token}
-            signed = await http.post("/ui/login", data=form)
-            cookie = next(c for c in signed.headers.get_list("set-cookie") if "tb_session=" in c)
-            assert cookie.startswith("__Host-tb_session=")
-            attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
-            assert {"secure", "httponly", "samesite", "path"} <= attributes
-            assert "domain" not in attributes
-            assert "samesite=lax" in cookie.lower()
-            assert (await http.get("/ui")).status_code == 200  # the cookie signs in
+    async with signed_in(tmp_path, base_url="https://tb.local") as (http, _):
+        signed = await sign_in(http)  # again: the answer's cookie, its attributes
+        cookie = next(c for c in signed.headers.get_list("set-cookie") if "tb_session=" in c)
+        assert cookie.startswith("__Host-tb_session=")
+        attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+        assert {"secure", "httponly", "samesite", "path"} <= attributes
+        assert "domain" not in attributes
+        assert "samesite=lax" in cookie.lower()
+        assert (await http.get("/ui")).status_code == 200  # the cookie signs in
 
 
 async def test_a_save_without_jiras_lists_keeps_the_status_and_resolution_mappings(
@@ -180,7 +149,7 @@ teams:
 async def test_assignee_labels_fields_and_rules_set_in_yaml_are_read_only_with_their_origin(
     tmp_path: Path,
 ) -> None:
-    async with _signed_in(tmp_path, YAML_SETS_THEM) as http:
+    async with signed_in(tmp_path, YAML_SETS_THEM) as (http, _):
         page = (await http.get("/ui/defaults")).text
         for kind in ("assignee", "labels", "fields", "assignments", "teams"):
             opening = page.split(f'<fieldset id="{kind}"')[1].split(">")[0]
@@ -193,6 +162,8 @@ async def test_assignee_labels_fields_and_rules_set_in_yaml_are_read_only_with_t
         forged = {"csrf": csrf, "assignee": "mallory", "listed.assignments": "1"}
         forged |= {"rule_new_when": "true", "rule_new_assignee": "mallory"}
         forged |= {"listed.teams": "1", "team_new_name": "x", "team_new_members": "mallory"}
+        forged |= {"team.0.name": "desk", "team.0.members": "mallory", "rule.0.when": "true"}
+        forged |= {"rule.0.assignee": "mallory"}  # the kept rule's and team's forms, forged
         assert (await http.post("/ui/defaults", data=forged)).status_code == 303
         page = (await http.get("/ui/defaults")).text
         assert "mallory" not in page  # a read-only value is never replaced by a form

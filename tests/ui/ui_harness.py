@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,11 @@ import httpx
 import ticketbridge
 from support.processes import clean_env, free_port, running
 from support.requirements import find_binary, require
+from ticketbridge import bootstrap
+from ticketbridge.bootstrap import Container
+from ticketbridge.domain.accounts import Role
 
+PASSWORD = "hostile test password"  # of `signed_in`'s admin
 ADMIN, ADMIN_PASSWORD = "alice", "correct horse battery"
 READER, READER_PASSWORD = "rita", "reader password 1"
 EMULATOR_PAT = "emulator-pat"
@@ -66,6 +70,25 @@ routes:
   - name: never-reached
     when: 'severity == "critical"'
 """
+
+
+HOOK_TOKEN = "hook-token-0123456789"
+CONNECTED = f"""\
+jira:
+  flavor: datacenter
+  url: "@EMULATOR@"
+  auth: {{type: pat, token: {EMULATOR_PAT}}}
+  allow_private: true
+  webhook: {{token: {HOOK_TOKEN}}}
+defaults:
+  project: OPS
+  issue_type: Task
+  min_severity: info
+routes:
+  - name: everything
+    when: "true"
+"""
+"""ticketbridge.yaml connected to the emulator (its webhook token set): OPS, every alert."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,31 @@ def ui_stack(workdir: Path, config: str = CONFIG, flavor: str = "datacenter") ->
         yield served
 
 
+def ticketed(stack: Stack, alert_id: str, severity: str, fields: str) -> tuple[str, Any]:
+    """The key and `fields` of the issue a new alert gets in the emulator."""
+    alert = {"source": "generic", "id": alert_id, "title": alert_id, "severity": severity}
+    answer = httpx.post(
+        f"{stack.base}/v1/alerts?wait=ticket",
+        json=alert,
+        headers={"Authorization": f"Bearer {stack.api_key()}"},
+        timeout=30,
+    )
+    key = str(answer.json()["results"][0]["ticket"]["key"])
+    issue = httpx.get(
+        f"{stack.emulator}/rest/api/2/issue/{key}",
+        params={"fields": fields},
+        headers=EMULATOR_AUTH,
+        timeout=10,
+    )
+    return key, issue.json()["fields"]
+
+
+def save_defaults(page: Any) -> None:
+    """Press the defaults page's Save, and wait for the page it leads to."""
+    with page.expect_navigation(url="**/ui/defaults?saved=1"):
+        page.get_by_role("button", name="Save defaults").click()
+
+
 @contextmanager
 def admin_page(stack: Stack, **options: Any) -> Iterator[Any]:
     """Its own Chromium, one page signed in as the admin (a module's whole browser)."""
@@ -160,12 +208,49 @@ def admin_page(stack: Stack, **options: Any) -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}, **options).new_page()
-        page.goto(f"{stack.base}/ui/login")
-        page.fill("#username", ADMIN)
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("button[type=submit]")
+        page = admin_signed_in(browser, stack, **options)
         try:
             yield page
         finally:
             browser.close()
+
+
+@asynccontextmanager
+async def signed_in(
+    tmp_path: Path, config: str | None = None, base_url: str = "http://tb.local"
+) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
+    """The app `serve` builds, in process over ASGI, with an admin signed in, and its
+    container; `config`: its ticketbridge.yaml."""
+    env = {
+        "TICKETBRIDGE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tb.db'}",
+        "TICKETBRIDGE_DATA_DIR": str(tmp_path / "var"),
+    }
+    if config is not None:
+        (tmp_path / "ticketbridge.yaml").write_text(config)
+        env["TICKETBRIDGE_CONFIG"] = str(tmp_path / "ticketbridge.yaml")
+    settings = bootstrap.load_settings(env)
+    await bootstrap.upgrade_database(settings.database_url)
+    async with bootstrap.open_container(settings) as container:
+        await container.accounts.create_user("admin", PASSWORD, Role.ADMIN)
+        transport = httpx.ASGITransport(app=bootstrap.build_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
+            assert (await sign_in(http)).status_code == 303
+            yield http, container
+
+
+async def sign_in(http: httpx.AsyncClient) -> httpx.Response:
+    """The login form posted as `signed_in`'s admin: its answer."""
+    page = (await http.get("/ui/login")).text
+    token = page.split('name="login_token" value="')[1].split('"')[0]
+    form = {"username": "admin", "password": PASSWORD, "login_token": token}
+    return await http.post("/ui/login", data=form)
+
+
+def admin_signed_in(browser: Any, stack: Stack, **options: Any) -> Any:
+    """A page of a new context of `browser` (`options`), signed in as the admin."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, **options).new_page()
+    page.goto(f"{stack.base}/ui/login")
+    page.fill("#username", ADMIN)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    return page

@@ -22,6 +22,7 @@ from ticketbridge.domain.states import JIRA_OUTCOMES
 from ticketbridge.errors import ConfigError, InputError
 from ticketbridge.services.stored_settings import Setting, severities
 from ticketbridge.ui.ports import UiContainer
+from ticketbridge.ui.team_forms import indexed_picker, team_rows, teams_from
 from ticketbridge.ui.web import Pages, field
 
 OUTCOMES = sorted(state.value for state in JIRA_OUTCOMES)
@@ -38,6 +39,7 @@ USER_PICKERS = {
     "team_query": ("team_new_members", "team-member-results", "checkbox"),
 }
 TURNS = ("12h", "1d", "7d", "14d")  # a rotation's turn lengths offered
+MAX_SEARCHES = 3  # user searches one press of Find (no JavaScript) makes in Jira
 
 
 def _chosen(form: FormData, shown: dict[str, Setting]) -> dict[str, Any]:
@@ -82,7 +84,7 @@ def _assigned_and_set(form: FormData, shown: dict[str, Setting]) -> dict[str, An
     if field(form, "listed.assignments", 1) == "1":
         _changed(values, shown["assignments"], _rules(form))
     if field(form, "listed.teams", 1) == "1":
-        _changed(values, shown["teams"], _teams(form, shown["teams"].value or {}))
+        _changed(values, shown["teams"], teams_from(form, shown["teams"].value or {}))
     return values
 
 
@@ -93,7 +95,11 @@ def _changed(values: dict[str, Any], setting: Setting, value: Any) -> None:
 
 
 def _many(form: FormData, name: str) -> list[str]:
-    return [v[:255] for v in form.getlist(name) if isinstance(v, str)]
+    return _many_of(form.getlist(name))
+
+
+def _many_of(values: list[Any]) -> list[str]:
+    return [v[:255] for v in values if isinstance(v, str)]
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -125,30 +131,20 @@ def _rules(form: FormData) -> list[dict[str, str]]:
     return [rule for rule in rules if rule][:MAX_LISTED]
 
 
-def _teams(form: FormData, current: dict[str, Any]) -> dict[str, Any]:
-    """The teams kept (`team.<name>.drop` removes one) and the one added: one member and no
-    turn length is a user; members taking turns of `team_new_every` from
-    `team_new_start` (a date; blank: the loader's epoch) are a rotation."""
-    kept = {n: t for n, t in current.items() if field(form, f"team.{n}.drop", 1) != "1"}
-    name = field(form, "team_new_name", 64).strip()
-    members, every = _unique(_many(form, "team_new_members")), field(form, "team_new_every", 8)
-    if not name:
-        return kept
-    if not every and len(members) == 1:
-        return kept | {name: members[0]}
-    start = field(form, "team_new_start", 10)
-    rotation = {"members": members, "every": every} | ({"start": start} if start else {})
-    return kept | {name: {k: v for k, v in rotation.items() if v}}
-
-
 def _users_named(shown: dict[str, Setting]) -> list[str]:
     """The assignees and team members in use that are Jira users (not teams): to show by
     display name."""
     rules, teams = shown["assignments"].value or [], shown["teams"].value or {}
     named = [shown["assignee"].value, *(r.get("assignee") for r in rules if isinstance(r, dict))]
-    for team in teams.values():
-        named += [team] if isinstance(team, str) else list(team.get("members") or ())
+    for row in team_rows(teams):
+        named += [*row.members, *(shift.user for shift in row.shifts or ())]
     return [n for n in dict.fromkeys(named) if isinstance(n, str) and n and n not in teams]
+
+
+def _picker(asked: str) -> tuple[str, str, str] | None:
+    """The input a user picker's search box (`asked`) fills: its name, the container of its
+    choices, radio or checkbox; None when `asked` is no search box."""
+    return USER_PICKERS.get(asked) or indexed_picker(asked)
 
 
 def _picked(form: FormData, prefix: str, limit: int = 40) -> dict[str, str]:
@@ -179,6 +175,7 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
             "outcomes": OUTCOMES,
             "due_choices": DUE_CHOICES,
             "teams": list(shown["teams"].value or {}),
+            "team_rows": team_rows(shown["teams"].value or {}),
             "turns": TURNS,
             **extra,
         }
@@ -193,14 +190,18 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
     @router.get("/ui/defaults/users", response_class=HTMLResponse)
     async def users(request: Request, project: str = "") -> Response:
         """A user picker's choices as typed (htmx swaps them into the form): the default
-        assignee's (`assignee_query`) or the new assignment rule's (`rule_query`)."""
+        assignee's (`assignee_query`), the new assignment rule's or team's (`rule_query`,
+        `team_query`), or those of a rule or team already made (`rule.<n>.query`,
+        `team.<n>.query`, `team.<n>.shift_query`)."""
         active = await pages.active(request)
-        asked = next((p for p in USER_PICKERS if p in request.query_params), "assignee_query")
+        asked = next((p for p in request.query_params if _picker(p)), "assignee_query")
+        name, results, kind = _picker(asked) or USER_PICKERS["assignee_query"]
         query = request.query_params.get(asked, "").strip()[:100]
         found = await jira.users(project[:255], query)
-        name, results, kind = USER_PICKERS[asked]
         values = {"project": project[:255], "query": query, "users": found}
-        values |= {"pick": name, "results": results, "kind": kind}
+        values |= {"pick": name, "results": results, "kind": kind, "kept": []}
+        if kind == "checkbox":  # the members ticked before this search stay ticked
+            values["kept"] = _unique(_many_of(request.query_params.getlist(name)))
         return pages.render(request, "user_results.html", values, active=active)
 
     @router.post("/ui/defaults/check-rule", response_class=HTMLResponse)
@@ -211,14 +212,33 @@ def settings_pages(container: UiContainer, pages: Pages) -> APIRouter:
         errors = container.previews.check_condition(field(form, "rule_new_when", 10_000))
         return pages.render(request, "cel_result.html", {"cel_errors": errors}, active=active)
 
+    async def searched(form: FormData, project: str) -> dict[str, dict[str, Any]]:
+        """Without JavaScript, Find (`find`) searches Jira's users for each search box typed
+        in: the choices by container id, for the page to list in place."""
+        typed = [n for n in dict.fromkeys(form) if _picker(n) and field(form, n, 100).strip()]
+        found: dict[str, dict[str, Any]] = {}
+        for asked in typed[:MAX_SEARCHES]:
+            query = field(form, asked, 100).strip()
+            _, results, _ = _picker(asked) or USER_PICKERS["assignee_query"]
+            found[results] = {"query": query, "users": await jira.users(project, query)}
+        return found
+
     @router.post("/ui/defaults", response_class=HTMLResponse)
     async def save(request: Request) -> Response:
+        """Save; or, for Find with a search box typed in (no JavaScript), the page again with
+        the users found listed to pick (nothing saved: Enter with none typed saves)."""
         active, form = await pages.writing(request)
+        project = field(form, "project", 255)
+        found = await searched(form, project) if "find" in form else {}
+        if found:
+            notice = "Users found are listed under each search: pick, then Save defaults."
+            values = await context(project, found=found, notice=notice)
+            return pages.render(request, "defaults.html", values, active=active)
         shown = {s.name: s for s in await defaults.settings()}
         try:
             await defaults.save(_chosen(form, shown), active.user.username)
         except (InputError, ConfigError) as error:
-            values = await context(field(form, "project", 255), problems=error.problems)
+            values = await context(project, problems=error.problems)
             return pages.render(request, "defaults.html", values, status=422, active=active)
         return RedirectResponse("/ui/defaults?saved=1", status_code=303)
 
