@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, field_validator
 
 from ticketbridge.config.document import nearest_line
 from ticketbridge.config.integrations import (
@@ -19,7 +19,7 @@ from ticketbridge.config.models import (
     StrictModel,
     TemplateConfig,
 )
-from ticketbridge.config.teams import TeamSetting
+from ticketbridge.config.teams import TeamSetting, refuse_nested_teams
 
 Location = tuple[str | int, ...]
 """A place in the document: ("routes", 2, "when")."""
@@ -45,6 +45,12 @@ class Config(StrictModel):
 
     _lines: dict[Location, int] = PrivateAttr(default_factory=dict)
     _origin: str | None = PrivateAttr(default=None)
+
+    @field_validator("teams")
+    @classmethod
+    def _members_are_users(cls, teams: dict[str, TeamSetting]) -> dict[str, TeamSetting]:
+        refuse_nested_teams(teams)
+        return teams
 
     def line_of(self, *location: str | int) -> int | None:
         """The 1-based YAML line of a key or item, e.g. line_of("routes", 2, "when"), or of its

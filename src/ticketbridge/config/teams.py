@@ -78,6 +78,27 @@ TeamSetting = Annotated[
 ]
 
 
+def people_of(setting: TeamSetting) -> list[str]:
+    """The Jira users a team names: the user, the rotation's members, the shifts' users."""
+    if isinstance(setting, RotationConfig):
+        return list(setting.members)
+    if isinstance(setting, ScheduleConfig):
+        return [shift.user for shift in setting.schedule]
+    return [setting]
+
+
+def refuse_nested_teams(teams: Mapping[str, TeamSetting]) -> None:
+    """A team's member is a Jira user: a team's name there would reach Jira as an account id
+    (teams are not resolved twice), so it is refused when the configuration is read."""
+    for name, setting in teams.items():
+        nested = [person for person in people_of(setting) if person in teams]
+        if nested:
+            raise ValueError(
+                f"team {name!r} names the team {nested[0]!r} as a member: members are Jira "
+                "users (name the users, or assign to that team directly)"
+            )
+
+
 def teams_of(teams: Mapping[str, TeamSetting]) -> dict[str, Team]:
     """The configuration's teams as the domain reads them."""
     found: dict[str, Team] = {}

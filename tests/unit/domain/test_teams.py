@@ -61,6 +61,18 @@ def test_the_reason_says_which_member_and_why() -> None:
     )
 
 
+def test_a_team_named_as_another_teams_member_is_refused() -> None:
+    for team in (
+        "desk",
+        "{members: [a@x, desk], every: 7d}",
+        "{schedule: [{from: 2026-03-01, user: desk}]}",
+    ):
+        with pytest.raises(ConfigError) as refused:
+            load_config(text=f"teams:\n  desk: d@x\n  t: {team}\n", env={})
+        [problem] = refused.value.problems
+        assert (problem.path, "'desk' as a member" in problem.message) == ("teams", True)
+
+
 @pytest.mark.parametrize(
     ("team", "path"),
     [
