@@ -22,7 +22,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import structlog
 
@@ -44,6 +43,7 @@ from ticketbridge.errors import (
 )
 from ticketbridge.providers.base import IssueDraft, IssueRef, Marker, Provider
 from ticketbridge.services.audit_trail import job_events
+from ticketbridge.services.create_leases import CreateLeases
 from ticketbridge.services.deciding import alert_payload, new_jobs
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.grouping import placed
@@ -56,7 +56,6 @@ from ticketbridge.services.writes import FollowUpWriter
 log = structlog.get_logger(__name__)
 _CONCURRENCY = 8
 _JIRA_KINDS = frozenset(JobKind) - OUTWARD_KINDS  # callbacks and Slack: services.callbacks
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -89,11 +88,11 @@ class OutboxProcessor:
         self._settings = settings
         self._worker = worker
         self._clock = clock
-        self._sleep = sleep
         self.owner = owner
         self._writer = FollowUpWriter(provider, router, composer, settings)
         self._limit = asyncio.Semaphore(_CONCURRENCY)
         self._outcomes = JobOutcomes(uow_factory, worker, settings.policy, clock, owner)
+        self._leases = CreateLeases(uow_factory, worker.lease, clock, sleep, owner)
         self._site = SiteBinding(uow_factory, provider)
         self._site_refused: str | None = None  # the refusal last logged (said once)
 
@@ -223,7 +222,7 @@ class OutboxProcessor:
         if job.sent_until is None:
             await self._create_fresh(item)
             return
-        if await self._take_leases([item]) is None:
+        if await self._leases.take([item.job], [item.ticket.fingerprint]) is None:
             await self._outcomes.later(job, self._clock() + timedelta(seconds=1), count=False)
             return
         settled = job.sent_until + self._worker.settle_delay
@@ -242,7 +241,7 @@ class OutboxProcessor:
 
     async def _create_fresh(self, item: _Loaded) -> None:
         """A create never sent: lease and deadline recorded together, then sent."""
-        until = await self._take_leases([item], send=True)
+        until = await self._leases.take([item.job], [item.ticket.fingerprint], send=True)
         if until is None:
             await self._outcomes.later(item.job, self._clock() + timedelta(seconds=1), count=False)
             return
@@ -254,18 +253,20 @@ class OutboxProcessor:
         if draft is None:
             return
         if until is None:
-            until = await self._take_leases([item], send=True)
+            until = await self._leases.take([item.job], [item.ticket.fingerprint], send=True)
             if until is None:
                 return  # lost the lease; its new owner looks the marker up
         try:
-            ref = await self._before(until, self._provider.create_issue(draft))
+            ref = await self._leases.before(until, self._provider.create_issue(draft))
         except JiraError as error:
             await self._fail(item, error, keep_sent=isinstance(error, OutcomeUnknown))
             return
         await self._link_all([(replace(item, warnings=draft.warnings), ref)])
 
     async def _create_bulk(self, group: list[_Loaded]) -> None:
-        until = await self._take_leases(group, send=True)
+        until = await self._leases.take(
+            [i.job for i in group], [i.ticket.fingerprint for i in group], send=True
+        )
         if until is None:
             for item in group:  # one is held elsewhere: take them one by one instead
                 await self._outcomes.later(
@@ -283,7 +284,7 @@ class OutboxProcessor:
         if not group:
             return
         try:
-            result = await self._before(until, self._provider.create_issues(drafts))
+            result = await self._leases.before(until, self._provider.create_issues(drafts))
         except JiraError as error:
             for item in group:
                 await self._fail(item, error, keep_sent=isinstance(error, OutcomeUnknown))
@@ -320,43 +321,6 @@ class OutboxProcessor:
             return None
         await self._fail(item, failure, keep_sent=item.job.sent_until is not None)
         return None
-
-    async def _take_leases(
-        self, items: Sequence[_Loaded], *, send: bool = False
-    ) -> datetime | None:
-        """All the fingerprints' creator leases, in one transaction, until a lease from now;
-        with `send`, that moment also recorded as each job's `sent_until` (and its lease end),
-        the deadline of the create about to be sent. The deadline; None and nothing changed
-        when any is held elsewhere."""
-        now = self._clock()
-        until = now + self._worker.lease
-        async with self._uow() as uow:
-            for item in items:
-                fingerprint = item.ticket.fingerprint
-                if not await uow.tickets.acquire_lease(fingerprint, self.owner, now, until):
-                    return None
-            ids = [item.job.id for item in items]
-            if send and not await uow.outbox.mark_sent(ids, self.owner, now, until):
-                return None
-            await uow.commit()
-        return until
-
-    async def _before(self, until: datetime, request: Awaitable[T]) -> T:
-        """The create's answer, if it comes before `until`; else the request is cancelled
-        and its outcome unknown. An heir looks the marker up only a settle delay after
-        `until`: a create still under way then (a slow Jira, a round stalled on the
-        database) would reach Jira after the lookup had found nothing, a duplicate."""
-        call = asyncio.ensure_future(request)
-        deadline = asyncio.ensure_future(self._sleep((until - self._clock()).total_seconds()))
-        try:
-            await asyncio.wait((call, deadline), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            deadline.cancel()
-            call.cancel()  # a no-op once it is done; ours when this round itself is cancelled
-        if call.done() and not call.cancelled():
-            return call.result()
-        await asyncio.gather(call, return_exceptions=True)  # its cancellation, whatever it says
-        raise OutcomeUnknown(f"the create was still under way at its deadline {until:%H:%M:%S}")
 
     async def _link(self, item: _Loaded, ref: IssueRef | None) -> None:
         await self._link_all([(item, ref)])
