@@ -53,7 +53,7 @@ class JobOutcomes:
         """A Jira (or draft) error: dead when permanent, else retried after a backoff."""
         text, hint = describe_error(error)
         if isinstance(error, PermanentError):
-            await self._kill(job, fingerprint, text, hint)
+            await self._kill(job, fingerprint, text, hint, keep_sent=keep_sent)
             return
         # An unknown outcome is the end of this worker's own request: nothing of it is in
         # flight any more, so the marker lookup waits a settle delay from now, not from the
@@ -96,11 +96,22 @@ class JobOutcomes:
             )
             await uow.commit()
 
-    async def _kill(self, job: Job, fingerprint: str | None, text: str, hint: str | None) -> None:
+    async def _kill(
+        self,
+        job: Job,
+        fingerprint: str | None,
+        text: str,
+        hint: str | None,
+        *,
+        keep_sent: bool = True,
+    ) -> None:
+        now = self._clock()
         async with self._uow() as uow:
             if fingerprint is not None:
                 await uow.tickets.lock_fingerprints([fingerprint])
-            if await uow.outbox.kill(job.id, self._owner, error=text, hint=hint, now=self._clock()):
+            if await uow.outbox.kill(
+                job.id, self._owner, error=text, hint=hint, now=now, keep_sent=keep_sent
+            ):
                 await self._after_death(uow, job)
                 log.warning("outbox job dead", job=job.id, kind=job.kind.value, error=text)
             await self._release(uow, job, fingerprint)

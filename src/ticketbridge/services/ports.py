@@ -209,8 +209,18 @@ class OutboxRepository(Protocol):
         ...
 
     async def kill(
-        self, job_id: int, owner: str, *, error: str, hint: str | None, now: datetime
-    ) -> bool: ...
+        self,
+        job_id: int,
+        owner: str,
+        *,
+        error: str,
+        hint: str | None,
+        now: datetime,
+        keep_sent: bool = True,
+    ) -> bool:
+        """Dead, if `owner` holds it. Without `keep_sent`, `sent_until` is cleared: Jira
+        answered that nothing was created, so a retry creates without a lookup first."""
+        ...
 
     async def list(
         self, *, state: JobState | None, limit: int, after_id: int | None = None

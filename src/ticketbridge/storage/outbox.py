@@ -227,17 +227,20 @@ class SqlOutbox:
         return await self._owned_update(job_id, owner, **values)
 
     async def kill(
-        self, job_id: int, owner: str, *, error: str, hint: str | None, now: datetime
+        self,
+        job_id: int,
+        owner: str,
+        *,
+        error: str,
+        hint: str | None,
+        now: datetime,
+        keep_sent: bool = True,
     ) -> bool:
+        values: dict[str, Any] = {"last_error": error, "hint": hint, "updated_at": now}
+        if not keep_sent:
+            values["sent_until"] = None
         return await self._owned_update(
-            job_id,
-            owner,
-            state=_DEAD,
-            last_error=error,
-            hint=hint,
-            lease_owner=None,
-            lease_expires_at=None,
-            updated_at=now,
+            job_id, owner, state=_DEAD, lease_owner=None, lease_expires_at=None, **values
         )
 
     async def list(
