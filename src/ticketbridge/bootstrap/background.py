@@ -38,7 +38,7 @@ from ticketbridge.workers import DecisionLoop, Dispatcher, JiraWatch, Scheduler
 
 @dataclass(frozen=True)
 class Outbox:
-    """The Jira writes' side: empty lists without workers (or without a Jira)."""
+    """The Jira writes' side; without workers both lists are empty."""
 
     watch: JiraWatch  # one per process: one warning per outage, not per worker
     senders: list[CallbackSender]
