@@ -22,8 +22,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from jira_emulator import Emulator
-from ticketbridge.bootstrap import upgrade_database
-from ticketbridge.bootstrap.wiring import pipeline_settings, uow_factory
+from ticketbridge.bootstrap import pipeline_settings, uow_factory, upgrade_database
 from ticketbridge.config.schema import Config
 from ticketbridge.providers.jira import JiraProvider, api_token
 from ticketbridge.providers.jira.observer import JiraObserver

@@ -7,8 +7,14 @@ closes it again; `cli.server` runs the API on uvicorn with the outbox workers in
 process. The package is one layer (SPEC §13, `[tool.importlinter]`): only `cli` and `library`
 import it.
 
-- `wiring`: `load_config`, the one loader of ticketbridge.yaml (and `load_configured`), routing,
-  the worker settings (`worker_settings_from`), `Container`, `open_container`, `build_app`.
+- `loading`: `load_config`, the one loader of ticketbridge.yaml (and `load_configured`),
+  `routing`, the services' and the workers' settings (`pipeline_settings`,
+  `worker_settings_from`).
+- `container`: `Container`, the wired graph, and `Core`, what its parts are built over.
+- `wiring`: `open_container`, the graph built in named steps and closed again; `background`
+  (dispatchers, decision loop, periodic jobs) and `adapters` (the UI's stored defaults and
+  previews) are its parts.
+- `apps`: `build_app`, `build_metrics_app`, and `run` (a command's coroutine, on uvloop).
 - `configuration`: what the loader checks beyond the schema (sources, templates, the Jira URL).
 - `jira`: the Jira connection (stored or in ticketbridge.yaml), `build_provider`, `check_jira`
   and the API's `JiraIntegrationService`.
@@ -18,7 +24,10 @@ import it.
   dispatcher the caller drives), and `library_settings` (defaults, no environment read).
 """
 
+from ticketbridge.bootstrap.apps import build_app, build_metrics_app, run
+from ticketbridge.bootstrap.background import sla_clocks
 from ticketbridge.bootstrap.configuration import warn_inactive
+from ticketbridge.bootstrap.container import Container, uow_factory
 from ticketbridge.bootstrap.database import (
     DatabaseHealth,
     current_revision,
@@ -46,20 +55,14 @@ from ticketbridge.bootstrap.jira_oauth_connect import (
     PendingConnection,
 )
 from ticketbridge.bootstrap.library import LibraryServices, library_settings, open_library
-from ticketbridge.bootstrap.wiring import (
-    Container,
-    build_app,
-    build_metrics_app,
+from ticketbridge.bootstrap.loading import (
     load_config,
     load_configured,
-    open_container,
     pipeline_settings,
     routing,
-    run,
-    sla_clocks,
-    uow_factory,
     worker_settings_from,
 )
+from ticketbridge.bootstrap.wiring import open_container
 from ticketbridge.config.settings import load_settings
 
 __all__ = [

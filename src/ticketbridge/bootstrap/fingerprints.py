@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import structlog
 
-from ticketbridge.bootstrap.wiring import Container, pipeline_settings, uow_factory
+from ticketbridge.bootstrap.container import Container, uow_factory
+from ticketbridge.bootstrap.loading import pipeline_settings
 from ticketbridge.services.fingerprints import Drift, FingerprintSettings, effective_fields
 from ticketbridge.sources import SOURCES
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import socket
 
-from ticketbridge.bootstrap.wiring import Container, uow_factory
+from ticketbridge.bootstrap.container import Container, uow_factory
 from ticketbridge.domain.records import ProcessRecord
 from ticketbridge.workers import Heartbeat
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
+from ticketbridge.bootstrap.container import Container, uow_factory
 from ticketbridge.bootstrap.database import upgrade_database
-from ticketbridge.bootstrap.wiring import Container, open_container, uow_factory
+from ticketbridge.bootstrap.wiring import open_container
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
 from ticketbridge.domain import Alert

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ticketbridge.bootstrap.loading import load_config, pipeline_settings, routing
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.domain import Alert, Route, Ticket
@@ -53,16 +54,12 @@ class ConfigApplier:
         self._use_policy = use_policy  # two-way sync's mappings (`sync.status_ids`, …)
 
     def check(self, overlay: Mapping[str, Any]) -> Config:
-        from ticketbridge.bootstrap.wiring import load_config  # wiring builds this module's users
-
         path = self._settings.config
         return load_config(
             path if path.exists() else None, defaults_under=overlay, settings=self._settings
         )
 
     def apply(self, checked: object) -> None:
-        from ticketbridge.bootstrap.wiring import pipeline_settings, routing
-
         if self._enabled and isinstance(checked, Config):
             self._routing.switch(routing(checked))
         if self._use_policy is not None and isinstance(checked, Config):

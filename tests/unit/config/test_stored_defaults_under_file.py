@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ticketbridge.bootstrap import routing
 from ticketbridge.bootstrap.live_settings import ConfigApplier, SwitchableRouting
-from ticketbridge.bootstrap.wiring import routing
 from ticketbridge.config import Config, load_settings
 from ticketbridge.config.teams import team_document
 from ticketbridge.errors import ConfigError
