@@ -22,9 +22,13 @@ TEST = "tests/integration/api/test_sync_convergence.py"
 
 
 def main(schedules: int) -> int:
+    failures = ROOT / "bench" / "sync_convergence.failures"
+    failures.unlink(missing_ok=True)
     env = {
         **os.environ,
         "TB_CONVERGENCE_SCHEDULES": str(schedules),
+        "TB_CONVERGENCE_FAILURES": str(failures),  # each divergence as found
+        "TB_CONVERGENCE_SHRINK": "0",  # a shrink outlasted a 10,000 run: report, do not shrink
         "TB_CONVERGENCE_TIMEOUT": str(max(1200, schedules)),  # a second each, loaded machine
     }
     started = time.perf_counter()
@@ -32,6 +36,8 @@ def main(schedules: int) -> int:
     done = subprocess.run(command, cwd=ROOT, env=env, check=False)
     took = time.perf_counter() - started
     verdict = "0 divergences" if done.returncode == 0 else "DIVERGED (see above)"
+    if failures.exists():
+        print(failures.read_text(encoding="utf-8"))
     each = took / schedules * 1000
     print(f"schedules: {schedules}  {verdict}  in {took:.0f} s ({each:.0f} ms each)")
     return done.returncode

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 from api_harness import Api, api_on_loop
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sync_harness import SECRET
 
@@ -39,6 +39,14 @@ from ticketbridge.config.schema import Config
 from ticketbridge.domain import AlertState
 
 SCHEDULES = int(os.environ.get("TB_CONVERGENCE_SCHEDULES", "1000"))
+# The bench's long runs: each divergence written here as it is found (a run stopped early still
+# tells), and no shrinking (a shrink over 10,000-schedule runs outlasted the run itself).
+FAILURES = os.environ.get("TB_CONVERGENCE_FAILURES")
+PHASES = (
+    (Phase.explicit, Phase.reuse, Phase.generate)
+    if os.environ.get("TB_CONVERGENCE_SHRINK") == "0"
+    else tuple(Phase)
+)
 HOOK = "http://tb.test/v1/jira/webhook"
 PERSON = ("alice@example.com", "alice-token")
 # A person's moves (the emulator's default workflow's transition ids) and our own writes.
@@ -214,11 +222,18 @@ def test_every_schedule_of_deliveries_converges_after_one_reconcile(tmp_path: Pa
             max_examples=SCHEDULES,
             deadline=None,
             database=None,
+            phases=PHASES,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         )
         @given(schedule)
         def converges(plan: tuple[list[str], list[int], Random]) -> None:
-            runner.run(world.run(plan))
+            try:
+                runner.run(world.run(plan))
+            except AssertionError as diverged:
+                if FAILURES:
+                    with Path(FAILURES).open("a", encoding="utf-8") as out:
+                        out.write(f"schedule {world.schedules + 1}: {diverged}\n")
+                raise
 
         try:
             converges()
