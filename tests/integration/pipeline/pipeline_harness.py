@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from support.virtual_time import VirtualTime
 from ticketbridge.bootstrap import load_config, routing
 from ticketbridge.config import Config
 from ticketbridge.domain import Alert, JobState
@@ -46,28 +47,22 @@ def settings(yaml: str = "") -> PipelineSettings:
 
 @dataclass
 class FakeClock:
-    """The virtual clock; its `sleep` ends when `advance` moves the clock past the wake-up."""
+    """The virtual clock; its `sleep` ends when `advance` moves the clock past the wake-up
+    (`VirtualTime.reached`, counted in seconds since the clock began)."""
 
     now: datetime = START
-    sleepers: list[tuple[datetime, asyncio.Future[None]]] = field(default_factory=list)
+    elapsed: VirtualTime = field(default_factory=lambda: VirtualTime(now=0.0))
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-        due = [sleeper for wake, sleeper in self.sleepers if wake <= self.now]
-        self.sleepers = [(w, s) for w, s in self.sleepers if w > self.now and not s.done()]
-        for sleeper in due:
-            if not sleeper.done():  # not cancelled meanwhile
-                sleeper.set_result(None)
+        step = timedelta(**delta)
+        self.now += step
+        self.elapsed.advance(step.total_seconds())
 
     async def sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            return
-        sleeper = asyncio.get_running_loop().create_future()
-        self.sleepers.append((self.now + timedelta(seconds=seconds), sleeper))
-        await sleeper
+        await self.elapsed.reached(self.elapsed.now + seconds)
 
 
 FAST = WorkerSettings(
