@@ -11,9 +11,11 @@ SETTLE_SECONDS the wait before an unknown create's marker lookup (default 1).
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -43,12 +45,24 @@ DIGEST_AT_ONCE = "defaults: {dedup: {digest_interval: 0s}}"
 
 
 def spawn(database_url: str, jira_url: str, owner: str, *more: str) -> subprocess.Popen[bytes]:
-    """This script in a process of its own (`more`: CONFIG_FILE, SETTLE_SECONDS)."""
-    return subprocess.Popen(
+    """This script in a process of its own (`more`: CONFIG_FILE, SETTLE_SECONDS), once it is
+    ready. A process that dies before that fails the test with its own traceback, instead of
+    leaving the test waiting for issues nobody will make."""
+    tests_root = str(Path(__file__).resolve().parents[2])  # where `support` lives
+    path = os.pathsep.join(p for p in (tests_root, os.environ.get("PYTHONPATH")) if p)
+    errors = tempfile.TemporaryFile()  # a file, not a pipe nobody reads that could fill up
+    process = subprocess.Popen(
         [sys.executable, __file__, database_url, jira_url, owner, *more],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
+        env={**os.environ, "PYTHONPATH": path},
     )
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != b"ready":
+        process.wait(timeout=10)
+        errors.seek(0)
+        raise RuntimeError(f"worker {owner} died before it was ready:\n{errors.read().decode()}")
+    return process
 
 
 def emulator_issues(jira_url: str) -> list[dict[str, Any]]:
