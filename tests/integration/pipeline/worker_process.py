@@ -50,18 +50,20 @@ def spawn(database_url: str, jira_url: str, owner: str, *more: str) -> subproces
     leaving the test waiting for issues nobody will make."""
     tests_root = str(Path(__file__).resolve().parents[2])  # where `support` lives
     path = os.pathsep.join(p for p in (tests_root, os.environ.get("PYTHONPATH")) if p)
-    errors = tempfile.TemporaryFile()  # a file, not a pipe nobody reads that could fill up
-    process = subprocess.Popen(
-        [sys.executable, __file__, database_url, jira_url, owner, *more],
-        stdout=subprocess.PIPE,
-        stderr=errors,
-        env={**os.environ, "PYTHONPATH": path},
-    )
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != b"ready":
-        process.wait(timeout=10)
-        errors.seek(0)
-        raise RuntimeError(f"worker {owner} died before it was ready:\n{errors.read().decode()}")
+    # A file, not a pipe nobody reads that could fill up; the child keeps its own descriptor.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, __file__, database_url, jira_url, owner, *more],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != b"ready":
+            process.wait(timeout=10)
+            errors.seek(0)
+            died = errors.read().decode()
+            raise RuntimeError(f"worker {owner} died before it was ready:\n{died}")
     return process
 
 
