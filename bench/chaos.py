@@ -2,8 +2,9 @@
 drain `--writes` queued Jira creates into the emulator at its rate limit, while a random worker
 is killed with SIGKILL every `--kill-every` seconds and started again, and PostgreSQL itself is
 restarted once (at half the writes). Ends with the count of duplicate issues, of lost writes,
-and the drain time against the rate limit's bound (the POSTs the emulator answered, at
-`--rate` per second). `--rate 0`: no limit (the scaling curve's drain points).
+and the drain time against the rate limit's bound (the POSTs the emulator answered to its
+busiest endpoint, at `--rate` per second: it limits each endpoint on its own). `--rate 0`:
+no limit (the scaling curve's drain points).
 
     .venv/bin/python bench/chaos.py [--writes 100000] [--workers 4] [--rate 100]
         [--kill-every 10] [--no-chaos]
@@ -58,11 +59,12 @@ def written(settings: Settings) -> tuple[int, bool]:
     return counts[JobState.DONE], bool(counts[JobState.PENDING] + counts[JobState.RUNNING])
 
 
-def posts(stack: Stack) -> int:
+def posts(stack: Stack) -> dict[str, int]:
+    """The POSTs the emulator answered, per endpoint ("POST /rest/api/2/issue/bulk": n)."""
     counters = httpx.get(
         f"{stack.emulator_url}/_emulator/counters", headers=EMULATOR_HEADERS, timeout=60.0
     )  # the emulator answers late while four workers write to it
-    return sum(n for route, n in counters.json().items() if route.startswith("POST"))
+    return {route: n for route, n in counters.json().items() if route.startswith("POST")}
 
 
 def run(args: argparse.Namespace, workdir: Path) -> None:
@@ -109,9 +111,13 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     )
     print(f"duplicates: {sum(c - 1 for c in issues.values() if c > 1)}")
     print(f"lost: {len(wanted - set(issues))}")
-    print(f"drain: {drain:.1f} s ({args.writes / drain:,.0f} writes/s), {sent} POSTs")
+    print(f"drain: {drain:.1f} s ({args.writes / drain:,.0f} writes/s), {sum(sent.values())} POSTs")
+    for route, n in sorted(sent.items(), key=lambda item: -item[1]):
+        print(f"  {n:6}  {route}")
     if args.rate:
-        bound = sent / args.rate
+        # The emulator limits each endpoint on its own (a token bucket per endpoint and
+        # method), so the bound is the busiest endpoint's POSTs at the rate, not all POSTs'.
+        bound = max(sent.values()) / args.rate
         print(f"rate-limit bound: {bound:.1f} s; drain / bound = {drain / bound:.2f}")
 
 
