@@ -85,7 +85,7 @@ async def test_oldest_pending_is_the_first_job_not_done(database: Database) -> N
             "w", T0 + timedelta(seconds=2), T0 + timedelta(hours=1), 1
         )
         assert first.id == ids[0]
-        assert await uow.outbox.complete(first.id, "w", T0 + timedelta(seconds=3))
+        assert await uow.outbox.complete([first.id], "w", T0 + timedelta(seconds=3))
         await uow.commit()
     assert await status.oldest_pending() == T0 + timedelta(seconds=1)  # the two left
 
@@ -99,7 +99,7 @@ async def test_the_purge_deletes_done_jobs_in_batches_until_none_is_left(
         async with database.unit_of_work() as uow:
             (job,) = await uow.outbox.claim("w", done_at, done_at + timedelta(hours=1), 1)
             assert job.id == job_id
-            await uow.outbox.complete(job.id, "w", done_at)
+            await uow.outbox.complete([job.id], "w", done_at)
             await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.outbox.purge_done(T0 + timedelta(days=1), 5) == 5

@@ -221,7 +221,7 @@ class CallbackSender:
         """Done, and CALLBACK_SENT in the trail, in one transaction (a lease lost: neither)."""
         job, now = item.job, self._clock()
         async with self._uow() as uow:
-            if await uow.outbox.complete(job.id, self.owner, now):
+            if await uow.outbox.complete([job.id], self.owner, now):
                 where = f"{target.name} {target.where}"
                 uow.audit.record(
                     [

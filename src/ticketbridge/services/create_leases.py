@@ -47,9 +47,8 @@ class CreateLeases:
         now = self._clock()
         until = now + self._lease
         async with self._uow() as uow:
-            for fingerprint in fingerprints:
-                if not await uow.tickets.acquire_lease(fingerprint, self._owner, now, until):
-                    return None
+            if not await uow.tickets.acquire_leases(fingerprints, self._owner, now, until):
+                return None  # rolled back: none of them taken
             ids = [job.id for job in jobs]
             if send and not await uow.outbox.mark_sent(ids, self._owner, now, until):
                 return None

@@ -20,15 +20,15 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import structlog
 
 from ticketbridge.clock import Clock, Sleep
-from ticketbridge.domain import Alert, JobKind, Ticket, TicketStatus
+from ticketbridge.domain import JobKind, Ticket, TicketStatus
 from ticketbridge.domain.life import IssueCreated, Written, after_write
-from ticketbridge.domain.records import Job
+from ticketbridge.domain.records import NewJob
 from ticketbridge.domain.route import Route
 from ticketbridge.domain.states import OUTWARD_KINDS
 from ticketbridge.errors import (
@@ -47,6 +47,7 @@ from ticketbridge.services.create_leases import CreateLeases
 from ticketbridge.services.deciding import alert_payload, new_jobs
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.grouping import placed
+from ticketbridge.services.outbox_loading import LoadedJob, load_jobs
 from ticketbridge.services.outbox_outcomes import JobOutcomes
 from ticketbridge.services.ports import IssueComposer, RouteSeam, UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import PipelineSettings, WorkerSettings
@@ -56,15 +57,6 @@ from ticketbridge.services.writes import FollowUpWriter
 log = structlog.get_logger(__name__)
 _CONCURRENCY = 8
 _JIRA_KINDS = frozenset(JobKind) - OUTWARD_KINDS  # callbacks and Slack: services.callbacks
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    job: Job
-    ticket: Ticket
-    alert: Alert | None
-    epic: Ticket | None = None  # a create's epic (grouping), as the store has it
-    warnings: tuple[str, ...] = ()  # what its draft could not render (recorded on the alert)
 
 
 class OutboxProcessor:
@@ -107,7 +99,7 @@ class OutboxProcessor:
             jobs = await uow.outbox.claim(
                 self.owner, now, now + self._worker.lease, self._worker.batch, _JIRA_KINDS
             )
-            loaded, broken = await self._load(uow, jobs)
+            loaded, broken = await load_jobs(uow, jobs)
             await uow.commit()
         if not jobs:
             return 0
@@ -136,11 +128,11 @@ class OutboxProcessor:
             self._site_refused = None
         return site
 
-    async def _of_this_site(self, loaded: list[_Loaded], site: str) -> list[_Loaded]:
+    async def _of_this_site(self, loaded: list[LoadedJob], site: str) -> list[LoadedJob]:
         """The jobs whose tickets may be written on `site`; the others (a ticket kept apart,
         or bound to another site since) are dead-lettered: their issue keys name other issues
         here."""
-        kept: list[_Loaded] = []
+        kept: list[LoadedJob] = []
         for item in loaded:
             ticket = item.ticket
             if ticket.status is not TicketStatus.DETACHED and ticket.site in (None, site):
@@ -153,7 +145,7 @@ class OutboxProcessor:
             await self._fail(item, error, keep_sent=False)
         return kept
 
-    async def _guarded(self, items: Sequence[_Loaded], work: Awaitable[None]) -> None:
+    async def _guarded(self, items: Sequence[LoadedJob], work: Awaitable[None]) -> None:
         async with self._limit:
             try:
                 await work
@@ -161,43 +153,17 @@ class OutboxProcessor:
                 for item in items:
                     await self._outcomes.crashed(item.job, item.ticket.fingerprint, error)
 
-    @staticmethod
-    async def _load(
-        uow: UnitOfWork, jobs: Sequence[Job]
-    ) -> tuple[list[_Loaded], list[tuple[Job, Exception]]]:
-        """Each job's ticket and alert; a job that cannot be loaded (a bug, or a payload
-        from a newer version) is set aside so it cannot stop the batch."""
-        loaded: list[_Loaded] = []
-        broken: list[tuple[Job, Exception]] = []
-        for job in jobs:
-            try:
-                ticket = await uow.tickets.get(job.ticket_id)
-                if ticket is None:
-                    raise LookupError(f"ticket {job.ticket_id} of job {job.id} is gone")
-                if job.kind is JobKind.DIGEST:  # the digest tells the newest occurrence
-                    stored = await uow.alerts.latest_for_ticket(job.ticket_id)
-                else:
-                    stored = await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
-                epic = None
-                if job.kind is JobKind.CREATE_ISSUE and ticket.parent_id is not None:
-                    epic = await uow.tickets.get(ticket.parent_id)  # settled: see the claim
-            except Exception as error:  # noqa: BLE001 - the worker loop's per-job boundary
-                broken.append((job, error))
-                continue
-            loaded.append(_Loaded(job, ticket, stored.alert if stored else None, epic))
-        return loaded, broken
-
-    def _plan(self, loaded: list[_Loaded]) -> tuple[list[_Loaded], list[list[_Loaded]]]:
+    def _plan(self, loaded: list[LoadedJob]) -> tuple[list[LoadedJob], list[list[LoadedJob]]]:
         caps = self._provider.capabilities
-        by_project: dict[str, list[_Loaded]] = defaultdict(list)
-        singles: list[_Loaded] = []
+        by_project: dict[str, list[LoadedJob]] = defaultdict(list)
+        singles: list[LoadedJob] = []
         for item in loaded:
             fresh_create = item.job.kind is JobKind.CREATE_ISSUE and item.job.sent_until is None
             if fresh_create and caps.bulk_create and item.ticket.issue_key is None:
                 by_project[item.ticket.project].append(item)
             else:
                 singles.append(item)
-        groups: list[list[_Loaded]] = []
+        groups: list[list[LoadedJob]] = []
         for items in by_project.values():
             if len(items) < self._worker.bulk_min:
                 singles.extend(items)
@@ -206,7 +172,7 @@ class OutboxProcessor:
             groups.extend(items[i : i + step] for i in range(0, len(items), step))
         return singles, groups
 
-    async def _run_one(self, item: _Loaded) -> None:
+    async def _run_one(self, item: LoadedJob) -> None:
         if item.job.kind is JobKind.CREATE_ISSUE:
             await self._create_one(item)
         else:
@@ -214,7 +180,7 @@ class OutboxProcessor:
 
     # --- creates ---------------------------------------------------------------------------
 
-    async def _create_one(self, item: _Loaded) -> None:
+    async def _create_one(self, item: LoadedJob) -> None:
         job, ticket = item.job, item.ticket
         if ticket.issue_key is not None:
             await self._link(item, None)  # linked by an earlier attempt: only finish the job
@@ -239,7 +205,7 @@ class OutboxProcessor:
             return
         await self._send_create(item, None)
 
-    async def _create_fresh(self, item: _Loaded) -> None:
+    async def _create_fresh(self, item: LoadedJob) -> None:
         """A create never sent: lease and deadline recorded together, then sent."""
         until = await self._leases.take([item.job], [item.ticket.fingerprint], send=True)
         if until is None:
@@ -247,7 +213,7 @@ class OutboxProcessor:
             return
         await self._send_create(item, until)
 
-    async def _send_create(self, item: _Loaded, until: datetime | None) -> None:
+    async def _send_create(self, item: LoadedJob, until: datetime | None) -> None:
         """`until`: the deadline recorded already; None: recorded once the draft is made."""
         draft = await self._drafted(item)
         if draft is None:
@@ -263,7 +229,7 @@ class OutboxProcessor:
             return
         await self._link_all([(replace(item, warnings=draft.warnings), ref)])
 
-    async def _create_bulk(self, group: list[_Loaded]) -> None:
+    async def _create_bulk(self, group: list[LoadedJob]) -> None:
         until = await self._leases.take(
             [i.job for i in group], [i.ticket.fingerprint for i in group], send=True
         )
@@ -299,7 +265,7 @@ class OutboxProcessor:
             why = failure if isinstance(failure, JiraError) else OutcomeUnknown(str(failure))
             await self._fail(item, why, keep_sent=isinstance(why, OutcomeUnknown))
 
-    async def _drafted(self, item: _Loaded) -> IssueDraft | None:
+    async def _drafted(self, item: LoadedJob) -> IssueDraft | None:
         """The item's draft; None when there is none, its job settled: dead when the alert,
         its route or its template fails (hint: which), a crash counted on a bug."""
         route: Route | None = None
@@ -322,10 +288,10 @@ class OutboxProcessor:
         await self._fail(item, failure, keep_sent=item.job.sent_until is not None)
         return None
 
-    async def _link(self, item: _Loaded, ref: IssueRef | None) -> None:
+    async def _link(self, item: LoadedJob, ref: IssueRef | None) -> None:
         await self._link_all([(item, ref)])
 
-    async def _link_all(self, pairs: Sequence[tuple[_Loaded, IssueRef | None]]) -> None:
+    async def _link_all(self, pairs: Sequence[tuple[LoadedJob, IssueRef | None]]) -> None:
         """Record each issue on its ticket and complete its job, in one transaction. A job
         whose lease was lost is left alone: its new owner finds the issue by marker."""
         if not pairs:
@@ -333,24 +299,35 @@ class OutboxProcessor:
         async with self._uow() as uow:
             await uow.tickets.lock_fingerprints([item.ticket.fingerprint for item, _ in pairs])
             now = self._clock()
-            for item, ref in pairs:
-                if not await uow.outbox.complete(item.job.id, self.owner, now):
-                    continue
-                if ref is not None:
-                    # The site this round checked before it wrote: no request or second
-                    # transaction inside this one.
-                    created = IssueCreated(ref.id, ref.key, ref.url, self._site.checked)
-                    ticket = await self._apply(uow, item, created, now)
-                    uow.audit.record(
-                        job_events(item.job.kind, item.job.payload, ticket, now, created=True)
+            done = await uow.outbox.complete([item.job.id for item, _ in pairs], self.owner, now)
+            finished = [(item, ref) for item, ref in pairs if item.job.id in done]
+            # The site this round checked before it wrote: no request or second transaction
+            # inside this one.
+            created = [
+                (item, IssueCreated(ref.id, ref.key, ref.url, self._site.checked))
+                for item, ref in finished
+                if ref is not None
+            ]
+            tickets = await self._apply(uow, created, now)
+            uow.audit.record(
+                [
+                    event
+                    for (item, _), ticket in zip(created, tickets, strict=True)
+                    for event in job_events(
+                        item.job.kind, item.job.payload, ticket, now, created=True
                     )
+                ]
+            )
+            for item, _ in finished:
                 await _record_warnings(uow, item)
-                await uow.tickets.release_lease(item.ticket.fingerprint, self.owner)
+            await uow.tickets.release_leases(
+                [item.ticket.fingerprint for item, _ in finished], self.owner
+            )
             await uow.commit()
 
     # --- follow-ups ------------------------------------------------------------------------
 
-    async def _follow_up(self, item: _Loaded) -> None:
+    async def _follow_up(self, item: LoadedJob) -> None:
         if item.ticket.issue_key is None:  # cannot happen while the ordering key holds
             await self._outcomes.later(
                 item.job, self._clock() + self._worker.backoff_base, count=False
@@ -367,15 +344,15 @@ class OutboxProcessor:
         async with self._uow() as uow:
             await uow.tickets.lock_fingerprints([item.ticket.fingerprint])
             now = self._clock()
-            if not await uow.outbox.complete(item.job.id, self.owner, now):
+            if not await uow.outbox.complete([item.job.id], self.owner, now):
                 return
             ticket = item.ticket
             if written is not None:
-                ticket = await self._apply(uow, item, written, now)
+                [ticket] = await self._apply(uow, [(item, written)], now)
             uow.audit.record(job_events(item.job.kind, item.job.payload, ticket, now))
             await uow.commit()
 
-    async def _link_targets(self, item: _Loaded) -> dict[str, str | None]:
+    async def _link_targets(self, item: LoadedJob) -> dict[str, str | None]:
         """A `link_issues` job's fingerprint targets: each one's issue key in the store (None:
         no such ticket, or its create is dead). A target still being created is waited for."""
         wanted = [link.fingerprint for link in item.ticket.links if link.fingerprint is not None]
@@ -392,26 +369,34 @@ class OutboxProcessor:
         return targets
 
     async def _apply(
-        self, uow: UnitOfWork, item: _Loaded, written: Written, now: datetime
-    ) -> Ticket:
-        """What the job did, onto the ticket as it is now (the decider may have moved it since
-        the job was claimed), with the jobs that asks for, in the job's transaction; the
-        ticket as it is after."""
-        current = await uow.tickets.get(item.job.ticket_id)
-        assert current is not None
-        step = after_write(current, written, self._settings.policy)
-        if step.ticket is not None and step.ticket != current:
-            await uow.tickets.save_many([step.ticket])
-        if step.jobs and step.ticket is not None:
-            again = new_jobs(step.jobs, step.ticket, alert_payload(item.job.payload))
+        self, uow: UnitOfWork, written: Sequence[tuple[LoadedJob, Written]], now: datetime
+    ) -> list[Ticket]:
+        """What each job did, onto its ticket as it is now (the decider may have moved it
+        since the job was claimed), with the jobs that asks for, in the jobs' transaction; the
+        tickets as they are after, in the order given. One read, one save, one enqueue."""
+        current = await uow.tickets.get_many([item.job.ticket_id for item, _ in written])
+        changed: dict[int, Ticket] = {}
+        again: list[NewJob] = []
+        after: list[Ticket] = []
+        for item, result in written:
+            ticket = current[item.job.ticket_id]
+            step = after_write(ticket, result, self._settings.policy)
+            if step.ticket is not None and step.ticket != ticket:
+                current[item.job.ticket_id] = changed[item.job.ticket_id] = step.ticket
+            if step.jobs and step.ticket is not None:
+                again.extend(new_jobs(step.jobs, step.ticket, alert_payload(item.job.payload)))
+            after.append(step.ticket or ticket)
+        if changed:
+            await uow.tickets.save_many(list(changed.values()))
+        if again:
             await uow.outbox.enqueue(again, now)
-        return step.ticket or current
+        return after
 
-    async def _fail(self, item: _Loaded, error: JiraError, *, keep_sent: bool) -> None:
+    async def _fail(self, item: LoadedJob, error: JiraError, *, keep_sent: bool) -> None:
         await self._outcomes.fail(item.job, item.ticket.fingerprint, error, keep_sent=keep_sent)
 
 
-async def _record_warnings(uow: UnitOfWork, item: _Loaded) -> None:
+async def _record_warnings(uow: UnitOfWork, item: LoadedJob) -> None:
     """What the create's draft could not render (a template that failed for the alert, the
     default used instead) joins the alert's reasons: `explain` and the API show it."""
     if not item.warnings:

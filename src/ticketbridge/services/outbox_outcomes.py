@@ -143,7 +143,7 @@ class JobOutcomes:
 
     async def _release(self, uow: UnitOfWork, job: Job, fingerprint: str | None) -> None:
         if job.kind is JobKind.CREATE_ISSUE and fingerprint is not None:
-            await uow.tickets.release_lease(fingerprint, self._owner)
+            await uow.tickets.release_leases([fingerprint], self._owner)
 
     async def _after_death(self, uow: UnitOfWork, job: Job) -> None:
         current = await uow.tickets.get(job.ticket_id)

@@ -97,13 +97,16 @@ class TicketRepository(Protocol):
         self, *, limit: int, before_id: int | None = None, sla: str | None = None
     ) -> list[Ticket]: ...
 
-    async def acquire_lease(
-        self, fingerprint: str, owner: str, now: datetime, until: datetime
+    async def acquire_leases(
+        self, fingerprints: Sequence[str], owner: str, now: datetime, until: datetime
     ) -> bool:
-        """Take (or renew) the fingerprint's creator lease unless another owner holds it."""
+        """Take (or renew) the fingerprints' creator leases; False when another owner holds
+        any of them (roll back: the others may have been taken)."""
         ...
 
-    async def release_lease(self, fingerprint: str, owner: str) -> None: ...
+    async def release_leases(self, fingerprints: Sequence[str], owner: str) -> None:
+        """Let go of those of the fingerprints' creator leases that `owner` holds."""
+        ...
 
     # The Jira site each ticket's issue is on (services.site)
     async def sites(self) -> dict[str | None, int]:
@@ -144,8 +147,9 @@ class OutboxRepository(Protocol):
         commit returns. False: one is not held by `owner` (roll back)."""
         ...
 
-    async def complete(self, job_id: int, owner: str, now: datetime) -> bool:
-        """Done, if `owner` still holds the lease (False: lost it, roll back)."""
+    async def complete(self, job_ids: Sequence[int], owner: str, now: datetime) -> set[int]:
+        """Done, those of the jobs whose lease `owner` still holds: their ids (a job left out
+        was lost to another owner, who finds its work done or does it)."""
         ...
 
     async def reschedule(

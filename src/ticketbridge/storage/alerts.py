@@ -30,7 +30,13 @@ from ticketbridge.domain import (
 from ticketbridge.domain.records import StoredAlert
 from ticketbridge.storage.postgres_driver import driver
 from ticketbridge.storage.repositories import DECIDER_LOCK
-from ticketbridge.storage.sqlite_values import json_text, json_value, moment, moment_text
+from ticketbridge.storage.sqlite_values import (
+    bound_chunks,
+    json_text,
+    json_value,
+    moment,
+    moment_text,
+)
 from ticketbridge.storage.tables import alerts, tickets
 
 
@@ -262,12 +268,11 @@ class SqlAlerts:
 
     async def find(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredAlert]:
         found: dict[tuple[str, str], StoredAlert] = {}
-        unique = list(dict.fromkeys(keys))
-        wanted = set(unique)
-        for start in range(0, len(unique), 400):  # keep under SQLite's bound-parameter limit
+        wanted = set(keys)
+        for chunk in bound_chunks(keys):
             # By alert_id (indexed), pairs checked here: PostgreSQL plans a row-value IN list
             # as a scan of the whole table.
-            ids = sorted({alert_id for _, alert_id in unique[start : start + 400]})
+            ids = sorted({alert_id for _, alert_id in chunk})
             query = select(alerts).where(alerts.c.alert_id.in_(ids))
             for row in (await self._conn.execute(query)).mappings():
                 if (row["source"], row["alert_id"]) in wanted:

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ticketbridge.domain import JobKind, JobState, TicketStatus
 from ticketbridge.domain.records import Job, NewJob
 from ticketbridge.storage.postgres_driver import driver
-from ticketbridge.storage.sqlite_values import json_text
+from ticketbridge.storage.sqlite_values import bound_chunks, json_text
 from ticketbridge.storage.tables import outbox_jobs as jobs
 from ticketbridge.storage.tables import tickets
 
@@ -193,10 +193,21 @@ class SqlOutbox:
         )
         return result.rowcount == len(set(job_ids))
 
-    async def complete(self, job_id: int, owner: str, now: datetime) -> bool:
-        return await self._owned_update(
-            job_id, owner, state=_DONE, lease_owner=None, lease_expires_at=None, updated_at=now
-        )
+    async def complete(self, job_ids: Sequence[int], owner: str, now: datetime) -> set[int]:
+        done: set[int] = set()
+        for chunk in bound_chunks(sorted(job_ids)):
+            result = await self._conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id.in_(chunk),
+                    jobs.c.lease_owner == owner,
+                    jobs.c.state == _RUNNING,
+                )
+                .values(state=_DONE, lease_owner=None, lease_expires_at=None, updated_at=now)
+                .returning(jobs.c.id)
+            )
+            done.update(result.scalars())
+        return done
 
     async def reschedule(
         self,

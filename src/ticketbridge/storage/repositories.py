@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain import AlertState, IssueLink, Ticket, TicketStatus
 from ticketbridge.storage.postgres_driver import driver
-from ticketbridge.storage.sqlite_values import json_text, json_value, maybe_moment, moment_text
+from ticketbridge.storage.sqlite_values import (
+    bound_chunks,
+    json_text,
+    json_value,
+    maybe_moment,
+    moment_text,
+)
 from ticketbridge.storage.tables import fingerprint_leases, tickets
 
 # Advisory locks are hashed into this many buckets so one 1,000-alert batch never needs more
@@ -155,9 +161,7 @@ class SqlTickets:
 
     async def current(self, fingerprints: Sequence[str]) -> dict[str, Ticket]:
         found: dict[str, Ticket] = {}
-        unique = list(dict.fromkeys(fingerprints))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
+        for chunk in bound_chunks(fingerprints):
             if not self._postgres:
                 marks = ", ".join("?" * len(chunk))  # placeholders only: values are bound
                 result = await self._conn.exec_driver_sql(
@@ -218,9 +222,8 @@ class SqlTickets:
 
     async def get_many(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
         found: dict[int, Ticket] = {}
-        unique = sorted(set(ticket_ids))
-        for start in range(0, len(unique), 500):  # keep under SQLite's bound-parameter limit
-            query = select(tickets).where(tickets.c.id.in_(unique[start : start + 500]))
+        for chunk in bound_chunks(sorted(ticket_ids)):
+            query = select(tickets).where(tickets.c.id.in_(chunk))
             for row in (await self._conn.execute(query)).mappings():
                 found[row["id"]] = _ticket(row)
         return found
@@ -328,35 +331,34 @@ class SqlTickets:
         )
         return result.rowcount or 0
 
-    async def acquire_lease(
-        self, fingerprint: str, owner: str, now: datetime, until: datetime
+    async def acquire_leases(
+        self, fingerprints: Sequence[str], owner: str, now: datetime, until: datetime
     ) -> bool:
-        taken = await self._conn.execute(
-            update(fingerprint_leases)
-            .where(fingerprint_leases.c.fingerprint == fingerprint)
-            .where((fingerprint_leases.c.owner == owner) | (fingerprint_leases.c.expires_at < now))
-            .values(owner=owner, expires_at=until)
-        )
-        if taken.rowcount:
-            return True
-        existing = await self._conn.execute(
-            select(fingerprint_leases.c.owner).where(
-                fingerprint_leases.c.fingerprint == fingerprint
-            )
-        )
-        if existing.first() is not None:
-            return False  # held by someone else, not expired
+        # One upsert per chunk: a lease is taken where none is, renewed where `owner` holds
+        # it, taken over where it ran out; one held by another owner is left as it is and not
+        # returned. Sorted, so two takers of overlapping sets wait on rows in the same order.
         dialect_insert = pg_insert if self._postgres else sqlite_insert
-        created = await self._conn.execute(
-            dialect_insert(fingerprint_leases)
-            .values(fingerprint=fingerprint, owner=owner, expires_at=until)
-            .on_conflict_do_nothing()
-        )
-        return bool(created.rowcount)
+        wanted = sorted(set(fingerprints))
+        taken = 0
+        for chunk in bound_chunks(wanted):
+            upsert = dialect_insert(fingerprint_leases).values(
+                [{"fingerprint": fp, "owner": owner, "expires_at": until} for fp in chunk]
+            )
+            result = await self._conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[fingerprint_leases.c.fingerprint],
+                    set_={"owner": owner, "expires_at": until},
+                    where=(fingerprint_leases.c.owner == owner)
+                    | (fingerprint_leases.c.expires_at < now),
+                ).returning(fingerprint_leases.c.fingerprint)
+            )
+            taken += len(result.all())
+        return taken == len(wanted)
 
-    async def release_lease(self, fingerprint: str, owner: str) -> None:
-        await self._conn.execute(
-            delete(fingerprint_leases)
-            .where(fingerprint_leases.c.fingerprint == fingerprint)
-            .where(fingerprint_leases.c.owner == owner)
-        )
+    async def release_leases(self, fingerprints: Sequence[str], owner: str) -> None:
+        for chunk in bound_chunks(sorted(fingerprints)):  # sorted: one lock order for all
+            await self._conn.execute(
+                delete(fingerprint_leases)
+                .where(fingerprint_leases.c.fingerprint.in_(chunk))
+                .where(fingerprint_leases.c.owner == owner)
+            )

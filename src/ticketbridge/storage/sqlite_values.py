@@ -12,8 +12,9 @@ bench/RESULTS.md "One path per job") and SQLAlchemy's (the table's types use the
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_core import PydanticSerializationError, to_json
 
@@ -52,3 +53,14 @@ def json_text(value: object) -> str:
 
 def json_value(text: str) -> Any:
     return json.loads(text)
+
+
+_Value = TypeVar("_Value", bound=Hashable)
+BOUND_CHUNK = 500  # values per IN list: under SQLite's bound-parameter limit with room to spare
+
+
+def bound_chunks(values: Sequence[_Value]) -> Iterator[list[_Value]]:
+    """The values without repeats, in their first order, a statement's worth at a time."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), BOUND_CHUNK):
+        yield unique[start : start + BOUND_CHUNK]

@@ -161,7 +161,7 @@ async def test_claim_keeps_one_ordering_key_in_order(database: Database) -> None
     async with database.unit_of_work() as uow:
         assert await uow.outbox.claim("w2", NOW, LEASE, 10) == []  # running ones hold keys
         await uow.outbox.kill(ids[0], "w1", error="400", hint="fix", now=NOW)
-        await uow.outbox.complete(ids[2], "w1", NOW)
+        assert await uow.outbox.complete([ids[2]], "w1", NOW) == {ids[2]}
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.outbox.claim("w2", NOW, LEASE, 10) == []  # a dead create holds k1
@@ -194,7 +194,7 @@ async def test_expired_lease_is_reclaimed_and_the_old_owner_cannot_complete(
     later = LEASE + timedelta(seconds=1)
     async with database.unit_of_work() as uow:
         [job] = await uow.outbox.claim("heir", later, later + timedelta(seconds=60), 10)
-        assert not await uow.outbox.complete(job_id, "dies", later)
+        assert await uow.outbox.complete([job_id], "dies", later) == set()
         await uow.commit()
     assert job.sent_until == LEASE  # the heir knows a create may have been in flight till then
     assert job.attempts == 2
@@ -235,13 +235,60 @@ async def test_concurrent_claims_never_share_a_job(database: Database) -> None:
 
 async def test_fingerprint_lease_has_one_holder_until_it_expires(database: Database) -> None:
     async with database.unit_of_work() as uow:
-        assert await uow.tickets.acquire_lease("fp", "a", NOW, LEASE)
-        assert not await uow.tickets.acquire_lease("fp", "b", NOW, LEASE)
-        assert await uow.tickets.acquire_lease("fp", "a", NOW, LEASE)  # renew
-        assert await uow.tickets.acquire_lease("fp", "b", LEASE + timedelta(seconds=1), LEASE)
-        await uow.tickets.release_lease("fp", "b")
-        assert await uow.tickets.acquire_lease("fp", "c", NOW, LEASE)
+        assert await uow.tickets.acquire_leases(["fp"], "a", NOW, LEASE)
+        assert not await uow.tickets.acquire_leases(["fp"], "b", NOW, LEASE)
+        assert await uow.tickets.acquire_leases(["fp"], "a", NOW, LEASE)  # renew
+        assert await uow.tickets.acquire_leases(["fp"], "b", LEASE + timedelta(seconds=1), LEASE)
+        await uow.tickets.release_leases(["fp"], "b")
+        assert await uow.tickets.acquire_leases(["fp"], "c", NOW, LEASE)
         await uow.commit()
+
+
+async def test_leases_are_taken_all_or_none(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        assert await uow.tickets.acquire_leases(["fp-2"], "a", NOW, LEASE)
+        await uow.commit()
+    async with database.unit_of_work() as uow:  # not committed: the taker rolls back
+        assert not await uow.tickets.acquire_leases(["fp-1", "fp-2", "fp-3"], "b", NOW, LEASE)
+    async with database.unit_of_work() as uow:
+        assert await uow.tickets.acquire_leases(["fp-3", "fp-1", "fp-3"], "c", NOW, LEASE)
+        assert not await uow.tickets.acquire_leases(["fp-2"], "c", NOW, LEASE)
+        await uow.commit()
+
+
+async def test_leases_are_released_together_only_where_their_owner_holds_them(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        for fingerprint, owner in (("fp-1", "a"), ("fp-2", "a"), ("fp-3", "b")):
+            assert await uow.tickets.acquire_leases([fingerprint], owner, NOW, LEASE)
+        await uow.tickets.release_leases(["fp-1", "fp-2", "fp-3", "fp-1"], "a")
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        free = {
+            fp: await uow.tickets.acquire_leases([fp], "c", NOW, LEASE)
+            for fp in ("fp-1", "fp-2", "fp-3")
+        }
+    assert free == {"fp-1": True, "fp-2": True, "fp-3": False}  # b still holds fp-3
+
+
+async def test_completing_several_jobs_finishes_only_those_still_held(database: Database) -> None:
+    ids = await _jobs(database, *((f"k{n}", JobKind.CREATE_ISSUE) for n in range(3)))
+    async with database.unit_of_work() as uow:
+        await uow.outbox.claim("dies", NOW, LEASE, 1)  # ids[0], its lease runs out
+        await uow.commit()
+    later = LEASE + timedelta(seconds=1)
+    async with database.unit_of_work() as uow:
+        held = await uow.outbox.claim("w", later, later + timedelta(seconds=60), 10)
+        await uow.commit()
+    assert [job.id for job in held] == ids  # ids[0] taken over by w
+    async with database.unit_of_work() as uow:
+        assert await uow.outbox.complete([ids[0]], "dies", later) == set()
+        assert await uow.outbox.complete([*ids, ids[1]], "w", later) == set(ids)
+        assert await uow.outbox.complete(ids, "w", later) == set()  # done already
+        await uow.commit()
+        counts = await uow.outbox.counts()
+    assert counts[JobState.DONE] == 3
 
 
 async def test_api_keys_store_only_hashes(database: Database) -> None:
@@ -264,7 +311,7 @@ async def test_purge_forgets_only_old_done_jobs(database: Database) -> None:
     ids = await _jobs(database, ("k1", JobKind.CREATE_ISSUE), ("k2", JobKind.CREATE_ISSUE))
     async with database.unit_of_work() as uow:
         await uow.outbox.claim("w", NOW, LEASE, 10)
-        await uow.outbox.complete(ids[0], "w", NOW)
+        await uow.outbox.complete([ids[0]], "w", NOW)
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.outbox.purge_done(NOW, 100) == 0  # not older than the cut
