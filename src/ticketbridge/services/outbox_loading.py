@@ -24,8 +24,26 @@ class LoadedJob:
 async def load_jobs(
     uow: UnitOfWork, jobs: Sequence[Job]
 ) -> tuple[list[LoadedJob], list[tuple[Job, Exception]]]:
-    """Each job's ticket and alert; a job that cannot be loaded (a bug, or a payload from a
-    newer version) is set aside so it cannot stop the batch."""
+    """Each job's ticket and alert; a job that cannot be loaded (a bug, a payload or a row
+    from a newer version) is set aside so it cannot stop the batch."""
+    try:
+        return await _load_together(uow, jobs)
+    except Exception:  # noqa: BLE001 - a row none of the batch can read: find whose it is
+        loaded: list[LoadedJob] = []
+        broken: list[tuple[Job, Exception]] = []
+        for job in jobs:
+            try:
+                alone, failed = await _load_together(uow, [job])
+            except Exception as error:  # noqa: BLE001 - the worker loop's per-job boundary
+                alone, failed = [], [(job, error)]
+            loaded.extend(alone)
+            broken.extend(failed)
+        return loaded, broken
+
+
+async def _load_together(
+    uow: UnitOfWork, jobs: Sequence[Job]
+) -> tuple[list[LoadedJob], list[tuple[Job, Exception]]]:
     tickets = await uow.tickets.get_many([job.ticket_id for job in jobs])
     epic_ids = [
         ticket.parent_id

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from pipeline_harness import FAST, Pipeline, alert
+from sqlalchemy import text
 
 from ticketbridge.bootstrap import load_settings, worker_settings_from
 from ticketbridge.domain import Alert, AlertState, JobKind, JobState, Ticket
@@ -133,6 +134,24 @@ async def test_a_job_crashing_on_a_bug_is_dead_lettered_after_the_crash_limit(
         assert "outbox retry" in dead[0].hint
         assert "Traceback" not in (dead[0].last_error or "")
         assert (await pipe.alert("bad")).state is AlertState.DEAD
+
+
+async def test_a_job_whose_ticket_cannot_be_read_dies_alone(database: Database) -> None:
+    """The batch's rows are read together; one that does not parse (a row from a newer
+    version) must not hold back the jobs claimed with it."""
+    jira = FakeProvider()
+    pipe = Pipeline(database, jira)
+    await pipe.send(alert(id="a", fingerprint="fp-a"), alert(id="b", fingerprint="fp-b"))
+    async with database.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE tickets SET status = 'v99-state' WHERE fingerprint LIKE '%fp-b'")
+        )
+    await pipe.drain()
+    assert [i.summary for i in jira.issues.values()] == ["[high] Model invented a citation"]
+    [dead] = await pipe.admin.jobs()
+    assert dead.last_error is not None
+    assert "ValueError" in dead.last_error
+    assert dead.attempts == FAST.crash_limit
 
 
 async def test_crash_outside_the_draft_dies_after_the_limit_and_a_retry_starts_afresh(
