@@ -18,7 +18,6 @@ dead-lettered after `WorkerSettings.crash_limit` in a row (`JobOutcomes.crashed`
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -47,7 +46,7 @@ from ticketbridge.services.create_leases import CreateLeases
 from ticketbridge.services.deciding import alert_payload, new_jobs
 from ticketbridge.services.failures import DraftFailed, draft_hint
 from ticketbridge.services.grouping import placed
-from ticketbridge.services.outbox_loading import LoadedJob, load_jobs
+from ticketbridge.services.outbox_loading import LoadedJob, load_jobs, plan_batch
 from ticketbridge.services.outbox_outcomes import JobOutcomes
 from ticketbridge.services.ports import IssueComposer, RouteSeam, UnitOfWork, UnitOfWorkFactory
 from ticketbridge.services.settings import PipelineSettings, WorkerSettings
@@ -106,10 +105,11 @@ class OutboxProcessor:
         for job, error in broken:
             await self._outcomes.crashed(job, None, error)
         loaded = await self._of_this_site(loaded, site)
-        singles, groups = self._plan(loaded)
+        planned = plan_batch(loaded, self._provider.capabilities, self._worker, settled_by=now)
         await asyncio.gather(
-            *(self._guarded([item], self._run_one(item)) for item in singles),
-            *(self._guarded(group, self._create_bulk(group)) for group in groups),
+            *(self._guarded([item], self._run_one(item)) for item in planned.singles),
+            *(self._guarded(group, self._create_bulk(group)) for group in planned.fresh),
+            *(self._guarded(group, self._recover_bulk(group)) for group in planned.recovering),
         )
         return len(jobs)
 
@@ -153,25 +153,6 @@ class OutboxProcessor:
                 for item in items:
                     await self._outcomes.crashed(item.job, item.ticket.fingerprint, error)
 
-    def _plan(self, loaded: list[LoadedJob]) -> tuple[list[LoadedJob], list[list[LoadedJob]]]:
-        caps = self._provider.capabilities
-        by_project: dict[str, list[LoadedJob]] = defaultdict(list)
-        singles: list[LoadedJob] = []
-        for item in loaded:
-            fresh_create = item.job.kind is JobKind.CREATE_ISSUE and item.job.sent_until is None
-            if fresh_create and caps.bulk_create and item.ticket.issue_key is None:
-                by_project[item.ticket.project].append(item)
-            else:
-                singles.append(item)
-        groups: list[list[LoadedJob]] = []
-        for items in by_project.values():
-            if len(items) < self._worker.bulk_min:
-                singles.extend(items)
-                continue
-            step = max(1, caps.max_bulk)
-            groups.extend(items[i : i + step] for i in range(0, len(items), step))
-        return singles, groups
-
     async def _run_one(self, item: LoadedJob) -> None:
         if item.job.kind is JobKind.CREATE_ISSUE:
             await self._create_one(item)
@@ -189,27 +170,23 @@ class OutboxProcessor:
             await self._create_fresh(item)
             return
         if await self._leases.take([item.job], [item.ticket.fingerprint]) is None:
-            await self._outcomes.later(job, self._clock() + timedelta(seconds=1), count=False)
+            await self._held_elsewhere([item])
             return
         settled = job.sent_until + self._worker.settle_delay
         if self._clock() < settled:
             await self._outcomes.later(job, settled, count=False, keep_sent=True)
             return
-        try:
-            found = await self._provider.find_by_marker(Marker(ticket.marker_key))
-        except JiraError as error:  # fail closed: never create after a failed lookup
-            await self._fail(item, error, keep_sent=True)
-            return
+        _, found = await self._looked_up(item)
         if found:
             await self._link(item, found[0])
-            return
-        await self._send_create(item, None)
+        elif found is not None:
+            await self._send_create(item, None)
 
     async def _create_fresh(self, item: LoadedJob) -> None:
         """A create never sent: lease and deadline recorded together, then sent."""
         until = await self._leases.take([item.job], [item.ticket.fingerprint], send=True)
         if until is None:
-            await self._outcomes.later(item.job, self._clock() + timedelta(seconds=1), count=False)
+            await self._held_elsewhere([item])
             return
         await self._send_create(item, until)
 
@@ -229,15 +206,40 @@ class OutboxProcessor:
             return
         await self._link_all([(replace(item, warnings=draft.warnings), ref)])
 
+    async def _held_elsewhere(self, items: Sequence[LoadedJob]) -> None:
+        """A fingerprint lease is held by another worker: try again in a second."""
+        for item in items:
+            await self._outcomes.later(item.job, self._clock() + timedelta(seconds=1), count=False)
+
+    async def _recover_bulk(self, group: list[LoadedJob]) -> None:
+        """Creates that may have been sent (a dead worker's, settled), taken over together:
+        each marker looked up, the issues found linked, the rest created in one bulk request
+        instead of one request each (the rate limit's budget)."""
+        jobs, fingerprints = [i.job for i in group], [i.ticket.fingerprint for i in group]
+        if await self._leases.take(jobs, fingerprints) is None:
+            await self._held_elsewhere(group)
+            return
+        looked_up = await asyncio.gather(*(self._looked_up(item) for item in group))
+        await self._link_all([(item, refs[0]) for item, refs in looked_up if refs])
+        missing = [item for item, refs in looked_up if refs == ()]
+        if missing:
+            await self._create_bulk(missing)
+
+    async def _looked_up(self, item: LoadedJob) -> tuple[LoadedJob, tuple[IssueRef, ...] | None]:
+        """The issues carrying the item's marker; None (the job failed: fail closed, never
+        create after a failed lookup) when the lookup did not answer."""
+        try:
+            return item, await self._provider.find_by_marker(Marker(item.ticket.marker_key))
+        except JiraError as error:
+            await self._fail(item, error, keep_sent=True)
+            return item, None
+
     async def _create_bulk(self, group: list[LoadedJob]) -> None:
         until = await self._leases.take(
             [i.job for i in group], [i.ticket.fingerprint for i in group], send=True
         )
         if until is None:
-            for item in group:  # one is held elsewhere: take them one by one instead
-                await self._outcomes.later(
-                    item.job, self._clock() + timedelta(seconds=1), count=False
-                )
+            await self._held_elsewhere(group)
             return
         drafts: list[IssueDraft] = []
         for item in list(group):

@@ -1,15 +1,21 @@
 """A claimed batch of outbox jobs with what executing them needs: each job's ticket, its alert
 and (a create under an epic) the epic, read for the whole batch in a few statements rather
-than three per job (bench/RESULTS.md: the drain spent most of its time on per-job reads)."""
+than three per job (bench/RESULTS.md: the drain spent most of its time on per-job reads); and
+the batch planned: creates for one project go to Jira together (`/issue/bulk`), those never
+sent and, apart, those a dead worker may have sent (their markers looked up first)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from ticketbridge.domain import Alert, JobKind, Ticket
 from ticketbridge.domain.records import Job, StoredAlert
+from ticketbridge.providers.base import Capabilities
 from ticketbridge.services.ports import UnitOfWork
+from ticketbridge.services.settings import WorkerSettings
 
 
 @dataclass(frozen=True)
@@ -94,3 +100,44 @@ async def _alert_of(
         return found.get(key)
     # A payload without a source (written before sources were scoped): the newest of that id.
     return await uow.alerts.get(job.payload["source"], job.payload["alert_id"])
+
+
+@dataclass
+class PlannedBatch:
+    singles: list[LoadedJob] = field(default_factory=list)
+    fresh: list[list[LoadedJob]] = field(default_factory=list)  # creates never sent
+    recovering: list[list[LoadedJob]] = field(default_factory=list)  # maybe sent, settled
+
+
+def plan_batch(
+    loaded: Sequence[LoadedJob],
+    caps: Capabilities,
+    worker: WorkerSettings,
+    *,
+    settled_by: datetime,
+) -> PlannedBatch:
+    """Creates of one project in groups of at most `caps.max_bulk` where the provider takes
+    bulk creates and there are at least `worker.bulk_min`; everything else one by one. A
+    create whose `sent_until` is set joins a recovering group only once its settle delay has
+    passed (`settled_by`); before, it waits alone."""
+    planned = PlannedBatch()
+    fresh: dict[str, list[LoadedJob]] = defaultdict(list)
+    recovering: dict[str, list[LoadedJob]] = defaultdict(list)
+    for item in loaded:
+        job = item.job
+        if job.kind is not JobKind.CREATE_ISSUE or not caps.bulk_create or item.ticket.issue_key:
+            planned.singles.append(item)
+        elif job.sent_until is None:
+            fresh[item.ticket.project].append(item)
+        elif job.sent_until + worker.settle_delay <= settled_by:
+            recovering[item.ticket.project].append(item)
+        else:
+            planned.singles.append(item)
+    for by_project, groups in ((fresh, planned.fresh), (recovering, planned.recovering)):
+        for items in by_project.values():
+            if len(items) < worker.bulk_min:
+                planned.singles.extend(items)
+                continue
+            step = max(1, caps.max_bulk)
+            groups.extend(items[i : i + step] for i in range(0, len(items), step))
+    return planned
