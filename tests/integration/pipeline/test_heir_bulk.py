@@ -16,14 +16,20 @@ from ticketbridge.storage import Database
 FINGERPRINTS = [f"fp-{n}" for n in range(5)]
 
 
-async def test_lost_bulk_answers_are_recovered_with_one_bulk_for_the_missing(
-    database: Database,
-) -> None:
+async def _lost_bulk(database: Database) -> tuple[FakeProvider, Pipeline]:
+    """Five alerts, their bulk create stored in Jira and its answer lost."""
     jira = FakeProvider()
     pipe = Pipeline(database, jira)
     await pipe.send(*(alert(id=f"a-{fp}", fingerprint=fp) for fp in FINGERPRINTS))
-    jira.drop_next_create()  # the bulk is stored in Jira, its answer lost
+    jira.drop_next_create()
     await pipe.dispatchers[0].run_until_idle()
+    return jira, pipe
+
+
+async def test_lost_bulk_answers_are_recovered_with_one_bulk_for_the_missing(
+    database: Database,
+) -> None:
+    jira, pipe = await _lost_bulk(database)
     assert len(jira.issues) == len(FINGERPRINTS)
     for key in sorted(jira.issues)[:3]:  # three of them never made it after all
         del jira.issues[key]
@@ -47,11 +53,7 @@ async def test_lost_bulk_answers_are_recovered_with_one_bulk_for_the_missing(
 async def test_an_unsettled_create_is_not_looked_up_before_its_settle_delay(
     database: Database,
 ) -> None:
-    jira = FakeProvider()
-    pipe = Pipeline(database, jira)
-    await pipe.send(*(alert(id=f"a-{fp}", fingerprint=fp) for fp in FINGERPRINTS))
-    jira.drop_next_create()
-    await pipe.dispatchers[0].run_until_idle()
+    jira, pipe = await _lost_bulk(database)
     pipe.clock.advance(seconds=pipe.worker.settle_delay.total_seconds() - 1)
     await pipe.dispatchers[0].run_until_idle()
     assert jira.calls.get("find_by_marker", 0) == 0  # a create could still be landing
