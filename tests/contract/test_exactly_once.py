@@ -18,7 +18,7 @@ async def test_lost_create_is_outcome_unknown_and_findable_by_marker(harness: Ha
         await p.create_issue(IssueDraft("OPS", "Task", "lost answer", marker=marker))
     assert harness.issue_count() == 1
     harness.end_lag()
-    found = await p.find_by_marker(marker)
+    found = (await p.find_by_markers([marker]))[marker]
     assert len(found) == 1
     assert Marker("fp-lost").label in (await p.get_issue(found[0].key)).labels
 
@@ -34,5 +34,5 @@ async def test_lost_bulk_create_makes_each_position_outcome_unknown(harness: Har
     assert all(isinstance(e, OutcomeUnknown) for e in result.failed.values())
     assert harness.issue_count() == 3
     harness.end_lag()
-    for n in range(3):
-        assert len(await p.find_by_marker(Marker(f"fp-b{n}"))) == 1
+    found = await p.find_by_markers([Marker(f"fp-b{n}") for n in range(3)])
+    assert [len(refs) for refs in found.values()] == [1, 1, 1]

@@ -85,25 +85,48 @@ async def test_marker_travels_as_label_and_issue_property(harness: Harness) -> N
     assert harness.marker_property(ref.key) == marker.property_value
 
 
-async def test_find_by_marker_finds_exactly_the_marked_issue(harness: Harness) -> None:
+async def test_find_by_markers_finds_exactly_each_marked_issue(harness: Harness) -> None:
     p = harness.provider
     marked = await p.create_issue(draft(marker=Marker("fp-abc")))
-    await p.create_issue(draft(marker=Marker("fp-other")))
+    other = await p.create_issue(draft(marker=Marker("fp-other")))
+    await p.create_issue(draft(marker=Marker("fp-not-asked")))
     await p.create_issue(draft())
     harness.end_lag()
-    assert [r.key for r in await p.find_by_marker(Marker("fp-abc"))] == [marked.key]
-    assert await p.find_by_marker(Marker("fp-none")) == ()
+    wanted = [Marker("fp-abc"), Marker("fp-none"), Marker("fp-other")]
+    found = await p.find_by_markers(wanted)
+    assert {m.fingerprint: [r.key for r in refs] for m, refs in found.items()} == {
+        "fp-abc": [marked.key],
+        "fp-none": [],
+        "fp-other": [other.key],
+    }
+    assert await p.find_by_markers([Marker("fp-none")]) == {Marker("fp-none"): ()}
 
 
-async def test_find_by_marker_under_index_lag_needs_known_ids(harness: Harness) -> None:
+async def test_find_by_markers_pages_past_one_search(harness: Harness) -> None:
+    """More markers than one search takes, and more issues than one page holds."""
+    p = harness.provider
+    await p.create_meta("OPS", "Task")
+    markers = [Marker(f"fp-many-{n}") for n in range(60)]
+    drafts = [IssueDraft("OPS", "Task", f"many {n}", marker=m) for n, m in enumerate(markers)]
+    result = await p.create_issues(drafts)
+    assert len(result.created) == len(markers)
+    harness.end_lag()
+    found = await p.find_by_markers([*markers, Marker("fp-none")])
+    assert {m: len(refs) for m, refs in found.items()} == {
+        **dict.fromkeys(markers, 1),
+        Marker("fp-none"): 0,
+    }
+
+
+async def test_find_by_markers_under_index_lag_needs_known_ids(harness: Harness) -> None:
     if not harness.provider.capabilities.reconcile_issues:
         pytest.skip("reconcileIssues is a Cloud feature")
     harness.set_lag(60.0)
     p = harness.provider
     ref = await p.create_issue(draft(marker=Marker("fp-lag")))
-    assert await p.find_by_marker(Marker("fp-lag")) == ()
-    found = await p.find_by_marker(Marker("fp-lag"), known_ids=[ref.id])
-    assert [r.key for r in found] == [ref.key]
+    assert await p.find_by_markers([Marker("fp-lag")]) == {Marker("fp-lag"): ()}
+    found = await p.find_by_markers([Marker("fp-lag")], known_ids=[ref.id])
+    assert [r.key for r in found[Marker("fp-lag")]] == [ref.key]
 
 
 async def test_search_pages_through_every_match_once(harness: Harness) -> None:

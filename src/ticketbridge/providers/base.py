@@ -241,9 +241,13 @@ class Provider(Protocol):
     async def add_remote_link(self, key: str, url: str, title: str) -> None: ...
 
     # finding
-    async def find_by_marker(
-        self, marker: Marker, *, known_ids: Sequence[str] = ()
-    ) -> tuple[IssueRef, ...]: ...
+    async def find_by_markers(
+        self, markers: Sequence[Marker], *, known_ids: Sequence[str] = ()
+    ) -> dict[Marker, tuple[IssueRef, ...]]:
+        """The issues carrying each marker's label (every marker given has an entry; one
+        search for all of them: a dead worker's bulk is looked up at once)."""
+        ...
+
     async def search(
         self, jql: str, *, page_token: str | None = None, page_size: int = 50
     ) -> SearchPage: ...

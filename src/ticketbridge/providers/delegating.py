@@ -90,10 +90,10 @@ class DelegatingProvider:
     async def add_remote_link(self, key: str, url: str, title: str) -> None:
         await self._around(self._target().add_remote_link(key, url, title))
 
-    async def find_by_marker(
-        self, marker: Marker, *, known_ids: Sequence[str] = ()
-    ) -> tuple[IssueRef, ...]:
-        return await self._around(self._target().find_by_marker(marker, known_ids=known_ids))
+    async def find_by_markers(
+        self, markers: Sequence[Marker], *, known_ids: Sequence[str] = ()
+    ) -> dict[Marker, tuple[IssueRef, ...]]:
+        return await self._around(self._target().find_by_markers(markers, known_ids=known_ids))
 
     async def search(
         self, jql: str, *, page_token: str | None = None, page_size: int = 50

@@ -199,12 +199,15 @@ class FakeProvider(FakeSite):
 
     # --- finding ----------------------------------------------------------------------------
 
-    async def find_by_marker(
-        self, marker: Marker, *, known_ids: Sequence[str] = ()
-    ) -> tuple[IssueRef, ...]:
-        self._enter("find_by_marker")
-        found = self._visible(jql.parse(jql.marker_jql(marker)), known_ids)
-        return tuple(self._ref(i) for i in found)
+    async def find_by_markers(
+        self, markers: Sequence[Marker], *, known_ids: Sequence[str] = ()
+    ) -> dict[Marker, tuple[IssueRef, ...]]:
+        self._enter("find_by_markers")
+        found = self._visible(jql.parse(jql.marker_jql(markers)), known_ids)
+        return {
+            marker: tuple(self._ref(i) for i in found if marker.label in i.labels)
+            for marker in markers
+        }
 
     async def search(
         self, jql_text: str, *, page_token: str | None = None, page_size: int = 50

@@ -176,10 +176,12 @@ class OutboxProcessor:
         if self._clock() < settled:
             await self._outcomes.later(job, settled, count=False, keep_sent=True)
             return
-        _, found = await self._looked_up(item)
-        if found:
-            await self._link(item, found[0])
-        elif found is not None:
+        found = await self._looked_up([item])
+        if found is None:
+            return
+        if found[job.id]:
+            await self._link(item, found[job.id][0])
+        else:
             await self._send_create(item, None)
 
     async def _create_fresh(self, item: LoadedJob) -> None:
@@ -219,20 +221,30 @@ class OutboxProcessor:
         if await self._leases.take(jobs, fingerprints) is None:
             await self._held_elsewhere(group)
             return
-        looked_up = await asyncio.gather(*(self._looked_up(item) for item in group))
-        await self._link_all([(item, refs[0]) for item, refs in looked_up if refs])
-        missing = [item for item, refs in looked_up if refs == ()]
+        found = await self._looked_up(group)
+        if found is None:
+            return
+        await self._link_all(
+            [(item, found[item.job.id][0]) for item in group if found[item.job.id]]
+        )
+        missing = [item for item in group if not found[item.job.id]]
         if missing:
             await self._create_bulk(missing)
 
-    async def _looked_up(self, item: LoadedJob) -> tuple[LoadedJob, tuple[IssueRef, ...] | None]:
-        """The issues carrying the item's marker; None (the job failed: fail closed, never
-        create after a failed lookup) when the lookup did not answer."""
+    async def _looked_up(
+        self, items: Sequence[LoadedJob]
+    ) -> dict[int, tuple[IssueRef, ...]] | None:
+        """The issues carrying each item's marker, by job id, in one search; None when the
+        search did not answer: the jobs failed (fail closed, never create after a failed
+        lookup)."""
+        markers = {item.job.id: Marker(item.ticket.marker_key) for item in items}
         try:
-            return item, await self._provider.find_by_marker(Marker(item.ticket.marker_key))
+            found = await self._provider.find_by_markers(list(markers.values()))
         except JiraError as error:
-            await self._fail(item, error, keep_sent=True)
-            return item, None
+            for item in items:
+                await self._fail(item, error, keep_sent=True)
+            return None
+        return {job_id: found.get(marker, ()) for job_id, marker in markers.items()}
 
     async def _create_bulk(self, group: list[LoadedJob]) -> None:
         until = await self._leases.take(

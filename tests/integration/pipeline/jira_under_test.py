@@ -50,7 +50,7 @@ def fake_jira(seed: int = 7) -> JiraUnderTest:
         drop_creates=lambda share: state.__setitem__("drop", share),
         outage=outage,
         labels=lambda: [list(i.labels) for i in jira.issues.values()],
-        lookups=lambda: jira.calls.get("find_by_marker", 0),
+        lookups=lambda: jira.calls.get("find_by_markers", 0),
         tick=tick,
     )
 

@@ -107,7 +107,7 @@ async def test_worker_dies_mid_create_then_marker_lookup_finds_the_issue(
     pipe.clock.advance(seconds=60)
     await pipe.drain()
     assert list(jira.issues) == ["OPS-1"]
-    assert jira.calls.get("find_by_marker") == 1
+    assert jira.calls.get("find_by_markers") == 1
     assert (await pipe.alert("a1")).ticket_key == "OPS-1"
 
 
@@ -155,7 +155,7 @@ async def test_a_create_slower_than_its_lease_never_makes_a_second_issue(
     await sender
     assert list(jira.inner.issues) == ["OPS-1"]
     assert (await pipe.alert("a1")).ticket_key == "OPS-1"
-    assert jira.inner.calls.get("find_by_marker") == 1
+    assert jira.inner.calls.get("find_by_markers") == 1
 
 
 async def test_failed_lookup_never_falls_back_to_create(database: Database) -> None:
@@ -164,7 +164,7 @@ async def test_failed_lookup_never_falls_back_to_create(database: Database) -> N
     jira = FakeProvider()
     pipe = Pipeline(database, jira)
     jira.fail_next("create_issue", OutcomeUnknown("read timeout"))
-    jira.fail_next("find_by_marker", Unavailable("search is down", status=503), times=3)
+    jira.fail_next("find_by_markers", Unavailable("search is down", status=503), times=3)
     await pipe.send(alert(id="a1", fingerprint="fp-1"))
     for _ in range(4):
         await pipe.dispatchers[0].run_until_idle()
@@ -172,7 +172,7 @@ async def test_failed_lookup_never_falls_back_to_create(database: Database) -> N
     assert jira.issues == {}  # the lost create never happened; still nothing created blindly
     await pipe.drain()
     assert list(jira.issues) == ["OPS-1"]
-    assert jira.calls["find_by_marker"] == 4
+    assert jira.calls["find_by_markers"] == 4
 
 
 async def test_dead_job_does_not_block_others_and_retries_after_fix(database: Database) -> None:
@@ -200,7 +200,7 @@ async def test_dead_job_does_not_block_others_and_retries_after_fix(database: Da
     assert (await pipe.alert("bad")).state is AlertState.DEAD
     assert await pipe.admin.retry(dead.id) is not None
     await pipe.dispatchers[0].run_until_idle()  # at once: Jira said it created nothing
-    assert "find_by_marker" not in jira.calls
+    assert "find_by_markers" not in jira.calls
     assert sorted(i.summary for i in jira.issues.values())[0] == f"[high] {bad}"
     assert len(jira.issues) == 3
     assert (await pipe.alert("bad")).state is AlertState.TICKETED

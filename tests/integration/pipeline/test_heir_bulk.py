@@ -43,7 +43,7 @@ async def test_lost_bulk_answers_are_recovered_with_one_bulk_for_the_missing(
     assert set(labels.values()) == {1}  # … once
     assert jira.calls.get("create_issues") == 2  # the lost bulk, then one for the three
     assert jira.calls.get("create_issue", 0) == 0  # none one by one
-    assert jira.calls.get("find_by_marker") == len(FINGERPRINTS)
+    assert jira.calls.get("find_by_markers") == 1  # one search for the five
     counts = await pipe.admin.counts()
     assert counts[JobState.DONE] == len(FINGERPRINTS)
     for fp in FINGERPRINTS:
@@ -56,9 +56,9 @@ async def test_an_unsettled_create_is_not_looked_up_before_its_settle_delay(
     jira, pipe = await _lost_bulk(database)
     pipe.clock.advance(seconds=pipe.worker.settle_delay.total_seconds() - 1)
     await pipe.dispatchers[0].run_until_idle()
-    assert jira.calls.get("find_by_marker", 0) == 0  # a create could still be landing
+    assert jira.calls.get("find_by_markers", 0) == 0  # a create could still be landing
     pipe.clock.advance(seconds=1)
     await pipe.dispatchers[0].run_until_idle()
-    assert jira.calls.get("find_by_marker") == len(FINGERPRINTS)
+    assert jira.calls.get("find_by_markers") == 1
     assert jira.calls.get("create_issues") == 1  # all were there: nothing created again
     assert len(jira.issues) == len(FINGERPRINTS)

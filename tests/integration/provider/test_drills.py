@@ -52,5 +52,5 @@ async def test_a_dropped_create_is_outcome_unknown_and_makes_no_second_issue(dri
     assert len(drill.emu.state.issues) == before + 1
     creates = [1 for m, p, _ in drill.wire.sent if m == "POST" and p == "/rest/api/3/issue"]
     assert len(creates) == 1
-    found = await drill.provider.find_by_marker(marker)
+    found = (await drill.provider.find_by_markers([marker]))[marker]
     assert len(found) == 1

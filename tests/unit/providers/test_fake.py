@@ -32,7 +32,8 @@ async def test_dropped_create_commits_and_is_findable_by_marker() -> None:
     with pytest.raises(OutcomeUnknown):
         await fake.create_issue(_draft("fp-x"))
     assert list(fake.issues) == ["OPS-1"]
-    assert [r.key for r in await fake.find_by_marker(Marker("fp-x"))] == ["OPS-1"]
+    found = await fake.find_by_markers([Marker("fp-x")])
+    assert [r.key for r in found[Marker("fp-x")]] == ["OPS-1"]
     assert fake.issues["OPS-1"].properties["ticketbridge"]["fingerprint"] == "fp-x"
 
 
@@ -40,9 +41,10 @@ async def test_index_lag_hides_new_issues_until_it_passes() -> None:
     now = [0.0]
     fake = FakeProvider(search_lag=5.0, clock=lambda: now[0])
     ref = await fake.create_issue(_draft("fp-lag"))
-    assert await fake.find_by_marker(Marker("fp-lag")) == ()
+    assert await fake.find_by_markers([Marker("fp-lag")]) == {Marker("fp-lag"): ()}
     now[0] = 5.0
-    assert [r.key for r in await fake.find_by_marker(Marker("fp-lag"))] == [ref.key]
+    found = await fake.find_by_markers([Marker("fp-lag")])
+    assert [r.key for r in found[Marker("fp-lag")]] == [ref.key]
 
 
 async def test_comment_bodies_keep_the_document() -> None:

@@ -40,9 +40,11 @@ def test_field_names_are_quoted_when_not_plain(field: str, value: str) -> None:
     )
 
 
-def test_marker_jql_names_the_label() -> None:
-    m = Marker("fp")
-    assert jql.marker_jql(m, "OPS") == f'(project = "OPS") AND (labels = "{m.label}")'
+def test_marker_jql_names_the_labels() -> None:
+    one, two = Marker("fp"), Marker("fp-2")
+    assert jql.marker_jql([one]) == f'labels = "{one.label}"'
+    first, second = sorted([one.label, two.label])
+    assert jql.marker_jql([two, one, two]) == f'labels in ("{first}", "{second}")'
 
 
 def test_empty_in_is_refused() -> None:

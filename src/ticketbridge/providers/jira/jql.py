@@ -82,10 +82,10 @@ def and_(*clauses: str) -> str:
     return " AND ".join(f"({c})" for c in clauses if c)
 
 
-def marker_jql(marker: Marker, project: str | None = None) -> str:
-    """The exactly-once lookup: every issue that carries the marker's label."""
-    label = eq("labels", marker.label)
-    return and_(eq("project", project), label) if project else label
+def marker_jql(markers: Sequence[Marker]) -> str:
+    """The exactly-once lookup: every issue that carries one of the markers' labels."""
+    labels = sorted({marker.label for marker in markers})
+    return eq("labels", labels[0]) if len(labels) == 1 else in_("labels", labels)
 
 
 # --- parsing -------------------------------------------------------------------------------

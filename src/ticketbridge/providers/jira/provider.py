@@ -3,7 +3,7 @@
 Composition only: `client` speaks HTTP, `dialect` knows the flavour, `fields` caches metadata,
 `bodies` builds requests and reads answers. Exactly-once creation is the pipeline's job; this
 class makes it possible: the create body carries the marker (label + issue property), an
-ambiguous create raises `OutcomeUnknown` and is never repeated, and `find_by_marker` searches
+ambiguous create raises `OutcomeUnknown` and is never repeated, and `find_by_markers` searches
 with `reconcileIssues` for ids the caller knows (read-after-write despite index lag on Cloud).
 """
 
@@ -48,6 +48,7 @@ from ticketbridge.providers.jira.client import HttpSettings, JiraClient, make_ht
 from ticketbridge.providers.jira.dialect import dialect_for
 from ticketbridge.providers.jira.errors import Where
 from ticketbridge.providers.jira.fields import CacheTtls, Metadata
+from ticketbridge.providers.jira.observer import chunks
 from ticketbridge.providers.jira.ratelimit import RateGovernor, RateSettings
 from ticketbridge.providers.jira.retry import RetryPolicy
 from ticketbridge.render.document import Document
@@ -55,6 +56,8 @@ from ticketbridge.render.document import Document
 log = structlog.get_logger(__name__)
 
 # OAuth 2.0 and scoped tokens reach Cloud through api.atlassian.com/ex/jira/{cloudId}.
+# Labels per marker search: a JQL of about 2 KB, sent in a POST's body.
+MARKERS_PER_SEARCH = 50
 _CLOUD_ID_IN_URL = re.compile(r"/ex/jira/([^/?#]+)")
 
 
@@ -220,18 +223,25 @@ class JiraProvider:
 
     # --- finding ----------------------------------------------------------------------------
 
-    async def find_by_marker(
-        self, marker: Marker, *, known_ids: Sequence[str] = ()
-    ) -> tuple[IssueRef, ...]:
-        refs: list[IssueRef] = []
-        token: str | None = None
-        while True:
-            issues, token = await self.dialect.search(
-                self.client, jql.marker_jql(marker), token, 50, known_ids, fields=("labels",)
-            )
-            refs.extend(self._ref(i) for i in issues if marker.label in _labels(i))
-            if token is None:
-                return tuple(refs)
+    async def find_by_markers(
+        self, markers: Sequence[Marker], *, known_ids: Sequence[str] = ()
+    ) -> dict[Marker, tuple[IssueRef, ...]]:
+        refs: dict[Marker, list[IssueRef]] = {marker: [] for marker in markers}
+        by_label = {marker.label: marker for marker in markers}
+        for some in chunks(list(by_label.values()), MARKERS_PER_SEARCH):
+            query = jql.marker_jql(some)
+            token: str | None = None
+            while True:
+                issues, token = await self.dialect.search(
+                    self.client, query, token, 50, known_ids, fields=("labels",)
+                )
+                for issue in issues:
+                    for label in _labels(issue):
+                        if label in by_label:
+                            refs[by_label[label]].append(self._ref(issue))
+                if token is None:
+                    break
+        return {marker: tuple(found) for marker, found in refs.items()}
 
     async def search(
         self, jql: str, *, page_token: str | None = None, page_size: int = 50
