@@ -100,6 +100,7 @@ async def test_find_by_markers_finds_exactly_each_marked_issue(harness: Harness)
         "fp-other": [other.key],
     }
     assert await p.find_by_markers([Marker("fp-none")]) == {Marker("fp-none"): ()}
+    assert await p.find_by_markers([]) == {}
 
 
 async def test_find_by_markers_pages_past_one_search(harness: Harness) -> None:

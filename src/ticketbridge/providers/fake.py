@@ -203,6 +203,8 @@ class FakeProvider(FakeSite):
         self, markers: Sequence[Marker], *, known_ids: Sequence[str] = ()
     ) -> dict[Marker, tuple[IssueRef, ...]]:
         self._enter("find_by_markers")
+        if not markers:
+            return {}
         found = self._visible(jql.parse(jql.marker_jql(markers)), known_ids)
         return {
             marker: tuple(self._ref(i) for i in found if marker.label in i.labels)

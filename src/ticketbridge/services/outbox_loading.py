@@ -72,8 +72,9 @@ async def _load_together(
         except Exception as error:  # noqa: BLE001 - the worker loop's per-job boundary
             broken.append((job, error))
             continue
-        under = job.kind is JobKind.CREATE_ISSUE and ticket.parent_id is not None
-        epic = epics.get(ticket.parent_id) if under and ticket.parent_id is not None else None
+        epic = None
+        if job.kind is JobKind.CREATE_ISSUE and ticket.parent_id is not None:
+            epic = epics.get(ticket.parent_id)
         loaded.append(LoadedJob(job, ticket, stored.alert if stored else None, epic))
     return loaded, broken
 

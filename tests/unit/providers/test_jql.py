@@ -45,6 +45,8 @@ def test_marker_jql_names_the_labels() -> None:
     assert jql.marker_jql([one]) == f'labels = "{one.label}"'
     first, second = sorted([one.label, two.label])
     assert jql.marker_jql([two, one, two]) == f'labels in ("{first}", "{second}")'
+    with pytest.raises(InputError):
+        jql.marker_jql([])
 
 
 def test_empty_in_is_refused() -> None:

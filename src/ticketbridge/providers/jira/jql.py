@@ -84,7 +84,7 @@ def and_(*clauses: str) -> str:
 
 def marker_jql(markers: Sequence[Marker]) -> str:
     """The exactly-once lookup: every issue that carries one of the markers' labels."""
-    labels = sorted({marker.label for marker in markers})
+    labels = sorted({marker.label for marker in markers})  # none: in_ refuses an empty list
     return eq("labels", labels[0]) if len(labels) == 1 else in_("labels", labels)
 
 
