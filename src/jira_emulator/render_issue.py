@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from jira_emulator.model import ChangeGroup, Comment, FieldDef, Issue, IssueLink
+from jira_emulator.model import ChangeGroup, Comment, FieldDef, Issue, IssueLink, State
 from jira_emulator.render import Renderer, jira_time
 
 _OPERATIONS = {
@@ -19,6 +20,33 @@ _EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRe
 
 
 class IssueRenderer(Renderer):
+    """Lives for one request. A search page renders up to 100 issues, and each one's subtasks
+    and links are found among all issues and links: they are indexed once per renderer, or a
+    page of a 100,000-issue site would read them 100 times."""
+
+    def __init__(self, state: State, api: str) -> None:
+        super().__init__(state, api)
+        self._subtasks: dict[str, list[Issue]] | None = None
+        self._links: dict[int, list[IssueLink]] | None = None
+
+    def _subtasks_of(self, issue: Issue) -> list[Issue]:
+        if self._subtasks is None:
+            self._subtasks = defaultdict(list)
+            for each in self.state.issues.values():
+                parent = each.fields.get("parent")
+                if isinstance(parent, str):
+                    self._subtasks[parent].append(each)
+        return self._subtasks.get(issue.key, [])
+
+    def _links_of(self, issue: Issue) -> list[IssueLink]:
+        if self._links is None:
+            self._links = defaultdict(list)
+            for link in self.state.links.values():
+                self._links[link.inward].append(link)
+                if link.outward != link.inward:
+                    self._links[link.outward].append(link)
+        return self._links.get(issue.id, [])
+
     def issue_ref(self, issue: Issue) -> dict[str, Any]:
         return {"id": str(issue.id), "key": issue.key, "self": f"{self.root}/issue/{issue.id}"}
 
@@ -124,16 +152,8 @@ class IssueRenderer(Renderer):
         state = self.state
         status = state.statuses[issue.status]
         project = state.projects[issue.project]
-        links = [
-            self.link(link, issue)
-            for link in state.links.values()
-            if issue.id in (link.inward, link.outward)
-        ]
-        subtasks = [
-            self.linked_issue(i)
-            for i in state.issues.values()
-            if i.fields.get("parent") == issue.key
-        ]
+        links = [self.link(link, issue) for link in self._links_of(issue)]
+        subtasks = [self.linked_issue(i) for i in self._subtasks_of(issue)]
         f = issue.fields
         out: dict[str, Any] = {
             "statuscategorychangedate": jira_time(issue.status_category_changed),

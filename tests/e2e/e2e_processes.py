@@ -127,25 +127,18 @@ class Stack:
                 process.wait()
 
     def issues_by_marker(self) -> Counter[str]:
-        """How many issues carry each `tb-…` marker label, over the emulator's HTTP search."""
-        counts: Counter[str] = Counter()
-        start = 0
-        while True:
-            params = {"jql": "project = OPS", "fields": "labels", "startAt": str(start)}
-            response = httpx.get(
-                f"{self.emulator_url}/rest/api/2/search",
-                params=params | {"maxResults": "100"},
-                headers=EMULATOR_HEADERS,
-                timeout=10.0,
-            )
-            body = response.json()
-            for issue in body["issues"]:
-                for label in issue["fields"]["labels"]:
-                    if label.startswith("tb-"):
-                        counts[label] += 1
-            start += len(body["issues"])
-            if not body["issues"] or start >= body["total"]:
-                return counts
+        """How many issues carry each `tb-…` marker label, as the emulator holds them (one
+        read of its state: paging Jira's search over 100,000 issues reads them all per page)."""
+        response = httpx.get(
+            f"{self.emulator_url}/_emulator/issues", headers=EMULATOR_HEADERS, timeout=120.0
+        )
+        response.raise_for_status()
+        return Counter(
+            label
+            for issue in response.json()
+            for label in issue["labels"]
+            if label.startswith("tb-")
+        )
 
 
 def marker(fingerprint: str) -> str:

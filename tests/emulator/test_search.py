@@ -218,3 +218,28 @@ async def test_current_user_function(cloud: Emulator, cloud_client: httpx.AsyncC
         await cloud_client.post(JQL, json={"jql": "assignee = currentUser()", "fields": ["key"]})
     ).json()
     assert [i["key"] for i in found["issues"]] == ["OPS-1"]
+
+
+async def test_a_search_page_shows_each_issue_its_own_subtasks() -> None:
+    """Subtasks are found once per page, not per issue: each issue still lists exactly its own."""
+    emu = Emulator(flavor="datacenter")
+    async with client_for(emu, DC_AUTH) as client:
+        for _ in range(2):
+            assert (await create(client, "2")).status_code == 201  # OPS-1, OPS-2
+        for parent in ("OPS-1", "OPS-1", "OPS-2"):  # OPS-3, OPS-4 under OPS-1; OPS-5 under 2
+            sub = await create(client, "2", issuetype={"name": "Sub-task"}, parent={"key": parent})
+            assert sub.status_code == 201, sub.text
+        page = await client.get(
+            "/rest/api/2/search", params={"jql": "project = OPS", "fields": "subtasks"}
+        )
+    subtasks = {
+        issue["key"]: sorted(s["key"] for s in issue["fields"]["subtasks"])
+        for issue in page.json()["issues"]
+    }
+    assert subtasks == {
+        "OPS-1": ["OPS-3", "OPS-4"],
+        "OPS-2": ["OPS-5"],
+        "OPS-3": [],
+        "OPS-4": [],
+        "OPS-5": [],
+    }

@@ -171,7 +171,18 @@ def _terminal(clause: Terminal, operator: str, context: Context) -> Predicate:
     field, kind = clause.field, kind_of(clause.field.canonical)
     resolved = _resolve(clause.operand, field, context)
 
+    # Text operands compare by their normal form alone (`_equal`), so a set answers `in (…)`
+    # in one look per value: a marker lookup's 50 labels, over every issue of a large site.
+    texts = (
+        None
+        if kind is FieldKind.DATE
+        or any(isinstance(w, datetime) or _number(w) is not None for w in resolved.values)
+        else frozenset(_normal(want, kind) for want in resolved.values)
+    )
+
     def contains(values: list[object]) -> bool:
+        if texts is not None:
+            return any(_normal(have, kind) in texts for have in values)
         return any(_equal(kind, have, want) for have in values for want in resolved.values)
 
     def searched(values: list[object]) -> bool:
