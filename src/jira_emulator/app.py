@@ -91,6 +91,9 @@ class Emulator:
         self.service.listeners.append(self._count_change)
         self.requests: list[LoggedRequest] = []
         self.counters: Counter[str] = Counter()
+        # The same by answer: "METHOD /route/template 201". A 429 counts in `counters` but did
+        # nothing, so what a rate limit let through is counted here.
+        self.answered: Counter[str] = Counter()
         # auth.atlassian.com and api.atlassian.com of this site (Cloud): jira_emulator.oauth
         self.oauth = AuthorizationServer(
             lambda: self.state, lambda: self.clock(), lambda: self.cloud_id
@@ -206,6 +209,7 @@ class Emulator:
             async def capture(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     entry.status = message["status"]
+                    self.answered[f"{entry.route} {entry.status}"] += 1
                 await send(message)
 
             await app(scope, replay, capture)
@@ -296,6 +300,7 @@ class Emulator:
         self.restore(build_state(self.flavor, self.base_url, self._seed))
         self.requests.clear()
         self.counters.clear()
+        self.answered.clear()
         self.webhooks.deliveries.clear()
         self.webhooks.held.clear()
         self.webhooks.dropped.clear()

@@ -5,6 +5,7 @@ POST   /_emulator/reset                       back to the seed
 POST   /_emulator/snapshot                    {"id": n};  POST /_emulator/restore/{id}
 GET    /_emulator/requests                    the request log;  DELETE clears it
 GET    /_emulator/counters                    {"METHOD /route/template": n}
+GET    /_emulator/counters?by=status          {"METHOD /route/template 201": n}
 GET    /_emulator/issues                      stored issues (key, status, fields, properties)
 GET    /_emulator/deliveries                  webhook delivery attempts
 PUT    /_emulator/index-lag   {"seconds": s}
@@ -77,6 +78,7 @@ def control_router(emu: Emulator) -> Router:
         if request.method == "DELETE":
             emu.requests.clear()
             emu.counters.clear()
+            emu.answered.clear()
             return Response(status_code=204)
         return JSONResponse(
             [
@@ -94,7 +96,8 @@ def control_router(emu: Emulator) -> Router:
         )
 
     async def counters(request: Request) -> Response:
-        return JSONResponse(dict(emu.counters))
+        by_status = request.query_params.get("by") == "status"
+        return JSONResponse(dict(emu.answered if by_status else emu.counters))
 
     async def issues(request: Request) -> Response:
         state = emu.state

@@ -222,6 +222,9 @@ async def test_the_emulator_wires_the_limiter_cloud_on_and_datacenter_off() -> N
     ) as client:
         statuses = [(await client.get("/rest/api/3/myself")).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+    # what the limit let through is counted apart from what was asked (benches' bounds)
+    assert cloud.counters["GET /rest/api/3/myself"] == 3
+    assert cloud.answered == {"GET /rest/api/3/myself 200": 2, "GET /rest/api/3/myself 429": 1}
 
     datacenter = Emulator(flavor="datacenter")
     assert datacenter.limits.enabled is False

@@ -103,6 +103,8 @@ async def test_control_endpoints(cloud: Emulator, cloud_client: httpx.AsyncClien
         issues = (await control.get("/_emulator/issues")).json()
         assert [(i["key"], i["status"]) for i in issues] == [("OPS-1", "To Do")]
         assert (await control.get("/_emulator/counters")).json()["POST /rest/api/3/issue"] == 1
+        by_status = (await control.get("/_emulator/counters", params={"by": "status"})).json()
+        assert by_status["POST /rest/api/3/issue 201"] == 1
         snap = (await control.post("/_emulator/snapshot")).json()["id"]
         await create(cloud_client)
         assert (await control.post(f"/_emulator/restore/{snap}")).status_code == 204
