@@ -9,13 +9,14 @@ same at cut points, but only at multiples of 1/n).
 Why not in SQL: SQLite has no percentile, and the window functions that emulate it sorted the
 resolved tickets once per breakdown (five sorts of up to 400,000 rows at 30 days, 4 s of
 CPU); PostgreSQL's `percentile_cont` sorts per group too. Here the database sends each
-resolved ticket once (five short keys and a number) and each group is sorted in memory."""
+resolved ticket's duration once (SQLite: a row per ticket; PostgreSQL: an ascending array per
+combination of keys) and each group is sorted in memory."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -33,13 +34,14 @@ def percentile_cont(ordered: list[float], q: float) -> float:
 
 
 def spreads(
-    rows: Iterable[tuple[Iterable[K], float]],
+    rows: Iterable[tuple[Iterable[K], Sequence[float]]],
 ) -> dict[K, tuple[int, float, float]]:
-    """Count, median and p90 per group: each row's duration counts in every group it names."""
+    """Count, median and p90 per group: each row's durations count in every group it names
+    (a row: one ticket's duration, or a combination's, ascending — sorting runs is cheap)."""
     groups: dict[K, list[float]] = defaultdict(list)
     for keys, seconds in rows:
         for key in keys:
-            groups[key].append(seconds)
+            groups[key].extend(seconds)
     found = {}
     for key, values in groups.items():
         values.sort()

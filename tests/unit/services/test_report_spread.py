@@ -25,7 +25,7 @@ def test_percentile_cont(values: list[float], q: float, expected: float) -> None
 
 
 def test_each_row_counts_in_every_group_it_names() -> None:
-    rows = [(("all", "high"), 4.0), (("all", "low"), 1.0), (("all", "high"), 2.0)]
+    rows = [(("all", "high"), [4.0]), (("all", "low"), [1.0]), (("all", "high"), [2.0])]
     found = spreads(rows)
     assert found["all"] == (3, 2.0, pytest.approx(2.0 + 0.8 * 2.0))
     assert found["high"] == (2, 3.0, pytest.approx(3.8))
