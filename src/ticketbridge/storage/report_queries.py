@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     CTE,
@@ -95,44 +95,35 @@ class Dialect:
         return func.date(moment, type_=String)
 
 
-def facts(period: Period, where: ReportFilter, *, reopens: bool = True) -> CTE:
+Opening = Literal["inner", "outer", "none"]
+"""How `facts` joins each ticket's opening alert: "inner" (the tickets an alert opened: what
+every figure by severity, source, kind or route counts), "none" (a figure that reads none of
+its columns and has no filter on one: the join was a third of its time; every ticket but an
+epic has its opening alert, the decider writes the two in one transaction), "outer" (the rows
+behind such a figure: the same tickets, with their alert's columns)."""
+
+
+def facts(
+    period: Period, where: ReportFilter, *, reopens: bool = True, opening: Opening = "inner"
+) -> CTE:
     """Tickets (epics left out: no alert opens them) with their opening alert's severity,
     source, kind and route, their alert state, and (`reopens`: for the statements that count
     or list `reopened`) how often an alert reopened them in each period. Filters apply here,
     so every metric sees the same tickets."""
     origin = alerts.alias("origin")
     state = alert_state()
-    query = (
-        select(
-            tickets.c.id,
-            tickets.c.project,
-            tickets.c.issue_key,
-            tickets.c.status,
-            tickets.c.status_category,
-            tickets.c.resolution,
-            tickets.c.outcome,
-            tickets.c.first_seen,
-            tickets.c.done_at,
-            tickets.c.occurrences,
-            tickets.c.priority,
-            tickets.c.assignee_id,
-            tickets.c.assignee_name,
-            tickets.c.status_name,
-            tickets.c.deleted_at,
-            origin.c.severity,
-            origin.c.source,
-            origin.c.kind,
-            origin.c.route,
-            origin.c.alert_id,
-            state.label("state"),
-        )
-        .join_from(
+    joined = opening != "none" or _filters_opening(where)
+    opened = (origin.c.severity, origin.c.source, origin.c.kind, origin.c.route, origin.c.alert_id)
+    query = select(*_TICKET_COLUMNS, *(opened if joined else ()), state.label("state")).where(
+        tickets.c.group_key.is_(None)
+    )
+    if joined:
+        query = query.join_from(
             tickets,
             origin,
             and_(origin.c.ticket_id == tickets.c.id, origin.c.decision.in_(OPENING)),
+            isouter=opening == "outer",
         )
-        .where(tickets.c.group_key.is_(None))
-    )
     if reopens:  # an outer join with the periods' reopens: only where they are counted
         counted = _reopens(period)
         query = query.outerjoin(counted, counted.c.ticket_id == tickets.c.id).add_columns(
@@ -152,6 +143,20 @@ def facts(period: Period, where: ReportFilter, *, reopens: bool = True) -> CTE:
     # Inlined where it is used, never materialized whole: each use's period condition then
     # reaches the tickets' indexes (SQLite >= 3.35 and PostgreSQL >= 12 take the hint).
     return query.cte("facts").prefix_with("NOT MATERIALIZED")
+
+
+_TICKET_COLUMNS = tuple(
+    tickets.c[name]
+    for name in (
+        "id", "project", "issue_key", "status", "status_category", "resolution", "outcome",
+        "first_seen", "done_at", "occurrences", "priority", "assignee_id", "assignee_name",
+        "status_name", "deleted_at",
+    )
+)  # fmt: skip
+
+
+def _filters_opening(where: ReportFilter) -> bool:
+    return any(v is not None for v in (where.route, where.source, where.kind, where.severity))
 
 
 def alert_state() -> ColumnElement[str]:

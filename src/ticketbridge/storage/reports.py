@@ -111,7 +111,7 @@ class SqlReports:
     ) -> dict[PeriodName, dict[str, int]]:
         """The open backlog of both periods, in total and per age bucket (one statement: the
         live tickets read once, each labelled with its bucket in each period)."""
-        f = facts(period, where, reopens=False)
+        f = facts(period, where, reopens=False, opening="none")
         labels = (
             select(
                 *(
@@ -138,7 +138,7 @@ class SqlReports:
 
     async def per_day(self, period: Period, where: ReportFilter) -> list[DayCount]:
         """Created and resolved per UTC day of the current period (one statement)."""
-        f = facts(period, where, reopens=False)
+        f = facts(period, where, reopens=False, opening="none")
         when = self._conditions(f, period, "current", {})
         parts = [
             select(literal(metric.value, String).label("metric"), day.label("day")).where(
@@ -267,7 +267,8 @@ class SqlReports:
         limit: int,
         before: int | None,
     ) -> list[ReportRow]:
-        f = facts(period, where)
+        counted_apart = drill.metric is Metric.BACKLOG or drill.day is not None  # "none"
+        f = facts(period, where, opening="outer" if counted_apart else "inner")
         when = self._conditions(f, period, drill.period, sla)
         condition = when.of(drill.metric, drill.bucket)
         bounds = day_bounds(drill)
