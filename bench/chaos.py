@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 _TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path[:0] = [str(_TESTS), str(_TESTS / "e2e"), str(_TESTS / "fleet")]
@@ -39,6 +40,7 @@ from ticketbridge import bootstrap  # noqa: E402
 from ticketbridge.config.settings import Settings  # noqa: E402
 from ticketbridge.domain import JobState  # noqa: E402
 from ticketbridge.services import parse_alerts  # noqa: E402
+from ticketbridge.storage import Database  # noqa: E402
 
 BULK = 50  # creates per /issue/bulk call: Jira's limit, the provider's `max_bulk`
 
@@ -84,6 +86,49 @@ def posts(stack: Stack) -> tuple[dict[str, int], dict[str, int]]:
     return dict(done), dict(refused)
 
 
+def twin_issues(stack: Stack, labels: set[str]) -> dict[str, list[str]]:
+    """The issues (key and creation time) of each marker label carried more than once."""
+    if not labels:
+        return {}
+    response = httpx.get(
+        f"{stack.emulator_url}/_emulator/issues", headers=EMULATOR_HEADERS, timeout=120.0
+    )
+    found: dict[str, list[str]] = {label: [] for label in labels}
+    for issue in response.json():
+        for label in set(issue["labels"]) & labels:
+            created = httpx.get(
+                f"{stack.emulator_url}/rest/api/2/issue/{issue['key']}",
+                params={"fields": "created"},
+                headers=EMULATOR_HEADERS,
+                timeout=60.0,
+            ).json()["fields"]["created"]
+            found[label].append(f"{issue['key']} (id {issue['id']}, created {created})")
+    return found
+
+
+async def twin_rows(settings: Settings, labels: set[str], writes: int) -> dict[str, list[str]]:
+    """The tickets and jobs behind each twinned marker, as the database holds them."""
+    by_label = {marker(f"generic:chaos-fp-{n}"): f"generic:chaos-fp-{n}" for n in range(writes)}
+    found: dict[str, list[str]] = {}
+    db = Database(settings.database_url)
+    try:
+        async with db.engine.connect() as conn:
+            for label in labels:
+                tickets = await conn.execute(
+                    text(
+                        "SELECT t.id, t.generation, t.issue_key, t.status, j.id AS job, j.kind,"
+                        " j.state, j.attempts, j.sent_until, j.created_at, j.updated_at,"
+                        " j.last_error FROM tickets t LEFT JOIN outbox_jobs j"
+                        " ON j.ticket_id = t.id WHERE t.fingerprint = :fp ORDER BY t.id, j.id"
+                    ),
+                    {"fp": by_label.get(label, "")},
+                )
+                found[label] = [str(dict(row._mapping)) for row in tickets]
+    finally:
+        await db.aclose()
+    return found
+
+
 def run(args: argparse.Namespace, workdir: Path) -> None:
     server_gen = start_postgres()
     server = next(server_gen)
@@ -118,6 +163,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             time.sleep(0.5)
         drain = time.monotonic() - started
         issues = stack.issues_by_marker()
+        twins = twin_issues(stack, {m for m, n in issues.items() if n > 1})
+        rows = asyncio.run(twin_rows(settings, set(twins), args.writes)) if twins else {}
         sent, refused = posts(stack)
     finally:
         stack.stop_all()
@@ -127,6 +174,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         f"writes: {args.writes}, workers: {args.workers}, kills: {kills}, pg restart: {restarted}"
     )
     print(f"duplicates: {sum(c - 1 for c in issues.values() if c > 1)}")
+    for label, made in sorted(twins.items())[:20]:  # what to look at when this is not 0
+        print(f"  {label}: {', '.join(made)}")
+        for row in rows.get(label, []):
+            print(f"    {row}")
     print(f"lost: {len(wanted - set(issues))}")
     print(f"drain: {drain:.1f} s ({args.writes / drain:,.0f} writes/s), {sum(sent.values())} POSTs")
     for route, n in sorted(sent.items(), key=lambda item: -item[1]):
@@ -153,7 +204,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="POST/PUT per second; 0: none")
     parser.add_argument("--kill-every", type=float, default=10.0)
     parser.add_argument("--no-chaos", dest="chaos", action="store_false")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep its logs")
     args = parser.parse_args()
+    if args.keep:  # the workers' and the emulator's logs stay there
+        args.keep.mkdir(parents=True, exist_ok=True)
+        run(args, args.keep)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         run(args, Path(tmp))
 
