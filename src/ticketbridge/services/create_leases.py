@@ -9,6 +9,7 @@ never while a slow create could still land in Jira after the lookup found nothin
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -60,6 +61,12 @@ class CreateLeases:
         and its outcome unknown. An heir looks the marker up only a settle delay after
         `until`: a create still under way then (a slow Jira, a round stalled on the
         database) would reach Jira after the lookup had found nothing, a duplicate."""
+        if self._clock() >= until:
+            # The round reached its send after the deadline (a stalled loop, a slow draft): the
+            # heir may be looking the marker up already, so the create is not sent at all.
+            if inspect.iscoroutine(request):
+                request.close()
+            raise OutcomeUnknown(f"not sent: its deadline {until:%H:%M:%S} had passed")
         call = asyncio.ensure_future(request)
         deadline = asyncio.ensure_future(self._sleep((until - self._clock()).total_seconds()))
         try:
