@@ -153,8 +153,10 @@ def _document(host: Host, version: Issue) -> dict[str, Any]:
 
 def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
     state = host.state
+    labels = query.required("labels")
+    candidates = state.issues.values() if labels is None else host.service.labelled(labels)
     matched = []
-    for issue in list(state.issues.values()):
+    for issue in list(candidates):
         version = host.service.search_version(issue, reconcile)
         if version is None:
             continue

@@ -243,3 +243,40 @@ async def test_a_search_page_shows_each_issue_its_own_subtasks() -> None:
         "OPS-4": [],
         "OPS-5": [],
     }
+
+
+async def _keys(client: httpx.AsyncClient, jql: str) -> list[str]:
+    page = await client.get("/rest/api/2/search", params={"jql": jql, "fields": "labels"})
+    assert page.status_code == 200, page.text
+    return [issue["key"] for issue in page.json()["issues"]]
+
+
+async def test_label_lookups_find_labels_given_at_create_and_edit_and_after_a_restore() -> None:
+    """`labels in (…)` is narrowed by an index of labels before the issues are read: what it
+    finds must be what reading every issue finds, whenever the label came."""
+    emu = Emulator(flavor="datacenter")
+    async with client_for(emu, DC_AUTH) as client:
+        await create(client, "2", labels=["tb-one", "other"])  # OPS-1
+        await create(client, "2", labels=["TB-Two"])  # OPS-2
+        await create(client, "2")  # OPS-3
+        assert await _keys(client, "labels in (tb-one, tb-two) ORDER BY key ASC") == [
+            "OPS-1",
+            "OPS-2",
+        ]
+        edit = await client.put(
+            "/rest/api/2/issue/OPS-3", json={"update": {"labels": [{"add": "tb-one"}]}}
+        )
+        assert edit.status_code == 204, edit.text
+        snapshot = emu.snapshot()
+        await create(client, "2", labels=["tb-one"])  # OPS-4, gone after the restore
+        assert await _keys(client, "project = OPS AND labels = tb-one ORDER BY key ASC") == [
+            "OPS-1",
+            "OPS-3",
+            "OPS-4",
+        ]
+        emu.restore(snapshot)
+        assert await _keys(client, "labels = tb-one ORDER BY key ASC") == ["OPS-1", "OPS-3"]
+        assert await _keys(client, "labels = tb-one OR labels = other ORDER BY key ASC") == [
+            "OPS-1",
+            "OPS-3",
+        ]

@@ -26,7 +26,7 @@ from typing import Any
 
 from jira_emulator.jql.ast import Clause, Sort
 from jira_emulator.jql.errors import UNBOUNDED_MESSAGE, JqlError
-from jira_emulator.jql.evaluate import Predicate, compile_clause
+from jira_emulator.jql.evaluate import Predicate, compile_clause, required_values
 from jira_emulator.jql.fields import FieldNames
 from jira_emulator.jql.lexer import RESERVED_CHARS, RESERVED_WORDS, is_control
 from jira_emulator.jql.parser import parse
@@ -86,6 +86,11 @@ class JqlQuery:
     def is_bounded(self) -> bool:
         """False for a query with no restriction (empty, or only ORDER BY)."""
         return self.where is not None
+
+    def required(self, canonical: str) -> frozenset[str] | None:
+        """Values (normal form) of `canonical` one of which every match carries, when the
+        query says so (`labels in (…)` at its top, alone or ANDed); else None."""
+        return None if self.where is None else required_values(self.where, canonical, self.context)
 
     def matches(self, doc: Mapping[str, Any]) -> bool:
         """Whether the issue document `doc` satisfies the query's restriction."""

@@ -167,18 +167,43 @@ def _order(kind: FieldKind, have: object, want: object, context: Context) -> int
 _ORDERING = {"<": (-1,), "<=": (-1, 0), ">": (1,), ">=": (1, 0)}
 
 
+def _texts(resolved: _Values, kind: FieldKind) -> frozenset[str] | None:
+    """The operand's values in normal form when they all compare as text (`_equal`): no
+    date, no number; None otherwise."""
+    if kind is FieldKind.DATE or any(
+        isinstance(w, datetime) or _number(w) is not None for w in resolved.values
+    ):
+        return None
+    return frozenset(_normal(want, kind) for want in resolved.values)
+
+
+def normal_form(value: object, canonical: str) -> str:
+    """How a text value of the field `canonical` compares for `=` and `in`."""
+    return _normal(value, kind_of(canonical))
+
+
+def required_values(clause: Clause, canonical: str, context: Context) -> frozenset[str] | None:
+    """Values (normal form) of which every issue matching `clause` carries one in the field
+    `canonical`: `labels in (a, b)` or `labels = a`, alone or ANDed with anything else. None
+    when the clause does not restrict the field that way (an index can then not narrow it)."""
+    if isinstance(clause, And):
+        found = (required_values(part, canonical, context) for part in clause.clauses)
+        return next((values for values in found if values is not None), None)
+    if not isinstance(clause, Terminal) or clause.field.canonical != canonical:
+        return None
+    if clause.operator not in ("=", "in"):
+        return None
+    resolved = _resolve(clause.operand, clause.field, context)
+    return None if resolved.empty else _texts(resolved, kind_of(canonical))
+
+
 def _terminal(clause: Terminal, operator: str, context: Context) -> Predicate:
     field, kind = clause.field, kind_of(clause.field.canonical)
     resolved = _resolve(clause.operand, field, context)
 
     # Text operands compare by their normal form alone (`_equal`), so a set answers `in (…)`
     # in one look per value: a marker lookup's 50 labels, over every issue of a large site.
-    texts = (
-        None
-        if kind is FieldKind.DATE
-        or any(isinstance(w, datetime) or _number(w) is not None for w in resolved.values)
-        else frozenset(_normal(want, kind) for want in resolved.values)
-    )
+    texts = _texts(resolved, kind)
 
     def contains(values: list[object]) -> bool:
         if texts is not None:
