@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import random
 import signal
 import sys
@@ -43,6 +44,11 @@ from ticketbridge.services import parse_alerts  # noqa: E402
 from ticketbridge.storage import Database  # noqa: E402
 
 BULK = 50  # creates per /issue/bulk call: Jira's limit, the provider's `max_bulk`
+
+
+def fingerprint(n: int) -> str:
+    """The fingerprint of write `n` as the generic source scopes it (its marker's key)."""
+    return f"generic:chaos-fp-{n}"
 
 
 async def queue(settings: Settings, writes: int) -> None:
@@ -108,7 +114,7 @@ def twin_issues(stack: Stack, labels: set[str]) -> dict[str, list[str]]:
 
 async def twin_rows(settings: Settings, labels: set[str], writes: int) -> dict[str, list[str]]:
     """The tickets and jobs behind each twinned marker, as the database holds them."""
-    by_label = {marker(f"generic:chaos-fp-{n}"): f"generic:chaos-fp-{n}" for n in range(writes)}
+    by_label = {marker(fingerprint(n)): fingerprint(n) for n in range(writes)}
     found: dict[str, list[str]] = {}
     db = Database(settings.database_url)
     try:
@@ -169,7 +175,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     finally:
         stack.stop_all()
         server.stop()
-    wanted = {marker(f"generic:chaos-fp-{n}") for n in range(args.writes)}
+    wanted = {marker(fingerprint(n)) for n in range(args.writes)}
     print(
         f"writes: {args.writes}, workers: {args.workers}, kills: {kills}, pg restart: {restarted}"
     )
@@ -184,10 +190,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         print(f"  {n:6}  {route}  ({refused.get(route, 0)} more refused with 429)")
     if args.rate:
         # The emulator limits each endpoint on its own (a token bucket per endpoint and
-        # method). The bound is the least time the limit allows for the writes: every create
-        # in a full bulk of 50 on the busiest endpoint; "sent" is the same for the POSTs that
-        # were let through (kills leave smaller bulks behind, so it is the looser of the two).
-        ideal = -(-args.writes // BULK)
+        # method). The bound is the least time the limit allows for the writes: all of them in
+        # full bulks of 50. Beside it, the same for the bulk POSTs let through: kills leave
+        # smaller bulks behind, so that bound is the looser of the two.
+        ideal = math.ceil(args.writes / BULK)
         print(
             f"rate-limit bound: {ideal / args.rate:.1f} s ({ideal} bulk POSTs at {args.rate:g}/s); "
             f"drain / bound = {drain / (ideal / args.rate):.2f}"
