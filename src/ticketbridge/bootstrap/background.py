@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -14,8 +14,12 @@ import httpx
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.container import Core
 from ticketbridge.bootstrap.jira_live import ReloadingProvider
-from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_job
+from ticketbridge.bootstrap.reconcile import ReconcileRuns, SiteReads, reconcile_job
+from ticketbridge.bootstrap.sync import approval_rules, site_observations
 from ticketbridge.config.schema import Config
+from ticketbridge.config.sites import claimed_by
+from ticketbridge.providers.base import Provider
+from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.services import (
     Clock,
     DecideRound,
@@ -64,17 +68,21 @@ def lease_owner(database: Database, role: str | int) -> str:
 def outbox_work(
     core: Core,
     provider: ReloadingProvider | None,
+    sites: Mapping[str, Provider],
     worker: WorkerSettings,
     workers: int | None,
     callback_transport: httpx.AsyncBaseTransport | None,
 ) -> Outbox:
-    """`workers` dispatchers over the provider (none without one); the callback sender runs
-    beside the first."""
+    """`workers` dispatchers over the default site's provider (none without one), and as many
+    over each other site's (`sites`); the callback sender runs beside the first."""
     watch = JiraWatch(core.uow, core.clock)
     senders = callback_senders(core, worker, workers, callback_transport)
-    return Outbox(
-        watch, senders, outbox_dispatchers(core, provider, watch, worker, senders, workers)
-    )
+    dispatchers = outbox_dispatchers(core, provider, watch, worker, senders, workers)
+    if provider is not None:  # the other sites', each watched on its own (its own outages)
+        for name, site in sites.items():
+            lane = _Lane(site, (name,), JiraWatch(core.uow, core.clock), name)
+            dispatchers.extend(_dispatchers(core, lane, worker, (), workers))
+    return Outbox(watch, senders, dispatchers)
 
 
 def callback_senders(
@@ -110,27 +118,51 @@ def outbox_dispatchers(
     senders: Sequence[CallbackSender],
     workers: int | None,
 ) -> list[Dispatcher]:
-    """The outbox's workers, each claiming jobs under its own lease owner."""
+    """The default site's outbox workers, each claiming jobs under its own lease owner."""
     if provider is None:
         return []
+    default = core.config.default_site
+    lane = _Lane(provider, claimed_by(default, default), watch, None, provider.ready)
+    return _dispatchers(core, lane, worker, senders, workers)
+
+
+@dataclass(frozen=True)
+class _Lane:
+    """One Jira site's writes: its provider, the tickets' sites it claims, its watch."""
+
+    provider: Provider
+    connections: tuple[str, ...]
+    watch: JiraWatch
+    name: str | None  # None: the default site (lease owners as before sites)
+    ready: Callable[[], bool] = lambda: True
+
+
+def _dispatchers(
+    core: Core,
+    lane: _Lane,
+    worker: WorkerSettings,
+    senders: Sequence[CallbackSender],
+    n: int | None,
+) -> list[Dispatcher]:
     return [
         Dispatcher(
             OutboxProcessor(
                 core.uow,
-                watch.provider(provider),
+                lane.watch.provider(lane.provider),
                 core.routing,
                 core.routing,
                 core.pipeline,
                 worker,
                 core.clock,
-                owner=lease_owner(core.database, n),
+                owner=lease_owner(core.database, i if lane.name is None else f"{lane.name}:{i}"),
+                connections=lane.connections,
             ),
             worker,
-            watch,
-            ready=provider.ready,
-            senders=senders if n == 0 else (),
+            lane.watch,
+            ready=lane.ready,
+            senders=senders if i == 0 else (),
         )
-        for n in range(workers or 0)
+        for i in range(n or 0)
     ]
 
 
@@ -201,12 +233,35 @@ def sla_clocks(config: Config, uow: UnitOfWorkFactory, clock: Clock) -> SlaClock
 
 
 def periodic_scheduler(
-    core: Core, worker: WorkerSettings, reconcile: ReconcileRuns, workers: int | None
+    core: Core,
+    worker: WorkerSettings,
+    reconcile: ReconcileRuns,
+    workers: int | None,
+    sites: Mapping[str, JiraProvider],
 ) -> Scheduler | None:
-    """The periodic jobs under the scheduler, when workers run."""
+    """The periodic jobs under the scheduler, when workers run; the other sites' reconciles
+    (`sites`: their providers) among them."""
     config, uow, clock = core.config, core.uow, core.clock
     sla = sla_clocks(config, uow, clock)
     jobs = periodic_jobs(uow, clock, worker, core.pipeline, sla, reconcile_job(config, reconcile))
     if not workers:
         return None
+    jobs.extend(job for name, site in sites.items() if (job := site_reconcile(core, name, site)))
     return Scheduler(uow, jobs, clock, owner=lease_owner(core.database, "scheduler"))
+
+
+def site_reconcile(core: Core, name: str, provider: JiraProvider) -> Periodic | None:
+    """Another site's reconcile: its issues read through its provider, applied to its
+    tickets only (`reconcile:<name>`)."""
+    sites = (name,)
+    policy = core.pipeline.policy
+    approvals = approval_rules(core.config)
+    sink = site_observations(core.uow, core.clock, policy, provider, approvals, sites)
+    runs = ReconcileRuns(
+        jira=SiteReads(provider),
+        database=core.database,
+        sink=sink,
+        clock=core.clock,
+        connections=sites,
+    )
+    return reconcile_job(core.config, runs, name)

@@ -24,6 +24,7 @@ import structlog
 from ticketbridge.bootstrap.jira import Networks, jira_url_problem
 from ticketbridge.config.document import ConfigDocument, format_path
 from ticketbridge.config.inactive import inactive_settings
+from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.schema import Config, Location
 from ticketbridge.config.settings import Settings
 from ticketbridge.errors import ConfigError, Problem
@@ -64,12 +65,13 @@ def built_problems(
     """What building the process from `config` (`build`: the routing and templates, as
     `serve` builds them) and connecting to its Jira would refuse."""
     problems: list[Problem] = []
-    jira = config.jira
-    if jira is not None:
+    for name, jira in config.sites.items():
         refused = jira_url_problem(jira, allowed)
         if refused is not None:
-            where = tuple(refused.path.split("."))
-            problems.append(Problem(refused.path, refused.message, config.line_of(*where)))
+            single = isinstance(config.jira, JiraConfig)
+            path = refused.path if single else refused.path.replace("jira.", f"jira.sites.{name}.")
+            where = tuple(path.split("."))
+            problems.append(Problem(path, refused.message, config.line_of(*where)))
     try:
         build(config)
     except ConfigError as error:

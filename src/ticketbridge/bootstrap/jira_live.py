@@ -41,7 +41,8 @@ class LiveConnection:
         self, settings: Settings, config: Config, fallback: StoredConnection | None = None
     ) -> None:
         self._store = connection_store(settings)
-        self._fixed = StoredConnection(config.jira, None) if config.jira is not None else None
+        fixed = config.primary_jira  # the default site's: the one the stored connection manages
+        self._fixed = StoredConnection(fixed, None) if fixed is not None else None
         self._fallback = fallback
         self._stamp: Stamp | None = _UNREAD
         self._stored: StoredConnection | None = None

@@ -147,7 +147,7 @@ async def register_webhook(
     if connection is None:
         raise ConfigError("no Jira is configured", [NO_JIRA])
     target = our_url(settings, url)
-    connection, chosen = _with_secret(settings, connection, config.jira is not None, secret)
+    connection, chosen = _with_secret(settings, connection, config.primary_jira is not None, secret)
     plan = WebhookPlan(target, chosen, project_jql(our_projects(config, connection)))
     return await register_plan(settings, connection.jira, plan, transport)
 

@@ -20,6 +20,7 @@ from ticketbridge.bootstrap.database import upgrade_database
 from ticketbridge.bootstrap.wiring import open_container
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
+from ticketbridge.config.sites import claimed_by
 from ticketbridge.domain import Alert
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.providers.base import Provider
@@ -53,7 +54,7 @@ async def open_library(
 ) -> AsyncIterator[LibraryServices]:
     """`config` must name its Jira (`jira:`); `settings` gives the store and the workers'
     settings (`worker` replaces the latter); `transport` replaces the network (tests)."""
-    if config.jira is None:
+    if config.primary_jira is None:
         raise ConfigError("cannot open the bridge", [Problem("jira", "no Jira connection")])
     await _migrated(settings.database_url)
     async with open_container(
@@ -65,7 +66,7 @@ async def open_library(
         seams=seams,
     ) as container:
         provider = container.provider
-        assert provider is not None  # config.jira is set: open_container built it
+        assert provider is not None  # a Jira is configured: open_container built it
         yield LibraryServices(_alert_sync(container, provider, seams), provider)
 
 
@@ -77,14 +78,18 @@ def _alert_sync(
     async def decided(alerts: Sequence[Alert]) -> list[IngestResult]:
         return await ingest.ingest(alerts, wait=True)  # as `POST /v1/alerts?wait=true`
 
-    [dispatcher] = container.dispatchers
+    async def drained() -> int:  # one dispatcher per site (`jira.sites`), the default first
+        return sum([await d.run_until_idle() for d in container.dispatchers])
+
+    default = container.config.default_site
     return AlertSync(
         uow_factory(container.database),
         decided,
-        dispatcher.run_until_idle,
+        drained,
         provider,
         seams,
         container.now,
+        connections=claimed_by(default, default),
     )
 
 

@@ -1,18 +1,21 @@
 """Reconcile wired: the use case over the Jira connection in effect, and its periodic job.
 
 Each run reads through the client of the connection in effect (`LiveJira`: a connection saved
-meanwhile is used from the next run); the store is the database's `reconcile_marks`.
+meanwhile is used from the next run), or of another site of `jira.sites` (`SiteReads`, a job
+of its own per site); the store is the database's `reconcile_marks`, a mark per site.
 The job (`reconcile`) runs under the scheduler's lease (workers/scheduler.py), so one process
 of many runs it at a time, when `sync.mode` is `poll` or `both`, every `sync.reconcile_every`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Protocol
 
-from ticketbridge.bootstrap.jira_reads import LiveJira
 from ticketbridge.clock import Clock
 from ticketbridge.config.schema import Config
+from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.providers.jira.observer import JiraObserver
 from ticketbridge.services.periodic import Periodic
 from ticketbridge.services.ports import ObservationSink
@@ -23,15 +26,42 @@ from ticketbridge.storage.reconcile_marks import SqlReconcileStore
 RECONCILE = "reconcile"
 
 
+class Reads(Protocol):
+    """Where a reconcile reads Jira: the connection in effect (`LiveJira`), or a site's."""
+
+    def configured(self) -> bool: ...
+    def provider(self) -> JiraProvider: ...
+
+
+class SiteReads:
+    """One of the other sites' (`jira.sites`) providers, fixed for the process's life."""
+
+    def __init__(self, provider: JiraProvider) -> None:
+        self._provider = provider
+
+    def configured(self) -> bool:
+        return True
+
+    def provider(self) -> JiraProvider:
+        return self._provider
+
+
 class ReconcileRuns:
     """`run_once` over the connection in effect: what the periodic job, the CLI and tests
     call."""
 
     def __init__(
-        self, *, jira: LiveJira, database: Database, sink: ObservationSink, clock: Clock
+        self,
+        *,
+        jira: Reads,
+        database: Database,
+        sink: ObservationSink,
+        clock: Clock,
+        connections: Collection[str] | None = None,
     ) -> None:
+        """`connections`: the configured sites whose tickets `jira` holds (the default's)."""
         self._jira = jira
-        self._store = SqlReconcileStore(database.unit_of_work)
+        self._store = SqlReconcileStore(database.unit_of_work, connections)
         self._sink = sink
         self._clock = clock
         self._observers: dict[int, JiraObserver] = {}
@@ -73,8 +103,10 @@ def summary(report: ReconcileReport) -> str:
     )
 
 
-def reconcile_job(config: Config, runs: ReconcileRuns) -> Periodic | None:
-    """The periodic reconcile, unless `sync.mode` is `webhook` (webhooks alone)."""
+def reconcile_job(config: Config, runs: ReconcileRuns, site: str | None = None) -> Periodic | None:
+    """The periodic reconcile, unless `sync.mode` is `webhook` (webhooks alone); of another
+    site than the default one (`site`), a job of its own (`reconcile:<site>`)."""
     if config.sync.mode == "webhook":
         return None
-    return Periodic(RECONCILE, config.sync.reconcile_every, runs.scheduled)
+    name = RECONCILE if site is None else f"{RECONCILE}:{site}"
+    return Periodic(name, config.sync.reconcile_every, runs.scheduled)

@@ -8,12 +8,13 @@ in effect for the webhook's secret, the metrics.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.jira_live import LiveConnection
 from ticketbridge.clock import Clock
+from ticketbridge.config.schema import Config
 from ticketbridge.domain.decision import TicketPolicy
 from ticketbridge.domain.observed import IssueObservation
 from ticketbridge.errors import ConfigError, JiraError
@@ -49,10 +50,11 @@ def build_sync(
     provider: Provider | None,
     worker: WorkerSettings | None,
     approvals: ApprovalRules | None = None,
+    connections: Collection[str] | None = None,
 ) -> Sync:
-    observations = ObservationApplier(
-        uow, policy, _OurAccount(provider), clock, approvals=approvals
-    )
+    """`connections`: the default site's tickets (`config.sites.claimed_by`), the only ones
+    Jira's changes are read for — the webhook's secret and reconcile are the default site's."""
+    observations = site_observations(uow, clock, policy, provider, approvals, connections)
     applier = DeliveryApplier(
         uow,
         observations,
@@ -76,6 +78,27 @@ def build_sync(
         stored=loop.wake if loop is not None else lambda: None,
     )
     return Sync(webhook, observations, applier, DeliveryLog(uow), loop)
+
+
+def site_observations(
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    policy: TicketPolicy,
+    provider: Provider | None,
+    approvals: ApprovalRules | None,
+    connections: Collection[str] | None,
+) -> ObservationApplier:
+    """What Jira's changes do to the tickets of the sites `connections` names, `provider`
+    being the site's (our account there tells its echoes)."""
+    return ObservationApplier(
+        uow, policy, _OurAccount(provider), clock, approvals=approvals, connections=connections
+    )
+
+
+def approval_rules(config: Config) -> ApprovalRules:
+    """`sync.approvals` as the audit trail's reviews read them."""
+    approvals = config.sync.approvals
+    return ApprovalRules(tuple(approvals.statuses), approvals.comment)
 
 
 def _credentials(live: LiveConnection) -> Callable[[], WebhookCredentials]:

@@ -41,12 +41,13 @@ from ticketbridge.bootstrap.loading import (
     worker_settings_from,
 )
 from ticketbridge.bootstrap.reconcile import ReconcileRuns
-from ticketbridge.bootstrap.sync import Sync, build_sync
+from ticketbridge.bootstrap.sync import Sync, approval_rules, build_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
+from ticketbridge.config.sites import claimed_by
 from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.services import (
     AlertQueries,
@@ -59,7 +60,6 @@ from ticketbridge.services import (
 from ticketbridge.services.accounts import Accounts
 from ticketbridge.services.api_keys import ApiKeys
 from ticketbridge.services.audit_intake import AuditIntake
-from ticketbridge.services.audit_reviews import ApprovalRules
 from ticketbridge.services.audit_service import AuditTrail
 from ticketbridge.services.intake import AlertIntake
 from ticketbridge.services.native_intake import NativeIntake
@@ -78,6 +78,7 @@ class _Workers:
 
     count: int | None
     provider: ReloadingProvider | None
+    sites: dict[str, JiraProvider]  # the other sites' providers, by name (`jira.sites`)
     outbox: Outbox
     deciding: Deciding
     scheduler: Scheduler | None
@@ -125,14 +126,17 @@ async def open_container(
     config = config if config is not None else load_configured(settings)
     core = _core(settings, config, clock, seams, jira_fallback, jira_transport)
     provider = _provider(core, workers)
+    sites = (
+        {name: core.clients(site) for name, site in config.other_sites.items()} if workers else {}
+    )
     worker = worker_settings or worker_settings_from(settings)
-    outbox = outbox_work(core, provider, worker, workers, callback_transport)
+    outbox = outbox_work(core, provider, sites, worker, workers, callback_transport)
     decided = deciding(core, worker, outbox.dispatchers, workers)
     serving = _serving(
         core, provider, worker if workers else None, decided, jira_transport, ticket_wait
     )
-    scheduler = periodic_scheduler(core, worker, serving.reconcile, workers)
-    running = _Workers(workers, provider, outbox, decided, scheduler)
+    scheduler = periodic_scheduler(core, worker, serving.reconcile, workers, sites)
+    running = _Workers(workers, provider, sites, outbox, decided, scheduler)
     try:
         yield _container(core, running, serving, jira_transport, config_seams=seams is None)
     finally:
@@ -203,14 +207,18 @@ def _serving(
     connector, jira = _jira_integration(core, jira_transport)
     reads = LiveJira(core.live, core.clients)
     reconcile = ReconcileRuns(
-        jira=reads, database=core.database, sink=sync.observations, clock=core.clock
+        jira=reads,
+        database=core.database,
+        sink=sync.observations,
+        clock=core.clock,
+        connections=sync.observations.connections,
     )
     return _Serving(sync, waiting, trail, connector, jira, reads, reconcile)
 
 
 def _sync(core: Core, provider: ReloadingProvider | None, worker: WorkerSettings | None) -> Sync:
     """Two-way sync; its delivery loop runs when `worker` is given (with workers)."""
-    approvals = core.config.sync.approvals
+    default = core.config.default_site
     return build_sync(
         core.uow,
         core.clock,
@@ -219,7 +227,8 @@ def _sync(core: Core, provider: ReloadingProvider | None, worker: WorkerSettings
         core.metrics,
         provider,
         worker,
-        ApprovalRules(tuple(approvals.statuses), approvals.comment),
+        approval_rules(core.config),
+        claimed_by(default, default),
     )
 
 
@@ -314,4 +323,6 @@ async def _close(core: Core, running: _Workers, serving: _Serving) -> None:
     await serving.reads.aclose()
     if running.provider is not None:
         await running.provider.aclose()
+    for site in running.sites.values():
+        await site.aclose()
     await core.database.aclose()

@@ -356,7 +356,7 @@ def config_check(
         "file": str(path),
         "routes": len(loaded.routes),
         "templates": len(loaded.templates),
-        "jira": loaded.jira.flavor if loaded.jira else None,
+        "jira": loaded.primary_jira.flavor if loaded.primary_jira else None,
     }
     inactive = inactive_settings(loaded, settings)
     stored = operations.stored_database(settings)

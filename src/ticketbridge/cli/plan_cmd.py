@@ -58,7 +58,7 @@ def plan(
     settings, loaded = _configuration(config)
     alerts = _alerts(file, source, loaded)
     planned = bootstrap.run(_plan_all(settings, loaded, alerts, offline))
-    flavor: Flavor = loaded.jira.flavor if loaded.jira else "cloud"
+    flavor: Flavor = loaded.primary_jira.flavor if loaded.primary_jira else "cloud"
     if as_json:
         print_json([_as_dict(item, flavor) for item in planned])
     else:

@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 
 from ticketbridge.config.document import ConfigDocument, parse_document
 from ticketbridge.config.schema import Config, Location
+from ticketbridge.config.sites import FORM_TAGS, JiraSites, site_reference_problems
 from ticketbridge.errors import ConfigError, Problem
 
 ConfigCheck = Callable[[ConfigDocument], Iterable[Problem]]
@@ -72,6 +73,7 @@ def parse_config(
         _lay_under(document, defaults_under)
     config = _validate(document, problems)
     problems.extend(_cross_reference_problems(document, known_templates))
+    problems.extend(site_reference_problems(document))
     for check in checks:
         problems.extend(check(document))
     if problems or config is None:
@@ -143,6 +145,8 @@ def _data_location(data: Any, raw: tuple[int | str, ...]) -> Location:
     node = data
     for position, part in enumerate(raw):
         last = position == len(raw) - 1
+        if part in FORM_TAGS:
+            continue  # `jira:`'s form, one site or several
         if _has(node, part):
             node = node[part]
         elif not last or not isinstance(node, dict) or node.get("type") == part:
@@ -196,7 +200,10 @@ def _resolve(annotation: Any, node: Any) -> Any:
 
 
 def _pick_member(members: list[Any], node: Any) -> Any:
+    members = [get_args(m)[0] if hasattr(m, "__metadata__") else m for m in members]  # tagged
     models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+    if isinstance(node, dict) and "sites" in node and JiraSites in models:
+        return JiraSites  # `jira:`'s several-sites form
     if isinstance(node, dict) and "type" in node:
         for model in models:
             field = model.model_fields.get("type")

@@ -125,6 +125,9 @@ class SlaConfig(StrictModel):
 class Defaults(StrictModel):
     """What every ticket gets unless the matching route says otherwise."""
 
+    site: str | None = Field(
+        default=None, description="the Jira site (`jira.sites`) of routes that name none"
+    )
     project: str = Field(default=defaults.PROJECT, min_length=1)
     issue_type: str = Field(default=defaults.ISSUE_TYPE, min_length=1)
     labels: list[str] = Field(default_factory=list)
@@ -172,6 +175,7 @@ class RouteConfig(StrictModel):
     name: str = Field(min_length=1)
     when: str = Field(default="true", min_length=1, description="CEL over the alert")
     action: RouteAction = "ticket"
+    site: str | None = Field(default=None, description="the Jira site (`jira.sites`) it writes to")
     project: str | None = None
     issue_type: str | None = None
     priority: str | None = None

@@ -19,6 +19,7 @@ from ticketbridge.config.models import (
     StrictModel,
     TemplateConfig,
 )
+from ticketbridge.config.sites import JiraSection, connections, default_site
 from ticketbridge.config.teams import TeamSetting, refuse_nested_teams
 
 Location = tuple[str | int, ...]
@@ -28,8 +29,10 @@ Location = tuple[str | int, ...]
 class Config(StrictModel):
     """A whole, valid configuration. `Config()` is the no-file default used by `make run`."""
 
-    jira: JiraConfig | None = Field(
-        default=None, description="absent: `make run` starts the emulator instead"
+    jira: JiraSection | None = Field(
+        default=None,
+        description="one connection, or `sites:` naming several; absent: `make run` starts "
+        "the emulator instead",
     )
     defaults: Defaults = Field(default_factory=Defaults)
     templates: dict[str, TemplateConfig] = Field(default_factory=dict)
@@ -61,6 +64,27 @@ class Config(StrictModel):
     def origin(self) -> str | None:
         """The file this configuration was read from, if any."""
         return self._origin
+
+    @property
+    def sites(self) -> dict[str, JiraConfig]:
+        """Every Jira site by name (`config.sites`); the single `jira:` form is `default`."""
+        return connections(self.jira)
+
+    @property
+    def default_site(self) -> str:
+        """The site of routes that name none (`defaults.site`, else the first listed)."""
+        return default_site(self.jira, self.defaults.site)
+
+    @property
+    def primary_jira(self) -> JiraConfig | None:
+        """The default site's connection: the one the stored connection, OAuth 2.0 and the
+        admin UI manage (None: no `jira:`, so the stored one or the emulator)."""
+        return self.sites.get(self.default_site)
+
+    @property
+    def other_sites(self) -> dict[str, JiraConfig]:
+        """The sites besides the default one, each written through its own provider."""
+        return {name: site for name, site in self.sites.items() if name != self.default_site}
 
     def route(self, name: str) -> RouteConfig | None:
         return next((r for r in self.routes if r.name == name), None)

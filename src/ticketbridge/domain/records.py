@@ -42,6 +42,7 @@ class NewJob:
     payload: Mapping[str, Any]
     project: str | None = None  # lets the dispatcher batch creates per project into /issue/bulk
     not_before: datetime | None = None
+    connection: str = ""  # the ticket's Jira site: only that site's dispatchers claim it
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class Route:
     project: str
     issue_type: str
     action: RouteAction = "ticket"
+    connection: str = ""  # the Jira site's name (`jira.sites`); "": the default site
     priority: str | None = None
     assignee: str | None = None
     labels: tuple[str, ...] = ()

@@ -48,6 +48,9 @@ class Ticket:
     # The Jira site that holds the issue, as Jira names itself (Provider.site_id): an issue
     # key means nothing on another site, so nothing is written there under this ticket.
     site: str | None = None
+    # The Jira site's name in the configuration (`jira.sites`, the route's `site`) whose
+    # provider writes this ticket's jobs; "" for tickets made before sites: the default site.
+    connection: str = ""
     # What Jira last told about the issue (two-way sync, `domain.life.observed`): its status by
     # id (the name for display only), assignee, priority, and the watermark of the newest
     # observation applied — `updated` to the millisecond, then the changelog id.

@@ -138,12 +138,11 @@ class Bridge(JiraCalls):
         else:
             path = Path(config) if config is not None else settings.config
             loaded = load_config(path, settings=settings)
-        if loaded.jira is None:
+        jira = loaded.primary_jira  # the default site's: the library writes to one Jira
+        if jira is None:
             problem = Problem("jira", "the configuration has no `jira:` connection")
             raise ConfigError("cannot open the bridge", [problem])
-        return cls(
-            loaded.jira, config=loaded, settings=settings, transport=transport, source=source
-        )
+        return cls(jira, config=loaded, settings=settings, transport=transport, source=source)
 
     async def open(self) -> Bridge:
         if self._opened is not None:

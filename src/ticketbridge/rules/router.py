@@ -64,6 +64,7 @@ class _Statics:
     components: tuple[str, ...]
     fields: Mapping[str, Any]
     template: str | None
+    connection: str  # the Jira site's name (`jira.sites`); "": the default site
 
     @classmethod
     def of(cls, defaults: Defaults, route: RouteConfig | None) -> _Statics:
@@ -76,6 +77,7 @@ class _Statics:
             components=tuple(components if components is not None else defaults.components),
             fields={**defaults.fields, **(route.fields if route else {})},
             template=(route.template if route else None) or defaults.template,
+            connection=(route.site if route else None) or defaults.site or "",
         )
 
 
@@ -242,6 +244,7 @@ class Router:
             name=statics.name,
             action=action,
             project=statics.project,
+            connection=statics.connection,
             issue_type=issue_type,
             priority=priority,
             assignee=assignee,

@@ -11,7 +11,7 @@ latest occurrence (summary, description, priority, labels), as the seeds' sync h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,7 +71,9 @@ class AlertSync:
         *,
         wait: timedelta = timedelta(seconds=60),
         sleep: Sleep = asyncio.sleep,
+        connections: Collection[str] | None = None,
     ) -> None:
+        """`connections`: the configured sites `provider` writes (`Ticket.connection`)."""
         self._uow = uow_factory
         self._accept_and_decide = ingest
         self._drain = drain
@@ -80,12 +82,13 @@ class AlertSync:
         self._clock = clock
         self._wait = wait
         self._sleep = sleep
+        self._connections = connections
 
     async def ingest(self, alerts: Sequence[Alert]) -> list[IngestResult]:
         """Stored, decided, and the Jira writes due now done; the results carry each alert's
         issue key (None when ignored, or still queued after a failure)."""
         # A store made against another Jira site would hand out its keys: say so first.
-        await SiteBinding(self._uow, self._provider).current()
+        await SiteBinding(self._uow, self._provider, self._connections).current()
         results = await self._accept_and_decide(alerts)
         await self._drain()
         tickets = await self._tickets([r.fingerprint for r in results])

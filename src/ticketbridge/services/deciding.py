@@ -159,10 +159,11 @@ class Decider:
         parent: Ticket | None = None
         parent_key: TicketKey | None = None
         if decision.kind in _OPENING and route.group is not None:  # the epic first, once
-            epic = epic_for(plan.tickets.get(route.group.fingerprint), route.group, alert)
+            current_epic = plan.tickets.get(route.group.fingerprint)
+            epic = epic_for(current_epic, route.group, alert, route.connection)
             parent_key = plan.apply(epic, alert)
             parent = epic.ticket
-        opening = Opening(route.project, parent, route.links)
+        opening = Opening.of(route, parent)
         key = plan.apply(advance(current, decision, alert, now, policy, opening), alert)
         if key is not None and parent_key is not None and parent_key in plan.new:
             plan.parents[key] = parent_key  # its row id is known once inserted
@@ -259,4 +260,5 @@ def new_job(planned: PlannedJob, ticket: Ticket, payload: Mapping[str, Any]) -> 
         payload={**payload, **dict(planned.detail)},  # the alert the job is about
         project=ticket.project if create else None,  # creates are batched per project
         not_before=planned.not_before,
+        connection=ticket.connection,
     )

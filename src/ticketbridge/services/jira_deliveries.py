@@ -14,7 +14,7 @@ makes that harmless); after it they are applied. Nothing is lost and nothing app
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -71,7 +71,8 @@ class DeliveryApplier:
         """One round; what each delivery it applied did."""
         async with self._uow_factory() as uow:
             batch = await uow.jira_deliveries.pending(limit, max_attempts=MAX_ATTEMPTS)
-            parsed = [await _parsed(uow, self._parse, d) for d in batch]
+            sites = self._applier.connections
+            parsed = [await _parsed(uow, self._parse, d, sites) for d in batch]
         if not parsed:
             return []
         prepared = [await self._completed(item) for item in parsed]
@@ -162,7 +163,12 @@ class DeliveryLog:
         return page_of(named, limit, lambda d: d.id or 0)
 
 
-async def _parsed(uow: UnitOfWork, parse: ParseDelivery, delivery: JiraDelivery) -> _Prepared:
+async def _parsed(
+    uow: UnitOfWork,
+    parse: ParseDelivery,
+    delivery: JiraDelivery,
+    sites: Collection[str] | None,
+) -> _Prepared:
     """Parsed, and for a thin delivery whether it names one of our issues (only those are
     ever fetched)."""
     try:
@@ -175,7 +181,7 @@ async def _parsed(uow: UnitOfWork, parse: ParseDelivery, delivery: JiraDelivery)
     if observation is None:
         return _Prepared(delivery, event, outcome=DeliveryOutcome.IGNORED, reason="event not used")
     fetch = observation.thin and (
-        await uow.tickets.by_issue(observation.issue_id, observation.issue_key) is not None
+        await uow.tickets.by_issue(observation.issue_id, observation.issue_key, sites) is not None
     )
     return _Prepared(delivery, event, observation, fetch=fetch)
 

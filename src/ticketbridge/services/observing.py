@@ -17,7 +17,7 @@ approval it shows (`sync.approvals`; `services.audit_reviews`), never for our ow
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ticketbridge.clock import Clock, system_clock
@@ -64,7 +64,11 @@ class ObservationApplier:
         our_account: OurAccount = _nobody,
         clock: Clock = system_clock,
         approvals: ApprovalRules | None = None,
+        connections: Collection[str] | None = None,
     ) -> None:
+        """`connections`: the configured sites (`Ticket.connection`) whose tickets the
+        observations are of — an issue id or key names an issue on one site only."""
+        self.connections = connections
         self._uow_factory = uow_factory
         self._policy = policy
         self._our_account = our_account
@@ -92,7 +96,7 @@ class ObservationApplier:
     ) -> list[Applied]:
         """Apply in order inside the caller's transaction: each ticket read (and locked) once,
         taken through its observations in memory, written once."""
-        tickets = _Tickets(uow)
+        tickets = _Tickets(uow, self.connections)
         reviews: list[NewEvent] = []  # recorded in this batch (the trail has them at commit)
         outcomes: list[tuple[ObservedOutcome, int | None]] = []
         events: list[TicketEvent] = []
@@ -155,8 +159,9 @@ class ObservationApplier:
 class _Tickets:
     """The tickets one batch of observations touches, as they are now in this transaction."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, connections: Collection[str] | None) -> None:
         self._uow = uow
+        self._connections = connections
         self._issues: dict[tuple[str, str], int | None] = {}
         self.by_id: dict[int, Ticket] = {}
         self._changed: set[int] = set()
@@ -165,7 +170,7 @@ class _Tickets:
         key = (observation.issue_id, observation.issue_key)
         if key not in self._issues:
             # Locked as the decider locks its fingerprint, and read after the lock.
-            found = await self._uow.tickets.by_issue(*key)
+            found = await self._uow.tickets.by_issue(*key, self._connections)
             self._issues[key] = found.id if found is not None else None
             if found is not None and found.id is not None:
                 self.by_id.setdefault(found.id, found)

@@ -18,7 +18,7 @@ dead-lettered after `WorkerSettings.crash_limit` in a row (`JobOutcomes.crashed`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -36,7 +36,6 @@ from ticketbridge.errors import (
     JiraError,
     OutcomeUnknown,
     PermanentError,
-    SiteChanged,
     TransientError,
     WrongSite,
 )
@@ -70,8 +69,10 @@ class OutboxProcessor:
         clock: Clock,
         owner: str,
         sleep: Sleep = asyncio.sleep,
+        connections: Collection[str] | None = None,
     ) -> None:
-        """`sleep` times the creates' deadlines (tests: one that follows their virtual clock)."""
+        """`sleep` times the creates' deadlines (tests: one that follows their virtual clock);
+        `connections`: the configured sites whose tickets' jobs it claims (None: every one)."""
         self._uow = uow_factory
         self._provider = provider
         self._router = router
@@ -84,20 +85,19 @@ class OutboxProcessor:
         self._limit = asyncio.Semaphore(_CONCURRENCY)
         self._outcomes = JobOutcomes(uow_factory, worker, settings.policy, clock, owner)
         self._leases = CreateLeases(uow_factory, worker.lease, clock, sleep, owner)
-        self._site = SiteBinding(uow_factory, provider)
-        self._site_refused: str | None = None  # the refusal last logged (said once)
+        self._connections = connections
+        self._site = SiteBinding(uow_factory, provider, connections)
 
     async def run_once(self) -> int:
         """Claim one batch of runnable jobs and execute them; returns how many were claimed.
         Nothing is claimed while the site is unknown (Jira not answering) or changed."""
-        site = await self._site_or_none()
+        site = await self._site.current_or_none()
         if site is None:
             return 0
-        now = self._clock()
+        now, worker = self._clock(), self._worker
         async with self._uow() as uow:
-            jobs = await uow.outbox.claim(
-                self.owner, now, now + self._worker.lease, self._worker.batch, _JIRA_KINDS
-            )
+            until, sites = now + worker.lease, self._connections
+            jobs = await uow.outbox.claim(self.owner, now, until, worker.batch, _JIRA_KINDS, sites)
             loaded, broken = await load_jobs(uow, jobs)
             await uow.commit()
         if not jobs:
@@ -112,21 +112,6 @@ class OutboxProcessor:
             *(self._guarded(group, self._recover_bulk(group)) for group in planned.recovering),
         )
         return len(jobs)
-
-    async def _site_or_none(self) -> str | None:
-        try:
-            site = await self._site.current()
-        except SiteChanged as refused:
-            if str(refused) != self._site_refused:
-                log.error("jira_site_changed", error=str(refused), hint=refused.problems[0].message)
-                self._site_refused = str(refused)
-            return None
-        except JiraError:
-            return None  # Jira not answering: the watch says so; nothing is written meanwhile
-        if self._site_refused is not None:
-            log.info("jira_site_settled", site=site)
-            self._site_refused = None
-        return site
 
     async def _of_this_site(self, loaded: list[LoadedJob], site: str) -> list[LoadedJob]:
         """The jobs whose tickets may be written on `site`; the others (a ticket kept apart,

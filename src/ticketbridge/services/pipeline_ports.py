@@ -84,8 +84,11 @@ class TicketRepository(Protocol):
 
     async def by_issue_key(self, issue_key: str) -> Ticket | None: ...
 
-    async def by_issue(self, issue_id: str, issue_key: str) -> Ticket | None:
-        """The ticket of a Jira issue by its id, else its key (either may be ""); its
+    async def by_issue(
+        self, issue_id: str, issue_key: str, connections: Collection[str] | None = None
+    ) -> Ticket | None:
+        """The ticket of a Jira issue by its id, else its key (either may be ""), among the
+        tickets of the sites `connections` names (None: all); its
         fingerprint locked (as `lock_fingerprints`) until the transaction ends, and the ticket
         read after the lock."""
 
@@ -108,14 +111,15 @@ class TicketRepository(Protocol):
         """Let go of those of the fingerprints' creator leases that `owner` holds."""
         ...
 
-    # The Jira site each ticket's issue is on (services.site)
-    async def sites(self) -> dict[str | None, int]:
+    # The Jira site each ticket's issue is on (services.site). Each reads and changes only
+    # the tickets of the configured sites `connections` names (`Ticket.connection`; None: all).
+    async def sites(self, connections: Collection[str] | None = None) -> dict[str | None, int]:
         """Tickets with an issue per site (None: not bound yet), those kept apart left out."""
         ...
 
-    async def adopt_unbound(self, site: str) -> int: ...
-    async def rebind_to(self, site: str) -> int: ...
-    async def detach_all_but(self, site: str) -> int:
+    async def adopt_unbound(self, site: str, connections: Collection[str] | None = None) -> int: ...
+    async def rebind_to(self, site: str, connections: Collection[str] | None = None) -> int: ...
+    async def detach_all_but(self, site: str, connections: Collection[str] | None = None) -> int:
         """Other sites' tickets kept apart: status detached, their issue keys let go."""
         ...
 
@@ -130,10 +134,12 @@ class OutboxRepository(Protocol):
         lease_until: datetime,
         limit: int,
         kinds: Collection[JobKind] | None = None,
+        connections: Collection[str] | None = None,
     ) -> list[Job]:
         """Lease up to `limit` runnable jobs: due and pending, or running with an expired lease,
         and first of their ordering key (an earlier pending/running job, or a dead create,
-        holds the key), of `kinds` only when given. Safe with any number of concurrent
+        holds the key); of `kinds` and of tickets on the configured sites `connections`
+        names (`Ticket.connection`) only when given. Safe with any number of concurrent
         claimers."""
         ...
 

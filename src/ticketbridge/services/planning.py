@@ -103,7 +103,7 @@ class Planner:
         policy = self._settings.policy
         decision = decide(alert, None, policy, alert.received_at, route_ignore=ignore)
         reasons = (*route.reasons, *decision.reasons)
-        step = advance(None, decision, alert, alert.received_at, policy, _opening(route))
+        step = advance(None, decision, alert, alert.received_at, policy, Opening.of(route))
         if step.ticket is None:  # no ticket: nothing to draft
             return PlannedIssue(alert, route, decision.kind, reasons, None)
         try:
@@ -147,12 +147,13 @@ class Replay:
         now = alert.occurred_at
         current = self.tickets.get(alert.fingerprint)
         decision = decide(alert, current, self._policy, now, route_ignore=ignore)
-        opening = _opening(route)
+        opening = Opening.of(route)
         if decision.kind in _TICKETING and route.group is not None:
-            epic = epic_for(self.tickets.get(route.group.fingerprint), route.group, alert).ticket
+            current_epic = self.tickets.get(route.group.fingerprint)
+            epic = epic_for(current_epic, route.group, alert, route.connection).ticket
             if epic is not None:
                 self.tickets[epic.fingerprint] = epic
-            opening = _opening(route, epic)
+            opening = Opening.of(route, epic)
         ticket = advance(current, decision, alert, now, self._policy, opening).ticket
         if ticket is not None:
             self.tickets[alert.fingerprint] = ticket
@@ -178,10 +179,6 @@ class Replay:
             stats.issues_per_project[route.project] += 1
             if route.group is not None:
                 stats.epics.add(route.group.fingerprint)
-
-
-def _opening(route: Route, epic: Ticket | None = None) -> Opening:
-    return Opening(route.project, epic, route.links)
 
 
 async def draft_warnings(

@@ -12,16 +12,22 @@ itself), and before the outbox writes anything it asks `SiteBinding.current()`:
   tickets are never written again, and their fingerprints' next alerts get fresh issues here).
 
 The answer is kept per site id, so a round costs nothing once checked; a new connection (a
-new provider) is checked again.
+new provider) is checked again. With several sites configured (`jira.sites`), each binding
+counts only its own site's tickets (`connections`: the `Ticket.connection` values it writes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from ticketbridge.errors import SiteChanged
+import structlog
+
+from ticketbridge.errors import JiraError, SiteChanged
 from ticketbridge.providers.base import Provider
 from ticketbridge.services.ports import UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,17 @@ class SiteReport:
 
 
 class SiteBinding:
-    def __init__(self, uow_factory: UnitOfWorkFactory, provider: Provider) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        provider: Provider,
+        connections: Collection[str] | None = None,
+    ) -> None:
         self._uow = uow_factory
         self._provider = provider
+        self._connections = connections
         self._checked: str | None = None
+        self._refused: str | None = None  # the refusal last logged (said once)
 
     @property
     def checked(self) -> str | None:
@@ -52,10 +65,27 @@ class SiteBinding:
     async def report(self) -> SiteReport:
         current = await self._provider.site_id()
         async with self._uow() as uow:
-            counts = await uow.tickets.sites()
+            counts = await uow.tickets.sites(self._connections)
         # `sites` leaves detached tickets out: kept apart is decided, not waiting.
         others = {site: n for site, n in counts.items() if site is not None and site != current}
         return SiteReport(current, counts.get(current, 0), others, counts.get(None, 0))
+
+    async def current_or_none(self) -> str | None:
+        """`current()`, or None — nothing may be written now — while Jira does not answer (the
+        outbox's watch says so) or the site changed (logged once, and once when it settles)."""
+        try:
+            site = await self.current()
+        except SiteChanged as refused:
+            if str(refused) != self._refused:
+                log.error("jira_site_changed", error=str(refused), hint=refused.problems[0].message)
+                self._refused = str(refused)
+            return None
+        except JiraError:
+            return None
+        if self._refused is not None:
+            log.info("jira_site_settled", site=site)
+            self._refused = None
+        return site
 
     async def current(self) -> str:
         """The connection's site, once the store's tickets are known to be its own;
@@ -64,12 +94,12 @@ class SiteBinding:
         if self._checked == current:
             return current
         async with self._uow() as uow:
-            counts = await uow.tickets.sites()
+            counts = await uow.tickets.sites(self._connections)
             others = {s: n for s, n in counts.items() if s is not None and s != current}
             if others:
                 raise SiteChanged(current, others)
             if counts.get(None):
-                await uow.tickets.adopt_unbound(current)
+                await uow.tickets.adopt_unbound(current, self._connections)
                 await uow.commit()
         self._checked = current
         return current
@@ -78,7 +108,7 @@ class SiteBinding:
         """The other sites' tickets now belong to the connection's site; how many moved."""
         current = await self._provider.site_id()
         async with self._uow() as uow:
-            moved = await uow.tickets.rebind_to(current)
+            moved = await uow.tickets.rebind_to(current, self._connections)
             await uow.commit()
         return current, moved
 
@@ -86,6 +116,6 @@ class SiteBinding:
         """The other sites' tickets are kept apart; how many."""
         current = await self._provider.site_id()
         async with self._uow() as uow:
-            kept_apart = await uow.tickets.detach_all_but(current)
+            kept_apart = await uow.tickets.detach_all_but(current, self._connections)
             await uow.commit()
         return current, kept_apart

@@ -97,12 +97,35 @@ def _alembic_config(connection: Connection) -> Config:
 
 async def upgrade(url: str) -> None:
     """Apply every migration to the database at `url` (`ticketbridge db upgrade`, `serve`)."""
+    await migrate(url, "head")
+
+
+async def migrate(url: str, revision: str, *, down: bool = False) -> None:
+    """Migrate the database at `url` up (or `down`) to `revision`, in one transaction.
+
+    SQLite alters a constraint by copying the table, and dropping the old copy of a table
+    others refer to fails with foreign keys on; so, as SQLite's own procedure says, they are
+    off while migrating (a pragma set before the transaction) and checked before the commit."""
     engine = create_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        event.listen(engine.sync_engine, "connect", _foreign_keys_off)
+    step = command.downgrade if down else command.upgrade
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+            await conn.run_sync(lambda sync: step(_alembic_config(sync), revision))
+            if sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migrating broke foreign keys: {broken[:5]}")
     finally:
         await engine.dispose()
+
+
+def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")  # after `_sqlite_pragmas` turned them on
+    cursor.close()
 
 
 class Database:

@@ -40,8 +40,8 @@ _PENDING, _RUNNING, _DONE, _DEAD = (s.value for s in JobState)
 # executemany instead of SQLAlchemy's per-row bind processing.
 _PG_ENQUEUE = (
     "INSERT INTO outbox_jobs (kind, ordering_key, ticket_id, payload, project, state, attempts,"
-    " next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4::json, $5, 'pending', 0,"
-    " $6, $7, $7)"
+    " next_attempt_at, created_at, updated_at, connection) VALUES ($1, $2, $3, $4::json, $5,"
+    " 'pending', 0, $6, $7, $7, $8)"
 )
 
 
@@ -106,6 +106,7 @@ class SqlOutbox:
                     j.project,
                     max(j.not_before, now) if j.not_before else now,
                     now,
+                    j.connection,
                 )
                 for j in new
             ]
@@ -123,6 +124,7 @@ class SqlOutbox:
                 "next_attempt_at": max(j.not_before, now) if j.not_before else now,
                 "created_at": now,
                 "updated_at": now,
+                "connection": j.connection,
             }
             for j in new
         ]
@@ -135,10 +137,13 @@ class SqlOutbox:
         lease_until: datetime,
         limit: int,
         kinds: Collection[JobKind] | None = None,
+        connections: Collection[str] | None = None,
     ) -> list[Job]:
         query = select(jobs.c.id).where(_runnable(now)).order_by(jobs.c.id).limit(limit)
         if kinds is not None:
             query = query.where(jobs.c.kind.in_(sorted(kind.value for kind in kinds)))
+        if connections is not None:
+            query = query.where(jobs.c.connection.in_(sorted(connections)))
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=jobs)
         ids = [row[0] for row in await self._conn.execute(query)]

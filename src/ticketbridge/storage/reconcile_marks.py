@@ -3,7 +3,7 @@ the tickets it tracks. Each call is its own short transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from sqlalchemy import delete, insert, or_, select
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain import TicketStatus
 from ticketbridge.domain.reconcile import ReconcileMark, Tracked
+from ticketbridge.storage.repositories import tickets_of_sites
 from ticketbridge.storage.tables import reconcile_marks, tickets
 from ticketbridge.storage.uow import SqlUnitOfWork
 
@@ -42,13 +43,14 @@ class SqlReconcileMarks:
             )
         )
 
-    async def tracked(self, site: str) -> Tracked:
+    async def tracked(self, site: str, connections: Collection[str] | None = None) -> Tracked:
         rows = await self.conn.execute(
             select(tickets.c.issue_id, tickets.c.issue_key, tickets.c.project).where(
                 tickets.c.issue_id.is_not(None),
                 tickets.c.status.not_in(_NOT_TRACKED),
                 tickets.c.deleted_at.is_(None),  # gone already: nothing to repair or sweep
                 or_(tickets.c.site.is_(None), tickets.c.site == site),
+                tickets_of_sites(connections),
             )
         )
         issues: dict[str, str] = {}
@@ -62,8 +64,14 @@ class SqlReconcileMarks:
 class SqlReconcileStore:
     """The store over units of work (SQLite's writer lock included)."""
 
-    def __init__(self, unit_of_work: Callable[[], SqlUnitOfWork]) -> None:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], SqlUnitOfWork],
+        connections: Collection[str] | None = None,
+    ) -> None:
+        """`connections`: the configured sites (`Ticket.connection`) it tracks (None: all)."""
         self._uow = unit_of_work
+        self._connections = connections
 
     async def load(self, site: str) -> ReconcileMark | None:
         async with self._uow() as uow:
@@ -76,4 +84,4 @@ class SqlReconcileStore:
 
     async def tracked(self, site: str) -> Tracked:
         async with self._uow() as uow:
-            return await SqlReconcileMarks(uow.connection).tracked(site)
+            return await SqlReconcileMarks(uow.connection).tracked(site, self._connections)

@@ -4,12 +4,12 @@ shared with the alert repository (alerts.py)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -145,6 +145,11 @@ def _typed(values: dict[str, Any]) -> Ticket:
     return Ticket(**values)
 
 
+def tickets_of_sites(connections: Collection[str] | None) -> Any:
+    """Tickets of the configured sites `connections` names (None: every ticket)."""
+    return true() if connections is None else tickets.c.connection.in_(sorted(connections))
+
+
 class SqlTickets:
     def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
         self._conn = conn
@@ -228,7 +233,9 @@ class SqlTickets:
                 found[row["id"]] = _ticket(row)
         return found
 
-    async def by_issue(self, issue_id: str, issue_key: str) -> Ticket | None:
+    async def by_issue(
+        self, issue_id: str, issue_key: str, connections: Collection[str] | None = None
+    ) -> Ticket | None:
         """The ticket of a Jira issue, by its id (stable when the issue moves to another
         project) else its key; the newest ticket when several name it. Locked for the rest of
         the transaction as `lock_fingerprints` locks it (SQLite: the write lock holds), and
@@ -237,15 +244,23 @@ class SqlTickets:
             return None
         name, value = ("issue_id", issue_id) if issue_id else ("issue_key", issue_key)
         if not self._postgres:  # at the driver, like `current` (two-way sync's hot path)
+            sites = sorted(connections) if connections is not None else []
+            if connections is not None and not sites:
+                return None
+            of_sites = f" AND connection IN ({', '.join('?' * len(sites))})" if sites else ""
             result = await self._conn.exec_driver_sql(
                 f"SELECT {_TICKET_COLUMNS} FROM tickets "  # noqa: S608
-                f"WHERE {name} = ? ORDER BY id DESC LIMIT 1",
-                (value,),
+                f"WHERE {name} = ?{of_sites} ORDER BY id DESC LIMIT 1",
+                (value, *sites),
             )
             row = result.first()
             return _sqlite_ticket(row) if row is not None else None
         column = tickets.c.issue_id if issue_id else tickets.c.issue_key
-        query = select(tickets.c.id, tickets.c.fingerprint).where(column == value)
+        query = (
+            select(tickets.c.id, tickets.c.fingerprint)
+            .where(column == value)
+            .where(tickets_of_sites(connections))
+        )
         found = (await self._conn.execute(query.order_by(tickets.c.id.desc()).limit(1))).first()
         if found is None:
             return None
@@ -284,29 +299,31 @@ class SqlTickets:
             query = query.where(tickets.c.sla_state == sla)
         return [_ticket(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def sites(self) -> dict[str | None, int]:
+    async def sites(self, connections: Collection[str] | None = None) -> dict[str | None, int]:
         """How many tickets with an issue each Jira site holds (None: not bound yet), the
         ones kept apart (`detached`) left out."""
         query = (
             select(tickets.c.site, func.count())
             .where(tickets.c.issue_key.is_not(None))
             .where(tickets.c.status != TicketStatus.DETACHED.value)
+            .where(tickets_of_sites(connections))
             .group_by(tickets.c.site)
         )
         rows = (await self._conn.execute(query)).all()
         return {site: int(count) for site, count in rows}
 
-    async def adopt_unbound(self, site: str) -> int:
+    async def adopt_unbound(self, site: str, connections: Collection[str] | None = None) -> int:
         """Tickets with an issue but no site (made before sites were recorded) → `site`."""
         result = await self._conn.execute(
             update(tickets)
             .where(tickets.c.site.is_(None))
+            .where(tickets_of_sites(connections))
             .where(tickets.c.issue_key.is_not(None))
             .values(site=site)
         )
         return result.rowcount or 0
 
-    async def rebind_to(self, site: str) -> int:
+    async def rebind_to(self, site: str, connections: Collection[str] | None = None) -> int:
         """Every other site's tickets (not kept apart) now belong to `site`: the issues moved
         there with their keys (a migration)."""
         result = await self._conn.execute(
@@ -314,19 +331,21 @@ class SqlTickets:
             .where(tickets.c.site.is_not(None))
             .where(tickets.c.site != site)
             .where(tickets.c.status != TicketStatus.DETACHED.value)
+            .where(tickets_of_sites(connections))
             .values(site=site)
         )
         return result.rowcount or 0
 
-    async def detach_all_but(self, site: str) -> int:
+    async def detach_all_but(self, site: str, connections: Collection[str] | None = None) -> int:
         """Every other site's tickets are kept apart: never written to again (their next alert
-        gets a fresh issue on `site`). Their keys are let go (keys are unique in the store, and
+        gets a fresh issue on `site`). Their keys are let go (keys are unique per site, and
         `site` has its own OPS-1); `issue_url` still names the other site's issue."""
         result = await self._conn.execute(
             update(tickets)
             .where(tickets.c.site.is_not(None))
             .where(tickets.c.site != site)
             .where(tickets.c.status != TicketStatus.DETACHED.value)
+            .where(tickets_of_sites(connections))
             .values(status=TicketStatus.DETACHED.value, issue_key=None)
         )
         return result.rowcount or 0

@@ -62,7 +62,7 @@ tickets = Table(
     Column("last_seen", UtcDateTime, nullable=False),
     Column("occurrences", Integer, nullable=False),
     Column("issue_id", String(64)),
-    Column("issue_key", String(64), unique=True),
+    Column("issue_key", String(64)),  # unique per site (migration 0021): see `connection`
     Column("issue_url", String(1024)),
     Column("status_category", String(16)),
     Column("resolution", String(255)),
@@ -79,6 +79,9 @@ tickets = Table(
     Column("links", JSON, nullable=False),
     # The Jira site that holds the issue (migration 0007): nothing is written to another.
     Column("site", String(255)),
+    # The site's name in `jira.sites` whose dispatchers write the ticket (migration 0021);
+    # "": the default site. Two sites may each have an OPS-1.
+    Column("connection", String(32), nullable=False, server_default=""),
     # What Jira last told about the issue (migration 0008, two-way sync).
     Column("status_id", String(64)),
     Column("status_name", String(255)),
@@ -98,6 +101,7 @@ tickets = Table(
     Column("sla_at_risk_at", UtcDateTime),
     Column("sla_breached_at", UtcDateTime),
     UniqueConstraint("fingerprint", "generation", name="uq_tickets_fingerprint_generation"),
+    UniqueConstraint("connection", "issue_key", name="uq_tickets_connection_issue_key"),
     Index("ix_tickets_issue_id", "issue_id"),
     # Reports (migration 0012): the periods' ranges.
     Index("ix_tickets_first_seen", "first_seen"),
@@ -166,6 +170,8 @@ outbox_jobs = Table(
     Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("project", String(64)),
+    # The ticket's site (migration 0021): only that site's dispatchers claim the job.
+    Column("connection", String(32), nullable=False, server_default=""),
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime, nullable=False),

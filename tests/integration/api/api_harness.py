@@ -42,8 +42,8 @@ class Api:
         (what `serve` does continuously)."""
         assert self.container.decisions is not None, "built with workers"
         await self.container.decisions.run_until_idle()
-        [dispatcher] = self.container.dispatchers
-        return await dispatcher.run_until_idle()
+        # One dispatcher per Jira site (`jira.sites`); a job of one site waits for no other's.
+        return sum([await d.run_until_idle() for d in self.container.dispatchers])
 
 
 @asynccontextmanager

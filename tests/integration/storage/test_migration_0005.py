@@ -4,28 +4,18 @@ epic; each read back through the repository after down (to 0003) and up again.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from ticketbridge.storage import Database
-from ticketbridge.storage.database import _alembic_config
+from ticketbridge.storage.database import migrate
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def _migrate(to: str, down: bool = False) -> Callable[[Connection], None]:
-    def run(sync: Connection) -> None:
-        (command.downgrade if down else command.upgrade)(_alembic_config(sync), to)
-
-    return run
-
-
 async def test_epic_tickets_made_before_get_their_group_key(database: Database) -> None:
-    async with database.engine.begin() as conn:
-        await conn.run_sync(_migrate("0004", down=True))
+    await migrate(database.url, "0004", down=True)
     rows = [
         ("epic:OPS:pii: a key: with colons ✓", "OPS"),
         ("epic:INFRA:medical", "INFRA"),

@@ -6,26 +6,17 @@ source of its first alert; an unsettled create refuses the upgrade."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from ticketbridge.domain import scoped_fingerprint
 from ticketbridge.storage import Database
-from ticketbridge.storage.database import _alembic_config
+from ticketbridge.storage.database import migrate
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC).replace(tzinfo=None)
 LONG = "k" * 250
-
-
-def _migrate(to: str, down: bool = False) -> Callable[[Connection], None]:
-    def run(sync: Connection) -> None:
-        (command.downgrade if down else command.upgrade)(_alembic_config(sync), to)
-
-    return run
 
 
 async def _ticket(conn: object, fingerprint: str, generation: int = 1, **more: object) -> int:
@@ -74,8 +65,7 @@ async def _job(conn: object, ticket: int, key: str, attempted: bool = False) -> 
 
 
 async def _at_0005(database: Database) -> None:
-    async with database.engine.begin() as conn:
-        await conn.run_sync(_migrate("0005", down=True))
+    await migrate(database.url, "0005", down=True)
 
 
 async def test_stored_fingerprints_get_their_sources_scope(database: Database) -> None:

@@ -5,24 +5,15 @@ the way down gives the old column its values back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import Connection, inspect, text
 
 from ticketbridge.storage import Database
-from ticketbridge.storage.database import _alembic_config
+from ticketbridge.storage.database import migrate
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC).replace(tzinfo=None)
 ATTEMPTED = datetime(2026, 3, 1, 11, 59, 30, tzinfo=UTC).replace(tzinfo=None)
-
-
-def _migrate(to: str, down: bool = False) -> Callable[[Connection], None]:
-    def run(sync: Connection) -> None:
-        (command.downgrade if down else command.upgrade)(_alembic_config(sync), to)
-
-    return run
 
 
 def _indexes(sync: Connection) -> set[str]:
@@ -30,8 +21,8 @@ def _indexes(sync: Connection) -> set[str]:
 
 
 async def _jobs_at_0019(database: Database) -> None:
+    await migrate(database.url, "0019", down=True)
     async with database.engine.begin() as conn:
-        await conn.run_sync(_migrate("0019", down=True))
         ticket = await conn.execute(
             text(
                 "INSERT INTO tickets (fingerprint, generation, project, status, first_seen, "
@@ -67,8 +58,8 @@ async def test_the_attempt_start_becomes_the_send_deadline(database: Database) -
 async def test_down_gives_the_old_column_its_values(database: Database) -> None:
     await _jobs_at_0019(database)
     await database.upgrade()
+    await migrate(database.url, "0019", down=True)
     async with database.engine.begin() as conn:
-        await conn.run_sync(_migrate("0019", down=True))
         rows = await conn.execute(text("SELECT ordering_key, attempted_at FROM outbox_jobs"))
         found = {str(key): attempted for key, attempted in rows}
         assert "ix_outbox_open_id" in await conn.run_sync(_indexes)

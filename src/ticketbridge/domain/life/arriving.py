@@ -50,6 +50,7 @@ def _advanced(
             opening.project,
             parent_id=parent.id if parent is not None else None,
             links=opening.links,
+            connection=opening.connection,
         )
         jobs = [PlannedJob(JobKind.CREATE_ISSUE)]
         if kind is DecisionKind.NEW_LINKED and ticket.previous_issue_key:
@@ -78,12 +79,14 @@ def _advanced(
     return Step(_seen(current, alert.occurred_at))  # SUPPRESS: counted, nothing written
 
 
-def epic_for(current: Ticket | None, group: EpicGroup, alert: Alert) -> Step:
+def epic_for(current: Ticket | None, group: EpicGroup, alert: Alert, connection: str = "") -> Step:
     """The epic's ticket a grouped issue goes under: the current one, or a new one (with its
-    create) when there is none or its create is dead — a dead epic never holds its group."""
+    create) on the issue's site (`connection`) when there is none or its create is dead — a
+    dead epic never holds its group."""
     if current is not None and current.status is not TicketStatus.DEAD:
         return Step(current)
-    epic = _opened(group.fingerprint, current, alert.occurred_at, group.project)
+    opened_at = alert.occurred_at
+    epic = _opened(group.fingerprint, current, opened_at, group.project, connection=connection)
     epic = replace(epic, group_key=group.key)
     return Step(epic, (PlannedJob(JobKind.CREATE_ISSUE),), opened=True)
 
@@ -102,6 +105,7 @@ def _opened(
     *,
     parent_id: int | None = None,
     links: tuple[IssueLink, ...] = (),
+    connection: str = "",
 ) -> Ticket:
     return Ticket(
         fingerprint=fingerprint,
@@ -114,6 +118,7 @@ def _opened(
         digested_occurrences=1,  # the issue itself tells of the first occurrence
         parent_id=parent_id,
         links=links,
+        connection=connection,
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ticketbridge.domain.grouping import IssueLink
+from ticketbridge.domain.route import Route
 from ticketbridge.domain.states import JobKind
 from ticketbridge.domain.ticket import Ticket
 
@@ -36,8 +37,13 @@ class Step:
 @dataclass(frozen=True)
 class Opening:
     """What a fingerprint's new ticket takes from its route: the project, the epic's ticket
-    it goes under (grouping) and the links its issue gets."""
+    it goes under (grouping), the links its issue gets and the Jira site it is made on."""
 
     project: str
     parent: Ticket | None = None
     links: tuple[IssueLink, ...] = ()
+    connection: str = ""  # the Jira site's name (`Route.connection`)
+
+    @classmethod
+    def of(cls, route: Route, parent: Ticket | None = None) -> Opening:
+        return cls(route.project, parent, route.links, route.connection)

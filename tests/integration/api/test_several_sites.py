@@ -1,0 +1,155 @@
+"""Two Jira sites in one deployment (issue 18, item 4): a Cloud and a Data Center emulator over
+real HTTP, `jira.sites` naming both, a route sending to each, on SQLite and PostgreSQL. Every
+alert becomes exactly one issue on its route's site — also when each site loses the answer to a
+create it made — both sites hand out the same keys (OPS-1 on each), the API shows every ticket
+with its issue, and a site that is down holds back only its own writes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_harness import Api, open_api
+from pipeline_harness import FakeClock
+from sync_harness import alert_state
+
+from jira_emulator import Emulator
+from support.postgres import database_url, postgres_server
+from support.served_emulator import served
+from ticketbridge.config.schema import Config
+from ticketbridge.domain import JobState
+
+__all__ = ["database_url", "postgres_server"]
+
+CLOUD_AUTH = {"type": "token", "email": "admin@example.com", "api_token": "emulator-token"}
+DC_AUTH = {"type": "pat", "token": "emulator-pat"}
+
+
+@pytest.fixture
+def cloud() -> Iterator[Emulator]:
+    with served("cloud") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def datacenter() -> Iterator[Emulator]:
+    with served("datacenter") as emulator:
+        yield emulator
+
+
+def _site(emulator: Emulator, auth: dict[str, str]) -> dict[str, Any]:
+    return {
+        "flavor": emulator.flavor,
+        "url": emulator.base_url,
+        "auth": auth,
+        "allow_private": True,
+    }
+
+
+def _config(cloud: Emulator, datacenter: Emulator) -> Config:
+    return Config.model_validate(
+        {
+            "jira": {
+                "sites": {"cloud": _site(cloud, CLOUD_AUTH), "dc": _site(datacenter, DC_AUTH)}
+            },
+            "defaults": {"project": "OPS", "min_severity": "info"},
+            "routes": [{"name": "soc", "when": 'kind == "intrusion"', "site": "dc"}],
+        }
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(now=datetime.now(UTC))  # the emulators' issues are dated by the wall clock
+
+
+@pytest.fixture
+async def api(
+    tmp_path: Path, database_url: str, cloud: Emulator, datacenter: Emulator, clock: FakeClock
+) -> AsyncIterator[Api]:
+    config = _config(cloud, datacenter)
+    opened = open_api(tmp_path, config, workers=1, database_url=database_url, clock=clock)
+    async with opened as handle:
+        yield handle
+
+
+def _alert(n: int, kind: str) -> dict[str, str]:
+    return {
+        "source": "generic",
+        "id": f"{kind}-{n}",
+        "kind": kind,
+        "title": f"{kind} {n}",
+        "severity": "high",
+        "fingerprint": f"{kind}-fp-{n}",
+    }
+
+
+def _summaries(emulator: Emulator) -> dict[str, str]:
+    return {issue.key: issue.fields["summary"] for issue in emulator.state.issues.values()}
+
+
+async def _send(api: Api, alerts: list[dict[str, str]]) -> None:
+    response = await api.client.post("/v1/alerts", json=alerts, headers=api.auth("ingest"))
+    assert response.status_code == 202, response.text
+    await api.drain()
+
+
+async def test_each_route_writes_exactly_once_to_its_own_site(
+    api: Api, cloud: Emulator, datacenter: Emulator
+) -> None:
+    cloud.faults.add(
+        method="POST", path="/rest/api/3/issue/bulk", kind="drop_after_commit", count=1
+    )
+    datacenter.faults.add(
+        method="POST", path="/rest/api/2/issue/bulk", kind="drop_after_commit", count=1
+    )
+    alerts = [_alert(n, kind) for n in (1, 2, 3) for kind in ("policy_violation", "intrusion")]
+    await _send(api, alerts)
+    await _send(api, alerts)  # sent again: repeats, no second issue anywhere
+    await _send(api, [alerts[0] | {"id": "again-1"}, alerts[1] | {"id": "again-2"}])
+
+    assert sorted(_summaries(cloud).values()) == [f"[high] policy_violation {n}" for n in (1, 2, 3)]
+    assert sorted(_summaries(datacenter).values()) == [f"[high] intrusion {n}" for n in (1, 2, 3)]
+    assert set(_summaries(cloud)) == set(_summaries(datacenter)) == {"OPS-1", "OPS-2", "OPS-3"}
+    tickets = (await api.client.get("/v1/tickets", headers=api.auth("read"))).json()["items"]
+    urls = sorted(t["ticket"]["url"] for t in tickets)
+    assert urls == sorted(
+        f"{emulator.base_url}/browse/OPS-{n}" for emulator in (cloud, datacenter) for n in (1, 2, 3)
+    )
+
+
+async def test_a_site_that_is_down_holds_back_only_its_own_writes(
+    api: Api, cloud: Emulator, datacenter: Emulator
+) -> None:
+    datacenter.faults.add(kind="status", status=503)
+    await _send(api, [_alert(1, "policy_violation"), _alert(1, "intrusion")])
+    assert list(_summaries(cloud).values()) == ["[high] policy_violation 1"]
+    assert _summaries(datacenter) == {}
+    [waiting] = await api.container.outbox.jobs(state=JobState.PENDING)
+    datacenter.faults.clear()
+    await api.container.outbox.retry(waiting.id)  # due now, not after its backoff
+    await api.drain()
+    assert list(_summaries(datacenter).values()) == ["[high] intrusion 1"]
+    assert list(_summaries(cloud).values()) == ["[high] policy_violation 1"]
+
+
+async def test_each_sites_changes_come_back_by_its_own_reconcile(
+    api: Api, cloud: Emulator, datacenter: Emulator, clock: FakeClock
+) -> None:
+    await _send(api, [_alert(1, "policy_violation"), _alert(1, "intrusion")])
+    scheduler = api.container.scheduler
+    assert scheduler is not None
+    assert {"reconcile", "reconcile:dc"} <= set(scheduler.names)
+    await scheduler.run_due()  # each site's first run: where it stands
+    pat = {"Authorization": "Bearer emulator-pat"}
+    async with httpx.AsyncClient(base_url=f"{datacenter.base_url}/rest/api/2", headers=pat) as jira:
+        moved = await jira.post("/issue/OPS-1/transitions", json={"transition": {"id": "31"}})
+        assert moved.status_code == 204, moved.text  # the Data Center's OPS-1 is done
+    clock.advance(minutes=6)  # both reconciles are due again
+    await scheduler.run_due()
+    assert await alert_state(api, "intrusion-1") == "resolved"
+    assert await alert_state(api, "policy_violation-1") == "ticketed"  # cloud's OPS-1: open
