@@ -10,7 +10,8 @@ would be lost). Only an unavailable store answers 503, which Jira retries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -52,6 +53,7 @@ class JiraSync:
     intake: WebhookIntake
     deliveries: Deliveries
     taking: bool = True  # False with `sync.mode: poll`: reconcile alone reads Jira
+    sites: Mapping[str, WebhookIntake] = field(default_factory=dict)  # the other sites' webhooks
 
 
 class WebhookReceipt(BaseModel):
@@ -128,18 +130,23 @@ def jira_router(sync: JiraSync, auth: Authenticator, reads: UnverifiedReads) -> 
         max_body_size=MAX_INTAKE_BODY,
     )
     async def post_webhook(request: Request) -> JSONResponse:
-        if not sync.taking:  # nothing read, nothing stored: Jira's log shows the refusal
-            return error_response(404, "webhooks_off", "deliveries are not taken", [_POLL])
-        opened = intake.open(request.headers, request.query_params)
-        body = await read_body(request, authenticated=opened.method is None, reads=reads)
-        try:
-            received = await intake.receive(opened, body)
-        except SQLAlchemyError:  # the store is down: Jira retries a 5xx
-            return error_response(
-                503, "store_unavailable", "the store is unavailable; retry", headers=_RETRY
-            )
-        receipt = WebhookReceipt(identifier=received.identifier, duplicate=received.duplicate)
-        return JSONResponse(receipt.model_dump(), status_code=200)
+        return await _received(sync, intake, request, reads)
+
+    @router.post(
+        "/v1/jira/sites/{site}/webhook",
+        response_model=WebhookReceipt,
+        responses=_ERRORS,
+        summary="Another Jira site's webhook deliveries (`jira.sites`), as /v1/jira/webhook",
+        description="Authenticated with that site's `webhook.secret` or `webhook.token`; its "
+        "deliveries are applied to that site's tickets only. 404: no such site.",
+        max_body_size=MAX_INTAKE_BODY,
+    )
+    async def post_site_webhook(site: str, request: Request) -> JSONResponse:
+        site_intake = sync.sites.get(site)
+        if site_intake is None:  # nothing read: an unknown site costs nothing
+            problem = Problem("site", f"no other Jira site is named {site[:64]!r}")
+            return error_response(404, "unknown_site", "no such Jira site", [problem])
+        return await _received(sync, site_intake, request, reads)
 
     @router.get(
         "/v1/jira/deliveries",
@@ -155,6 +162,24 @@ def jira_router(sync: JiraSync, auth: Authenticator, reads: UnverifiedReads) -> 
         )
 
     return router
+
+
+async def _received(
+    sync: JiraSync, intake: WebhookIntake, request: Request, reads: UnverifiedReads
+) -> JSONResponse:
+    """A delivery authenticated, stored and acknowledged (see the module's docstring)."""
+    if not sync.taking:  # nothing read, nothing stored: Jira's log shows the refusal
+        return error_response(404, "webhooks_off", "deliveries are not taken", [_POLL])
+    opened = intake.open(request.headers, request.query_params)
+    body = await read_body(request, authenticated=opened.method is None, reads=reads)
+    try:
+        received = await intake.receive(opened, body)
+    except SQLAlchemyError:  # the store is down: Jira retries a 5xx
+        return error_response(
+            503, "store_unavailable", "the store is unavailable; retry", headers=_RETRY
+        )
+    receipt = WebhookReceipt(identifier=received.identifier, duplicate=received.duplicate)
+    return JSONResponse(receipt.model_dump(), status_code=200)
 
 
 _RETRY = {"Retry-After": "5"}

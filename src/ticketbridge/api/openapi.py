@@ -73,6 +73,7 @@ _ROUTE_SECURITY = {
     ("/v1/sources/github", "post"): [{"githubSignature": []}, *_SOURCE_SECURITY],
     ("/v1/integrations/jira/oauth/callback", "get"): [{"oauthState": []}],
     ("/v1/jira/webhook", "post"): [{"jiraSignature": []}, {"jiraTokenQuery": []}],
+    ("/v1/jira/sites/{site}/webhook", "post"): [{"jiraSignature": []}, {"jiraTokenQuery": []}],
 }
 
 

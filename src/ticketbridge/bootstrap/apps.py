@@ -37,7 +37,8 @@ def build_app(container: Container) -> FastAPI:
         on_api=settings.metrics_port is None, require_key=settings.metrics_require_key
     )
     taking = container.config.sync.mode != "poll"
-    sync = JiraSync(container.sync.webhook, container.sync.deliveries, taking)
+    sites = {name: site.webhook for name, site in container.sync.sites.items()}
+    sync = JiraSync(container.sync.webhook, container.sync.deliveries, taking, sites)
     app = create_app(
         container,
         audit=container.audit,

@@ -9,11 +9,12 @@ in effect for the webhook's secret, the metrics.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.jira_live import LiveConnection
 from ticketbridge.clock import Clock
+from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.domain.decision import TicketPolicy
 from ticketbridge.domain.observed import IssueObservation
@@ -33,51 +34,94 @@ from ticketbridge.workers import DeliveryLoop
 
 
 @dataclass
+class SiteSync:
+    """Another site's (`jira.sites`) webhook: its intake, and with workers the loop applying
+    its deliveries to its own tickets."""
+
+    webhook: JiraWebhookIntake
+    loop: DeliveryLoop | None
+
+
+@dataclass
 class Sync:
     webhook: JiraWebhookIntake
     observations: ObservationApplier  # the ObservationSink (reconcile feeds it too)
     applier: DeliveryApplier
     deliveries: DeliveryLog
     loop: DeliveryLoop | None  # built with workers
+    sites: dict[str, SiteSync] = field(default_factory=dict)  # the other sites', by name
+
+
+@dataclass(frozen=True)
+class SyncParts:
+    """What every site's deliveries are applied with."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    policy: TicketPolicy
+    metrics: Metrics
+    worker: WorkerSettings | None  # None: no workers, so no delivery loop
+    approvals: ApprovalRules | None = None
 
 
 def build_sync(
-    uow: UnitOfWorkFactory,
-    clock: Clock,
+    parts: SyncParts,
     live: LiveConnection,
-    policy: TicketPolicy,
-    metrics: Metrics,
     provider: Provider | None,
-    worker: WorkerSettings | None,
-    approvals: ApprovalRules | None = None,
     connections: Collection[str] | None = None,
 ) -> Sync:
-    """`connections`: the default site's tickets (`config.sites.claimed_by`), the only ones
-    Jira's changes are read for — the webhook's secret and reconcile are the default site's."""
-    observations = site_observations(uow, clock, policy, provider, approvals, connections)
+    """The default site's: `connections` are its tickets (`config.sites.claimed_by`), the
+    credentials its connection's in effect."""
+    observations = site_observations(
+        parts.uow, parts.clock, parts.policy, provider, parts.approvals, connections
+    )
+    webhook, applier, loop = _deliveries(parts, observations, provider, _credentials(live), "")
+    return Sync(webhook, observations, applier, DeliveryLog(parts.uow), loop)
+
+
+def site_sync(parts: SyncParts, name: str, jira: JiraConfig, provider: Provider | None) -> SiteSync:
+    """Another site's webhook (`POST /v1/jira/sites/<name>/webhook`), with its own secret or
+    token, its deliveries applied to its own tickets through its own provider."""
+    observations = site_observations(
+        parts.uow, parts.clock, parts.policy, provider, parts.approvals, (name,)
+    )
+    credentials = WebhookCredentials(secret=jira.webhook.secret, token=jira.webhook.token)
+    webhook, _, loop = _deliveries(parts, observations, provider, lambda: credentials, name)
+    return SiteSync(webhook, loop)
+
+
+def _deliveries(
+    parts: SyncParts,
+    observations: ObservationApplier,
+    provider: Provider | None,
+    credentials: Callable[[], WebhookCredentials],
+    connection: str,
+) -> tuple[JiraWebhookIntake, DeliveryApplier, DeliveryLoop | None]:
+    metrics = parts.metrics
     applier = DeliveryApplier(
-        uow,
+        parts.uow,
         observations,
         observation_from_delivery,
         _completer(provider),
-        clock,
+        parts.clock,
         counted=lambda outcome: metrics.jira_deliveries.labels(outcome=outcome).inc(),
     )
     # Each needs the other: the loop asks intake whether it is busy (the lambda reads
     # `webhook` when called), intake wakes the loop after storing a delivery.
     loop = (
-        DeliveryLoop(applier, worker, intake_idle_for=lambda: webhook.idle_for())
-        if worker is not None
+        DeliveryLoop(applier, parts.worker, intake_idle_for=lambda: webhook.idle_for())
+        if parts.worker is not None
         else None
     )
     webhook = JiraWebhookIntake(
-        uow,
-        clock,
-        _credentials(live),
+        parts.uow,
+        parts.clock,
+        credentials,
         refused=lambda reason: metrics.jira_webhooks_refused.labels(reason=reason).inc(),
         stored=loop.wake if loop is not None else lambda: None,
+        connection=connection,
     )
-    return Sync(webhook, observations, applier, DeliveryLog(uow), loop)
+    return webhook, applier, loop
 
 
 def site_observations(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -41,7 +41,7 @@ from ticketbridge.bootstrap.loading import (
     worker_settings_from,
 )
 from ticketbridge.bootstrap.reconcile import ReconcileRuns
-from ticketbridge.bootstrap.sync import Sync, approval_rules, build_sync
+from ticketbridge.bootstrap.sync import Sync, SyncParts, approval_rules, build_sync, site_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
@@ -133,7 +133,7 @@ async def open_container(
     outbox = outbox_work(core, provider, sites, worker, workers, callback_transport)
     decided = deciding(core, worker, outbox.dispatchers, workers)
     serving = _serving(
-        core, provider, worker if workers else None, decided, jira_transport, ticket_wait
+        core, (provider, sites), worker if workers else None, decided, jira_transport, ticket_wait
     )
     scheduler = periodic_scheduler(core, worker, serving.reconcile, workers, sites)
     running = _Workers(workers, provider, sites, outbox, decided, scheduler)
@@ -191,14 +191,14 @@ def _jira_clients(
 
 def _serving(
     core: Core,
-    provider: ReloadingProvider | None,
+    providers: tuple[ReloadingProvider | None, Mapping[str, JiraProvider]],
     worker: WorkerSettings | None,
     decided: Deciding,
     jira_transport: httpx.AsyncBaseTransport | None,
     ticket_wait: tuple[Monotonic, Sleep] | None,
 ) -> _Serving:
     """Two-way sync, the waiting intake, the audit trail, the Jira integration and reads."""
-    sync = _sync(core, provider, worker)
+    sync = _sync(core, *providers, worker)
     monotonic, sleep = ticket_wait or (time.monotonic, asyncio.sleep)
     waiting = WaitingIngest(
         decided.ingest, decided.service, core.uow, monotonic=monotonic, sleep=sleep
@@ -216,20 +216,23 @@ def _serving(
     return _Serving(sync, waiting, trail, connector, jira, reads, reconcile)
 
 
-def _sync(core: Core, provider: ReloadingProvider | None, worker: WorkerSettings | None) -> Sync:
-    """Two-way sync; its delivery loop runs when `worker` is given (with workers)."""
-    default = core.config.default_site
-    return build_sync(
-        core.uow,
-        core.clock,
-        core.live,
-        core.pipeline.policy,
-        core.metrics,
-        provider,
-        worker,
-        approval_rules(core.config),
-        claimed_by(default, default),
+def _sync(
+    core: Core,
+    provider: ReloadingProvider | None,
+    sites: Mapping[str, JiraProvider],
+    worker: WorkerSettings | None,
+) -> Sync:
+    """Two-way sync, each site's webhook with it; the delivery loops run when `worker` is
+    given (with workers)."""
+    config = core.config
+    parts = SyncParts(
+        core.uow, core.clock, core.pipeline.policy, core.metrics, worker, approval_rules(config)
     )
+    default = config.default_site
+    sync = build_sync(parts, core.live, provider, claimed_by(default, default))
+    for name, jira in config.other_sites.items():
+        sync.sites[name] = site_sync(parts, name, jira, sites.get(name))
+    return sync
 
 
 def _jira_integration(

@@ -10,6 +10,7 @@ required fields are set. Templates are compiled. Only read requests are made.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -102,21 +103,29 @@ def _site_problems(settings: Settings) -> list[Problem]:
 
 async def _checked(config: Config, jira: JiraConfig, settings: Settings) -> list[Problem]:
     async with bootstrap.stored_tokens(settings) as oauth:  # an OAuth 2.0 connection's tokens
-        allowed = settings.outbound_allow
-        provider = bootstrap.build_provider(jira, Metrics(), allowed=allowed, oauth=oauth)
+        allowed, metrics = settings.outbound_allow, Metrics()
+        provider = bootstrap.build_provider(jira, metrics, allowed=allowed, oauth=oauth)
+        sites = {
+            name: bootstrap.build_provider(site, metrics, allowed=allowed)
+            for name, site in config.other_sites.items()
+        }
         try:
-            return await live_problems(config, provider)
+            return await live_problems(config, provider, sites)
         finally:
-            await provider.aclose()
+            for opened in (provider, *sites.values()):
+                await opened.aclose()
 
 
-async def live_problems(config: Config, provider: Provider) -> list[Problem]:
-    """Every route's would-be issue (and the defaults') checked against Jira's metadata."""
+async def live_problems(
+    config: Config, provider: Provider, sites: Mapping[str, Provider] | None = None
+) -> list[Problem]:
+    """Every route's would-be issue (and the defaults') checked against Jira's metadata: the
+    default site's (`provider`), or for a route naming another site, that one's (`sites`)."""
     problems: list[Problem] = []
     for path, draft in _drafts(config):
         line = config.line_of(*path) if path else None
         where = _where(config, path)
-        for warning in await draft_warnings(provider, draft):
+        for warning in await draft_warnings(_site_of(config, path, provider, sites or {}), draft):
             problems.append(Problem(where, warning, line))
     known = {p.name.lower() for p in await provider.priorities()}
     defaults = config.defaults
@@ -135,6 +144,16 @@ async def live_problems(config: Config, provider: Provider) -> list[Problem]:
             line = config.line_of("assignments", index, "assignee")
             problems.append(Problem(where, f"user '{rule.assignee}' is unknown to Jira", line))
     return _unique(problems)
+
+
+def _site_of(
+    config: Config, path: tuple[str | int, ...], default: Provider, sites: Mapping[str, Provider]
+) -> Provider:
+    """The provider of the site the draft at `path` goes to (a route's `site`, else the
+    defaults')."""
+    route = config.routes[path[1]] if path[:1] == ("routes",) and isinstance(path[1], int) else None
+    site = (route.site if route else None) or config.defaults.site
+    return sites.get(site, default) if site is not None else default
 
 
 def _where(config: Config, path: tuple[str | int, ...]) -> str:

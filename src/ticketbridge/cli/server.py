@@ -165,6 +165,7 @@ def _loops(container: Container, role: str) -> list[_Loop]:
         loops.insert(0, container.decisions)
     if container.sync.loop is not None:  # Jira's deliveries, applied
         loops.append(container.sync.loop)
+    loops.extend(site.loop for site in container.sync.sites.values() if site.loop is not None)
     if container.scheduler is not None:
         loops.append(container.scheduler)
     if container.audit_loop is not None:

@@ -36,21 +36,7 @@ def inactive_settings(
         elif _is_set(config, location):
             line = config.line_of(*location)
             found.append(Problem(format_path(location), f"not active yet: {what}", line))
-    return found + _other_sites(config)
-
-
-def _other_sites(config: Config) -> list[Problem]:
-    """Only the default site's webhook is taken (issue 18's several sites, what is left)."""
-    if config.sync.mode == "webhook":
-        what = "its webhooks are not taken, and with `sync.mode: webhook` no reconcile reads it"
-    else:
-        what = "its webhooks are not taken; its changes come back by reconcile only"
-    return [
-        Problem(
-            f"jira.sites.{name}", f"not active yet: {what}", config.line_of("jira", "sites", name)
-        )
-        for name in config.other_sites
-    ]
+    return found
 
 
 def _is_variable(location: Location) -> bool:

@@ -54,3 +54,4 @@ class JiraDelivery:
     issue_key: str | None = None
     ticket_id: int | None = None
     alert: str | None = None  # "source/id" of the ticket's latest alert, as the log reads it
+    connection: str = ""  # the Jira site (`jira.sites`) it came from; "": the default site

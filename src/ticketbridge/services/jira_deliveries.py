@@ -70,8 +70,10 @@ class DeliveryApplier:
     async def apply_pending(self, limit: int = 100) -> list[DeliveryResult]:
         """One round; what each delivery it applied did."""
         async with self._uow_factory() as uow:
-            batch = await uow.jira_deliveries.pending(limit, max_attempts=MAX_ATTEMPTS)
             sites = self._applier.connections
+            batch = await uow.jira_deliveries.pending(
+                limit, max_attempts=MAX_ATTEMPTS, connections=sites
+            )
             parsed = [await _parsed(uow, self._parse, d, sites) for d in batch]
         if not parsed:
             return []

@@ -80,7 +80,10 @@ class JiraWebhookIntake:
         refused: Callable[[str], None] = lambda _reason: None,
         stored: Callable[[], None] = lambda: None,
         monotonic: Monotonic = time.monotonic,
+        connection: str = "",
     ) -> None:
+        """`connection`: the site (`jira.sites`) whose webhook this is ("": the default)."""
+        self._connection = connection
         self._uow_factory = uow_factory
         self._clock = clock
         self._credentials = credentials  # read per delivery: a saved connection applies at once
@@ -135,6 +138,7 @@ class JiraWebhookIntake:
             headers=_kept(headers),
             retry=_retry(headers.get(RETRY_HEADER)),
             flow=(headers.get(FLOW_HEADER) or "")[:32] or None,
+            connection=self._connection,
         )
         self._receiving += 1
         try:

@@ -3,7 +3,7 @@ deliveries kept raw, and the sink every observation of our issues goes through."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -18,8 +18,11 @@ class JiraDeliveryRepository(Protocol):
         """Store unless its identifier is stored; True when this call stored it."""
         ...
 
-    async def pending(self, limit: int, *, max_attempts: int) -> list[JiraDelivery]:
-        """Oldest first, not applied yet (nor given up after `max_attempts`)."""
+    async def pending(
+        self, limit: int, *, max_attempts: int, connections: Collection[str] | None = None
+    ) -> list[JiraDelivery]:
+        """Oldest first, not applied yet (nor given up after `max_attempts`), of the sites
+        `connections` names (`JiraDelivery.connection`; None: all)."""
         ...
 
     async def claim(self, ids: Sequence[int]) -> set[int]:

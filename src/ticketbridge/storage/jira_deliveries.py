@@ -9,7 +9,7 @@ before the commit leaves it pending (applied again, once), after it leaves it ap
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -55,6 +56,8 @@ jira_deliveries = Table(
     Column("reason", Text),
     Column("issue_key", String(64)),
     Column("ticket_id", Id),
+    # The site it came from (migration 0021): each site's deliveries are applied to its tickets.
+    Column("connection", String(32), nullable=False, server_default=""),
     Index("ix_jira_deliveries_pending", "applied", "id"),
 )
 
@@ -77,6 +80,7 @@ def _delivery(row: RowMapping) -> JiraDelivery:
         reason=row["reason"],
         issue_key=row["issue_key"],
         ticket_id=row["ticket_id"],
+        connection=row["connection"],
     )
 
 
@@ -97,18 +101,24 @@ class SqlJiraDeliveries:
             "body": delivery.body,
             "applied": False,
             "attempts": 0,
+            "connection": delivery.connection,
         }
         dialect_insert = pg_insert if self._postgres else sqlite_insert
         statement = dialect_insert(jira_deliveries).values(**values).on_conflict_do_nothing()
         return bool((await self._conn.execute(statement)).rowcount)
 
-    async def pending(self, limit: int, *, max_attempts: int) -> list[JiraDelivery]:
+    async def pending(
+        self, limit: int, *, max_attempts: int, connections: Collection[str] | None = None
+    ) -> list[JiraDelivery]:
         """The oldest deliveries not applied yet (those that failed `max_attempts` times are
-        left for an operator), in arrival order. Read only: `claim` takes them."""
+        left for an operator), in arrival order, of the sites `connections` names (None: all).
+        Read only: `claim` takes them."""
+        of_sites = jira_deliveries.c.connection.in_(sorted(connections or ()))
         query = (
             select(jira_deliveries)
             .where(jira_deliveries.c.applied.is_(False))
             .where(jira_deliveries.c.attempts < max_attempts)
+            .where(true() if connections is None else of_sites)
             .order_by(jira_deliveries.c.id)
             .limit(limit)
         )

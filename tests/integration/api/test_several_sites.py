@@ -6,8 +6,8 @@ with its issue, and a site that is down holds back only its own writes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import httpx
 import pytest
 from api_harness import Api, open_api
 from pipeline_harness import FakeClock
-from sync_harness import alert_state
+from sync_harness import alert_state, encoded, issue_event, signature
 
 from jira_emulator import Emulator
 from support.postgres import database_url, postgres_server
@@ -27,6 +27,7 @@ __all__ = ["database_url", "postgres_server"]
 
 CLOUD_AUTH = {"type": "token", "email": "admin@example.com", "api_token": "emulator-token"}
 DC_AUTH = {"type": "pat", "token": "emulator-pat"}
+CLOUD_SECRET, DC_SECRET = "cloud-webhook-secret", "dc-webhook-secret"
 
 
 @pytest.fixture
@@ -51,11 +52,13 @@ def _site(emulator: Emulator, auth: dict[str, str]) -> dict[str, Any]:
 
 
 def _config(cloud: Emulator, datacenter: Emulator) -> Config:
+    sites = {
+        "cloud": _site(cloud, CLOUD_AUTH) | {"webhook": {"secret": CLOUD_SECRET}},
+        "dc": _site(datacenter, DC_AUTH) | {"webhook": {"secret": DC_SECRET}},
+    }
     return Config.model_validate(
         {
-            "jira": {
-                "sites": {"cloud": _site(cloud, CLOUD_AUTH), "dc": _site(datacenter, DC_AUTH)}
-            },
+            "jira": {"sites": sites},
             "defaults": {"project": "OPS", "min_severity": "info"},
             "routes": [{"name": "soc", "when": 'kind == "intrusion"', "site": "dc"}],
         }
@@ -151,5 +154,28 @@ async def test_each_sites_changes_come_back_by_its_own_reconcile(
         assert moved.status_code == 204, moved.text  # the Data Center's OPS-1 is done
     clock.advance(minutes=6)  # both reconciles are due again
     await scheduler.run_due()
+    assert await alert_state(api, "intrusion-1") == "resolved"
+    assert await alert_state(api, "policy_violation-1") == "ticketed"  # cloud's OPS-1: open
+
+
+async def test_each_sites_webhook_takes_its_own_secret_and_changes_its_own_tickets(
+    api: Api, cloud: Emulator, datacenter: Emulator
+) -> None:
+    await _send(api, [_alert(1, "policy_violation"), _alert(1, "intrusion")])
+    [dc_issue] = datacenter.state.issues.values()
+    done = issue_event("OPS-1", at=datetime.now(UTC) + timedelta(minutes=1), category="done")
+    done["issue"]["id"] = dc_issue.id  # the Data Center's OPS-1 (cloud has one too)
+    raw = encoded(done)
+
+    def post(path: str, secret: str) -> Awaitable[httpx.Response]:
+        headers = {"content-type": "application/json", "x-hub-signature": signature(raw, secret)}
+        return api.client.post(path, content=raw, headers=headers)
+
+    assert (await post("/v1/jira/webhook", DC_SECRET)).status_code == 401  # not the default's
+    assert (await post("/v1/jira/sites/nowhere/webhook", DC_SECRET)).status_code == 404
+    assert (await post("/v1/jira/sites/dc/webhook", DC_SECRET)).status_code == 200
+    loop = api.container.sync.sites["dc"].loop
+    assert loop is not None
+    assert await loop.run_until_idle() == 1
     assert await alert_state(api, "intrusion-1") == "resolved"
     assert await alert_state(api, "policy_violation-1") == "ticketed"  # cloud's OPS-1: open

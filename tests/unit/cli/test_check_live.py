@@ -13,7 +13,7 @@ from support.requirements import require
 from ticketbridge.bootstrap import load_config
 from ticketbridge.cli import app
 from ticketbridge.cli.check_live import live_problems
-from ticketbridge.providers.jira import JiraProvider, api_token
+from ticketbridge.providers.jira import JiraProvider, api_token, personal_access_token
 
 CONFIG = """\
 defaults:
@@ -103,3 +103,32 @@ def test_live_without_a_jira_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyP
     live = runner.invoke(app, ["config", "check", "tb.yaml", "--live"])
     assert live.exit_code == 2
     assert "no Jira is configured" in live.output
+
+
+async def test_a_route_is_checked_against_its_own_sites_jira(provider: JiraProvider) -> None:
+    from jira_emulator import Emulator
+
+    datacenter = Emulator(flavor="datacenter", clock=time.time)
+    del datacenter.state.projects["SEC"]  # the Data Center has no SEC project
+    dc = JiraProvider(
+        flavor="datacenter",
+        base_url=datacenter.base_url,
+        auth=personal_access_token("emulator-pat"),
+        transport=datacenter.transport(),
+    )
+    text = (
+        "jira:\n  sites:\n"
+        "    cloud: {url: https://acme.atlassian.net, auth: {type: token, email: a@b.co,"
+        " api_token: t}}\n"
+        "    dc: {flavor: datacenter, url: https://jira.acme.com, auth: {type: pat, token: p}}\n"
+        "defaults: {project: SEC}\n"
+        "routes:\n"
+        "  - {name: cloud-sec, when: 'kind == \"a\"', issue_type: Incident}\n"
+        "  - {name: dc-sec, when: 'kind == \"b\"', site: dc, issue_type: Task}\n"
+    )
+    try:
+        found = await live_problems(load_config(text=text, env={}), provider, {"dc": dc})
+    finally:
+        await dc.aclose()
+    assert {p.path for p in found} == {"routes[1] 'dc-sec'"}  # the cloud's SEC is fine
+    assert all("SEC" in p.message for p in found)

@@ -1,6 +1,5 @@
 """`jira:` with several sites (issue 18, item 4): both forms, the default site, references to
-sites checked with their lines, OAuth 2.0 on one site only, and `config check` saying what the
-other sites do not do yet."""
+sites checked with their lines, OAuth 2.0 on one site only, and the README's example."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from ticketbridge.bootstrap import load_config
-from ticketbridge.config.inactive import inactive_settings
 from ticketbridge.config.sites import claimed_by
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.router import Router
@@ -94,11 +92,6 @@ def test_bad_sites_are_named_with_their_line(text: str, problem: Problem) -> Non
     with pytest.raises(ConfigError) as raised:
         load_config(text=text, env={})
     assert problem in raised.value.problems
-
-
-def test_config_check_says_the_other_sites_changes_are_not_read_yet() -> None:
-    config = load_config(text=SITES, env={})
-    assert [(p.path, p.line) for p in inactive_settings(config)] == [("jira.sites.dc", 4)]
 
 
 def test_the_default_site_also_writes_the_tickets_made_before_sites() -> None:

@@ -1,10 +1,10 @@
-"""several Jira sites: `tickets.connection` and `outbox_jobs.connection`, the site's name in
-`jira.sites`; an issue key is unique per site, not in the whole store
+"""several Jira sites: `connection` on tickets, outbox jobs and Jira deliveries, the site's
+name in `jira.sites`; an issue key is unique per site, not in the whole store
 
 Two sites may each have an OPS-1, so `tickets.issue_key`'s unique constraint becomes one over
 (connection, issue_key). Existing rows get `""`: the default site, the only one they can have
 been made on. A job carries its ticket's site so that each site's dispatchers claim only
-their own.
+their own; a delivery, the site whose webhook it came to.
 
 SQLite changes a constraint by copying the table; the copy drops `tickets`, which other tables
 refer to, so `storage.database.upgrade` runs SQLite's migrations with foreign keys off and
@@ -36,6 +36,7 @@ def _connection() -> sa.Column[str]:
 def upgrade() -> None:
     # Plain ADD COLUMN both databases know: a batch copy would drop 0017's partial index.
     op.add_column("outbox_jobs", _connection())
+    op.add_column("jira_deliveries", _connection())
     if op.get_bind().dialect.name == "sqlite":
         with op.batch_alter_table(
             "tickets", recreate="always", naming_convention=_SQLITE_NAMES
@@ -51,6 +52,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("outbox_jobs", "connection")
+    op.drop_column("jira_deliveries", "connection")
     if op.get_bind().dialect.name == "sqlite":
         with op.batch_alter_table("tickets", recreate="always") as batch:
             batch.drop_constraint(_UNIQUE, type_="unique")
