@@ -56,6 +56,15 @@ class JiraSync:
     sites: Mapping[str, WebhookIntake] = field(default_factory=dict)  # the other sites' webhooks
 
 
+SITE_WEBHOOK = "/v1/jira/sites/{site}/webhook"
+"""Another Jira site's (`jira.sites`) webhook URL path."""
+
+
+def site_webhook_path(site: str) -> str:
+    """Where the site named `site` sends its webhooks (on this server)."""
+    return SITE_WEBHOOK.format(site=site)
+
+
 class WebhookReceipt(BaseModel):
     identifier: str
     duplicate: bool = Field(description="A retry of a delivery already stored: nothing new.")
@@ -133,7 +142,7 @@ def jira_router(sync: JiraSync, auth: Authenticator, reads: UnverifiedReads) -> 
         return await _received(sync, intake, request, reads)
 
     @router.post(
-        "/v1/jira/sites/{site}/webhook",
+        SITE_WEBHOOK,
         response_model=WebhookReceipt,
         responses=_ERRORS,
         summary="Another Jira site's webhook deliveries (`jira.sites`), as /v1/jira/webhook",

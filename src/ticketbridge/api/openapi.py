@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ticketbridge.api.ingest_routes import ALERT_IN_SCHEMA
+from ticketbridge.api.jira_routes import SITE_WEBHOOK
 
 SOURCE_SCHEMES: dict[str, dict[str, str]] = {
     "sourceSignature": {
@@ -73,7 +74,7 @@ _ROUTE_SECURITY = {
     ("/v1/sources/github", "post"): [{"githubSignature": []}, *_SOURCE_SECURITY],
     ("/v1/integrations/jira/oauth/callback", "get"): [{"oauthState": []}],
     ("/v1/jira/webhook", "post"): [{"jiraSignature": []}, {"jiraTokenQuery": []}],
-    ("/v1/jira/sites/{site}/webhook", "post"): [{"jiraSignature": []}, {"jiraTokenQuery": []}],
+    (SITE_WEBHOOK, "post"): [{"jiraSignature": []}, {"jiraTokenQuery": []}],
 }
 
 

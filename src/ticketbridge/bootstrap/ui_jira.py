@@ -14,6 +14,7 @@ import httpx
 from pydantic import SecretStr
 
 from ticketbridge.api.jira_connection import StoredConnection
+from ticketbridge.api.jira_routes import site_webhook_path
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.api.schemas import JiraConnectionIn
 from ticketbridge.bootstrap.jira import (
@@ -33,7 +34,14 @@ from ticketbridge.errors import ConfigError, InputError, JiraError, NotFound, Pr
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.providers.jira.retry import CLIENT_BACKOFF, RetryPolicy
-from ticketbridge.ui.ports import Check, CheckReport, ConnectionState, JiraUser, Metadata
+from ticketbridge.ui.ports import (
+    Check,
+    CheckReport,
+    ConnectionState,
+    JiraUser,
+    Metadata,
+    SiteState,
+)
 
 UI_CALLBACK_PATH = "/ui/jira/oauth/callback"  # the API's own callback serves the CLI
 _SECRET_FIELDS = {"token": "api_token", "pat": "token", "basic": "password"}
@@ -90,8 +98,12 @@ class UiJira:
 
     def current(self) -> ConnectionState:
         connection = self._live.current()
+        sites = tuple(
+            SiteState(name, site.flavor, str(site.url), site.auth.type, site_webhook_path(name))
+            for name, site in self._config.other_sites.items()
+        )
         if connection is None:
-            return ConnectionState(configured=False)
+            return ConnectionState(configured=False, other_sites=sites)
         jira, auth = connection.jira, connection.jira.auth
         secret_name = _SECRET_FIELDS.get(auth.type)
         secret = getattr(auth, secret_name) if secret_name else None
@@ -105,6 +117,7 @@ class UiJira:
             secret_hint=_hint(secret),
             project_key=connection.project_key or "",
             read_only=self._live.fixed,
+            other_sites=sites,
         )
 
     def save(self, values: Mapping[str, str]) -> ConnectionState:

@@ -33,6 +33,19 @@ class ConnectionState:
     secret_hint: str | None = None
     project_key: str = ""
     read_only: bool = False
+    # The other Jira sites of `jira.sites` (the connection above is the default site's).
+    other_sites: tuple[SiteState, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """Another Jira site of ticketbridge.yaml, shown read-only: never its secret."""
+
+    name: str
+    flavor: str
+    url: str
+    auth_type: str
+    webhook_path: str  # where that site's Jira webhook points (on this server)
 
 
 @dataclass(frozen=True)
