@@ -80,7 +80,7 @@ def outbox_work(
     dispatchers = outbox_dispatchers(core, provider, watch, worker, senders, workers)
     if provider is not None:  # the other sites', each watched on its own (its own outages)
         for name, site in sites.items():
-            lane = _Lane(site, (name,), JiraWatch(core.uow, core.clock), name)
+            lane = _Lane(site, (name,), JiraWatch(core.uow, core.clock, name), name)
             dispatchers.extend(_dispatchers(core, lane, worker, (), workers))
     return Outbox(watch, senders, dispatchers)
 

@@ -60,7 +60,12 @@ class _Change:
 class JiraWatch:
     """Whether Jira answers the outbox's calls, and what changed since the last report."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Callable[[], datetime], site: str = ""
+    ) -> None:
+        """`site`: the name of the Jira site (`jira.sites`) it watches, said in its lines;
+        "" for the default site (lines as before sites)."""
+        self._named = {"site": site} if site else {}
         self._jobs = OutboxAdmin(uow_factory, clock)
         self._clock = clock
         self._down_since: datetime | None = None
@@ -120,12 +125,14 @@ class JiraWatch:
                     detail="Jira does not answer: jobs wait and are retried with backoff",
                     backlog=backlog,
                     error=change.error,
+                    **self._named,
                 )
             else:
                 log.info(
                     "jira_answering_again",
                     down_for_seconds=round((change.at - change.since).total_seconds(), 1),
                     backlog=backlog,
+                    **self._named,
                 )
 
     def _note(self, epoch: int, *, answered: bool, error: JiraError | None = None) -> None:

@@ -52,7 +52,9 @@ def jira() -> Jira:
     return Jira(Emulator(flavor="cloud"))
 
 
-def watched(database: Database, jira: Jira) -> tuple[Pipeline, Dispatcher, JiraProvider]:
+def watched(
+    database: Database, jira: Jira, site: str = ""
+) -> tuple[Pipeline, Dispatcher, JiraProvider]:
     provider = JiraProvider(
         flavor="cloud",
         base_url=jira.emulator.base_url,
@@ -63,7 +65,7 @@ def watched(database: Database, jira: Jira) -> tuple[Pipeline, Dispatcher, JiraP
     pipe = Pipeline(database, provider)
     return (
         pipe,
-        pipe.dispatcher("watched", watch=JiraWatch(database.unit_of_work, pipe.clock)),
+        pipe.dispatcher("watched", watch=JiraWatch(database.unit_of_work, pipe.clock, site)),
         provider,
     )
 
@@ -119,4 +121,18 @@ async def test_a_refusal_is_an_answer_so_it_neither_starts_nor_prolongs_an_outag
         jira.down("rate_limited")  # answered again, even if with a 429
         await rounds(pipe, dispatcher, 2)
         assert len(lines(logs, "jira_answering_again")) == 1
+    await provider.aclose()
+
+
+async def test_another_sites_watch_names_its_site(database: Database, jira: Jira) -> None:
+    pipe, dispatcher, provider = watched(database, jira, site="dc")
+    with captured_logs("json") as logs:
+        jira.down("refused")
+        await pipe.send(alert(id="a1", fingerprint="fp-1"))
+        await rounds(pipe, dispatcher, 1)
+        jira.up()
+        await rounds(pipe, dispatcher, 1)
+    [warning] = lines(logs, "jira_not_answering")
+    [back] = lines(logs, "jira_answering_again")
+    assert (warning["site"], back["site"]) == ("dc", "dc")
     await provider.aclose()
