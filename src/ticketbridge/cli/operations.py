@@ -91,6 +91,7 @@ class Status:
     schedules: list[ScheduleRecord]
     processes: list[ProcessRecord]
     now: datetime
+    backlog_by_site: dict[str, int]  # jobs not done yet per Jira site (`jira.sites`) by name
 
 
 async def status(settings: Settings) -> Status:
@@ -104,7 +105,17 @@ async def status(settings: Settings) -> Status:
             await fleet.rows(),
             await fleet.processes(),
             container.now(),
+            _by_site_name(await container.outbox.backlog_by_site(), container.config.default_site),
         )
+
+
+def _by_site_name(backlog: dict[str, int], default: str) -> dict[str, int]:
+    """The backlog per site's name: the default site's tickets may be unnamed ("")."""
+    named: dict[str, int] = {}
+    for site, count in backlog.items():
+        name = site or default
+        named[name] = named.get(name, 0) + count
+    return named
 
 
 async def retry_job(settings: Settings, job_id: int) -> JobView | None:

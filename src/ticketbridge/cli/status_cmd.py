@@ -27,6 +27,7 @@ def status(as_json: JsonOption = False) -> None:
             {
                 "outbox": {state.value: count for state, count in counts.items()},
                 "oldest_pending_at": found.oldest_pending,
+                "backlog_by_site": found.backlog_by_site,
                 "processes": [_process(p, found.now) for p in found.processes],
                 "schedules": [_row(row) for row in rows],
             }
@@ -34,6 +35,9 @@ def status(as_json: JsonOption = False) -> None:
         return
     console.print("outbox: " + ", ".join(f"{s.value} {n}" for s, n in counts.items()))
     console.print(f"oldest pending job: {_age(found.oldest_pending, found.now)}")
+    if len(found.backlog_by_site) > 1:  # several Jira sites: which one the backlog waits for
+        sites = ", ".join(f"{escape(s)} {n}" for s, n in sorted(found.backlog_by_site.items()))
+        console.print(f"backlog per Jira site: {sites}")
     if not found.processes:
         console.print("processes: none running (`serve` and `worker` write a heartbeat)")
     for process in found.processes:

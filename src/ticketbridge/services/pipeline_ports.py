@@ -204,6 +204,10 @@ class OutboxRepository(Protocol):
 
     async def counts(self) -> dict[JobState, int]: ...
 
+    async def backlog_by_site(self) -> dict[str, int]:
+        """Jobs not done yet (pending or running) per ticket's site (`Ticket.connection`)."""
+        ...
+
     async def oldest_pending(self) -> datetime | None:
         """When the oldest job not done yet (pending or running) was queued; None: none."""
         ...

@@ -331,6 +331,11 @@ class OutboxAdmin:
         async with self._uow_factory() as uow:
             return await uow.outbox.counts()
 
+    async def backlog_by_site(self) -> dict[str, int]:
+        """Jobs not done yet per Jira site's name ("": the default site, by any name)."""
+        async with self._uow_factory() as uow:
+            return await uow.outbox.backlog_by_site()
+
     async def retry(self, job_id: int) -> JobView | None:
         """A dead job runs again now (after the operator fixed Jira or the config).
         None when there is no dead job with that id."""

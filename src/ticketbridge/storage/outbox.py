@@ -293,6 +293,11 @@ class SqlOutbox:
         found = {JobState(state): count for state, count in await self._conn.execute(query)}
         return {state: found.get(state, 0) for state in JobState}
 
+    async def backlog_by_site(self) -> dict[str, int]:
+        open_jobs = jobs.c.state.in_((_PENDING, _RUNNING))
+        query = select(jobs.c.connection, func.count()).where(open_jobs).group_by(jobs.c.connection)
+        return {str(site): int(count) for site, count in await self._conn.execute(query)}
+
     async def oldest_pending(self) -> datetime | None:
         # ix_outbox_open_id: the first unfinished job by id, not a scan of the done ones.
         query = (

@@ -6,6 +6,8 @@ with its issue, and a site that is down holds back only its own writes."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,10 +18,12 @@ import pytest
 from api_harness import Api, open_api
 from pipeline_harness import FakeClock
 from sync_harness import alert_state, encoded, issue_event, signature
+from typer.testing import CliRunner
 
 from jira_emulator import Emulator
 from support.postgres import database_url, postgres_server
 from support.served_emulator import served
+from ticketbridge.cli import app
 from ticketbridge.config.schema import Config
 from ticketbridge.domain import JobState
 
@@ -133,11 +137,29 @@ async def test_a_site_that_is_down_holds_back_only_its_own_writes(
     assert list(_summaries(cloud).values()) == ["[high] policy_violation 1"]
     assert _summaries(datacenter) == {}
     [waiting] = await api.container.outbox.jobs(state=JobState.PENDING)
+    assert await api.container.outbox.backlog_by_site() == {"dc": 1}
+    status = await asyncio.to_thread(_status_json, api)
+    assert status["backlog_by_site"] == {"dc": 1}
     datacenter.faults.clear()
     await api.container.outbox.retry(waiting.id)  # due now, not after its backoff
     await api.drain()
     assert list(_summaries(datacenter).values()) == ["[high] intrusion 1"]
     assert list(_summaries(cloud).values()) == ["[high] policy_violation 1"]
+
+
+def _status_json(api: Api) -> dict[str, Any]:
+    """`ticketbridge status --json` over the test's database and configuration."""
+    settings, config = api.container.settings, api.container.config
+    path = settings.data_dir / "ticketbridge.yaml"
+    path.write_text(json.dumps(config.model_dump(mode="json", exclude_none=True)))
+    env = {
+        "TICKETBRIDGE_DATABASE_URL": settings.database_url,
+        "TICKETBRIDGE_DATA_DIR": str(settings.data_dir),
+        "TICKETBRIDGE_CONFIG": str(path),
+    }
+    result = CliRunner().invoke(app, ["status", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
 
 
 async def test_each_sites_changes_come_back_by_its_own_reconcile(
