@@ -20,6 +20,7 @@ import httpx
 from pydantic import SecretStr
 
 from ticketbridge.api.jira_connection import StoredConnection
+from ticketbridge.api.jira_routes import site_webhook_path
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.jira import build_provider, effective_jira, projects_to_check
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
@@ -65,10 +66,11 @@ class Registration:
     steps: tuple[str, ...] = ()  # what to do by hand (not_permitted)
 
 
-def our_url(settings: Settings, url: str | None) -> str:
-    """Where Jira should deliver: `--url`, else TICKETBRIDGE_PUBLIC_URL + /v1/jira/webhook."""
+def our_url(settings: Settings, url: str | None, path: str = WEBHOOK_PATH) -> str:
+    """Where Jira should deliver: `--url`, else TICKETBRIDGE_PUBLIC_URL + /v1/jira/webhook
+    (`path`: another site's, /v1/jira/sites/<name>/webhook)."""
     if url is None and settings.public_url:
-        url = settings.public_url.rstrip("/") + WEBHOOK_PATH
+        url = settings.public_url.rstrip("/") + path
     if url is None:
         raise ConfigError(
             "no URL to register",
@@ -142,14 +144,31 @@ async def register_webhook(
     url: str | None = None,
     secret: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    site: str | None = None,
 ) -> Registration:
-    connection = effective_jira(settings, config)
+    """Our webhook in the default site's Jira, or in another site's (`site`, `jira.sites`:
+    its own URL, its secret from ticketbridge.yaml)."""
+    if site is not None and site != config.default_site:
+        connection: StoredConnection | None = StoredConnection(_other_site(config, site), None)
+        target, fixed = our_url(settings, url, site_webhook_path(site)), True
+    else:
+        connection = effective_jira(settings, config)
+        target, fixed = our_url(settings, url), config.primary_jira is not None
     if connection is None:
         raise ConfigError("no Jira is configured", [NO_JIRA])
-    target = our_url(settings, url)
-    connection, chosen = _with_secret(settings, connection, config.primary_jira is not None, secret)
+    connection, chosen = _with_secret(settings, connection, fixed, secret)
     plan = WebhookPlan(target, chosen, project_jql(our_projects(config, connection)))
     return await register_plan(settings, connection.jira, plan, transport)
+
+
+def _other_site(config: Config, site: str) -> JiraConfig:
+    found = config.other_sites.get(site)
+    if found is None:
+        names = ", ".join(config.sites) or "none (`jira.sites` names them)"
+        raise InputError(
+            "unknown Jira site", [Problem("--site", f"no site {site!r}; the sites: {names}")]
+        )
+    return found
 
 
 async def register_plan(

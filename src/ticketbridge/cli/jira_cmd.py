@@ -116,13 +116,17 @@ def webhook_register(
         str | None,
         typer.Option(help="The signing secret (default: the stored one, else a new one)."),
     ] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(help="Another Jira site of `jira.sites` (default: the default site)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register our webhook in Jira (admin REST API): the events two-way sync reads, a JQL
     filter on our projects, a secret. Without the permission: the exact steps, exit 1."""
     settings = bootstrap.load_settings()
     config = bootstrap.load_configured(settings)
-    done = bootstrap.run(register_webhook(settings, config, url=url, secret=secret))
+    done = bootstrap.run(register_webhook(settings, config, url=url, secret=secret, site=site))
     if as_json:
         print_json(_registration_json(done))
     else:

@@ -190,3 +190,27 @@ def test_reconcile_dry_run_then_for_real(
     bad = runner.invoke(app, ["reconcile", "--since", "yesterday"])
     assert bad.exit_code == 2
     assert "--since" in bad.output
+
+
+def test_another_sites_webhook_is_registered_at_its_own_url_with_its_own_secret(
+    runner: CliRunner, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "tb.yaml").write_text(
+        "jira:\n  sites:\n"
+        "    main: {url: https://acme.atlassian.net, auth: {type: token, email: a@b.co,"
+        " api_token: t}}\n"
+        f"    second: {{url: '{emulator.base_url}', allow_private: true, auth: {{type: token,"
+        " email: admin@example.com, api_token: emulator-token}, webhook: {secret: second-s3}}\n"
+    )
+    monkeypatch.setenv("TICKETBRIDGE_CONFIG", str(tmp_path / "tb.yaml"))
+    monkeypatch.setenv("TICKETBRIDGE_PUBLIC_URL", "https://tb.acme.example")
+    done = runner.invoke(app, ["jira", "webhook", "register", "--site", "second", "--json"])
+    assert done.exit_code == 0, done.output
+    [hook] = emulator.state.webhooks.values()
+    assert (hook.url, hook.secret) == (
+        "https://tb.acme.example/v1/jira/sites/second/webhook",
+        "second-s3",
+    )
+    unknown = runner.invoke(app, ["jira", "webhook", "register", "--site", "third"])
+    assert unknown.exit_code == 2
+    assert "--site" in unknown.output
