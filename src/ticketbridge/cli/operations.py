@@ -92,6 +92,7 @@ class Status:
     processes: list[ProcessRecord]
     now: datetime
     backlog_by_site: dict[str, int]  # jobs not done yet per Jira site (`jira.sites`) by name
+    sites: tuple[str, ...]  # the configured ones: a backlog of another waits for nobody
 
 
 async def status(settings: Settings) -> Status:
@@ -106,6 +107,7 @@ async def status(settings: Settings) -> Status:
             await fleet.processes(),
             container.now(),
             _by_site_name(await container.outbox.backlog_by_site(), container.config.default_site),
+            tuple(container.config.sites) or (container.config.default_site,),
         )
 
 

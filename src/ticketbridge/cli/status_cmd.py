@@ -28,6 +28,7 @@ def status(as_json: JsonOption = False) -> None:
                 "outbox": {state.value: count for state, count in counts.items()},
                 "oldest_pending_at": found.oldest_pending,
                 "backlog_by_site": found.backlog_by_site,
+                "unconfigured_sites": _unconfigured(found.backlog_by_site, found.sites),
                 "processes": [_process(p, found.now) for p in found.processes],
                 "schedules": [_row(row) for row in rows],
             }
@@ -38,6 +39,12 @@ def status(as_json: JsonOption = False) -> None:
     if len(found.backlog_by_site) > 1:  # several Jira sites: which one the backlog waits for
         sites = ", ".join(f"{escape(s)} {n}" for s, n in sorted(found.backlog_by_site.items()))
         console.print(f"backlog per Jira site: {sites}")
+    for site in _unconfigured(found.backlog_by_site, found.sites):
+        count = found.backlog_by_site[site]
+        console.print(
+            f"[yellow]![/yellow] {count} job(s) wait for the Jira site {escape(site)!r}, which "
+            "`jira.sites` no longer names: nothing writes them until it is configured again"
+        )
     if not found.processes:
         console.print("processes: none running (`serve` and `worker` write a heartbeat)")
     for process in found.processes:
@@ -49,6 +56,10 @@ def status(as_json: JsonOption = False) -> None:
         console.print("periodic jobs: none has run yet (they run in `serve` and `worker`)")
     for row in rows:
         console.print(_line(row))
+
+
+def _unconfigured(backlog: dict[str, int], sites: tuple[str, ...]) -> list[str]:
+    return sorted(site for site in backlog if site not in sites)
 
 
 def _row(row: ScheduleRecord) -> dict[str, Any]:

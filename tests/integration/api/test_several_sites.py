@@ -139,7 +139,9 @@ async def test_a_site_that_is_down_holds_back_only_its_own_writes(
     [waiting] = await api.container.outbox.jobs(state=JobState.PENDING)
     assert await api.container.outbox.backlog_by_site() == {"dc": 1}
     status = await asyncio.to_thread(_status_json, api)
-    assert status["backlog_by_site"] == {"dc": 1}
+    assert (status["backlog_by_site"], status["unconfigured_sites"]) == ({"dc": 1}, [])
+    dropped = await asyncio.to_thread(_status_json, api, "dc")  # the site taken out of the file
+    assert (dropped["backlog_by_site"], dropped["unconfigured_sites"]) == ({"dc": 1}, ["dc"])
     datacenter.faults.clear()
     await api.container.outbox.retry(waiting.id)  # due now, not after its backoff
     await api.drain()
@@ -147,11 +149,15 @@ async def test_a_site_that_is_down_holds_back_only_its_own_writes(
     assert list(_summaries(cloud).values()) == ["[high] policy_violation 1"]
 
 
-def _status_json(api: Api) -> dict[str, Any]:
-    """`ticketbridge status --json` over the test's database and configuration."""
+def _status_json(api: Api, without: str | None = None) -> dict[str, Any]:
+    """`ticketbridge status --json` over the test's database and configuration (`without`
+    that site)."""
     settings, config = api.container.settings, api.container.config
+    data = config.model_dump(mode="json", exclude_none=True)
+    data["jira"]["sites"].pop(without, None)
+    data["routes"] = [r for r in data["routes"] if r.get("site") != without]
     path = settings.data_dir / "ticketbridge.yaml"
-    path.write_text(json.dumps(config.model_dump(mode="json", exclude_none=True)))
+    path.write_text(json.dumps(data))
     env = {
         "TICKETBRIDGE_DATABASE_URL": settings.database_url,
         "TICKETBRIDGE_DATA_DIR": str(settings.data_dir),
