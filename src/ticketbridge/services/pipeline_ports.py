@@ -82,8 +82,6 @@ class TicketRepository(Protocol):
         """The tickets among `ticket_ids` that exist, by id."""
         ...
 
-    async def by_issue_key(self, issue_key: str) -> Ticket | None: ...
-
     async def by_issue(
         self, issue_id: str, issue_key: str, connections: Collection[str] | None = None
     ) -> Ticket | None:

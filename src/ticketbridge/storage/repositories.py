@@ -267,11 +267,6 @@ class SqlTickets:
         await self.lock_fingerprints([found.fingerprint])
         return await self.get(found.id)
 
-    async def by_issue_key(self, issue_key: str) -> Ticket | None:
-        query = select(tickets).where(tickets.c.issue_key == issue_key)
-        row = (await self._conn.execute(query)).mappings().first()
-        return _ticket(row) if row else None
-
     async def stale(self, cutoff: datetime, limit: int) -> list[Ticket]:
         """Open issues (linked, not done, not an epic) with no activity since `cutoff`: first
         seen then or before, not escalated since and not updated by another account since
