@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -44,6 +46,7 @@ from ticketbridge.services import parse_alerts  # noqa: E402
 from ticketbridge.storage import Database  # noqa: E402
 
 BULK = 50  # creates per /issue/bulk call: Jira's limit, the provider's `max_bulk`
+STALL = 1.0  # the emulator reports each hold-up of its event loop (or full GC) this long
 
 
 def fingerprint(n: int) -> str:
@@ -135,6 +138,27 @@ async def twin_rows(settings: Settings, labels: set[str], writes: int) -> dict[s
     return found
 
 
+def stalls(workdir: Path) -> str:
+    """The emulator's hold-ups (`--report-stalls`, in its log): how many, the longest, when."""
+    held = re.compile(r"^jira_emulator: (\S+) (event loop held up|full garbage collection took) "
+                      r"([\d.]+) s")  # fmt: skip
+    found: dict[str, list[tuple[float, str]]] = {"loop": [], "gc": []}
+    log = workdir / "emulator.log"
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else ():
+        if match := held.match(line):
+            kind = "loop" if match.group(2).startswith("event") else "gc"
+            found[kind].append((float(match.group(3)), match.group(1)))
+    said = []
+    for kind, what in (("loop", "event loop held up"), ("gc", "full GCs")):
+        longest = max(found[kind], default=None)
+        said.append(
+            f"{what} >= {STALL:g} s: {len(found[kind])}"
+            + (f" (longest {longest[0]:.1f} s at {longest[1][:8]})" if longest else "")
+            + f", >= 5 s: {sum(s >= 5 for s, _ in found[kind])}"
+        )
+    return "emulator: " + "; ".join(said)
+
+
 def run(args: argparse.Namespace, workdir: Path) -> None:
     server_gen = start_postgres()
     server = next(server_gen)
@@ -185,6 +209,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         for row in rows.get(label, []):
             print(f"    {row}")
     print(f"lost: {len(wanted - set(issues))}")
+    print(stalls(workdir))
     print(f"drain: {drain:.1f} s ({args.writes / drain:,.0f} writes/s), {sum(sent.values())} POSTs")
     for route, n in sorted(sent.items(), key=lambda item: -item[1]):
         print(f"  {n:6}  {route}  ({refused.get(route, 0)} more refused with 429)")
@@ -212,6 +237,7 @@ def main() -> None:
     parser.add_argument("--no-chaos", dest="chaos", action="store_false")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep its logs")
     args = parser.parse_args()
+    os.environ.setdefault("JIRA_EMULATOR_REPORT_STALLS", str(STALL))  # the Stack passes it on
     if args.keep:  # the workers' and the emulator's logs stay there
         args.keep.mkdir(parents=True, exist_ok=True)
         run(args, args.keep)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,11 +50,13 @@ def serve(
     index_lag: float = 0.0,
     base_url: str | None = None,
     cloud_id: str | None = None,
+    report_stalls: float | None = None,
 ) -> None:
     import uvicorn
 
     from jira_emulator.app import Emulator
     from jira_emulator.seed import SeedError
+    from jira_emulator.stalls import reporting
 
     try:
         emu = Emulator(
@@ -66,7 +69,10 @@ def serve(
         )
     except (SeedError, OSError, ValueError) as error:  # a bad seed file or flavour: say which
         raise SystemExit(f"jira_emulator: {error}") from None
-    uvicorn.run(_abort_on_drop(emu.app), host=host, port=port, log_level="warning")
+    app = _abort_on_drop(emu.app)
+    if report_stalls is not None:
+        app = reporting(app, report_stalls)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -91,6 +97,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--cloud-id", default=None, help="the site's cloud id (Cloud; default: a new one per run)"
     )
+    parser.add_argument(
+        "--report-stalls",
+        type=float,
+        default=float(os.environ["JIRA_EMULATOR_REPORT_STALLS"])
+        if os.environ.get("JIRA_EMULATOR_REPORT_STALLS")
+        else None,
+        metavar="S",
+        help="say on stderr when the event loop or a full GC held requests up S seconds or more "
+        "(default: JIRA_EMULATOR_REPORT_STALLS; none)",
+    )
     args = parser.parse_args(argv)
     serve(
         host=args.host,
@@ -101,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         index_lag=args.index_lag,
         base_url=args.base_url,
         cloud_id=args.cloud_id,
+        report_stalls=args.report_stalls,
     )
 
 

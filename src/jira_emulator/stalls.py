@@ -1,0 +1,64 @@
+"""When the served emulator stops answering, and why: `--report-stalls S` (or
+JIRA_EMULATOR_REPORT_STALLS=S) writes a line to stderr whenever its event loop was held up S
+seconds or more, and whenever one of Python's full garbage collections took that long.
+
+The emulator answers every request on one event loop. A loop held up for longer than a
+client's deadline and settle delay (issue 20's chaos bench: 5 s) lets a create that arrived
+before a marker lookup be made after it; these lines say when that could have happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+TICK = 0.1  # how often the loop is asked to run the watch
+
+
+def _say(text: str) -> None:
+    print(f"jira_emulator: {datetime.now(UTC):%H:%M:%S.%f} {text}", file=sys.stderr, flush=True)
+
+
+async def _watch(threshold: float) -> None:
+    while True:
+        asked = time.monotonic()
+        await asyncio.sleep(TICK)
+        late = time.monotonic() - asked - TICK
+        if late >= threshold:
+            _say(f"event loop held up {late:.2f} s (ending now)")
+
+
+def _collections(threshold: float) -> Any:
+    started = 0.0
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        nonlocal started
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started = time.monotonic()
+            return
+        took = time.monotonic() - started
+        if took >= threshold:
+            _say(f"full garbage collection took {took:.2f} s ({len(gc.get_objects())} objects)")
+
+    return callback
+
+
+def reporting(app: ASGIApp, threshold: float) -> ASGIApp:
+    """`app`, whose first call starts the watch on the loop that serves it."""
+    gc.callbacks.append(_collections(threshold))
+    tasks: list[asyncio.Task[None]] = []
+
+    async def watched(scope: Scope, receive: Receive, send: Send) -> None:
+        if not tasks:
+            tasks.append(asyncio.get_running_loop().create_task(_watch(threshold)))
+        await app(scope, receive, send)
+
+    return watched
