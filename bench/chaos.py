@@ -138,25 +138,33 @@ async def twin_rows(settings: Settings, labels: set[str], writes: int) -> dict[s
     return found
 
 
-def stalls(workdir: Path) -> str:
-    """The emulator's hold-ups (`--report-stalls`, in its log): how many, the longest, when."""
-    held = re.compile(r"^jira_emulator: (\S+) (event loop held up|full garbage collection took) "
-                      r"([\d.]+) s")  # fmt: skip
-    found: dict[str, list[tuple[float, str]]] = {"loop": [], "gc": []}
+def stalls(workdir: Path) -> list[str]:
+    """The emulator's hold-ups (`--report-stalls`, in its log): how many of each kind, the
+    longest and when; the slow answers by route (which requests held its loop up)."""
+    line_re = re.compile(r"^jira_emulator: (\S+) (event loop held up|full garbage collection "
+                         r"took|slow answer: (\S+ \S+) took) ([\d.]+) s")  # fmt: skip
+    found: dict[str, list[tuple[float, str]]] = {"event loop held up": [], "full GCs": []}
+    slow: dict[str, list[float]] = {}
     log = workdir / "emulator.log"
     for line in log.read_text(errors="replace").splitlines() if log.exists() else ():
-        if match := held.match(line):
-            kind = "loop" if match.group(2).startswith("event") else "gc"
-            found[kind].append((float(match.group(3)), match.group(1)))
+        if not (match := line_re.match(line)):
+            continue
+        at, kind, route, seconds = match.group(1), match.group(2), match.group(3), match.group(4)
+        if route is not None:
+            slow.setdefault(re.sub(r"\d+", "N", route), []).append(float(seconds))
+            continue
+        found["full GCs" if kind.startswith("full") else kind].append((float(seconds), at))
     said = []
-    for kind, what in (("loop", "event loop held up"), ("gc", "full GCs")):
-        longest = max(found[kind], default=None)
+    for what, held in found.items():
+        longest = max(held, default=None)
         said.append(
-            f"{what} >= {STALL:g} s: {len(found[kind])}"
+            f"emulator {what} >= {STALL:g} s: {len(held)}"
             + (f" (longest {longest[0]:.1f} s at {longest[1][:8]})" if longest else "")
-            + f", >= 5 s: {sum(s >= 5 for s, _ in found[kind])}"
+            + f", >= 5 s: {sum(s >= 5 for s, _ in held)}"
         )
-    return "emulator: " + "; ".join(said)
+    for route, took in sorted(slow.items(), key=lambda item: -len(item[1])):
+        said.append(f"  slow answers {route}: {len(took)}, longest {max(took):.1f} s")
+    return said
 
 
 def run(args: argparse.Namespace, workdir: Path) -> None:
@@ -209,7 +217,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         for row in rows.get(label, []):
             print(f"    {row}")
     print(f"lost: {len(wanted - set(issues))}")
-    print(stalls(workdir))
+    print("\n".join(stalls(workdir)))
     print(f"drain: {drain:.1f} s ({args.writes / drain:,.0f} writes/s), {sum(sent.values())} POSTs")
     for route, n in sorted(sent.items(), key=lambda item: -item[1]):
         print(f"  {n:6}  {route}  ({refused.get(route, 0)} more refused with 429)")

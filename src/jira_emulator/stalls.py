@@ -1,6 +1,7 @@
 """When the served emulator stops answering, and why: `--report-stalls S` (or
 JIRA_EMULATOR_REPORT_STALLS=S) writes a line to stderr whenever its event loop was held up S
-seconds or more, and whenever one of Python's full garbage collections took that long.
+seconds or more, whenever one of Python's full garbage collections took that long, and
+whenever a request took that long to answer (which request held the loop up).
 
 The emulator answers every request on one event loop. A loop held up for longer than a
 client's deadline and settle delay (issue 20's chaos bench: 5 s) lets a create that arrived
@@ -59,6 +60,12 @@ def reporting(app: ASGIApp, threshold: float) -> ASGIApp:
     async def watched(scope: Scope, receive: Receive, send: Send) -> None:
         if not tasks:
             tasks.append(asyncio.get_running_loop().create_task(_watch(threshold)))
-        await app(scope, receive, send)
+        started = time.monotonic()
+        try:
+            await app(scope, receive, send)
+        finally:
+            took = time.monotonic() - started
+            if scope["type"] == "http" and took >= threshold:
+                _say(f"slow answer: {scope['method']} {scope['path']} took {took:.2f} s")
 
     return watched
