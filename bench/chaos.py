@@ -9,7 +9,7 @@ A rate only shows the fleet's losses if the fleet could go faster without it: on
 pick one below the `--rate 0` drain's POSTs per second.
 
     .venv/bin/python bench/chaos.py [--writes 100000] [--workers 4] [--rate 100]
-        [--kill-every 10] [--no-chaos]
+        [--kill-every 10] [--no-chaos] [--settle S] [--keep DIR]
 
 The short version runs in the suite: tests/fleet/test_chaos.py.
 """
@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -42,11 +43,24 @@ from support.postgres import start_postgres  # noqa: E402
 from ticketbridge import bootstrap  # noqa: E402
 from ticketbridge.config.settings import Settings  # noqa: E402
 from ticketbridge.domain import JobState  # noqa: E402
-from ticketbridge.services import parse_alerts  # noqa: E402
+from ticketbridge.services import WorkerSettings, parse_alerts  # noqa: E402
 from ticketbridge.storage import Database  # noqa: E402
 
 BULK = 50  # creates per /issue/bulk call: Jira's limit, the provider's `max_bulk`
 STALL = 1.0  # the emulator reports each hold-up of its event loop (or full GC) this long
+
+
+@dataclass
+class SettledStack(ChaosStack):
+    """The drill's stack, its workers' settle delay `settle` seconds (None: the default)."""
+
+    settle: float | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        if self.settle is None:
+            return super().env
+        return super().env | {"TICKETBRIDGE_JOB_SETTLE_SECONDS": f"{self.settle:g}"}
 
 
 def fingerprint(n: int) -> str:
@@ -170,7 +184,7 @@ def stalls(workdir: Path) -> list[str]:
 def run(args: argparse.Namespace, workdir: Path) -> None:
     server_gen = start_postgres()
     server = next(server_gen)
-    stack = ChaosStack(workdir, server.create_database())
+    stack = SettledStack(workdir, server.create_database(), settle=args.settle)
     settings = Settings(database_url=stack.database_url, config=workdir / "ticketbridge.yaml")
     try:
         stack.start()
@@ -209,7 +223,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         server.stop()
     wanted = {marker(fingerprint(n)) for n in range(args.writes)}
     print(
-        f"writes: {args.writes}, workers: {args.workers}, kills: {kills}, pg restart: {restarted}"
+        f"writes: {args.writes}, workers: {args.workers}, kills: {kills}, pg restart: {restarted}, "
+        f"settle: {args.settle or WorkerSettings().settle_delay.total_seconds():g} s"
     )
     print(f"duplicates: {sum(c - 1 for c in issues.values() if c > 1)}")
     for label, made in sorted(twins.items())[:20]:  # what to look at when this is not 0
@@ -243,6 +258,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="POST/PUT per second; 0: none")
     parser.add_argument("--kill-every", type=float, default=10.0)
     parser.add_argument("--no-chaos", dest="chaos", action="store_false")
+    parser.add_argument(
+        "--settle", type=float, help="the workers' TICKETBRIDGE_JOB_SETTLE_SECONDS (default 5)"
+    )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep its logs")
     args = parser.parse_args()
     os.environ.setdefault("JIRA_EMULATOR_REPORT_STALLS", str(STALL))  # the Stack passes it on
