@@ -156,7 +156,8 @@ def stalls(workdir: Path) -> list[str]:
     """The emulator's hold-ups (`--report-stalls`, in its log): how many of each kind, the
     longest and when; the slow answers by route (which requests held its loop up)."""
     line_re = re.compile(r"^jira_emulator: (\S+) (event loop held up|full garbage collection "
-                         r"took|slow answer: (\S+ \S+) took) ([\d.]+) s")  # fmt: skip
+                         r"took|slow answer: (\S+ \S+) took) ([\d.]+) s(.*)")  # fmt: skip
+    jql_re = re.compile(r'"jql": ?"(\w+ \w+)')  # a search's first words: which kind it was
     found: dict[str, list[tuple[float, str]]] = {"event loop held up": [], "full GCs": []}
     slow: dict[str, list[float]] = {}
     log = workdir / "emulator.log"
@@ -165,7 +166,9 @@ def stalls(workdir: Path) -> list[str]:
             continue
         at, kind, route, seconds = match.group(1), match.group(2), match.group(3), match.group(4)
         if route is not None:
-            slow.setdefault(re.sub(r"\d+", "N", route), []).append(float(seconds))
+            jql = jql_re.search(match.group(5))
+            route = re.sub(r"\d+", "N", route) + (f" ({jql.group(1)} …)" if jql else "")
+            slow.setdefault(route, []).append(float(seconds))
             continue
         found["full GCs" if kind.startswith("full") else kind].append((float(seconds), at))
     said = []

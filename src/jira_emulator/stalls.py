@@ -1,7 +1,8 @@
 """When the served emulator stops answering, and why: `--report-stalls S` (or
 JIRA_EMULATOR_REPORT_STALLS=S) writes a line to stderr whenever its event loop was held up S
 seconds or more, whenever one of Python's full garbage collections took that long, and
-whenever a request took that long to answer (which request held the loop up).
+whenever a request took that long to answer (which request held the loop up: its route and
+the start of its body, a search's JQL).
 
 The emulator answers every request on one event loop. A loop held up for longer than a
 client's deadline and settle delay (issue 20's chaos bench: 5 s) lets a create that arrived
@@ -17,9 +18,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TICK = 0.1  # how often the loop is asked to run the watch
+HEAD = 160  # bytes of a slow request's body said with it (a search's JQL)
 
 
 def _say(text: str) -> None:
@@ -61,11 +63,20 @@ def reporting(app: ASGIApp, threshold: float) -> ASGIApp:
         if not tasks:
             tasks.append(asyncio.get_running_loop().create_task(_watch(threshold)))
         started = time.monotonic()
+        head = bytearray()
+
+        async def reading() -> Message:
+            message = await receive()
+            if len(head) < HEAD:
+                head.extend(message.get("body", b"")[: HEAD - len(head)])
+            return message
+
         try:
-            await app(scope, receive, send)
+            await app(scope, reading, send)
         finally:
             took = time.monotonic() - started
             if scope["type"] == "http" and took >= threshold:
-                _say(f"slow answer: {scope['method']} {scope['path']} took {took:.2f} s")
+                what = head.decode(errors="replace").replace("\n", " ")
+                _say(f"slow answer: {scope['method']} {scope['path']} took {took:.2f} s: {what}")
 
     return watched
