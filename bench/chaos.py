@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -152,9 +153,10 @@ async def twin_rows(settings: Settings, labels: set[str], writes: int) -> dict[s
     return found
 
 
-def stalls(workdir: Path) -> list[str]:
-    """The emulator's hold-ups (`--report-stalls`, in its log): how many of each kind, the
-    longest and when; the slow answers by route (which requests held its loop up)."""
+def stalls(workdir: Path, until: str) -> list[str]:
+    """The emulator's hold-ups (`--report-stalls`, in its log) up to `until` (HH:MM:SS, UTC:
+    the drain's end, not the bench's own reads after it): how many of each kind, the longest
+    and when; the slow answers by route (which requests held its loop up)."""
     line_re = re.compile(r"^jira_emulator: (\S+) (event loop held up|full garbage collection "
                          r"took|slow answer: (\S+ \S+) took) ([\d.]+) s(.*)")  # fmt: skip
     jql_re = re.compile(r'"jql": ?"(\w+ \w+)')  # a search's first words: which kind it was
@@ -165,6 +167,8 @@ def stalls(workdir: Path) -> list[str]:
         if not (match := line_re.match(line)):
             continue
         at, kind, route, seconds = match.group(1), match.group(2), match.group(3), match.group(4)
+        if at[:8] > until:
+            continue
         if route is not None:
             jql = jql_re.search(match.group(5))
             route = re.sub(r"\d+", "N", route) + (f" ({jql.group(1)} …)" if jql else "")
@@ -217,6 +221,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
                 restarted = True
             time.sleep(0.5)
         drain = time.monotonic() - started
+        drained_at = f"{datetime.now(UTC):%H:%M:%S}"
         issues = stack.issues_by_marker()
         twins = twin_issues(stack, {m for m, n in issues.items() if n > 1})
         rows = asyncio.run(twin_rows(settings, set(twins), args.writes)) if twins else {}
@@ -235,7 +240,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         for row in rows.get(label, []):
             print(f"    {row}")
     print(f"lost: {len(wanted - set(issues))}")
-    print("\n".join(stalls(workdir)))
+    print("\n".join(stalls(workdir, drained_at)))
     print(f"drain: {drain:.1f} s ({args.writes / drain:,.0f} writes/s), {sum(sent.values())} POSTs")
     for route, n in sorted(sent.items(), key=lambda item: -item[1]):
         print(f"  {n:6}  {route}  ({refused.get(route, 0)} more refused with 429)")
