@@ -9,7 +9,7 @@ A rate only shows the fleet's losses if the fleet could go faster without it: on
 pick one below the `--rate 0` drain's POSTs per second.
 
     .venv/bin/python bench/chaos.py [--writes 100000] [--workers 4] [--rate 100]
-        [--kill-every 10] [--no-chaos]
+        [--kill-every 10] [--no-chaos] [--settle S] [--keep DIR]
 
 The short version runs in the suite: tests/fleet/test_chaos.py.
 """
@@ -19,12 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
+import re
 import signal
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -40,10 +44,24 @@ from support.postgres import start_postgres  # noqa: E402
 from ticketbridge import bootstrap  # noqa: E402
 from ticketbridge.config.settings import Settings  # noqa: E402
 from ticketbridge.domain import JobState  # noqa: E402
-from ticketbridge.services import parse_alerts  # noqa: E402
+from ticketbridge.services import WorkerSettings, parse_alerts  # noqa: E402
 from ticketbridge.storage import Database  # noqa: E402
 
 BULK = 50  # creates per /issue/bulk call: Jira's limit, the provider's `max_bulk`
+STALL = 1.0  # the emulator reports each hold-up of its event loop (or full GC) this long
+
+
+@dataclass
+class SettledStack(ChaosStack):
+    """The drill's stack, its workers' settle delay `settle` seconds (None: the default)."""
+
+    settle: float | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        if self.settle is None:
+            return super().env
+        return super().env | {"TICKETBRIDGE_JOB_SETTLE_SECONDS": f"{self.settle:g}"}
 
 
 def fingerprint(n: int) -> str:
@@ -135,10 +153,45 @@ async def twin_rows(settings: Settings, labels: set[str], writes: int) -> dict[s
     return found
 
 
+def stalls(workdir: Path, until: str) -> list[str]:
+    """The emulator's hold-ups (`--report-stalls`, in its log) up to `until` (HH:MM:SS, UTC:
+    the drain's end, not the bench's own reads after it): how many of each kind, the longest
+    and when; the slow answers by route (which requests held its loop up)."""
+    line_re = re.compile(r"^jira_emulator: (\S+) (event loop held up|full garbage collection "
+                         r"took|slow answer: (\S+ \S+) took) ([\d.]+) s(.*)")  # fmt: skip
+    jql_re = re.compile(r'"jql": ?"(\w+ \w+)')  # a search's first words: which kind it was
+    found: dict[str, list[tuple[float, str]]] = {"event loop held up": [], "full GCs": []}
+    slow: dict[str, list[float]] = {}
+    log = workdir / "emulator.log"
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else ():
+        if not (match := line_re.match(line)):
+            continue
+        at, kind, route, seconds = match.group(1), match.group(2), match.group(3), match.group(4)
+        if at[:8] > until:
+            continue
+        if route is not None:
+            jql = jql_re.search(match.group(5))
+            route = re.sub(r"\d+", "N", route) + (f" ({jql.group(1)} …)" if jql else "")
+            slow.setdefault(route, []).append(float(seconds))
+            continue
+        found["full GCs" if kind.startswith("full") else kind].append((float(seconds), at))
+    said = []
+    for what, held in found.items():
+        longest = max(held, default=None)
+        said.append(
+            f"emulator {what} >= {STALL:g} s: {len(held)}"
+            + (f" (longest {longest[0]:.1f} s at {longest[1][:8]})" if longest else "")
+            + f", >= 5 s: {sum(s >= 5 for s, _ in held)}"
+        )
+    for route, took in sorted(slow.items(), key=lambda item: -len(item[1])):
+        said.append(f"  slow answers {route}: {len(took)}, longest {max(took):.1f} s")
+    return said
+
+
 def run(args: argparse.Namespace, workdir: Path) -> None:
     server_gen = start_postgres()
     server = next(server_gen)
-    stack = ChaosStack(workdir, server.create_database())
+    stack = SettledStack(workdir, server.create_database(), settle=args.settle)
     settings = Settings(database_url=stack.database_url, config=workdir / "ticketbridge.yaml")
     try:
         stack.start()
@@ -168,6 +221,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
                 restarted = True
             time.sleep(0.5)
         drain = time.monotonic() - started
+        drained_at = f"{datetime.now(UTC):%H:%M:%S}"
         issues = stack.issues_by_marker()
         twins = twin_issues(stack, {m for m, n in issues.items() if n > 1})
         rows = asyncio.run(twin_rows(settings, set(twins), args.writes)) if twins else {}
@@ -177,7 +231,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         server.stop()
     wanted = {marker(fingerprint(n)) for n in range(args.writes)}
     print(
-        f"writes: {args.writes}, workers: {args.workers}, kills: {kills}, pg restart: {restarted}"
+        f"writes: {args.writes}, workers: {args.workers}, kills: {kills}, pg restart: {restarted}, "
+        f"settle: {args.settle or WorkerSettings().settle_delay.total_seconds():g} s"
     )
     print(f"duplicates: {sum(c - 1 for c in issues.values() if c > 1)}")
     for label, made in sorted(twins.items())[:20]:  # what to look at when this is not 0
@@ -185,6 +240,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         for row in rows.get(label, []):
             print(f"    {row}")
     print(f"lost: {len(wanted - set(issues))}")
+    print("\n".join(stalls(workdir, drained_at)))
     print(f"drain: {drain:.1f} s ({args.writes / drain:,.0f} writes/s), {sum(sent.values())} POSTs")
     for route, n in sorted(sent.items(), key=lambda item: -item[1]):
         print(f"  {n:6}  {route}  ({refused.get(route, 0)} more refused with 429)")
@@ -210,8 +266,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="POST/PUT per second; 0: none")
     parser.add_argument("--kill-every", type=float, default=10.0)
     parser.add_argument("--no-chaos", dest="chaos", action="store_false")
+    parser.add_argument(
+        "--settle", type=float, help="the workers' TICKETBRIDGE_JOB_SETTLE_SECONDS (default 5)"
+    )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep its logs")
     args = parser.parse_args()
+    os.environ.setdefault("JIRA_EMULATOR_REPORT_STALLS", str(STALL))  # the Stack passes it on
     if args.keep:  # the workers' and the emulator's logs stay there
         args.keep.mkdir(parents=True, exist_ok=True)
         run(args, args.keep)

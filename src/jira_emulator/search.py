@@ -1,10 +1,17 @@
 """Search: Cloud's `/search/jql` (nextPageToken, isLast, reconcileIssues) under REST v2 and v3,
 Data Center's `/rest/api/2/search` (startAt/total), and the 410 Cloud answers since August 2025 on
 the endpoints CHANGE-2046 removed (`/search` GET and POST, `POST /search/id`, v2 and v3 alike).
-The index lag lives in `IssueService.search_version`; JQL is emu-aux's `jira_emulator.jql`."""
+The index lag lives in `IssueService.search_version`; JQL is emu-aux's `jira_emulator.jql`.
+
+A search that reads many issues gives the event loop back every `YIELD_EVERY` of them: Jira
+serves requests side by side, and a search of 100,000 issues (seconds here) holding up a create
+sent before it would let a later request overtake that create (issue 20's chaos bench saw its
+loop held up 9.7 s by one search, longer than ticketbridge's 5 s settle delay). What it reads is
+the store as the search began; an issue changed meanwhile is read as it is when reached."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
@@ -151,12 +158,17 @@ def _document(host: Host, version: Issue) -> dict[str, Any]:
     return doc
 
 
-def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
+YIELD_EVERY = 1000  # issues a search reads between the turns it gives other requests
+
+
+async def run_query(host: Host, query: Any, reconcile: set[int]) -> list[Issue]:
     state = host.state
     labels = query.required("labels")
     candidates = state.issues.values() if labels is None else host.service.labelled(labels)
     matched = []
-    for issue in list(candidates):
+    for read, issue in enumerate(list(candidates), start=1):
+        if read % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # the creates and lookups that came meanwhile go first
         version = host.service.search_version(issue, reconcile)
         if version is None:
             continue
@@ -223,7 +235,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
         id_only = set(fields) <= {"id", "key"}
         size = max(0, min(int(params.get("maxResults") or 50), 5000 if id_only else 100))
         start = offset_of(params.get("nextPageToken"))
-        found = run_query(host, query, _ints(params.get("reconcileIssues")))
+        found = await run_query(host, query, _ints(params.get("reconcileIssues")))
         page = found[start : start + size]
         r = renderer(host, api)
         expand = params.get("expand") or []
@@ -257,7 +269,7 @@ def search_routes(host: Host, apis: list[str]) -> list[Route]:
         query = host.compile_jql(str(params.get("jql") or ""), actor(request))
         start = max(0, int(params.get("startAt") or 0))
         size = max(0, min(int(params.get("maxResults") or 50), 1000))
-        found = run_query(host, query, set())
+        found = await run_query(host, query, set())
         fields = params.get("fields")
         fields = fields.split(",") if isinstance(fields, str) else fields
         expand = params.get("expand") or []

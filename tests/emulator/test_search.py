@@ -3,11 +3,13 @@ Cloud's 410 on the endpoints CHANGE-2046 removed."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from emu_support import ADF_HELLO, CLOUD_AUTH, DC_AUTH, FakeClock, client_for, create
 
-from jira_emulator import Emulator
+from jira_emulator import Emulator, search
 
 JQL = "/rest/api/3/search/jql"
 
@@ -280,3 +282,33 @@ async def test_label_lookups_find_labels_given_at_create_and_edit_and_after_a_re
             "OPS-1",
             "OPS-3",
         ]
+
+
+async def test_a_long_search_lets_a_create_sent_meanwhile_in_before_it_ends() -> None:
+    """Jira serves requests side by side: a create sent while a search reads thousands of
+    issues is made (and answered) before that search's answer, not after it (issue 20: one
+    search held every request up 9.7 s, longer than a settle delay)."""
+    emu = Emulator(flavor="datacenter")
+    issues = 3 * search.YIELD_EVERY
+    bulk = [
+        {"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}, "summary": "s"}}
+    ] * 50
+    async with client_for(emu, DC_AUTH) as client:
+        for _ in range(issues // 50):
+            made = await client.post("/rest/api/2/issue/bulk", json={"issueUpdates": bulk})
+            assert made.status_code == 201, made.text
+        answered: list[str] = []
+
+        async def read_all() -> None:
+            page = await client.post(
+                "/rest/api/2/search", json={"jql": "project = OPS", "maxResults": 1}
+            )
+            answered.append(f"search: {page.json()['total']}")
+
+        async def create_one() -> None:
+            await asyncio.sleep(0)  # sent once the search has begun
+            made = await create(client, "2", summary="sent during the search")
+            answered.append(f"create: {made.json()['key']}")
+
+        await asyncio.gather(read_all(), create_one())
+    assert answered == [f"create: OPS-{issues + 1}", f"search: {issues}"]

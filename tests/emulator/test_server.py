@@ -161,3 +161,22 @@ def _cloud_search(client: Any, base: str) -> None:
         ("/rest/api/2/search/jql", 200),
         ("/rest/api/2/search", 410),
     ]
+
+
+def test_the_served_emulator_freezes_what_survives_a_full_collection() -> None:
+    """Full collections of a large store held every request up for seconds (issue 20): after
+    one, its survivors are frozen and the next reads only what came since."""
+    import gc
+
+    from jira_emulator.__main__ import freeze_survivors
+
+    kept = [[n] for n in range(1000)]  # objects that survive
+    gc.unfreeze()
+    try:
+        freeze_survivors("stop", {"generation": 1})
+        assert gc.get_freeze_count() == 0  # a young collection freezes nothing
+        gc.collect()
+        freeze_survivors("stop", {"generation": 2})
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()

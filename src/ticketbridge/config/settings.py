@@ -1,8 +1,8 @@
 """Environment settings (`TICKETBRIDGE_*`), read by `load_settings()`, never at import.
 
 The one place the process environment is read: the server's settings and the outbox workers'
-(`JOB_LEASE_SECONDS`, `JOB_CRASH_LIMIT`, `DONE_JOB_RETENTION_DAYS`, which `bootstrap` turns
-into `services.WorkerSettings`). A bad value is a ConfigError naming the variable.
+(`JOB_LEASE_SECONDS`, `JOB_SETTLE_SECONDS`, `JOB_CRASH_LIMIT`, `DONE_JOB_RETENTION_DAYS`, which
+`bootstrap` turns into `services.WorkerSettings`). A bad value is a ConfigError naming the variable.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ LIBRARY_DATABASE_URL = "sqlite+aiosqlite:///./var/library.db"
 """The library's store unless the script names one (kept apart from the service's)."""
 # The outbox workers' defaults (services.WorkerSettings has them from here).
 JOB_LEASE_SECONDS = 120.0
+JOB_SETTLE_SECONDS = 5.0
 JOB_CRASH_LIMIT = 5
 DONE_JOB_RETENTION_DAYS = 7.0
 
@@ -79,6 +80,16 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
         description="a job whose worker died runs again after this",
     )
+    # How long after a create's deadline Jira may still finish it: the marker lookup that
+    # decides whether to create again waits this long (exactly once rests on it; README).
+    job_settle_seconds: float = Field(
+        default=JOB_SETTLE_SECONDS,
+        ge=1,
+        le=600,
+        allow_inf_nan=False,
+        description="a create whose outcome is unknown is looked up by marker this long after "
+        "its deadline",
+    )
     job_crash_limit: int = Field(
         default=JOB_CRASH_LIMIT,
         ge=1,
@@ -95,6 +106,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "job_lease_seconds",
+        "job_settle_seconds",
         "job_crash_limit",
         "done_job_retention_days",
         "metrics_require_key",

@@ -19,6 +19,7 @@ from ticketbridge.config.settings import (
     DONE_JOB_RETENTION_DAYS,
     JOB_CRASH_LIMIT,
     JOB_LEASE_SECONDS,
+    JOB_SETTLE_SECONDS,
     Settings,
 )
 from ticketbridge.domain import Severity, TicketPolicy
@@ -130,8 +131,10 @@ class WorkerSettings:
     # Much longer than any request's timeout (30 s read): a job whose worker died runs again
     # after this. Shorter only for drills (TICKETBRIDGE_JOB_LEASE_SECONDS).
     lease: timedelta = timedelta(seconds=JOB_LEASE_SECONDS)
-    # Wait this long after an unknown create before the marker lookup (search index lag).
-    settle_delay: timedelta = timedelta(seconds=5)
+    # Wait this long after an unknown create's deadline (or its end) before the marker lookup:
+    # Jira's search lag, and a create Jira received still finishing after the client gave up
+    # (TICKETBRIDGE_JOB_SETTLE_SECONDS).
+    settle_delay: timedelta = timedelta(seconds=JOB_SETTLE_SECONDS)
     # A failed job waits `Backoff(backoff_base, backoff_max)`: Jira may be down for a while.
     backoff_base: timedelta = timedelta(seconds=1)
     backoff_max: timedelta = timedelta(minutes=5)
@@ -152,12 +155,14 @@ class WorkerSettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerSettings:
-        """The defaults, with the lease, crash limit and retention of the process settings
-        (TICKETBRIDGE_JOB_LEASE_SECONDS, TICKETBRIDGE_JOB_CRASH_LIMIT,
-        TICKETBRIDGE_DONE_JOB_RETENTION_DAYS, read and checked by `config.settings`)."""
+        """The defaults, with the lease, settle delay, crash limit and retention of the process
+        settings (TICKETBRIDGE_JOB_LEASE_SECONDS, TICKETBRIDGE_JOB_SETTLE_SECONDS,
+        TICKETBRIDGE_JOB_CRASH_LIMIT, TICKETBRIDGE_DONE_JOB_RETENTION_DAYS, read and checked by
+        `config.settings`)."""
         return replace(
             cls(),
             lease=timedelta(seconds=settings.job_lease_seconds),
+            settle_delay=timedelta(seconds=settings.job_settle_seconds),
             crash_limit=settings.job_crash_limit,
             done_retention=timedelta(days=settings.done_job_retention_days),
         )

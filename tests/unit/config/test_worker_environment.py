@@ -1,5 +1,5 @@
 """The outbox workers' variables are process settings: `config.settings` reads and checks them
-(TICKETBRIDGE_JOB_LEASE_SECONDS, TICKETBRIDGE_JOB_CRASH_LIMIT,
+(TICKETBRIDGE_JOB_LEASE_SECONDS, TICKETBRIDGE_JOB_SETTLE_SECONDS, TICKETBRIDGE_JOB_CRASH_LIMIT,
 TICKETBRIDGE_DONE_JOB_RETENTION_DAYS) and `bootstrap` builds `WorkerSettings` from them. Each
 table row: the environment in, the worker settings (or the refusal naming the variable) out."""
 
@@ -30,8 +30,9 @@ NOT_PROCESS_SETTINGS = {
     "TICKETBRIDGE_JIRA_PASSWORD",
     "TICKETBRIDGE_JIRA_CLIENT_SECRET",
 }
-LEASE, CRASHES, RETENTION = (
+LEASE, SETTLE, CRASHES, RETENTION = (
     "TICKETBRIDGE_JOB_LEASE_SECONDS",
+    "TICKETBRIDGE_JOB_SETTLE_SECONDS",
     "TICKETBRIDGE_JOB_CRASH_LIMIT",
     "TICKETBRIDGE_DONE_JOB_RETENTION_DAYS",
 )
@@ -43,12 +44,15 @@ LEASE, CRASHES, RETENTION = (
         ({}, WorkerSettings()),
         ({LEASE: "10"}, WorkerSettings(lease=timedelta(seconds=10))),
         ({LEASE: "7.5"}, WorkerSettings(lease=timedelta(seconds=7.5))),
+        ({SETTLE: "30"}, WorkerSettings(settle_delay=timedelta(seconds=30))),
+        ({SETTLE: "1.5"}, WorkerSettings(settle_delay=timedelta(seconds=1.5))),
         (
             {CRASHES: "3", RETENTION: "0.5"},
             WorkerSettings(crash_limit=3, done_retention=timedelta(hours=12)),
         ),
         ({RETENTION: "0"}, WorkerSettings(done_retention=timedelta(0))),
-        ({LEASE: " ", CRASHES: "", RETENTION: "\t"}, WorkerSettings()),  # blank is "not set"
+        # blank is "not set"
+        ({LEASE: " ", SETTLE: "", CRASHES: "", RETENTION: "\t"}, WorkerSettings()),
         ({"ticketbridge_job_crash_limit": "9"}, WorkerSettings(crash_limit=9)),
     ],
 )
@@ -66,6 +70,11 @@ def test_worker_settings_come_from_the_environment(
         ({LEASE: "86401"}, LEASE, "less than or equal to 86400"),
         ({LEASE: "inf"}, LEASE, "finite number"),
         ({LEASE: "nan"}, LEASE, "finite number"),
+        ({SETTLE: "soon"}, SETTLE, "valid number"),
+        ({SETTLE: "0"}, SETTLE, "greater than or equal to 1"),
+        ({SETTLE: "-5"}, SETTLE, "greater than or equal to 1"),
+        ({SETTLE: "601"}, SETTLE, "less than or equal to 600"),
+        ({SETTLE: "inf"}, SETTLE, "finite number"),
         ({CRASHES: "2.5"}, CRASHES, "valid integer"),
         ({CRASHES: "0"}, CRASHES, "greater than or equal to 1"),
         ({RETENTION: "-1"}, RETENTION, "greater than or equal to 0"),
@@ -99,7 +108,7 @@ def test_every_documented_process_variable_is_a_setting() -> None:
         for name in documented - NOT_PROCESS_SETTINGS
         if name.removeprefix("TICKETBRIDGE_").lower() not in Settings.model_fields
     }
-    assert {LEASE, CRASHES, RETENTION} <= documented
+    assert {LEASE, SETTLE, CRASHES, RETENTION} <= documented
     assert unknown == set()
 
 
