@@ -14,8 +14,8 @@ import httpx
 from ticketbridge.api.metrics import Metrics
 from ticketbridge.bootstrap.container import Core
 from ticketbridge.bootstrap.jira_live import ReloadingProvider
-from ticketbridge.bootstrap.reconcile import ReconcileRuns, SiteReads, reconcile_job
-from ticketbridge.bootstrap.sync import approval_rules, site_observations
+from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_job, site_runs
+from ticketbridge.bootstrap.sync import SyncParts, approval_rules
 from ticketbridge.config.schema import Config
 from ticketbridge.config.sites import claimed_by
 from ticketbridge.providers.base import Provider
@@ -253,15 +253,7 @@ def periodic_scheduler(
 def site_reconcile(core: Core, name: str, provider: JiraProvider) -> Periodic | None:
     """Another site's reconcile: its issues read through its provider, applied to its
     tickets only (`reconcile:<name>`)."""
-    sites = (name,)
-    policy = core.pipeline.policy
-    approvals = approval_rules(core.config)
-    sink = site_observations(core.uow, core.clock, policy, provider, approvals, sites)
-    runs = ReconcileRuns(
-        jira=SiteReads(provider),
-        database=core.database,
-        sink=sink,
-        clock=core.clock,
-        connections=sites,
+    parts = SyncParts(
+        core.uow, core.clock, core.pipeline.policy, core.metrics, None, approval_rules(core.config)
     )
-    return reconcile_job(core.config, runs, name)
+    return reconcile_job(core.config, site_runs(parts, core.database, name, provider), name)

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
+from ticketbridge.bootstrap.sync import SyncParts, site_observations
 from ticketbridge.clock import Clock
 from ticketbridge.config.schema import Config
 from ticketbridge.providers.jira import JiraProvider
@@ -100,6 +101,19 @@ def summary(report: ReconcileReport) -> str:
         + (", swept" if report.swept else "")
         + f", {report.requests} Jira requests"
         + (f"; {outcomes}" if outcomes else "")
+    )
+
+
+def site_runs(
+    parts: SyncParts, database: Database, name: str, provider: JiraProvider
+) -> ReconcileRuns:
+    """Another site's reconcile: its issues read through its provider, applied to its
+    tickets only (the periodic `reconcile:<name>`, `ticketbridge reconcile --site`)."""
+    sites = (name,)
+    uow, clock = parts.uow, parts.clock
+    sink = site_observations(uow, clock, parts.policy, provider, parts.approvals, sites)
+    return ReconcileRuns(
+        jira=SiteReads(provider), database=database, sink=sink, clock=clock, connections=sites
     )
 
 

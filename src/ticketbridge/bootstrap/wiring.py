@@ -40,7 +40,7 @@ from ticketbridge.bootstrap.loading import (
     routing,
     worker_settings_from,
 )
-from ticketbridge.bootstrap.reconcile import ReconcileRuns
+from ticketbridge.bootstrap.reconcile import ReconcileRuns, site_runs
 from ticketbridge.bootstrap.sync import Sync, SyncParts, approval_rules, build_sync, site_sync
 from ticketbridge.bootstrap.ui_jira import UiJira
 from ticketbridge.clock import Monotonic, Sleep, system_clock
@@ -48,6 +48,7 @@ from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
 from ticketbridge.config.sites import claimed_by
+from ticketbridge.errors import InputError, Problem
 from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.services import (
     AlertQueries,
@@ -317,6 +318,31 @@ def _container(
         search=serving.reads,
         reconcile=serving.reconcile,
     )
+
+
+@asynccontextmanager
+async def reconcile_runs(container: Container, site: str | None) -> AsyncIterator[ReconcileRuns]:
+    """`ticketbridge reconcile [--site]`: the default site's (the container's own), or another
+    site's over a client of its own, closed on exit. InputError names `--site` for a name
+    `jira.sites` does not have."""
+    config = container.config
+    if site is None or site == config.default_site:
+        assert container.reconcile is not None  # every container has one
+        yield container.reconcile
+        return
+    jira = config.other_sites.get(site)
+    if jira is None:
+        names = ", ".join(config.sites) or "none (`jira.sites` names them)"
+        raise InputError("unknown Jira site", [Problem("--site", f"no site {site!r}: {names}")])
+    allowed = container.settings.outbound_allow
+    provider = build_provider(jira, container.metrics, allowed=allowed)
+    policy = pipeline_settings(config).policy
+    uow = uow_factory(container.database)
+    parts = SyncParts(uow, container.clock, policy, container.metrics, None, approval_rules(config))
+    try:
+        yield site_runs(parts, container.database, site, provider)
+    finally:
+        await provider.aclose()
 
 
 async def _close(core: Core, running: _Workers, serving: _Serving) -> None:

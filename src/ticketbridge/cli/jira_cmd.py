@@ -18,6 +18,7 @@ from ticketbridge.bootstrap.jira_webhooks import (
     register_webhook,
     webhooks_pointing_at_us,
 )
+from ticketbridge.bootstrap.wiring import reconcile_runs
 from ticketbridge.cli import dev_session
 from ticketbridge.cli.common import (
     Exit,
@@ -184,10 +185,14 @@ def webhook_verdict(hooks: list[str] | None) -> str:
 
 
 async def _reconcile(
-    settings: Settings, since: timedelta | None, dry_run: bool, sweep: bool | None, quiet: bool
+    settings: Settings,
+    since: timedelta | None,
+    dry_run: bool,
+    sweep: bool | None,
+    quiet: bool,
+    site: str | None = None,
 ) -> ReconcileReport:
-    async with _container(settings) as container:
-        assert container.reconcile is not None
+    async with _container(settings) as container, reconcile_runs(container, site) as runs:
         start = container.now() - since if since is not None else None
         with Progress(console=err_console, transient=True, disable=quiet) as bar:
             tasks: dict[str, TaskID] = {}
@@ -197,9 +202,7 @@ async def _reconcile(
                     tasks[phase] = bar.add_task(_PHASES.get(phase, phase), total=total)
                 bar.update(tasks[phase], completed=done, total=total)
 
-            return await container.reconcile.run_once(
-                since=start, dry_run=dry_run, sweep=sweep, progress=progress
-            )
+            return await runs.run_once(since=start, dry_run=dry_run, sweep=sweep, progress=progress)
 
 
 _PHASES = {"search": "searching Jira", "apply": "applying changes", "sweep": "existence sweep"}
@@ -220,6 +223,10 @@ def reconcile(
             "--sweep/--no-sweep", help="Check every tracked issue still exists (default: daily)."
         ),
     ] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(help="Another Jira site of `jira.sites` (default: the default site)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Repair what lost webhooks missed: Jira's changes to our issues since the watermark."""
@@ -230,7 +237,7 @@ def reconcile(
         except ValueError as exc:
             fail(f"--since: {exc}", Exit.USAGE)
     settings = bootstrap.load_settings()
-    report = bootstrap.run(_reconcile(settings, lookback, dry_run, sweep, quiet=as_json))
+    report = bootstrap.run(_reconcile(settings, lookback, dry_run, sweep, as_json, site))
     if as_json:
         print_json(_report_json(report))
         return

@@ -55,18 +55,20 @@ def _site(emulator: Emulator, auth: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _config(cloud: Emulator, datacenter: Emulator) -> Config:
+def _config_data(cloud: Emulator, datacenter: Emulator) -> dict[str, Any]:
     sites = {
         "cloud": _site(cloud, CLOUD_AUTH) | {"webhook": {"secret": CLOUD_SECRET}},
         "dc": _site(datacenter, DC_AUTH) | {"webhook": {"secret": DC_SECRET}},
     }
-    return Config.model_validate(
-        {
-            "jira": {"sites": sites},
-            "defaults": {"project": "OPS", "min_severity": "info"},
-            "routes": [{"name": "soc", "when": 'kind == "intrusion"', "site": "dc"}],
-        }
-    )
+    return {
+        "jira": {"sites": sites},
+        "defaults": {"project": "OPS", "min_severity": "info"},
+        "routes": [{"name": "soc", "when": 'kind == "intrusion"', "site": "dc"}],
+    }
+
+
+def _config(cloud: Emulator, datacenter: Emulator) -> Config:
+    return Config.model_validate(_config_data(cloud, datacenter))
 
 
 @pytest.fixture
@@ -138,9 +140,10 @@ async def test_a_site_that_is_down_holds_back_only_its_own_writes(
     assert _summaries(datacenter) == {}
     [waiting] = await api.container.outbox.jobs(state=JobState.PENDING)
     assert await api.container.outbox.backlog_by_site() == {"dc": 1}
-    status = await asyncio.to_thread(_status_json, api)
+    data = _config_data(cloud, datacenter)
+    status = await asyncio.to_thread(_cli_json, api, data, "status")
     assert (status["backlog_by_site"], status["unconfigured_sites"]) == ({"dc": 1}, [])
-    dropped = await asyncio.to_thread(_status_json, api, "dc")  # the site taken out of the file
+    dropped = await asyncio.to_thread(_cli_json, api, _without(data, "dc"), "status")
     assert (dropped["backlog_by_site"], dropped["unconfigured_sites"]) == ({"dc": 1}, ["dc"])
     datacenter.faults.clear()
     await api.container.outbox.retry(waiting.id)  # due now, not after its backoff
@@ -149,13 +152,10 @@ async def test_a_site_that_is_down_holds_back_only_its_own_writes(
     assert list(_summaries(cloud).values()) == ["[high] policy_violation 1"]
 
 
-def _status_json(api: Api, without: str | None = None) -> dict[str, Any]:
-    """`ticketbridge status --json` over the test's database and configuration (`without`
-    that site)."""
-    settings, config = api.container.settings, api.container.config
-    data = config.model_dump(mode="json", exclude_none=True)
-    data["jira"]["sites"].pop(without, None)
-    data["routes"] = [r for r in data["routes"] if r.get("site") != without]
+def _cli_json(api: Api, data: dict[str, Any], *args: str) -> dict[str, Any]:
+    """`ticketbridge <args> --json` over the test's database, with `data` as its
+    ticketbridge.yaml (JSON is YAML)."""
+    settings = api.container.settings
     path = settings.data_dir / "ticketbridge.yaml"
     path.write_text(json.dumps(data))
     env = {
@@ -163,9 +163,16 @@ def _status_json(api: Api, without: str | None = None) -> dict[str, Any]:
         "TICKETBRIDGE_DATA_DIR": str(settings.data_dir),
         "TICKETBRIDGE_CONFIG": str(path),
     }
-    result = CliRunner().invoke(app, ["status", "--json"], env=env)
+    result = CliRunner().invoke(app, [*args, "--json"], env=env)
     assert result.exit_code == 0, result.output
     return dict(json.loads(result.output))
+
+
+def _without(data: dict[str, Any], site: str) -> dict[str, Any]:
+    """The configuration with `site` taken out of the file (and its route)."""
+    sites = {name: s for name, s in data["jira"]["sites"].items() if name != site}
+    routes = [r for r in data["routes"] if r.get("site") != site]
+    return data | {"jira": {"sites": sites}, "routes": routes}
 
 
 async def test_each_sites_changes_come_back_by_its_own_reconcile(
@@ -207,3 +214,19 @@ async def test_each_sites_webhook_takes_its_own_secret_and_changes_its_own_ticke
     assert await loop.run_until_idle() == 1
     assert await alert_state(api, "intrusion-1") == "resolved"
     assert await alert_state(api, "policy_violation-1") == "ticketed"  # cloud's OPS-1: open
+
+
+async def test_reconcile_site_runs_that_sites_reconcile_from_the_command_line(
+    api: Api, cloud: Emulator, datacenter: Emulator
+) -> None:
+    await _send(api, [_alert(1, "policy_violation"), _alert(1, "intrusion")])
+    data = _config_data(cloud, datacenter)
+    first = await asyncio.to_thread(_cli_json, api, data, "reconcile", "--site", "dc")
+    assert datacenter.base_url in first["site"]  # the Data Center's own id for itself
+    pat = {"Authorization": "Bearer emulator-pat"}
+    async with httpx.AsyncClient(base_url=f"{datacenter.base_url}/rest/api/2", headers=pat) as jira:
+        moved = await jira.post("/issue/OPS-1/transitions", json={"transition": {"id": "31"}})
+        assert moved.status_code == 204, moved.text
+    await asyncio.to_thread(_cli_json, api, data, "reconcile", "--site", "dc")
+    assert await alert_state(api, "intrusion-1") == "resolved"
+    assert await alert_state(api, "policy_violation-1") == "ticketed"
