@@ -17,7 +17,6 @@ from ticketbridge.bootstrap.jira_live import ReloadingProvider
 from ticketbridge.bootstrap.reconcile import ReconcileRuns, reconcile_job, site_runs
 from ticketbridge.bootstrap.sync import SyncParts, approval_rules
 from ticketbridge.config.schema import Config
-from ticketbridge.config.sites import claimed_by
 from ticketbridge.providers.base import Provider
 from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.services import (
@@ -121,8 +120,7 @@ def outbox_dispatchers(
     """The default site's outbox workers, each claiming jobs under its own lease owner."""
     if provider is None:
         return []
-    default = core.config.default_site
-    lane = _Lane(provider, claimed_by(default, default), watch, None, provider.ready)
+    lane = _Lane(provider, core.config.default_connections, watch, None, provider.ready)
     return _dispatchers(core, lane, worker, senders, workers)
 
 

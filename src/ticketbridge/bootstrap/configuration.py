@@ -65,10 +65,10 @@ def built_problems(
     """What building the process from `config` (`build`: the routing and templates, as
     `serve` builds them) and connecting to its Jira would refuse."""
     problems: list[Problem] = []
+    single = isinstance(config.jira, JiraConfig)  # else `jira.sites`: paths name the site
     for name, jira in config.sites.items():
         refused = jira_url_problem(jira, allowed)
         if refused is not None:
-            single = isinstance(config.jira, JiraConfig)
             path = refused.path if single else refused.path.replace("jira.", f"jira.sites.{name}.")
             where = tuple(path.split("."))
             problems.append(Problem(path, refused.message, config.line_of(*where)))

@@ -45,6 +45,17 @@ Networks = Sequence[IPv4Network | IPv6Network]
 T = TypeVar("T")
 
 
+def other_site(config: Config, site: str) -> JiraConfig:
+    """Another site of `jira.sites` by name, for a command's `--site`; InputError naming
+    `--site` when there is none of that name."""
+    found = config.other_sites.get(site)
+    if found is None:
+        names = ", ".join(config.sites) or "none (`jira.sites` names them)"
+        problem = Problem("--site", f"no other site {site!r}; the sites: {names}")
+        raise InputError("unknown Jira site", [problem])
+    return found
+
+
 def effective_jira(settings: Settings, config: Config) -> StoredConnection | None:
     """The Jira to talk to: ticketbridge.yaml's `jira:` wins over `ticketbridge config jira`."""
     return LiveConnection(settings, config).read()

@@ -22,7 +22,12 @@ from pydantic import SecretStr
 from ticketbridge.api.jira_connection import StoredConnection
 from ticketbridge.api.jira_routes import site_webhook_path
 from ticketbridge.api.metrics import Metrics
-from ticketbridge.bootstrap.jira import build_provider, effective_jira, projects_to_check
+from ticketbridge.bootstrap.jira import (
+    build_provider,
+    effective_jira,
+    other_site,
+    projects_to_check,
+)
 from ticketbridge.bootstrap.jira_live import NO_JIRA, connection_store
 from ticketbridge.bootstrap.jira_oauth import stored_tokens
 from ticketbridge.config.integrations import JiraConfig, JiraWebhookConfig
@@ -149,7 +154,7 @@ async def register_webhook(
     """Our webhook in the default site's Jira, or in another site's (`site`, `jira.sites`:
     its own URL, its secret from ticketbridge.yaml)."""
     if site is not None and site != config.default_site:
-        connection: StoredConnection | None = StoredConnection(_other_site(config, site), None)
+        connection: StoredConnection | None = StoredConnection(other_site(config, site), None)
         target, fixed = our_url(settings, url, site_webhook_path(site)), True
     else:
         connection = effective_jira(settings, config)
@@ -159,16 +164,6 @@ async def register_webhook(
     connection, chosen = _with_secret(settings, connection, fixed, secret)
     plan = WebhookPlan(target, chosen, project_jql(our_projects(config, connection)))
     return await register_plan(settings, connection.jira, plan, transport)
-
-
-def _other_site(config: Config, site: str) -> JiraConfig:
-    found = config.other_sites.get(site)
-    if found is None:
-        names = ", ".join(config.sites) or "none (`jira.sites` names them)"
-        raise InputError(
-            "unknown Jira site", [Problem("--site", f"no site {site!r}; the sites: {names}")]
-        )
-    return found
 
 
 async def register_plan(

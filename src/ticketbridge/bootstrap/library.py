@@ -20,7 +20,6 @@ from ticketbridge.bootstrap.database import upgrade_database
 from ticketbridge.bootstrap.wiring import open_container
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings, load_settings
-from ticketbridge.config.sites import claimed_by
 from ticketbridge.domain import Alert
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.providers.base import Provider
@@ -81,7 +80,6 @@ def _alert_sync(
     async def drained() -> int:  # one dispatcher per site (`jira.sites`), the default first
         return sum([await d.run_until_idle() for d in container.dispatchers])
 
-    default = container.config.default_site
     return AlertSync(
         uow_factory(container.database),
         decided,
@@ -89,7 +87,7 @@ def _alert_sync(
         provider,
         seams,
         container.now,
-        connections=claimed_by(default, default),
+        connections=container.config.default_connections,
     )
 
 

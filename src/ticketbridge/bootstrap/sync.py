@@ -70,7 +70,7 @@ def build_sync(
     provider: Provider | None,
     connections: Collection[str] | None = None,
 ) -> Sync:
-    """The default site's: `connections` are its tickets (`config.sites.claimed_by`), the
+    """The default site's: `connections` are its tickets (`Config.default_connections`), the
     credentials its connection's in effect."""
     observations = site_observations(
         parts.uow, parts.clock, parts.policy, provider, parts.approvals, connections

@@ -28,7 +28,7 @@ from ticketbridge.bootstrap.background import (
 )
 from ticketbridge.bootstrap.container import Container, Core, uow_factory
 from ticketbridge.bootstrap.database import DatabaseHealth
-from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider
+from ticketbridge.bootstrap.jira import JiraIntegrationService, build_provider, other_site
 from ticketbridge.bootstrap.jira_live import LiveConnection, ReloadingProvider, connection_store
 from ticketbridge.bootstrap.jira_oauth import OAuthTokens
 from ticketbridge.bootstrap.jira_oauth_connect import OAuthConnector
@@ -47,8 +47,6 @@ from ticketbridge.clock import Monotonic, Sleep, system_clock
 from ticketbridge.config.integrations import JiraConfig
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.config.sites import claimed_by
-from ticketbridge.errors import InputError, Problem
 from ticketbridge.providers.jira import JiraProvider
 from ticketbridge.services import (
     AlertQueries,
@@ -229,8 +227,7 @@ def _sync(
     parts = SyncParts(
         core.uow, core.clock, core.pipeline.policy, core.metrics, worker, approval_rules(config)
     )
-    default = config.default_site
-    sync = build_sync(parts, core.live, provider, claimed_by(default, default))
+    sync = build_sync(parts, core.live, provider, config.default_connections)
     for name, jira in config.other_sites.items():
         sync.sites[name] = site_sync(parts, name, jira, sites.get(name))
     return sync
@@ -330,12 +327,8 @@ async def reconcile_runs(container: Container, site: str | None) -> AsyncIterato
         assert container.reconcile is not None  # every container has one
         yield container.reconcile
         return
-    jira = config.other_sites.get(site)
-    if jira is None:
-        names = ", ".join(config.sites) or "none (`jira.sites` names them)"
-        raise InputError("unknown Jira site", [Problem("--site", f"no site {site!r}: {names}")])
     allowed = container.settings.outbound_allow
-    provider = build_provider(jira, container.metrics, allowed=allowed)
+    provider = build_provider(other_site(config, site), container.metrics, allowed=allowed)
     policy = pipeline_settings(config).policy
     uow = uow_factory(container.database)
     parts = SyncParts(uow, container.clock, policy, container.metrics, None, approval_rules(config))

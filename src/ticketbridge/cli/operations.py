@@ -19,7 +19,6 @@ from ticketbridge.bootstrap.jira import projects_to_check
 from ticketbridge.cli import dev_session
 from ticketbridge.config.schema import Config
 from ticketbridge.config.settings import Settings
-from ticketbridge.config.sites import claimed_by
 from ticketbridge.domain import JobState
 from ticketbridge.domain.accounts import Role, User
 from ticketbridge.domain.deliveries import JiraDelivery
@@ -180,9 +179,8 @@ async def _site(settings: Settings) -> AsyncIterator[SiteBinding]:
                 "no Jira is configured",
                 [Problem("jira", "add `jira:` or run `ticketbridge config jira`")],
             )
-        default = container.config.default_site  # `ticketbridge site`: the default site's
-        uow = bootstrap.uow_factory(container.database)
-        yield SiteBinding(uow, container.provider, claimed_by(default, default))
+        uow = bootstrap.uow_factory(container.database)  # `ticketbridge site`: the default site
+        yield SiteBinding(uow, container.provider, container.config.default_connections)
 
 
 @asynccontextmanager

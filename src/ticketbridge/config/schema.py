@@ -19,7 +19,12 @@ from ticketbridge.config.models import (
     StrictModel,
     TemplateConfig,
 )
-from ticketbridge.config.sites import JiraSection, connections, default_site
+from ticketbridge.config.sites import (
+    JiraSection,
+    connections,
+    default_connections,
+    default_site,
+)
 from ticketbridge.config.teams import TeamSetting, refuse_nested_teams
 
 Location = tuple[str | int, ...]
@@ -74,6 +79,11 @@ class Config(StrictModel):
     def default_site(self) -> str:
         """The site of routes that name none (`defaults.site`, else the first listed)."""
         return default_site(self.jira, self.defaults.site)
+
+    @property
+    def default_connections(self) -> tuple[str, ...]:
+        """The `Ticket.connection` values the default site writes ("" and its name)."""
+        return default_connections(self.default_site)
 
     @property
     def primary_jira(self) -> JiraConfig | None:

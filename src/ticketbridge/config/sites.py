@@ -82,10 +82,10 @@ def default_site(section: JiraConfig | JiraSites | None, chosen: str | None) -> 
     return next(iter(connections(section)), DEFAULT_SITE)
 
 
-def claimed_by(site: str, default: str) -> tuple[str, ...]:
-    """The `Ticket.connection` values whose writes go to `site`: its name, and for the default
-    site also the tickets made before sites were named."""
-    return (UNNAMED, site) if site == default else (site,)
+def default_connections(default: str) -> tuple[str, ...]:
+    """The `Ticket.connection` values of the default site's tickets: its name, and the tickets
+    made before sites were named (another site's are just its name)."""
+    return (UNNAMED, default)
 
 
 def site_reference_problems(document: ConfigDocument) -> list[Problem]:

@@ -27,7 +27,6 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
-    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -35,7 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain.deliveries import DeliveryOutcome, DeliveryResult, JiraDelivery
-from ticketbridge.storage.tables import Id, UtcDateTime, metadata
+from ticketbridge.storage.tables import Id, UtcDateTime, metadata, of_sites
 
 jira_deliveries = Table(
     "jira_deliveries",
@@ -113,12 +112,11 @@ class SqlJiraDeliveries:
         """The oldest deliveries not applied yet (those that failed `max_attempts` times are
         left for an operator), in arrival order, of the sites `connections` names (None: all).
         Read only: `claim` takes them."""
-        of_sites = jira_deliveries.c.connection.in_(sorted(connections or ()))
         query = (
             select(jira_deliveries)
             .where(jira_deliveries.c.applied.is_(False))
             .where(jira_deliveries.c.attempts < max_attempts)
-            .where(true() if connections is None else of_sites)
+            .where(of_sites(jira_deliveries.c.connection, connections))
             .order_by(jira_deliveries.c.id)
             .limit(limit)
         )

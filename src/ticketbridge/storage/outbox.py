@@ -32,8 +32,8 @@ from ticketbridge.domain import JobKind, JobState, TicketStatus
 from ticketbridge.domain.records import Job, NewJob
 from ticketbridge.storage.postgres_driver import driver
 from ticketbridge.storage.sqlite_values import bound_chunks, json_text
+from ticketbridge.storage.tables import of_sites, tickets
 from ticketbridge.storage.tables import outbox_jobs as jobs
-from ticketbridge.storage.tables import tickets
 
 _PENDING, _RUNNING, _DONE, _DEAD = (s.value for s in JobState)
 # The decider's enqueue on PostgreSQL, at asyncpg (storage.postgres_driver): one pipelined
@@ -142,8 +142,7 @@ class SqlOutbox:
         query = select(jobs.c.id).where(_runnable(now)).order_by(jobs.c.id).limit(limit)
         if kinds is not None:
             query = query.where(jobs.c.kind.in_(sorted(kind.value for kind in kinds)))
-        if connections is not None:
-            query = query.where(jobs.c.connection.in_(sorted(connections)))
+        query = query.where(of_sites(jobs.c.connection, connections))
         if self._postgres:
             query = query.with_for_update(skip_locked=True, of=jobs)
         ids = [row[0] for row in await self._conn.execute(query)]

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketbridge.domain import TicketStatus
 from ticketbridge.domain.reconcile import ReconcileMark, Tracked
-from ticketbridge.storage.repositories import tickets_of_sites
-from ticketbridge.storage.tables import reconcile_marks, tickets
+from ticketbridge.storage.tables import of_sites, reconcile_marks, tickets
 from ticketbridge.storage.uow import SqlUnitOfWork
 
 _NOT_TRACKED = (TicketStatus.DEAD.value, TicketStatus.DETACHED.value)
@@ -50,7 +49,7 @@ class SqlReconcileMarks:
                 tickets.c.status.not_in(_NOT_TRACKED),
                 tickets.c.deleted_at.is_(None),  # gone already: nothing to repair or sweep
                 or_(tickets.c.site.is_(None), tickets.c.site == site),
-                tickets_of_sites(connections),
+                of_sites(tickets.c.connection, connections),
             )
         )
         issues: dict[str, str] = {}

@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, insert, or_, select, true, update
+from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +23,7 @@ from ticketbridge.storage.sqlite_values import (
     maybe_moment,
     moment_text,
 )
-from ticketbridge.storage.tables import fingerprint_leases, tickets
+from ticketbridge.storage.tables import fingerprint_leases, of_sites, tickets
 
 # Advisory locks are hashed into this many buckets so one 1,000-alert batch never needs more
 # than this many lock-table slots; a collision only serializes two unrelated fingerprints.
@@ -145,11 +145,6 @@ def _typed(values: dict[str, Any]) -> Ticket:
     return Ticket(**values)
 
 
-def tickets_of_sites(connections: Collection[str] | None) -> Any:
-    """Tickets of the configured sites `connections` names (None: every ticket)."""
-    return true() if connections is None else tickets.c.connection.in_(sorted(connections))
-
-
 class SqlTickets:
     def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
         self._conn = conn
@@ -247,10 +242,10 @@ class SqlTickets:
             sites = sorted(connections) if connections is not None else []
             if connections is not None and not sites:
                 return None
-            of_sites = f" AND connection IN ({', '.join('?' * len(sites))})" if sites else ""
+            site_filter = f" AND connection IN ({', '.join('?' * len(sites))})" if sites else ""
             result = await self._conn.exec_driver_sql(
                 f"SELECT {_TICKET_COLUMNS} FROM tickets "  # noqa: S608
-                f"WHERE {name} = ?{of_sites} ORDER BY id DESC LIMIT 1",
+                f"WHERE {name} = ?{site_filter} ORDER BY id DESC LIMIT 1",
                 (value, *sites),
             )
             row = result.first()
@@ -259,7 +254,7 @@ class SqlTickets:
         query = (
             select(tickets.c.id, tickets.c.fingerprint)
             .where(column == value)
-            .where(tickets_of_sites(connections))
+            .where(of_sites(tickets.c.connection, connections))
         )
         found = (await self._conn.execute(query.order_by(tickets.c.id.desc()).limit(1))).first()
         if found is None:
@@ -301,7 +296,7 @@ class SqlTickets:
             select(tickets.c.site, func.count())
             .where(tickets.c.issue_key.is_not(None))
             .where(tickets.c.status != TicketStatus.DETACHED.value)
-            .where(tickets_of_sites(connections))
+            .where(of_sites(tickets.c.connection, connections))
             .group_by(tickets.c.site)
         )
         rows = (await self._conn.execute(query)).all()
@@ -312,7 +307,7 @@ class SqlTickets:
         result = await self._conn.execute(
             update(tickets)
             .where(tickets.c.site.is_(None))
-            .where(tickets_of_sites(connections))
+            .where(of_sites(tickets.c.connection, connections))
             .where(tickets.c.issue_key.is_not(None))
             .values(site=site)
         )
@@ -326,7 +321,7 @@ class SqlTickets:
             .where(tickets.c.site.is_not(None))
             .where(tickets.c.site != site)
             .where(tickets.c.status != TicketStatus.DETACHED.value)
-            .where(tickets_of_sites(connections))
+            .where(of_sites(tickets.c.connection, connections))
             .values(site=site)
         )
         return result.rowcount or 0
@@ -340,7 +335,7 @@ class SqlTickets:
             .where(tickets.c.site.is_not(None))
             .where(tickets.c.site != site)
             .where(tickets.c.status != TicketStatus.DETACHED.value)
-            .where(tickets_of_sites(connections))
+            .where(of_sites(tickets.c.connection, connections))
             .values(status=TicketStatus.DETACHED.value, issue_key=None)
         )
         return result.rowcount or 0

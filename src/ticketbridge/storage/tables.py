@@ -3,6 +3,7 @@ module is what the repositories query. Dedup lives in the unique constraints her
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -23,7 +24,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from ticketbridge.storage.sqlite_values import utc_aware, utc_naive
 
@@ -370,3 +373,9 @@ reconcile_marks = Table(
     Column("swept_at", UtcDateTime),
     Column("recent", JSON, nullable=False),  # issue id → `updated` (ISO) inside the margin
 )
+
+
+def of_sites(column: Column[str], connections: Collection[str] | None) -> ColumnElement[bool]:
+    """Rows of the configured Jira sites `connections` names, by their `connection` column
+    (migration 0021; None: every row; none named: no row)."""
+    return true() if connections is None else column.in_(sorted(connections))

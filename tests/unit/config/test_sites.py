@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from ticketbridge.bootstrap import load_config
-from ticketbridge.config.sites import claimed_by
 from ticketbridge.errors import ConfigError, Problem
 from ticketbridge.rules.router import Router
 
@@ -95,8 +94,8 @@ def test_bad_sites_are_named_with_their_line(text: str, problem: Problem) -> Non
 
 
 def test_the_default_site_also_writes_the_tickets_made_before_sites() -> None:
-    assert claimed_by("cloud", "cloud") == ("", "cloud")
-    assert claimed_by("dc", "cloud") == ("dc",)
+    config = load_config(text=SITES, env={})
+    assert config.default_connections == ("", "cloud")
 
 
 def test_the_readmes_example_is_valid_and_sends_the_soc_route_to_the_data_center() -> None:
